@@ -1,0 +1,678 @@
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { compose } from './compose.js';
+import { Config } from './config.js';
+import type { DependencyScope } from './depends.js';
+import { HTTPException } from './errors.js';
+import { DEFAULT_BODY_LIMIT } from './http/body.js';
+import { collectBody, isPlainObject, toResponse, writeJson, writeResponse } from './http/send.js';
+import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain } from './http/server.js';
+import { type Plugin, pluginKey } from './plugin.js';
+import { kAbort, kBodyIncomplete, kScope, type MatchedRoute, Request } from './request.js';
+import { json, redirect, Response } from './response.js';
+import { type CollectionEntry, type RouteDefinition, RouteGroup, assertMiddleware, joinPath, routeTableVersion } from './route-group.js';
+import { decodeRoutingPath } from './router/decode-path.js';
+import { Router } from './router/router.js';
+import type { DepsMap, Handler, Middleware } from './types.js';
+
+/** Where Covet writes what it must tell the operator (unhandled errors, startup lines). */
+export interface Logger {
+  info(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Constructor options of `CovetApp`. */
+export interface CovetAppOptions {
+  /** Application settings (`app.config`). */
+  readonly config?: Config | Readonly<Record<string, unknown>>;
+  /** Show error details and stack traces in 500 responses. Default `false`; never in production. */
+  readonly debug?: boolean;
+  /** App-wide middleware, in order (same as calling `addMiddleware` for each). */
+  readonly middleware?: readonly Middleware[];
+  /** Security settings for the security module (`SecurityConfig`); stored as `app.securityConfig`. */
+  readonly securityConfig?: object;
+  /** Largest request body in bytes. Default 1 MiB; routes may set their own. */
+  readonly bodyLimit?: number;
+  /**
+   * Answer a `GET`/`HEAD` miss with a 308 redirect when the path with (or without) a trailing
+   * slash has a route, as FastAPI does. Default `true`.
+   */
+  readonly redirectSlashes?: boolean;
+  /** Socket limits, timeouts and the shutdown deadline. */
+  readonly server?: ServerOptions;
+  /** Default: `console`. */
+  readonly logger?: Logger;
+}
+
+/** Where to listen. */
+export interface ListenOptions {
+  /** Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Default 8000; `0` picks a free port. */
+  readonly port?: number;
+}
+
+/** What `listen` resolves to. */
+export interface ListenInfo {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+}
+
+/** A request for in-process dispatch (`app.inject`), as the test client sends it. */
+export interface InjectOptions {
+  readonly method?: string;
+  /** Path and query, e.g. `/users?limit=10`. */
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string | readonly string[]>>;
+  readonly body?: string | Uint8Array | null;
+  readonly remoteAddress?: string;
+}
+
+/** The result of `app.inject`: status, headers and the whole body. */
+export interface InjectResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Buffer;
+}
+
+/** A compiled route: everything the hot path needs, computed once. */
+interface CompiledRoute {
+  readonly info: MatchedRoute;
+  readonly bodyLimit: number;
+  readonly timeout: number;
+  readonly middlewareNames: readonly string[];
+  readonly methods: readonly string[];
+  /** Returns the handler's result (or a `Response`); may throw or reject. */
+  readonly run: (req: Request) => unknown;
+}
+
+type ErrorHandler<E> = (err: E, req: Request) => unknown;
+type ErrorClass<E> = abstract new (...args: never[]) => E;
+
+const EMPTY_DEPS = Object.freeze({});
+const EMPTY_PARAMS = Object.freeze({});
+
+function middlewareName(mw: Middleware, names: Map<Middleware, string>): string {
+  return names.get(mw) ?? (typeof mw === 'function' ? mw.name : mw.constructor?.name) ?? 'middleware';
+}
+
+/**
+ * The application: routes, middleware, dependencies, lifecycle and the HTTP server.
+ *
+ * @example
+ * const app = new CovetApp();
+ * app.route('/', async () => ({ message: 'Hello, World!' }));
+ * app.route('/users/{user_id:int}', async (req) => ({ id: req.params.user_id }));
+ * await app.listen({ port: 8000 });
+ */
+export class CovetApp extends RouteGroup {
+  readonly config: Config;
+  readonly debug: boolean;
+  readonly securityConfig: object | undefined;
+  readonly logger: Logger;
+
+  readonly #bodyLimit: number;
+  readonly #redirectSlashes: boolean;
+  readonly #serverOptions: Required<ServerOptions>;
+  readonly #middlewareNames = new Map<Middleware, string>();
+  readonly #mounts: { readonly prefix: string; readonly app: CovetApp }[] = [];
+  readonly #startupHooks: (() => unknown)[] = [];
+  readonly #shutdownHooks: (() => unknown)[] = [];
+  readonly #errorHandlers: [ErrorClass<unknown>, ErrorHandler<unknown>][] = [];
+  readonly #plugins = new Set<unknown>();
+  readonly #pluginLoads: Promise<unknown>[] = [];
+
+  #router = new Router<CompiledRoute>();
+  #fallback: CompiledRoute | null = null;
+  #compiledVersion = -1;
+  #server: Server | null = null;
+  #draining = false;
+  #started: Promise<void> | null = null;
+  #stopped: Promise<void> | null = null;
+
+  constructor(options: CovetAppOptions = {}) {
+    super();
+    this.config = options.config instanceof Config ? options.config : new Config(options.config ?? {});
+    this.debug = options.debug ?? false;
+    this.securityConfig = options.securityConfig;
+    this.logger = options.logger ?? console;
+    this.#bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    if (!Number.isInteger(this.#bodyLimit) || this.#bodyLimit < 0) throw new RangeError('bodyLimit must be a non-negative integer');
+    this.#redirectSlashes = options.redirectSlashes ?? true;
+    this.#serverOptions = { ...SERVER_DEFAULTS, ...options.server };
+    for (const mw of options.middleware ?? []) this.addMiddleware(mw);
+  }
+
+  /**
+   * Adds app-wide middleware under a name (the seed's `@app.middleware("metrics")`); the
+   * name shows in `covet routes` and stack traces.
+   */
+  middleware(name: string, middleware: Middleware): this {
+    assertMiddleware(middleware);
+    this.#middlewareNames.set(middleware, name);
+    return this.addMiddleware(middleware);
+  }
+
+  /** Serves another app's routes under `prefix`; its middleware and hooks come along. */
+  mount(prefix: string, app: CovetApp): this {
+    if (app === this) throw new TypeError('An app cannot be mounted on itself');
+    this.#mounts.push({ prefix, app });
+    routeTableVersion.value++;
+    return this;
+  }
+
+  /** Runs `hook` at startup (`listen`, `TestClient`), in registration order. Returns the hook. */
+  onStartup<F extends () => unknown>(hook: F): F {
+    this.#startupHooks.push(hook);
+    return hook;
+  }
+
+  /** Runs `hook` at shutdown (`close`), in reverse registration order. Returns the hook. */
+  onShutdown<F extends () => unknown>(hook: F): F {
+    this.#shutdownHooks.push(hook);
+    return hook;
+  }
+
+  /**
+   * Turns errors of a class into responses (FastAPI's exception handlers). The handler's
+   * return value is converted like a route's; returning `undefined` falls through to the
+   * default handling.
+   *
+   * @example
+   * app.onError(NotFoundError, (err) => [{ error: err.message }, 404])
+   */
+  onError<E>(errorClass: ErrorClass<E>, handler: ErrorHandler<E>): this {
+    this.#errorHandlers.push([errorClass as ErrorClass<unknown>, handler as ErrorHandler<unknown>]);
+    return this;
+  }
+
+  /**
+   * Registers a plugin: a named function of the app. The same plugin (by identity or
+   * `pluginName`) is registered once however often it is asked for; async plugins finish
+   * before startup hooks run.
+   */
+  register<O>(plugin: Plugin<O>, ...options: undefined extends O ? [options?: O] : [options: O]): this {
+    const key = pluginKey(plugin);
+    if (this.#plugins.has(key)) return this;
+    this.#plugins.add(key);
+    const result = plugin(this, options[0] as O);
+    if (result instanceof Promise) this.#pluginLoads.push(result);
+    return this;
+  }
+
+  /** Whether a plugin (function or name) has been registered. */
+  hasPlugin(plugin: Plugin<never> | string): boolean {
+    return this.#plugins.has(typeof plugin === 'string' ? plugin : pluginKey(plugin));
+  }
+
+  /** Finishes async plugins and compiles the routes; called by `startup`, `listen` and `inject`. */
+  async ready(): Promise<void> {
+    while (this.#pluginLoads.length > 0) await this.#pluginLoads.shift();
+    this.#compileIfChanged();
+  }
+
+  /** Runs plugins and startup hooks once (mounted apps' hooks too). */
+  startup(): Promise<void> {
+    this.#started ??= (async () => {
+      await this.ready();
+      for (const { app } of this.#mounts) await app.startup();
+      for (const hook of this.#startupHooks) await hook();
+    })();
+    return this.#started;
+  }
+
+  /** Runs shutdown hooks once, last registered first; every hook runs even if one fails. */
+  shutdown(): Promise<void> {
+    this.#stopped ??= (async () => {
+      const errors: unknown[] = [];
+      for (const hook of [...this.#shutdownHooks].reverse()) {
+        try {
+          await hook();
+        } catch (err) {
+          errors.push(err);
+          this.logger.error('shutdown hook failed', { error: err });
+        }
+      }
+      for (const { app } of [...this.#mounts].reverse()) await app.shutdown();
+      if (errors.length > 0) throw new AggregateError(errors, 'One or more shutdown hooks failed');
+    })();
+    return this.#stopped;
+  }
+
+  /** Starts the server; resolves when it accepts connections. */
+  async listen(options: ListenOptions = {}): Promise<ListenInfo> {
+    if (this.#server !== null) throw new Error('The app is already listening');
+    await this.startup();
+    const server = createHttpServer(this.#onRequest, this.#serverOptions);
+    this.#server = server;
+    try {
+      const addr = await bind(server, options.host ?? '127.0.0.1', options.port ?? 8000);
+      const shown = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
+      return { host: addr.host, port: addr.port, url: `http://${shown}:${addr.port}` };
+    } catch (err) {
+      this.#server = null;
+      throw err;
+    }
+  }
+
+  /** The Node server while listening (for WebSocket upgrades and tests). */
+  get server(): Server | null {
+    return this.#server;
+  }
+
+  /**
+   * CLI-style start: listens, logs the URL, and on SIGINT/SIGTERM closes gracefully and exits
+   * with code 0 (a second signal exits at once with 1).
+   */
+  async run(options: ListenOptions & { readonly exitOnSignal?: boolean } = {}): Promise<ListenInfo> {
+    const info = await this.listen(options);
+    this.logger.info(`Covet listening on ${info.url}`);
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      this.logger.info(`${signal} received: shutting down`);
+      this.close().then(
+        () => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          if (options.exitOnSignal ?? true) process.exit(0);
+        },
+        (err: unknown) => {
+          this.logger.error('shutdown failed', { error: err });
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return info;
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish (until `shutdownTimeout`), closes every
+   * connection, then runs shutdown hooks in reverse order.
+   */
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (server !== null) {
+      this.#draining = true;
+      try {
+        await drain(server, this.#serverOptions.shutdownTimeout);
+      } finally {
+        this.#server = null;
+        this.#draining = false;
+      }
+    }
+    await this.shutdown();
+  }
+
+  /** Every route: methods, path, name and middleware, for `covet routes` and docs. */
+  routeTable(): { method: string; path: string; name: string | undefined; middleware: readonly string[] }[] {
+    this.#compileIfChanged();
+    return this.#router.routes.map((r) => ({
+      method: r.method,
+      path: r.path,
+      name: r.value.info.name,
+      middleware: r.value.middlewareNames,
+    }));
+  }
+
+  /**
+   * Builds a path from a route name: `app.urlFor('user', { id: 7 })` → `/users/7`.
+   * Values are percent-encoded; a missing parameter throws.
+   */
+  urlFor(name: string, params: Readonly<Record<string, string | number>> = {}): string {
+    this.#compileIfChanged();
+    const entry = this.#router.routes.find((r) => r.value.info.name === name);
+    if (!entry) throw new Error(`No route named ${JSON.stringify(name)}`);
+    return entry.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}/g, (_, key: string, conv?: string) => {
+      const value = params[key];
+      if (value === undefined) throw new Error(`urlFor(${JSON.stringify(name)}) needs parameter "${key}"`);
+      const text = String(value);
+      return conv === 'path' ? text.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(text);
+    });
+  }
+
+  /**
+   * In-process dispatch, no socket: the same routing, middleware and error handling as over
+   * HTTP. The test client is built on it.
+   */
+  async inject(options: InjectOptions): Promise<InjectResponse> {
+    await this.ready();
+    const method = (options.method ?? 'GET').toUpperCase();
+    const url = options.url.startsWith('/') ? options.url : `/${options.url}`;
+    const headers: IncomingHttpHeaders = {};
+    for (const [k, v] of Object.entries(options.headers ?? {})) {
+      const key = k.toLowerCase();
+      headers[key] = key === 'set-cookie' ? [...v] : typeof v === 'string' ? v : v.join(', ');
+    }
+    const body = options.body == null ? null : typeof options.body === 'string' ? Buffer.from(options.body) : Buffer.from(options.body);
+    if (body !== null && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+      headers['content-length'] = String(body.length);
+    }
+    const [route, params] = this.#resolve(method, url);
+    const req = new Request({
+      method,
+      url,
+      headers,
+      params,
+      route: route.info,
+      bodyLimit: route.bodyLimit,
+      source: body,
+      response: null,
+      client: { host: options.remoteAddress ?? '127.0.0.1', port: 0 },
+    });
+    let response: Response;
+    try {
+      response = toResponse(await this.#invoke(route, req));
+    } catch (err) {
+      response = await this.#errorResponse(err, req);
+    }
+    const bytes = await collectBody(response, method === 'HEAD');
+    await this.#finish(req);
+    const out = new Headers();
+    for (const [k, v] of response.headers) out.append(k, v);
+    const noLength = response.status === 204 || response.status === 304 || response.status < 200;
+    if (!out.has('content-length') && !noLength && response.body !== null && typeof response.body === 'object' && !(response.body instanceof Uint8Array)) {
+      out.set('transfer-encoding', 'chunked');
+    } else if (!out.has('content-length') && !noLength) {
+      out.set('content-length', String(method === 'HEAD' ? Buffer.byteLength(typeof response.body === 'string' ? response.body : '') : bytes.length));
+    }
+    return { status: response.status, headers: out, body: bytes };
+  }
+
+  /**
+   * Fetch-standard entry point: takes a web `Request`, returns a web `Response` — for tests,
+   * edge adapters and anything that speaks `fetch`.
+   */
+  async handle(request: globalThis.Request): Promise<globalThis.Response> {
+    const url = new URL(request.url);
+    const headers: Record<string, string> = {};
+    request.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
+    const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
+    const res = await this.inject({ method: request.method, url: url.pathname + url.search, headers, body });
+    const empty = res.status === 204 || res.status === 304 || res.status < 200;
+    return new globalThis.Response(empty ? null : res.body, { status: res.status, headers: res.headers });
+  }
+
+  // ------------------------------------------------------------------ compiling
+
+  #compileIfChanged(): void {
+    if (this.#compiledVersion === routeTableVersion.value) return;
+    const version = routeTableVersion.value;
+    const router = new Router<CompiledRoute>();
+    this.#collect(this, '', [], {}, [], router);
+    this.#router = router;
+    this.#fallback = this.#compile(
+      { methods: [], path: '', handler: (req) => this.#notFound(req), options: {} },
+      '',
+      this.middlewareList,
+      {},
+    );
+    this.#compiledVersion = version;
+  }
+
+  #collect(
+    group: RouteGroup,
+    prefix: string,
+    middleware: readonly Middleware[],
+    deps: DepsMap,
+    tags: readonly string[],
+    router: Router<CompiledRoute>,
+  ): void {
+    const chain = [...middleware, ...group.middlewareList];
+    for (const entry of group.entries as CollectionEntry[]) {
+      if (entry.kind === 'route') {
+        const def = entry.route;
+        const path = joinPath(prefix, def.path);
+        const compiled = this.#compile(def, path, chain, { ...deps, ...def.options.deps });
+        for (const method of def.methods) router.add(method, path, compiled);
+      } else {
+        const opts = entry.options;
+        this.#collect(
+          entry.group,
+          joinPath(prefix, entry.prefix || '/'),
+          [...chain, ...(opts.middleware ?? [])],
+          { ...deps, ...opts.deps },
+          [...tags, ...(opts.tags ?? [])],
+          router,
+        );
+      }
+    }
+    if (group instanceof CovetApp) {
+      for (const mount of group.#mounts) {
+        for (const [mw, name] of mount.app.#middlewareNames) this.#middlewareNames.set(mw, name);
+        this.#collect(mount.app, joinPath(prefix, mount.prefix), chain, deps, tags, router);
+      }
+    }
+  }
+
+  #compile(def: RouteDefinition, path: string, middleware: readonly Middleware[], deps: DepsMap): CompiledRoute {
+    const handler = def.handler as Handler<string, DepsMap>;
+    const depNames = Object.keys(deps);
+    const endpoint: (req: Request) => unknown =
+      depNames.length === 0
+        ? (req) => handler(req, EMPTY_DEPS)
+        : async (req) => {
+            const scope = req[kScope](true) as DependencyScope;
+            try {
+              const resolved = await scope.resolveAll(req, deps);
+              return await handler(req, resolved);
+            } catch (err) {
+              throw await scope.fail(err);
+            }
+          };
+    const run =
+      middleware.length === 0
+        ? endpoint
+        : compose(
+            middleware,
+            async (req) => {
+              try {
+                return toResponse(await endpoint(req));
+              } catch (err) {
+                return this.#errorResponse(err, req);
+              }
+            },
+            (err, req) => this.#errorResponse(err, req),
+          );
+    const { bodyLimit, timeout, name } = def.options;
+    if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) throw new RangeError(`Route ${path}: timeout must be a positive number of ms`);
+    return {
+      info: Object.freeze({ path, name }),
+      bodyLimit: bodyLimit ?? this.#bodyLimit,
+      timeout: timeout ?? 0,
+      methods: def.methods,
+      middlewareNames: middleware.map((mw) => middlewareName(mw, this.#middlewareNames)),
+      run,
+    };
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  /** Finds the route for a request target; the fallback route answers everything else. */
+  #resolve(method: string, url: string): [CompiledRoute, unknown] {
+    if (this.#compiledVersion !== routeTableVersion.value) this.#compileIfChanged();
+    const q = url.indexOf('?');
+    let path = q === -1 ? url : url.slice(0, q);
+    if (path.indexOf('%') !== -1) {
+      const decoded = decodeRoutingPath(path);
+      if (decoded === null) return [this.#fallback as CompiledRoute, EMPTY_PARAMS];
+      path = decoded;
+    }
+    const router = this.#router;
+    let match = router.lookup(method, path);
+    if (match === null && method === 'HEAD') match = router.lookup('GET', path);
+    if (match === null) return [this.#fallback as CompiledRoute, EMPTY_PARAMS];
+    return [match.value, match.params];
+  }
+
+  /** Runs a route, with its timeout if it has one. */
+  #invoke(route: CompiledRoute, req: Request): unknown {
+    if (route.timeout === 0) return route.run(req);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = new HTTPException(503, 'Request timed out', { code: 'ERR_HANDLER_TIMEOUT' });
+        req[kAbort](err);
+        reject(err);
+      }, route.timeout);
+      Promise.resolve()
+        .then(() => route.run(req))
+        .then(
+          (value) => {
+            clearTimeout(timer);
+            resolve(value);
+          },
+          (err: unknown) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        );
+    });
+  }
+
+  /** 400 for malformed paths, then 405/`OPTIONS`, trailing-slash redirects, and 404. */
+  #notFound(req: Request): Response {
+    const raw = req.url.raw;
+    const q = raw.indexOf('?');
+    const rawPath = q === -1 ? raw : raw.slice(0, q);
+    const path = decodeRoutingPath(rawPath);
+    if (path === null) throw new HTTPException(400, 'Malformed percent-encoding in URL path', { code: 'ERR_BAD_PATH' });
+    const allowed = this.#router.allowedMethods(path);
+    if (allowed.length > 0) {
+      if (allowed.includes('GET') && !allowed.includes('HEAD')) allowed.push('HEAD');
+      if (!allowed.includes('OPTIONS')) allowed.push('OPTIONS');
+      const allow = allowed.join(', ');
+      if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow } });
+      throw new HTTPException(405, 'Method Not Allowed', { headers: { allow }, code: 'ERR_METHOD_NOT_ALLOWED' });
+    }
+    if (this.#redirectSlashes && (req.method === 'GET' || req.method === 'HEAD') && path !== '/') {
+      const other = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+      const target = rawPath.endsWith('/') ? rawPath.slice(0, -1) : `${rawPath}/`;
+      // `//host` would be a protocol-relative URL: never redirect off-site.
+      if (!target.startsWith('//') && this.#router.lookup('GET', other) !== null) {
+        return redirect(target + (q === -1 ? '' : raw.slice(q)), 308);
+      }
+    }
+    throw new HTTPException(404, 'Not Found', { code: 'ERR_NOT_FOUND' });
+  }
+
+  #onRequest = (nodeReq: IncomingMessage, nodeRes: ServerResponse): void => {
+    const method = nodeReq.method as string;
+    const url = nodeReq.url as string;
+    const [route, params] = this.#resolve(method, url);
+    const req = new Request({
+      method,
+      url,
+      headers: nodeReq.headers,
+      params,
+      route: route.info,
+      bodyLimit: route.bodyLimit,
+      source: nodeReq,
+      response: nodeRes,
+      client: null,
+    });
+    let out: unknown;
+    try {
+      out = route.timeout === 0 ? route.run(req) : this.#invoke(route, req);
+    } catch (err) {
+      void this.#sendError(req, nodeRes, err);
+      return;
+    }
+    if (out instanceof Promise) {
+      out.then(
+        (result: unknown) => this.#send(req, nodeRes, result),
+        (err: unknown) => this.#sendError(req, nodeRes, err),
+      );
+    } else {
+      this.#send(req, nodeRes, out);
+    }
+  };
+
+  #send(req: Request, res: ServerResponse, result: unknown): void {
+    if (res.headersSent) {
+      void this.#finish(req);
+      return;
+    }
+    const close = this.#draining || req[kBodyIncomplete];
+    if (isPlainObject(result)) {
+      try {
+        writeJson(res, 200, result, close);
+      } catch (err) {
+        void this.#sendError(req, res, err);
+        return;
+      }
+      if (req[kScope](false) !== null) void this.#finish(req);
+      return;
+    }
+    let response: Response;
+    try {
+      response = toResponse(result);
+    } catch (err) {
+      void this.#sendError(req, res, err);
+      return;
+    }
+    this.#write(req, res, response);
+  }
+
+  #write(req: Request, res: ServerResponse, response: Response): void {
+    const close = this.#draining || req[kBodyIncomplete];
+    writeResponse(res, response, req.method === 'HEAD', close).then(
+      () => this.#finish(req),
+      (err: unknown) => {
+        this.logger.error('response body failed', { error: err, method: req.method, path: req.path });
+        res.destroy();
+        return this.#finish(req);
+      },
+    );
+  }
+
+  async #sendError(req: Request, res: ServerResponse, err: unknown): Promise<void> {
+    const response = await this.#errorResponse(err, req);
+    if (res.headersSent) {
+      res.destroy();
+      await this.#finish(req);
+      return;
+    }
+    this.#write(req, res, response);
+  }
+
+  /** After the response: generator dependencies clean up; their errors are logged. */
+  async #finish(req: Request): Promise<void> {
+    const scope = req[kScope](false);
+    if (scope !== null) await scope.close((err) => this.logger.error('dependency cleanup failed', { error: err }));
+  }
+
+  /** Any error → a response: user handlers, then `HTTPException`, then a logged 500. */
+  async #errorResponse(error: unknown, req: Request): Promise<Response> {
+    let err = error;
+    const scope = req[kScope](false);
+    if (scope !== null) err = await scope.fail(err);
+    for (const [errorClass, handler] of this.#errorHandlers) {
+      if (!(err instanceof errorClass)) continue;
+      try {
+        const out = await handler(err, req);
+        if (out !== undefined) return toResponse(out);
+      } catch (thrown) {
+        err = thrown;
+      }
+      break;
+    }
+    if (err instanceof HTTPException) {
+      const res = json(err.toJSON(), err.status);
+      if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.headers.set(k, v);
+      return res;
+    }
+    this.logger.error('Unhandled error in request', { method: req.method, path: req.path, error: err });
+    const body: Record<string, unknown> = { error: 'Internal Server Error' };
+    if (this.debug) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      body.detail = `${e.name}: ${e.message}`;
+      body.stack = (e.stack ?? '').split('\n').map((line) => line.trim());
+    }
+    return json(body, 500);
+  }
+}

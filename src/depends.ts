@@ -1,0 +1,147 @@
+import type { Request } from './request.js';
+import type { DepsMap, ResolvedDeps } from './types.js';
+
+declare const VALUE: unique symbol;
+const IS_DEPENDENCY = Symbol.for('covet.dependency');
+
+/** A dependency function: plain, async, or a (async) generator whose code after `yield` is cleanup. */
+export type DependencyFunction<D = Record<never, never>> = (req: Request, deps: ResolvedDeps<D>) => unknown;
+
+/** What a dependency function's return value provides: the yielded value for generators. */
+export type Provided<R> = R extends AsyncGenerator<infer Y, unknown, unknown>
+  ? Y
+  : R extends Generator<infer Y, unknown, unknown>
+    ? Y
+    : Awaited<R>;
+
+/** A declared dependency: what `Depends(fn)` returns and `deps: {...}` holds. */
+export interface Dependency<T> {
+  readonly [IS_DEPENDENCY]: true;
+  readonly fn: DependencyFunction<never>;
+  readonly deps: DepsMap | null;
+  /** Resolve once per request and share the value (default `true`). */
+  readonly useCache: boolean;
+  /** Type-level only: the provided value. */
+  readonly [VALUE]?: T;
+}
+
+/** Options of `Depends`. */
+export interface DependsOptions<D extends DepsMap> {
+  /** What this dependency itself depends on; resolved first and passed as its second argument. */
+  readonly deps?: D;
+  /** Share one value per request between everything that asks for this function. Default `true`. */
+  readonly useCache?: boolean;
+}
+
+/**
+ * Declares a dependency, FastAPI-style: resolved once per request, nested through `deps`,
+ * and, for generator functions, cleaned up after the response.
+ *
+ * @example
+ * async function* getTx(req: Request) { const tx = await db.begin(); try { yield tx; await tx.commit() } catch (e) { await tx.rollback(); throw e } }
+ * app.post('/users', { deps: { tx: Depends(getTx) } }, async (req, { tx }) => tx.insert(await req.json()))
+ */
+export function Depends<R, D extends DepsMap = Record<never, never>>(
+  fn: (req: Request, deps: ResolvedDeps<D>) => R,
+  options: DependsOptions<D> = {},
+): Dependency<Provided<R>> {
+  if (typeof fn !== 'function') throw new TypeError('Depends() takes a function');
+  return {
+    [IS_DEPENDENCY]: true,
+    fn: fn as DependencyFunction<never>,
+    deps: options.deps ?? null,
+    useCache: options.useCache ?? true,
+  };
+}
+
+/** True for values made by `Depends`. */
+export function isDependency(value: unknown): value is Dependency<unknown> {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[IS_DEPENDENCY] === true;
+}
+
+type AnyGenerator = Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
+
+function isGenerator(value: unknown): value is AnyGenerator {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AnyGenerator).next === 'function' &&
+    typeof (value as AnyGenerator).throw === 'function' &&
+    (Symbol.asyncIterator in value || Symbol.iterator in value)
+  );
+}
+
+/**
+ * The per-request resolver: caches values by function, remembers generator dependencies and
+ * finishes them — `close()` after the response, `fail(err)` when the request failed (the
+ * error is thrown in at the `yield`, so a `catch` can roll back).
+ */
+export class DependencyScope {
+  readonly #cache = new Map<unknown, Promise<unknown>>();
+  readonly #generators: AnyGenerator[] = [];
+  #finished = false;
+
+  resolve<T>(req: Request, dep: Dependency<T>): Promise<T> {
+    if (!dep.useCache) return this.#run(req, dep) as Promise<T>;
+    let pending = this.#cache.get(dep.fn);
+    if (pending === undefined) {
+      pending = this.#run(req, dep);
+      this.#cache.set(dep.fn, pending);
+    }
+    return pending as Promise<T>;
+  }
+
+  async resolveAll<D extends DepsMap>(req: Request, deps: D): Promise<ResolvedDeps<D>> {
+    const names = Object.keys(deps);
+    const values = await Promise.all(names.map((name) => this.resolve(req, deps[name] as Dependency<unknown>)));
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) out[names[i] as string] = values[i];
+    return out as ResolvedDeps<D>;
+  }
+
+  get hasCleanup(): boolean {
+    return this.#generators.length > 0 && !this.#finished;
+  }
+
+  async #run(req: Request, dep: Dependency<unknown>): Promise<unknown> {
+    const sub = dep.deps === null ? {} : await this.resolveAll(req, dep.deps);
+    const result = (dep.fn as DependencyFunction<DepsMap>)(req, sub as ResolvedDeps<DepsMap>);
+    if (!isGenerator(result)) return result;
+    if (this.#finished) throw new Error('A generator dependency was resolved after the request finished');
+    const first = await result.next();
+    if (first.done) throw new Error(`Dependency ${dep.fn.name || '(anonymous)'} returned without yielding a value`);
+    this.#generators.push(result);
+    return first.value;
+  }
+
+  /** Runs the cleanup of every generator dependency, last resolved first. Errors go to `onError`. */
+  async close(onError: (err: unknown) => void): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (let i = this.#generators.length - 1; i >= 0; i--) {
+      try {
+        await (this.#generators[i] as AnyGenerator).next();
+      } catch (err) {
+        onError(err);
+      }
+    }
+  }
+
+  /**
+   * Throws `error` into every generator dependency at its `yield`, last resolved first. A
+   * generator that rethrows (or throws another error) replaces the error seen by the rest.
+   */
+  async fail(error: unknown): Promise<unknown> {
+    if (this.#finished) return error;
+    this.#finished = true;
+    let current = error;
+    for (let i = this.#generators.length - 1; i >= 0; i--) {
+      try {
+        await (this.#generators[i] as AnyGenerator).throw(current);
+      } catch (err) {
+        current = err;
+      }
+    }
+    return current;
+  }
+}

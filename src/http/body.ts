@@ -1,0 +1,99 @@
+import type { IncomingMessage } from 'node:http';
+import { HTTPException } from '../errors.js';
+
+/** The default largest request body: 1 MiB. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export function payloadTooLarge(limit: number): HTTPException {
+  return new HTTPException(413, `Payload Too Large: the body exceeds ${limit} bytes`, { code: 'ERR_BODY_TOO_LARGE' });
+}
+
+/**
+ * Reads a Node request body into one Buffer, refusing more than `limit` bytes: at once when
+ * `Content-Length` says so, else as soon as the stream passes the limit.
+ */
+export function readNodeBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) return Promise.reject(payloadTooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        // Stop reading; the response carries `Connection: close` so the rest is never parsed.
+        req.pause();
+        reject(payloadTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(new HTTPException(400, 'Request body could not be read', { code: 'ERR_BODY_READ', cause: err }));
+    };
+    const onClose = (): void => {
+      if (!req.complete) onError(new Error('client closed the connection before the body ended'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** The media type of a `Content-Type` value, lower-cased, without parameters. */
+export function mediaType(contentType: string | undefined | null): string {
+  if (!contentType) return '';
+  const semi = contentType.indexOf(';');
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+/** `application/json` and every `+json` type (`application/problem+json`, …). */
+export function isJsonType(type: string): boolean {
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+// `__proto__` keys, and `constructor` keys holding a `prototype`, are how JSON bodies poison
+// prototypes once merged into other objects; they are dropped while parsing.
+function dropPoisonedKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') return undefined;
+  if (key === 'constructor' && value !== null && typeof value === 'object' && 'prototype' in value) return undefined;
+  return value;
+}
+
+// Keys may be written with escapes (`"\u005f_proto__"`), so any `\u` sends the text the slow way.
+function mayHidePoison(text: string): boolean {
+  return text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
+}
+
+/**
+ * `JSON.parse` with Covet's rules: empty or malformed text → 400, poisoned keys removed.
+ *
+ * @example
+ * parseJsonBody('{"__proto__":{"admin":true},"a":1}') // { a: 1 }
+ */
+export function parseJsonBody(text: string): unknown {
+  if (text.length === 0) throw new HTTPException(400, 'Request body is empty; expected JSON', { code: 'ERR_EMPTY_JSON' });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HTTPException(400, 'Malformed JSON in request body', { code: 'ERR_MALFORMED_JSON' });
+  }
+  if (value !== null && typeof value === 'object' && mayHidePoison(text)) {
+    value = JSON.parse(text, dropPoisonedKeys);
+  }
+  return value;
+}

@@ -1,0 +1,139 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Read-only, case-insensitive view of the request headers (Node already lower-cases names).
+ * Repeated headers are joined with `, ` except `set-cookie`, as the Fetch standard does.
+ *
+ * @example
+ * req.headers.get('X-Correlation-ID', crypto.randomUUID())
+ */
+export class RequestHeaders {
+  readonly #raw: IncomingHttpHeaders;
+
+  constructor(raw: IncomingHttpHeaders) {
+    this.#raw = raw;
+  }
+
+  /** The value, or `fallback` (default `null`) when the header is absent. */
+  get(name: string): string | null;
+  get<F>(name: string, fallback: F): string | F;
+  get(name: string, fallback: unknown = null): unknown {
+    const value = this.#raw[name.toLowerCase()];
+    if (value === undefined) return fallback;
+    return typeof value === 'string' ? value : value.join(', ');
+  }
+
+  has(name: string): boolean {
+    return this.#raw[name.toLowerCase()] !== undefined;
+  }
+
+  /** `[name, value]` pairs with lower-case names. */
+  *entries(): IterableIterator<[string, string]> {
+    for (const name of Object.keys(this.#raw)) {
+      const value = this.#raw[name];
+      if (value !== undefined) yield [name, typeof value === 'string' ? value : value.join(', ')];
+    }
+  }
+
+  keys(): IterableIterator<string> {
+    return Object.keys(this.#raw)[Symbol.iterator]();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /** A plain object copy, lower-case names. */
+  toJSON(): Record<string, string> {
+    return Object.fromEntries(this.entries());
+  }
+}
+
+type HeaderValue = string | string[];
+
+/** What `new Response(body, { headers })` accepts. */
+export type HeadersInit = ResponseHeaders | Readonly<Record<string, string | readonly string[] | number>> | Iterable<readonly [string, string]>;
+
+/**
+ * Mutable, case-insensitive response headers. `set-cookie` keeps every value.
+ *
+ * @example
+ * response.headers.set('Access-Control-Allow-Origin', '*')
+ */
+export class ResponseHeaders {
+  readonly #map = new Map<string, HeaderValue>();
+
+  constructor(init?: HeadersInit) {
+    if (init === undefined) return;
+    if (init instanceof ResponseHeaders) {
+      for (const [k, v] of init.#map) this.#map.set(k, Array.isArray(v) ? [...v] : v);
+    } else if (Symbol.iterator in init) {
+      for (const [k, v] of init as Iterable<readonly [string, string]>) this.append(k, v);
+    } else {
+      for (const [k, v] of Object.entries(init)) {
+        if (Array.isArray(v)) for (const item of v) this.append(k, String(item));
+        else this.set(k, String(v));
+      }
+    }
+  }
+
+  get(name: string): string | null {
+    const v = this.#map.get(name.toLowerCase());
+    if (v === undefined) return null;
+    return typeof v === 'string' ? v : v.join(', ');
+  }
+
+  /** Every `Set-Cookie` value (which must not be joined). */
+  getSetCookie(): string[] {
+    const v = this.#map.get('set-cookie');
+    if (v === undefined) return [];
+    return typeof v === 'string' ? [v] : [...v];
+  }
+
+  set(name: string, value: string): this {
+    this.#map.set(name.toLowerCase(), String(value));
+    return this;
+  }
+
+  append(name: string, value: string): this {
+    const key = name.toLowerCase();
+    const prev = this.#map.get(key);
+    if (prev === undefined) this.#map.set(key, String(value));
+    else if (typeof prev === 'string') this.#map.set(key, [prev, String(value)]);
+    else prev.push(String(value));
+    return this;
+  }
+
+  has(name: string): boolean {
+    return this.#map.has(name.toLowerCase());
+  }
+
+  delete(name: string): boolean {
+    return this.#map.delete(name.toLowerCase());
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    for (const [k, v] of this.#map) {
+      if (typeof v === 'string') yield [k, v];
+      else if (k === 'set-cookie') for (const item of v) yield [k, item];
+      else yield [k, v.join(', ')];
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /** Appends `[name, value, …]` pairs to a flat array, the form `writeHead` takes fastest. */
+  flatInto(out: string[]): string[] {
+    for (const [k, v] of this.#map) {
+      if (typeof v === 'string') out.push(k, v);
+      else for (const item of v) out.push(k, item);
+    }
+    return out;
+  }
+}

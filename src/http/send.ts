@@ -1,0 +1,166 @@
+import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { type BodyChunk, Response, type ResponseBody } from '../response.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+const OCTET_TYPE = 'application/octet-stream';
+
+function isTuple(value: unknown[]): boolean {
+  if (value.length !== 2 && value.length !== 3) return false;
+  const status = value[1];
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return false;
+  if (value.length === 2) return true;
+  const headers = value[2];
+  return typeof headers === 'object' && headers !== null && !Array.isArray(headers);
+}
+
+function isStreamBody(value: object): boolean {
+  return Symbol.asyncIterator in value || value instanceof ReadableStream || value instanceof Readable;
+}
+
+/**
+ * Turns what a handler returned into a `Response` (the return-value table in docs/core.md):
+ * objects, arrays, numbers and booleans → JSON; strings → text; bytes → octet-stream;
+ * `[body, status, headers?]` tuples; streams; `undefined`/`null` → 204.
+ */
+export function toResponse(result: unknown): Response {
+  if (result instanceof Response) return result;
+  if (result === undefined || result === null) return new Response(null, { status: 204 });
+  if (typeof result === 'string') return new Response(result, { headers: { 'content-type': TEXT_TYPE } });
+  if (typeof result === 'object') {
+    if (Array.isArray(result) && isTuple(result)) {
+      const inner = result[0] instanceof Response ? result[0] : toResponse(result[0] ?? null);
+      inner.status = result[1] as number;
+      const extra = result[2] as Record<string, string> | undefined;
+      if (extra) for (const [k, v] of Object.entries(extra)) inner.headers.set(k, String(v));
+      // `[null, 201]` is an empty 201, not a 204.
+      return inner;
+    }
+    if (result instanceof Uint8Array) return new Response(result, { headers: { 'content-type': OCTET_TYPE } });
+    if (isStreamBody(result)) return new Response(result as ResponseBody, { headers: { 'content-type': OCTET_TYPE } });
+  }
+  if (typeof result === 'bigint') throw new TypeError('A handler returned a bigint, which JSON cannot represent');
+  const body = JSON.stringify(result);
+  if (body === undefined) throw new TypeError(`A handler returned a ${typeof result}, which has no JSON form`);
+  return new Response(body, { headers: { 'content-type': JSON_TYPE } });
+}
+
+/** True when `value` is an object literal (or null-prototype object): the JSON fast path. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Writes a JSON value with a precomputed header block; the hot path for `return {...}`. */
+export function writeJson(res: ServerResponse, status: number, data: unknown, close: boolean): void {
+  const body = JSON.stringify(data);
+  const headers = ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body))];
+  if (close) headers.push('connection', 'close');
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+function noBodyStatus(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+/** Closes an unread stream body (HEAD, 204, client gone) so its producer can clean up. */
+async function discard(body: ResponseBody): Promise<void> {
+  if (body === null || typeof body !== 'object' || body instanceof Uint8Array) return;
+  if (body instanceof Readable) body.destroy();
+  else if (body instanceof ReadableStream) await body.cancel().catch(() => {});
+  else if (Symbol.asyncIterator in body) await (body as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]().return?.();
+}
+
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Streams an iterable body with backpressure: waits for `drain` whenever the socket is full. */
+async function pipeIterable(res: ServerResponse, body: AsyncIterable<BodyChunk> | Iterable<BodyChunk>): Promise<void> {
+  const iterator =
+    Symbol.asyncIterator in body
+      ? (body as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]()
+      : (body as Iterable<BodyChunk>)[Symbol.iterator]();
+  try {
+    for (;;) {
+      const step = await iterator.next();
+      if (step.done) break;
+      if (res.destroyed) return;
+      const chunk = step.value;
+      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+        throw new TypeError('A streamed body must yield strings or bytes');
+      }
+      if (chunk.length === 0) continue;
+      if (!res.write(chunk)) await waitForDrain(res);
+    }
+  } finally {
+    // Ends the producer when the client left early (or the loop threw).
+    if (res.destroyed || !res.writableEnded) await iterator.return?.();
+  }
+  res.end();
+}
+
+/**
+ * Writes a `Response` to a Node response. Resolves when the body has been handed to the socket
+ * (after the last chunk for streams). A stream that fails midway destroys the connection so
+ * the client sees a truncated response instead of a clean end.
+ */
+export async function writeResponse(res: ServerResponse, response: Response, head: boolean, close: boolean): Promise<void> {
+  const headers = response.headers.flatInto([]);
+  if (close && !response.headers.has('connection')) headers.push('connection', 'close');
+  const status = response.status;
+  const body = response.body;
+  if (body === null || noBodyStatus(status)) {
+    if (!noBodyStatus(status) && !response.headers.has('content-length')) headers.push('content-length', '0');
+    res.writeHead(status, headers);
+    res.end();
+    await discard(body);
+    return;
+  }
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    if (!response.headers.has('content-length')) {
+      headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+    }
+    res.writeHead(status, headers);
+    res.end(body);
+    return;
+  }
+  res.writeHead(status, headers);
+  if (head) {
+    res.end();
+    await discard(body);
+    return;
+  }
+  if (body instanceof Readable) {
+    await pipeIterable(res, body);
+    return;
+  }
+  await pipeIterable(res, body as AsyncIterable<BodyChunk>);
+}
+
+/** Collects a `Response` body into one Buffer (in-process dispatch). */
+export async function collectBody(response: Response, head: boolean): Promise<Buffer> {
+  const body = response.body;
+  if (body === null || head || noBodyStatus(response.status)) {
+    await discard(body);
+    return Buffer.alloc(0);
+  }
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<BodyChunk>) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,109 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** Socket-level limits and timeouts; defaults chosen to shrug off slowloris-style clients. */
+export interface ServerOptions {
+  /** Milliseconds to receive the complete request headers. Default 10 000. */
+  readonly headersTimeout?: number;
+  /** Milliseconds to receive the whole request, body included. Default 30 000. */
+  readonly requestTimeout?: number;
+  /** Milliseconds an idle keep-alive connection stays open. Default 5 000. */
+  readonly keepAliveTimeout?: number;
+  /** Largest total size of request headers in bytes; past it → 431. Default 16 384. */
+  readonly maxHeaderSize?: number;
+  /** Most requests served on one keep-alive connection (0: no limit). Default 0. */
+  readonly maxRequestsPerSocket?: number;
+  /** Milliseconds `close()` lets in-flight requests finish before cutting connections. Default 10 000. */
+  readonly shutdownTimeout?: number;
+}
+
+export const SERVER_DEFAULTS: Required<ServerOptions> = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  maxHeaderSize: 16_384,
+  maxRequestsPerSocket: 0,
+  shutdownTimeout: 10_000,
+};
+
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large'],
+};
+
+/** Answers a request Node could not parse with a short JSON error, then closes the socket. */
+function onClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request'];
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Creates the Node HTTP server with Covet's limits. */
+export function createHttpServer(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  options: Required<ServerOptions>,
+): Server {
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeout,
+      requestTimeout: options.requestTimeout,
+      keepAliveTimeout: options.keepAliveTimeout,
+      maxHeaderSize: options.maxHeaderSize,
+      // Timeouts are only enforced when this check runs: keep it frequent.
+      connectionsCheckingInterval: Math.min(1_000, options.headersTimeout),
+      noDelay: true,
+    },
+    listener,
+  );
+  server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+  server.on('clientError', onClientError);
+  return server;
+}
+
+/** Binds and resolves with the real address (`port: 0` picks a free port). */
+export function bind(server: Server, host: string, port: number): Promise<{ host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const addr = server.address();
+      if (addr === null || typeof addr === 'string') return reject(new Error('The server has no TCP address'));
+      resolve({ host: addr.address, port: addr.port });
+    });
+  });
+}
+
+/**
+ * Graceful stop: no new connections, idle keep-alive connections closed now, in-flight
+ * requests given until `deadline` ms to finish (each answered with `Connection: close`), then
+ * every connection cut.
+ */
+export async function drain(server: Server, deadline: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  // A connection that finishes its request becomes idle; sweep those until all are gone.
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, deadline);
+  });
+  try {
+    await Promise.race([closed, timedOut]);
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,27 @@
+export { CovetApp, type CovetAppOptions, type InjectOptions, type InjectResponse, type ListenInfo, type ListenOptions, type Logger } from './app.js';
+export { Config } from './config.js';
+export { Depends, type Dependency, type DependsOptions, type Provided } from './depends.js';
+export { CovetError, HTTPException, type HTTPExceptionOptions } from './errors.js';
+export { type CookieOptions, parseCookies, serializeCookie } from './http/cookie.js';
+export { type HeadersInit, RequestHeaders, ResponseHeaders } from './http/headers.js';
+export { QueryParams, type QueryType } from './http/query-params.js';
+export type { ServerOptions } from './http/server.js';
+export { definePlugin, type Plugin } from './plugin.js';
+export { type ClientAddress, type FormValue, type MatchedRoute, Request, RequestForm, type RequestURL, type UploadFileLike } from './request.js';
+export { type BodyChunk, html, json, redirect, Response, type ResponseBody, type ResponseInit, stream, text } from './response.js';
+export { type GroupOptions, RouteGroup, type RouteShorthand } from './route-group.js';
+export { Router, type RouteMatch } from './router/index.js';
+export type {
+  CallNext,
+  DepsMap,
+  Handler,
+  Method,
+  Middleware,
+  MiddlewareFunction,
+  MiddlewareObject,
+  PathParams,
+  RequestState,
+  ResolvedDeps,
+  RouteOptions,
+} from './types.js';
+export { METHODS } from './types.js';

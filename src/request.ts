@@ -1,0 +1,287 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { type Dependency, DependencyScope } from './depends.js';
+import { HTTPException } from './errors.js';
+import { isJsonType, mediaType, parseJsonBody, readNodeBody, payloadTooLarge } from './http/body.js';
+import { parseCookies } from './http/cookie.js';
+import { RequestHeaders } from './http/headers.js';
+import { QueryParams } from './http/query-params.js';
+import { MultiDict, parseUrlEncoded } from './http/url-encoded.js';
+import { displayPath } from './router/decode-path.js';
+import type { RequestState } from './types.js';
+
+/** The parts of the request URL. */
+export interface RequestURL {
+  /** The percent-decoded path, without the query string. */
+  readonly path: string;
+  /** The raw query string, without `?` (empty when there is none). */
+  readonly query: string;
+  /** The request target exactly as received (`/path?query`). */
+  readonly raw: string;
+}
+
+/** The route a request matched, for logs and metrics (use `path`, not the raw URL, as a label). */
+export interface MatchedRoute {
+  /** The path template, e.g. `/users/{id:int}`. */
+  readonly path: string;
+  readonly name: string | undefined;
+}
+
+/** Where the request came from. */
+export interface ClientAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A form field value: a string, or an uploaded file (multipart). */
+export type FormValue = string | UploadFileLike;
+
+/** The structural shape of uploaded files (multipart support provides them). */
+export interface UploadFileLike {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly size: number;
+  read(): Promise<Buffer>;
+}
+
+/** What `req.form()` resolves to: `get`, `getAll`, `has`, `entries`, `toObject`. */
+export class RequestForm extends MultiDict<FormValue> {}
+
+/** Parses a multipart body; installed by the multipart module so the core stays small. */
+export type MultipartParser = (req: Request, contentType: string) => Promise<RequestForm>;
+
+/** Internal request inputs; `Request` is built by the app, not by users. */
+export interface RequestInit {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly params: unknown;
+  readonly route: MatchedRoute | null;
+  readonly bodyLimit: number;
+  /** A Node request to read the body from, or the whole body for in-process requests. */
+  readonly source: IncomingMessage | Buffer | null;
+  readonly response: ServerResponse | null;
+  readonly client: ClientAddress | null;
+}
+
+/** Symbols the app uses to drive a request; not part of the public API. */
+export const kAbort = Symbol('covet.abort');
+export const kScope = Symbol('covet.scope');
+export const kBodyIncomplete = Symbol('covet.bodyIncomplete');
+
+let multipartParser: MultipartParser | null = null;
+
+/** Lets the multipart module handle `multipart/form-data` in `req.form()`. */
+export function setMultipartParser(parser: MultipartParser): void {
+  multipartParser = parser;
+}
+
+/**
+ * An incoming request. Headers, query, cookies and bodies are parsed lazily, on first use,
+ * and bodies are read once and cached.
+ *
+ * @example
+ * app.post('/api/data', async (req) => ({ received: await req.json(), q: req.queryParams.get('q') }))
+ */
+export class Request<Params = Record<string, unknown>> {
+  /** The HTTP method, upper-case. */
+  readonly method: string;
+  /** Path parameters, converted (`{id:int}` → number). */
+  readonly params: Params;
+  /** The route that matched, or `null` (404/405 responses). */
+  readonly route: MatchedRoute | null;
+
+  readonly #rawUrl: string;
+  readonly #queryStart: number;
+  readonly #rawHeaders: IncomingHttpHeaders;
+  readonly #source: IncomingMessage | Buffer | null;
+  readonly #response: ServerResponse | null;
+  #client: ClientAddress | null;
+  #bodyLimit: number;
+  #bytes: Promise<Buffer> | null = null;
+  #json: Promise<unknown> | null = null;
+  #form: Promise<RequestForm> | null = null;
+  #headers: RequestHeaders | null = null;
+  #query: QueryParams | null = null;
+  #cookies: Record<string, string> | null = null;
+  #url: RequestURL | null = null;
+  #state: RequestState | null = null;
+  #abort: AbortController | null = null;
+  #scope: DependencyScope | null = null;
+  #bodyIncomplete = false;
+
+  constructor(init: RequestInit) {
+    this.method = init.method;
+    this.params = init.params as Params;
+    this.route = init.route;
+    this.#rawUrl = init.url;
+    this.#queryStart = init.url.indexOf('?');
+    this.#rawHeaders = init.headers;
+    this.#source = init.source;
+    this.#response = init.response;
+    this.#client = init.client;
+    this.#bodyLimit = init.bodyLimit;
+  }
+
+  /** The percent-decoded path, without the query string. */
+  get path(): string {
+    return this.url.path;
+  }
+
+  get url(): RequestURL {
+    if (this.#url === null) {
+      const q = this.#queryStart;
+      const raw = this.#rawUrl;
+      this.#url = Object.freeze({
+        path: displayPath(q === -1 ? raw : raw.slice(0, q)),
+        query: q === -1 ? '' : raw.slice(q + 1),
+        raw,
+      });
+    }
+    return this.#url;
+  }
+
+  /** Case-insensitive request headers: `req.headers.get('content-type')`. */
+  get headers(): RequestHeaders {
+    return (this.#headers ??= new RequestHeaders(this.#rawHeaders));
+  }
+
+  /** The parsed query string; a malformed one → 400 on first use. */
+  get queryParams(): QueryParams {
+    if (this.#query === null) {
+      const q = this.#queryStart;
+      this.#query = new QueryParams(q === -1 ? '' : this.#rawUrl.slice(q + 1));
+    }
+    return this.#query;
+  }
+
+  /** Request cookies, a null-prototype record. */
+  get cookies(): Record<string, string> {
+    return (this.#cookies ??= parseCookies(this.#rawHeaders.cookie));
+  }
+
+  /** The peer address (the TCP peer: apply proxy rules yourself or with the security module). */
+  get client(): ClientAddress {
+    if (this.#client === null) {
+      const socket = (this.#source as IncomingMessage | null)?.socket;
+      this.#client = { host: socket?.remoteAddress ?? '', port: socket?.remotePort ?? 0 };
+    }
+    return this.#client;
+  }
+
+  /** Per-request data for middleware and handlers (augment `RequestState` to type it). */
+  get state(): RequestState {
+    return (this.#state ??= {});
+  }
+
+  /**
+   * Aborted when the client goes away or the route's `timeout` passes; hand it to `fetch`,
+   * database drivers or your own loops.
+   */
+  get signal(): AbortSignal {
+    if (this.#abort === null) {
+      const controller = new AbortController();
+      this.#abort = controller;
+      const res = this.#response;
+      if (res !== null && !res.writableFinished) {
+        res.once('close', () => {
+          if (!res.writableFinished) controller.abort(new Error('The client closed the connection'));
+        });
+      }
+    }
+    return this.#abort.signal;
+  }
+
+  /** The largest body this request may send, in bytes (the route's or the app's limit). */
+  get bodyLimit(): number {
+    return this.#bodyLimit;
+  }
+
+  /** The raw Node request when served over a socket; `null` in-process. */
+  get raw(): IncomingMessage | null {
+    const s = this.#source;
+    return s === null || Buffer.isBuffer(s) ? null : s;
+  }
+
+  /** The whole body as bytes (read once, cached). Over the limit → 413. */
+  body(): Promise<Buffer> {
+    if (this.#bytes === null) {
+      const s = this.#source;
+      if (s === null) this.#bytes = Promise.resolve(Buffer.alloc(0));
+      else if (Buffer.isBuffer(s)) {
+        this.#bytes = s.length > this.#bodyLimit ? Promise.reject(payloadTooLarge(this.#bodyLimit)) : Promise.resolve(s);
+      } else {
+        this.#bytes = readNodeBody(s, this.#bodyLimit);
+        this.#bytes.catch(() => {
+          this.#bodyIncomplete = true;
+        });
+      }
+    }
+    return this.#bytes;
+  }
+
+  /** The body decoded as UTF-8. */
+  async text(): Promise<string> {
+    return (await this.body()).toString('utf8');
+  }
+
+  /**
+   * The body parsed as JSON. A `Content-Type` other than JSON → 415; malformed → 400;
+   * `__proto__` keys are dropped. No `Content-Type` at all is read as JSON.
+   */
+  json<T = unknown>(): Promise<T> {
+    if (this.#json === null) {
+      const type = mediaType(this.#rawHeaders['content-type']);
+      if (type !== '' && !isJsonType(type)) {
+        this.#json = Promise.reject(
+          new HTTPException(415, `Unsupported Media Type: expected application/json, got ${type}`, { code: 'ERR_UNSUPPORTED_MEDIA_TYPE' }),
+        );
+      } else {
+        this.#json = this.body().then((buf) => parseJsonBody(buf.toString('utf8')));
+      }
+    }
+    return this.#json as Promise<T>;
+  }
+
+  /** The body as form fields: urlencoded, or multipart when that module is loaded. */
+  form(): Promise<RequestForm> {
+    if (this.#form === null) {
+      const header = this.#rawHeaders['content-type'] ?? '';
+      const type = mediaType(header);
+      if (type === 'application/x-www-form-urlencoded' || type === '') {
+        this.#form = this.text().then((text) => new RequestForm(parseUrlEncoded(text, 'form body')));
+      } else if (type === 'multipart/form-data' && multipartParser !== null) {
+        this.#form = multipartParser(this as unknown as Request, header);
+      } else {
+        this.#form = Promise.reject(
+          new HTTPException(415, `Unsupported Media Type: expected a form, got ${type}`, { code: 'ERR_UNSUPPORTED_MEDIA_TYPE' }),
+        );
+      }
+    }
+    return this.#form;
+  }
+
+  /**
+   * Resolves a dependency with this request's cache — the same resolver handlers use, for
+   * middleware and anything else holding the request.
+   */
+  resolve<T>(dep: Dependency<T>): Promise<T> {
+    return (this.#scope ??= new DependencyScope()).resolve(this as unknown as Request, dep);
+  }
+
+  /** @internal The dependency scope, created on demand. */
+  [kScope](create: boolean): DependencyScope | null {
+    if (create) this.#scope ??= new DependencyScope();
+    return this.#scope;
+  }
+
+  /** @internal Fires `signal` (timeouts, shutdown). */
+  [kAbort](reason: unknown): void {
+    if (this.#abort === null) this.#abort = new AbortController();
+    if (!this.#abort.signal.aborted) this.#abort.abort(reason);
+  }
+
+  /** @internal Whether reading the body stopped early (the connection must then close). */
+  get [kBodyIncomplete](): boolean {
+    return this.#bodyIncomplete;
+  }
+}

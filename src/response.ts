@@ -1,0 +1,117 @@
+import type { Readable } from 'node:stream';
+import { type CookieOptions, serializeCookie } from './http/cookie.js';
+import { type HeadersInit, ResponseHeaders } from './http/headers.js';
+
+/** A chunk of a streamed body. */
+export type BodyChunk = string | Uint8Array;
+
+/** What a `Response` body may be. */
+export type ResponseBody =
+  | string
+  | Uint8Array
+  | AsyncIterable<BodyChunk>
+  | Iterable<BodyChunk>
+  | ReadableStream<Uint8Array>
+  | Readable
+  | null;
+
+/** Options of `new Response(body, init)`. */
+export interface ResponseInit {
+  /** Default 200 (204 for an empty body is *not* implied: pass it). */
+  readonly status?: number;
+  readonly headers?: HeadersInit;
+}
+
+/**
+ * An outgoing response. Handlers may return one, or return plain values that Covet turns into
+ * one (see the return-value table in docs/core.md); middleware always receives one.
+ *
+ * @example
+ * const res = new Response('Rate limited', { status: 429, headers: { 'Retry-After': '60' } });
+ * res.setCookie('seen', '1', { maxAge: 3600 });
+ */
+export class Response {
+  status: number;
+  readonly headers: ResponseHeaders;
+  body: ResponseBody;
+
+  constructor(body: ResponseBody = null, init: ResponseInit = {}) {
+    const status = init.status ?? 200;
+    if (!Number.isInteger(status) || status < 100 || status > 999) {
+      throw new RangeError(`Response status must be an integer from 100 to 999, got ${status}`);
+    }
+    this.status = status;
+    this.headers = new ResponseHeaders(init.headers);
+    this.body = body;
+    if (typeof body === 'string' && !this.headers.has('content-type')) {
+      this.headers.set('content-type', 'text/plain; charset=utf-8');
+    }
+  }
+
+  /** The seed's name for `status`. */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  set statusCode(value: number) {
+    this.status = value;
+  }
+
+  /** Adds a `Set-Cookie` header (`HttpOnly`, `Path=/` and `SameSite=Lax` by default). */
+  setCookie(name: string, value: string, options?: CookieOptions): this {
+    this.headers.append('set-cookie', serializeCookie(name, value, options));
+    return this;
+  }
+
+  /** Expires a cookie in the browser; pass the `path`/`domain` it was set with. */
+  deleteCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain' | 'secure' | 'sameSite'> = {}): this {
+    return this.setCookie(name, '', { ...options, maxAge: 0, expires: new Date(0) });
+  }
+}
+
+/**
+ * A JSON response.
+ *
+ * @example
+ * return json({ id: 1 }, 201)
+ */
+export function json(data: unknown, status = 200, headers?: HeadersInit): Response {
+  const res = new Response(JSON.stringify(data) ?? 'null', { status, ...(headers ? { headers } : {}) });
+  res.headers.set('content-type', 'application/json; charset=utf-8');
+  return res;
+}
+
+/** An HTML response (`text/html; charset=utf-8`). */
+export function html(body: string, status = 200, headers?: HeadersInit): Response {
+  const res = new Response(body, { status, ...(headers ? { headers } : {}) });
+  res.headers.set('content-type', 'text/html; charset=utf-8');
+  return res;
+}
+
+/** A plain-text response (`text/plain; charset=utf-8`). */
+export function text(body: string, status = 200, headers?: HeadersInit): Response {
+  return new Response(body, { status, ...(headers ? { headers } : {}) });
+}
+
+/**
+ * A redirect; 307 keeps the method and body (use 303 after a form POST, 301/308 for moves).
+ *
+ * @example
+ * return redirect('/login', 303)
+ */
+export function redirect(url: string, status = 307): Response {
+  if (![300, 301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Not a redirect status: ${status}`);
+  if (/[\r\n]/.test(url)) throw new TypeError('Redirect URL must not contain line breaks');
+  return new Response(null, { status, headers: { location: url } });
+}
+
+/**
+ * A streamed body from an async iterable, a web `ReadableStream` or a Node stream. Chunks are
+ * written as the client takes them (backpressure), never buffered whole.
+ *
+ * @example
+ * return stream((async function* () { yield 'a'; yield 'b' })(), 'text/plain; charset=utf-8')
+ */
+export function stream(body: Exclude<ResponseBody, string | Uint8Array | null>, contentType = 'application/octet-stream'): Response {
+  return new Response(body, { headers: { 'content-type': contentType } });
+}

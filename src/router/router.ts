@@ -1,0 +1,65 @@
+import { decodeRoutingPath } from './decode-path.js';
+import { RadixTree, type RouteMatch } from './radix-tree.js';
+
+/** A route as registered: method, path template and stored value. */
+export interface RouteEntry<T> {
+  readonly method: string;
+  readonly path: string;
+  readonly value: T;
+}
+
+/**
+ * The HTTP router: one radix tree per method. It stores any value, so it can be used (and
+ * benchmarked) on its own; `CovetApp` stores its compiled routes in it.
+ *
+ * Rules (see docs/routing.md): matching is case-sensitive and exact about trailing slashes;
+ * static segments beat placeholders, narrow converters beat wide ones; percent-escapes are
+ * decoded before matching except `%2F`/`%25`, which only parameter values see decoded.
+ *
+ * @example
+ * const router = new Router<string>();
+ * router.add('GET', '/users/{id:int}', 'get-user');
+ * router.find('GET', '/users/7')?.params.id // 7
+ */
+export class Router<T = unknown> {
+  readonly #trees: Record<string, RadixTree<T>> = Object.create(null);
+  readonly #routes: RouteEntry<T>[] = [];
+
+  /** Registers `value` for `method` and `path`; throws on a duplicate or a malformed path. */
+  add(method: string, path: string, value: T): this {
+    const m = method.toUpperCase();
+    const tree = (this.#trees[m] ??= new RadixTree<T>());
+    tree.insert(path, value);
+    this.#routes.push({ method: m, path, value });
+    return this;
+  }
+
+  /** Looks a request path up (no query string); `null` when nothing matches. */
+  find(method: string, path: string): RouteMatch<T> | null {
+    const tree = this.#trees[method];
+    if (tree === undefined) return null;
+    if (path.indexOf('%') === -1) return tree.lookup(path);
+    const decoded = decodeRoutingPath(path);
+    return decoded === null ? null : tree.lookup(decoded);
+  }
+
+  /** Like `find`, for a path already passed through `decodeRoutingPath`. */
+  lookup(method: string, routingPath: string): RouteMatch<T> | null {
+    const tree = this.#trees[method];
+    return tree === undefined ? null : tree.lookup(routingPath);
+  }
+
+  /** The methods that have a route for this (decoded) path, for `Allow` headers. */
+  allowedMethods(routingPath: string): string[] {
+    const allowed: string[] = [];
+    for (const method in this.#trees) {
+      if ((this.#trees[method] as RadixTree<T>).lookup(routingPath) !== null) allowed.push(method);
+    }
+    return allowed;
+  }
+
+  /** Every route in registration order. */
+  get routes(): readonly RouteEntry<T>[] {
+    return this.#routes;
+  }
+}

@@ -1,0 +1,1 @@
+export { AsyncTestClient, TestClient, type TestFile, type TestRequestOptions, TestResponse } from './test-client.js';

@@ -1,0 +1,215 @@
+import type { CovetApp, InjectResponse } from '../app.js';
+
+// Node 20 has no Symbol.asyncDispose; use the same well-known fallback as TypeScript's and
+// esbuild's helpers so `await using client = new TestClient(app)` works there.
+const symbols = Symbol as { asyncDispose?: symbol };
+symbols.asyncDispose ??= Symbol.for('Symbol.asyncDispose');
+const ASYNC_DISPOSE = symbols.asyncDispose;
+
+/** A file for `files: { field: {...} }` (sent as multipart/form-data). */
+export interface TestFile {
+  readonly filename: string;
+  readonly content: string | Uint8Array;
+  readonly contentType?: string;
+}
+
+/** Options of one test request. */
+export interface TestRequestOptions {
+  /** Sent as `application/json`. */
+  readonly json?: unknown;
+  /** Sent as `application/x-www-form-urlencoded` (or with `files`, as multipart). */
+  readonly form?: Readonly<Record<string, string | number | boolean | readonly (string | number | boolean)[]>>;
+  readonly files?: Readonly<Record<string, TestFile>>;
+  /** A raw body. */
+  readonly content?: string | Uint8Array;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string | number | boolean | readonly (string | number | boolean)[]>>;
+  /** Cookies for this request, on top of the jar. */
+  readonly cookies?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A response seen by the test client: `status`/`statusCode`, `headers` (a `Headers`),
+ * `text`, `body` (bytes) and `json()`.
+ */
+export class TestResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Buffer;
+  #text: string | null = null;
+
+  constructor(res: InjectResponse) {
+    this.status = res.status;
+    this.headers = res.headers;
+    this.body = res.body;
+  }
+
+  get statusCode(): number {
+    return this.status;
+  }
+
+  get text(): string {
+    return (this.#text ??= this.body.toString('utf8'));
+  }
+
+  /** The body parsed as JSON (throws with the body in the message when it is not JSON). */
+  json<T = unknown>(): T {
+    try {
+      return JSON.parse(this.text) as T;
+    } catch {
+      throw new SyntaxError(`Response body is not JSON (status ${this.status}): ${this.text.slice(0, 200)}`);
+    }
+  }
+
+  /** True for 2xx. */
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+}
+
+type Scalar = string | number | boolean;
+
+function appendPairs(params: URLSearchParams, values: Readonly<Record<string, Scalar | readonly Scalar[]>>): void {
+  for (const [k, v] of Object.entries(values)) {
+    if (Array.isArray(v)) for (const item of v) params.append(k, String(item));
+    else params.append(k, String(v));
+  }
+}
+
+function multipart(form: TestRequestOptions['form'], files: Readonly<Record<string, TestFile>>): { body: Buffer; type: string } {
+  const boundary = `----covet${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
+  const parts: Buffer[] = [];
+  const quote = (s: string): string => s.replace(/"/g, '%22').replace(/\r|\n/g, ' ');
+  for (const [name, value] of Object.entries(form ?? {})) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${String(item)}\r\n`));
+    }
+  }
+  for (const [name, file] of Object.entries(files)) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"; filename="${quote(file.filename)}"\r\n` +
+          `Content-Type: ${file.contentType ?? 'application/octet-stream'}\r\n\r\n`,
+      ),
+      typeof file.content === 'string' ? Buffer.from(file.content) : Buffer.from(file.content),
+      Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
+}
+
+/**
+ * Calls an app in-process — no socket — with a cookie jar. The first request (or `start()`)
+ * runs the app's startup hooks; `close()` (or `await using`) runs its shutdown hooks.
+ *
+ * @example
+ * await using client = new TestClient(app);
+ * const res = await client.post('/login', { json: { username: 'test', password: 'test' } });
+ * assert.equal(res.status, 200);
+ */
+export class TestClient {
+  readonly app: CovetApp;
+  /** Cookies set by responses, sent with later requests. */
+  readonly cookies = new Map<string, string>();
+  #started: Promise<void> | null = null;
+
+  constructor(app: CovetApp) {
+    this.app = app;
+  }
+
+  /** Runs the app's startup hooks (once). */
+  start(): Promise<void> {
+    return (this.#started ??= this.app.startup());
+  }
+
+  /** Runs the app's shutdown hooks. */
+  async close(): Promise<void> {
+    if (this.#started !== null) await this.app.shutdown();
+  }
+
+  async [ASYNC_DISPOSE as typeof Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  get(path: string, options?: TestRequestOptions): Promise<TestResponse> {
+    return this.request('GET', path, options);
+  }
+  post(path: string, options?: TestRequestOptions): Promise<TestResponse> {
+    return this.request('POST', path, options);
+  }
+  put(path: string, options?: TestRequestOptions): Promise<TestResponse> {
+    return this.request('PUT', path, options);
+  }
+  patch(path: string, options?: TestRequestOptions): Promise<TestResponse> {
+    return this.request('PATCH', path, options);
+  }
+  delete(path: string, options?: TestRequestOptions): Promise<TestResponse> {
+    return this.request('DELETE', path, options);
+  }
+  options(path: string, options?: TestRequestOptions): Promise<TestResponse> {
+    return this.request('OPTIONS', path, options);
+  }
+  head(path: string, options?: TestRequestOptions): Promise<TestResponse> {
+    return this.request('HEAD', path, options);
+  }
+
+  /** Any method. */
+  async request(method: string, path: string, options: TestRequestOptions = {}): Promise<TestResponse> {
+    await this.start();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+    let body: string | Uint8Array | null = null;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] ??= 'application/json';
+    } else if (options.files !== undefined) {
+      const mp = multipart(options.form, options.files);
+      body = mp.body;
+      headers['content-type'] ??= mp.type;
+    } else if (options.form !== undefined) {
+      const params = new URLSearchParams();
+      appendPairs(params, options.form);
+      body = params.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    } else if (options.content !== undefined) {
+      body = options.content;
+    }
+    let url = path;
+    if (options.query !== undefined) {
+      const params = new URLSearchParams();
+      appendPairs(params, options.query);
+      const qs = params.toString();
+      if (qs) url += (url.includes('?') ? '&' : '?') + qs;
+    }
+    const jar = new Map(this.cookies);
+    for (const [k, v] of Object.entries(options.cookies ?? {})) jar.set(k, v);
+    if (jar.size > 0 && headers.cookie === undefined) {
+      headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
+    const res = new TestResponse(await this.app.inject({ method, url, headers, body }));
+    this.#storeCookies(res.headers.getSetCookie());
+    return res;
+  }
+
+  #storeCookies(setCookies: string[]): void {
+    for (const line of setCookies) {
+      const [pair = '', ...attrs] = line.split(';');
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attrs.some((a) => {
+        const [k = '', v = ''] = a.trim().split('=');
+        const key = k.toLowerCase();
+        return (key === 'max-age' && Number(v) <= 0) || (key === 'expires' && Date.parse(v) <= Date.now());
+      });
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+}
+
+/** The seed's name for the same client (every call is async in JavaScript anyway). */
+export const AsyncTestClient = TestClient;
+export type AsyncTestClient = TestClient;
