@@ -55,9 +55,9 @@ export class QueryParams extends MultiDict<string> {
   override get<F>(name: string, fallback: F, type: 'str'): string | F;
   override get<F, T>(name: string, fallback: F, type: (raw: string) => T): T | F;
   override get(name: string, fallback: unknown = null, type?: QueryType | ((raw: string) => unknown)): unknown {
-    const list = this.map.get(name);
-    if (list === undefined) return fallback;
-    const raw = list[0] as string;
+    const i = this.pairs.keys.indexOf(name);
+    if (i === -1) return fallback;
+    const raw = this.pairs.values[i] as string;
     return type === undefined ? raw : convert(raw, type, name);
   }
 }

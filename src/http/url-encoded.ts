@@ -10,79 +10,94 @@ function decodeComponent(s: string, what: string): string {
   }
 }
 
+/** Pairs in order, as two parallel arrays: cheaper to build than a map of lists. */
+export interface Pairs<V> {
+  readonly keys: string[];
+  readonly values: V[];
+}
+
 /**
- * Parses `a=1&b=2&a=3` (query strings and urlencoded bodies) into a null-prototype multimap,
- * so `__proto__` or `constructor` keys are plain data. Malformed escapes → 400.
+ * Parses `a=1&b=2&a=3` (query strings and urlencoded bodies) into ordered pairs. Keys are
+ * data, never object properties, so `__proto__` or `constructor` are harmless; malformed
+ * escapes → 400; more than `maxPairs` pairs → 400.
  *
  * @example
- * parseUrlEncoded('q=a+b&tag=x&tag=y', 'query string').get('tag') // ['x', 'y']
+ * parseUrlEncoded('q=a+b&tag=x&tag=y', 'query string') // { keys: ['q','tag','tag'], values: ['a b','x','y'] }
  */
-export function parseUrlEncoded(text: string, what: string, maxPairs = 1000): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  if (text.length === 0) return out;
+export function parseUrlEncoded(text: string, what: string, maxPairs = 1000): Pairs<string> {
+  const keys: string[] = [];
+  const values: string[] = [];
+  const len = text.length;
   let start = 0;
-  let pairs = 0;
-  while (start <= text.length) {
+  while (start < len) {
     let end = text.indexOf('&', start);
-    if (end === -1) end = text.length;
+    if (end === -1) end = len;
     if (end > start) {
-      if (++pairs > maxPairs) throw new HTTPException(400, `Too many parameters in ${what} (limit ${maxPairs})`, { code: 'ERR_TOO_MANY_PARAMS' });
+      if (keys.length === maxPairs) {
+        throw new HTTPException(400, `Too many parameters in ${what} (limit ${maxPairs})`, { code: 'ERR_TOO_MANY_PARAMS' });
+      }
       const eq = text.indexOf('=', start);
       const hasValue = eq !== -1 && eq < end;
-      const key = decodeComponent(text.slice(start, hasValue ? eq : end), what);
-      const value = hasValue ? decodeComponent(text.slice(eq + 1, end), what) : '';
-      const list = out.get(key);
-      if (list === undefined) out.set(key, [value]);
-      else list.push(value);
+      keys.push(decodeComponent(text.slice(start, hasValue ? eq : end), what));
+      values.push(hasValue ? decodeComponent(text.slice(eq + 1, end), what) : '');
     }
     start = end + 1;
   }
-  return out;
+  return { keys, values };
 }
 
-/** A read-only multimap of string keys, the shape shared by query parameters and forms. */
+/** A read-only multimap of string keys in order, the shape shared by query parameters and forms. */
 export class MultiDict<V> {
-  protected readonly map: Map<string, V[]>;
+  protected readonly pairs: Pairs<V>;
 
-  constructor(map: Map<string, V[]> = new Map()) {
-    this.map = map;
+  constructor(pairs: Pairs<V> = { keys: [], values: [] }) {
+    this.pairs = pairs;
   }
 
   /** The first value, or `null`. */
   get(name: string): V | null {
-    const list = this.map.get(name);
-    return list === undefined ? null : (list[0] as V);
+    const i = this.pairs.keys.indexOf(name);
+    return i === -1 ? null : (this.pairs.values[i] as V);
   }
 
   getAll(name: string): V[] {
-    return [...(this.map.get(name) ?? [])];
+    const { keys, values } = this.pairs;
+    const out: V[] = [];
+    for (let i = 0; i < keys.length; i++) if (keys[i] === name) out.push(values[i] as V);
+    return out;
   }
 
   has(name: string): boolean {
-    return this.map.has(name);
+    return this.pairs.keys.includes(name);
   }
 
+  /** Distinct names in order of first appearance. */
   keys(): IterableIterator<string> {
-    return this.map.keys();
+    return new Set(this.pairs.keys).values();
   }
 
   /** Every `[name, value]` pair, repeated names included, in order. */
-  *entries(): IterableIterator<[string, V]> {
-    for (const [k, list] of this.map) for (const v of list) yield [k, v];
+  entries(): IterableIterator<[string, V]> {
+    const { keys, values } = this.pairs;
+    const out: [string, V][] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = [keys[i] as string, values[i] as V];
+    return out[Symbol.iterator]();
   }
 
   [Symbol.iterator](): IterableIterator<[string, V]> {
     return this.entries();
   }
 
+  /** How many pairs there are. */
   get size(): number {
-    return this.map.size;
+    return this.pairs.keys.length;
   }
 
   /** A null-prototype object of first values (use `getAll` for repeated names). */
   toObject(): Record<string, V> {
+    const { keys, values } = this.pairs;
     const out: Record<string, V> = Object.create(null);
-    for (const [k, list] of this.map) out[k] = list[0] as V;
+    for (let i = keys.length - 1; i >= 0; i--) out[keys[i] as string] = values[i] as V;
     return out;
   }
 

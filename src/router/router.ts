@@ -22,13 +22,17 @@ export interface RouteEntry<T> {
  * router.find('GET', '/users/7')?.params.id // 7
  */
 export class Router<T = unknown> {
-  readonly #trees: Record<string, RadixTree<T>> = Object.create(null);
+  readonly #trees = new Map<string, RadixTree<T>>();
   readonly #routes: RouteEntry<T>[] = [];
 
   /** Registers `value` for `method` and `path`; throws on a duplicate or a malformed path. */
   add(method: string, path: string, value: T): this {
     const m = method.toUpperCase();
-    const tree = (this.#trees[m] ??= new RadixTree<T>());
+    let tree = this.#trees.get(m);
+    if (tree === undefined) {
+      tree = new RadixTree<T>();
+      this.#trees.set(m, tree);
+    }
     tree.insert(path, value);
     this.#routes.push({ method: m, path, value });
     return this;
@@ -36,25 +40,23 @@ export class Router<T = unknown> {
 
   /** Looks a request path up (no query string); `null` when nothing matches. */
   find(method: string, path: string): RouteMatch<T> | null {
-    const tree = this.#trees[method];
+    const tree = this.#trees.get(method);
     if (tree === undefined) return null;
-    if (path.indexOf('%') === -1) return tree.lookup(path);
+    if (path.indexOf('%') === -1) return tree.lookup(path, false);
     const decoded = decodeRoutingPath(path);
-    return decoded === null ? null : tree.lookup(decoded);
+    return decoded === null ? null : tree.lookup(decoded, decoded.indexOf('%') !== -1);
   }
 
   /** Like `find`, for a path already passed through `decodeRoutingPath`. */
   lookup(method: string, routingPath: string): RouteMatch<T> | null {
-    const tree = this.#trees[method];
+    const tree = this.#trees.get(method);
     return tree === undefined ? null : tree.lookup(routingPath);
   }
 
   /** The methods that have a route for this (decoded) path, for `Allow` headers. */
   allowedMethods(routingPath: string): string[] {
     const allowed: string[] = [];
-    for (const method in this.#trees) {
-      if ((this.#trees[method] as RadixTree<T>).lookup(routingPath) !== null) allowed.push(method);
-    }
+    for (const [method, tree] of this.#trees) if (tree.lookup(routingPath) !== null) allowed.push(method);
     return allowed;
   }
 
