@@ -428,7 +428,7 @@ export class CovetApp extends RouteGroup {
       if (entry.kind === 'route') {
         const def = entry.route;
         const path = joinPath(prefix, def.path);
-        const compiled = this.#compile(def, path, chain, { ...deps, ...def.options.deps });
+        const compiled = this.#compile(def, path, [...chain, ...(def.options.middleware ?? [])], { ...deps, ...def.options.deps });
         for (const method of def.methods) router.add(method, path, compiled);
       } else {
         const opts = entry.options;

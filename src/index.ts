@@ -4,8 +4,10 @@ export { Depends, type Dependency, type DependsOptions, type Provided } from './
 export { CovetError, HTTPException, type HTTPExceptionOptions } from './errors.js';
 export { type CookieOptions, parseCookies, serializeCookie } from './http/cookie.js';
 export { type HeadersInit, RequestHeaders, ResponseHeaders } from './http/headers.js';
+export { contentTypeFor, file, type FileOptions } from './http/file.js';
 export { QueryParams, type QueryType } from './http/query-params.js';
 export type { ServerOptions } from './http/server.js';
+export { formatEvent, sse, type SSEEvent } from './http/sse.js';
 export { definePlugin, type Plugin } from './plugin.js';
 export { type ClientAddress, type FormValue, type MatchedRoute, Request, RequestForm, type RequestURL, type UploadFileLike } from './request.js';
 export { type BodyChunk, html, json, redirect, Response, type ResponseBody, type ResponseInit, stream, text } from './response.js';

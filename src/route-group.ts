@@ -24,9 +24,9 @@ export type CollectionEntry =
   | { readonly kind: 'group'; readonly prefix: string; readonly group: RouteGroup; readonly options: GroupOptions };
 
 /** The signature of `get`, `post`, … : `(path, handler)` or `(path, options, handler)`. */
-export interface RouteShorthand<Self> {
-  <P extends string, D extends DepsMap = Record<never, never>>(path: P, handler: Handler<P, D>): Self;
-  <P extends string, D extends DepsMap = Record<never, never>>(path: P, options: Omit<RouteOptions<D>, 'methods'>, handler: Handler<P, D>): Self;
+export interface RouteShorthand<Self, G extends DepsMap = Record<never, never>> {
+  <P extends string, D extends DepsMap = Record<never, never>>(path: P, handler: Handler<P, G & D>): Self;
+  <P extends string, D extends DepsMap = Record<never, never>>(path: P, options: Omit<RouteOptions<D>, 'methods'>, handler: Handler<P, G & D>): Self;
 }
 
 /** Bumped by every change to any route collection; apps recompile when it moved. */
@@ -53,12 +53,12 @@ export function joinPath(prefix: string, path: string): string {
  * const api = app.routeGroup('/api/v1', { middleware: [auth] });
  * api.get('/users/{user_id:int}', async (req) => ({ user_id: req.params.user_id }));
  */
-export class RouteGroup {
+export class RouteGroup<G extends DepsMap = Record<never, never>> {
   readonly #entries: CollectionEntry[] = [];
   readonly #middleware: Middleware[] = [];
   /** Registers a handler; `GET` unless `options.methods` says otherwise. */
-  route<P extends string, D extends DepsMap = Record<never, never>>(path: P, handler: Handler<P, D>): this;
-  route<P extends string, D extends DepsMap = Record<never, never>>(path: P, options: RouteOptions<D>, handler: Handler<P, D>): this;
+  route<P extends string, D extends DepsMap = Record<never, never>>(path: P, handler: Handler<P, G & D>): this;
+  route<P extends string, D extends DepsMap = Record<never, never>>(path: P, options: RouteOptions<D>, handler: Handler<P, G & D>): this;
   route(path: string, a: RouteOptions | Handler<string, DepsMap>, b?: Handler<string, DepsMap>): this {
     const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
     if (typeof handler !== 'function') throw new TypeError(`route(${JSON.stringify(path)}) needs a handler function`);
@@ -69,27 +69,27 @@ export class RouteGroup {
     return this;
   }
 
-  #shorthand(method: string): RouteShorthand<this> {
+  #shorthand(method: string): RouteShorthand<this, G> {
     return ((path: string, a: RouteOptions | Handler<string, DepsMap>, b?: Handler<string, DepsMap>) => {
       const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
       return this.route(path, { ...options, methods: [method] }, handler as Handler<string, DepsMap>);
-    }) as RouteShorthand<this>;
+    }) as RouteShorthand<this, G>;
   }
 
   /** `GET` route (it also answers `HEAD`). */
-  readonly get: RouteShorthand<this> = this.#shorthand('GET');
+  readonly get: RouteShorthand<this, G> = this.#shorthand('GET');
   /** `POST` route. */
-  readonly post: RouteShorthand<this> = this.#shorthand('POST');
+  readonly post: RouteShorthand<this, G> = this.#shorthand('POST');
   /** `PUT` route. */
-  readonly put: RouteShorthand<this> = this.#shorthand('PUT');
+  readonly put: RouteShorthand<this, G> = this.#shorthand('PUT');
   /** `PATCH` route. */
-  readonly patch: RouteShorthand<this> = this.#shorthand('PATCH');
+  readonly patch: RouteShorthand<this, G> = this.#shorthand('PATCH');
   /** `DELETE` route. */
-  readonly delete: RouteShorthand<this> = this.#shorthand('DELETE');
+  readonly delete: RouteShorthand<this, G> = this.#shorthand('DELETE');
   /** `OPTIONS` route (without one, `OPTIONS` is answered automatically with `Allow`). */
-  readonly options: RouteShorthand<this> = this.#shorthand('OPTIONS');
+  readonly options: RouteShorthand<this, G> = this.#shorthand('OPTIONS');
   /** `HEAD` route (without one, `HEAD` runs the `GET` route and drops the body). */
-  readonly head: RouteShorthand<this> = this.#shorthand('HEAD');
+  readonly head: RouteShorthand<this, G> = this.#shorthand('HEAD');
 
   /** Adds middleware for every route of this collection. */
   addMiddleware(middleware: Middleware): this {
@@ -100,15 +100,15 @@ export class RouteGroup {
   }
 
   /** A nested group under `prefix`, with its own middleware and dependencies. */
-  routeGroup<D extends DepsMap = Record<never, never>>(prefix: string, options: GroupOptions<D> = {}): RouteGroup {
-    const group = new RouteGroup();
+  routeGroup<D extends DepsMap = Record<never, never>>(prefix: string, options: GroupOptions<D> = {}): RouteGroup<G & D> {
+    const group = new RouteGroup<G & D>();
     this.#entries.push({ kind: 'group', prefix: normalizePrefix(prefix), group, options });
     routeTableVersion.value++;
     return group;
   }
 
   /** Adds every route of a free-standing group under `prefix` (FastAPI's `include_router`). */
-  includeRouter(group: RouteGroup, options: GroupOptions & { readonly prefix?: string } = {}): this {
+  includeRouter(group: RouteGroup<DepsMap>, options: GroupOptions & { readonly prefix?: string } = {}): this {
     if (!(group instanceof RouteGroup)) throw new TypeError('includeRouter() takes a RouteGroup');
     this.#entries.push({ kind: 'group', prefix: normalizePrefix(options.prefix ?? ''), group, options });
     routeTableVersion.value++;

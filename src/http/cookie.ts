@@ -15,7 +15,8 @@ export interface CookieOptions {
 
 // RFC 6265 token characters for names; values are percent-encoded when they need it.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const SAFE_VALUE = /^[!#$%&'()*+\-./0-9:<=>?@A-Z[\]^_`a-z{|}~]*$/;
+// `%` is left out: `parseCookies` percent-decodes, so a literal `%` must be encoded to survive.
+const SAFE_VALUE = /^[!#$&'()*+\-./0-9:<=>?@A-Z[\]^_`a-z{|}~]*$/;
 const ATTRIBUTE_VALUE = /^[^\u0000-\u001f\u007f;]*$/;
 
 /**
@@ -32,7 +33,10 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     if (!Number.isFinite(options.maxAge)) throw new TypeError('Cookie maxAge must be a finite number of seconds');
     out += `; Max-Age=${Math.floor(options.maxAge)}`;
   }
-  if (options.expires !== undefined) out += `; Expires=${options.expires.toUTCString()}`;
+  if (options.expires !== undefined) {
+    if (Number.isNaN(options.expires.getTime())) throw new TypeError('Cookie expires must be a valid Date');
+    out += `; Expires=${options.expires.toUTCString()}`;
+  }
   const path = options.path ?? '/';
   for (const [attr, v] of [['Path', path], ['Domain', options.domain]] as const) {
     if (v === undefined) continue;
@@ -41,8 +45,8 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   }
   if (options.httpOnly ?? true) out += '; HttpOnly';
   const sameSite = (options.sameSite ?? 'Lax').toLowerCase();
-  // Browsers drop SameSite=None cookies that are not Secure, so None implies Secure.
-  if (options.secure || sameSite === 'none') out += '; Secure';
+  // Browsers drop SameSite=None and Partitioned cookies that are not Secure, so both imply it.
+  if (options.secure || sameSite === 'none' || options.partitioned) out += '; Secure';
   out += `; SameSite=${sameSite[0]?.toUpperCase()}${sameSite.slice(1)}`;
   if (options.partitioned) out += '; Partitioned';
   return out;

@@ -18,13 +18,19 @@ export class RequestHeaders {
   get(name: string): string | null;
   get<F>(name: string, fallback: F): string | F;
   get(name: string, fallback: unknown = null): unknown {
-    const value = this.#raw[name.toLowerCase()];
+    const value = this.#own(name);
     if (value === undefined) return fallback;
     return typeof value === 'string' ? value : value.join(', ');
   }
 
   has(name: string): boolean {
-    return this.#raw[name.toLowerCase()] !== undefined;
+    return this.#own(name) !== undefined;
+  }
+
+  // Node's `req.headers` inherits from Object.prototype: `get('constructor')` must not see it.
+  #own(name: string): string | string[] | undefined {
+    const key = name.toLowerCase();
+    return Object.hasOwn(this.#raw, key) ? this.#raw[key] : undefined;
   }
 
   /** `[name, value]` pairs with lower-case names. */

@@ -6,6 +6,7 @@ export type QueryType = 'int' | 'float' | 'bool' | 'str';
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off']);
+const DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 function convert(raw: string, type: QueryType | ((raw: string) => unknown), name: string): unknown {
   let out: unknown;
@@ -19,7 +20,8 @@ function convert(raw: string, type: QueryType | ((raw: string) => unknown), name
   } else if (type === 'int') {
     out = /^[-+]?\d+$/.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : undefined;
   } else if (type === 'float') {
-    const n = raw.trim() === '' ? Number.NaN : Number(raw);
+    // Decimal notation only: `Number` alone would also take "0x10", "0b1" and padded " 5 ".
+    const n = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
     out = Number.isFinite(n) ? n : undefined;
   } else if (type === 'bool') {
     const v = raw.toLowerCase();

@@ -29,6 +29,9 @@ export function parseUrlEncoded(text: string, what: string, maxPairs = 1000): Pa
   const values: string[] = [];
   const len = text.length;
   let start = 0;
+  // The next "=" at or after `start`, found once and reused: searching afresh for every pair
+  // would rescan the rest of the text each time ("a&a&a…" with no "=" is quadratic).
+  let eq = text.indexOf('=');
   while (start < len) {
     let end = text.indexOf('&', start);
     if (end === -1) end = len;
@@ -36,7 +39,7 @@ export function parseUrlEncoded(text: string, what: string, maxPairs = 1000): Pa
       if (keys.length === maxPairs) {
         throw new HTTPException(400, `Too many parameters in ${what} (limit ${maxPairs})`, { code: 'ERR_TOO_MANY_PARAMS' });
       }
-      const eq = text.indexOf('=', start);
+      if (eq !== -1 && eq < start) eq = text.indexOf('=', start);
       const hasValue = eq !== -1 && eq < end;
       keys.push(decodeComponent(text.slice(start, hasValue ? eq : end), what));
       values.push(hasValue ? decodeComponent(text.slice(eq + 1, end), what) : '');

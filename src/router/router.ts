@@ -40,7 +40,7 @@ export class Router<T = unknown> {
 
   /** Looks a request path up (no query string); `null` when nothing matches. */
   find(method: string, path: string): RouteMatch<T> | null {
-    const tree = this.#trees.get(method);
+    const tree = this.#tree(method);
     if (tree === undefined) return null;
     if (path.indexOf('%') === -1) return tree.lookup(path, false);
     const decoded = decodeRoutingPath(path);
@@ -49,7 +49,7 @@ export class Router<T = unknown> {
 
   /** Like `find`, for a path already passed through `decodeRoutingPath`. */
   lookup(method: string, routingPath: string): RouteMatch<T> | null {
-    const tree = this.#trees.get(method);
+    const tree = this.#tree(method);
     return tree === undefined ? null : tree.lookup(routingPath);
   }
 
@@ -58,6 +58,12 @@ export class Router<T = unknown> {
     const allowed: string[] = [];
     for (const [method, tree] of this.#trees) if (tree.lookup(routingPath) !== null) allowed.push(method);
     return allowed;
+  }
+
+  // `add` upper-cases the method, so lookups must too; requests from Node already are, so the
+  // exact lookup comes first and only a miss pays for `toUpperCase`.
+  #tree(method: string): RadixTree<T> | undefined {
+    return this.#trees.get(method) ?? this.#trees.get(method.toUpperCase());
   }
 
   /** Every route in registration order. */

@@ -2,9 +2,7 @@ import type { CovetApp, InjectResponse } from '../app.js';
 
 // Node 20 has no Symbol.asyncDispose; use the same well-known fallback as TypeScript's and
 // esbuild's helpers so `await using client = new TestClient(app)` works there.
-const symbols = Symbol as { asyncDispose?: symbol };
-symbols.asyncDispose ??= Symbol.for('Symbol.asyncDispose');
-const ASYNC_DISPOSE = symbols.asyncDispose;
+(Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
 
 /** A file for `files: { field: {...} }` (sent as multipart/form-data). */
 export interface TestFile {
@@ -128,7 +126,7 @@ export class TestClient {
     if (this.#started !== null) await this.app.shutdown();
   }
 
-  async [ASYNC_DISPOSE as typeof Symbol.asyncDispose](): Promise<void> {
+  async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 

@@ -1,0 +1,545 @@
+// The HTTP server over real sockets (127.0.0.1, port 0): limits, timeouts, errors, streaming
+// with backpressure, cancellation, graceful shutdown and `app.run()` in a child process.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CovetApp, HTTPException } from '../../src/index.js';
+import { memoryLogger, withServer } from '../helpers/server.js';
+import { deferred, rawExchange, request, waitUntilStable, within } from './net-helpers.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const T = { timeout: 30_000 };
+
+describe('server: listen', () => {
+  it('resolves the real host, port and url for port 0, and serves fetch', T, async () => {
+    const app = new CovetApp();
+    app.get('/', () => ({ message: 'Hello, World!' }));
+    await withServer(app, async (info) => {
+      assert.equal(info.host, '127.0.0.1');
+      assert.ok(Number.isInteger(info.port) && info.port > 0, `port ${info.port}`);
+      assert.equal(info.url, `http://127.0.0.1:${info.port}`);
+      const address = app.server?.address();
+      assert.ok(address !== null && typeof address === 'object');
+      assert.equal(address.port, info.port);
+      const res = await fetch(`${info.url}/`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+      assert.deepEqual(await res.json(), { message: 'Hello, World!' });
+    });
+  });
+
+  it('serves several requests over one keep-alive connection', T, async () => {
+    const app = new CovetApp();
+    app.get('/n/{n:int}', (req) => ({ n: req.params.n }));
+    await withServer(app, async ({ port }) => {
+      let connections = 0;
+      app.server?.on('connection', () => connections++);
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const a = await request(port, { path: '/n/1', agent });
+        const b = await request(port, { path: '/n/2', agent });
+        assert.deepEqual(JSON.parse(a.text), { n: 1 });
+        assert.deepEqual(JSON.parse(b.text), { n: 2 });
+        assert.equal(a.reusedSocket, false);
+        assert.equal(b.reusedSocket, true);
+        assert.equal(a.socket, b.socket);
+        assert.notEqual(a.headers.connection, 'close');
+        assert.equal(connections, 1);
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
+});
+
+describe('server: limits and timeouts', () => {
+  it('answers headers past the limit with 431 and a JSON body', T, async () => {
+    const app = new CovetApp();
+    app.get('/', () => ({ ok: true }));
+    await withServer(app, async ({ port }) => {
+      const res = await rawExchange(port, (socket) => {
+        socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
+      });
+      assert.equal(res.status, 431, res.text.slice(0, 200));
+      assert.match(res.headers['content-type'] ?? '', /^application\/json/);
+      assert.deepEqual(JSON.parse(res.body), { error: 'Request Header Fields Too Large' });
+      // The server is still fine.
+      assert.equal((await request(port, { path: '/' })).status, 200);
+    });
+  });
+
+  it('cuts off a slowloris client that drips its headers (headersTimeout → 408)', T, async () => {
+    const app = new CovetApp({ server: { headersTimeout: 500, requestTimeout: 1000 } });
+    app.get('/', () => ({ ok: true }));
+    await withServer(app, async ({ port }) => {
+      let drip: NodeJS.Timeout | undefined;
+      const res = await rawExchange(
+        port,
+        (socket) => {
+          socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+          drip = setInterval(() => {
+            if (socket.writable) socket.write('X-Slow: 1\r\n');
+          }, 100);
+          socket.once('close', () => clearInterval(drip));
+        },
+        10_000,
+      );
+      clearInterval(drip);
+      assert.equal(res.status, 408, res.text.slice(0, 200));
+      assert.deepEqual(JSON.parse(res.body), { error: 'Request Timeout' });
+      // Cut at headersTimeout plus one check interval, not when the client chose to stop.
+      assert.ok(res.elapsed < 4_000, `closed after ${res.elapsed} ms`);
+      assert.equal((await request(port, { path: '/' })).status, 200);
+    });
+  });
+
+  it('cuts off a client that drips its body (requestTimeout → 408)', T, async () => {
+    const app = new CovetApp({ server: { headersTimeout: 500, requestTimeout: 1000 }, logger: memoryLogger() });
+    app.post('/upload', async (req) => ({ size: (await req.body()).length }));
+    await withServer(app, async ({ port }) => {
+      let drip: NodeJS.Timeout | undefined;
+      const res = await rawExchange(
+        port,
+        (socket) => {
+          socket.write('POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n');
+          drip = setInterval(() => {
+            if (socket.writable) socket.write('x');
+          }, 100);
+          socket.once('close', () => clearInterval(drip));
+        },
+        10_000,
+      );
+      clearInterval(drip);
+      assert.equal(res.status, 408, res.text.slice(0, 200));
+      assert.ok(res.elapsed < 5_000, `closed after ${res.elapsed} ms`);
+    });
+  });
+
+  it('answers a Content-Length past the body limit with 413 and keeps serving', T, async () => {
+    const app = new CovetApp({ bodyLimit: 1000 });
+    app.post('/echo', async (req) => ({ size: (await req.body()).length }));
+    await withServer(app, async ({ port }) => {
+      const big = await request(port, { method: 'POST', path: '/echo', body: Buffer.alloc(5000, 120) });
+      assert.equal(big.status, 413);
+      assert.deepEqual(JSON.parse(big.text), { error: 'Payload Too Large: the body exceeds 1000 bytes' });
+      assert.equal(big.headers.connection, 'close');
+      const small = await request(port, { method: 'POST', path: '/echo', body: Buffer.alloc(1000, 120) });
+      assert.equal(small.status, 200);
+      assert.deepEqual(JSON.parse(small.text), { size: 1000 });
+    });
+  });
+
+  it('answers a chunked body streaming past the limit with 413 and keeps serving', T, async () => {
+    const app = new CovetApp({ bodyLimit: 10_000 });
+    app.post('/echo', async (req) => ({ size: (await req.body()).length }));
+    await withServer(app, async ({ port }) => {
+      const response = deferred<http.IncomingMessage>();
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', agent: false }, (res) => response.resolve(res));
+      req.on('error', (err) => {
+        // EPIPE/ECONNRESET once the server hangs up is expected; only fail if no response came.
+        if (!response.settled) response.reject(err);
+      });
+      let sent = 0;
+      const chunk = Buffer.alloc(1024, 120);
+      while (!response.settled && sent < 4 * 1024 * 1024) {
+        await new Promise<void>((resolve) => req.write(chunk, () => resolve()));
+        sent += chunk.length;
+      }
+      const res = await within(response.promise, 10_000, 'the 413 response');
+      assert.equal(res.headers['transfer-encoding'], undefined);
+      assert.equal(res.statusCode, 413);
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      assert.deepEqual(JSON.parse(Buffer.concat(chunks).toString()), { error: 'Payload Too Large: the body exceeds 10000 bytes' });
+      assert.ok(sent < 4 * 1024 * 1024, `the server read ${sent} bytes before answering`);
+      req.destroy();
+      const ok = await request(port, { method: 'POST', path: '/echo', body: 'hello', headers: { 'transfer-encoding': 'chunked' } });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(JSON.parse(ok.text), { size: 5 });
+    });
+  });
+});
+
+describe('server: errors', () => {
+  it('answers a throwing or rejecting handler with 500 and keeps serving', T, async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    app.get('/throw', () => {
+      throw new Error('boom');
+    });
+    app.get('/reject', async () => {
+      await Promise.resolve();
+      throw new Error('async boom');
+    });
+    app.get('/ok', () => ({ ok: true }));
+    await withServer(app, async ({ port }) => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        for (const path of ['/throw', '/reject']) {
+          const res = await request(port, { path, agent });
+          assert.equal(res.status, 500);
+          assert.deepEqual(JSON.parse(res.text), { error: 'Internal Server Error' });
+          const ok = await request(port, { path: '/ok', agent });
+          assert.equal(ok.status, 200);
+          assert.deepEqual(JSON.parse(ok.text), { ok: true });
+        }
+      } finally {
+        agent.destroy();
+      }
+      assert.equal(logger.errors.length, 2);
+      assert.equal((logger.errors[0] as Error).message, 'boom');
+    });
+  });
+
+  it('includes detail and stack in 500 bodies with debug: true', T, async () => {
+    const app = new CovetApp({ debug: true, logger: memoryLogger() });
+    app.get('/throw', async () => {
+      throw new TypeError('bad thing');
+    });
+    await withServer(app, async ({ port }) => {
+      const res = await request(port, { path: '/throw' });
+      assert.equal(res.status, 500);
+      const body = JSON.parse(res.text) as { error: string; detail: string; stack: string[] };
+      assert.equal(body.error, 'Internal Server Error');
+      assert.equal(body.detail, 'TypeError: bad thing');
+      assert.ok(Array.isArray(body.stack) && body.stack.length > 1);
+      assert.ok(body.stack.some((line) => line.includes('server.test.ts')), 'the stack names the handler file');
+    });
+  });
+});
+
+describe('server: methods', () => {
+  it('answers HEAD on a GET route with its headers and no body', T, async () => {
+    const app = new CovetApp();
+    app.get('/text', () => 'hello world');
+    app.get('/json', () => ({ a: 1 }));
+    await withServer(app, async ({ port }) => {
+      for (const [path, length] of [
+        ['/text', 11],
+        ['/json', 7],
+      ] as const) {
+        // Raw, so bytes sent after the headers would show.
+        const res = await rawExchange(port, (s) => s.write(`HEAD ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+        assert.equal(res.status, 200, path);
+        assert.equal(res.headers['content-length'], String(length), path);
+        assert.equal(res.body, '', path);
+      }
+    });
+  });
+
+  it('answers OPTIONS with 204 and Allow, and a wrong method with 405 and Allow', T, async () => {
+    const app = new CovetApp();
+    app.get('/items', () => []);
+    app.post('/items', () => [{ created: true }, 201]);
+    await withServer(app, async ({ url }) => {
+      const opts = await fetch(`${url}/items`, { method: 'OPTIONS' });
+      assert.equal(opts.status, 204);
+      assert.deepEqual((opts.headers.get('allow') ?? '').split(', ').sort(), ['GET', 'HEAD', 'OPTIONS', 'POST']);
+      assert.equal(await opts.text(), '');
+      const wrong = await fetch(`${url}/items`, { method: 'DELETE' });
+      assert.equal(wrong.status, 405);
+      assert.deepEqual((wrong.headers.get('allow') ?? '').split(', ').sort(), ['GET', 'HEAD', 'OPTIONS', 'POST']);
+      assert.deepEqual(await wrong.json(), { error: 'Method Not Allowed' });
+    });
+  });
+});
+
+describe('server: streaming', () => {
+  it('streams an async generator with chunked transfer encoding', T, async () => {
+    const app = new CovetApp();
+    app.get('/stream', async function* () {
+      yield 'a';
+      await new Promise((r) => setImmediate(r));
+      yield 'b';
+      yield Buffer.from('c');
+    });
+    await withServer(app, async ({ port }) => {
+      const res = await request(port, { path: '/stream' });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['transfer-encoding'], 'chunked');
+      assert.equal(res.headers['content-length'], undefined);
+      assert.equal(res.text, 'abc');
+    });
+  });
+
+  it('pauses the generator while the client does not read (backpressure)', T, async () => {
+    const CHUNK = 64 * 1024;
+    const TOTAL = 1024; // 64 MiB: far more than socket buffers can hide
+    let produced = 0;
+    const app = new CovetApp();
+    app.get('/big', async function* () {
+      const chunk = Buffer.alloc(CHUNK, 97);
+      for (let i = 0; i < TOTAL; i++) {
+        produced++;
+        yield chunk;
+      }
+    });
+    await withServer(app, async ({ port }) => {
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/big', agent: false }, resolve);
+        req.on('error', reject);
+      });
+      res.pause();
+      const stalled = await waitUntilStable(() => produced, 500, 15_000);
+      assert.ok(stalled < TOTAL / 2, `the generator ran ahead to ${stalled} of ${TOTAL} chunks while the client was not reading`);
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      res.resume();
+      await within(once(res, 'end'), 20_000, 'the rest of the stream');
+      assert.equal(produced, TOTAL);
+      assert.equal(bytes, CHUNK * TOTAL);
+    });
+  });
+
+  it("runs the generator's finally block when the client disconnects mid-stream", T, async () => {
+    const cleaned = deferred<number>();
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.get('/forever', async function* () {
+      let n = 0;
+      try {
+        for (;;) {
+          n++;
+          yield Buffer.alloc(16 * 1024, 98);
+        }
+      } finally {
+        cleaned.resolve(n);
+      }
+    });
+    await withServer(app, async ({ port }) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/forever', agent: false }, (res) => {
+        res.once('data', () => req.destroy());
+      });
+      req.on('error', () => {}); // the abort we caused
+      const n = await within(cleaned.promise, 10_000, "the generator's finally block");
+      assert.ok(n > 0);
+    });
+  });
+});
+
+describe('server: cancellation', () => {
+  it('aborts req.signal when the client disconnects mid-request', T, async () => {
+    const entered = deferred();
+    const aborted = deferred<unknown>();
+    const app = new CovetApp();
+    app.get('/wait', async (req) => {
+      const { signal } = req;
+      entered.resolve();
+      signal.addEventListener('abort', () => aborted.resolve(signal.reason), { once: true });
+      await aborted.promise;
+      return { never: 'seen' };
+    });
+    await withServer(app, async ({ port }) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/wait', agent: false });
+      req.on('error', () => {});
+      await within(entered.promise, 10_000, 'the handler to start');
+      req.destroy();
+      const reason = await within(aborted.promise, 10_000, 'req.signal to abort');
+      assert.ok(reason instanceof Error);
+    });
+  });
+
+  it('aborts req.signal first read after the client has already gone', T, async () => {
+    const entered = deferred();
+    const gone = deferred();
+    const result = deferred<boolean>();
+    const app = new CovetApp();
+    app.get('/late', async (req) => {
+      entered.resolve();
+      await gone.promise;
+      // The handler looks at the signal only now, after the connection closed.
+      result.resolve(req.signal.aborted);
+      return null;
+    });
+    await withServer(app, async ({ port }) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/late', agent: false });
+      req.on('error', () => {});
+      await within(entered.promise, 10_000, 'the handler to start');
+      const closed = once(req, 'close');
+      req.destroy();
+      await closed;
+      // Give the server time to see the FIN: wait until it has no open connections.
+      await within(
+        (async () => {
+          for (;;) {
+            const count = await new Promise<number>((r, j) => app.server?.getConnections((e, c) => (e ? j(e) : r(c))));
+            if (count === 0) return;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })(),
+        10_000,
+        'the server to drop the connection',
+      );
+      gone.resolve();
+      assert.equal(await within(result.promise, 10_000, 'the handler'), true);
+    });
+  });
+
+  it('answers 503 when a route timeout passes and aborts req.signal', T, async () => {
+    const aborted = deferred<unknown>();
+    const app = new CovetApp();
+    app.get('/slow', { timeout: 300 }, async (req) => {
+      await new Promise<void>((resolve) => req.signal.addEventListener('abort', () => resolve(), { once: true }));
+      aborted.resolve(req.signal.reason);
+      return { late: true };
+    });
+    app.get('/stuck', { timeout: 200 }, () => new Promise(() => {}));
+    await withServer(app, async ({ port }) => {
+      const started = Date.now();
+      const res = await request(port, { path: '/slow' });
+      assert.equal(res.status, 503);
+      assert.deepEqual(JSON.parse(res.text), { error: 'Request timed out' });
+      assert.ok(Date.now() - started >= 250, 'not before the timeout');
+      const reason = await within(aborted.promise, 5_000, 'req.signal to abort');
+      assert.ok(reason instanceof HTTPException);
+      assert.equal(reason.status, 503);
+      const stuck = await request(port, { path: '/stuck' });
+      assert.equal(stuck.status, 503);
+      assert.deepEqual(JSON.parse(stuck.text), { error: 'Request timed out' });
+    });
+  });
+});
+
+describe('server: graceful shutdown', () => {
+  it('lets in-flight requests finish, refuses new ones, closes idle connections, then runs hooks in reverse', T, async () => {
+    const log: string[] = [];
+    const entered = deferred();
+    const release = deferred();
+    const app = new CovetApp();
+    app.get('/fast', () => ({ fast: true }));
+    app.get('/slow', async () => {
+      entered.resolve();
+      await release.promise;
+      log.push('handler done');
+      return { slow: true };
+    });
+    app.onShutdown(() => {
+      log.push('hook 1');
+    });
+    app.onShutdown(async () => {
+      await Promise.resolve();
+      log.push('hook 2');
+    });
+    await withServer(app, async ({ port }) => {
+      const agent = new http.Agent({ keepAlive: true });
+      try {
+        const fast = await request(port, { path: '/fast', agent });
+        assert.equal(fast.status, 200);
+        const idleClosed = once(fast.socket, 'close');
+
+        const slow = request(port, { path: '/slow' });
+        await within(entered.promise, 10_000, 'the slow handler to start');
+
+        let closeDone = false;
+        const startedClosing = Date.now();
+        const closing = app.close().then(() => {
+          closeDone = true;
+        });
+
+        // Idle keep-alive connections go at once, not after keepAliveTimeout (5 s).
+        await within(idleClosed, 4_000, 'the idle keep-alive connection to close');
+        assert.ok(Date.now() - startedClosing < 4_000);
+
+        // No new connections.
+        const refused = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+          const s = net.connect({ host: '127.0.0.1', port });
+          s.on('connect', () => {
+            s.destroy();
+            resolve(null);
+          });
+          s.on('error', resolve);
+        });
+        assert.equal(refused?.code, 'ECONNREFUSED');
+
+        assert.equal(closeDone, false, 'close() waits for the in-flight request');
+        assert.deepEqual(log, []);
+
+        release.resolve();
+        const res = await within(slow, 10_000, 'the in-flight response');
+        assert.equal(res.status, 200);
+        assert.deepEqual(JSON.parse(res.text), { slow: true });
+        assert.equal(res.headers.connection, 'close');
+        await within(closing, 10_000, 'close() to resolve');
+        assert.deepEqual(log, ['handler done', 'hook 2', 'hook 1']);
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
+
+  it('force-closes a request that never finishes after shutdownTimeout', T, async () => {
+    const entered = deferred();
+    let hookRan = false;
+    const app = new CovetApp({ server: { shutdownTimeout: 300 } });
+    app.get('/never', async () => {
+      entered.resolve();
+      await new Promise(() => {});
+    });
+    app.onShutdown(() => {
+      hookRan = true;
+    });
+    await withServer(app, async ({ port }) => {
+      const pending = request(port, { path: '/never' }).then(
+        () => null,
+        (err: NodeJS.ErrnoException) => err,
+      );
+      await within(entered.promise, 10_000, 'the handler to start');
+      const started = Date.now();
+      await within(app.close(), 5_000, 'close()');
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= 250, `closed after ${elapsed} ms, before the deadline`);
+      assert.ok(elapsed < 1_500, `closed after ${elapsed} ms`);
+      assert.equal(hookRan, true);
+      const err = await within(pending, 5_000, 'the client to see the connection cut');
+      assert.ok(err !== null, 'the client saw an error');
+      assert.equal(err.code, 'ECONNRESET');
+    });
+  });
+});
+
+describe('server: app.run()', () => {
+  it('logs its URL, serves, and on SIGTERM drains, runs shutdown hooks and exits 0', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/run-app.ts'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+      child.once('exit', (code, signal) => resolve([code, signal]));
+    });
+    try {
+      const listening = new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d: string) => {
+          stdout += d;
+          const m = /Covet listening on (http:\/\/\S+)/.exec(stdout);
+          if (m?.[1]) resolve(m[1]);
+        });
+        child.stderr.on('data', (d: string) => {
+          stderr += d;
+        });
+        child.once('exit', (code) => reject(new Error(`the app exited early (${code}): ${stdout}${stderr}`)));
+      });
+      const url = await within(listening, 45_000, 'the "Covet listening on" line');
+      const { port } = new URL(url);
+      const res = await request(Number(port), { path: '/' });
+      assert.equal(res.status, 200);
+      assert.deepEqual(JSON.parse(res.text), { message: 'Hello from run()' });
+
+      child.kill('SIGTERM');
+      const [code, signal] = await within(exited, 15_000, 'the app to exit');
+      assert.equal(signal, null, stderr);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /shutdown hook ran/);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});

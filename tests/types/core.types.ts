@@ -1,0 +1,70 @@
+// Type tests: checked by `tsc --noEmit` (npm run typecheck), never executed. Each
+// `@ts-expect-error` line must fail to compile, or tsc reports the directive as unused.
+import { expectTypeOf } from 'expect-type';
+import { CovetApp, Depends, type PathParams, type Request, type ResolvedDeps } from '../../src/index.js';
+
+// Path parameters are typed from the path literal.
+expectTypeOf<PathParams<'/users/{user_id:int}'>>().toEqualTypeOf<{ user_id: number }>();
+expectTypeOf<PathParams<'/a/{x}/b/{y:float}/c/{z:uuid}/{rest:path}'>>().toEqualTypeOf<{ x: string; y: number; z: string; rest: string }>();
+expectTypeOf<PathParams<'/static/only'>>().toEqualTypeOf<{}>();
+expectTypeOf<PathParams<string>>().toEqualTypeOf<Record<string, unknown>>();
+
+const app = new CovetApp();
+
+app.route('/users/{user_id:int}', async (req) => {
+  expectTypeOf(req.params.user_id).toEqualTypeOf<number>();
+  // @ts-expect-error -- no such parameter in the path
+  req.params.other;
+  return { id: req.params.user_id };
+});
+
+app.get('/posts/{slug}/comments/{n:int}', (req) => {
+  expectTypeOf(req.params).toEqualTypeOf<{ slug: string; n: number }>();
+  return null;
+});
+
+// Dependencies: the handler's second argument is typed from the functions' return types,
+// generators provide their yielded value, nested deps are typed too.
+class Db {
+  query(): string[] {
+    return [];
+  }
+}
+async function getDb() {
+  return new Db();
+}
+async function* getTx() {
+  yield { commit: () => true };
+}
+const db = Depends(getDb);
+const repo = Depends((_req, { db }) => ({ rows: db.query() }), { deps: { db } });
+
+app.get('/users', { deps: { db, tx: Depends(getTx), repo } }, async (req, deps) => {
+  expectTypeOf(deps.db).toEqualTypeOf<Db>();
+  expectTypeOf(deps.tx).toEqualTypeOf<{ commit: () => boolean }>();
+  expectTypeOf(deps.repo).toEqualTypeOf<{ rows: string[] }>();
+  expectTypeOf(req).toMatchTypeOf<Request>();
+  // @ts-expect-error -- not declared in deps
+  deps.cache;
+  return deps.repo.rows;
+});
+
+expectTypeOf<ResolvedDeps<{ db: typeof db }>>().toEqualTypeOf<{ readonly db: Db }>();
+
+// Query parameter conversions are typed.
+app.get('/search', (req) => {
+  expectTypeOf(req.queryParams.get('q')).toEqualTypeOf<string | null>();
+  expectTypeOf(req.queryParams.get('q', '')).toEqualTypeOf<string>();
+  expectTypeOf(req.queryParams.get('limit', 10, 'int')).toEqualTypeOf<number>();
+  expectTypeOf(req.queryParams.get('on', false, 'bool')).toEqualTypeOf<boolean>();
+  expectTypeOf(req.queryParams.get('d', null, (raw) => new Date(raw))).toEqualTypeOf<Date | null>();
+  return null;
+});
+
+// Options are checked.
+// @ts-expect-error -- bodyLimit is a number
+app.post('/x', { bodyLimit: '1mb' }, () => null);
+// @ts-expect-error -- a handler is required
+app.get('/y', {});
+// @ts-expect-error -- deps must be made with Depends()
+app.get('/z', { deps: { db: getDb } }, () => null);

@@ -1,0 +1,531 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  CovetApp,
+  type CallNext,
+  definePlugin,
+  HTTPException,
+  html,
+  json,
+  type MiddlewareObject,
+  redirect,
+  type Request,
+  Response,
+  RouteGroup,
+  stream,
+  text,
+} from '../../src/index.js';
+import { TestClient } from '../../src/testing/index.js';
+import { memoryLogger } from '../helpers/server.js';
+
+function tag(name: string, log: string[]) {
+  return Object.defineProperty(
+    async (req: Request, callNext: CallNext) => {
+      log.push(`>${name}`);
+      const res = await callNext(req);
+      log.push(`<${name}`);
+      return res;
+    },
+    'name',
+    { value: name },
+  );
+}
+
+describe('CovetApp middleware', () => {
+  it('runs app, then group, then route middleware, and unwinds in reverse', async () => {
+    const log: string[] = [];
+    const app = new CovetApp({ middleware: [tag('ctor', log)] });
+    app.addMiddleware(tag('app', log));
+    const group = app.routeGroup('/g', { middleware: [tag('groupopt', log)] });
+    group.addMiddleware(tag('group', log));
+    group.get('/r', { middleware: [tag('route', log)] }, () => {
+      log.push('handler');
+      return 'ok';
+    });
+    await using client = new TestClient(app);
+    await client.get('/g/r');
+    assert.deepEqual(log, ['>ctor', '>app', '>groupopt', '>group', '>route', 'handler', '<route', '<group', '<groupopt', '<app', '<ctor']);
+  });
+
+  it('applies app middleware added after the routes were declared', async () => {
+    const app = new CovetApp();
+    app.get('/', () => 'x');
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/')).headers.get('x-late'), null);
+    app.addMiddleware(async (_req, callNext) => {
+      const res = await callNext();
+      res.headers.set('x-late', 'yes');
+      return res;
+    });
+    assert.equal((await client.get('/')).headers.get('x-late'), 'yes');
+  });
+
+  it('lets middleware short-circuit, change the request state and change the response', async () => {
+    const app = new CovetApp();
+    app.addMiddleware(async (req, callNext) => {
+      if (req.headers.get('x-block')) return new Response('Rate limited', { status: 429 });
+      req.state.user = 'ann';
+      const res = await callNext(req);
+      res.status = res.status === 200 ? 203 : res.status;
+      return res;
+    });
+    app.get('/', (req) => ({ user: req.state.user }));
+    await using client = new TestClient(app);
+    const blocked = await client.get('/', { headers: { 'x-block': '1' } });
+    assert.equal(blocked.status, 429);
+    assert.equal(blocked.text, 'Rate limited');
+    const ok = await client.get('/');
+    assert.equal(ok.status, 203);
+    assert.deepEqual(ok.json(), { user: 'ann' });
+  });
+
+  it('shows errors from inner layers to outer middleware as responses', async () => {
+    const seen: number[] = [];
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.addMiddleware(async (_req, callNext) => {
+      const res = await callNext();
+      seen.push(res.status);
+      return res;
+    });
+    app.addMiddleware(async () => {
+      throw new HTTPException(401, 'Login first');
+    });
+    app.get('/', () => 'never');
+    await using client = new TestClient(app);
+    const res = await client.get('/');
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.json(), { error: 'Login first' });
+    assert.deepEqual(seen, [401]);
+  });
+
+  it('accepts middleware objects with handle() and names them in the route table', async () => {
+    class Timing implements MiddlewareObject {
+      async handle(req: Request, callNext: CallNext): Promise<Response> {
+        const res = await callNext(req);
+        res.headers.set('server-timing', 'app;dur=1');
+        return res;
+      }
+    }
+    const app = new CovetApp();
+    app.addMiddleware(new Timing());
+    app.middleware('metrics', async (_req, callNext) => callNext());
+    app.get('/', { name: 'home' }, () => 'hi');
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/')).headers.get('server-timing'), 'app;dur=1');
+    assert.deepEqual(app.routeTable(), [{ method: 'GET', path: '/', name: 'home', middleware: ['Timing', 'metrics'] }]);
+  });
+
+  it('rejects things that are not middleware', () => {
+    const app = new CovetApp();
+    assert.throws(() => app.addMiddleware(42 as never), /Middleware must be a function/);
+  });
+});
+
+describe('CovetApp return values', () => {
+  const app = new CovetApp();
+  app.get('/obj', () => ({ a: 1 }));
+  app.get('/arr', () => [1, 2, 3]);
+  app.get('/num', () => 42);
+  app.get('/bool', () => false);
+  app.get('/str', () => 'plain');
+  app.get('/html', () => html('<b>x</b>'));
+  app.get('/tuple', () => [{ created: true }, 201]);
+  app.get('/tuple3', () => [{ a: 1 }, 202, { 'x-extra': 'yes' }]);
+  app.get('/none', () => undefined);
+  app.get('/null', () => null);
+  app.get('/bytes', () => Buffer.from([1, 2, 3]));
+  app.get('/u8', () => new Uint8Array([4, 5]));
+  app.get('/iter', () => (async function* () { yield 'a'; yield Buffer.from('b'); })());
+  app.get('/stream', () => stream((async function* () { yield 'x'; })(), 'text/csv'));
+  app.get('/webstream', () => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('web')); c.close(); } }));
+  app.get('/response', () => new Response('teapot', { status: 418, headers: { 'x-a': 'b' } }));
+  app.get('/json201', () => json({ id: 1 }, 201));
+  app.get('/text', () => text('t'));
+  app.get('/redirect', () => redirect('/obj'));
+  app.get('/see-other', () => redirect('/obj', 303));
+
+  it('serializes objects, arrays, numbers and booleans as JSON', async () => {
+    await using client = new TestClient(app);
+    for (const [path, body] of [['/obj', { a: 1 }], ['/arr', [1, 2, 3]], ['/num', 42], ['/bool', false]] as const) {
+      const res = await client.get(path);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.deepEqual(res.json(), body);
+    }
+  });
+
+  it('sends strings as text and html() as HTML', async () => {
+    await using client = new TestClient(app);
+    const s = await client.get('/str');
+    assert.equal(s.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.equal(s.text, 'plain');
+    assert.equal((await client.get('/html')).headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal((await client.get('/text')).text, 't');
+  });
+
+  it('uses tuples for status and headers', async () => {
+    await using client = new TestClient(app);
+    const t = await client.get('/tuple');
+    assert.equal(t.status, 201);
+    assert.deepEqual(t.json(), { created: true });
+    const t3 = await client.get('/tuple3');
+    assert.equal(t3.status, 202);
+    assert.equal(t3.headers.get('x-extra'), 'yes');
+  });
+
+  it('answers undefined and null with 204 and no body', async () => {
+    await using client = new TestClient(app);
+    for (const path of ['/none', '/null']) {
+      const res = await client.get(path);
+      assert.equal(res.status, 204);
+      assert.equal(res.body.length, 0);
+    }
+  });
+
+  it('sends bytes as application/octet-stream', async () => {
+    await using client = new TestClient(app);
+    const b = await client.get('/bytes');
+    assert.equal(b.headers.get('content-type'), 'application/octet-stream');
+    assert.deepEqual([...b.body], [1, 2, 3]);
+    assert.deepEqual([...(await client.get('/u8')).body], [4, 5]);
+  });
+
+  it('streams async iterables and ReadableStreams', async () => {
+    await using client = new TestClient(app);
+    const it1 = await client.get('/iter');
+    assert.equal(it1.text, 'ab');
+    assert.equal(it1.headers.get('transfer-encoding'), 'chunked');
+    const s = await client.get('/stream');
+    assert.equal(s.headers.get('content-type'), 'text/csv');
+    assert.equal(s.text, 'x');
+    assert.equal((await client.get('/webstream')).text, 'web');
+  });
+
+  it('passes Response objects and helpers through', async () => {
+    await using client = new TestClient(app);
+    const r = await client.get('/response');
+    assert.equal(r.status, 418);
+    assert.equal(r.headers.get('x-a'), 'b');
+    assert.equal((await client.get('/json201')).status, 201);
+    const red = await client.get('/redirect');
+    assert.equal(red.status, 307);
+    assert.equal(red.headers.get('location'), '/obj');
+    assert.equal((await client.get('/see-other')).status, 303);
+  });
+});
+
+describe('CovetApp errors', () => {
+  it('turns HTTPException into {"error": message}, with detail when given', async () => {
+    const app = new CovetApp();
+    app.get('/users/{id:int}', (req) => {
+      throw new HTTPException(404, 'User not found', { detail: { id: req.params.id } });
+    });
+    app.get('/plain', () => {
+      throw new HTTPException(404, 'User not found');
+    });
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/plain')).json(), { error: 'User not found' });
+    const res = await client.get('/users/3');
+    assert.equal(res.status, 404);
+    assert.deepEqual(res.json(), { error: 'User not found', detail: { id: 3 } });
+  });
+
+  it('answers unhandled errors with 500, logs them, and keeps serving', async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    app.get('/throw', () => {
+      throw new TypeError('bad thing');
+    });
+    app.get('/reject', async () => Promise.reject(new Error('async bad')));
+    app.get('/ok', () => 'ok');
+    await using client = new TestClient(app);
+    for (const path of ['/throw', '/reject']) {
+      const res = await client.get(path);
+      assert.equal(res.status, 500);
+      assert.deepEqual(res.json(), { error: 'Internal Server Error' });
+    }
+    assert.equal((await client.get('/ok')).text, 'ok');
+    assert.equal(logger.errors.length, 2);
+    assert.match(String(logger.errors[0]), /bad thing/);
+  });
+
+  it('shows detail and the stack only in debug mode', async () => {
+    const app = new CovetApp({ debug: true, logger: memoryLogger() });
+    app.get('/', () => {
+      throw new TypeError('visible');
+    });
+    await using client = new TestClient(app);
+    const body = (await client.get('/')).json<{ error: string; detail: string; stack: string[] }>();
+    assert.equal(body.error, 'Internal Server Error');
+    assert.equal(body.detail, 'TypeError: visible');
+    assert.ok(body.stack.some((line) => line.includes('app.test.ts')));
+  });
+
+  it('answers a value JSON cannot encode with 500 instead of crashing', async () => {
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.get('/', () => {
+      const a: Record<string, unknown> = {};
+      a.self = a;
+      return a;
+    });
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/')).status, 500);
+  });
+
+  it('routes errors of a class to onError handlers', async () => {
+    class NotFoundError extends Error {}
+    const app = new CovetApp();
+    app.onError(NotFoundError, (err) => [{ error: err.message, kind: 'nf' }, 404]);
+    app.get('/', () => {
+      throw new NotFoundError('nothing here');
+    });
+    await using client = new TestClient(app);
+    const res = await client.get('/');
+    assert.equal(res.status, 404);
+    assert.deepEqual(res.json(), { error: 'nothing here', kind: 'nf' });
+  });
+});
+
+describe('CovetApp routing behaviour', () => {
+  const app = new CovetApp();
+  app.get('/users', () => 'list');
+  app.post('/users', () => 'create');
+  app.get('/users/me', () => 'me');
+  app.get('/users/{id:int}', (req) => ({ id: req.params.id }));
+  app.get('/files/{rest:path}', (req) => ({ rest: req.params.rest }));
+  app.get('/docs/', () => 'docs index');
+
+  it('answers HEAD for GET routes with the headers and no body', async () => {
+    await using client = new TestClient(app);
+    const res = await client.head('/users/5');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.length, 0);
+    assert.equal(res.headers.get('content-length'), String(JSON.stringify({ id: 5 }).length));
+  });
+
+  it('answers OPTIONS with 204 and Allow', async () => {
+    await using client = new TestClient(app);
+    const res = await client.options('/users');
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('allow'), 'GET, POST, HEAD, OPTIONS');
+  });
+
+  it('answers a wrong method with 405 and Allow', async () => {
+    await using client = new TestClient(app);
+    const res = await client.delete('/users/5');
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'GET, HEAD, OPTIONS');
+    assert.deepEqual(res.json(), { error: 'Method Not Allowed' });
+  });
+
+  it('redirects a GET to the route with or without the trailing slash (308)', async () => {
+    await using client = new TestClient(app);
+    const a = await client.get('/users/?x=1');
+    assert.equal(a.status, 308);
+    assert.equal(a.headers.get('location'), '/users?x=1');
+    const b = await client.get('/docs');
+    assert.equal(b.status, 308);
+    assert.equal(b.headers.get('location'), '/docs/');
+    assert.equal((await client.post('/users/')).status, 404);
+  });
+
+  it('never redirects to another host', async () => {
+    const open = new CovetApp();
+    open.get('/{x}', () => 'x');
+    await using client = new TestClient(open);
+    const res = await client.get('//evil.example/');
+    assert.notEqual(res.status, 308);
+  });
+
+  it('decodes parameters and rejects malformed percent-encoding with 400', async () => {
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/files/a%2Fb/c%20d')).json(), { rest: 'a/b/c d' });
+    const bad = await client.get('/files/%E0%A4%A');
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.json(), { error: 'Malformed percent-encoding in URL path' });
+    const stray = await client.get('/users/%zz');
+    assert.equal(stray.status, 400);
+  });
+
+  it('prefers static routes and falls through failed conversions', async () => {
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/users/me')).text, 'me');
+    assert.deepEqual((await client.get('/users/8')).json(), { id: 8 });
+    assert.equal((await client.get('/users/x')).status, 404);
+  });
+});
+
+describe('CovetApp bodies', () => {
+  const app = new CovetApp({ bodyLimit: 64 });
+  app.post('/json', async (req) => ({ got: await req.json() }));
+  app.post('/big', { bodyLimit: 1024 }, async (req) => ({ size: (await req.body()).length }));
+  app.post('/form', async (req) => {
+    const form = await req.form();
+    return { keys: [...form.keys()], proto: Object.getPrototypeOf(form.toObject()) === null };
+  });
+  app.get('/q', (req) => ({ keys: [...req.queryParams.keys()], polluted: ({} as Record<string, unknown>).polluted ?? null }));
+  app.post('/merge', async (req) => {
+    const body = await req.json<Record<string, unknown>>();
+    const target: Record<string, unknown> = {};
+    Object.assign(target, body);
+    return { polluted: ({} as Record<string, unknown>).polluted ?? null, keys: Object.keys(body) };
+  });
+  app.post('/twice', async (req) => {
+    const a = await req.json();
+    const b = await req.json();
+    const raw = await req.text();
+    return { same: a === b, raw };
+  });
+
+  it('rejects malformed JSON with 400', async () => {
+    await using client = new TestClient(app);
+    const res = await client.post('/json', { content: '{"a":', headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.json(), { error: 'Malformed JSON in request body' });
+  });
+
+  it('rejects an empty JSON body with 400', async () => {
+    await using client = new TestClient(app);
+    const res = await client.post('/json', { headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.json(), { error: 'Request body is empty; expected JSON' });
+  });
+
+  it('rejects a non-JSON content type in json() with 415', async () => {
+    await using client = new TestClient(app);
+    const res = await client.post('/json', { content: 'a=1', headers: { 'content-type': 'text/plain' } });
+    assert.equal(res.status, 415);
+    assert.deepEqual(res.json(), { error: 'Unsupported Media Type: expected application/json, got text/plain' });
+  });
+
+  it('accepts +json types and a missing content type', async () => {
+    await using client = new TestClient(app);
+    const a = await client.post('/json', { content: '[1]', headers: { 'content-type': 'application/merge-patch+json' } });
+    assert.deepEqual(a.json(), { got: [1] });
+    const b = await client.post('/json', { content: '2' });
+    assert.deepEqual(b.json(), { got: 2 });
+  });
+
+  it('enforces the app body limit with 413 and a per-route override', async () => {
+    await using client = new TestClient(app);
+    const res = await client.post('/json', { json: { pad: 'x'.repeat(100) } });
+    assert.equal(res.status, 413);
+    assert.deepEqual(res.json(), { error: 'Payload Too Large: the body exceeds 64 bytes' });
+    assert.deepEqual((await client.post('/big', { content: 'y'.repeat(500) })).json(), { size: 500 });
+    assert.equal((await client.post('/big', { content: 'y'.repeat(1025) })).status, 413);
+  });
+
+  it('reads a body once and caches it', async () => {
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.post('/twice', { json: { k: 1 } })).json(), { same: true, raw: '{"k":1}' });
+  });
+
+  it('keeps __proto__ and constructor keys from polluting prototypes (JSON, query, form)', async () => {
+    await using client = new TestClient(app);
+    const merged = await client.post('/merge', { content: '{"__proto__":{"polluted":"yes"},"a":1}', headers: { 'content-type': 'application/json' } });
+    assert.deepEqual(merged.json(), { polluted: null, keys: ['a'] });
+    const q = await client.get('/q?__proto__[polluted]=1&constructor=2&__proto__=3');
+    assert.deepEqual(q.json(), { keys: ['__proto__[polluted]', 'constructor', '__proto__'], polluted: null });
+    const f = await client.post('/form', { content: '__proto__=x&constructor=y', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.deepEqual(f.json(), { keys: ['__proto__', 'constructor'], proto: true });
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('rejects malformed percent-encoding in the query string with 400', async () => {
+    await using client = new TestClient(app);
+    const res = await client.get('/q?a=%E0%A4%A');
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.json(), { error: 'Malformed percent-encoding in query string' });
+  });
+});
+
+describe('CovetApp plugins, lifecycle and config', () => {
+  it('registers a plugin once even when several plugins ask for it, awaiting async ones', async () => {
+    const order: string[] = [];
+    const db = definePlugin('db', async (app, opts: { url: string }) => {
+      await new Promise((r) => setTimeout(r, 5));
+      order.push(`db ${opts.url}`);
+      app.onStartup(() => {
+        order.push('db startup');
+      });
+    });
+    const users = definePlugin('users', (app) => {
+      app.register(db, { url: 'sqlite:///:memory:' });
+      app.get('/users', () => order);
+    });
+    const app = new CovetApp();
+    app.register(db, { url: 'sqlite:///:memory:' });
+    app.register(users);
+    app.register(users);
+    assert.equal(app.hasPlugin('db'), true);
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/users')).json(), ['db sqlite:///:memory:', 'db startup']);
+  });
+
+  it('runs shutdown hooks in reverse order, all of them even if one fails', async () => {
+    const events: string[] = [];
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.onShutdown(() => {
+      events.push('first registered');
+    });
+    app.onShutdown(() => {
+      throw new Error('hook failed');
+    });
+    app.onShutdown(() => {
+      events.push('last registered');
+    });
+    await app.startup();
+    await assert.rejects(app.shutdown(), AggregateError);
+    assert.deepEqual(events, ['last registered', 'first registered']);
+  });
+
+  it('builds URLs from route names', () => {
+    const app = new CovetApp();
+    app.get('/users/{id:int}/files/{p:path}', { name: 'user-file' }, () => null);
+    assert.equal(app.urlFor('user-file', { id: 7, p: 'a b/c' }), '/users/7/files/a%20b/c');
+    assert.throws(() => app.urlFor('user-file', { id: 7 }), /needs parameter "p"/);
+    assert.throws(() => app.urlFor('nope'), /No route named/);
+  });
+
+  it('includes a free-standing RouteGroup under a prefix', async () => {
+    const health = new RouteGroup();
+    health.get('/', () => ({ status: 'healthy' }));
+    health.get('/live', () => ({ status: 'alive' }));
+    const app = new CovetApp();
+    app.includeRouter(health, { prefix: '/health' });
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/health')).json(), { status: 'healthy' });
+    assert.deepEqual((await client.get('/health/live')).json(), { status: 'alive' });
+  });
+
+  it('refuses duplicate routes', () => {
+    const app = new CovetApp();
+    app.get('/a/{x}', () => 1);
+    app.get('/a/{y}', () => 2);
+    assert.throws(() => app.routeTable(), /conflicts/);
+  });
+
+  it('serves through the fetch-standard handle()', async () => {
+    const app = new CovetApp();
+    app.post('/echo/{n:int}', async (req) => ({ n: req.params.n, body: await req.json() }));
+    const res = await app.handle(new globalThis.Request('http://local/echo/3', { method: 'POST', body: '{"x":1}', headers: { 'content-type': 'application/json' } }));
+    assert.equal(res.status, 201 - 1);
+    assert.deepEqual(await res.json(), { n: 3, body: { x: 1 } });
+  });
+
+  it('aborts req.signal and answers 503 when a route timeout passes', async () => {
+    let aborted = false;
+    const app = new CovetApp();
+    app.get('/slow', { timeout: 30 }, async (req) => {
+      await new Promise<void>((resolve) => req.signal.addEventListener('abort', () => resolve()));
+      aborted = req.signal.aborted;
+      return 'late';
+    });
+    await using client = new TestClient(app);
+    const res = await client.get('/slow');
+    assert.equal(res.status, 503);
+    assert.deepEqual(res.json(), { error: 'Request timed out' });
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(aborted, true);
+  });
+});

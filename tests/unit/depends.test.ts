@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp, Depends, HTTPException, type Request } from '../../src/index.js';
+import { TestClient } from '../../src/testing/index.js';
+import { memoryLogger } from '../helpers/server.js';
+
+describe('Depends', () => {
+  it('resolves nested dependencies once per request (cached)', async () => {
+    let configCalls = 0;
+    const getConfig = Depends(() => {
+      configCalls++;
+      return { dsn: 'memory' };
+    });
+    const getDb = Depends(async (_req, { config }) => ({ dsn: config.dsn, id: Math.random() }), { deps: { config: getConfig } });
+    const getRepo = Depends((_req, { db }) => ({ db }), { deps: { db: getDb } });
+    const app = new CovetApp();
+    app.get('/', { deps: { db: getDb, repo: getRepo, config: getConfig } }, (_req, { db, repo, config }) => ({
+      same: db === repo.db,
+      dsn: config.dsn,
+    }));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/')).json(), { same: true, dsn: 'memory' });
+    assert.equal(configCalls, 1);
+    await client.get('/');
+    assert.equal(configCalls, 2, 'a new request resolves again');
+  });
+
+  it('useCache: false resolves every time it is asked for', async () => {
+    let n = 0;
+    const counter = Depends(() => ++n, { useCache: false });
+    const app = new CovetApp();
+    app.get('/', { deps: { a: counter, b: counter } }, (_req, { a, b }) => [a, b].sort());
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/')).json(), [1, 2]);
+  });
+
+  it('runs async-generator cleanup after the response, and commits on success', async () => {
+    const events: string[] = [];
+    async function* getTx() {
+      events.push('begin');
+      try {
+        yield { insert: (x: string) => events.push(`insert ${x}`) };
+        events.push('commit');
+      } catch (err) {
+        events.push(`rollback: ${(err as Error).message}`);
+        throw err;
+      } finally {
+        events.push('release');
+      }
+    }
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.post('/ok', { deps: { tx: Depends(getTx) } }, (_req, { tx }) => {
+      tx.insert('a');
+      events.push('handler done');
+      return { ok: true };
+    });
+    app.post('/fail', { deps: { tx: Depends(getTx) } }, (_req, { tx }) => {
+      tx.insert('b');
+      throw new HTTPException(409, 'Conflict on b');
+    });
+    await using client = new TestClient(app);
+    assert.equal((await client.post('/ok')).status, 200);
+    assert.deepEqual(events, ['begin', 'insert a', 'handler done', 'commit', 'release']);
+    events.length = 0;
+    const res = await client.post('/fail');
+    assert.equal(res.status, 409);
+    assert.deepEqual(res.json(), { error: 'Conflict on b' });
+    assert.deepEqual(events, ['begin', 'insert b', 'rollback: Conflict on b', 'release']);
+  });
+
+  it('a generator that turns the error into an HTTPException changes the response', async () => {
+    function* translate() {
+      try {
+        yield 1;
+      } catch {
+        throw new HTTPException(422, 'Translated');
+      }
+    }
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.get('/', { deps: { t: Depends(translate) } }, () => {
+      throw new Error('boom');
+    });
+    await using client = new TestClient(app);
+    const res = await client.get('/');
+    assert.equal(res.status, 422);
+    assert.deepEqual(res.json(), { error: 'Translated' });
+  });
+
+  it('a dependency that throws HTTPException answers with it (auth-style)', async () => {
+    const requireUser = Depends((req: Request) => {
+      const user = req.headers.get('x-user');
+      if (!user) throw new HTTPException(401, 'Not authenticated', { headers: { 'WWW-Authenticate': 'Bearer' } });
+      return { name: user };
+    });
+    const app = new CovetApp();
+    app.get('/me', { deps: { user: requireUser } }, (_req, { user }) => user);
+    await using client = new TestClient(app);
+    const denied = await client.get('/me');
+    assert.equal(denied.status, 401);
+    assert.equal(denied.headers.get('www-authenticate'), 'Bearer');
+    assert.deepEqual(denied.json(), { error: 'Not authenticated' });
+    assert.deepEqual((await client.get('/me', { headers: { 'x-user': 'ann' } })).json(), { name: 'ann' });
+  });
+
+  it('group deps run for every route of the group and reach the handler', async () => {
+    const calls: string[] = [];
+    const audit = Depends((req: Request) => {
+      calls.push(req.path);
+      return 'audited';
+    });
+    const app = new CovetApp();
+    const admin = app.routeGroup('/admin', { deps: { audit } });
+    admin.get('/a', () => 'a');
+    admin.get('/b', { deps: {} }, (_req, deps) => deps);
+    await using client = new TestClient(app);
+    await client.get('/admin/a');
+    assert.deepEqual((await client.get('/admin/b')).json(), { audit: 'audited' });
+    assert.deepEqual(calls, ['/admin/a', '/admin/b']);
+  });
+
+  it('middleware shares the request cache through req.resolve', async () => {
+    let n = 0;
+    const currentUser = Depends(() => ({ id: ++n }));
+    const app = new CovetApp();
+    app.addMiddleware(async (req, callNext) => {
+      const user = await req.resolve(currentUser);
+      const res = await callNext();
+      res.headers.set('x-user-id', String(user.id));
+      return res;
+    });
+    app.get('/', { deps: { user: currentUser } }, (_req, { user }) => user);
+    await using client = new TestClient(app);
+    const res = await client.get('/');
+    assert.deepEqual(res.json(), { id: 1 });
+    assert.equal(res.headers.get('x-user-id'), '1');
+    assert.equal(n, 1);
+  });
+
+  it('a generator dependency that never yields is a 500, logged', async () => {
+    const logger = memoryLogger();
+    // biome-ignore lint/correctness/useYield: the point of the test
+    async function* broken() {
+      return;
+    }
+    const app = new CovetApp({ logger });
+    app.get('/', { deps: { x: Depends(broken) } }, () => 'unreachable');
+    await using client = new TestClient(app);
+    const res = await client.get('/');
+    assert.equal(res.status, 500);
+    assert.deepEqual(res.json(), { error: 'Internal Server Error' });
+    assert.match(String(logger.errors[0]), /returned without yielding/);
+  });
+});
