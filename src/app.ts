@@ -7,7 +7,7 @@ import { DEFAULT_BODY_LIMIT } from './http/body.js';
 import { collectBody, isPlainObject, toResponse, writeJson, writeResponse } from './http/send.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain } from './http/server.js';
 import { type Plugin, pluginKey } from './plugin.js';
-import { kAbort, kBodyIncomplete, kScope, type MatchedRoute, Request } from './request.js';
+import { kAbort, kBodyIncomplete, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
 import { json, redirect, Response } from './response.js';
 import { type CollectionEntry, type RouteDefinition, RouteGroup, assertMiddleware, joinPath, routeTableVersion } from './route-group.js';
 import { decodeRoutingPath } from './router/decode-path.js';
@@ -82,6 +82,7 @@ interface CompiledRoute {
   readonly timeout: number;
   readonly middlewareNames: readonly string[];
   readonly methods: readonly string[];
+  readonly schemas: RouteSchemas | null;
   /** Returns the handler's result (or a `Response`); may throw or reject. */
   readonly run: (req: Request) => unknown;
 }
@@ -362,6 +363,7 @@ export class CovetApp extends RouteGroup {
       source: body,
       response: null,
       client: { host: options.remoteAddress ?? '127.0.0.1', port: 0 },
+      schemas: route.schemas,
     });
     let response: Response;
     try {
@@ -374,10 +376,13 @@ export class CovetApp extends RouteGroup {
     const out = new Headers();
     for (const [k, v] of response.headers) out.append(k, v);
     const noLength = response.status === 204 || response.status === 304 || response.status < 200;
-    if (!out.has('content-length') && !noLength && response.body !== null && typeof response.body === 'object' && !(response.body instanceof Uint8Array)) {
-      out.set('transfer-encoding', 'chunked');
-    } else if (!out.has('content-length') && !noLength) {
-      out.set('content-length', String(method === 'HEAD' ? Buffer.byteLength(typeof response.body === 'string' ? response.body : '') : bytes.length));
+    if (!noLength && !out.has('content-length')) {
+      const body = response.body;
+      // Over a socket a body of unknown length goes chunked; say the same here.
+      if (body === null) out.set('content-length', '0');
+      else if (typeof body === 'string') out.set('content-length', String(Buffer.byteLength(body)));
+      else if (body instanceof Uint8Array) out.set('content-length', String(body.byteLength));
+      else out.set('transfer-encoding', 'chunked');
     }
     return { status: response.status, headers: out, body: bytes };
   }
@@ -451,9 +456,10 @@ export class CovetApp extends RouteGroup {
   }
 
   #compile(def: RouteDefinition, path: string, middleware: readonly Middleware[], deps: DepsMap): CompiledRoute {
-    const handler = def.handler as Handler<string, DepsMap>;
+    const handler = def.handler;
+    const schemas = def.options.body !== undefined || def.options.query !== undefined ? { body: def.options.body, query: def.options.query } : null;
     const depNames = Object.keys(deps);
-    const endpoint: (req: Request) => unknown =
+    const call: (req: Request) => unknown =
       depNames.length === 0
         ? (req) => handler(req, EMPTY_DEPS)
         : async (req) => {
@@ -464,6 +470,14 @@ export class CovetApp extends RouteGroup {
             } catch (err) {
               throw await scope.fail(err);
             }
+          };
+    // Input is validated before dependencies and the handler run, as FastAPI does.
+    const endpoint =
+      schemas === null
+        ? call
+        : async (req: Request) => {
+            await req[kValidateInput]();
+            return call(req);
           };
     const run =
       middleware.length === 0
@@ -486,6 +500,7 @@ export class CovetApp extends RouteGroup {
       bodyLimit: bodyLimit ?? this.#bodyLimit,
       timeout: timeout ?? 0,
       methods: def.methods,
+      schemas,
       middlewareNames: middleware.map((mw) => middlewareName(mw, this.#middlewareNames)),
       run,
     };
@@ -574,6 +589,7 @@ export class CovetApp extends RouteGroup {
       source: nodeReq,
       response: nodeRes,
       client: null,
+      schemas: route.schemas,
     });
     let out: unknown;
     try {

@@ -7,6 +7,7 @@ import { RequestHeaders } from './http/headers.js';
 import { QueryParams } from './http/query-params.js';
 import { MultiDict, parseUrlEncoded } from './http/url-encoded.js';
 import { displayPath } from './router/decode-path.js';
+import { type StandardSchemaV1, validate } from './schema.js';
 import type { RequestState } from './types.js';
 
 /** The parts of the request URL. */
@@ -61,12 +62,21 @@ export interface RequestInit {
   readonly source: IncomingMessage | Buffer | null;
   readonly response: ServerResponse | null;
   readonly client: ClientAddress | null;
+  /** The route's `body` and `query` schemas, if any. */
+  readonly schemas: RouteSchemas | null;
+}
+
+/** Schemas a route validates its input with. */
+export interface RouteSchemas {
+  readonly body?: StandardSchemaV1 | undefined;
+  readonly query?: StandardSchemaV1 | undefined;
 }
 
 /** Symbols the app uses to drive a request; not part of the public API. */
 export const kAbort = Symbol('covet.abort');
 export const kScope = Symbol('covet.scope');
 export const kBodyIncomplete = Symbol('covet.bodyIncomplete');
+export const kValidateInput = Symbol('covet.validateInput');
 
 let multipartParser: MultipartParser | null = null;
 
@@ -82,7 +92,7 @@ export function setMultipartParser(parser: MultipartParser): void {
  * @example
  * app.post('/api/data', async (req) => ({ received: await req.json(), q: req.queryParams.get('q') }))
  */
-export class Request<Params = Record<string, unknown>> {
+export class Request<Params = Record<string, unknown>, Body = unknown, Query = Record<string, unknown>> {
   /** The HTTP method, upper-case. */
   readonly method: string;
   /** Path parameters, converted (`{id:int}` → number). */
@@ -108,6 +118,8 @@ export class Request<Params = Record<string, unknown>> {
   #abort: AbortController | null = null;
   #scope: DependencyScope | null = null;
   #bodyIncomplete = false;
+  readonly #schemas: RouteSchemas | null;
+  #validQuery: Query | null = null;
 
   constructor(init: RequestInit) {
     this.method = init.method;
@@ -120,6 +132,7 @@ export class Request<Params = Record<string, unknown>> {
     this.#response = init.response;
     this.#client = init.client;
     this.#bodyLimit = init.bodyLimit;
+    this.#schemas = init.schemas;
   }
 
   /** The percent-decoded path, without the query string. */
@@ -152,6 +165,14 @@ export class Request<Params = Record<string, unknown>> {
       this.#query = new QueryParams(q === -1 ? '' : this.#rawUrl.slice(q + 1));
     }
     return this.#query;
+  }
+
+  /**
+   * The query as an object: validated by the route's `query` schema when it has one, else the
+   * first value of each parameter (a null-prototype record; use `queryParams` for more).
+   */
+  get query(): Query {
+    return this.#validQuery ?? (this.queryParams.toObject() as Query);
   }
 
   /** Request cookies, a null-prototype record. */
@@ -228,7 +249,7 @@ export class Request<Params = Record<string, unknown>> {
    * The body parsed as JSON. A `Content-Type` other than JSON → 415; malformed → 400;
    * `__proto__` keys are dropped. No `Content-Type` at all is read as JSON.
    */
-  json<T = unknown>(): Promise<T> {
+  json<T = Body>(): Promise<T> {
     if (this.#json === null) {
       const type = mediaType(this.#rawHeaders['content-type']);
       if (type !== '' && !isJsonType(type)) {
@@ -236,7 +257,9 @@ export class Request<Params = Record<string, unknown>> {
           new HTTPException(415, `Unsupported Media Type: expected application/json, got ${type}`, { code: 'ERR_UNSUPPORTED_MEDIA_TYPE' }),
         );
       } else {
-        this.#json = this.body().then((buf) => parseJsonBody(buf.toString('utf8')));
+        const schema = this.#schemas?.body;
+        const parsed = this.body().then((buf) => parseJsonBody(buf.toString('utf8')));
+        this.#json = schema === undefined ? parsed : parsed.then((value) => validate(schema, value, 'body'));
       }
     }
     return this.#json as Promise<T>;
@@ -278,6 +301,14 @@ export class Request<Params = Record<string, unknown>> {
   [kAbort](reason: unknown): void {
     if (this.#abort === null) this.#abort = new AbortController();
     if (!this.#abort.signal.aborted) this.#abort.abort(reason);
+  }
+
+  /** @internal Validates query and body against the route's schemas, before the handler runs. */
+  async [kValidateInput](): Promise<void> {
+    const schemas = this.#schemas;
+    if (schemas === null) return;
+    if (schemas.query !== undefined) this.#validQuery = (await validate(schemas.query, this.queryParams.toObject(), 'query')) as Query;
+    if (schemas.body !== undefined) await this.json();
   }
 
   /** @internal Whether reading the body stopped early (the connection must then close). */

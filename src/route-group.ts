@@ -1,10 +1,16 @@
-import type { DepsMap, Handler, Middleware, RouteOptions } from './types.js';
+import type { Request } from './request.js';
+import type { DepsMap, Handler, Middleware, RouteHandler, RouteOptions, RouteSchema } from './types.js';
 
 /** A route as declared, before prefixes and middleware are applied. */
+type AnyFunction = (...args: never[]) => unknown;
+
+/** A handler as stored: the typed forms are checked where routes are declared. */
+export type StoredHandler = (req: Request, deps: Readonly<Record<string, unknown>>) => unknown;
+
 export interface RouteDefinition {
   readonly methods: readonly string[];
   readonly path: string;
-  readonly handler: Handler<string, DepsMap>;
+  readonly handler: StoredHandler;
   readonly options: RouteOptions;
 }
 
@@ -25,8 +31,12 @@ export type CollectionEntry =
 
 /** The signature of `get`, `post`, … : `(path, handler)` or `(path, options, handler)`. */
 export interface RouteShorthand<Self, G extends DepsMap = Record<never, never>> {
-  <P extends string, D extends DepsMap = Record<never, never>>(path: P, handler: Handler<P, G & D>): Self;
-  <P extends string, D extends DepsMap = Record<never, never>>(path: P, options: Omit<RouteOptions<D>, 'methods'>, handler: Handler<P, G & D>): Self;
+  <P extends string>(path: P, handler: Handler<P, G>): Self;
+  <P extends string, D extends DepsMap = Record<never, never>, BS extends RouteSchema = undefined, QS extends RouteSchema = undefined>(
+    path: P,
+    options: Omit<RouteOptions<D, BS, QS>, 'methods'>,
+    handler: RouteHandler<P, G & D, BS, QS>,
+  ): Self;
 }
 
 /** Bumped by every change to any route collection; apps recompile when it moved. */
@@ -57,22 +67,30 @@ export class RouteGroup<G extends DepsMap = Record<never, never>> {
   readonly #entries: CollectionEntry[] = [];
   readonly #middleware: Middleware[] = [];
   /** Registers a handler; `GET` unless `options.methods` says otherwise. */
-  route<P extends string, D extends DepsMap = Record<never, never>>(path: P, handler: Handler<P, G & D>): this;
-  route<P extends string, D extends DepsMap = Record<never, never>>(path: P, options: RouteOptions<D>, handler: Handler<P, G & D>): this;
-  route(path: string, a: RouteOptions | Handler<string, DepsMap>, b?: Handler<string, DepsMap>): this {
+  route<P extends string>(path: P, handler: Handler<P, G>): this;
+  route<P extends string, D extends DepsMap = Record<never, never>, BS extends RouteSchema = undefined, QS extends RouteSchema = undefined>(
+    path: P,
+    options: RouteOptions<D, BS, QS>,
+    handler: RouteHandler<P, G & D, BS, QS>,
+  ): this;
+  route(path: string, a: RouteOptions | AnyFunction, b?: AnyFunction): this {
     const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
+    return this.#add(path, options, handler, options.methods ?? ['GET']);
+  }
+
+  #add(path: string, options: RouteOptions, handler: AnyFunction | undefined, methodList: readonly string[]): this {
     if (typeof handler !== 'function') throw new TypeError(`route(${JSON.stringify(path)}) needs a handler function`);
-    const methods = (options.methods ?? ['GET']).map((m) => m.toUpperCase());
+    const methods = methodList.map((m) => m.toUpperCase());
     if (methods.length === 0) throw new TypeError(`route(${JSON.stringify(path)}) has an empty methods list`);
-    this.#entries.push({ kind: 'route', route: { methods, path, handler, options } });
+    this.#entries.push({ kind: 'route', route: { methods, path, handler: handler as StoredHandler, options } });
     routeTableVersion.value++;
     return this;
   }
 
   #shorthand(method: string): RouteShorthand<this, G> {
-    return ((path: string, a: RouteOptions | Handler<string, DepsMap>, b?: Handler<string, DepsMap>) => {
+    return ((path: string, a: RouteOptions | AnyFunction, b?: AnyFunction) => {
       const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
-      return this.route(path, { ...options, methods: [method] }, handler as Handler<string, DepsMap>);
+      return this.#add(path, options, handler, [method]);
     }) as RouteShorthand<this, G>;
   }
 

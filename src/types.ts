@@ -1,6 +1,7 @@
 import type { Dependency } from './depends.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
+import type { SchemaOutput, StandardSchemaV1 } from './schema.js';
 
 /** The methods `route` accepts (others can be used through `methods`, upper-cased). */
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -61,13 +62,31 @@ export type Middleware = MiddlewareFunction | MiddlewareObject;
 /**
  * A route handler: `(req, deps) => result`. See the return-value table in docs/core.md.
  */
-export type Handler<P extends string = string, D = Record<never, never>> = (
-  req: Request<PathParams<P>>,
+export type Handler<P extends string = string, D = Record<never, never>, B = unknown, Q = Record<string, string>> = (
+  req: Request<PathParams<P>, B, Q>,
   deps: ResolvedDeps<D>,
 ) => unknown;
 
+/** What a route's `body`/`query` option may hold: a Standard Schema (Zod, Valibot, Covet's `Validator`…). */
+export type RouteSchema = StandardSchemaV1 | undefined;
+
+/** The handler type for a route path, its deps and its schemas. */
+export type RouteHandler<P extends string, D, BS extends RouteSchema, QS extends RouteSchema> = Handler<
+  P,
+  D,
+  SchemaOutput<BS, unknown>,
+  SchemaOutput<QS, Record<string, string>>
+>;
+
 /** Options for one route (`route`, the method shorthands and groups). */
-export interface RouteOptions<D extends DepsMap = DepsMap> {
+export interface RouteOptions<D extends DepsMap = DepsMap, BS extends RouteSchema = RouteSchema, QS extends RouteSchema = RouteSchema> {
+  /**
+   * Validates the JSON body before the handler runs (400 `{"errors": {...}}` on failure);
+   * `await req.json()` then returns the schema's output type.
+   */
+  readonly body?: BS;
+  /** Validates the query (first value of each parameter); `req.query` is the output. */
+  readonly query?: QS;
   /** Methods this route answers. Default `["GET"]` for `route`. */
   readonly methods?: readonly string[];
   /** A name for `covet routes` and `app.urlFor`. */

@@ -72,6 +72,8 @@ async function discard(body: ResponseBody): Promise<void> {
   if (body instanceof Readable) body.destroy();
   else if (body instanceof ReadableStream) await body.cancel().catch(() => {});
   else if (Symbol.asyncIterator in body) await (body as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]().return?.();
+  // A sync generator's `finally` deserves to run too.
+  else if (Symbol.iterator in body) (body as Iterable<BodyChunk>)[Symbol.iterator]().return?.();
 }
 
 function waitForDrain(res: ServerResponse): Promise<void> {

@@ -32,9 +32,24 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
   HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large'],
 };
 
-/** Answers a request Node could not parse with a short JSON error, then closes the socket. */
+// Node's HTTP server allows half-open sockets, so a client that ignores our FIN after an error
+// response would keep its connection (and file descriptor) for good: it gets this long to read
+// the response, then the socket is destroyed.
+const CLIENT_ERROR_LINGER_MS = 1_000;
+
+/** The response Node's server is writing on `socket`, if any (an internal Node field). */
+function inFlightResponse(socket: Socket): ServerResponse | null {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
+}
+
+/**
+ * Answers a request Node could not parse, or one that ran past `headersTimeout`/
+ * `requestTimeout`, with a short JSON error, then closes the socket.
+ */
 function onClientError(err: Error & { code?: string }, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+  // After a response has started (a handler streaming while the client still drips its body),
+  // an error response written now would land inside that body: cut the connection instead.
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlightResponse(socket)?.headersSent === true) {
     socket.destroy();
     return;
   }
@@ -44,6 +59,9 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
     `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+  const linger = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
 }
 
 /** Creates the Node HTTP server with Covet's limits. */
@@ -51,14 +69,20 @@ export function createHttpServer(
   listener: (req: IncomingMessage, res: ServerResponse) => void,
   options: Required<ServerOptions>,
 ): Server {
+  const { requestTimeout } = options;
+  // Node refuses headersTimeout > requestTimeout; the whole request has to arrive within
+  // requestTimeout anyway, so `{ requestTimeout: 5000 }` alone caps the headers' time too.
+  const headersTimeout = requestTimeout > 0 && options.headersTimeout > requestTimeout ? requestTimeout : options.headersTimeout;
+  // Timeouts are only enforced when this check runs: keep it frequent, but never 0 (a busy
+  // loop) when one of the timeouts is disabled.
+  const enforced = [headersTimeout, requestTimeout].filter((t) => t > 0);
   const server = createServer(
     {
-      headersTimeout: options.headersTimeout,
-      requestTimeout: options.requestTimeout,
+      headersTimeout,
+      requestTimeout,
       keepAliveTimeout: options.keepAliveTimeout,
       maxHeaderSize: options.maxHeaderSize,
-      // Timeouts are only enforced when this check runs: keep it frequent.
-      connectionsCheckingInterval: Math.min(1_000, options.headersTimeout),
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, ...enforced)),
       noDelay: true,
     },
     listener,

@@ -130,32 +130,22 @@ export class TestClient {
     await this.close();
   }
 
-  get(path: string, options?: TestRequestOptions): Promise<TestResponse> {
-    return this.request('GET', path, options);
+  #method(method: string): (path: string, options?: TestRequestOptions) => Promise<TestResponse> {
+    return (path, options) => this.request(method, path, options);
   }
-  post(path: string, options?: TestRequestOptions): Promise<TestResponse> {
-    return this.request('POST', path, options);
-  }
-  put(path: string, options?: TestRequestOptions): Promise<TestResponse> {
-    return this.request('PUT', path, options);
-  }
-  patch(path: string, options?: TestRequestOptions): Promise<TestResponse> {
-    return this.request('PATCH', path, options);
-  }
-  delete(path: string, options?: TestRequestOptions): Promise<TestResponse> {
-    return this.request('DELETE', path, options);
-  }
-  options(path: string, options?: TestRequestOptions): Promise<TestResponse> {
-    return this.request('OPTIONS', path, options);
-  }
-  head(path: string, options?: TestRequestOptions): Promise<TestResponse> {
-    return this.request('HEAD', path, options);
-  }
+
+  readonly get = this.#method('GET');
+  readonly post = this.#method('POST');
+  readonly put = this.#method('PUT');
+  readonly patch = this.#method('PATCH');
+  readonly delete = this.#method('DELETE');
+  readonly options = this.#method('OPTIONS');
+  readonly head = this.#method('HEAD');
 
   /** Any method. */
   async request(method: string, path: string, options: TestRequestOptions = {}): Promise<TestResponse> {
     await this.start();
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { host: 'testserver', 'user-agent': 'covet-testclient' };
     for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
     let body: string | Uint8Array | null = null;
     if (options.json !== undefined) {

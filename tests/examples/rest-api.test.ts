@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { TestClient } from '../../src/testing/index.js';
+import { TestClient } from 'covet/testing';
 import { createApp } from '../../examples/rest-api/app.js';
 
 describe('examples/rest-api', () => {

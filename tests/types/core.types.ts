@@ -1,6 +1,7 @@
 // Type tests: checked by `tsc --noEmit` (npm run typecheck), never executed. Each
 // `@ts-expect-error` line must fail to compile, or tsc reports the directive as unused.
 import { expectTypeOf } from 'expect-type';
+import { z } from 'zod';
 import { CovetApp, Depends, type PathParams, type Request, type ResolvedDeps } from '../../src/index.js';
 
 // Path parameters are typed from the path literal.
@@ -68,3 +69,30 @@ app.post('/x', { bodyLimit: '1mb' }, () => null);
 app.get('/y', {});
 // @ts-expect-error -- deps must be made with Depends()
 app.get('/z', { deps: { db: getDb } }, () => null);
+
+// Handlers written on their own, with the plain `Request` type, fit any route.
+async function listUsers(req: Request) {
+  return { path: req.path };
+}
+app.route('/users', listUsers);
+app.route('/users/{id:int}', listUsers);
+
+// Group dependencies reach the handlers of the group, typed.
+const api = app.routeGroup('/api', { deps: { db } });
+api.get('/things/{n:int}', (req, { db }) => {
+  expectTypeOf(db).toEqualTypeOf<Db>();
+  expectTypeOf(req.params.n).toEqualTypeOf<number>();
+  return null;
+});
+
+// Body and query schemas type req.json() and req.query.
+app.post('/typed', { body: z.object({ name: z.string(), age: z.number() }), query: z.object({ dry: z.string().optional() }) }, async (req) => {
+  const body = await req.json();
+  expectTypeOf(body).toEqualTypeOf<{ name: string; age: number }>();
+  expectTypeOf(req.query).toEqualTypeOf<{ dry?: string | undefined }>();
+  return body.name;
+});
+app.get('/untyped', (req) => {
+  expectTypeOf(req.query).toEqualTypeOf<Record<string, string>>();
+  return null;
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as v from 'valibot';
+import { z } from 'zod';
+import { CovetApp } from '../../src/index.js';
+import { isStandardSchema, type StandardSchemaV1 } from '../../src/schema.js';
+import { TestClient } from '../../src/testing/index.js';
+
+const UserBody = z.object({ name: z.string().min(1).max(100), email: z.email(), age: z.number().int().min(0).optional() });
+
+describe('route schemas (Standard Schema)', () => {
+  it('validates the JSON body with Zod and hands the handler the parsed output', async () => {
+    const app = new CovetApp();
+    app.post('/users', { body: UserBody }, async (req) => {
+      const user = await req.json();
+      return [{ created: user.name, email: user.email }, 201];
+    });
+    await using client = new TestClient(app);
+    const ok = await client.post('/users', { json: { name: 'Ann', email: 'ann@example.com', extra: 'dropped' } });
+    assert.equal(ok.status, 201);
+    assert.deepEqual(ok.json(), { created: 'Ann', email: 'ann@example.com' });
+    const bad = await client.post('/users', { json: { name: '', email: 'nope', age: -1 } });
+    assert.equal(bad.status, 400);
+    const body = bad.json<{ errors: Record<string, string[]> }>();
+    assert.deepEqual(Object.keys(body.errors).sort(), ['age', 'email', 'name']);
+    assert.ok(body.errors.email?.[0]);
+  });
+
+  it('rejects before the handler runs, even if the handler never reads the body', async () => {
+    let ran = false;
+    const app = new CovetApp();
+    app.post('/x', { body: UserBody }, () => {
+      ran = true;
+      return 'ran';
+    });
+    await using client = new TestClient(app);
+    const res = await client.post('/x', { json: [] });
+    assert.equal(res.status, 400);
+    assert.deepEqual(Object.keys(res.json<{ errors: object }>().errors), ['body']);
+    assert.equal(ran, false);
+    assert.equal((await client.post('/x', { content: '{', headers: { 'content-type': 'application/json' } })).status, 400);
+  });
+
+  it('validates and converts the query with Valibot into req.query', async () => {
+    const app = new CovetApp();
+    const Search = v.object({ q: v.string(), limit: v.optional(v.pipe(v.string(), v.transform(Number), v.integer()), '10') });
+    app.get('/search', { query: Search }, (req) => ({ q: req.query.q, limit: req.query.limit }));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/search?q=covet&limit=5')).json(), { q: 'covet', limit: 5 });
+    const missing = await client.get('/search');
+    assert.equal(missing.status, 400);
+    assert.deepEqual(Object.keys(missing.json<{ errors: object }>().errors), ['q']);
+  });
+
+  it('accepts any object implementing Standard Schema v1, sync or async', async () => {
+    const even: StandardSchemaV1<unknown, number> = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: async (value) =>
+          typeof value === 'number' && value % 2 === 0 ? { value } : { issues: [{ message: 'must be even' }] },
+      },
+    };
+    assert.equal(isStandardSchema(even), true);
+    assert.equal(isStandardSchema({}), false);
+    const app = new CovetApp();
+    app.post('/even', { body: even }, async (req) => ({ half: (await req.json()) / 2 }));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.post('/even', { json: 8 })).json(), { half: 4 });
+    const odd = await client.post('/even', { json: 3 });
+    assert.equal(odd.status, 400);
+    assert.deepEqual(odd.json(), { errors: { body: ['must be even'] } });
+  });
+
+  it('gives req.query as plain first values when there is no schema', async () => {
+    const app = new CovetApp();
+    app.get('/q', (req) => ({ ...req.query }));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/q?a=1&a=2&b=x')).json(), { a: '1', b: 'x' });
+  });
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp, Response } from '../../../src/index.js';
+import { AsyncTestClient, TestClient } from '../../../src/testing/index.js';
+
+function echoApp() {
+  const app = new CovetApp();
+  app.route('/echo', { methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] }, async (req) => ({
+    method: req.method,
+    query: req.url.query,
+    type: req.headers.get('content-type'),
+    body: await req.text(),
+    cookies: { ...req.cookies },
+    host: req.headers.get('host'),
+  }));
+  app.post('/login', () => new Response(null, { status: 204 }).setCookie('session', 'abc 1'));
+  app.post('/logout', () => new Response(null, { status: 204 }).deleteCookie('session'));
+  return app;
+}
+
+describe('TestClient', () => {
+  it('sends every method with json, form, content, headers and query options', async () => {
+    await using client = new TestClient(echoApp());
+    const j = (await client.post('/echo', { json: { a: [1] } })).json<Record<string, unknown>>();
+    assert.equal(j.type, 'application/json');
+    assert.equal(j.body, '{"a":[1]}');
+    assert.equal(j.host, 'testserver');
+    const f = (await client.put('/echo', { form: { a: 'x y', b: [1, 2] } })).json<Record<string, unknown>>();
+    assert.equal(f.type, 'application/x-www-form-urlencoded');
+    assert.equal(f.body, 'a=x+y&b=1&b=2');
+    const c = (await client.patch('/echo', { content: 'raw', headers: { 'Content-Type': 'text/plain' } })).json<Record<string, unknown>>();
+    assert.deepEqual([c.method, c.type, c.body], ['PATCH', 'text/plain', 'raw']);
+    const q = (await client.delete('/echo?x=1', { query: { y: 2, z: [3, 4] } })).json<Record<string, unknown>>();
+    assert.equal(q.query, 'x=1&y=2&z=3&z=4');
+    const g = await client.get('/echo');
+    assert.equal(g.statusCode, 200);
+    assert.equal(g.ok, true);
+  });
+
+  it('encodes files as multipart/form-data', async () => {
+    await using client = new TestClient(echoApp());
+    const res = (await client.post('/echo', {
+      form: { title: 'report' },
+      files: { file: { filename: 'a.txt', content: 'hello', contentType: 'text/plain' } },
+    })).json<{ type: string; body: string }>();
+    const boundary = /boundary=(.+)$/.exec(res.type)?.[1] as string;
+    assert.ok(boundary);
+    assert.ok(res.body.includes(`--${boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nreport\r\n`));
+    assert.ok(res.body.includes('name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n'));
+    assert.ok(res.body.endsWith(`--${boundary}--\r\n`));
+  });
+
+  it('keeps a cookie jar: stores Set-Cookie, sends it back, forgets expired cookies', async () => {
+    await using client = new TestClient(echoApp());
+    await client.post('/login');
+    assert.equal(client.cookies.get('session'), 'abc%201');
+    const seen = (await client.get('/echo', { cookies: { extra: '1' } })).json<{ cookies: Record<string, string> }>();
+    assert.deepEqual(seen.cookies, { session: 'abc 1', extra: '1' });
+    await client.post('/logout');
+    assert.equal(client.cookies.has('session'), false);
+  });
+
+  it('runs startup hooks before the first request and shutdown hooks on close', async () => {
+    const events: string[] = [];
+    const app = new CovetApp();
+    app.onStartup(() => {
+      events.push('up');
+    });
+    app.onShutdown(() => {
+      events.push('down');
+    });
+    app.get('/', () => events.join(','));
+    const client = new AsyncTestClient(app);
+    assert.equal((await client.get('/')).text, 'up');
+    await client.close();
+    assert.deepEqual(events, ['up', 'down']);
+  });
+
+  it('explains a non-JSON body in json()', async () => {
+    const app = new CovetApp();
+    app.get('/', () => 'not json');
+    await using client = new TestClient(app);
+    const res = await client.get('/');
+    assert.throws(() => res.json(), /Response body is not JSON \(status 200\): not json/);
+  });
+});
