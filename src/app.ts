@@ -12,7 +12,7 @@ import { json, redirect, Response } from './response.js';
 import { type CollectionEntry, type RouteDefinition, RouteGroup, assertMiddleware, joinPath, routeTableVersion } from './route-group.js';
 import { decodeRoutingPath } from './router/decode-path.js';
 import { Router } from './router/router.js';
-import type { DepsMap, Handler, Middleware } from './types.js';
+import type { DepsMap, Middleware } from './types.js';
 
 /** Where Covet writes what it must tell the operator (unhandled errors, startup lines). */
 export interface Logger {

@@ -204,9 +204,14 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       this.#abort = controller;
       const res = this.#response;
       if (res !== null && !res.writableFinished) {
-        res.once('close', () => {
-          if (!res.writableFinished) controller.abort(new Error('The client closed the connection'));
-        });
+        const gone = (): void => controller.abort(new Error('The client closed the connection'));
+        // The client may have left before anyone asked for the signal: then 'close' is past.
+        if (res.destroyed || res.socket === null || res.socket.destroyed) gone();
+        else {
+          res.once('close', () => {
+            if (!res.writableFinished) gone();
+          });
+        }
       }
     }
     return this.#abort.signal;

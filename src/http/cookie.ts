@@ -17,6 +17,7 @@ export interface CookieOptions {
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // `%` is left out: `parseCookies` percent-decodes, so a literal `%` must be encoded to survive.
 const SAFE_VALUE = /^[!#$&'()*+\-./0-9:<=>?@A-Z[\]^_`a-z{|}~]*$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const ATTRIBUTE_VALUE = /^[^\u0000-\u001f\u007f;]*$/;
 
 /**
@@ -38,7 +39,10 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     out += `; Expires=${options.expires.toUTCString()}`;
   }
   const path = options.path ?? '/';
-  for (const [attr, v] of [['Path', path], ['Domain', options.domain]] as const) {
+  for (const [attr, v] of [
+    ['Path', path],
+    ['Domain', options.domain],
+  ] as const) {
     if (v === undefined) continue;
     if (!ATTRIBUTE_VALUE.test(v)) throw new TypeError(`Invalid cookie ${attr}: ${JSON.stringify(v)}`);
     out += `; ${attr}=${v}`;

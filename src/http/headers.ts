@@ -58,7 +58,10 @@ export class RequestHeaders {
 type HeaderValue = string | string[];
 
 /** What `new Response(body, { headers })` accepts. */
-export type HeadersInit = ResponseHeaders | Readonly<Record<string, string | readonly string[] | number>> | Iterable<readonly [string, string]>;
+export type HeadersInit =
+  | ResponseHeaders
+  | Readonly<Record<string, string | readonly string[] | number>>
+  | Iterable<readonly [string, string]>;
 
 /**
  * Mutable, case-insensitive response headers. `set-cookie` keeps every value.

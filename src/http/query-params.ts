@@ -30,7 +30,7 @@ function convert(raw: string, type: QueryType | ((raw: string) => unknown), name
     out = raw;
   }
   if (out === undefined) {
-    const expected = typeof type === 'function' ? (type.name || 'a valid value') : type;
+    const expected = typeof type === 'function' ? type.name || 'a valid value' : type;
     throw new HTTPException(400, `Invalid value for query parameter '${name}': expected ${expected}`, {
       code: 'ERR_INVALID_QUERY_PARAM',
     });

@@ -65,10 +65,7 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
 }
 
 /** Creates the Node HTTP server with Covet's limits. */
-export function createHttpServer(
-  listener: (req: IncomingMessage, res: ServerResponse) => void,
-  options: Required<ServerOptions>,
-): Server {
+export function createHttpServer(listener: (req: IncomingMessage, res: ServerResponse) => void, options: Required<ServerOptions>): Server {
   const { requestTimeout } = options;
   // Node refuses headersTimeout > requestTimeout; the whole request has to arrive within
   // requestTimeout anyway, so `{ requestTimeout: 5000 }` alone caps the headers' time too.

@@ -61,9 +61,7 @@ const EMPTY_PARAMS: Record<string, unknown> = Object.freeze({}) as Record<string
 function paramsBuilder(names: readonly string[]): (values: readonly unknown[]) => Record<string, unknown> {
   // `"__proto__": x` in a literal sets the prototype instead of a property; a computed key
   // defines an own property. Only that name pays for it: other keys keep the literal's fast path.
-  const fields = names
-    .map((name, i) => `${name === '__proto__' ? '["__proto__"]' : JSON.stringify(name)}: v[${i}]`)
-    .join(', ');
+  const fields = names.map((name, i) => `${name === '__proto__' ? '["__proto__"]' : JSON.stringify(name)}: v[${i}]`).join(', ');
   return new Function('v', `return { ${fields} };`) as (values: readonly unknown[]) => Record<string, unknown>;
 }
 

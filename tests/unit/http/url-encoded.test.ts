@@ -76,15 +76,15 @@ describe('parseUrlEncoded', () => {
   });
 
   it('parses many pairs without "=" in linear time', () => {
-    // Each pair searching afresh for "=" would rescan the whole rest of the text.
-    const text = `${'a&'.repeat(200_000)}z=1`;
+    // Each pair searching afresh for "=" rescans the rest of the text: ~10 s here, ~0.1 s linear.
+    const text = `${'a&'.repeat(1_000_000)}z=1`;
     const started = performance.now();
-    const pairs = parseUrlEncoded(text, 'form body', 1_000_000);
+    const pairs = parseUrlEncoded(text, 'form body', 2_000_000);
     const elapsed = performance.now() - started;
-    assert.equal(pairs.keys.length, 200_001);
-    assert.equal(pairs.values[200_000], '1');
+    assert.equal(pairs.keys.length, 1_000_001);
+    assert.equal(pairs.values[1_000_000], '1');
     assert.equal(pairs.values[0], '');
-    assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+    assert.ok(elapsed < 2000, `took ${elapsed.toFixed(0)} ms`);
   });
 
   it('treats __proto__ and constructor as ordinary keys', () => {
@@ -144,7 +144,7 @@ describe('MultiDict', () => {
     const poisoned = new MultiDict(parseUrlEncoded('__proto__=x&constructor=y&__proto__=z&toString=t', 'query string'));
     const obj = poisoned.toObject();
     assert.equal(Object.getPrototypeOf(obj), null);
-    assert.deepEqual(Object.keys(obj), ['toString', 'constructor', '__proto__'].sort((a, b) => Object.keys(obj).indexOf(a) - Object.keys(obj).indexOf(b)));
+    assert.deepEqual(Object.keys(obj).sort(), ['__proto__', 'constructor', 'toString']);
     assert.equal(Object.getOwnPropertyDescriptor(obj, '__proto__')?.value, 'x');
     assert.equal(obj.constructor, 'y');
     assert.equal(obj.toString, 't');
