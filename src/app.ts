@@ -82,6 +82,7 @@ interface CompiledRoute {
   readonly timeout: number;
   readonly middlewareNames: readonly string[];
   readonly methods: readonly string[];
+  readonly tags: readonly string[];
   readonly schemas: RouteSchemas | null;
   /** Returns the handler's result (or a `Response`); may throw or reject. */
   readonly run: (req: Request) => unknown;
@@ -309,13 +310,14 @@ export class CovetApp extends RouteGroup {
   }
 
   /** Every route: methods, path, name and middleware, for `covet routes` and docs. */
-  routeTable(): { method: string; path: string; name: string | undefined; middleware: readonly string[] }[] {
+  routeTable(): { method: string; path: string; name: string | undefined; middleware: readonly string[]; tags: readonly string[] }[] {
     this.#compileIfChanged();
     return this.#router.routes.map((r) => ({
       method: r.method,
       path: r.path,
       name: r.value.info.name,
       middleware: r.value.middlewareNames,
+      tags: r.value.tags,
     }));
   }
 
@@ -416,6 +418,7 @@ export class CovetApp extends RouteGroup {
       '',
       this.middlewareList,
       {},
+      [],
     );
     this.#compiledVersion = version;
   }
@@ -433,7 +436,10 @@ export class CovetApp extends RouteGroup {
       if (entry.kind === 'route') {
         const def = entry.route;
         const path = joinPath(prefix, def.path);
-        const compiled = this.#compile(def, path, [...chain, ...(def.options.middleware ?? [])], { ...deps, ...def.options.deps });
+        const compiled = this.#compile(def, path, [...chain, ...(def.options.middleware ?? [])], { ...deps, ...def.options.deps }, [
+          ...tags,
+          ...(def.options.tags ?? []),
+        ]);
         for (const method of def.methods) router.add(method, path, compiled);
       } else {
         const opts = entry.options;
@@ -455,9 +461,10 @@ export class CovetApp extends RouteGroup {
     }
   }
 
-  #compile(def: RouteDefinition, path: string, middleware: readonly Middleware[], deps: DepsMap): CompiledRoute {
+  #compile(def: RouteDefinition, path: string, middleware: readonly Middleware[], deps: DepsMap, tags: readonly string[]): CompiledRoute {
     const handler = def.handler;
-    const schemas = def.options.body !== undefined || def.options.query !== undefined ? { body: def.options.body, query: def.options.query } : null;
+    const schemas =
+      def.options.body !== undefined || def.options.query !== undefined ? { body: def.options.body, query: def.options.query } : null;
     const depNames = Object.keys(deps);
     const call: (req: Request) => unknown =
       depNames.length === 0
@@ -494,12 +501,14 @@ export class CovetApp extends RouteGroup {
             (err, req) => this.#errorResponse(err, req),
           );
     const { bodyLimit, timeout, name } = def.options;
-    if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) throw new RangeError(`Route ${path}: timeout must be a positive number of ms`);
+    if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0))
+      throw new RangeError(`Route ${path}: timeout must be a positive number of ms`);
     return {
       info: Object.freeze({ path, name }),
       bodyLimit: bodyLimit ?? this.#bodyLimit,
       timeout: timeout ?? 0,
       methods: def.methods,
+      tags: [...new Set(tags)],
       schemas,
       middlewareNames: middleware.map((mw) => middlewareName(mw, this.#middlewareNames)),
       run,

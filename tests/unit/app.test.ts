@@ -110,9 +110,13 @@ describe('CovetApp middleware', () => {
     app.addMiddleware(new Timing());
     app.middleware('metrics', async (_req, callNext) => callNext());
     app.get('/', { name: 'home' }, () => 'hi');
+    app.routeGroup('/v1', { tags: ['v1'] }).post('/items', { tags: ['items'] }, () => null);
     await using client = new TestClient(app);
     assert.equal((await client.get('/')).headers.get('server-timing'), 'app;dur=1');
-    assert.deepEqual(app.routeTable(), [{ method: 'GET', path: '/', name: 'home', middleware: ['Timing', 'metrics'] }]);
+    assert.deepEqual(app.routeTable(), [
+      { method: 'GET', path: '/', name: 'home', middleware: ['Timing', 'metrics'], tags: [] },
+      { method: 'POST', path: '/v1/items', name: undefined, middleware: ['Timing', 'metrics'], tags: ['v1', 'items'] },
+    ]);
   });
 
   it('rejects things that are not middleware', () => {
