@@ -77,7 +77,10 @@ export interface InjectResponse {
 
 /** A compiled route: everything the hot path needs, computed once. */
 interface CompiledRoute {
-  readonly info: MatchedRoute;
+  /** `null` for the fallback that answers unmatched requests. */
+  readonly info: MatchedRoute | null;
+  /** The app the route was declared on (a mounted app keeps its own limits and error handling). */
+  readonly owner: CovetApp;
   readonly bodyLimit: number;
   readonly timeout: number;
   readonly middlewareNames: readonly string[];
@@ -95,7 +98,7 @@ const EMPTY_DEPS = Object.freeze({});
 const EMPTY_PARAMS = Object.freeze({});
 
 function middlewareName(mw: Middleware, names: Map<Middleware, string>): string {
-  return names.get(mw) ?? (typeof mw === 'function' ? mw.name : mw.constructor?.name) ?? 'middleware';
+  return names.get(mw) || (typeof mw === 'function' ? mw.name : mw.constructor?.name) || 'middleware';
 }
 
 /**
@@ -198,7 +201,11 @@ export class CovetApp extends RouteGroup {
     if (this.#plugins.has(key)) return this;
     this.#plugins.add(key);
     const result = plugin(this, options[0] as O);
-    if (result instanceof Promise) this.#pluginLoads.push(result);
+    if (result instanceof Promise) {
+      // Reported by ready()/listen(); until then it must not count as an unhandled rejection.
+      result.catch(() => {});
+      this.#pluginLoads.push(result);
+    }
     return this;
   }
 
@@ -315,7 +322,7 @@ export class CovetApp extends RouteGroup {
     return this.#router.routes.map((r) => ({
       method: r.method,
       path: r.path,
-      name: r.value.info.name,
+      name: r.value.info?.name,
       middleware: r.value.middlewareNames,
       tags: r.value.tags,
     }));
@@ -327,7 +334,7 @@ export class CovetApp extends RouteGroup {
    */
   urlFor(name: string, params: Readonly<Record<string, string | number>> = {}): string {
     this.#compileIfChanged();
-    const entry = this.#router.routes.find((r) => r.value.info.name === name);
+    const entry = this.#router.routes.find((r) => r.value.info?.name === name);
     if (!entry) throw new Error(`No route named ${JSON.stringify(name)}`);
     return entry.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}/g, (_, key: string, conv?: string) => {
       const value = params[key];
@@ -371,7 +378,7 @@ export class CovetApp extends RouteGroup {
     try {
       response = toResponse(await this.#invoke(route, req));
     } catch (err) {
-      response = await this.#errorResponse(err, req);
+      response = await route.owner.#errorResponse(err, req);
     }
     const bytes = await collectBody(response, method === 'HEAD');
     await this.#finish(req);
@@ -411,15 +418,12 @@ export class CovetApp extends RouteGroup {
     if (this.#compiledVersion === routeTableVersion.value) return;
     const version = routeTableVersion.value;
     const router = new Router<CompiledRoute>();
-    this.#collect(this, '', [], {}, [], router);
+    this.#collect(this, '', [], {}, [], router, this);
     this.#router = router;
-    this.#fallback = this.#compile(
-      { methods: [], path: '', handler: (req) => this.#notFound(req), options: {} },
-      '',
-      this.middlewareList,
-      {},
-      [],
-    );
+    this.#fallback = {
+      ...this.#compile({ methods: [], path: '', handler: (req) => this.#notFound(req), options: {} }, '', this.middlewareList, {}, [], this),
+      info: null,
+    };
     this.#compiledVersion = version;
   }
 
@@ -430,16 +434,15 @@ export class CovetApp extends RouteGroup {
     deps: DepsMap,
     tags: readonly string[],
     router: Router<CompiledRoute>,
+    owner: CovetApp,
   ): void {
     const chain = [...middleware, ...group.middlewareList];
     for (const entry of group.entries as CollectionEntry[]) {
       if (entry.kind === 'route') {
         const def = entry.route;
         const path = joinPath(prefix, def.path);
-        const compiled = this.#compile(def, path, [...chain, ...(def.options.middleware ?? [])], { ...deps, ...def.options.deps }, [
-          ...tags,
-          ...(def.options.tags ?? []),
-        ]);
+        const routeTags = [...tags, ...(def.options.tags ?? [])];
+        const compiled = this.#compile(def, path, [...chain, ...(def.options.middleware ?? [])], { ...deps, ...def.options.deps }, routeTags, owner);
         for (const method of def.methods) router.add(method, path, compiled);
       } else {
         const opts = entry.options;
@@ -450,18 +453,26 @@ export class CovetApp extends RouteGroup {
           { ...deps, ...opts.deps },
           [...tags, ...(opts.tags ?? [])],
           router,
+          owner,
         );
       }
     }
     if (group instanceof CovetApp) {
       for (const mount of group.#mounts) {
         for (const [mw, name] of mount.app.#middlewareNames) this.#middlewareNames.set(mw, name);
-        this.#collect(mount.app, joinPath(prefix, mount.prefix), chain, deps, tags, router);
+        this.#collect(mount.app, joinPath(prefix, mount.prefix), chain, deps, tags, router, mount.app);
       }
     }
   }
 
-  #compile(def: RouteDefinition, path: string, middleware: readonly Middleware[], deps: DepsMap, tags: readonly string[]): CompiledRoute {
+  #compile(
+    def: RouteDefinition,
+    path: string,
+    middleware: readonly Middleware[],
+    deps: DepsMap,
+    tags: readonly string[],
+    owner: CovetApp,
+  ): CompiledRoute {
     const handler = def.handler;
     const schemas =
       def.options.body !== undefined || def.options.query !== undefined ? { body: def.options.body, query: def.options.query } : null;
@@ -495,17 +506,18 @@ export class CovetApp extends RouteGroup {
               try {
                 return toResponse(await endpoint(req));
               } catch (err) {
-                return this.#errorResponse(err, req);
+                return owner.#errorResponse(err, req);
               }
             },
-            (err, req) => this.#errorResponse(err, req),
+            (err, req) => owner.#errorResponse(err, req),
           );
     const { bodyLimit, timeout, name } = def.options;
     if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0))
       throw new RangeError(`Route ${path}: timeout must be a positive number of ms`);
     return {
       info: Object.freeze({ path, name }),
-      bodyLimit: bodyLimit ?? this.#bodyLimit,
+      owner,
+      bodyLimit: bodyLimit ?? owner.#bodyLimit,
       timeout: timeout ?? 0,
       methods: def.methods,
       tags: [...new Set(tags)],
@@ -576,8 +588,8 @@ export class CovetApp extends RouteGroup {
     if (this.#redirectSlashes && (req.method === 'GET' || req.method === 'HEAD') && path !== '/') {
       const other = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
       const target = rawPath.endsWith('/') ? rawPath.slice(0, -1) : `${rawPath}/`;
-      // `//host` would be a protocol-relative URL: never redirect off-site.
-      if (!target.startsWith('//') && this.#router.lookup('GET', other) !== null) {
+      // `//host` (and `/\host`, which browsers read the same way) would leave the site.
+      if (!/^\/[/\\]/.test(target) && this.#router.lookup('GET', other) !== null) {
         return redirect(target + (q === -1 ? '' : raw.slice(q)), 308);
       }
     }
@@ -587,7 +599,16 @@ export class CovetApp extends RouteGroup {
   #onRequest = (nodeReq: IncomingMessage, nodeRes: ServerResponse): void => {
     const method = nodeReq.method as string;
     const url = nodeReq.url as string;
-    const [route, params] = this.#resolve(method, url);
+    let resolved: [CompiledRoute, unknown];
+    try {
+      resolved = this.#resolve(method, url);
+    } catch (err) {
+      // A route added after startup broke the table (a duplicate, say): keep serving the rest.
+      this.logger.error('The route table could not be compiled', { error: err });
+      writeJson(nodeRes, 500, { error: 'Internal Server Error' }, false);
+      return;
+    }
+    const [route, params] = resolved;
     const req = new Request({
       method,
       url,
@@ -604,13 +625,13 @@ export class CovetApp extends RouteGroup {
     try {
       out = route.timeout === 0 ? route.run(req) : this.#invoke(route, req);
     } catch (err) {
-      void this.#sendError(req, nodeRes, err);
+      void this.#sendError(req, nodeRes, err, route.owner);
       return;
     }
     if (out instanceof Promise) {
       out.then(
         (result: unknown) => this.#send(req, nodeRes, result),
-        (err: unknown) => this.#sendError(req, nodeRes, err),
+        (err: unknown) => this.#sendError(req, nodeRes, err, route.owner),
       );
     } else {
       this.#send(req, nodeRes, out);
@@ -655,8 +676,8 @@ export class CovetApp extends RouteGroup {
     );
   }
 
-  async #sendError(req: Request, res: ServerResponse, err: unknown): Promise<void> {
-    const response = await this.#errorResponse(err, req);
+  async #sendError(req: Request, res: ServerResponse, err: unknown, owner: CovetApp = this): Promise<void> {
+    const response = await owner.#errorResponse(err, req);
     if (res.headersSent) {
       res.destroy();
       await this.#finish(req);

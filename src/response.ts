@@ -69,28 +69,32 @@ export class Response {
   }
 }
 
+/** A string body with a content type, unless `headers` already names one. */
+function typed(body: string, type: string, status: number, headers: HeadersInit | undefined): Response {
+  const all = new ResponseHeaders(headers);
+  if (!all.has('content-type')) all.set('content-type', type);
+  return new Response(body, { status, headers: all });
+}
+
 /**
- * A JSON response.
+ * A JSON response (`application/json; charset=utf-8` unless `headers` sets another type).
  *
  * @example
  * return json({ id: 1 }, 201)
+ * return json({ title: 'Gone' }, 410, { 'content-type': 'application/problem+json' })
  */
 export function json(data: unknown, status = 200, headers?: HeadersInit): Response {
-  const res = new Response(JSON.stringify(data) ?? 'null', { status, ...(headers ? { headers } : {}) });
-  res.headers.set('content-type', 'application/json; charset=utf-8');
-  return res;
+  return typed(JSON.stringify(data) ?? 'null', 'application/json; charset=utf-8', status, headers);
 }
 
 /** An HTML response (`text/html; charset=utf-8`). */
 export function html(body: string, status = 200, headers?: HeadersInit): Response {
-  const res = new Response(body, { status, ...(headers ? { headers } : {}) });
-  res.headers.set('content-type', 'text/html; charset=utf-8');
-  return res;
+  return typed(body, 'text/html; charset=utf-8', status, headers);
 }
 
 /** A plain-text response (`text/plain; charset=utf-8`). */
 export function text(body: string, status = 200, headers?: HeadersInit): Response {
-  return new Response(body, { status, ...(headers ? { headers } : {}) });
+  return typed(body, 'text/plain; charset=utf-8', status, headers);
 }
 
 /**

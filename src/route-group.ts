@@ -1,4 +1,5 @@
 import type { Request } from './request.js';
+import { parseRoutePath } from './router/route-path.js';
 import type { DepsMap, Handler, Middleware, RouteHandler, RouteOptions, RouteSchema } from './types.js';
 
 /** A route as declared, before prefixes and middleware are applied. */
@@ -80,6 +81,7 @@ export class RouteGroup<G extends DepsMap = Record<never, never>> {
 
   #add(path: string, options: RouteOptions, handler: AnyFunction | undefined, methodList: readonly string[]): this {
     if (typeof handler !== 'function') throw new TypeError(`route(${JSON.stringify(path)}) needs a handler function`);
+    parseRoutePath(path); // a malformed path fails here, where it is written, not at startup
     const methods = methodList.map((m) => m.toUpperCase());
     if (methods.length === 0) throw new TypeError(`route(${JSON.stringify(path)}) has an empty methods list`);
     this.#entries.push({ kind: 'route', route: { methods, path, handler: handler as StoredHandler, options } });

@@ -16,7 +16,9 @@ function isTuple(value: unknown[]): boolean {
 }
 
 function isStreamBody(value: object): boolean {
-  return Symbol.asyncIterator in value || value instanceof ReadableStream || value instanceof Readable;
+  if (Symbol.asyncIterator in value || value instanceof ReadableStream || value instanceof Readable) return true;
+  // A sync generator (or any iterator object) streams too; arrays, Maps and Sets are data.
+  return Symbol.iterator in value && typeof (value as { next?: unknown }).next === 'function';
 }
 
 /**

@@ -533,3 +533,89 @@ describe('CovetApp plugins, lifecycle and config', () => {
     assert.equal(aborted, true);
   });
 });
+
+describe('CovetApp review fixes', () => {
+  it('never redirects to /\\host either', async () => {
+    const app = new CovetApp();
+    app.get('/{x}', () => 'x');
+    await using client = new TestClient(app);
+    const res = await client.get('/\\evil.example/');
+    assert.notEqual(res.status, 308);
+    assert.equal(res.headers.get('location'), null);
+  });
+
+  it('keeps a rejected async plugin from crashing the process and reports it from startup', async () => {
+    const app = new CovetApp();
+    app.register(async () => {
+      throw new Error('plugin failed');
+    });
+    await new Promise((r) => setTimeout(r, 10)); // an unhandled rejection would surface here
+    await assert.rejects(app.startup(), /plugin failed/);
+  });
+
+  it('gives a mounted app its own error handlers and body limit', async () => {
+    class Teapot extends Error {}
+    const sub = new CovetApp({ bodyLimit: 8 });
+    sub.onError(Teapot, () => [{ error: 'short and stout' }, 418]);
+    sub.get('/tea', () => {
+      throw new Teapot();
+    });
+    sub.post('/small', async (req) => (await req.body()).length);
+    const app = new CovetApp();
+    app.mount('/sub', sub);
+    app.get('/tea', () => {
+      throw new Teapot();
+    });
+    app.post('/small', async (req) => (await req.body()).length);
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/sub/tea')).status, 418);
+    assert.equal((await client.post('/sub/small', { content: '123456789' })).status, 413);
+    assert.equal((await client.post('/small', { content: '123456789' })).json(), 9);
+  });
+
+  it('refuses a malformed route path where it is declared', () => {
+    const app = new CovetApp();
+    assert.throws(() => app.get('/a{b}', () => null), /must be a whole path segment/);
+  });
+
+  it('keeps a content type given to json(), html() and text()', () => {
+    assert.equal(json({}, 410, { 'content-type': 'application/problem+json' }).headers.get('content-type'), 'application/problem+json');
+    assert.equal(html('x', 200, { 'Content-Type': 'application/xhtml+xml' }).headers.get('content-type'), 'application/xhtml+xml');
+    assert.equal(text('x', 200, { 'content-type': 'text/csv' }).headers.get('content-type'), 'text/csv');
+    assert.equal(json([1]).headers.get('content-type'), 'application/json; charset=utf-8');
+  });
+
+  it('sets req.route to null when no route matched', async () => {
+    let seen: unknown = 'unset';
+    const app = new CovetApp();
+    app.addMiddleware(async (req, callNext) => {
+      seen = req.route;
+      return callNext();
+    });
+    app.get('/users/{id:int}', { name: 'user' }, () => null);
+    await using client = new TestClient(app);
+    await client.get('/nope');
+    assert.equal(seen, null);
+    await client.get('/users/1');
+    assert.deepEqual(seen, { path: '/users/{id:int}', name: 'user' });
+  });
+
+  it('names anonymous middleware "middleware" in the route table', () => {
+    const app = new CovetApp();
+    app.addMiddleware((_req, callNext) => callNext());
+    app.get('/', () => null);
+    assert.deepEqual(app.routeTable()[0]?.middleware, ['middleware']);
+  });
+
+  it('streams a sync generator returned by a handler', async () => {
+    const app = new CovetApp();
+    app.get('/', () =>
+      (function* () {
+        yield 'a';
+        yield 'b';
+      })(),
+    );
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/')).text, 'ab');
+  });
+});

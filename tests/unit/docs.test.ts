@@ -1,7 +1,7 @@
 // Runs the documentation's examples: every ```ts block in docs/*.md whose first line is
 // `// runnable` is written to a temp file, its `covet` imports pointed at src/, and run with
 // `node --import tsx`. Each example asserts its own results, so exit code 0 means the docs
-// still match the code.
+// still match the code. The temp folder is tests/.tmp-docs/, removed afterwards.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -108,7 +108,8 @@ describe('docs examples', () => {
       it(`runs docs/${page} example ${example.index} (line ${example.line})`, { timeout: 90_000 }, async () => {
         const file = join(TMP, `${page.replace(/\.md$/, '')}-${example.index}.ts`);
         writeFileSync(file, rewriteImports(example.code));
-        const { code, signal, output } = await run(file);
+        // Each file lives only while it runs, so the folder is empty between examples.
+        const { code, signal, output } = await run(file).finally(() => rmSync(file, { force: true }));
         assert.equal(signal, null, `docs/${page}:${example.line} was killed by ${signal}\n${output}`);
         assert.equal(code, 0, `docs/${page}:${example.line} exited with ${code}\n${output}`);
       });
