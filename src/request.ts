@@ -169,7 +169,8 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
 
   /**
    * The query as an object: validated by the route's `query` schema when it has one, else the
-   * first value of each parameter (a null-prototype record; use `queryParams` for more).
+   * first value of each parameter (an object with no `Object.prototype` behind it; use
+   * `queryParams` for more).
    */
   get query(): Query {
     return this.#validQuery ?? (this.queryParams.toObject() as Query);

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { type BodyChunk, Response, type ResponseBody } from '../response.js';
+import { NULL_PROTO } from './url-encoded.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
@@ -48,11 +49,11 @@ export function toResponse(result: unknown): Response {
   return new Response(body, { headers: { 'content-type': JSON_TYPE } });
 }
 
-/** True when `value` is an object literal (or null-prototype object): the JSON fast path. */
+/** True for object literals and prototype-free records (`req.query`): the JSON fast path. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return proto === Object.prototype || proto === null || proto === NULL_PROTO;
 }
 
 /** Writes a JSON value with a precomputed header block; the hot path for `return {...}`. */
