@@ -4,10 +4,12 @@ import { Config } from './config.js';
 import type { DependencyScope } from './depends.js';
 import { HTTPException } from './errors.js';
 import { DEFAULT_BODY_LIMIT } from './http/body.js';
+import type { MultipartOptions } from './http/multipart.js';
+import { createStaticHandler, type StaticOptions } from './http/static.js';
 import { collectBody, isPlainObject, toResponse, writeJson, writeResponse } from './http/send.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain } from './http/server.js';
 import { type Plugin, pluginKey } from './plugin.js';
-import { kAbort, kBodyIncomplete, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
+import { kAbort, kBodyIncomplete, kCleanup, kPending, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
 import { json, redirect, Response } from './response.js';
 import { type CollectionEntry, type RouteDefinition, RouteGroup, assertMiddleware, joinPath, routeTableVersion } from './route-group.js';
 import { decodeRoutingPath } from './router/decode-path.js';
@@ -32,6 +34,8 @@ export interface CovetAppOptions {
   readonly securityConfig?: object;
   /** Largest request body in bytes. Default 1 MiB; routes may set their own. */
   readonly bodyLimit?: number;
+  /** Limits of multipart uploads (`req.form()`); routes may set their own. */
+  readonly multipart?: MultipartOptions;
   /**
    * Answer a `GET`/`HEAD` miss with a 308 redirect when the path with (or without) a trailing
    * slash has a route, as FastAPI does. Default `true`.
@@ -87,6 +91,7 @@ interface CompiledRoute {
   readonly methods: readonly string[];
   readonly tags: readonly string[];
   readonly schemas: RouteSchemas | null;
+  readonly multipart: MultipartOptions;
   /** Returns the handler's result (or a `Response`); may throw or reject. */
   readonly run: (req: Request) => unknown;
 }
@@ -117,6 +122,7 @@ export class CovetApp extends RouteGroup {
   readonly logger: Logger;
 
   readonly #bodyLimit: number;
+  readonly #multipart: MultipartOptions;
   readonly #redirectSlashes: boolean;
   readonly #serverOptions: Required<ServerOptions>;
   readonly #middlewareNames = new Map<Middleware, string>();
@@ -144,6 +150,7 @@ export class CovetApp extends RouteGroup {
     this.#bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
     if (!Number.isInteger(this.#bodyLimit) || this.#bodyLimit < 0) throw new RangeError('bodyLimit must be a non-negative integer');
     this.#redirectSlashes = options.redirectSlashes ?? true;
+    this.#multipart = options.multipart ?? {};
     this.#serverOptions = { ...SERVER_DEFAULTS, ...options.server };
     for (const mw of options.middleware ?? []) this.addMiddleware(mw);
   }
@@ -156,6 +163,21 @@ export class CovetApp extends RouteGroup {
     assertMiddleware(middleware);
     this.#middlewareNames.set(middleware, name);
     return this.addMiddleware(middleware);
+  }
+
+  /**
+   * Serves the files of `directory` under `prefix` (`GET` and `HEAD`), with ETags,
+   * `Last-Modified`, ranges, index files and precompressed siblings; see docs/static-files.md.
+   *
+   * @example
+   * app.static('/static', 'public')
+   */
+  static(prefix: string, directory: string, options: StaticOptions & { readonly name?: string } = {}): this {
+    const handler = createStaticHandler(directory, options);
+    const base = prefix === '/' ? '' : prefix.replace(/\/+$/, '');
+    this.get(`${base}/{path:path}`, { name: options.name ?? `static:${base || '/'}` }, handler);
+    this.get(base === '' ? '/' : `${base}/`, handler);
+    return this;
   }
 
   /** Serves another app's routes under `prefix`; its middleware and hooks come along. */
@@ -373,6 +395,7 @@ export class CovetApp extends RouteGroup {
       response: null,
       client: { host: options.remoteAddress ?? '127.0.0.1', port: 0 },
       schemas: route.schemas,
+      multipart: route.multipart,
     });
     let response: Response;
     try {
@@ -518,6 +541,7 @@ export class CovetApp extends RouteGroup {
       info: Object.freeze({ path, name }),
       owner,
       bodyLimit: bodyLimit ?? owner.#bodyLimit,
+      multipart: def.options.multipart === undefined ? owner.#multipart : { ...owner.#multipart, ...def.options.multipart },
       timeout: timeout ?? 0,
       methods: def.methods,
       tags: [...new Set(tags)],
@@ -620,6 +644,7 @@ export class CovetApp extends RouteGroup {
       response: nodeRes,
       client: null,
       schemas: route.schemas,
+      multipart: route.multipart,
     });
     let out: unknown;
     try {
@@ -651,7 +676,7 @@ export class CovetApp extends RouteGroup {
         void this.#sendError(req, res, err);
         return;
       }
-      if (req[kScope](false) !== null) void this.#finish(req);
+      if (req[kPending]) void this.#finish(req);
       return;
     }
     let response: Response;
@@ -690,6 +715,7 @@ export class CovetApp extends RouteGroup {
   async #finish(req: Request): Promise<void> {
     const scope = req[kScope](false);
     if (scope !== null) await scope.close((err) => this.logger.error('dependency cleanup failed', { error: err }));
+    await req[kCleanup]((err) => this.logger.error('request cleanup failed', { error: err }));
   }
 
   /** Any error → a response: user handlers, then `HTTPException`, then a logged 500. */

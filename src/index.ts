@@ -5,7 +5,9 @@ export { CovetError, HTTPException, type HTTPExceptionOptions } from './errors.j
 export { type CookieOptions, parseCookies, serializeCookie } from './http/cookie.js';
 export { type HeadersInit, RequestHeaders, ResponseHeaders } from './http/headers.js';
 export { contentTypeFor, file, type FileOptions } from './http/file.js';
+export { MULTIPART_DEFAULTS, type MultipartOptions } from './http/multipart.js';
 export { QueryParams, type QueryType } from './http/query-params.js';
+export type { StaticOptions } from './http/static.js';
 export type { ServerOptions } from './http/server.js';
 export { formatEvent, sse, type SSEEvent } from './http/sse.js';
 export { definePlugin, type Plugin } from './plugin.js';

@@ -7,6 +7,7 @@ import { RequestHeaders } from './http/headers.js';
 import { QueryParams } from './http/query-params.js';
 import { MultiDict, parseUrlEncoded } from './http/url-encoded.js';
 import { displayPath } from './router/decode-path.js';
+import { type MultipartOptions, parseMultipart } from './http/multipart.js';
 import { type StandardSchemaV1, validate } from './schema.js';
 import type { RequestState } from './types.js';
 
@@ -47,8 +48,6 @@ export interface UploadFileLike {
 /** What `req.form()` resolves to: `get`, `getAll`, `has`, `entries`, `toObject`. */
 export class RequestForm extends MultiDict<FormValue> {}
 
-/** Parses a multipart body; installed by the multipart module so the core stays small. */
-export type MultipartParser = (req: Request, contentType: string) => Promise<RequestForm>;
 
 /** Internal request inputs; `Request` is built by the app, not by users. */
 export interface RequestInit {
@@ -64,6 +63,8 @@ export interface RequestInit {
   readonly client: ClientAddress | null;
   /** The route's `body` and `query` schemas, if any. */
   readonly schemas: RouteSchemas | null;
+  /** Multipart limits (the route's, else the app's). */
+  readonly multipart: MultipartOptions;
 }
 
 /** Schemas a route validates its input with. */
@@ -77,13 +78,9 @@ export const kAbort = Symbol('covet.abort');
 export const kScope = Symbol('covet.scope');
 export const kBodyIncomplete = Symbol('covet.bodyIncomplete');
 export const kValidateInput = Symbol('covet.validateInput');
+export const kCleanup = Symbol('covet.cleanup');
+export const kPending = Symbol('covet.pending');
 
-let multipartParser: MultipartParser | null = null;
-
-/** Lets the multipart module handle `multipart/form-data` in `req.form()`. */
-export function setMultipartParser(parser: MultipartParser): void {
-  multipartParser = parser;
-}
 
 /**
  * An incoming request. Headers, query, cookies and bodies are parsed lazily, on first use,
@@ -119,6 +116,9 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   #scope: DependencyScope | null = null;
   #bodyIncomplete = false;
   readonly #schemas: RouteSchemas | null;
+  readonly #multipart: MultipartOptions;
+  readonly #cleanups: (() => unknown)[] = [];
+  #streamed = false;
   #validQuery: Query | null = null;
 
   constructor(init: RequestInit) {
@@ -133,6 +133,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
     this.#client = init.client;
     this.#bodyLimit = init.bodyLimit;
     this.#schemas = init.schemas;
+    this.#multipart = init.multipart;
   }
 
   /** The percent-decoded path, without the query string. */
@@ -232,6 +233,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   /** The whole body as bytes (read once, cached). Over the limit → 413. */
   body(): Promise<Buffer> {
     if (this.#bytes === null) {
+      if (this.#streamed) return Promise.reject(new Error('The request body was already consumed by req.stream()'));
       const s = this.#source;
       if (s === null) this.#bytes = Promise.resolve(Buffer.alloc(0));
       else if (Buffer.isBuffer(s)) {
@@ -244,6 +246,48 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       }
     }
     return this.#bytes;
+  }
+
+  /**
+   * The body as a stream of chunks, without buffering it — for large uploads and proxies.
+   * The body limit still applies: past it the iteration throws a 413 `HTTPException`. Use
+   * either `stream()` or the buffered readers, not both.
+   *
+   * @example
+   * for await (const chunk of req.stream()) hash.update(chunk)
+   */
+  async *stream(): AsyncGenerator<Buffer, void, undefined> {
+    if (this.#streamed || this.#bytes !== null) throw new Error('The request body can be read only once');
+    this.#streamed = true;
+    const s = this.#source;
+    if (s === null) return;
+    const limit = this.#bodyLimit;
+    if (Buffer.isBuffer(s)) {
+      if (s.length > limit) throw payloadTooLarge(limit);
+      if (s.length > 0) yield s;
+      return;
+    }
+    const declared = s.headers['content-length'];
+    if (declared !== undefined && Number(declared) > limit) {
+      this.#bodyIncomplete = true;
+      throw payloadTooLarge(limit);
+    }
+    let size = 0;
+    try {
+      for await (const chunk of s as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > limit) throw payloadTooLarge(limit);
+        yield chunk;
+      }
+    } catch (err) {
+      this.#bodyIncomplete = true;
+      if (err instanceof HTTPException) throw err;
+      throw new HTTPException(400, 'Request body could not be read', { code: 'ERR_BODY_READ', cause: err });
+    }
+    if (!s.complete) {
+      this.#bodyIncomplete = true;
+      throw new HTTPException(400, 'Request body could not be read', { code: 'ERR_BODY_READ' });
+    }
   }
 
   /** The body decoded as UTF-8. */
@@ -278,8 +322,8 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       const type = mediaType(header);
       if (type === 'application/x-www-form-urlencoded' || type === '') {
         this.#form = this.text().then((text) => new RequestForm(parseUrlEncoded(text, 'form body')));
-      } else if (type === 'multipart/form-data' && multipartParser !== null) {
-        this.#form = multipartParser(this as unknown as Request, header);
+      } else if (type === 'multipart/form-data') {
+        this.#form = parseMultipart(this as unknown as Request, header, this.#multipart, (fn) => this.#cleanups.push(fn));
       } else {
         this.#form = Promise.reject(
           new HTTPException(415, `Unsupported Media Type: expected a form, got ${type}`, { code: 'ERR_UNSUPPORTED_MEDIA_TYPE' }),
@@ -315,6 +359,22 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
     if (schemas === null) return;
     if (schemas.query !== undefined) this.#validQuery = (await validate(schemas.query, this.queryParams.toObject(), 'query')) as Query;
     if (schemas.body !== undefined) await this.json();
+  }
+
+  /** @internal Whether anything waits for the end of the response (deps cleanup, temp files). */
+  get [kPending](): boolean {
+    return this.#scope !== null || this.#cleanups.length > 0;
+  }
+
+  /** @internal Runs what must happen after the response (temp files of uploads…). */
+  async [kCleanup](onError: (err: unknown) => void): Promise<void> {
+    for (const fn of this.#cleanups.splice(0)) {
+      try {
+        await fn();
+      } catch (err) {
+        onError(err);
+      }
+    }
   }
 
   /** @internal Whether reading the body stopped early (the connection must then close). */

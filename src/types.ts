@@ -1,4 +1,5 @@
 import type { Dependency } from './depends.js';
+import type { MultipartOptions } from './http/multipart.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 import type { SchemaOutput, StandardSchemaV1 } from './schema.js';
@@ -97,6 +98,8 @@ export interface RouteOptions<D extends DepsMap = DepsMap, BS extends RouteSchem
   readonly deps?: D;
   /** Largest accepted request body in bytes. Default: the app's `bodyLimit` (1 MiB). */
   readonly bodyLimit?: number;
+  /** Multipart upload limits for this route, over the app's. */
+  readonly multipart?: MultipartOptions;
   /**
    * Milliseconds the handler may run; past it `req.signal` aborts and the client gets
    * 503 `{"error":"Request timed out"}`. Default: no limit.
