@@ -9,7 +9,7 @@ export { MULTIPART_DEFAULTS, type MultipartOptions } from './http/multipart.js';
 export { QueryParams, type QueryType } from './http/query-params.js';
 export type { StaticOptions } from './http/static.js';
 export type { ServerOptions } from './http/server.js';
-export { formatEvent, sse, type SSEEvent } from './http/sse.js';
+export { formatEvent, sse, type SSEEvent, type SSEOptions } from './http/sse.js';
 export { definePlugin, type Plugin } from './plugin.js';
 export { type ClientAddress, type FormValue, type MatchedRoute, Request, RequestForm, type RequestURL, type UploadFileLike } from './request.js';
 export { type BodyChunk, html, json, redirect, Response, type ResponseBody, type ResponseInit, stream, text } from './response.js';

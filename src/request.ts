@@ -177,6 +177,12 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
     return this.#validQuery ?? (this.queryParams.toObject() as Query);
   }
 
+  /** The `Last-Event-ID` a reconnecting `EventSource` sends (see `sse()`), or `null`. */
+  get lastEventId(): string | null {
+    const value = this.#rawHeaders['last-event-id'];
+    return typeof value === 'string' ? value : null;
+  }
+
   /** Request cookies, a null-prototype record. */
   get cookies(): Record<string, string> {
     return (this.#cookies ??= parseCookies(this.#rawHeaders.cookie));

@@ -91,17 +91,46 @@ function waitForDrain(res: ServerResponse): Promise<void> {
   });
 }
 
+type ChunkIterator = Iterator<BodyChunk> | AsyncIterator<BodyChunk>;
+
+/**
+ * The next chunk, or `null` as soon as the client is gone — so an idle stream (an SSE feed
+ * waiting for events) notices a disconnect at once, not at its next write. One listener per
+ * step, removed again: racing a long-lived promise would pile up reactions.
+ */
+function nextOrGone(iterator: ChunkIterator, res: ServerResponse): Promise<IteratorResult<BodyChunk> | null> {
+  if (res.destroyed) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const gone = (): void => resolve(null);
+    res.once('close', gone);
+    Promise.resolve(iterator.next()).then(
+      (step) => {
+        res.off('close', gone);
+        resolve(step);
+      },
+      (err: unknown) => {
+        res.off('close', gone);
+        reject(err);
+      },
+    );
+  });
+}
+
 /** Streams an iterable body with backpressure: waits for `drain` whenever the socket is full. */
 async function pipeIterable(res: ServerResponse, body: AsyncIterable<BodyChunk> | Iterable<BodyChunk>): Promise<void> {
-  const iterator =
+  const iterator: ChunkIterator =
     Symbol.asyncIterator in body
       ? (body as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]()
       : (body as Iterable<BodyChunk>)[Symbol.iterator]();
+  let finished = false;
   try {
     for (;;) {
-      const step = await iterator.next();
-      if (step.done) break;
-      if (res.destroyed) return;
+      const step = await nextOrGone(iterator, res);
+      if (step === null) return;
+      if (step.done) {
+        finished = true;
+        break;
+      }
       const chunk = step.value;
       if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
         throw new TypeError('A streamed body must yield strings or bytes');
@@ -110,8 +139,9 @@ async function pipeIterable(res: ServerResponse, body: AsyncIterable<BodyChunk> 
       if (!res.write(chunk)) await waitForDrain(res);
     }
   } finally {
-    // Ends the producer when the client left early (or the loop threw).
-    if (res.destroyed || !res.writableEnded) await iterator.return?.();
+    // Ends the producer when the client left early or the loop threw. Not awaited: an async
+    // generator busy in an `await` only returns at its next `yield`.
+    if (!finished) void Promise.resolve(iterator.return?.()).catch(() => {});
   }
   res.end();
 }

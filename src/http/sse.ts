@@ -28,20 +28,72 @@ export function formatEvent(item: string | SSEEvent): string {
   return `${out}\n`;
 }
 
-async function* encode(events: AsyncIterable<string | SSEEvent> | Iterable<string | SSEEvent>): AsyncGenerator<string> {
-  for await (const item of events) yield formatEvent(item);
+/** Options of `sse()`. */
+export interface SSEOptions {
+  /**
+   * Milliseconds of silence after which a comment line (`: ping`) is sent, so proxies keep the
+   * connection open and a client that left is noticed. Default 15 000; 0 turns it off.
+   */
+  readonly heartbeat?: number;
+  /** Reconnection delay for the browser in ms, sent once at the start (`retry:`). */
+  readonly retry?: number;
+}
+
+const HEARTBEAT = Symbol('heartbeat');
+
+type EventSourceLike = AsyncIterable<string | SSEEvent> | Iterable<string | SSEEvent>;
+
+async function* encode(events: EventSourceLike, options: SSEOptions): AsyncGenerator<string> {
+  // The first bytes make the browser's EventSource fire `open` right away.
+  yield options.retry === undefined ? ': connected\n\n' : `retry: ${Math.max(0, Math.floor(options.retry))}\n\n`;
+  const iterator =
+    Symbol.asyncIterator in events
+      ? (events as AsyncIterable<string | SSEEvent>)[Symbol.asyncIterator]()
+      : (events as Iterable<string | SSEEvent>)[Symbol.iterator]();
+  const heartbeat = options.heartbeat ?? 15_000;
+  let done = false;
+  try {
+    let pending = Promise.resolve(iterator.next());
+    for (;;) {
+      let step: IteratorResult<string | SSEEvent> | typeof HEARTBEAT;
+      if (heartbeat > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const tick = new Promise<typeof HEARTBEAT>((resolve) => {
+          timer = setTimeout(resolve, heartbeat, HEARTBEAT);
+        });
+        step = await Promise.race([pending, tick]);
+        clearTimeout(timer);
+      } else {
+        step = await pending;
+      }
+      if (step === HEARTBEAT) {
+        yield ': ping\n\n';
+        continue; // the same `pending` is still on its way
+      }
+      if (step.done) {
+        done = true;
+        return;
+      }
+      yield formatEvent(step.value);
+      pending = Promise.resolve(iterator.next());
+    }
+  } finally {
+    // The client left (or the stream failed): let the source run its `finally`.
+    if (!done) void Promise.resolve(iterator.return?.()).catch(() => {});
+  }
 }
 
 /**
  * A Server-Sent Events response: each item is a string (sent as `data:`) or
- * `{ event?, id?, retry?, data }`. The stream ends when the iterable ends; when the client
- * leaves, the iterable's `finally` runs.
+ * `{ event?, id?, retry?, data }`. Heartbeat comments keep idle connections open; when the
+ * client leaves, the source's `finally` runs. A reconnecting browser sends the last `id` it
+ * saw as `req.lastEventId`.
  *
  * @example
- * app.get('/events', () => sse((async function* () { yield { event: 'tick', data: { n: 1 } } })()))
+ * app.get('/events', (req) => sse(feed.since(req.lastEventId), { heartbeat: 10_000 }))
  */
-export function sse(events: AsyncIterable<string | SSEEvent> | Iterable<string | SSEEvent>): Response {
-  return new Response(encode(events), {
+export function sse(events: EventSourceLike, options: SSEOptions = {}): Response {
+  return new Response(encode(events, options), {
     headers: {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp, html, sse } from '../../src/index.js';
+import { browserSkipReason, withBrowser } from '../helpers/browser.js';
+import { withServer } from '../helpers/server.js';
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>sse</title>
+<script>
+  window.received = [];
+  const source = new EventSource('/events');
+  source.addEventListener('tick', (e) => window.received.push({ id: e.lastEventId, data: JSON.parse(e.data) }));
+</script>`;
+
+describe('sse in a real browser', { skip: browserSkipReason() }, () => {
+  it('delivers events to EventSource, resumes with Last-Event-ID and cleans up when the page closes', async () => {
+    const seenIds: (string | null)[] = [];
+    let connections = 0;
+    let closedStreams = 0;
+    const app = new CovetApp();
+    app.get('/', () => html(PAGE));
+    app.get('/events', (req) => {
+      seenIds.push(req.lastEventId);
+      const first = ++connections === 1;
+      return sse(
+        (async function* () {
+          try {
+            if (first) {
+              // Two events, then the stream ends: the browser reconnects after `retry` ms.
+              yield { event: 'tick', id: 1, data: { n: 1 } };
+              yield { event: 'tick', id: 2, data: { n: 2 } };
+              return;
+            }
+            yield { event: 'tick', id: 3, data: { n: 3 } };
+            await new Promise<void>((resolve) => req.signal.addEventListener('abort', () => resolve()));
+          } finally {
+            if (!first) closedStreams++;
+          }
+        })(),
+        { retry: 100, heartbeat: 200 },
+      );
+    });
+    await withServer(app, async ({ url }) =>
+      withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        await page.goto(`${url}/`);
+        await page.waitForFunction(() => (window as unknown as { received: unknown[] }).received.length >= 3, undefined, { timeout: 15_000 });
+        const received = await page.evaluate(() => (window as unknown as { received: unknown[] }).received);
+        assert.deepEqual(received, [
+          { id: '1', data: { n: 1 } },
+          { id: '2', data: { n: 2 } },
+          { id: '3', data: { n: 3 } },
+        ]);
+        assert.deepEqual(seenIds.slice(0, 2), [null, '2']);
+        await page.close();
+        const deadline = Date.now() + 10_000;
+        while (closedStreams === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(closedStreams, 1, 'the open stream ended when the page went away');
+      }),
+    );
+  });
+});
