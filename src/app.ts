@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Http2SecureServer, Http2Server } from 'node:http2';
+import type { Server as HttpsServer } from 'node:https';
 import { compose } from './compose.js';
 import { Config } from './config.js';
 import type { DependencyScope } from './depends.js';
@@ -7,7 +9,9 @@ import { DEFAULT_BODY_LIMIT } from './http/body.js';
 import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
 import { collectBody, isPlainObject, toResponse, writeJson, writeResponse } from './http/send.js';
+import { createHttp2Server } from './http/http2-server.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain } from './http/server.js';
+import type { TLSOptions } from './http/tls.js';
 import { type Plugin, pluginKey } from './plugin.js';
 import { kAbort, kBodyIncomplete, kCleanup, kPending, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
 import { json, redirect, Response } from './response.js';
@@ -48,12 +52,21 @@ export interface CovetAppOptions {
 }
 
 /** Where to listen. */
-export interface ListenOptions {
+export interface ListenOptions extends Partial<TLSOptions> {
   /** Default `127.0.0.1`. */
   readonly host?: string;
   /** Default 8000; `0` picks a free port. */
   readonly port?: number;
+  /**
+   * Serve HTTP/2: over TLS when `key` and `cert` are given (clients without `h2` in ALPN get
+   * HTTP/1.1 on the same port), else cleartext HTTP/2 with prior knowledge (`h2c`).
+   * Without `http2`, `key`/`cert` give HTTPS over HTTP/1.1.
+   */
+  readonly http2?: boolean;
 }
+
+/** The Node server behind a listening app. */
+export type NodeServer = Server | HttpsServer | Http2Server | Http2SecureServer;
 
 /** What `listen` resolves to. */
 export interface ListenInfo {
@@ -102,6 +115,19 @@ type ErrorClass<E> = abstract new (...args: never[]) => E;
 const EMPTY_DEPS = Object.freeze({});
 const EMPTY_PARAMS = Object.freeze({});
 
+/** TLS material from listen options: both `key` and `cert`, or neither. */
+function tlsOf(options: ListenOptions): TLSOptions | null {
+  const { key, cert } = options;
+  if (key === undefined && cert === undefined) return null;
+  if (key === undefined || cert === undefined) throw new TypeError('listen() needs both key and cert for TLS');
+  return {
+    key,
+    cert,
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+  };
+}
+
 function middlewareName(mw: Middleware, names: Map<Middleware, string>): string {
   return names.get(mw) || (typeof mw === 'function' ? mw.name : mw.constructor?.name) || 'middleware';
 }
@@ -136,7 +162,7 @@ export class CovetApp extends RouteGroup {
   #router = new Router<CompiledRoute>();
   #fallback: CompiledRoute | null = null;
   #compiledVersion = -1;
-  #server: Server | null = null;
+  #server: { readonly server: NodeServer; drain(deadline: number): Promise<void> } | null = null;
   #draining = false;
   #started: Promise<void> | null = null;
   #stopped: Promise<void> | null = null;
@@ -273,13 +299,23 @@ export class CovetApp extends RouteGroup {
   /** Starts the server; resolves when it accepts connections. */
   async listen(options: ListenOptions = {}): Promise<ListenInfo> {
     if (this.#server !== null) throw new Error('The app is already listening');
+    const tls = tlsOf(options);
     await this.startup();
-    const server = createHttpServer(this.#onRequest, this.#serverOptions);
-    this.#server = server;
+    const limits = this.#serverOptions;
+    let handle: { readonly server: NodeServer; drain(deadline: number): Promise<void> };
+    if (options.http2) {
+      // Node's compatibility API gives HTTP/2 requests the HTTP/1.1 shapes the app reads.
+      const listener = this.#onRequest as unknown as Parameters<typeof createHttp2Server>[0];
+      handle = createHttp2Server(listener, { sessionTimeout: limits.keepAliveTimeout, maxHeaderSize: limits.maxHeaderSize }, tls);
+    } else {
+      const server = createHttpServer(this.#onRequest, limits, tls);
+      handle = { server, drain: (deadline) => drain(server, deadline) };
+    }
+    this.#server = handle;
     try {
-      const addr = await bind(server, options.host ?? '127.0.0.1', options.port ?? 8000);
+      const addr = await bind(handle.server, options.host ?? '127.0.0.1', options.port ?? 8000);
       const shown = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
-      return { host: addr.host, port: addr.port, url: `http://${shown}:${addr.port}` };
+      return { host: addr.host, port: addr.port, url: `${tls === null ? 'http' : 'https'}://${shown}:${addr.port}` };
     } catch (err) {
       this.#server = null;
       throw err;
@@ -287,8 +323,8 @@ export class CovetApp extends RouteGroup {
   }
 
   /** The Node server while listening (for WebSocket upgrades and tests). */
-  get server(): Server | null {
-    return this.#server;
+  get server(): NodeServer | null {
+    return this.#server?.server ?? null;
   }
 
   /**
@@ -329,7 +365,7 @@ export class CovetApp extends RouteGroup {
     if (server !== null) {
       this.#draining = true;
       try {
-        await drain(server, this.#serverOptions.shutdownTimeout);
+        await server.drain(this.#serverOptions.shutdownTimeout);
       } finally {
         this.#server = null;
         this.#draining = false;
@@ -668,7 +704,7 @@ export class CovetApp extends RouteGroup {
       void this.#finish(req);
       return;
     }
-    const close = this.#draining || req[kBodyIncomplete];
+    const close = this.#mustClose(req);
     if (isPlainObject(result)) {
       try {
         writeJson(res, 200, result, close);
@@ -690,7 +726,7 @@ export class CovetApp extends RouteGroup {
   }
 
   #write(req: Request, res: ServerResponse, response: Response): void {
-    const close = this.#draining || req[kBodyIncomplete];
+    const close = this.#mustClose(req);
     writeResponse(res, response, req.method === 'HEAD', close).then(
       () => this.#finish(req),
       (err: unknown) => {
@@ -699,6 +735,11 @@ export class CovetApp extends RouteGroup {
         return this.#finish(req);
       },
     );
+  }
+
+  /** Whether the response must end the connection; HTTP/2 has no `Connection` header. */
+  #mustClose(req: Request): boolean {
+    return (this.#draining || req[kBodyIncomplete]) && req.raw?.httpVersionMajor !== 2;
   }
 
   async #sendError(req: Request, res: ServerResponse, err: unknown, owner: CovetApp = this): Promise<void> {

@@ -1,4 +1,13 @@
-export { CovetApp, type CovetAppOptions, type InjectOptions, type InjectResponse, type ListenInfo, type ListenOptions, type Logger } from './app.js';
+export {
+  CovetApp,
+  type CovetAppOptions,
+  type InjectOptions,
+  type InjectResponse,
+  type ListenInfo,
+  type ListenOptions,
+  type Logger,
+  type NodeServer,
+} from './app.js';
 export { Config } from './config.js';
 export { Depends, type Dependency, type DependsOptions, type Provided } from './depends.js';
 export { CovetError, HTTPException, type HTTPExceptionOptions } from './errors.js';
@@ -9,6 +18,7 @@ export { MULTIPART_DEFAULTS, type MultipartOptions } from './http/multipart.js';
 export { QueryParams, type QueryType } from './http/query-params.js';
 export type { StaticOptions } from './http/static.js';
 export type { ServerOptions } from './http/server.js';
+export type { TLSOptions } from './http/tls.js';
 export { formatEvent, sse, type SSEEvent, type SSEOptions } from './http/sse.js';
 export { definePlugin, type Plugin } from './plugin.js';
 export { type ClientAddress, type FormValue, type MatchedRoute, Request, RequestForm, type RequestURL, type UploadFileLike } from './request.js';

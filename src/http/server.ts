@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as NetServer, Socket } from 'node:net';
+import { type TLSOptions, tlsServerOptions } from './tls.js';
 
 /** Socket-level limits and timeouts; defaults chosen to shrug off slowloris-style clients. */
 export interface ServerOptions {
@@ -64,8 +66,12 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
   socket.once('close', () => clearTimeout(linger));
 }
 
-/** Creates the Node HTTP server with Covet's limits. */
-export function createHttpServer(listener: (req: IncomingMessage, res: ServerResponse) => void, options: Required<ServerOptions>): Server {
+/** Creates the Node HTTP server (HTTPS when given TLS material) with Covet's limits. */
+export function createHttpServer(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  options: Required<ServerOptions>,
+  tls: TLSOptions | null = null,
+): Server {
   const { requestTimeout } = options;
   // Node refuses headersTimeout > requestTimeout; the whole request has to arrive within
   // requestTimeout anyway, so `{ requestTimeout: 5000 }` alone caps the headers' time too.
@@ -73,24 +79,22 @@ export function createHttpServer(listener: (req: IncomingMessage, res: ServerRes
   // Timeouts are only enforced when this check runs: keep it frequent, but never 0 (a busy
   // loop) when one of the timeouts is disabled.
   const enforced = [headersTimeout, requestTimeout].filter((t) => t > 0);
-  const server = createServer(
-    {
-      headersTimeout,
-      requestTimeout,
-      keepAliveTimeout: options.keepAliveTimeout,
-      maxHeaderSize: options.maxHeaderSize,
-      connectionsCheckingInterval: Math.max(50, Math.min(1_000, ...enforced)),
-      noDelay: true,
-    },
-    listener,
-  );
+  const settings = {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: options.keepAliveTimeout,
+    maxHeaderSize: options.maxHeaderSize,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, ...enforced)),
+    noDelay: true,
+  };
+  const server = tls === null ? createServer(settings, listener) : createHttpsServer({ ...settings, ...tlsServerOptions(tls) }, listener);
   server.maxRequestsPerSocket = options.maxRequestsPerSocket;
   server.on('clientError', onClientError);
   return server;
 }
 
 /** Binds and resolves with the real address (`port: 0` picks a free port). */
-export function bind(server: Server, host: string, port: number): Promise<{ host: string; port: number }> {
+export function bind(server: NetServer, host: string, port: number): Promise<{ host: string; port: number }> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
