@@ -43,8 +43,8 @@ describe('sse in a real browser', { skip: browserSkipReason() }, () => {
       withBrowser(async (browser) => {
         const page = await browser.newPage();
         await page.goto(`${url}/`);
-        await page.waitForFunction(() => (window as unknown as { received: unknown[] }).received.length >= 3, undefined, { timeout: 15_000 });
-        const received = await page.evaluate(() => (window as unknown as { received: unknown[] }).received);
+        await page.waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length >= 3, undefined, { timeout: 15_000 });
+        const received = await page.evaluate(() => (globalThis as unknown as { received: unknown[] }).received);
         assert.deepEqual(received, [
           { id: '1', data: { n: 1 } },
           { id: '2', data: { n: 2 } },
