@@ -92,6 +92,25 @@ export interface InjectResponse {
   readonly body: Buffer;
 }
 
+/**
+ * What `app.addDatabase` needs from a database. Structural, so the core never imports
+ * `covet/database`; its `DatabaseManager` fits.
+ */
+export interface ManagedDatabase {
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  ping?(): Promise<unknown>;
+}
+
+/** Options of `app.addDatabase`. */
+export interface AddDatabaseOptions {
+  /**
+   * Fail startup when the database cannot be reached. Default `false`: the failure is logged,
+   * the app starts, queries reconnect on their own and a health check reports the outage.
+   */
+  readonly required?: boolean;
+}
+
 /** A compiled route: everything the hot path needs, computed once. */
 interface CompiledRoute {
   /** `null` for the fallback that answers unmatched requests. */
@@ -155,6 +174,7 @@ export class CovetApp extends RouteGroup {
   readonly #mounts: { readonly prefix: string; readonly app: CovetApp }[] = [];
   readonly #startupHooks: (() => unknown)[] = [];
   readonly #shutdownHooks: (() => unknown)[] = [];
+  readonly #databases: ManagedDatabase[] = [];
   readonly #errorHandlers: [ErrorClass<unknown>, ErrorHandler<unknown>][] = [];
   readonly #plugins = new Set<unknown>();
   readonly #pluginLoads: Promise<unknown>[] = [];
@@ -224,6 +244,31 @@ export class CovetApp extends RouteGroup {
   onShutdown<F extends () => unknown>(hook: F): F {
     this.#shutdownHooks.push(hook);
     return hook;
+  }
+
+  /**
+   * Connects `db` at startup and closes it at shutdown (after in-flight requests finished).
+   *
+   * @example
+   * app.addDatabase(new DatabaseManager('sqlite:///app.db'))
+   */
+  addDatabase(db: ManagedDatabase, options: AddDatabaseOptions = {}): this {
+    this.#databases.push(db);
+    this.onStartup(async () => {
+      try {
+        await db.connect();
+      } catch (err) {
+        if (options.required) throw err;
+        this.logger.error('Database unavailable at startup; it will be retried on first use', { error: err });
+      }
+    });
+    this.onShutdown(() => db.close());
+    return this;
+  }
+
+  /** The databases given to `addDatabase`, in order (for health checks). */
+  get databases(): readonly ManagedDatabase[] {
+    return this.#databases;
   }
 
   /**

@@ -1,4 +1,5 @@
 export {
+  type AddDatabaseOptions,
   CovetApp,
   type CovetAppOptions,
   type InjectOptions,
@@ -6,16 +7,25 @@ export {
   type ListenInfo,
   type ListenOptions,
   type Logger,
+  type ManagedDatabase,
   type NodeServer,
 } from './app.js';
 export { Config } from './config.js';
 export { Depends, type Dependency, type DependsOptions, type Provided } from './depends.js';
 export { CovetError, HTTPException, type HTTPExceptionOptions } from './errors.js';
 export { type CookieOptions, parseCookies, serializeCookie } from './http/cookie.js';
+export { CompressionMiddleware, type CompressionOptions, type Encoding, isCompressible, negotiateEncoding } from './http/compress.js';
+export { CookieSigner, type CookieKey, type VerifiedCookie } from './http/signed-cookie.js';
+export type { Session, SessionData, SessionKey, SessionStore } from './http/session.js';
+export { SessionMiddleware, type SessionOptions } from './http/session-middleware.js';
+export { MemorySessionStore, type MemorySessionStoreOptions } from './http/session-memory-store.js';
+export { RedisSessionStore, type RedisClientLike, type RedisSessionStoreOptions } from './http/session-redis-store.js';
+export { DatabaseSessionStore, type DatabaseLike, type DatabaseSessionStoreOptions } from './http/session-database-store.js';
 export { type HeadersInit, RequestHeaders, ResponseHeaders } from './http/headers.js';
 export { contentTypeFor, file, type FileOptions } from './http/file.js';
 export { MULTIPART_DEFAULTS, type MultipartOptions } from './http/multipart.js';
 export { QueryParams, type QueryType } from './http/query-params.js';
+export { UploadFile, type UploadFileInit } from './http/upload-file.js';
 export type { StaticOptions } from './http/static.js';
 export type { ServerOptions } from './http/server.js';
 export type { TLSOptions } from './http/tls.js';

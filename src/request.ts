@@ -3,11 +3,13 @@ import { type Dependency, DependencyScope } from './depends.js';
 import { HTTPException } from './errors.js';
 import { isJsonType, mediaType, parseJsonBody, readNodeBody, payloadTooLarge } from './http/body.js';
 import { parseCookies } from './http/cookie.js';
+import type { Session } from './http/session.js';
+import type { CookieSigner } from './http/signed-cookie.js';
 import { RequestHeaders } from './http/headers.js';
 import { QueryParams } from './http/query-params.js';
 import { MultiDict, parseUrlEncoded } from './http/url-encoded.js';
 import { displayPath } from './router/decode-path.js';
-import { type MultipartOptions, parseMultipart } from './http/multipart.js';
+import { MULTIPART_DEFAULTS, type MultipartOptions, parseMultipart } from './http/multipart.js';
 import { type StandardSchemaV1, validate } from './schema.js';
 import type { RequestState } from './types.js';
 
@@ -80,6 +82,7 @@ export const kBodyIncomplete = Symbol('covet.bodyIncomplete');
 export const kValidateInput = Symbol('covet.validateInput');
 export const kCleanup = Symbol('covet.cleanup');
 export const kPending = Symbol('covet.pending');
+export const kSession = Symbol('covet.session');
 
 
 /**
@@ -120,6 +123,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   readonly #cleanups: (() => unknown)[] = [];
   #streamed = false;
   #validQuery: Query | null = null;
+  #session: Session | null = null;
 
   constructor(init: RequestInit) {
     this.method = init.method;
@@ -186,6 +190,26 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   /** Request cookies, a null-prototype record. */
   get cookies(): Record<string, string> {
     return (this.#cookies ??= parseCookies(this.#rawHeaders.cookie));
+  }
+
+  /**
+   * A signed cookie's value (see `CookieSigner`), or `null` when the cookie is missing or its
+   * signature does not verify with any of the signer's keys.
+   */
+  getSignedCookie(name: string, signer: CookieSigner): string | null {
+    const raw = this.cookies[name];
+    return raw === undefined ? null : signer.unsign(name, raw);
+  }
+
+  /** The session, when `SessionMiddleware` runs for this route (else reading it throws). */
+  get session(): Session {
+    if (this.#session === null) throw new Error('req.session is only available behind SessionMiddleware: add it to the app, group or route');
+    return this.#session;
+  }
+
+  /** @internal Set by `SessionMiddleware`. */
+  [kSession](session: Session): void {
+    this.#session = session;
   }
 
   /** The peer address (the TCP peer: apply proxy rules yourself or with the security module). */
@@ -329,6 +353,8 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       if (type === 'application/x-www-form-urlencoded' || type === '') {
         this.#form = this.text().then((text) => new RequestForm(parseUrlEncoded(text, 'form body')));
       } else if (type === 'multipart/form-data') {
+        // Multipart bodies are streamed, not buffered: their limit is maxTotalSize, not bodyLimit.
+        this.#bodyLimit = this.#multipart.maxTotalSize ?? MULTIPART_DEFAULTS.maxTotalSize;
         this.#form = parseMultipart(this as unknown as Request, header, this.#multipart, (fn) => this.#cleanups.push(fn));
       } else {
         this.#form = Promise.reject(

@@ -1,3 +1,6 @@
+import { CovetError } from '../errors.js';
+import type { CookieSigner } from './signed-cookie.js';
+
 /** Options of `response.setCookie`. `maxAge` is in seconds. */
 export interface CookieOptions {
   readonly maxAge?: number;
@@ -11,7 +14,18 @@ export interface CookieOptions {
   /** Default `Lax`. */
   readonly sameSite?: 'Strict' | 'Lax' | 'None' | 'strict' | 'lax' | 'none';
   readonly partitioned?: boolean;
+  /**
+   * Sign the value with this `CookieSigner` (HMAC-SHA256, bound to the cookie's name); read it
+   * back with `req.getSignedCookie(name, signer)`. Default: not signed.
+   */
+  readonly signed?: CookieSigner;
 }
+
+/**
+ * The largest `name=value` (after signing and encoding) Covet writes: browsers ignore larger
+ * cookies silently (RFC 6265 §6.1 asks for at least 4096 bytes; Chromium and Firefox stop there).
+ */
+export const MAX_COOKIE_SIZE = 4096;
 
 // RFC 6265 token characters for names; values are percent-encoded when they need it.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -28,8 +42,18 @@ const ATTRIBUTE_VALUE = /^[^\u0000-\u001f\u007f;]*$/;
  */
 export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
   if (!COOKIE_NAME.test(name)) throw new TypeError(`Invalid cookie name: ${JSON.stringify(name)}`);
-  const encoded = SAFE_VALUE.test(value) ? value : encodeURIComponent(value);
+  if (typeof value !== 'string') throw new TypeError(`Cookie ${name}: the value must be a string, got ${typeof value}`);
+  const signed = options.signed === undefined ? value : options.signed.sign(name, value);
+  // Anything outside cookie-octet (CR, LF, `;`, `,`, spaces, controls, non-ASCII) is
+  // percent-encoded, so a value can never end the header or add another one.
+  const encoded = SAFE_VALUE.test(signed) ? signed : encodeURIComponent(signed);
   let out = `${name}=${encoded}`;
+  if (out.length > MAX_COOKIE_SIZE) {
+    throw new CovetError(
+      `Cookie ${name} is ${out.length} bytes (name=value, encoded${options.signed === undefined ? '' : ' and signed'}); browsers ignore cookies over ${MAX_COOKIE_SIZE} bytes`,
+      { code: 'ERR_COOKIE_TOO_LARGE' },
+    );
+  }
   if (options.maxAge !== undefined) {
     if (!Number.isFinite(options.maxAge)) throw new TypeError('Cookie maxAge must be a finite number of seconds');
     out += `; Max-Age=${Math.floor(options.maxAge)}`;

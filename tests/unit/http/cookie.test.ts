@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCookies, serializeCookie } from '../../../src/http/cookie.js';
+import { CovetError } from '../../../src/errors.js';
+import { MAX_COOKIE_SIZE, parseCookies, serializeCookie } from '../../../src/http/cookie.js';
+import { CookieSigner } from '../../../src/http/signed-cookie.js';
 
 describe('serializeCookie', () => {
   it('defaults to Path=/, HttpOnly and SameSite=Lax', () => {
@@ -94,6 +96,56 @@ describe('serializeCookie', () => {
   it('percent-encodes a literal "%" so the value survives parsing', () => {
     assert.match(serializeCookie('a', 'a%20b'), /^a=a%2520b;/);
     assert.match(serializeCookie('a', '100%'), /^a=100%25;/);
+  });
+
+  it('percent-encodes CR, LF, ";" and control characters, so a value cannot add a header or attribute', () => {
+    const header = serializeCookie('a', 'x\r\nSet-Cookie: evil=1; Domain=evil.com');
+    assert.equal(header, 'a=x%0D%0ASet-Cookie%3A%20evil%3D1%3B%20Domain%3Devil.com; Path=/; HttpOnly; SameSite=Lax');
+    assert.doesNotMatch(header, /[\r\n]/);
+    for (let code = 0; code < 0x20; code++) {
+      const value = serializeCookie('a', `v${String.fromCharCode(code)}`).split(';')[0] as string;
+      assert.equal(value, `a=v%${code.toString(16).toUpperCase().padStart(2, '0')}`);
+    }
+    assert.match(serializeCookie('a', 'v\u007f'), /^a=v%7F;/);
+    assert.equal(parseCookies(serializeCookie('a', 'x\r\nSet-Cookie: evil=1').split(';')[0]).a, 'x\r\nSet-Cookie: evil=1');
+  });
+
+  it('throws on values that are not strings', () => {
+    assert.throws(() => serializeCookie('a', 42 as unknown as string), { name: 'TypeError', message: 'Cookie a: the value must be a string, got number' });
+  });
+
+  it('accepts a name=value of exactly 4096 bytes and refuses one byte more with ERR_COOKIE_TOO_LARGE', () => {
+    assert.equal(MAX_COOKIE_SIZE, 4096);
+    const fits = 'v'.repeat(4096 - 'big='.length);
+    assert.ok(serializeCookie('big', fits).startsWith(`big=${fits};`));
+    assert.throws(
+      () => serializeCookie('big', `${fits}v`),
+      (err: unknown) => {
+        assert.ok(err instanceof CovetError);
+        assert.equal(err.code, 'ERR_COOKIE_TOO_LARGE');
+        assert.equal(err.message, 'Cookie big is 4097 bytes (name=value, encoded); browsers ignore cookies over 4096 bytes');
+        return true;
+      },
+    );
+  });
+
+  it('measures the size after percent-encoding', () => {
+    // 1366 × "é" is 2732 bytes of UTF-8 but 8196 characters once encoded.
+    assert.throws(() => serializeCookie('c', 'é'.repeat(1366)), { code: 'ERR_COOKIE_TOO_LARGE', message: /^Cookie c is 8198 bytes/ });
+  });
+
+  it('signs the value with the `signed` signer, and counts the signature in the size', () => {
+    const signer = new CookieSigner('k'.repeat(32));
+    const header = serializeCookie('user', 'ann', { signed: signer });
+    const value = (header.split(';')[0] as string).slice('user='.length);
+    assert.equal(value, signer.sign('user', 'ann'));
+    assert.equal(signer.unsign('user', parseCookies(header.split(';')[0]).user as string), 'ann');
+    const almost = 'v'.repeat(4096 - 'user='.length - 44);
+    assert.ok(serializeCookie('user', almost, { signed: signer }).length > 4096);
+    assert.throws(() => serializeCookie('user', `${almost}v`, { signed: signer }), {
+      code: 'ERR_COOKIE_TOO_LARGE',
+      message: 'Cookie user is 4097 bytes (name=value, encoded and signed); browsers ignore cookies over 4096 bytes',
+    });
   });
 
   it('round-trips values through parseCookies', () => {

@@ -1,0 +1,123 @@
+import { CovetError } from '../errors.js';
+import type { SessionStore } from './session.js';
+
+/** The commands `RedisSessionStore` uses; an `ioredis` client has them (so do most others). */
+export interface RedisClientLike {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, mode: 'EX', seconds: number): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+  expire(key: string, seconds: number): Promise<unknown>;
+  quit?(): Promise<unknown>;
+}
+
+/** Options of `RedisSessionStore`. */
+export interface RedisSessionStoreOptions {
+  /** Prepended to session ids to make Redis keys. Default `covet:session:`. */
+  readonly prefix?: string;
+}
+
+type RedisConstructor = new (url: string) => RedisClientLike;
+
+/**
+ * Imports an optional peer dependency, turning "not installed" into an error that says what to
+ * install. Other failures (a broken install) are rethrown as they are.
+ *
+ * @example
+ * const { Redis } = (await importPeer('ioredis', 'RedisSessionStore')) as typeof import('ioredis');
+ */
+export async function importPeer(specifier: string, feature: string): Promise<unknown> {
+  try {
+    return (await import(specifier)) as unknown;
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new CovetError(`${feature} needs the "${specifier}" package, which is not installed: npm install ${specifier}`, {
+        code: 'ERR_MISSING_DEPENDENCY',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+async function connect(url: string): Promise<RedisClientLike> {
+  const mod = (await importPeer('ioredis', 'RedisSessionStore')) as { Redis?: RedisConstructor; default?: RedisConstructor };
+  const Redis = mod.Redis ?? mod.default;
+  if (typeof Redis !== 'function') {
+    throw new CovetError('The installed "ioredis" exports no Redis class; install ioredis 5 or later', { code: 'ERR_MISSING_DEPENDENCY' });
+  }
+  return new Redis(url);
+}
+
+/**
+ * Sessions in Redis (via `ioredis`, an optional peer dependency loaded on first use), shared by
+ * every process and machine that uses the same server and prefix. Expiry is Redis's own
+ * (`SET … EX`, `EXPIRE` for rolling sessions).
+ *
+ * Give it a URL (the store creates the client and `close()` quits it) or a client you own.
+ *
+ * @example
+ * const store = new RedisSessionStore(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+ * app.addMiddleware(new SessionMiddleware({ secretKey, store }));
+ * app.onShutdown(() => store.close());
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly #prefix: string;
+  readonly #owned: boolean;
+  readonly #source: string | RedisClientLike;
+  #client: Promise<RedisClientLike> | null = null;
+
+  constructor(redis: string | RedisClientLike, options: RedisSessionStoreOptions = {}) {
+    if (typeof redis !== 'string' && (typeof redis !== 'object' || redis === null || typeof redis.get !== 'function')) {
+      throw new TypeError('RedisSessionStore needs a redis:// URL or a Redis client');
+    }
+    this.#source = redis;
+    this.#owned = typeof redis === 'string';
+    this.#prefix = options.prefix ?? 'covet:session:';
+  }
+
+  /** The Redis client (created from the URL on first use). */
+  client(): Promise<RedisClientLike> {
+    if (this.#client === null) {
+      const source = this.#source;
+      const created = typeof source === 'string' ? connect(source) : Promise.resolve(source);
+      // A failed import may succeed later (after `npm install`); do not cache the failure.
+      created.catch(() => {
+        if (this.#client === created) this.#client = null;
+      });
+      this.#client = created;
+    }
+    return this.#client;
+  }
+
+  async get(id: string): Promise<Record<string, unknown> | null> {
+    const raw = await (await this.client()).get(this.#prefix + id);
+    if (raw === null) return null;
+    try {
+      return JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+  }
+
+  async set(id: string, data: Readonly<Record<string, unknown>>, ttlSeconds: number): Promise<void> {
+    await (await this.client()).set(this.#prefix + id, JSON.stringify(data), 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+  }
+
+  async destroy(id: string): Promise<void> {
+    await (await this.client()).del(this.#prefix + id);
+  }
+
+  async touch(id: string, ttlSeconds: number): Promise<void> {
+    await (await this.client()).expire(this.#prefix + id, Math.max(1, Math.ceil(ttlSeconds)));
+  }
+
+  /** Quits the client when the store created it; a client passed in is left to its owner. */
+  async close(): Promise<void> {
+    if (!this.#owned || this.#client === null) return;
+    const pending = this.#client;
+    this.#client = null;
+    const client = await pending.catch(() => null);
+    await client?.quit?.();
+  }
+}

@@ -1,0 +1,87 @@
+// Cookies and sessions over real sockets: what actually goes over the wire.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CookieSigner, CovetApp, MemorySessionStore, Response, SessionMiddleware } from '../../src/index.js';
+import { memoryLogger, withServer } from '../helpers/server.js';
+import { rawExchange } from './net-helpers.js';
+
+const T = { timeout: 30_000 };
+const SECRET = 'integration-secret-0123456789ab';
+
+function setCookieLines(text: string): string[] {
+  const head = text.slice(0, text.indexOf('\r\n\r\n'));
+  return head.split('\r\n').filter((line) => /^set-cookie:/i.test(line));
+}
+
+describe('cookies on the wire', () => {
+  it('cannot be used for header injection: CRLF in a value stays inside one Set-Cookie line', T, async () => {
+    const signer = new CookieSigner(SECRET);
+    const app = new CovetApp();
+    app.get('/set', (req) => {
+      const value = req.queryParams.get('v', '');
+      return new Response('ok').setCookie('plain', value).setCookie('signed', value, { signed: signer });
+    });
+    await withServer(app, async ({ port }) => {
+      const evil = encodeURIComponent('x\r\nSet-Cookie: evil=1\r\nX-Injected: yes');
+      const res = await rawExchange(port, (socket) => {
+        socket.end(`GET /set?v=${evil} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      });
+      assert.equal(res.status, 200);
+      const lines = setCookieLines(res.text);
+      assert.equal(lines.length, 2, res.text);
+      assert.equal(lines[0], 'set-cookie: plain=x%0D%0ASet-Cookie%3A%20evil%3D1%0D%0AX-Injected%3A%20yes; Path=/; HttpOnly; SameSite=Lax');
+      assert.match(lines[1] ?? '', /^set-cookie: signed=x%0D%0ASet-Cookie%3A%20evil%3D1%0D%0AX-Injected%3A%20yes\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+      assert.equal(res.headers['x-injected'], undefined);
+      assert.doesNotMatch(res.text, /^set-cookie: evil=1/im);
+      assert.equal(res.body, 'ok');
+    });
+  });
+
+  it('fetch sees the cookie value exactly as set after a round trip', T, async () => {
+    const signer = new CookieSigner(SECRET);
+    const app = new CovetApp();
+    app.post('/set', async (req) => new Response(null, { status: 204 }).setCookie('note', await req.text(), { signed: signer }));
+    app.get('/get', (req) => ({ note: req.getSignedCookie('note', signer) }));
+    await withServer(app, async ({ url }) => {
+      const value = 'line one\r\nline two; "quoted", 100% café';
+      const set = await fetch(`${url}/set`, { method: 'POST', body: value });
+      assert.equal(set.status, 204);
+      const cookie = (set.headers.getSetCookie()[0] ?? '').split(';')[0] as string;
+      const res = await fetch(`${url}/get`, { headers: { cookie } });
+      assert.deepEqual(await res.json(), { note: value });
+    });
+  });
+});
+
+describe('sessions over HTTP', () => {
+  function app(store?: MemorySessionStore): CovetApp {
+    const a = new CovetApp({ logger: memoryLogger() });
+    a.addMiddleware(new SessionMiddleware({ secretKey: SECRET, ...(store === undefined ? {} : { store }) }));
+    a.post('/count', (req) => {
+      const n = (req.session.get('n') as number | undefined) ?? 0;
+      req.session.set('n', n + 1);
+      return { n: n + 1 };
+    });
+    return a;
+  }
+
+  for (const kind of ['cookie', 'memory store'] as const) {
+    it(`keeps state between requests (${kind})`, T, async () => {
+      await withServer(app(kind === 'cookie' ? undefined : new MemorySessionStore()), async ({ url }) => {
+        let cookie = '';
+        for (let i = 1; i <= 3; i++) {
+          const res = await fetch(`${url}/count`, { method: 'POST', headers: cookie ? { cookie } : {} });
+          assert.equal(res.status, 200);
+          assert.deepEqual(await res.json(), { n: i });
+          assert.equal(res.headers.get('vary'), 'Cookie');
+          cookie = (res.headers.getSetCookie()[0] ?? '').split(';')[0] as string;
+          assert.match(cookie, /^session=/);
+        }
+        const tampered = `${cookie.slice(0, -3)}${cookie.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+        const res = await fetch(`${url}/count`, { method: 'POST', headers: { cookie: tampered } });
+        assert.equal(res.status, 200);
+        assert.deepEqual(await res.json(), { n: 1 });
+      });
+    });
+  }
+});
