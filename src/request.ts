@@ -39,12 +39,13 @@ export interface ClientAddress {
 /** A form field value: a string, or an uploaded file (multipart). */
 export type FormValue = string | UploadFileLike;
 
-/** The structural shape of uploaded files (multipart support provides them). */
+/** The shape of uploaded files in `req.form()` (the class is `UploadFile`). */
 export interface UploadFileLike {
   readonly filename: string;
   readonly contentType: string;
   readonly size: number;
   read(): Promise<Buffer>;
+  stream(): NodeJS.ReadableStream & AsyncIterable<Buffer>;
 }
 
 /** What `req.form()` resolves to: `get`, `getAll`, `has`, `entries`, `toObject`. */
