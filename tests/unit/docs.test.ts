@@ -1,25 +1,27 @@
 // Runs the documentation's examples: every ```ts block in docs/*.md whose first line is
 // `// runnable` is written to a temp file, its `covet` imports pointed at src/, and run with
 // `node --import tsx`. Each example asserts its own results, so exit code 0 means the docs
-// still match the code. The temp folder is tests/.tmp-docs/, removed afterwards.
+// still match the code. The temp folder is tests/.tmp-docs-<pid>/, removed afterwards.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOCS = join(ROOT, 'docs');
-const TMP = join(ROOT, 'tests', '.tmp-docs');
+// One folder per run, so two runs in one checkout never delete each other's files.
+const TMP = join(ROOT, 'tests', `.tmp-docs-${process.pid}`);
 const MARKER = '// runnable';
 const PAGES = ['core.md', 'routing.md', 'middleware.md', 'dependencies.md', 'server.md', 'testing.md'];
 
-const ENTRY_POINTS: Readonly<Record<string, string>> = {
-  covet: join(ROOT, 'src', 'index.ts'),
-  'covet/testing': join(ROOT, 'src', 'testing', 'index.ts'),
-  'covet/router': join(ROOT, 'src', 'router', 'index.ts'),
-};
+/** `covet` → src/index.ts, `covet/<sub>` → src/<sub>/index.ts (the package's subpath exports). */
+function entryPoint(name: string): string | undefined {
+  if (name === 'covet') return join(ROOT, 'src', 'index.ts');
+  const file = join(ROOT, 'src', name.slice('covet/'.length), 'index.ts');
+  return existsSync(file) ? file : undefined;
+}
 
 interface Example {
   readonly page: string;
@@ -44,8 +46,8 @@ function runnableExamples(page: string): Example[] {
 
 /** Points `from 'covet'` and its subpaths at the source files. */
 function rewriteImports(code: string): string {
-  return code.replace(/(\bfrom\s+)(['"])(covet(?:\/[a-z]+)?)\2/g, (whole, from: string, quote: string, name: string) => {
-    const target = ENTRY_POINTS[name];
+  return code.replace(/(\bfrom\s+)(['"])(covet(?:\/[a-z]+)*)\2/g, (whole, from: string, quote: string, name: string) => {
+    const target = entryPoint(name);
     return target === undefined ? whole : `${from}${quote}${target}${quote}`;
   });
 }
@@ -85,7 +87,7 @@ describe('docs examples', () => {
     const code = `import { CovetApp } from 'covet';\nimport { TestClient } from "covet/testing";\nimport x from 'covet-other';`;
     assert.equal(
       rewriteImports(code),
-      `import { CovetApp } from '${ENTRY_POINTS.covet}';\nimport { TestClient } from "${ENTRY_POINTS['covet/testing']}";\nimport x from 'covet-other';`,
+      `import { CovetApp } from '${entryPoint('covet')}';\nimport { TestClient } from "${entryPoint('covet/testing')}";\nimport x from 'covet-other';`,
     );
   });
 

@@ -1,0 +1,159 @@
+import { CovetError } from '../errors.js';
+
+/**
+ * Where revoked token ids (`jti`) are kept until the token would have expired anyway.
+ * `revoke` returns `true` when the id was not revoked before — atomically, so two requests
+ * racing to use the same refresh token cannot both win.
+ *
+ * @example
+ * const store: RevocationStore = new MemoryRevocationStore();
+ * await store.revoke('token-id', 3600); await store.isRevoked('token-id') // true
+ */
+export interface RevocationStore {
+  /** Marks `jti` revoked for `ttlSeconds` (`Infinity`: for ever). `true` if it was not revoked yet. */
+  revoke(jti: string, ttlSeconds: number): boolean | Promise<boolean>;
+  isRevoked(jti: string): boolean | Promise<boolean>;
+  /** Releases connections (Redis). */
+  close?(): void | Promise<void>;
+}
+
+/**
+ * Revocations in this process's memory: fine for one process, lost on restart. Expired
+ * entries are swept as the map grows, so it stays as large as the live revocations.
+ *
+ * @example
+ * new JWTAuth({ secretKey, revocationStore: new MemoryRevocationStore() })
+ */
+export class MemoryRevocationStore implements RevocationStore {
+  readonly #until = new Map<string, number>();
+  #sweepAt = 1024;
+
+  revoke(jti: string, ttlSeconds: number): boolean {
+    const now = Date.now();
+    const current = this.#until.get(jti);
+    if (current !== undefined && current > now) return false;
+    this.#until.set(jti, ttlSeconds === Number.POSITIVE_INFINITY ? ttlSeconds : now + Math.max(0, ttlSeconds) * 1000);
+    if (this.#until.size >= this.#sweepAt) {
+      for (const [id, until] of this.#until) if (until <= now) this.#until.delete(id);
+      this.#sweepAt = Math.max(1024, this.#until.size * 2);
+    }
+    return true;
+  }
+
+  isRevoked(jti: string): boolean {
+    const until = this.#until.get(jti);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.#until.delete(jti);
+    return false;
+  }
+
+  /** How many revocations are held (expired ones may linger until the next sweep). */
+  get size(): number {
+    return this.#until.size;
+  }
+}
+
+/** The part of an `ioredis` client the Redis store uses (any client with these calls works). */
+export interface RedisLike {
+  // `never[]` so that ioredis' overloaded `set` fits; the store calls `set(key, '1', 'EX', ttl, 'NX')`.
+  set(key: string, value: string, ...args: never[]): Promise<unknown>;
+  exists(key: string): Promise<number>;
+  quit?(): Promise<unknown>;
+}
+
+/** The calls as the store makes them. */
+interface RedisCommands {
+  set(key: string, value: string, ...args: (string | number)[]): Promise<unknown>;
+  exists(key: string): Promise<number>;
+}
+
+type RedisConstructor = new (url: string, options?: Record<string, unknown>) => RedisLike;
+
+/** Loads `ioredis` on first use, with an error that says what to install. */
+async function loadIoredis(): Promise<RedisConstructor> {
+  try {
+    const mod = (await import('ioredis')) as unknown as { default: RedisConstructor | { default: RedisConstructor } };
+    const ctor = mod.default;
+    return typeof ctor === 'function' ? ctor : ctor.default;
+  } catch (err) {
+    throw new CovetError('A Redis revocation store needs the ioredis package: npm install ioredis', { code: 'ERR_MISSING_PEER', cause: err });
+  }
+}
+
+/** Options of `RedisRevocationStore`. */
+export interface RedisRevocationStoreOptions {
+  /** Prefix of the keys. Default `covet:jwt:revoked:`. */
+  readonly prefix?: string;
+}
+
+/**
+ * Revocations in Redis, shared by every instance of the app (`SET key 1 EX ttl NX`). Give it
+ * a `redis://` URL (the client is created on first use, with `ioredis`) or a client.
+ *
+ * @example
+ * const jwtAuth = new JWTAuth({ secretKey, revocationStore: 'redis://127.0.0.1:6379' });
+ * app.onShutdown(() => jwtAuth.close());
+ */
+export class RedisRevocationStore implements RevocationStore {
+  readonly #prefix: string;
+  readonly #url: string | null;
+  #client: RedisLike | Promise<RedisLike> | null;
+  readonly #owned: boolean;
+
+  constructor(client: string | RedisLike, options: RedisRevocationStoreOptions = {}) {
+    this.#prefix = options.prefix ?? 'covet:jwt:revoked:';
+    if (typeof client === 'string') {
+      if (!/^rediss?:\/\//.test(client)) throw new CovetError(`Not a Redis URL: ${client}`, { code: 'ERR_JWT_STORE' });
+      this.#url = client;
+      this.#client = null;
+      this.#owned = true;
+    } else {
+      this.#url = null;
+      this.#client = client;
+      this.#owned = false;
+    }
+  }
+
+  #redis(): RedisLike | Promise<RedisLike> {
+    if (this.#client === null) {
+      const url = this.#url as string;
+      // Commands fail fast when Redis is down (instead of queueing for ever): a revocation
+      // check that cannot be made must refuse the token, not hang the request.
+      this.#client = loadIoredis().then((Redis) => new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false }));
+      this.#client.then(
+        (c) => {
+          this.#client = c;
+        },
+        () => {
+          this.#client = null;
+        },
+      );
+    }
+    return this.#client;
+  }
+
+  async revoke(jti: string, ttlSeconds: number): Promise<boolean> {
+    if (ttlSeconds <= 0) return true;
+    const redis = (await this.#redis()) as unknown as RedisCommands;
+    const key = this.#prefix + jti;
+    const result =
+      ttlSeconds === Number.POSITIVE_INFINITY
+        ? await redis.set(key, '1', 'NX')
+        : await redis.set(key, '1', 'EX', Math.ceil(ttlSeconds), 'NX');
+    return result === 'OK';
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    const redis = await this.#redis();
+    return (await redis.exists(this.#prefix + jti)) > 0;
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    if (client === null || !this.#owned) return;
+    this.#client = null;
+    const redis = await client;
+    await redis.quit?.();
+  }
+}

@@ -1,0 +1,89 @@
+// CORS in real Chromium: an API on one port, pages on two others (127.0.0.1 with different
+// ports = different origins). The browser enforces the verdict; the server only states it.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp, html, json } from '../../../src/index.js';
+import { CORSMiddleware } from '../../../src/security/index.js';
+import { browserSkipReason, withBrowser } from '../../helpers/browser.js';
+
+const PAGE = '<!doctype html><meta charset="utf-8"><title>cors</title><p>cross-origin page</p>';
+
+interface FetchOutcome {
+  readonly ok: boolean;
+  readonly status?: number;
+  readonly body?: unknown;
+  readonly total?: string | null;
+  readonly error?: string;
+}
+
+async function listen(app: CovetApp): Promise<string> {
+  return (await app.listen({ host: '127.0.0.1', port: 0 })).url;
+}
+
+describe('CORS in a real browser', { skip: browserSkipReason() }, () => {
+  it('lets an allowed origin read responses (simple and preflighted) and refuses another origin', async () => {
+    const allowedPage = new CovetApp();
+    allowedPage.get('/', () => html(PAGE));
+    const refusedPage = new CovetApp();
+    refusedPage.get('/', () => html(PAGE));
+    const allowedUrl = await listen(allowedPage);
+    const refusedUrl = await listen(refusedPage);
+
+    const puts: string[] = [];
+    const api = new CovetApp();
+    api.addMiddleware(
+      new CORSMiddleware({
+        allowOrigins: [allowedUrl],
+        allowMethods: ['GET', 'PUT'],
+        allowHeaders: ['Content-Type', 'X-Client'],
+        exposeHeaders: ['X-Total-Count'],
+        allowCredentials: true,
+        maxAge: 60,
+      }),
+    );
+    api.get('/data', () => json({ items: [1, 2] }, 200, { 'x-total-count': '2' }));
+    api.put('/data', (req) => {
+      puts.push(req.headers.get('origin') ?? '');
+      return { updated: true };
+    });
+    const apiUrl = await listen(api);
+
+    try {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        // Plain JavaScript for the page (a TypeScript function would carry the loader's helpers).
+        const script = `(async (base) => {
+          const attempt = async (init) => {
+            try {
+              const res = await fetch(base + '/data', { credentials: 'include', ...init });
+              return { ok: true, status: res.status, body: await res.json(), total: res.headers.get('x-total-count') };
+            } catch (err) {
+              return { ok: false, error: err.name };
+            }
+          };
+          return [
+            await attempt(),
+            await attempt({ method: 'PUT', headers: { 'content-type': 'application/json', 'x-client': 'page' }, body: '{}' }),
+          ];
+        })`;
+        const run = (target: string): Promise<FetchOutcome[]> => page.evaluate(`${script}(${JSON.stringify(target)})`);
+
+        await page.goto(`${allowedUrl}/`);
+        const [get, put] = await run(apiUrl);
+        assert.deepEqual(get, { ok: true, status: 200, body: { items: [1, 2] }, total: '2' });
+        assert.deepEqual(put, { ok: true, status: 200, body: { updated: true }, total: null });
+        assert.deepEqual(puts, [allowedUrl], 'the preflighted PUT ran once, from the allowed origin');
+
+        await page.goto(`${refusedUrl}/`);
+        const [refusedGet, refusedPut] = await run(apiUrl);
+        assert.deepEqual(refusedGet, { ok: false, error: 'TypeError' });
+        assert.deepEqual(refusedPut, { ok: false, error: 'TypeError' });
+        assert.deepEqual(puts, [allowedUrl], 'the refused preflight kept the PUT from being sent');
+      });
+    } finally {
+      await api.close();
+      await allowedPage.close();
+      await refusedPage.close();
+    }
+  });
+});

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp, html } from '../../../src/index.js';
+import { type CSRFOptions, CSRFProtection } from '../../../src/security/index.js';
+import { TestClient } from '../../../src/testing/index.js';
+
+const SECRET = 'csrf-secret-key-0123456789';
+
+function appWith(options: Partial<CSRFOptions> = {}): { app: CovetApp; csrf: CSRFProtection; hits: string[] } {
+  const csrf = new CSRFProtection({ secretKey: SECRET, exemptPaths: ['/api/webhook', '/hooks/*', /^\/public\/\d+$/], ...options });
+  const app = new CovetApp();
+  const hits: string[] = [];
+  app.addMiddleware(csrf);
+  app.get('/form', (req) => html(`<form method="post"><input type="hidden" name="csrf_token" value="${String(req.state.csrfToken)}"></form>`));
+  app.get('/token', (req) => ({ token: req.state.csrfToken }));
+  for (const path of ['/submit', '/api/webhook', '/hooks/github', '/public/1', '/public/x']) {
+    app.post(path, async (req) => {
+      hits.push(path);
+      const type = req.headers.get('content-type') ?? '';
+      return { ok: true, ...(type.includes('form') ? { name: (await req.form()).get('name') } : {}) };
+    });
+  }
+  app.put('/submit', () => ({ put: true }));
+  return { app, csrf, hits };
+}
+
+/** A client that has fetched a page (so it holds the cookie) and the token. */
+async function primed(app: CovetApp): Promise<{ client: TestClient; token: string }> {
+  const client = new TestClient(app);
+  const { token } = (await client.get('/token')).json<{ token: string }>();
+  return { client, token };
+}
+
+async function expect403(res: { status: number; json(): unknown }, error: string): Promise<void> {
+  assert.equal(res.status, 403);
+  assert.deepEqual(res.json(), { error });
+}
+
+describe('CSRFProtection', () => {
+  it('sets a signed csrftoken cookie readable by pages, once, and exposes it as req.state.csrfToken', async () => {
+    const { app, csrf } = appWith();
+    await using client = new TestClient(app);
+    const first = await client.get('/token');
+    const token = first.json<{ token: string }>().token;
+    assert.match(token, /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
+    assert.ok(csrf.isValidToken(token));
+    assert.deepEqual(first.headers.getSetCookie(), [`csrftoken=${token}; Path=/; SameSite=Lax`]);
+    assert.equal(first.headers.get('cache-control'), 'private');
+    const again = await client.get('/form');
+    assert.deepEqual(again.headers.getSetCookie(), [], 'a valid cookie is kept');
+    assert.ok(again.text.includes(`value="${token}"`));
+  });
+
+  it('accepts an unsafe request with the token in X-CSRF-Token', async () => {
+    const { app, hits } = appWith();
+    const { client, token } = await primed(app);
+    const res = await client.post('/submit', { headers: { 'x-csrf-token': token, origin: 'http://testserver' }, json: {} });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { ok: true });
+    assert.equal((await client.put('/submit', { headers: { 'x-csrf-token': token } })).status, 200);
+    assert.deepEqual(hits, ['/submit']);
+    await client.close();
+  });
+
+  it('accepts the token in the csrf_token form field (urlencoded and multipart); the handler still reads the form', async () => {
+    const { app } = appWith();
+    const { client, token } = await primed(app);
+    const res = await client.post('/submit', { form: { csrf_token: token, name: 'Ann' } });
+    assert.deepEqual(res.json(), { ok: true, name: 'Ann' });
+    const multi = await client.post('/submit', { form: { csrf_token: token, name: 'Bo' }, files: { f: { filename: 'a.txt', content: 'x' } } });
+    assert.deepEqual(multi.json(), { ok: true, name: 'Bo' });
+    await client.close();
+  });
+
+  it('refuses an unsafe request without a cookie, without a token, or with a wrong one (403, handler not run)', async () => {
+    const { app, csrf, hits } = appWith();
+    await using fresh = new TestClient(app);
+    await expect403(await fresh.post('/submit', { json: {} }), 'CSRF token missing');
+    const { client, token } = await primed(app);
+    await expect403(await client.post('/submit', { json: {} }), 'CSRF token missing');
+    await expect403(await client.post('/submit', { json: { csrf_token: token } }), 'CSRF token missing');
+    await expect403(await client.post('/submit', { headers: { 'x-csrf-token': csrf.generateToken() } }), 'CSRF token invalid');
+    await expect403(await client.post('/submit', { headers: { 'x-csrf-token': `${token}x` } }), 'CSRF token invalid');
+    await expect403(await client.post('/submit', { form: { csrf_token: 'nope' } }), 'CSRF token invalid');
+    await expect403(await client.delete('/submit', { headers: { 'x-csrf-token': '' } }), 'CSRF token missing');
+    assert.deepEqual(hits, []);
+    await client.close();
+  });
+
+  it('refuses a cookie it did not sign, even when the header matches it (cookie injection)', async () => {
+    const { app } = appWith();
+    const other = new CSRFProtection({ secretKey: 'another-secret-key-0123456789' }).generateToken();
+    await using client = new TestClient(app);
+    const res = await client.post('/submit', { cookies: { csrftoken: other }, headers: { 'x-csrf-token': other } });
+    await expect403(res, 'CSRF token invalid');
+    assert.equal(res.headers.getSetCookie().length, 0, 'an error response from the check sets no cookie');
+    const forged = `${'A'.repeat(43)}.${'B'.repeat(43)}`;
+    await expect403(await client.post('/submit', { cookies: { csrftoken: forged }, headers: { 'x-csrf-token': forged } }), 'CSRF token invalid');
+    await expect403(await client.post('/submit', { cookies: { csrftoken: 'short' }, headers: { 'x-csrf-token': 'short' } }), 'CSRF token invalid');
+  });
+
+  it('checks Origin, then Referer: cross-origin and null origins are refused even with a valid token', async () => {
+    const { app } = appWith({ trustedOrigins: ['https://admin.example.com'] });
+    const { client, token } = await primed(app);
+    const post = (headers: Record<string, string>) => client.post('/submit', { headers: { 'x-csrf-token': token, ...headers } });
+    await expect403(await post({ origin: 'https://evil.com' }), 'CSRF origin check failed');
+    await expect403(await post({ origin: 'null' }), 'CSRF origin check failed');
+    await expect403(await post({ origin: 'http://testserver.evil.com' }), 'CSRF origin check failed');
+    await expect403(await post({ referer: 'https://evil.com/page' }), 'CSRF origin check failed');
+    await expect403(await post({ referer: 'not a url' }), 'CSRF origin check failed');
+    assert.equal((await post({ origin: 'http://testserver' })).status, 200);
+    assert.equal((await post({ referer: 'http://testserver/form?x=1' })).status, 200);
+    assert.equal((await post({ origin: 'https://admin.example.com' })).status, 200);
+    assert.equal((await post({})).status, 200, 'no Origin and no Referer: the token decides');
+    const noOriginCheck = appWith({ checkOrigin: false });
+    const other = await primed(noOriginCheck.app);
+    assert.equal((await other.client.post('/submit', { headers: { 'x-csrf-token': other.token, origin: 'https://evil.com' } })).status, 200);
+    await other.client.close();
+    await client.close();
+  });
+
+  it('lets safe methods and exempt paths (exact, prefix, RegExp) through', async () => {
+    const { app, hits } = appWith();
+    await using client = new TestClient(app);
+    for (const path of ['/api/webhook', '/hooks/github', '/public/1']) assert.equal((await client.post(path, { json: {} })).status, 200, path);
+    await expect403(await client.post('/public/x', { json: {} }), 'CSRF token missing');
+    assert.deepEqual(hits, ['/api/webhook', '/hooks/github', '/public/1']);
+    const custom = appWith({ safeMethods: ['GET', 'POST'] });
+    await using c2 = new TestClient(custom.app);
+    assert.equal((await c2.post('/submit', { json: {} })).status, 200);
+    await expect403(await c2.put('/submit'), 'CSRF token missing');
+  });
+
+  it('takes other cookie, header and field names, cookie attributes, and marks HTTPS cookies Secure', async () => {
+    const { app } = appWith({ cookieName: 'xsrf', headerName: 'X-XSRF-TOKEN', formField: 'token', cookie: { sameSite: 'Strict', domain: 'testserver' } });
+    await using client = new TestClient(app);
+    const res = await client.get('/token', { headers: { 'x-forwarded-proto': 'https' } });
+    const token = res.json<{ token: string }>().token;
+    assert.deepEqual(res.headers.getSetCookie(), [`xsrf=${token}; Path=/; Domain=testserver; Secure; SameSite=Strict`]);
+    assert.equal((await client.post('/submit', { headers: { 'x-xsrf-token': token } })).status, 200);
+    assert.equal((await client.post('/submit', { form: { token } })).status, 200);
+  });
+
+  it('needs a real secret', () => {
+    assert.throws(() => new CSRFProtection({ secretKey: 'short' }), { code: 'ERR_CSRF_OPTIONS' });
+    assert.throws(() => new CSRFProtection({} as CSRFOptions), { code: 'ERR_CSRF_OPTIONS' });
+  });
+});

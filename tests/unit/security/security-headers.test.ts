@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp, HTTPException } from '../../../src/index.js';
+import { CORSMiddleware, CSRFProtection, SecurityConfig, SecurityHeaders } from '../../../src/security/index.js';
+import { TestClient } from '../../../src/testing/index.js';
+
+const OWASP = {
+  'content-security-policy': "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-permitted-cross-domain-policies': 'none',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+};
+
+describe('SecurityHeaders', () => {
+  it('sends the OWASP defaults on every response, errors and 404s included', async () => {
+    const app = new CovetApp();
+    app.addMiddleware(new SecurityHeaders());
+    app.get('/', () => 'hi');
+    app.get('/boom', () => {
+      throw new HTTPException(403, 'no');
+    });
+    await using client = new TestClient(app);
+    for (const path of ['/', '/boom', '/missing']) {
+      const res = await client.get(path);
+      for (const [name, value] of Object.entries(OWASP)) assert.equal(res.headers.get(name), value, `${path} ${name}`);
+    }
+  });
+
+  it('overrides or turns off each header; structured CSP and HSTS', () => {
+    const h = new SecurityHeaders({
+      contentSecurityPolicy: { 'default-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'upgrade-insecure-requests': true },
+      strictTransportSecurity: { maxAge: 600, includeSubDomains: false, preload: true },
+      referrerPolicy: 'no-referrer',
+      frameOptions: 'SAMEORIGIN',
+      contentTypeOptions: false,
+      crossOriginOpenerPolicy: false,
+      crossOriginResourcePolicy: 'cross-origin',
+      permittedCrossDomainPolicies: false,
+      permissionsPolicy: false,
+      extra: { 'X-Robots-Tag': 'noindex' },
+    });
+    assert.deepEqual(Object.fromEntries(h.headers), {
+      'content-security-policy': "default-src 'self'; img-src 'self' data:; upgrade-insecure-requests",
+      'strict-transport-security': 'max-age=600; preload',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'SAMEORIGIN',
+      'cross-origin-resource-policy': 'cross-origin',
+      'x-robots-tag': 'noindex',
+    });
+    const ro = new SecurityHeaders({ contentSecurityPolicy: "script-src 'self'", cspReportOnly: true, strictTransportSecurity: 'max-age=5' });
+    assert.equal(Object.fromEntries(ro.headers)['content-security-policy-report-only'], "script-src 'self'");
+    assert.equal(Object.fromEntries(ro.headers)['strict-transport-security'], 'max-age=5');
+  });
+
+  it('leaves headers the handler set alone', async () => {
+    const app = new CovetApp();
+    app.addMiddleware(new SecurityHeaders());
+    app.get('/embed', () => [{}, 200, { 'content-security-policy': "frame-ancestors 'self'", 'x-frame-options': 'SAMEORIGIN' }]);
+    await using client = new TestClient(app);
+    const res = await client.get('/embed');
+    assert.equal(res.headers.get('content-security-policy'), "frame-ancestors 'self'");
+    assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  });
+
+  it('refuses header injection and malformed CSP', () => {
+    assert.throws(() => new SecurityHeaders({ referrerPolicy: 'no-referrer\r\nSet-Cookie: a=b' }), { code: 'ERR_SECURITY_HEADERS' });
+    assert.throws(() => new SecurityHeaders({ contentSecurityPolicy: { 'default-src': ["'self'; script-src *"] } }), { code: 'ERR_SECURITY_HEADERS' });
+    assert.throws(() => new SecurityHeaders({ contentSecurityPolicy: { 'Bad Name': ['x'] } }), { code: 'ERR_SECURITY_HEADERS' });
+    assert.throws(() => new SecurityHeaders({ strictTransportSecurity: { maxAge: -1 } }), { code: 'ERR_SECURITY_HEADERS' });
+  });
+});
+
+describe('SecurityConfig', () => {
+  it('turns headers, CORS and CSRF on together, in order, once per app; the app keeps it as securityConfig', async () => {
+    const securityConfig = new SecurityConfig({ secretKey: 'config-secret-0123456789', csrf: true, cors: { allowOrigins: ['https://myapp.com'] } });
+    const app = new CovetApp({ securityConfig });
+    assert.equal(app.securityConfig, securityConfig);
+    securityConfig.apply(app);
+    app.register(securityConfig.plugin);
+    securityConfig.apply(app);
+    assert.ok(app.hasPlugin('covet.security'));
+    const mw = securityConfig.middleware();
+    assert.deepEqual(
+      mw.map((m) => m.constructor.name),
+      ['SecurityHeaders', 'CORSMiddleware', 'CSRFProtection'],
+    );
+    assert.ok(securityConfig.cors instanceof CORSMiddleware);
+    assert.ok(securityConfig.csrf instanceof CSRFProtection);
+    app.post('/x', () => 'posted');
+    await using client = new TestClient(app);
+    // A preflight is answered by CORS before CSRF could refuse it, and carries the headers.
+    const pre = await client.options('/x', { headers: { origin: 'https://myapp.com', 'access-control-request-method': 'POST' } });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), 'https://myapp.com');
+    assert.equal(pre.headers.get('x-content-type-options'), 'nosniff');
+    // A CSRF refusal carries CORS and security headers (so the page can read the error).
+    const refused = await client.post('/x', { headers: { origin: 'https://myapp.com' } });
+    assert.equal(refused.status, 403);
+    assert.deepEqual(refused.json(), { error: 'CSRF origin check failed' });
+    assert.equal(refused.headers.get('access-control-allow-origin'), 'https://myapp.com');
+    assert.equal(refused.headers.get('x-frame-options'), 'DENY');
+    await client.get('/x'); // any safe request hands out the cookie (a 405 here)
+    const ok = await client.post('/x', { headers: { 'x-csrf-token': client.cookies.get('csrftoken') ?? '' } });
+    assert.equal(ok.text, 'posted');
+    assert.equal(mw.length, 3, 'registered once although applied three times');
+  });
+
+  it('defaults to headers only; each part can be configured or turned off', () => {
+    assert.deepEqual(new SecurityConfig().middleware().map((m) => m.constructor.name), ['SecurityHeaders']);
+    assert.deepEqual(new SecurityConfig({ headers: false }).middleware(), []);
+    const custom = new SecurityConfig({ headers: { frameOptions: false }, csrf: { secretKey: 'own-secret-0123456789abc', exemptPaths: ['/hook'] } });
+    assert.equal(Object.fromEntries(custom.securityHeaders?.headers ?? [])['x-frame-options'], undefined);
+    assert.throws(() => new SecurityConfig({ csrf: true }), { code: 'ERR_SECURITY_CONFIG' });
+  });
+});
