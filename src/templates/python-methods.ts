@@ -1,0 +1,252 @@
+// The Python methods Jinja templates call on strings, lists and dicts (`name.upper()`,
+// `d.items()`, `xs.append(x)`), for values that are JavaScript strings, arrays and objects.
+// Each is called with the value as `this`. Python's names win over JavaScript's on strings
+// (`s.replace` replaces every occurrence, `s.split()` splits on whitespace); JavaScript's own
+// methods stay reachable under their names (`s.toUpperCase()`).
+
+type Method = (this: never, ...args: never[]) => unknown;
+
+const WS = ' \t\n\r\f\v';
+
+function stripChars(s: string, chars: unknown, left: boolean, right: boolean): string {
+  const set = typeof chars === 'string' ? chars : WS;
+  let a = 0;
+  let b = s.length;
+  if (left) while (a < b && set.includes(s[a] as string)) a++;
+  if (right) while (b > a && set.includes(s[b - 1] as string)) b--;
+  return s.slice(a, b);
+}
+
+function prefixes(p: unknown): string[] {
+  return Array.isArray(p) ? p.map(String) : [String(p)];
+}
+
+/** Python's `str.format` for `{}`, `{0}` and `{name}` fields (no format specs beyond none). */
+export function pyFormat(
+  fmt: string,
+  args: readonly unknown[],
+  kwargs: Readonly<Record<string, unknown>>,
+  toStr: (v: unknown) => string,
+): string {
+  let auto = 0;
+  return fmt.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, field: string | undefined) => {
+    if (m === '{{') return '{';
+    if (m === '}}') return '}';
+    const key = (field ?? '').split(':')[0] ?? '';
+    if (key === '') return toStr(args[auto++]);
+    if (/^\d+$/.test(key)) return toStr(args[Number(key)]);
+    return Object.hasOwn(kwargs, key) ? toStr(kwargs[key]) : '';
+  });
+}
+
+/** `printf`-style formatting for the `%` operator and the `format` filter (`%s %d %i %f %.2f %x %%`). */
+export function printf(fmt: string, args: readonly unknown[], toStr: (v: unknown) => string): string {
+  let i = 0;
+  return fmt.replace(
+    /%([-+ 0]*)(\d+)?(?:\.(\d+))?([sdifrxXeE%])/g,
+    (_match, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
+      if (conv === '%') return '%';
+      const v = args[i++];
+      let s: string;
+      switch (conv) {
+        case 'd':
+        case 'i':
+          s = String(Math.trunc(Number(v)));
+          break;
+        case 'f':
+          s = Number(v).toFixed(prec === undefined ? 6 : Number(prec));
+          break;
+        case 'e':
+        case 'E':
+          s = Number(v).toExponential(prec === undefined ? 6 : Number(prec));
+          if (conv === 'E') s = s.toUpperCase();
+          break;
+        case 'x':
+        case 'X':
+          s = Math.trunc(Number(v)).toString(16);
+          if (conv === 'X') s = s.toUpperCase();
+          break;
+        case 'r':
+          s = JSON.stringify(v) ?? toStr(v);
+          break;
+        default:
+          s = toStr(v);
+          if (prec !== undefined) s = s.slice(0, Number(prec));
+      }
+      if ((conv === 'd' || conv === 'i' || conv === 'f') && flags.includes('+') && Number(v) >= 0) s = `+${s}`;
+      if (width !== undefined && s.length < Number(width)) {
+        const w = Number(width);
+        if (flags.includes('-')) s = s.padEnd(w);
+        else if (flags.includes('0') && conv !== 's') s = s.startsWith('-') ? `-${s.slice(1).padStart(w - 1, '0')}` : s.padStart(w, '0');
+        else s = s.padStart(w);
+      }
+      return s;
+    },
+  );
+}
+
+/** Whether a character code ends a word for `title`: whitespace, `-`, or an opening bracket. */
+function isWordBreak(c: number, ch: string): boolean {
+  if (c === 32 || c === 45 || c === 40 || c === 91 || c === 123 || c === 60 || (c >= 9 && c <= 13)) return true;
+  return c > 127 && /\s/.test(ch);
+}
+
+/** Jinja's `title`: each word's first letter upper case, the rest lower case. */
+export function titleCase(s: string): string {
+  // A loop rather than a regex with a callback: `title` runs on every row of a table.
+  const lower = s.toLowerCase();
+  let out = '';
+  let last = 0;
+  let atStart = true;
+  for (let i = 0; i < lower.length; i++) {
+    const ch = lower[i] as string;
+    if (isWordBreak(lower.charCodeAt(i), ch)) {
+      atStart = true;
+      continue;
+    }
+    if (atStart) {
+      atStart = false;
+      const up = ch.toUpperCase();
+      if (up !== ch) {
+        out += lower.slice(last, i) + up;
+        last = i + 1;
+      }
+    }
+  }
+  return last === 0 ? lower : out + lower.slice(last);
+}
+
+export function capitalize(s: string): string {
+  return s === '' ? s : (s[0] as string).toUpperCase() + s.slice(1).toLowerCase();
+}
+
+function pySplit(s: string, sep: unknown, maxsplit: unknown): string[] {
+  const max = typeof maxsplit === 'number' && maxsplit >= 0 ? maxsplit : -1;
+  if (sep == null) {
+    const parts = s.trim() === '' ? [] : s.trim().split(/\s+/);
+    if (max < 0 || parts.length <= max + 1) return parts;
+    // Re-split keeping the remainder intact.
+    const out: string[] = [];
+    let rest = s.replace(/^\s+/, '');
+    for (let i = 0; i < max; i++) {
+      const m = /\s+/.exec(rest);
+      if (m === null) break;
+      out.push(rest.slice(0, m.index));
+      rest = rest.slice(m.index + m[0].length);
+    }
+    out.push(rest);
+    return out;
+  }
+  const sepStr = String(sep);
+  const parts = s.split(sepStr);
+  if (max < 0 || parts.length <= max + 1) return parts;
+  return [...parts.slice(0, max), parts.slice(max).join(sepStr)];
+}
+
+export const STRING_METHODS: Readonly<Record<string, Method>> = {
+  upper(this: string) {
+    return this.toUpperCase();
+  },
+  lower(this: string) {
+    return this.toLowerCase();
+  },
+  strip(this: string, chars?: unknown) {
+    return stripChars(this, chars, true, true);
+  },
+  lstrip(this: string, chars?: unknown) {
+    return stripChars(this, chars, true, false);
+  },
+  rstrip(this: string, chars?: unknown) {
+    return stripChars(this, chars, false, true);
+  },
+  startswith(this: string, prefix: unknown) {
+    return prefixes(prefix).some((p) => this.startsWith(p));
+  },
+  endswith(this: string, suffix: unknown) {
+    return prefixes(suffix).some((p) => this.endsWith(p));
+  },
+  split(this: string, sep?: unknown, maxsplit?: unknown) {
+    return pySplit(this, sep, maxsplit);
+  },
+  replace(this: string, old: unknown, replacement: unknown, count?: unknown) {
+    const from = String(old);
+    const to = String(replacement);
+    if (typeof count !== 'number' || count < 0) return this.split(from).join(to);
+    let out = this;
+    let at = 0;
+    for (let n = 0; n < count; n++) {
+      const i = out.indexOf(from, at);
+      if (i === -1) break;
+      out = out.slice(0, i) + to + out.slice(i + from.length);
+      at = i + to.length + (from === '' ? 1 : 0);
+    }
+    return out;
+  },
+  title(this: string) {
+    return titleCase(this);
+  },
+  capitalize(this: string) {
+    return capitalize(this);
+  },
+  count(this: string, sub: unknown) {
+    const s = String(sub);
+    return s === '' ? this.length + 1 : this.split(s).length - 1;
+  },
+  find(this: string, sub: unknown) {
+    return this.indexOf(String(sub));
+  },
+  join(this: string, items: unknown) {
+    return Array.isArray(items) ? items.map(String).join(this) : '';
+  },
+  format(this: string, ...args: unknown[]) {
+    const last = args[args.length - 1];
+    const kwargs = last !== null && typeof last === 'object' && !Array.isArray(last) ? (args.pop() as Record<string, unknown>) : {};
+    return pyFormat(this, args, kwargs, String);
+  },
+  isdigit(this: string) {
+    return /^\d+$/.test(this);
+  },
+  isalpha(this: string) {
+    return /^\p{L}+$/u.test(this);
+  },
+  isupper(this: string) {
+    return this.toUpperCase() === this && this.toLowerCase() !== this;
+  },
+  islower(this: string) {
+    return this.toLowerCase() === this && this.toUpperCase() !== this;
+  },
+};
+
+export const LIST_METHODS: Readonly<Record<string, Method>> = {
+  append(this: unknown[], x: unknown) {
+    this.push(x);
+    return undefined;
+  },
+  extend(this: unknown[], xs: unknown) {
+    if (Array.isArray(xs)) this.push(...xs);
+    return undefined;
+  },
+  index(this: unknown[], x: unknown) {
+    return this.indexOf(x);
+  },
+  count(this: unknown[], x: unknown) {
+    return this.filter((v) => v === x).length;
+  },
+};
+
+export const DICT_METHODS: Readonly<Record<string, Method>> = {
+  items(this: object) {
+    return this instanceof Map ? [...this.entries()] : Object.entries(this);
+  },
+  keys(this: object) {
+    return this instanceof Map ? [...this.keys()] : Object.keys(this);
+  },
+  values(this: object) {
+    return this instanceof Map ? [...this.values()] : Object.values(this);
+  },
+  get(this: object, key: unknown, fallback: unknown = null) {
+    if (this instanceof Map) return this.has(key) ? this.get(key) : fallback;
+    const k = String(key);
+    return Object.hasOwn(this, k) ? (this as Record<string, unknown>)[k] : fallback;
+  },
+};

@@ -1,0 +1,448 @@
+// Helpers the compiled templates call. Everything a template does to a value goes through
+// here or through inline code the compiler emits with the same checks: attribute and item
+// access (sandboxed), calls (sandboxed), output (escaped), truthiness and operators with
+// Jinja's meaning.
+import { Macro } from './macro.js';
+import { escapeHtml, Markup } from './markup.js';
+import { Namespace } from './namespace.js';
+import { DICT_METHODS, LIST_METHODS, printf, STRING_METHODS } from './python-methods.js';
+import { type BlockFn, type BlockTable, type Context, enter, leave, type RenderState, type TemplateModule } from './render-state.js';
+import { checkAttribute, checkCallable, isUnsafeObject, sandboxError, UNSAFE_NAMES } from './sandbox.js';
+import { TemplateError } from './template-error.js';
+
+export type Kwargs = Record<string, unknown>;
+type AnyFunction = (...args: unknown[]) => unknown;
+
+export const G: unknown = globalThis;
+export const P: unknown = process;
+const EMPTY: readonly unknown[] = Object.freeze([]);
+const MAX_REPEAT = 10_000_000;
+
+function runtimeError(message: string): TemplateError {
+  return new TemplateError(message, { code: 'ERR_TEMPLATE_RUNTIME' });
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'none';
+  if (Array.isArray(v)) return 'list';
+  if (v instanceof Markup) return 'string';
+  return typeof v;
+}
+
+// ------------------------------------------------------------------ output
+
+/** A value as template output, without escaping: `none`/undefined render empty. */
+export function str(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v == null) return '';
+  switch (typeof v) {
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'function':
+      return `[function ${v.name}]`;
+    case 'symbol':
+      return v.toString();
+    default:
+      if (v instanceof Markup) return v.value;
+      try {
+        return String(v);
+      } catch {
+        // Null-prototype objects have no toString.
+        return Object.prototype.toString.call(v);
+      }
+  }
+}
+
+/** A value as autoescaped output. */
+export function esc(v: unknown): string {
+  if (typeof v === 'string') return escapeHtml(v);
+  if (typeof v === 'number') return `${v}`;
+  if (v == null) return '';
+  if (v instanceof Markup) return v.value;
+  return escapeHtml(str(v));
+}
+
+// ------------------------------------------------------------------ truth and operators
+
+/** Jinja's truthiness: empty lists, dicts, sets and strings are false. */
+export function truthy(v: unknown): boolean {
+  if (!v) return false;
+  if (typeof v !== 'object') return true;
+  if (Array.isArray(v)) return v.length > 0;
+  if (v instanceof Markup) return v.value.length > 0;
+  if (v instanceof Map || v instanceof Set) return v.size > 0;
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) {
+    for (const _ in v) return true;
+    return false;
+  }
+  return true;
+}
+
+export function eq(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Markup) return b instanceof Markup ? a.value === b.value : a.value === b;
+  if (b instanceof Markup) return a === b.value;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => eq(x, b[i]));
+  return false;
+}
+
+/** `item in container`. */
+export function contains(container: unknown, item: unknown): boolean {
+  if (typeof container === 'string') return container.includes(str(item));
+  if (container == null) return false;
+  if (Array.isArray(container)) return container.some((x) => eq(x, item));
+  if (container instanceof Markup) return container.value.includes(str(item));
+  if (container instanceof Map || container instanceof Set) return container.has(item);
+  if (typeof container === 'object') {
+    const key = item instanceof Markup ? item.value : item;
+    return (typeof key === 'string' || typeof key === 'number') && Object.hasOwn(container, key);
+  }
+  throw runtimeError(`'in' needs a string, list or dict on its right, got ${typeName(container)}`);
+}
+
+function repeat(x: unknown, n: number): unknown {
+  if (typeof x === 'string' || x instanceof Markup) {
+    const s = x instanceof Markup ? x.value : x;
+    if (s.length * Math.max(0, n) > MAX_REPEAT) throw sandboxError(`string repetition longer than ${MAX_REPEAT} characters`);
+    const r = s.repeat(Math.max(0, Math.trunc(n)));
+    return x instanceof Markup ? new Markup(r) : r;
+  }
+  const xs = x as unknown[];
+  if (xs.length * Math.max(0, n) > MAX_REPEAT) throw sandboxError(`list repetition longer than ${MAX_REPEAT} items`);
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) out.push(...xs);
+  return out;
+}
+
+export function add(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+  if (a instanceof Markup || b instanceof Markup) return new Markup(esc(a) + esc(b));
+  return (a as number) + (b as number);
+}
+
+export function mul(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a * b;
+  if (typeof b === 'number' && (typeof a === 'string' || Array.isArray(a) || a instanceof Markup)) return repeat(a, b);
+  if (typeof a === 'number' && (typeof b === 'string' || Array.isArray(b) || b instanceof Markup)) return repeat(b, a);
+  return (a as number) * (b as number);
+}
+
+/** Python's `%`: the result has the sign of the divisor; on a string, printf formatting. */
+export function mod(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a % b;
+    return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+  }
+  if (typeof a === 'string' || a instanceof Markup) {
+    const args = Array.isArray(b) ? b : [b];
+    return a instanceof Markup ? new Markup(printf(a.value, args, esc)) : printf(a, args, str);
+  }
+  return (a as number) % (b as number);
+}
+
+/** `a ~ b` without autoescape. */
+export function cat(a: unknown, b: unknown): string {
+  return str(a) + str(b);
+}
+
+/** `a ~ b` with autoescape: safe when either side is `Markup`, the other side escaped. */
+export function catEsc(a: unknown, b: unknown): unknown {
+  if (a instanceof Markup || b instanceof Markup) return new Markup(esc(a) + esc(b));
+  return str(a) + str(b);
+}
+
+// ------------------------------------------------------------------ access
+
+/** `o.k` where the compiler could not inline it (functions, strings, globals). */
+export function attr(o: unknown, k: string): unknown {
+  if (o == null) return undefined;
+  checkAttribute(o, k);
+  return (o as Record<string, unknown>)[k];
+}
+
+function undefinedError(message: string): TemplateError {
+  return new TemplateError(message, { code: 'ERR_TEMPLATE_UNDEFINED' });
+}
+
+/** `o.k` with `strict: true`: a missing attribute is an error. */
+export function attrStrict(o: unknown, k: string, what: string): unknown {
+  if (o == null) throw undefinedError(`'${what}' is ${o === null ? 'none' : 'undefined'}, so it has no attribute '${k}'`);
+  const v = attr(o, k);
+  if (v === undefined && !(k in Object(o))) throw undefinedError(`'${what}' has no attribute '${k}'`);
+  return v;
+}
+
+/** A variable with `strict: true`. */
+export function need(v: unknown, name: string): unknown {
+  if (v === undefined) throw undefinedError(`'${name}' is undefined`);
+  return v;
+}
+
+function propertyKey(k: unknown): string | number {
+  if (typeof k === 'string' || typeof k === 'number') return k;
+  if (k instanceof Markup) return k.value;
+  if (typeof k === 'symbol') throw sandboxError('symbol keys are not allowed in templates');
+  return str(k);
+}
+
+/** `o[k]`: negative indexes count from the end; Maps are read with `get`. */
+export function item(o: unknown, k: unknown): unknown {
+  if (o == null) return undefined;
+  if (o instanceof Map) {
+    if (isUnsafeObject(k)) throw sandboxError('a global object cannot be used as a key');
+    return o.get(k);
+  }
+  const key = propertyKey(k);
+  if (typeof key === 'number') {
+    if (Array.isArray(o) || typeof o === 'string') return (o as ArrayLike<unknown>)[key < 0 ? o.length + key : key];
+    if (o instanceof Markup) return o.value[key < 0 ? o.value.length + key : key];
+  }
+  checkAttribute(o, String(key));
+  if (o instanceof Markup) return undefined;
+  return (o as Record<string | number, unknown>)[key];
+}
+
+/** `o[k]` with `strict: true`. */
+export function itemStrict(o: unknown, k: unknown, what: string): unknown {
+  if (o == null) throw undefinedError(`'${what}' is ${o === null ? 'none' : 'undefined'}, so it has no item ${JSON.stringify(str(k))}`);
+  const v = item(o, k);
+  if (v === undefined) throw undefinedError(`'${what}' has no item ${JSON.stringify(str(k))}`);
+  return v;
+}
+
+function sliceIndices(len: number, start: unknown, stop: unknown, step: number): [number, number] {
+  const norm = (v: unknown, dflt: number, lo: number, hi: number) => {
+    if (v == null) return dflt;
+    let n = Math.trunc(Number(v));
+    if (n < 0) n += len;
+    return Math.min(Math.max(n, lo), hi);
+  };
+  return step > 0 ? [norm(start, 0, 0, len), norm(stop, len, 0, len)] : [norm(start, len - 1, -1, len - 1), norm(stop, -1, -1, len - 1)];
+}
+
+/** `o[start:stop:step]` with Python's meaning, on lists and strings. */
+export function slice(o: unknown, start: unknown, stop: unknown, step: unknown): unknown {
+  if (o == null) return undefined;
+  const st = step == null ? 1 : Math.trunc(Number(step));
+  if (st === 0 || Number.isNaN(st)) throw runtimeError('slice step cannot be zero');
+  const isStr = typeof o === 'string' || o instanceof Markup;
+  const seq: ArrayLike<unknown> = o instanceof Markup ? o.value : Array.isArray(o) || typeof o === 'string' ? o : iter(o, 1);
+  const [a, b] = sliceIndices(seq.length, start, stop, st);
+  const out: unknown[] = [];
+  if (st > 0) for (let i = a; i < b; i += st) out.push(seq[i]);
+  else for (let i = a; i > b; i += st) out.push(seq[i]);
+  if (!isStr) return out;
+  const s = out.join('');
+  return o instanceof Markup ? new Markup(s) : s;
+}
+
+// ------------------------------------------------------------------ calls
+
+function checkResult(v: unknown): unknown {
+  if (v !== null && (typeof v === 'object' || typeof v === 'function') && isUnsafeObject(v))
+    throw sandboxError('a call returned a global object');
+  return v;
+}
+
+/** `fn(args, kw=...)`: macros get their keywords by name, functions a trailing object. */
+export function call(fn: unknown, args: unknown[], kw: Kwargs | null, what: string): unknown {
+  if (fn instanceof Macro) return fn.invoke(args, kw);
+  if (typeof fn !== 'function')
+    throw runtimeError(fn === undefined ? `'${what}' is undefined and cannot be called` : `'${what}' is not callable (${typeName(fn)})`);
+  checkCallable(fn, undefined);
+  if (kw !== null) args.push(kw);
+  let r: unknown;
+  try {
+    r = (fn as AnyFunction)(...args);
+  } catch (err) {
+    throw wrapThrown(err);
+  }
+  return checkResult(r);
+}
+
+/**
+ * An error thrown by application code called from a template, wrapped here so its stack has
+ * the template's frame (an error created before the call would not) and so its location.
+ */
+function wrapThrown(err: unknown): unknown {
+  if (err instanceof TemplateError) return err;
+  const reason = err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${str(err)}`;
+  return new TemplateError(reason, {
+    code: err instanceof RangeError && /call stack/i.test(err.message) ? 'ERR_TEMPLATE_RECURSION' : 'ERR_TEMPLATE_RUNTIME',
+    cause: err,
+  });
+}
+
+/** `o.k(args)`: the method is looked up and called with `o` as `this`. */
+export function callMethod(o: unknown, k: string, args: unknown[], kw: Kwargs | null, what: string): unknown {
+  if (o == null) throw runtimeError(`'${what}' is ${o === null ? 'none' : 'undefined'}, so it has no method '${k}'`);
+  checkAttribute(o, k);
+  let fn: unknown;
+  if (typeof o === 'string') fn = STRING_METHODS[k] ?? (String.prototype as unknown as Record<string, unknown>)[k];
+  else if (o instanceof Markup) {
+    const m = STRING_METHODS[k];
+    if (m === undefined) throw runtimeError(`'${what}' has no method '${k}'`);
+    const r = m.apply(o.value as never, args as never[]);
+    return typeof r === 'string' ? new Markup(r) : r;
+  } else {
+    fn = (o as Record<string, unknown>)[k];
+    if (fn === undefined) {
+      if (Array.isArray(o)) fn = LIST_METHODS[k];
+      else if (typeof o === 'object' && !(k in o)) fn = DICT_METHODS[k];
+    }
+  }
+  if (fn instanceof Macro) return fn.invoke(args, kw);
+  if (typeof fn !== 'function')
+    throw runtimeError(fn === undefined ? `'${what}' has no method '${k}'` : `'${what}.${k}' is not callable (${typeName(fn)})`);
+  checkCallable(fn, o);
+  if (kw !== null) args.push(kw);
+  let r: unknown;
+  try {
+    r = (fn as AnyFunction).apply(o, args);
+  } catch (err) {
+    throw wrapThrown(err);
+  }
+  return checkResult(r);
+}
+
+/** `{% set ns.attr = value %}`: only on `namespace()` objects. */
+export function setAttr(ns: unknown, k: string, v: unknown): void {
+  if (!(ns instanceof Namespace)) throw runtimeError(`cannot assign attribute '${k}': only namespace() objects can be assigned to`);
+  if (UNSAFE_NAMES.has(k)) throw sandboxError(`assignment to attribute '${k}' is not allowed`);
+  (ns as unknown as Record<string, unknown>)[k] = v;
+}
+
+// ------------------------------------------------------------------ loops
+
+/** What `{% for %}` iterates: arrays as they are; dict keys (one target) or entries (two). */
+export function iter(v: unknown, targets: number): readonly unknown[] {
+  if (Array.isArray(v)) return v;
+  if (v == null) return EMPTY;
+  if (typeof v === 'string') return Array.from(v);
+  if (typeof v === 'object') {
+    if (isUnsafeObject(v)) throw sandboxError('a global object cannot be iterated');
+    if (v instanceof Markup) return Array.from(v.value);
+    if (v instanceof Map) return targets === 1 ? [...v.keys()] : [...v.entries()];
+    if (Symbol.iterator in v) return Array.from(v as Iterable<unknown>);
+    return targets === 1 ? Object.keys(v) : Object.entries(v);
+  }
+  throw runtimeError(`${typeName(v)} is not iterable`);
+}
+
+/** The parts of a loop item unpacked into several targets. */
+export function unpack(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : iter(v, 1);
+}
+
+// ------------------------------------------------------------------ contexts
+
+/** A context for an include or block call: the current one plus the local variables in scope. */
+export function derive(c: Context, locals: Kwargs): Context {
+  const d = Object.create(c) as Context;
+  for (const k of Object.keys(locals)) d[k] = locals[k];
+  return d;
+}
+
+// ------------------------------------------------------------------ inheritance, includes, imports
+
+/** Adds a template's blocks below the more derived ones already in the table. */
+export function defineBlocks(b: BlockTable, blocks: Readonly<Record<string, BlockFn>>): void {
+  for (const name of Object.keys(blocks)) {
+    const list = b[name];
+    if (list === undefined) b[name] = [blocks[name] as BlockFn];
+    else list.push(blocks[name] as BlockFn);
+  }
+}
+
+/** Renders the most derived version of block `name`. */
+export function block(b: BlockTable, name: string, c: Context, s: RenderState): string | Generator<string, void, undefined> {
+  const fn = b[name]?.[0];
+  if (fn === undefined) throw runtimeError(`block '${name}' is not defined`);
+  return fn(c, s, b, 0);
+}
+
+/** Joins the chunks of a streamed render. */
+export function drain(r: string | Generator<string, void, undefined>): string {
+  if (typeof r === 'string') return r;
+  let out = '';
+  for (const chunk of r) out += chunk;
+  return out;
+}
+
+/** `super()` inside block `name` at level `bi`. */
+export function superBlock(b: BlockTable, name: string, bi: number, c: Context, s: RenderState): Markup {
+  const fn = b[name]?.[bi + 1];
+  if (fn === undefined) throw runtimeError(`super(): block '${name}' has no parent block`);
+  return new Markup(drain(fn(c, s, b, bi + 1)));
+}
+
+/** `{% extends name %}`: loads the parent, which the root renders when its own statements are done. */
+export function extend(s: RenderState, name: unknown, current: TemplateModule | null, stream: boolean): TemplateModule {
+  if (current !== null) throw runtimeError('a template can extend only one parent');
+  return s.host.load(name, stream, false) as TemplateModule;
+}
+
+export function renderParent(p: TemplateModule, c: Context, s: RenderState, b: BlockTable): string {
+  enter(s, p.name);
+  try {
+    return p.root(c, s, b) as string;
+  } finally {
+    leave(s);
+  }
+}
+
+export function* streamParent(p: TemplateModule, c: Context, s: RenderState, b: BlockTable): Generator<string, void, undefined> {
+  enter(s, p.name);
+  try {
+    yield* p.root(c, s, b) as Generator<string, void, undefined>;
+  } finally {
+    leave(s);
+  }
+}
+
+export function include(s: RenderState, name: unknown, c: Context, ignoreMissing: boolean): string {
+  const t = s.host.load(name, false, ignoreMissing);
+  if (t === null) return '';
+  enter(s, t.name);
+  try {
+    return t.root(c, s, Object.create(null)) as string;
+  } finally {
+    leave(s);
+  }
+}
+
+export function* streamInclude(s: RenderState, name: unknown, c: Context, ignoreMissing: boolean): Generator<string, void, undefined> {
+  const t = s.host.load(name, true, ignoreMissing);
+  if (t === null) return;
+  enter(s, t.name);
+  try {
+    yield* t.root(c, s, Object.create(null)) as Generator<string, void, undefined>;
+  } finally {
+    leave(s);
+  }
+}
+
+/** `{% import name as m %}`: renders the template's top level and returns what it defined. */
+export function importTemplate(s: RenderState, name: unknown, c: Context | null): Kwargs {
+  const t = s.host.load(name, false, false) as TemplateModule;
+  const ctx = Object.create(c ?? s.host.context()) as Context;
+  enter(s, t.name);
+  try {
+    t.root(ctx, s, Object.create(null));
+  } finally {
+    leave(s);
+  }
+  const exports = Object.create(null) as Kwargs;
+  for (const k of Object.keys(ctx)) if (!k.startsWith('_')) exports[k] = ctx[k];
+  return exports;
+}
+
+/** A name of `{% from … import name %}`. */
+export function imported(module: Kwargs, name: string, template: unknown): unknown {
+  if (!Object.hasOwn(module, name)) throw runtimeError(`the template ${JSON.stringify(str(template))} does not export '${name}'`);
+  return module[name];
+}
