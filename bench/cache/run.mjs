@@ -1,0 +1,246 @@
+#!/usr/bin/env node
+// Cache benchmarks, Covet against its oracle in the same run:
+//   1. MemoryCache get/set ops/s vs lru-cache (same maxSize, same TTL setting), one process
+//      pinned to one CPU, rounds alternating the order (target: get >= 1.0x). Also the async
+//      CacheManager (memory backend) get, for scale.
+//   2. HTTP req/s of a cachePage hit vs the plain JSON route it caches (target >= 0.95x), server
+//      pinned to one CPU and wrk to another, as ../shared/bench/run.mjs does.
+//
+//   node bench/cache/run.mjs [--rounds=5] [--seconds=1] [--duration=5] [--connections=64] [--only=micro,http]
+//
+// Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/cache.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
+const { values: opt } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '1' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '64' },
+    only: { type: 'string', default: 'micro,http' },
+    pinned: { type: 'boolean', default: false },
+  },
+});
+const ROUNDS = Number(opt.rounds);
+const SECONDS = Number(opt.seconds);
+const only = new Set(opt.only.split(','));
+
+/** CPUs this process may use (taskset), for pinning. */
+function allowedCpus() {
+  const r = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' });
+  if (r.status !== 0) return [];
+  return r.stdout
+    .split(':')
+    .pop()
+    .trim()
+    .split(',')
+    .flatMap((part) => {
+      const [a, b = a] = part.split('-').map(Number);
+      return Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    });
+}
+const CPUS = allowedCpus();
+
+// The micro-benchmark re-runs itself pinned to one CPU (the last one, away from wrk's).
+if (!opt.pinned && CPUS.length >= 1 && only.has('micro')) {
+  const args = [process.argv[1], ...process.argv.slice(2), '--pinned', '--only=micro'];
+  const r = spawnSync('taskset', ['-c', String(CPUS[CPUS.length - 1]), process.execPath, ...args], { stdio: 'inherit', env: process.env });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  only.delete('micro');
+  if (only.size === 0) process.exit(0);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+// ------------------------------------------------------------------ 1. ops/s
+function opsPerSecond(fn, seconds) {
+  // Warm up for a fifth of the time, then count in batches of 1000 calls.
+  const warm = performance.now() + (seconds * 1000) / 5;
+  let i = 0;
+  while (performance.now() < warm) for (let k = 0; k < 1000; k++) fn(i++);
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let n = 0;
+  while (performance.now() < end) {
+    for (let k = 0; k < 1000; k++) fn(i++);
+    n += 1000;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+async function asyncOpsPerSecond(fn, seconds) {
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let n = 0;
+  let i = 0;
+  while (performance.now() < end) {
+    for (let k = 0; k < 1000; k++) await fn(i++);
+    n += 1000;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+async function microBench() {
+  const { MemoryCache, CacheManager } = await import(pathToFileURL(join(ROOT, 'dist', 'cache', 'index.js')).href);
+  const { LRUCache } = await import('lru-cache');
+  const SIZE = 10_000;
+  const keys = Array.from({ length: SIZE }, (_, i) => `user:${i}:profile`);
+  const extra = Array.from({ length: SIZE }, (_, i) => `user:${i + SIZE}:profile`);
+  const value = { id: 1, name: 'Ada', roles: ['admin'] };
+  // A fixed pseudo-random walk over the keys, so both caches see the same access pattern.
+  const order = Uint32Array.from({ length: 1 << 16 }, (_, i) => (i * 7919 + ((i * i) % 104729)) % SIZE);
+  const at = (i) => keys[order[i & 0xffff]];
+  const fresh = (i) => extra[order[i & 0xffff]];
+
+  const makers = {
+    covet: (ttl) => new MemoryCache({ maxSize: SIZE, ttl }),
+    'lru-cache': (ttl) => new LRUCache(ttl ? { max: SIZE, ttl: ttl * 1000 } : { max: SIZE }),
+  };
+  const scenarios = [
+    { name: 'get (hit), no TTL', ttl: 0, op: (c) => (i) => c.get(at(i)) },
+    { name: 'get (hit), TTL 60 s', ttl: 60, op: (c) => (i) => c.get(at(i)) },
+    { name: 'set (overwrite), no TTL', ttl: 0, op: (c) => (i) => c.set(at(i), value) },
+    { name: 'set (overwrite), TTL 60 s', ttl: 60, op: (c) => (i) => c.set(at(i), value) },
+    { name: 'set (new key, evicting)', ttl: 0, op: (c) => (i) => c.set((i & 1 ? at : fresh)(i), value) },
+  ];
+  const rows = [];
+  for (const s of scenarios) {
+    const runs = { covet: [], 'lru-cache': [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const name of r % 2 === 0 ? ['covet', 'lru-cache'] : ['lru-cache', 'covet']) {
+        const cache = makers[name](s.ttl);
+        for (const k of keys) cache.set(k, value);
+        runs[name].push(opsPerSecond(s.op(cache), SECONDS));
+        cache.close?.();
+      }
+    }
+    const ratios = runs.covet.map((v, i) => v / runs['lru-cache'][i]);
+    rows.push({ name: s.name, covet: median(runs.covet), lru: median(runs['lru-cache']), ratio: median(ratios) });
+  }
+  const manager = new CacheManager({ backend: 'memory', maxSize: SIZE });
+  for (const k of keys) await manager.set(k, value);
+  const managerGets = [];
+  for (let r = 0; r < ROUNDS; r++) managerGets.push(await asyncOpsPerSecond((i) => manager.get(at(i)), SECONDS));
+
+  const lruVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'lru-cache', 'package.json'), 'utf8')).version;
+  console.log(
+    `MemoryCache vs lru-cache ${lruVersion} (${SIZE} entries, ${ROUNDS} rounds x ${SECONDS}s, medians of per-round ratios; ${opt.pinned ? `pinned to CPU ${CPUS.at(-1)}` : 'not pinned'})`,
+  );
+  console.log('| operation                  |  covet ops/s | lru-cache ops/s | covet vs lru-cache |');
+  console.log('| -------------------------- | -----------: | --------------: | -----------------: |');
+  for (const r of rows) console.log(`| ${r.name.padEnd(26)} | ${fmt(r.covet).padStart(12)} | ${fmt(r.lru).padStart(15)} | ${`${r.ratio.toFixed(2)}x`.padStart(18)} |`);
+  console.log(`CacheManager (memory backend, async, serialized copies) get: ${fmt(median(managerGets))} ops/s`);
+  console.log();
+}
+
+// ------------------------------------------------------------------ 2. cachePage hit req/s
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer()
+      .once('error', rej)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = srv.address();
+        srv.close(() => res(port));
+      });
+  });
+}
+
+async function httpBench() {
+  if (spawnSync('wrk', ['-v']).error) {
+    console.log('HTTP benchmark skipped: wrk is not installed (apt-get install -y wrk)');
+    return;
+  }
+  const [loadCpu, serverCpu] = CPUS.length >= 2 ? CPUS : [];
+  const pin = (cpu) => (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
+  const port = await freePort();
+  const [bin, ...args] = [...pin(serverCpu), process.execPath, join(HERE, 'server.mjs')];
+  const server = spawn(bin, args, { env: { ...process.env, PORT: String(port), COVET_DIR: ROOT }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((res, rej) => {
+    let out = '';
+    server.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('READY')) res();
+    });
+    server.once('exit', (code) => rej(new Error(`server exited with ${code}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const expected = '{"message":"Hello, World!","items":[1,2,3],"ok":true}';
+  const check = async (path, cacheState) => {
+    const res = await fetch(base + path);
+    const body = await res.text();
+    if (res.status !== 200 || body !== expected) throw new Error(`${path}: ${res.status} ${body}`);
+    if (cacheState !== undefined && res.headers.get('x-cache') !== cacheState) throw new Error(`${path}: X-Cache ${res.headers.get('x-cache')}`);
+  };
+  await check('/plain');
+  await check('/page', 'MISS');
+  await check('/page', 'HIT');
+  await check('/page-quiet');
+  await check('/cached', 'MISS');
+  await check('/cached', 'HIT');
+
+  // Server CPU seconds (utime + stime), to also report requests per CPU-second: on a shared
+  // machine the server may not get its whole core, and that ratio does not depend on it.
+  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+  const cpuSeconds = () => {
+    try {
+      const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ').pop().split(' ');
+      return (Number(f[11]) + Number(f[12])) / ticks;
+    } catch {
+      return Number.NaN;
+    }
+  };
+  const wrk = (path, seconds) => {
+    const [wbin, ...wargs] = [...pin(loadCpu), 'wrk', '-t1', `-c${opt.connections}`, `-d${seconds}s`, '--latency', `${base}${path}`];
+    const cpu0 = cpuSeconds();
+    const r = spawnSync(wbin, wargs, { encoding: 'utf8' });
+    const cpu = cpuSeconds() - cpu0;
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? Number.NaN);
+    const total = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? Number.NaN);
+    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
+    if (non2xx > 0) throw new Error(`${path}: ${non2xx} non-2xx responses`);
+    return { rps, perCpu: total / cpu, cpuShare: cpu / seconds };
+  };
+  const routes = [
+    { name: 'plain JSON route', path: '/plain', runs: [] },
+    { name: 'cachePage hit', path: '/page', runs: [] },
+    { name: 'cachePage hit, no X-Cache', path: '/page-quiet', runs: [] },
+    { name: 'cache.cached hit (memory)', path: '/cached', runs: [] },
+  ];
+  for (const route of routes) wrk(route.path, 1);
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate the order (ABC, CBA, …) so drift in the machine's load hits all routes alike.
+    for (const route of r % 2 === 0 ? routes : [...routes].reverse()) route.runs.push(wrk(route.path, Number(opt.duration)));
+    await sleep(200);
+  }
+  await check('/page', 'HIT');
+  server.kill('SIGTERM');
+  const [plain] = routes;
+  console.log(
+    `cachePage hit vs the plain JSON route it caches (wrk -c${opt.connections}, ${ROUNDS} rounds x ${opt.duration}s, medians of per-round values; ${loadCpu === undefined ? 'not pinned' : `server on CPU ${serverCpu}, wrk on CPU ${loadCpu}`})`,
+  );
+  console.log('| route                     |  req/s | vs plain | req per server CPU-s | vs plain | server CPU |');
+  console.log('| ------------------------- | -----: | -------: | -------------------: | -------: | ---------: |');
+  for (const route of routes) {
+    const rps = median(route.runs.map((x) => x.rps));
+    const ratio = median(route.runs.map((x, i) => x.rps / plain.runs[i].rps));
+    const eff = median(route.runs.map((x) => x.perCpu));
+    const effRatio = median(route.runs.map((x, i) => x.perCpu / plain.runs[i].perCpu));
+    const share = median(route.runs.map((x) => x.cpuShare));
+    console.log(
+      `| ${route.name.padEnd(25)} | ${fmt(rps).padStart(6)} | ${`${ratio.toFixed(2)}x`.padStart(8)} | ${fmt(eff).padStart(20)} | ${`${effRatio.toFixed(2)}x`.padStart(8)} | ${`${Math.round(share * 100)}%`.padStart(10)} |`,
+    );
+  }
+  console.log();
+}
+
+if (only.has('micro')) await microBench();
+if (only.has('http')) await httpBench();

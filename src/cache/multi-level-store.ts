@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import type { CacheLogger } from './cache-logger.js';
+import type { CacheStore, StoreLock } from './cache-store.js';
+import { MemoryCache } from './memory-cache.js';
+import type { RedisCacheClient } from './redis-client.js';
+import type { RedisStore } from './redis-store.js';
+
+/** Options of the two-level store. */
+export interface MultiLevelStoreOptions {
+  readonly l1Size: number;
+  readonly l1MaxBytes: number | undefined;
+  /** Longest an entry stays in L1, ms; `0`: as long as in Redis. */
+  readonly l1TtlMs: number;
+  readonly commandTimeout: number;
+  readonly logger: CacheLogger;
+  readonly now: () => number;
+}
+
+/** What instances tell each other on `<namespace>~events`. */
+interface Invalidation {
+  /** The sender, which ignores its own messages. */
+  readonly o: string;
+  /** Keys to drop from L1. */
+  readonly k?: readonly string[];
+  /** Drop all of L1 (`clear()`). */
+  readonly c?: 1;
+}
+
+/** Ms between attempts to subscribe while Redis is unreachable. */
+const RESUBSCRIBE_AFTER_MS = 1000;
+
+/**
+ * L1 in process memory, L2 in Redis. Reads go L1 → L2 (filling L1 with the time Redis has left);
+ * writes go to Redis first, then L1, then a message on `<namespace>~events` makes every other
+ * instance drop its L1 copy. L1 is only used while that subscription is live: when the
+ * subscriber disconnects L1 is emptied and bypassed, so an instance never serves a value another
+ * one has changed; it is used again once the subscription is back.
+ */
+export class MultiLevelStore implements CacheStore {
+  readonly kind = 'multi-level';
+  readonly #l1: MemoryCache<string>;
+  readonly #l2: RedisStore;
+  readonly #opts: MultiLevelStoreOptions;
+  readonly #id = randomUUID();
+  readonly #channel: string;
+  #sub: RedisCacheClient | null = null;
+  #listening = false;
+  #subscribing: Promise<void> | null = null;
+  #retrySubscribeAt = 0;
+  /** Bumped by every invalidation: an L2 read that raced one must not fill L1. */
+  #generation = 0;
+  #closed = false;
+
+  constructor(l2: RedisStore, options: MultiLevelStoreOptions) {
+    this.#l2 = l2;
+    this.#opts = options;
+    this.#channel = `${l2.namespace}~events`;
+    this.#l1 = new MemoryCache<string>({
+      maxSize: options.l1Size,
+      now: options.now,
+      ...(options.l1MaxBytes === undefined
+        ? {}
+        : { maxBytes: options.l1MaxBytes, sizeOf: (payload: string) => Buffer.byteLength(payload) }),
+    });
+  }
+
+  /** L1 (tests and introspection). */
+  get l1(): MemoryCache<string> {
+    return this.#l1;
+  }
+
+  /** Whether the invalidation subscription is live (and so L1 in use). */
+  get listening(): boolean {
+    return this.#listening;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    await this.#ensureSubscribed();
+    if (this.#listening) {
+      const hit = this.#l1.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const generation = this.#generation;
+    const found = await this.#l2.getWithTtl(key);
+    if (found === undefined) return undefined;
+    if (this.#listening && generation === this.#generation) this.#l1.set(key, found.payload, { ttl: this.#l1Ttl(found.ttlMs) / 1000 });
+    return found.payload;
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
+  async set(entries: readonly (readonly [string, string])[], ttlMs: number, tags: readonly string[]): Promise<void> {
+    await this.#ensureSubscribed();
+    try {
+      await this.#l2.set(entries, ttlMs, tags);
+    } catch (err) {
+      // Whatever Redis holds now, our L1 must not contradict it.
+      for (const [key] of entries) this.#l1.delete(key);
+      throw err;
+    }
+    if (this.#listening) {
+      const ttl = this.#l1Ttl(ttlMs) / 1000;
+      for (const [key, payload] of entries) this.#l1.set(key, payload, { ttl, tags });
+    }
+    await this.#publish({ o: this.#id, k: entries.map(([key]) => key) });
+  }
+
+  async has(key: string): Promise<boolean> {
+    await this.#ensureSubscribed();
+    if (this.#listening && this.#l1.has(key)) return true;
+    return this.#l2.has(key);
+  }
+
+  async delete(keys: readonly string[]): Promise<number> {
+    for (const key of keys) this.#l1.delete(key);
+    const n = await this.#l2.delete(keys);
+    await this.#publish({ o: this.#id, k: keys });
+    return n;
+  }
+
+  async clear(): Promise<void> {
+    this.#l1.clear();
+    await this.#l2.clear();
+    await this.#publish({ o: this.#id, c: 1 });
+  }
+
+  async increment(key: string, amount: number, ttlMs: number): Promise<number> {
+    this.#l1.delete(key);
+    const value = await this.#l2.increment(key, amount, ttlMs);
+    await this.#publish({ o: this.#id, k: [key] });
+    return value;
+  }
+
+  async invalidateTags(tags: readonly string[]): Promise<number> {
+    this.#l1.invalidateTags(tags);
+    const { count, keys } = await this.#l2.invalidateTagKeys(tags);
+    for (const key of keys) this.#l1.delete(key);
+    if (keys.length > 0) await this.#publish({ o: this.#id, k: keys });
+    return count;
+  }
+
+  async ping(): Promise<void> {
+    await this.#l2.ping();
+  }
+
+  lock(key: string, ttlMs: number): Promise<StoreLock | null | undefined> {
+    return this.#l2.lock(key, ttlMs);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listening = false;
+    this.#l1.close();
+    this.#l1.clear();
+    await this.#l2.close();
+  }
+
+  #l1Ttl(ttlMs: number): number {
+    const cap = this.#opts.l1TtlMs;
+    if (cap === 0) return ttlMs;
+    return ttlMs === 0 ? cap : Math.min(ttlMs, cap);
+  }
+
+  async #publish(message: Invalidation): Promise<void> {
+    await this.#l2.publish(this.#channel, JSON.stringify(message));
+  }
+
+  #onMessage(channel: unknown, text: unknown): void {
+    if (channel !== this.#channel || typeof text !== 'string') return;
+    let message: Invalidation;
+    try {
+      message = JSON.parse(text) as Invalidation;
+    } catch {
+      return;
+    }
+    if (message.o === this.#id) return;
+    this.#generation++;
+    if (message.c === 1) this.#l1.clear();
+    else if (Array.isArray(message.k)) for (const key of message.k) if (typeof key === 'string') this.#l1.delete(key);
+  }
+
+  /** The subscription went away: messages may be lost from now on, so L1 cannot be trusted. */
+  #deafened = (): void => {
+    this.#listening = false;
+    this.#generation++;
+    this.#l1.clear();
+  };
+
+  async #ensureSubscribed(): Promise<void> {
+    if (this.#listening || this.#closed) return;
+    if (this.#subscribing === null) {
+      if (Date.now() < this.#retrySubscribeAt) return;
+      this.#subscribing = this.#subscribe().finally(() => {
+        this.#subscribing = null;
+      });
+    }
+    await this.#subscribing;
+  }
+
+  async #subscribe(): Promise<void> {
+    try {
+      let sub = this.#sub;
+      if (sub === null) {
+        sub = await this.#l2.subscriber();
+        if (sub === null) {
+          this.#retrySubscribeAt = Number.POSITIVE_INFINITY;
+          const log = this.#opts.logger;
+          (log.warn ?? log.error).call(
+            log,
+            'MultiLevelCache: the Redis client cannot duplicate() for pub/sub; the memory level is disabled',
+          );
+          return;
+        }
+        this.#sub = sub;
+        sub.on?.('message', (channel, message) => this.#onMessage(channel, message));
+        sub.on?.('close', this.#deafened);
+        sub.on?.('end', this.#deafened);
+        sub.on?.('reconnecting', this.#deafened);
+        // After a reconnection: subscribe again (idempotent) and only then trust L1 again.
+        sub.on?.('ready', () => {
+          if (!this.#listening && !this.#closed) void this.#ensureSubscribed();
+        });
+      }
+      await this.#timed((sub as RedisCacheClient & { subscribe(...c: string[]): Promise<unknown> }).subscribe(this.#channel));
+      if (this.#closed) return;
+      this.#generation++;
+      this.#l1.clear();
+      this.#listening = true;
+    } catch {
+      this.#retrySubscribeAt = Date.now() + RESUBSCRIBE_AFTER_MS;
+    }
+  }
+
+  #timed<T>(pending: Promise<T>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('subscribe timed out')), this.#opts.commandTimeout);
+      pending.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+}
