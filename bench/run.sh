@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the shared side-by-side benchmark (../shared/bench) with this checkout as Covet.
 # The harness folder is read-only, so it is copied to a temp dir first.
-#   npm run bench                      # HTTP scenarios, 3 rounds, the router micro-benchmark, then bench/static and bench/upload
+#   npm run bench                      # HTTP scenarios, 3 rounds, the router micro-benchmark, then bench/static, bench/upload, bench/security and bench/database
 #   npm run bench -- --only=fastify    # extra arguments go to run.mjs
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,3 +33,45 @@ echo
 # Security: JWT verify/sec (HS256, ES256) vs jose, and a requireToken route's req/s vs the same
 # route unprotected. Uses jose from the project's devDependencies and dist/ from the build.
 node "$ROOT/bench/security/run.mjs"
+echo
+# Database: GET /users/{id} through the ORM vs the bare driver (better-sqlite3, pg) in the same
+# run; PostgreSQL when DATABASE_URL is set (bash scripts/services.sh start FILE; . FILE).
+node "$ROOT/bench/database/run.mjs"
+echo
+# Templates: renders/s of a 100-row page (extends, loop, filters, autoescape) vs Nunjucks
+# (compiled once) and Eta, one process pinned to one CPU. bench/templates has its own package.json.
+TEMPLATES_BENCH="$ROOT/bench/templates"
+[ -d "$TEMPLATES_BENCH/node_modules" ] || (cd "$TEMPLATES_BENCH" && npm ci --no-audit --no-fund >/dev/null)
+node "$TEMPLATES_BENCH/run.mjs"
+echo
+# Monitoring: req/s of one route with metrics + tracing (OTLP export to a loopback collector) +
+# request logging all on vs all off (target >= 0.85x), and the metrics middleware vs prom-client
+# doing the same work (HTTP and in-process). Uses prom-client from the devDependencies and dist/.
+node "$ROOT/bench/monitoring/run.mjs"
+echo
+# Cache: MemoryCache get/set ops/s vs lru-cache (devDependency) in the same process pinned to one
+# CPU (target: get >= 1.0x), and a cachePage hit's req/s vs the plain JSON route it caches
+# (target >= 0.95x), server and wrk pinned to different CPUs. Uses dist/ from the build.
+node "$ROOT/bench/cache/run.mjs"
+echo
+# WebSocket: echo round trips/s (plain and permessage-deflate) and broadcast fan-out to 1,000
+# clients (messages/s, server CPU per message, peak RSS) vs `ws` and @fastify/websocket with the
+# same compression settings, servers and the `ws` load generator pinned to different CPUs.
+# bench/websocket has its own package.json.
+WEBSOCKET_BENCH="$ROOT/bench/websocket"
+[ -d "$WEBSOCKET_BENCH/node_modules" ] || (cd "$WEBSOCKET_BENCH" && npm ci --no-audit --no-fund >/dev/null)
+node "$WEBSOCKET_BENCH/run.mjs"
+echo
+# Cluster mode: `covet run --workers 2` vs `--workers 1` (target >= 1.6x) and vs Fastify behind
+# node:cluster with 2 workers (target >= 1.0x); wrk shares the 2 cores with the workers.
+# bench/cluster has its own package.json (fastify).
+CLUSTER_BENCH="$ROOT/bench/cluster"
+[ -d "$CLUSTER_BENCH/node_modules" ] || (cd "$CLUSTER_BENCH" && npm ci --no-audit --no-fund >/dev/null)
+node "$CLUSTER_BENCH/run.mjs"
+echo
+# Rate limiting: req/s of a rate-limited route (memory and Redis storage) vs the same route
+# unlimited, and vs Fastify + @fastify/rate-limit on the same storage (target >= 1.0x); Redis rows
+# when REDIS_URL is set. bench/rate-limit has its own package.json (fastify, @fastify/rate-limit).
+RATE_LIMIT_BENCH="$ROOT/bench/rate-limit"
+[ -d "$RATE_LIMIT_BENCH/node_modules" ] || (cd "$RATE_LIMIT_BENCH" && npm ci --no-audit --no-fund >/dev/null)
+node "$RATE_LIMIT_BENCH/run.mjs"

@@ -1,6 +1,8 @@
+import { channel } from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { compose } from './compose.js';
 import { Config } from './config.js';
 import type { DependencyScope } from './depends.js';
@@ -19,6 +21,10 @@ import { type CollectionEntry, type RouteDefinition, RouteGroup, assertMiddlewar
 import { decodeRoutingPath } from './router/decode-path.js';
 import { Router } from './router/router.js';
 import type { DepsMap, Middleware } from './types.js';
+import type { WebSocket } from './http/websocket/websocket.js';
+import { type InjectWebSocketOptions, WebSocketRegistry } from './http/websocket/websocket-registry.js';
+import type { WebSocketHandler, WebSocketRouteOptions } from './http/websocket/websocket-route.js';
+import { type CompiledWebSocketRoute, compileWebSocketRoute } from './http/websocket/websocket-session.js';
 
 /** Where Covet writes what it must tell the operator (unhandled errors, startup lines). */
 export interface Logger {
@@ -111,6 +117,44 @@ export interface AddDatabaseOptions {
   readonly required?: boolean;
 }
 
+/**
+ * An integration added with `app.addIntegration` (an error tracker such as `SentryIntegration`).
+ * Structural, so the core never imports the module that provides it.
+ */
+export interface Integration {
+  readonly name?: string;
+  /** Called once by `addIntegration`; an async setup finishes before startup hooks run. */
+  setup?(app: CovetApp): unknown;
+  /** Called at shutdown (after in-flight requests finished), e.g. to flush queued events. */
+  close?(): unknown;
+}
+
+/** The states published on the `covet:app:lifecycle` diagnostics channel. */
+export type AppLifecycleState = 'starting' | 'running' | 'draining' | 'stopping' | 'stopped';
+
+/**
+ * The message on the `covet:app:lifecycle` diagnostics channel. On `stopping` (after the shutdown
+ * hooks ran), subscribers may pass work to `waitUntil` (a flush of queued spans, say) and the
+ * app awaits it before `close()` resolves.
+ */
+export interface AppLifecycleMessage {
+  readonly app: CovetApp;
+  readonly state: AppLifecycleState;
+  waitUntil(work: Promise<unknown>): void;
+}
+
+/** The message on the `covet:request:error` diagnostics channel: an unhandled error about to become a 500. */
+export interface RequestErrorMessage {
+  readonly app: CovetApp;
+  readonly request: Request;
+  readonly error: unknown;
+}
+
+// Fastify-style hooks for observability modules (tracing, error tracking, health): publishing
+// costs nothing while nobody subscribes.
+const lifecycleChannel = channel('covet:app:lifecycle');
+const requestErrorChannel = channel('covet:request:error');
+
 /** A compiled route: everything the hot path needs, computed once. */
 interface CompiledRoute {
   /** `null` for the fallback that answers unmatched requests. */
@@ -178,6 +222,7 @@ export class CovetApp extends RouteGroup {
   readonly #errorHandlers: [ErrorClass<unknown>, ErrorHandler<unknown>][] = [];
   readonly #plugins = new Set<unknown>();
   readonly #pluginLoads: Promise<unknown>[] = [];
+  readonly #integrations: Integration[] = [];
 
   #router = new Router<CompiledRoute>();
   #fallback: CompiledRoute | null = null;
@@ -186,6 +231,7 @@ export class CovetApp extends RouteGroup {
   #draining = false;
   #started: Promise<void> | null = null;
   #stopped: Promise<void> | null = null;
+  readonly #webSockets = new WebSocketRegistry();
 
   constructor(options: CovetAppOptions = {}) {
     super();
@@ -209,6 +255,41 @@ export class CovetApp extends RouteGroup {
     assertMiddleware(middleware);
     this.#middlewareNames.set(middleware, name);
     return this.addMiddleware(middleware);
+  }
+
+  /**
+   * Registers a WebSocket route on the same server and port as HTTP (RFC 6455, with
+   * permessage-deflate when `compression` is set). `ws.params` is typed from the path; `deps`
+   * resolve with the opening request; app and route middleware run for the handshake (see
+   * docs/websocket.md). HTTP/2 extended CONNECT (RFC 8441) is not supported: browsers fall back
+   * to HTTP/1.1 for WebSockets.
+   *
+   * @example
+   * app.websocket('/ws/{room}', async (ws) => {
+   *   await ws.accept();
+   *   for await (const message of ws) await ws.sendText(`${ws.params.room}: ${String(message)}`);
+   * });
+   */
+  websocket<P extends string>(path: P, handler: WebSocketHandler<P>): this;
+  websocket<P extends string, D extends DepsMap = Record<never, never>>(
+    path: P,
+    options: WebSocketRouteOptions<D>,
+    handler: WebSocketHandler<P, D>,
+  ): this;
+  websocket(path: string, a: WebSocketRouteOptions | ((...args: never[]) => unknown), b?: (...args: never[]) => unknown): this {
+    const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
+    this.#webSockets.add(path, options, handler);
+    routeTableVersion.value++;
+    return this;
+  }
+
+  /**
+   * In-process WebSocket connection (no socket), used by `TestClient.websocketConnect`: the
+   * same routing, middleware and handshake as over the network. Resolves with the client end.
+   */
+  async injectWebSocket(options: InjectWebSocketOptions): Promise<WebSocket<Record<string, never>>> {
+    await this.ready();
+    return this.#webSockets.connect(options, this.#draining);
   }
 
   /**
@@ -272,6 +353,40 @@ export class CovetApp extends RouteGroup {
   }
 
   /**
+   * Adds an integration (an error tracker, say): runs its `setup(app)` now (an async setup
+   * finishes before startup hooks) and its `close()` at shutdown.
+   *
+   * @example
+   * app.addIntegration(new SentryIntegration({ dsn, environment: 'production' }))
+   */
+  addIntegration(integration: Integration): this {
+    if (typeof integration !== 'object' || integration === null) throw new TypeError('addIntegration() takes an integration object');
+    this.#integrations.push(integration);
+    const result = integration.setup?.(this);
+    if (result instanceof Promise) {
+      // Reported by ready()/listen(), like an async plugin.
+      result.catch(() => {});
+      this.#pluginLoads.push(result);
+    }
+    if (typeof integration.close === 'function') this.onShutdown(() => integration.close?.());
+    return this;
+  }
+
+  /** The integrations given to `addIntegration`, in order. */
+  get integrations(): readonly Integration[] {
+    return this.#integrations;
+  }
+
+  #publishLifecycle(state: AppLifecycleState): Promise<unknown>[] {
+    const work: Promise<unknown>[] = [];
+    if (lifecycleChannel.hasSubscribers) {
+      const message: AppLifecycleMessage = { app: this, state, waitUntil: (p) => void work.push(Promise.resolve(p)) };
+      lifecycleChannel.publish(message);
+    }
+    return work;
+  }
+
+  /**
    * Turns errors of a class into responses (FastAPI's exception handlers). The handler's
    * return value is converted like a route's; returning `undefined` falls through to the
    * default handling.
@@ -316,9 +431,11 @@ export class CovetApp extends RouteGroup {
   /** Runs plugins and startup hooks once (mounted apps' hooks too). */
   startup(): Promise<void> {
     this.#started ??= (async () => {
+      this.#publishLifecycle('starting');
       await this.ready();
       for (const { app } of this.#mounts) await app.startup();
       for (const hook of this.#startupHooks) await hook();
+      this.#publishLifecycle('running');
     })();
     return this.#started;
   }
@@ -336,6 +453,10 @@ export class CovetApp extends RouteGroup {
         }
       }
       for (const { app } of [...this.#mounts].reverse()) await app.shutdown();
+      for (const outcome of await Promise.allSettled(this.#publishLifecycle('stopping'))) {
+        if (outcome.status === 'rejected') this.logger.error('shutdown work failed', { error: outcome.reason });
+      }
+      this.#publishLifecycle('stopped');
       if (errors.length > 0) throw new AggregateError(errors, 'One or more shutdown hooks failed');
     })();
     return this.#stopped;
@@ -357,6 +478,9 @@ export class CovetApp extends RouteGroup {
       handle = { server, drain: (deadline) => drain(server, deadline) };
     }
     this.#server = handle;
+    // Node gives every `Upgrade:` request to this listener once there is one, so only apps with
+    // WebSocket routes install it (HTTP/1.1 and HTTPS; HTTP/2's extended CONNECT is not served).
+    if (this.#webSockets.routes.length > 0) handle.server.on('upgrade', this.#onUpgrade);
     try {
       const addr = await bind(handle.server, options.host ?? '127.0.0.1', options.port ?? 8000);
       const shown = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
@@ -406,29 +530,36 @@ export class CovetApp extends RouteGroup {
    * connection, then runs shutdown hooks in reverse order.
    */
   async close(): Promise<void> {
+    this.#publishLifecycle('draining');
     const server = this.#server;
+    // Open WebSockets get close 1001 and a bounded wait: the server's drain waits for their sockets.
+    const sockets = this.#webSockets.closeAll(this.#serverOptions.shutdownTimeout);
     if (server !== null) {
       this.#draining = true;
       try {
-        await server.drain(this.#serverOptions.shutdownTimeout);
+        await Promise.all([server.drain(this.#serverOptions.shutdownTimeout), sockets]);
       } finally {
         this.#server = null;
         this.#draining = false;
       }
     }
+    await sockets;
     await this.shutdown();
   }
 
   /** Every route: methods, path, name and middleware, for `covet routes` and docs. */
   routeTable(): { method: string; path: string; name: string | undefined; middleware: readonly string[]; tags: readonly string[] }[] {
     this.#compileIfChanged();
-    return this.#router.routes.map((r) => ({
-      method: r.method,
-      path: r.path,
-      name: r.value.info?.name,
-      middleware: r.value.middlewareNames,
-      tags: r.value.tags,
-    }));
+    return [
+      ...this.#router.routes.map((r) => ({
+        method: r.method,
+        path: r.path,
+        name: r.value.info?.name,
+        middleware: r.value.middlewareNames,
+        tags: r.value.tags,
+      })),
+      ...this.#webSockets.routes.map((r) => ({ method: 'WEBSOCKET', path: r.path, name: r.value.info.name, middleware: r.value.middlewareNames, tags: [] })),
+    ];
   }
 
   /**
@@ -437,7 +568,7 @@ export class CovetApp extends RouteGroup {
    */
   urlFor(name: string, params: Readonly<Record<string, string | number>> = {}): string {
     this.#compileIfChanged();
-    const entry = this.#router.routes.find((r) => r.value.info?.name === name);
+    const entry = this.#router.routes.find((r) => r.value.info?.name === name) ?? this.#webSockets.routes.find((r) => r.value.info.name === name);
     if (!entry) throw new Error(`No route named ${JSON.stringify(name)}`);
     return entry.path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}/g, (_, key: string, conv?: string) => {
       const value = params[key];
@@ -524,6 +655,9 @@ export class CovetApp extends RouteGroup {
     const router = new Router<CompiledRoute>();
     this.#collect(this, '', [], {}, [], router, this);
     this.#router = router;
+    const webSockets = new Router<CompiledWebSocketRoute>();
+    this.#collectWebSockets(this, '', [], webSockets);
+    this.#webSockets.setRouter(webSockets);
     this.#fallback = {
       ...this.#compile({ methods: [], path: '', handler: (req) => this.#notFound(req), options: {} }, '', this.middlewareList, {}, [], this),
       info: null,
@@ -567,6 +701,27 @@ export class CovetApp extends RouteGroup {
         this.#collect(mount.app, joinPath(prefix, mount.prefix), chain, deps, tags, router, mount.app);
       }
     }
+  }
+
+  /** WebSocket routes of `app` and its mounts, with app middleware, compiled into `router`. */
+  #collectWebSockets(app: CovetApp, prefix: string, middleware: readonly Middleware[], router: Router<CompiledWebSocketRoute>): void {
+    const chain = [...middleware, ...app.middlewareList];
+    for (const def of app.#webSockets.definitions) {
+      const path = joinPath(prefix, def.path);
+      const all = [...chain, ...(def.options.middleware ?? [])];
+      const route = compileWebSocketRoute({
+        info: Object.freeze({ path, name: def.options.name }),
+        handler: def.handler,
+        middleware: all,
+        middlewareNames: all.map((mw) => middlewareName(mw, this.#middlewareNames)),
+        deps: def.options.deps ?? {},
+        options: def.resolved,
+        onError: (err, req) => app.#errorResponse(err, req),
+        logger: app.logger,
+      });
+      router.add('GET', path, route);
+    }
+    for (const mount of app.#mounts) this.#collectWebSockets(mount.app, joinPath(prefix, mount.prefix), chain, router);
   }
 
   #compile(
@@ -698,8 +853,22 @@ export class CovetApp extends RouteGroup {
         return redirect(target + (q === -1 ? '' : raw.slice(q)), 308);
       }
     }
+    if (this.#webSockets.hasRoute(path)) {
+      throw new HTTPException(426, 'Upgrade Required: this is a WebSocket endpoint', { headers: { upgrade: 'websocket' }, code: 'ERR_UPGRADE_REQUIRED' });
+    }
     throw new HTTPException(404, 'Not Found', { code: 'ERR_NOT_FOUND' });
   }
+
+  #onUpgrade = (nodeReq: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    try {
+      this.#compileIfChanged();
+    } catch (err) {
+      this.logger.error('The route table could not be compiled', { error: err });
+      socket.destroy();
+      return;
+    }
+    this.#webSockets.handleUpgrade(nodeReq, socket, head, this.#draining, this.#onRequest);
+  };
 
   #onRequest = (nodeReq: IncomingMessage, nodeRes: ServerResponse): void => {
     const method = nodeReq.method as string;
@@ -772,7 +941,17 @@ export class CovetApp extends RouteGroup {
 
   #write(req: Request, res: ServerResponse, response: Response): void {
     const close = this.#mustClose(req);
-    writeResponse(res, response, req.method === 'HEAD', close).then(
+    let pending: Promise<void> | undefined;
+    try {
+      pending = writeResponse(res, response, req.method === 'HEAD', close);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    if (pending === undefined) {
+      if (req[kPending]) void this.#finish(req);
+      return;
+    }
+    pending.then(
       () => this.#finish(req),
       (err: unknown) => {
         this.logger.error('response body failed', { error: err, method: req.method, path: req.path });
@@ -825,6 +1004,10 @@ export class CovetApp extends RouteGroup {
       return res;
     }
     this.logger.error('Unhandled error in request', { method: req.method, path: req.path, error: err });
+    if (requestErrorChannel.hasSubscribers) {
+      const message: RequestErrorMessage = { app: this, request: req, error: err };
+      requestErrorChannel.publish(message);
+    }
     const body: Record<string, unknown> = { error: 'Internal Server Error' };
     if (this.debug) {
       const e = err instanceof Error ? err : new Error(String(err));

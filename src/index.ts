@@ -1,16 +1,20 @@
 export {
   type AddDatabaseOptions,
+  type AppLifecycleMessage,
+  type AppLifecycleState,
   CovetApp,
   type CovetAppOptions,
   type InjectOptions,
   type InjectResponse,
+  type Integration,
   type ListenInfo,
   type ListenOptions,
   type Logger,
   type ManagedDatabase,
   type NodeServer,
+  type RequestErrorMessage,
 } from './app.js';
-export { Config } from './config.js';
+export { Config, ConfigError, type ConfigLoadOptions, type DotEnvOptions, env, loadDotEnv, maskValue, parseDotEnv, Secret } from './config.js';
 export { Depends, type Dependency, type DependsOptions, type Provided } from './depends.js';
 export { CovetError, HTTPException, type HTTPExceptionOptions } from './errors.js';
 export { type CookieOptions, parseCookies, serializeCookie } from './http/cookie.js';
@@ -30,6 +34,13 @@ export type { StaticOptions } from './http/static.js';
 export type { ServerOptions } from './http/server.js';
 export type { TLSOptions } from './http/tls.js';
 export { formatEvent, sse, type SSEEvent, type SSEOptions } from './http/sse.js';
+export { WebSocket, type WebSocketClose, type WebSocketReadyState } from './http/websocket/websocket.js';
+export { WebSocketDisconnect } from './http/websocket/websocket-disconnect.js';
+export { WebSocketError, type WebSocketErrorCode } from './http/websocket/websocket-error.js';
+export { WebSocketHandshakeError } from './http/websocket/websocket-handshake-error.js';
+export type { WebSocketOptions } from './http/websocket/websocket-options.js';
+export type { WebSocketHandler, WebSocketRouteOptions } from './http/websocket/websocket-route.js';
+export type { InjectWebSocketOptions } from './http/websocket/websocket-registry.js';
 export { definePlugin, type Plugin } from './plugin.js';
 export { type ClientAddress, type FormValue, type MatchedRoute, Request, RequestForm, type RequestURL, type UploadFileLike } from './request.js';
 export { type BodyChunk, html, json, redirect, Response, type ResponseBody, type ResponseInit, stream, text } from './response.js';

@@ -1,75 +1,239 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import cluster from 'node:cluster';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CovetApp } from '../app.js';
+import { CliError, ensureTypeScriptLoader, ExitCode, parseWorkers, runCommand, splitRef } from './run.js';
 
 const HELP = `covet — the Covet command line
 
 Usage:
-  covet run [module[:export]] [--host 127.0.0.1] [--port 8000]
-  covet routes [module[:export]]
+  covet run [module[:export]] [--host 127.0.0.1] [--port 8000] [--workers N|auto] [--reload]
+  covet routes [module[:export]] [--json]
+  covet performance-test [module[:export] | --url URL] [--path /] [--concurrency 10] [--duration 10]
+  covet new NAME [--covet-spec SPEC]
+  covet security-scan [module[:export]] [--format text|sarif] [--output FILE] [--fail-on high]
+  covet migrate up|down|status|create NAME|make NAME|lint   (covet migrate --help)
   covet --version
 
-The module defaults to ./app.js; the app is its default export, else its export named "app".
-TypeScript modules need a loader: node --import tsx $(which covet) run app.ts
+Every command takes --help. The module defaults to ./app.js; the app is its default export,
+else its export named "app". TypeScript modules are loaded with tsx when it is installed.
+
+Exit codes: 0 ok, 1 error, 2 bad usage, 3 module not found, 4 module unloadable,
+5 port in use, 6 worker crash loop.
 `;
+
+const COMMAND_HELP: Record<string, string> = {
+  run: `Usage: covet run [module[:export]] [options]
+
+Serves the app until SIGTERM/SIGINT, then drains in-flight requests, runs the shutdown hooks
+and exits with code 0.
+
+Options:
+  --host HOST       interface to bind (default 127.0.0.1; 0.0.0.0 in containers)
+  --port PORT       port, 0-65535 (default 8000, or $PORT)
+  --workers N       serve from N node:cluster workers ("auto": one per core); crashed workers
+                    restart with backoff, a crash loop exits with code 6
+  --reload          restart when files below the current directory change (development)
+  -h, --help        this help
+`,
+  routes: `Usage: covet routes [module[:export]] [--json]
+
+Prints every route: method, path, name and middleware.
+
+Options:
+  --json            print the table as JSON
+  -h, --help        this help
+`,
+  'performance-test': `Usage: covet performance-test [module[:export] | --url URL] [options]
+
+Load-tests a running server (--url) or the app module (started on 127.0.0.1 with a free port),
+shows a progress bar on a TTY, then a results table (req/s, p50/p90/p99, errors).
+
+Options:
+  --url URL         a running server to test instead of an app module
+  --path PATH       the path to request (default /)
+  --concurrency N   concurrent connections (default 10)
+  --duration S      seconds to run (default 10)
+  --json            print the results as JSON
+  -h, --help        this help
+`,
+  new: `Usage: covet new NAME [--covet-spec SPEC]
+
+Creates the folder NAME with a working project: app.ts, tests, tsconfig, Dockerfile and README.
+Then: cd NAME && npm install && npm test.
+
+Options:
+  --covet-spec SPEC the covet dependency (default ^<this version>; e.g. file:../covet)
+  -h, --help        this help
+`,
+  'security-scan': `Usage: covet security-scan [module[:export]] [options]
+
+Checks the app's configuration: debug mode, weak/default secrets, CORS * with credentials,
+CSRF off with cookie sessions, missing security headers, auth routes without rate limiting,
+exposed /metrics or consoles, unbounded body limits, pending migrations and npm audit results
+(skipped quietly when offline). Probes use GET/OPTIONS in process, never the network.
+
+Options:
+  --format F        text (default) or sarif (SARIF 2.1.0 for code scanning)
+  --output FILE     write the report to FILE instead of stdout
+  --fail-on S       exit 1 when a finding is at or above S: low, medium, high (default), critical
+  --no-audit        skip npm audit
+  -h, --help        this help
+`,
+};
+
+/** A CovetApp, also from a second copy of the package (where `instanceof` fails). */
+function isApp(value: unknown): value is CovetApp {
+  if (value instanceof CovetApp) return true;
+  const v = value as Partial<Record<'listen' | 'run' | 'routeTable' | 'close', unknown>> | null;
+  return typeof v === 'object' && v !== null && typeof v.listen === 'function' && typeof v.run === 'function' && typeof v.routeTable === 'function';
+}
 
 /** Loads `path/to/module[:export]` and returns the app it exports. */
 export async function loadApp(ref: string): Promise<CovetApp> {
-  const colon = ref.lastIndexOf(':');
-  const hasExport = colon > 1; // keep Windows drive letters and plain paths intact
-  const file = hasExport ? ref.slice(0, colon) : ref;
-  const name = hasExport ? ref.slice(colon + 1) : undefined;
-  const mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  const { file, name } = splitRef(ref);
+  await ensureTypeScriptLoader(file);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).startsWith(`Cannot find module '${resolve(file)}'`)) {
+      throw new CliError(`app module not found: ${file}`, ExitCode.moduleNotFound);
+    }
+    throw new CliError(`cannot load ${file}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.moduleUnloadable);
+  }
   const app = name !== undefined ? mod[name] : (mod.default ?? mod.app);
-  if (!(app instanceof CovetApp)) {
-    throw new Error(`${file} has no CovetApp export${name ? ` named "${name}"` : ' (default or "app")'}`);
+  if (!isApp(app)) {
+    throw new CliError(`${file} has no CovetApp export${name ? ` named "${name}"` : ' (default or "app")'}`, ExitCode.moduleUnloadable);
   }
   return app;
 }
 
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string' },
+        workers: { type: 'string' },
+        reload: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        format: { type: 'string', default: 'text' },
+        output: { type: 'string' },
+        'fail-on': { type: 'string', default: 'high' },
+        'no-audit': { type: 'boolean', default: false },
+        'covet-spec': { type: 'string' },
+        url: { type: 'string' },
+        path: { type: 'string', default: '/' },
+        concurrency: { type: 'string', default: '10' },
+        duration: { type: 'string', default: '10' },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+  } catch (err) {
+    throw new CliError(`${err instanceof Error ? err.message : String(err)}\nRun "covet --help" for usage.`, ExitCode.usage);
+  }
+}
+
+function positiveNumber(flag: string, value: string, integer: boolean): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new CliError(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`, ExitCode.usage);
+  }
+  return n;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '8000' },
-      help: { type: 'boolean', short: 'h', default: false },
-      version: { type: 'boolean', short: 'v', default: false },
-    },
-  });
-  const [command, target = './app.js'] = positionals;
+  if (argv[0] === 'migrate') {
+    // Loaded only for this command: the CLI core does not depend on covet/database.
+    const { runMigrateCommand } = await import('../database/migrations/cli.js');
+    return runMigrateCommand(argv.slice(1));
+  }
+  const { values, positionals } = parse(argv);
+  const [command, target = './app.js', ...extra] = positionals;
   if (values.version) {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
-    return 0;
+    process.stdout.write(`${readVersion()}\n`);
+    return ExitCode.ok;
   }
-  if (values.help || command === undefined || command === 'help') {
+  if (command === undefined || command === 'help') {
     process.stdout.write(HELP);
-    return command === undefined && !values.help ? 2 : 0;
+    return command === undefined && !values.help ? ExitCode.usage : ExitCode.ok;
   }
+  if (values.help) {
+    const help = COMMAND_HELP[command];
+    if (help === undefined) throw new CliError(`unknown command "${command}"\nRun "covet --help" for usage.`, ExitCode.usage);
+    process.stdout.write(help);
+    return ExitCode.ok;
+  }
+  if (extra.length > 0) throw new CliError(`unexpected argument "${extra[0]}"\nRun "covet ${command} --help" for usage.`, ExitCode.usage);
   if (command === 'run') {
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got ${values.port}`);
-    const app = await loadApp(target);
-    await app.run({ host: values.host, port });
-    return -1; // keep running
+    const portText = values.port ?? process.env.PORT ?? '8000';
+    const port = Number(portText);
+    if (portText === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new CliError(`--port must be an integer 0-65535, got ${portText}`, ExitCode.usage);
+    }
+    return runCommand({ ref: target, host: values.host, port, workers: parseWorkers(values.workers), reload: values.reload, load: loadApp });
   }
   if (command === 'routes') {
     const app = await loadApp(target);
     const rows = app.routeTable();
-    const width = Math.max(4, ...rows.map((r) => r.path.length));
-    process.stdout.write(`${'METHOD'.padEnd(8)}${'PATH'.padEnd(width + 2)}${'NAME'.padEnd(16)}MIDDLEWARE\n`);
-    for (const r of rows) {
-      process.stdout.write(`${r.method.padEnd(8)}${r.path.padEnd(width + 2)}${(r.name ?? '').padEnd(16)}${r.middleware.join(', ')}\n`);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(rows.map((r) => ({ method: r.method, path: r.path, name: r.name ?? null, middleware: r.middleware })), null, 2)}\n`);
+      return ExitCode.ok;
     }
-    return 0;
+    const width = Math.max(4, ...rows.map((r) => r.path.length));
+    const nameWidth = Math.max(4, ...rows.map((r) => (r.name ?? '').length));
+    process.stdout.write(`${'METHOD'.padEnd(8)}${'PATH'.padEnd(width + 2)}${'NAME'.padEnd(nameWidth + 2)}MIDDLEWARE\n`);
+    for (const r of rows) {
+      process.stdout.write(`${r.method.padEnd(8)}${r.path.padEnd(width + 2)}${(r.name ?? '').padEnd(nameWidth + 2)}${r.middleware.join(', ')}\n`);
+    }
+    return ExitCode.ok;
   }
-  process.stderr.write(`covet: unknown command "${command}"\n\n${HELP}`);
-  return 2;
+  if (command === 'performance-test') {
+    const { performanceTestCommand } = await import('./performance-test.js');
+    return performanceTestCommand({
+      target: positionals[1],
+      url: values.url,
+      path: values.path,
+      concurrency: positiveNumber('concurrency', values.concurrency, true),
+      duration: positiveNumber('duration', values.duration, false),
+      json: values.json,
+      load: loadApp,
+    });
+  }
+  if (command === 'new') {
+    const name = positionals[1];
+    if (name === undefined) throw new CliError('covet new needs a project name: covet new NAME', ExitCode.usage);
+    const { newProject } = await import('./new.js');
+    const dir = newProject({ name, covetSpec: values['covet-spec'] ?? `^${readVersion()}` });
+    process.stdout.write(`Created ${dir}\n\nNext:\n  cd ${name}\n  npm install\n  npm test\n  npm run dev\n`);
+    return ExitCode.ok;
+  }
+  if (command === 'security-scan') {
+    const scan = await import('./security-scan.js');
+    const failOn = scan.parseSeverity(values['fail-on']);
+    if (values.format !== 'text' && values.format !== 'sarif') throw new CliError(`--format must be text or sarif, got ${values.format}`, ExitCode.usage);
+    const app = await loadApp(target);
+    const findings = await scan.scanApp(app, { audit: !values['no-audit'] });
+    const report =
+      values.format === 'sarif' ? `${JSON.stringify(scan.toSarif(findings, splitRef(target).file, readVersion()), null, 2)}\n` : scan.formatText(findings);
+    if (values.output !== undefined) writeFileSync(values.output, report);
+    else process.stdout.write(report);
+    return scan.exitCodeFor(findings, failOn);
+  }
+  throw new CliError(`unknown command "${command}"\nRun "covet --help" for usage.`, ExitCode.usage);
 }
 
 function isEntryPoint(): boolean {
@@ -86,11 +250,13 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
     (code) => {
-      if (code >= 0) process.exitCode = code;
+      if (code >= 0) process.exit(code);
     },
     (err: unknown) => {
-      process.stderr.write(`covet: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
+      const code = err instanceof CliError ? err.exitCode : ExitCode.error;
+      // A worker already told the primary, which prints the message once.
+      if (!cluster.isWorker) process.stderr.write(`covet: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(code);
     },
   );
 }

@@ -22,6 +22,14 @@ function isStreamBody(value: object): boolean {
   return Symbol.iterator in value && typeof (value as { next?: unknown }).next === 'function';
 }
 
+/** A response with a string body and one content type, built without parsing an init object. */
+function typedResponse(body: string | Uint8Array | ResponseBody, type: string, status = 200): Response {
+  const res = new Response(null, status === 200 ? undefined : { status });
+  res.body = body;
+  res.headers.set('content-type', type);
+  return res;
+}
+
 /**
  * Turns what a handler returned into a `Response` (the return-value table in docs/core.md):
  * objects, arrays, numbers and booleans → JSON; strings → text; bytes → octet-stream;
@@ -30,7 +38,7 @@ function isStreamBody(value: object): boolean {
 export function toResponse(result: unknown): Response {
   if (result instanceof Response) return result;
   if (result === undefined || result === null) return new Response(null, { status: 204 });
-  if (typeof result === 'string') return new Response(result, { headers: { 'content-type': TEXT_TYPE } });
+  if (typeof result === 'string') return typedResponse(result, TEXT_TYPE);
   if (typeof result === 'object') {
     if (Array.isArray(result) && isTuple(result)) {
       const inner = result[0] instanceof Response ? result[0] : toResponse(result[0] ?? null);
@@ -40,13 +48,13 @@ export function toResponse(result: unknown): Response {
       // `[null, 201]` is an empty 201, not a 204.
       return inner;
     }
-    if (result instanceof Uint8Array) return new Response(result, { headers: { 'content-type': OCTET_TYPE } });
-    if (isStreamBody(result)) return new Response(result as ResponseBody, { headers: { 'content-type': OCTET_TYPE } });
+    if (result instanceof Uint8Array) return typedResponse(result, OCTET_TYPE);
+    if (isStreamBody(result)) return typedResponse(result as ResponseBody, OCTET_TYPE);
   }
   if (typeof result === 'bigint') throw new TypeError('A handler returned a bigint, which JSON cannot represent');
   const body = JSON.stringify(result);
   if (body === undefined) throw new TypeError(`A handler returned a ${typeof result}, which has no JSON form`);
-  return new Response(body, { headers: { 'content-type': JSON_TYPE } });
+  return typedResponse(body, JSON_TYPE);
 }
 
 /** True for object literals and prototype-free records (`req.query`): the JSON fast path. */
@@ -147,11 +155,11 @@ async function pipeIterable(res: ServerResponse, body: AsyncIterable<BodyChunk> 
 }
 
 /**
- * Writes a `Response` to a Node response. Resolves when the body has been handed to the socket
- * (after the last chunk for streams). A stream that fails midway destroys the connection so
- * the client sees a truncated response instead of a clean end.
+ * Writes a `Response` to a Node response. A string or bytes body is written at once and nothing
+ * is returned; a stream returns a promise that settles after its last chunk. A stream that fails
+ * midway destroys the connection so the client sees a truncated response, not a clean end.
  */
-export async function writeResponse(res: ServerResponse, response: Response, head: boolean, close: boolean): Promise<void> {
+export function writeResponse(res: ServerResponse, response: Response, head: boolean, close: boolean): Promise<void> | undefined {
   const headers = response.headers.flatInto([]);
   if (close && !response.headers.has('connection')) headers.push('connection', 'close');
   const status = response.status;
@@ -160,8 +168,7 @@ export async function writeResponse(res: ServerResponse, response: Response, hea
     if (!noBodyStatus(status) && !response.headers.has('content-length')) headers.push('content-length', '0');
     res.writeHead(status, headers);
     res.end();
-    await discard(body);
-    return;
+    return body === null ? undefined : discard(body);
   }
   if (typeof body === 'string' || body instanceof Uint8Array) {
     if (!response.headers.has('content-length')) {
@@ -169,19 +176,14 @@ export async function writeResponse(res: ServerResponse, response: Response, hea
     }
     res.writeHead(status, headers);
     res.end(body);
-    return;
+    return undefined;
   }
   res.writeHead(status, headers);
   if (head) {
     res.end();
-    await discard(body);
-    return;
+    return discard(body);
   }
-  if (body instanceof Readable) {
-    await pipeIterable(res, body);
-    return;
-  }
-  await pipeIterable(res, body as AsyncIterable<BodyChunk>);
+  return pipeIterable(res, body as AsyncIterable<BodyChunk>);
 }
 
 /** Collects a `Response` body into one Buffer (in-process dispatch). */

@@ -36,3 +36,15 @@ export { SecurityConfig, type SecurityConfigOptions } from './security-config.js
 export { type CSPDirectives, type HSTSOptions, SecurityHeaders, type SecurityHeadersOptions } from './security-headers.js';
 export { type SQLInjectionFinding, SQLInjectionProtector, type SQLInjectionProtectorOptions } from './sql-injection-protector.js';
 export { escapeHtml, XSSProtector, type XSSProtectorOptions } from './xss-protector.js';
+export { clientIp, IPSet, normalizeIp } from './rate-limiter-ip.js';
+export {
+  MemoryRateLimitStore,
+  type RateLimitDecision,
+  type RateLimitRedisLike,
+  type RateLimitRule,
+  type RateLimitStore,
+  RedisRateLimitStore,
+  type RedisRateLimitStoreOptions,
+} from './rate-limiter-store.js';
+export { parseRateLimit, type RateLimit, RateLimiter, type RateLimiterOptions, type RateLimitResult, RateLimitStoreError } from './rate-limiter.js';
+export { type ConnectionSource, DDoSProtector, type DDoSProtectorOptions, type SocketLike } from './ddos-protector.js';

@@ -1,4 +1,6 @@
 import type { CovetApp, InjectResponse } from '../app.js';
+import type { WebSocket } from '../http/websocket/websocket.js';
+import type { ClientHandshakeOptions } from '../http/websocket/client-handshake.js';
 
 // Node 20 has no Symbol.asyncDispose; use the same well-known fallback as TypeScript's and
 // esbuild's helpers so `await using client = new TestClient(app)` works there.
@@ -23,6 +25,13 @@ export interface TestRequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   readonly query?: Readonly<Record<string, string | number | boolean | readonly (string | number | boolean)[]>>;
   /** Cookies for this request, on top of the jar. */
+  readonly cookies?: Readonly<Record<string, string>>;
+}
+
+/** Options of `websocketConnect`: headers, `subprotocols`, `compression`, `query`, `cookies`. */
+export interface WebSocketConnectOptions extends ClientHandshakeOptions {
+  readonly query?: TestRequestOptions['query'];
+  /** Cookies for this connection, on top of the jar. */
   readonly cookies?: Readonly<Record<string, string>>;
 }
 
@@ -111,6 +120,7 @@ export class TestClient {
   /** Cookies set by responses, sent with later requests. */
   readonly cookies = new Map<string, string>();
   #started: Promise<void> | null = null;
+  readonly #sockets = new Set<WebSocket<Record<string, never>>>();
 
   constructor(app: CovetApp) {
     this.app = app;
@@ -123,6 +133,7 @@ export class TestClient {
 
   /** Runs the app's shutdown hooks. */
   async close(): Promise<void> {
+    await Promise.all([...this.#sockets].map((ws) => ws.close(1001).catch(() => {})));
     if (this.#started !== null) await this.app.shutdown();
   }
 
@@ -178,6 +189,40 @@ export class TestClient {
     const res = new TestResponse(await this.app.inject({ method, url, headers, body }));
     this.#storeCookies(res.headers.getSetCookie());
     return res;
+  }
+
+  /**
+   * Opens a WebSocket to the app in-process (real frames over an in-memory pair): the same
+   * routing, middleware and handshake as over a socket, and the same `WebSocket` API handlers
+   * see. A refused upgrade rejects with `WebSocketHandshakeError` (`status`, `json()`…).
+   *
+   * @example
+   * const ws = await client.websocketConnect('/ws');
+   * await ws.sendText('hi'); assert.equal(await ws.receiveText(), 'User said: hi');
+   */
+  async websocketConnect(path: string, options: WebSocketConnectOptions = {}): Promise<WebSocket<Record<string, never>>> {
+    await this.start();
+    const headers: Record<string, string> = { 'user-agent': 'covet-testclient' };
+    for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+    let url = path;
+    if (options.query !== undefined) {
+      const params = new URLSearchParams();
+      appendPairs(params, options.query);
+      const qs = params.toString();
+      if (qs) url += (url.includes('?') ? '&' : '?') + qs;
+    }
+    const jar = new Map(this.cookies);
+    for (const [k, v] of Object.entries(options.cookies ?? {})) jar.set(k, v);
+    if (jar.size > 0 && headers.cookie === undefined) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const ws = await this.app.injectWebSocket({
+      url,
+      headers,
+      ...(options.subprotocols === undefined ? {} : { subprotocols: options.subprotocols }),
+      ...(options.compression === undefined ? {} : { compression: options.compression }),
+    });
+    this.#sockets.add(ws);
+    void ws.closed.then(() => this.#sockets.delete(ws));
+    return ws;
   }
 
   #storeCookies(setCookies: string[]): void {

@@ -2,12 +2,21 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
-import { TestClient } from 'covet/testing';
-import { createApp } from '../../examples/rest-api/app.js';
+import { AsyncTestClient, TestClient, TestDatabase } from 'covet/testing';
+import { createApp, User } from '../../examples/rest-api/app.js';
+import { memoryLogger, REQUIRE_SERVICES } from '../helpers/server.js';
+
+/** The example on a database of its own: SQLite in memory, or a throwaway PostgreSQL database when DATABASE_URL is set. */
+function freshApp(url = process.env.DATABASE_URL ?? 'sqlite:///:memory:') {
+  const db = new TestDatabase(url, { isolated: true });
+  return { app: createApp({ db, apiToken: 'test-token' }), db };
+}
+
+const auth = { authorization: 'Bearer test-token' };
 
 describe('examples/rest-api', () => {
   it('says hello and manages users (create, read, update, list, delete)', async () => {
-    await using client = new TestClient(createApp());
+    await using client = new TestClient(freshApp().app);
     assert.deepEqual((await client.get('/')).json(), { message: 'Hello, World!' });
     const created = await client.post('/api/v1/users', { json: { name: 'Ann', email: 'ann@example.com' } });
     assert.equal(created.status, 201);
@@ -25,7 +34,7 @@ describe('examples/rest-api', () => {
   });
 
   it('rejects bad input with clear 4xx errors', async () => {
-    await using client = new TestClient(createApp());
+    await using client = new TestClient(freshApp().app);
     const invalid = await client.post('/api/v1/users', { json: { name: '', email: 'nope' } });
     assert.equal(invalid.status, 400);
     assert.deepEqual(invalid.json(), {
@@ -40,7 +49,7 @@ describe('examples/rest-api', () => {
   it('starts with npm start and stops on SIGTERM with exit code 0', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'examples/rest-api/main.ts'], {
       cwd: new URL('../..', import.meta.url).pathname,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: 'sqlite:///:memory:' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
@@ -64,5 +73,74 @@ describe('examples/rest-api', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+
+  for (const [name, url] of [
+    ['SQLite', 'sqlite:///:memory:'],
+    ['PostgreSQL', process.env.DATABASE_URL],
+  ] as const) {
+    const skip = url === undefined && !REQUIRE_SERVICES ? 'DATABASE_URL is not set' : false;
+
+    it(`serves the seed's complete REST API example on ${name}`, { skip }, async () => {
+      if (url === undefined) throw new Error('DATABASE_URL is not set and COVET_REQUIRE_SERVICES=1');
+      await using client = new TestClient(freshApp(url).app);
+      assert.deepEqual((await client.get('/users')).json(), { users: [] });
+      const created = await client.post('/users', { json: { name: 'Ann Smith', email: 'ann@example.com' } });
+      assert.equal(created.status, 201);
+      assert.deepEqual(created.json(), { id: 1, name: 'Ann Smith' });
+      await client.post('/users', { json: { name: 'Bob', email: 'bob@example.com' } });
+      assert.deepEqual((await client.get('/users/1')).json(), { user: { id: 1, name: 'Ann Smith', email: 'ann@example.com' } });
+      const missing = await client.get('/users/99');
+      assert.equal(missing.status, 404);
+      assert.deepEqual(missing.json(), { error: 'User not found' });
+      assert.deepEqual((await client.get('/users/search', { query: { q: 'ANN' } })).json(), { users: [{ id: 1, name: 'Ann Smith', email: 'ann@example.com' }] });
+      const duplicate = await client.post('/users', { json: { name: 'Ann again', email: 'ann@example.com' } });
+      assert.equal(duplicate.status, 409);
+      assert.equal(duplicate.json<{ kind: string }>().kind, 'unique');
+
+      const anonymous = await client.put('/users/1', { json: { name: 'Anna', email: 'anna@example.com' } });
+      assert.equal(anonymous.status, 401);
+      const updated = await client.put('/users/1', { json: { name: 'Anna', email: 'anna@example.com' }, headers: auth });
+      assert.deepEqual(updated.json(), { message: 'User updated' });
+      assert.equal((await client.put('/users/99', { json: { name: 'X', email: 'x@example.com' }, headers: auth })).status, 404);
+      assert.equal((await client.delete('/users/2')).status, 401);
+      assert.deepEqual((await client.delete('/users/2', { headers: auth })).json(), { message: 'User deleted' });
+      assert.deepEqual((await client.get('/users')).json(), { users: [{ id: 1, name: 'Anna', email: 'anna@example.com' }] });
+      // A hostile search term is a value, never SQL.
+      assert.deepEqual((await client.get('/users/search', { query: { q: "' OR '1'='1" } })).json(), { users: [] });
+      const health = await client.get('/health');
+      assert.equal(health.status, 200);
+      assert.equal(health.json<{ checks: { database: { status: string } } }>().checks.database.status, 'healthy');
+    });
+  }
+
+  it("follows the seed's Database Testing example (TestDatabase, createAll, fetchOne with %s)", async () => {
+    const testDb = new TestDatabase('sqlite:///:memory:');
+    await testDb.createAll(); // every model defined so far: the example's User
+    const userData = { name: 'Test User', email: 'test@example.com' };
+    {
+      await using client = new AsyncTestClient(createApp({ db: testDb, runMigrations: false }));
+      const response = await client.post('/api/v1/users', { json: userData });
+      assert.equal(response.statusCode, 201);
+      const user = await testDb.fetchOne<{ name: string }>('SELECT * FROM users WHERE email = %s', userData.email);
+      assert.equal(user?.name, userData.name);
+      assert.equal((await User.query(testDb).where({ email: userData.email }).first())?.name, userData.name);
+    }
+    await testDb.dropAll();
+    await testDb.close();
+  });
+
+  it('answers 503 while the database is unreachable, and refuses to start when migrations cannot run', async () => {
+    const url = 'postgresql://nobody@127.0.0.1:1/none?connect_timeout=2';
+    const logger = memoryLogger();
+    await using client = new TestClient(createApp({ databaseUrl: url, runMigrations: false, logger }));
+    const health = await client.get('/health');
+    assert.equal(health.status, 503);
+    assert.equal(health.json<{ status: string }>().status, 'unhealthy');
+    const users = await client.get('/users');
+    assert.equal(users.status, 503);
+    assert.equal(users.headers.get('retry-after'), '1');
+    assert.ok(logger.lines.some((line) => /Database unavailable at startup/.test(line)));
+    await assert.rejects(new TestClient(createApp({ databaseUrl: url, logger })).start(), /Could not connect to PostgreSQL/);
   });
 });

@@ -1,0 +1,73 @@
+import type { CovetApp } from '../app.js';
+import { type LoadTestResult, runLoad } from '../testing/performance-test.js';
+import { CliError, ExitCode } from './run.js';
+
+export interface PerformanceTestCommandOptions {
+  readonly target: string | undefined;
+  readonly url: string | undefined;
+  readonly path: string;
+  readonly concurrency: number;
+  /** Seconds. */
+  readonly duration: number;
+  readonly json: boolean;
+  readonly load: (ref: string) => Promise<CovetApp>;
+}
+
+/** The results as an aligned two-column table. */
+export function formatResults(r: LoadTestResult): string {
+  const rows: [string, string][] = [
+    ['Requests', String(r.totalRequests)],
+    ['Duration', `${(r.durationMs / 1000).toFixed(2)} s`],
+    ['Requests/sec', r.requestsPerSecond.toFixed(1)],
+    ['Avg latency', `${r.avgResponseTime.toFixed(2)} ms`],
+    ['p50', `${r.p50.toFixed(2)} ms`],
+    ['p90', `${r.p90.toFixed(2)} ms`],
+    ['p99', `${r.p99.toFixed(2)} ms`],
+    ['Max latency', `${r.maxResponseTime.toFixed(2)} ms`],
+    ['Errors', `${r.failedRequests} (${(r.errorRate * 100).toFixed(2)}%)`],
+    ['Status codes', Object.entries(r.statusCodes).map(([s, n]) => `${s === '0' ? 'conn-error' : s}: ${n}`).join(', ')],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
+}
+
+/** `covet performance-test`: exit 0 when every request succeeded, 1 when some failed. */
+export async function performanceTestCommand(o: PerformanceTestCommandOptions): Promise<number> {
+  if (o.url !== undefined && o.target !== undefined) throw new CliError('give either --url or an app module, not both', ExitCode.usage);
+  let app: CovetApp | undefined;
+  let url: string;
+  if (o.url !== undefined) {
+    try {
+      url = new URL(o.path, o.url).href;
+    } catch {
+      throw new CliError(`--url is not a URL: ${o.url}`, ExitCode.usage);
+    }
+  } else {
+    app = await o.load(o.target ?? './app.js');
+    const info = await app.listen({ host: '127.0.0.1', port: 0 });
+    url = new URL(o.path, info.url).href;
+  }
+  const tty = process.stderr.isTTY === true;
+  process.stderr.write(`Load testing ${url}: ${o.concurrency} connections for ${o.duration} s\n`);
+  try {
+    const result = await runLoad({
+      url,
+      concurrency: o.concurrency,
+      durationMs: o.duration * 1000,
+      ...(tty
+        ? {
+            onProgress: (fraction: number, requests: number) => {
+              const width = 30;
+              const filled = Math.round(fraction * width);
+              process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(fraction * 100)}% ${requests} requests`);
+            },
+          }
+        : {}),
+    });
+    if (tty) process.stderr.write('\n');
+    process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : formatResults(result));
+    return result.failedRequests === 0 && result.totalRequests > 0 ? ExitCode.ok : ExitCode.error;
+  } finally {
+    if (app) await app.close();
+  }
+}

@@ -1,0 +1,254 @@
+import cluster, { type Worker } from 'node:cluster';
+import { existsSync, watch } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { CovetApp } from '../app.js';
+
+/** Exit codes of the `covet` command, for scripts. */
+export const ExitCode = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  moduleNotFound: 3,
+  moduleUnloadable: 4,
+  portInUse: 5,
+  crashLoop: 6,
+} as const;
+
+/** An error the CLI reports as one line with a chosen exit code. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.exitCode = exitCode;
+    this.name = 'CliError';
+  }
+}
+
+/** Splits `path/to/module[:export]` into the file and the export name. */
+export function splitRef(ref: string): { file: string; name: string | undefined } {
+  const colon = ref.lastIndexOf(':');
+  const hasExport = colon > 1; // keep Windows drive letters and plain paths intact
+  return { file: hasExport ? ref.slice(0, colon) : ref, name: hasExport ? ref.slice(colon + 1) : undefined };
+}
+
+/**
+ * Makes `import()` of `.ts` files work: registers tsx when it is installed (Node 20 has no type
+ * stripping), else explains how to start with a loader.
+ */
+export async function ensureTypeScriptLoader(file: string): Promise<void> {
+  if (!/\.[cm]?tsx?$/.test(file)) return;
+  if (process.execArgv.some((a) => a.includes('tsx')) || (globalThis as { __covetTsx?: boolean }).__covetTsx) return;
+  try {
+    const api = (await importTsxApi()) as { register(): unknown };
+    api.register();
+    (globalThis as { __covetTsx?: boolean }).__covetTsx = true;
+  } catch {
+    throw new CliError(
+      `${file} is TypeScript and tsx is not installed: npm install -D tsx, or start with node --import tsx $(which covet) run ${file}`,
+      ExitCode.moduleUnloadable,
+    );
+  }
+}
+
+/** tsx's ESM API, found from the project (the current directory) first, then from Covet. */
+async function importTsxApi(): Promise<unknown> {
+  try {
+    const cjs = createRequire(join(process.cwd(), 'covet-cli.js')).resolve('tsx/esm/api');
+    const mjs = cjs.replace(/\.cjs$/, '.mjs');
+    return await import(pathToFileURL(existsSync(mjs) ? mjs : cjs).href);
+  } catch {
+    return import('tsx/esm/api' as string);
+  }
+}
+
+export interface RunOptions {
+  readonly ref: string;
+  readonly host: string;
+  readonly port: number;
+  /** 0: serve in this process; otherwise the number of cluster workers. */
+  readonly workers: number;
+  readonly reload: boolean;
+  readonly load: (ref: string) => Promise<CovetApp>;
+  /** Crash-loop detection: more than `maxRestarts` crashes within `restartWindowMs` gives up. */
+  readonly maxRestarts?: number;
+  readonly restartWindowMs?: number;
+}
+
+/** The number of workers `--workers` asks for: a count, or `auto` for one per core. */
+export function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new CliError(`--workers must be a positive integer or "auto", got ${value}`, ExitCode.usage);
+  return n;
+}
+
+type WorkerMessage = { covet: 'listening'; url: string } | { covet: 'fatal'; message: string; code: number };
+
+function write(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Starts the app in this process (single-process mode, or as a cluster worker). */
+async function serve(opts: RunOptions): Promise<void> {
+  const send = (msg: WorkerMessage): void => {
+    if (cluster.isWorker && process.send) process.send(msg);
+  };
+  let app: CovetApp;
+  try {
+    app = await opts.load(opts.ref);
+  } catch (err) {
+    const e = toCliError(err);
+    send({ covet: 'fatal', message: e.message, code: e.exitCode });
+    throw e;
+  }
+  try {
+    const info = await app.run({ host: opts.host, port: opts.port });
+    if (cluster.isWorker) {
+      // Ctrl-C reaches the whole process group: workers wait for the primary's SIGTERM instead,
+      // so that one signal means one graceful drain.
+      process.removeAllListeners('SIGINT');
+      process.on('SIGINT', () => {});
+    }
+    send({ covet: 'listening', url: info.url });
+  } catch (err) {
+    const e =
+      (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? new CliError(`port ${opts.port} on ${opts.host} is already in use`, ExitCode.portInUse)
+        : toCliError(err);
+    send({ covet: 'fatal', message: e.message, code: e.exitCode });
+    throw e;
+  }
+}
+
+function toCliError(err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  return new CliError(err instanceof Error ? err.message : String(err), ExitCode.error);
+}
+
+/**
+ * `covet run`: serves in this process, or supervises `workers` cluster workers (restart with
+ * backoff, crash-loop detection, graceful SIGTERM, `--reload` on file changes).
+ * Resolves with an exit code, or `-1` while the server keeps running.
+ */
+export async function runCommand(opts: RunOptions): Promise<number> {
+  const { file } = splitRef(opts.ref);
+  if (cluster.isWorker) {
+    await serve(opts);
+    return -1;
+  }
+  if (!existsSync(file)) throw new CliError(`app module not found: ${file}`, ExitCode.moduleNotFound);
+  if (opts.workers === 0 && !opts.reload) {
+    await serve(opts);
+    return -1;
+  }
+  return supervise(opts, opts.workers === 0 ? 1 : opts.workers);
+}
+
+function supervise(opts: RunOptions, count: number): Promise<number> {
+  const maxRestarts = opts.maxRestarts ?? Number(process.env.COVET_MAX_RESTARTS ?? 5);
+  const windowMs = opts.restartWindowMs ?? 30_000;
+  const crashes: number[] = [];
+  const workers = new Set<Worker>();
+  let stopping = false;
+  let announced = false;
+  let listening = 0;
+  let restarting = false;
+  let result: (code: number) => void = () => {};
+  const done = new Promise<number>((r) => {
+    result = r;
+  });
+
+  const finish = (code: number): void => {
+    stopping = true;
+    watcher?.close();
+    if (workers.size === 0) {
+      result(code);
+      return;
+    }
+    for (const w of workers) w.process.kill('SIGTERM');
+    const force = setTimeout(() => {
+      for (const w of workers) w.process.kill('SIGKILL');
+    }, 30_000);
+    force.unref();
+    const check = setInterval(() => {
+      if (workers.size === 0) {
+        clearInterval(check);
+        clearTimeout(force);
+        result(code);
+      }
+    }, 20);
+  };
+
+  const fork = (): void => {
+    const w = cluster.fork();
+    workers.add(w);
+    w.on('message', (msg: WorkerMessage) => {
+      if (msg?.covet === 'listening' && !announced && ++listening >= count) {
+        // Announced once every worker accepts connections.
+        announced = true;
+        write(`Covet listening on ${msg.url} (${count} worker${count === 1 ? '' : 's'}, pid ${process.pid})`);
+      } else if (msg?.covet === 'fatal' && !stopping) {
+        process.stderr.write(`covet: ${msg.message}\n`);
+        finish(msg.code);
+      }
+    });
+    w.on('exit', (code, signal) => {
+      workers.delete(w);
+      if (stopping || restarting) return;
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length > 0 && (crashes[0] ?? now) < now - windowMs) crashes.shift();
+      if (crashes.length > maxRestarts) {
+        process.stderr.write(
+          `covet: worker crash loop: ${crashes.length} crashes within ${Math.round(windowMs / 1000)}s (last: ${signal ?? `exit code ${code}`}); giving up\n`,
+        );
+        finish(ExitCode.crashLoop);
+        return;
+      }
+      const delay = Math.min(100 * 2 ** (crashes.length - 1), 5_000);
+      process.stderr.write(`covet: worker ${w.process.pid} died (${signal ?? `exit code ${code}`}); restarting in ${delay} ms\n`);
+      setTimeout(() => {
+        if (!stopping) fork();
+      }, delay);
+    });
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(1);
+    write(`${signal} received: stopping ${workers.size} worker(s)`);
+    finish(ExitCode.ok);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let watcher: ReturnType<typeof watch> | undefined;
+  if (opts.reload) {
+    let timer: NodeJS.Timeout | undefined;
+    watcher = watch(process.cwd(), { recursive: true }, (_event, name) => {
+      const path = String(name ?? '');
+      if (/(^|[\\/])(node_modules|\.git|dist|coverage)([\\/]|$)/.test(path) || !/\.(m?[jt]sx?|json|env)$|\.env/.test(path)) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => void restartAll(path), 100);
+    });
+  }
+  const restartAll = async (path: string): Promise<void> => {
+    if (stopping || restarting) return;
+    restarting = true;
+    write(`${path} changed: restarting`);
+    const exits = [...workers].map((w) => new Promise((r) => w.once('exit', r)));
+    for (const w of workers) w.process.kill('SIGTERM');
+    await Promise.all(exits);
+    restarting = false;
+    announced = false;
+    listening = 0;
+    crashes.length = 0;
+    if (!stopping) for (let i = 0; i < count; i++) fork();
+  };
+
+  for (let i = 0; i < count; i++) fork();
+  return done;
+}

@@ -1,0 +1,214 @@
+import { ConnectionPool, kLease, kPeekSync, kReturn, kTryLease } from './connection-pool.js';
+import { DatabaseConfig, type DatabaseConfigOptions } from './database-config.js';
+import { createDriver } from './drivers/create-driver.js';
+import type { Dialect } from './drivers/dialect.js';
+import type { Driver, DriverConnection, DriverResult } from './drivers/driver.js';
+import { type ModelLike, registeredModels, sortByDependencies } from './model-registry.js';
+import { kExecute, Queryable } from './queryable.js';
+import { type Persistable, Session } from './session.js';
+import { Transaction, type TransactionOptions } from './transaction.js';
+
+/** Options of `DatabaseManager` beyond the URL or config. */
+export interface DatabaseManagerOptions {
+  /** Use this driver instead of the one the URL names (tests, proxies, other databases). */
+  readonly driver?: Driver;
+}
+
+/** What `db.health()` reports (the shape of a `HealthChecker` check). */
+export interface DatabaseHealth {
+  readonly status: 'healthy' | 'unhealthy';
+  readonly latencyMs: number;
+  readonly error?: string;
+}
+
+/**
+ * The application's database: a connection pool plus the query API (`fetchAll`, `fetchOne`,
+ * `fetchVal`, `execute`, `` sql`…` ``), transactions with savepoints, a default unit of work
+ * (`add`/`commit`) and `createAll`/`dropAll` for ORM models. Nothing connects until the first
+ * query (or `connect()`, which `app.addDatabase(db)` calls at startup).
+ *
+ * @example
+ * const db = new DatabaseManager('sqlite:///app.db');
+ * app.addDatabase(db);
+ * const users = await db.fetchAll('SELECT * FROM users WHERE name = %s', name);
+ */
+export class DatabaseManager extends Queryable {
+  readonly config: DatabaseConfig;
+  readonly #driver: Driver;
+  #pool: ConnectionPool | null = null;
+  #session: Session | null = null;
+
+  constructor(urlOrConfig: string | DatabaseConfig | DatabaseConfigOptions, options: DatabaseManagerOptions = {}) {
+    super();
+    this.config =
+      typeof urlOrConfig === 'string'
+        ? DatabaseConfig.fromUrl(urlOrConfig)
+        : urlOrConfig instanceof DatabaseConfig
+          ? urlOrConfig
+          : new DatabaseConfig(urlOrConfig);
+    this.#driver = options.driver ?? createDriver(this.config);
+  }
+
+  get dialect(): Dialect {
+    return this.#driver.dialect;
+  }
+
+  /** The connection pool (created on first use; a closed manager gets a new one). */
+  get pool(): ConnectionPool {
+    if (this.#pool === null || this.#pool.closed) this.#pool = new ConnectionPool({ config: this.config, driver: this.#driver });
+    return this.#pool;
+  }
+
+  /** Opens the pool's connections now (at least one); rejects with a `ConnectionError` when the database is down. */
+  async connect(): Promise<void> {
+    await this.pool.open();
+  }
+
+  /** Closes every connection; the next query reconnects. */
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = null;
+    if (pool !== null) await pool.close();
+  }
+
+  /** Runs `SELECT 1`; resolves to the round trip in ms, rejects when the database is unreachable. */
+  async ping(): Promise<number> {
+    const start = performance.now();
+    await this.fetchVal('SELECT 1');
+    return performance.now() - start;
+  }
+
+  /** `ping()` as a health check: `{ status: 'healthy', latencyMs }` or `{ status: 'unhealthy', error }`. */
+  async health(): Promise<DatabaseHealth> {
+    const start = performance.now();
+    try {
+      await this.ping();
+      return { status: 'healthy', latencyMs: Math.round((performance.now() - start) * 100) / 100 };
+    } catch (err) {
+      return {
+        status: 'unhealthy',
+        latencyMs: Math.round((performance.now() - start) * 100) / 100,
+        error: err instanceof Error ? err.message : String(err),
+      };
+    }
+  }
+
+  [kExecute](text: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
+    const pool = this.pool;
+    const idle = pool[kPeekSync]();
+    if (idle?.querySync !== undefined) {
+      // A synchronous driver (SQLite) runs the statement on the idle connection in place: no
+      // lease bookkeeping, and concurrent requests never queue behind each other.
+      try {
+        return Promise.resolve(idle.querySync(text, params));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    const conn = pool[kTryLease]();
+    if (conn !== null) return this.#runOn(pool, conn, text, params, name);
+    return this.#runPooled(text, params, name);
+  }
+
+  async #runOn(
+    pool: ConnectionPool,
+    conn: DriverConnection,
+    text: string,
+    params: readonly unknown[],
+    name?: string,
+  ): Promise<DriverResult> {
+    try {
+      return await conn.query(text, params, name);
+    } finally {
+      pool[kReturn](conn);
+    }
+  }
+
+  async #runPooled(text: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
+    const pool = this.pool;
+    const conn = await pool[kLease]();
+    try {
+      return await conn.query(text, params, name);
+    } finally {
+      pool[kReturn](conn);
+    }
+  }
+
+  /** Runs a script of several statements (no parameters), e.g. a schema file. */
+  async script(sql: string): Promise<void> {
+    const pool = this.pool;
+    const conn = await pool[kLease]();
+    try {
+      await conn.script(sql);
+    } finally {
+      pool[kReturn](conn);
+    }
+  }
+
+  /** Starts a transaction you finish yourself with `commit()` or `rollback()`. */
+  async begin(options: TransactionOptions = {}): Promise<Transaction> {
+    const pool = this.pool;
+    const conn = await pool[kLease]();
+    const release = (c: DriverConnection): void => pool[kReturn](c);
+    try {
+      for (const statement of this.dialect.begin(options.isolation)) await conn.query(statement, []);
+    } catch (err) {
+      release(conn);
+      throw err;
+    }
+    return new Transaction(conn, this.dialect, release);
+  }
+
+  /**
+   * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. Run the
+   * statements on `tx` (`tx.transaction(fn)` nests a savepoint): `db.*` inside `fn` would use
+   * another connection — and on SQLite wait for this one.
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T, options: TransactionOptions = {}): Promise<T> {
+    const tx = await this.begin(options);
+    let result: T;
+    try {
+      result = await fn(tx);
+    } catch (err) {
+      await tx.rollback().catch(() => {});
+      throw err;
+    }
+    await tx.commit();
+    return result;
+  }
+
+  /** A new unit of work (one per request). */
+  session(): Session {
+    return new Session(this);
+  }
+
+  /** Adds to the manager's own unit of work (shared by everyone using this manager; prefer `db.session()` per request). */
+  add(...objects: Persistable[]): this {
+    (this.#session ??= new Session(this)).add(...objects);
+    return this;
+  }
+
+  /** Writes what `add()` collected, in one transaction. */
+  async commit(): Promise<void> {
+    await this.#session?.commit();
+  }
+
+  /** Forgets what `add()` collected. */
+  rollback(): void {
+    this.#session?.rollback();
+  }
+
+  /** Creates the tables of `models` (default: every model defined so far), referenced tables first. */
+  async createAll(models?: readonly ModelLike[]): Promise<void> {
+    for (const model of sortByDependencies(models ?? registeredModels())) await model.createTable(this, { ifNotExists: true });
+  }
+
+  /** Drops the tables of `models` (default: every model defined so far), referencing tables first. */
+  async dropAll(models?: readonly ModelLike[]): Promise<void> {
+    for (const model of sortByDependencies(models ?? registeredModels()).reverse()) await model.dropTable(this, { ifExists: true });
+  }
+
+  override toString(): string {
+    return `DatabaseManager(${this.config.toString()})`;
+  }
+}

@@ -1,0 +1,83 @@
+import type { DriverName } from '../database-config.js';
+import type { SqlSyntax } from '../sql-syntax.js';
+
+/** The portable column kinds the ORM and the schema builder map to each dialect's types. */
+export type ColumnKind =
+  | 'integer'
+  | 'bigint'
+  | 'string'
+  | 'text'
+  | 'boolean'
+  | 'float'
+  | 'decimal'
+  | 'datetime'
+  | 'date'
+  | 'json'
+  | 'uuid'
+  | 'binary';
+
+/** One column as the live database describes it. */
+export interface ColumnInfo {
+  readonly name: string;
+  /** The type as the server spells it, lower case (`integer`, `character varying(100)`, `text`). */
+  readonly type: string;
+  readonly nullable: boolean;
+  readonly primaryKey: boolean;
+  /** The default expression, or `null`. */
+  readonly default: string | null;
+}
+
+/** One table of the live schema. */
+export interface TableInfo {
+  readonly name: string;
+  readonly columns: readonly ColumnInfo[];
+}
+
+/** Anything that can run a statement and return rows: a manager, transaction or connection. */
+export interface RowFetcher {
+  fetchAll<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
+}
+
+/**
+ * Everything that differs between SQL dialects, in one place (as Kysely does): lexical rules and
+ * placeholders (`SqlSyntax`), quoting, DDL types, capabilities, introspection and locks.
+ */
+export interface Dialect extends SqlSyntax {
+  readonly name: DriverName;
+  /** Human name for messages: `SQLite`, `PostgreSQL`, `MySQL`. */
+  readonly title: string;
+  /** `INSERT/UPDATE/DELETE … RETURNING` works. */
+  readonly supportsReturning: boolean;
+  /** DDL statements can run inside a transaction and roll back. */
+  readonly transactionalDDL: boolean;
+  /** `SQL` for the current timestamp, usable as a column default. */
+  readonly now: string;
+  /** Quotes one identifier (`users` → `"users"`); a dotted name is quoted part by part. */
+  quote(identifier: string): string;
+  /** The `LIMIT … OFFSET …` clause (empty when both are null). */
+  limitOffset(limit: number | null, offset: number | null): string;
+  /** The SQL type of a column kind (`length` for strings, `precision/scale` for decimals). */
+  columnType(kind: ColumnKind, length?: number): string;
+  /** The whole definition of an auto-increment integer primary key after its name. */
+  autoIncrementPrimaryKey(kind: 'integer' | 'bigint'): string;
+  /** The statements that open a transaction (with an isolation level when given). */
+  begin(isolation?: IsolationLevel): readonly string[];
+  /** The live tables and their columns (views excluded). */
+  introspect(db: RowFetcher): Promise<TableInfo[]>;
+  /** The columns of one table, or `null` when it does not exist. */
+  columnsOf(db: RowFetcher, table: string): Promise<ColumnInfo[] | null>;
+  /** Takes a session-wide named lock (waits), or `null` when the dialect has none. */
+  lockSql(name: string): readonly [string, string] | null;
+}
+
+/** Transaction isolation levels (`db.transaction(fn, { isolation })`). */
+export type IsolationLevel = 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable';
+
+/** Quotes with `q`, doubling any `q` inside; dotted names quote each part. */
+export function quoteWith(identifier: string, q: string): string {
+  if (identifier === '*') return identifier;
+  return identifier
+    .split('.')
+    .map((part) => (part === '*' ? part : `${q}${part.split(q).join(q + q)}${q}`))
+    .join('.');
+}

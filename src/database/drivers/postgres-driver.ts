@@ -1,0 +1,185 @@
+import type { DatabaseConfig } from '../database-config.js';
+import { ConnectionError, DatabaseError, type IntegrityKind, IntegrityError, UnknownColumnError } from '../errors.js';
+import type { Driver, DriverConnection, DriverResult } from './driver.js';
+import { loadDriverModule } from './load-module.js';
+import { postgresDialect } from './postgres-dialect.js';
+
+/** The part of `pg` Covet uses (structural: the package is never imported by type). */
+interface PgResult {
+  rows: Record<string, unknown>[];
+  rowCount: number | null;
+  command: string;
+}
+interface PgClient {
+  connect(): Promise<unknown>;
+  query(config: { text: string; values?: readonly unknown[]; name?: string }): Promise<PgResult>;
+  query(text: string): Promise<PgResult | PgResult[]>;
+  end(): Promise<void>;
+  on(event: 'error' | 'end', listener: (err?: unknown) => void): unknown;
+}
+interface PgModule {
+  Client: new (config: Record<string, unknown>) => PgClient;
+  types: { getTypeParser(oid: number, format?: string): (value: string) => unknown };
+}
+
+const CONSTRAINTS: Readonly<Record<string, IntegrityKind>> = {
+  '23505': 'unique',
+  '23502': 'not_null',
+  '23503': 'foreign_key',
+  '23514': 'check',
+};
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** Whether a `pg` error means the connection (not the statement) failed. */
+export function isPgConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code) || code.startsWith('08') || code.startsWith('57P') || code === '53300' || code.startsWith('28'))
+      return true;
+  }
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable|timeout expired/i.test(
+    err.message,
+  );
+}
+
+/** Maps a `pg` error to the database error classes. */
+export function mapPgError(err: unknown, sql?: string): Error {
+  if (err instanceof DatabaseError) return err;
+  if (!(err instanceof Error)) return new DatabaseError(String(err));
+  const e = err as Error & { code?: string; constraint?: string; table?: string; column?: string; detail?: string };
+  const base = { cause: err, ...(sql === undefined ? {} : { sql }), ...(e.code === undefined ? {} : { driverCode: e.code }) };
+  const kind = e.code === undefined ? undefined : CONSTRAINTS[e.code];
+  if (kind !== undefined) {
+    // The detail ("Key (email)=(…) already exists.") holds the value: keep only the column name.
+    const column = e.column ?? /^Key \(([^)]+)\)=/.exec(e.detail ?? '')?.[1];
+    return new IntegrityError(e.message, { ...base, kind, constraint: e.constraint, table: e.table, column });
+  }
+  if (e.code === '42703') {
+    const m = /column "?([^"\s]+)"? (?:of relation "([^"]+)" )?does not exist/.exec(e.message);
+    if (m !== null) return new UnknownColumnError((m[1] as string).replace(/^.*\./, ''), { ...base, table: m[2] });
+  }
+  if (isPgConnectionError(err)) return new ConnectionError(`PostgreSQL connection failed: ${e.message}`, base);
+  return new DatabaseError(e.message, base);
+}
+
+class PgConnection implements DriverConnection {
+  readonly #client: PgClient;
+  #broken = false;
+
+  constructor(client: PgClient) {
+    this.#client = client;
+    // An idle client whose server went away emits 'error'; without a listener Node would crash.
+    client.on('error', () => {
+      this.#broken = true;
+    });
+    client.on('end', () => {
+      this.#broken = true;
+    });
+  }
+
+  get broken(): boolean {
+    return this.#broken;
+  }
+
+  async query(sql: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
+    let res: PgResult;
+    try {
+      res = await this.#client.query(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params });
+    } catch (err) {
+      if (isPgConnectionError(err)) this.#broken = true;
+      throw mapPgError(err, sql);
+    }
+    const rows = res.rows;
+    const first = res.command === 'INSERT' ? rows[0] : undefined;
+    let lastInsertId: DriverResult['lastInsertId'] = null;
+    if (first !== undefined) {
+      for (const key in first) {
+        const v = first[key];
+        if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string') lastInsertId = v;
+        break;
+      }
+    }
+    return { rows, rowCount: res.rowCount ?? rows.length, lastInsertId };
+  }
+
+  async script(sql: string): Promise<void> {
+    try {
+      // Without values pg uses the simple query protocol, which takes several statements.
+      await this.#client.query(sql);
+    } catch (err) {
+      if (isPgConnectionError(err)) this.#broken = true;
+      throw mapPgError(err, sql);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#broken = true;
+    try {
+      await this.#client.end();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * PostgreSQL through `pg` (loaded on first connect). `int8` values (`COUNT(*)`, `BIGINT`) come
+ * back as numbers when they fit in a double, else as `bigint`; `numeric` stays a string.
+ *
+ * @example
+ * const driver = postgresDriver(DatabaseConfig.fromUrl(process.env.DATABASE_URL!))
+ */
+export function postgresDriver(config: DatabaseConfig): Driver {
+  return {
+    dialect: postgresDialect,
+    async connect(): Promise<DriverConnection> {
+      const pg = (await loadDriverModule('pg', 'pg', 'PostgreSQL')) as PgModule;
+      const getTypeParser = (oid: number, format?: string): ((value: string) => unknown) => {
+        if (oid === 20 && format !== 'binary') {
+          return (value: string) => {
+            const n = Number(value);
+            return Number.isSafeInteger(n) ? n : BigInt(value);
+          };
+        }
+        return pg.types.getTypeParser(oid, format);
+      };
+      const client = new pg.Client({
+        host: config.host,
+        ...(config.port === undefined ? {} : { port: config.port }),
+        database: config.database,
+        ...(config.username === undefined ? {} : { user: config.username }),
+        ...(config.password === undefined ? {} : { password: config.password }),
+        ...(config.ssl === undefined ? {} : { ssl: config.ssl }),
+        connectionTimeoutMillis: config.connectTimeout * 1000,
+        types: { getTypeParser },
+        ...config.driverOptions,
+      });
+      // Errors during connect also arrive as 'error' events; swallow them, connect() rejects.
+      client.on('error', () => {});
+      try {
+        await client.connect();
+      } catch (err) {
+        await client.end().catch(() => {});
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new ConnectionError(
+          `Could not connect to PostgreSQL at ${config.host}:${config.port ?? 5432} (database "${config.database}"): ${reason}`,
+          {
+            cause: err,
+            ...(typeof (err as { code?: unknown }).code === 'string' ? { driverCode: (err as { code: string }).code } : {}),
+          },
+        );
+      }
+      return new PgConnection(client);
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import type { DatabaseConfig } from '../database-config.js';
+import { ConnectionError, DatabaseError, type IntegrityKind, IntegrityError, UnknownColumnError } from '../errors.js';
+import type { Driver, DriverConnection, DriverResult } from './driver.js';
+import { loadDriverModule } from './load-module.js';
+import { sqliteDialect } from './sqlite-dialect.js';
+
+/** The part of `better-sqlite3` Covet uses (structural: the package is never imported by type). */
+interface SqliteStatement {
+  readonly reader: boolean;
+  all(...params: unknown[]): Record<string, unknown>[];
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+}
+interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+  exec(sql: string): unknown;
+  pragma(sql: string): unknown;
+  close(): unknown;
+  readonly open: boolean;
+}
+type SqliteConstructor = new (filename: string, options?: Record<string, unknown>) => SqliteDatabase;
+
+const CONSTRAINTS: Readonly<Record<string, IntegrityKind>> = {
+  SQLITE_CONSTRAINT_UNIQUE: 'unique',
+  SQLITE_CONSTRAINT_PRIMARYKEY: 'unique',
+  SQLITE_CONSTRAINT_NOTNULL: 'not_null',
+  SQLITE_CONSTRAINT_FOREIGNKEY: 'foreign_key',
+  SQLITE_CONSTRAINT_CHECK: 'check',
+};
+
+/** Maps a `better-sqlite3` error to the database error classes. */
+export function mapSqliteError(err: unknown, sql?: string): Error {
+  if (err instanceof DatabaseError || !(err instanceof Error)) return err instanceof Error ? err : new DatabaseError(String(err));
+  const code = (err as { code?: unknown }).code;
+  const driverCode = typeof code === 'string' ? code : undefined;
+  const kind = driverCode === undefined ? undefined : CONSTRAINTS[driverCode];
+  if (kind !== undefined) {
+    // "UNIQUE constraint failed: users.email" / "NOT NULL constraint failed: users.name"
+    const target = /constraint failed: ([^\s,]+)/.exec(err.message)?.[1];
+    const dot = target?.indexOf('.') ?? -1;
+    return new IntegrityError(err.message, {
+      kind,
+      cause: err,
+      ...(sql === undefined ? {} : { sql }),
+      driverCode: driverCode as string,
+      table: target !== undefined && dot > 0 ? target.slice(0, dot) : undefined,
+      column: target !== undefined && dot > 0 ? target.slice(dot + 1) : undefined,
+      constraint: kind === 'check' ? target : undefined,
+    });
+  }
+  // "no such column: x", 'no such column: "x" - should this be a string literal…', "table t has no column named x"
+  const unknown = /^no such column: "?([^"\s]+)"?/.exec(err.message) ?? /^table (\S+) has no column named (\S+)$/.exec(err.message);
+  if (unknown !== null) {
+    const column = (unknown[2] ?? unknown[1]) as string;
+    return new UnknownColumnError(column.replace(/^.*\./, ''), {
+      table: unknown[2] === undefined ? undefined : unknown[1],
+      cause: err,
+      ...(sql === undefined ? {} : { sql }),
+      ...(driverCode === undefined ? {} : { driverCode }),
+    });
+  }
+  if (driverCode === 'SQLITE_CANTOPEN' || driverCode === 'SQLITE_NOTADB') {
+    return new ConnectionError(err.message, { cause: err, driverCode });
+  }
+  return new DatabaseError(err.message, {
+    cause: err,
+    ...(sql === undefined ? {} : { sql }),
+    ...(driverCode === undefined ? {} : { driverCode }),
+  });
+}
+
+function toSqlite(value: unknown): unknown {
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 1 : 0;
+    case 'object':
+      if (value === null || value instanceof Uint8Array) return value;
+      if (value instanceof Date) return value.toISOString();
+      return JSON.stringify(value);
+    default:
+      return value;
+  }
+}
+
+const STATEMENT_CACHE = 500;
+
+class SqliteConnection implements DriverConnection {
+  readonly #db: SqliteDatabase;
+  #statements = new Map<string, SqliteStatement>();
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  #closed = false;
+
+  get broken(): boolean {
+    return this.#closed;
+  }
+
+  #prepare(sql: string): SqliteStatement {
+    let stmt = this.#statements.get(sql);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE) this.#statements = new Map();
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  async query(sql: string, params: readonly unknown[]): Promise<DriverResult> {
+    return this.querySync(sql, params);
+  }
+
+  querySync(sql: string, params: readonly unknown[]): DriverResult {
+    try {
+      const stmt = this.#prepare(sql);
+      let args = params;
+      for (let i = 0; i < params.length; i++) {
+        const t = typeof params[i];
+        // Only booleans, dates and objects need converting; most parameters are numbers and strings.
+        if (t === 'boolean' || (t === 'object' && params[i] !== null)) {
+          args = params.map(toSqlite);
+          break;
+        }
+      }
+      if (stmt.reader) {
+        const rows = stmt.all(...args);
+        return { rows, rowCount: rows.length, lastInsertId: null };
+      }
+      const info = stmt.run(...args);
+      return { rows: [], rowCount: info.changes, lastInsertId: info.lastInsertRowid };
+    } catch (err) {
+      throw mapSqliteError(err, sql);
+    }
+  }
+
+  async script(sql: string): Promise<void> {
+    try {
+      this.#db.exec(sql);
+    } catch (err) {
+      throw mapSqliteError(err, sql);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    try {
+      if (this.#db.open) this.#db.close();
+    } catch {
+      // closing is best effort
+    }
+  }
+}
+
+/**
+ * SQLite through `better-sqlite3` 12.x (loaded on first connect). Foreign keys are enforced; file
+ * databases use WAL. The driver is synchronous, so the pool keeps a single connection.
+ *
+ * @example
+ * const driver = sqliteDriver(DatabaseConfig.fromUrl('sqlite:///app.db'))
+ */
+export function sqliteDriver(config: DatabaseConfig): Driver {
+  return {
+    dialect: sqliteDialect,
+    async connect(): Promise<DriverConnection> {
+      const Database = (await loadDriverModule('better-sqlite3', 'better-sqlite3', 'SQLite')) as SqliteConstructor;
+      let db: SqliteDatabase;
+      try {
+        db = new Database(config.database, { timeout: config.connectTimeout * 1000, ...config.driverOptions });
+      } catch (err) {
+        const mapped = mapSqliteError(err);
+        throw new ConnectionError(`Could not open SQLite database ${JSON.stringify(config.database)}: ${mapped.message}`, { cause: err });
+      }
+      db.pragma('foreign_keys = ON');
+      if (config.database !== ':memory:' && config.database !== '') db.pragma('journal_mode = WAL');
+      return new SqliteConnection(db);
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DatabaseManager } from '../database-manager.js';
+import { driverName } from '../database-config.js';
+import { mysqlDialect } from '../drivers/mysql-dialect.js';
+import { postgresDialect } from '../drivers/postgres-dialect.js';
+import { sqliteDialect } from '../drivers/sqlite-dialect.js';
+import { Model } from '../orm/model.js';
+import type { ModelClass } from '../orm/types.js';
+import { createMigration } from './migration-files.js';
+import { formatLintIssues, lintMigrations } from './migration-lint.js';
+import { makeMigration } from './make-migration.js';
+import { migrate, migrationStatus } from './migrator.js';
+
+const HELP = `covet migrate — database migrations
+
+Usage:
+  covet migrate up      [--steps N]             apply pending migrations
+  covet migrate down    [--steps N]             revert the last N (default 1)
+  covet migrate status                          list migrations and whether they are applied
+  covet migrate create  NAME [--js]             write an empty migrations/NNNN_name.ts
+  covet migrate make    NAME --models FILE [--js]
+                                                write a migration from the difference between the
+                                                models exported by FILE and the live schema
+  covet migrate lint    [--dialect postgresql]  flag destructive or table-locking DDL
+
+Options:
+  --database URL     default: $DATABASE_URL (sqlite:///…, postgresql://…, mysql://…)
+  --directory DIR    default: migrations
+
+TypeScript migrations and models need a loader: node --import tsx $(which covet) migrate up
+`;
+
+/** Model classes exported by a module. */
+async function loadModels(file: string): Promise<ModelClass[]> {
+  const mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  const models = Object.values(mod).filter((v): v is ModelClass => typeof v === 'function' && v.prototype instanceof Model);
+  if (models.length === 0) throw new Error(`${file} exports no Model classes`);
+  return models;
+}
+
+/**
+ * `covet migrate …`: the CLI's migration commands. Returns the exit code.
+ *
+ * @example
+ * process.exitCode = await runMigrateCommand(['up', '--database', 'sqlite:///app.db']);
+ */
+export async function runMigrateCommand(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      database: { type: 'string' },
+      directory: { type: 'string', default: 'migrations' },
+      steps: { type: 'string' },
+      models: { type: 'string' },
+      dialect: { type: 'string' },
+      js: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, name] = positionals;
+  if (values.help || command === undefined) {
+    out(HELP);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const directory = values.directory;
+  const language = values.js ? 'js' : 'ts';
+  if (command === 'create') {
+    if (name === undefined) throw new Error('covet migrate create needs a NAME');
+    out(`created ${await createMigration(name, { directory, language })}\n`);
+    return 0;
+  }
+  if (command === 'lint') {
+    const url = values.database ?? process.env.DATABASE_URL;
+    const dialectName = driverName(values.dialect ?? (url === undefined ? 'postgresql' : (/^([a-z0-9]+)/i.exec(url)?.[1] ?? 'postgresql')));
+    const dialect = dialectName === 'postgresql' ? postgresDialect : dialectName === 'mysql' ? mysqlDialect : sqliteDialect;
+    const issues = await lintMigrations({ directory, dialect });
+    out(issues.length === 0 ? `no issues (${dialect.title})\n` : `${formatLintIssues(issues)}\n`);
+    return issues.some((i) => i.severity === 'error') ? 1 : 0;
+  }
+  const url = values.database ?? process.env.DATABASE_URL;
+  if (url === undefined) throw new Error('Give --database URL or set DATABASE_URL');
+  const db = new DatabaseManager(url);
+  try {
+    switch (command) {
+      case 'up':
+      case 'down': {
+        const steps = values.steps === undefined ? undefined : Number(values.steps);
+        if (steps !== undefined && !(Number.isInteger(steps) && steps >= 0)) throw new Error('--steps takes a non-negative integer');
+        const result = await migrate(command, {
+          db,
+          directory,
+          ...(steps === undefined ? {} : { steps }),
+          log: (line) => out(`${line}\n`),
+        });
+        if (result.migrations.length === 0) out(command === 'up' ? 'nothing to apply\n' : 'nothing to revert\n');
+        return 0;
+      }
+      case 'status': {
+        const rows = await migrationStatus({ db, directory });
+        if (rows.length === 0) out(`no migrations in ${directory}\n`);
+        for (const r of rows) {
+          const state = r.missing
+            ? 'applied, file missing'
+            : r.changed
+              ? 'applied, CHANGED since'
+              : r.applied
+                ? `applied (batch ${r.batch})`
+                : 'pending';
+          out(`${r.applied ? '[x]' : '[ ]'} ${r.name}  ${state}\n`);
+        }
+        return 0;
+      }
+      case 'make': {
+        if (name === undefined) throw new Error('covet migrate make needs a NAME');
+        if (values.models === undefined) throw new Error('covet migrate make needs --models FILE (a module exporting the Model classes)');
+        const made = await makeMigration({ db, models: await loadModels(values.models), name, directory, language });
+        if (made === null) {
+          out('the models match the database: nothing to do\n');
+          return 0;
+        }
+        out(`created ${made.file}\n`);
+        if (made.issues.length > 0) out(`${formatLintIssues(made.issues)}\n`);
+        for (const note of made.notes) out(`note: ${note}\n`);
+        return 0;
+      }
+      default:
+        out(`covet migrate: unknown command "${command}"\n\n${HELP}`);
+        return 2;
+    }
+  } finally {
+    await db.close();
+  }
+}

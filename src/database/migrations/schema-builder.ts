@@ -1,0 +1,111 @@
+import type { Dialect } from '../drivers/dialect.js';
+import type { ColumnDef, ColumnOptions } from '../orm/column.js';
+import { resolveReference } from '../orm/model-meta.js';
+import { type ColumnSpec, columnSql, createTableStatements, foreignKeySql, indexName } from '../orm/schema-sql.js';
+import type { Columns } from '../orm/types.js';
+
+/** Options of `schema.createIndex`. */
+export interface IndexOptions {
+  readonly unique?: boolean;
+  /** Default `ix_<table>_<columns>` (`ux_` when unique). */
+  readonly name?: string;
+  /** PostgreSQL `CONCURRENTLY` (needs a migration with `transaction = false`). */
+  readonly concurrently?: boolean;
+}
+
+/**
+ * DDL for the migration's dialect from ORM column definitions, so one migration runs on SQLite,
+ * PostgreSQL and MySQL. Every method returns SQL; return it from `up()`/`down()`.
+ *
+ * @example
+ * up({ schema }) {
+ *   return schema.createTable('users', { id: Column(Integer, { primaryKey: true }), email: Column(String(255), { unique: true, nullable: false }) });
+ * }
+ */
+export class SchemaBuilder {
+  readonly dialect: Dialect;
+
+  constructor(dialect: Dialect) {
+    this.dialect = dialect;
+  }
+
+  #specs(columns: Columns): ColumnSpec[] {
+    return Object.entries(columns).map(([prop, def]) => ({ name: def.options.name ?? prop, def }));
+  }
+
+  /** `CREATE TABLE` (+ indexes) for the columns. */
+  createTable(table: string, columns: Columns, options: { readonly ifNotExists?: boolean } = {}): string[] {
+    return createTableStatements(table, this.#specs(columns), this.dialect, resolveReference, options.ifNotExists ?? false);
+  }
+
+  /** `DROP TABLE`. */
+  dropTable(table: string, options: { readonly ifExists?: boolean } = {}): string {
+    return `DROP TABLE ${options.ifExists ? 'IF EXISTS ' : ''}${this.dialect.quote(table)}`;
+  }
+
+  /** `ALTER TABLE … ADD COLUMN` (with its foreign key where the dialect allows adding one). */
+  addColumn(table: string, name: string, column: ColumnDef<unknown, ColumnOptions>): string[] {
+    const spec = { name: column.options.name ?? name, def: column };
+    const q = this.dialect.quote;
+    const out = [`ALTER TABLE ${q(table)} ADD COLUMN ${columnSql(spec, this.dialect)}`];
+    const fk = foreignKeySql(spec, this.dialect, resolveReference);
+    if (fk !== null) {
+      if (this.dialect.name === 'sqlite') {
+        // SQLite cannot add a constraint later, but takes REFERENCES on the new column.
+        const [refTable, refColumn] = resolveReference((column.type.references as { target: string }).target);
+        out[0] += ` REFERENCES ${q(refTable)} (${q(refColumn)})`;
+      } else out.push(`ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(`fk_${table}_${spec.name}`)} ${fk}`);
+    }
+    return out;
+  }
+
+  /** `ALTER TABLE … DROP COLUMN` (destructive: see the migration lint). */
+  dropColumn(table: string, name: string): string {
+    return `ALTER TABLE ${this.dialect.quote(table)} DROP COLUMN ${this.dialect.quote(name)}`;
+  }
+
+  /** `ALTER TABLE … RENAME COLUMN`. */
+  renameColumn(table: string, from: string, to: string): string {
+    return `ALTER TABLE ${this.dialect.quote(table)} RENAME COLUMN ${this.dialect.quote(from)} TO ${this.dialect.quote(to)}`;
+  }
+
+  /** Makes a column NOT NULL or nullable (MySQL needs its definition; SQLite needs a table rebuild). */
+  setNullable(table: string, name: string, nullable: boolean, column?: ColumnDef<unknown, ColumnOptions>): string {
+    const q = this.dialect.quote;
+    switch (this.dialect.name) {
+      case 'postgresql':
+        return `ALTER TABLE ${q(table)} ALTER COLUMN ${q(name)} ${nullable ? 'DROP' : 'SET'} NOT NULL`;
+      case 'mysql': {
+        if (column === undefined) throw new TypeError('MySQL changes nullability with MODIFY COLUMN, which needs the column definition');
+        return `ALTER TABLE ${q(table)} MODIFY COLUMN ${q(name)} ${column.type.sqlType(this.dialect)}${nullable ? ' NULL' : ' NOT NULL'}`;
+      }
+      default:
+        throw new TypeError(
+          `SQLite cannot change the nullability of ${table}.${name}: create a new table, copy the rows, drop the old one`,
+        );
+    }
+  }
+
+  /** `CREATE [UNIQUE] INDEX` on columns. */
+  createIndex(table: string, columns: readonly string[], options: IndexOptions = {}): string {
+    const q = this.dialect.quote;
+    const name = options.name ?? `${options.unique ? 'ux' : 'ix'}_${table}_${columns.join('_')}`;
+    const concurrently = options.concurrently && this.dialect.name === 'postgresql' ? 'CONCURRENTLY ' : '';
+    return `CREATE ${options.unique ? 'UNIQUE ' : ''}INDEX ${concurrently}${q(name)} ON ${q(table)} (${columns.map((c) => q(c)).join(', ')})`;
+  }
+
+  /** `DROP INDEX` (MySQL needs the table). */
+  dropIndex(name: string, table?: string): string {
+    const q = this.dialect.quote;
+    if (this.dialect.name === 'mysql') {
+      if (table === undefined) throw new TypeError('MySQL drops an index with its table: dropIndex(name, table)');
+      return `DROP INDEX ${q(name)} ON ${q(table)}`;
+    }
+    return `DROP INDEX ${q(name)}`;
+  }
+
+  /** The index name `index: true` columns get. */
+  indexName(table: string, column: string): string {
+    return indexName(table, column);
+  }
+}

@@ -1,0 +1,122 @@
+import type { ColumnKind, Dialect } from '../drivers/dialect.js';
+
+/** The text a `Date` was read from, while the date still holds that instant (see `isoString`). */
+const isoSource = new WeakMap<Date, { readonly time: number; readonly iso: string }>();
+const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * `date.toJSON()`, reusing the ISO text the date was parsed from when it has not been changed
+ * since (SQLite stores timestamps as that text): `toISOString` is the costliest step of sending
+ * a row as JSON.
+ */
+export function isoString(date: Date): string | null {
+  const time = date.getTime();
+  if (Number.isNaN(time)) return null;
+  const source = isoSource.get(date);
+  return source !== undefined && source.time === time ? source.iso : date.toISOString();
+}
+
+/** A model reference: the class itself or a thunk returning it (for models defined later). */
+export type ModelRef = { readonly tableName: string } | (() => { readonly tableName: string });
+
+/** What a foreign key points at. */
+export interface ForeignKeyTarget {
+  /** `'users.id'`, `'users'` (its primary key) or a model (thunk). */
+  readonly target: string | ModelRef;
+  readonly onDelete?: 'cascade' | 'set null' | 'restrict' | 'no action' | undefined;
+  readonly onUpdate?: 'cascade' | 'set null' | 'restrict' | 'no action' | undefined;
+}
+
+/**
+ * A column type: its portable kind (mapped to each dialect's SQL type) and how values go to and
+ * come back from the database. `T` is the TypeScript type of the values.
+ *
+ * @example
+ * const Money = new ColumnType<string>('decimal'); // a custom type: Column(Money)
+ */
+export class ColumnType<T> {
+  readonly kind: ColumnKind;
+  readonly length: number | undefined;
+  /** Set by `ForeignKey(…)`. */
+  readonly references: ForeignKeyTarget | undefined;
+  /** The type of the values, for inference only. */
+  declare readonly __value: T;
+
+  constructor(kind: ColumnKind, length?: number, references?: ForeignKeyTarget) {
+    this.kind = kind;
+    this.length = length;
+    this.references = references;
+  }
+
+  /** The SQL type in a dialect. */
+  sqlType(dialect: Dialect): string {
+    return dialect.columnType(this.kind, this.length);
+  }
+
+  /** A JavaScript value → what the driver binds. */
+  toDb(value: unknown, dialect: Dialect): unknown {
+    if (value === null || value === undefined) return null;
+    switch (this.kind) {
+      case 'integer':
+      case 'bigint':
+      case 'float':
+        // MySQL would cast '1 OR 1=1' to 1: refuse what is not a number instead of letting it match.
+        if (typeof value === 'number' || typeof value === 'bigint') return value;
+        if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+        throw new TypeError(`Expected a number for this ${this.kind} column, got ${JSON.stringify(value)}`);
+      case 'json':
+        return JSON.stringify(value);
+      case 'boolean':
+        return dialect.name === 'postgresql' ? Boolean(value) : value ? 1 : 0;
+      case 'datetime':
+      case 'date':
+        return value instanceof Date ? (dialect.name === 'sqlite' ? value.toISOString() : value) : value;
+      default:
+        return value;
+    }
+  }
+
+  /** What the driver returned → the JavaScript value. */
+  fromDb(value: unknown): T {
+    if (value === null || value === undefined) return null as T;
+    switch (this.kind) {
+      case 'integer':
+      case 'bigint':
+      case 'float':
+        return (typeof value === 'number' ? value : Number(value)) as T;
+      case 'boolean':
+        return (
+          typeof value === 'boolean' ? value : value === 1 || value === '1' || value === 't' || value === 'true' || value === 1n
+        ) as T;
+      case 'datetime':
+      case 'date':
+        if (value instanceof Date) return value as T;
+        if (typeof value === 'string') {
+          if (value.length === 24 && CANONICAL_ISO.test(value)) {
+            const date = new Date(value);
+            isoSource.set(date, { time: date.getTime(), iso: value });
+            return date as T;
+          }
+          // SQLite's CURRENT_TIMESTAMP is "YYYY-MM-DD HH:MM:SS" in UTC, without the zone.
+          return new Date(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value) ? `${value.replace(' ', 'T')}Z` : value) as T;
+        }
+        return new Date(value as number) as T;
+      case 'json':
+        if (typeof value === 'string') {
+          try {
+            return JSON.parse(value) as T;
+          } catch {
+            return value as T;
+          }
+        }
+        return value as T;
+      case 'string':
+      case 'text':
+      case 'uuid':
+      case 'decimal':
+        return (typeof value === 'string' ? value : String(value)) as T;
+      default:
+        return value as T;
+    }
+  }
+}

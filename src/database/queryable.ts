@@ -1,0 +1,95 @@
+import type { Dialect } from './drivers/dialect.js';
+import type { DriverResult } from './drivers/driver.js';
+import { PreparedStatement } from './query-optimizer.js';
+import { createSqlTag, SqlQuery, type SqlTag } from './sql-query.js';
+import { bindParams, compileCached } from './sql-tokenizer.js';
+
+/** A row as the driver returns it. */
+export type Row = Record<string, unknown>;
+
+/** What `execute` resolves to. */
+export interface ExecuteResult<T = Row> {
+  /** Rows changed (INSERT/UPDATE/DELETE) or returned. */
+  readonly rowCount: number;
+  /** The new row's id where the driver reports one (SQLite, MySQL; PostgreSQL: first `RETURNING` value). */
+  readonly lastInsertId: number | bigint | string | null;
+  /** Rows from `RETURNING` (or a query). */
+  readonly rows: T[];
+}
+
+/** A statement: SQL text with `%s`/`?`/`$1` placeholders, a `sql` query object, or a prepared statement. */
+export type Statement = string | SqlQuery<unknown> | PreparedStatement;
+
+/** Runs dialect-ready SQL (already rewritten; parameters in order). Internal to the database layer. */
+export const kExecute = Symbol('covet.database.execute');
+
+/**
+ * The query methods shared by `DatabaseManager`, `Transaction`, `Session` and pooled
+ * connections: `fetchAll`/`fetch`, `fetchOne`, `fetchVal`, `execute` and the `sql` tag.
+ * Parameters are variadic and always bound; `%s`, `?` and `$1` are all accepted.
+ *
+ * @example
+ * async function countUsers(db: Queryable) { return db.fetchVal<number>('SELECT COUNT(*) FROM users') }
+ */
+export abstract class Queryable {
+  /** The SQL dialect statements are written for. */
+  abstract get dialect(): Dialect;
+  /** Runs a statement already in the dialect's form. */
+  abstract [kExecute](text: string, params: readonly unknown[], name?: string): Promise<DriverResult>;
+
+  #sql: SqlTag | undefined;
+
+  /** The tagged template bound to this object: `await db.sql\`SELECT … WHERE id = ${id}\``. */
+  get sql(): SqlTag {
+    return (this.#sql ??= createSqlTag(this));
+  }
+
+  #run(statement: Statement, params: readonly unknown[]): Promise<DriverResult> {
+    if (typeof statement === 'string') {
+      const compiled = compileCached(statement, this.dialect);
+      return this[kExecute](compiled.text, bindParams(compiled, params));
+    }
+    if (statement instanceof PreparedStatement) {
+      const compiled = compileCached(statement.sql, this.dialect);
+      return this[kExecute](compiled.text, bindParams(compiled, params), statement.name);
+    }
+    if (statement instanceof SqlQuery) {
+      if (params.length > 0) throw new TypeError('A sql`…` query carries its own values; pass no extra parameters');
+      const { text, params: values } = statement.compile(this.dialect);
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] === undefined) throw new TypeError(`Value ${i + 1} of the sql\`…\` query is undefined; pass null for SQL NULL`);
+      }
+      return this[kExecute](text, values);
+    }
+    return Promise.reject(new TypeError('A statement is a SQL string or a sql`…` query'));
+  }
+
+  /** Every row. */
+  async fetchAll<T = Row>(statement: Statement, ...params: unknown[]): Promise<T[]> {
+    return (await this.#run(statement, params)).rows as T[];
+  }
+
+  /** Every row (the seed's `conn.fetch`). */
+  fetch<T = Row>(statement: Statement, ...params: unknown[]): Promise<T[]> {
+    return this.fetchAll<T>(statement, ...params);
+  }
+
+  /** The first row, or `null`. */
+  async fetchOne<T = Row>(statement: Statement, ...params: unknown[]): Promise<T | null> {
+    return ((await this.#run(statement, params)).rows[0] as T | undefined) ?? null;
+  }
+
+  /** The first column of the first row, or `null`: `await db.fetchVal('INSERT … RETURNING id', …)`. */
+  async fetchVal<T = unknown>(statement: Statement, ...params: unknown[]): Promise<T | null> {
+    const row = (await this.#run(statement, params)).rows[0];
+    if (row === undefined) return null;
+    for (const key in row) return row[key] as T;
+    return null;
+  }
+
+  /** Runs a statement: `{ rowCount, lastInsertId, rows }` (`rows` from `RETURNING`). */
+  async execute<T = Row>(statement: Statement, ...params: unknown[]): Promise<ExecuteResult<T>> {
+    const res = await this.#run(statement, params);
+    return { rowCount: res.rowCount, lastInsertId: res.lastInsertId, rows: res.rows as T[] };
+  }
+}

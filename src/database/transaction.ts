@@ -1,0 +1,136 @@
+import type { Dialect, IsolationLevel } from './drivers/dialect.js';
+import type { DriverConnection, DriverResult } from './drivers/driver.js';
+import { DatabaseError } from './errors.js';
+import { kExecute, Queryable } from './queryable.js';
+
+/** Options of `transaction()` / `begin()`. */
+export interface TransactionOptions {
+  /** Isolation level (PostgreSQL, MySQL); SQLite transactions are always serializable. */
+  readonly isolation?: IsolationLevel;
+}
+
+/**
+ * An open transaction on one connection: the query methods, `commit()`, `rollback()`, and
+ * nested transactions as savepoints (`tx.transaction(fn)` / `tx.savepoint()`). From
+ * `db.transaction(fn)` (commits when `fn` resolves, rolls back when it throws) or `db.begin()`.
+ *
+ * @example
+ * await db.transaction(async (tx) => {
+ *   await tx.execute('UPDATE accounts SET balance = balance - %s WHERE id = %s', 10, 1);
+ *   await tx.transaction(async (inner) => { await inner.execute('INSERT INTO audit (note) VALUES (%s)', 'moved 10') });
+ * });
+ */
+export class Transaction extends Queryable {
+  readonly #conn: DriverConnection;
+  readonly #dialect: Dialect;
+  readonly #done: (conn: DriverConnection) => void;
+  readonly #savepoint: string | null;
+  readonly #parent: Transaction | null;
+  #active = true;
+  #children = 0;
+
+  /** @internal Use `db.transaction()`, `db.begin()` or `tx.savepoint()`. */
+  constructor(
+    conn: DriverConnection,
+    dialect: Dialect,
+    done: (conn: DriverConnection) => void,
+    parent: Transaction | null = null,
+    savepoint: string | null = null,
+  ) {
+    super();
+    this.#conn = conn;
+    this.#dialect = dialect;
+    this.#done = done;
+    this.#parent = parent;
+    this.#savepoint = savepoint;
+  }
+
+  get dialect(): Dialect {
+    return this.#dialect;
+  }
+
+  /** True until `commit()` or `rollback()`. */
+  get active(): boolean {
+    return this.#active && (this.#parent === null || this.#parent.active);
+  }
+
+  /** 0 for the outer transaction, 1 for a savepoint inside it, … */
+  get depth(): number {
+    return this.#parent === null ? 0 : this.#parent.depth + 1;
+  }
+
+  [kExecute](text: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
+    if (!this.active)
+      return Promise.reject(
+        new DatabaseError('This transaction has already been committed or rolled back', { code: 'ERR_DB_TRANSACTION_DONE' }),
+      );
+    return this.#conn.query(text, params, name);
+  }
+
+  /** Runs a multi-statement script (no parameters) inside the transaction. */
+  async script(sql: string): Promise<void> {
+    if (!this.active)
+      throw new DatabaseError('This transaction has already been committed or rolled back', { code: 'ERR_DB_TRANSACTION_DONE' });
+    await this.#conn.script(sql);
+  }
+
+  /** Opens a nested transaction (a savepoint); commit or roll it back on its own. */
+  async savepoint(): Promise<Transaction> {
+    if (!this.active)
+      throw new DatabaseError('This transaction has already been committed or rolled back', { code: 'ERR_DB_TRANSACTION_DONE' });
+    const name = `covet_sp_${this.depth + 1}_${++this.#children}`;
+    await this.#conn.query(`SAVEPOINT ${name}`, []);
+    return new Transaction(this.#conn, this.#dialect, () => {}, this, name);
+  }
+
+  /** Runs `fn` in a savepoint: released when it resolves, rolled back to when it throws. */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T> {
+    const inner = await this.savepoint();
+    let result: T;
+    try {
+      result = await fn(inner);
+    } catch (err) {
+      await inner.rollback().catch(() => {});
+      throw err;
+    }
+    await inner.commit();
+    return result;
+  }
+
+  /** Commits (releases the savepoint when nested) and gives the connection back. */
+  async commit(): Promise<void> {
+    if (!this.active)
+      throw new DatabaseError('This transaction has already been committed or rolled back', { code: 'ERR_DB_TRANSACTION_DONE' });
+    this.#active = false;
+    try {
+      await this.#conn.query(this.#savepoint === null ? 'COMMIT' : `RELEASE SAVEPOINT ${this.#savepoint}`, []);
+    } catch (err) {
+      if (this.#savepoint === null) {
+        // A failed COMMIT leaves the transaction rolled back (or the connection gone).
+        await this.#conn.query('ROLLBACK', []).catch(() => {});
+      }
+      throw err;
+    } finally {
+      this.#done(this.#conn);
+    }
+  }
+
+  /** Rolls back (to the savepoint when nested) and gives the connection back; a no-op when done. */
+  async rollback(): Promise<void> {
+    if (!this.active) return;
+    this.#active = false;
+    try {
+      if (this.#savepoint === null) await this.#conn.query('ROLLBACK', []);
+      else {
+        await this.#conn.query(`ROLLBACK TO SAVEPOINT ${this.#savepoint}`, []);
+        await this.#conn.query(`RELEASE SAVEPOINT ${this.#savepoint}`, []);
+      }
+    } catch (err) {
+      // A connection whose transaction state is unknown must not go back to the pool.
+      if (this.#savepoint === null) await this.#conn.close();
+      throw err;
+    } finally {
+      this.#done(this.#conn);
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { type CheckResult, ProductionValidator, type ProductionValidatorOptions } from './production-validator.js';

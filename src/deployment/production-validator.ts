@@ -1,0 +1,250 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import type { CovetApp } from '../app.js';
+import { PerformanceTest } from '../testing/performance-test.js';
+
+/** The result of one check (the seed's `{"status": ..., "message": ...}`). */
+export interface CheckResult {
+  readonly status: 'pass' | 'fail';
+  readonly message: string;
+}
+
+/** Options of `ProductionValidator`; every check reads what it needs, with environment defaults. */
+export interface ProductionValidatorOptions {
+  /** The app to check (security, performance, monitoring; its databases for connectivity). */
+  readonly app?: CovetApp;
+  /** Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Default `$DATABASE_URL`. */
+  readonly databaseUrl?: string;
+  /** Default `$REDIS_URL`. */
+  readonly redisUrl?: string;
+  /** Network timeout of each connectivity check. Default 3000 ms. */
+  readonly timeoutMs?: number;
+  readonly performance?: {
+    readonly path?: string;
+    readonly concurrentUsers?: number;
+    readonly requestsPerUser?: number;
+    /** Default 100 ms (the seed's requirement). */
+    readonly maxAvgResponseTime?: number;
+    /** Default 0.01. */
+    readonly maxErrorRate?: number;
+  };
+  /** Where backups land and how old the newest may be. Default `$BACKUP_DIR`, 24 hours. */
+  readonly backup?: { readonly directory?: string; readonly maxAgeHours?: number };
+}
+
+const pass = (message: string): CheckResult => ({ status: 'pass', message });
+const fail = (message: string): CheckResult => ({ status: 'fail', message });
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message || (err as NodeJS.ErrnoException).code || err.name : String(err);
+}
+
+/** Opens a TCP connection, optionally exchanges one request/response, and closes it. */
+function tcp(host: string, port: number, timeoutMs: number, send?: string, expect?: RegExp): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = connect({ host, port });
+    let data = '';
+    const done = (err?: Error): void => {
+      socket.destroy();
+      if (err) reject(err);
+      else resolvePromise(data);
+    };
+    socket.setTimeout(timeoutMs, () => done(new Error(`timed out after ${timeoutMs} ms`)));
+    socket.on('error', (err) => done(err));
+    socket.on('connect', () => {
+      if (send === undefined) done();
+      else socket.write(send);
+    });
+    socket.on('data', (chunk) => {
+      data += chunk.toString();
+      if (expect === undefined || expect.test(data) || /\r\n$/.test(data)) done();
+    });
+  });
+}
+
+function redactUrl(url: URL): string {
+  return `${url.protocol}//${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname === '/' ? '' : url.pathname}`;
+}
+
+const DEFAULT_PORTS: Record<string, number> = { 'postgres:': 5432, 'postgresql:': 5432, 'mysql:': 3306, 'mariadb:': 3306, 'redis:': 6379, 'rediss:': 6380 };
+
+/**
+ * Pre-deployment checks from the seed's checklist: database, Redis, security configuration,
+ * performance requirements, monitoring and backups. Each resolves `{ status, message }`;
+ * `validate()` runs them all.
+ *
+ * @example
+ * const validator = new ProductionValidator({ app });
+ * const { ok, results } = await validator.validate();
+ * for (const r of results) console.log(`${r.status === 'pass' ? '✅' : '❌'} ${r.name}: ${r.message}`);
+ */
+export class ProductionValidator {
+  readonly #o: ProductionValidatorOptions;
+  readonly #env: NodeJS.ProcessEnv;
+
+  constructor(options: ProductionValidatorOptions = {}) {
+    this.#o = options;
+    this.#env = options.env ?? process.env;
+  }
+
+  get #timeout(): number {
+    return this.#o.timeoutMs ?? 3000;
+  }
+
+  /** The app's databases answer a ping, or `DATABASE_URL`'s server accepts connections. */
+  async checkDatabaseConnectivity(): Promise<CheckResult> {
+    const dbs = this.#o.app?.databases ?? [];
+    if (dbs.length > 0) {
+      try {
+        for (const db of dbs) {
+          await db.connect();
+          await db.ping?.();
+        }
+        return pass(`${dbs.length} database(s) connected and answered a ping`);
+      } catch (err) {
+        return fail(`database unreachable: ${describeError(err)}`);
+      }
+    }
+    const raw = this.#o.databaseUrl ?? this.#env.DATABASE_URL;
+    if (!raw) return fail('DATABASE_URL is not set');
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return fail('DATABASE_URL is not a valid URL');
+    }
+    if (url.protocol === 'sqlite:') {
+      const file = decodeURIComponent(url.pathname.replace(/^\/(?=\/)/, ''));
+      if (file === '/:memory:' || file === ':memory:') return fail('DATABASE_URL is an in-memory SQLite database: data is lost on restart');
+      const dir = dirname(resolve(file));
+      return existsSync(dir) ? pass(`SQLite database at ${file}`) : fail(`SQLite directory ${dir} does not exist`);
+    }
+    const port = Number(url.port) || DEFAULT_PORTS[url.protocol];
+    if (port === undefined) return fail(`unsupported database scheme ${url.protocol}`);
+    try {
+      await tcp(url.hostname, port, this.#timeout);
+      return pass(`database server ${redactUrl(url)} accepts connections`);
+    } catch (err) {
+      return fail(`database server ${redactUrl(url)} unreachable: ${describeError(err)}`);
+    }
+  }
+
+  /** `REDIS_URL`'s server answers `PING` (after `AUTH` when the URL has a password). */
+  async checkRedisConnectivity(): Promise<CheckResult> {
+    const raw = this.#o.redisUrl ?? this.#env.REDIS_URL;
+    if (!raw) return fail('REDIS_URL is not set');
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return fail('REDIS_URL is not a valid URL');
+    }
+    if (url.protocol !== 'redis:') return fail(`REDIS_URL scheme ${url.protocol} is not checked (use redis://)`);
+    const port = Number(url.port) || 6379;
+    const password = decodeURIComponent(url.password);
+    const user = decodeURIComponent(url.username);
+    const cmd = (...args: string[]): string => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+    const auth = password ? (user ? cmd('AUTH', user, password) : cmd('AUTH', password)) : '';
+    try {
+      const reply = await tcp(url.hostname, port, this.#timeout, `${auth}${cmd('PING')}`, /\+PONG\r\n|-[^\r]*\r\n/);
+      if (/\+PONG/.test(reply)) return pass(`Redis at ${redactUrl(url)} answered PING`);
+      return fail(`Redis at ${redactUrl(url)} refused: ${reply.trim().split('\r\n').find((l) => l.startsWith('-'))?.slice(1) ?? reply.trim()}`);
+    } catch (err) {
+      return fail(`Redis at ${redactUrl(url)} unreachable: ${describeError(err)}`);
+    }
+  }
+
+  /** No high or critical `covet security-scan` finding (the app), or a strong `SECRET_KEY` and debug off. */
+  async checkSecurityConfiguration(): Promise<CheckResult> {
+    const { scanApp, weakSecretReason } = await import('../cli/security-scan.js');
+    if (this.#o.app === undefined) {
+      const secret = this.#env.SECRET_KEY;
+      if (!secret) return fail('SECRET_KEY is not set');
+      const reason = weakSecretReason(secret);
+      if (reason) return fail(`SECRET_KEY is ${reason}`);
+      if (/^(1|true|yes|on)$/i.test(this.#env.DEBUG ?? '')) return fail('DEBUG is on');
+      return pass('SECRET_KEY is strong and DEBUG is off');
+    }
+    const findings = await scanApp(this.#o.app, { audit: false });
+    const serious = findings.filter((f) => f.severity === 'high' || f.severity === 'critical');
+    if (serious.length > 0) return fail(`${serious.length} high/critical finding(s): ${serious.map((f) => `${f.title} (${f.message})`).join('; ')}`);
+    return pass(`no high or critical findings (${findings.length} lower)`);
+  }
+
+  /** A short load test of the app meets the response-time and error-rate requirements. */
+  async checkPerformanceRequirements(): Promise<CheckResult> {
+    if (this.#o.app === undefined) return fail('no app given to load test');
+    const p = this.#o.performance ?? {};
+    const maxAvg = p.maxAvgResponseTime ?? 100;
+    const maxErrors = p.maxErrorRate ?? 0.01;
+    try {
+      const r = await new PerformanceTest(this.#o.app).loadTest(p.path ?? '/', {
+        concurrentUsers: p.concurrentUsers ?? 10,
+        requestsPerUser: p.requestsPerUser ?? 10,
+      });
+      const summary = `avg ${r.avgResponseTime.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.requestsPerSecond.toFixed(0)} req/s, ${(r.errorRate * 100).toFixed(1)}% errors`;
+      if (r.avgResponseTime > maxAvg) return fail(`${summary}: average above ${maxAvg} ms`);
+      if (r.errorRate > maxErrors) return fail(`${summary}: error rate above ${maxErrors * 100}%`);
+      return pass(summary);
+    } catch (err) {
+      return fail(`load test failed: ${describeError(err)}`);
+    }
+  }
+
+  /** Liveness and readiness endpoints answer 200, and metrics are served. */
+  async checkMonitoringSetup(): Promise<CheckResult> {
+    const app = this.#o.app;
+    if (app === undefined) return fail('no app given to check');
+    const status = async (url: string): Promise<number> => {
+      try {
+        return (await app.inject({ method: 'GET', url })).status;
+      } catch {
+        return 0;
+      }
+    };
+    const live = await status('/health/live');
+    const ready = await status('/health/ready');
+    const metrics = await status('/metrics');
+    const missing: string[] = [];
+    if (live !== 200) missing.push(`GET /health/live → ${live || 'error'}`);
+    if (ready !== 200) missing.push(`GET /health/ready → ${ready || 'error'}`);
+    if (metrics === 404) missing.push('GET /metrics → 404 (no metrics)');
+    if (missing.length > 0) return fail(missing.join(', '));
+    return pass(`health probes answer 200; /metrics ${metrics === 200 ? 'served' : `answers ${metrics} (protected)`}`);
+  }
+
+  /** The backup directory (`BACKUP_DIR`) holds a backup newer than `maxAgeHours`. */
+  async checkBackupConfiguration(): Promise<CheckResult> {
+    const directory = this.#o.backup?.directory ?? this.#env.BACKUP_DIR;
+    const maxAgeHours = this.#o.backup?.maxAgeHours ?? 24;
+    if (!directory) return fail('no backup directory configured (BACKUP_DIR)');
+    if (!existsSync(directory)) return fail(`backup directory ${directory} does not exist`);
+    let newest = 0;
+    for (const name of readdirSync(directory)) {
+      const st = statSync(join(directory, name));
+      if (st.isFile()) newest = Math.max(newest, st.mtimeMs);
+    }
+    if (newest === 0) return fail(`no backups in ${directory}`);
+    const ageHours = (Date.now() - newest) / 3_600_000;
+    if (ageHours > maxAgeHours) return fail(`newest backup in ${directory} is ${ageHours.toFixed(1)} h old (limit ${maxAgeHours} h)`);
+    return pass(`newest backup in ${directory} is ${ageHours.toFixed(1)} h old`);
+  }
+
+  /** Runs every check; `ok` when all pass. */
+  async validate(): Promise<{ ok: boolean; results: (CheckResult & { name: string })[] }> {
+    const names = ['Database', 'Redis', 'Security', 'Performance', 'Monitoring', 'Backup'] as const;
+    const all = await Promise.all([
+      this.checkDatabaseConnectivity(),
+      this.checkRedisConnectivity(),
+      this.checkSecurityConfiguration(),
+      this.checkPerformanceRequirements(),
+      this.checkMonitoringSetup(),
+      this.checkBackupConfiguration(),
+    ]);
+    const results = all.map((r, i) => ({ name: names[i] ?? '', ...r }));
+    return { ok: results.every((r) => r.status === 'pass'), results };
+  }
+}

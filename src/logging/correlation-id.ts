@@ -1,0 +1,19 @@
+import { randomUUID } from 'node:crypto';
+
+// Ids from clients are echoed into headers and logs: keep them short and of a safe alphabet.
+const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/**
+ * The correlation id of a request: `X-Correlation-ID`, else `X-Request-ID`, when it is a
+ * sane token (1–128 characters of `A-Z a-z 0-9 . _ : @ / + = -`), else a new UUID.
+ *
+ * @example
+ * correlationIdOf(req.headers) // '0b6f…' or the client's id
+ */
+export function correlationIdOf(headers: { get(name: string): string | null }): string {
+  for (const name of ['x-correlation-id', 'x-request-id']) {
+    const value = headers.get(name)?.trim();
+    if (value !== undefined && SAFE_ID.test(value)) return value;
+  }
+  return randomUUID();
+}

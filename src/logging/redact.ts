@@ -1,0 +1,136 @@
+/** What redacted values are replaced with. */
+export const REDACTED = '[REDACTED]';
+
+/** Field names (normalized: lower case, no `-`, `_`, `.` or spaces) whose values are always secret. */
+const SECRET_NAMES = new Set(['auth', 'pass', 'pin', 'otp', 'jwt', 'ssn', 'cvv', 'cvc']);
+/** Fragments that make a field name secret wherever they appear in it. */
+const SECRET_FRAGMENT =
+  /passw|passphrase|pwd|secret|token|apikey|accesskey|authorization|cookie|sessionid|sessid|csrf|xsrf|privatekey|credential|creditcard|cardnumber|signature/;
+
+/** Options of redaction. */
+export interface RedactOptions {
+  /** More secret field names (matched case-insensitively, ignoring `-` and `_`). */
+  readonly keys?: readonly string[];
+  /** More patterns to blank out inside strings. */
+  readonly patterns?: readonly RegExp[];
+  /** The replacement. Default `[REDACTED]`. */
+  readonly censor?: string;
+}
+
+const normalize = (key: string): string => key.toLowerCase().replace(/[-_.\s]/g, '');
+
+// Only strings with one of these can hold a built-in secret pattern: one test instead of four.
+const MAY_HOLD_SECRET = /bearer|basic|digest|token|eyJ|:\/\/|=/i;
+
+// Secrets that show up inside free text: auth schemes, JWTs, credentials in URLs, secret query parameters.
+const BUILTIN_PATTERNS: readonly [RegExp, (censor: string) => string][] = [
+  [/\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, (c) => `$1 ${c}`],
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, (c) => c],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, (c) => `$1${c}@`],
+  [
+    /([?&;](?:password|passwd|pwd|token|access_token|refresh_token|api_key|apikey|secret|client_secret|sig|signature)=)[^&\s#"']+/gi,
+    (c) => `$1${c}`,
+  ],
+];
+
+/**
+ * Removes secrets from log data: values of secret-named fields (`password`, `token`,
+ * `authorization`, `cookie`, `apiKey`, …) and secret-looking text inside strings (`Bearer …`,
+ * JWTs, `user:pass@` in URLs, `?password=`). Errors become `{ type, message, stack, code }`.
+ */
+export class Redactor {
+  readonly #keys: ReadonlySet<string>;
+  readonly #patterns: readonly [RegExp, string][];
+  readonly #custom: boolean;
+  /** Field names repeat from line to line: remember the verdicts (bounded). */
+  readonly #verdicts = new Map<string, boolean>();
+  readonly censor: string;
+
+  constructor(options: RedactOptions = {}) {
+    this.censor = options.censor ?? REDACTED;
+    this.#keys = new Set([...SECRET_NAMES, ...(options.keys ?? []).map(normalize)]);
+    this.#custom = (options.patterns ?? []).length > 0;
+    this.#patterns = [
+      ...BUILTIN_PATTERNS.map(([re, replace]): [RegExp, string] => [re, replace(this.censor.replace(/\$/g, '$$$$'))]),
+      ...(options.patterns ?? []).map((re): [RegExp, string] => [
+        re.global ? re : new RegExp(re.source, `${re.flags}g`),
+        this.censor.replace(/\$/g, '$$$$'),
+      ]),
+    ];
+  }
+
+  /** Whether a field name is secret. */
+  isSecretKey(key: string): boolean {
+    let verdict = this.#verdicts.get(key);
+    if (verdict === undefined) {
+      const n = normalize(key);
+      verdict = this.#keys.has(n) || SECRET_FRAGMENT.test(n);
+      if (this.#verdicts.size >= 4096) this.#verdicts.clear();
+      this.#verdicts.set(key, verdict);
+    }
+    return verdict;
+  }
+
+  /** A string with secret-looking parts blanked. */
+  text(value: string): string {
+    if (!this.#custom && (value.length < 8 || !MAY_HOLD_SECRET.test(value))) return value;
+    let out = value;
+    for (const [re, replacement] of this.#patterns) {
+      re.lastIndex = 0;
+      if (re.test(out)) {
+        re.lastIndex = 0;
+        out = out.replace(re, replacement);
+      }
+    }
+    return out;
+  }
+
+  /** A JSON-safe copy of `value` with secrets removed (cycles, depth and size bounded). */
+  value(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
+    switch (typeof value) {
+      case 'string':
+        return this.text(value);
+      case 'number':
+        return Number.isFinite(value) ? value : String(value);
+      case 'bigint':
+        return value.toString();
+      case 'boolean':
+        return value;
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        return undefined;
+    }
+    if (value === null) return null;
+    const obj = value as object;
+    if (seen.has(obj)) return '[Circular]';
+    if (depth >= 10) return '[Truncated]';
+    seen.add(obj);
+    try {
+      if (obj instanceof Error) {
+        const out: Record<string, unknown> = { type: obj.name, message: this.text(obj.message) };
+        const code = (obj as { code?: unknown }).code;
+        if (typeof code === 'string' || typeof code === 'number') out.code = code;
+        if (obj.stack !== undefined) out.stack = this.text(obj.stack);
+        if (obj.cause !== undefined) out.cause = this.value(obj.cause, depth + 1, seen);
+        return out;
+      }
+      if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? null : obj.toISOString();
+      if (Array.isArray(obj)) return obj.slice(0, 1000).map((v) => this.value(v, depth + 1, seen) ?? null);
+      if (obj instanceof Map) return this.value(Object.fromEntries(obj), depth, seen);
+      if (obj instanceof Set) return this.value([...obj], depth, seen);
+      if (Buffer.isBuffer(obj) || obj instanceof Uint8Array) return `[${obj.byteLength} bytes]`;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(obj)) {
+        if (this.isSecretKey(k)) out[k] = this.censor;
+        else {
+          const clean = this.value(v, depth + 1, seen);
+          if (clean !== undefined) out[k] = clean;
+        }
+      }
+      return out;
+    } finally {
+      seen.delete(obj);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import type { Request } from '../request.js';
+import type { Response } from '../response.js';
+import type { CallNext } from '../types.js';
+import type { Counter } from './counter.js';
+import type { Gauge } from './gauge.js';
+import { DEFAULT_BUCKETS, type Histogram } from './histogram.js';
+
+/** What the middleware needs from a `MetricsManager`. */
+interface MetricsFactory {
+  counter(name: string, labelNames: readonly string[], options: { help: string }): Counter;
+  gauge(name: string, labelNames: readonly string[], options: { help: string; aggregator: 'sum' }): Gauge;
+  histogram(name: string, labelNames: readonly string[], options: { help: string; buckets: readonly number[] }): Histogram;
+}
+
+/** Options of the HTTP metrics middleware. */
+export interface HTTPMetricsOptions {
+  /** Counter name. Default `http_requests_total`. */
+  readonly requestsTotal?: string;
+  /** Histogram name. Default `http_request_duration_seconds`. */
+  readonly duration?: string;
+  /** Gauge of requests being handled, or `false` for none. Default `http_requests_in_flight`. */
+  readonly inFlight?: string | false;
+  /** Duration buckets in seconds. Default 5 ms … 10 s. */
+  readonly buckets?: readonly number[];
+  /**
+   * The `route` label of requests no route matched (404, 405): never the raw path, which would
+   * make one series per URL anyone tries. Default `<unmatched>`.
+   */
+  readonly unmatchedRoute?: string;
+  /** Route templates not to count (e.g. `['/metrics']`). Default none. */
+  readonly exclude?: readonly string[];
+}
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
+
+/**
+ * Counts requests and times them, labelled by `method`, `route` (the route *template*, e.g.
+ * `/users/{id:int}`, so the number of series stays bounded) and `status`. Unknown methods are
+ * counted as `OTHER`. The duration runs until the response object is ready (a streamed body
+ * may take longer to send).
+ *
+ * @example
+ * app.addMiddleware(new HTTPMetricsMiddleware(metrics));   // or metrics.middleware()
+ */
+export class HTTPMetricsMiddleware {
+  readonly #requests: Counter;
+  readonly #duration: Histogram;
+  readonly #inFlight: Gauge | null;
+  readonly #unmatched: string;
+  readonly #exclude: ReadonlySet<string>;
+
+  constructor(metrics: MetricsFactory, options: HTTPMetricsOptions = {}) {
+    const labels = ['method', 'route', 'status'];
+    this.#requests = metrics.counter(options.requestsTotal ?? 'http_requests_total', labels, { help: 'HTTP requests handled.' });
+    this.#duration = metrics.histogram(options.duration ?? 'http_request_duration_seconds', labels, {
+      help: 'Time to produce an HTTP response, in seconds.',
+      buckets: options.buckets ?? DEFAULT_BUCKETS,
+    });
+    const inFlight = options.inFlight ?? 'http_requests_in_flight';
+    this.#inFlight = inFlight === false ? null : metrics.gauge(inFlight, [], { help: 'HTTP requests being handled.', aggregator: 'sum' });
+    this.#unmatched = options.unmatchedRoute ?? '<unmatched>';
+    this.#exclude = new Set(options.exclude ?? []);
+  }
+
+  async handle(req: Request, callNext: CallNext): Promise<Response> {
+    const route = req.route === null ? this.#unmatched : req.route.path;
+    if (this.#exclude.has(route)) return callNext(req);
+    const start = performance.now();
+    const inFlight = this.#inFlight;
+    inFlight?.inc();
+    let status = 500;
+    try {
+      const res = await callNext(req);
+      status = res.status;
+      return res;
+    } finally {
+      inFlight?.dec();
+      const labels = { method: KNOWN_METHODS.has(req.method) ? req.method : 'OTHER', route, status: String(status) };
+      this.#requests.inc(labels);
+      this.#duration.observe(labels, (performance.now() - start) / 1000);
+    }
+  }
+}

@@ -1,0 +1,326 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { type MonitoringLogger, warn } from './metrics-logger.js';
+import type { AttributeValue, Attributes, SpanData, SpanKind } from './span.js';
+
+/** Batching and limits of the OTLP exporter. */
+export interface BatchOptions {
+  /** Spans held while waiting for export; more are dropped (and counted). Default 2048. */
+  readonly maxQueueSize?: number;
+  /** Spans per request. Default 512. */
+  readonly maxExportBatchSize?: number;
+  /** Longest a span waits before its batch is sent. Default 1000 ms. */
+  readonly scheduledDelayMillis?: number;
+  /** A request to the collector slower than this is abandoned and its spans dropped. Default 10000 ms. */
+  readonly exportTimeoutMillis?: number;
+  /** Requests in flight at once; while all are busy, spans wait in the queue. Default 2. */
+  readonly maxConcurrentExports?: number;
+}
+
+/** Options of `OTLPTraceExporter`. */
+export interface OTLPTraceExporterOptions extends BatchOptions {
+  /** The full traces URL, e.g. `http://127.0.0.1:4318/v1/traces`. */
+  readonly url: string;
+  /** Extra request headers (an API key, say). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Resource attributes (`service.name`, …). */
+  readonly resource: Attributes;
+  /** The instrumentation scope. Default `{ name: 'covet' }`. */
+  readonly scope?: { readonly name: string; readonly version?: string };
+  /** Where export failures are reported (once per outage). Default `console`. */
+  readonly logger?: MonitoringLogger;
+}
+
+/** Counters of what happened to spans handed to the exporter. */
+export interface ExporterStats {
+  readonly exported: number;
+  readonly dropped: number;
+  readonly failedExports: number;
+}
+
+const BATCH_DEFAULTS = {
+  maxQueueSize: 2048,
+  maxExportBatchSize: 512,
+  scheduledDelayMillis: 1000,
+  exportTimeoutMillis: 10_000,
+  maxConcurrentExports: 2,
+} as const;
+
+const KIND: Readonly<Record<SpanKind, number>> = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
+const STATUS = { unset: 0, ok: 1, error: 2 } as const;
+
+type AnyValue =
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { intValue: string }
+  | { doubleValue: number }
+  | { arrayValue: { values: AnyValue[] } };
+
+function anyValue(v: AttributeValue | string | number | boolean): AnyValue {
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (typeof v === 'number')
+    return Number.isSafeInteger(v) ? { intValue: String(v) } : Number.isFinite(v) ? { doubleValue: v } : { stringValue: String(v) };
+  return { arrayValue: { values: (v as readonly (string | number | boolean)[]).map((x) => anyValue(x)) } };
+}
+
+function keyValues(attributes: Attributes): { key: string; value: AnyValue }[] {
+  return Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
+}
+
+/**
+ * The OTLP/HTTP JSON body for spans (`ExportTraceServiceRequest`): ids as hex, 64-bit integers
+ * and timestamps as decimal strings, enums as numbers — what collectors and Jaeger accept.
+ */
+export function toOtlpJson(
+  spans: readonly SpanData[],
+  resource: Attributes,
+  scope: { readonly name: string; readonly version?: string },
+): unknown {
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: keyValues(resource) },
+        scopeSpans: [
+          {
+            scope: scope.version === undefined ? { name: scope.name } : { name: scope.name, version: scope.version },
+            spans: spans.map((s) => {
+              const span: Record<string, unknown> = {
+                traceId: s.context.traceId,
+                spanId: s.context.spanId,
+                name: s.name,
+                kind: KIND[s.kind],
+                startTimeUnixNano: String(s.startTimeUnixNano),
+                endTimeUnixNano: String(s.endTimeUnixNano),
+                attributes: keyValues(s.attributes),
+                events: s.events.map((e) => ({ timeUnixNano: String(e.timeUnixNano), name: e.name, attributes: keyValues(e.attributes) })),
+                status:
+                  s.status.message === undefined
+                    ? { code: STATUS[s.status.code] }
+                    : { code: STATUS[s.status.code], message: s.status.message },
+                flags: s.context.traceFlags & 0xff,
+              };
+              if (s.parentSpanId !== null) span.parentSpanId = s.parentSpanId;
+              if (s.context.traceState !== '') span.traceState = s.context.traceState;
+              return span;
+            }),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const q = JSON.stringify;
+
+function encodeValue(v: AttributeValue | string | number | boolean): string {
+  if (typeof v === 'string') return `{"stringValue":${q(v)}}`;
+  if (typeof v === 'boolean') return `{"boolValue":${v}}`;
+  if (typeof v === 'number')
+    return Number.isSafeInteger(v) ? `{"intValue":"${v}"}` : Number.isFinite(v) ? `{"doubleValue":${v}}` : `{"stringValue":"${v}"}`;
+  return `{"arrayValue":{"values":[${(v as readonly (string | number | boolean)[]).map(encodeValue).join(',')}]}}`;
+}
+
+function encodeAttributes(attributes: Attributes): string {
+  let out = '';
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value === undefined) continue;
+    out += `${out === '' ? '' : ','}{"key":${q(key)},"value":${encodeValue(value)}}`;
+  }
+  return `[${out}]`;
+}
+
+/** One span as OTLP JSON text. */
+export function encodeSpan(s: SpanData): string {
+  let span = `{"traceId":"${s.context.traceId}","spanId":"${s.context.spanId}"`;
+  if (s.parentSpanId !== null) span += `,"parentSpanId":"${s.parentSpanId}"`;
+  if (s.context.traceState !== '') span += `,"traceState":${q(s.context.traceState)}`;
+  span += `,"name":${q(s.name)},"kind":${KIND[s.kind]},"startTimeUnixNano":"${s.startTimeUnixNano}","endTimeUnixNano":"${s.endTimeUnixNano}"`;
+  span += `,"attributes":${encodeAttributes(s.attributes)}`;
+  let events = '';
+  for (const e of s.events) {
+    events += `${events === '' ? '' : ','}{"timeUnixNano":"${e.timeUnixNano}","name":${q(e.name)},"attributes":${encodeAttributes(e.attributes)}}`;
+  }
+  span += `,"events":[${events}]`;
+  span +=
+    s.status.message === undefined
+      ? `,"status":{"code":${STATUS[s.status.code]}}`
+      : `,"status":{"code":${STATUS[s.status.code]},"message":${q(s.status.message)}}`;
+  return `${span},"flags":${s.context.traceFlags & 0xff}}`;
+}
+
+/** The request body around already-encoded spans. */
+function encodeBody(encodedSpans: readonly string[], resource: string, scope: string): string {
+  return `{"resourceSpans":[{"resource":{"attributes":${resource}},"scopeSpans":[{"scope":${scope},"spans":[${encodedSpans.join(',')}]}]}]}`;
+}
+
+function encodeScope(scope: { readonly name: string; readonly version?: string }): string {
+  return scope.version === undefined ? `{"name":${q(scope.name)}}` : `{"name":${q(scope.name)},"version":${q(scope.version)}}`;
+}
+
+/**
+ * The same body as `toOtlpJson`, written straight to a string: exporting is the tracer's main
+ * cost per span, and building the object tree first doubled it.
+ */
+export function encodeOtlpJson(
+  spans: readonly SpanData[],
+  resource: Attributes,
+  scope: { readonly name: string; readonly version?: string },
+): string {
+  return encodeBody(spans.map(encodeSpan), encodeAttributes(resource), encodeScope(scope));
+}
+
+/**
+ * Sends finished spans to an OTLP/HTTP collector as JSON, in batches, off the request path:
+ * `enqueue` only appends to a bounded queue. When the collector is down or slow, spans are
+ * dropped and counted — requests never wait and never fail because of tracing.
+ *
+ * @example
+ * const exporter = new OTLPTraceExporter({ url: 'http://127.0.0.1:4318/v1/traces', resource: { 'service.name': 'api' } });
+ */
+export class OTLPTraceExporter {
+  readonly url: URL;
+  readonly #opts: Required<BatchOptions>;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #resource: string;
+  readonly #scope: string;
+  readonly #logger: MonitoringLogger;
+  // Spans wait as their JSON text: the span objects die young (a cheap scavenge) instead of
+  // being promoted to the old generation while the batch fills.
+  #queue: string[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  readonly #inFlight = new Set<Promise<void>>();
+  #exported = 0;
+  #dropped = 0;
+  #failed = 0;
+  #failing = false;
+
+  constructor(options: OTLPTraceExporterOptions) {
+    this.url = new URL(options.url);
+    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:')
+      throw new TypeError(`OTLP endpoint must be http(s): ${options.url}`);
+    this.#opts = {
+      maxQueueSize: options.maxQueueSize ?? BATCH_DEFAULTS.maxQueueSize,
+      maxExportBatchSize: options.maxExportBatchSize ?? BATCH_DEFAULTS.maxExportBatchSize,
+      scheduledDelayMillis: options.scheduledDelayMillis ?? BATCH_DEFAULTS.scheduledDelayMillis,
+      exportTimeoutMillis: options.exportTimeoutMillis ?? BATCH_DEFAULTS.exportTimeoutMillis,
+      maxConcurrentExports: options.maxConcurrentExports ?? BATCH_DEFAULTS.maxConcurrentExports,
+    };
+    for (const [k, v] of Object.entries(this.#opts)) {
+      if (!(v > 0)) throw new RangeError(`OTLP exporter: ${k} must be positive`);
+    }
+    this.#headers = options.headers ?? {};
+    this.#resource = encodeAttributes(options.resource);
+    this.#scope = encodeScope(options.scope ?? { name: 'covet' });
+    this.#logger = options.logger ?? console;
+  }
+
+  /** What happened so far. */
+  get stats(): ExporterStats {
+    return { exported: this.#exported, dropped: this.#dropped, failedExports: this.#failed };
+  }
+
+  /** Spans waiting in the queue. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Queues a finished span; drops it when the queue is full. Never throws, never waits. */
+  enqueue(span: SpanData): void {
+    if (this.#queue.length >= this.#opts.maxQueueSize) {
+      this.#dropped++;
+      return;
+    }
+    this.#queue.push(encodeSpan(span));
+    if (this.#queue.length >= this.#opts.maxExportBatchSize) this.#pump();
+    else if (this.#timer === null) {
+      this.#timer = setTimeout(() => {
+        this.#timer = null;
+        this.#pump();
+      }, this.#opts.scheduledDelayMillis);
+      // Waiting spans must not keep the process alive; `flush()` sends them on purpose.
+      this.#timer.unref();
+    }
+  }
+
+  /** Starts exports while there are spans and free slots. */
+  #pump(): void {
+    while (this.#queue.length > 0 && this.#inFlight.size < this.#opts.maxConcurrentExports) {
+      const batch = this.#queue.splice(0, this.#opts.maxExportBatchSize);
+      const p: Promise<void> = this.#send(batch).finally(() => {
+        this.#inFlight.delete(p);
+        if (this.#queue.length >= this.#opts.maxExportBatchSize) this.#pump();
+      });
+      this.#inFlight.add(p);
+    }
+    if (this.#queue.length > 0 && this.#timer === null) {
+      this.#timer = setTimeout(() => {
+        this.#timer = null;
+        this.#pump();
+      }, this.#opts.scheduledDelayMillis);
+      this.#timer.unref();
+    }
+  }
+
+  async #send(batch: string[]): Promise<void> {
+    const body = encodeBody(batch, this.#resource, this.#scope);
+    try {
+      const status = await this.#post(body);
+      if (status < 200 || status >= 300) throw new Error(`collector answered ${status}`);
+      this.#exported += batch.length;
+      this.#failing = false;
+    } catch (err) {
+      this.#failed++;
+      this.#dropped += batch.length;
+      if (!this.#failing) {
+        this.#failing = true;
+        warn(this.#logger, `OTLP export to ${this.url.href} failed; spans are dropped until it recovers`, { error: err });
+      }
+    }
+  }
+
+  #post(body: string): Promise<number> {
+    const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        this.url,
+        {
+          method: 'POST',
+          headers: { ...this.#headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          timeout: this.#opts.exportTimeoutMillis,
+        },
+        (res) => {
+          res.resume();
+          res.once('end', () => resolve(res.statusCode ?? 0));
+          res.once('error', reject);
+        },
+      );
+      const deadline = setTimeout(
+        () => req.destroy(new Error(`export timed out after ${this.#opts.exportTimeoutMillis} ms`)),
+        this.#opts.exportTimeoutMillis,
+      );
+      deadline.unref();
+      req.once('close', () => clearTimeout(deadline));
+      req.once('timeout', () => req.destroy(new Error(`export timed out after ${this.#opts.exportTimeoutMillis} ms`)));
+      req.once('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** Sends every queued span now and waits for all exports (each bounded by the export timeout). */
+  async flush(): Promise<void> {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    while (this.#queue.length > 0 || this.#inFlight.size > 0) {
+      while (this.#queue.length > 0 && this.#inFlight.size < this.#opts.maxConcurrentExports) {
+        const batch = this.#queue.splice(0, this.#opts.maxExportBatchSize);
+        const p: Promise<void> = this.#send(batch).finally(() => this.#inFlight.delete(p));
+        this.#inFlight.add(p);
+      }
+      await Promise.race(this.#inFlight);
+    }
+  }
+}

@@ -1,0 +1,235 @@
+import { hostname } from 'node:os';
+import type { CovetApp, Integration, RequestErrorMessage } from '../app.js';
+import type { Request } from '../request.js';
+import type { Response } from '../response.js';
+import type { CallNext } from '../types.js';
+import type { MonitoringLogger } from './metrics-logger.js';
+import { scrubData } from './scrub.js';
+import { type SentryDsn, parseDsn } from './sentry-dsn.js';
+import {
+  type SentryEvent,
+  type SentryException,
+  type SentryLevel,
+  exceptionValues,
+  newEventId,
+  requestContext,
+  spanStatus,
+} from './sentry-event.js';
+import { SentryTransport, type TransportStats } from './sentry-transport.js';
+import { newSpanId, newTraceId } from './trace-context.js';
+import { currentSpan } from './tracer.js';
+import { subscribeWeak } from './weak-subscribe.js';
+
+/** Options of `SentryIntegration`. */
+export interface SentryOptions {
+  /** The project's DSN; empty or missing disables sending (events are dropped quietly). */
+  readonly dsn?: string | undefined;
+  /** Default: `SENTRY_ENVIRONMENT`, else `production`. */
+  readonly environment?: string;
+  /** Default: `SENTRY_RELEASE`, else none. */
+  readonly release?: string;
+  /** Default: the host name. */
+  readonly serverName?: string;
+  /** Share of error events sent, 0–1. Default 1. */
+  readonly sampleRate?: number;
+  /** Share of requests sent as performance transactions, 0–1. Default 0 (none). */
+  readonly tracesSampleRate?: number;
+  /** Tags on every event. */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Last look at an event: return it (changed or not) to send it, `null` to drop it. */
+  readonly beforeSend?: (event: SentryEvent) => SentryEvent | null;
+  /** Most events in flight; more are dropped. Default 30. */
+  readonly maxInFlight?: number;
+  /** Timeout of one request to Sentry, and the default of `flush()`. Default 5000 ms. */
+  readonly timeout?: number;
+  /** Where send failures are reported (once per outage). Default `console`. */
+  readonly logger?: MonitoringLogger;
+}
+
+/** Extra context for one captured event. */
+export interface CaptureContext {
+  readonly level?: SentryLevel;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Arbitrary data; secret-named fields (`password`, `token`…) are scrubbed. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+  readonly user?: Readonly<Record<string, unknown>>;
+  /** The request the event belongs to (its method, URL and headers, scrubbed). */
+  readonly request?: Request;
+}
+
+/**
+ * Error tracking with Sentry, with no dependency: builds Sentry events and sends them as
+ * envelopes to the DSN's ingest URL. Added with `app.addIntegration`, it captures every
+ * unhandled handler error (the ones that become 500s) with its request — scrubbed: no
+ * cookies, no `Authorization`, no passwords or tokens — and, with `tracesSampleRate`, sends
+ * a performance transaction for a share of requests. Sending never delays a request: when
+ * Sentry is down or slow, events are dropped and counted.
+ *
+ * @example
+ * const sentry = new SentryIntegration({ dsn: process.env.SENTRY_DSN, environment: 'production', tracesSampleRate: 0.1 });
+ * app.addIntegration(sentry);
+ * try { riskyOperation() } catch (e) { sentry.captureException(e); return [{ error: 'Something went wrong' }, 500]; }
+ */
+export class SentryIntegration implements Integration {
+  readonly name = 'Sentry';
+  readonly dsn: SentryDsn | null;
+  readonly #transport: SentryTransport | null;
+  readonly #environment: string;
+  readonly #release: string | undefined;
+  readonly #serverName: string;
+  readonly #sampleRate: number;
+  readonly #tracesSampleRate: number;
+  readonly #tags: Readonly<Record<string, string>>;
+  readonly #beforeSend: ((event: SentryEvent) => SentryEvent | null) | undefined;
+  #unsubscribe: (() => void) | null = null;
+  #skipped = 0;
+
+  constructor(options: SentryOptions = {}) {
+    this.dsn = options.dsn ? parseDsn(options.dsn) : null;
+    this.#environment = options.environment ?? process.env.SENTRY_ENVIRONMENT ?? 'production';
+    this.#release = options.release ?? process.env.SENTRY_RELEASE;
+    this.#serverName = options.serverName ?? hostname();
+    this.#sampleRate = options.sampleRate ?? 1;
+    this.#tracesSampleRate = options.tracesSampleRate ?? 0;
+    for (const [k, v] of [
+      ['sampleRate', this.#sampleRate],
+      ['tracesSampleRate', this.#tracesSampleRate],
+    ] as const) {
+      if (!(v >= 0 && v <= 1)) throw new RangeError(`SentryIntegration ${k} must be between 0 and 1`);
+    }
+    this.#tags = options.tags ?? {};
+    this.#beforeSend = options.beforeSend;
+    this.#transport =
+      this.dsn === null
+        ? null
+        : new SentryTransport(this.dsn, {
+            ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
+            ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+            ...(options.logger === undefined ? {} : { logger: options.logger }),
+          });
+  }
+
+  /**
+   * Called by `app.addIntegration`: starts capturing unhandled request errors and, with
+   * `tracesSampleRate` > 0, adds itself as middleware to send transactions.
+   */
+  setup(app: CovetApp): void {
+    this.#unsubscribe ??= subscribeWeak('covet:request:error', this, (self, message) => {
+      const { error, request } = message as RequestErrorMessage;
+      self.#capture(exceptionValues(error, false), { request, level: 'error' }, undefined);
+    });
+    if (this.#tracesSampleRate > 0) app.addMiddleware(this);
+  }
+
+  /** What the transport did so far (`sent`, `dropped`, `failed`). */
+  get stats(): TransportStats & { readonly sampledOut: number } {
+    return { ...(this.#transport?.stats ?? { sent: 0, dropped: 0, failed: 0 }), sampledOut: this.#skipped };
+  }
+
+  /**
+   * Reports an error (the seed's `sentry.capture_exception(e)`); returns the event id, or
+   * `null` when the event is not sent (no DSN, sampled out, dropped by `beforeSend`).
+   */
+  captureException(error: unknown, context: CaptureContext = {}): string | null {
+    return this.#capture(exceptionValues(error, true), { level: 'error', ...context }, undefined);
+  }
+
+  /** Reports a message (`info` unless `level` says otherwise). */
+  captureMessage(message: string, levelOrContext: SentryLevel | CaptureContext = 'info'): string | null {
+    const context = typeof levelOrContext === 'string' ? { level: levelOrContext } : { level: 'info' as const, ...levelOrContext };
+    return this.#capture(undefined, context, message);
+  }
+
+  #base(context: CaptureContext): SentryEvent {
+    const event: SentryEvent = {
+      event_id: newEventId(),
+      timestamp: Date.now() / 1000,
+      platform: 'node',
+      level: context.level ?? 'error',
+      logger: 'covet',
+      environment: this.#environment,
+      server_name: this.#serverName,
+      sdk: { name: 'covet.sentry', version: '0.1.0' },
+      contexts: { runtime: { name: 'node', version: process.version } },
+    };
+    if (this.#release !== undefined) event.release = this.#release;
+    const tags = { ...this.#tags, ...context.tags };
+    if (Object.keys(tags).length > 0) event.tags = tags;
+    if (context.extra !== undefined) event.extra = scrubData(context.extra) as Record<string, unknown>;
+    if (context.user !== undefined) event.user = scrubData(context.user) as Record<string, unknown>;
+    if (context.request !== undefined) {
+      event.request = requestContext(context.request);
+      const route = context.request.route?.path;
+      if (route !== undefined) event.transaction = `${context.request.method} ${route}`;
+    }
+    const span = currentSpan();
+    if (span !== undefined && event.contexts !== undefined)
+      event.contexts.trace = { trace_id: span.context.traceId, span_id: span.context.spanId };
+    return event;
+  }
+
+  #capture(exception: SentryException[] | undefined, context: CaptureContext, message: string | undefined): string | null {
+    if (this.#transport === null) return null;
+    if (this.#sampleRate < 1 && Math.random() >= this.#sampleRate) {
+      this.#skipped++;
+      return null;
+    }
+    let event: SentryEvent | null = this.#base(context);
+    if (exception !== undefined) event.exception = { values: exception };
+    if (message !== undefined) event.message = { formatted: message };
+    if (this.#beforeSend !== undefined) event = this.#beforeSend(event);
+    if (event === null) return null;
+    this.#transport.send(event);
+    return event.event_id;
+  }
+
+  /** The transaction middleware (added by `setup` when `tracesSampleRate` > 0). */
+  async handle(req: Request, callNext: CallNext): Promise<Response> {
+    if (this.#transport === null || Math.random() >= this.#tracesSampleRate) return callNext(req);
+    const start = Date.now() / 1000;
+    const response = await callNext(req);
+    const span = currentSpan();
+    const traceId = span?.context.traceId ?? newTraceId();
+    const spanId = span?.context.spanId ?? newSpanId();
+    const event = this.#base({ level: 'info', request: req });
+    event.type = 'transaction';
+    event.start_timestamp = start;
+    event.timestamp = Date.now() / 1000;
+    event.transaction = req.route === null ? `${req.method} <unmatched>` : `${req.method} ${req.route.path}`;
+    event.transaction_info = { source: req.route === null ? 'url' : 'route' };
+    event.spans = [];
+    event.contexts = {
+      ...event.contexts,
+      trace: {
+        trace_id: traceId,
+        span_id: spanId,
+        op: 'http.server',
+        status: spanStatus(response.status),
+        data: { 'http.response.status_code': response.status },
+      },
+    };
+    const dsc: Record<string, string> = {
+      trace_id: traceId,
+      public_key: this.dsn?.publicKey ?? '',
+      environment: this.#environment,
+      sample_rate: String(this.#tracesSampleRate),
+      transaction: event.transaction,
+      sampled: 'true',
+    };
+    if (this.#release !== undefined) dsc.release = this.#release;
+    this.#transport.send(event, dsc);
+    return response;
+  }
+
+  /** Waits for events in flight (at most `timeout` ms); `true` when all were handled. */
+  flush(timeout?: number): Promise<boolean> {
+    return this.#transport?.flush(timeout) ?? Promise.resolve(true);
+  }
+
+  /** Flushes and stops capturing (`app.close()` calls it). */
+  async close(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    await this.flush();
+  }
+}

@@ -1,0 +1,152 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { type MonitoringLogger, warn } from './metrics-logger.js';
+import type { SentryDsn } from './sentry-dsn.js';
+import type { SentryEvent } from './sentry-event.js';
+
+const SDK = { name: 'covet.sentry', version: '0.1.0' } as const;
+
+/** Counters of what happened to events. */
+export interface TransportStats {
+  readonly sent: number;
+  readonly dropped: number;
+  readonly failed: number;
+}
+
+/** Options of the transport. */
+export interface TransportOptions {
+  /** Most envelopes in flight; more are dropped (and counted). Default 30. */
+  readonly maxInFlight?: number;
+  /** A request to Sentry slower than this is abandoned. Default 5000 ms. */
+  readonly timeout?: number;
+  readonly logger?: MonitoringLogger;
+}
+
+/**
+ * The envelope text of one event: envelope header, item header, payload, each on its own line
+ * (https://develop.sentry.dev/sdk/envelopes/).
+ */
+export function serializeEnvelope(event: SentryEvent, dsn: SentryDsn, trace?: Readonly<Record<string, string>>): string {
+  const payload = JSON.stringify(event);
+  const header: Record<string, unknown> = { event_id: event.event_id, sent_at: new Date().toISOString(), dsn: dsn.raw, sdk: SDK };
+  if (trace !== undefined) header.trace = trace;
+  const item = {
+    type: event.type === 'transaction' ? 'transaction' : 'event',
+    length: Buffer.byteLength(payload),
+    content_type: 'application/json',
+  };
+  return `${JSON.stringify(header)}\n${JSON.stringify(item)}\n${payload}\n`;
+}
+
+/**
+ * Posts envelopes to the DSN's ingest URL, never waiting on the caller's path; honours
+ * `429`/`Retry-After`/`X-Sentry-Rate-Limits` by dropping events until the limit passes.
+ */
+export class SentryTransport {
+  readonly #dsn: SentryDsn;
+  readonly #url: URL;
+  readonly #maxInFlight: number;
+  readonly #timeout: number;
+  readonly #logger: MonitoringLogger;
+  readonly #inFlight = new Set<Promise<void>>();
+  #limitedUntil = 0;
+  #sent = 0;
+  #dropped = 0;
+  #failed = 0;
+  #failing = false;
+
+  constructor(dsn: SentryDsn, options: TransportOptions = {}) {
+    this.#dsn = dsn;
+    this.#url = new URL(dsn.envelopeUrl);
+    this.#maxInFlight = options.maxInFlight ?? 30;
+    this.#timeout = options.timeout ?? 5000;
+    this.#logger = options.logger ?? console;
+  }
+
+  get stats(): TransportStats {
+    return { sent: this.#sent, dropped: this.#dropped, failed: this.#failed };
+  }
+
+  /** Sends in the background; returns at once. */
+  send(event: SentryEvent, trace?: Readonly<Record<string, string>>): void {
+    if (Date.now() < this.#limitedUntil || this.#inFlight.size >= this.#maxInFlight) {
+      this.#dropped++;
+      return;
+    }
+    const body = serializeEnvelope(event, this.#dsn, trace);
+    const p: Promise<void> = this.#post(body).finally(() => this.#inFlight.delete(p));
+    this.#inFlight.add(p);
+  }
+
+  async #post(body: string): Promise<void> {
+    try {
+      const { status, headers } = await this.#request(body);
+      if (status === 429) {
+        const retry = Number(headers['retry-after'] ?? 60);
+        this.#limitedUntil = Date.now() + (Number.isFinite(retry) ? retry : 60) * 1000;
+        this.#dropped++;
+        return;
+      }
+      const limits = headers['x-sentry-rate-limits'];
+      if (typeof limits === 'string' && limits !== '') {
+        // `seconds:categories:scope`, comma-separated; any limit pauses sending here.
+        const seconds = Math.max(...limits.split(',').map((l) => Number(l.split(':')[0]) || 0));
+        if (seconds > 0) this.#limitedUntil = Date.now() + seconds * 1000;
+      }
+      if (status < 200 || status >= 300) throw new Error(`Sentry answered ${status}`);
+      this.#sent++;
+      this.#failing = false;
+    } catch (err) {
+      this.#failed++;
+      this.#dropped++;
+      if (!this.#failing) {
+        this.#failing = true;
+        warn(this.#logger, `Sending an event to Sentry (${this.#url.host}) failed; events are dropped until it recovers`, { error: err });
+      }
+    }
+  }
+
+  #request(body: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+    const request = this.#url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const auth = `Sentry sentry_version=7, sentry_key=${this.#dsn.publicKey}, sentry_client=${SDK.name}/${SDK.version}`;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        this.#url,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-sentry-envelope', 'content-length': Buffer.byteLength(body), 'x-sentry-auth': auth },
+          timeout: this.#timeout,
+        },
+        (res) => {
+          res.resume();
+          res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+          res.once('error', reject);
+        },
+      );
+      const deadline = setTimeout(() => req.destroy(new Error(`timed out after ${this.#timeout} ms`)), this.#timeout);
+      deadline.unref();
+      req.once('close', () => clearTimeout(deadline));
+      req.once('timeout', () => req.destroy(new Error(`timed out after ${this.#timeout} ms`)));
+      req.once('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** Waits for envelopes in flight, at most `timeout` ms; resolves `true` when all finished. */
+  async flush(timeout = this.#timeout): Promise<boolean> {
+    if (this.#inFlight.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeout);
+    });
+    const done = (async () => {
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+      return true as const;
+    })();
+    try {
+      return await Promise.race([done, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import type { AppLifecycleMessage, RequestErrorMessage } from '../app.js';
+import type { Request } from '../request.js';
+import type { Response } from '../response.js';
+import type { CallNext } from '../types.js';
+import type { MonitoringLogger } from './metrics-logger.js';
+import { type BatchOptions, type ExporterStats, OTLPTraceExporter } from './otlp-exporter.js';
+import type { AttributeValue, SpanData } from './span.js';
+import { formatTraceparent, parseTraceparent } from './trace-context.js';
+import { Tracer, currentTrace, setDefaultTracer } from './tracer.js';
+import { subscribeWeak } from './weak-subscribe.js';
+
+/** Options of `TracingMiddleware`. */
+export interface TracingOptions {
+  /** `service.name` of the spans. Default `covet-app`. */
+  readonly serviceName?: string;
+  /**
+   * The collector's OTLP/HTTP base URL (`/v1/traces` is appended), e.g. `http://127.0.0.1:4318`
+   * (Jaeger, the OpenTelemetry Collector, Tempo…). Default: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
+   * (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT`; with none, spans are only propagated.
+   */
+  readonly otlpEndpoint?: string;
+  /**
+   * The seed's Jaeger collector URL (`http://jaeger:14268/api/traces`). Jaeger accepts OTLP on
+   * port 4318 of the same host, so this is read as `otlpEndpoint: http://jaeger:4318`.
+   */
+  readonly jaegerEndpoint?: string;
+  /** Headers for the collector (authentication). Default none. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Share of new traces recorded, 0–1; a `traceparent` from upstream decides for its trace. Default 1. */
+  readonly sampleRate?: number;
+  /** More resource attributes (`deployment.environment`, `service.version`…). */
+  readonly resourceAttributes?: Readonly<Record<string, AttributeValue>>;
+  /** Queue and batch limits of the exporter. */
+  readonly batch?: BatchOptions;
+  /** Create spans through a registered OpenTelemetry SDK when there is one. Default `true`. */
+  readonly useOpenTelemetry?: boolean;
+  /** Send `traceparent` (and `tracestate`) back on responses. Default `true`. */
+  readonly responseHeaders?: boolean;
+  /** Where export failures are reported. Default `console`. */
+  readonly logger?: MonitoringLogger;
+  /** Called with every finished span Covet records itself. */
+  readonly onSpanEnd?: (span: SpanData) => void;
+}
+
+const VERSION = '0.1.0';
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
+
+/** The OTLP traces URL from the options or the standard environment variables, or `null`. */
+export function resolveTracesUrl(options: Pick<TracingOptions, 'otlpEndpoint' | 'jaegerEndpoint'>): string | null {
+  const base = (url: string): string => `${url.replace(/\/+$/, '')}/v1/traces`;
+  if (options.otlpEndpoint !== undefined) return base(options.otlpEndpoint);
+  if (options.jaegerEndpoint !== undefined) {
+    const url = new URL(options.jaegerEndpoint);
+    return `${url.protocol}//${url.hostname.includes(':') ? `[${url.hostname}]` : url.hostname}:4318/v1/traces`;
+  }
+  const traces = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (traces) return traces;
+  const general = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return general ? base(general) : null;
+}
+
+/**
+ * A span per request, with W3C Trace Context in and out: continues the trace of an incoming
+ * `traceparent`/`tracestate`, names the span `METHOD /route/{template}`, records the status and
+ * unhandled errors, makes the span current for `trace()` and `propagationHeaders()`, and exports
+ * finished spans over OTLP/HTTP JSON in batches off the request path. `app.close()` flushes.
+ *
+ * @example
+ * const tracing = new TracingMiddleware({ serviceName: 'covet-app', otlpEndpoint: 'http://127.0.0.1:4318' });
+ * app.addMiddleware(tracing);
+ */
+export class TracingMiddleware {
+  readonly serviceName: string;
+  readonly tracer: Tracer;
+  readonly exporter: OTLPTraceExporter | null;
+  readonly #responseHeaders: boolean;
+
+  constructor(options: TracingOptions = {}) {
+    this.serviceName = options.serviceName ?? 'covet-app';
+    const url = resolveTracesUrl(options);
+    this.exporter =
+      url === null
+        ? null
+        : new OTLPTraceExporter({
+            url,
+            ...options.batch,
+            ...(options.headers === undefined ? {} : { headers: options.headers }),
+            ...(options.logger === undefined ? {} : { logger: options.logger }),
+            resource: {
+              'service.name': this.serviceName,
+              'telemetry.sdk.name': 'covet',
+              'telemetry.sdk.language': 'nodejs',
+              'telemetry.sdk.version': VERSION,
+              'process.runtime.name': 'nodejs',
+              'process.runtime.version': process.versions.node,
+              'process.pid': process.pid,
+              ...options.resourceAttributes,
+            },
+            scope: { name: 'covet', version: VERSION },
+          });
+    this.tracer = new Tracer({
+      exporter: this.exporter,
+      sampleRate: options.sampleRate ?? 1,
+      useOpenTelemetry: options.useOpenTelemetry ?? true,
+      scope: { name: 'covet', version: VERSION },
+      ...(options.onSpanEnd === undefined ? {} : { onEnd: options.onSpanEnd }),
+    });
+    this.#responseHeaders = options.responseHeaders ?? true;
+    setDefaultTracer(this.tracer);
+    subscribeWeak('covet:request:error', this, (self, message) => self.#onRequestError(message as RequestErrorMessage));
+    subscribeWeak('covet:app:lifecycle', this, (self, message) => {
+      const m = message as AppLifecycleMessage;
+      if (m.state === 'stopping' && self.exporter !== null) m.waitUntil(self.flush());
+    });
+  }
+
+  /** An unhandled error of a request this middleware traces: recorded on its span (then a 500). */
+  #onRequestError({ request, error }: RequestErrorMessage): void {
+    // Published in the request's async context: the current store is the request's span
+    // (a child span's context ends with the child).
+    const current = currentTrace();
+    if (current !== undefined && current.tracer === this.tracer && current.request === request) current.span.recordException(error);
+  }
+
+  async handle(req: Request, callNext: CallNext): Promise<Response> {
+    const parent = parseTraceparent(req.headers.get('traceparent'), req.headers.get('tracestate'));
+    const method = KNOWN_METHODS.has(req.method) ? req.method : '_OTHER';
+    const route = req.route?.path;
+    const attributes: Record<string, AttributeValue> = {
+      'http.request.method': method,
+      'url.path': req.path,
+      'url.scheme': req.raw !== null && (req.raw.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
+    };
+    if (route !== undefined) attributes['http.route'] = route;
+    const userAgent = req.headers.get('user-agent');
+    if (userAgent !== null) attributes['user_agent.original'] = userAgent;
+    const span = this.tracer.startSpan(route === undefined ? method : `${method} ${route}`, { kind: 'server', attributes, parent });
+    let response: Response | undefined;
+    try {
+      response = await this.tracer.withSpan(span, () => callNext(req), req);
+      return response;
+    } catch (err) {
+      span.recordException(err);
+      throw err;
+    } finally {
+      const status = response?.status ?? 500;
+      span.setAttribute('http.response.status_code', status);
+      if (status >= 500) {
+        span.setAttribute('error.type', String(status));
+        span.setStatus('error');
+      }
+      if (response !== undefined && this.#responseHeaders) {
+        const ctx = span.context;
+        response.headers.set('traceparent', formatTraceparent(ctx));
+        if (ctx.traceState !== '') response.headers.set('tracestate', ctx.traceState);
+      }
+      span.end();
+    }
+  }
+
+  /** What the exporter did so far (`exported`, `dropped`, `failedExports`). */
+  get stats(): ExporterStats {
+    return this.exporter?.stats ?? { exported: 0, dropped: 0, failedExports: 0 };
+  }
+
+  /** Sends every finished span now; resolves when the collector answered (or the export timed out). */
+  async flush(): Promise<void> {
+    await this.exporter?.flush();
+  }
+}

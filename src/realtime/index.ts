@@ -1,0 +1,7 @@
+export {
+  type RealtimeOptions,
+  RealtimeManager,
+  type RealtimeSocket,
+  type RedisPubSubLike,
+  type SubscribeOptions,
+} from './realtime-manager.js';

@@ -1,0 +1,273 @@
+import { CovetError } from '../errors.js';
+import { importPeer } from '../http/session-redis-store.js';
+import { PreparedMessage } from '../http/websocket/prepared-message.js';
+import type { PreparedMessageLike, WebSocketReadyState } from '../http/websocket/websocket.js';
+
+/**
+ * The Redis commands `RealtimeManager` uses; an `ioredis` client has them. A client in
+ * subscriber mode can only subscribe, so the manager uses a second connection (`duplicate()`).
+ */
+export interface RedisPubSubLike {
+  publish(channel: string, message: string): Promise<unknown>;
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  duplicate(): RedisPubSubLike;
+  quit(): Promise<unknown>;
+}
+
+/** What the manager needs of a connection; Covet's `WebSocket` fits. */
+export interface RealtimeSocket {
+  readonly readyState: WebSocketReadyState;
+  readonly closed: Promise<unknown>;
+  accept(): Promise<void>;
+  receive(): Promise<string | Buffer>;
+  sendText(data: string): Promise<void>;
+  sendPrepared?(message: PreparedMessageLike): Promise<void>;
+}
+
+/** Options of `RealtimeManager`. */
+export interface RealtimeOptions {
+  /**
+   * A `redis://` URL: messages then go through Redis pub/sub, so a publish on any instance
+   * reaches subscribers on every instance (`ioredis`, an optional peer, is loaded on first use).
+   * Default: none — in-process delivery only.
+   */
+  readonly redisUrl?: string;
+  /** A Redis client you own, instead of `redisUrl` (`close()` then leaves it open). */
+  readonly redis?: RedisPubSubLike;
+  /** Prefix of the Redis channel names, so that apps sharing a Redis stay apart. Default `covet:realtime:`. */
+  readonly channelPrefix?: string;
+  /** Where Redis connection errors are reported. Default: `console`. */
+  readonly logger?: { error(message: string, meta?: Record<string, unknown>): void };
+}
+
+/** Options of `subscribe`. */
+export interface SubscribeOptions {
+  /**
+   * Read (and drop, or pass to `onMessage`) what the client sends, so that its close frame is
+   * seen. Default `true`; pass `false` when the handler reads the socket itself.
+   */
+  readonly read?: boolean;
+  /** Called with each message the client sends (when `read` is on). */
+  readonly onMessage?: (message: string | Buffer) => unknown;
+}
+
+interface Subscriber {
+  readonly channels: Set<string>;
+  readonly done: Promise<void>;
+}
+
+type RedisConstructor = new (url: string, options?: Record<string, unknown>) => RedisPubSubLike;
+
+const DEFAULT_PREFIX = 'covet:realtime:';
+
+/**
+ * Channels of messages pushed to WebSocket subscribers. Subscribers receive each message as a
+ * JSON text message `{"channel": …, "data": …}`. In-process by default; with `redisUrl` (or
+ * `redis`) every instance of the app shares the channels through Redis pub/sub.
+ *
+ * @example
+ * const realtime = new RealtimeManager({ redisUrl: process.env.REDIS_URL });
+ * app.post('/notify', async (req) => { await realtime.publish('notifications', await req.json()); return { status: 'sent' }; });
+ * app.websocket('/ws/notifications', (ws) => realtime.subscribe(ws, ['notifications', 'alerts']));
+ * app.onShutdown(() => realtime.close());
+ */
+export class RealtimeManager {
+  readonly #prefix: string;
+  readonly #redisUrl: string | null;
+  readonly #ownedRedis: boolean;
+  readonly #logger: NonNullable<RealtimeOptions['logger']>;
+  readonly #channels = new Map<string, Set<RealtimeSocket>>();
+  readonly #subscribers = new Map<RealtimeSocket, Subscriber>();
+  /** Per channel: the Redis SUBSCRIBE that makes it live on this instance. */
+  readonly #live = new Map<string, Promise<unknown>>();
+  #publisher: Promise<RedisPubSubLike> | null = null;
+  #subscriber: Promise<RedisPubSubLike> | null = null;
+  #given: RedisPubSubLike | null;
+  #closed = false;
+
+  constructor(options: RealtimeOptions = {}) {
+    if (options.redisUrl !== undefined && typeof options.redisUrl !== 'string') throw new TypeError('redisUrl must be a redis:// URL');
+    this.#redisUrl = options.redisUrl ?? null;
+    this.#given = options.redis ?? null;
+    this.#ownedRedis = this.#given === null;
+    this.#prefix = options.channelPrefix ?? DEFAULT_PREFIX;
+    this.#logger = options.logger ?? console;
+  }
+
+  /** Whether messages go through Redis. */
+  get distributed(): boolean {
+    return this.#redisUrl !== null || this.#given !== null;
+  }
+
+  /**
+   * Publishes `data` on a channel: every subscriber (on every instance, with Redis) receives
+   * `{"channel": channel, "data": data}`. Resolves once published (in-process: once queued on
+   * every local subscriber).
+   */
+  async publish(channel: string, data: unknown): Promise<void> {
+    const text = JSON.stringify({ channel, data });
+    if (!this.distributed) {
+      this.#deliver(channel, text);
+      return;
+    }
+    const publisher = await this.#publisherClient();
+    await publisher.publish(this.#prefix + channel, text);
+  }
+
+  /**
+   * Subscribes a connection to channels (accepting it, once the subscription is live) and
+   * resolves when the connection closes — so `return realtime.subscribe(ws, [...])` can be a
+   * whole handler. Subscribing an already subscribed socket adds channels.
+   */
+  async subscribe(ws: RealtimeSocket, channels: readonly string[], options: SubscribeOptions = {}): Promise<void> {
+    if (this.#closed) throw new CovetError('The RealtimeManager is closed', { code: 'ERR_REALTIME_CLOSED' });
+    const fresh: string[] = [];
+    let subscriber = this.#subscribers.get(ws);
+    for (const channel of channels) {
+      let members = this.#channels.get(channel);
+      if (members === undefined) {
+        this.#channels.set(channel, (members = new Set()));
+        fresh.push(channel);
+      }
+      members.add(ws);
+    }
+    if (this.distributed) {
+      if (fresh.length > 0) {
+        const live = this.#subscriberClient().then((client) => client.subscribe(...fresh.map((c) => this.#prefix + c)));
+        for (const channel of fresh) this.#live.set(channel, live);
+      }
+      try {
+        await Promise.all(channels.map((c) => this.#live.get(c)));
+      } catch (err) {
+        if (subscriber === undefined) await this.unsubscribe(ws, channels).catch(() => {});
+        throw err;
+      }
+    }
+    if (subscriber !== undefined) {
+      for (const channel of channels) subscriber.channels.add(channel);
+      return subscriber.done;
+    }
+    // Accepted only now, so that a client that sees the socket open is already subscribed.
+    await ws.accept();
+    const set = new Set(channels);
+    const done = (async (): Promise<void> => {
+      if (options.read ?? true) {
+        for (;;) {
+          let message: string | Buffer;
+          try {
+            message = await ws.receive();
+          } catch {
+            break;
+          }
+          await options.onMessage?.(message);
+        }
+      }
+      await ws.closed;
+    })().finally(() => this.#drop(ws));
+    subscriber = { channels: set, done };
+    this.#subscribers.set(ws, subscriber);
+    return done;
+  }
+
+  /** Removes a connection from some channels (all when `channels` is omitted). */
+  async unsubscribe(ws: RealtimeSocket, channels?: readonly string[]): Promise<void> {
+    const subscriber = this.#subscribers.get(ws);
+    const list = channels ?? [...(subscriber?.channels ?? [])];
+    const emptied: string[] = [];
+    for (const channel of list) {
+      subscriber?.channels.delete(channel);
+      const members = this.#channels.get(channel);
+      if (members === undefined) continue;
+      members.delete(ws);
+      if (members.size === 0) {
+        this.#channels.delete(channel);
+        this.#live.delete(channel);
+        emptied.push(channel);
+      }
+    }
+    if (emptied.length > 0 && this.distributed && this.#subscriber !== null) {
+      const client = await this.#subscriber;
+      await client.unsubscribe(...emptied.map((c) => this.#prefix + c));
+    }
+  }
+
+  /** How many local connections listen on a channel. */
+  subscriberCount(channel: string): number {
+    return this.#channels.get(channel)?.size ?? 0;
+  }
+
+  /** The channels with local subscribers. */
+  channels(): string[] {
+    return [...this.#channels.keys()];
+  }
+
+  /** Closes the Redis connections the manager opened (sockets are left to their handlers). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const clients = await Promise.allSettled([this.#publisher, this.#subscriber].filter((p) => p !== null));
+    if (!this.#ownedRedis) {
+      const sub = this.#subscriber === null ? null : await this.#subscriber.catch(() => null);
+      await sub?.quit().catch(() => {});
+      return;
+    }
+    await Promise.all(clients.map((c) => (c.status === 'fulfilled' ? c.value.quit().catch(() => {}) : undefined)));
+  }
+
+  #drop(ws: RealtimeSocket): void {
+    const channels = [...(this.#subscribers.get(ws)?.channels ?? [])];
+    this.#subscribers.delete(ws);
+    void this.unsubscribe(ws, channels).catch((err: unknown) => this.#logger.error('realtime unsubscribe failed', { error: err }));
+  }
+
+  /** Sends an encoded message to this instance's subscribers of `channel`. */
+  #deliver(channel: string, text: string): void {
+    const members = this.#channels.get(channel);
+    if (members === undefined) return;
+    const message = new PreparedMessage(text);
+    for (const ws of [...members]) {
+      if (ws.readyState !== 'open') continue;
+      const sent = typeof ws.sendPrepared === 'function' ? ws.sendPrepared(message) : ws.sendText(text);
+      // A connection that cannot take it is closing or hopelessly behind: it is dropped.
+      sent.catch(() => this.unsubscribe(ws, [channel]).catch((err: unknown) => this.#logger.error('realtime unsubscribe failed', { error: err })));
+    }
+  }
+
+  async #connect(): Promise<RedisPubSubLike> {
+    if (this.#given !== null) return this.#given;
+    const mod = (await importPeer('ioredis', 'RealtimeManager with redisUrl')) as { Redis?: RedisConstructor; default?: RedisConstructor };
+    const Redis = mod.Redis ?? mod.default;
+    if (typeof Redis !== 'function') {
+      throw new CovetError('The installed "ioredis" exports no Redis class; install ioredis 5 or later', { code: 'ERR_MISSING_DEPENDENCY' });
+    }
+    return new Redis(this.#redisUrl as string);
+  }
+
+  #watch(client: RedisPubSubLike, role: string): RedisPubSubLike {
+    client.on('error', (error) => this.#logger.error(`realtime Redis ${role} connection error`, { error }));
+    return client;
+  }
+
+  #publisherClient(): Promise<RedisPubSubLike> {
+    this.#publisher ??= this.#connect().then((client) => (this.#ownedRedis ? this.#watch(client, 'publisher') : client));
+    return this.#publisher;
+  }
+
+  #subscriberClient(): Promise<RedisPubSubLike> {
+    this.#subscriber ??= (async () => {
+      const base = await this.#connect();
+      // A connection in subscriber mode cannot publish: subscriptions get one of their own.
+      const client = this.#watch(this.#ownedRedis ? base : base.duplicate(), 'subscriber');
+      if (this.#ownedRedis) this.#publisher ??= Promise.resolve(this.#watch(base.duplicate(), 'publisher'));
+      client.on('message', (redisChannel, text) => {
+        if (!redisChannel.startsWith(this.#prefix)) return;
+        this.#deliver(redisChannel.slice(this.#prefix.length), text);
+      });
+      return client;
+    })();
+    return this.#subscriber;
+  }
+}

@@ -1,0 +1,324 @@
+import { CovetError } from '../errors.js';
+import { toResponse } from '../http/send.js';
+import type { Request } from '../request.js';
+import { Response } from '../response.js';
+import type { CallNext, MiddlewareFunction, MiddlewareObject } from '../types.js';
+import type { AnyRequest, WrappedHandler } from './auth-types.js';
+import { clientIp, IPSet } from './rate-limiter-ip.js';
+import { MemoryRateLimitStore, type RateLimitRule, type RateLimitStore, RedisRateLimitStore } from './rate-limiter-store.js';
+
+const UNITS: Readonly<Record<string, number>> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** A parsed limit: `count` requests per `windowMs`, and the text it came from. */
+export interface RateLimit extends RateLimitRule {
+  readonly spec: string;
+}
+
+/**
+ * Parses `"100/hour"`, `"10/minute"`, `"5 per second"`, `"1000/day"`, `"20/5 minutes"`.
+ *
+ * @example
+ * parseRateLimit('10/minute') // { spec: '10/minute', count: 10, windowMs: 60000 }
+ */
+export function parseRateLimit(spec: string): RateLimit {
+  const m = /^\s*(\d+)\s*(?:\/|per)\s*(\d+)?\s*(second|minute|hour|day)s?\s*$/i.exec(spec);
+  const count = Number(m?.[1]);
+  const multiple = m?.[2] === undefined ? 1 : Number(m[2]);
+  const unit = UNITS[(m?.[3] ?? '').toLowerCase()];
+  if (m === null || unit === undefined || !Number.isSafeInteger(count) || count < 1 || multiple < 1) {
+    throw new CovetError(`Bad rate limit "${spec}": use "<count>/<second|minute|hour|day>", e.g. "100/hour"`, {
+      code: 'ERR_RATE_LIMIT_OPTIONS',
+    });
+  }
+  return { spec: spec.trim(), count, windowMs: unit * multiple };
+}
+
+function parseLimits(limits: string | readonly string[] | undefined): readonly RateLimit[] {
+  if (limits === undefined) return [];
+  return (typeof limits === 'string' ? limits.split(/\s*[;,]\s*/).filter((s) => s !== '') : limits).map(parseRateLimit);
+}
+
+/** Options of `RateLimiter` (the seed's `default_limits=…`, `storage=…` in camelCase). */
+export interface RateLimiterOptions {
+  /** Limits applied by the middleware form (`app.addMiddleware(limiter)`): `"100/hour"`, a list, or `"100/hour; 10/minute"`. Default none. */
+  readonly defaultLimits?: string | readonly string[];
+  /** The seed's `default_rate`: same as `defaultLimits`. */
+  readonly defaultRate?: string;
+  /** The seed's `burst_rate`: a second, shorter default limit checked together with `defaultLimits`. */
+  readonly burstRate?: string;
+  /** `"memory"` (one budget per process), `"redis://…"` (shared, needs `ioredis`), or a store. Default `"memory"`. */
+  readonly storage?: 'memory' | `redis://${string}` | `rediss://${string}` | RateLimitStore;
+  /**
+   * What a request is counted as. Default: the client IP and the route template
+   * (`1.2.3.4|/users/{id}`), so each client has one budget per route.
+   */
+  readonly keyFunc?: (req: AnyRequest) => string | Promise<string>;
+  /**
+   * Proxies (IPs or CIDR ranges) whose `X-Forwarded-For` is believed. Default none: the client
+   * IP is the TCP peer and `X-Forwarded-For` is ignored.
+   */
+  readonly trustedProxies?: readonly string[];
+  /** When the store fails (Redis down): `true` lets requests through, `false` answers 503. Default `true`. */
+  readonly failOpen?: boolean;
+  /** Called with the store error when a check fails (log it). Default: none. */
+  readonly onStoreError?: (err: unknown) => void;
+  /** Send `RateLimit-Limit`/`-Remaining`/`-Reset` on allowed responses too. Default `true`. */
+  readonly headers?: boolean;
+  /** Key prefix inside the store (to separate apps sharing a Redis). Default `""`. */
+  readonly prefix?: string;
+  /** Clock for the memory store, in ms (tests). Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** The outcome of a check: whether the request may go on, and what the headers say. */
+export interface RateLimitResult {
+  readonly allowed: boolean;
+  /** The most restrictive limit's size. */
+  readonly limit: number;
+  readonly remaining: number;
+  /** Seconds until that limit's budget is whole again. */
+  readonly reset: number;
+  /** Seconds to wait before retrying (0 when allowed). */
+  readonly retryAfter: number;
+  /** The limit that refused the request, e.g. `"10/minute"` (`null` when allowed). */
+  readonly violated: string | null;
+}
+
+const ALLOWED_NO_LIMITS: RateLimitResult = { allowed: true, limit: 0, remaining: 0, reset: 0, retryAfter: 0, violated: null };
+
+/**
+ * Rate limiting with GCRA (a sliding window that holds one number per key): `limit("10/minute",
+ * handler)` per route, `app.addMiddleware(limiter)` for `defaultLimits` on every route, several
+ * limits at once (all must allow; a refused request spends nothing). Storage in memory or in
+ * Redis (an atomic Lua script, so several processes share one budget). Refusals are 429 JSON
+ * with `Retry-After`; every limited response carries `RateLimit-Limit`, `RateLimit-Remaining`
+ * and `RateLimit-Reset`. When Redis is unreachable, `failOpen` (default `true`) decides.
+ *
+ * @example
+ * const rateLimiter = new RateLimiter({ defaultLimits: '100/hour', storage: 'memory' });
+ * app.route('/api/data', rateLimiter.limit('10/minute', () => ({ data: 'response' })));
+ */
+export class RateLimiter implements MiddlewareObject {
+  readonly #defaults: readonly RateLimit[];
+  readonly #store: RateLimitStore;
+  readonly #keyFunc: (req: AnyRequest) => string | Promise<string>;
+  readonly #trusted: IPSet;
+  readonly #failOpen: boolean;
+  readonly #onError: ((err: unknown) => void) | undefined;
+  readonly #headers: boolean;
+  readonly #prefix: string;
+
+  constructor(options: RateLimiterOptions = {}) {
+    this.#defaults = [...parseLimits(options.defaultLimits), ...parseLimits(options.defaultRate), ...parseLimits(options.burstRate)];
+    const storage = options.storage ?? 'memory';
+    if (storage === 'memory') this.#store = new MemoryRateLimitStore(options.now === undefined ? {} : { now: options.now });
+    else if (typeof storage === 'string') this.#store = new RedisRateLimitStore(storage);
+    else if (typeof storage === 'object' && storage !== null && typeof storage.hit === 'function') this.#store = storage;
+    else throw new CovetError('storage must be "memory", a redis:// URL or a RateLimitStore', { code: 'ERR_RATE_LIMIT_OPTIONS' });
+    this.#trusted = new IPSet(options.trustedProxies ?? []);
+    this.#keyFunc = options.keyFunc ?? ((req) => `${clientIp(req as Request, this.#trusted)}|${req.route?.path ?? req.path}`);
+    this.#failOpen = options.failOpen ?? true;
+    this.#onError = options.onStoreError;
+    this.#headers = options.headers ?? true;
+    this.#prefix = options.prefix ?? '';
+  }
+
+  /** The client IP as this limiter sees it (`X-Forwarded-For` only from `trustedProxies`). */
+  clientIp(req: AnyRequest): string {
+    return clientIp(req as Request, this.#trusted);
+  }
+
+  /**
+   * Counts `req` against `limits` (default: `defaultLimits`) and says whether it may go on.
+   * Throws only when the store fails and `failOpen` is `false`.
+   */
+  async check(
+    req: AnyRequest,
+    limits: readonly RateLimit[] = this.#defaults,
+    scope: 'default' | 'route' = 'default',
+  ): Promise<RateLimitResult> {
+    return this.#check(req, limits, scope);
+  }
+
+  // Synchronous whenever the key function and the store are (the memory store): no promise
+  // per request on that path.
+  #check(req: AnyRequest, limits: readonly RateLimit[], scope: 'default' | 'route'): RateLimitResult | Promise<RateLimitResult> {
+    if (limits.length === 0) return ALLOWED_NO_LIMITS;
+    const key = this.#keyFunc(req);
+    if (typeof key !== 'string') return key.then((k) => this.#decide(k, limits, scope));
+    return this.#decide(key, limits, scope);
+  }
+
+  #decide(key: string, limits: readonly RateLimit[], scope: 'default' | 'route'): RateLimitResult | Promise<RateLimitResult> {
+    const keys = limits.map((l) => this.#storeKey(scope, l, key));
+    let decision: ReturnType<RateLimitStore['hit']>;
+    try {
+      decision = this.#store.hit(keys, limits);
+    } catch (err) {
+      return this.#storeFailed(err);
+    }
+    if (decision instanceof Promise) {
+      return decision.then(
+        (d) => summarize(limits, d.now, d.tats, d.allowed),
+        (err: unknown) => this.#storeFailed(err),
+      );
+    }
+    return summarize(limits, decision.now, decision.tats, decision.allowed);
+  }
+
+  #storeFailed(err: unknown): RateLimitResult {
+    this.#onError?.(err);
+    if (this.#failOpen) return ALLOWED_NO_LIMITS;
+    throw new RateLimitStoreError(err);
+  }
+
+  /** The seed's `allow_request(request)`: `true` when `defaultLimits` allow the request. */
+  async allowRequest(req: AnyRequest): Promise<boolean> {
+    try {
+      return (await this.check(req)).allowed;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Middleware form: applies `defaultLimits` to every request it sees. */
+  handle(req: Request, callNext: CallNext): Response | Promise<Response> {
+    return this.#run(req, this.#defaults, callNext, 'default');
+  }
+
+  /**
+   * Limits one route (on top of any app-wide `defaultLimits`). With a handler, returns the
+   * wrapped handler; without, a middleware for a route's or group's `middleware` list.
+   *
+   * @example
+   * app.route('/api/data', rateLimiter.limit('10/minute', () => ({ data: 'response' })));
+   * app.post('/login', { middleware: [rateLimiter.limit(['5/minute', '20/hour'])] }, handler);
+   */
+  limit(limits: string | readonly string[]): MiddlewareFunction;
+  limit<R extends AnyRequest, D>(limits: string | readonly string[], handler: (req: R, deps: D) => unknown): WrappedHandler<R, D>;
+  limit<R extends AnyRequest, D>(
+    limits: string | readonly string[],
+    handler?: (req: R, deps: D) => unknown,
+  ): MiddlewareFunction | WrappedHandler<R, D> {
+    const parsed = parseLimits(limits);
+    if (parsed.length === 0) throw new CovetError('limit() needs at least one limit, e.g. "10/minute"', { code: 'ERR_RATE_LIMIT_OPTIONS' });
+    const limiter = this;
+    if (handler === undefined) {
+      return function rateLimit(req: Request, callNext: CallNext): Response | Promise<Response> {
+        return limiter.#run(req, parsed, callNext, 'route');
+      };
+    }
+    if (typeof handler !== 'function') throw new TypeError('limit(limits, handler) needs a handler function');
+    return function rateLimit(req: R, deps: D): Response | Promise<Response> {
+      return limiter.#run(req as unknown as Request, parsed, () => Promise.resolve(handler(req, deps)).then(toResponse), 'route');
+    };
+  }
+
+  // Route limits and default limits of the same size count apart (the middleware and a route's
+  // `limit()` both see the request).
+  #storeKey(scope: 'default' | 'route', limit: RateLimitRule, key: string): string {
+    return `${this.#prefix}${scope === 'default' ? 'd' : 'r'}:${limit.count}/${limit.windowMs}|${key}`;
+  }
+
+  #run(
+    req: Request,
+    limits: readonly RateLimit[],
+    callNext: () => Promise<Response>,
+    scope: 'default' | 'route',
+  ): Response | Promise<Response> {
+    let result: RateLimitResult | Promise<RateLimitResult>;
+    try {
+      result = this.#check(req, limits, scope);
+    } catch (err) {
+      return unavailable(err);
+    }
+    if (result instanceof Promise) return result.then((r) => this.#proceed(r, callNext), unavailable);
+    return this.#proceed(result, callNext);
+  }
+
+  #proceed(result: RateLimitResult, callNext: () => Promise<Response>): Response | Promise<Response> {
+    if (!result.allowed) {
+      const res = new Response(JSON.stringify({ error: 'Too Many Requests', limit: result.violated, retryAfter: result.retryAfter }), {
+        status: 429,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(result.retryAfter) },
+      });
+      setHeaders(res, result);
+      return res;
+    }
+    const pending = callNext();
+    if (!this.#headers || result.limit === 0) return pending;
+    return pending.then((res) => {
+      setHeaders(res, result);
+      return res;
+    });
+  }
+
+  /** Forgets the counts of `key` (as `keyFunc` returns it) for `limits` (default: `defaultLimits`; pass a route's limits to reset those). */
+  async reset(key: string, limits?: string | readonly string[]): Promise<void> {
+    const scope = limits === undefined ? 'default' : 'route';
+    const list = limits === undefined ? this.#defaults : parseLimits(limits);
+    await this.#store.reset?.(list.map((l) => this.#storeKey(scope, l, key)));
+  }
+
+  /** Closes the store (the Redis connection). */
+  async close(): Promise<void> {
+    await this.#store.close?.();
+  }
+}
+
+/**
+ * The store failed and `failOpen` is `false` (the limiter answers 503; `check` throws it).
+ *
+ * @example
+ * try { await limiter.check(req) } catch (err) { if (err instanceof RateLimitStoreError) console.error(err.cause) }
+ */
+export class RateLimitStoreError extends CovetError {
+  constructor(cause: unknown) {
+    super('The rate-limit store is unavailable', { code: 'ERR_RATE_LIMIT_STORE', cause });
+  }
+}
+
+/** 503 when the store failed and `failOpen` is off; anything else is not ours to answer. */
+function unavailable(err: unknown): Response {
+  if (!(err instanceof RateLimitStoreError)) throw err;
+  return new Response(JSON.stringify({ error: 'Service Unavailable' }), {
+    status: 503,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' },
+  });
+}
+
+function setHeaders(res: Response, result: RateLimitResult): void {
+  res.headers.set('ratelimit-limit', String(result.limit));
+  res.headers.set('ratelimit-remaining', String(result.remaining));
+  res.headers.set('ratelimit-reset', String(result.reset));
+}
+
+function summarize(limits: readonly RateLimit[], now: number, tats: readonly number[], allowed: boolean): RateLimitResult {
+  let best: { limit: number; remaining: number; reset: number } | null = null;
+  let retry = 0;
+  let violated: string | null = null;
+  for (let i = 0; i < limits.length; i++) {
+    const rule = limits[i] as RateLimit;
+    const tat = tats[i] ?? now;
+    const interval = rule.windowMs / rule.count;
+    const remaining = Math.max(0, Math.min(rule.count, Math.floor((rule.windowMs - (tat - now)) / interval + 1e-9)));
+    const reset = Math.max(0, Math.ceil((tat - now) / 1000));
+    if (!allowed) {
+      const wait = tat + interval - rule.windowMs - now;
+      if (wait > 0 && Math.ceil(wait / 1000) >= retry) {
+        retry = Math.max(1, Math.ceil(wait / 1000));
+        violated = rule.spec;
+      }
+    }
+    if (best === null || remaining < best.remaining) best = { limit: rule.count, remaining, reset };
+  }
+  const b = best ?? { limit: 0, remaining: 0, reset: 0 };
+  return {
+    allowed,
+    limit: b.limit,
+    remaining: allowed ? b.remaining : 0,
+    reset: b.reset,
+    retryAfter: allowed ? 0 : Math.max(1, retry),
+    violated,
+  };
+}

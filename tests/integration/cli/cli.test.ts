@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { describe, it } from 'node:test';
+import { covet, covetDone } from './helpers.js';
+
+const APP = 'tests/fixtures/cli/app.ts';
+
+describe('covet CLI: help, flags and bad input', { timeout: 180_000 }, () => {
+  it('prints help for the CLI and every command, and the version', async () => {
+    const top = await covetDone(['--help']);
+    assert.equal(top.code, 0);
+    assert.match(top.stdout, /covet run/);
+    for (const cmd of ['run', 'routes', 'performance-test']) {
+      const r = await covetDone([cmd, '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`Usage: covet ${cmd}`));
+    }
+    const v = await covetDone(['--version']);
+    assert.equal(v.code, 0);
+    assert.match(v.stdout, /^\d+\.\d+\.\d+/);
+    assert.equal((await covetDone([])).code, 2);
+  });
+
+  it('rejects bad flags and values with exit code 2', async () => {
+    const unknownFlag = await covetDone(['run', APP, '--bogus']);
+    assert.equal(unknownFlag.code, 2);
+    assert.match(unknownFlag.stderr, /--bogus/);
+    const port = await covetDone(['run', APP, '--port', 'eighty']);
+    assert.equal(port.code, 2);
+    assert.match(port.stderr, /--port must be an integer 0-65535, got eighty/);
+    const workers = await covetDone(['run', APP, '--workers', '-3']);
+    assert.equal(workers.code, 2);
+    assert.match(workers.stderr, /--workers/);
+    const cmd = await covetDone(['deploy']);
+    assert.equal(cmd.code, 2);
+    assert.match(cmd.stderr, /unknown command "deploy"/);
+  });
+
+  it('reports missing, broken and export-less modules (exit 3 and 4)', async () => {
+    const missing = await covetDone(['run', 'nope/app.ts']);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /app module not found: nope\/app\.ts/);
+    const broken = await covetDone(['routes', 'tests/fixtures/cli/broken.ts']);
+    assert.equal(broken.code, 4);
+    assert.match(broken.stderr, /cannot load .*broken\.ts: boom while importing/);
+    const noExport = await covetDone(['run', 'tests/fixtures/cli/no-export.ts']);
+    assert.equal(noExport.code, 4);
+    assert.match(noExport.stderr, /no CovetApp export/);
+    const wrongName = await covetDone(['routes', `${APP}:missing`]);
+    assert.equal(wrongName.code, 4);
+    assert.match(wrongName.stderr, /named "missing"/);
+  });
+
+  it('prints the route table with method, path, name and middleware (text and JSON)', async () => {
+    const r = await covetDone(['routes', APP]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^METHOD\s+PATH\s+NAME\s+MIDDLEWARE$/m);
+    assert.match(r.stdout, /^GET\s+\/users\/\{id\}\s+get_user\s+timing$/m);
+    const json = await covetDone(['routes', APP, '--json']);
+    const rows = JSON.parse(json.stdout) as { method: string; path: string; name: string | null; middleware: string[] }[];
+    assert.deepEqual(
+      rows.find((x) => x.path === '/users/{id}' && x.method === 'GET'),
+      { method: 'GET', path: '/users/{id}', name: 'get_user', middleware: ['timing'] },
+    );
+    const other = await covetDone(['routes', `${APP}:other`, '--json']);
+    assert.ok((JSON.parse(other.stdout) as { path: string }[]).some((x) => x.path === '/other'));
+  });
+});
+
+describe('covet run: one process', { timeout: 180_000 }, () => {
+  it('serves a TypeScript app, drains on SIGTERM, runs shutdown hooks and exits 0', async () => {
+    const cli = covet(['run', APP, '--port', '0']);
+    const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+    assert.deepEqual(((await (await fetch(`${url}/`)).json()) as { message: string }).message, 'hello');
+    const slow = fetch(`${url}/slow`).then((r) => r.json());
+    await new Promise((r) => setTimeout(r, 100));
+    cli.child.kill('SIGTERM');
+    assert.deepEqual(await slow, { slow: true }); // in-flight request finished
+    assert.equal(await cli.exited, 0);
+    assert.match(cli.stdout(), /shutdown hook ran/);
+  });
+
+  it('serves a JavaScript module with a default export', async () => {
+    const cli = covet(['run', 'tests/fixtures/cli/app.mjs', '--port', '0']);
+    const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+    assert.deepEqual(await (await fetch(`${url}/`)).json(), { js: true });
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0);
+  });
+
+  it('reports a port in use with exit code 5', async () => {
+    const blocker = createServer();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const { port } = blocker.address() as { port: number };
+    try {
+      const single = await covetDone(['run', APP, '--port', String(port)]);
+      assert.equal(single.code, 5, single.stderr);
+      assert.match(single.stderr, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+      const clustered = await covetDone(['run', APP, '--port', String(port), '--workers', '2']);
+      assert.equal(clustered.code, 5, clustered.stderr);
+      assert.match(clustered.stderr, /already in use/);
+    } finally {
+      blocker.close();
+    }
+  });
+});

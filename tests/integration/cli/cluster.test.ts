@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { covet, root } from './helpers.js';
+
+const APP = 'tests/fixtures/cli/app.ts';
+
+async function pids(url: string, n: number): Promise<Set<number>> {
+  const seen = new Set<number>();
+  // New connections are spread round-robin over the workers.
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${url}/`, { headers: { connection: 'close' } });
+    seen.add(((await res.json()) as { pid: number }).pid);
+  }
+  return seen;
+}
+
+describe('covet run --workers', { timeout: 180_000 }, () => {
+  it('serves from N workers, restarts a crashed worker, and stops gracefully on SIGTERM', async () => {
+    const cli = covet(['run', APP, '--port', '0', '--workers', '2']);
+    const [, url = ''] = await cli.waitFor(/listening on (http:\/\/\S+) \(2 workers/);
+    const before = await pids(url, 20);
+    assert.equal(before.size, 2);
+    const [victim = 0] = [...before];
+    process.kill(victim, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    // A replacement is forked after the backoff.
+    let after = new Set<number>();
+    for (let i = 0; i < 50 && !(after.size === 2 && !after.has(victim)); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await pids(url, 10);
+    }
+    assert.equal(after.size, 2);
+    assert.ok(!after.has(victim));
+    assert.match(cli.stderr(), new RegExp(`worker ${victim} died \\(SIGKILL\\); restarting in \\d+ ms`));
+    const slow = fetch(`${url}/slow`).then((r) => r.json());
+    await new Promise((r) => setTimeout(r, 100));
+    cli.child.kill('SIGTERM');
+    assert.deepEqual(await slow, { slow: true });
+    assert.equal(await cli.exited, 0);
+    assert.equal(cli.stdout().match(/shutdown hook ran/g)?.length, 2);
+  });
+
+  it('gives up on a crash loop with a clear message and exit code 6', async () => {
+    const cli = covet(['run', 'tests/fixtures/cli/crash.ts', '--port', '0', '--workers', '1'], { env: { COVET_MAX_RESTARTS: '3' } });
+    assert.equal(await cli.exited, 6);
+    assert.match(cli.stderr(), /worker crash loop: 4 crashes within 30s \(last: exit code 7\); giving up/);
+  });
+
+  it('--reload restarts the app when a file changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-reload-'));
+    const file = join(dir, 'app.ts');
+    const source = (msg: string) =>
+      `import { CovetApp } from '${root}src/index.js';\nexport const app = new CovetApp();\napp.get('/', () => '${msg}');\n`;
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(file, source('one'));
+    const cli = covet(['run', 'app.ts', '--port', '0', '--reload'], { cwd: dir });
+    try {
+      const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+      assert.equal(await (await fetch(`${url}/`)).text(), 'one');
+      writeFileSync(file, source('two'));
+      await cli.waitFor(/app\.ts changed: restarting[\s\S]*listening on/);
+      // Port 0 is picked anew by the restarted worker: read its URL.
+      const urls = [...cli.stdout().matchAll(/listening on (http:\/\/\S+)/g)].map((m) => m[1]);
+      assert.equal(await (await fetch(`${urls.at(-1)}/`)).text(), 'two');
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+    } finally {
+      cli.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp } from '../../../src/index.js';
+import { PerformanceTest } from '../../../src/testing/index.js';
+import { withServer } from '../../helpers/server.js';
+import { covetDone } from './helpers.js';
+
+function makeApp() {
+  const app = new CovetApp({ logger: { info() {}, error() {} } });
+  let n = 0;
+  app.get('/api/users', () => ({ users: [] }));
+  app.get('/flaky', (_req) => {
+    n++;
+    if (n % 4 === 0) throw new Error('every fourth fails');
+    return 'ok';
+  });
+  return app;
+}
+
+describe('PerformanceTest', { timeout: 180_000 }, () => {
+  it('load tests over a real socket with the seed fields and percentiles (the seed example)', async () => {
+    const app = makeApp();
+    const result = await new PerformanceTest(app).loadTest('/api/users', { concurrentUsers: 10, requestsPerUser: 10 });
+    assert.equal(result.totalRequests, 100);
+    assert.equal(result.failedRequests, 0);
+    assert.equal(result.errorRate, 0);
+    assert.deepEqual(result.statusCodes, { '200': 100 });
+    assert.ok(result.requestsPerSecond > 0);
+    assert.ok(result.avgResponseTime > 0 && result.avgResponseTime < 2000);
+    assert.ok(result.p50 <= result.p90 && result.p90 <= result.p99 && result.p99 <= result.maxResponseTime);
+    // The seed's assertions, with generous bounds for a shared machine.
+    assert.ok(result.avgResponseTime < 1000);
+    assert.ok(result.errorRate < 0.01);
+    assert.equal(app.server, null); // started and closed by the test
+  });
+
+  it('counts errors and reuses an app that is already listening', async () => {
+    const app = makeApp();
+    await withServer(app, async () => {
+      const result = await new PerformanceTest(app).loadTest('/flaky', { concurrentUsers: 2, requestsPerUser: 10 });
+      assert.equal(result.totalRequests, 20);
+      assert.equal(result.failedRequests, 5);
+      assert.equal(result.errorRate, 0.25);
+      assert.equal(result.statusCodes['500'], 5);
+      assert.notEqual(app.server, null);
+    });
+  });
+
+  it('rejects bad options', async () => {
+    await assert.rejects(new PerformanceTest(makeApp()).loadTest('/', { concurrentUsers: 0 }), /concurrentUsers must be a positive integer/);
+  });
+});
+
+describe('covet performance-test', { timeout: 180_000 }, () => {
+  it('load tests an app module and prints a results table', async () => {
+    const r = await covetDone(['performance-test', 'tests/fixtures/cli/app.ts', '--concurrency', '4', '--duration', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    for (const row of ['Requests', 'Requests/sec', 'p50', 'p90', 'p99', 'Errors']) assert.match(r.stdout, new RegExp(`^${row}\\s+\\S`, 'm'));
+    assert.match(r.stdout, /^Errors\s+0 \(0\.00%\)$/m);
+    assert.match(r.stderr, /Load testing http:\/\/127\.0\.0\.1:\d+\/: 4 connections for 1 s/);
+  });
+
+  it('load tests a running server by --url, as JSON, and exits 1 when requests fail', async () => {
+    const app = makeApp();
+    await withServer(app, async ({ url }) => {
+      const r = await covetDone(['performance-test', '--url', url, '--path', '/flaky', '--concurrency', '2', '--duration', '0.5', '--json']);
+      assert.equal(r.code, 1, r.stderr);
+      const result = JSON.parse(r.stdout) as { totalRequests: number; failedRequests: number; p99: number };
+      assert.ok(result.totalRequests > 0);
+      assert.ok(result.failedRequests > 0);
+    });
+    const bad = await covetDone(['performance-test', '--url', 'http://127.0.0.1:1', '--concurrency', 'x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--concurrency must be a positive integer, got x/);
+  });
+});

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp, HTTPException } from '../../../src/index.js';
+import { DatabaseError, databaseErrorHandler, DatabaseManager } from '../../../src/database/index.js';
+import { TestClient } from '../../../src/testing/index.js';
+import { memoryLogger, REQUIRE_SERVICES, withServer } from '../../helpers/server.js';
+import { findPgBin, startPrivatePostgres } from './private-postgres.js';
+import { serialPk, targets } from './targets.js';
+
+/** The app the tests drive: users by id, a create route, a health check and the error mapping. */
+function usersApp(db: DatabaseManager, logger = memoryLogger()) {
+  const app = new CovetApp({ logger });
+  app.addDatabase(db);
+  app.onError(DatabaseError, databaseErrorHandler);
+  app.get('/health', async () => {
+    const health = await db.health();
+    return [{ status: health.status, checks: { database: health } }, health.status === 'healthy' ? 200 : 503];
+  });
+  app.get('/users/{id:int}', async (req) => {
+    const user = await db.fetchOne('SELECT id, name FROM users WHERE id = %s', req.params.id);
+    if (user === null) throw new HTTPException(404, 'User not found');
+    return user;
+  });
+  app.post('/users', async (req) => {
+    const body = await req.json<{ name: string | null; email: string }>();
+    const id = await db.fetchVal(
+      db.dialect.supportsReturning ? 'INSERT INTO users (name, email) VALUES (%s, %s) RETURNING id' : 'INSERT INTO users (name, email) VALUES (%s, %s)',
+      body.name,
+      body.email,
+    );
+    return [{ id }, 201];
+  });
+  app.get('/leak/{kind}', async (req) => {
+    // Handlers that fail while holding a connection or a transaction must give it back.
+    if (req.params.kind === 'connection') await db.pool.withConnection(async () => Promise.reject(new Error('handler failed')));
+    await db.transaction(async (tx) => {
+      await tx.execute('UPDATE users SET name = name WHERE id = %s', 1);
+      throw new Error('handler failed in a transaction');
+    });
+  });
+  return app;
+}
+
+for (const target of targets) {
+  describe(`app.addDatabase on ${target.name}`, { skip: target.skip }, () => {
+    it('connects at startup, closes at shutdown, maps constraint violations to 409/400', async () => {
+      const db = target.open();
+      try {
+        await db.execute(`CREATE TABLE users (id ${serialPk(target.name)}, name VARCHAR(100) NOT NULL, email VARCHAR(255) UNIQUE)`);
+        const app = usersApp(db);
+        const post = (url: string, body: unknown) => fetch(`${url}/users`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+        await withServer(app, async ({ url }) => {
+          assert.equal(db.pool.stats.size, 1, 'connected at startup');
+          const created = await post(url, { name: 'Ann', email: 'ann@example.com' });
+          assert.equal(created.status, 201);
+          const dup = await post(url, { name: 'Ann', email: 'ann@example.com' });
+          assert.equal(dup.status, 409);
+          assert.deepEqual(await dup.json(), { error: 'Conflict: a row with this value already exists', kind: 'unique', column: 'email' });
+          const missing = await post(url, { name: null, email: 'x@example.com' });
+          assert.equal(missing.status, 400);
+          assert.equal(((await missing.json()) as { kind: string }).kind, 'not_null');
+          assert.deepEqual(await (await fetch(`${url}/users/1`)).json(), { id: 1, name: 'Ann' });
+          assert.equal((await fetch(`${url}/users/2`)).status, 404);
+          assert.equal((await fetch(`${url}/health`)).status, 200);
+        });
+        assert.equal(db.pool.stats.size, 0, 'closed at shutdown');
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('leaks no connection when handlers throw (in-process and over HTTP)', async () => {
+      await using db = target.open();
+      await db.execute(`CREATE TABLE users (id ${serialPk(target.name)}, name VARCHAR(100) NOT NULL, email VARCHAR(255))`);
+      const app = usersApp(db);
+      await using client = new TestClient(app);
+      for (let i = 0; i < 30; i++) {
+        const res = await client.get(i % 2 === 0 ? '/leak/connection' : '/leak/transaction');
+        assert.equal(res.status, 500);
+      }
+      assert.equal(db.pool.stats.inUse, 0);
+      assert.equal(db.pool.stats.waiting, 0);
+      assert.ok(db.pool.stats.size <= db.pool.maxConnections);
+      await withServer(usersApp(db), async ({ url }) => {
+        const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`${url}/leak/${i % 2 ? 'connection' : 'transaction'}`).then((r) => r.status)));
+        assert.deepEqual(new Set(statuses), new Set([500]));
+        assert.equal(db.pool.stats.inUse, 0);
+      });
+      assert.equal(await db.fetchVal('SELECT 1'), 1);
+    });
+  });
+}
+
+describe('database outages (a private PostgreSQL server, stopped and restarted)', () => {
+  const bin = findPgBin();
+  const skip = bin === null && !REQUIRE_SERVICES ? 'no PostgreSQL server binaries' : false;
+
+  it('answers 503 while the database is down (at startup and mid-request) and recovers when it is back', { skip, timeout: 120_000 }, async () => {
+    if (bin === null) throw new Error('PostgreSQL server binaries are missing, and COVET_REQUIRE_SERVICES=1 says this test must run');
+    const pg = await startPrivatePostgres(bin);
+    const db = new DatabaseManager(pg.url, {});
+    const logger = memoryLogger();
+    try {
+      await db.execute('CREATE TABLE users (id SERIAL PRIMARY KEY, name TEXT NOT NULL, email TEXT UNIQUE)');
+      await db.execute('INSERT INTO users (name) VALUES (%s)', 'Ann');
+      await db.close();
+
+      // Down at startup: the app still starts, says so in the log, and the health check says 503.
+      await pg.stop();
+      const app = usersApp(db, logger);
+      await using client = new TestClient(app);
+      const health = await client.get('/health');
+      assert.equal(health.status, 503);
+      assert.match(health.json<{ checks: { database: { error: string } } }>().checks.database.error, /Could not connect to PostgreSQL/);
+      assert.ok(logger.lines.some((l) => /Database unavailable at startup/.test(l)));
+      const during = await client.get('/users/1');
+      assert.equal(during.status, 503);
+      assert.equal(during.headers.get('retry-after'), '1');
+
+      await pg.start();
+      assert.equal((await client.get('/health')).status, 200);
+      assert.deepEqual((await client.get('/users/1')).json(), { id: 1, name: 'Ann' });
+      const before = db.pool.stats.size;
+      assert.ok(before >= 1);
+
+      // Down mid-flight: the pooled connections die with the server.
+      await pg.stop('fast');
+      assert.equal((await client.get('/users/1')).status, 503);
+      assert.equal((await client.get('/health')).status, 503);
+      await pg.start();
+      // The broken connections are replaced: the first request after the restart succeeds.
+      assert.deepEqual((await client.get('/users/1')).json(), { id: 1, name: 'Ann' });
+      assert.equal((await client.get('/health')).status, 200);
+      assert.equal(db.pool.stats.inUse, 0);
+
+      // A crash (immediate shutdown) while connections sit idle in the pool.
+      await Promise.all([client.get('/users/1'), client.get('/users/1'), client.get('/users/1')]);
+      await pg.stop('immediate');
+      await pg.start();
+      const after = await Promise.all([client.get('/users/1'), client.get('/users/1'), client.get('/users/1')]);
+      assert.deepEqual(
+        after.map((r) => r.status),
+        [200, 200, 200],
+      );
+    } finally {
+      await db.close();
+      await pg.destroy();
+    }
+  });
+
+  it('fails startup instead when the database is required', async () => {
+    const db = new DatabaseManager('postgresql://u@127.0.0.1:1/x?connect_timeout=2');
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.addDatabase(db, { required: true });
+    await assert.rejects(app.startup(), /Could not connect to PostgreSQL/);
+    await db.close();
+  });
+});

@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  ConnectionError,
+  DatabaseConfig,
+  DatabaseError,
+  DatabaseManager,
+  IntegrityError,
+  QueryOptimizer,
+  sql,
+  UnknownColumnError,
+} from '../../../src/database/index.js';
+import { serialPk, targets } from './targets.js';
+
+for (const target of targets) {
+  describe(`DatabaseManager on ${target.name}`, { skip: target.skip }, () => {
+    async function withUsers(fn: (db: DatabaseManager) => Promise<void>): Promise<void> {
+      await using db = target.open();
+      await db.execute(`CREATE TABLE users (id ${serialPk(target.name)}, name VARCHAR(100) NOT NULL, email VARCHAR(255) UNIQUE, age INTEGER)`);
+      await fn(db);
+    }
+
+    it('runs fetchAll/fetchOne/fetchVal/execute with %s, ? and $1 placeholders', () =>
+      withUsers(async (db) => {
+        const id = await db.fetchVal<number>(
+          target.name === 'mysql' ? 'SELECT 1' : 'INSERT INTO users (name, email) VALUES (%s, %s) RETURNING id',
+          ...(target.name === 'mysql' ? [] : ['Ann', 'ann@example.com']),
+        );
+        if (target.name === 'mysql') {
+          const res = await db.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Ann', 'ann@example.com');
+          assert.equal(res.rowCount, 1);
+          assert.equal(res.lastInsertId, 1);
+        } else assert.equal(id, 1);
+        await db.execute('INSERT INTO users (name, email, age) VALUES (?, ?, ?)', 'Bob', 'bob@example.com', 30);
+        await db.execute('INSERT INTO users (name, email, age) VALUES ($2, $1, $3)', 'cy@example.com', 'Cy', null);
+        const all = await db.fetchAll<{ name: string }>('SELECT name FROM users ORDER BY id');
+        assert.deepEqual(
+          all.map((r) => r.name),
+          ['Ann', 'Bob', 'Cy'],
+        );
+        assert.deepEqual(await db.fetchOne('SELECT name, age FROM users WHERE email = %s', 'bob@example.com'), { name: 'Bob', age: 30 });
+        assert.equal(await db.fetchOne('SELECT * FROM users WHERE id = %s', 999), null);
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM users'), 3);
+        assert.equal(await db.fetchVal('SELECT name FROM users WHERE id = %s', 999), null);
+        assert.deepEqual(await db.fetch('SELECT name FROM users WHERE name ILIKE %s ORDER BY name', '%N%'), [{ name: 'Ann' }]);
+        const upd = await db.execute('UPDATE users SET age = %s WHERE age IS NULL', 1);
+        assert.equal(upd.rowCount, 2);
+        assert.equal((await db.fetchVal('SELECT 10 %% 3')) as number, 1);
+        assert.equal(await db.fetchVal("SELECT '%s?'"), '%s?');
+      }));
+
+    it('returns RETURNING rows from execute (PostgreSQL, SQLite)', { skip: target.name === 'mysql' ? 'MySQL has no UPDATE … RETURNING' : false }, () =>
+      withUsers(async (db) => {
+        const res = await db.execute('INSERT INTO users (name) VALUES (%s), (%s) RETURNING id, name', 'A', 'B');
+        assert.equal(res.rowCount, 2);
+        assert.deepEqual(res.rows, [
+          { id: 1, name: 'A' },
+          { id: 2, name: 'B' },
+        ]);
+        const del = await db.execute<{ id: number }>('DELETE FROM users WHERE name = %s RETURNING id', 'B');
+        assert.deepEqual(del.rows, [{ id: 2 }]);
+      }));
+
+    it('runs sql`…` query objects: awaited, or passed to fetchAll/fetchOne/execute', () =>
+      withUsers(async (db) => {
+        const name = "O'Brien";
+        await db.execute(db.sql`INSERT INTO users (name, email) VALUES (${name}, ${'ob@example.com'})`);
+        const rows = await db.sql<{ name: string }>`SELECT name FROM users WHERE name = ${name}`;
+        assert.deepEqual(rows, [{ name }]);
+        assert.deepEqual(await db.fetchOne(sql`SELECT email FROM users WHERE name = ${name}`), { email: 'ob@example.com' });
+        assert.deepEqual(await db.fetchAll(sql`SELECT ${sql.id('name')} FROM ${sql.id('users')} WHERE id IN (${sql.join([1, 2])})`), [{ name }]);
+        await assert.rejects(db.fetchAll(sql`SELECT 1`, 2), /carries its own values/);
+      }));
+
+    it('commits and rolls back transactions, with nested savepoints', () =>
+      withUsers(async (db) => {
+        await db.transaction(async (tx) => {
+          await tx.execute('INSERT INTO users (name) VALUES (%s)', 'outer');
+          await tx.transaction(async (inner) => {
+            await inner.execute('INSERT INTO users (name) VALUES (%s)', 'kept');
+          });
+          await assert.rejects(
+            tx.transaction(async (inner) => {
+              await inner.execute('INSERT INTO users (name) VALUES (%s)', 'dropped');
+              throw new Error('undo this savepoint');
+            }),
+            /undo this savepoint/,
+          );
+          const sp = await tx.savepoint();
+          await sp.execute('INSERT INTO users (name) VALUES (%s)', 'explicit savepoint');
+          await sp.commit();
+        });
+        await assert.rejects(
+          db.transaction(async (tx) => {
+            await tx.execute('INSERT INTO users (name) VALUES (%s)', 'rolled back');
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        const names = (await db.fetchAll<{ name: string }>('SELECT name FROM users ORDER BY id')).map((r) => r.name);
+        assert.deepEqual(names, ['outer', 'kept', 'explicit savepoint']);
+        const tx = await db.begin();
+        await tx.execute('DELETE FROM users');
+        await tx.rollback();
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM users'), 3);
+        await assert.rejects(tx.execute('SELECT 1'), /already been committed or rolled back/);
+        assert.deepEqual(db.pool.stats.inUse, 0);
+      }));
+
+    it('raises a typed IntegrityError for unique, not-null and foreign-key violations', () =>
+      withUsers(async (db) => {
+        await db.execute(`CREATE TABLE posts (id ${serialPk(target.name)}, user_id INTEGER NOT NULL REFERENCES users (id), title VARCHAR(50))`);
+        await db.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Ann', 'ann@example.com');
+        const check = async (statement: string, params: unknown[], kind: string, column?: string) => {
+          await assert.rejects(db.execute(statement, ...params), (err: unknown) => {
+            assert.ok(err instanceof IntegrityError, `expected IntegrityError, got ${String(err)}`);
+            assert.equal(err.kind, kind);
+            assert.equal(err.code, 'ERR_DB_INTEGRITY');
+            if (column !== undefined) assert.equal(err.column, column);
+            assert.ok(err.sql?.includes('INSERT'));
+            return true;
+          });
+        };
+        await check('INSERT INTO users (name, email) VALUES (%s, %s)', ['Dup', 'ann@example.com'], 'unique', target.name === 'mysql' ? undefined : 'email');
+        await check('INSERT INTO users (name, email) VALUES (%s, %s)', [null, 'x@example.com'], 'not_null', 'name');
+        await check('INSERT INTO posts (user_id, title) VALUES (%s, %s)', [42, 't'], 'foreign_key');
+      }));
+
+    it('names unknown columns in a clear error', () =>
+      withUsers(async (db) => {
+        await assert.rejects(db.fetchAll('SELECT nmae FROM users'), (err: unknown) => err instanceof UnknownColumnError && err.column === 'nmae');
+        await assert.rejects(db.fetchAll('SELEC 1'), (err: unknown) => err instanceof DatabaseError && !(err instanceof UnknownColumnError));
+      }));
+
+    it("runs the seed's Database Optimization example: a prepared statement on a pooled connection", () =>
+      withUsers(async (db) => {
+        await db.execute('INSERT INTO users (name, email) VALUES (%s, %s), (%s, %s)', 'Ann', 'a@example.com', 'Bob', 'b@example.com');
+        const optimizer = new QueryOptimizer();
+        const search = optimizer.prepare('SELECT id, name, email FROM users WHERE name ILIKE $1 ORDER BY name LIMIT 100');
+        assert.equal(optimizer.prepare(search.sql), search);
+        for (const q of ['an', 'AN', "' OR '1'='1"]) {
+          const results = await db.pool.withConnection((conn) => conn.fetch(search, `%${q}%`));
+          assert.deepEqual(results, q.startsWith("'") ? [] : [{ id: 1, name: 'Ann', email: 'a@example.com' }]);
+        }
+        if (target.name === 'postgresql') {
+          const names = await db.pool.withConnection((conn) => conn.fetchAll<{ name: string }>('SELECT name FROM pg_prepared_statements'));
+          assert.ok(names.some((r) => r.name === search.name), 'a named server-side prepared statement');
+        }
+        await assert.rejects(db.fetchAll(search), /placeholders up to \$1 but 0 parameter/);
+      }));
+
+    it('connects lazily, pings, reports health and reconnects after close()', async () => {
+      await using db = target.open();
+      assert.equal(db.pool.stats.size, 0);
+      assert.ok((await db.ping()) >= 0);
+      assert.equal(db.pool.stats.size, 1);
+      assert.equal((await db.health()).status, 'healthy');
+      await db.close();
+      assert.equal(await db.fetchVal('SELECT 1'), 1);
+    });
+  });
+}
+
+describe('DatabaseManager without a server', () => {
+  it('reports an unreachable database as a ConnectionError without the password', async () => {
+    const db = new DatabaseManager('postgresql://app:s3cret@127.0.0.1:1/app?connect_timeout=2');
+    await assert.rejects(db.fetchAll('SELECT 1'), (err: unknown) => {
+      assert.ok(err instanceof ConnectionError);
+      assert.match(err.message, /Could not connect to PostgreSQL at 127\.0\.0\.1:1/);
+      assert.doesNotMatch(err.message, /s3cret/);
+      return true;
+    });
+    const health = await db.health();
+    assert.equal(health.status, 'unhealthy');
+    await db.close();
+    assert.equal(String(db), 'DatabaseManager(postgresql://app:***@127.0.0.1:1/app)');
+  });
+
+  it('accepts a DatabaseConfig (the seed\'s) and SQLite file URLs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-db-'));
+    try {
+      const db = new DatabaseManager(new DatabaseConfig({ driver: 'sqlite', database: join(dir, 'app.db') }));
+      await db.execute('CREATE TABLE t (x TEXT)');
+      await db.execute('INSERT INTO t VALUES (%s)', 'persisted');
+      await db.close();
+      const again = new DatabaseManager(`sqlite:///${join(dir, 'app.db')}`);
+      assert.equal(await again.fetchVal('SELECT x FROM t'), 'persisted');
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the package to install when a driver is missing', async () => {
+    // A child process whose resolver cannot find `pg`, as in an app that never installed it.
+    const hook = `data:text/javascript,${encodeURIComponent(
+      "export async function resolve(s, c, next) { if (s === 'pg' || s === 'mysql2/promise' || s === 'better-sqlite3') { const e = new Error(\"Cannot find package '\" + s + \"'\"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; } return next(s, c); }",
+    )}`;
+    const script = `
+      import { register } from 'node:module';
+      register(${JSON.stringify(hook)});
+      const { DatabaseManager } = await import(${JSON.stringify(new URL('../../../src/database/index.ts', import.meta.url).href)});
+      const out = [];
+      for (const url of ['postgresql://u@127.0.0.1/x', 'mysql://u@127.0.0.1/x', 'sqlite:///:memory:']) {
+        try { await new DatabaseManager(url).fetchAll('SELECT 1'); out.push('connected?'); } catch (e) { out.push(e.code + ': ' + e.message); }
+      }
+      console.log(JSON.stringify(out));
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(JSON.parse(stdout), [
+      'ERR_DB_DRIVER_MISSING: The PostgreSQL driver needs the "pg" package: npm install pg',
+      'ERR_DB_DRIVER_MISSING: The MySQL driver needs the "mysql2" package: npm install mysql2',
+      'ERR_DB_DRIVER_MISSING: The SQLite driver needs the "better-sqlite3" package: npm install better-sqlite3',
+    ]);
+  });
+});

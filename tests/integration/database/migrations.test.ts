@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  DatabaseManager,
+  diffSchema,
+  makeMigration,
+  Migration,
+  type MigrationContext,
+  MigrationError,
+  migrate,
+  migrationStatus,
+} from '../../../src/database/index.js';
+import { Column, Integer, Model, String } from '../../../src/database/orm/index.js';
+import { type DbTarget, targets } from './targets.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const SRC_DATABASE = new URL('../../../src/database/index.ts', import.meta.url).href;
+const SRC_ORM = new URL('../../../src/database/orm/index.ts', import.meta.url).href;
+
+class CreateUsers extends Migration {
+  up({ schema }: MigrationContext) {
+    return schema.createTable('users', {
+      id: Column(Integer, { primaryKey: true }),
+      name: Column(String(100), { nullable: false }),
+    });
+  }
+  down({ schema }: MigrationContext) {
+    return schema.dropTable('users');
+  }
+}
+
+class AddEmail extends Migration {
+  up() {
+    return 'ALTER TABLE users ADD COLUMN email VARCHAR(255)';
+  }
+  down() {
+    return 'ALTER TABLE users DROP COLUMN email';
+  }
+}
+
+class SeedUsers extends Migration {
+  async up({ db }: MigrationContext) {
+    await db.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'admin', 'admin@example.com');
+  }
+  async down({ db }: MigrationContext) {
+    await db.execute('DELETE FROM users WHERE name = %s', 'admin');
+  }
+}
+
+const list = [
+  { name: '0001_create_users', migration: new CreateUsers() },
+  { name: '0002_add_email', migration: new AddEmail() },
+  { name: '0003_seed_users', migration: new SeedUsers() },
+];
+
+/** The URL of a target's throwaway database (created on first use). */
+async function urlOf(target: DbTarget, db: DatabaseManager): Promise<string> {
+  await db.ping();
+  if (target.name === 'sqlite') throw new Error('use a file');
+  const url = new URL(target.url as string);
+  url.pathname = `/${db.config.database}`;
+  return url.href;
+}
+
+function runNode(args: string[], cwd = ROOT): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (out += d));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+for (const target of targets) {
+  describe(`migrations on ${target.name}`, { skip: target.skip }, () => {
+    it('applies, reports, reverts and re-applies migrations with a checksum each', async () => {
+      await using db = target.open();
+      const lines: string[] = [];
+      const up = await migrate('up', { db, migrations: list, log: (l) => lines.push(l) });
+      assert.deepEqual(up.migrations, ['0001_create_users', '0002_add_email', '0003_seed_users']);
+      assert.deepEqual(lines, ['applied 0001_create_users', 'applied 0002_add_email', 'applied 0003_seed_users']);
+      assert.equal(await db.fetchVal('SELECT email FROM users WHERE name = %s', 'admin'), 'admin@example.com');
+      const rows = await db.fetchAll<{ name: string; checksum: string; batch: number }>('SELECT name, checksum, batch FROM covet_migrations ORDER BY name');
+      assert.equal(rows.length, 3);
+      assert.ok(rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum) && Number(r.batch) === 1));
+      assert.deepEqual((await migrate('up', { db, migrations: list })).migrations, []);
+
+      assert.deepEqual((await migrate('down', { db, migrations: list })).migrations, ['0003_seed_users']);
+      assert.equal(await db.fetchVal('SELECT COUNT(*) FROM users'), 0);
+      assert.deepEqual((await migrate('down', { db, migrations: list, steps: 2 })).migrations, ['0002_add_email', '0001_create_users']);
+      assert.deepEqual(
+        (await migrationStatus({ db, migrations: list })).map((s) => [s.name, s.applied]),
+        [
+          ['0001_create_users', false],
+          ['0002_add_email', false],
+          ['0003_seed_users', false],
+        ],
+      );
+      assert.deepEqual((await migrate('up', { db, migrations: list, steps: 2 })).migrations, ['0001_create_users', '0002_add_email']);
+      const status = await migrationStatus({ db, migrations: list });
+      assert.deepEqual(
+        status.map((s) => [s.name, s.applied, s.batch]),
+        [
+          ['0001_create_users', true, 1],
+          ['0002_add_email', true, 1],
+          ['0003_seed_users', false, null],
+        ],
+      );
+    });
+
+    it('refuses to go on when an applied migration changed, and reports it in status', async () => {
+      await using db = target.open();
+      await migrate('up', { db, migrations: list.slice(0, 1) });
+      class Changed extends Migration {
+        up() {
+          return 'CREATE TABLE users (id INTEGER PRIMARY KEY, other TEXT)';
+        }
+        down() {
+          return 'DROP TABLE users';
+        }
+      }
+      const changed = [{ name: '0001_create_users', migration: new Changed() }, list[1] as (typeof list)[number]];
+      await assert.rejects(migrate('up', { db, migrations: changed }), (err: unknown) => err instanceof MigrationError && /checksum mismatch/.test(err.message));
+      assert.equal((await migrationStatus({ db, migrations: changed }))[0]?.changed, true);
+      assert.deepEqual((await migrate('up', { db, migrations: changed, allowChanged: true })).migrations, ['0002_add_email']);
+    });
+
+    it('rolls a failing migration back where DDL is transactional', async () => {
+      await using db = target.open();
+      class Broken extends Migration {
+        up() {
+          return ['CREATE TABLE half (id INTEGER)', 'INSERT INTO no_such_table VALUES (1)'];
+        }
+        down() {
+          return 'DROP TABLE half';
+        }
+      }
+      await assert.rejects(migrate('up', { db, migrations: [{ name: '0001_broken', migration: new Broken() }] }), (err: unknown) => {
+        assert.ok(err instanceof MigrationError);
+        assert.match(err.message, /Migration 0001_broken up failed/);
+        return true;
+      });
+      const tables = (await db.dialect.introspect(db)).map((t) => t.name);
+      assert.equal(tables.includes('half'), !db.dialect.transactionalDDL, `tables: ${tables.join(', ')}`);
+      assert.equal(await db.fetchVal('SELECT COUNT(*) FROM covet_migrations'), 0);
+    });
+
+    it('lets only one of two processes apply a migration (lock)', async () => {
+      let dir = '';
+      await using db = target.open();
+      let url: string;
+      if (target.name === 'sqlite') {
+        dir = mkdtempSync(join(tmpdir(), 'covet-mig-'));
+        url = `sqlite:///${join(dir, 'app.db')}`;
+      } else url = await urlOf(target, db);
+      try {
+        const script = `
+          const { DatabaseManager, Migration, migrate } = await import(${JSON.stringify(SRC_DATABASE)});
+          class Slow extends Migration {
+            async up({ db }) {
+              await db.execute('CREATE TABLE runs (pid INTEGER)');
+              await db.execute('INSERT INTO runs (pid) VALUES (%s)', process.pid);
+              await new Promise((r) => setTimeout(r, 400));
+            }
+            down() {}
+          }
+          const db = new DatabaseManager(${JSON.stringify(url)});
+          const res = await migrate('up', { db, migrations: [{ name: '0001_slow', migration: new Slow() }] });
+          console.log(JSON.stringify(res.migrations));
+          await db.close();
+        `;
+        const results = await Promise.all([runNode(['--input-type=module', '-e', script]), runNode(['--input-type=module', '-e', script])]);
+        for (const r of results) assert.equal(r.code, 0, r.out);
+        const applied = results.map((r) => JSON.parse(r.out.trim().split('\n').pop() as string) as string[]);
+        assert.deepEqual(applied.flat(), ['0001_slow'], JSON.stringify(applied));
+        const check = new DatabaseManager(url);
+        assert.equal(await check.fetchVal('SELECT COUNT(*) FROM runs'), 1);
+        await check.close();
+      } finally {
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('makes a migration from the difference between models and the live schema', async () => {
+      await using db = target.open();
+      const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-'));
+      try {
+        class UserV1 extends Model {
+          static override tableName = 'people';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            name: Column(String(100), { nullable: false }),
+            nickname: Column(String(50)),
+          };
+        }
+        await db.createAll([UserV1]);
+        class UserV2 extends Model {
+          static override tableName = 'people';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            name: Column(String(100), { nullable: false }),
+            age: Column(Integer),
+          };
+        }
+        class Pet extends Model {
+          static override tableName = 'pets';
+          static override columns = { id: Column(Integer, { primaryKey: true }), name: Column(String(50), { nullable: false }) };
+        }
+        const diff = await diffSchema({ db, models: [UserV2, Pet] });
+        const q = db.dialect.quote;
+        assert.deepEqual(
+          diff.up.map((s) => s.split('\n')[0]),
+          [`ALTER TABLE ${q('people')} ADD COLUMN ${q('age')} ${db.dialect.columnType('integer')}`, `ALTER TABLE ${q('people')} DROP COLUMN ${q('nickname')}`, `CREATE TABLE ${q('pets')} (`],
+        );
+        assert.deepEqual(
+          diff.issues.map((i) => i.rule),
+          ['drop-column'],
+        );
+        const made = await makeMigration({ db, models: [UserV2, Pet], name: 'people age and pets', directory: dir, importFrom: SRC_DATABASE });
+        assert.ok(made?.file.endsWith('0001_people_age_and_pets.ts'));
+        const source = readFileSync(made?.file as string, 'utf8');
+        assert.match(source, /WARNING \[drop-column\]/);
+        assert.match(source, /export default class PeopleAgeAndPets extends Migration/);
+        assert.deepEqual((await migrate('up', { db, directory: dir })).migrations, ['0001_people_age_and_pets']);
+        assert.deepEqual((await diffSchema({ db, models: [UserV2, Pet] })).up, []);
+        assert.equal(await makeMigration({ db, models: [UserV2, Pet], name: 'again', directory: dir }), null);
+        await migrate('down', { db, directory: dir });
+        assert.deepEqual(
+          (await db.dialect.columnsOf(db, 'people'))?.map((c) => c.name),
+          ['id', 'name', 'nickname'],
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+describe('covet migrate (CLI)', () => {
+  it('creates, applies, lists and reverts migrations from a directory, and makes one from models', async () => {
+    const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-cli-'));
+    try {
+      const url = `sqlite:///${join(dir, 'app.db')}`;
+      const cli = (...args: string[]) => runNode([join(ROOT, 'src/cli/main.ts'), 'migrate', ...args, '--database', url, '--directory', join(dir, 'migrations')], dir);
+      const created = await cli('create', 'Create Users');
+      assert.equal(created.code, 0, created.out);
+      assert.match(created.out, /created .*0001_create_users\.ts/);
+      assert.match(readFileSync(join(dir, 'migrations', '0001_create_users.ts'), 'utf8'), /export default class CreateUsers extends Migration/);
+      // Replace the template with a real migration (importing the source, not the built package).
+      writeFileSync(
+        join(dir, 'migrations', '0001_create_users.ts'),
+        `import { Migration } from ${JSON.stringify(SRC_DATABASE)};\nexport default class CreateUsers extends Migration {\n  up() { return 'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)'; }\n  down() { return 'DROP TABLE users'; }\n}\n`,
+      );
+      assert.match((await cli('status')).out, /\[ \] 0001_create_users {2}pending/);
+      const up = await cli('up');
+      assert.equal(up.code, 0, up.out);
+      assert.match(up.out, /applied 0001_create_users/);
+      assert.match((await cli('status')).out, /\[x\] 0001_create_users {2}applied \(batch 1\)/);
+      mkdirSync(join(dir, 'app'));
+      writeFileSync(
+        join(dir, 'app', 'models.ts'),
+        `import { Model, Column, Integer, Text } from ${JSON.stringify(SRC_ORM)};\nexport class User extends Model {\n  static tableName = 'users';\n  static columns = { id: Column(Integer, { primaryKey: true }), name: Column(Text, { nullable: false }), bio: Column(Text) };\n}\n`,
+      );
+      const make = await cli('make', 'add bio', '--models', join(dir, 'app', 'models.ts'));
+      assert.equal(make.code, 0, make.out);
+      assert.match(make.out, /created .*0002_add_bio\.ts/);
+      // The file imports 'covet/database' (the built package); point it at the source for this test.
+      const generated = join(dir, 'migrations', '0002_add_bio.ts');
+      assert.match(readFileSync(generated, 'utf8'), /import \{ Migration \} from 'covet\/database';/);
+      writeFileSync(generated, readFileSync(generated, 'utf8').replace("'covet/database'", JSON.stringify(SRC_DATABASE)));
+      const lint = await cli('lint', '--dialect', 'postgresql');
+      assert.equal(lint.code, 0, lint.out);
+      assert.match((await cli('up')).out, /applied 0002_add_bio/);
+      assert.match((await cli('down', '--steps', '2')).out, /reverted 0002_add_bio\nreverted 0001_create_users/);
+      assert.match((await cli('down')).out, /nothing to revert/);
+      const bad = await cli('frobnicate');
+      assert.equal(bad.code, 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { expectTypeOf } from 'expect-type';
+import { type DatabaseManager, IntegrityError, type Queryable, UnknownColumnError } from '../../../src/database/index.js';
+import {
+  belongsTo,
+  Boolean,
+  Column,
+  DateTime,
+  ForeignKey,
+  func,
+  hasMany,
+  Integer,
+  Json,
+  Model,
+  type RowOf,
+  String,
+  Text,
+} from '../../../src/database/orm/index.js';
+import { kExecute } from '../../../src/database/queryable.js';
+import { targets } from './targets.js';
+
+// The models of API.md, plus a post with a foreign key and relations both ways.
+class User extends Model {
+  static override tableName = 'users';
+  static override columns = {
+    id: Column(Integer, { primaryKey: true }),
+    name: Column(String(100), { nullable: false }),
+    email: Column(String(255), { unique: true, nullable: false }),
+    active: Column(Boolean, { default: true, nullable: false }),
+    settings: Column(Json),
+    createdAt: Column(DateTime, { default: func.now() }),
+  };
+  static override relations = { posts: hasMany(() => Post) };
+}
+interface User extends RowOf<typeof User.columns> {}
+
+class Post extends Model {
+  static override tableName = 'posts';
+  static override columns = {
+    id: Column(Integer, { primaryKey: true }),
+    authorId: Column(ForeignKey(() => User, { onDelete: 'cascade' }), { nullable: false, name: 'author_id', index: true }),
+    title: Column(String(200), { nullable: false }),
+    body: Column(Text),
+  };
+  static override relations = { author: belongsTo(() => User) };
+}
+
+/** Records every statement the ORM sends. */
+function recordStatements(db: Queryable): string[] {
+  const seen: string[] = [];
+  const original = db[kExecute].bind(db);
+  Object.defineProperty(db, kExecute, { value: (text: string, params: readonly unknown[]) => (seen.push(text), original(text, params)) });
+  return seen;
+}
+
+describe('ORM types', () => {
+  it('infers typed rows from the columns', () => {
+    type Row = RowOf<typeof User.columns>;
+    expectTypeOf<Row['id']>().toEqualTypeOf<number>();
+    expectTypeOf<Row['name']>().toEqualTypeOf<string>();
+    expectTypeOf<Row['active']>().toEqualTypeOf<boolean>();
+    expectTypeOf<Row['createdAt']>().toEqualTypeOf<Date | null>();
+    expectTypeOf<Row['settings']>().toEqualTypeOf<unknown>();
+    const get = (db: DatabaseManager) => User.get(db, 1);
+    expectTypeOf(get).returns.resolves.toEqualTypeOf<(User & Row) | null>();
+    const create = (db: DatabaseManager) => User.create(db, { name: 'x', email: 'y' });
+    expectTypeOf(create).returns.resolves.toHaveProperty('id').toEqualTypeOf<number>();
+    // @ts-expect-error: email is NOT NULL without a default, so create() requires it
+    void ((db: DatabaseManager) => User.create(db, { name: 'x' }));
+    const posts = (db: DatabaseManager) => User.query(db).include('posts').all();
+    expectTypeOf(posts).returns.resolves.items.toHaveProperty('posts').items.toHaveProperty('title').toEqualTypeOf<string>();
+    const author = (db: DatabaseManager) => Post.query(db).include('author').first();
+    expectTypeOf(author).returns.resolves.exclude<null>().toHaveProperty('author').toEqualTypeOf<(User & Row) | null>();
+    // @ts-expect-error: unknown property in a typed where
+    void ((db: DatabaseManager) => User.query(db).where({ nmae: 'x' }));
+  });
+});
+
+for (const target of targets) {
+  describe(`ORM on ${target.name}`, { skip: target.skip }, () => {
+    async function withSchema(fn: (db: DatabaseManager) => Promise<void>): Promise<void> {
+      await using db = target.open();
+      await db.createAll([Post, User]); // dependencies first, whatever the order given
+      try {
+        await fn(db);
+      } finally {
+        await db.dropAll([User, Post]);
+      }
+    }
+
+    it('adds and commits a new model through the unit of work, setting its id and defaults', () =>
+      withSchema(async (db) => {
+        const user = new User({ name: 'Ann', email: 'ann@example.com', settings: { theme: 'dark', tags: ['a'] } });
+        assert.equal(user.id, undefined);
+        db.add(user);
+        await db.commit();
+        assert.equal(user.id, 1);
+        assert.equal(user.active, true);
+        assert.ok(user.createdAt instanceof Date && Math.abs(user.createdAt.getTime() - Date.now()) < 60_000);
+        const loaded = await User.get(db, 1);
+        assert.deepEqual(loaded?.settings, { theme: 'dark', tags: ['a'] });
+        assert.equal(loaded?.createdAt?.getTime(), user.createdAt.getTime());
+        assert.deepEqual(JSON.parse(JSON.stringify(loaded)), { ...JSON.parse(JSON.stringify(user)) });
+      }));
+
+    it('keeps sessions apart and rolls a failed commit back entirely', () =>
+      withSchema(async (db) => {
+        const a = db.session();
+        const b = db.session();
+        a.add(new User({ name: 'A', email: 'a@example.com' }));
+        b.add(new User({ name: 'B', email: 'b@example.com' }), new User({ name: 'Dup', email: 'b@example.com' }));
+        await assert.rejects(b.commit(), IntegrityError);
+        assert.equal(await User.query(db).count(), 0);
+        await a.commit();
+        assert.deepEqual(
+          (await User.query(db).all()).map((u) => u.name),
+          ['A'],
+        );
+      }));
+
+    it('creates, gets, updates, saves and deletes', () =>
+      withSchema(async (db) => {
+        const ann = await User.create(db, { name: 'Ann', email: 'ann@example.com' });
+        assert.equal(ann.id, 1);
+        assert.equal(await User.get(db, 99), null);
+        const updated = await User.update(db, ann.id, { name: 'Anna', active: false });
+        assert.equal(updated?.name, 'Anna');
+        assert.equal(updated?.active, false);
+        assert.equal(await User.update(db, 99, { name: 'x' }), null);
+        const loaded = (await User.get(db, ann.id)) as User;
+        const seen = recordStatements(db);
+        await loaded.save(db); // nothing changed: no statement
+        assert.deepEqual(seen, []);
+        loaded.email = 'anna@example.com';
+        await loaded.save(db);
+        assert.equal(seen.length, 1);
+        assert.match(seen[0] ?? '', /^UPDATE .users. SET .email. = /);
+        assert.equal((await User.get(db, ann.id))?.email, 'anna@example.com');
+        await loaded.delete(db);
+        assert.equal(await User.get(db, ann.id), null);
+        assert.equal(await User.delete(db, ann.id), false);
+      }));
+
+    it('queries with where, orderBy, limit/offset, first, count and exists', () =>
+      withSchema(async (db) => {
+        for (const [name, active] of [
+          ['Cy', true],
+          ['Ann', true],
+          ['Bob', false],
+          ['Dee', true],
+        ] as const) {
+          await User.create(db, { name, email: `${name.toLowerCase()}@example.com`, active });
+        }
+        const page = await User.query(db).where({ active: true }).orderBy('name').limit(2).all();
+        assert.deepEqual(
+          page.map((u) => u.name),
+          ['Ann', 'Cy'],
+        );
+        assert.deepEqual(
+          (await User.query(db).orderBy('-name').offset(1).limit(2)).map((u) => u.name),
+          ['Cy', 'Bob'],
+        );
+        assert.equal((await User.query(db).where({ email: 'bob@example.com' }).first())?.name, 'Bob');
+        assert.equal(await User.query(db).where({ email: 'nobody' }).first(), null);
+        assert.equal(await User.query(db).where({ active: true }).count(), 3);
+        assert.equal(await User.query(db).where('name ILIKE %s', 'a%').exists(), true);
+        assert.equal(await User.query(db).where({ name: ['Ann', 'Bob'] }).orWhere({ name: 'Dee' }).count(), 3);
+        assert.equal(await User.query(db).where({ active: false }).update({ active: true }), 1);
+        assert.equal(await User.query(db).where({ name: 'Dee' }).delete(), 1);
+        await assert.rejects(User.query(db).delete(), /every row/);
+        assert.equal(await User.query(db).count(), 3);
+      }));
+
+    it('refuses unknown properties at once, with the known ones', () =>
+      withSchema(async (db) => {
+        assert.throws(() => User.query(db).where({ nmae: 'Ann' } as never), (err: unknown) => {
+          assert.ok(err instanceof UnknownColumnError);
+          assert.match(err.message, /Table "users" has no column "nmae" \(columns: id, name, email, active, settings, createdAt\)/);
+          return true;
+        });
+        assert.throws(() => User.query(db).orderBy('nope' as 'name'), UnknownColumnError);
+        assert.throws(() => new User({ name: 'x', bogus: 1 }), UnknownColumnError);
+        await assert.rejects(User.update(db, 1, { bogus: 1 } as never), UnknownColumnError);
+      }));
+
+    it('raises IntegrityError for duplicates, missing values and dangling foreign keys', () =>
+      withSchema(async (db) => {
+        await User.create(db, { name: 'Ann', email: 'ann@example.com' });
+        await assert.rejects(User.create(db, { name: 'Ann 2', email: 'ann@example.com' }), (e: unknown) => e instanceof IntegrityError && e.kind === 'unique');
+        await assert.rejects(User.create(db, { name: null as unknown as string, email: 'x@example.com' }), (e: unknown) => e instanceof IntegrityError && e.kind === 'not_null');
+        await assert.rejects(Post.create(db, { authorId: 42, title: 't' }), (e: unknown) => e instanceof IntegrityError && e.kind === 'foreign_key');
+      }));
+
+    it('eager-loads one-to-many and many-to-one relations in one query each (no N+1)', () =>
+      withSchema(async (db) => {
+        for (let u = 1; u <= 5; u++) {
+          const user = await User.create(db, { name: `U${u}`, email: `u${u}@example.com` });
+          for (let p = 1; p <= u; p++) await Post.create(db, { authorId: user.id, title: `P${u}.${p}` });
+        }
+        await User.create(db, { name: 'Nobody', email: 'none@example.com' });
+        const seen = recordStatements(db);
+        const users = await User.query(db).include('posts').orderBy('id').all();
+        assert.equal(seen.length, 2, seen.join('\n'));
+        assert.deepEqual(
+          users.map((u) => u.posts.length),
+          [1, 2, 3, 4, 5, 0],
+        );
+        assert.equal(users[2]?.posts[0]?.title, 'P3.1');
+        seen.length = 0;
+        const posts = await Post.query(db).include('author').orderBy('-id').limit(4).all();
+        assert.equal(seen.length, 2);
+        assert.deepEqual(
+          posts.map((p) => p.author?.name),
+          ['U5', 'U5', 'U5', 'U5'],
+        );
+        // Deleting a user cascades to its posts (ON DELETE CASCADE from ForeignKey options).
+        await User.delete(db, 5);
+        assert.equal(await Post.query(db).count(), 10);
+      }));
+
+    it('creates and drops tables (createAll/dropAll), indexes included', () =>
+      withSchema(async (db) => {
+        const tables = (await db.dialect.introspect(db)).map((t) => t.name).sort();
+        assert.deepEqual(tables, ['posts', 'users']);
+        const postColumns = (await db.dialect.columnsOf(db, 'posts'))?.map((c) => [c.name, c.nullable]);
+        assert.deepEqual(postColumns, [
+          ['id', false],
+          ['author_id', false],
+          ['title', false],
+          ['body', true],
+        ]);
+        await db.dropAll([User, Post]);
+        assert.deepEqual(await db.dialect.introspect(db), []);
+        await db.createAll([User, Post]);
+      }));
+  });
+}

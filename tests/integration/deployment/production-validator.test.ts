@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ProductionValidator } from '../../../src/deployment/index.js';
+import { Config, CovetApp, Secret } from '../../../src/index.js';
+import { SecurityConfig } from '../../../src/security/index.js';
+
+const STRONG = 'k9Q2vX7mL4pR8sT1wY6zB3nC5dF0gH2jK7eA9uI4oP';
+
+function healthyApp() {
+  const securityConfig = new SecurityConfig({ secretKey: STRONG, headers: { strictTransportSecurity: { maxAge: 31536000 } } });
+  const app = new CovetApp({ securityConfig, config: new Config({ SECRET_KEY: new Secret(STRONG) }), logger: { info() {}, error() {} } });
+  securityConfig.apply(app);
+  app.get('/', () => ({ ok: true }));
+  app.get('/health/live', () => ({ status: 'ok' }));
+  app.get('/health/ready', () => ({ status: 'ok' }));
+  app.get('/metrics', () => new Response('denied', { status: 401 }));
+  return app;
+}
+
+async function listen(server: Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as { port: number }).port;
+}
+
+describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () => {
+  let redis: Server;
+  let redisPort = 0;
+  let postgres: Server;
+  let pgPort = 0;
+  let backups = '';
+  before(async () => {
+    // A Redis that wants a password: AUTH s3cret, then PING → +PONG.
+    redis = createServer((socket) => {
+      let authed = false;
+      socket.on('data', (chunk) => {
+        const text = chunk.toString();
+        if (text.includes('AUTH')) {
+          authed = text.includes('s3cret');
+          socket.write(authed ? '+OK\r\n' : '-WRONGPASS invalid password\r\n');
+        }
+        if (text.includes('PING')) socket.write(authed ? '+PONG\r\n' : '-NOAUTH Authentication required.\r\n');
+      });
+    });
+    redisPort = await listen(redis);
+    postgres = createServer((socket) => socket.end());
+    pgPort = await listen(postgres);
+    backups = mkdtempSync(join(tmpdir(), 'covet-backups-'));
+  });
+  after(() => {
+    redis.close();
+    postgres.close();
+    rmSync(backups, { recursive: true, force: true });
+  });
+
+  it('passes every check of a ready deployment, as the seed script prints them', async () => {
+    writeFileSync(join(backups, 'db-2026.sql.gz'), 'x');
+    const validator = new ProductionValidator({
+      app: healthyApp(),
+      env: { DATABASE_URL: `postgresql://app:pw@127.0.0.1:${pgPort}/app`, REDIS_URL: `redis://:s3cret@127.0.0.1:${redisPort}/0`, BACKUP_DIR: backups },
+      performance: { maxAvgResponseTime: 1000 },
+    });
+    const { ok, results } = await validator.validate();
+    assert.deepEqual(results.map((r) => [r.name, r.status]), [
+      ['Database', 'pass'],
+      ['Redis', 'pass'],
+      ['Security', 'pass'],
+      ['Performance', 'pass'],
+      ['Monitoring', 'pass'],
+      ['Backup', 'pass'],
+    ], JSON.stringify(results, null, 2));
+    assert.equal(ok, true);
+    assert.match(results[0]?.message ?? '', new RegExp(`database server postgresql://127\\.0\\.0\\.1:${pgPort}/app accepts connections`));
+    assert.ok(results.every((r) => !r.message.includes('pw') && !r.message.includes('s3cret')));
+    assert.match(results[3]?.message ?? '', /avg [\d.]+ ms, p99 [\d.]+ ms, \d+ req\/s, 0\.0% errors/);
+  });
+
+  it('fails each check with a message saying why', async () => {
+    const closed = createServer();
+    const deadPort = await listen(closed);
+    closed.close();
+    const insecure = new CovetApp({ debug: true, logger: { info() {}, error() {} } });
+    insecure.get('/', () => {
+      throw new Error('always');
+    });
+    const old = join(backups, 'old.sql');
+    writeFileSync(old, 'x');
+    const emptyDir = mkdtempSync(join(tmpdir(), 'covet-nobackup-'));
+    try {
+      rmSync(join(backups, 'db-2026.sql.gz'), { force: true });
+      utimesSync(old, new Date(Date.now() - 48 * 3600_000), new Date(Date.now() - 48 * 3600_000));
+      const v = new ProductionValidator({
+        app: insecure,
+        env: { DATABASE_URL: `postgres://127.0.0.1:${deadPort}/x`, REDIS_URL: `redis://127.0.0.1:${redisPort}`, BACKUP_DIR: backups },
+        timeoutMs: 1000,
+      });
+      assert.match((await v.checkDatabaseConnectivity()).message, /database server postgres:\/\/127\.0\.0\.1:\d+\/x unreachable: .*ECONNREFUSED/);
+      assert.deepEqual(await v.checkRedisConnectivity(), { status: 'fail', message: `Redis at redis://127.0.0.1:${redisPort} refused: NOAUTH Authentication required.` });
+      assert.match((await v.checkSecurityConfiguration()).message, /high\/critical finding\(s\): Debug mode on/);
+      assert.match((await v.checkPerformanceRequirements()).message, /100\.0% errors: error rate above 1%/);
+      assert.match((await v.checkMonitoringSetup()).message, /GET \/health\/live → 404, GET \/health\/ready → 404, GET \/metrics → 404/);
+      assert.match((await v.checkBackupConfiguration()).message, /newest backup in .* is 4\d\.\d h old \(limit 24 h\)/);
+      const none = new ProductionValidator({ env: { BACKUP_DIR: emptyDir, SECRET_KEY: 'changeme' } });
+      assert.deepEqual(await none.checkDatabaseConnectivity(), { status: 'fail', message: 'DATABASE_URL is not set' });
+      assert.deepEqual(await none.checkRedisConnectivity(), { status: 'fail', message: 'REDIS_URL is not set' });
+      assert.deepEqual(await none.checkSecurityConfiguration(), { status: 'fail', message: 'SECRET_KEY is a known default value' });
+      assert.deepEqual(await none.checkBackupConfiguration(), { status: 'fail', message: `no backups in ${emptyDir}` });
+      assert.equal((await none.validate()).ok, false);
+      const memory = new ProductionValidator({ env: { DATABASE_URL: 'sqlite:///:memory:' } });
+      assert.match((await memory.checkDatabaseConnectivity()).message, /in-memory SQLite/);
+    } finally {
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,110 @@
+// RealtimeManager in-process (no Redis): channels, the {channel, data} message shape, subscribe
+// resolving when the socket closes, and subscribers that die mid-delivery.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp } from '../../../src/index.js';
+import { RealtimeManager, type RedisPubSubLike } from '../../../src/realtime/index.js';
+import { TestClient } from '../../../src/testing/index.js';
+
+describe('RealtimeManager (in-process)', () => {
+  it('delivers {channel, data} to subscribers of that channel only', async () => {
+    const realtime = new RealtimeManager();
+    assert.equal(realtime.distributed, false);
+    const app = new CovetApp();
+    app.websocket('/ws', (ws) => realtime.subscribe(ws, ws.queryParams.getAll('c')));
+    await using client = new TestClient(app);
+    const news = await client.websocketConnect('/ws?c=news');
+    const both = await client.websocketConnect('/ws?c=news&c=sport');
+    await realtime.publish('sport', { score: '2-1' });
+    await realtime.publish('news', 'extra');
+    assert.deepEqual(await both.receiveJson(), { channel: 'sport', data: { score: '2-1' } });
+    assert.deepEqual(await both.receiveJson(), { channel: 'news', data: 'extra' });
+    assert.deepEqual(await news.receiveJson(), { channel: 'news', data: 'extra' });
+    assert.equal(realtime.subscriberCount('news'), 2);
+    assert.deepEqual(realtime.channels().sort(), ['news', 'sport']);
+  });
+
+  it('resolves subscribe when the socket closes, so it can end a handler; passes client messages to onMessage', async () => {
+    const realtime = new RealtimeManager();
+    const app = new CovetApp();
+    const got: unknown[] = [];
+    let ended = false;
+    app.websocket('/ws', async (ws) => {
+      await realtime.subscribe(ws, ['a'], { onMessage: (m) => got.push(m) });
+      ended = true;
+    });
+    await using client = new TestClient(app);
+    const ws = await client.websocketConnect('/ws');
+    await ws.sendText('ping from client');
+    await ws.close();
+    for (let i = 0; i < 100 && !ended; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(ended, true);
+    assert.deepEqual(got, ['ping from client']);
+    assert.equal(realtime.subscriberCount('a'), 0);
+  });
+
+  it('lets the handler read the socket itself with { read: false }', async () => {
+    const realtime = new RealtimeManager();
+    const app = new CovetApp();
+    app.websocket('/ws', async (ws) => {
+      void realtime.subscribe(ws, ['chat'], { read: false });
+      await ws.accept();
+      for await (const m of ws) await realtime.publish('chat', m);
+    });
+    await using client = new TestClient(app);
+    const a = await client.websocketConnect('/ws');
+    const b = await client.websocketConnect('/ws');
+    await a.sendText('hello b');
+    assert.deepEqual(await b.receiveJson(), { channel: 'chat', data: 'hello b' });
+    assert.deepEqual(await a.receiveJson(), { channel: 'chat', data: 'hello b' });
+  });
+
+  it('skips closed subscribers without failing the publish', async () => {
+    const realtime = new RealtimeManager();
+    const app = new CovetApp();
+    app.websocket('/ws', (ws) => realtime.subscribe(ws, ['x']));
+    await using client = new TestClient(app);
+    const a = await client.websocketConnect('/ws');
+    const b = await client.websocketConnect('/ws');
+    a.terminate();
+    await realtime.publish('x', 1);
+    assert.deepEqual(await b.receiveJson(), { channel: 'x', data: 1 });
+  });
+
+  it('uses a given Redis client: publishes through it and subscribes on a duplicate', async () => {
+    const calls: string[] = [];
+    const listeners: ((channel: string, message: string) => void)[] = [];
+    const fake = (name: string): RedisPubSubLike => ({
+      publish: async (channel, message) => {
+        calls.push(`${name} publish ${channel}`);
+        for (const l of listeners) l(channel, message);
+        return 1;
+      },
+      subscribe: async (...channels) => calls.push(`${name} subscribe ${channels.join(',')}`),
+      unsubscribe: async (...channels) => calls.push(`${name} unsubscribe ${channels.join(',')}`),
+      on: (event: string, listener: unknown) => {
+        if (event === 'message') listeners.push(listener as (c: string, m: string) => void);
+        return undefined;
+      },
+      duplicate: () => fake(`${name}-dup`),
+      quit: async () => calls.push(`${name} quit`),
+    });
+    const realtime = new RealtimeManager({ redis: fake('main'), channelPrefix: 'p:' });
+    const app = new CovetApp();
+    app.websocket('/ws', (ws) => realtime.subscribe(ws, ['c']));
+    await using client = new TestClient(app);
+    const ws = await client.websocketConnect('/ws');
+    await realtime.publish('c', 'via redis');
+    assert.deepEqual(await ws.receiveJson(), { channel: 'c', data: 'via redis' });
+    await ws.close();
+    for (let i = 0; i < 50 && !calls.includes('main-dup unsubscribe p:c'); i++) await new Promise((r) => setTimeout(r, 10));
+    await realtime.close();
+    assert.deepEqual(calls, ['main-dup subscribe p:c', 'main publish p:c', 'main-dup unsubscribe p:c', 'main-dup quit']);
+  });
+
+  it('connects to Redis lazily: a manager that is never used opens nothing and closes cleanly', async () => {
+    const realtime = new RealtimeManager({ redisUrl: 'redis://127.0.0.1:1' });
+    assert.equal(realtime.distributed, true);
+    await realtime.close();
+  });
+});

@@ -1,0 +1,184 @@
+// Rate limiting on a real Redis (REDIS_URL): the Lua script, one budget shared by two app
+// processes, and the Redis-down policy. Without REDIS_URL the Redis suites are skipped, unless
+// COVET_REQUIRE_SERVICES=1 (CI), where a missing Redis is a failure. The dead-port tests need no Redis.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CovetApp } from '../../../src/index.js';
+import { RateLimiter, RedisRateLimitStore } from '../../../src/security/index.js';
+import { REQUIRE_SERVICES, withServer } from '../../helpers/server.js';
+
+const REDIS_URL = process.env.REDIS_URL;
+if (REQUIRE_SERVICES && !REDIS_URL) throw new Error('REDIS_URL is required (COVET_REQUIRE_SERVICES=1) for the Redis rate-limit tests');
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not set' }, () => {
+  const url = REDIS_URL as string;
+  const closers: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const close of closers) await close();
+  });
+
+  it('counts through the Lua script: limit, headers, 429, and two limiters on one Redis share the budget', async () => {
+    const prefix = `covet:test:${randomUUID()}:`;
+    const a = new RateLimiter({ storage: new RedisRateLimitStore(url, { prefix }) });
+    const b = new RateLimiter({ storage: new RedisRateLimitStore(url, { prefix }) });
+    closers.push(() => a.close(), () => b.close());
+    const appA = new CovetApp();
+    appA.get('/api/data', a.limit('5/minute', () => ({ data: 'response' })));
+    const appB = new CovetApp();
+    appB.get('/api/data', b.limit('5/minute', () => ({ data: 'response' })));
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await (i % 2 === 0 ? appA : appB).inject({ url: '/api/data', remoteAddress: '10.0.0.1' });
+      statuses.push(res.status);
+      if (i === 0) {
+        assert.equal(res.headers.get('ratelimit-limit'), '5');
+        assert.equal(res.headers.get('ratelimit-remaining'), '4');
+        assert.equal(res.headers.get('ratelimit-reset'), '12');
+      }
+      if (i === 5) {
+        assert.equal(res.headers.get('retry-after'), '12');
+        assert.deepEqual(JSON.parse(res.body.toString()), { error: 'Too Many Requests', limit: '5/minute', retryAfter: 12 });
+      }
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
+    const other = await appA.inject({ url: '/api/data', remoteAddress: '10.0.0.2' });
+    assert.equal(other.status, 200);
+  });
+
+  it('several limits in one atomic script: a refusal spends nothing; reset() clears', async () => {
+    const prefix = `covet:test:${randomUUID()}:`;
+    const limiter = new RateLimiter({ storage: new RedisRateLimitStore(url, { prefix }), keyFunc: () => 'user-1' });
+    closers.push(() => limiter.close());
+    const app = new CovetApp();
+    app.get('/x', limiter.limit(['2/minute', '3/hour'], () => 'x'));
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await app.inject({ url: '/x' })).status);
+    assert.deepEqual(statuses, [200, 200, 429, 429]);
+    await limiter.reset('user-1', ['2/minute', '3/hour']);
+    assert.equal((await app.inject({ url: '/x' })).status, 200);
+  });
+
+  it('handles limits so large that one request is under a millisecond of budget', async () => {
+    const errors: unknown[] = [];
+    const limiter = new RateLimiter({ storage: new RedisRateLimitStore(url, { prefix: `covet:test:${randomUUID()}:` }), onStoreError: (e) => errors.push(e) });
+    closers.push(() => limiter.close());
+    const app = new CovetApp();
+    app.get('/big', limiter.limit('1000000000/minute', () => 'big'));
+    const res = await app.inject({ url: '/big' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(errors, []);
+    assert.equal(res.headers.get('ratelimit-limit'), '1000000000');
+  });
+
+  it('two app processes on one Redis allow exactly N requests in total, not N per process', async () => {
+    const prefix = `covet:test:${randomUUID()}:`;
+    const dir = mkdtempSync(join(tmpdir(), 'covet-rl-'));
+    const script = join(dir, 'app.mts');
+    writeFileSync(
+      script,
+      `import { CovetApp } from ${JSON.stringify(join(ROOT, 'src/index.ts'))};
+import { RateLimiter, RedisRateLimitStore } from ${JSON.stringify(join(ROOT, 'src/security/index.ts'))};
+const limiter = new RateLimiter({ storage: new RedisRateLimitStore(process.env.REDIS_URL, { prefix: process.env.RL_PREFIX }) });
+const app = new CovetApp();
+app.get('/api/data', limiter.limit('10/hour', () => ({ pid: process.pid })));
+const info = await app.listen({ host: '127.0.0.1', port: 0 });
+console.log('URL ' + info.url);
+process.on('SIGTERM', async () => { await app.close(); await limiter.close(); process.exit(0); });
+`,
+    );
+    const children: ChildProcess[] = [];
+    try {
+      const urls = await Promise.all(
+        [0, 1].map(
+          () =>
+            new Promise<string>((resolve, reject) => {
+              const child = spawn(process.execPath, ['--import', 'tsx', script], {
+                cwd: ROOT,
+                env: { ...process.env, RL_PREFIX: prefix },
+                stdio: ['ignore', 'pipe', 'inherit'],
+              });
+              children.push(child);
+              let out = '';
+              child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+                out += d;
+                const m = /URL (\S+)/.exec(out);
+                if (m?.[1] !== undefined) resolve(m[1]);
+              });
+              child.once('exit', (code) => reject(new Error(`app process exited early (${code})`)));
+            }),
+        ),
+      );
+      const get = async (u: string): Promise<{ status: number; pid: number | undefined }> => {
+        const res = await fetch(`${u}/api/data`);
+        const body = (await res.json()) as { pid?: number };
+        return { status: res.status, pid: body.pid };
+      };
+      // Three rounds of one request to each process (6 of the 10 spent, by both), then 12
+      // concurrent requests to each: 30 in all from one client IP, and exactly 10 pass.
+      const results: { status: number; pid: number | undefined }[] = [];
+      for (let round = 0; round < 3; round++) results.push(...(await Promise.all(urls.map(get))));
+      assert.equal(new Set(results.map((r) => r.pid)).size, 2, 'both processes served part of the budget');
+      results.push(...(await Promise.all(urls.flatMap((u) => Array.from({ length: 12 }, () => get(u))))));
+      assert.equal(results.length, 30);
+      assert.equal(results.filter((r) => r.status === 200).length, 10);
+      assert.equal(results.filter((r) => r.status === 429).length, 20);
+    } finally {
+      for (const child of children) child.kill('SIGTERM');
+      await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('RateLimiter when Redis is down', () => {
+  it('fails open by default (requests pass, the error is reported) and does not crash', async () => {
+    const port = await deadPort();
+    const errors: unknown[] = [];
+    const limiter = new RateLimiter({ storage: `redis://127.0.0.1:${port}`, onStoreError: (e) => errors.push(e) });
+    const app = new CovetApp();
+    app.get('/', limiter.limit('1/minute', () => 'ok'));
+    try {
+      await withServer(app, async ({ url }) => {
+        const started = Date.now();
+        for (let i = 0; i < 3; i++) assert.equal((await fetch(`${url}/`)).status, 200);
+        assert.ok(Date.now() - started < 15_000, 'bounded time per request');
+      });
+      assert.equal(errors.length, 3);
+    } finally {
+      await limiter.close();
+    }
+  });
+
+  it('fails closed with failOpen: false: 503 JSON', async () => {
+    const port = await deadPort();
+    const limiter = new RateLimiter({ storage: `redis://127.0.0.1:${port}`, failOpen: false });
+    const app = new CovetApp();
+    app.get('/', limiter.limit('1/minute', () => 'ok'));
+    try {
+      await withServer(app, async ({ url }) => {
+        const res = await fetch(`${url}/`);
+        assert.equal(res.status, 503);
+        assert.deepEqual(await res.json(), { error: 'Service Unavailable' });
+        assert.equal(res.headers.get('retry-after'), '1');
+      });
+    } finally {
+      await limiter.close();
+    }
+  });
+});

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { describe, it } from 'node:test';
+import { Config, ConfigError, CovetApp, env, loadDotEnv, parseDotEnv, Secret } from '../../src/index.js';
+
+describe('parseDotEnv', () => {
+  it('reads comments, export, quotes, escapes, multi-line values and references', () => {
+    const text = [
+      '# a comment',
+      '',
+      'PLAIN=value # trailing comment',
+      'export EXPORTED=yes',
+      "SINGLE='lit ${PLAIN} \\n'",
+      'DOUBLE="a\\nb \\"q\\""',
+      'MULTI="line1',
+      'line2"',
+      'REF=${PLAIN}-x',
+      'EMPTY=',
+      'SPACED = padded ',
+    ].join('\n');
+    assert.deepEqual(parseDotEnv(text), {
+      PLAIN: 'value',
+      EXPORTED: 'yes',
+      SINGLE: 'lit ${PLAIN} \\n',
+      DOUBLE: 'a\nb "q"',
+      MULTI: 'line1\nline2',
+      REF: 'value-x',
+      EMPTY: '',
+      SPACED: 'padded',
+    });
+  });
+
+  it('rejects malformed lines with the file and line number', () => {
+    assert.throws(() => parseDotEnv('A=1\nnot a pair\n', 'config/.env'), {
+      name: 'ConfigError',
+      message: 'config/.env:2: expected KEY=value, got "not a pair"',
+    });
+    assert.throws(() => parseDotEnv('A="open\nB=2'), /\.env:1: unterminated " quote in the value of A/);
+    assert.throws(() => parseDotEnv("A='x' junk"), /\.env:1: unexpected text after the quoted value of A/);
+    assert.throws(() => parseDotEnv('1BAD=x'), /\.env:1: expected KEY=value/);
+  });
+
+  it('loadDotEnv fills the environment without replacing set variables; a missing file is fine', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-env-'));
+    try {
+      writeFileSync(join(dir, '.env'), 'A=from-file\nB=from-file\n');
+      const target: NodeJS.ProcessEnv = { A: 'real' };
+      assert.deepEqual(loadDotEnv(join(dir, '.env'), { env: target }), { A: 'from-file', B: 'from-file' });
+      assert.deepEqual(target, { A: 'real', B: 'from-file' });
+      assert.deepEqual(loadDotEnv(join(dir, 'missing.env'), { env: target }), {});
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+class ProductionConfig extends Config {
+  DATABASE_URL = env.string('DATABASE_URL');
+  PORT = env.integer('PORT', 8000);
+  DEBUG = env.boolean('DEBUG', false);
+  ALLOWED_HOSTS = env.list('ALLOWED_HOSTS', ['localhost']);
+  LOG_LEVEL = env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn'], 'info');
+  SECRET_KEY = env.secret('SECRET_KEY');
+  CACHE_TTL = 3600;
+}
+
+class DevelopmentConfig extends Config {
+  DEBUG = env.boolean('DEBUG', true);
+}
+
+describe('Config subclasses with typed env fields', () => {
+  const good = {
+    DATABASE_URL: 'postgresql://app:hunter2@db:5432/app',
+    PORT: '9000',
+    DEBUG: 'no',
+    ALLOWED_HOSTS: 'a.example, b.example',
+    SECRET_KEY: 's3cr3t-value-that-is-long-enough',
+  };
+
+  it('types the values and works as app.config', () => {
+    const config = Config.load(ProductionConfig, { env: good, files: [] });
+    assert.equal(config.PORT, 9000);
+    assert.equal(config.DEBUG, false);
+    assert.deepEqual(config.ALLOWED_HOSTS, ['a.example', 'b.example']);
+    assert.equal(config.LOG_LEVEL, 'info');
+    assert.equal(config.SECRET_KEY.reveal(), 's3cr3t-value-that-is-long-enough');
+    const app = new CovetApp({ config });
+    assert.equal(app.config.get('CACHE_TTL', 60), 3600);
+  });
+
+  it('fails fast naming every missing required variable', () => {
+    assert.throws(() => Config.load(ProductionConfig, { env: {}, files: [] }), {
+      name: 'ConfigError',
+      message: 'ProductionConfig: missing required settings DATABASE_URL, SECRET_KEY: set them in the environment or in .env',
+    });
+    // Outside Config.load the first missing value throws at once.
+    const saved = process.env.DATABASE_URL;
+    delete process.env.DATABASE_URL;
+    try {
+      assert.throws(() => new ProductionConfig(), /DATABASE_URL is required: set it in the environment or in \.env/);
+    } finally {
+      if (saved !== undefined) process.env.DATABASE_URL = saved;
+    }
+  });
+
+  it('rejects malformed typed values naming the variable', () => {
+    assert.throws(() => Config.load(ProductionConfig, { env: { ...good, PORT: 'http' }, files: [] }), /PORT must be a number, got "http"/);
+    assert.throws(() => Config.load(ProductionConfig, { env: { ...good, PORT: '80.5' }, files: [] }), /PORT must be an integer/);
+    assert.throws(() => Config.load(ProductionConfig, { env: { ...good, DEBUG: 'maybe' }, files: [] }), /DEBUG must be true or false/);
+    assert.throws(() => Config.load(ProductionConfig, { env: { ...good, LOG_LEVEL: 'loud' }, files: [] }), /LOG_LEVEL must be one of debug, info, warn/);
+  });
+
+  it('reads .env and .env.<NODE_ENV>, the real environment winning; a malformed file fails clearly', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-config-'));
+    try {
+      writeFileSync(join(dir, '.env'), 'DATABASE_URL=sqlite:///app.db\nSECRET_KEY=from-dotenv\nPORT=7000\n');
+      writeFileSync(join(dir, '.env.production'), 'PORT=7500\n');
+      const files = [join(dir, '.env'), join(dir, '.env.production')];
+      const config = Config.load(ProductionConfig, { env: { DEBUG: 'true' }, files });
+      assert.equal(config.DATABASE_URL, 'sqlite:///app.db');
+      assert.equal(config.PORT, 7500);
+      assert.equal(config.DEBUG, true);
+      assert.equal(Config.load(ProductionConfig, { env: { PORT: '1' }, files }).PORT, 1);
+      writeFileSync(join(dir, '.env'), 'GOOD=1\n=oops\n');
+      assert.throws(() => Config.load(ProductionConfig, { env: {}, files }), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /\.env:2: expected KEY=value/);
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('picks the class for the environment', () => {
+    const classes = { development: DevelopmentConfig, production: ProductionConfig };
+    assert.ok(Config.forEnvironment(classes, { env: { NODE_ENV: 'development' }, files: [] }) instanceof DevelopmentConfig);
+    assert.ok(Config.forEnvironment(classes, { env: { ...good, NODE_ENV: 'production' }, files: [] }) instanceof ProductionConfig);
+    assert.throws(() => Config.forEnvironment(classes, { environment: 'staging', files: [] }), /no config for environment "staging"/);
+  });
+
+  it('never prints secrets', () => {
+    const config = Config.load(ProductionConfig, { env: { ...good, API_TOKEN: 'x' }, files: [] });
+    const plain = new Config({ DB_PASSWORD: 'pw', api_key: 'k', name: 'shop', JWT_SECRET: new Secret('j') });
+    for (const shown of [JSON.stringify(config), inspect(config), String(config.SECRET_KEY), `${config.SECRET_KEY}`, JSON.stringify(plain), inspect(plain)]) {
+      assert.doesNotMatch(shown, /hunter2|s3cr3t|"pw"|'pw'|"k"|'k'/);
+    }
+    assert.match(JSON.stringify(config), /"DATABASE_URL":"postgresql:\/\/app:\*{8}@db:5432\/app"/);
+    assert.match(JSON.stringify(config), /"SECRET_KEY":"\*{8}"/);
+    assert.match(inspect(plain), /name: 'shop'/);
+    assert.equal(inspect(new Secret('x')), 'Secret(********)');
+  });
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp } from '../../../src/index.js';
+import { MemoryMonitor } from '../../../src/debugging/index.js';
+import { StructuredLogger } from '../../../src/logging/index.js';
+import { TestClient } from '../../../src/testing/index.js';
+
+const retained: unknown[] = [];
+
+describe('MemoryMonitor', () => {
+  it('runs the seed memory middleware: warns when a request grows memory past 10 MiB', async () => {
+    const lines: string[] = [];
+    const logger = new StructuredLogger({ destination: { write: (s: string) => lines.push(s) > 0 } });
+    const memoryMonitor = new MemoryMonitor();
+    const app = new CovetApp();
+    app.middleware('memory', async function memoryMiddleware(request, callNext) {
+      const memoryBefore = memoryMonitor.getMemoryUsage();
+      const response = await callNext(request);
+      const memoryAfter = memoryMonitor.getMemoryUsage();
+      const memoryDiff = memoryAfter - memoryBefore;
+      if (memoryDiff > 10 * 1024 * 1024) {
+        logger.warning('High memory usage detected', { extra: { endpoint: request.url.path, memory_increase: memoryDiff } });
+      }
+      return response;
+    });
+    app.get('/hog', () => {
+      // 16 MiB of live objects (not an ArrayBuffer, which is counted outside the heap).
+      retained.push(Array.from({ length: 2 * 1024 * 1024 }, (_, i) => i + 0.5));
+      return { ok: true };
+    });
+    app.get('/light', () => ({ ok: true }));
+    await using client = new TestClient(app);
+    await client.get('/light');
+    await client.get('/hog');
+    await logger.flush();
+    const warnings = lines.map((l) => JSON.parse(l) as { message: string; endpoint: string; memory_increase: number });
+    assert.equal(warnings.length, 1, lines.join(''));
+    assert.equal(warnings[0]?.endpoint, '/hog');
+    assert.ok((warnings[0]?.memory_increase ?? 0) > 10 * 1024 * 1024);
+    retained.length = 0;
+  });
+
+  it('offers a ready middleware with a threshold, a callback and req.state.memoryIncrease', async () => {
+    const seen: { endpoint: string; route: string | null; memoryIncrease: number }[] = [];
+    const warned: string[] = [];
+    const monitor = new MemoryMonitor({ thresholdBytes: 4 * 1024 * 1024, logger: { warn: (m) => warned.push(m), error: (m) => warned.push(m) }, onThreshold: (i) => seen.push(i) });
+    const app = new CovetApp();
+    app.addMiddleware(monitor.middleware());
+    app.get('/grow/{n:int}', (req) => {
+      retained.push(Array.from({ length: req.params.n * 131072 }, (_, i) => i + 0.5));
+      return { increase: req.state.memoryIncrease ?? null };
+    });
+    await using client = new TestClient(app);
+    await client.get('/grow/8');
+    assert.deepEqual(warned, ['High memory usage detected']);
+    assert.equal(seen[0]?.endpoint, '/grow/8');
+    assert.equal(seen[0]?.route, '/grow/{n:int}');
+    retained.length = 0;
+  });
+
+  it('reports snapshots, heap growth trends and usage as numbers', async () => {
+    const monitor = new MemoryMonitor();
+    assert.equal(typeof monitor.getMemoryUsage(), 'number');
+    const snap = monitor.snapshot();
+    assert.ok(snap.heapUsed > 0 && snap.rss >= snap.heapUsed);
+    assert.ok('old_space' in snap.heapSpaces);
+    assert.ok(new MemoryMonitor({ measure: 'rss' }).getMemoryUsage() > 0);
+    const leak: unknown[] = [];
+    const timer = setInterval(() => leak.push(Array.from({ length: 200_000 }, (_, i) => i + 0.5)), 5);
+    try {
+      const report = await monitor.detectLeak({ samples: 5, intervalMs: 40, minGrowthBytes: 1024 * 1024 });
+      assert.equal(report.samples.length, 5);
+      assert.ok(report.bytesPerSecond > 0, JSON.stringify(report));
+    } finally {
+      clearInterval(timer);
+      leak.length = 0;
+    }
+  });
+});

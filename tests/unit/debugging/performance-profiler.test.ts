@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CovetApp } from '../../../src/index.js';
+import { analyzeProfile, PerformanceProfiler, ProfilerError } from '../../../src/debugging/index.js';
+import { TestClient } from '../../../src/testing/index.js';
+
+/** CPU-bound work with a recognisable name. */
+function burnCpu(ms: number): number {
+  const end = performance.now() + ms;
+  let x = 0;
+  while (performance.now() < end) for (let i = 0; i < 1000; i++) x += Math.sqrt(i * x + 1);
+  return x;
+}
+
+describe('PerformanceProfiler', () => {
+  it('runs the seed example: profile a slow operation, report hot functions, bottlenecks and recommendations', async () => {
+    const app = new CovetApp();
+    async function slowOperation(): Promise<number> {
+      return burnCpu(300);
+    }
+    app.route('/debug/performance', async () => {
+      const profiler = new PerformanceProfiler();
+      const result = await profiler.profile(() => slowOperation());
+      return {
+        result: typeof result,
+        performanceReport: profiler.getReport(),
+        bottlenecks: profiler.identifyBottlenecks(),
+        recommendations: profiler.getRecommendations(),
+      };
+    });
+    await using client = new TestClient(app);
+    const res = await client.get('/debug/performance');
+    assert.equal(res.status, 200);
+    const body = res.json<{
+      performanceReport: { durationMs: number; cpuMs: number; samples: number; hotFunctions: { functionName: string; selfPercent: number; location: string }[] };
+      bottlenecks: { functionName: string; reason: string }[];
+      recommendations: string[];
+    }>();
+    assert.ok(body.performanceReport.durationMs >= 250, `duration ${body.performanceReport.durationMs}`);
+    assert.ok(body.performanceReport.samples > 10);
+    const names = body.performanceReport.hotFunctions.map((f) => f.functionName);
+    assert.ok(names.includes('burnCpu'), `hot functions: ${names.join(', ')}`);
+    const burn = body.performanceReport.hotFunctions.find((f) => f.functionName === 'burnCpu');
+    assert.match(burn?.location ?? '', /performance-profiler\.test\.ts:\d+:\d+$/);
+    assert.ok(body.bottlenecks.some((b) => b.functionName === 'burnCpu'), JSON.stringify(body.bottlenecks));
+    assert.ok(body.recommendations.some((r) => r.includes('burnCpu')), body.recommendations.join('\n'));
+  });
+
+  it('sees I/O-bound waits as idle time', async () => {
+    // On a loaded machine one 200 ms wait can be swamped by the inspector's own work: a wait
+    // must read as idle in at least one of three tries.
+    const reports: unknown[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const profiler = new PerformanceProfiler();
+      await profiler.profile(() => new Promise((r) => setTimeout(r, 200)));
+      const report = profiler.getReport();
+      reports.push(report);
+      if (report.idleMs > report.cpuMs) {
+        assert.match(profiler.getRecommendations()[0] ?? '', /I\/O-bound/);
+        return;
+      }
+    }
+    assert.fail(`no try saw the wait as idle: ${JSON.stringify(reports)}`);
+  });
+
+  it('supports start/stop, await using, saving the profile, and refuses misuse with codes', async () => {
+    const profiler = new PerformanceProfiler({ samplingInterval: 200 });
+    assert.throws(() => profiler.getReport(), (e: unknown) => e instanceof ProfilerError && e.code === 'ERR_PROFILER_NO_PROFILE');
+    await assert.rejects(profiler.stop(), (e: unknown) => e instanceof ProfilerError && e.code === 'ERR_PROFILER_NOT_STARTED');
+    {
+      await using running = await profiler.start();
+      assert.equal(running.running, true);
+      await assert.rejects(new PerformanceProfiler().start(), (e: unknown) => e instanceof ProfilerError && e.code === 'ERR_PROFILER_BUSY');
+      burnCpu(30);
+    }
+    assert.equal(profiler.running, false);
+    const dir = mkdtempSync(join(tmpdir(), 'covet-prof-'));
+    try {
+      const file = join(dir, 'run.cpuprofile');
+      await profiler.saveProfile(file);
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { nodes: unknown[]; samples: unknown[] };
+      assert.ok(saved.nodes.length > 0 && saved.samples.length > 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('attributes self and total time without double-counting recursion', () => {
+    const frame = (functionName: string, line = 0) => ({ functionName, url: functionName.startsWith('(') ? '' : 'file:///app.js', lineNumber: line, columnNumber: 0 });
+    const report = analyzeProfile({
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2, 5] },
+        { id: 2, callFrame: frame('outer', 1), children: [3] },
+        { id: 3, callFrame: frame('recurse', 2), children: [4] },
+        { id: 4, callFrame: frame('recurse', 2), children: [] },
+        { id: 5, callFrame: frame('(idle)'), children: [] },
+      ],
+      startTime: 0,
+      endTime: 10_000,
+      samples: [4, 4, 3, 2, 5],
+      timeDeltas: [1000, 1000, 1000, 1000, 6000],
+    });
+    assert.equal(report.cpuMs, 4);
+    assert.equal(report.idleMs, 6);
+    const recurse = report.hotFunctions.find((f) => f.functionName === 'recurse');
+    assert.deepEqual([recurse?.selfMs, recurse?.totalMs, recurse?.selfPercent], [3, 3, 75]);
+    const outer = report.hotFunctions.find((f) => f.functionName === 'outer');
+    assert.deepEqual([outer?.selfMs, outer?.totalMs, outer?.location], [1, 4, '/app.js:2:1']);
+  });
+});

@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { CovetApp } from '../../../src/index.js';
+import { parseDsn, SentryIntegration, TracingMiddleware } from '../../../src/monitoring/index.js';
+import { TestClient } from '../../../src/testing/index.js';
+import { memoryLogger, withServer } from '../../helpers/server.js';
+
+interface Envelope {
+  readonly raw: string;
+  readonly path: string;
+  readonly auth: string | undefined;
+  readonly contentType: string | undefined;
+  readonly header: Record<string, unknown>;
+  readonly items: { header: { type: string; length: number }; payload: Record<string, unknown> }[];
+}
+
+/** A loopback Sentry ingest: parses envelopes (header line, then item header + payload pairs). */
+async function fakeSentry(): Promise<{ port: number; envelopes: Envelope[]; mode: 'ok' | 'hang' | '429'; waitFor(n: number): Promise<void>; close(): Promise<void> }> {
+  const envelopes: Envelope[] = [];
+  const waiters: (() => void)[] = [];
+  const state = { mode: 'ok' as 'ok' | 'hang' | '429' };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (state.mode === 'hang') return;
+      if (state.mode === '429') {
+        res.writeHead(429, { 'retry-after': '60' }).end();
+        return;
+      }
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const lines = raw.split('\n');
+      const header = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+      const items: Envelope['items'] = [];
+      let rest = raw.slice((lines[0] ?? '').length + 1);
+      while (rest.trim() !== '') {
+        const nl = rest.indexOf('\n');
+        const itemHeader = JSON.parse(rest.slice(0, nl)) as { type: string; length: number };
+        const bytes = Buffer.from(rest.slice(nl + 1), 'utf8');
+        const payload = bytes.subarray(0, itemHeader.length).toString('utf8');
+        items.push({ header: itemHeader, payload: JSON.parse(payload) as Record<string, unknown> });
+        rest = bytes.subarray(itemHeader.length).toString('utf8').replace(/^\n/, '');
+      }
+      envelopes.push({ raw, path: req.url ?? '', auth: req.headers['x-sentry-auth'] as string | undefined, contentType: req.headers['content-type'], header, items });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"x"}');
+      for (const w of waiters.splice(0)) w();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    envelopes,
+    get mode() {
+      return state.mode;
+    },
+    set mode(m) {
+      state.mode = m;
+    },
+    async waitFor(n) {
+      while (envelopes.length < n) await new Promise<void>((r) => waiters.push(r));
+    },
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+describe('SentryIntegration', () => {
+  let sentryServer: Awaited<ReturnType<typeof fakeSentry>>;
+  let dsn: string;
+  before(async () => {
+    sentryServer = await fakeSentry();
+    dsn = `http://publickey123@127.0.0.1:${sentryServer.port}/42`;
+  });
+  after(() => sentryServer.close());
+
+  it('parses DSNs into the envelope URL', () => {
+    assert.equal(parseDsn('https://abc@o1.ingest.sentry.io/42').envelopeUrl, 'https://o1.ingest.sentry.io/api/42/envelope/');
+    assert.equal(parseDsn('http://k@localhost:9000/prefix/7').envelopeUrl, 'http://localhost:9000/prefix/api/7/envelope/');
+    assert.throws(() => parseDsn('https://o1.ingest.sentry.io/42'), TypeError);
+    assert.throws(() => parseDsn('not a url'), TypeError);
+  });
+
+  it('runs the seed example: captureException from a handler, sent as an envelope', async () => {
+    sentryServer.envelopes.length = 0;
+    const app = new CovetApp();
+    const sentry = new SentryIntegration({ dsn, environment: 'production', tracesSampleRate: 0.1, release: 'api@1.2.3' });
+    app.addIntegration(sentry);
+    function riskyOperation(): never {
+      throw new Error('risky failed', { cause: new TypeError('root cause') });
+    }
+    app.route('/error-prone', async () => {
+      try {
+        riskyOperation();
+      } catch (e) {
+        sentry.captureException(e);
+        return [{ error: 'Something went wrong' }, 500];
+      }
+    });
+    const client = new TestClient(app);
+    const res = await client.get('/error-prone');
+    assert.equal(res.status, 500);
+    assert.deepEqual(res.json(), { error: 'Something went wrong' });
+    await client.close(); // flushes
+    const env = sentryServer.envelopes.find((e) => e.items[0]?.header.type === 'event');
+    assert.ok(env, 'an event envelope arrived');
+    assert.equal(env.path, '/api/42/envelope/');
+    assert.equal(env.contentType, 'application/x-sentry-envelope');
+    assert.match(env.auth ?? '', /^Sentry sentry_version=7, sentry_key=publickey123, sentry_client=covet\.sentry\//);
+    assert.equal(env.header.dsn, dsn);
+    const event = env.items[0]?.payload as Record<string, unknown> & { exception: { values: { type: string; value: string; mechanism: { handled: boolean }; stacktrace: { frames: { function: string; in_app: boolean; lineno: number }[] } }[] } };
+    assert.equal(event.event_id, env.header.event_id);
+    assert.match(String(event.event_id), /^[0-9a-f]{32}$/);
+    assert.equal(event.level, 'error');
+    assert.equal(event.platform, 'node');
+    assert.equal(event.environment, 'production');
+    assert.equal(event.release, 'api@1.2.3');
+    assert.deepEqual(
+      event.exception.values.map((v) => [v.type, v.value]),
+      [
+        ['TypeError', 'root cause'],
+        ['Error', 'risky failed'],
+      ],
+    );
+    const thrown = event.exception.values[1];
+    assert.equal(thrown?.mechanism.handled, true);
+    const frames = thrown?.stacktrace.frames ?? [];
+    assert.equal(frames[frames.length - 1]?.function, 'riskyOperation', 'the throwing frame is last');
+    assert.equal(frames[frames.length - 1]?.in_app, true);
+    assert.ok(Number.isInteger(frames[frames.length - 1]?.lineno));
+  });
+
+  it('captures unhandled handler errors with a scrubbed request context', async () => {
+    sentryServer.envelopes.length = 0;
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.addIntegration(new SentryIntegration({ dsn, environment: 'staging' }));
+    app.get('/orders/{id:int}', () => {
+      throw new RangeError('order exploded');
+    });
+    await withServer(app, async ({ url }) => {
+      const res = await fetch(`${url}/orders/7?password=hunter2&q=shoes&api_key=k-123`, {
+        headers: { cookie: 'session=s3cr3t-cookie', authorization: 'Bearer tok-abc.def', 'x-api-key': 'key-xyz', 'x-trace': 'visible' },
+      });
+      assert.equal(res.status, 500);
+    });
+    assert.equal(sentryServer.envelopes.length, 1, 'app.close() flushed the event');
+    const env = sentryServer.envelopes[0] as Envelope;
+    for (const secret of ['hunter2', 's3cr3t-cookie', 'tok-abc.def', 'key-xyz', 'k-123']) assert.ok(!env.raw.includes(secret), `${secret} leaked`);
+    const event = env.items[0]?.payload as { environment: string; transaction: string; request: { method: string; url: string; query_string: string; headers: Record<string, string> }; exception: { values: { type: string; mechanism: { handled: boolean } }[] } };
+    assert.equal(event.environment, 'staging');
+    assert.equal(event.transaction, 'GET /orders/{id:int}');
+    assert.equal(event.request.method, 'GET');
+    assert.match(event.request.url, /^http:\/\/127\.0\.0\.1:\d+\/orders\/7$/);
+    assert.equal(event.request.query_string, 'password=%5BFiltered%5D&q=shoes&api_key=%5BFiltered%5D');
+    assert.equal(event.request.headers.authorization, '[Filtered]');
+    assert.equal(event.request.headers.cookie, '[Filtered]');
+    assert.equal(event.request.headers['x-api-key'], '[Filtered]');
+    assert.equal(event.request.headers['x-trace'], 'visible');
+    assert.equal(event.exception.values[0]?.type, 'RangeError');
+    assert.equal(event.exception.values[0]?.mechanism.handled, false);
+  });
+
+  it('sends messages, scrubs extra data, applies beforeSend and sampleRate', async () => {
+    sentryServer.envelopes.length = 0;
+    const sentry = new SentryIntegration({
+      dsn,
+      beforeSend: (event) => (event.message?.formatted === 'drop me' ? null : { ...event, tags: { ...event.tags, checked: 'yes' } }),
+    });
+    assert.match(sentry.captureMessage('deploy finished', 'warning') ?? '', /^[0-9a-f]{32}$/);
+    sentry.captureException(new Error('with extra'), { extra: { password: 'p4ss', nested: { token: 't0k', ok: 1 } }, tags: { area: 'billing' } });
+    assert.equal(sentry.captureMessage('drop me'), null);
+    await sentry.flush();
+    assert.equal(sentryServer.envelopes.length, 2);
+    const [message, error] = sentryServer.envelopes.map((e) => e.items[0]?.payload as Record<string, unknown>);
+    assert.deepEqual(message?.message, { formatted: 'deploy finished' });
+    assert.equal(message?.level, 'warning');
+    assert.deepEqual(error?.extra, { password: '[Filtered]', nested: { token: '[Filtered]', ok: 1 } });
+    assert.deepEqual(error?.tags, { area: 'billing', checked: 'yes' });
+
+    const never = new SentryIntegration({ dsn, sampleRate: 0 });
+    assert.equal(never.captureException(new Error('x')), null);
+    assert.equal(never.stats.sampledOut, 1);
+    assert.equal(new SentryIntegration({ dsn: '' }).captureException(new Error('no dsn')), null);
+  });
+
+  it('sends performance transactions for tracesSampleRate, linked to the trace', async () => {
+    sentryServer.envelopes.length = 0;
+    const app = new CovetApp();
+    app.addMiddleware(new TracingMiddleware({ logger: { error() {} } }));
+    app.addIntegration(new SentryIntegration({ dsn, tracesSampleRate: 1 }));
+    app.get('/items/{id}', () => ({ ok: true }));
+    const client = new TestClient(app);
+    const res = await client.get('/items/3');
+    await client.close();
+    const env = sentryServer.envelopes.find((e) => e.items[0]?.header.type === 'transaction');
+    assert.ok(env);
+    const tx = env.items[0]?.payload as { type: string; transaction: string; start_timestamp: number; timestamp: number; contexts: { trace: { trace_id: string; op: string; status: string } } };
+    assert.equal(tx.type, 'transaction');
+    assert.equal(tx.transaction, 'GET /items/{id}');
+    assert.ok(tx.timestamp >= tx.start_timestamp);
+    assert.equal(tx.contexts.trace.op, 'http.server');
+    assert.equal(tx.contexts.trace.status, 'ok');
+    assert.equal(tx.contexts.trace.trace_id, res.headers.get('traceparent')?.split('-')[1]);
+    assert.equal((env.header.trace as { public_key: string }).public_key, 'publickey123');
+  });
+
+  it('never slows or fails requests when Sentry is down, hangs or rate-limits; drops and counts', async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
+    const down = new SentryIntegration({ dsn: 'http://k@127.0.0.1:1/1', logger });
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.addIntegration(down);
+    app.get('/boom', () => {
+      throw new Error('boom');
+    });
+    await using client = new TestClient(app);
+    for (let i = 0; i < 3; i++) assert.equal((await client.get('/boom')).status, 500);
+    await down.flush();
+    assert.equal(down.stats.sent, 0);
+    assert.equal(down.stats.dropped, 3);
+    assert.equal(warnings.length, 1);
+
+    sentryServer.mode = 'hang';
+    try {
+      const hung = new SentryIntegration({ dsn, timeout: 300, maxInFlight: 2, logger: { error() {} } });
+      const app2 = new CovetApp({ logger: memoryLogger() });
+      app2.addIntegration(hung);
+      app2.get('/boom', () => {
+        throw new Error('boom');
+      });
+      await withServer(app2, async ({ url }) => {
+        const started = performance.now();
+        for (let i = 0; i < 6; i++) assert.equal((await fetch(`${url}/boom`)).status, 500);
+        assert.ok(performance.now() - started < 2500, 'requests did not wait for Sentry');
+      });
+      assert.ok(hung.stats.dropped >= 4, `dropped ${hung.stats.dropped}`);
+
+      sentryServer.mode = '429';
+      const limited = new SentryIntegration({ dsn, logger: { error() {} } });
+      limited.captureMessage('first');
+      await limited.flush();
+      limited.captureMessage('second');
+      assert.equal(limited.stats.dropped, 2, 'the 429 and everything during Retry-After');
+    } finally {
+      sentryServer.mode = 'ok';
+    }
+  });
+});

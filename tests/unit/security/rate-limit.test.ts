@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CovetApp, HTTPException, Response } from '../../../src/index.js';
+import {
+  clientIp,
+  IPSet,
+  MemoryRateLimitStore,
+  parseRateLimit,
+  RateLimiter,
+  type RateLimitStore,
+} from '../../../src/security/index.js';
+import { TestClient } from '../../../src/testing/index.js';
+
+function clock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+async function hit(app: CovetApp, path: string, remoteAddress = '10.0.0.1', headers: Record<string, string> = {}) {
+  const res = await app.inject({ method: 'GET', url: path, headers: { host: 'test', ...headers }, remoteAddress });
+  return { status: res.status, headers: res.headers, json: () => JSON.parse(res.body.toString()) as Record<string, unknown> };
+}
+
+describe('parseRateLimit', () => {
+  it('parses "<count>/<unit>" and "<count> per <n> <unit>s"', () => {
+    assert.deepEqual(parseRateLimit('100/hour'), { spec: '100/hour', count: 100, windowMs: 3_600_000 });
+    assert.deepEqual(parseRateLimit('10/minute'), { spec: '10/minute', count: 10, windowMs: 60_000 });
+    assert.equal(parseRateLimit('5 per second').windowMs, 1000);
+    assert.equal(parseRateLimit('20/5 minutes').windowMs, 300_000);
+    assert.equal(parseRateLimit('1000/day').windowMs, 86_400_000);
+  });
+
+  it('rejects malformed limits with ERR_RATE_LIMIT_OPTIONS', () => {
+    for (const bad of ['', '10', '0/minute', '-1/hour', '10/fortnight', 'ten/minute', '10/minute/extra']) {
+      assert.throws(() => parseRateLimit(bad), { code: 'ERR_RATE_LIMIT_OPTIONS' }, bad);
+    }
+    assert.throws(() => new RateLimiter({ defaultLimits: 'lots' }), { code: 'ERR_RATE_LIMIT_OPTIONS' });
+  });
+});
+
+describe('RateLimiter', () => {
+  it('limits a route with limit("10/minute", handler) (the seed example): 10 pass, the 11th is 429 JSON with Retry-After', async () => {
+    const c = clock();
+    const rateLimiter = new RateLimiter({ defaultLimits: '100/hour', storage: 'memory', now: c.now });
+    const app = new CovetApp();
+    app.route('/api/data', rateLimiter.limit('10/minute', async () => ({ data: 'response' })));
+    for (let i = 0; i < 10; i++) {
+      const res = await hit(app, '/api/data');
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.json(), { data: 'response' });
+      assert.equal(res.headers.get('ratelimit-limit'), '10');
+      assert.equal(res.headers.get('ratelimit-remaining'), String(9 - i));
+    }
+    const refused = await hit(app, '/api/data');
+    assert.equal(refused.status, 429);
+    assert.match(refused.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(refused.json(), { error: 'Too Many Requests', limit: '10/minute', retryAfter: 6 });
+    assert.equal(refused.headers.get('retry-after'), '6');
+    assert.equal(refused.headers.get('ratelimit-remaining'), '0');
+    assert.equal(refused.headers.get('ratelimit-reset'), '60');
+    // Sliding (GCRA): one request's worth of budget comes back every 6 s, not all at once.
+    c.advance(6000);
+    assert.equal((await hit(app, '/api/data')).status, 200);
+    assert.equal((await hit(app, '/api/data')).status, 429);
+    c.advance(60_000);
+    const after = await hit(app, '/api/data');
+    assert.equal(after.status, 200);
+    assert.equal(after.headers.get('ratelimit-remaining'), '9');
+  });
+
+  it('keys on the client IP and the route by default', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now });
+    const app = new CovetApp();
+    app.get('/a', limiter.limit('2/minute', () => 'a'));
+    app.get('/b/{id}', limiter.limit('2/minute', () => 'b'));
+    for (let i = 0; i < 2; i++) assert.equal((await hit(app, '/a')).status, 200);
+    assert.equal((await hit(app, '/a')).status, 429);
+    assert.equal((await hit(app, '/a', '10.0.0.2')).status, 200, 'another IP has its own budget');
+    assert.equal((await hit(app, '/b/1')).status, 200, 'another route has its own budget');
+    assert.equal((await hit(app, '/b/2')).status, 200, 'the route template is the key, not the URL');
+    assert.equal((await hit(app, '/b/3')).status, 429);
+  });
+
+  it('checks several limits per route; a refused request spends nothing', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now });
+    const app = new CovetApp();
+    app.get('/login', limiter.limit(['3/second', '5/minute'], () => 'ok'));
+    for (let i = 0; i < 3; i++) assert.equal((await hit(app, '/login')).status, 200);
+    const burst = await hit(app, '/login');
+    assert.equal(burst.status, 429);
+    assert.equal(burst.json().limit, '3/second');
+    c.advance(1000);
+    assert.equal((await hit(app, '/login')).status, 200);
+    assert.equal((await hit(app, '/login')).status, 200);
+    const minute = await hit(app, '/login');
+    assert.equal(minute.status, 429);
+    assert.equal(minute.json().limit, '5/minute');
+    assert.equal(minute.headers.get('retry-after'), '11');
+    c.advance(11_000);
+    assert.equal((await hit(app, '/login')).status, 200, 'the refused requests did not use the minute budget');
+  });
+
+  it('applies defaultLimits to every route through app.addMiddleware, on top of per-route limits', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ defaultLimits: '3/hour', now: c.now });
+    const app = new CovetApp();
+    app.addMiddleware(limiter);
+    app.get('/x', () => 'x');
+    app.get('/y', limiter.limit('1/minute', () => 'y'));
+    for (let i = 0; i < 3; i++) {
+      const res = await hit(app, '/x');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('ratelimit-limit'), '3');
+    }
+    assert.equal((await hit(app, '/x')).status, 429);
+    assert.equal((await hit(app, '/y')).status, 200);
+    const second = await hit(app, '/y');
+    assert.equal(second.status, 429);
+    assert.equal(second.json().limit, '1/minute');
+  });
+
+  it('takes the seed\'s defaultRate and burstRate, and allowRequest(req) for hand-written middleware', async () => {
+    const c = clock();
+    const rateLimiter = new RateLimiter({ defaultRate: '100/hour', burstRate: '2/minute', storage: 'memory', now: c.now });
+    const app = new CovetApp();
+    app.middleware('security', async (req, callNext) => {
+      if (!(await rateLimiter.allowRequest(req))) return new Response('Rate limited', { status: 429 });
+      return callNext();
+    });
+    app.get('/', () => 'ok');
+    assert.equal((await hit(app, '/')).status, 200);
+    assert.equal((await hit(app, '/')).status, 200);
+    const res = await app.inject({ url: '/', remoteAddress: '10.0.0.1' });
+    assert.equal(res.status, 429);
+    assert.equal(res.body.toString(), 'Rate limited');
+  });
+
+  it('keys by a custom keyFunc (e.g. the user)', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, keyFunc: (req) => req.headers.get('x-user') ?? 'anonymous' });
+    const app = new CovetApp();
+    app.get('/me', limiter.limit('1/minute', () => 'me'));
+    assert.equal((await hit(app, '/me', '10.0.0.1', { 'x-user': 'alice' })).status, 200);
+    assert.equal((await hit(app, '/me', '10.0.0.2', { 'x-user': 'alice' })).status, 429, 'same user from another IP');
+    assert.equal((await hit(app, '/me', '10.0.0.1', { 'x-user': 'bob' })).status, 200);
+    await limiter.reset('alice', '1/minute');
+    assert.equal((await hit(app, '/me', '10.0.0.3', { 'x-user': 'alice' })).status, 200, 'reset forgets the count');
+  });
+
+  it('ignores a spoofed X-Forwarded-For from an untrusted peer', async () => {
+    const limiter = new RateLimiter({ trustedProxies: ['10.0.0.0/8'] });
+    const app = new CovetApp();
+    app.get('/', limiter.limit('1/minute', () => 'ok'));
+    assert.equal((await hit(app, '/', '203.0.113.9', { 'x-forwarded-for': '1.1.1.1' })).status, 200);
+    // A new spoofed address every time does not buy a new budget.
+    assert.equal((await hit(app, '/', '203.0.113.9', { 'x-forwarded-for': '2.2.2.2' })).status, 429);
+    assert.equal((await hit(app, '/', '203.0.113.9')).status, 429);
+  });
+
+  it('reads X-Forwarded-For right to left behind trusted proxies', async () => {
+    const limiter = new RateLimiter({ trustedProxies: ['10.0.0.0/8', 'fd00::/8'] });
+    const app = new CovetApp();
+    app.get('/', limiter.limit('1/minute', () => 'ok'));
+    assert.equal((await hit(app, '/', '10.0.0.5', { 'x-forwarded-for': '198.51.100.1' })).status, 200);
+    assert.equal((await hit(app, '/', '10.0.0.6', { 'x-forwarded-for': '198.51.100.1' })).status, 429, 'same client via another proxy');
+    assert.equal((await hit(app, '/', '10.0.0.5', { 'x-forwarded-for': '198.51.100.2' })).status, 200);
+    // The client prepends a fake hop: the proxy appended the real one, which is what counts.
+    assert.equal((await hit(app, '/', '10.0.0.5', { 'x-forwarded-for': '9.9.9.9, 198.51.100.1' })).status, 429);
+  });
+
+  it('clientIp: peer when untrusted, first untrusted hop from the right, garbage falls back to the peer', () => {
+    const trusted = new IPSet(['10.0.0.0/8', '::1']);
+    const req = (host: string, xff?: string) =>
+      ({ client: { host, port: 0 }, headers: new Headers(xff === undefined ? {} : { 'x-forwarded-for': xff }) }) as never;
+    assert.equal(clientIp(req('203.0.113.9', '1.1.1.1'), trusted), '203.0.113.9');
+    assert.equal(clientIp(req('::ffff:10.1.1.1', '1.1.1.1, 10.2.2.2'), trusted), '1.1.1.1');
+    assert.equal(clientIp(req('::1', '2001:db8::5'), trusted), '2001:db8::5');
+    assert.equal(clientIp(req('10.1.1.1', 'not-an-ip'), trusted), '10.1.1.1');
+    assert.equal(clientIp(req('10.1.1.1', '10.3.3.3, 10.4.4.4'), trusted), '10.3.3.3');
+    assert.equal(clientIp(req('10.1.1.1'), trusted), '10.1.1.1');
+    assert.equal(clientIp(req('10.1.1.1', `${'10.0.0.1,'.repeat(40)}10.0.0.2`), trusted), '10.1.1.1', 'a huge all-trusted chain is not believed');
+  });
+
+  it('fails open by default when the store throws, and answers 503 with failOpen: false; never crashes', async () => {
+    const broken: RateLimitStore = {
+      hit: () => {
+        throw new Error('ECONNREFUSED');
+      },
+    };
+    const errors: unknown[] = [];
+    const open = new RateLimiter({ storage: broken, onStoreError: (e) => errors.push(e) });
+    const closed = new RateLimiter({ storage: broken, failOpen: false });
+    const app = new CovetApp();
+    app.get('/open', open.limit('1/minute', () => 'open'));
+    app.get('/closed', closed.limit('1/minute', () => 'closed'));
+    for (let i = 0; i < 3; i++) assert.equal((await hit(app, '/open')).status, 200);
+    assert.equal(errors.length, 3);
+    const res = await hit(app, '/closed');
+    assert.equal(res.status, 503);
+    assert.deepEqual(res.json(), { error: 'Service Unavailable' });
+    assert.equal(await closed.allowRequest({} as never), true, 'no default limits: nothing to check');
+  });
+
+  it('keeps handler errors and response statuses as they are', async () => {
+    const limiter = new RateLimiter();
+    const app = new CovetApp();
+    app.get('/fail', limiter.limit('5/minute', () => {
+      throw new HTTPException(418, 'teapot');
+    }));
+    app.post('/made', limiter.limit('5/minute', () => [{ created: true }, 201]));
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/fail')).status, 418);
+    const made = await client.post('/made');
+    assert.equal(made.status, 201);
+    assert.equal(made.headers.get('ratelimit-remaining'), '4');
+  });
+
+  it('also works as route middleware: limit(limits) without a handler', async () => {
+    const limiter = new RateLimiter();
+    const app = new CovetApp();
+    app.get('/m', { middleware: [limiter.limit('1/hour')] }, () => 'm');
+    assert.equal((await hit(app, '/m')).status, 200);
+    assert.equal((await hit(app, '/m')).status, 429);
+  });
+
+  it('the memory store sweeps expired keys', () => {
+    const c = clock();
+    const store = new MemoryRateLimitStore({ now: c.now });
+    for (let i = 0; i < 5000; i++) store.hit([`k${i}`], [{ count: 10, windowMs: 1000 }]);
+    c.advance(2000);
+    store.hit(['fresh'], [{ count: 10, windowMs: 1000 }]);
+    for (let i = 0; i < 4100; i++) store.hit([`n${i}`], [{ count: 10, windowMs: 1000 }]);
+    assert.ok(store.size < 5000 + 4101, `size ${store.size}`);
+  });
+});
+
+describe('IPSet', () => {
+  it('matches IPv4 and IPv6 CIDR ranges and single addresses, and IPv4-mapped peers', () => {
+    const set = new IPSet(['192.168.1.0/24', '2001:db8::/32', '127.0.0.1']);
+    assert.equal(set.has('192.168.1.77'), true);
+    assert.equal(set.has('192.168.2.1'), false);
+    assert.equal(set.has('::ffff:192.168.1.5'), true);
+    assert.equal(set.has('2001:db8:1::9'), true);
+    assert.equal(set.has('2001:db9::1'), false);
+    assert.equal(set.has('127.0.0.1'), true);
+    assert.equal(set.has('nonsense'), false);
+  });
+
+  it('rejects bad entries', () => {
+    for (const bad of ['300.1.1.1', '10.0.0.0/33', '::/129', '10.0.0.0/8/1', 'example.com', '10.0.0.0/x']) {
+      assert.throws(() => new IPSet([bad]), { code: 'ERR_IP_RANGE' }, bad);
+    }
+  });
+});
