@@ -9,6 +9,9 @@
 //   fanout        — 1000 clients; the server broadcasts 200 messages of 128 bytes to all of them:
 //                   messages delivered per second until every client has every message.
 // Peak RSS is the server's VmHWM during the scenario (reset through /proc/<pid>/clear_refs).
+// Server CPU per message is the server's user+system time over the whole client run (connect and
+// warm-up included) divided by the messages counted: an overestimate, the same for every server,
+// and much steadier than throughput on a shared machine.
 // Every message is checked for its length; errors are reported.
 //
 //   cd bench/websocket && npm ci && node run.mjs [--rounds=3] [--duration=5] [--warmup=1]

@@ -34,7 +34,8 @@ export type ManagerMessage = string | Uint8Array | ArrayBuffer | object | number
 
 interface Entry {
   readonly userId: UserId | undefined;
-  readonly rooms: Set<string>;
+  /** Created on the first `join`: most connections of a broadcast-only app never join a room. */
+  rooms: Set<string> | null;
 }
 
 function prepare(message: ManagerMessage): PreparedMessage {
@@ -79,16 +80,16 @@ export class WebSocketManager {
   async connect(ws: ManagedWebSocket, options: ManagerConnectOptions = {}): Promise<void> {
     await ws.accept();
     // Connecting again (to set the user, say) keeps the rooms.
-    const rooms = this.#connections.get(ws)?.rooms ?? new Set<string>();
+    const rooms = this.#connections.get(ws)?.rooms ?? null;
     this.#remove(ws);
-    const entry: Entry = { userId: options.userId, rooms: new Set() };
+    const entry: Entry = { userId: options.userId, rooms: null };
     this.#connections.set(ws, entry);
     if (options.userId !== undefined) {
       let sockets = this.#users.get(options.userId);
       if (sockets === undefined) this.#users.set(options.userId, (sockets = new Set()));
       sockets.add(ws);
     }
-    for (const room of rooms) this.join(ws, room);
+    if (rooms !== null) for (const room of rooms) this.join(ws, room);
     // Whatever the handler does, a closed connection leaves the manager.
     void ws.closed.then(() => {
       if (this.#connections.get(ws) === entry) this.#remove(ws);
@@ -104,14 +105,14 @@ export class WebSocketManager {
   join(ws: ManagedWebSocket, room: string): void {
     let entry = this.#connections.get(ws);
     if (entry === undefined) {
-      entry = { userId: undefined, rooms: new Set() };
+      entry = { userId: undefined, rooms: null };
       this.#connections.set(ws, entry);
       const tracked = entry;
       void ws.closed.then(() => {
         if (this.#connections.get(ws) === tracked) this.#remove(ws);
       });
     }
-    entry.rooms.add(room);
+    (entry.rooms ??= new Set()).add(room);
     let members = this.#rooms.get(room);
     if (members === undefined) this.#rooms.set(room, (members = new Set()));
     members.add(ws);
@@ -119,7 +120,7 @@ export class WebSocketManager {
 
   /** Removes the connection from a room; an empty room disappears. */
   leave(ws: ManagedWebSocket, room: string): void {
-    this.#connections.get(ws)?.rooms.delete(room);
+    this.#connections.get(ws)?.rooms?.delete(room);
     const members = this.#rooms.get(room);
     if (members === undefined) return;
     members.delete(ws);
@@ -202,7 +203,7 @@ export class WebSocketManager {
     const entry = this.#connections.get(ws);
     if (entry === undefined) return;
     this.#connections.delete(ws);
-    for (const room of entry.rooms) {
+    for (const room of entry.rooms ?? []) {
       const members = this.#rooms.get(room);
       if (members === undefined) continue;
       members.delete(ws);

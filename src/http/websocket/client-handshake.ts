@@ -15,6 +15,9 @@ import { kAttach, WebSocket } from './websocket.js';
 import { WebSocketError } from './websocket-error.js';
 import { resolveWebSocketOptions, type WebSocketOptions } from './websocket-options.js';
 
+/** WebSocket requests have no body: one shared, frozen multipart setting for all of them. */
+const NO_MULTIPART = Object.freeze({});
+
 /** What a client asks for in its opening handshake. */
 export interface ClientHandshakeOptions {
   /** Subprotocols to offer, most preferred first. */
@@ -117,7 +120,7 @@ export function openClientWebSocket(
     response: null,
     client: { host: '', port: 0 },
     schemas: null,
-    multipart: {},
+    multipart: NO_MULTIPART,
   });
   // A client has no heartbeat of its own by default: the server's pings keep it honest.
   const ws = new WebSocket<Record<string, never>>({

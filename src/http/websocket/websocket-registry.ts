@@ -15,6 +15,9 @@ import { resolveWebSocketOptions, type ResolvedWebSocketOptions } from './websoc
 import type { WebSocketRouteOptions } from './websocket-route.js';
 import type { CompiledWebSocketRoute, StoredWebSocketHandler, WebSocketSession } from './websocket-session.js';
 
+/** WebSocket requests have no body: one shared, frozen multipart setting for all of them. */
+const NO_MULTIPART = Object.freeze({});
+
 /** A WebSocket route as declared on an app, before prefixes and middleware are applied. */
 export interface WebSocketDefinition {
   readonly path: string;
@@ -208,7 +211,7 @@ export class WebSocketRegistry {
       response: null,
       client,
       schemas: null,
-      multipart: {},
+      multipart: NO_MULTIPART,
     });
     const session = route.serve(req, offer, transport);
     this.#sessions.add(session);

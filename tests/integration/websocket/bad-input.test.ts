@@ -11,7 +11,7 @@ import { CovetApp, WebSocketDisconnect } from '../../../src/index.js';
 import { withServer } from '../../helpers/server.js';
 import { closeBody, frame, OP, RawPeer } from './raw-peer.js';
 
-const T = { timeout: 60_000 };
+const T = { timeout: 180_000 };
 
 function simpleApp(): CovetApp {
   const app = new CovetApp();

@@ -10,7 +10,7 @@ import { closeBody, type Frame, frame, OP, RawPeer } from './raw-peer.js';
 
 let app: CovetApp;
 let info: ListenInfo;
-const T = { timeout: 60_000 };
+const T = { timeout: 180_000 };
 
 before(async () => {
   app = new CovetApp();

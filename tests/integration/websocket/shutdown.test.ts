@@ -8,7 +8,7 @@ import { WebSocket as WsClient } from 'ws';
 import { CovetApp } from '../../../src/index.js';
 import { RawPeer } from './raw-peer.js';
 
-const T = { timeout: 60_000 };
+const T = { timeout: 180_000 };
 
 describe('app.close() with open WebSockets', T, () => {
   it('sends 1001 to every client, lets handlers finish before shutdown hooks, and resolves', async () => {

@@ -10,7 +10,7 @@ import { CovetApp, type WebSocket } from '../../../src/index.js';
 import { withServer } from '../../helpers/server.js';
 import { connectCovet } from './covet-client.js';
 
-const T = { timeout: 60_000 };
+const T = { timeout: 180_000 };
 const MiB16 = 16 * 1024 * 1024;
 
 function echoApp(): { app: CovetApp; closes: { code: number; reason: string }[] } {
