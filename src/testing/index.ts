@@ -1,3 +1,3 @@
-export { AsyncTestClient, TestClient, type TestFile, type TestRequestOptions, TestResponse } from './test-client.js';
+export { AsyncTestClient, TestClient, type TestFile, type TestRequestOptions, TestResponse, type WebSocketConnectOptions } from './test-client.js';
 export { TestDatabase, type TestDatabaseOptions } from './test-database.js';
 export { type LoadTestOptions, type LoadTestResult, PerformanceTest, type RunLoadOptions, runLoad } from './performance-test.js';
