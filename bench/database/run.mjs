@@ -11,12 +11,12 @@
 // Needs a built checkout (`npm run build`; `npm run bench` does it).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { allowedCpus, freePort } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -31,33 +31,10 @@ const { values: opt } = parseArgs({
 const ROUNDS = Number(opt.rounds);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function allowedCpus() {
-  const r = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' });
-  if (r.status !== 0) return [];
-  return r.stdout
-    .split(':')
-    .pop()
-    .trim()
-    .split(',')
-    .flatMap((part) => {
-      const [a, b = a] = part.split('-').map(Number);
-      return Array.from({ length: b - a + 1 }, (_, i) => a + i);
-    });
-}
 const CPUS = allowedCpus();
 const [loadCpu, serverCpu] = CPUS.length >= 2 ? CPUS : [];
 const pin = (cpu) => (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer()
-      .once('error', rej)
-      .listen(0, '127.0.0.1', () => {
-        const { port } = srv.address();
-        srv.close(() => res(port));
-      });
-  });
-}
 
 if (spawnSync('wrk', ['-v']).error) {
   console.log('Database benchmark skipped: wrk is not installed (apt-get install -y wrk)');

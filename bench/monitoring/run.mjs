@@ -13,11 +13,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { allowedCpus, freePort } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -37,19 +37,6 @@ const only = new Set(opt.only.split(','));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
-function allowedCpus() {
-  const r = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' });
-  if (r.status !== 0) return [];
-  return r.stdout
-    .split(':')
-    .pop()
-    .trim()
-    .split(',')
-    .flatMap((part) => {
-      const [a, b = a] = part.split('-').map(Number);
-      return Array.from({ length: b - a + 1 }, (_, i) => a + i);
-    });
-}
 const CPUS = allowedCpus();
 
 // The in-process benchmark re-runs itself pinned to one CPU.
@@ -139,16 +126,6 @@ async function opsBench() {
 }
 
 // ------------------------------------------------------------------ 1. HTTP req/s
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer()
-      .once('error', rej)
-      .listen(0, '127.0.0.1', () => {
-        const { port } = srv.address();
-        srv.close(() => res(port));
-      });
-  });
-}
 
 async function httpBench() {
   if (spawnSync('wrk', ['-v']).error) {

@@ -10,11 +10,11 @@
 // Needs a built checkout (`npm run build`; `npm run bench` does it) and bench/rate-limit's own
 // node_modules (fastify, @fastify/rate-limit): `npm ci --prefix bench/rate-limit`.
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { allowedCpus, freePort } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -29,33 +29,10 @@ const ROUNDS = Number(opt.rounds);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
-function allowedCpus() {
-  const r = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' });
-  if (r.status !== 0) return [];
-  return r.stdout
-    .split(':')
-    .pop()
-    .trim()
-    .split(',')
-    .flatMap((part) => {
-      const [a, b = a] = part.split('-').map(Number);
-      return Array.from({ length: b - a + 1 }, (_, i) => a + i);
-    });
-}
 const CPUS = allowedCpus();
 const [loadCpu, serverCpu] = CPUS.length >= 2 ? CPUS : [];
 const pin = (cpu) => (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer()
-      .once('error', rej)
-      .listen(0, '127.0.0.1', () => {
-        const { port } = srv.address();
-        srv.close(() => res(port));
-      });
-  });
-}
 
 async function start(framework, storage) {
   const port = await freePort();

@@ -11,11 +11,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { allowedCpus, freePort } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -33,20 +33,6 @@ const ROUNDS = Number(opt.rounds);
 const SECONDS = Number(opt.seconds);
 const only = new Set(opt.only.split(','));
 
-/** CPUs this process may use (taskset), for pinning. */
-function allowedCpus() {
-  const r = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' });
-  if (r.status !== 0) return [];
-  return r.stdout
-    .split(':')
-    .pop()
-    .trim()
-    .split(',')
-    .flatMap((part) => {
-      const [a, b = a] = part.split('-').map(Number);
-      return Array.from({ length: b - a + 1 }, (_, i) => a + i);
-    });
-}
 const CPUS = allowedCpus();
 
 // The micro-benchmark re-runs itself pinned to one CPU (the last one, away from wrk's).
@@ -135,16 +121,6 @@ async function jwtBench() {
 }
 
 // ------------------------------------------------------------------ 2. protected route req/s
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer()
-      .once('error', rej)
-      .listen(0, '127.0.0.1', () => {
-        const { port } = srv.address();
-        srv.close(() => res(port));
-      });
-  });
-}
 
 async function httpBench() {
   if (spawnSync('wrk', ['-v']).error) {

@@ -1,5 +1,5 @@
 import { CovetError } from '../errors.js';
-import { importPeer } from '../http/session-redis-store.js';
+import { importPeer } from '../internal/import-peer.js';
 
 /**
  * What the Redis backend needs from a client. An `ioredis` client has it (`call` sends any

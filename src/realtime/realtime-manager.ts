@@ -1,5 +1,5 @@
 import { CovetError } from '../errors.js';
-import { importPeer } from '../http/session-redis-store.js';
+import { importPeer } from '../internal/import-peer.js';
 import { PreparedMessage } from '../http/websocket/prepared-message.js';
 import type { PreparedMessageLike, WebSocketReadyState } from '../http/websocket/websocket.js';
 

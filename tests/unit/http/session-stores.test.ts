@@ -11,7 +11,7 @@ import {
   RedisSessionStore,
   SessionMiddleware,
 } from '../../../src/index.js';
-import { importPeer } from '../../../src/http/session-redis-store.js';
+import { importPeer } from '../../../src/internal/import-peer.js';
 import { TestClient } from '../../../src/testing/index.js';
 
 const SECRET = 'session-secret-0123456789abcdef';
