@@ -1,5 +1,4 @@
-import { CovetError } from '../errors.js';
-import { importPeer } from '../internal/import-peer.js';
+import { loadIoredis } from '../internal/load-ioredis.js';
 
 /**
  * What the Redis backend needs from a client. An `ioredis` client has it (`call` sends any
@@ -27,14 +26,7 @@ type RedisConstructor = new (url: string, options: Record<string, unknown>) => R
  * holds a request hostage while Redis is down.
  */
 export async function createRedisClient(url: string): Promise<RedisCacheClient> {
-  const mod = (await importPeer('ioredis', 'The Redis cache backend (covet/cache)')) as {
-    Redis?: RedisConstructor;
-    default?: RedisConstructor;
-  };
-  const Redis = mod.Redis ?? mod.default;
-  if (typeof Redis !== 'function') {
-    throw new CovetError('The installed "ioredis" exports no Redis class; install ioredis 5 or later', { code: 'ERR_MISSING_DEPENDENCY' });
-  }
+  const Redis = await loadIoredis<RedisConstructor>('The Redis cache backend (covet/cache)');
   return new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
 }
 

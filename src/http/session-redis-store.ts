@@ -1,6 +1,5 @@
-import { CovetError } from '../errors.js';
+import { loadIoredis } from '../internal/load-ioredis.js';
 import type { SessionStore } from './session.js';
-import { importPeer } from '../internal/import-peer.js';
 
 /** The commands `RedisSessionStore` uses; an `ioredis` client has them (so do most others). */
 export interface RedisClientLike {
@@ -20,11 +19,7 @@ export interface RedisSessionStoreOptions {
 type RedisConstructor = new (url: string) => RedisClientLike;
 
 async function connect(url: string): Promise<RedisClientLike> {
-  const mod = (await importPeer('ioredis', 'RedisSessionStore')) as { Redis?: RedisConstructor; default?: RedisConstructor };
-  const Redis = mod.Redis ?? mod.default;
-  if (typeof Redis !== 'function') {
-    throw new CovetError('The installed "ioredis" exports no Redis class; install ioredis 5 or later', { code: 'ERR_MISSING_DEPENDENCY' });
-  }
+  const Redis = await loadIoredis<RedisConstructor>('RedisSessionStore');
   return new Redis(url);
 }
 

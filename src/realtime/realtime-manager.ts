@@ -1,5 +1,5 @@
+import { loadIoredis } from '../internal/load-ioredis.js';
 import { CovetError } from '../errors.js';
-import { importPeer } from '../internal/import-peer.js';
 import { PreparedMessage } from '../http/websocket/prepared-message.js';
 import type { PreparedMessageLike, WebSocketReadyState } from '../http/websocket/websocket.js';
 
@@ -232,17 +232,15 @@ export class RealtimeManager {
       if (ws.readyState !== 'open') continue;
       const sent = typeof ws.sendPrepared === 'function' ? ws.sendPrepared(message) : ws.sendText(text);
       // A connection that cannot take it is closing or hopelessly behind: it is dropped.
-      sent.catch(() => this.unsubscribe(ws, [channel]).catch((err: unknown) => this.#logger.error('realtime unsubscribe failed', { error: err })));
+      sent.catch(() =>
+        this.unsubscribe(ws, [channel]).catch((err: unknown) => this.#logger.error('realtime unsubscribe failed', { error: err })),
+      );
     }
   }
 
   async #connect(): Promise<RedisPubSubLike> {
     if (this.#given !== null) return this.#given;
-    const mod = (await importPeer('ioredis', 'RealtimeManager with redisUrl')) as { Redis?: RedisConstructor; default?: RedisConstructor };
-    const Redis = mod.Redis ?? mod.default;
-    if (typeof Redis !== 'function') {
-      throw new CovetError('The installed "ioredis" exports no Redis class; install ioredis 5 or later', { code: 'ERR_MISSING_DEPENDENCY' });
-    }
+    const Redis = await loadIoredis<RedisConstructor>('RealtimeManager with redisUrl');
     return new Redis(this.#redisUrl as string);
   }
 

@@ -1,3 +1,4 @@
+import { loadIoredis } from '../internal/load-ioredis.js';
 import { createHash } from 'node:crypto';
 import { CovetError } from '../errors.js';
 
@@ -138,19 +139,6 @@ export interface RateLimitRedisLike {
 
 type RedisConstructor = new (url: string, options?: Record<string, unknown>) => RateLimitRedisLike;
 
-async function loadIoredis(): Promise<RedisConstructor> {
-  try {
-    const mod = (await import('ioredis')) as unknown as { default: RedisConstructor | { default: RedisConstructor } };
-    const ctor = mod.default;
-    return typeof ctor === 'function' ? ctor : ctor.default;
-  } catch (err) {
-    throw new CovetError('Redis rate-limit storage needs the ioredis package: npm install ioredis', {
-      code: 'ERR_MISSING_PEER',
-      cause: err,
-    });
-  }
-}
-
 /** Options of `RedisRateLimitStore`. */
 export interface RedisRateLimitStoreOptions {
   /** Key prefix. Default `covet:rl:`. */
@@ -195,7 +183,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       const url = this.#url as string;
       // No retries and a command timeout: when Redis is down a check fails within a bounded
       // time and the limiter's failOpen policy decides, instead of requests queueing for ever.
-      const pending = loadIoredis().then((Redis) => {
+      const pending = loadIoredis<RedisConstructor>('Redis rate-limit storage (RateLimiter)').then((Redis) => {
         const redis = new Redis(url, {
           maxRetriesPerRequest: 0,
           commandTimeout: this.#timeout,

@@ -1,3 +1,4 @@
+import { loadIoredis } from '../internal/load-ioredis.js';
 import { CovetError } from '../errors.js';
 
 /**
@@ -70,17 +71,6 @@ interface RedisCommands {
 
 type RedisConstructor = new (url: string, options?: Record<string, unknown>) => RedisLike;
 
-/** Loads `ioredis` on first use, with an error that says what to install. */
-async function loadIoredis(): Promise<RedisConstructor> {
-  try {
-    const mod = (await import('ioredis')) as unknown as { default: RedisConstructor | { default: RedisConstructor } };
-    const ctor = mod.default;
-    return typeof ctor === 'function' ? ctor : ctor.default;
-  } catch (err) {
-    throw new CovetError('A Redis revocation store needs the ioredis package: npm install ioredis', { code: 'ERR_MISSING_PEER', cause: err });
-  }
-}
-
 /** Options of `RedisRevocationStore`. */
 export interface RedisRevocationStoreOptions {
   /** Prefix of the keys. Default `covet:jwt:revoked:`. */
@@ -120,7 +110,9 @@ export class RedisRevocationStore implements RevocationStore {
       const url = this.#url as string;
       // Commands fail fast when Redis is down (instead of queueing for ever): a revocation
       // check that cannot be made must refuse the token, not hang the request.
-      this.#client = loadIoredis().then((Redis) => new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false }));
+      this.#client = loadIoredis<RedisConstructor>('RedisRevocationStore').then(
+        (Redis) => new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false }),
+      );
       this.#client.then(
         (c) => {
           this.#client = c;
