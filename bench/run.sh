@@ -75,3 +75,19 @@ echo
 RATE_LIMIT_BENCH="$ROOT/bench/rate-limit"
 [ -d "$RATE_LIMIT_BENCH/node_modules" ] || (cd "$RATE_LIMIT_BENCH" && npm ci --no-audit --no-fund >/dev/null)
 node "$RATE_LIMIT_BENCH/run.mjs"
+echo
+# Typed client: type-checks generated apps of 20, 200 and 400 chained routes (path params, Zod
+# query/body schemas) with and without a covet/client file calling every route, and prints
+# tsc's check time and instantiation count (--extendedDiagnostics). Instantiations are exact;
+# times are the median of 3 runs.
+node "$ROOT/bench/typecheck/run.mjs"
+echo
+# Response serialization: the compiled serializer of a route's `response` schema vs JSON.stringify
+# vs fast-json-stringify (devDependency) on a 16-field object and an array of 100 (ops/s, pinned to
+# one CPU, same run), and req/s of a route with a response schema vs the same route without one.
+node "$ROOT/bench/serializer/run.mjs"
+echo
+# Covet Console: req/s of a JSON route (and a SQLite route) with no console vs app.console()
+# registered but off (production without a token) vs on (token, recording every request);
+# targets: off = none within noise, on >= 0.9x. Also CPU time per request in process. Uses dist/.
+node "$ROOT/bench/console/run.mjs"

@@ -3,14 +3,14 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import type { Http2SecureServer, Http2Server } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { compose } from './compose.js';
+import { compose, respondWith } from './compose.js';
 import { Config } from './config.js';
 import type { DependencyScope } from './depends.js';
 import { HTTPException } from './errors.js';
 import { DEFAULT_BODY_LIMIT } from './http/body.js';
 import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
-import { collectBody, isPlainObject, toResponse, writeJson, writeResponse } from './http/send.js';
+import { collectBody, isJsonModel, isPlainObject, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
@@ -20,11 +20,19 @@ import { json, redirect, Response } from './response.js';
 import { type CollectionEntry, type RouteDefinition, RouteGroup, assertMiddleware, joinPath, routeTableVersion } from './route-group.js';
 import { decodeRoutingPath } from './router/decode-path.js';
 import { Router } from './router/router.js';
-import type { DepsMap, Middleware } from './types.js';
+import { buildOpenAPIDocument, type DocumentedRoute } from './openapi/build-document.js';
+import { oauth2Schemes } from './openapi/oauth2-schemes.js';
+import { docsPage, relativeUrl } from './openapi/docs-page.js';
+import { annotateOpenAPI } from './internal/openapi-meta.js';
+import { compileResponder, setRouteResponder } from './openapi/route-responder.js';
+import type { DocsOptions, OpenAPIDocument, OpenAPIOptions } from './openapi/openapi-types.js';
+import type { DepsMap, Middleware, PrefixRoutes, RoutesOf } from './types.js';
 import type { WebSocket } from './http/websocket/websocket.js';
 import { type InjectWebSocketOptions, WebSocketRegistry } from './http/websocket/websocket-registry.js';
 import type { WebSocketHandler, WebSocketRouteOptions } from './http/websocket/websocket-route.js';
 import { type CompiledWebSocketRoute, compileWebSocketRoute } from './http/websocket/websocket-session.js';
+import type { ConsoleOptions } from './console/console-options.js';
+import { installConsole } from './console/install-console.js';
 
 /** Where Covet writes what it must tell the operator (unhandled errors, startup lines). */
 export interface Logger {
@@ -129,6 +137,16 @@ export interface Integration {
   close?(): unknown;
 }
 
+/**
+ * An OAuth 2.0 authorization server given to `app.includeOAuth2` (`OAuth2Server` from
+ * `covet/security`). Structural, so the core never imports that module: `install(app)` adds the
+ * server's routes; `securityScheme()` describes it for OpenAPI.
+ */
+export interface OAuth2Provider {
+  install(app: CovetApp): unknown;
+  securityScheme?(): unknown;
+}
+
 /** The states published on the `covet:app:lifecycle` diagnostics channel. */
 export type AppLifecycleState = 'starting' | 'running' | 'draining' | 'stopping' | 'stopped';
 
@@ -168,6 +186,9 @@ interface CompiledRoute {
   readonly tags: readonly string[];
   readonly schemas: RouteSchemas | null;
   readonly multipart: MultipartOptions;
+  /** The route as declared and its whole middleware chain (read by `openapi()`). */
+  readonly definition: RouteDefinition | null;
+  readonly middleware: readonly Middleware[];
   /** Returns the handler's result (or a `Response`); may throw or reject. */
   readonly run: (req: Request) => unknown;
 }
@@ -204,7 +225,7 @@ function middlewareName(mw: Middleware, names: Map<Middleware, string>): string 
  * app.route('/users/{user_id:int}', async (req) => ({ id: req.params.user_id }));
  * await app.listen({ port: 8000 });
  */
-export class CovetApp extends RouteGroup {
+export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '', Routes> {
   readonly config: Config;
   readonly debug: boolean;
   readonly securityConfig: object | undefined;
@@ -223,6 +244,9 @@ export class CovetApp extends RouteGroup {
   readonly #plugins = new Set<unknown>();
   readonly #pluginLoads: Promise<unknown>[] = [];
   readonly #integrations: Integration[] = [];
+  readonly #oauth2Servers: OAuth2Provider[] = [];
+  /** Middleware ahead of every other (the console's recorder); empty unless the console is on. */
+  #front: readonly Middleware[] = [];
 
   #router = new Router<CompiledRoute>();
   #fallback: CompiledRoute | null = null;
@@ -308,8 +332,9 @@ export class CovetApp extends RouteGroup {
   }
 
   /** Serves another app's routes under `prefix`; its middleware and hooks come along. */
-  mount(prefix: string, app: CovetApp): this {
-    if (app === this) throw new TypeError('An app cannot be mounted on itself');
+  mount<P extends string, A extends CovetApp, L>(this: CovetApp<L>, prefix: P, app: A): CovetApp<L | PrefixRoutes<P, RoutesOf<A>>>;
+  mount(prefix: string, app: CovetApp): unknown {
+    if ((app as CovetApp) === this) throw new TypeError('An app cannot be mounted on itself');
     this.#mounts.push({ prefix, app });
     routeTableVersion.value++;
     return this;
@@ -372,9 +397,57 @@ export class CovetApp extends RouteGroup {
     return this;
   }
 
+  /**
+   * Serves the Covet Console under `path`: a live page of recent requests (with their SQL and
+   * N+1 warnings), latency/error/event-loop charts, traces, health checks, cache hit rates and
+   * the route table (docs/console.md). On in debug mode; outside it, only with a `token` (else
+   * it stays off and says so in the log). Costs nothing while off.
+   *
+   * @example
+   * app.console('/_covet', { token: process.env.CONSOLE_TOKEN })
+   */
+  console(path = '/_covet', options: ConsoleOptions = {}): this {
+    if (this.#front.length > 0) throw new Error('The console is already enabled on this app');
+    const recorder = installConsole(this, path, options);
+    if (recorder !== null) {
+      this.#front = [recorder];
+      this.#middlewareNames.set(recorder, 'covetConsole');
+      routeTableVersion.value++;
+    }
+    return this;
+  }
+
   /** The integrations given to `addIntegration`, in order. */
   get integrations(): readonly Integration[] {
     return this.#integrations;
+  }
+
+  /**
+   * Serves an OAuth 2.0 authorization server: calls `server.install(app)`, which adds its
+   * endpoints (authorize, token, introspect, revoke, metadata, JWKS) as routes, and records it in
+   * `oauth2Servers`. See docs/oauth2.md.
+   *
+   * @example
+   * app.includeOAuth2(new OAuth2Server({ clients: { client_id: { secret, redirectUris: ['https://app.example/cb'] } } }))
+   */
+  includeOAuth2(server: OAuth2Provider): this {
+    if (typeof server?.install !== 'function') throw new TypeError('includeOAuth2() takes an authorization server with install(app), such as OAuth2Server');
+    const result = server.install(this);
+    if (result instanceof Promise) {
+      // Reported by ready()/listen(), like an async plugin.
+      result.catch(() => {});
+      this.#pluginLoads.push(result);
+    }
+    this.#oauth2Servers.push(server);
+    return this;
+  }
+
+  /**
+   * The authorization servers given to `includeOAuth2`, in order: OpenAPI generation reads
+   * their `securityScheme()` to describe the `oauth2` security scheme.
+   */
+  get oauth2Servers(): readonly OAuth2Provider[] {
+    return this.#oauth2Servers;
   }
 
   #publishLifecycle(state: AppLifecycleState): Promise<unknown>[] {
@@ -563,6 +636,71 @@ export class CovetApp extends RouteGroup {
   }
 
   /**
+   * The OpenAPI 3.1 document of every route (groups, included routers and mounted apps too):
+   * path parameters typed by their converters, query parameters, request bodies and responses
+   * from the routes' schemas, tags, and the security schemes of `requireToken`-style wrappers.
+   * See docs/openapi.md.
+   *
+   * @example
+   * const doc = app.openapi({ title: 'Users API', version: '2.1.0' });
+   */
+  openapi(options: OpenAPIOptions = {}): OpenAPIDocument {
+    this.#compileIfChanged();
+    const routes: DocumentedRoute[] = [];
+    for (const entry of this.#router.routes) {
+      const def = entry.value.definition;
+      if (def === null) continue;
+      const o = def.options;
+      routes.push({
+        method: entry.method,
+        path: entry.path,
+        name: o.name,
+        summary: o.summary,
+        description: o.description,
+        tags: entry.value.tags,
+        body: o.body,
+        query: o.query,
+        response: o.response,
+        handler: def.handler,
+        middleware: entry.value.middleware,
+      });
+    }
+    const servers = (this as { readonly oauth2Servers?: unknown }).oauth2Servers;
+    return buildOpenAPIDocument(routes, options, oauth2Schemes(servers));
+  }
+
+  /**
+   * Serves the OpenAPI document as JSON at `openapiPath` (default `/openapi.json`) and a
+   * browsable, self-contained reference page at `path` (no CDN: the page's script and style are
+   * inline and pinned by a Content-Security-Policy). Neither route appears in the document.
+   *
+   * @example
+   * app.docs('/docs', { title: 'Shop API', version: '2.0.0' });
+   */
+  docs(path = '/docs', options: DocsOptions = {}): this {
+    const { openapiPath = '/openapi.json', ...documentOptions } = options;
+    let cached: { version: number; body: string } | null = null;
+    const app = this;
+    const serveSpec = annotateOpenAPI(function openapiDocument(): Response {
+      if (cached === null || cached.version !== routeTableVersion.value) {
+        // Rebuilt only when a route was added since (the table version moved).
+        const body = JSON.stringify(app.openapi(documentOptions));
+        cached = { version: routeTableVersion.value, body };
+      }
+      return new Response(cached.body, { headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' } });
+    }, { exclude: true });
+    const page = docsPage(documentOptions.title ?? 'API reference', relativeUrl(path, openapiPath));
+    const servePage = annotateOpenAPI(function docsPageHandler(): Response {
+      return new Response(page.html, {
+        headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': page.csp, 'cache-control': 'no-cache' },
+      });
+    }, { exclude: true });
+    this.get(openapiPath, serveSpec);
+    this.get(path, servePage);
+    return this;
+  }
+
+  /**
    * Builds a path from a route name: `app.urlFor('user', { id: 7 })` → `/users/7`.
    * Values are percent-encoded; a missing parameter throws.
    */
@@ -653,14 +791,15 @@ export class CovetApp extends RouteGroup {
     if (this.#compiledVersion === routeTableVersion.value) return;
     const version = routeTableVersion.value;
     const router = new Router<CompiledRoute>();
-    this.#collect(this, '', [], {}, [], router, this);
+    this.#collect(this, '', this.#front, {}, [], router, this);
     this.#router = router;
     const webSockets = new Router<CompiledWebSocketRoute>();
     this.#collectWebSockets(this, '', [], webSockets);
     this.#webSockets.setRouter(webSockets);
     this.#fallback = {
-      ...this.#compile({ methods: [], path: '', handler: (req) => this.#notFound(req), options: {} }, '', this.middlewareList, {}, [], this),
+      ...this.#compile({ methods: [], path: '', handler: (req) => this.#notFound(req), options: {} }, '', [...this.#front, ...this.middlewareList], {}, [], this),
       info: null,
+      definition: null,
     };
     this.#compiledVersion = version;
   }
@@ -748,33 +887,39 @@ export class CovetApp extends RouteGroup {
               throw await scope.fail(err);
             }
           };
+    // A `response` schema filters and serialises what the handler returns (docs/openapi.md);
+    // routes without one keep the direct path.
+    const responder = compileResponder(def.options.response);
+    const respond: (req: Request) => unknown =
+      responder === null
+        ? call
+        : (req) => {
+            const out = call(req);
+            return out instanceof Promise ? out.then(responder) : responder(out);
+          };
     // Input is validated before dependencies and the handler run, as FastAPI does.
     const endpoint =
       schemas === null
-        ? call
+        ? respond
         : async (req: Request) => {
             await req[kValidateInput]();
-            return call(req);
+            return respond(req);
           };
     const run =
       middleware.length === 0
         ? endpoint
         : compose(
             middleware,
-            async (req) => {
-              try {
-                return toResponse(await endpoint(req));
-              } catch (err) {
-                return owner.#errorResponse(err, req);
-              }
-            },
+            respondWith(endpoint, (err, req) => owner.#errorResponse(err, req)),
             (err, req) => owner.#errorResponse(err, req),
           );
     const { bodyLimit, timeout, name } = def.options;
     if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0))
       throw new RangeError(`Route ${path}: timeout must be a positive number of ms`);
+    const info: MatchedRoute = Object.freeze({ path, name });
+    if (responder !== null) setRouteResponder(info, responder);
     return {
-      info: Object.freeze({ path, name }),
+      info,
       owner,
       bodyLimit: bodyLimit ?? owner.#bodyLimit,
       multipart: def.options.multipart === undefined ? owner.#multipart : { ...owner.#multipart, ...def.options.multipart },
@@ -783,6 +928,8 @@ export class CovetApp extends RouteGroup {
       tags: [...new Set(tags)],
       schemas,
       middlewareNames: middleware.map((mw) => middlewareName(mw, this.#middlewareNames)),
+      definition: def,
+      middleware,
       run,
     };
   }
@@ -919,7 +1066,7 @@ export class CovetApp extends RouteGroup {
       return;
     }
     const close = this.#mustClose(req);
-    if (isPlainObject(result)) {
+    if (isPlainObject(result) || isJsonModel(result)) {
       try {
         writeJson(res, 200, result, close);
       } catch (err) {

@@ -1,6 +1,7 @@
 import type { Request } from './request.js';
 import { Response } from './response.js';
 import { toResponse } from './http/send.js';
+import { isTrustedMiddleware } from './internal/trusted-middleware.js';
 import type { Middleware, MiddlewareFunction } from './types.js';
 
 /** Turns any error into a response; never rejects. */
@@ -13,10 +14,49 @@ export function middlewareFunction(mw: Middleware): MiddlewareFunction {
   return Object.values(named)[0] as MiddlewareFunction;
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** A middleware's result as a `Response`; a value it cannot become is an error. */
+function settle(out: unknown, req: Request, onError: ErrorResponder): Response | Promise<Response> {
+  if (out instanceof Response) return out;
+  try {
+    return toResponse(out);
+  } catch (err) {
+    return onError(err, req);
+  }
+}
+
+/**
+ * The innermost layer: runs the endpoint (dependencies and handler) and turns its value or its
+ * error into a `Response` — with one promise, not an async function's two.
+ */
+export function respondWith(endpoint: (req: Request) => unknown, onError: ErrorResponder): (req: Request) => Promise<Response> {
+  return function handler(req: Request): Promise<Response> {
+    let out: unknown;
+    try {
+      out = endpoint(req);
+    } catch (err) {
+      return Promise.resolve(onError(err, req));
+    }
+    if (out instanceof Promise || isThenable(out)) {
+      return Promise.resolve(out).then(
+        (value: unknown) => settle(value, req, onError),
+        (err: unknown) => onError(err, req),
+      );
+    }
+    return Promise.resolve(settle(out, req, onError));
+  };
+}
+
 /**
  * Composes middleware around an endpoint once, when the app compiles its routes. Each layer
  * sees a `Response` from `callNext` — errors thrown further in were already turned into error
  * responses — so an outer middleware (CORS, logging, metrics) sees 401s and 500s too.
+ *
+ * A layer is a plain function, not an `async` one: it makes one promise per request (the
+ * `then` on the middleware's promise) instead of an async function's promise plus its `await`.
  *
  * @example
  * const run = compose([logging, auth], endpoint, respondToError); await run(req)
@@ -30,13 +70,30 @@ export function compose(
   for (let i = middleware.length - 1; i >= 0; i--) {
     const mw = middlewareFunction(middleware[i] as Middleware);
     const inner = next;
-    next = async function layer(req: Request): Promise<Response> {
+    if (isTrustedMiddleware(middleware[i])) {
+      next = function trustedLayer(req: Request): Promise<Response> {
+        try {
+          return mw(req, (changed?: Request) => inner(changed ?? req)) as Promise<Response>;
+        } catch (err) {
+          return Promise.resolve(onError(err, req));
+        }
+      };
+      continue;
+    }
+    next = function layer(req: Request): Promise<Response> {
+      let out: unknown;
       try {
-        const out = await mw(req, (changed?: Request) => inner(changed ?? req));
-        return out instanceof Response ? out : toResponse(out);
+        out = mw(req, (changed?: Request) => inner(changed ?? req));
       } catch (err) {
-        return onError(err, req);
+        return Promise.resolve(onError(err, req));
       }
+      if (out instanceof Promise || isThenable(out)) {
+        return Promise.resolve(out).then(
+          (value: unknown) => settle(value, req, onError),
+          (err: unknown) => onError(err, req),
+        );
+      }
+      return Promise.resolve(settle(out, req, onError));
     };
   }
   return next;

@@ -69,7 +69,9 @@ export function parseDotEnv(text: string, source = '.env'): Record<string, strin
     if (line === '' || line.startsWith('#')) continue;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(line);
     if (!m) {
-      throw new ConfigError(`${source}:${lineNo}: expected KEY=value, got "${line.length > 40 ? `${line.slice(0, 40)}…` : line}"`);
+      // Only the first word: the rest of a broken line may be a secret (`API_KEY: abc…`).
+      const word = /^[^\s:=]{1,40}/.exec(line)?.[0] ?? '';
+      throw new ConfigError(`${source}:${lineNo}: expected KEY=value, got "${word}${word.length < line.length ? '…' : ''}"`);
     }
     const key = m[1] ?? '';
     let value = m[2] ?? '';

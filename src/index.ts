@@ -11,6 +11,7 @@ export {
   type ListenOptions,
   type Logger,
   type ManagedDatabase,
+  type OAuth2Provider,
   type NodeServer,
   type RequestErrorMessage,
 } from './app.js';
@@ -41,6 +42,26 @@ export { WebSocketHandshakeError } from './http/websocket/websocket-handshake-er
 export type { WebSocketOptions } from './http/websocket/websocket-options.js';
 export type { WebSocketHandler, WebSocketRouteOptions } from './http/websocket/websocket-route.js';
 export type { InjectWebSocketOptions } from './http/websocket/websocket-registry.js';
+export type {
+  DocsOptions,
+  JSONSchema,
+  JSONSchemaObject,
+  OpenAPIComponents,
+  OpenAPIDocument,
+  OpenAPIInfo,
+  OpenAPIMediaType,
+  OpenAPIMethod,
+  OpenAPIOperation,
+  OpenAPIOptions,
+  OpenAPIParameter,
+  OpenAPIPathItem,
+  OpenAPIRequestBody,
+  OpenAPIResponse,
+  OpenAPISecurityRequirement,
+  OpenAPISecurityScheme,
+  OpenAPIServer,
+  OpenAPITag,
+} from './openapi/openapi-types.js';
 export { definePlugin, type Plugin } from './plugin.js';
 export { type ClientAddress, type FormValue, type MatchedRoute, Request, RequestForm, type RequestURL, type UploadFileLike } from './request.js';
 export { type BodyChunk, html, json, redirect, Response, type ResponseBody, type ResponseInit, stream, text } from './response.js';
@@ -58,8 +79,13 @@ export type {
   PathParams,
   RequestState,
   ResolvedDeps,
+  ResponseCheck,
+  ResponseOption,
+  ResponseResult,
+  ResponseSchema,
   RouteHandler,
   RouteOptions,
   RouteSchema,
 } from './types.js';
 export { METHODS } from './types.js';
+export type { ConsoleOptions } from './console/console-options.js';

@@ -2,6 +2,21 @@ import type { Readable } from 'node:stream';
 import { type CookieOptions, serializeCookie } from './http/cookie.js';
 import { type HeadersInit, ResponseHeaders } from './http/headers.js';
 
+/** @internal See `Response[kOnlyContentType]`. */
+export const kOnlyContentType = Symbol('covet.onlyContentType');
+
+// Set by `typedBody` for the one constructor call it makes.
+let lazyType = '';
+
+/**
+ * @internal A response whose only header is `contentType` (a handler's return value turned into
+ * a response): its header map is built on first use. `status` must be valid.
+ */
+export function typedBody(body: ResponseBody, contentType: string, status = 200): Response {
+  lazyType = contentType;
+  return new Response(body, status === 200 ? undefined : { status });
+}
+
 /** A chunk of a streamed body. */
 export type BodyChunk = string | Uint8Array;
 
@@ -32,20 +47,50 @@ export interface ResponseInit {
  */
 export class Response {
   status: number;
-  readonly headers: ResponseHeaders;
   body: ResponseBody;
+  // Responses made from a handler's return value have one header, their content type; the
+  // header map is only built when something reads `headers` (a middleware setting a header),
+  // so the writer can send them with a precomputed header block.
+  #headers: ResponseHeaders | null;
+  readonly #type: string;
 
   constructor(body: ResponseBody = null, init: ResponseInit = {}) {
+    const type = lazyType;
+    lazyType = '';
+    if (type !== '') {
+      this.status = init.status ?? 200;
+      this.body = body;
+      this.#headers = null;
+      this.#type = type;
+      return;
+    }
     const status = init.status ?? 200;
     if (!Number.isInteger(status) || status < 100 || status > 999) {
       throw new RangeError(`Response status must be an integer from 100 to 999, got ${status}`);
     }
     this.status = status;
-    this.headers = new ResponseHeaders(init.headers);
+    this.#headers = new ResponseHeaders(init.headers);
+    this.#type = '';
     this.body = body;
-    if (typeof body === 'string' && !this.headers.has('content-type')) {
-      this.headers.set('content-type', 'text/plain; charset=utf-8');
+    if (typeof body === 'string' && !this.#headers.has('content-type')) {
+      this.#headers.set('content-type', 'text/plain; charset=utf-8');
     }
+  }
+
+  /** The response headers (case-insensitive; `set-cookie` keeps every value). */
+  get headers(): ResponseHeaders {
+    let headers = this.#headers;
+    if (headers === null) {
+      headers = new ResponseHeaders();
+      headers.set('content-type', this.#type);
+      this.#headers = headers;
+    }
+    return headers;
+  }
+
+  /** @internal The content type when it is still the only header (nothing read `headers`), else `null`. */
+  [kOnlyContentType](): string | null {
+    return this.#headers === null ? this.#type : null;
   }
 
   /** The seed's name for `status`. */

@@ -1,6 +1,21 @@
 import type { Request } from './request.js';
 import { parseRoutePath } from './router/route-path.js';
-import type { DepsMap, Handler, Middleware, RouteHandler, RouteOptions, RouteSchema } from './types.js';
+import type { CovetApp } from './app.js';
+import type {
+  AddRoute,
+  DepsMap,
+  Handler,
+  HandlerResult,
+  JoinPath,
+  Middleware,
+  PrefixRoutes,
+  ResponseCheck,
+  ResponseOption,
+  RouteHandler,
+  RouteOptions,
+  RouteSchema,
+  RoutesOf,
+} from './types.js';
 
 /** A route as declared, before prefixes and middleware are applied. */
 type AnyFunction = (...args: never[]) => unknown;
@@ -30,14 +45,59 @@ export type CollectionEntry =
   | { readonly kind: 'route'; readonly route: RouteDefinition }
   | { readonly kind: 'group'; readonly prefix: string; readonly group: RouteGroup; readonly options: GroupOptions };
 
-/** The signature of `get`, `post`, … : `(path, handler)` or `(path, options, handler)`. */
-export interface RouteShorthand<Self, G extends DepsMap = Record<never, never>> {
-  <P extends string>(path: P, handler: Handler<P, G>): Self;
-  <P extends string, D extends DepsMap = Record<never, never>, BS extends RouteSchema = undefined, QS extends RouteSchema = undefined>(
+/** A handler without options, its return type `R` recorded for `covet/client`. */
+type PlainHandler<P extends string, G, R> = Handler<P, G, unknown, Record<string, string>, R>;
+
+/** A handler with options: typed by its schemas and checked against its `response` option. */
+type SchemaHandler<P extends string, D, BS extends RouteSchema, QS extends RouteSchema, RS, R> = RouteHandler<P, D, BS, QS, R> &
+  ResponseCheck<RS, R, P, D, BS, QS>;
+
+/**
+ * The signature of `get`, `post`, … : `(path, handler)` or `(path, options, handler)`. The
+ * result is the same collection, its type with the route added to its route list (see
+ * `AddRoute`), for chaining; an app stays a `CovetApp`, a group a `RouteGroup`. The list `L`
+ * is inferred from the receiver with the route's own types in one step, so each call costs the
+ * same however long the chain.
+ */
+export interface RouteShorthand<G extends DepsMap = Record<never, never>, M extends string = string, Prefix extends string = ''> {
+  <P extends string, R extends HandlerResult, L>(
+    this: CovetApp<L>,
     path: P,
-    options: Omit<RouteOptions<D, BS, QS>, 'methods'>,
-    handler: RouteHandler<P, G & D, BS, QS>,
-  ): Self;
+    handler: PlainHandler<P, G, R>,
+  ): CovetApp<L | AddRoute<M, JoinPath<Prefix, P>, undefined, undefined, R>>;
+  <P extends string, R extends HandlerResult, L>(
+    this: RouteGroup<G, Prefix, L>,
+    path: P,
+    handler: PlainHandler<P, G, R>,
+  ): RouteGroup<G, Prefix, L | AddRoute<M, JoinPath<Prefix, P>, undefined, undefined, R>>;
+  <
+    P extends string,
+    R extends HandlerResult,
+    L,
+    D extends DepsMap = Record<never, never>,
+    BS extends RouteSchema = undefined,
+    QS extends RouteSchema = undefined,
+    RS extends ResponseOption | undefined = undefined,
+  >(
+    this: CovetApp<L>,
+    path: P,
+    options: Omit<RouteOptions<D, BS, QS, RS>, 'methods'>,
+    handler: SchemaHandler<P, G & D, BS, QS, RS, R>,
+  ): CovetApp<L | AddRoute<M, JoinPath<Prefix, P>, BS, QS, R, RS>>;
+  <
+    P extends string,
+    R extends HandlerResult,
+    L,
+    D extends DepsMap = Record<never, never>,
+    BS extends RouteSchema = undefined,
+    QS extends RouteSchema = undefined,
+    RS extends ResponseOption | undefined = undefined,
+  >(
+    this: RouteGroup<G, Prefix, L>,
+    path: P,
+    options: Omit<RouteOptions<D, BS, QS, RS>, 'methods'>,
+    handler: SchemaHandler<P, G & D, BS, QS, RS, R>,
+  ): RouteGroup<G, Prefix, L | AddRoute<M, JoinPath<Prefix, P>, BS, QS, R, RS>>;
 }
 
 /** Bumped by every change to any route collection; apps recompile when it moved. */
@@ -64,17 +124,57 @@ export function joinPath(prefix: string, path: string): string {
  * const api = app.routeGroup('/api/v1', { middleware: [auth] });
  * api.get('/users/{user_id:int}', async (req) => ({ user_id: req.params.user_id }));
  */
-export class RouteGroup<G extends DepsMap = Record<never, never>> {
+export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends string = '', Routes = never> {
+  /**
+   * Type only, never set: the routes registered by chaining (`Routes`, a union of
+   * `RouteEntry`), read by `covet/client`. A function's parameter, so any app type is
+   * assignable to a plain `CovetApp` whatever routes it lists.
+   */
+  declare readonly '~routes'?: (routes: Routes) => void;
   readonly #entries: CollectionEntry[] = [];
   readonly #middleware: Middleware[] = [];
   /** Registers a handler; `GET` unless `options.methods` says otherwise. */
-  route<P extends string>(path: P, handler: Handler<P, G>): this;
-  route<P extends string, D extends DepsMap = Record<never, never>, BS extends RouteSchema = undefined, QS extends RouteSchema = undefined>(
+  route<P extends string, R extends HandlerResult, L>(
+    this: CovetApp<L>,
     path: P,
-    options: RouteOptions<D, BS, QS>,
-    handler: RouteHandler<P, G & D, BS, QS>,
-  ): this;
-  route(path: string, a: RouteOptions | AnyFunction, b?: AnyFunction): this {
+    handler: PlainHandler<P, G, R>,
+  ): CovetApp<L | AddRoute<'GET', JoinPath<Prefix, P>, undefined, undefined, R>>;
+  route<P extends string, R extends HandlerResult, L>(
+    this: RouteGroup<G, Prefix, L>,
+    path: P,
+    handler: PlainHandler<P, G, R>,
+  ): RouteGroup<G, Prefix, L | AddRoute<'GET', JoinPath<Prefix, P>, undefined, undefined, R>>;
+  route<
+    P extends string,
+    R extends HandlerResult,
+    L,
+    D extends DepsMap = Record<never, never>,
+    BS extends RouteSchema = undefined,
+    QS extends RouteSchema = undefined,
+    RS extends ResponseOption | undefined = undefined,
+    const MS extends readonly string[] = readonly ['GET'],
+  >(
+    this: CovetApp<L>,
+    path: P,
+    options: RouteOptions<D, BS, QS, RS> & { readonly methods?: MS },
+    handler: SchemaHandler<P, G & D, BS, QS, RS, R>,
+  ): CovetApp<L | AddRoute<Uppercase<MS[number]>, JoinPath<Prefix, P>, BS, QS, R, RS>>;
+  route<
+    P extends string,
+    R extends HandlerResult,
+    L,
+    D extends DepsMap = Record<never, never>,
+    BS extends RouteSchema = undefined,
+    QS extends RouteSchema = undefined,
+    RS extends ResponseOption | undefined = undefined,
+    const MS extends readonly string[] = readonly ['GET'],
+  >(
+    this: RouteGroup<G, Prefix, L>,
+    path: P,
+    options: RouteOptions<D, BS, QS, RS> & { readonly methods?: MS },
+    handler: SchemaHandler<P, G & D, BS, QS, RS, R>,
+  ): RouteGroup<G, Prefix, L | AddRoute<Uppercase<MS[number]>, JoinPath<Prefix, P>, BS, QS, R, RS>>;
+  route(path: string, a: RouteOptions | AnyFunction, b?: AnyFunction): unknown {
     const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
     return this.#add(path, options, handler, options.methods ?? ['GET']);
   }
@@ -89,27 +189,27 @@ export class RouteGroup<G extends DepsMap = Record<never, never>> {
     return this;
   }
 
-  #shorthand(method: string): RouteShorthand<this, G> {
+  #shorthand<M extends string>(method: M): RouteShorthand<G, M, Prefix> {
     return ((path: string, a: RouteOptions | AnyFunction, b?: AnyFunction) => {
       const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
       return this.#add(path, options, handler, [method]);
-    }) as RouteShorthand<this, G>;
+    }) as unknown as RouteShorthand<G, M, Prefix>;
   }
 
   /** `GET` route (it also answers `HEAD`). */
-  readonly get: RouteShorthand<this, G> = this.#shorthand('GET');
+  readonly get: RouteShorthand<G, 'GET', Prefix> = this.#shorthand('GET');
   /** `POST` route. */
-  readonly post: RouteShorthand<this, G> = this.#shorthand('POST');
+  readonly post: RouteShorthand<G, 'POST', Prefix> = this.#shorthand('POST');
   /** `PUT` route. */
-  readonly put: RouteShorthand<this, G> = this.#shorthand('PUT');
+  readonly put: RouteShorthand<G, 'PUT', Prefix> = this.#shorthand('PUT');
   /** `PATCH` route. */
-  readonly patch: RouteShorthand<this, G> = this.#shorthand('PATCH');
+  readonly patch: RouteShorthand<G, 'PATCH', Prefix> = this.#shorthand('PATCH');
   /** `DELETE` route. */
-  readonly delete: RouteShorthand<this, G> = this.#shorthand('DELETE');
+  readonly delete: RouteShorthand<G, 'DELETE', Prefix> = this.#shorthand('DELETE');
   /** `OPTIONS` route (without one, `OPTIONS` is answered automatically with `Allow`). */
-  readonly options: RouteShorthand<this, G> = this.#shorthand('OPTIONS');
+  readonly options: RouteShorthand<G, 'OPTIONS', Prefix> = this.#shorthand('OPTIONS');
   /** `HEAD` route (without one, `HEAD` runs the `GET` route and drops the body). */
-  readonly head: RouteShorthand<this, G> = this.#shorthand('HEAD');
+  readonly head: RouteShorthand<G, 'HEAD', Prefix> = this.#shorthand('HEAD');
 
   /** Adds middleware for every route of this collection. */
   addMiddleware(middleware: Middleware): this {
@@ -120,15 +220,29 @@ export class RouteGroup<G extends DepsMap = Record<never, never>> {
   }
 
   /** A nested group under `prefix`, with its own middleware and dependencies. */
-  routeGroup<D extends DepsMap = Record<never, never>>(prefix: string, options: GroupOptions<D> = {}): RouteGroup<G & D> {
-    const group = new RouteGroup<G & D>();
-    this.#entries.push({ kind: 'group', prefix: normalizePrefix(prefix), group, options });
+  routeGroup<P extends string, D extends DepsMap = Record<never, never>>(
+    prefix: P,
+    options: GroupOptions<D> = {},
+  ): RouteGroup<G & D, JoinPath<Prefix, P>> {
+    const group = new RouteGroup<G & D, JoinPath<Prefix, P>>();
+    // The group's type parameters exist only in types: it is stored like any other.
+    this.#entries.push({ kind: 'group', prefix: normalizePrefix(prefix), group: group as unknown as RouteGroup, options });
     routeTableVersion.value++;
     return group;
   }
 
   /** Adds every route of a free-standing group under `prefix` (FastAPI's `include_router`). */
-  includeRouter(group: RouteGroup<DepsMap>, options: GroupOptions & { readonly prefix?: string } = {}): this {
+  includeRouter<T extends RouteGroup<DepsMap, string>, L, P extends string = ''>(
+    this: CovetApp<L>,
+    group: T,
+    options?: GroupOptions & { readonly prefix?: P },
+  ): CovetApp<L | PrefixRoutes<JoinPath<Prefix, P>, RoutesOf<T>>>;
+  includeRouter<T extends RouteGroup<DepsMap, string>, L, P extends string = ''>(
+    this: RouteGroup<G, Prefix, L>,
+    group: T,
+    options?: GroupOptions & { readonly prefix?: P },
+  ): RouteGroup<G, Prefix, L | PrefixRoutes<JoinPath<Prefix, P>, RoutesOf<T>>>;
+  includeRouter(group: RouteGroup<DepsMap, string>, options: GroupOptions & { readonly prefix?: string } = {}): unknown {
     if (!(group instanceof RouteGroup)) throw new TypeError('includeRouter() takes a RouteGroup');
     this.#entries.push({ kind: 'group', prefix: normalizePrefix(options.prefix ?? ''), group, options });
     routeTableVersion.value++;

@@ -63,24 +63,89 @@ export type Middleware = MiddlewareFunction | MiddlewareObject;
 /**
  * A route handler: `(req, deps) => result`. See the return-value table in docs/core.md.
  */
-export type Handler<P extends string = string, D = Record<never, never>, B = unknown, Q = Record<string, string>> = (
+export type Handler<P extends string = string, D = Record<never, never>, B = unknown, Q = Record<string, string>, R = unknown> = (
   req: Request<PathParams<P>, B, Q>,
   deps: ResolvedDeps<D>,
-) => unknown;
+) => R;
 
 /** What a route's `body`/`query` option may hold: a Standard Schema (Zod, Valibot, Covet's `Validator`…). */
 export type RouteSchema = StandardSchemaV1 | undefined;
 
 /** The handler type for a route path, its deps and its schemas. */
-export type RouteHandler<P extends string, D, BS extends RouteSchema, QS extends RouteSchema> = Handler<
+export type RouteHandler<P extends string, D, BS extends RouteSchema, QS extends RouteSchema, R = unknown> = Handler<
   P,
   D,
   SchemaOutput<BS, unknown>,
-  SchemaOutput<QS, Record<string, string>>
+  SchemaOutput<QS, Record<string, string>>,
+  R
 >;
 
+/** One response schema: a Standard Schema (Zod, Valibot, `Validator`…) or a plain JSON Schema object. */
+export type ResponseSchema = StandardSchemaV1 | { readonly [keyword: string]: unknown };
+
+/**
+ * What a route's `response` option may hold: one schema for every 2xx JSON response, or a map
+ * of status codes to schemas (`{ 200: User, 404: NotFound }`).
+ */
+export type ResponseOption = ResponseSchema | { readonly [status: number]: ResponseSchema };
+
+type SchemaInput<S> = S extends { readonly '~standard': { readonly types?: infer T } }
+  ? NonNullable<T> extends { readonly input: infer I; readonly output: infer O }
+    ? unknown extends I
+      ? O
+      : I
+    : unknown
+  : unknown;
+type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226;
+type IsStatusMap<RS> = RS extends StandardSchemaV1 ? false : [keyof RS] extends [number] ? true : false;
+type SuccessInput<RS> = IsStatusMap<RS> extends true
+  ? [Extract<keyof RS, SuccessStatus>] extends [never]
+    ? unknown
+    : SchemaInput<RS[Extract<keyof RS, SuccessStatus>]>
+  : SchemaInput<RS>;
+type AnyInput<RS> = IsStatusMap<RS> extends true ? { [K in keyof RS]: SchemaInput<RS[K]> }[keyof RS] : SchemaInput<RS>;
+type OrAny<T> = unknown extends T ? {} | null | undefined : T;
+
+type ResponseValue<RS> =
+  | OrAny<SuccessInput<RS>>
+  | readonly [OrAny<AnyInput<RS>>, number]
+  | readonly [OrAny<AnyInput<RS>>, number, Readonly<Record<string, string>>]
+  | Response
+  | string
+  | Uint8Array
+  | AsyncIterable<unknown>
+  | ReadableStream
+  | { toJSON(key: string): unknown }
+  | null
+  | undefined;
+/**
+ * What a handler may return on a route with a `response` option: the schema's input type (the
+ * status's, in a `[body, status]` tuple), or a value the schema does not apply to (a `Response`,
+ * text, bytes, a stream, nothing). Without a `response` option, anything.
+ */
+export type ResponseResult<RS> = [RS] extends [undefined]
+  ? HandlerResult
+  : // biome-ignore lint/suspicious/noConfusingVoidType: a handler without a return statement returns void
+    ResponseValue<RS> | Promise<ResponseValue<RS> | void> | void;
+
+/**
+ * The compile-time check of a handler against its route's `response` option: its return type
+ * must fit `ResponseResult` (a handler typed as returning `unknown`, such as a security
+ * wrapper's, is not checked).
+ */
+export type ResponseCheck<RS, R, P extends string, D, BS extends RouteSchema, QS extends RouteSchema> = [RS] extends [undefined]
+  ? unknown
+  : unknown extends R
+    ? unknown
+    : RouteHandler<P, D, BS, QS, ResponseResult<RS>>;
+
 /** Options for one route (`route`, the method shorthands and groups). */
-export interface RouteOptions<D extends DepsMap = DepsMap, BS extends RouteSchema = RouteSchema, QS extends RouteSchema = RouteSchema> {
+export interface RouteOptions<
+  D extends DepsMap = DepsMap,
+  BS extends RouteSchema = RouteSchema,
+  QS extends RouteSchema = RouteSchema,
+  RS extends ResponseOption | undefined = ResponseOption | undefined,
+> {
   /**
    * Validates the JSON body before the handler runs (400 `{"errors": {...}}` on failure);
    * `await req.json()` then returns the schema's output type.
@@ -109,4 +174,95 @@ export interface RouteOptions<D extends DepsMap = DepsMap, BS extends RouteSchem
   readonly summary?: string;
   readonly description?: string;
   readonly tags?: readonly string[];
+  /**
+   * The response schema (or `{ status: schema }`): documents the response in OpenAPI, drops
+   * undeclared fields from what the handler returns (no leaked `passwordHash`) and serialises
+   * it with a compiled serializer. See docs/openapi.md.
+   */
+  readonly response?: RS;
 }
+
+/**
+ * What a handler may return, spelt so that `return [body, 201]` is inferred as a tuple (the
+ * `[body, status, headers?]` form) rather than an array; it accepts any value.
+ *
+ * @example
+ * const h = (): HandlerResult => [{ created: true }, 201];
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler without a return statement returns void
+export type HandlerResult = readonly [unknown, number] | readonly [unknown, number, Readonly<Record<string, string>>] | {} | null | undefined | void;
+
+/**
+ * What one route records for `covet/client`: its schemas and its handler's return type. Only
+ * types: nothing of it exists at runtime.
+ *
+ * @example
+ * type T = RouteTypes<typeof UserBody, undefined, Promise<{ id: number }>>;
+ */
+export interface RouteTypes<BS = unknown, QS = unknown, R = unknown, RS = unknown> {
+  readonly body: BS;
+  readonly query: QS;
+  readonly response: R;
+  /** The `response` option's type (a schema or a status map), `undefined` without one. */
+  readonly responseSchema: RS;
+}
+
+/**
+ * One typed route: its method, its full path and its `RouteTypes`.
+ *
+ * @example
+ * type E = RouteEntry<'GET', '/health', RouteTypes<undefined, undefined, string>>;
+ */
+export interface RouteEntry<M extends string = string, P extends string = string, T = RouteTypes> {
+  readonly method: M;
+  readonly path: P;
+  readonly types: T;
+}
+
+/**
+ * The entry one registration adds to a collection's route list (one per method; none when
+ * the method is not a literal). Route collections carry the list as a union in their `Routes`
+ * type parameter: `new CovetApp().get(…).post(…)` is a `CovetApp<EntryA | EntryB>`, so
+ * `typeof app` describes every chained route at no runtime cost; `covet/client` reads it.
+ *
+ * @example
+ * const app = new CovetApp().get('/users/{id:int}', (req) => ({ id: req.params.id }));
+ * type E = RoutesOf<typeof app>; // RouteEntry<'GET', '/users/{id:int}', RouteTypes<…>>
+ */
+export type AddRoute<M extends string, P extends string, BS, QS, R, RS = undefined> = string extends M
+  ? never
+  : M extends string
+    ? RouteEntry<M, P, RouteTypes<BS, QS, R, RS>>
+    : never;
+
+/**
+ * The route list (a union of `RouteEntry`) of an app or group type, or of a union of them.
+ *
+ * @example
+ * type Paths = RoutesOf<typeof app>['path']; // '/users/{id:int}' | …
+ */
+export type RoutesOf<T> = T extends { readonly '~routes'?: (routes: infer Routes) => void } ? Routes : never;
+
+/**
+ * A prefix joined to a route path at the type level, as `joinPath` does at runtime.
+ *
+ * @example
+ * type P = JoinPath<'/api/', '/users'>; // '/api/users'
+ */
+export type JoinPath<Prefix extends string, P extends string> = Prefix extends `${infer Head}/`
+  ? JoinPath<Head, P>
+  : Prefix extends ''
+    ? P
+    : P extends '/'
+      ? Prefix
+      : `${Prefix}${P}`;
+
+/**
+ * A route list with every path under `Prefix` (for `includeRouter` and `mount`).
+ *
+ * @example
+ * type L = PrefixRoutes<'/admin', RoutesOf<typeof adminGroup>>;
+ */
+export type PrefixRoutes<Prefix extends string, Routes> = Routes extends RouteEntry<infer M, infer P, infer T>
+  ? RouteEntry<M, JoinPath<Prefix, P>, T>
+  : never;

@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allowedCpus, freePort } from '../lib/harness.mjs';
+import { allowedCpus, fmt, freePort, median, runMicroPinned } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -35,17 +35,8 @@ const only = new Set(opt.only.split(','));
 
 const CPUS = allowedCpus();
 
-// The micro-benchmark re-runs itself pinned to one CPU (the last one, away from wrk's).
-if (!opt.pinned && CPUS.length >= 1 && only.has('micro')) {
-  const args = [process.argv[1], ...process.argv.slice(2), '--pinned', '--only=micro'];
-  const r = spawnSync('taskset', ['-c', String(CPUS[CPUS.length - 1]), process.execPath, ...args], { stdio: 'inherit', env: process.env });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-  only.delete('micro');
-  if (only.size === 0) process.exit(0);
-}
+if (!runMicroPinned(opt, only)) process.exit(0);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 // ------------------------------------------------------------------ 1. ops/s
 function opsPerSecond(fn, seconds) {

@@ -1,27 +1,58 @@
 #!/usr/bin/env node
 // Cluster mode: `covet run --workers 2` vs `--workers 1` (target >= 1.6x) and vs Fastify behind
 // node:cluster with 2 workers (target >= 1.0x), one JSON route, wrk as the load generator.
-// The machine has 2 cores and wrk needs one of them too (its own cost: one thread, pinned to no
-// CPU so that it shares with the workers like a real client on the same host would); the
-// numbers say how much 2 workers gain when load generation competes for the same cores.
-//   node bench/cluster/run.mjs [--duration=5] [--rounds=3]
+//
+// wrk runs on the same cores as the servers, so besides req/s every run reports:
+//   - wrk's own CPU time (user+sys, from /usr/bin/time) as a share of the machine's CPU time,
+//   - the servers' CPU time (primary + workers, from /proc) and requests per server CPU-second,
+//     the load-independent efficiency of the server,
+//   - how the workers shared that CPU (an unbalanced split would waste a core).
+// With r = wrk CPU per request / server CPU per request, 2 workers and wrk on 2 cores can reach
+// at most 2 / (1 + r) times one saturated worker: the "ceiling" printed at the end.
+// Configurations are interleaved (a round runs each once, in a rotating order) and medians are
+// taken, so that load from other processes spreads over all of them instead of one.
+// Each table is run twice: plain keep-alive requests (what clients send), then with 4 requests
+// pipelined per write (bench/cluster/pipeline.lua), which cuts wrk's cost per request and so
+// shows how the servers scale when less of the 2 cores goes to load generation.
+//   node bench/cluster/run.mjs [--duration=5] [--rounds=5] [--connections=64] [--pipeline=1,4]
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../lib/harness.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const duration = arg('duration', 5);
-const rounds = arg('rounds', 3);
+const rounds = arg('rounds', 5);
+const connections = arg('connections', 64);
+const pipelines = (process.argv.find((a) => a.startsWith('--pipeline='))?.split('=')[1] ?? '1,4').split(',').map(Number);
+const cores = availableParallelism();
+const TICK = 100; // clock ticks per second in /proc/<pid>/stat (getconf CLK_TCK)
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+/** user+sys CPU seconds of a process, or 0 once it is gone. */
+function cpuOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICK;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pids of `pid`'s children. */
+function childrenOf(pid) {
+  const out = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
+    } catch {}
+  }
+  return out;
 }
 
 async function start(cmd, args) {
@@ -41,37 +72,102 @@ async function start(cmd, args) {
   return child;
 }
 
-function wrk(port) {
-  const r = spawnSync('wrk', ['-t1', '-c64', `-d${duration}s`, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+/** Runs wrk; returns req/s and wrk's own CPU seconds. */
+function wrk(port, seconds, conns, pipeline = 1) {
+  const script = pipeline > 1 ? ['-s', `${here}pipeline.lua`] : [];
+  const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, ...script, `http://127.0.0.1:${port}/`], {
+    encoding: 'utf8',
+    env: { ...process.env, PIPELINE: String(pipeline) },
+  });
   const m = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
-  if (!m) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);
-  return Number(m[1]);
+  const t = /cpu ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  if (!m || !t) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);
+  return { rps: Number(m[1]), wrkCpu: Number(t[1]) + Number(t[2]) };
 }
 
-async function measure(name, cmd, args, port) {
-  const child = await start(cmd, args);
+const cli = process.env.COVET_CLI ?? `${root}dist/cli/main.js`;
+const app = 'bench/cluster/app.mjs:app';
+const configs = [
+  { name: 'covet run --workers 1', args: (port) => [cli, 'run', app, '--port', String(port), '--workers', '1'] },
+  { name: 'covet run --workers 2', args: (port) => [cli, 'run', app, '--port', String(port), '--workers', '2'] },
+  { name: 'fastify node:cluster 2 workers', args: (port) => [`${here}fastify-cluster.mjs`, String(port), '2'] },
+];
+
+/** One measurement: a fresh server, a 1 s warm-up, then `duration` seconds of wrk. */
+async function measure(config, pipeline) {
+  const port = await freePort();
+  const child = await start(process.execPath, config.args(port));
   try {
-    spawnSync('wrk', ['-t1', '-c16', '-d1s', `http://127.0.0.1:${port}/`]); // warm-up
-    const runs = [];
-    for (let i = 0; i < rounds; i++) runs.push(wrk(port));
-    runs.sort((a, b) => a - b);
-    const median = runs[Math.floor(runs.length / 2)];
-    console.log(`${name.padEnd(32)} ${median.toFixed(0).padStart(8)} req/s  (runs: ${runs.map((r) => r.toFixed(0)).join(', ')})`);
-    return median;
+    wrk(port, 1, 16);
+    const pids = [child.pid, ...childrenOf(child.pid)];
+    const before = pids.map(cpuOf);
+    const { rps, wrkCpu } = wrk(port, duration, connections, pipeline);
+    const used = pids.map((pid, i) => cpuOf(pid) - (before[i] ?? 0));
+    const serverCpu = used.reduce((a, b) => a + b, 0);
+    const requests = rps * duration;
+    return {
+      rps,
+      wrkShare: wrkCpu / (duration * cores),
+      serverShare: serverCpu / (duration * cores),
+      perServerCpuSecond: requests / serverCpu,
+      // wrk CPU per request / server CPU per request.
+      wrkRatio: wrkCpu / serverCpu,
+      split: used.map((s) => s / serverCpu),
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
   }
 }
 
-const cli = process.env.COVET_CLI ?? `${root}dist/cli/main.js`;
-const app = 'bench/cluster/app.mjs:app';
-console.log(`Cluster mode (wrk -t1 -c64, ${duration}s x ${rounds}, median; ${(await import('node:os')).availableParallelism()} cores shared with wrk)`);
-let port = await freePort();
-const one = await measure('covet run --workers 1', process.execPath, [cli, 'run', app, '--port', String(port), '--workers', '1'], port);
-port = await freePort();
-const two = await measure('covet run --workers 2', process.execPath, [cli, 'run', app, '--port', String(port), '--workers', '2'], port);
-port = await freePort();
-const fastify = await measure('fastify node:cluster 2 workers', process.execPath, [`${here}fastify-cluster.mjs`, String(port), '2'], port);
-console.log(`workers 2 / workers 1: ${(two / one).toFixed(2)}x (target >= 1.6x)`);
-console.log(`covet 2 workers / fastify 2 workers: ${(two / fastify).toFixed(2)}x (target >= 1.0x)`);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2;
+};
+const pct = (x) => `${(x * 100).toFixed(0)}%`;
+
+/** Runs every configuration `rounds` times with `pipeline` requests per write and prints a table. */
+async function table(pipeline) {
+  console.log(
+    `Cluster mode (wrk -t1 -c${connections}${pipeline > 1 ? `, ${pipeline} requests pipelined per write` : ''}, ${duration}s x ${rounds} interleaved rounds, medians; ${cores} cores shared with wrk; load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  );
+  const results = configs.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < configs.length; k++) {
+      const i = (round + k) % configs.length;
+      results[i].push(await measure(configs[i], pipeline));
+    }
+  }
+  console.log(`${'server'.padEnd(32)} ${'req/s'.padStart(8)}  ${'wrk CPU'.padStart(7)}  ${'srv CPU'.padStart(7)}  ${'req/srv-CPU-s'.padStart(13)}  runs (req/s)`);
+  const summary = configs.map((c, i) => {
+    const rs = results[i];
+    const row = {
+      rps: median(rs.map((r) => r.rps)),
+      wrkShare: median(rs.map((r) => r.wrkShare)),
+      serverShare: median(rs.map((r) => r.serverShare)),
+      perServerCpuSecond: median(rs.map((r) => r.perServerCpuSecond)),
+      wrkRatio: median(rs.map((r) => r.wrkRatio)),
+    };
+    console.log(
+      `${c.name.padEnd(32)} ${row.rps.toFixed(0).padStart(8)}  ${pct(row.wrkShare).padStart(7)}  ${pct(row.serverShare).padStart(7)}  ${row.perServerCpuSecond.toFixed(0).padStart(13)}  ${rs.map((r) => r.rps.toFixed(0)).join(', ')}`,
+    );
+    return row;
+  });
+  const split = results[1].map((r) => r.split.map(pct).join('/'));
+  console.log(`CPU split primary/workers with 2 workers, per run: ${split.join(', ')}`);
+  const [one, two, fastify] = summary;
+  // Paired per round as well: a round's runs are close in time, so they share the machine's load.
+  const paired = results[1].map((r, i) => r.rps / (results[0][i]?.rps ?? Number.NaN));
+  const ceiling = 2 / (1 + two.wrkRatio);
+  console.log(
+    `workers 2 / workers 1: ${(two.rps / one.rps).toFixed(2)}x (median of per-round ratios ${median(paired).toFixed(2)}x; target >= 1.6x; ceiling with wrk on the same cores 2 / (1 + ${two.wrkRatio.toFixed(2)}) = ${ceiling.toFixed(2)}x)`,
+  );
+  console.log(`covet 2 workers / fastify 2 workers: ${(two.rps / fastify.rps).toFixed(2)}x (target >= 1.0x)`);
+}
+
+for (const [i, pipeline] of pipelines.entries()) {
+  if (i > 0) console.log();
+  await table(pipeline);
+}

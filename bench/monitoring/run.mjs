@@ -10,6 +10,7 @@
 //   node bench/monitoring/run.mjs [--rounds=3] [--duration=5] [--seconds=2] [--connections=64] [--only=http,ops]
 //
 // Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/.
+// The per-feature cost in process (µs per request, no sockets): bench/monitoring/inprocess.mjs.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CovetError } from '../errors.js';
+import { type CacheAccessMessage, cacheAccessChannel } from './cache-access-channel.js';
 import { CacheError } from './cache-error.js';
 import type { CacheLogger } from './cache-logger.js';
 import type { CacheStore, StoreLock } from './cache-store.js';
@@ -445,9 +446,17 @@ export class BaseCache implements ReadThrough {
       this.#recovered();
     } catch (err) {
       this.#degrade(err, 'get', key);
+      if (cacheAccessChannel.hasSubscribers) this.#publishAccess(key, false);
       return undefined;
     }
-    return this.#decode(key, payload);
+    const entry = this.#decode(key, payload);
+    if (cacheAccessChannel.hasSubscribers) this.#publishAccess(key, entry !== undefined);
+    return entry;
+  }
+
+  #publishAccess(key: string, hit: boolean): void {
+    const message: CacheAccessMessage = { backend: this.#store.kind, namespace: this.#opts.namespace, key, hit };
+    cacheAccessChannel.publish(message);
   }
 
   #decode(key: string, payload: string | undefined): DecodedEntry | undefined {

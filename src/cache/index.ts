@@ -17,3 +17,4 @@ export type { AnyRequest, CachedOptions, PageEntry, PageHandler } from './page-c
 export type { RedisCacheClient } from './redis-client.js';
 export { deserialize, serialize } from './serializer.js';
 export { SingleFlight } from './single-flight.js';
+export type { CacheAccessMessage } from './cache-access-channel.js';

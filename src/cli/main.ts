@@ -15,6 +15,7 @@ Usage:
   covet performance-test [module[:export] | --url URL] [--path /] [--concurrency 10] [--duration 10]
   covet new NAME [--covet-spec SPEC]
   covet security-scan [module[:export]] [--format text|sarif] [--output FILE] [--fail-on high]
+  covet fuzz [module[:export]] [--runs N] [--seed S] [--json] [--max-failures N] [--fail-on 5xx|schema|any]
   covet migrate up|down|status|create NAME|make NAME|lint   (covet migrate --help)
   covet --version
 
@@ -22,7 +23,7 @@ Every command takes --help. The module defaults to ./app.js; the app is its defa
 else its export named "app". TypeScript modules are loaded with tsx when it is installed.
 
 Exit codes: 0 ok, 1 error, 2 bad usage, 3 module not found, 4 module unloadable,
-5 port in use, 6 worker crash loop.
+5 port in use, 6 worker crash loop, 7 configuration error (.env or a required setting).
 `;
 
 const COMMAND_HELP: Record<string, string> = {
@@ -104,6 +105,7 @@ export async function loadApp(ref: string): Promise<CovetApp> {
     if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).startsWith(`Cannot find module '${resolve(file)}'`)) {
       throw new CliError(`app module not found: ${file}`, ExitCode.moduleNotFound);
     }
+    if (err instanceof Error && err.name === 'ConfigError') throw new CliError(`configuration error: ${err.message}`, ExitCode.config);
     throw new CliError(`cannot load ${file}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.moduleUnloadable);
   }
   const app = name !== undefined ? mod[name] : (mod.default ?? mod.app);
@@ -160,6 +162,11 @@ export async function main(argv: string[]): Promise<number> {
     // Loaded only for this command: the CLI core does not depend on covet/database.
     const { runMigrateCommand } = await import('../database/migrations/cli.js');
     return runMigrateCommand(argv.slice(1));
+  }
+  if (argv[0] === 'fuzz') {
+    // Its own flags (--fail-on has another meaning and default than security-scan's).
+    const { fuzzCommand } = await import('./fuzz.js');
+    return fuzzCommand(argv.slice(1), loadApp);
   }
   const { values, positionals } = parse(argv);
   const [command, target = './app.js', ...extra] = positionals;

@@ -15,6 +15,7 @@ export const ExitCode = {
   moduleUnloadable: 4,
   portInUse: 5,
   crashLoop: 6,
+  config: 7,
 } as const;
 
 /** An error the CLI reports as one line with a chosen exit code. */

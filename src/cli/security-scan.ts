@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { CovetApp } from '../app.js';
 import { SECRET_KEY_PATTERN, Secret } from '../config.js';
 import { CliError, ExitCode } from './run.js';
+import { judgeLimits, type LimitThresholds, readRouteLimits } from './scan-limits.js';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -35,7 +36,11 @@ export const RULES: Readonly<Record<string, Rule>> = {
   headers: { id: 'COVET005', title: 'Missing security headers', help: 'Add SecurityHeaders (or SecurityConfig) middleware.' },
   rateLimit: { id: 'COVET006', title: 'No rate limit on auth routes', help: 'Add RateLimiter middleware to login/token routes.' },
   audit: { id: 'COVET007', title: 'Vulnerable dependencies (npm audit)', help: 'Run npm audit fix or upgrade the packages.' },
-  bodyLimit: { id: 'COVET008', title: 'Missing body/upload limit', help: 'Keep bodyLimit and multipart limits finite.' },
+  bodyLimit: {
+    id: 'COVET008',
+    title: 'Missing body/upload limit',
+    help: 'Keep bodyLimit (app or route) near its 1 MiB default and multipart maxTotalSize finite; raise them only on the routes that need it.',
+  },
   exposed: { id: 'COVET009', title: 'Exposed metrics or console', help: 'Protect /metrics and admin/debug consoles with authentication or a private port.' },
   migrations: { id: 'COVET010', title: 'Pending migrations', help: 'Run covet migrate up before deploying.' },
   scan: { id: 'COVET000', title: 'Check not run', help: 'The scanner could not run this check.' },
@@ -93,8 +98,18 @@ async function probe(app: CovetApp, method: string, url: string, headers: Record
   }
 }
 
+/** Options of `scanApp`. */
+export interface ScanOptions {
+  /** Run `npm audit` (default true). */
+  readonly audit?: boolean;
+  /** Where `package-lock.json` and `migrations/` are looked for (default the current directory). */
+  readonly cwd?: string;
+  /** Body/upload sizes above which a limit counts as missing. */
+  readonly limits?: LimitThresholds;
+}
+
 /** Runs every check on `app` and returns the findings, most severe first. */
-export async function scanApp(app: CovetApp, options: { readonly audit?: boolean; readonly cwd?: string } = {}): Promise<Finding[]> {
+export async function scanApp(app: CovetApp, options: ScanOptions = {}): Promise<Finding[]> {
   const out: Finding[] = [];
   const routes = app.routeTable();
   const security = (app.securityConfig ?? null) as { cors?: unknown; csrf?: unknown; securityHeaders?: unknown; secretKey?: unknown } | null;
@@ -155,10 +170,7 @@ export async function scanApp(app: CovetApp, options: { readonly audit?: boolean
     if (res && res.status === 200) out.push(finding('exposed', path === '/metrics' ? 'medium' : 'high', `GET ${path} answers 200 without authentication.`));
   }
 
-  const limits = (app as unknown as { bodyLimit?: unknown }).bodyLimit;
-  if (typeof limits === 'number' && (!Number.isFinite(limits) || limits === 0 || limits > 100 * 1024 * 1024)) {
-    out.push(finding('bodyLimit', 'medium', `bodyLimit is ${limits} bytes: requests can exhaust memory.`));
-  }
+  for (const p of judgeLimits(await readRouteLimits(app), options.limits)) out.push(finding('bodyLimit', p.severity, p.message));
 
   await checkMigrations(app, out, options.cwd ?? process.cwd());
   if (options.audit !== false) await npmAudit(out, options.cwd ?? process.cwd());

@@ -4,7 +4,8 @@ import { createDriver } from './drivers/create-driver.js';
 import type { Dialect } from './drivers/dialect.js';
 import type { Driver, DriverConnection, DriverResult } from './drivers/driver.js';
 import { type ModelLike, registeredModels, sortByDependencies } from './model-registry.js';
-import { kExecute, Queryable } from './queryable.js';
+import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC, Queryable } from './queryable.js';
+import { observeQuery, queryChannel } from './query-channel.js';
 import { type Persistable, Session } from './session.js';
 import { Transaction, type TransactionOptions } from './transaction.js';
 
@@ -94,6 +95,11 @@ export class DatabaseManager extends Queryable {
   }
 
   [kExecute](text: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
+    if (queryChannel.hasSubscribers) return observeQuery(this.dialect, text, params, () => this.#execute(text, params, name));
+    return this.#execute(text, params, name);
+  }
+
+  #execute(text: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
     const pool = this.pool;
     const idle = pool[kPeekSync]();
     if (idle?.querySync !== undefined) {
@@ -108,6 +114,19 @@ export class DatabaseManager extends Queryable {
     const conn = pool[kTryLease]();
     if (conn !== null) return this.#runOn(pool, conn, text, params, name);
     return this.#runPooled(text, params, name);
+  }
+
+  override [kQueryRowSync](text: string, params: readonly unknown[]): readonly unknown[] | undefined | typeof NOT_SYNC {
+    // With subscribers on covet:db:query every statement takes the path that publishes.
+    if (queryChannel.hasSubscribers) return NOT_SYNC;
+    const idle = this.pool[kPeekSync]();
+    return idle?.queryRowSync === undefined ? NOT_SYNC : idle.queryRowSync(text, params);
+  }
+
+  override [kQueryValuesSync](text: string, params: readonly unknown[]): readonly (readonly unknown[])[] | typeof NOT_SYNC {
+    if (queryChannel.hasSubscribers) return NOT_SYNC;
+    const idle = this.pool[kPeekSync]();
+    return idle?.queryValuesSync === undefined ? NOT_SYNC : idle.queryValuesSync(text, params);
   }
 
   async #runOn(

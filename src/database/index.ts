@@ -58,3 +58,4 @@ export {
   migrationStatus,
 } from './migrations/migrator.js';
 export { type IndexOptions, SchemaBuilder } from './migrations/schema-builder.js';
+export type { QueryMessage } from './query-channel.js';

@@ -2,6 +2,7 @@ import type { Dialect } from './drivers/dialect.js';
 import type { DriverConnection, DriverResult } from './drivers/driver.js';
 import { ConnectionError } from './errors.js';
 import { kExecute, Queryable } from './queryable.js';
+import { observeQuery, queryChannel } from './query-channel.js';
 
 (Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
 
@@ -36,7 +37,9 @@ export class PooledConnection extends Queryable {
 
   [kExecute](text: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
     if (this.#conn === null) return Promise.reject(new ConnectionError('This connection was released to the pool'));
-    return this.#conn.query(text, params, name);
+    const conn = this.#conn;
+    if (queryChannel.hasSubscribers) return observeQuery(this.dialect, text, params, () => conn.query(text, params, name));
+    return conn.query(text, params, name);
   }
 
   /** Runs a multi-statement script without parameters. */

@@ -23,6 +23,13 @@ export type Statement = string | SqlQuery<unknown> | PreparedStatement;
 /** Runs dialect-ready SQL (already rewritten; parameters in order). Internal to the database layer. */
 export const kExecute = Symbol('covet.database.execute');
 
+/** The values of the first row of dialect-ready SQL, synchronously, or `NOT_SYNC`. Internal to the database layer. */
+export const kQueryRowSync = Symbol('covet.database.queryRowSync');
+/** Every row of dialect-ready SQL as arrays of values, synchronously, or `NOT_SYNC`. Internal to the database layer. */
+export const kQueryValuesSync = Symbol('covet.database.queryValuesSync');
+/** What `[kQueryRowSync]` returns when the statement cannot run synchronously here: use `[kExecute]`. */
+export const NOT_SYNC: unique symbol = Symbol('covet.database.notSync');
+
 /**
  * The query methods shared by `DatabaseManager`, `Transaction`, `Session` and pooled
  * connections: `fetchAll`/`fetch`, `fetchOne`, `fetchVal`, `execute` and the `sql` tag.
@@ -36,6 +43,20 @@ export abstract class Queryable {
   abstract get dialect(): Dialect;
   /** Runs a statement already in the dialect's form. */
   abstract [kExecute](text: string, params: readonly unknown[], name?: string): Promise<DriverResult>;
+
+  /**
+   * The first row of a query, as its values in SELECT-list order, when the query can run
+   * synchronously (SQLite's idle connection): no promise, no array of rows, no row object
+   * (`Model.get`'s hot path). `undefined` for no row; `NOT_SYNC` when it cannot run so.
+   */
+  [kQueryRowSync](_text: string, _params: readonly unknown[]): readonly unknown[] | undefined | typeof NOT_SYNC {
+    return NOT_SYNC;
+  }
+
+  /** Every row of a query as its values, when it can run synchronously (`ModelQuery.all`); `NOT_SYNC` otherwise. */
+  [kQueryValuesSync](_text: string, _params: readonly unknown[]): readonly (readonly unknown[])[] | typeof NOT_SYNC {
+    return NOT_SYNC;
+  }
 
   #sql: SqlTag | undefined;
 

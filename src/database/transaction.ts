@@ -1,7 +1,8 @@
 import type { Dialect, IsolationLevel } from './drivers/dialect.js';
 import type { DriverConnection, DriverResult } from './drivers/driver.js';
 import { DatabaseError } from './errors.js';
-import { kExecute, Queryable } from './queryable.js';
+import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC, Queryable } from './queryable.js';
+import { observeQuery, queryChannel } from './query-channel.js';
 
 /** Options of `transaction()` / `begin()`. */
 export interface TransactionOptions {
@@ -64,7 +65,20 @@ export class Transaction extends Queryable {
       return Promise.reject(
         new DatabaseError('This transaction has already been committed or rolled back', { code: 'ERR_DB_TRANSACTION_DONE' }),
       );
+    if (queryChannel.hasSubscribers) return observeQuery(this.dialect, text, params, () => this.#conn.query(text, params, name));
     return this.#conn.query(text, params, name);
+  }
+
+  override [kQueryRowSync](text: string, params: readonly unknown[]): readonly unknown[] | undefined | typeof NOT_SYNC {
+    const conn = this.#conn;
+    if (conn.queryRowSync === undefined || queryChannel.hasSubscribers || !this.active) return NOT_SYNC;
+    return conn.queryRowSync(text, params);
+  }
+
+  override [kQueryValuesSync](text: string, params: readonly unknown[]): readonly (readonly unknown[])[] | typeof NOT_SYNC {
+    const conn = this.#conn;
+    if (conn.queryValuesSync === undefined || queryChannel.hasSubscribers || !this.active) return NOT_SYNC;
+    return conn.queryValuesSync(text, params);
   }
 
   /** Runs a multi-statement script (no parameters) inside the transaction. */

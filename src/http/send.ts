@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { type BodyChunk, Response, type ResponseBody } from '../response.js';
+import { type BodyChunk, Response, type ResponseBody, kOnlyContentType, typedBody } from '../response.js';
 import { NULL_PROTO } from './url-encoded.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -22,12 +22,9 @@ function isStreamBody(value: object): boolean {
   return Symbol.iterator in value && typeof (value as { next?: unknown }).next === 'function';
 }
 
-/** A response with a string body and one content type, built without parsing an init object. */
+/** A response with one content type; its header map is only built if a middleware reads it. */
 function typedResponse(body: string | Uint8Array | ResponseBody, type: string, status = 200): Response {
-  const res = new Response(null, status === 200 ? undefined : { status });
-  res.body = body;
-  res.headers.set('content-type', type);
-  return res;
+  return typedBody(body, type, status);
 }
 
 /**
@@ -62,6 +59,15 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null || proto === NULL_PROTO;
+}
+
+/**
+ * True for class instances with a `toJSON` method (ORM models, `Date`): written as JSON by the
+ * fast path too, as `toResponse` would (not arrays, bytes, streams or responses).
+ */
+export function isJsonModel(value: unknown): value is { toJSON(): unknown } {
+  if (typeof value !== 'object' || value === null || typeof (value as { toJSON?: unknown }).toJSON !== 'function') return false;
+  return !(Array.isArray(value) || value instanceof Response || value instanceof Uint8Array || isStreamBody(value));
 }
 
 /** Writes a JSON value with a precomputed header block; the hot path for `return {...}`. */
@@ -160,6 +166,20 @@ async function pipeIterable(res: ServerResponse, body: AsyncIterable<BodyChunk> 
  * midway destroys the connection so the client sees a truncated response, not a clean end.
  */
 export function writeResponse(res: ServerResponse, response: Response, head: boolean, close: boolean): Promise<void> | undefined {
+  const onlyType = response[kOnlyContentType]();
+  if (onlyType !== null) {
+    // A handler's value that no middleware touched: one precomputed header block.
+    const body = response.body;
+    const status = response.status;
+    if ((typeof body === 'string' || body instanceof Uint8Array) && !noBodyStatus(status)) {
+      const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+      const headers = ['content-type', onlyType, 'content-length', String(length)];
+      if (close) headers.push('connection', 'close');
+      res.writeHead(status, headers);
+      res.end(body);
+      return undefined;
+    }
+  }
   const headers = response.headers.flatInto([]);
   if (close && !response.headers.has('connection')) headers.push('connection', 'close');
   const status = response.status;

@@ -11,9 +11,14 @@ const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
  * correlationIdOf(req.headers) // '0b6f…' or the client's id
  */
 export function correlationIdOf(headers: { get(name: string): string | null }): string {
+  return clientCorrelationId(headers) ?? randomUUID();
+}
+
+/** The client's correlation id (`X-Correlation-ID`, else `X-Request-ID`) when it is a sane token, else `undefined`. */
+export function clientCorrelationId(headers: { get(name: string): string | null }): string | undefined {
   for (const name of ['x-correlation-id', 'x-request-id']) {
     const value = headers.get(name)?.trim();
     if (value !== undefined && SAFE_ID.test(value)) return value;
   }
-  return randomUUID();
+  return undefined;
 }

@@ -2,7 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext } from '../types.js';
-import { correlationIdOf } from './correlation-id.js';
+import { randomUuid } from '../internal/random-hex.js';
+import { trustMiddleware } from '../internal/trusted-middleware.js';
+import { clientCorrelationId } from './correlation-id.js';
 import { LEVEL_VALUES, type LogLevel, type LogLevelInput, parseLevel } from './log-level.js';
 import { type LogDestination, LineWriter } from './log-destination.js';
 import { type RedactOptions, Redactor } from './redact.js';
@@ -268,16 +270,71 @@ export class StructuredLogger {
    */
   middleware(options: RequestLoggingOptions = {}): (req: Request, callNext: CallNext) => Promise<Response> {
     const logger = this;
+    const shared = this.#shared;
+    const storage = shared.storage;
     const logStart = options.logStart ?? false;
     const exclude = new Set(options.exclude ?? []);
     const correlation = this.#correlation;
     const timing = this.#performance;
-    return async function requestLogging(req: Request, callNext: CallNext): Promise<Response> {
+    const lineOf = this.#requestLineWriter();
+    // The user agent repeats from request to request: remember the last one's redacted JSON.
+    let lastAgent = '';
+    let lastAgentClean = '';
+    const agentOf = (req: Request): string | undefined => {
+      const agent = req.headers.get('user-agent');
+      if (agent === null) return undefined;
+      if (agent !== lastAgent) {
+        lastAgent = agent;
+        lastAgentClean = JSON.stringify(shared.redactor.text(agent));
+      }
+      return lastAgentClean;
+    };
+    // Resolves to the `Response` from `callNext`: `compose` need not check it.
+    return trustMiddleware(function requestLogging(req: Request, callNext: CallNext): Promise<Response> {
       if (req.route !== null && exclude.has(req.route.path)) return callNext(req);
-      const id = correlation ? correlationIdOf(req.headers) : undefined;
+      const fromClient = correlation ? clientCorrelationId(req.headers) : undefined;
+      const id = correlation ? (fromClient ?? randomUuid()) : undefined;
       if (id !== undefined) req.state.correlationId = id;
-      const run = async (): Promise<Response> => {
-        const start = performance.now();
+      const start = performance.now();
+      // The context of this request's lines. The shortcut line needs it to hold nothing but the
+      // correlation id: no outer `logger.context`, and no other context current when it ends.
+      const outer = storage.getStore();
+      const context: LogFields | undefined = id === undefined ? outer : outer === undefined ? { correlationId: id } : { ...outer, correlationId: id };
+      const done = (response: Response): Response => {
+        const status = response.status;
+        const durationMs = timing ? elapsed(start) : undefined;
+        const level: LogLevel = status >= 500 ? 'ERROR' : 'INFO';
+        const message = status >= 500 ? 'Request failed' : 'Request completed';
+        if (LEVEL_VALUES[level] >= logger.#threshold) {
+          if (lineOf !== null && outer === undefined && storage.getStore() === context)
+            shared.writer.write(lineOf(level, message, id, fromClient === undefined, req, status, durationMs, agentOf(req)));
+          else
+            logger.#write(level, message, {
+              method: req.method,
+              path: req.path,
+              route: req.route?.path,
+              status,
+              durationMs,
+              userAgent: req.headers.get('user-agent') ?? undefined,
+            });
+        }
+        if (id !== undefined) {
+          response.headers.set('x-correlation-id', id);
+          response.headers.set('x-request-id', id);
+        }
+        return response;
+      };
+      const failed = (err: unknown): never => {
+        logger.error('Request failed', {
+          method: req.method,
+          path: req.path,
+          route: req.route?.path,
+          error: err,
+          durationMs: timing ? elapsed(start) : undefined,
+        });
+        throw err;
+      };
+      const run = (): Promise<Response> => {
         if (logStart)
           logger.info('Request started', {
             method: req.method,
@@ -285,38 +342,63 @@ export class StructuredLogger {
             route: req.route?.path,
             userAgent: req.headers.get('user-agent') ?? undefined,
           });
-        let response: Response;
+        let next: Promise<Response>;
         try {
-          response = await callNext(req);
+          next = Promise.resolve(callNext(req));
         } catch (err) {
-          logger.error('Request failed', {
-            method: req.method,
-            path: req.path,
-            route: req.route?.path,
-            error: err,
-            durationMs: timing ? elapsed(start) : undefined,
-          });
-          throw err;
+          next = Promise.reject(err);
         }
-        const status = response.status;
-        // One object literal with a fixed shape: `undefined` fields are left out of the line.
-        const fields = {
-          method: req.method,
-          path: req.path,
-          route: req.route?.path,
-          status,
-          durationMs: timing ? elapsed(start) : undefined,
-          userAgent: req.headers.get('user-agent') ?? undefined,
-        };
-        if (status >= 500) logger.error('Request failed', fields);
-        else logger.info('Request completed', fields);
-        if (id !== undefined) {
-          response.headers.set('x-correlation-id', id);
-          response.headers.set('x-request-id', id);
-        }
-        return response;
+        return next.then(done, failed);
       };
-      return id === undefined ? run() : logger.context({ correlationId: id }, run);
+      return id === undefined ? run() : storage.run(context as LogFields, run);
+    });
+  }
+
+  /**
+   * The request line written by hand instead of through `#write` — same keys, order and
+   * redaction — when nothing but the request's own context and fields goes in it; `null` when
+   * base fields, a pretty format or a secret-named field rule out the shortcut.
+   */
+  #requestLineWriter():
+    | ((
+        level: LogLevel,
+        message: string,
+        id: string | undefined,
+        generatedId: boolean,
+        req: Request,
+        status: number,
+        durationMs: number | undefined,
+        userAgentJson: string | undefined,
+      ) => string)
+    | null {
+    const shared = this.#shared;
+    const r = shared.redactor;
+    if (shared.pretty) return null;
+    if (Object.keys(this.#base).length > 0) return null;
+    for (const key of ['correlationId', 'method', 'path', 'route', 'status', 'durationMs', 'userAgent']) if (r.isSecretKey(key)) return null;
+    const name = this.#name === undefined ? '' : `"logger":${JSON.stringify(this.#name)},`;
+    const str = (value: string): string => JSON.stringify(r.text(value));
+    // Method names, route templates and messages repeat: their JSON is computed once each.
+    const known = new Map<string, string>();
+    const cached = (value: string): string => {
+      let out = known.get(value);
+      if (out === undefined) {
+        out = str(value);
+        if (known.size < 1024) known.set(value, out);
+      }
+      return out;
+    };
+    return (level, message, id, generatedId, req, status, durationMs, userAgentJson) => {
+      let line = `{"timestamp":"${isoNow()}","level":"${level}",${name}"message":${cached(message)}`;
+      // A generated id is a UUID: nothing to escape or redact. A client's id has a safe alphabet.
+      if (id !== undefined) line += generatedId ? `,"correlationId":"${id}"` : `,"correlationId":${str(id)}`;
+      line += `,"method":${cached(req.method)},"path":${str(req.path)}`;
+      const route = req.route?.path;
+      if (route !== undefined) line += `,"route":${cached(route)}`;
+      line += `,"status":${status}`;
+      if (durationMs !== undefined) line += `,"durationMs":${durationMs}`;
+      if (userAgentJson !== undefined) line += `,"userAgent":${userAgentJson}`;
+      return `${line}}\n`;
     };
   }
 }

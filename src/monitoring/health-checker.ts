@@ -1,6 +1,7 @@
 import type { AppLifecycleMessage, CovetApp } from '../app.js';
 import { json, type Response } from '../response.js';
 import { RouteGroup } from '../route-group.js';
+import { type HealthCheckMessage, healthCheckChannel } from './diagnostics-channels.js';
 import { subscribeWeak } from './weak-subscribe.js';
 import {
   databaseCheck,
@@ -189,6 +190,10 @@ export class HealthChecker {
     const checks: Record<string, CheckReport> = {};
     entries.forEach(([name], i) => {
       checks[name] = reports[i] as CheckReport;
+      if (healthCheckChannel.hasSubscribers) {
+        const message: HealthCheckMessage = { name, ...(reports[i] as CheckReport) };
+        healthCheckChannel.publish(message);
+      }
     });
     return { status: reports.every((r) => r.status === 'healthy') ? 'healthy' : 'unhealthy', checks };
   }

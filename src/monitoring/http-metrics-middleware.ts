@@ -1,6 +1,7 @@
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext } from '../types.js';
+import { trustMiddleware } from '../internal/trusted-middleware.js';
 import type { Counter } from './counter.js';
 import type { Gauge } from './gauge.js';
 import { DEFAULT_BUCKETS, type Histogram } from './histogram.js';
@@ -62,22 +63,38 @@ export class HTTPMetricsMiddleware {
     this.#exclude = new Set(options.exclude ?? []);
   }
 
-  async handle(req: Request, callNext: CallNext): Promise<Response> {
+  handle(req: Request, callNext: CallNext): Promise<Response> {
     const route = req.route === null ? this.#unmatched : req.route.path;
     if (this.#exclude.has(route)) return callNext(req);
     const start = performance.now();
     const inFlight = this.#inFlight;
     inFlight?.inc();
-    let status = 500;
+    let next: Promise<Response>;
     try {
-      const res = await callNext(req);
-      status = res.status;
-      return res;
-    } finally {
-      inFlight?.dec();
-      const labels = { method: KNOWN_METHODS.has(req.method) ? req.method : 'OTHER', route, status: String(status) };
-      this.#requests.inc(labels);
-      this.#duration.observe(labels, (performance.now() - start) / 1000);
+      next = Promise.resolve(callNext(req));
+    } catch (err) {
+      next = Promise.reject(err);
     }
+    // `then` instead of `async`/`await`: one promise per request instead of two or three.
+    return next.then(
+      (res) => {
+        this.#record(req.method, route, res.status, start);
+        return res;
+      },
+      (err: unknown) => {
+        this.#record(req.method, route, 500, start);
+        throw err;
+      },
+    );
+  }
+
+  #record(method: string, route: string, status: number, start: number): void {
+    this.#inFlight?.dec();
+    const labels = { method: KNOWN_METHODS.has(method) ? method : 'OTHER', route, status: String(status) };
+    this.#requests.inc(labels);
+    this.#duration.observe(labels, (performance.now() - start) / 1000);
   }
 }
+
+// Resolves to the `Response` from `callNext`: `compose` need not check it.
+trustMiddleware(HTTPMetricsMiddleware.prototype.handle);

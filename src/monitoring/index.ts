@@ -58,3 +58,4 @@ export type { SentryEvent, SentryException, SentryFrame, SentryLevel, SentryRequ
 export { type CaptureContext, SentryIntegration, type SentryOptions } from './sentry-integration.js';
 export { serializeEnvelope, type TransportStats } from './sentry-transport.js';
 export { PerformanceMonitor, type PerformanceMonitorOptions, type Timer } from './performance-monitor.js';
+export type { HealthCheckMessage } from './diagnostics-channels.js';

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type MonitoringLogger, warn } from './metrics-logger.js';
 import type { AttributeValue, Attributes, SpanData, SpanKind } from './span.js';
+import { SpanBatch } from './span-batch.js';
 
 /** Batching and limits of the OTLP exporter. */
 export interface BatchOptions {
@@ -113,12 +114,53 @@ export function toOtlpJson(
 
 const q = JSON.stringify;
 
+// Most string values repeat from span to span (span names, methods, route templates, user
+// agents): their encoded form is remembered, up to a bound, and short strings only.
+const stringValues = new Map<string, string>();
+
+function encodeString(v: string): string {
+  if (v.length > 256) return `{"stringValue":${q(v)}}`;
+  let out = stringValues.get(v);
+  if (out === undefined) {
+    out = `{"stringValue":${q(v)}}`;
+    if (stringValues.size >= 2048) stringValues.clear();
+    stringValues.set(v, out);
+  }
+  return out;
+}
+
+const quotedNames = new Map<string, string>();
+
+/** A span name as a JSON string (names repeat, like string values). */
+function quoted(v: string): string {
+  if (v.length > 256) return q(v);
+  let out = quotedNames.get(v);
+  if (out === undefined) {
+    out = q(v);
+    if (quotedNames.size >= 1024) quotedNames.clear();
+    quotedNames.set(v, out);
+  }
+  return out;
+}
+
 function encodeValue(v: AttributeValue | string | number | boolean): string {
-  if (typeof v === 'string') return `{"stringValue":${q(v)}}`;
+  if (typeof v === 'string') return encodeString(v);
   if (typeof v === 'boolean') return `{"boolValue":${v}}`;
   if (typeof v === 'number')
     return Number.isSafeInteger(v) ? `{"intValue":"${v}"}` : Number.isFinite(v) ? `{"doubleValue":${v}}` : `{"stringValue":"${v}"}`;
   return `{"arrayValue":{"values":[${(v as readonly (string | number | boolean)[]).map(encodeValue).join(',')}]}}`;
+}
+
+// Attribute keys repeat from span to span: the JSON before each value is built once per key.
+const keyPrefixes = new Map<string, string>();
+
+function keyPrefix(key: string): string {
+  let prefix = keyPrefixes.get(key);
+  if (prefix === undefined) {
+    prefix = `{"key":${q(key)},"value":`;
+    if (keyPrefixes.size < 4096) keyPrefixes.set(key, prefix);
+  }
+  return prefix;
 }
 
 function encodeAttributes(attributes: Attributes): string {
@@ -126,7 +168,7 @@ function encodeAttributes(attributes: Attributes): string {
   for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined) continue;
-    out += `${out === '' ? '' : ','}{"key":${q(key)},"value":${encodeValue(value)}}`;
+    out += `${out === '' ? '' : ','}${keyPrefix(key)}${encodeValue(value)}}`;
   }
   return `[${out}]`;
 }
@@ -136,7 +178,7 @@ export function encodeSpan(s: SpanData): string {
   let span = `{"traceId":"${s.context.traceId}","spanId":"${s.context.spanId}"`;
   if (s.parentSpanId !== null) span += `,"parentSpanId":"${s.parentSpanId}"`;
   if (s.context.traceState !== '') span += `,"traceState":${q(s.context.traceState)}`;
-  span += `,"name":${q(s.name)},"kind":${KIND[s.kind]},"startTimeUnixNano":"${s.startTimeUnixNano}","endTimeUnixNano":"${s.endTimeUnixNano}"`;
+  span += `,"name":${quoted(s.name)},"kind":${KIND[s.kind]},"startTimeUnixNano":"${s.startTimeUnixNano}","endTimeUnixNano":"${s.endTimeUnixNano}"`;
   span += `,"attributes":${encodeAttributes(s.attributes)}`;
   let events = '';
   for (const e of s.events) {
@@ -186,9 +228,13 @@ export class OTLPTraceExporter {
   readonly #resource: string;
   readonly #scope: string;
   readonly #logger: MonitoringLogger;
-  // Spans wait as their JSON text: the span objects die young (a cheap scavenge) instead of
-  // being promoted to the old generation while the batch fills.
-  #queue: string[] = [];
+  // Spans wait as UTF-8 bytes of their JSON text (see `SpanBatch`): the span objects and their
+  // text die young instead of being promoted to the old generation while a batch fills.
+  #open: SpanBatch | null = null;
+  readonly #full: SpanBatch[] = [];
+  #queued = 0;
+  readonly #head: Buffer;
+  readonly #tail: Buffer;
   #timer: NodeJS.Timeout | null = null;
   readonly #inFlight = new Set<Promise<void>>();
   #exported = 0;
@@ -213,6 +259,8 @@ export class OTLPTraceExporter {
     this.#headers = options.headers ?? {};
     this.#resource = encodeAttributes(options.resource);
     this.#scope = encodeScope(options.scope ?? { name: 'covet' });
+    this.#head = Buffer.from(`{"resourceSpans":[{"resource":{"attributes":${this.#resource}},"scopeSpans":[{"scope":${this.#scope},"spans":[`);
+    this.#tail = Buffer.from(']}]}]}');
     this.#logger = options.logger ?? console;
   }
 
@@ -223,20 +271,25 @@ export class OTLPTraceExporter {
 
   /** Spans waiting in the queue. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queued;
   }
 
   /** Queues a finished span; drops it when the queue is full. Never throws, never waits. */
   enqueue(span: SpanData): void {
-    if (this.#queue.length >= this.#opts.maxQueueSize) {
+    if (this.#queued >= this.#opts.maxQueueSize) {
       this.#dropped++;
       return;
     }
-    this.#queue.push(encodeSpan(span));
-    if (this.#queue.length >= this.#opts.maxExportBatchSize) this.#pump();
-    else if (this.#timer === null) {
+    const batch = (this.#open ??= new SpanBatch(this.#head));
+    batch.add(encodeSpan(span));
+    this.#queued++;
+    if (batch.count >= this.#opts.maxExportBatchSize) {
+      this.#seal();
+      this.#pump();
+    } else if (this.#timer === null) {
       this.#timer = setTimeout(() => {
         this.#timer = null;
+        this.#seal();
         this.#pump();
       }, this.#opts.scheduledDelayMillis);
       // Waiting spans must not keep the process alive; `flush()` sends them on purpose.
@@ -244,35 +297,44 @@ export class OTLPTraceExporter {
     }
   }
 
-  /** Starts exports while there are spans and free slots. */
+  /** Closes the batch being filled: it goes out with the next free export slot. */
+  #seal(): void {
+    if (this.#open === null) return;
+    this.#full.push(this.#open);
+    this.#open = null;
+  }
+
+  /** Starts exports while there are full batches and free slots. */
   #pump(): void {
-    while (this.#queue.length > 0 && this.#inFlight.size < this.#opts.maxConcurrentExports) {
-      const batch = this.#queue.splice(0, this.#opts.maxExportBatchSize);
+    while (this.#full.length > 0 && this.#inFlight.size < this.#opts.maxConcurrentExports) {
+      const batch = this.#full.shift() as SpanBatch;
+      this.#queued -= batch.count;
       const p: Promise<void> = this.#send(batch).finally(() => {
         this.#inFlight.delete(p);
-        if (this.#queue.length >= this.#opts.maxExportBatchSize) this.#pump();
+        if (this.#full.length > 0) this.#pump();
       });
       this.#inFlight.add(p);
     }
-    if (this.#queue.length > 0 && this.#timer === null) {
+    if (this.#queued > 0 && this.#timer === null) {
       this.#timer = setTimeout(() => {
         this.#timer = null;
+        this.#seal();
         this.#pump();
       }, this.#opts.scheduledDelayMillis);
       this.#timer.unref();
     }
   }
 
-  async #send(batch: string[]): Promise<void> {
-    const body = encodeBody(batch, this.#resource, this.#scope);
+  async #send(batch: SpanBatch): Promise<void> {
+    const body = batch.body(this.#tail);
     try {
       const status = await this.#post(body);
       if (status < 200 || status >= 300) throw new Error(`collector answered ${status}`);
-      this.#exported += batch.length;
+      this.#exported += batch.count;
       this.#failing = false;
     } catch (err) {
       this.#failed++;
-      this.#dropped += batch.length;
+      this.#dropped += batch.count;
       if (!this.#failing) {
         this.#failing = true;
         warn(this.#logger, `OTLP export to ${this.url.href} failed; spans are dropped until it recovers`, { error: err });
@@ -280,14 +342,14 @@ export class OTLPTraceExporter {
     }
   }
 
-  #post(body: string): Promise<number> {
+  #post(body: Buffer): Promise<number> {
     const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = request(
         this.url,
         {
           method: 'POST',
-          headers: { ...this.#headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: { ...this.#headers, 'content-type': 'application/json', 'content-length': body.length },
           timeout: this.#opts.exportTimeoutMillis,
         },
         (res) => {
@@ -314,9 +376,11 @@ export class OTLPTraceExporter {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    while (this.#queue.length > 0 || this.#inFlight.size > 0) {
-      while (this.#queue.length > 0 && this.#inFlight.size < this.#opts.maxConcurrentExports) {
-        const batch = this.#queue.splice(0, this.#opts.maxExportBatchSize);
+    this.#seal();
+    while (this.#full.length > 0 || this.#inFlight.size > 0) {
+      while (this.#full.length > 0 && this.#inFlight.size < this.#opts.maxConcurrentExports) {
+        const batch = this.#full.shift() as SpanBatch;
+        this.#queued -= batch.count;
         const p: Promise<void> = this.#send(batch).finally(() => this.#inFlight.delete(p));
         this.#inFlight.add(p);
       }

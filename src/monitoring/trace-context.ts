@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { randomHex } from '../internal/random-hex.js';
 
 /** A W3C trace context: the ids that tie a span to its trace and parent. */
 export interface SpanContext {
@@ -56,23 +56,6 @@ export function parseTracestate(header: string | null | undefined): string {
 /** The `traceparent` header of a span context (version 00). */
 export function formatTraceparent(ctx: Pick<SpanContext, 'traceId' | 'spanId' | 'traceFlags'>): string {
   return `00-${ctx.traceId}-${ctx.spanId}-${(ctx.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
-}
-
-// Ids come from a pool of random bytes refilled 4 KiB at a time: one `randomFillSync` per 256
-// spans instead of one per id, which showed up as a tenth of a traced request's CPU time.
-const POOL = Buffer.allocUnsafe(4096);
-let poolOffset = POOL.length;
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function randomHex(bytes: number): string {
-  if (poolOffset + bytes > POOL.length) {
-    randomFillSync(POOL);
-    poolOffset = 0;
-  }
-  let out = '';
-  for (let i = 0; i < bytes; i++) out += HEX[POOL[poolOffset + i] as number];
-  poolOffset += bytes;
-  return out;
 }
 
 /** A random 16-byte trace id as hex (never all zero). */

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { spanChannel } from './diagnostics-channels.js';
 import { OtelBackedSpan, openTelemetryGlobal, startOtelSpan } from './otel-bridge.js';
 import type { OTLPTraceExporter } from './otlp-exporter.js';
 import { type ActiveSpan, type Attributes, Span, type SpanData, type SpanKind } from './span.js';
@@ -79,6 +80,7 @@ export class Tracer {
     this.#onEnd = (span) => {
       exporter?.enqueue(span);
       extra?.(span);
+      if (spanChannel.hasSubscribers) spanChannel.publish(span);
     };
   }
 
@@ -116,7 +118,7 @@ export class Tracer {
   /** Runs `fn` with `span` as the current span (and current in the OpenTelemetry SDK too). */
   withSpan<T>(span: ActiveSpan, fn: () => T, request?: object): T {
     const store: Current = request === undefined ? { span, tracer: this } : { span, tracer: this, request };
-    const run = (): T => storage.run(store, fn);
-    return span instanceof OtelBackedSpan ? span.run(run) : run();
+    if (!(span instanceof OtelBackedSpan)) return storage.run(store, fn);
+    return span.run(() => storage.run(store, fn));
   }
 }

@@ -48,3 +48,10 @@ export {
 } from './rate-limiter-store.js';
 export { parseRateLimit, type RateLimit, RateLimiter, type RateLimiterOptions, type RateLimitResult, RateLimitStoreError } from './rate-limiter.js';
 export { type ConnectionSource, DDoSProtector, type DDoSProtectorOptions, type SocketLike } from './ddos-protector.js';
+export { OAuth2Server, type OAuth2SecurityScheme } from './oauth2/oauth2-server.js';
+export type { AuthenticateUser, OAuth2ClientOptions, OAuth2GrantType, OAuth2ServerOptions, OAuth2User } from './oauth2/oauth2-options.js';
+export { OAuth2Error, type OAuth2ErrorCode } from './oauth2/oauth2-error.js';
+export type { AuthorizationCodeRecord, ConsumeResult, OAuth2ClientRecord, OAuth2Store, RefreshTokenRecord } from './oauth2/oauth2-store.js';
+export { MemoryOAuth2Store } from './oauth2/memory-oauth2-store.js';
+export { DatabaseOAuth2Store, type DatabaseOAuth2StoreOptions, type OAuth2DatabaseLike } from './oauth2/database-oauth2-store.js';
+export type { OAuth2Paths, OAuth2ServerMetadata } from './oauth2/server-metadata.js';

@@ -1,5 +1,6 @@
 import { type JsonWebKey, randomUUID } from 'node:crypto';
 import { CovetError, HTTPException } from '../errors.js';
+import { annotateOpenAPI, BEARER_JWT_META } from '../internal/openapi-meta.js';
 import type { Request } from '../request.js';
 import { json, type Response } from '../response.js';
 import type { CallNext, MiddlewareFunction } from '../types.js';
@@ -558,18 +559,22 @@ export class JWTAuth<C extends object = Record<string, unknown>> {
   requireToken<R extends AnyRequest, D>(handler?: GuardedHandler<R, D, TokenPayload<C>>): MiddlewareFunction | WrappedHandler<R, D> {
     const auth = this;
     if (handler === undefined) {
-      return async function requireToken(req: Request, callNext: CallNext): Promise<Response> {
+      return annotateOpenAPI(async function requireToken(req: Request, callNext: CallNext): Promise<Response> {
         await auth.#authenticate(req);
         return callNext();
-      };
+      }, BEARER_JWT_META);
     }
     if (typeof handler !== 'function') throw new TypeError('requireToken(handler) needs a handler function');
     // Not async: with the memory store a sync handler's result goes out without a promise.
-    return function requireToken(req: R, deps: D): unknown {
-      const pending = auth.#authenticate(req);
-      if (pending === undefined) return handler(req as WithUser<R, TokenPayload<C>>, deps);
-      return pending.then(() => handler(req as WithUser<R, TokenPayload<C>>, deps));
-    };
+    return annotateOpenAPI(
+      function requireToken(req: R, deps: D): unknown {
+        const pending = auth.#authenticate(req);
+        if (pending === undefined) return handler(req as WithUser<R, TokenPayload<C>>, deps);
+        return pending.then(() => handler(req as WithUser<R, TokenPayload<C>>, deps));
+      },
+      BEARER_JWT_META,
+      handler,
+    );
   }
 
   /**

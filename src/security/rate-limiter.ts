@@ -1,5 +1,6 @@
 import { CovetError } from '../errors.js';
-import { toResponse } from '../http/send.js';
+import { annotateOpenAPI } from '../internal/openapi-meta.js';
+import { routeResponse } from '../openapi/route-responder.js';
 import type { Request } from '../request.js';
 import { Response } from '../response.js';
 import type { CallNext, MiddlewareFunction, MiddlewareObject } from '../types.js';
@@ -204,14 +205,22 @@ export class RateLimiter implements MiddlewareObject {
     if (parsed.length === 0) throw new CovetError('limit() needs at least one limit, e.g. "10/minute"', { code: 'ERR_RATE_LIMIT_OPTIONS' });
     const limiter = this;
     if (handler === undefined) {
-      return function rateLimit(req: Request, callNext: CallNext): Response | Promise<Response> {
-        return limiter.#run(req, parsed, callNext, 'route');
-      };
+      return annotateOpenAPI(
+        function rateLimit(req: Request, callNext: CallNext): Response | Promise<Response> {
+          return limiter.#run(req, parsed, callNext, 'route');
+        },
+        { responses: { '429': 'Too Many Requests' } },
+      );
     }
     if (typeof handler !== 'function') throw new TypeError('limit(limits, handler) needs a handler function');
-    return function rateLimit(req: R, deps: D): Response | Promise<Response> {
-      return limiter.#run(req as unknown as Request, parsed, () => Promise.resolve(handler(req, deps)).then(toResponse), 'route');
-    };
+    // Keeps what an inner wrapper (`requireToken`) told the OpenAPI document, and adds the 429.
+    return annotateOpenAPI(
+      function rateLimit(req: R, deps: D): Response | Promise<Response> {
+        return limiter.#run(req as unknown as Request, parsed, () => Promise.resolve(handler(req, deps)).then((out) => routeResponse(req as unknown as Request, out)), 'route');
+      },
+      { responses: { '429': 'Too Many Requests' } },
+      handler,
+    );
   }
 
   // Route limits and default limits of the same size count apart (the middleware and a route's

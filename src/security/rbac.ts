@@ -1,4 +1,5 @@
 import { CovetError, HTTPException } from '../errors.js';
+import { annotateOpenAPI } from '../internal/openapi-meta.js';
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext, MiddlewareFunction } from '../types.js';
@@ -186,7 +187,7 @@ function wrap<R extends AnyRequest, D, U>(
         return callNext();
       },
     };
-    return named[name] as MiddlewareFunction;
+    return annotateOpenAPI(named[name] as MiddlewareFunction, { responses: { '403': 'Missing permission or role' } });
   }
   if (typeof handler !== 'function') throw new TypeError(`${name}(…, handler) needs a handler function`);
   const named = {
@@ -195,5 +196,6 @@ function wrap<R extends AnyRequest, D, U>(
       return handler(req as Parameters<typeof handler>[0], deps);
     },
   };
-  return named[name] as WrappedHandler<R, D>;
+  // Keeps what an inner wrapper (`requireToken`) told the OpenAPI document, and adds the 403.
+  return annotateOpenAPI(named[name] as WrappedHandler<R, D>, { responses: { '403': 'Missing permission or role' } }, handler);
 }

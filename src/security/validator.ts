@@ -315,6 +315,52 @@ function coerceTo(kind: Kind, value: unknown): unknown {
   }
 }
 
+// ---------------------------------------------------------------------------- JSON Schema
+
+const JSON_TYPES: Readonly<Record<Kind, string | undefined>> = {
+  string: 'string',
+  integer: 'integer',
+  number: 'number',
+  boolean: 'boolean',
+  object: 'object',
+  array: 'array',
+  any: undefined,
+};
+
+function fieldsSchema(fields: ReadonlyMap<string, Node>, strict: boolean, seen: Set<Node>): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const [name, node] of fields) {
+    properties[name] = nodeSchema(node, strict, seen);
+    if (node.required) required.push(name);
+  }
+  return { type: 'object', properties, ...(required.length > 0 ? { required } : {}), ...(strict ? { additionalProperties: false } : {}) };
+}
+
+// Custom checks have no JSON Schema form; they are left out (the schema is then looser).
+function nodeSchema(node: Node, strict: boolean, seen: Set<Node>): Record<string, unknown> {
+  if (seen.has(node)) return {}; // a recursive rule: described as "any" below the first level
+  seen.add(node);
+  const type = JSON_TYPES[node.kind];
+  let out: Record<string, unknown> = {};
+  if (node.kind === 'object' && node.fields !== undefined) out = fieldsSchema(node.fields, strict, seen);
+  else if (type !== undefined) out.type = node.nullable ? [type, 'null'] : type;
+  if (node.kind === 'object' && node.fields !== undefined && node.nullable) out.type = ['object', 'null'];
+  if (node.items !== undefined) out.items = nodeSchema(node.items, strict, seen);
+  if (node.min !== undefined) out.minimum = node.min;
+  if (node.max !== undefined) out.maximum = node.max;
+  const many = node.kind === 'array';
+  if (node.minLength !== undefined) out[many ? 'minItems' : 'minLength'] = node.minLength;
+  if (node.maxLength !== undefined) out[many ? 'maxItems' : 'maxLength'] = node.maxLength;
+  if (node.pattern !== undefined) out.pattern = node.pattern.source;
+  if (node.email) out.format = 'email';
+  if (node.url !== undefined) out.format = 'uri';
+  if (node.enumValues !== undefined) out.enum = node.nullable && !node.enumValues.includes(null) ? [...node.enumValues, null] : [...node.enumValues];
+  if (node.hasDefault) out.default = node.defaultValue;
+  seen.delete(node);
+  return out;
+}
+
 // ---------------------------------------------------------------------------- validation
 
 const TYPE_MESSAGES: Readonly<Record<Kind, string>> = {
@@ -483,8 +529,13 @@ export class Validator<const R extends Rules = Rules> implements StandardSchemaV
   readonly #maxDepth: number;
   readonly #strict: boolean;
 
-  /** Standard Schema v1: lets `new Validator(rules)` be a route's `body`/`query` schema. */
-  readonly '~standard': StandardSchemaV1<unknown, RulesOutput<R>>['~standard'];
+  /**
+   * Standard Schema v1 (a route's `body`/`query`/`response` schema) with the Standard JSON
+   * Schema converter (`jsonSchema.input`/`output`), which `app.openapi()` reads.
+   */
+  readonly '~standard': StandardSchemaV1<unknown, RulesOutput<R>>['~standard'] & {
+    readonly jsonSchema: { readonly input: (options?: object) => Record<string, unknown>; readonly output: (options?: object) => Record<string, unknown> };
+  };
 
   constructor(rules: R, options: ValidatorOptions = {}) {
     this.rules = rules;
@@ -493,7 +544,20 @@ export class Validator<const R extends Rules = Rules> implements StandardSchemaV
     this.#maxDepth = Math.min(options.maxDepth ?? 32, 1000);
     this.#strict = options.strict ?? false;
     if (!Number.isInteger(this.#maxErrors) || this.#maxErrors < 1) throw new CovetError('maxErrors must be a positive integer', { code: 'ERR_VALIDATOR_RULES' });
-    this['~standard'] = { version: 1, vendor: 'covet', validate: (value) => this.#standard(value) };
+    const jsonSchema = (): Record<string, unknown> => this.toJSONSchema();
+    this['~standard'] = { version: 1, vendor: 'covet', validate: (value) => this.#standard(value), jsonSchema: { input: jsonSchema, output: jsonSchema } };
+  }
+
+  /**
+   * The rules as a JSON Schema (draft 2020-12) object: types, `required`, bounds, `pattern`,
+   * `format` (`email`, `uri`), `enum`, `default`, nested `fields` and `items`. Custom checks
+   * have no JSON Schema form and are left out.
+   *
+   * @example
+   * new Validator({ name: { required: true, maxLength: 100 } }).toJSONSchema() // { type: 'object', properties: { name: { type: 'string', maxLength: 100 } }, required: ['name'] }
+   */
+  toJSONSchema(): Record<string, unknown> {
+    return fieldsSchema(this.#fields, this.#strict, new Set());
   }
 
   /**

@@ -1,6 +1,8 @@
 import { Agent, request } from 'node:http';
 import type { CovetApp } from '../app.js';
 
+(Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
+
 /** Options of `PerformanceTest.loadTest` (the seed's `concurrent_users`, `requests_per_user`). */
 export interface LoadTestOptions {
   /** Simulated users, each with its own keep-alive connection. Default 10. */
@@ -136,11 +138,33 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
  */
 export class PerformanceTest {
   readonly app: CovetApp;
+  readonly #running = new Set<Promise<unknown>>();
   constructor(app: CovetApp) {
     this.app = app;
   }
 
-  async loadTest(path: string, options: LoadTestOptions = {}): Promise<LoadTestResult> {
+  /** Waits for load tests still running (each closes the server it started). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#running]);
+  }
+
+  /** `await using perf = new PerformanceTest(app)`: the seed's `with PerformanceTest(app) as perf`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Sends `concurrentUsers × requestsPerUser` requests to `path` and measures them. */
+  loadTest(path: string, options: LoadTestOptions = {}): Promise<LoadTestResult> {
+    const run = this.#loadTest(path, options);
+    this.#running.add(run);
+    void run.then(
+      () => this.#running.delete(run),
+      () => this.#running.delete(run),
+    );
+    return run;
+  }
+
+  async #loadTest(path: string, options: LoadTestOptions): Promise<LoadTestResult> {
     const concurrency = options.concurrentUsers ?? 10;
     const requestsPerUser = options.requestsPerUser ?? 10;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrentUsers must be a positive integer');

@@ -36,11 +36,14 @@ describe('parseDotEnv', () => {
   it('rejects malformed lines with the file and line number', () => {
     assert.throws(() => parseDotEnv('A=1\nnot a pair\n', 'config/.env'), {
       name: 'ConfigError',
-      message: 'config/.env:2: expected KEY=value, got "not a pair"',
+      message: 'config/.env:2: expected KEY=value, got "not…"',
     });
     assert.throws(() => parseDotEnv('A="open\nB=2'), /\.env:1: unterminated " quote in the value of A/);
     assert.throws(() => parseDotEnv("A='x' junk"), /\.env:1: unexpected text after the quoted value of A/);
     assert.throws(() => parseDotEnv('1BAD=x'), /\.env:1: expected KEY=value/);
+    // The rest of a broken line is never shown: it may be a secret.
+    assert.throws(() => parseDotEnv('API_KEY: sk-live-123456'), { message: '.env:1: expected KEY=value, got "API_KEY…"' });
+    assert.throws(() => parseDotEnv('oops'), { message: '.env:1: expected KEY=value, got "oops"' });
   });
 
   it('loadDotEnv fills the environment without replacing set variables; a missing file is fine', () => {

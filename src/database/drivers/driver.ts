@@ -26,6 +26,13 @@ export interface DriverConnection {
    * and take back the connection without an event-loop turn in between. Optional.
    */
   querySync?(sql: string, params: readonly unknown[]): DriverResult;
+  /**
+   * The values of a query's first row in SELECT-list order, synchronously (better-sqlite3's raw
+   * `stmt.get`: no array of rows, no row object); `undefined` for none. Optional.
+   */
+  queryRowSync?(sql: string, params: readonly unknown[]): readonly unknown[] | undefined;
+  /** Every row of a query as its values in SELECT-list order, synchronously (raw `stmt.all`). Optional. */
+  queryValuesSync?(sql: string, params: readonly unknown[]): readonly (readonly unknown[])[];
   /** Runs a script of several statements without parameters (migrations). */
   script(sql: string): Promise<void>;
   /** Closes the connection; never throws. */

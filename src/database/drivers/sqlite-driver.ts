@@ -8,6 +8,8 @@ import { sqliteDialect } from './sqlite-dialect.js';
 interface SqliteStatement {
   readonly reader: boolean;
   all(...params: unknown[]): Record<string, unknown>[];
+  get(...params: unknown[]): unknown;
+  raw(toggle: boolean): SqliteStatement;
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
 }
 interface SqliteDatabase {
@@ -81,11 +83,22 @@ function toSqlite(value: unknown): unknown {
   }
 }
 
+/** The parameters as better-sqlite3 binds them; only booleans, dates and objects need converting. */
+function bindable(params: readonly unknown[]): readonly unknown[] {
+  for (let i = 0; i < params.length; i++) {
+    const t = typeof params[i];
+    if (t === 'boolean' || (t === 'object' && params[i] !== null)) return params.map(toSqlite);
+  }
+  return params;
+}
+
 const STATEMENT_CACHE = 500;
 
 class SqliteConnection implements DriverConnection {
   readonly #db: SqliteDatabase;
   #statements = new Map<string, SqliteStatement>();
+  /** Statements in raw mode (rows as arrays of values), for `queryRowSync`. */
+  #raw = new Map<string, SqliteStatement>();
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -114,21 +127,49 @@ class SqliteConnection implements DriverConnection {
   querySync(sql: string, params: readonly unknown[]): DriverResult {
     try {
       const stmt = this.#prepare(sql);
-      let args = params;
-      for (let i = 0; i < params.length; i++) {
-        const t = typeof params[i];
-        // Only booleans, dates and objects need converting; most parameters are numbers and strings.
-        if (t === 'boolean' || (t === 'object' && params[i] !== null)) {
-          args = params.map(toSqlite);
-          break;
-        }
-      }
+      const args = bindable(params);
       if (stmt.reader) {
         const rows = stmt.all(...args);
         return { rows, rowCount: rows.length, lastInsertId: null };
       }
       const info = stmt.run(...args);
       return { rows: [], rowCount: info.changes, lastInsertId: info.lastInsertRowid };
+    } catch (err) {
+      throw mapSqliteError(err, sql);
+    }
+  }
+
+  #prepareRaw(sql: string): SqliteStatement {
+    let stmt = this.#raw.get(sql);
+    if (stmt === undefined) {
+      // A statement of its own: raw mode is a property of the statement.
+      stmt = this.#db.prepare(sql);
+      if (stmt.reader) stmt.raw(true);
+      if (this.#raw.size >= STATEMENT_CACHE) this.#raw = new Map();
+      this.#raw.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  queryRowSync(sql: string, params: readonly unknown[]): readonly unknown[] | undefined {
+    try {
+      const stmt = this.#prepareRaw(sql);
+      const args = bindable(params);
+      if (stmt.reader) return stmt.get(...args) as unknown[] | undefined;
+      stmt.run(...args);
+      return undefined;
+    } catch (err) {
+      throw mapSqliteError(err, sql);
+    }
+  }
+
+  queryValuesSync(sql: string, params: readonly unknown[]): readonly (readonly unknown[])[] {
+    try {
+      const stmt = this.#prepareRaw(sql);
+      const args = bindable(params);
+      if (stmt.reader) return stmt.all(...args) as unknown as unknown[][];
+      stmt.run(...args);
+      return [];
     } catch (err) {
       throw mapSqliteError(err, sql);
     }

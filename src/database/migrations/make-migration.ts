@@ -15,7 +15,7 @@ export interface SchemaDiff {
   readonly up: string[];
   /** Statements that undo `up`. */
   readonly down: string[];
-  /** Differences it does not write SQL for (type changes, SQLite nullability), as notes. */
+  /** Differences it does not write SQL for (SQLite type and nullability changes, primary key types), as notes. */
   readonly notes: string[];
   /** The migration lint on `up`. */
   readonly issues: LintIssue[];
@@ -55,8 +55,9 @@ function normalizeType(type: string, dialect: Dialect): string {
 
 /**
  * Compares the models with the live schema and returns the DDL that makes them match: new
- * tables, new columns, dropped columns, NOT NULL changes (PostgreSQL, MySQL); type changes are
- * reported as notes, not rewritten. Tables without a model are left alone.
+ * tables, new columns, dropped columns, type changes and NOT NULL changes (PostgreSQL, MySQL;
+ * on SQLite those two are notes: they need a table rebuild). Tables without a model are left
+ * alone. The lint on `up` flags what is destructive or locks a table.
  *
  * @example
  * const diff = await diffSchema({ db, models: [User, Post] });
@@ -93,12 +94,27 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
         dialect,
       );
       const actual = normalizeType(existing.type, dialect);
+      let modified = false;
       if (wanted !== actual && !(c.def.autoIncrement && /int/.test(actual))) {
-        notes.push(
-          `${meta.table}.${c.name}: the database has ${existing.type}, the model says ${c.type.sqlType(dialect)} (not changed: write that migration by hand)`,
-        );
+        const says = `${meta.table}.${c.name}: the database has ${existing.type}, the model says ${c.type.sqlType(dialect)}`;
+        if (dialect.name === 'sqlite') {
+          notes.push(
+            `${says}. Not changed: SQLite keeps each value as stored whatever the declared type, so the app works on; to change the declared type, rebuild the table by hand (CREATE TABLE new, INSERT INTO new SELECT …, DROP TABLE old, ALTER TABLE new RENAME TO old).`,
+          );
+        } else if (c.def.primaryKey) {
+          notes.push(
+            `${says}. Not changed: a primary key's type change also touches the foreign keys that reference it; write it by hand.`,
+          );
+        } else {
+          // MySQL's MODIFY restates nullability too: one statement for both changes.
+          up.push(schema.alterColumnType(meta.table, c.name, c.def));
+          down.unshift(
+            schema.alterColumnType(meta.table, c.name, { sqlType: existing.type, nullable: existing.nullable, default: existing.default }),
+          );
+          modified = dialect.name === 'mysql';
+        }
       }
-      if (!c.def.primaryKey && existing.nullable !== c.def.nullable) {
+      if (!c.def.primaryKey && existing.nullable !== c.def.nullable && !modified) {
         if (dialect.name === 'sqlite')
           notes.push(`${meta.table}.${c.name}: nullability differs; SQLite needs a table rebuild to change it`);
         else {

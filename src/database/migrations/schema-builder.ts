@@ -86,6 +86,47 @@ export class SchemaBuilder {
     }
   }
 
+  /**
+   * Changes a column's type to the column definition's (PostgreSQL `ALTER COLUMN … TYPE … USING
+   * col::type`, MySQL `MODIFY COLUMN` with its nullability and default, which MODIFY restates).
+   * Pass a raw SQL type as `to` for a type that is not an ORM column (a `down()` restoring the
+   * old one). SQLite cannot change a declared type in place: it keeps every value as stored
+   * whatever the declared type says, and a real change is a table rebuild (new table, copy,
+   * drop, rename) — this throws there. The migration lint flags it: it rewrites the table
+   * under a lock.
+   *
+   * @example
+   * up({ schema }) { return schema.alterColumnType('users', 'age', Column(BigInteger)) }
+   */
+  alterColumnType(
+    table: string,
+    name: string,
+    to: ColumnDef<unknown, ColumnOptions> | { readonly sqlType: string; readonly nullable: boolean; readonly default?: string | null },
+  ): string {
+    const q = this.dialect.quote;
+    const raw = 'sqlType' in to;
+    const type = raw ? to.sqlType : to.type.sqlType(this.dialect);
+    switch (this.dialect.name) {
+      case 'postgresql':
+        return `ALTER TABLE ${q(table)} ALTER COLUMN ${q(name)} TYPE ${type} USING ${q(name)}::${type}`;
+      case 'mysql': {
+        let out = `ALTER TABLE ${q(table)} MODIFY COLUMN ${q(name)} ${type}${to.nullable ? ' NULL' : ' NOT NULL'}`;
+        if (raw) {
+          if (to.default !== undefined && to.default !== null) out += ` DEFAULT ${to.default}`;
+        } else {
+          // MODIFY restates the whole column: keep the default (UNIQUE stays as its own index).
+          const withDefault = columnSql({ name, def: to }, this.dialect).match(/ DEFAULT (.*)$/);
+          if (withDefault !== null) out += ` DEFAULT ${withDefault[1]}`;
+        }
+        return out;
+      }
+      default:
+        throw new TypeError(
+          `SQLite cannot change the type of ${table}.${name} in place (it keeps values as stored whatever the declared type): rebuild the table — create the new one, copy the rows, drop the old one, rename`,
+        );
+    }
+  }
+
   /** `CREATE [UNIQUE] INDEX` on columns. */
   createIndex(table: string, columns: readonly string[], options: IndexOptions = {}): string {
     const q = this.dialect.quote;

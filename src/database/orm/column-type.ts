@@ -1,19 +1,11 @@
 import type { ColumnKind, Dialect } from '../drivers/dialect.js';
 
-/** The text a `Date` was read from, while the date still holds that instant (see `isoString`). */
-const isoSource = new WeakMap<Date, { readonly time: number; readonly iso: string }>();
-const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** `toISOString()`'s form: the text SQLite holds for a timestamp the ORM wrote. */
+export const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/**
- * `date.toJSON()`, reusing the ISO text the date was parsed from when it has not been changed
- * since (SQLite stores timestamps as that text): `toISOString` is the costliest step of sending
- * a row as JSON.
- */
+/** `date.toJSON()`: ISO-8601 text, `null` for an invalid date. */
 export function isoString(date: Date): string | null {
-  const time = date.getTime();
-  if (Number.isNaN(time)) return null;
-  const source = isoSource.get(date);
-  return source !== undefined && source.time === time ? source.iso : date.toISOString();
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 /** A model reference: the class itself or a thunk returning it (for models defined later). */
@@ -92,11 +84,7 @@ export class ColumnType<T> {
       case 'date':
         if (value instanceof Date) return value as T;
         if (typeof value === 'string') {
-          if (value.length === 24 && CANONICAL_ISO.test(value)) {
-            const date = new Date(value);
-            isoSource.set(date, { time: date.getTime(), iso: value });
-            return date as T;
-          }
+          if (value.length === 24 && CANONICAL_ISO.test(value)) return new Date(value) as T;
           // SQLite's CURRENT_TIMESTAMP is "YYYY-MM-DD HH:MM:SS" in UTC, without the zone.
           return new Date(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value) ? `${value.replace(' ', 'T')}Z` : value) as T;
         }

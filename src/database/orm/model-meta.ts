@@ -2,6 +2,7 @@ import type { Dialect } from '../drivers/dialect.js';
 import { registerModel } from '../model-registry.js';
 import type { ColumnDef, ColumnOptions } from './column.js';
 import type { ColumnType, ModelRef } from './column-type.js';
+import { compileRowMapper, type RowMapper } from './row-mapper.js';
 import type { ColumnSpec } from './schema-sql.js';
 import type { ModelClass } from './types.js';
 
@@ -23,6 +24,8 @@ export interface ModelMeta {
   readonly selectSql: Map<Dialect, string>;
   /** … `WHERE "pk" = ?` per dialect. */
   readonly getSql: Map<Dialect, string>;
+  /** Rows → instances, the instance state, the JSON form (compiled once). */
+  readonly mapper: RowMapper;
 }
 
 const RESERVED = new Set(['constructor', 'save', 'delete', 'persisted', 'toJSON', '__proto__', 'prototype']);
@@ -52,6 +55,7 @@ export function metaOf(model: ModelClass): ModelMeta {
     pk: pks[0] ?? null,
     selectSql: new Map(),
     getSql: new Map(),
+    mapper: compileRowMapper(model.prototype, columns),
   };
   metas.set(model, meta);
   registerModel(model);

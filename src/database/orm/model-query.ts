@@ -1,7 +1,7 @@
 import { UnknownColumnError } from '../errors.js';
 import type { BuiltQuery } from '../built-query.js';
 import { DeleteQuery } from '../delete-query.js';
-import type { Queryable } from '../queryable.js';
+import { kQueryValuesSync, NOT_SYNC, type Queryable } from '../queryable.js';
 import { SelectQuery } from '../select-query.js';
 import type { SqlQuery } from '../sql-query.js';
 import { UpdateQuery } from '../update-query.js';
@@ -143,9 +143,28 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
   }
 
   async #fetch(limit: number | null): Promise<Loaded<M, I>[]> {
-    const rows = await this.#selectQuery(limit).fetchAll();
-    const out = new Array<Loaded<M, I>>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = hydrate<M>(this.#meta, rows[i] as Bag) as Loaded<M, I>;
+    const query = this.#selectQuery(limit);
+    let out: Loaded<M, I>[] | undefined;
+    // SQLite: the rows as arrays of values in column order, read in place (see Model.get). A
+    // failure takes the generic path below, which runs it again and explains the error.
+    let values: readonly (readonly unknown[])[] | typeof NOT_SYNC = NOT_SYNC;
+    if (this.db.dialect.name === 'sqlite') {
+      const built = query.toSQL();
+      try {
+        values = this.db[kQueryValuesSync](built.sql, built.params);
+      } catch {
+        values = NOT_SYNC;
+      }
+    }
+    if (values !== NOT_SYNC) {
+      const mapper = this.#meta.mapper;
+      out = new Array<Loaded<M, I>>(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = mapper.hydrateValues(values[i] as unknown[]) as Loaded<M, I>;
+    } else {
+      const rows = await query.fetchAll();
+      out = new Array<Loaded<M, I>>(rows.length);
+      for (let i = 0; i < rows.length; i++) out[i] = hydrate<M>(this.#meta, rows[i] as Bag) as Loaded<M, I>;
+    }
     for (const name of this.#includes) await this.#load(out as unknown as Bag[], name);
     return out;
   }

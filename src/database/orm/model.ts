@@ -1,23 +1,17 @@
 // biome-ignore-all lint/complexity/noThisInStatic: static methods act on the subclass they are called on (User.get, Post.query)
 import { DatabaseError, UnknownColumnError } from '../errors.js';
 import { registerModel } from '../model-registry.js';
-import { kExecute, type Queryable, type Row } from '../queryable.js';
+import { kExecute, kQueryRowSync, NOT_SYNC, type Queryable, type Row } from '../queryable.js';
 import { SqlWriter } from '../sql-writer.js';
-import { isoString } from './column-type.js';
 import { SqlDefault } from './func.js';
 import { type ColumnMeta, metaOf, type ModelMeta, resolveModel, resolveReference, selectSql } from './model-meta.js';
 import { ModelQuery } from './model-query.js';
+import { kState, LOADED } from './row-mapper.js';
 import { createTableStatements } from './schema-sql.js';
 import type { Columns, InsertOf, Instance, ModelClass, Relations, RowOf } from './types.js';
 
-const kState = Symbol('covet.model.state');
-
-/**
- * Per-instance bookkeeping, one symbol-keyed property: `null` for a new instance, else the row
- * as last read or written (what `save()` diffs against), or `LOADED` when there is none.
- */
+/** `null` for a new instance, else the row as last read or written, or `LOADED` (see row-mapper.ts). */
 type State = Row | null;
-const LOADED: Row = Object.freeze({});
 
 type Bag = Record<string | symbol, unknown>;
 
@@ -30,19 +24,12 @@ function same(a: unknown, b: unknown): boolean {
 
 /** A model instance built from a row: no constructor runs, so subclass field initialisers cannot clobber it. */
 export function hydrate<M extends ModelClass>(meta: ModelMeta, row: Row): Instance<M> {
-  const obj = Object.create(meta.model.prototype) as Bag;
-  const columns = meta.columns;
-  for (let i = 0; i < columns.length; i++) {
-    const c = columns[i] as ColumnMeta;
-    obj[c.prop] = c.type.fromDb(row[c.name]);
-  }
-  obj[kState] = row;
-  return obj as unknown as Instance<M>;
+  return meta.mapper.hydrate(row) as Instance<M>;
 }
 
 function refresh(obj: Bag, meta: ModelMeta, row: Row): void {
   for (const c of meta.columns) if (c.name in row) obj[c.prop] = c.type.fromDb(row[c.name]);
-  obj[kState] = row;
+  meta.mapper.setState(obj, row);
 }
 
 /** Maps `{ prop: value }` to `{ column: dbValue }`, refusing unknown properties. */
@@ -90,7 +77,7 @@ async function insertRow(self: Bag, db: Queryable, meta: ModelMeta): Promise<voi
   const res = await db[kExecute](w.text, w.params);
   const pk = meta.pk;
   if (pk === null) {
-    self[kState] = LOADED;
+    meta.mapper.setState(self, LOADED);
     return;
   }
   if (self[pk.prop] === undefined && res.lastInsertId !== null) self[pk.prop] = pk.type.fromDb(res.lastInsertId);
@@ -99,7 +86,7 @@ async function insertRow(self: Bag, db: Queryable, meta: ModelMeta): Promise<voi
     await db[kExecute](`${selectSql(meta, dialect)} WHERE ${dialect.quote(pk.name)} = ?`, [pk.type.toDb(self[pk.prop], dialect)])
   ).rows[0];
   if (row !== undefined) refresh(self, meta, row);
-  else self[kState] = LOADED;
+  else meta.mapper.setState(self, LOADED);
 }
 
 /** UPDATE of the columns that differ from the row as last read or written. */
@@ -120,7 +107,7 @@ async function updateRow(self: Bag, db: Queryable, meta: ModelMeta, state: Row):
   if (res.rowCount === 0) throw new DatabaseError(`${meta.model.name} ${String(self[pk.prop])} no longer exists`, { code: 'ERR_DB_STALE' });
   const next: Row = { ...(original ?? {}) };
   for (const c of dirty) next[c.name] = c.type.toDb(self[c.prop], dialect);
-  self[kState] = next;
+  meta.mapper.setState(self, next);
 }
 
 /**
@@ -198,7 +185,15 @@ export class Model {
     } catch {
       return Promise.resolve(null); // not a possible key (e.g. 'abc' for an integer id): no such row
     }
-    // The hot path of `GET /users/{id}`: one cached statement, one promise, one hydrate.
+    // The hot path of `GET /users/{id}`: one cached statement, one promise, one hydrate; on
+    // SQLite the row is read synchronously, without an array of rows around it.
+    let values: readonly unknown[] | undefined | typeof NOT_SYNC;
+    try {
+      values = db[kQueryRowSync](sql, [key]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (values !== NOT_SYNC) return Promise.resolve(values === undefined ? null : (meta.mapper.hydrateValues(values) as Instance<M>));
     return db[kExecute](sql, [key]).then((res) => {
       const row = res.rows[0];
       return row === undefined ? null : hydrate<M>(meta, row);
@@ -289,18 +284,12 @@ export class Model {
     const meta = metaOf(model);
     if (meta.pk === null) throw new TypeError(`${model.name} has no primary key: it cannot be deleted`);
     await model.delete(db, (this as unknown as Bag)[meta.pk.prop]);
-    (this as unknown as Bag)[kState] = null;
+    meta.mapper.setState(this, null);
   }
 
   /** The JSON form: the column properties and loaded relations, dates as ISO-8601 text. */
   toJSON(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const self = this as unknown as Bag;
-    for (const key in self) {
-      const value = self[key];
-      out[key] = value instanceof Date ? isoString(value) : value;
-    }
-    return out;
+    return metaOf(this.constructor as ModelClass).mapper.toJSON(this);
   }
 
   /** Whether this instance has been inserted (or was loaded from the database). */

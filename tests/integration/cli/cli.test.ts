@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { covet, covetDone } from './helpers.js';
+import { covet, covetDone, root } from './helpers.js';
 
 const APP = 'tests/fixtures/cli/app.ts';
 
@@ -50,6 +53,38 @@ describe('covet CLI: help, flags and bad input', { timeout: 180_000 }, () => {
     const wrongName = await covetDone(['routes', `${APP}:missing`]);
     assert.equal(wrongName.code, 4);
     assert.match(wrongName.stderr, /named "missing"/);
+  });
+
+  it('reports a malformed .env and missing required settings with exit code 7, in one process or from workers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-cli-config-'));
+    try {
+      writeFileSync(
+        join(dir, 'app.ts'),
+        [
+          `import { Config, CovetApp, env } from ${JSON.stringify(`${root}src/index.ts`)};`,
+          'class AppConfig extends Config {',
+          "  DATABASE_URL = env.string('DATABASE_URL');",
+          "  SECRET_KEY = env.secret('SECRET_KEY');",
+          '}',
+          'export const app = new CovetApp({ config: Config.load(AppConfig) });',
+          '',
+        ].join('\n'),
+      );
+      const clean = { DATABASE_URL: undefined, SECRET_KEY: undefined };
+      writeFileSync(join(dir, '.env'), 'DEBUG=1\nSECRET_KEY: hunter2-hunter2\n');
+      const malformed = await covetDone(['run', 'app.ts', '--port', '0'], { cwd: dir, env: clean });
+      assert.equal(malformed.code, 7, malformed.stderr);
+      assert.equal(malformed.stderr, 'covet: configuration error: .env:2: expected KEY=value, got "SECRET_KEY…"\n');
+      writeFileSync(join(dir, '.env'), 'SECRET_KEY=hunter2-hunter2\n');
+      for (const workers of [[], ['--workers', '2']]) {
+        const missing = await covetDone(['run', 'app.ts', '--port', '0', ...workers], { cwd: dir, env: clean });
+        assert.equal(missing.code, 7, missing.stderr);
+        assert.match(missing.stderr, /^covet: configuration error: AppConfig: missing required setting DATABASE_URL: set it in the environment or in \.env\n/);
+        assert.ok(!missing.stderr.includes('hunter2'));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints the route table with method, path, name and middleware (text and JSON)', async () => {

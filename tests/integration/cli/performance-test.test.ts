@@ -46,6 +46,24 @@ describe('PerformanceTest', { timeout: 180_000 }, () => {
     });
   });
 
+  it('works as `await using` (the seed\'s `with PerformanceTest(app) as perf`): disposal waits for running tests', async () => {
+    const app = makeApp();
+    let pending: Promise<unknown> | undefined;
+    let settled = false;
+    {
+      await using perf = new PerformanceTest(app);
+      pending = perf.loadTest('/api/users', { concurrentUsers: 5, requestsPerUser: 20 }).then((r) => {
+        settled = true;
+        return r;
+      });
+    }
+    assert.equal(settled, true);
+    assert.equal(((await pending) as { totalRequests: number }).totalRequests, 100);
+    assert.equal(app.server, null);
+    const perf = new PerformanceTest(app);
+    await perf.close(); // nothing running: resolves at once
+  });
+
   it('rejects bad options', async () => {
     await assert.rejects(new PerformanceTest(makeApp()).loadTest('/', { concurrentUsers: 0 }), /concurrentUsers must be a positive integer/);
   });

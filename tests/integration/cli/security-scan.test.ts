@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { formatBytes, judgeLimits, readRouteLimits } from '../../../src/cli/scan-limits.js';
 import { scanApp, weakSecretReason } from '../../../src/cli/security-scan.js';
-import { CovetApp } from '../../../src/index.js';
+import { type CallNext, CovetApp, type Request } from '../../../src/index.js';
 import { app as insecure } from '../../fixtures/cli/insecure.js';
 import { covetDone, root } from './helpers.js';
 
@@ -81,6 +82,89 @@ describe('covet security-scan', { timeout: 180_000 }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads every body route\'s limits without running its middleware or handler', async () => {
+    const calls: string[] = [];
+    const app = new CovetApp({ bodyLimit: 2 * 1024 * 1024, multipart: { maxTotalSize: 5 * 1024 * 1024 } });
+    app.middleware('audit', (req: Request, callNext: CallNext) => {
+      calls.push(`middleware ${req.method} ${req.path}`);
+      return callNext(req);
+    });
+    app.get('/', () => 'home');
+    app.post('/a', () => calls.push('handler /a'));
+    app.put('/b/{id:int}/{ref:uuid}', { bodyLimit: 0, multipart: { maxTotalSize: 1024 } }, () => calls.push('handler /b'));
+    app.delete('/files/{rest:path}', () => calls.push('handler /files'));
+    const sub = new CovetApp();
+    sub.post('/hook', () => calls.push('handler mounted'));
+    app.mount('/sub', sub);
+
+    assert.deepEqual(await readRouteLimits(app), [
+      { method: 'POST', path: '/a', bodyLimit: 2 * 1024 * 1024, uploadLimit: 5 * 1024 * 1024 },
+      { method: 'PUT', path: '/b/{id:int}/{ref:uuid}', bodyLimit: 0, uploadLimit: 1024 },
+      { method: 'DELETE', path: '/files/{rest:path}', bodyLimit: 2 * 1024 * 1024, uploadLimit: 5 * 1024 * 1024 },
+      // A mounted app keeps its own limits (the defaults here).
+      { method: 'POST', path: '/sub/hook', bodyLimit: 1024 * 1024, uploadLimit: 100 * 1024 * 1024 },
+    ]);
+    assert.deepEqual(calls, []);
+    // The probe is gone afterwards: the app answers and lists its routes as before.
+    assert.ok(app.routeTable().every((r) => !r.middleware.includes('covet-security-scan-probe')));
+    assert.equal((await app.inject({ method: 'POST', url: '/a' })).status, 200);
+    assert.deepEqual(calls, ['middleware POST /a', 'handler /a']);
+  });
+
+  it('reports raised, unlimited and unbounded multipart limits, grouped by value', () => {
+    const MiB = 1024 * 1024;
+    const r = (path: string, bodyLimit: number, uploadLimit = 100 * MiB) => ({ method: 'POST', path, bodyLimit, uploadLimit });
+    assert.deepEqual(judgeLimits([r('/ok', MiB), r('/ten', 10 * MiB)]), []);
+    assert.deepEqual(judgeLimits([r('/a', 64 * MiB), r('/b', 64 * MiB), r('/c', Number.POSITIVE_INFINITY), r('/d', MiB, 2048 * MiB)]), [
+      { severity: 'high', message: 'bodyLimit is unlimited on POST /c (above 10 MiB): JSON, text and form bodies are held in memory.' },
+      { severity: 'medium', message: 'bodyLimit is 64 MiB on POST /a, POST /b (above 10 MiB): JSON, text and form bodies are held in memory.' },
+      { severity: 'medium', message: 'multipart maxTotalSize is 2 GiB on POST /d (above 1 GiB): uploads can fill memory or disk.' },
+    ]);
+    assert.deepEqual(
+      judgeLimits([r('/a', 2 * MiB), r('/b', 2 * MiB), r('/c', 2 * MiB), r('/d', 2 * MiB), r('/e', MiB, 300 * MiB)], { bodyLimit: MiB, uploadLimit: 200 * MiB }).map((p) => p.message),
+      [
+        'bodyLimit is 2 MiB on POST /a, POST /b, POST /c and 1 more (above 1 MiB): JSON, text and form bodies are held in memory.',
+        'multipart maxTotalSize is 300 MiB on POST /e (above 200 MiB): uploads can fill memory or disk.',
+      ],
+    );
+    assert.deepEqual([formatBytes(512), formatBytes(4096), formatBytes(1.5 * MiB), formatBytes(3 * 1024 * MiB), formatBytes(Number.POSITIVE_INFINITY)], [
+      '512 bytes',
+      '4 KiB',
+      '1.5 MiB',
+      '3 GiB',
+      'unlimited',
+    ]);
+  });
+
+  it('prints missing body/upload limits as text and SARIF with exit codes', async () => {
+    const text = await covetDone(['security-scan', 'tests/fixtures/cli/unbounded.ts', '--no-audit']);
+    assert.equal(text.code, 1, text.stderr);
+    assert.equal(
+      text.stdout,
+      [
+        'HIGH     COVET008  Missing body/upload limit: bodyLimit is unlimited on POST /import (above 10 MiB): JSON, text and form bodies are held in memory.',
+        'HIGH     COVET008  Missing body/upload limit: multipart maxTotalSize is unlimited on POST /upload (above 1 GiB): uploads can fill memory or disk.',
+        'MEDIUM   COVET008  Missing body/upload limit: bodyLimit is 64 MiB on POST /items, PUT /items/{id:int} (above 10 MiB): JSON, text and form bodies are held in memory.',
+        '',
+        '3 findings: 2 high, 1 medium',
+        '',
+      ].join('\n'),
+    );
+    assert.equal((await covetDone(['security-scan', 'tests/fixtures/cli/unbounded.ts', '--no-audit', '--fail-on', 'critical'])).code, 0);
+    const sarif = await covetDone(['security-scan', 'tests/fixtures/cli/unbounded.ts', '--no-audit', '--format', 'sarif']);
+    assert.equal(sarif.code, 1);
+    const run = (JSON.parse(sarif.stdout) as { runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; level: string }[] }[] })
+      .runs[0];
+    assert.deepEqual(
+      run?.results.map((x) => [x.ruleId, x.level, run.tool.driver.rules[x.ruleIndex]?.id]),
+      [
+        ['COVET008', 'error', 'COVET008'],
+        ['COVET008', 'error', 'COVET008'],
+        ['COVET008', 'warning', 'COVET008'],
+      ],
+    );
   });
 
   it('runs npm audit when it can and never fails the scan when it cannot (offline)', async () => {

@@ -14,8 +14,9 @@ import {
   MigrationError,
   migrate,
   migrationStatus,
+  SchemaBuilder,
 } from '../../../src/database/index.js';
-import { Column, Integer, Model, String } from '../../../src/database/orm/index.js';
+import { BigInteger, Column, Integer, Model, String, Text } from '../../../src/database/orm/index.js';
 import { type DbTarget, targets } from './targets.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -236,6 +237,84 @@ for (const target of targets) {
           ['id', 'name', 'nickname'],
         );
       } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('makes type changes: ALTER … TYPE / MODIFY (flagged as table-locking), a note on SQLite', async () => {
+      await using db = target.open();
+      const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-type-'));
+      try {
+        class ItemV1 extends Model {
+          static override tableName = 'items';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            code: Column(String(20), { nullable: false, default: 'none' }),
+            score: Column(Integer),
+            label: Column(String(10)),
+          };
+        }
+        await db.createAll([ItemV1]);
+        await db.execute('INSERT INTO items (code, score, label) VALUES (%s, %s, %s)', 'abc', 5, 'x');
+        class ItemV2 extends Model {
+          static override tableName = 'items';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            code: Column(Text, { nullable: false, default: 'none' }),
+            score: Column(BigInteger),
+            label: Column(String(40), { nullable: false }),
+          };
+        }
+        const diff = await diffSchema({ db, models: [ItemV2] });
+        const q = db.dialect.quote;
+        if (target.name === 'sqlite') {
+          assert.deepEqual(diff.up, []);
+          assert.equal(diff.notes.length, 3); // code's and label's types (BIGINT is INTEGER there), label's nullability
+          assert.match(diff.notes[0] ?? '', /^items\.code: the database has varchar\(20\), the model says TEXT\. Not changed: SQLite keeps each value as stored/);
+          assert.throws(() => new SchemaBuilder(db.dialect).alterColumnType('items', 'code', Column(Text)), /SQLite cannot change the type of items\.code/);
+          return;
+        }
+        const expected =
+          target.name === 'postgresql'
+            ? [
+                `ALTER TABLE ${q('items')} ALTER COLUMN ${q('code')} TYPE TEXT USING ${q('code')}::TEXT`,
+                `ALTER TABLE ${q('items')} ALTER COLUMN ${q('score')} TYPE BIGINT USING ${q('score')}::BIGINT`,
+                `ALTER TABLE ${q('items')} ALTER COLUMN ${q('label')} TYPE VARCHAR(40) USING ${q('label')}::VARCHAR(40)`,
+                `ALTER TABLE ${q('items')} ALTER COLUMN ${q('label')} SET NOT NULL`,
+              ]
+            : [
+                `ALTER TABLE ${q('items')} MODIFY COLUMN ${q('code')} TEXT NOT NULL DEFAULT 'none'`,
+                `ALTER TABLE ${q('items')} MODIFY COLUMN ${q('score')} BIGINT NULL`,
+                `ALTER TABLE ${q('items')} MODIFY COLUMN ${q('label')} VARCHAR(40) NOT NULL`, // type and nullability in one
+              ];
+        assert.deepEqual(diff.up, expected);
+        assert.deepEqual(diff.notes, []);
+        assert.deepEqual(
+          [...new Set(diff.issues.map((i) => i.rule))],
+          target.name === 'postgresql' ? ['alter-type', 'set-not-null'] : ['alter-type'],
+        );
+        assert.match(diff.issues[0]?.message ?? '', /rewrites the table while holding a lock/);
+        const made = await makeMigration({ db, models: [ItemV2], name: 'item types', directory: dir, importFrom: SRC_DATABASE });
+        assert.match(readFileSync(made?.file as string, 'utf8'), /WARNING \[alter-type\]/);
+        await migrate('up', { db, directory: dir });
+        assert.deepEqual((await diffSchema({ db, models: [ItemV2] })).up, []);
+        assert.deepEqual(await db.fetchOne('SELECT code, score, label FROM items'), { code: 'abc', score: 5, label: 'x' });
+        await migrate('down', { db, directory: dir });
+        assert.deepEqual((await diffSchema({ db, models: [ItemV1] })).up, []);
+        assert.deepEqual(
+          (await db.dialect.columnsOf(db, 'items'))?.map((c) => [c.name, c.nullable]),
+          [
+            ['id', false],
+            ['code', false],
+            ['score', true],
+            ['label', true],
+          ],
+        );
+        // MODIFY restated the default both ways.
+        await db.execute('INSERT INTO items (score) VALUES (1)');
+        assert.equal(await db.fetchVal('SELECT code FROM items WHERE score = 1'), 'none');
+      } finally {
+        await db.execute('DROP TABLE IF EXISTS items');
         rmSync(dir, { recursive: true, force: true });
       }
     });

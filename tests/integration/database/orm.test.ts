@@ -17,7 +17,7 @@ import {
   String,
   Text,
 } from '../../../src/database/orm/index.js';
-import { kExecute } from '../../../src/database/queryable.js';
+import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC } from '../../../src/database/queryable.js';
 import { targets } from './targets.js';
 
 // The models of API.md, plus a post with a foreign key and relations both ways.
@@ -46,11 +46,13 @@ class Post extends Model {
   static override relations = { author: belongsTo(() => User) };
 }
 
-/** Records every statement the ORM sends. */
+/** Records every statement the ORM sends (the synchronous SQLite paths turned off, so all go through kExecute). */
 function recordStatements(db: Queryable): string[] {
   const seen: string[] = [];
   const original = db[kExecute].bind(db);
   Object.defineProperty(db, kExecute, { value: (text: string, params: readonly unknown[]) => (seen.push(text), original(text, params)) });
+  Object.defineProperty(db, kQueryRowSync, { value: () => NOT_SYNC });
+  Object.defineProperty(db, kQueryValuesSync, { value: () => NOT_SYNC });
   return seen;
 }
 
@@ -117,6 +119,52 @@ for (const target of targets) {
           (await User.query(db).all()).map((u) => u.name),
           ['A'],
         );
+      }));
+
+    it('leaves no ids behind after a failed commit: the objects are as before and can be committed again', () =>
+      withSchema(async (db) => {
+        const existing = await User.create(db, { name: 'Old', email: 'old@example.com' });
+        existing.name = 'Changed';
+        const session = db.session();
+        const first = new User({ name: 'First', email: 'first@example.com' });
+        const dup = new User({ name: 'Dup', email: 'old@example.com' });
+        const last = new User({ name: 'Last', email: 'last@example.com' });
+        session.add(existing, first, dup, last);
+        const before = [first, dup, last].map((u) => ({ ...u }));
+        await assert.rejects(session.commit(), IntegrityError);
+        // The INSERT of `first` and the UPDATE of `existing` were rolled back, and so were their effects on the objects.
+        assert.deepEqual(session.pending, []);
+        assert.deepEqual(
+          [first, dup, last].map((u) => ({ ...u })),
+          before,
+        );
+        for (const u of [first, dup, last]) {
+          assert.equal(u.id, undefined);
+          assert.equal(u.persisted, false);
+          assert.equal(u.createdAt, undefined);
+        }
+        assert.equal(existing.name, 'Changed');
+        assert.equal((await User.get(db, existing.id))?.name, 'Old');
+        assert.equal(await User.query(db).count(), 1);
+        // Fixed and added again, the same objects go in (ids from the rolled-back attempt may be skipped: sequences are not transactional).
+        dup.email = 'dup@example.com';
+        session.add(existing, first, dup, last);
+        await session.commit();
+        const ids = [first, dup, last].map((u) => u.id);
+        assert.ok(ids.every((id) => typeof id === 'number' && id > existing.id));
+        assert.equal(new Set(ids).size, 3);
+        assert.ok(first.createdAt instanceof Date);
+        assert.deepEqual(
+          (await User.query(db).orderBy('id').all()).map((u) => u.name),
+          ['Changed', 'First', 'Dup', 'Last'],
+        );
+        // The manager's shared unit of work behaves the same, and is empty after the failure.
+        const again = new User({ name: 'Again', email: 'first@example.com' });
+        db.add(again);
+        await assert.rejects(db.commit(), IntegrityError);
+        assert.equal(again.id, undefined);
+        await db.commit(); // nothing left over to fail again
+        assert.equal(await User.query(db).count(), 4);
       }));
 
     it('creates, gets, updates, saves and deletes', () =>

@@ -11,7 +11,7 @@ const SRC = fileURLToPath(new URL('../../../src', import.meta.url));
 
 describe('covet/security module', () => {
   it('imports only node: built-ins and its own or core files (ioredis only lazily, on demand)', () => {
-    for (const file of readdirSync(join(SRC, 'security'))) {
+    for (const file of readdirSync(join(SRC, 'security'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
       const text = readFileSync(join(SRC, 'security', file), 'utf8');
       for (const [, spec] of text.matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)) {
         assert.ok(spec?.startsWith('node:') || spec?.startsWith('./') || spec?.startsWith('../'), `${file} imports ${spec}`);

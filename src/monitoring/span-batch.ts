@@ -1,0 +1,46 @@
+/**
+ * Encoded spans waiting for export, as UTF-8 bytes separated by commas. A span's JSON text is
+ * copied in as soon as the span ends, so neither the span nor its text outlives the request:
+ * the bytes sit outside the JavaScript heap, which the garbage collector never scans or copies,
+ * and the export body needs no joining or second encoding pass.
+ */
+export class SpanBatch {
+  #buf: Buffer;
+  #length: number;
+  #count = 0;
+
+  /** `head` is the start of the request body, before the first span. */
+  constructor(head: Buffer, initialBytes = 64 * 1024) {
+    this.#buf = Buffer.allocUnsafe(Math.max(initialBytes, head.length * 2));
+    this.#length = head.copy(this.#buf, 0);
+  }
+
+  /** Spans in the batch. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Appends one span's JSON text. */
+  add(json: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    this.#reserve(1 + json.length * 3);
+    if (this.#count > 0) this.#buf[this.#length++] = 0x2c; // ','
+    this.#length += this.#buf.write(json, this.#length, 'utf8');
+    this.#count++;
+  }
+
+  /** The whole request body: the head, the spans, then `tail` (call once). */
+  body(tail: Buffer): Buffer {
+    this.#reserve(tail.length);
+    this.#length += tail.copy(this.#buf, this.#length);
+    return this.#buf.subarray(0, this.#length);
+  }
+
+  #reserve(bytes: number): void {
+    const need = this.#length + bytes;
+    if (need <= this.#buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, need));
+    this.#buf.copy(bigger, 0, 0, this.#length);
+    this.#buf = bigger;
+  }
+}

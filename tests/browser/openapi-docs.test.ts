@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { CovetApp, json } from '../../src/index.js';
+import { JWTAuth } from '../../src/security/index.js';
+import { browserSkipReason, withBrowser } from '../helpers/browser.js';
+import { withServer } from '../helpers/server.js';
+
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+
+function docsApp(): CovetApp {
+  const app = new CovetApp();
+  const jwt = new JWTAuth({ secretKey: 'k'.repeat(32) });
+  const User = z.object({ id: z.number().int(), name: z.string() });
+  const users = app.routeGroup('/users', { tags: ['users'] });
+  users.get('/{user_id:int}', { summary: 'Read one user', response: User }, (req) => ({ id: req.params.user_id, name: 'Ann', passwordHash: 'x' }));
+  users.post('/', { summary: 'Create a user', body: z.object({ name: z.string() }), response: { 201: User } }, async (req) => [{ id: 7, ...(await req.json()) }, 201]);
+  app.get('/me', { tags: ['auth'], summary: '<img src=x onerror="window.__xss=1">' }, jwt.requireToken(() => ({ ok: true })));
+  app.docs('/docs', { title: 'Shop API', version: '3.1.4' });
+  return app;
+}
+
+describe('app.docs() in a real browser', { skip: browserSkipReason() }, () => {
+  it('serves a self-contained page that lists the operations by tag and runs "try it"', async () => {
+    const app = docsApp();
+    await withServer(app, async ({ url }) => {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        const external: string[] = [];
+        const errors: string[] = [];
+        page.on('request', (r) => {
+          if (!r.url().startsWith(url)) external.push(r.url());
+        });
+        page.on('pageerror', (e) => errors.push(String(e)));
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        const res = await page.goto(`${url}/docs`);
+        assert.equal(res?.status(), 200);
+        assert.match(res?.headers()['content-security-policy'] ?? '', /script-src 'sha256-/);
+        await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+        assert.equal(await page.locator('header h1').textContent(), 'Shop API');
+        assert.deepEqual(await page.locator('section.tag h2').allTextContents(), ['users', 'auth']);
+        const paths = await page.locator('details.op summary .path').allTextContents();
+        assert.deepEqual(paths, ['/users/{user_id}', '/users', '/me']);
+        // Text from the document is text, never markup.
+        assert.equal(await page.locator('details.op summary .summary').nth(2).textContent(), '<img src=x onerror="window.__xss=1">');
+        assert.equal(await page.evaluate('window.__xss'), undefined);
+
+        const first = page.locator('details.op').first();
+        await first.locator('summary').click();
+        assert.match((await first.locator('pre.schema').first().textContent()) ?? '', /"name"/);
+        await first.locator('input[name="user_id"]').fill('42');
+        await first.locator('button[type="submit"]').click();
+        await page.waitForFunction("document.querySelector('details.op pre.result')?.textContent?.startsWith('200')");
+        const result = (await first.locator('pre.result').textContent()) ?? '';
+        assert.match(result, /"id":42/);
+        assert.equal(result.includes('passwordHash'), false);
+
+        const create = page.locator('details.op').nth(1);
+        await create.locator('summary').click();
+        await create.locator('textarea.body').fill('{"name":"Bo"}');
+        await create.locator('button[type="submit"]').click();
+        await page.waitForFunction("document.querySelectorAll('details.op pre.result')[1]?.textContent?.startsWith('201')");
+
+        mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: join(ARTIFACTS, 'openapi-docs.png'), fullPage: true });
+        assert.deepEqual(external, [], 'no request leaves the app');
+        assert.deepEqual(errors, []);
+        await page.close();
+      });
+    });
+  });
+
+  it('finds its document from a page under a prefix and shows an error when it cannot', async () => {
+    const app = new CovetApp();
+    app.get('/ping', () => 'pong');
+    app.docs('/api/docs', { openapiPath: '/api/spec.json' });
+    const broken = new CovetApp();
+    broken.addMiddleware(async (req, callNext) => (req.path.endsWith('.json') ? json({ error: 'gone' }, 500) : callNext(req)));
+    broken.docs('/docs');
+    await withServer(app, async ({ url }) => {
+      const spec = await fetch(`${url}/api/spec.json`);
+      assert.equal(spec.status, 200);
+      assert.deepEqual(Object.keys(((await spec.json()) as { paths: object }).paths), ['/ping']);
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        await page.goto(`${url}/api/docs`);
+        await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+        assert.deepEqual(await page.locator('details.op summary .path').allTextContents(), ['/ping']);
+        await page.close();
+      });
+    });
+    await withServer(broken, async ({ url }) => {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        await page.goto(`${url}/docs`);
+        await page.waitForSelector('#app[data-ready="error"]', { timeout: 10_000 });
+        assert.match((await page.locator('#app').textContent()) ?? '', /Could not load the OpenAPI document: HTTP 500/);
+        await page.close();
+      });
+    });
+  });
+});

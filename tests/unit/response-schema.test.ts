@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { toStandardJsonSchema } from '@valibot/to-json-schema';
+import * as v from 'valibot';
+import { z } from 'zod';
+import { CovetApp, json, Response } from '../../src/index.js';
+import { JWTAuth, RateLimiter, Validator } from '../../src/security/index.js';
+import { TestClient } from '../../src/testing/index.js';
+import { withServer } from '../helpers/server.js';
+
+const User = z.object({ id: z.number().int(), name: z.string(), roles: z.array(z.object({ name: z.string() })) });
+const row = { id: 1, name: 'Ann', passwordHash: 'secret', roles: [{ name: 'admin', grantedBy: 'root' }] };
+const filtered = { id: 1, name: 'Ann', roles: [{ name: 'admin' }] };
+
+describe('route option response', () => {
+  it('drops undeclared fields, in nested objects and arrays too (Zod)', async () => {
+    const app = new CovetApp();
+    app.get('/me', { response: User }, () => row);
+    await using client = new TestClient(app);
+    const res = await client.get('/me');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.deepEqual(res.json(), filtered);
+    assert.equal(res.text.includes('secret'), false);
+    assert.equal(res.headers.get('content-length'), String(Buffer.byteLength(res.text)));
+  });
+
+  it('filters with Valibot, Validator and plain JSON Schema objects', async () => {
+    const app = new CovetApp();
+    app.get('/valibot', { response: toStandardJsonSchema(v.object({ id: v.number() })) }, () => ({ id: 1, passwordHash: 'x' }));
+    app.get('/validator', { response: new Validator({ id: { type: 'integer', required: true } }) }, () => ({ id: 2, passwordHash: 'x' }));
+    app.get('/json', { response: { type: 'object', properties: { id: { type: 'integer' } } } }, () => ({ id: 3, passwordHash: 'x' }));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/valibot')).json(), { id: 1 });
+    assert.deepEqual((await client.get('/validator')).json(), { id: 2 });
+    assert.deepEqual((await client.get('/json')).json(), { id: 3 });
+  });
+
+  it('keeps extra fields where the schema allows them (additionalProperties, loose objects)', async () => {
+    const app = new CovetApp();
+    app.get('/open', { response: { type: 'object', properties: { id: { type: 'integer' } }, additionalProperties: true } }, () => ({ id: 1, extra: 'kept' }));
+    app.get('/loose', { response: z.object({ id: z.number() }).loose() }, () => ({ id: 1, extra: 'kept' }));
+    app.get('/typed-extras', { response: { type: 'object', properties: {}, additionalProperties: { type: 'object', properties: { a: { type: 'integer' } } } } }, () => ({ x: { a: 1, b: 2 } }));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/open')).json(), { id: 1, extra: 'kept' });
+    assert.deepEqual((await client.get('/loose')).json(), { id: 1, extra: 'kept' });
+    assert.deepEqual((await client.get('/typed-extras')).json(), { x: { a: 1 } });
+  });
+
+  it('uses the schema of the tuple status in a status map, with the tuple headers', async () => {
+    const app = new CovetApp();
+    const NotFound = z.object({ error: z.string() });
+    app.post('/users', { response: { 201: User, 404: NotFound } }, (req) =>
+      req.headers.get('x-missing') ? [{ error: 'nope', debug: 'stack' }, 404] : [row, 201, { location: '/users/1' }],
+    );
+    await using client = new TestClient(app);
+    const created = await client.post('/users');
+    assert.equal(created.status, 201);
+    assert.equal(created.headers.get('location'), '/users/1');
+    assert.deepEqual(created.json(), filtered);
+    const missing = await client.post('/users', { headers: { 'x-missing': '1' } });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.json(), { error: 'nope' });
+  });
+
+  it('applies one schema to every 2xx status and none to other statuses', async () => {
+    const app = new CovetApp();
+    app.get('/a', { response: User }, (req) => [row, Number(req.queryParams.get('status', '200'))]);
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/a', { query: { status: '202' } })).json(), filtered);
+    assert.deepEqual((await client.get('/a', { query: { status: '409' } })).json(), row);
+  });
+
+  it('filters arrays of objects and async handlers', async () => {
+    const app = new CovetApp();
+    app.get('/users', { response: z.array(User) }, async () => [row, row]);
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/users')).json(), [filtered, filtered]);
+  });
+
+  it('leaves Response objects, strings, null and errors alone', async () => {
+    const app = new CovetApp({ logger: { info() {}, error() {} } });
+    app.get('/response', { response: User }, () => json(row));
+    app.get('/raw', { response: User }, () => new Response('plain', { status: 200 }));
+    app.get('/text', { response: User }, () => 'hello');
+    app.get('/empty', { response: User }, () => null);
+    app.get('/boom', { response: User }, () => {
+      throw new Error('boom');
+    });
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/response')).json(), row);
+    assert.equal((await client.get('/raw')).text, 'plain');
+    assert.equal((await client.get('/text')).text, 'hello');
+    assert.equal((await client.get('/empty')).status, 204);
+    const boom = await client.get('/boom');
+    assert.equal(boom.status, 500);
+    assert.deepEqual(boom.json(), { error: 'Internal Server Error' });
+  });
+
+  it('answers 500 when the handler returns a value JSON cannot hold', async () => {
+    const app = new CovetApp({ logger: { info() {}, error() {} } });
+    app.get('/big', { response: { type: 'object', properties: { n: { type: 'integer' } } } }, () => ({ n: 10n }));
+    app.get('/fn', { response: { type: 'integer' } }, () => (() => 1) as never);
+    await using client = new TestClient(app);
+    const big = await client.get('/big');
+    assert.equal(big.status, 500);
+    assert.deepEqual(big.json(), { error: 'Internal Server Error' });
+    assert.equal((await client.get('/fn')).status, 500);
+  });
+
+  it('filters behind middleware, requireToken and rate-limit wrappers, over a real socket', async () => {
+    const app = new CovetApp();
+    const jwt = new JWTAuth({ secretKey: 'k'.repeat(32) });
+    const limiter = new RateLimiter({ defaultLimits: '100/hour', storage: 'memory' });
+    app.addMiddleware(async (req, callNext) => {
+      const res = await callNext(req);
+      res.headers.set('x-mw', '1');
+      return res;
+    });
+    app.get('/secure', { response: User }, jwt.requireToken(() => row));
+    app.get('/limited', { response: User }, limiter.limit('5/minute', () => row));
+    const token = await jwt.createToken({ user: 'ann' });
+    await withServer(app, async ({ url: base }) => {
+      const secure = await fetch(`${base}/secure`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(secure.status, 200);
+      assert.equal(secure.headers.get('x-mw'), '1');
+      assert.deepEqual(await secure.json(), filtered);
+      const denied = await fetch(`${base}/secure`);
+      assert.equal(denied.status, 401);
+      const limited = await fetch(`${base}/limited`);
+      assert.equal(limited.status, 200);
+      assert.ok(limited.headers.get('ratelimit-limit') ?? limited.headers.get('x-ratelimit-limit'));
+      assert.deepEqual(await limited.json(), filtered);
+    });
+  });
+
+  it('writes class instances through their toJSON, then filters', async () => {
+    class Model {
+      readonly data: Record<string, unknown>;
+      constructor(data: Record<string, unknown>) {
+        this.data = data;
+      }
+      toJSON() {
+        return this.data;
+      }
+    }
+    const app = new CovetApp();
+    app.get('/m', { response: User }, () => new Model(row));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/m')).json(), filtered);
+  });
+});
