@@ -19,7 +19,7 @@ if (FRAMEWORK === 'covet') {
   const handler = () => ({ data: 'response' });
   if (STORAGE === 'none') app.get('/data', handler);
   else {
-    // The URL form: the store makes its own ioredis client (auto-pipelining on).
+    // The URL form: the store makes its own ioredis client.
     const storage = STORAGE === 'redis' ? new RedisRateLimitStore(REDIS_URL, { prefix: `bench:covet:${process.pid}:` }) : 'memory';
     const limiter = new RateLimiter({ storage });
     app.get('/data', limiter.limit(`${LIMIT}/minute`, handler));

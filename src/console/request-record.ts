@@ -109,6 +109,7 @@ export class RequestRecord {
   nPlusOne: readonly NPlusOneFinding[] = NONE;
   queries: QueryView[] | null = null;
   #detector: NPlusOneDetector | null = null;
+  #finished = false;
 
   constructor(id: number, method: string, url: string, route: string | null, start: number) {
     this.id = id;
@@ -122,9 +123,12 @@ export class RequestRecord {
   addQuery(query: QueryView, threshold: number, maxQueries: number): void {
     this.queryCount++;
     this.queryMs += query.durationMs;
-    (this.#detector ??= new NPlusOneDetector(threshold)).add(query.sql);
+    const detector = (this.#detector ??= new NPlusOneDetector(threshold));
+    detector.add(query.sql);
     const queries = (this.queries ??= []);
     if (queries.length < maxQueries) queries.push(query);
+    // A statement reported after the response (work the handler did not await) still counts.
+    if (this.#finished) this.nPlusOne = detector.findings();
   }
 
   /** Keeps what the detail view shows of `response`: its headers (by reference) and small body. */
@@ -138,10 +142,8 @@ export class RequestRecord {
   finish(status: number, end: number): void {
     this.status = status;
     this.durationMs = end - this.start;
-    if (this.#detector !== null) {
-      this.nPlusOne = this.#detector.findings();
-      this.#detector = null;
-    }
+    this.#finished = true;
+    if (this.#detector !== null) this.nPlusOne = this.#detector.findings();
   }
 
   /** Lets go of headers and bodies, keeping the summary and the SQL. */

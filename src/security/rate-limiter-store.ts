@@ -188,7 +188,8 @@ export class RedisRateLimitStore implements RateLimitStore {
           maxRetriesPerRequest: 0,
           commandTimeout: this.#timeout,
           enableOfflineQueue: true,
-          enableAutoPipelining: true,
+          // No auto-pipelining: holding each check for the next tick to batch it measured 20-30%
+          // fewer requests per second than sending it at once (bench/rate-limit).
         });
         // ioredis reports connection errors as events; without a listener it logs each retry.
         redis.on?.('error', () => {});
