@@ -28,6 +28,17 @@ function settle(out: unknown, req: Request, onError: ErrorResponder): Response |
   }
 }
 
+/** `settle` for what a handler or middleware returned: awaited first when it is a promise. */
+function settleLater(out: unknown, req: Request, onError: ErrorResponder): Promise<Response> {
+  if (out instanceof Promise || isThenable(out)) {
+    return Promise.resolve(out).then(
+      (value: unknown) => settle(value, req, onError),
+      (err: unknown) => onError(err, req),
+    );
+  }
+  return Promise.resolve(settle(out, req, onError));
+}
+
 /**
  * The innermost layer: runs the endpoint (dependencies and handler) and turns its value or its
  * error into a `Response` — with one promise, not an async function's two.
@@ -40,13 +51,7 @@ export function respondWith(endpoint: (req: Request) => unknown, onError: ErrorR
     } catch (err) {
       return Promise.resolve(onError(err, req));
     }
-    if (out instanceof Promise || isThenable(out)) {
-      return Promise.resolve(out).then(
-        (value: unknown) => settle(value, req, onError),
-        (err: unknown) => onError(err, req),
-      );
-    }
-    return Promise.resolve(settle(out, req, onError));
+    return settleLater(out, req, onError);
   };
 }
 
@@ -87,13 +92,7 @@ export function compose(
       } catch (err) {
         return Promise.resolve(onError(err, req));
       }
-      if (out instanceof Promise || isThenable(out)) {
-        return Promise.resolve(out).then(
-          (value: unknown) => settle(value, req, onError),
-          (err: unknown) => onError(err, req),
-        );
-      }
-      return Promise.resolve(settle(out, req, onError));
+      return settleLater(out, req, onError);
     };
   }
   return next;

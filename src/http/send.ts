@@ -7,7 +7,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 const OCTET_TYPE = 'application/octet-stream';
 
-function isTuple(value: unknown[]): boolean {
+/** A `[body, status]` or `[body, status, headers]` return value. */
+export function isTuple(value: readonly unknown[]): boolean {
   if (value.length !== 2 && value.length !== 3) return false;
   const status = value[1];
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return false;
@@ -16,7 +17,8 @@ function isTuple(value: unknown[]): boolean {
   return typeof headers === 'object' && headers !== null && !Array.isArray(headers);
 }
 
-function isStreamBody(value: object): boolean {
+/** A body that streams: async iterables, web and Node streams, iterators (not arrays, Maps, Sets). */
+export function isStreamBody(value: object): boolean {
   if (Symbol.asyncIterator in value || value instanceof ReadableStream || value instanceof Readable) return true;
   // A sync generator (or any iterator object) streams too; arrays, Maps and Sets are data.
   return Symbol.iterator in value && typeof (value as { next?: unknown }).next === 'function';

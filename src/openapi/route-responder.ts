@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import { toResponse } from '../http/send.js';
+import { isStreamBody, isTuple, toResponse } from '../http/send.js';
 import type { MatchedRoute, Request } from '../request.js';
 import { Response, typedBody } from '../response.js';
 import { type Serializer, compileSerializer } from './compile-serializer.js';
@@ -12,21 +11,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /** Turns a handler's result into a filtered, serialised `Response` (or leaves it as it is). */
 export type RouteResponder = (result: unknown) => unknown;
 
-function isTuple(value: readonly unknown[]): boolean {
-  if (value.length !== 2 && value.length !== 3) return false;
-  const status = value[1];
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return false;
-  if (value.length === 2) return true;
-  const headers = value[2];
-  return typeof headers === 'object' && headers !== null && !Array.isArray(headers);
-}
-
 /** Values that are not JSON data: they keep the meaning the return-value table gives them. */
 function isNotJSON(value: unknown): boolean {
   if (value === null || value === undefined || typeof value === 'string' || value instanceof Response || value instanceof Uint8Array) return true;
   if (typeof value !== 'object') return false;
-  if (Symbol.asyncIterator in value || value instanceof ReadableStream || value instanceof Readable) return true;
-  return !Array.isArray(value) && Symbol.iterator in value && typeof (value as { next?: unknown }).next === 'function';
+  return isStreamBody(value);
 }
 
 function serialized(serialize: Serializer, body: unknown, status: number): Response {

@@ -126,7 +126,7 @@ describe('app.console()', () => {
     }
   });
 
-  it('attributes queries from the first request on, and to the right request when they overlap', async () => {
+  it('attributes SQLite queries from the first request on, and to the right request when they overlap', async () => {
     // This database is not given to addDatabase: the console learns of it from its first query.
     const db = new DatabaseManager('sqlite:///:memory:');
     await db.execute('CREATE TABLE t (id INTEGER PRIMARY KEY)');
