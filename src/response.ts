@@ -4,6 +4,10 @@ import { type HeadersInit, ResponseHeaders } from './http/headers.js';
 
 /** @internal See `Response[kOnlyContentType]`. */
 export const kOnlyContentType = Symbol('covet.onlyContentType');
+/** @internal See `Response[kSetHeader]`. */
+export const kSetHeader = Symbol('covet.setHeader');
+/** @internal See `Response[kLazyHeaders]`. */
+export const kLazyHeaders = Symbol('covet.lazyHeaders');
 
 // Set by `typedBody` for the one constructor call it makes.
 let lazyType = '';
@@ -53,6 +57,9 @@ export class Response {
   // so the writer can send them with a precomputed header block.
   #headers: ResponseHeaders | null;
   readonly #type: string;
+  // Headers Covet's own middleware set before anything read `headers` (trace context,
+  // correlation ids), as name/value pairs: they go out with the precomputed header block.
+  #lazy: string[] | null = null;
 
   constructor(body: ResponseBody = null, init: ResponseInit = {}) {
     const type = lazyType;
@@ -83,9 +90,36 @@ export class Response {
     if (headers === null) {
       headers = new ResponseHeaders();
       headers.set('content-type', this.#type);
+      const lazy = this.#lazy;
+      if (lazy !== null) for (let i = 0; i < lazy.length; i += 2) headers.set(lazy[i] as string, lazy[i + 1] as string);
+      this.#lazy = null;
       this.#headers = headers;
     }
     return headers;
+  }
+
+  /**
+   * @internal Sets a header like `headers.set`, without building the header map when it does
+   * not exist yet. `name` must be lowercase and `value` a valid header value.
+   */
+  [kSetHeader](name: string, value: string): void {
+    if (this.#headers !== null) {
+      this.#headers.set(name, value);
+      return;
+    }
+    const lazy = (this.#lazy ??= []);
+    for (let i = 0; i < lazy.length; i += 2) {
+      if (lazy[i] === name) {
+        lazy[i + 1] = value;
+        return;
+      }
+    }
+    lazy.push(name, value);
+  }
+
+  /** @internal The headers set with `kSetHeader` while the map was not built (pairs), or `null`. */
+  [kLazyHeaders](): readonly string[] | null {
+    return this.#lazy;
   }
 
   /** @internal The content type when it is still the only header (nothing read `headers`), else `null`. */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { RequestHeaders, ResponseHeaders } from '../http/headers.js';
-import { kOnlyContentType, type Response } from '../response.js';
+import { kLazyHeaders, kOnlyContentType, type Response } from '../response.js';
 import { NPlusOneDetector, type NPlusOneFinding } from './n-plus-one.js';
 import { redactBody, redactHeaders, redactUrl } from './redact.js';
 
@@ -133,7 +133,7 @@ export class RequestRecord {
 
   /** Keeps what the detail view shows of `response`: its headers (by reference) and small body. */
   keepResponse(response: Response): void {
-    const type = response[kOnlyContentType]();
+    const type = response[kLazyHeaders]() === null ? response[kOnlyContentType]() : null;
     this.responseHeaders = type ?? response.headers;
     this.responseBody = keepBody(response.body);
   }

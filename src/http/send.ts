@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { type BodyChunk, Response, type ResponseBody, kOnlyContentType, typedBody } from '../response.js';
+import { type BodyChunk, Response, type ResponseBody, kLazyHeaders, kOnlyContentType, typedBody } from '../response.js';
 import { NULL_PROTO } from './url-encoded.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -176,6 +176,8 @@ export function writeResponse(res: ServerResponse, response: Response, head: boo
     if ((typeof body === 'string' || body instanceof Uint8Array) && !noBodyStatus(status)) {
       const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
       const headers = ['content-type', onlyType, 'content-length', String(length)];
+      const lazy = response[kLazyHeaders]();
+      if (lazy !== null) for (let i = 0; i < lazy.length; i++) headers.push(lazy[i] as string);
       if (close) headers.push('connection', 'close');
       res.writeHead(status, headers);
       res.end(body);

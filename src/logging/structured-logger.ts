@@ -1,12 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Request } from '../request.js';
-import type { Response } from '../response.js';
+import { type Response, kSetHeader } from '../response.js';
 import type { CallNext } from '../types.js';
 import { randomUuid } from '../internal/random-hex.js';
+import { type ContextStore, contextStorage } from '../internal/request-context.js';
 import { trustMiddleware } from '../internal/trusted-middleware.js';
 import { clientCorrelationId } from './correlation-id.js';
 import { LEVEL_VALUES, type LogLevel, type LogLevelInput, parseLevel } from './log-level.js';
-import { type LogDestination, LineWriter } from './log-destination.js';
+import { type DeferredLine, type LogDestination, LineWriter } from './log-destination.js';
 import { type RedactOptions, Redactor } from './redact.js';
 
 /** Fields of a log line. */
@@ -51,7 +51,6 @@ export interface RequestLoggingOptions {
 interface Shared {
   readonly writer: LineWriter;
   readonly redactor: Redactor;
-  readonly storage: AsyncLocalStorage<LogFields>;
   readonly pretty: boolean;
   readonly colors: boolean;
 }
@@ -70,14 +69,64 @@ function copyFields(line: Record<string, unknown>, source: LogFields, r: Redacto
 
 let lastMs = 0;
 let lastIso = '';
-/** The current time in ISO 8601, formatted once per millisecond however many lines share it. */
-function isoNow(): string {
-  const now = Date.now();
-  if (now !== lastMs) {
-    lastMs = now;
-    lastIso = new Date(now).toISOString();
+/** A time (ms since the epoch) in ISO 8601, formatted once per millisecond however many lines share it. */
+function isoAt(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
   }
   return lastIso;
+}
+
+/** The current time in ISO 8601. */
+const isoNow = (): string => isoAt(Date.now());
+
+/** The request line of `logger.middleware()`: its fields now, its text when its batch is written. */
+class RequestLine implements DeferredLine {
+  readonly format: (line: RequestLine) => string;
+  readonly time: number;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly id: string | undefined;
+  readonly generatedId: boolean;
+  readonly method: string;
+  readonly path: string;
+  readonly route: string | undefined;
+  readonly status: number;
+  readonly durationMs: number | undefined;
+  readonly userAgentJson: string | undefined;
+
+  constructor(
+    format: (line: RequestLine) => string,
+    time: number,
+    level: LogLevel,
+    message: string,
+    id: string | undefined,
+    generatedId: boolean,
+    method: string,
+    path: string,
+    route: string | undefined,
+    status: number,
+    durationMs: number | undefined,
+    userAgentJson: string | undefined,
+  ) {
+    this.format = format;
+    this.time = time;
+    this.level = level;
+    this.message = message;
+    this.id = id;
+    this.generatedId = generatedId;
+    this.method = method;
+    this.path = path;
+    this.route = route;
+    this.status = status;
+    this.durationMs = durationMs;
+    this.userAgentJson = userAgentJson;
+  }
+
+  toLine(): string {
+    return this.format(this);
+  }
 }
 
 /** Milliseconds since `start`, to the microsecond. */
@@ -145,7 +194,6 @@ export class StructuredLogger {
     this.#shared = shared ?? {
       writer,
       redactor: new Redactor(options.redact),
-      storage: new AsyncLocalStorage(),
       pretty: this.format === 'pretty',
       colors: this.format === 'pretty' && writer.isTTY && !process.env.NO_COLOR,
     };
@@ -200,7 +248,7 @@ export class StructuredLogger {
     const line: Record<string, unknown> = { timestamp: isoNow(), level };
     if (this.#name !== undefined) line.logger = this.#name;
     line.message = r.text(String(message));
-    const context = shared.storage.getStore();
+    const context = contextStorage.getStore()?.log;
     copyFields(line, this.#base, r);
     if (context !== undefined) copyFields(line, context, r);
     if (fields !== undefined) copyFields(line, fields, r);
@@ -225,13 +273,14 @@ export class StructuredLogger {
    * await logger.context({ correlationId, endpoint: req.url.path }, async () => { logger.info('Request started'); });
    */
   context<T>(fields: LogFields, fn: () => T): T {
-    const outer = this.#shared.storage.getStore();
-    return this.#shared.storage.run(outer === undefined ? { ...fields } : { ...outer, ...fields }, fn);
+    const outer = contextStorage.getStore();
+    const log = outer?.log === undefined ? { ...fields } : { ...outer.log, ...fields };
+    return contextStorage.run({ request: outer?.request, span: outer?.span, tracer: outer?.tracer, log }, fn);
   }
 
   /** The fields of the current context. */
   currentContext(): LogFields {
-    return this.#shared.storage.getStore() ?? {};
+    return contextStorage.getStore()?.log ?? {};
   }
 
   /** A logger that adds `fields` to every line (same output, level and context). */
@@ -271,7 +320,6 @@ export class StructuredLogger {
   middleware(options: RequestLoggingOptions = {}): (req: Request, callNext: CallNext) => Promise<Response> {
     const logger = this;
     const shared = this.#shared;
-    const storage = shared.storage;
     const logStart = options.logStart ?? false;
     const exclude = new Set(options.exclude ?? []);
     const correlation = this.#correlation;
@@ -298,7 +346,8 @@ export class StructuredLogger {
       const start = performance.now();
       // The context of this request's lines. The shortcut line needs it to hold nothing but the
       // correlation id: no outer `logger.context`, and no other context current when it ends.
-      const outer = storage.getStore();
+      const outerStore = contextStorage.getStore();
+      const outer = outerStore?.log;
       const context: LogFields | undefined = id === undefined ? outer : outer === undefined ? { correlationId: id } : { ...outer, correlationId: id };
       const done = (response: Response): Response => {
         const status = response.status;
@@ -306,8 +355,10 @@ export class StructuredLogger {
         const level: LogLevel = status >= 500 ? 'ERROR' : 'INFO';
         const message = status >= 500 ? 'Request failed' : 'Request completed';
         if (LEVEL_VALUES[level] >= logger.#threshold) {
-          if (lineOf !== null && outer === undefined && storage.getStore() === context)
-            shared.writer.write(lineOf(level, message, id, fromClient === undefined, req, status, durationMs, agentOf(req)));
+          if (lineOf !== null && outer === undefined && contextStorage.getStore()?.log === context)
+            shared.writer.writeDeferred(
+              new RequestLine(lineOf, Date.now(), level, message, id, fromClient === undefined, req.method, req.path, req.route?.path, status, durationMs, agentOf(req)),
+            );
           else
             logger.#write(level, message, {
               method: req.method,
@@ -319,8 +370,8 @@ export class StructuredLogger {
             });
         }
         if (id !== undefined) {
-          response.headers.set('x-correlation-id', id);
-          response.headers.set('x-request-id', id);
+          response[kSetHeader]('x-correlation-id', id);
+          response[kSetHeader]('x-request-id', id);
         }
         return response;
       };
@@ -350,7 +401,14 @@ export class StructuredLogger {
         }
         return next.then(done, failed);
       };
-      return id === undefined ? run() : storage.run(context as LogFields, run);
+      if (id === undefined) return run();
+      // Tracing came first: this request's context is open, and the fields join it.
+      if (outerStore !== undefined && outerStore.request === req) {
+        outerStore.log = context;
+        return run();
+      }
+      const store: ContextStore = { request: req, span: outerStore?.span, tracer: outerStore?.tracer, log: context };
+      return contextStorage.run(store, run);
     });
   }
 
@@ -359,18 +417,7 @@ export class StructuredLogger {
    * redaction — when nothing but the request's own context and fields goes in it; `null` when
    * base fields, a pretty format or a secret-named field rule out the shortcut.
    */
-  #requestLineWriter():
-    | ((
-        level: LogLevel,
-        message: string,
-        id: string | undefined,
-        generatedId: boolean,
-        req: Request,
-        status: number,
-        durationMs: number | undefined,
-        userAgentJson: string | undefined,
-      ) => string)
-    | null {
+  #requestLineWriter(): ((line: RequestLine) => string) | null {
     const shared = this.#shared;
     const r = shared.redactor;
     if (shared.pretty) return null;
@@ -388,16 +435,15 @@ export class StructuredLogger {
       }
       return out;
     };
-    return (level, message, id, generatedId, req, status, durationMs, userAgentJson) => {
-      let line = `{"timestamp":"${isoNow()}","level":"${level}",${name}"message":${cached(message)}`;
+    return (r) => {
+      let line = `{"timestamp":"${isoAt(r.time)}","level":"${r.level}",${name}"message":${cached(r.message)}`;
       // A generated id is a UUID: nothing to escape or redact. A client's id has a safe alphabet.
-      if (id !== undefined) line += generatedId ? `,"correlationId":"${id}"` : `,"correlationId":${str(id)}`;
-      line += `,"method":${cached(req.method)},"path":${str(req.path)}`;
-      const route = req.route?.path;
-      if (route !== undefined) line += `,"route":${cached(route)}`;
-      line += `,"status":${status}`;
-      if (durationMs !== undefined) line += `,"durationMs":${durationMs}`;
-      if (userAgentJson !== undefined) line += `,"userAgent":${userAgentJson}`;
+      if (r.id !== undefined) line += r.generatedId ? `,"correlationId":"${r.id}"` : `,"correlationId":${str(r.id)}`;
+      line += `,"method":${cached(r.method)},"path":${str(r.path)}`;
+      if (r.route !== undefined) line += `,"route":${cached(r.route)}`;
+      line += `,"status":${r.status}`;
+      if (r.durationMs !== undefined) line += `,"durationMs":${r.durationMs}`;
+      if (r.userAgentJson !== undefined) line += `,"userAgent":${r.userAgentJson}`;
       return `${line}}\n`;
     };
   }

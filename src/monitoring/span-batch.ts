@@ -9,10 +9,19 @@ export class SpanBatch {
   #length: number;
   #count = 0;
 
-  /** `head` is the start of the request body, before the first span. */
-  constructor(head: Buffer, initialBytes = 64 * 1024) {
-    this.#buf = Buffer.allocUnsafe(Math.max(initialBytes, head.length * 2));
+  /**
+   * `head` is the start of the request body, before the first span. `reuse` is the buffer of
+   * an earlier batch that was sent: fresh large buffers cost page faults on every batch.
+   */
+  constructor(head: Buffer, initialBytes = 64 * 1024, reuse: Buffer | null = null) {
+    const size = Math.max(initialBytes, head.length * 2);
+    this.#buf = reuse !== null && reuse.length >= size ? reuse : Buffer.allocUnsafe(size);
     this.#length = head.copy(this.#buf, 0);
+  }
+
+  /** The whole buffer, to hand to the next batch once this one's body was sent. */
+  get buffer(): Buffer {
+    return this.#buf;
   }
 
   /** Spans in the batch. */

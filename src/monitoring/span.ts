@@ -55,7 +55,12 @@ export interface ActiveSpan {
 
 /** The current time in nanoseconds since the Unix epoch (microsecond resolution). */
 export function nowNanos(): bigint {
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+  return BigInt(nowMicros()) * 1000n;
+}
+
+/** The current time in microseconds since the Unix epoch (an integer, exact as a double). */
+export function nowMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
 /** The attributes OpenTelemetry's semantic conventions give an exception event. */
@@ -76,30 +81,37 @@ export class Span implements ActiveSpan {
   readonly recording: boolean;
   readonly kind: SpanKind;
   readonly parentSpanId: string | null;
-  readonly startTimeUnixNano: bigint;
+  /** @internal Start and end, in microseconds since the Unix epoch (end `-1` while open). */
+  readonly startMicros: number;
+  endMicros = -1;
   #name: string;
-  #end: bigint | null = null;
-  readonly #attributes: Record<string, AttributeValue> = {};
+  /** @internal Attributes set on this span (for an HTTP server span, beyond its request fields). */
+  protected attrs: Record<string, AttributeValue> | null = null;
   #events: SpanEvent[] | null = null;
   #status: { code: SpanStatusCode; message?: string } = { code: 'unset' };
-  readonly #onEnd: (span: SpanData) => void;
+  readonly #onEnd: (span: Span) => void;
 
   constructor(
     name: string,
     kind: SpanKind,
     context: SpanContext,
     parentSpanId: string | null,
-    attributes: Attributes,
-    onEnd: (span: SpanData) => void,
+    attributes: Attributes | null,
+    onEnd: (span: Span) => void,
   ) {
     this.#name = name;
     this.kind = kind;
     this.context = context;
     this.parentSpanId = parentSpanId;
     this.recording = (context.traceFlags & 1) === 1;
-    this.startTimeUnixNano = nowNanos();
+    this.startMicros = nowMicros();
     this.#onEnd = onEnd;
-    if (this.recording) Object.assign(this.#attributes, attributes);
+    if (this.recording && attributes !== null) {
+      for (const key in attributes) {
+        const value = attributes[key];
+        if (value !== undefined) (this.attrs ??= {})[key] = value;
+      }
+    }
   }
 
   get name(): string {
@@ -107,11 +119,37 @@ export class Span implements ActiveSpan {
   }
 
   get ended(): boolean {
-    return this.#end !== null;
+    return this.endMicros !== -1;
+  }
+
+  get startTimeUnixNano(): bigint {
+    return BigInt(this.startMicros) * 1000n;
+  }
+
+  get endTimeUnixNano(): bigint {
+    return BigInt(this.endMicros) * 1000n;
+  }
+
+  /** Every attribute of the span (a new object). */
+  get attributes(): Attributes {
+    return { ...this.attrs };
+  }
+
+  /** @internal Attributes set with `setAttribute` (none: `null`), for the exporter. */
+  get ownAttributes(): Readonly<Record<string, AttributeValue>> | null {
+    return this.attrs;
+  }
+
+  get events(): readonly SpanEvent[] {
+    return this.#events ?? NO_EVENTS;
+  }
+
+  get status(): { readonly code: SpanStatusCode; readonly message?: string } {
+    return this.#status;
   }
 
   setAttribute(key: string, value: AttributeValue): this {
-    if (this.recording && this.#end === null && value !== undefined) this.#attributes[key] = value;
+    if (this.recording && this.endMicros === -1 && value !== undefined) (this.attrs ??= {})[key] = value;
     return this;
   }
 
@@ -121,7 +159,7 @@ export class Span implements ActiveSpan {
   }
 
   addEvent(name: string, attributes: Attributes = {}): this {
-    if (this.recording && this.#end === null) (this.#events ??= []).push({ name, timeUnixNano: nowNanos(), attributes });
+    if (this.recording && this.endMicros === -1) (this.#events ??= []).push({ name, timeUnixNano: nowNanos(), attributes });
     return this;
   }
 
@@ -132,7 +170,7 @@ export class Span implements ActiveSpan {
   }
 
   setStatus(code: SpanStatusCode, message?: string): this {
-    if (this.#end !== null) return this;
+    if (this.endMicros !== -1) return this;
     // An error stays an error; `ok` is final (OpenTelemetry's rules).
     if (this.#status.code === 'ok') return this;
     if (code === 'unset') return this;
@@ -142,25 +180,68 @@ export class Span implements ActiveSpan {
   }
 
   updateName(name: string): this {
-    if (this.#end === null) this.#name = name;
+    if (this.endMicros === -1) this.#name = name;
     return this;
   }
 
   end(): void {
-    if (this.#end !== null) return;
-    this.#end = nowNanos();
-    if (!this.recording) return;
-    this.#onEnd({
+    if (this.endMicros !== -1) return;
+    this.endMicros = nowMicros();
+    // An ended span never changes again, so it is handed over as it is.
+    if (this.recording) this.#onEnd(this);
+  }
+
+  /** The finished span as plain data (what `onSpanEnd` and `covet:trace:span` receive). */
+  toData(): SpanData {
+    return {
       name: this.#name,
       kind: this.kind,
       context: this.context,
       parentSpanId: this.parentSpanId,
       startTimeUnixNano: this.startTimeUnixNano,
-      endTimeUnixNano: this.#end,
-      // An ended span never changes again, so its data is handed over without copies.
-      attributes: this.#attributes,
-      events: this.#events ?? NO_EVENTS,
+      endTimeUnixNano: this.endTimeUnixNano,
+      attributes: this.attributes,
+      events: this.events,
       status: this.#status,
-    });
+    };
+  }
+}
+
+/** The request fields of an HTTP server span, kept as fields rather than attributes. */
+export interface HttpServerFields {
+  /** `http.request.method`. */
+  readonly method: string;
+  /** `url.path`. */
+  readonly path: string;
+  /** `url.scheme`. */
+  readonly scheme: string;
+  /** `http.route`, when a route matched. */
+  readonly route: string | undefined;
+  /** `user_agent.original`, when sent. */
+  readonly userAgent: string | undefined;
+}
+
+/**
+ * The span `TracingMiddleware` makes per request. Its standard attributes are plain fields —
+ * no attribute object per request — and the exporter writes them from a text template per
+ * route, method, scheme and user agent.
+ */
+export class HttpServerSpan extends Span {
+  readonly http: HttpServerFields;
+  /** `http.response.status_code` (0 until known). */
+  statusCode = 0;
+
+  constructor(name: string, context: SpanContext, parentSpanId: string | null, http: HttpServerFields, onEnd: (span: Span) => void) {
+    super(name, 'server', context, parentSpanId, null, onEnd);
+    this.http = http;
+  }
+
+  override get attributes(): Attributes {
+    const h = this.http;
+    const out: Record<string, AttributeValue> = { 'http.request.method': h.method, 'url.path': h.path, 'url.scheme': h.scheme };
+    if (h.route !== undefined) out['http.route'] = h.route;
+    if (h.userAgent !== undefined) out['user_agent.original'] = h.userAgent;
+    if (this.statusCode !== 0) out['http.response.status_code'] = this.statusCode;
+    return Object.assign(out, this.attrs);
   }
 }

@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { type ContextStore, contextStorage } from '../internal/request-context.js';
 import { spanChannel } from './diagnostics-channels.js';
 import { OtelBackedSpan, openTelemetryGlobal, startOtelSpan } from './otel-bridge.js';
 import type { OTLPTraceExporter } from './otlp-exporter.js';
-import { type ActiveSpan, type Attributes, Span, type SpanData, type SpanKind } from './span.js';
+import { type ActiveSpan, type AttributeValue, type Attributes, type HttpServerFields, HttpServerSpan, Span, type SpanData, type SpanKind } from './span.js';
 import { type SpanContext, newSpanId, newTraceId } from './trace-context.js';
 
 /** Options of `tracer.startSpan`. */
@@ -35,17 +35,17 @@ interface Current {
   readonly request?: object;
 }
 
-const storage = new AsyncLocalStorage<Current>();
 let defaultTracer: Tracer | null = null;
 
 /** The span the calling code runs in (a request's span inside `TracingMiddleware`, or a `trace` span). */
 export function currentSpan(): ActiveSpan | undefined {
-  return storage.getStore()?.span;
+  return contextStorage.getStore()?.span as ActiveSpan | undefined;
 }
 
 /** @internal The current span and its tracer. */
 export function currentTrace(): Current | undefined {
-  return storage.getStore();
+  const store = contextStorage.getStore();
+  return store?.span === undefined ? undefined : (store as Current);
 }
 
 /** @internal The tracer `trace()` uses outside any span: the last `TracingMiddleware` made. */
@@ -67,7 +67,7 @@ export class Tracer {
   readonly #sampleRate: number;
   readonly #otel: boolean;
   readonly #scope: { readonly name: string; readonly version: string };
-  readonly #onEnd: (span: SpanData) => void;
+  readonly #onEnd: (span: Span) => void;
 
   constructor(options: TracerOptions) {
     this.#exporter = options.exporter;
@@ -79,8 +79,10 @@ export class Tracer {
     const extra = options.onEnd;
     this.#onEnd = (span) => {
       exporter?.enqueue(span);
-      extra?.(span);
-      if (spanChannel.hasSubscribers) spanChannel.publish(span);
+      if (extra === undefined && !spanChannel.hasSubscribers) return;
+      const data = span.toData();
+      extra?.(data);
+      if (spanChannel.hasSubscribers) spanChannel.publish(data);
     };
   }
 
@@ -88,7 +90,7 @@ export class Tracer {
   startSpan(name: string, options: StartSpanOptions = {}): ActiveSpan {
     const kind = options.kind ?? 'internal';
     const attributes = options.attributes ?? {};
-    const parent = options.parent === undefined ? (storage.getStore()?.span ?? null) : options.parent;
+    const parent = options.parent === undefined ? ((contextStorage.getStore()?.span as ActiveSpan | undefined) ?? null) : options.parent;
     if (parent instanceof OtelBackedSpan) return startOtelSpan(openTelemetryGlobal() ?? {}, this.#scope, name, kind, attributes, parent);
     const isSpan = parent !== null && 'recording' in parent;
     if (this.#otel && !(isSpan && parent instanceof Span)) {
@@ -96,29 +98,53 @@ export class Tracer {
       if (api !== null) return startOtelSpan(api, this.#scope, name, kind, attributes, isSpan ? null : (parent as SpanContext | null));
     }
     const parentContext: SpanContext | null = parent === null ? null : isSpan ? (parent as ActiveSpan).context : (parent as SpanContext);
-    const context: SpanContext =
-      parentContext === null
-        ? {
-            traceId: newTraceId(),
-            spanId: newSpanId(),
-            traceFlags: Math.random() < this.#sampleRate ? 1 : 0,
-            traceState: '',
-            isRemote: false,
-          }
-        : {
-            traceId: parentContext.traceId,
-            spanId: newSpanId(),
-            traceFlags: parentContext.traceFlags & 1,
-            traceState: parentContext.traceState,
-            isRemote: false,
-          };
-    return new Span(name, kind, context, parentContext?.spanId ?? null, attributes, this.#onEnd);
+    return new Span(name, kind, this.#childContext(parentContext), parentContext?.spanId ?? null, attributes, this.#onEnd);
   }
 
-  /** Runs `fn` with `span` as the current span (and current in the OpenTelemetry SDK too). */
-  withSpan<T>(span: ActiveSpan, fn: () => T, request?: object): T {
-    const store: Current = request === undefined ? { span, tracer: this } : { span, tracer: this, request };
-    if (!(span instanceof OtelBackedSpan)) return storage.run(store, fn);
-    return span.run(() => storage.run(store, fn));
+  /**
+   * @internal The server span of a request (`TracingMiddleware`): the request fields stay
+   * fields, not an attribute object, unless the span goes through an OpenTelemetry SDK.
+   */
+  startHttpServerSpan(name: string, parent: SpanContext | null, http: HttpServerFields): ActiveSpan {
+    if (this.#otel) {
+      const api = openTelemetryGlobal();
+      if (api !== null) return startOtelSpan(api, this.#scope, name, 'server', httpAttributes(http), parent);
+    }
+    return new HttpServerSpan(name, this.#childContext(parent), parent?.spanId ?? null, http, this.#onEnd);
   }
+
+  /** A new span's context: a child of `parent`, or the root of a new trace (sampled at `sampleRate`). */
+  #childContext(parent: SpanContext | null): SpanContext {
+    return parent === null
+      ? { traceId: newTraceId(), spanId: newSpanId(), traceFlags: Math.random() < this.#sampleRate ? 1 : 0, traceState: '', isRemote: false }
+      : { traceId: parent.traceId, spanId: newSpanId(), traceFlags: parent.traceFlags & 1, traceState: parent.traceState, isRemote: false };
+  }
+
+  /**
+   * Runs `fn` with `span` as the current span (and current in the OpenTelemetry SDK too).
+   * With `request`, `span` is that request's server span: when the request's context is
+   * already open (request logging came first), the span joins it instead of opening another.
+   */
+  withSpan<T>(span: ActiveSpan, fn: () => T, request?: object): T {
+    const outer = contextStorage.getStore();
+    let run: () => T;
+    if (request !== undefined && outer !== undefined && outer.request === request && outer.span === undefined) {
+      outer.span = span;
+      outer.tracer = this;
+      run = fn;
+    } else {
+      const store: ContextStore = { request, span, tracer: this, log: outer?.log };
+      run = () => contextStorage.run(store, fn);
+    }
+    return span instanceof OtelBackedSpan ? span.run(run) : run();
+  }
+
+}
+
+/** An HTTP server span's request fields as OpenTelemetry attributes. */
+function httpAttributes(http: HttpServerFields): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = { 'http.request.method': http.method, 'url.path': http.path, 'url.scheme': http.scheme };
+  if (http.route !== undefined) out['http.route'] = http.route;
+  if (http.userAgent !== undefined) out['user_agent.original'] = http.userAgent;
+  return out;
 }

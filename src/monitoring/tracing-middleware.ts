@@ -1,11 +1,11 @@
 import type { AppLifecycleMessage, RequestErrorMessage } from '../app.js';
 import type { Request } from '../request.js';
-import type { Response } from '../response.js';
+import { type Response, kSetHeader } from '../response.js';
 import type { CallNext } from '../types.js';
 import { trustMiddleware } from '../internal/trusted-middleware.js';
 import type { MonitoringLogger } from './metrics-logger.js';
 import { type BatchOptions, type ExporterStats, OTLPTraceExporter } from './otlp-exporter.js';
-import type { ActiveSpan, AttributeValue, SpanData } from './span.js';
+import { type ActiveSpan, type AttributeValue, type HttpServerFields, HttpServerSpan, type SpanData } from './span.js';
 import { formatTraceparent, parseTraceparent } from './trace-context.js';
 import { Tracer, currentTrace, setDefaultTracer } from './tracer.js';
 import { subscribeWeak } from './weak-subscribe.js';
@@ -75,6 +75,7 @@ export class TracingMiddleware {
   readonly tracer: Tracer;
   readonly exporter: OTLPTraceExporter | null;
   readonly #responseHeaders: boolean;
+  readonly #names = new Map<string, Map<string, string>>();
 
   constructor(options: TracingOptions = {}) {
     this.serviceName = options.serviceName ?? 'covet-app';
@@ -129,15 +130,15 @@ export class TracingMiddleware {
     const parent = traceparent === null ? null : parseTraceparent(traceparent, headers.get('tracestate'));
     const method = KNOWN_METHODS.has(req.method) ? req.method : '_OTHER';
     const route = req.route?.path;
-    const attributes: Record<string, AttributeValue> = {
-      'http.request.method': method,
-      'url.path': req.path,
-      'url.scheme': req.raw !== null && (req.raw.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
-    };
-    if (route !== undefined) attributes['http.route'] = route;
     const userAgent = headers.get('user-agent');
-    if (userAgent !== null) attributes['user_agent.original'] = userAgent;
-    const span = this.tracer.startSpan(route === undefined ? method : `${method} ${route}`, { kind: 'server', attributes, parent });
+    const http: HttpServerFields = {
+      method,
+      path: req.path,
+      scheme: req.raw !== null && (req.raw.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
+      route,
+      userAgent: userAgent ?? undefined,
+    };
+    const span = this.tracer.startHttpServerSpan(route === undefined ? method : this.#spanName(method, route), parent, http);
     // `then` instead of `async`/`await`: one promise per request, which counts double while
     // `AsyncLocalStorage` has promise hooks on.
     let next: Promise<Response>;
@@ -156,20 +157,36 @@ export class TracingMiddleware {
     );
   }
 
+  /** `METHOD /route/{template}`, made once per route and method. */
+  #spanName(method: string, route: string): string {
+    let byMethod = this.#names.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      if (this.#names.size < 4096) this.#names.set(route, byMethod);
+    }
+    let name = byMethod.get(method);
+    if (name === undefined) {
+      name = `${method} ${route}`;
+      byMethod.set(method, name);
+    }
+    return name;
+  }
+
   /** Records the status on the request's span, sends the trace context back, and ends the span. */
   #end(span: ActiveSpan, response: Response): Response;
   #end(span: ActiveSpan, response: undefined): undefined;
   #end(span: ActiveSpan, response: Response | undefined): Response | undefined {
     const status = response?.status ?? 500;
-    span.setAttribute('http.response.status_code', status);
+    if (span instanceof HttpServerSpan) span.statusCode = status;
+    else span.setAttribute('http.response.status_code', status);
     if (status >= 500) {
       span.setAttribute('error.type', String(status));
       span.setStatus('error');
     }
     if (response !== undefined && this.#responseHeaders) {
       const ctx = span.context;
-      response.headers.set('traceparent', formatTraceparent(ctx));
-      if (ctx.traceState !== '') response.headers.set('tracestate', ctx.traceState);
+      response[kSetHeader]('traceparent', formatTraceparent(ctx));
+      if (ctx.traceState !== '') response[kSetHeader]('tracestate', ctx.traceState);
     }
     span.end();
     return response;

@@ -2,7 +2,8 @@
 // exact spans, non-ASCII text and large batches included.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OTLPTraceExporter } from '../../../src/monitoring/otlp-exporter.js';
+import { OTLPTraceExporter, encodeSpan, toOtlpJson } from '../../../src/monitoring/otlp-exporter.js';
+import type { HttpServerSpan, SpanData } from '../../../src/monitoring/span.js';
 import { Tracer } from '../../../src/monitoring/tracer.js';
 import { startCollector } from './otlp-collector.js';
 
@@ -38,6 +39,57 @@ describe('OTLP export body', () => {
       await exporter.flush();
       assert.equal(exporter.stats.exported, 300);
       assert.equal(exporter.stats.dropped, 0);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('writes HTTP server spans (request fields kept as fields) as the object form says, whatever they hold', async () => {
+    const collector = await startCollector();
+    try {
+      const exporter = new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, resource: { 'service.name': 'svc' }, scheduledDelayMillis: 60_000 });
+      const ended: HttpServerSpan[] = [];
+      const tracer = new Tracer({ exporter, scope: { name: 'covet', version: '1' }, useOpenTelemetry: false });
+      const remote = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), traceFlags: 1, traceState: 'vendor=x', isRemote: true };
+      const cases: [string, Parameters<Tracer['startHttpServerSpan']>[2], ((s: HttpServerSpan) => void)?][] = [
+        ['plain', { method: 'GET', path: '/items/1', scheme: 'http', route: '/items/{id:int}', userAgent: 'curl/8' }],
+        ['non-ascii path, quoted agent', { method: 'GET', path: '/naïve/"q"\\', scheme: 'https', route: '/{p:path}', userAgent: 'Agent "x" ü' }],
+        ['no route, no agent', { method: '_OTHER', path: '/', scheme: 'http', route: undefined, userAgent: undefined }],
+        ['extra attribute', { method: 'POST', path: '/a', scheme: 'http', route: '/a', userAgent: 'ua' }, (s) => s.setAttribute('user.id', 7)],
+        ['overridden request field', { method: 'POST', path: '/a', scheme: 'http', route: '/a', userAgent: 'ua' }, (s) => s.setAttribute('http.route', '/b')],
+        ['failed', { method: 'GET', path: '/boom', scheme: 'http', route: '/boom', userAgent: 'ua' }, (s) => s.recordException(new Error('boom'))],
+      ];
+      for (const [name, http, touch] of cases) {
+        const span = tracer.startHttpServerSpan(`span ${name}`, name === 'plain' ? remote : null, http) as HttpServerSpan;
+        touch?.(span);
+        span.statusCode = name === 'failed' ? 500 : 200;
+        span.end();
+        ended.push(span);
+      }
+      await exporter.flush();
+      // Attribute order is not meaningful in OTLP: compare by key.
+      const sorted = (span: Record<string, unknown>) => ({
+        ...span,
+        attributes: [...(span.attributes as { key: string }[])].sort((a, b) => a.key.localeCompare(b.key)),
+      });
+      const objectForm = (s: SpanData) => (toOtlpJson([s], {}, { name: 'covet' }) as { resourceSpans: { scopeSpans: { spans: Record<string, unknown>[] }[] }[] }).resourceSpans[0]?.scopeSpans[0]?.spans[0] as Record<string, unknown>;
+      const sent = collector.spans.map((s) => s.raw);
+      assert.equal(sent.length, cases.length);
+      for (const [i, span] of ended.entries()) {
+        assert.deepEqual(sorted(JSON.parse(encodeSpan(span))), sorted(objectForm(span.toData())), cases[i]?.[0]);
+        assert.deepEqual(sorted(sent[i] as Record<string, unknown>), sorted(objectForm(span.toData())), cases[i]?.[0]);
+      }
+      const decoded = new Map(collector.spans.map((s) => [s.name, s]));
+      assert.deepEqual(decoded.get('span non-ascii path, quoted agent')?.attributes, {
+        'http.request.method': 'GET',
+        'url.path': '/naïve/"q"\\',
+        'url.scheme': 'https',
+        'http.route': '/{p:path}',
+        'user_agent.original': 'Agent "x" ü',
+        'http.response.status_code': 200,
+      });
+      assert.equal(decoded.get('span overridden request field')?.attributes['http.route'], '/b');
+      assert.equal(decoded.get('span extra attribute')?.attributes['user.id'], 7);
     } finally {
       await collector.close();
     }

@@ -19,6 +19,8 @@ export interface CollectedSpan {
   readonly attributes: Record<string, unknown>;
   readonly events: { name: string; time: bigint; attributes: Record<string, unknown> }[];
   readonly status: { code?: number; message?: string };
+  /** The span's JSON object as it arrived. */
+  readonly raw: Record<string, unknown>;
 }
 
 type AnyValue = { stringValue?: string; intValue?: string; doubleValue?: number; boolValue?: boolean; arrayValue?: { values: AnyValue[] } };
@@ -130,6 +132,7 @@ export async function startCollector(): Promise<Collector> {
                   attributes: attrs(e.attributes),
                 })),
                 status: (s.status ?? {}) as { code?: number; message?: string },
+                raw: s,
               });
               count++;
             }
