@@ -47,6 +47,10 @@ echo
 # Monitoring: req/s of one route with metrics + tracing (OTLP export to a loopback collector) +
 # request logging all on vs all off (target >= 0.85x), and the metrics middleware vs prom-client
 # doing the same work (HTTP and in-process). Uses prom-client from the devDependencies and dist/.
+# bench/monitoring/peer has its own package.json: Fastify, the OpenTelemetry SDK and pino are
+# the peers of that benchmark, not dependencies of Covet.
+MONITORING_PEER="$ROOT/bench/monitoring/peer"
+[ -d "$MONITORING_PEER/node_modules" ] || (cd "$MONITORING_PEER" && npm ci --no-audit --no-fund >/dev/null)
 node "$ROOT/bench/monitoring/run.mjs"
 echo
 # Cache: MemoryCache get/set ops/s vs lru-cache (devDependency) in the same process pinned to one

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Observability benchmarks:
 //   1. HTTP req/s of one JSON route with metrics + tracing + request logging all on vs all off
-//      (target: >= 0.85x), and with Covet's metrics middleware vs the same work done with
-//      prom-client. Server pinned to one CPU, wrk to another, as ../shared/bench/run.mjs does;
-//      tracing exports every span to a loopback OTLP collector in this process.
+//      (target: >= 0.85x), each feature alone, Covet's metrics middleware vs the same work done
+//      with prom-client, and the same on Fastify with what its users add (prom-client, the
+//      OpenTelemetry SDK, pino; bench/monitoring/peer). A fresh server per configuration and
+//      round, pinned to one CPU, wrk to the other, as ../shared/bench/run.mjs does; tracing
+//      exports every span to a loopback OTLP collector in this process.
 //   2. The metrics work alone, in process: counter inc + histogram observe by method, route and
 //      status, Covet vs prom-client (ops/s), pinned to one CPU, rounds alternating.
 //
@@ -12,13 +14,13 @@
 // Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/.
 // The per-feature cost in process (µs per request, no sockets): bench/monitoring/inprocess.mjs.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allowedCpus, freePort } from '../lib/harness.mjs';
+import { allowedCpus, fmt, freePort, median } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -35,8 +37,6 @@ const { values: opt } = parseArgs({
 const ROUNDS = Number(opt.rounds);
 const SECONDS = Number(opt.seconds);
 const only = new Set(opt.only.split(','));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 const CPUS = allowedCpus();
 
@@ -128,12 +128,32 @@ async function opsBench() {
 
 // ------------------------------------------------------------------ 1. HTTP req/s
 
+const PEER = join(HERE, 'peer');
+const CONFIGS = [
+  { name: 'Covet: all off', F: '' },
+  { name: 'Covet: metrics + tracing + logging', F: 'mtl' },
+  { name: 'Covet: a no-op middleware', F: 'o' },
+  { name: 'Covet: metrics', F: 'm' },
+  { name: 'Covet: prom-client, same work', F: 'p' },
+  { name: 'Covet: tracing', F: 't' },
+  { name: 'Covet: request logging', F: 'l' },
+  { name: 'Fastify: all off', F: '', peer: true },
+  { name: 'Fastify: metrics + tracing + logging', F: 'mtl', peer: true },
+  { name: 'Fastify: prom-client', F: 'm', peer: true },
+  { name: 'Fastify: OpenTelemetry SDK', F: 't', peer: true },
+  { name: 'Fastify: pino logging', F: 'l', peer: true },
+];
+
 async function httpBench() {
   if (spawnSync('wrk', ['-v']).error) {
     console.log('HTTP benchmark skipped: wrk is not installed (apt-get install -y wrk)');
     return;
   }
-  // A loopback OTLP collector: counts the spans it receives.
+  const hasPeer = existsSync(join(PEER, 'node_modules', 'fastify'));
+  if (!hasPeer) console.log('Fastify rows skipped: bench/monitoring/peer is not installed (cd bench/monitoring/peer && npm ci)');
+  const configs = CONFIGS.filter((c) => hasPeer || !c.peer);
+  // A loopback OTLP collector in this process, which moves to the load generator's CPU so it
+  // takes nothing from the server's.
   let spansReceived = 0;
   const collector = createHttpServer((req, res) => {
     let body = '';
@@ -148,41 +168,20 @@ async function httpBench() {
   });
   await new Promise((r) => collector.listen(0, '127.0.0.1', r));
   const [loadCpu, serverCpu] = CPUS.length >= 2 ? CPUS : [];
+  if (loadCpu !== undefined) spawnSync('taskset', ['-a', '-p', '-c', String(loadCpu), String(process.pid)], { stdio: 'ignore' });
   const pin = (cpu) => (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
-  const port = await freePort();
-  const [bin, ...args] = [...pin(serverCpu), process.execPath, join(HERE, 'server.mjs')];
-  const server = spawn(bin, args, {
-    env: { ...process.env, PORT: String(port), COVET_DIR: ROOT, OTLP_ENDPOINT: `http://127.0.0.1:${collector.address().port}` },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let serverOut = '';
-  await new Promise((res, rej) => {
-    server.stdout.on('data', (d) => {
-      serverOut += d;
-      if (serverOut.includes('READY')) res();
-    });
-    server.once('exit', (code) => rej(new Error(`server exited with ${code}`)));
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (const p of ['/plain/1', '/observed/1', '/noop/1', '/tracing/1', '/logging/1', '/metrics-covet/1', '/metrics-prom/1']) {
-    const res = await fetch(base + p);
-    const body = await res.text();
-    if (res.status !== 200 || body !== '{"user":"alice","id":1}') throw new Error(`${p}: ${res.status} ${body}`);
-  }
   const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-  const cpuSeconds = () => {
+  const cpuSeconds = (pid) => {
     try {
-      const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ').pop().split(' ');
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop().split(' ');
       return (Number(f[11]) + Number(f[12])) / ticks;
     } catch {
       return Number.NaN;
     }
   };
-  // wrk runs asynchronously: this process hosts the collector, which must keep answering.
-  const wrk = async (path, seconds) => {
-    const [wbin, ...wargs] = [...pin(loadCpu), 'wrk', '-t1', `-c${opt.connections}`, `-d${seconds}s`, '--latency', `${base}${path}`];
-    const cpu0 = cpuSeconds();
-    const stdout = await new Promise((res, rej) => {
+  const wrk = async (url, seconds) => {
+    const [wbin, ...wargs] = [...pin(loadCpu), 'wrk', '-t1', `-c${opt.connections}`, `-d${seconds}s`, '--latency', url];
+    return new Promise((res, rej) => {
       const child = spawn(wbin, wargs, { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (d) => {
@@ -191,53 +190,73 @@ async function httpBench() {
       child.once('error', rej);
       child.once('close', () => res(out));
     });
-    const cpu = cpuSeconds() - cpu0;
+  };
+  /** One measurement: a fresh server for `config`, warmed up, then loaded for --duration seconds. */
+  const measure = async (config) => {
+    const port = await freePort();
+    const script = config.peer ? join(PEER, 'server.mjs') : join(HERE, 'server.mjs');
+    const [bin, ...args] = [...pin(serverCpu), process.execPath, script];
+    const server = spawn(bin, args, {
+      env: { ...process.env, F: config.F, PORT: String(port), COVET_DIR: ROOT, OTLP_ENDPOINT: `http://127.0.0.1:${collector.address().port}` },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let serverOut = '';
+    await new Promise((res, rej) => {
+      server.stdout.on('data', (d) => {
+        serverOut += d;
+        if (serverOut.includes('READY')) res();
+      });
+      server.once('exit', (code) => rej(new Error(`${config.name}: server exited with ${code}`)));
+    });
+    const url = `http://127.0.0.1:${port}/x/7`;
+    const check = await fetch(url);
+    const body = await check.text();
+    if (check.status !== 200 || JSON.parse(body).id !== 7) throw new Error(`${config.name}: ${check.status} ${body}`);
+    if (config.F.includes('t') && !check.headers.get('traceparent')) throw new Error(`${config.name}: no traceparent`);
+    if (config.F.includes('l') && !check.headers.get('x-request-id')) throw new Error(`${config.name}: no x-request-id`);
+    await wrk(url, 1);
+    const cpu0 = cpuSeconds(server.pid);
+    const stdout = await wrk(url, Number(opt.duration));
+    const cpu = cpuSeconds(server.pid) - cpu0;
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
     const total = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? Number.NaN);
     const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-    if (non2xx > 0) throw new Error(`${path}: ${non2xx} non-2xx responses`);
+    if (non2xx > 0) throw new Error(`${config.name}: ${non2xx} non-2xx responses`);
     const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
     const p99ms = p99 === null ? Number.NaN : Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1);
     return { rps, perCpu: total / cpu, p99ms, total };
   };
-  const routes = [
-    { name: 'all off', path: '/plain/7', runs: [] },
-    { name: 'metrics + tracing + logging', path: '/observed/7', runs: [] },
-    { name: 'a no-op middleware', path: '/noop/7', runs: [] },
-    { name: 'tracing alone', path: '/tracing/7', runs: [] },
-    { name: 'request logging alone', path: '/logging/7', runs: [] },
-    { name: 'Covet metrics middleware', path: '/metrics-covet/7', runs: [] },
-    { name: 'prom-client, same work', path: '/metrics-prom/7', runs: [] },
-  ];
-  for (const route of routes) await wrk(route.path, 1);
+  const runs = new Map(configs.map((c) => [c, []]));
   for (let r = 0; r < ROUNDS; r++) {
-    for (const route of r % 2 === 0 ? routes : [...routes].reverse()) route.runs.push(await wrk(route.path, Number(opt.duration)));
-    await sleep(200);
+    for (const config of r % 2 === 0 ? configs : [...configs].reverse()) runs.get(config).push(await measure(config));
   }
-  const observedRequests = routes[1].runs.reduce((a, x) => a + x.total, 0);
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
   collector.close();
-  const [off] = routes;
-  const prom = routes.find((r) => r.path.startsWith('/metrics-prom'));
+  const tracedRequests = configs.filter((c) => c.F.includes('t')).reduce((a, c) => a + runs.get(c).reduce((b, x) => b + x.total, 0), 0);
+  const baseOf = (c) => runs.get(configs.find((x) => x.F === '' && !!x.peer === !!c.peer));
   console.log(
-    `One JSON route with observability on vs off (wrk -c${opt.connections}, ${ROUNDS} rounds x ${opt.duration}s, medians of per-round values; ${loadCpu === undefined ? 'not pinned' : `server on CPU ${serverCpu}, wrk on CPU ${loadCpu}`})`,
+    `One JSON route, observability on vs off, a fresh server per run (wrk -c${opt.connections}, ${ROUNDS} rounds x ${opt.duration}s, medians of per-round values; ${loadCpu === undefined ? 'not pinned' : `server on CPU ${serverCpu}, wrk and the OTLP collector on CPU ${loadCpu}`})`,
   );
-  console.log('| route                       |  req/s | vs all off | vs prom-client | req per server CPU-s | vs all off | p99 ms |');
-  console.log('| --------------------------- | -----: | ---------: | -------------: | -------------------: | ---------: | -----: |');
-  for (const route of routes) {
-    const rps = median(route.runs.map((x) => x.rps));
-    const ratio = median(route.runs.map((x, i) => x.rps / off.runs[i].rps));
-    const vsProm = median(route.runs.map((x, i) => x.rps / prom.runs[i].rps));
-    const eff = median(route.runs.map((x) => x.perCpu));
-    const effRatio = median(route.runs.map((x, i) => x.perCpu / off.runs[i].perCpu));
-    const p99 = median(route.runs.map((x) => x.p99ms));
+  console.log('| configuration                        |  req/s | vs own all off | req per server CPU-s | vs own all off | p99 ms |');
+  console.log('| ------------------------------------ | -----: | -------------: | -------------------: | -------------: | -----: |');
+  const ratio = (a, b, key) => median(a.map((x, i) => x[key] / b[i][key]));
+  for (const config of configs) {
+    const xs = runs.get(config);
+    const base = baseOf(config);
     console.log(
-      `| ${route.name.padEnd(27)} | ${fmt(rps).padStart(6)} | ${`${ratio.toFixed(2)}x`.padStart(10)} | ${`${vsProm.toFixed(2)}x`.padStart(14)} | ${fmt(eff).padStart(20)} | ${`${effRatio.toFixed(2)}x`.padStart(10)} | ${p99.toFixed(2).padStart(6)} |`,
+      `| ${config.name.padEnd(36)} | ${fmt(median(xs.map((x) => x.rps))).padStart(6)} | ${`${ratio(xs, base, 'rps').toFixed(2)}x`.padStart(14)} | ${fmt(median(xs.map((x) => x.perCpu))).padStart(20)} | ${`${ratio(xs, base, 'perCpu').toFixed(2)}x`.padStart(14)} | ${median(xs.map((x) => x.p99ms)).toFixed(2).padStart(6)} |`,
     );
   }
-  const stats = /SPANS (\{.*\}) DROPPED_LOG_LINES (\d+)/.exec(serverOut);
-  console.log(`Traced requests: ~${fmt(observedRequests)}; spans received by the collector: ${fmt(spansReceived)}; exporter stats: ${stats?.[1] ?? 'n/a'}; dropped log lines: ${stats?.[2] ?? 'n/a'}`);
+  const find = (name) => runs.get(configs.find((c) => c.name === name));
+  const line = (label, a, b) => {
+    if (a === undefined || b === undefined) return;
+    console.log(`${label}: ${ratio(a, b, 'rps').toFixed(2)}x req/s, ${ratio(a, b, 'perCpu').toFixed(2)}x req per server CPU-s`);
+  };
+  line('Covet all on vs Covet all off (target >= 0.85x)', find('Covet: metrics + tracing + logging'), find('Covet: all off'));
+  line('Covet all on vs Fastify all on', find('Covet: metrics + tracing + logging'), find('Fastify: metrics + tracing + logging'));
+  line("Covet's metrics middleware vs prom-client doing the same work in Covet", find('Covet: metrics'), find('Covet: prom-client, same work'));
+  console.log(`Traced requests: ~${fmt(tracedRequests)}; spans received by the collector: ${fmt(spansReceived)} (every traced request, warm-up and checks included, is one span)`);
   console.log();
 }
 

@@ -1,65 +1,63 @@
-// The server of bench/monitoring/run.mjs: one JSON route served four ways —
-//   /plain          no observability
-//   /observed       Covet's metrics middleware + TracingMiddleware (every request sampled and
-//                   exported to the runner's loopback OTLP collector) + request logging (JSON lines
-//                   to /dev/null)
-//   /noop, /tracing, /logging   a no-op middleware, tracing alone, request logging alone
-//   /metrics-covet  Covet's HTTP metrics middleware alone
-//   /metrics-prom   the same work done with prom-client (counter + histogram by method, route, status)
+// The Covet server of bench/monitoring/run.mjs: one JSON route, GET /x/{id:int}, with the
+// observability chosen by the F environment variable (any of these letters; none: all off):
+//   m  Covet's HTTP metrics middleware (counter + histogram by method, route and status)
+//   t  TracingMiddleware: every request sampled, spans exported over OTLP/HTTP JSON to
+//      OTLP_ENDPOINT (the runner's loopback collector)
+//   l  request logging: StructuredLogger JSON lines (one per request) to /dev/null
+//   p  the same metrics work done with prom-client, in a middleware (instead of m)
+//   o  a no-op middleware (what any middleware costs the core)
+// A fresh process per configuration: tracing and logging turn on Node's async hooks for the
+// whole process, which an "all off" route in the same process would pay too.
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import client from 'prom-client';
 
 const ROOT = resolve(process.env.COVET_DIR ?? '.');
+const F = process.env.F ?? '';
 const load = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
 const { CovetApp } = await load('index.js');
 const { MetricsManager, TracingMiddleware } = await load('monitoring/index.js');
 const { StructuredLogger } = await load('logging/index.js');
 
 const app = new CovetApp({ logger: { info() {}, error: console.error } });
-const handler = (req) => ({ user: 'alice', id: req.params.id });
-
-const metrics = new MetricsManager();
-const tracing = new TracingMiddleware({ serviceName: 'bench', otlpEndpoint: process.env.OTLP_ENDPOINT, logger: { error: console.error } });
-const devnull = createWriteStream('/dev/null');
-await new Promise((r) => devnull.once('open', r));
-const logger = new StructuredLogger({ level: 'INFO', format: 'json', destination: devnull });
-app.get('/plain/{id:int}', handler);
-app.get('/observed/{id:int}', { middleware: [metrics.middleware(), tracing, logger.middleware()] }, handler);
-// The breakdown: what any middleware costs the core, and each part alone.
-app.get('/noop/{id:int}', { middleware: [async function noop(req, callNext) { return callNext(req); }] }, handler);
-app.get('/tracing/{id:int}', { middleware: [tracing] }, handler);
-app.get('/logging/{id:int}', { middleware: [logger.middleware()] }, handler);
-
-const covetOnly = new MetricsManager();
-app.get('/metrics-covet/{id:int}', { middleware: [covetOnly.middleware({ inFlight: false })] }, handler);
-
-const registry = new client.Registry();
-const labelNames = ['method', 'route', 'status'];
-const promRequests = new client.Counter({ name: 'http_requests_total', help: 'HTTP requests handled.', labelNames, registers: [registry] });
-const promDuration = new client.Histogram({
-  name: 'http_request_duration_seconds',
-  help: 'Time to produce an HTTP response, in seconds.',
-  labelNames,
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  registers: [registry],
+const middleware = [];
+if (F.includes('o')) middleware.push(async function noop(req, callNext) {
+  return callNext(req);
 });
-async function promMetrics(req, callNext) {
-  const start = performance.now();
-  const res = await callNext(req);
-  const labels = { method: req.method, route: req.route?.path ?? '<unmatched>', status: String(res.status) };
-  promRequests.inc(labels);
-  promDuration.observe(labels, (performance.now() - start) / 1000);
-  return res;
+if (F.includes('m')) middleware.push(new MetricsManager().middleware());
+if (F.includes('p')) {
+  const labelNames = ['method', 'route', 'status'];
+  const requests = new client.Counter({ name: 'http_requests_total', help: 'HTTP requests handled.', labelNames });
+  const duration = new client.Histogram({ name: 'http_request_duration_seconds', help: 'Time to produce an HTTP response, in seconds.', labelNames });
+  middleware.push(async function promMetrics(req, callNext) {
+    const start = performance.now();
+    const res = await callNext(req);
+    const labels = { method: req.method, route: req.route?.path ?? '<unmatched>', status: String(res.status) };
+    requests.inc(labels);
+    duration.observe(labels, (performance.now() - start) / 1000);
+    return res;
+  });
 }
-app.get('/metrics-prom/{id:int}', { middleware: [promMetrics] }, handler);
+let tracing = null;
+if (F.includes('t')) {
+  tracing = new TracingMiddleware({ serviceName: 'bench', otlpEndpoint: process.env.OTLP_ENDPOINT, logger: { error: console.error } });
+  middleware.push(tracing);
+}
+let logger = null;
+if (F.includes('l')) {
+  const devnull = createWriteStream('/dev/null');
+  await new Promise((r) => devnull.once('open', r));
+  logger = new StructuredLogger({ level: 'INFO', format: 'json', destination: devnull });
+  middleware.push(logger.middleware());
+}
+app.get('/x/{id:int}', { middleware }, (req) => ({ user: 'alice', id: req.params.id }));
 
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 console.log('READY');
 process.on('SIGTERM', async () => {
-  await tracing.flush();
-  console.log(`SPANS ${JSON.stringify(tracing.stats)} DROPPED_LOG_LINES ${logger.droppedLines}`);
+  await tracing?.flush();
+  console.log(`SPANS ${JSON.stringify(tracing?.stats ?? null)} DROPPED_LOG_LINES ${logger?.droppedLines ?? 0}`);
   await app.close();
   process.exit(0);
 });

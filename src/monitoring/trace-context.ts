@@ -55,7 +55,8 @@ export function parseTracestate(header: string | null | undefined): string {
 
 /** The `traceparent` header of a span context (version 00). */
 export function formatTraceparent(ctx: Pick<SpanContext, 'traceId' | 'spanId' | 'traceFlags'>): string {
-  return `00-${ctx.traceId}-${ctx.spanId}-${(ctx.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+  const flags = ctx.traceFlags & 0xff;
+  return `00-${ctx.traceId}-${ctx.spanId}-${flags === 1 ? '01' : flags === 0 ? '00' : flags.toString(16).padStart(2, '0')}`;
 }
 
 /** A random 16-byte trace id as hex (never all zero). */
