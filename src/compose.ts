@@ -2,10 +2,16 @@ import type { Request } from './request.js';
 import { Response } from './response.js';
 import { toResponse } from './http/send.js';
 import { isTrustedMiddleware } from './internal/trusted-middleware.js';
-import type { Middleware, MiddlewareFunction } from './types.js';
+import type { CallNext, Middleware, MiddlewareFunction } from './types.js';
 
 /** Turns any error into a response; never rejects. */
 export type ErrorResponder = (err: unknown, req: Request) => Response | Promise<Response>;
+
+/**
+ * A composed layer: the `Response`, or a promise of it. A chain of a synchronous handler and
+ * Covet's own (trusted) middleware answers without a single promise.
+ */
+export type Responder = (req: Request) => Response | Promise<Response>;
 
 /** The function form of a middleware (object middleware are called through `handle`). */
 export function middlewareFunction(mw: Middleware): MiddlewareFunction {
@@ -28,6 +34,11 @@ function settle(out: unknown, req: Request, onError: ErrorResponder): Response |
   }
 }
 
+/** `settle` for what a handler or middleware returned, at once unless it is a promise. */
+function settleNow(out: unknown, req: Request, onError: ErrorResponder): Response | Promise<Response> {
+  return out instanceof Promise || isThenable(out) ? settleLater(out, req, onError) : settle(out, req, onError);
+}
+
 /** `settle` for what a handler or middleware returned: awaited first when it is a promise. */
 function settleLater(out: unknown, req: Request, onError: ErrorResponder): Promise<Response> {
   if (out instanceof Promise || isThenable(out)) {
@@ -41,18 +52,24 @@ function settleLater(out: unknown, req: Request, onError: ErrorResponder): Promi
 
 /**
  * The innermost layer: runs the endpoint (dependencies and handler) and turns its value or its
- * error into a `Response` — with one promise, not an async function's two.
+ * error into a `Response` — at once for a synchronous handler, else with one promise, not an
+ * async function's two.
  */
-export function respondWith(endpoint: (req: Request) => unknown, onError: ErrorResponder): (req: Request) => Promise<Response> {
-  return function handler(req: Request): Promise<Response> {
+export function respondWith(endpoint: (req: Request) => unknown, onError: ErrorResponder): Responder {
+  return function handler(req: Request): Response | Promise<Response> {
     let out: unknown;
     try {
       out = endpoint(req);
     } catch (err) {
-      return Promise.resolve(onError(err, req));
+      return onError(err, req);
     }
-    return settleLater(out, req, onError);
+    return settleNow(out, req, onError);
   };
+}
+
+/** A layer's result as the promise a user's middleware gets from `callNext`. */
+function promised(out: Response | Promise<Response>): Promise<Response> {
+  return out instanceof Promise ? out : Promise.resolve(out);
 }
 
 /**
@@ -66,33 +83,30 @@ export function respondWith(endpoint: (req: Request) => unknown, onError: ErrorR
  * @example
  * const run = compose([logging, auth], endpoint, respondToError); await run(req)
  */
-export function compose(
-  middleware: readonly Middleware[],
-  endpoint: (req: Request) => Promise<Response>,
-  onError: ErrorResponder,
-): (req: Request) => Promise<Response> {
+export function compose(middleware: readonly Middleware[], endpoint: Responder, onError: ErrorResponder): Responder {
   let next = endpoint;
   for (let i = middleware.length - 1; i >= 0; i--) {
     const mw = middlewareFunction(middleware[i] as Middleware);
     const inner = next;
     if (isTrustedMiddleware(middleware[i])) {
-      next = function trustedLayer(req: Request): Promise<Response> {
+      // Covet's own middleware take a `callNext` that may return the `Response` itself.
+      next = function trustedLayer(req: Request): Response | Promise<Response> {
         try {
-          return mw(req, (changed?: Request) => inner(changed ?? req)) as Promise<Response>;
+          return mw(req, ((changed?: Request) => inner(changed ?? req)) as CallNext);
         } catch (err) {
-          return Promise.resolve(onError(err, req));
+          return onError(err, req);
         }
       };
       continue;
     }
-    next = function layer(req: Request): Promise<Response> {
+    next = function layer(req: Request): Response | Promise<Response> {
       let out: unknown;
       try {
-        out = mw(req, (changed?: Request) => inner(changed ?? req));
+        out = mw(req, (changed?: Request) => promised(inner(changed ?? req)));
       } catch (err) {
-        return Promise.resolve(onError(err, req));
+        return onError(err, req);
       }
-      return settleLater(out, req, onError);
+      return settleNow(out, req, onError);
     };
   }
   return next;

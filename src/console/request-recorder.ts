@@ -1,6 +1,6 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
-import { trustMiddleware } from '../internal/trusted-middleware.js';
+import { afterNext, trustMiddleware } from '../internal/trusted-middleware.js';
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext, MiddlewareFunction } from '../types.js';
@@ -37,7 +37,7 @@ export function createRequestRecorder(store: ConsoleStore, requests: AsyncLocalS
   const below = `${prefix}/`;
   const keepDetails = store.options.maxDetails > 0;
   const keepBodies = keepDetails && store.options.bodyLimit > 0;
-  return trustMiddleware(function covetConsole(req: Request, callNext: CallNext): Promise<Response> {
+  return trustMiddleware(function covetConsole(req: Request, callNext: CallNext): Response | Promise<Response> {
     const route = req.route;
     const path = route === null ? null : route.path;
     // The console's own routes (and 401s on them) are not recorded.
@@ -46,14 +46,10 @@ export function createRequestRecorder(store: ConsoleStore, requests: AsyncLocalS
     // The Node request's `url` is the raw target already; `req.url` would decode the path.
     const record = store.begin(req.method, raw === null ? req.url.raw : (raw.url ?? '/'), path);
     if (keepDetails) record.requestHeaders = raw === null ? req.headers : raw.rawHeaders;
-    let pending: Promise<Response>;
-    if (store.attributing) {
-      record.bound = true;
-      pending = requests.run(record, callNext);
-    } else {
-      pending = callNext();
-    }
-    return pending.then(
+    const attributing = store.attributing;
+    if (attributing) record.bound = true;
+    return afterNext(
+      () => (attributing ? requests.run(record, callNext) : callNext()),
       (response) => {
         store.finish(record, response);
         if (keepBodies) keepRequestBody(req, raw, record);

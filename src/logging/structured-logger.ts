@@ -1,9 +1,9 @@
 import type { Request } from '../request.js';
 import { type Response, kSetHeader } from '../response.js';
-import type { CallNext } from '../types.js';
+import type { CallNext, MiddlewareFunction } from '../types.js';
 import { randomUuid } from '../internal/random-hex.js';
 import { type ContextStore, contextStorage } from '../internal/request-context.js';
-import { trustMiddleware } from '../internal/trusted-middleware.js';
+import { afterNext, trustMiddleware } from '../internal/trusted-middleware.js';
 import { clientCorrelationId } from './correlation-id.js';
 import { LEVEL_VALUES, type LogLevel, type LogLevelInput, parseLevel } from './log-level.js';
 import { type DeferredLine, type LogDestination, LineWriter } from './log-destination.js';
@@ -317,7 +317,7 @@ export class StructuredLogger {
    * @example
    * app.addMiddleware(logger.middleware())
    */
-  middleware(options: RequestLoggingOptions = {}): (req: Request, callNext: CallNext) => Promise<Response> {
+  middleware(options: RequestLoggingOptions = {}): MiddlewareFunction {
     const logger = this;
     const shared = this.#shared;
     const logStart = options.logStart ?? false;
@@ -338,7 +338,7 @@ export class StructuredLogger {
       return lastAgentClean;
     };
     // Resolves to the `Response` from `callNext`: `compose` need not check it.
-    return trustMiddleware(function requestLogging(req: Request, callNext: CallNext): Promise<Response> {
+    return trustMiddleware(function requestLogging(req: Request, callNext: CallNext): Response | Promise<Response> {
       if (req.route !== null && exclude.has(req.route.path)) return callNext(req);
       const fromClient = correlation ? clientCorrelationId(req.headers) : undefined;
       const id = correlation ? (fromClient ?? randomUuid()) : undefined;
@@ -385,7 +385,7 @@ export class StructuredLogger {
         });
         throw err;
       };
-      const run = (): Promise<Response> => {
+      const run = (): Response | Promise<Response> => {
         if (logStart)
           logger.info('Request started', {
             method: req.method,
@@ -393,13 +393,7 @@ export class StructuredLogger {
             route: req.route?.path,
             userAgent: req.headers.get('user-agent') ?? undefined,
           });
-        let next: Promise<Response>;
-        try {
-          next = Promise.resolve(callNext(req));
-        } catch (err) {
-          next = Promise.reject(err);
-        }
-        return next.then(done, failed);
+        return afterNext(() => callNext(req), done, failed);
       };
       if (id === undefined) return run();
       // Tracing came first: this request's context is open, and the fields join it.

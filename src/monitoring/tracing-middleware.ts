@@ -2,7 +2,7 @@ import type { AppLifecycleMessage, RequestErrorMessage } from '../app.js';
 import type { Request } from '../request.js';
 import { type Response, kSetHeader } from '../response.js';
 import type { CallNext } from '../types.js';
-import { trustMiddleware } from '../internal/trusted-middleware.js';
+import { afterNext, trustMiddleware } from '../internal/trusted-middleware.js';
 import type { MonitoringLogger } from './metrics-logger.js';
 import { type BatchOptions, type ExporterStats, OTLPTraceExporter } from './otlp-exporter.js';
 import { type ActiveSpan, type AttributeValue, type HttpServerFields, HttpServerSpan, type SpanData } from './span.js';
@@ -124,7 +124,7 @@ export class TracingMiddleware {
     if (current !== undefined && current.tracer === this.tracer && current.request === request) current.span.recordException(error);
   }
 
-  handle(req: Request, callNext: CallNext): Promise<Response> {
+  handle(req: Request, callNext: CallNext): Response | Promise<Response> {
     const headers = req.headers;
     const traceparent = headers.get('traceparent');
     const parent = traceparent === null ? null : parseTraceparent(traceparent, headers.get('tracestate'));
@@ -139,15 +139,8 @@ export class TracingMiddleware {
       userAgent: userAgent ?? undefined,
     };
     const span = this.tracer.startHttpServerSpan(route === undefined ? method : this.#spanName(method, route), parent, http);
-    // `then` instead of `async`/`await`: one promise per request, which counts double while
-    // `AsyncLocalStorage` has promise hooks on.
-    let next: Promise<Response>;
-    try {
-      next = Promise.resolve(this.tracer.withSpan(span, () => callNext(req), req));
-    } catch (err) {
-      next = Promise.reject(err);
-    }
-    return next.then(
+    return afterNext(
+      () => this.tracer.withSpan(span, () => callNext(req), req),
       (response) => this.#end(span, response),
       (err: unknown) => {
         span.recordException(err);
