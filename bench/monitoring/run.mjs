@@ -133,6 +133,7 @@ const CONFIGS = [
   { name: 'Covet: all off', F: '' },
   { name: 'Covet: metrics + tracing + logging', F: 'mtl' },
   { name: 'Covet: a no-op middleware', F: 'o' },
+  { name: 'Covet: AsyncLocalStorage.run only', F: 'a' },
   { name: 'Covet: metrics', F: 'm' },
   { name: 'Covet: prom-client, same work', F: 'p' },
   { name: 'Covet: tracing', F: 't' },

@@ -6,6 +6,8 @@
 //   l  request logging: StructuredLogger JSON lines (one per request) to /dev/null
 //   p  the same metrics work done with prom-client, in a middleware (instead of m)
 //   o  a no-op middleware (what any middleware costs the core)
+//   a  a middleware that only runs the rest in `AsyncLocalStorage.run` (what the async hooks
+//      cost that tracing and logging need for their context)
 // A fresh process per configuration: tracing and logging turn on Node's async hooks for the
 // whole process, which an "all off" route in the same process would pay too.
 import { createWriteStream } from 'node:fs';
@@ -25,6 +27,13 @@ const middleware = [];
 if (F.includes('o')) middleware.push(async function noop(req, callNext) {
   return callNext(req);
 });
+if (F.includes('a')) {
+  const { AsyncLocalStorage } = await import('node:async_hooks');
+  const storage = new AsyncLocalStorage();
+  middleware.push(function contextOnly(req, callNext) {
+    return storage.run({ req }, callNext);
+  });
+}
 if (F.includes('m')) middleware.push(new MetricsManager().middleware());
 if (F.includes('p')) {
   const labelNames = ['method', 'route', 'status'];
