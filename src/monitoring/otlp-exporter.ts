@@ -454,12 +454,13 @@ export class OTLPTraceExporter {
     const body = batch.body(this.#tail);
     this.#lastBodyBytes = Math.min(body.length, MAX_PRESIZE);
     try {
-      const status = await this.#post(body);
+      const { status, sent } = await this.#post(body);
       if (status < 200 || status >= 300) throw new Error(`collector answered ${status}`);
       this.#exported += batch.count;
       this.#failing = false;
-      // The collector answered, so the body was sent: its buffer can take the next batch.
-      this.#spare = batch.buffer;
+      // The body left this process (a collector may answer before reading it all): its
+      // buffer can take the next batch.
+      if (sent) this.#spare = batch.buffer;
     } catch (err) {
       this.#failed++;
       this.#dropped += batch.count;
@@ -470,9 +471,11 @@ export class OTLPTraceExporter {
     }
   }
 
-  #post(body: Buffer): Promise<number> {
+  /** Posts `body`; resolves with the status and whether the body was handed to the socket in full. */
+  #post(body: Buffer): Promise<{ status: number; sent: boolean }> {
     const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
+      let sent = false;
       const req = request(
         this.url,
         {
@@ -482,7 +485,7 @@ export class OTLPTraceExporter {
         },
         (res) => {
           res.resume();
-          res.once('end', () => resolve(res.statusCode ?? 0));
+          res.once('end', () => resolve({ status: res.statusCode ?? 0, sent }));
           res.once('error', reject);
         },
       );
@@ -494,6 +497,9 @@ export class OTLPTraceExporter {
       req.once('close', () => clearTimeout(deadline));
       req.once('timeout', () => req.destroy(new Error(`export timed out after ${this.#opts.exportTimeoutMillis} ms`)));
       req.once('error', reject);
+      req.once('finish', () => {
+        sent = true;
+      });
       req.end(body);
     });
   }

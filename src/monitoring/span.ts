@@ -77,6 +77,8 @@ export function exceptionAttributes(error: unknown): Record<string, string> {
 }
 
 const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);
+// Every span starts with this status (shared; a status is replaced, never changed).
+const UNSET: { readonly code: SpanStatusCode } = Object.freeze({ code: 'unset' });
 
 /** Covet's own span: records in memory, hands itself to `onEnd` when it ends (if sampled). */
 export class Span implements ActiveSpan {
@@ -91,7 +93,7 @@ export class Span implements ActiveSpan {
   /** @internal Attributes set on this span (for an HTTP server span, beyond its request fields). */
   protected attrs: Record<string, AttributeValue> | null = null;
   #events: SpanEvent[] | null = null;
-  #status: { code: SpanStatusCode; message?: string } = { code: 'unset' };
+  #status: { readonly code: SpanStatusCode; readonly message?: string } = UNSET;
   readonly #onEnd: (span: Span) => void;
 
   constructor(

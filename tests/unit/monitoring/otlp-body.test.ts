@@ -94,4 +94,34 @@ describe('OTLP export body', () => {
       await collector.close();
     }
   });
+
+  it('sends every span once and intact when batch buffers are reused across exports', async () => {
+    const collector = await startCollector();
+    try {
+      const exporter = new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, resource: { 'service.name': 'svc' }, maxExportBatchSize: 50, scheduledDelayMillis: 60_000 });
+      const tracer = new Tracer({ exporter, scope: { name: 'covet', version: '1' }, useOpenTelemetry: false });
+      const names: string[] = [];
+      for (let wave = 0; wave < 4; wave++) {
+        // Later waves write shorter spans into the buffers of earlier, longer ones.
+        for (let i = 0; i < 50; i++) {
+          const name = `wave ${wave} span ${i} ${'x'.repeat((3 - wave) * 40)}`;
+          names.push(name);
+          const span = tracer.startHttpServerSpan(name, null, { method: 'GET', path: `/w/${wave}/${i}`, scheme: 'http', route: '/w/{a}/{b}', userAgent: 'ü' });
+          (span as HttpServerSpan).statusCode = 200;
+          span.end();
+        }
+        await exporter.flush();
+      }
+      assert.equal(collector.requests.length, 4);
+      assert.deepEqual(collector.spans.map((s) => s.name).sort(), [...names].sort());
+      for (const s of collector.spans) {
+        const [, wave, , i] = s.name.split(' ');
+        assert.equal(s.attributes['url.path'], `/w/${wave}/${i}`);
+        assert.equal(s.attributes['user_agent.original'], 'ü');
+      }
+      assert.equal(exporter.stats.exported, 200);
+    } finally {
+      await collector.close();
+    }
+  });
 });
