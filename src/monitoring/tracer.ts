@@ -120,24 +120,30 @@ export class Tracer {
       : { traceId: parent.traceId, spanId: newSpanId(), traceFlags: parent.traceFlags & 1, traceState: parent.traceState, isRemote: false };
   }
 
-  /**
-   * Runs `fn` with `span` as the current span (and current in the OpenTelemetry SDK too).
-   * With `request`, `span` is that request's server span: when the request's context is
-   * already open (request logging came first), the span joins it instead of opening another.
-   */
-  withSpan<T>(span: ActiveSpan, fn: () => T, request?: object): T {
+  /** Runs `fn` with `span` as the current span (and current in the OpenTelemetry SDK too). */
+  withSpan<T>(span: ActiveSpan, fn: () => T): T {
     const outer = contextStorage.getStore();
-    let run: () => T;
-    if (request !== undefined && outer !== undefined && outer.request === request && outer.span === undefined) {
+    const store: ContextStore = { request: undefined, span, tracer: this, log: outer?.log };
+    return span instanceof OtelBackedSpan ? span.run(() => contextStorage.run(store, fn)) : contextStorage.run(store, fn);
+  }
+
+  /**
+   * @internal Runs the rest of a request (`next(request)`) with `span`, the request's server
+   * span, as the current span. When the request's context is already open (request logging
+   * came first), the span joins it instead of opening another.
+   */
+  runRequest<A extends object, T>(span: ActiveSpan, request: A, next: (request: A) => T): T {
+    const outer = contextStorage.getStore();
+    if (outer !== undefined && outer.request === request && outer.span === undefined) {
       outer.span = span;
       outer.tracer = this;
-      run = fn;
-    } else {
-      const store: ContextStore = { request, span, tracer: this, log: outer?.log };
-      run = () => contextStorage.run(store, fn);
+      return span instanceof OtelBackedSpan ? span.run(() => next(request)) : next(request);
     }
-    return span instanceof OtelBackedSpan ? span.run(run) : run();
+    const store: ContextStore = { request, span, tracer: this, log: outer?.log };
+    if (span instanceof OtelBackedSpan) return span.run(() => contextStorage.run(store, next, request));
+    return contextStorage.run(store, next, request);
   }
+
 
 }
 
