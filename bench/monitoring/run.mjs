@@ -137,6 +137,8 @@ const CONFIGS = [
   { name: 'Covet: metrics', F: 'm' },
   { name: 'Covet: prom-client, same work', F: 'p' },
   { name: 'Covet: tracing', F: 't' },
+  { name: 'Covet: tracing, no exporter', F: 'tn' },
+  { name: 'Covet: tracing, sampled out', F: 'ts' },
   { name: 'Covet: request logging', F: 'l' },
   { name: 'Fastify: all off', F: '', peer: true },
   { name: 'Fastify: metrics + tracing + logging', F: 'mtl', peer: true },
@@ -234,7 +236,8 @@ async function httpBench() {
     for (const config of r % 2 === 0 ? configs : [...configs].reverse()) runs.get(config).push(await measure(config));
   }
   collector.close();
-  const tracedRequests = configs.filter((c) => c.F.includes('t')).reduce((a, c) => a + runs.get(c).reduce((b, x) => b + x.total, 0), 0);
+  const exported = (c) => c.F.includes('t') && !c.F.includes('n') && !c.F.includes('s');
+  const tracedRequests = configs.filter(exported).reduce((a, c) => a + runs.get(c).reduce((b, x) => b + x.total, 0), 0);
   const baseOf = (c) => runs.get(configs.find((x) => x.F === '' && !!x.peer === !!c.peer));
   console.log(
     `One JSON route, observability on vs off, a fresh server per run (wrk -c${opt.connections}, ${ROUNDS} rounds x ${opt.duration}s, medians of per-round values; ${loadCpu === undefined ? 'not pinned' : `server on CPU ${serverCpu}, wrk and the OTLP collector on CPU ${loadCpu}`})`,
@@ -257,7 +260,7 @@ async function httpBench() {
   line('Covet all on vs Covet all off (target >= 0.85x)', find('Covet: metrics + tracing + logging'), find('Covet: all off'));
   line('Covet all on vs Fastify all on', find('Covet: metrics + tracing + logging'), find('Fastify: metrics + tracing + logging'));
   line("Covet's metrics middleware vs prom-client doing the same work in Covet", find('Covet: metrics'), find('Covet: prom-client, same work'));
-  console.log(`Traced requests: ~${fmt(tracedRequests)}; spans received by the collector: ${fmt(spansReceived)} (every traced request, warm-up and checks included, is one span)`);
+  console.log(`Traced and exported requests: ~${fmt(tracedRequests)}; spans received by the collector: ${fmt(spansReceived)} (every traced request, warm-up and checks included, is one span)`);
   console.log();
 }
 

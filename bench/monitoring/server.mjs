@@ -3,6 +3,8 @@
 //   m  Covet's HTTP metrics middleware (counter + histogram by method, route and status)
 //   t  TracingMiddleware: every request sampled, spans exported over OTLP/HTTP JSON to
 //      OTLP_ENDPOINT (the runner's loopback collector)
+//   n  with t: no exporter (spans are only propagated)
+//   s  with t: sampleRate 0 (every request's span unsampled, nothing exported)
 //   l  request logging: StructuredLogger JSON lines (one per request) to /dev/null
 //   p  the same metrics work done with prom-client, in a middleware (instead of m)
 //   o  a no-op middleware (what any middleware costs the core)
@@ -50,7 +52,12 @@ if (F.includes('p')) {
 }
 let tracing = null;
 if (F.includes('t')) {
-  tracing = new TracingMiddleware({ serviceName: 'bench', otlpEndpoint: process.env.OTLP_ENDPOINT, logger: { error: console.error } });
+  tracing = new TracingMiddleware({
+    serviceName: 'bench',
+    ...(F.includes('n') ? {} : { otlpEndpoint: process.env.OTLP_ENDPOINT }),
+    sampleRate: F.includes('s') ? 0 : 1,
+    logger: { error: console.error },
+  });
   middleware.push(tracing);
 }
 let logger = null;
