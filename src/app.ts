@@ -12,7 +12,7 @@ import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
 import { collectBody, isJsonModel, isPlainObject, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
-import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain } from './http/server.js';
+import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
 import { type Plugin, pluginKey } from './plugin.js';
 import { kAbort, kBodyIncomplete, kCleanup, kPending, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
@@ -77,6 +77,20 @@ export interface ListenOptions extends Partial<TLSOptions> {
    * Without `http2`, `key`/`cert` give HTTPS over HTTP/1.1.
    */
   readonly http2?: boolean;
+  /**
+   * Let several processes listen on this port, the kernel spreading new connections evenly
+   * between them (`SO_REUSEPORT`; Linux and some BSDs, Node 22.12+ or 23.1+). `covet run
+   * --workers N --reuse-port` uses it so that each worker accepts its own connections instead
+   * of receiving them from the cluster primary. Default `false`.
+   */
+  readonly reusePort?: boolean;
+}
+
+/** `listen`'s `reusePort`, checked against what this Node can do. */
+function reusePortOption(reusePort: boolean | undefined): boolean {
+  if (reusePort !== true) return false;
+  if (!supportsReusePort()) throw new RangeError(`reusePort needs Node 22.12 or later (this is Node ${process.versions.node})`);
+  return true;
 }
 
 /** The Node server behind a listening app. */
@@ -539,6 +553,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   async listen(options: ListenOptions = {}): Promise<ListenInfo> {
     if (this.#server !== null) throw new Error('The app is already listening');
     const tls = tlsOf(options);
+    const reusePort = reusePortOption(options.reusePort);
     await this.startup();
     const limits = this.#serverOptions;
     let handle: { readonly server: NodeServer; drain(deadline: number): Promise<void> };
@@ -555,7 +570,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     // WebSocket routes install it (HTTP/1.1 and HTTPS; HTTP/2's extended CONNECT is not served).
     if (this.#webSockets.routes.length > 0) handle.server.on('upgrade', this.#onUpgrade);
     try {
-      const addr = await bind(handle.server, options.host ?? '127.0.0.1', options.port ?? 8000);
+      const addr = await bind(handle.server, options.host ?? '127.0.0.1', options.port ?? 8000, reusePort);
       const shown = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
       return { host: addr.host, port: addr.port, url: `${tls === null ? 'http' : 'https'}://${shown}:${addr.port}` };
     } catch (err) {

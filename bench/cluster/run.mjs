@@ -92,6 +92,10 @@ const configs = [
   { name: 'covet run --workers 2', args: (port) => [cli, 'run', app, '--port', String(port), '--workers', '2'] },
   { name: 'fastify node:cluster 2 workers', args: (port) => [`${here}fastify-cluster.mjs`, String(port), '2'] },
 ];
+// On Node 22.12+ also each worker listening itself (SO_REUSEPORT), the kernel spreading connections.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12))
+  configs.push({ name: 'covet --workers 2 --reuse-port', args: (port) => [cli, 'run', app, '--port', String(port), '--workers', '2', '--reuse-port'] });
 
 /** One measurement: a fresh server, a 1 s warm-up, then `duration` seconds of wrk. */
 async function measure(config, pipeline) {
@@ -165,6 +169,12 @@ async function table(pipeline) {
     `workers 2 / workers 1: ${(two.rps / one.rps).toFixed(2)}x (median of per-round ratios ${median(paired).toFixed(2)}x; target >= 1.6x; ceiling with wrk on the same cores 2 / (1 + ${two.wrkRatio.toFixed(2)}) = ${ceiling.toFixed(2)}x)`,
   );
   console.log(`covet 2 workers / fastify 2 workers: ${(two.rps / fastify.rps).toFixed(2)}x (target >= 1.0x)`);
+  const reuse = summary[3];
+  if (reuse !== undefined) {
+    const splitReuse = results[3].map((r) => r.split.map(pct).join('/'));
+    console.log(`--reuse-port: CPU split primary/workers per run: ${splitReuse.join(', ')}`);
+    console.log(`--reuse-port 2 workers / workers 1: ${(reuse.rps / one.rps).toFixed(2)}x; / fastify 2 workers: ${(reuse.rps / fastify.rps).toFixed(2)}x`);
+  }
 }
 
 for (const [i, pipeline] of pipelines.entries()) {

@@ -10,7 +10,7 @@ import { CliError, ensureTypeScriptLoader, ExitCode, parseWorkers, runCommand, s
 const HELP = `covet — the Covet command line
 
 Usage:
-  covet run [module[:export]] [--host 127.0.0.1] [--port 8000] [--workers N|auto] [--reload]
+  covet run [module[:export]] [--host 127.0.0.1] [--port 8000] [--workers N|auto] [--reuse-port] [--reload]
   covet routes [module[:export]] [--json]
   covet performance-test [module[:export] | --url URL] [--path /] [--concurrency 10] [--duration 10]
   covet new NAME [--covet-spec SPEC]
@@ -37,6 +37,8 @@ Options:
   --port PORT       port, 0-65535 (default 8000, or $PORT)
   --workers N       serve from N node:cluster workers ("auto": one per core); crashed workers
                     restart with backoff, a crash loop exits with code 6
+  --reuse-port      each worker listens on the port itself (SO_REUSEPORT, Node 22.12+): the
+                    kernel spreads new connections evenly instead of the cluster primary
   --reload          restart when files below the current directory change (development)
   -h, --help        this help
 `,
@@ -130,6 +132,7 @@ function parse(argv: string[]) {
         port: { type: 'string' },
         workers: { type: 'string' },
         reload: { type: 'boolean', default: false },
+        'reuse-port': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         format: { type: 'string', default: 'text' },
         output: { type: 'string' },
@@ -191,7 +194,15 @@ export async function main(argv: string[]): Promise<number> {
     if (portText === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
       throw new CliError(`--port must be an integer 0-65535, got ${portText}`, ExitCode.usage);
     }
-    return runCommand({ ref: target, host: values.host, port, workers: parseWorkers(values.workers), reload: values.reload, load: loadApp });
+    return runCommand({
+      ref: target,
+      host: values.host,
+      port,
+      workers: parseWorkers(values.workers),
+      reload: values.reload,
+      reusePort: values['reuse-port'],
+      load: loadApp,
+    });
   }
   if (command === 'routes') {
     const app = await loadApp(target);

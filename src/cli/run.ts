@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CovetApp } from '../app.js';
+import { supportsReusePort } from '../http/server.js';
 
 /** Exit codes of the `covet` command, for scripts. */
 export const ExitCode = {
@@ -72,6 +73,8 @@ export interface RunOptions {
   /** 0: serve in this process; otherwise the number of cluster workers. */
   readonly workers: number;
   readonly reload: boolean;
+  /** Each worker listens on the port itself (`SO_REUSEPORT`), the kernel spreading connections. */
+  readonly reusePort?: boolean;
   readonly load: (ref: string) => Promise<CovetApp>;
   /** Crash-loop detection: more than `maxRestarts` crashes within `restartWindowMs` gives up. */
   readonly maxRestarts?: number;
@@ -107,7 +110,7 @@ async function serve(opts: RunOptions): Promise<void> {
     throw e;
   }
   try {
-    const info = await app.run({ host: opts.host, port: opts.port });
+    const info = await app.run({ host: opts.host, port: opts.port, ...(opts.reusePort === true ? { reusePort: true } : {}) });
     if (cluster.isWorker) {
       // Ctrl-C reaches the whole process group: workers wait for the primary's SIGTERM instead,
       // so that one signal means one graceful drain.
@@ -140,6 +143,11 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   if (cluster.isWorker) {
     await serve(opts);
     return -1;
+  }
+  if (opts.reusePort === true) {
+    if (!supportsReusePort()) throw new CliError(`--reuse-port needs Node 22.12 or later (this is Node ${process.versions.node})`, ExitCode.usage);
+    // Every worker would pick a port of its own.
+    if (opts.port === 0) throw new CliError('--reuse-port needs a fixed --port (not 0)', ExitCode.usage);
   }
   if (!existsSync(file)) throw new CliError(`app module not found: ${file}`, ExitCode.moduleNotFound);
   if (opts.workers === 0 && !opts.reload) {

@@ -94,11 +94,24 @@ export function createHttpServer(
 }
 
 /** Binds and resolves with the real address (`port: 0` picks a free port). */
-export function bind(server: NetServer, host: string, port: number): Promise<{ host: string; port: number }> {
+/** Whether this Node can listen with `reusePort` (`SO_REUSEPORT`): 22.12 and later, 23.1 and later. */
+export function supportsReusePort(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+/**
+ * Listens on `host:port`. With `reusePort`, the socket is the process's own (`exclusive`, not
+ * shared through a cluster primary) and several processes may listen on the same port, the
+ * kernel spreading new connections between them.
+ */
+export function bind(server: NetServer, host: string, port: number, reusePort = false): Promise<{ host: string; port: number }> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
-    server.listen(port, host, () => {
+    // `reusePort` is not in the listen options' types of Node 20.
+    const options = reusePort ? ({ port, host, exclusive: true, reusePort: true } as { port: number; host: string }) : { port, host };
+    server.listen(options, () => {
       server.off('error', onError);
       const addr = server.address();
       if (addr === null || typeof addr === 'string') return reject(new Error('The server has no TCP address'));
