@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { CovetApp, ListenInfo } from '../../src/index.js';
 
 /**
@@ -31,4 +32,16 @@ export function memoryLogger(): { info: (m: string) => void; error: (m: string, 
       errors.push(meta?.error);
     },
   };
+}
+
+/** A TCP port free on 127.0.0.1 right now (for servers that need a fixed port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const address = srv.address();
+        srv.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      });
+  });
 }

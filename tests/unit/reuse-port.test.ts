@@ -3,25 +3,14 @@
 // .ci/run runs this file on Node 22 and 24 as well as 20, where the refusals are checked.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { CovetApp } from '../../src/index.js';
 import { supportsReusePort } from '../../src/http/server.js';
+import { freePort } from '../helpers/server.js';
 import { covet, covetDone } from '../integration/cli/helpers.js';
 
 const supported = supportsReusePort();
 const unsupportedReason = supported ? false : `reusePort needs Node 22.12+ (this is ${process.versions.node})`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Listening TCP sockets on `port` (from /proc/net/tcp: state 0A). */
 function listeners(port: number): number {

@@ -4,10 +4,9 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { REQUIRE_SERVICES } from '../../helpers/server.js';
+import { REQUIRE_SERVICES, freePort } from '../../helpers/server.js';
 
 export const REDIS_URL = process.env.REDIS_URL || undefined;
 /** `skip` option for tests that need the shared Redis. */
@@ -49,16 +48,7 @@ export async function eventually(check: () => Promise<void> | void, ms = 10_000)
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-      .once('error', reject)
-      .listen(0, '127.0.0.1', () => {
-        const address = srv.address();
-        srv.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-      });
-  });
-}
+export { freePort };
 
 /** A redis-server of the test's own on 127.0.0.1, which it may stop and restart. */
 export class ThrowawayRedis {
