@@ -9,13 +9,12 @@
 //   node bench/cache/run.mjs [--rounds=5] [--seconds=1] [--duration=5] [--connections=64] [--only=micro,http]
 //
 // Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/cache.
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allowedCpus, fmt, freePort, median, runMicroPinned } from '../lib/harness.mjs';
+import { allowedCpus, fmt, freePort, hasWrk, loadAndServerCpus, median, runMicroPinned, runWrk, startServer } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -122,23 +121,10 @@ async function microBench() {
 // ------------------------------------------------------------------ 2. cachePage hit req/s
 
 async function httpBench() {
-  if (spawnSync('wrk', ['-v']).error) {
-    console.log('HTTP benchmark skipped: wrk is not installed (apt-get install -y wrk)');
-    return;
-  }
-  const [loadCpu, serverCpu] = CPUS.length >= 2 ? CPUS : [];
-  const pin = (cpu) => (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
+  if (!hasWrk()) return;
+  const [loadCpu, serverCpu] = loadAndServerCpus();
   const port = await freePort();
-  const [bin, ...args] = [...pin(serverCpu), process.execPath, join(HERE, 'server.mjs')];
-  const server = spawn(bin, args, { env: { ...process.env, PORT: String(port), COVET_DIR: ROOT }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((res, rej) => {
-    let out = '';
-    server.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('READY')) res();
-    });
-    server.once('exit', (code) => rej(new Error(`server exited with ${code}`)));
-  });
+  const { child: server } = await startServer(join(HERE, 'server.mjs'), { cpu: serverCpu, env: { PORT: String(port), COVET_DIR: ROOT } });
   const base = `http://127.0.0.1:${port}`;
   const expected = '{"message":"Hello, World!","items":[1,2,3],"ok":true}';
   const check = async (path, cacheState) => {
@@ -154,38 +140,19 @@ async function httpBench() {
   await check('/cached', 'MISS');
   await check('/cached', 'HIT');
 
-  // Server CPU seconds (utime + stime), to also report requests per CPU-second: on a shared
-  // machine the server may not get its whole core, and that ratio does not depend on it.
-  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-  const cpuSeconds = () => {
-    try {
-      const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ').pop().split(' ');
-      return (Number(f[11]) + Number(f[12])) / ticks;
-    } catch {
-      return Number.NaN;
-    }
-  };
-  const wrk = (path, seconds) => {
-    const [wbin, ...wargs] = [...pin(loadCpu), 'wrk', '-t1', `-c${opt.connections}`, `-d${seconds}s`, '--latency', `${base}${path}`];
-    const cpu0 = cpuSeconds();
-    const r = spawnSync(wbin, wargs, { encoding: 'utf8' });
-    const cpu = cpuSeconds() - cpu0;
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? Number.NaN);
-    const total = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? Number.NaN);
-    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-    if (non2xx > 0) throw new Error(`${path}: ${non2xx} non-2xx responses`);
-    return { rps, perCpu: total / cpu, cpuShare: cpu / seconds };
-  };
+  // Requests per server CPU-second too: on a shared machine the server may not get its whole
+  // core, and that ratio does not depend on it.
+  const wrk = (path, seconds) => runWrk(`${base}${path}`, { seconds, connections: Number(opt.connections), cpu: loadCpu, serverPid: server.pid, label: path });
   const routes = [
     { name: 'plain JSON route', path: '/plain', runs: [] },
     { name: 'cachePage hit', path: '/page', runs: [] },
     { name: 'cachePage hit, no X-Cache', path: '/page-quiet', runs: [] },
     { name: 'cache.cached hit (memory)', path: '/cached', runs: [] },
   ];
-  for (const route of routes) wrk(route.path, 1);
+  for (const route of routes) await wrk(route.path, 1);
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate the order (ABC, CBA, …) so drift in the machine's load hits all routes alike.
-    for (const route of r % 2 === 0 ? routes : [...routes].reverse()) route.runs.push(wrk(route.path, Number(opt.duration)));
+    for (const route of r % 2 === 0 ? routes : [...routes].reverse()) route.runs.push(await wrk(route.path, Number(opt.duration)));
     await sleep(200);
   }
   await check('/page', 'HIT');

@@ -15,13 +15,12 @@
 //   node bench/console/run.mjs [--rounds=5] [--duration=5] [--connections=64] [--apps=json,db] [--only=http,micro]
 //
 // Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/.
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allowedCpus, freePort } from '../lib/harness.mjs';
+import { allowedCpus, fmt, freePort, hasWrk, median, pin, runWrk, startServer } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -43,58 +42,27 @@ const APPS = {
 };
 const apps = opt.apps.split(',').map((a) => ({ id: a, ...APPS[a] }));
 const only = new Set(opt.only.split(','));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const CPUS = allowedCpus();
 const [loadCpu, serverCpu] = CPUS.length >= 2 ? CPUS : [undefined, CPUS[0]];
-const pin = (cpu) => (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
-const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 const TOKEN = 'bench-console-token-0123456789'; // the same as server.mjs
 
 async function start(app, mode) {
   const port = await freePort();
-  const [bin, ...args] = [...pin(serverCpu), process.execPath, join(HERE, 'server.mjs')];
-  const env = { ...process.env, PORT: String(port), COVET_DIR: ROOT, MODE: mode, APP: app };
-  const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((res, rej) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('READY')) res();
-    });
-    child.once('exit', (code) => rej(new Error(`${app}/${mode} server exited with ${code}`)));
+  const { child } = await startServer(join(HERE, 'server.mjs'), {
+    cpu: serverCpu,
+    env: { PORT: String(port), COVET_DIR: ROOT, MODE: mode, APP: app },
+    name: `${app}/${mode}`,
   });
   return { mode, child, base: `http://127.0.0.1:${port}` };
 }
 
-// Server CPU seconds (utime + stime): requests per CPU-second does not depend on how much of
-// its core the server got on a shared machine.
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop().split(' ');
-    return (Number(f[11]) + Number(f[12])) / ticks;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 function wrk(server, path, seconds) {
-  const [bin, ...args] = [...pin(loadCpu), 'wrk', '-t1', `-c${opt.connections}`, `-d${seconds}s`, `${server.base}${path}`];
-  const cpu0 = cpuSeconds(server.child.pid);
-  const r = spawnSync(bin, args, { encoding: 'utf8' });
-  const cpu = cpuSeconds(server.child.pid) - cpu0;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? Number.NaN);
-  const total = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? Number.NaN);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-  if (non2xx > 0) throw new Error(`${server.mode} ${path}: ${non2xx} non-2xx responses`);
-  return { rps, perCpu: total / cpu };
+  const label = `${server.mode} ${path}`;
+  return runWrk(`${server.base}${path}`, { seconds, connections: Number(opt.connections), cpu: loadCpu, serverPid: server.child.pid, label });
 }
 
 async function httpBench() {
-  if (spawnSync('wrk', ['-v']).error) {
-    console.log('HTTP benchmark skipped: wrk is not installed (apt-get install -y wrk)');
-    return;
-  }
+  if (!hasWrk()) return;
   const rows = [];
   let recorded = '';
   for (const app of apps) {
@@ -108,10 +76,10 @@ async function httpBench() {
         if (status !== (s.mode === 'on' ? 200 : 404)) throw new Error(`${app.id}/${s.mode}: console answered ${status}`);
       }
       const runs = Object.fromEntries(MODES.map((m) => [m, []]));
-      for (const s of servers) wrk(s, app.route, 1);
+      for (const s of servers) await wrk(s, app.route, 1);
       for (let r = 0; r < ROUNDS; r++) {
         // Alternate the order (none, off, on; on, off, none; …) so drift in the load hits all alike.
-        for (const s of r % 2 === 0 ? servers : [...servers].reverse()) runs[s.mode].push(wrk(s, app.route, Number(opt.duration)));
+        for (const s of r % 2 === 0 ? servers : [...servers].reverse()) runs[s.mode].push(await wrk(s, app.route, Number(opt.duration)));
         await sleep(200);
       }
       const on = servers.find((s) => s.mode === 'on');

@@ -9,14 +9,13 @@
 //   node bench/database/run.mjs [--rounds=5] [--duration=5] [--connections=32] [--only=sqlite,postgresql]
 //
 // Needs a built checkout (`npm run build`; `npm run bench` does it).
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allowedCpus, freePort } from '../lib/harness.mjs';
+import { freePort, hasWrk, loadAndServerCpus, median, runWrk, startServer } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -29,17 +28,11 @@ const { values: opt } = parseArgs({
   },
 });
 const ROUNDS = Number(opt.rounds);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const CPUS = allowedCpus();
-const [loadCpu, serverCpu] = CPUS.length >= 2 ? CPUS : [];
-const pin = (cpu) => (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
+const [loadCpu, serverCpu] = loadAndServerCpus();
 
 
-if (spawnSync('wrk', ['-v']).error) {
-  console.log('Database benchmark skipped: wrk is not installed (apt-get install -y wrk)');
-  process.exit(0);
-}
+if (!hasWrk('Database benchmark')) process.exit(0);
 
 const tmp = mkdtempSync(join(tmpdir(), 'covet-dbbench-'));
 // Random ids 1..1000, the same sequence shape for both routes.
@@ -57,15 +50,9 @@ const results = [];
 try {
   for (const b of backends) {
     const port = await freePort();
-    const [bin, ...args] = [...pin(serverCpu), process.execPath, join(HERE, 'server.mjs')];
-    const server = spawn(bin, args, { env: { ...process.env, PORT: String(port), COVET_DIR: ROOT, BACKEND: b.backend, DB_URL: b.url }, stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((res, rej) => {
-      let out = '';
-      server.stdout.on('data', (d) => {
-        out += d;
-        if (out.includes('READY')) res();
-      });
-      server.once('exit', (code) => rej(new Error(`server exited with ${code}`)));
+    const { child: server } = await startServer(join(HERE, 'server.mjs'), {
+      cpu: serverCpu,
+      env: { PORT: String(port), COVET_DIR: ROOT, BACKEND: b.backend, DB_URL: b.url },
     });
     const base = `http://127.0.0.1:${port}`;
     // Both routes answer the same JSON for the same id before anything is timed.
@@ -73,35 +60,16 @@ try {
     const o = await (await fetch(`${base}/orm/users/7`)).json();
     const same = a.id === o.id && a.name === o.name && a.email === o.email && new Date(a.createdAt).getTime() === new Date(o.createdAt).getTime();
     if (!same) throw new Error(`bare and ORM differ: ${JSON.stringify(a)} vs ${JSON.stringify(o)}`);
-    // Server CPU seconds (utime + stime): requests per CPU-second do not depend on how much of its
-    // core the server got on a shared machine.
-    const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-    const cpuSeconds = () => {
-      try {
-        const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ').pop().split(' ');
-        return (Number(f[11]) + Number(f[12])) / ticks;
-      } catch {
-        return Number.NaN;
-      }
+    // Requests per server CPU-second too: they do not depend on how much of its core the server
+    // got on a shared machine.
+    const wrk = async (path, seconds) => {
+      const r = await runWrk(`${base}${path}`, { seconds, connections: Number(opt.connections), cpu: loadCpu, serverPid: server.pid, script: lua, label: path });
+      return { rps: r.rps, p50: r.p50ms, p99: r.p99ms, perCpu: r.perCpu };
     };
-    const wrk = (path, seconds) => {
-      const [wbin, ...wargs] = [...pin(loadCpu), 'wrk', '-t1', `-c${opt.connections}`, `-d${seconds}s`, '--latency', '-s', lua, `${base}${path}`];
-      const cpu0 = cpuSeconds();
-      const r = spawnSync(wbin, wargs, { encoding: 'utf8' });
-      const cpu = cpuSeconds() - cpu0;
-      const total = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? Number.NaN);
-      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? Number.NaN);
-      const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
-      const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
-      const ms = (m) => (m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : Number.NaN);
-      const bad = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-      if (bad > 0) throw new Error(`${path}: ${bad} non-2xx responses`);
-      return { rps, p50: ms(p50), p99: ms(p99), perCpu: total / cpu };
-    };
-    wrk('/none/users/', 1);
-    wrk('/typed/users/', 1);
-    wrk('/bare/users/', 2);
-    wrk('/orm/users/', 2);
+    await wrk('/none/users/', 1);
+    await wrk('/typed/users/', 1);
+    await wrk('/bare/users/', 2);
+    await wrk('/orm/users/', 2);
     const routes = [
       { name: 'bare driver', path: '/bare/users/', runs: [] },
       { name: 'ORM User.get', path: '/orm/users/', runs: [] },
@@ -109,7 +77,7 @@ try {
       { name: 'no database', path: '/none/users/', runs: [] },
     ];
     for (let r = 0; r < ROUNDS; r++) {
-      for (const route of r % 2 === 0 ? routes : [...routes].reverse()) route.runs.push(wrk(route.path, Number(opt.duration)));
+      for (const route of r % 2 === 0 ? routes : [...routes].reverse()) route.runs.push(await wrk(route.path, Number(opt.duration)));
       await sleep(200);
     }
     server.kill('SIGTERM');

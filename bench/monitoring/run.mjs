@@ -13,14 +13,13 @@
 //
 // Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/.
 // The per-feature cost in process (µs per request, no sockets): bench/monitoring/inprocess.mjs.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allowedCpus, fmt, freePort, median } from '../lib/harness.mjs';
+import { allowedCpus, fmt, freePort, hasWrk, loadAndServerCpus, median, runWrk, startServer } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -148,10 +147,7 @@ const CONFIGS = [
 ];
 
 async function httpBench() {
-  if (spawnSync('wrk', ['-v']).error) {
-    console.log('HTTP benchmark skipped: wrk is not installed (apt-get install -y wrk)');
-    return;
-  }
+  if (!hasWrk()) return;
   const hasPeer = existsSync(join(PEER, 'node_modules', 'fastify'));
   if (!hasPeer) console.log('Fastify rows skipped: bench/monitoring/peer is not installed (cd bench/monitoring/peer && npm ci)');
   const configs = CONFIGS.filter((c) => hasPeer || !c.peer);
@@ -170,46 +166,16 @@ async function httpBench() {
     });
   });
   await new Promise((r) => collector.listen(0, '127.0.0.1', r));
-  const [loadCpu, serverCpu] = CPUS.length >= 2 ? CPUS : [];
+  const [loadCpu, serverCpu] = loadAndServerCpus();
   if (loadCpu !== undefined) spawnSync('taskset', ['-a', '-p', '-c', String(loadCpu), String(process.pid)], { stdio: 'ignore' });
-  const pin = (cpu) => (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
-  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-  const cpuSeconds = (pid) => {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop().split(' ');
-      return (Number(f[11]) + Number(f[12])) / ticks;
-    } catch {
-      return Number.NaN;
-    }
-  };
-  const wrk = async (url, seconds) => {
-    const [wbin, ...wargs] = [...pin(loadCpu), 'wrk', '-t1', `-c${opt.connections}`, `-d${seconds}s`, '--latency', url];
-    return new Promise((res, rej) => {
-      const child = spawn(wbin, wargs, { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (d) => {
-        out += d;
-      });
-      child.once('error', rej);
-      child.once('close', () => res(out));
-    });
-  };
   /** One measurement: a fresh server for `config`, warmed up, then loaded for --duration seconds. */
   const measure = async (config) => {
     const port = await freePort();
-    const script = config.peer ? join(PEER, 'server.mjs') : join(HERE, 'server.mjs');
-    const [bin, ...args] = [...pin(serverCpu), process.execPath, script];
-    const server = spawn(bin, args, {
-      env: { ...process.env, F: config.F, PORT: String(port), COVET_DIR: ROOT, OTLP_ENDPOINT: `http://127.0.0.1:${collector.address().port}` },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let serverOut = '';
-    await new Promise((res, rej) => {
-      server.stdout.on('data', (d) => {
-        serverOut += d;
-        if (serverOut.includes('READY')) res();
-      });
-      server.once('exit', (code) => rej(new Error(`${config.name}: server exited with ${code}`)));
+    const { child: server } = await startServer(config.peer ? join(PEER, 'server.mjs') : join(HERE, 'server.mjs'), {
+      cpu: serverCpu,
+      env: { F: config.F, PORT: String(port), COVET_DIR: ROOT, OTLP_ENDPOINT: `http://127.0.0.1:${collector.address().port}` },
+      name: config.name,
+      stderr: 'ignore',
     });
     const url = `http://127.0.0.1:${port}/x/7`;
     const check = await fetch(url);
@@ -217,19 +183,12 @@ async function httpBench() {
     if (check.status !== 200 || JSON.parse(body).id !== 7) throw new Error(`${config.name}: ${check.status} ${body}`);
     if (config.F.includes('t') && !check.headers.get('traceparent')) throw new Error(`${config.name}: no traceparent`);
     if (config.F.includes('l') && !check.headers.get('x-request-id')) throw new Error(`${config.name}: no x-request-id`);
-    await wrk(url, 1);
-    const cpu0 = cpuSeconds(server.pid);
-    const stdout = await wrk(url, Number(opt.duration));
-    const cpu = cpuSeconds(server.pid) - cpu0;
+    const load = { connections: Number(opt.connections), cpu: loadCpu, serverPid: server.pid, label: config.name };
+    await runWrk(url, { ...load, seconds: 1 });
+    const result = await runWrk(url, { ...load, seconds: Number(opt.duration) });
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
-    const total = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? Number.NaN);
-    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-    if (non2xx > 0) throw new Error(`${config.name}: ${non2xx} non-2xx responses`);
-    const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
-    const p99ms = p99 === null ? Number.NaN : Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1);
-    return { rps, perCpu: total / cpu, p99ms, total };
+    return result;
   };
   const runs = new Map(configs.map((c) => [c, []]));
   for (let r = 0; r < ROUNDS; r++) {

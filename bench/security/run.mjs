@@ -8,14 +8,13 @@
 //   node bench/security/run.mjs [--rounds=3] [--seconds=2] [--duration=5] [--connections=64] [--only=jwt,http]
 //
 // Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/security.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allowedCpus, freePort } from '../lib/harness.mjs';
+import { allowedCpus, fmt, freePort, hasWrk, loadAndServerCpus, median, runWrk, startServer } from '../lib/harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -46,8 +45,6 @@ if (!opt.pinned && CPUS.length >= 1 && only.has('jwt')) {
 
 const security = await import(pathToFileURL(join(ROOT, 'dist', 'security', 'index.js')).href);
 const jose = await import('jose');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 // ------------------------------------------------------------------ 1. verify/sec
 async function opsPerSecond(fn, seconds) {
@@ -123,24 +120,10 @@ async function jwtBench() {
 // ------------------------------------------------------------------ 2. protected route req/s
 
 async function httpBench() {
-  if (spawnSync('wrk', ['-v']).error) {
-    console.log('HTTP benchmark skipped: wrk is not installed (apt-get install -y wrk)');
-    return;
-  }
-  const [loadCpu, serverCpu] = CPUS.length >= 2 ? CPUS : [];
-  const pin = (cpu) => (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
+  if (!hasWrk()) return;
+  const [loadCpu, serverCpu] = loadAndServerCpus();
   const port = await freePort();
-  const [bin, ...args] = [...pin(serverCpu), process.execPath, join(HERE, 'server.mjs')];
-  const server = spawn(bin, args, { env: { ...process.env, PORT: String(port), COVET_DIR: ROOT }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const token = await new Promise((res, rej) => {
-    let out = '';
-    server.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('READY '));
-      if (line) res(line.slice(6).trim());
-    });
-    server.once('exit', (code) => rej(new Error(`server exited with ${code}`)));
-  });
+  const { child: server, ready: token } = await startServer(join(HERE, 'server.mjs'), { cpu: serverCpu, env: { PORT: String(port), COVET_DIR: ROOT } });
   const base = `http://127.0.0.1:${port}`;
   const check = async (path, headers) => {
     const res = await fetch(base + path, { headers });
@@ -153,33 +136,14 @@ async function httpBench() {
   const unauth = await fetch(`${base}/protected`);
   if (unauth.status !== 401) throw new Error(`/protected without a token answered ${unauth.status}`);
 
-  // Server CPU seconds (utime + stime), to also report requests per CPU-second: on a shared
-  // machine the server may not get its whole core, and that ratio does not depend on it.
-  const ticks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-  const cpuSeconds = () => {
-    try {
-      const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ').pop().split(' ');
-      return (Number(f[11]) + Number(f[12])) / ticks;
-    } catch {
-      return Number.NaN;
-    }
-  };
-  const wrk = (path, headers, seconds) => {
-    const h = headers ? ['-H', headers] : [];
-    const [wbin, ...wargs] = [...pin(loadCpu), 'wrk', '-t1', `-c${opt.connections}`, `-d${seconds}s`, '--latency', ...h, `${base}${path}`];
-    const cpu0 = cpuSeconds();
-    const r = spawnSync(wbin, wargs, { encoding: 'utf8' });
-    const cpu = cpuSeconds() - cpu0;
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? Number.NaN);
-    const total = Number(/(\d+) requests in/.exec(r.stdout)?.[1] ?? Number.NaN);
-    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-    if (non2xx > 0) throw new Error(`${path}: ${non2xx} non-2xx responses`);
-    return { rps, perCpu: total / cpu, cpuShare: cpu / seconds };
-  };
+  // Requests per server CPU-second too: on a shared machine the server may not get its whole
+  // core, and that ratio does not depend on it.
+  const wrk = (path, header, seconds) =>
+    runWrk(`${base}${path}`, { seconds, connections: Number(opt.connections), cpu: loadCpu, serverPid: server.pid, headers: header ? [header] : [], label: path });
   const auth = `Authorization: Bearer ${token}`;
-  wrk('/open', auth, 1);
-  wrk('/protected', auth, 1);
-  wrk('/protected-nocache', auth, 1);
+  await wrk('/open', auth, 1);
+  await wrk('/protected', auth, 1);
+  await wrk('/protected-nocache', auth, 1);
   const routes = [
     { name: 'unprotected', path: '/open', runs: [] },
     { name: 'requireToken', path: '/protected', runs: [] },
@@ -188,7 +152,7 @@ async function httpBench() {
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate the order (ABC, CBA, …) so drift in the machine's load hits all routes alike.
     // The same request (Authorization header included) goes to every route: only the check differs.
-    for (const route of r % 2 === 0 ? routes : [...routes].reverse()) route.runs.push(wrk(route.path, auth, Number(opt.duration)));
+    for (const route of r % 2 === 0 ? routes : [...routes].reverse()) route.runs.push(await wrk(route.path, auth, Number(opt.duration)));
     await sleep(200);
   }
   server.kill('SIGTERM');

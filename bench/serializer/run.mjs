@@ -10,13 +10,12 @@
 //   node bench/serializer/run.mjs [--rounds=5] [--seconds=1] [--duration=5] [--connections=64] [--only=micro,http]
 //
 // Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/openapi.
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allowedCpus, fmt, freePort, median, runMicroPinned } from '../lib/harness.mjs';
+import { allowedCpus, fmt, freePort, hasWrk, loadAndServerCpus, median, runMicroPinned, runWrk, startServer } from '../lib/harness.mjs';
 import { USER_SCHEMA, user, userRow } from './fixture.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -108,23 +107,10 @@ async function microBench() {
 }
 
 async function httpBench() {
-  if (spawnSync('wrk', ['-v']).error) {
-    console.log('HTTP benchmark skipped: wrk is not installed (apt-get install -y wrk)');
-    return;
-  }
-  const [loadCpu, serverCpu] = CPUS.length >= 2 ? CPUS : [];
-  const pin = (cpu) => (cpu === undefined ? [] : ['taskset', '-c', String(cpu)]);
+  if (!hasWrk()) return;
+  const [loadCpu, serverCpu] = loadAndServerCpus();
   const port = await freePort();
-  const [bin, ...args] = [...pin(serverCpu), process.execPath, join(HERE, 'server.mjs')];
-  const server = spawn(bin, args, { env: { ...process.env, PORT: String(port), COVET_DIR: ROOT }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((res, rej) => {
-    let out = '';
-    server.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('READY')) res();
-    });
-    server.once('exit', (code) => rej(new Error(`server exited with ${code}`)));
-  });
+  const { child: server } = await startServer(join(HERE, 'server.mjs'), { cpu: serverCpu, env: { PORT: String(port), COVET_DIR: ROOT } });
   const base = `http://127.0.0.1:${port}`;
   const expectOne = JSON.stringify(user(7));
   const expectList = JSON.stringify(Array.from({ length: 100 }, (_, i) => user(i)));
@@ -139,23 +125,17 @@ async function httpBench() {
     const body = await (await fetch(base + path)).text();
     if (body !== expected) throw new Error(`${path}: unexpected body`);
   }
-  const wrk = (path, seconds) => {
-    const [wbin, ...wargs] = [...pin(loadCpu), 'wrk', '-t1', `-c${opt.connections}`, `-d${seconds}s`, `${base}${path}`];
-    const r = spawnSync(wbin, wargs, { encoding: 'utf8' });
-    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-    if (non2xx > 0) throw new Error(`${path}: ${non2xx} non-2xx responses`);
-    return Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? Number.NaN);
-  };
+  const wrk = async (path, seconds) => (await runWrk(`${base}${path}`, { seconds, connections: Number(opt.connections), cpu: loadCpu, label: path })).rps;
   const pairs = [
     { name: 'one user', plain: '/plain', schema: '/schema', filter: '/schema-filter' },
     { name: '100 users', plain: '/plain-list', schema: '/schema-list', filter: '/schema-list-filter' },
   ];
-  for (const p of pairs) for (const path of [p.plain, p.schema, p.filter]) wrk(path, 1);
+  for (const p of pairs) for (const path of [p.plain, p.schema, p.filter]) await wrk(path, 1);
   const runs = new Map();
   for (let r = 0; r < ROUNDS; r++) {
     for (const p of pairs) {
       const order = r % 2 === 0 ? [p.plain, p.schema, p.filter] : [p.filter, p.schema, p.plain];
-      for (const path of order) runs.set(path, [...(runs.get(path) ?? []), wrk(path, Number(opt.duration))]);
+      for (const path of order) runs.set(path, [...(runs.get(path) ?? []), await wrk(path, Number(opt.duration))]);
     }
     await sleep(200);
   }
