@@ -210,12 +210,19 @@ export function encodeSpan(s: SpanData): string {
     if (fast !== null) return fast;
   }
   const [start, end] = times(s);
-  let span = `{"traceId":"${s.context.traceId}","spanId":"${s.context.spanId}"`;
-  if (s.parentSpanId !== null) span += `,"parentSpanId":"${s.parentSpanId}"`;
-  if (s.context.traceState !== '') span += `,"traceState":${q(s.context.traceState)}`;
+  let span = idsText(s);
   span += `,"name":${quoted(s.name)},"kind":${KIND[s.kind]},"startTimeUnixNano":"${start}","endTimeUnixNano":"${end}"`;
   span += `,"attributes":${encodeAttributes(s.attributes)}`;
   return span + eventsStatusFlags(s);
+}
+
+/** The start of a span's JSON: its ids, parent and trace state. */
+function idsText(s: SpanData): string {
+  const ctx = s.context;
+  let text = `{"traceId":"${ctx.traceId}","spanId":"${ctx.spanId}"`;
+  if (s.parentSpanId !== null) text += `,"parentSpanId":"${s.parentSpanId}"`;
+  if (ctx.traceState !== '') text += `,"traceState":${q(ctx.traceState)}`;
+  return text;
 }
 
 /** The end of a span's JSON: events, status and flags. */
@@ -284,9 +291,7 @@ function encodeHttpServerSpan(s: HttpServerSpan): string | null {
   if (own !== null) for (const key in own) if (HTTP_KEYS.has(key)) return null;
   if (s.statusCode === 0) return null;
   const ctx = s.context;
-  let span = `{"traceId":"${ctx.traceId}","spanId":"${ctx.spanId}"`;
-  if (s.parentSpanId !== null) span += `,"parentSpanId":"${s.parentSpanId}"`;
-  if (ctx.traceState !== '') span += `,"traceState":${q(ctx.traceState)}`;
+  let span = idsText(s);
   span += `,"startTimeUnixNano":"${nanosText(s.startMicros)}","endTimeUnixNano":"${nanosText(s.endMicros)}"${headText(s).text}${q(s.http.path)}}},{"key":"http.response.status_code","value":{"intValue":"${s.statusCode}"}}`;
   if (own !== null) {
     const rest = encodeAttributes(own);

@@ -242,11 +242,16 @@ export class HttpServerSpan extends Span {
   }
 
   override get attributes(): Attributes {
-    const h = this.http;
-    const out: Record<string, AttributeValue> = { 'http.request.method': h.method, 'url.path': h.path, 'url.scheme': h.scheme };
-    if (h.route !== undefined) out['http.route'] = h.route;
-    if (h.userAgent !== undefined) out['user_agent.original'] = h.userAgent;
+    const out = httpAttributes(this.http);
     if (this.statusCode !== 0) out['http.response.status_code'] = this.statusCode;
     return Object.assign(out, this.attrs);
   }
+}
+
+/** An HTTP server span's request fields as OpenTelemetry attributes. */
+export function httpAttributes(http: HttpServerFields): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = { 'http.request.method': http.method, 'url.path': http.path, 'url.scheme': http.scheme };
+  if (http.route !== undefined) out['http.route'] = http.route;
+  if (http.userAgent !== undefined) out['user_agent.original'] = http.userAgent;
+  return out;
 }

@@ -2,7 +2,7 @@ import { type ContextStore, contextStorage } from '../internal/request-context.j
 import { spanChannel } from './diagnostics-channels.js';
 import { OtelBackedSpan, openTelemetryGlobal, startOtelSpan } from './otel-bridge.js';
 import type { OTLPTraceExporter } from './otlp-exporter.js';
-import { type ActiveSpan, type AttributeValue, type Attributes, type HttpServerFields, HttpServerSpan, Span, type SpanData, type SpanKind } from './span.js';
+import { type ActiveSpan, type Attributes, type HttpServerFields, HttpServerSpan, Span, type SpanData, type SpanKind, httpAttributes } from './span.js';
 import { type SpanContext, newSpanId, newTraceId } from './trace-context.js';
 
 /** Options of `tracer.startSpan`. */
@@ -143,14 +143,4 @@ export class Tracer {
     if (span instanceof OtelBackedSpan) return span.run(() => contextStorage.run(store, next, request));
     return contextStorage.run(store, next, request);
   }
-
-
-}
-
-/** An HTTP server span's request fields as OpenTelemetry attributes. */
-function httpAttributes(http: HttpServerFields): Record<string, AttributeValue> {
-  const out: Record<string, AttributeValue> = { 'http.request.method': http.method, 'url.path': http.path, 'url.scheme': http.scheme };
-  if (http.route !== undefined) out['http.route'] = http.route;
-  if (http.userAgent !== undefined) out['user_agent.original'] = http.userAgent;
-  return out;
 }

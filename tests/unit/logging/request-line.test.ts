@@ -2,21 +2,11 @@
 // fields go in it; these tests hold it to the same keys, order and redaction as the general
 // line writer, which takes over whenever more fields are in play.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { CovetApp } from '../../../src/index.js';
+import { logSink } from '../../helpers/log-sink.js';
 import { StructuredLogger } from '../../../src/logging/index.js';
 
-function sink(): { stream: Writable; raw: () => string; lines: () => Record<string, unknown>[] } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString('utf8');
-      done();
-    },
-  });
-  return { stream, raw: () => text, lines: () => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
 
@@ -30,8 +20,8 @@ function appWith(logger: StructuredLogger): CovetApp {
 
 describe('request line', () => {
   it('has the general writer’s keys in its order, and the same values', async () => {
-    const fast = sink();
-    const general = sink();
+    const fast = logSink();
+    const general = logSink();
     const fastLogger = new StructuredLogger({ destination: fast.stream, name: 'api' });
     // Base fields take the general path; the line is the same but for them.
     const generalLogger = new StructuredLogger({ destination: general.stream, name: 'api', fields: { service: 'shop' } });
@@ -64,7 +54,7 @@ describe('request line', () => {
   });
 
   it('redacts secrets in the path, the user agent and a client correlation id; logs 5xx at ERROR', async () => {
-    const out = sink();
+    const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream });
     const app = appWith(logger);
     await app.inject({ url: '/items/x;token=s3cr3t-value', headers: { 'user-agent': 'bot Bearer abcdef123456', 'x-request-id': JWT } });
@@ -86,11 +76,11 @@ describe('request line', () => {
   });
 
   it('keeps the fields of an outer context, and a secret-named request field makes the general writer redact it', async () => {
-    const out = sink();
+    const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream });
     const app = appWith(logger);
     await logger.context({ job: 'import', correlationId: 'outer' }, () => app.inject({ url: '/items/1', headers: { 'x-correlation-id': 'inner' } }));
-    const strict = sink();
+    const strict = logSink();
     const strictLogger = new StructuredLogger({ destination: strict.stream, redact: { keys: ['userAgent'] } });
     await appWith(strictLogger).inject({ url: '/items/2', headers: { 'user-agent': 'curl/8' } });
     await logger.flush();
@@ -102,7 +92,7 @@ describe('request line', () => {
   });
 
   it('echoes the correlation id on the response and leaves excluded routes alone', async () => {
-    const out = sink();
+    const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream });
     const app = new CovetApp();
     app.addMiddleware(logger.middleware({ exclude: ['/health'] }));

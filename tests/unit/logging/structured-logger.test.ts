@@ -5,27 +5,17 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CovetApp } from '../../../src/index.js';
+import { logSink } from '../../helpers/log-sink.js';
 import { StructuredLogger, parseLevel } from '../../../src/logging/index.js';
 import { TestClient } from '../../../src/testing/index.js';
 import { withServer } from '../../helpers/server.js';
 
-/** A destination that keeps what it receives, one parsed JSON object per line. */
-function sink(): { stream: Writable; lines: () => Record<string, unknown>[]; raw: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString('utf8');
-      done();
-    },
-  });
-  return { stream, raw: () => text, lines: () => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>) };
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('StructuredLogger', () => {
   it('writes JSON lines with timestamp, level, message and fields, above the level', async () => {
-    const out = sink();
+    const out = logSink();
     const logger = new StructuredLogger({ level: 'INFO', format: 'json', destination: out.stream, name: 'api', fields: { service: 'shop' } });
     logger.debug('hidden');
     logger.info('User created', { userId: 42, tags: ['a'], at: new Date(0) });
@@ -64,7 +54,7 @@ describe('StructuredLogger', () => {
   });
 
   it('never logs secrets', async () => {
-    const out = sink();
+    const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream, redact: { keys: ['pin_code'] } });
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl';
     logger.info(`login with Authorization: Bearer abcdef123456 and ${jwt}`, {
@@ -90,7 +80,7 @@ describe('StructuredLogger', () => {
   });
 
   it('carries context fields through awaits, nested, and keeps concurrent contexts apart', async () => {
-    const out = sink();
+    const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream });
     const work = (id: string, delay: number) =>
       logger.context({ correlationId: id }, async () => {
@@ -154,7 +144,7 @@ process.exit(0);`;
   });
 
   it('writes a pretty format for people', async () => {
-    const out = sink();
+    const out = logSink();
     const logger = new StructuredLogger({ format: 'pretty', destination: out.stream });
     logger.info('Server started', { port: 8000, host: 'local host' });
     await logger.flush();
@@ -177,7 +167,7 @@ describe('logger.middleware()', () => {
   }
 
   it('echoes X-Correlation-ID and X-Request-ID, generates one when absent, and logs each request with it', async () => {
-    const out = sink();
+    const out = logSink();
     const logger = new StructuredLogger({ level: 'INFO', format: 'json', correlationId: true, destination: out.stream });
     await using client = new TestClient(app(logger));
     const a = await client.get('/users/1', { headers: { 'X-Correlation-ID': 'corr-123', 'user-agent': 'test/1' } });
@@ -208,7 +198,7 @@ describe('logger.middleware()', () => {
   });
 
   it('logs 5xx at ERROR, and the app’s own unhandled-error line carries the correlation id', async () => {
-    const out = sink();
+    const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream });
     await withServer(app(logger), async ({ url }) => {
       const res = await fetch(`${url}/boom`, { headers: { 'x-correlation-id': 'boom-1' } });
@@ -224,7 +214,7 @@ describe('logger.middleware()', () => {
   });
 
   it('runs the seed logging middleware written with logger.context', async () => {
-    const out = sink();
+    const out = logSink();
     const logger = new StructuredLogger({ level: 'INFO', format: 'json', correlationId: true, performanceTracking: true, destination: out.stream });
     const a = new CovetApp();
     a.middleware('logging', async function loggingMiddleware(request, callNext) {

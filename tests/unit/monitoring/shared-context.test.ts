@@ -2,23 +2,17 @@
 // handler's log lines carry the correlation id, its `trace()` spans are children of the
 // request's span, and neither middleware sees another request's context.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { CovetApp } from '../../../src/index.js';
 import { StructuredLogger } from '../../../src/logging/index.js';
 import { TracingMiddleware, currentSpan, trace } from '../../../src/monitoring/index.js';
 import type { SpanData } from '../../../src/monitoring/span.js';
 import { TestClient } from '../../../src/testing/index.js';
+import { logSink } from '../../helpers/log-sink.js';
 
 function setup(order: 'tracing first' | 'logging first') {
-  let text = '';
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString('utf8');
-      done();
-    },
-  });
-  const logger = new StructuredLogger({ level: 'INFO', destination });
+  const out = logSink();
+  const logger = new StructuredLogger({ level: 'INFO', destination: out.stream });
   const spans: SpanData[] = [];
   const tracing = new TracingMiddleware({ serviceName: 'test', onSpanEnd: (s) => spans.push(s) });
   const app = new CovetApp();
@@ -32,8 +26,7 @@ function setup(order: 'tracing first' | 'logging first') {
     })();
     return { traceId: server?.context.traceId, spanId: server?.context.spanId, sameAfterAwait: currentSpan() === server };
   });
-  const lines = () => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { app, logger, spans, lines };
+  return { app, logger, spans, lines: out.lines };
 }
 
 describe('one context for tracing and request logging', () => {
