@@ -1,6 +1,7 @@
-// Fastify behind node:cluster with N workers (argv: port workers), the same JSON route.
+// Fastify behind node:cluster with N workers (argv: port workers), the same routes as app.mjs.
 import cluster from 'node:cluster';
 import Fastify from 'fastify';
+import { itemsPage } from '../lib/items.mjs';
 
 const port = Number(process.argv[2] ?? 3000);
 const workers = Number(process.argv[3] ?? 2);
@@ -18,6 +19,7 @@ if (cluster.isPrimary) {
 } else {
   const app = Fastify({ logger: false });
   app.get('/', async () => ({ hello: 'world' }));
+  app.get('/items', async () => itemsPage());
   await app.listen({ port, host: '127.0.0.1' });
   process.send?.('ready');
 }

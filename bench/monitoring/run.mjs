@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Observability benchmarks:
-//   1. HTTP req/s of one JSON route with metrics + tracing + request logging all on vs all off
-//      (target: >= 0.85x), each feature alone, Covet's metrics middleware vs the same work done
+//   1. HTTP req/s of a small JSON route with metrics + tracing + request logging all on vs all
+//      off (target: >= 0.85x), each feature alone, Covet's metrics middleware vs the same work done
 //      with prom-client, and the same on Fastify with what its users add (prom-client, the
-//      OpenTelemetry SDK, pino; bench/monitoring/peer). A fresh server per configuration and
-//      round, pinned to one CPU, wrk to the other, as ../shared/bench/run.mjs does; tracing
-//      exports every span to a loopback OTLP collector in this process.
+//      OpenTelemetry SDK, pino; bench/monitoring/peer). Then all on vs all off again on a route
+//      that does an API's usual work (a page of 20 records as JSON). A fresh server per
+//      configuration and round, pinned to one CPU, wrk to the other; tracing exports every span
+//      to a loopback OTLP collector in this process.
 //   2. The metrics work alone, in process: counter inc + histogram observe by method, route and
 //      status, Covet vs prom-client (ops/s), pinned to one CPU, rounds alternating.
 //
@@ -146,11 +147,13 @@ const CONFIGS = [
   { name: 'Fastify: pino logging', F: 'l', peer: true },
 ];
 
+// The same with a route that does an API's usual work (a page of 20 records as JSON), all on vs off.
+const ITEMS_CONFIGS = CONFIGS.filter((c) => c.F === '' || c.F === 'mtl');
+
 async function httpBench() {
   if (!hasWrk()) return;
   const hasPeer = existsSync(join(PEER, 'node_modules', 'fastify'));
   if (!hasPeer) console.log('Fastify rows skipped: bench/monitoring/peer is not installed (cd bench/monitoring/peer && npm ci)');
-  const configs = CONFIGS.filter((c) => hasPeer || !c.peer);
   // A loopback OTLP collector in this process, which moves to the load generator's CPU so it
   // takes nothing from the server's.
   let spansReceived = 0;
@@ -169,7 +172,7 @@ async function httpBench() {
   const [loadCpu, serverCpu] = loadAndServerCpus();
   if (loadCpu !== undefined) spawnSync('taskset', ['-a', '-p', '-c', String(loadCpu), String(process.pid)], { stdio: 'ignore' });
   /** One measurement: a fresh server for `config`, warmed up, then loaded for --duration seconds. */
-  const measure = async (config) => {
+  const measure = async (config, path) => {
     const port = await freePort();
     const { child: server } = await startServer(config.peer ? join(PEER, 'server.mjs') : join(HERE, 'server.mjs'), {
       cpu: serverCpu,
@@ -177,10 +180,11 @@ async function httpBench() {
       name: config.name,
       stderr: 'ignore',
     });
-    const url = `http://127.0.0.1:${port}/x/7`;
+    const url = `http://127.0.0.1:${port}${path}`;
     const check = await fetch(url);
     const body = await check.text();
-    if (check.status !== 200 || JSON.parse(body).id !== 7) throw new Error(`${config.name}: ${check.status} ${body}`);
+    const expected = path === '/items' ? (b) => b.length === 20 : (b) => b.id === 7;
+    if (check.status !== 200 || !expected(JSON.parse(body))) throw new Error(`${config.name}: ${check.status} ${body}`);
     if (config.F.includes('t') && !check.headers.get('traceparent')) throw new Error(`${config.name}: no traceparent`);
     if (config.F.includes('l') && !check.headers.get('x-request-id')) throw new Error(`${config.name}: no x-request-id`);
     const load = { connections: Number(opt.connections), cpu: loadCpu, serverPid: server.pid, label: config.name };
@@ -190,35 +194,42 @@ async function httpBench() {
     await new Promise((r) => server.once('exit', r));
     return result;
   };
-  const runs = new Map(configs.map((c) => [c, []]));
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const config of r % 2 === 0 ? configs : [...configs].reverse()) runs.get(config).push(await measure(config));
-  }
-  collector.close();
-  const exported = (c) => c.F.includes('t') && !c.F.includes('n') && !c.F.includes('s');
-  const tracedRequests = configs.filter(exported).reduce((a, c) => a + runs.get(c).reduce((b, x) => b + x.total, 0), 0);
-  const baseOf = (c) => runs.get(configs.find((x) => x.F === '' && !!x.peer === !!c.peer));
-  console.log(
-    `One JSON route, observability on vs off, a fresh server per run (wrk -c${opt.connections}, ${ROUNDS} rounds x ${opt.duration}s, medians of per-round values; ${loadCpu === undefined ? 'not pinned' : `server on CPU ${serverCpu}, wrk and the OTLP collector on CPU ${loadCpu}`})`,
-  );
-  console.log('| configuration                        |  req/s | vs own all off | req per server CPU-s | vs own all off | p99 ms |');
-  console.log('| ------------------------------------ | -----: | -------------: | -------------------: | -------------: | -----: |');
-  const ratio = (a, b, key) => median(a.map((x, i) => x[key] / b[i][key]));
-  for (const config of configs) {
-    const xs = runs.get(config);
-    const base = baseOf(config);
+  /** Runs `configs` on `path` (interleaved rounds) and prints their table. */
+  const table = async (all, path, title) => {
+    const configs = all.filter((c) => hasPeer || !c.peer);
+    const runs = new Map(configs.map((c) => [c, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const config of r % 2 === 0 ? configs : [...configs].reverse()) runs.get(config).push(await measure(config, path));
+    }
+    const baseOf = (c) => runs.get(configs.find((x) => x.F === '' && !!x.peer === !!c.peer));
     console.log(
-      `| ${config.name.padEnd(36)} | ${fmt(median(xs.map((x) => x.rps))).padStart(6)} | ${`${ratio(xs, base, 'rps').toFixed(2)}x`.padStart(14)} | ${fmt(median(xs.map((x) => x.perCpu))).padStart(20)} | ${`${ratio(xs, base, 'perCpu').toFixed(2)}x`.padStart(14)} | ${median(xs.map((x) => x.p99ms)).toFixed(2).padStart(6)} |`,
+      `${title}, observability on vs off, a fresh server per run (wrk -c${opt.connections}, ${ROUNDS} rounds x ${opt.duration}s, medians of per-round values; ${loadCpu === undefined ? 'not pinned' : `server on CPU ${serverCpu}, wrk and the OTLP collector on CPU ${loadCpu}`})`,
     );
-  }
-  const find = (name) => runs.get(configs.find((c) => c.name === name));
-  const line = (label, a, b) => {
-    if (a === undefined || b === undefined) return;
-    console.log(`${label}: ${ratio(a, b, 'rps').toFixed(2)}x req/s, ${ratio(a, b, 'perCpu').toFixed(2)}x req per server CPU-s`);
+    console.log('| configuration                        |  req/s | vs own all off | req per server CPU-s | vs own all off | p99 ms |');
+    console.log('| ------------------------------------ | -----: | -------------: | -------------------: | -------------: | -----: |');
+    const ratio = (a, b, key) => median(a.map((x, i) => x[key] / b[i][key]));
+    for (const config of configs) {
+      const xs = runs.get(config);
+      const base = baseOf(config);
+      console.log(
+        `| ${config.name.padEnd(36)} | ${fmt(median(xs.map((x) => x.rps))).padStart(6)} | ${`${ratio(xs, base, 'rps').toFixed(2)}x`.padStart(14)} | ${fmt(median(xs.map((x) => x.perCpu))).padStart(20)} | ${`${ratio(xs, base, 'perCpu').toFixed(2)}x`.padStart(14)} | ${median(xs.map((x) => x.p99ms)).toFixed(2).padStart(6)} |`,
+      );
+    }
+    const find = (name) => runs.get(configs.find((c) => c.name === name));
+    const line = (label, a, b) => {
+      if (a === undefined || b === undefined) return;
+      console.log(`${label}: ${ratio(a, b, 'rps').toFixed(2)}x req/s, ${ratio(a, b, 'perCpu').toFixed(2)}x req per server CPU-s`);
+    };
+    line('Covet all on vs Covet all off (target >= 0.85x)', find('Covet: metrics + tracing + logging'), find('Covet: all off'));
+    line('Covet all on vs Fastify all on', find('Covet: metrics + tracing + logging'), find('Fastify: metrics + tracing + logging'));
+    line("Covet's metrics middleware vs prom-client doing the same work in Covet", find('Covet: metrics'), find('Covet: prom-client, same work'));
+    const exported = (c) => c.F.includes('t') && !c.F.includes('n') && !c.F.includes('s');
+    return configs.filter(exported).reduce((a, c) => a + runs.get(c).reduce((b, x) => b + x.total, 0), 0);
   };
-  line('Covet all on vs Covet all off (target >= 0.85x)', find('Covet: metrics + tracing + logging'), find('Covet: all off'));
-  line('Covet all on vs Fastify all on', find('Covet: metrics + tracing + logging'), find('Fastify: metrics + tracing + logging'));
-  line("Covet's metrics middleware vs prom-client doing the same work in Covet", find('Covet: metrics'), find('Covet: prom-client, same work'));
+  let tracedRequests = await table(CONFIGS, '/x/7', 'GET /x/{id} (a small JSON object)');
+  console.log();
+  tracedRequests += await table(ITEMS_CONFIGS, '/items', 'GET /items (a page of 20 records, about 1.6 KB of JSON)');
+  collector.close();
   console.log(`Traced and exported requests: ~${fmt(tracedRequests)}; spans received by the collector: ${fmt(spansReceived)} (every traced request, warm-up and checks included, is one span)`);
   console.log();
 }

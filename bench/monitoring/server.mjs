@@ -1,5 +1,6 @@
-// The Covet server of bench/monitoring/run.mjs: one JSON route, GET /x/{id:int}, with the
-// observability chosen by the F environment variable (any of these letters; none: all off):
+// The Covet server of bench/monitoring/run.mjs: GET /x/{id:int} (a small JSON object) and GET
+// /items (a page of 20 records, bench/lib/items.mjs), with the observability chosen by the F
+// environment variable (any of these letters; none: all off):
 //   m  Covet's HTTP metrics middleware (counter + histogram by method, route and status)
 //   t  TracingMiddleware: every request sampled, spans exported over OTLP/HTTP JSON to
 //      OTLP_ENDPOINT (the runner's loopback collector)
@@ -16,6 +17,7 @@ import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import client from 'prom-client';
+import { itemsPage } from '../lib/items.mjs';
 
 const ROOT = resolve(process.env.COVET_DIR ?? '.');
 const F = process.env.F ?? '';
@@ -68,6 +70,7 @@ if (F.includes('l')) {
   middleware.push(logger.middleware());
 }
 app.get('/x/{id:int}', { middleware }, (req) => ({ user: 'alice', id: req.params.id }));
+app.get('/items', { middleware }, () => itemsPage());
 
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 console.log('READY');

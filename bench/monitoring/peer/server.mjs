@@ -1,4 +1,4 @@
-// The peer of bench/monitoring: the same JSON route on Fastify, with what a Fastify user would
+// The peer of bench/monitoring: the same two routes on Fastify, with what a Fastify user would
 // add for the same three features (chosen by the F environment variable: any of m, t, l):
 //   m  prom-client counter + histogram by method, route and status (onResponse hook)
 //   t  an OpenTelemetry SDK span per request (W3C traceparent in, route, status, traceparent
@@ -16,6 +16,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import Fastify from 'fastify';
 import pino from 'pino';
 import client from 'prom-client';
+import { itemsPage } from '../../lib/items.mjs';
 
 const F = process.env.F ?? '';
 let serverFactory;
@@ -88,6 +89,7 @@ if (F.includes('m')) {
 }
 
 app.get('/x/:id', (req) => ({ user: 'alice', id: Number(req.params.id) }));
+app.get('/items', () => itemsPage());
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 console.log('READY');
 process.on('SIGTERM', async () => {
