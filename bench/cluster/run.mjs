@@ -23,6 +23,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { supportsReusePort } from '../../dist/http/server.js';
 import { freePort } from '../lib/harness.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -102,8 +103,7 @@ const configs = [
   { name: 'fastify node:cluster 2 workers', args: (port) => [`${here}fastify-cluster.mjs`, String(port), '2'] },
 ];
 // On Node 22.12+ also each worker listening itself (SO_REUSEPORT), the kernel spreading connections.
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12))
+if (supportsReusePort())
   configs.push({ name: 'covet --workers 2 --reuse-port', args: (port) => [cli, 'run', app, '--port', String(port), '--workers', '2', '--reuse-port'] });
 
 /** One measurement: a fresh server, a 1 s warm-up, then `duration` seconds of wrk. */

@@ -172,7 +172,7 @@ async function httpBench() {
   const [loadCpu, serverCpu] = loadAndServerCpus();
   if (loadCpu !== undefined) spawnSync('taskset', ['-a', '-p', '-c', String(loadCpu), String(process.pid)], { stdio: 'ignore' });
   /** One measurement: a fresh server for `config`, warmed up, then loaded for --duration seconds. */
-  const measure = async (config, path) => {
+  const measure = async (config, { path, valid }) => {
     const port = await freePort();
     const { child: server } = await startServer(config.peer ? join(PEER, 'server.mjs') : join(HERE, 'server.mjs'), {
       cpu: serverCpu,
@@ -183,8 +183,7 @@ async function httpBench() {
     const url = `http://127.0.0.1:${port}${path}`;
     const check = await fetch(url);
     const body = await check.text();
-    const expected = path === '/items' ? (b) => b.length === 20 : (b) => b.id === 7;
-    if (check.status !== 200 || !expected(JSON.parse(body))) throw new Error(`${config.name}: ${check.status} ${body}`);
+    if (check.status !== 200 || !valid(JSON.parse(body))) throw new Error(`${config.name}: ${check.status} ${body}`);
     if (config.F.includes('t') && !check.headers.get('traceparent')) throw new Error(`${config.name}: no traceparent`);
     if (config.F.includes('l') && !check.headers.get('x-request-id')) throw new Error(`${config.name}: no x-request-id`);
     const load = { connections: Number(opt.connections), cpu: loadCpu, serverPid: server.pid, label: config.name };
@@ -194,16 +193,16 @@ async function httpBench() {
     await new Promise((r) => server.once('exit', r));
     return result;
   };
-  /** Runs `configs` on `path` (interleaved rounds) and prints their table. */
-  const table = async (all, path, title) => {
+  /** Runs `all` (interleaved rounds) on `route.path`, checking one answer with `route.valid`, and prints their table. */
+  const table = async (all, route) => {
     const configs = all.filter((c) => hasPeer || !c.peer);
     const runs = new Map(configs.map((c) => [c, []]));
     for (let r = 0; r < ROUNDS; r++) {
-      for (const config of r % 2 === 0 ? configs : [...configs].reverse()) runs.get(config).push(await measure(config, path));
+      for (const config of r % 2 === 0 ? configs : [...configs].reverse()) runs.get(config).push(await measure(config, route));
     }
     const baseOf = (c) => runs.get(configs.find((x) => x.F === '' && !!x.peer === !!c.peer));
     console.log(
-      `${title}, observability on vs off, a fresh server per run (wrk -c${opt.connections}, ${ROUNDS} rounds x ${opt.duration}s, medians of per-round values; ${loadCpu === undefined ? 'not pinned' : `server on CPU ${serverCpu}, wrk and the OTLP collector on CPU ${loadCpu}`})`,
+      `${route.title}, observability on vs off, a fresh server per run (wrk -c${opt.connections}, ${ROUNDS} rounds x ${opt.duration}s, medians of per-round values; ${loadCpu === undefined ? 'not pinned' : `server on CPU ${serverCpu}, wrk and the OTLP collector on CPU ${loadCpu}`})`,
     );
     console.log('| configuration                        |  req/s | vs own all off | req per server CPU-s | vs own all off | p99 ms |');
     console.log('| ------------------------------------ | -----: | -------------: | -------------------: | -------------: | -----: |');
@@ -226,9 +225,9 @@ async function httpBench() {
     const exported = (c) => c.F.includes('t') && !c.F.includes('n') && !c.F.includes('s');
     return configs.filter(exported).reduce((a, c) => a + runs.get(c).reduce((b, x) => b + x.total, 0), 0);
   };
-  let tracedRequests = await table(CONFIGS, '/x/7', 'GET /x/{id} (a small JSON object)');
+  let tracedRequests = await table(CONFIGS, { path: '/x/7', title: 'GET /x/{id} (a small JSON object)', valid: (b) => b.id === 7 });
   console.log();
-  tracedRequests += await table(ITEMS_CONFIGS, '/items', 'GET /items (a page of 20 records, about 1.6 KB of JSON)');
+  tracedRequests += await table(ITEMS_CONFIGS, { path: '/items', title: 'GET /items (a page of 20 records, about 1.6 KB of JSON)', valid: (b) => b.length === 20 });
   collector.close();
   console.log(`Traced and exported requests: ~${fmt(tracedRequests)}; spans received by the collector: ${fmt(spansReceived)} (every traced request, warm-up and checks included, is one span)`);
   console.log();
