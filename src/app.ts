@@ -10,13 +10,13 @@ import { HTTPException } from './errors.js';
 import { DEFAULT_BODY_LIMIT } from './http/body.js';
 import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
-import { collectBody, isJsonModel, isPlainObject, toResponse, writeJson, writeResponse } from './http/send.js';
+import { collectBody, isJsonModel, isPlainObject, isStreamBody, noBodyStatus, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
 import { type Plugin, pluginKey } from './plugin.js';
 import { kAbort, kBodyIncomplete, kCleanup, kPending, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
-import { json, redirect, Response } from './response.js';
+import { type BodyChunk, json, redirect, Response } from './response.js';
 import { type CollectionEntry, type RouteDefinition, RouteGroup, assertMiddleware, joinPath, routeTableVersion } from './route-group.js';
 import { decodeRoutingPath } from './router/decode-path.js';
 import { Router } from './router/router.js';
@@ -33,6 +33,11 @@ import type { WebSocketHandler, WebSocketRouteOptions } from './http/websocket/w
 import { type CompiledWebSocketRoute, compileWebSocketRoute } from './http/websocket/websocket-session.js';
 import type { ConsoleOptions } from './console/console-options.js';
 import { installConsole } from './console/install-console.js';
+
+/** @internal `app[kAcquire]()` / `app[kRelease]()`: start and stop the app on behalf of one of several users. */
+export const kAcquire: unique symbol = Symbol('covet.app.acquire');
+/** @internal See `kAcquire`. */
+export const kRelease: unique symbol = Symbol('covet.app.release');
 
 /** Where Covet writes what it must tell the operator (unhandled errors, startup lines). */
 export interface Logger {
@@ -230,6 +235,21 @@ function middlewareName(mw: Middleware, names: Map<Middleware, string>): string 
   return names.get(mw) || (typeof mw === 'function' ? mw.name : mw.constructor?.name) || 'middleware';
 }
 
+/** The headers of an in-process response, with the framing a socket would add (`content-length` or chunked). */
+function injectHeaders(response: Response): Headers {
+  const out = new Headers();
+  for (const [k, v] of response.headers) out.append(k, v);
+  if (!noBodyStatus(response.status) && !out.has('content-length')) {
+    const body = response.body;
+    // Over a socket a body of unknown length goes chunked; say the same here.
+    if (body === null) out.set('content-length', '0');
+    else if (typeof body === 'string') out.set('content-length', String(Buffer.byteLength(body)));
+    else if (body instanceof Uint8Array) out.set('content-length', String(body.byteLength));
+    else out.set('transfer-encoding', 'chunked');
+  }
+  return out;
+}
+
 /**
  * The application: routes, middleware, dependencies, lifecycle and the HTTP server.
  *
@@ -269,6 +289,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   #draining = false;
   #started: Promise<void> | null = null;
   #stopped: Promise<void> | null = null;
+  #holders = 0;
   readonly #webSockets = new WebSocketRegistry();
 
   constructor(options: CovetAppOptions = {}) {
@@ -515,21 +536,43 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     this.#compileIfChanged();
   }
 
-  /** Runs plugins and startup hooks once (mounted apps' hooks too). */
+  /**
+   * Runs plugins and startup hooks (mounted apps' hooks too), once per run of the app: until
+   * `shutdown()`, later calls share the first one's promise; after it, the next call starts
+   * the app again (a new `TestClient` per test, `listen` after `close`).
+   */
   startup(): Promise<void> {
-    this.#started ??= (async () => {
+    if (this.#started !== null) return this.#started;
+    const stopping = this.#stopped;
+    const started = (async () => {
+      // A start that comes while the previous run is still stopping waits for it.
+      if (stopping !== null) await stopping.catch(() => {});
       this.#publishLifecycle('starting');
       await this.ready();
       for (const { app } of this.#mounts) await app.startup();
       for (const hook of this.#startupHooks) await hook();
       this.#publishLifecycle('running');
     })();
-    return this.#started;
+    this.#started = started;
+    this.#stopped = null;
+    // A failed start leaves the app stopped: the next call tries again.
+    started.catch(() => {
+      if (this.#started === started) this.#started = null;
+    });
+    return started;
   }
 
-  /** Runs shutdown hooks once, last registered first; every hook runs even if one fails. */
+  /**
+   * Runs shutdown hooks, last registered first; every hook runs even if one fails. Once per
+   * run: until the next `startup()`, later calls share the first one's promise.
+   */
   shutdown(): Promise<void> {
-    this.#stopped ??= (async () => {
+    if (this.#stopped !== null) return this.#stopped;
+    const started = this.#started;
+    this.#started = null;
+    this.#stopped = (async () => {
+      // Hooks stop what startup hooks opened: a start still running finishes first.
+      await started?.catch(() => {});
       const errors: unknown[] = [];
       for (const hook of [...this.#shutdownHooks].reverse()) {
         try {
@@ -549,12 +592,28 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     return this.#stopped;
   }
 
+  /**
+   * @internal Starts the app for one more user (a `TestClient`): the app starts with the first
+   * and stops when the last one calls `[kRelease]`, so closing one client does not stop the
+   * app under another.
+   */
+  [kAcquire](): Promise<void> {
+    this.#holders++;
+    return this.startup();
+  }
+
+  /** @internal The counterpart of `[kAcquire]`: the last holder to leave shuts the app down. */
+  [kRelease](): Promise<void> {
+    if (this.#holders > 0) this.#holders--;
+    return this.#holders === 0 ? this.shutdown() : Promise.resolve();
+  }
+
   /** Starts the server; resolves when it accepts connections. */
   async listen(options: ListenOptions = {}): Promise<ListenInfo> {
     if (this.#server !== null) throw new Error('The app is already listening');
     const tls = tlsOf(options);
     const reusePort = reusePortOption(options.reusePort);
-    await this.startup();
+    await this[kAcquire]();
     const limits = this.#serverOptions;
     let handle: { readonly server: NodeServer; drain(deadline: number): Promise<void> };
     if (options.http2) {
@@ -575,6 +634,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       return { host: addr.host, port: addr.port, url: `${tls === null ? 'http' : 'https'}://${shown}:${addr.port}` };
     } catch (err) {
       this.#server = null;
+      await this[kRelease]().catch(() => {});
       throw err;
     }
   }
@@ -632,7 +692,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       }
     }
     await sockets;
-    await this.shutdown();
+    // The last user of the app (server or test client) stops it.
+    await (server !== null ? this[kRelease]() : this.shutdown());
   }
 
   /** Every route: methods, path, name and middleware, for `covet routes` and docs. */
@@ -736,6 +797,14 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    * HTTP. The test client is built on it.
    */
   async inject(options: InjectOptions): Promise<InjectResponse> {
+    const { req, response, head } = await this.#dispatch(options);
+    const bytes = await collectBody(response, head);
+    await this.#finish(req);
+    return { status: response.status, headers: injectHeaders(response), body: bytes };
+  }
+
+  /** Runs one in-process request up to its `Response` (the body not yet read). */
+  async #dispatch(options: InjectOptions): Promise<{ req: Request; response: Response; head: boolean }> {
     await this.ready();
     const method = (options.method ?? 'GET').toUpperCase();
     const url = options.url.startsWith('/') ? options.url : `/${options.url}`;
@@ -768,20 +837,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     } catch (err) {
       response = await route.owner.#errorResponse(err, req);
     }
-    const bytes = await collectBody(response, method === 'HEAD');
-    await this.#finish(req);
-    const out = new Headers();
-    for (const [k, v] of response.headers) out.append(k, v);
-    const noLength = response.status === 204 || response.status === 304 || response.status < 200;
-    if (!noLength && !out.has('content-length')) {
-      const body = response.body;
-      // Over a socket a body of unknown length goes chunked; say the same here.
-      if (body === null) out.set('content-length', '0');
-      else if (typeof body === 'string') out.set('content-length', String(Buffer.byteLength(body)));
-      else if (body instanceof Uint8Array) out.set('content-length', String(body.byteLength));
-      else out.set('transfer-encoding', 'chunked');
-    }
-    return { status: response.status, headers: out, body: bytes };
+    return { req, response, head: method === 'HEAD' };
   }
 
   /**
@@ -795,9 +851,50 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       headers[k] = v;
     });
     const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
-    const res = await this.inject({ method: request.method, url: url.pathname + url.search, headers, body });
-    const empty = res.status === 204 || res.status === 304 || res.status < 200;
-    return new globalThis.Response(empty ? null : res.body, { status: res.status, headers: res.headers });
+    const { req, response, head } = await this.#dispatch({ method: request.method, url: url.pathname + url.search, headers, body });
+    const out = injectHeaders(response);
+    const status = response.status;
+    const rb = response.body;
+    const streams = !head && !noBodyStatus(status) && typeof rb === 'object' && rb !== null && !(rb instanceof Uint8Array) && isStreamBody(rb);
+    if (!streams) {
+      const bytes = await collectBody(response, head);
+      await this.#finish(req);
+      return new globalThis.Response(noBodyStatus(status) ? null : bytes, { status, headers: out });
+    }
+    // A stream (SSE, `stream()`) is passed on as it is produced, not collected: an endless one
+    // would never resolve. The request finishes (dependency cleanup) when it ends or is cancelled.
+    out.delete('transfer-encoding');
+    const source = response.body as AsyncIterable<BodyChunk> | Iterable<BodyChunk>;
+    const iterator =
+      Symbol.asyncIterator in source ? (source as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]() : (source as Iterable<BodyChunk>)[Symbol.iterator]();
+    let finished = false;
+    const finish = (): Promise<void> => {
+      if (finished) return Promise.resolve();
+      finished = true;
+      return this.#finish(req);
+    };
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const step = await iterator.next();
+          if (step.done) {
+            controller.close();
+            await finish();
+          } else {
+            const chunk = step.value;
+            controller.enqueue(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+          }
+        } catch (err) {
+          controller.error(err);
+          await finish();
+        }
+      },
+      async cancel() {
+        await iterator.return?.();
+        await finish();
+      },
+    });
+    return new globalThis.Response(stream, { status, headers: out });
   }
 
   // ------------------------------------------------------------------ compiling
@@ -888,7 +985,10 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   ): CompiledRoute {
     const handler = def.handler;
     const schemas =
-      def.options.body !== undefined || def.options.query !== undefined ? { body: def.options.body, query: def.options.query } : null;
+      def.options.body !== undefined || def.options.query !== undefined
+        ? // Rule dicts became `Validator`s when the route was added (route-group.ts).
+          ({ body: def.options.body, query: def.options.query } as RouteSchemas)
+        : null;
     const depNames = Object.keys(deps);
     const call: (req: Request) => unknown =
       depNames.length === 0

@@ -346,7 +346,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
     return this.#json as Promise<T>;
   }
 
-  /** The body as form fields: urlencoded, or multipart when that module is loaded. */
+  /** The body as form fields: urlencoded or multipart; an empty form for any other content type. */
   form(): Promise<RequestForm> {
     if (this.#form === null) {
       const header = this.#rawHeaders['content-type'] ?? '';
@@ -358,9 +358,9 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
         this.#bodyLimit = this.#multipart.maxTotalSize ?? MULTIPART_DEFAULTS.maxTotalSize;
         this.#form = parseMultipart(this as unknown as Request, header, this.#multipart, (fn) => this.#cleanups.push(fn));
       } else {
-        this.#form = Promise.reject(
-          new HTTPException(415, `Unsupported Media Type: expected a form, got ${type}`, { code: 'ERR_UNSUPPORTED_MEDIA_TYPE' }),
-        );
+        // Another content type has no form fields (as in Starlette): a handler may try `json()`,
+        // `form()` and `body()` in turn, as the seed's request-body example does.
+        this.#form = Promise.resolve(new RequestForm());
       }
     }
     return this.#form;

@@ -1,5 +1,7 @@
 import type { Request } from './request.js';
 import { parseRoutePath } from './router/route-path.js';
+import { isStandardSchema } from './schema.js';
+import { type Rules, Validator } from './security/validator.js';
 import type { CovetApp } from './app.js';
 import type {
   AddRoute,
@@ -44,6 +46,17 @@ export interface GroupOptions<D extends DepsMap = DepsMap> {
 export type CollectionEntry =
   | { readonly kind: 'route'; readonly route: RouteDefinition }
   | { readonly kind: 'group'; readonly prefix: string; readonly group: RouteGroup; readonly options: GroupOptions };
+
+/**
+ * A route's `body`/`query` option as a Standard Schema: a `Validator` rule dict becomes a
+ * `Validator` — converting types for `query`, whose values are always strings.
+ */
+function routeSchema(value: unknown, path: string, option: 'body' | 'query'): RouteOptions['body'] {
+  if (value === undefined || isStandardSchema(value)) return value;
+  const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+  if (proto === Object.prototype || proto === null) return new Validator(value as Rules, { coerce: option === 'query' });
+  throw new TypeError(`route(${JSON.stringify(path)}): ${option} must be a Standard Schema (Zod, Valibot, Validator…) or a Validator rule dict`);
+}
 
 /** A handler without options, its return type `R` recorded for `covet/client`. */
 type PlainHandler<P extends string, G, R> = Handler<P, G, unknown, Record<string, string>, R>;
@@ -184,6 +197,9 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
     parseRoutePath(path); // a malformed path fails here, where it is written, not at startup
     const methods = methodList.map((m) => m.toUpperCase());
     if (methods.length === 0) throw new TypeError(`route(${JSON.stringify(path)}) has an empty methods list`);
+    const body = routeSchema(options.body, path, 'body');
+    const query = routeSchema(options.query, path, 'query');
+    if (body !== options.body || query !== options.query) options = { ...options, body, query };
     this.#entries.push({ kind: 'route', route: { methods, path, handler: handler as StoredHandler, options } });
     routeTableVersion.value++;
     return this;

@@ -1,4 +1,5 @@
 import { HTTPException } from './errors.js';
+import type { Rules, RulesOutput } from './security/validator.js';
 
 /** One problem found by a schema (Standard Schema v1). */
 export interface SchemaIssue {
@@ -24,8 +25,8 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   };
 }
 
-/** The validated type a schema produces (`Fallback` when there is no schema). */
-export type SchemaOutput<S, Fallback = unknown> = S extends StandardSchemaV1<unknown, infer O> ? O : Fallback;
+/** The validated type a schema (or a `Validator` rule dict) produces (`Fallback` when there is none). */
+export type SchemaOutput<S, Fallback = unknown> = S extends StandardSchemaV1<unknown, infer O> ? O : S extends Rules ? RulesOutput<S> : Fallback;
 
 /** True for values implementing Standard Schema v1. */
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {

@@ -3,6 +3,7 @@ import type { MultipartOptions } from './http/multipart.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 import type { SchemaOutput, StandardSchemaV1 } from './schema.js';
+import type { Rules } from './security/validator.js';
 
 /** The methods `route` accepts (others can be used through `methods`, upper-cased). */
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -68,8 +69,11 @@ export type Handler<P extends string = string, D = Record<never, never>, B = unk
   deps: ResolvedDeps<D>,
 ) => R;
 
-/** What a route's `body`/`query` option may hold: a Standard Schema (Zod, Valibot, Covet's `Validator`…). */
-export type RouteSchema = StandardSchemaV1 | undefined;
+/**
+ * What a route's `body`/`query` option may hold: a Standard Schema (Zod, Valibot, Covet's
+ * `Validator`…) or a `Validator` rule dict (`{ name: { required: true, maxLength: 100 } }`).
+ */
+export type RouteSchema = StandardSchemaV1 | Rules | undefined;
 
 /** The handler type for a route path, its deps and its schemas. */
 export type RouteHandler<P extends string, D, BS extends RouteSchema, QS extends RouteSchema, R = unknown> = Handler<

@@ -110,8 +110,12 @@ export async function loadApp(ref: string): Promise<CovetApp> {
     if (err instanceof Error && err.name === 'ConfigError') throw new CliError(`configuration error: ${err.message}`, ExitCode.config);
     throw new CliError(`cannot load ${file}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.moduleUnloadable);
   }
-  const app = name !== undefined ? mod[name] : (mod.default ?? mod.app);
-  if (!isApp(app)) {
+  // A CommonJS module (a `.ts` file in a package without `"type": "module"`) has its exports
+  // under `default`.
+  const cjs = (typeof mod.default === 'object' && mod.default !== null ? mod.default : {}) as Record<string, unknown>;
+  const candidates = name !== undefined ? [mod[name], cjs[name]] : [mod.default, mod.app, cjs.default, cjs.app];
+  const app = candidates.find(isApp);
+  if (app === undefined) {
     throw new CliError(`${file} has no CovetApp export${name ? ` named "${name}"` : ' (default or "app")'}`, ExitCode.moduleUnloadable);
   }
   return app;

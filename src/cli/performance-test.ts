@@ -13,17 +13,20 @@ export interface PerformanceTestCommandOptions {
   readonly load: (ref: string) => Promise<CovetApp>;
 }
 
+/** Seconds shown as milliseconds. */
+const ms = (seconds: number): string => `${(seconds * 1000).toFixed(2)} ms`;
+
 /** The results as an aligned two-column table. */
 export function formatResults(r: LoadTestResult): string {
   const rows: [string, string][] = [
     ['Requests', String(r.totalRequests)],
     ['Duration', `${(r.durationMs / 1000).toFixed(2)} s`],
     ['Requests/sec', r.requestsPerSecond.toFixed(1)],
-    ['Avg latency', `${r.avgResponseTime.toFixed(2)} ms`],
-    ['p50', `${r.p50.toFixed(2)} ms`],
-    ['p90', `${r.p90.toFixed(2)} ms`],
-    ['p99', `${r.p99.toFixed(2)} ms`],
-    ['Max latency', `${r.maxResponseTime.toFixed(2)} ms`],
+    ['Avg latency', ms(r.avgResponseTime)],
+    ['p50', ms(r.p50)],
+    ['p90', ms(r.p90)],
+    ['p99', ms(r.p99)],
+    ['Max latency', ms(r.maxResponseTime)],
     ['Errors', `${r.failedRequests} (${(r.errorRate * 100).toFixed(2)}%)`],
     ['Status codes', Object.entries(r.statusCodes).map(([s, n]) => `${s === '0' ? 'conn-error' : s}: ${n}`).join(', ')],
   ];

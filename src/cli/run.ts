@@ -44,8 +44,9 @@ export async function ensureTypeScriptLoader(file: string): Promise<void> {
   if (!/\.[cm]?tsx?$/.test(file)) return;
   if (process.execArgv.some((a) => a.includes('tsx')) || (globalThis as { __covetTsx?: boolean }).__covetTsx) return;
   try {
-    const api = (await importTsxApi()) as { register(): unknown };
-    api.register();
+    // Both of tsx's hooks, as `node --import tsx` does: in a package without `"type": "module"`
+    // a `.ts` file is CommonJS, and the ESM hook alone cannot load it.
+    for (const api of [await importTsxApi('esm'), await importTsxApi('cjs')]) (api as { register(): unknown }).register();
     (globalThis as { __covetTsx?: boolean }).__covetTsx = true;
   } catch {
     throw new CliError(
@@ -55,14 +56,15 @@ export async function ensureTypeScriptLoader(file: string): Promise<void> {
   }
 }
 
-/** tsx's ESM API, found from the project (the current directory) first, then from Covet. */
-async function importTsxApi(): Promise<unknown> {
+/** tsx's ESM or CommonJS API, found from the project (the current directory) first, then from Covet. */
+async function importTsxApi(kind: 'esm' | 'cjs'): Promise<unknown> {
+  const specifier = `tsx/${kind}/api`;
   try {
-    const cjs = createRequire(join(process.cwd(), 'covet-cli.js')).resolve('tsx/esm/api');
+    const cjs = createRequire(join(process.cwd(), 'covet-cli.js')).resolve(specifier);
     const mjs = cjs.replace(/\.cjs$/, '.mjs');
     return await import(pathToFileURL(existsSync(mjs) ? mjs : cjs).href);
   } catch {
-    return import('tsx/esm/api' as string);
+    return import(specifier);
   }
 }
 

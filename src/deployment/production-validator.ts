@@ -185,8 +185,9 @@ export class ProductionValidator {
         concurrentUsers: p.concurrentUsers ?? 10,
         requestsPerUser: p.requestsPerUser ?? 10,
       });
-      const summary = `avg ${r.avgResponseTime.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.requestsPerSecond.toFixed(0)} req/s, ${(r.errorRate * 100).toFixed(1)}% errors`;
-      if (r.avgResponseTime > maxAvg) return fail(`${summary}: average above ${maxAvg} ms`);
+      const avgMs = r.avgResponseTime * 1000;
+      const summary = `avg ${avgMs.toFixed(1)} ms, p99 ${(r.p99 * 1000).toFixed(1)} ms, ${r.requestsPerSecond.toFixed(0)} req/s, ${(r.errorRate * 100).toFixed(1)}% errors`;
+      if (avgMs > maxAvg) return fail(`${summary}: average above ${maxAvg} ms`);
       if (r.errorRate > maxErrors) return fail(`${summary}: error rate above ${maxErrors * 100}%`);
       return pass(summary);
     } catch (err) {

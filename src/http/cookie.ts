@@ -35,6 +35,14 @@ const SAFE_VALUE = /^[!#$&'()*+\-./0-9:<=>?@A-Z[\]^_`a-z{|}~]*$/;
 const ATTRIBUTE_VALUE = /^[^\u0000-\u001f\u007f;]*$/;
 
 /**
+ * A cookie value as it goes on the wire: unchanged when it is all cookie-octets, otherwise
+ * percent-encoded (what `parseCookies` decodes).
+ */
+export function encodeCookieValue(value: string): string {
+  return SAFE_VALUE.test(value) ? value : encodeURIComponent(value);
+}
+
+/**
  * Builds one `Set-Cookie` header value.
  *
  * @example
@@ -46,7 +54,7 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   const signed = options.signed === undefined ? value : options.signed.sign(name, value);
   // Anything outside cookie-octet (CR, LF, `;`, `,`, spaces, controls, non-ASCII) is
   // percent-encoded, so a value can never end the header or add another one.
-  const encoded = SAFE_VALUE.test(signed) ? signed : encodeURIComponent(signed);
+  const encoded = encodeCookieValue(signed);
   let out = `${name}=${encoded}`;
   if (out.length > MAX_COOKIE_SIZE) {
     throw new CovetError(

@@ -42,8 +42,12 @@ export function toResponse(result: unknown): Response {
     if (Array.isArray(result) && isTuple(result)) {
       const inner = result[0] instanceof Response ? result[0] : toResponse(result[0] ?? null);
       inner.status = result[1] as number;
-      const extra = result[2] as Record<string, string> | undefined;
-      if (extra) for (const [k, v] of Object.entries(extra)) inner.headers.set(k, String(v));
+      const extra = result[2] as Record<string, string> | Headers | Map<string, string> | undefined;
+      if (extra) {
+        // A fetch `Headers` or a `Map` is iterated (`Object.entries` would see no fields); a record is read by key.
+        const pairs = extra instanceof Headers || extra instanceof Map ? extra : Object.entries(extra);
+        for (const [k, v] of pairs) inner.headers.set(k, String(v));
+      }
       // `[null, 201]` is an empty 201, not a 204.
       return inner;
     }
@@ -81,7 +85,7 @@ export function writeJson(res: ServerResponse, status: number, data: unknown, cl
   res.end(body);
 }
 
-function noBodyStatus(status: number): boolean {
+export function noBodyStatus(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 

@@ -19,6 +19,11 @@ function field(name: string, value: string): string {
 /** Formats one event in the `text/event-stream` wire format. */
 export function formatEvent(item: string | SSEEvent): string {
   if (typeof item === 'string') return `${item.split(LINE_BREAK).map((l) => `data: ${l}`).join('\n')}\n\n`;
+  // Any other value without the event fields (a plain record, a number) is the data itself,
+  // sent as JSON — never dropped.
+  if (typeof item !== 'object' || item === null || !('data' in item || 'event' in item || 'id' in item || 'retry' in item)) {
+    return formatEvent({ data: item });
+  }
   let out = '';
   if (item.event !== undefined) out += field('event', item.event);
   if (item.id !== undefined) out += field('id', String(item.id));

@@ -25,9 +25,13 @@ export interface LoadTestResult {
   readonly errorRate: number;
   readonly durationMs: number;
   readonly requestsPerSecond: number;
+  /** Mean time per request, in seconds (the seed's `avg_response_time < 0.1` is 100 ms). */
   readonly avgResponseTime: number;
+  /** Fastest request, in seconds. */
   readonly minResponseTime: number;
+  /** Slowest request, in seconds. */
   readonly maxResponseTime: number;
+  /** Response-time percentiles (nearest rank), in seconds. */
   readonly p50: number;
   readonly p90: number;
   readonly p99: number;
@@ -56,6 +60,8 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 const round = (n: number): number => Math.round(n * 1000) / 1000;
+/** Milliseconds as seconds, to the microsecond. */
+const seconds = (ms: number): number => Math.round(ms * 1000) / 1_000_000;
 
 function once(agent: Agent, url: URL, options: RunLoadOptions): Promise<number> {
   return new Promise((resolve) => {
@@ -118,12 +124,12 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
     errorRate: n === 0 ? 0 : failed / n,
     durationMs: round(durationMs),
     requestsPerSecond: round(n / (durationMs / 1000)),
-    avgResponseTime: round(n === 0 ? 0 : sorted.reduce((a, b) => a + b, 0) / n),
-    minResponseTime: round(sorted[0] ?? 0),
-    maxResponseTime: round(sorted[n - 1] ?? 0),
-    p50: round(percentile(sorted, 50)),
-    p90: round(percentile(sorted, 90)),
-    p99: round(percentile(sorted, 99)),
+    avgResponseTime: seconds(n === 0 ? 0 : sorted.reduce((a, b) => a + b, 0) / n),
+    minResponseTime: seconds(sorted[0] ?? 0),
+    maxResponseTime: seconds(sorted[n - 1] ?? 0),
+    p50: seconds(percentile(sorted, 50)),
+    p90: seconds(percentile(sorted, 90)),
+    p99: seconds(percentile(sorted, 99)),
     statusCodes,
   };
 }

@@ -1,4 +1,5 @@
-import type { CovetApp, InjectResponse } from '../app.js';
+import { type CovetApp, type InjectResponse, kAcquire, kRelease } from '../app.js';
+import { encodeCookieValue } from '../http/cookie.js';
 import type { WebSocket } from '../http/websocket/websocket.js';
 import type { ClientHandshakeOptions } from '../http/websocket/client-handshake.js';
 
@@ -24,7 +25,7 @@ export interface TestRequestOptions {
   readonly content?: string | Uint8Array;
   readonly headers?: Readonly<Record<string, string>>;
   readonly query?: Readonly<Record<string, string | number | boolean | readonly (string | number | boolean)[]>>;
-  /** Cookies for this request, on top of the jar. */
+  /** Cookies for this request, on top of the jar (values are percent-encoded where they need it, as a browser app would). */
   readonly cookies?: Readonly<Record<string, string>>;
 }
 
@@ -126,15 +127,20 @@ export class TestClient {
     this.app = app;
   }
 
-  /** Runs the app's startup hooks (once). */
+  /** Runs the app's startup hooks (unless the app is already running for another client or server). */
   start(): Promise<void> {
-    return (this.#started ??= this.app.startup());
+    return (this.#started ??= this.app[kAcquire]());
   }
 
-  /** Runs the app's shutdown hooks. */
+  /**
+   * Runs the app's shutdown hooks — unless another client (or the app's server) still uses the
+   * app; then the last of them does. A client used again after `close()` starts the app again.
+   */
   async close(): Promise<void> {
     await Promise.all([...this.#sockets].map((ws) => ws.close(1001).catch(() => {})));
-    if (this.#started !== null) await this.app.shutdown();
+    if (this.#started === null) return;
+    this.#started = null;
+    await this.app[kRelease]();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -182,7 +188,7 @@ export class TestClient {
       if (qs) url += (url.includes('?') ? '&' : '?') + qs;
     }
     const jar = new Map(this.cookies);
-    for (const [k, v] of Object.entries(options.cookies ?? {})) jar.set(k, v);
+    for (const [k, v] of Object.entries(options.cookies ?? {})) jar.set(k, encodeCookieValue(v));
     if (jar.size > 0 && headers.cookie === undefined) {
       headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
     }
@@ -212,7 +218,7 @@ export class TestClient {
       if (qs) url += (url.includes('?') ? '&' : '?') + qs;
     }
     const jar = new Map(this.cookies);
-    for (const [k, v] of Object.entries(options.cookies ?? {})) jar.set(k, v);
+    for (const [k, v] of Object.entries(options.cookies ?? {})) jar.set(k, encodeCookieValue(v));
     if (jar.size > 0 && headers.cookie === undefined) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
     const ws = await this.app.injectWebSocket({
       url,

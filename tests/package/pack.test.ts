@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -78,6 +78,25 @@ describe('npm package', { timeout: 120_000 }, () => {
     const [overSocket, inProcess] = stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown);
     assert.deepEqual(overSocket, { status: 200, body: { message: 'Hello from the tarball' }, user: { id: 7, type: 'number' } });
     assert.deepEqual(inProcess, { inProcess: 200, body: { message: 'Hello from the tarball' } });
+  });
+
+  // The project `npm init` makes: no `"type": "module"`, so a `.ts` file is CommonJS to Node
+  // and tsx; the app file still uses `import`. tsx is the project's dev dependency.
+  it('loads a TypeScript app in a project without "type": "module"', async () => {
+    const project = join(tmp, 'cjs-app');
+    await mkdir(join(project, 'node_modules'), { recursive: true });
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'covet-cjs-check', private: true }));
+    await symlink(join(appDir, 'node_modules', 'covet'), join(project, 'node_modules', 'covet'), 'dir');
+    await symlink(join(ROOT, 'node_modules', 'tsx'), join(project, 'node_modules', 'tsx'), 'dir');
+    await writeFile(
+      join(project, 'app.ts'),
+      "import { CovetApp } from 'covet';\nexport default { name: 'not an app' };\nexport const app = new CovetApp();\napp.get('/hello', (): { message: string } => ({ message: 'Hello, World!' }));\n",
+    );
+    const cli = join(project, 'node_modules', 'covet', 'dist', 'cli', 'main.js');
+    const routes = await run(process.execPath, [cli, 'routes', 'app.ts'], { cwd: project, timeout: 30_000 });
+    assert.match(routes.stdout, /GET\s+\/hello/);
+    const named = await run(process.execPath, [cli, 'routes', 'app.ts:app'], { cwd: project, timeout: 30_000 });
+    assert.match(named.stdout, /GET\s+\/hello/);
   });
 
   // Through the node_modules/.bin symlink, as users run it.

@@ -92,6 +92,19 @@ app.post('/typed', { body: z.object({ name: z.string(), age: z.number() }), quer
   expectTypeOf(req.query).toEqualTypeOf<{ dry?: string | undefined }>();
   return body.name;
 });
+// A Validator rule dict types them too.
+app.post(
+  '/rules',
+  { body: { name: { required: true, maxLength: 100 }, age: { type: 'integer' } }, query: { limit: { type: 'integer', default: 10 } } },
+  async (req) => {
+    const body = await req.json();
+    expectTypeOf(body).toEqualTypeOf<{ name: string; age?: number }>();
+    expectTypeOf(req.query).toEqualTypeOf<{ limit: number }>();
+    return body.name;
+  },
+);
+// @ts-expect-error a rule dict's field rule is checked
+app.post('/bad-rules', { body: { name: { type: 'text' } } }, () => null);
 app.get('/untyped', (req) => {
   expectTypeOf(req.query).toEqualTypeOf<Record<string, string>>();
   return null;

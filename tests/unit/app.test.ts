@@ -12,6 +12,7 @@ import {
   type Request,
   Response,
   RouteGroup,
+  sse,
   stream,
   text,
 } from '../../src/index.js';
@@ -218,6 +219,27 @@ describe('CovetApp return values', () => {
   });
 });
 
+describe('CovetApp return values: headers and events', () => {
+  it('takes a Headers or a Map as the third element of a tuple', async () => {
+    const app = new CovetApp();
+    app.get('/h', () => [{ ok: true }, 201, new Headers({ 'x-one': '1', 'cache-control': 'no-store' })]);
+    app.get('/m', () => ['made', 202, new Map([['x-two', '2']])]);
+    await using client = new TestClient(app);
+    const h = await client.get('/h');
+    assert.deepEqual([h.status, h.headers.get('x-one'), h.headers.get('cache-control'), h.json()], [201, '1', 'no-store', { ok: true }]);
+    const m = await client.get('/m');
+    assert.deepEqual([m.status, m.headers.get('x-two'), m.text], [202, '2', 'made']);
+  });
+
+  it('sends an SSE item without event fields as JSON data instead of dropping it', async () => {
+    const app = new CovetApp();
+    app.get('/events', () => sse([{ n: 1 }, 2, { data: 'x', id: 3 }, 'plain'] as never, { heartbeat: 0 }));
+    await using client = new TestClient(app);
+    const res = await client.get('/events');
+    assert.equal(res.text, ': connected\n\ndata: {"n":1}\n\ndata: 2\n\nid: 3\ndata: x\n\ndata: plain\n\n');
+  });
+});
+
 describe('CovetApp errors', () => {
   it('turns HTTPException into {"error": message}, with detail when given', async () => {
     const app = new CovetApp();
@@ -402,6 +424,24 @@ describe('CovetApp bodies', () => {
     assert.deepEqual(res.json(), { error: 'Unsupported Media Type: expected application/json, got text/plain' });
   });
 
+  it('gives an empty form for a body that is not a form, so a handler may try json(), form() and body() in turn', async () => {
+    // The seed's "Request Body Handling" example.
+    const seed = new CovetApp();
+    seed.route('/api/data', { methods: ['POST'] }, async (req) => {
+      const jsonData = await req.json();
+      const formData = await req.form();
+      const rawBody = await req.body();
+      return { received: jsonData, formFields: formData.size, rawBytes: rawBody.length };
+    });
+    await using client = new TestClient(seed);
+    const res = await client.post('/api/data', { json: { a: 1 } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { received: { a: 1 }, formFields: 0, rawBytes: 7 });
+    const form = await client.post('/api/data', { form: { a: '1' } });
+    assert.equal(form.status, 415);
+    assert.deepEqual(form.json(), { error: 'Unsupported Media Type: expected application/json, got application/x-www-form-urlencoded' });
+  });
+
   it('accepts +json types and a missing content type', async () => {
     await using client = new TestClient(app);
     const a = await client.post('/json', { content: '[1]', headers: { 'content-type': 'application/merge-patch+json' } });
@@ -515,6 +555,38 @@ describe('CovetApp plugins, lifecycle and config', () => {
     const res = await app.handle(new globalThis.Request('http://local/echo/3', { method: 'POST', body: '{"x":1}', headers: { 'content-type': 'application/json' } }));
     assert.equal(res.status, 201 - 1);
     assert.deepEqual(await res.json(), { n: 3, body: { x: 1 } });
+  });
+
+  it('streams an endless SSE or stream() body through handle() as it is produced, and cleans up on cancel', async () => {
+    const app = new CovetApp();
+    let closed = false;
+    app.get('/events', () =>
+      sse(
+        (async function* () {
+          try {
+            for (let i = 0; ; i++) {
+              yield { event: 'tick', data: { i } };
+              await new Promise((r) => setTimeout(r, 5));
+            }
+          } finally {
+            closed = true;
+          }
+        })(),
+        { heartbeat: 0 },
+      ),
+    );
+    const res = await app.handle(new globalThis.Request('http://local/events'));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('data: {"i":1}')) text += Buffer.from((await reader.read()).value ?? []).toString();
+    assert.match(text, /^: connected\n\nevent: tick\ndata: \{"i":0\}\n\nevent: tick\ndata: \{"i":1\}\n\n/);
+    await reader.cancel();
+    assert.equal(closed, true);
+    const finite = await app.handle(new globalThis.Request('http://local/missing'));
+    assert.equal(finite.status, 404);
+    assert.deepEqual(await finite.json(), { error: 'Not Found' });
   });
 
   it('aborts req.signal and answers 503 when a route timeout passes', async () => {

@@ -78,4 +78,36 @@ describe('route schemas (Standard Schema)', () => {
     await using client = new TestClient(app);
     assert.deepEqual((await client.get('/q?a=1&a=2&b=x')).json(), { a: '1', b: 'x' });
   });
+
+  it('takes a Validator rule dict for body and query: 400 with the exact errors, query values converted', async () => {
+    const app = new CovetApp();
+    app.post('/users', { body: { name: { required: true, maxLength: 5 }, age: { type: 'integer', min: 0 } } }, async (req) => ({ got: await req.json() }));
+    app.get('/page', { query: { limit: { type: 'integer', min: 1, default: 10 } } }, (req) => ({ limit: req.query.limit }));
+    await using client = new TestClient(app);
+    const valid = await client.post('/users', { json: { name: 'ann', age: 3, extra: true } });
+    assert.equal(valid.status, 200);
+    assert.deepEqual(valid.json(), { got: { name: 'ann', age: 3 } });
+    const invalid = await client.post('/users', { json: { name: 'toolong', age: -1 } });
+    assert.equal(invalid.status, 400);
+    assert.deepEqual(invalid.json(), { errors: { name: ['Must be at most 5 characters'], age: ['Must be at least 0'] } });
+    const missing = await client.post('/users', { json: {} });
+    assert.equal(missing.status, 400);
+    assert.deepEqual(Object.keys((missing.json() as { errors: object }).errors), ['name']);
+    assert.deepEqual((await client.get('/page?limit=3')).json(), { limit: 3 });
+    assert.deepEqual((await client.get('/page')).json(), { limit: 10 });
+    const zero = await client.get('/page?limit=0');
+    assert.equal(zero.status, 400);
+    assert.deepEqual(zero.json(), { errors: { limit: ['Must be at least 1'] } });
+    const word = await client.get('/page?limit=ten');
+    assert.equal(word.status, 400);
+    assert.deepEqual(word.json(), { errors: { limit: ['Must be an integer'] } });
+  });
+
+  it('documents a rule-dict body in OpenAPI and refuses a body option that is neither', () => {
+    const app = new CovetApp();
+    app.post('/users', { body: { name: { required: true, maxLength: 5 } } }, () => null);
+    const op = (app.openapi().paths['/users'] as Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>).post;
+    assert.deepEqual(op?.requestBody?.content['application/json']?.schema, { type: 'object', properties: { name: { type: 'string', maxLength: 5 } }, required: ['name'] });
+    assert.throws(() => app.post('/bad', { body: 42 as never }, () => null), /body must be a Standard Schema .* or a Validator rule dict/);
+  });
 });

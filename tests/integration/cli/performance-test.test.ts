@@ -26,10 +26,13 @@ describe('PerformanceTest', { timeout: 180_000 }, () => {
     assert.equal(result.errorRate, 0);
     assert.deepEqual(result.statusCodes, { '200': 100 });
     assert.ok(result.requestsPerSecond > 0);
-    assert.ok(result.avgResponseTime > 0 && result.avgResponseTime < 2000);
+    assert.ok(result.avgResponseTime > 0 && result.avgResponseTime < 2);
     assert.ok(result.p50 <= result.p90 && result.p90 <= result.p99 && result.p99 <= result.maxResponseTime);
+    // Response times are seconds, as the seed's `avg_response_time < 0.1  # 100ms` reads: no
+    // request takes longer than the whole test.
+    assert.ok(result.maxResponseTime > 0 && result.maxResponseTime <= result.durationMs / 1000, `${result.maxResponseTime} s of ${result.durationMs} ms`);
     // The seed's assertions, with generous bounds for a shared machine.
-    assert.ok(result.avgResponseTime < 1000);
+    assert.ok(result.avgResponseTime < 1);
     assert.ok(result.errorRate < 0.01);
     assert.equal(app.server, null); // started and closed by the test
   });

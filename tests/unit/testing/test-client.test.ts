@@ -60,6 +60,14 @@ describe('TestClient', () => {
     assert.equal(client.cookies.has('session'), false);
   });
 
+  it('percent-encodes cookie values given per request, so the app reads them back intact', async () => {
+    const app = new CovetApp();
+    app.get('/c', (req) => ({ ...req.cookies }));
+    await using client = new TestClient(app);
+    const res = await client.get('/c', { cookies: { a: 'x;y', b: 'ü', c: '1=2', d: 'plain' } });
+    assert.deepEqual(res.json(), { a: 'x;y', b: 'ü', c: '1=2', d: 'plain' });
+  });
+
   it('runs startup hooks before the first request and shutdown hooks on close', async () => {
     const events: string[] = [];
     const app = new CovetApp();
