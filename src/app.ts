@@ -48,7 +48,11 @@ export interface CovetAppOptions {
   readonly debug?: boolean;
   /** App-wide middleware, in order (same as calling `addMiddleware` for each). */
   readonly middleware?: readonly Middleware[];
-  /** Security settings for the security module (`SecurityConfig`); stored as `app.securityConfig`. */
+  /**
+   * Security settings (`SecurityConfig` from `covet/security`), kept as `app.securityConfig`.
+   * One with an `apply(app)` method is applied here, before `middleware`, so its headers, CORS
+   * and CSRF run outermost; applying it again later adds nothing. Other objects are only kept.
+   */
   readonly securityConfig?: object;
   /** Largest request body in bytes. Default 1 MiB; routes may set their own. */
   readonly bodyLimit?: number;
@@ -284,6 +288,10 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     this.#redirectSlashes = options.redirectSlashes ?? true;
     this.#multipart = options.multipart ?? {};
     this.#serverOptions = { ...SERVER_DEFAULTS, ...options.server };
+    // Structural, so the core needs nothing from `covet/security`: `SecurityConfig.apply`
+    // registers a named plugin, which an app registers once however often it is asked.
+    const security = options.securityConfig as { apply?: unknown } | undefined;
+    if (typeof security?.apply === 'function') (security as { apply(app: CovetApp): unknown }).apply(this);
     for (const mw of options.middleware ?? []) this.addMiddleware(mw);
   }
 
