@@ -26,7 +26,7 @@ import { docsPage, relativeUrl } from './openapi/docs-page.js';
 import { annotateOpenAPI } from './internal/openapi-meta.js';
 import { compileResponder, setRouteResponder } from './openapi/route-responder.js';
 import type { DocsOptions, OpenAPIDocument, OpenAPIOptions } from './openapi/openapi-types.js';
-import type { DepsMap, Middleware, PrefixRoutes, RoutesOf } from './types.js';
+import type { DepsMap, Middleware, PrefixRoutes, RouteMeta, RoutesOf } from './types.js';
 import type { WebSocket } from './http/websocket/websocket.js';
 import { type InjectWebSocketOptions, WebSocketRegistry } from './http/websocket/websocket-registry.js';
 import type { WebSocketHandler, WebSocketRouteOptions } from './http/websocket/websocket-route.js';
@@ -53,7 +53,11 @@ export interface CovetAppOptions {
   readonly debug?: boolean;
   /** App-wide middleware, in order (same as calling `addMiddleware` for each). */
   readonly middleware?: readonly Middleware[];
-  /** Security settings for the security module (`SecurityConfig`); stored as `app.securityConfig`. */
+  /**
+   * Security settings (`SecurityConfig` from `covet/security`), kept as `app.securityConfig`.
+   * One with an `apply(app)` method is applied here, before `middleware`, so its headers, CORS
+   * and CSRF run outermost; applying it again later adds nothing. Other objects are only kept.
+   */
   readonly securityConfig?: object;
   /** Largest request body in bytes. Default 1 MiB; routes may set their own. */
   readonly bodyLimit?: number;
@@ -217,6 +221,8 @@ type ErrorClass<E> = abstract new (...args: never[]) => E;
 
 const EMPTY_DEPS = Object.freeze({});
 const EMPTY_PARAMS = Object.freeze({});
+/** The `meta` of routes (and groups) that set none. */
+const NO_META: RouteMeta = Object.freeze({});
 
 /** TLS material from listen options: both `key` and `cert`, or neither. */
 function tlsOf(options: ListenOptions): TLSOptions | null {
@@ -303,6 +309,10 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     this.#redirectSlashes = options.redirectSlashes ?? true;
     this.#multipart = options.multipart ?? {};
     this.#serverOptions = { ...SERVER_DEFAULTS, ...options.server };
+    // Structural, so the core needs nothing from `covet/security`: `SecurityConfig.apply`
+    // registers a named plugin, which an app registers once however often it is asked.
+    const security = options.securityConfig as { apply?: unknown } | undefined;
+    if (typeof security?.apply === 'function') (security as { apply(app: CovetApp): unknown }).apply(this);
     for (const mw of options.middleware ?? []) this.addMiddleware(mw);
   }
 
@@ -903,13 +913,13 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     if (this.#compiledVersion === routeTableVersion.value) return;
     const version = routeTableVersion.value;
     const router = new Router<CompiledRoute>();
-    this.#collect(this, '', this.#front, {}, [], router, this);
+    this.#collect(this, '', this.#front, {}, [], NO_META, router, this);
     this.#router = router;
     const webSockets = new Router<CompiledWebSocketRoute>();
     this.#collectWebSockets(this, '', [], webSockets);
     this.#webSockets.setRouter(webSockets);
     this.#fallback = {
-      ...this.#compile({ methods: [], path: '', handler: (req) => this.#notFound(req), options: {} }, '', [...this.#front, ...this.middlewareList], {}, [], this),
+      ...this.#compile({ methods: [], path: '', handler: (req) => this.#notFound(req), options: {} }, '', [...this.#front, ...this.middlewareList], {}, [], NO_META, this),
       info: null,
       definition: null,
     };
@@ -922,6 +932,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     middleware: readonly Middleware[],
     deps: DepsMap,
     tags: readonly string[],
+    meta: RouteMeta,
     router: Router<CompiledRoute>,
     owner: CovetApp,
   ): void {
@@ -931,7 +942,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         const def = entry.route;
         const path = joinPath(prefix, def.path);
         const routeTags = [...tags, ...(def.options.tags ?? [])];
-        const compiled = this.#compile(def, path, [...chain, ...(def.options.middleware ?? [])], { ...deps, ...def.options.deps }, routeTags, owner);
+        const routeMeta = def.options.meta === undefined ? meta : { ...meta, ...def.options.meta };
+        const compiled = this.#compile(def, path, [...chain, ...(def.options.middleware ?? [])], { ...deps, ...def.options.deps }, routeTags, routeMeta, owner);
         for (const method of def.methods) router.add(method, path, compiled);
       } else {
         const opts = entry.options;
@@ -941,6 +953,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
           [...chain, ...(opts.middleware ?? [])],
           { ...deps, ...opts.deps },
           [...tags, ...(opts.tags ?? [])],
+          opts.meta === undefined ? meta : { ...meta, ...opts.meta },
           router,
           owner,
         );
@@ -949,7 +962,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     if (group instanceof CovetApp) {
       for (const mount of group.#mounts) {
         for (const [mw, name] of mount.app.#middlewareNames) this.#middlewareNames.set(mw, name);
-        this.#collect(mount.app, joinPath(prefix, mount.prefix), chain, deps, tags, router, mount.app);
+        this.#collect(mount.app, joinPath(prefix, mount.prefix), chain, deps, tags, meta, router, mount.app);
       }
     }
   }
@@ -961,7 +974,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       const path = joinPath(prefix, def.path);
       const all = [...chain, ...(def.options.middleware ?? [])];
       const route = compileWebSocketRoute({
-        info: Object.freeze({ path, name: def.options.name }),
+        info: Object.freeze({ path, name: def.options.name, meta: def.options.meta === undefined ? NO_META : Object.freeze({ ...def.options.meta }) }),
         handler: def.handler,
         middleware: all,
         middlewareNames: all.map((mw) => middlewareName(mw, this.#middlewareNames)),
@@ -981,6 +994,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     middleware: readonly Middleware[],
     deps: DepsMap,
     tags: readonly string[],
+    meta: RouteMeta,
     owner: CovetApp,
   ): CompiledRoute {
     const handler = def.handler;
@@ -1031,7 +1045,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     const { bodyLimit, timeout, name } = def.options;
     if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0))
       throw new RangeError(`Route ${path}: timeout must be a positive number of ms`);
-    const info: MatchedRoute = Object.freeze({ path, name });
+    const info: MatchedRoute = Object.freeze({ path, name, meta: meta === NO_META ? NO_META : Object.freeze({ ...meta }) });
     if (responder !== null) setRouteResponder(info, responder);
     return {
       info,

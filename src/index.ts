@@ -84,6 +84,7 @@ export type {
   ResponseResult,
   ResponseSchema,
   RouteHandler,
+  RouteMeta,
   RouteOptions,
   RouteSchema,
 } from './types.js';

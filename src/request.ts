@@ -11,7 +11,7 @@ import { MultiDict, parseUrlEncoded } from './http/url-encoded.js';
 import { displayPath } from './router/decode-path.js';
 import { MULTIPART_DEFAULTS, type MultipartOptions, parseMultipart } from './http/multipart.js';
 import { type StandardSchemaV1, validate } from './schema.js';
-import type { RequestState } from './types.js';
+import type { RequestState, RouteMeta } from './types.js';
 
 /** The parts of the request URL. */
 export interface RequestURL {
@@ -28,6 +28,8 @@ export interface MatchedRoute {
   /** The path template, e.g. `/users/{id:int}`. */
   readonly path: string;
   readonly name: string | undefined;
+  /** The route's `meta` option merged over its groups' (frozen; empty when none). */
+  readonly meta: RouteMeta;
 }
 
 /** Where the request came from. */

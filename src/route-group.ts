@@ -14,6 +14,7 @@ import type {
   ResponseCheck,
   ResponseOption,
   RouteHandler,
+  RouteMeta,
   RouteOptions,
   RouteSchema,
   RoutesOf,
@@ -40,6 +41,8 @@ export interface GroupOptions<D extends DepsMap = DepsMap> {
   readonly deps?: D;
   /** OpenAPI tags for every route. */
   readonly tags?: readonly string[];
+  /** `meta` for every route (a route's own keys win), read as `req.route.meta`. */
+  readonly meta?: RouteMeta;
 }
 
 /** A child of a collection: a route, a nested group, or an included group under a prefix. */

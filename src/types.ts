@@ -41,6 +41,20 @@ export interface RequestState {
   [key: string]: unknown;
 }
 
+/**
+ * What a route tells middleware about itself: the route option `meta`, read back as
+ * `req.route.meta` (frozen; empty when the route gave none). Middleware that honours a key
+ * declares it by augmenting this interface — `covet/security` adds `csrf` — and you can add
+ * your own the same way.
+ *
+ * @example
+ * app.post('/api/webhook', { meta: { csrf: false } }, handler); // CSRFProtection skips it
+ * declare module 'covet' { interface RouteMeta { audit?: boolean } }
+ */
+export interface RouteMeta {
+  readonly [key: string]: unknown;
+}
+
 /** Dependencies of a route, dependency or group: names to `Depends(...)`. */
 export type DepsMap = Readonly<Record<string, Dependency<unknown>>>;
 
@@ -174,6 +188,11 @@ export interface RouteOptions<
    * 503 `{"error":"Request timed out"}`. Default: no limit.
    */
   readonly timeout?: number;
+  /**
+   * Facts for middleware about this route, read as `req.route.meta` (merged over its groups'
+   * `meta`). `{ csrf: false }` exempts it from `CSRFProtection`.
+   */
+  readonly meta?: RouteMeta;
   /** Documentation: a one-line summary, a description and tags (used by OpenAPI). */
   readonly summary?: string;
   readonly description?: string;

@@ -6,13 +6,33 @@ import type { Response } from '../response.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
 import { safeEqual } from './timing-safe.js';
 
+declare module '../types.js' {
+  interface RouteMeta {
+    /**
+     * `false`: `CSRFProtection` skips this route — no check and no token cookie. For endpoints
+     * that authenticate the caller themselves rather than by a cookie (OAuth2's token,
+     * introspection and revocation endpoints are marked so), and webhooks.
+     */
+    readonly csrf?: boolean;
+  }
+}
+
+/** Shortest `secretKey` accepted (characters of a string, bytes of a `Uint8Array`). */
+const MIN_SECRET_LENGTH = 8;
+
 /** Options of `CSRFProtection`. */
 export interface CSRFOptions {
-  /** Signs the tokens (HMAC-SHA256). Required; at least 16 characters. */
+  /**
+   * Signs the tokens (HMAC-SHA256). Required; at least 8 characters (bytes, for a
+   * `Uint8Array`). Use a long random value in production, e.g. 32 random bytes.
+   */
   readonly secretKey: string | Uint8Array;
   /** Methods never checked. Default `GET, HEAD, OPTIONS, TRACE`. */
   readonly safeMethods?: readonly string[];
-  /** Paths never checked: exact (`/api/webhook`), a prefix ending in `*` (`/hooks/*`), or a RegExp. */
+  /**
+   * Paths never checked: exact (`/api/webhook`), a prefix ending in `*` (`/hooks/*`), or a
+   * RegExp. A route can also exempt itself with `{ meta: { csrf: false } }`.
+   */
   readonly exemptPaths?: readonly (string | RegExp)[];
   /** Default `csrftoken`. */
   readonly cookieName?: string;
@@ -67,11 +87,13 @@ function originOf(url: string): string | null {
  * the `X-CSRF-Token` header or the `csrf_token` form field, and (when the browser says)
  * come from the app's own origin. The current token is `req.state.csrfToken`, for templates.
  * Failures are 403 `{"error": …}` with codes `ERR_CSRF_ORIGIN`, `ERR_CSRF_MISSING`,
- * `ERR_CSRF_INVALID`.
+ * `ERR_CSRF_INVALID`. Routes whose `meta` has `csrf: false` are skipped (OAuth2's
+ * client-authenticated endpoints are), as are `exemptPaths`.
  *
  * @example
  * app.addMiddleware(new CSRFProtection({ secretKey: process.env.CSRF_SECRET, exemptPaths: ['/api/webhook'] }));
  * app.get('/form', (req) => html(`<form method="post"><input type="hidden" name="csrf_token" value="${req.state.csrfToken}">…</form>`));
+ * app.post('/hooks/payments', { meta: { csrf: false } }, handlePayment); // checked by its own signature
  */
 export class CSRFProtection implements MiddlewareObject {
   readonly #secret: Buffer;
@@ -89,7 +111,12 @@ export class CSRFProtection implements MiddlewareObject {
   constructor(options: CSRFOptions) {
     const opts = { ...CSRF_DEFAULTS, ...options };
     const secret = typeof opts.secretKey === 'string' ? Buffer.from(opts.secretKey, 'utf8') : Buffer.from(opts.secretKey ?? []);
-    if (secret.length < 16) throw new CovetError('CSRFProtection needs a secretKey of at least 16 characters', { code: 'ERR_CSRF_OPTIONS' });
+    if (secret.length < MIN_SECRET_LENGTH) {
+      const got = secret.length === 0 ? 'it is empty' : `got ${secret.length}`;
+      throw new CovetError(`CSRFProtection needs a secretKey of at least ${MIN_SECRET_LENGTH} characters (${got}); use a long random value`, {
+        code: 'ERR_CSRF_OPTIONS',
+      });
+    }
     this.#secret = secret;
     this.#safe = new Set(opts.safeMethods.map((m) => m.toUpperCase()));
     const exact = new Set<string>();
@@ -133,6 +160,7 @@ export class CSRFProtection implements MiddlewareObject {
   }
 
   async handle(req: Request, callNext: CallNext): Promise<Response> {
+    if (req.route?.meta.csrf === false) return callNext();
     const fromCookie = req.cookies[this.#cookieName];
     const valid = fromCookie !== undefined && this.isValidToken(fromCookie);
     const token = valid ? fromCookie : this.generateToken();

@@ -33,22 +33,24 @@ export interface SocketLike {
 }
 
 interface Entry {
-  // GCRA: when this IP's one-second budget would be empty again.
-  tat: number;
+  // A fixed one-second window opened by the IP's first request: its requests and its end.
+  count: number;
+  windowEndsAt: number;
   blockedUntil: number;
 }
 
 /**
- * Per-IP flood protection: an IP making more than `threshold` requests per second is blocked for
- * `blockDuration` seconds (every request refused, even the ones under the rate). Whitelisted
- * ranges are never touched. `attach(server)` also caps open connections per IP.
+ * Per-IP flood protection: an IP making more than `threshold` requests within one second (a
+ * window opened by its first request, as `RateLimiter` counts) is blocked for `blockDuration`
+ * seconds (every request refused, even the ones under the rate). Whitelisted ranges are never
+ * touched. `attach(server)` also caps open connections per IP.
  *
  * @example
  * const ddosProtector = new DDoSProtector({ threshold: 1000, blockDuration: 300, whitelist: ['192.168.1.0/24'] });
  * app.addMiddleware(ddosProtector);                       // or: if (!ddosProtector.allowRequest(req.client.host)) …
  */
 export class DDoSProtector implements MiddlewareObject {
-  readonly #interval: number;
+  readonly #threshold: number;
   readonly #blockMs: number;
   readonly #whitelist: IPSet;
   readonly #maxConnections: number;
@@ -65,7 +67,7 @@ export class DDoSProtector implements MiddlewareObject {
       throw new CovetError('threshold must be a positive number of requests per second', { code: 'ERR_DDOS_OPTIONS' });
     if (!(blockDuration >= 0)) throw new CovetError('blockDuration must be a non-negative number of seconds', { code: 'ERR_DDOS_OPTIONS' });
     if (!(maxConnections >= 1)) throw new CovetError('maxConnectionsPerIp must be at least 1', { code: 'ERR_DDOS_OPTIONS' });
-    this.#interval = 1000 / threshold;
+    this.#threshold = threshold;
     this.#blockMs = blockDuration * 1000;
     this.#whitelist = new IPSet(options.whitelist ?? []);
     this.#maxConnections = maxConnections;
@@ -84,18 +86,20 @@ export class DDoSProtector implements MiddlewareObject {
     let entry = this.#entries.get(addr);
     if (entry === undefined) {
       if (this.#entries.size >= this.#maxTracked) this.#evict(now);
-      entry = { tat: now, blockedUntil: 0 };
+      entry = { count: 0, windowEndsAt: 0, blockedUntil: 0 };
       this.#entries.set(addr, entry);
     }
     if (entry.blockedUntil > now) return false;
-    const tat = Math.max(entry.tat, now) + this.#interval;
-    // Burst tolerance of one second's worth of requests (the threshold).
-    if (tat - 1000 > now) {
+    if (entry.windowEndsAt <= now) {
+      entry.count = 0;
+      entry.windowEndsAt = now + 1000;
+    }
+    if (++entry.count > this.#threshold) {
       entry.blockedUntil = now + this.#blockMs;
-      entry.tat = now;
+      entry.count = 0;
+      entry.windowEndsAt = 0;
       return false;
     }
-    entry.tat = tat;
     return true;
   }
 
@@ -163,9 +167,9 @@ export class DDoSProtector implements MiddlewareObject {
     return this;
   }
 
-  // Drops entries that are neither blocked nor mid-burst; if all are, the oldest inserted.
+  // Drops entries that are neither blocked nor inside a window; if all are, the oldest inserted.
   #evict(now: number): void {
-    for (const [ip, e] of this.#entries) if (e.blockedUntil <= now && e.tat <= now) this.#entries.delete(ip);
+    for (const [ip, e] of this.#entries) if (e.blockedUntil <= now && e.windowEndsAt <= now) this.#entries.delete(ip);
     while (this.#entries.size >= this.#maxTracked) {
       const first = this.#entries.keys().next();
       if (first.done === true) break;

@@ -26,6 +26,7 @@ export {
   isUrl,
   type Rules,
   type RulesOutput,
+  type ValidateOptions,
   Validator,
   type ValidatorOptions,
 } from './validator.js';

@@ -1,4 +1,4 @@
-import { type Rules, type RulesOutput, Validator, type ValidatorOptions } from './validator.js';
+import { type Rules, type RulesOutput, type ValidateOptions, Validator, type ValidatorOptions } from './validator.js';
 
 /**
  * Validates data against rules given per call (the seed's "Security Best Practices"
@@ -18,13 +18,13 @@ export class InputValidator {
     this.#options = options;
   }
 
-  /** Returns the declared fields of `data`, or throws `ValidationError`. */
-  validate<const R extends Rules>(data: unknown, rules: R): RulesOutput<R> {
+  /** Returns the declared fields of `data`, or throws `ValidationError`. `options` (`coerce`, `strict`) apply to this call. */
+  validate<const R extends Rules>(data: unknown, rules: R, options?: ValidateOptions): RulesOutput<R> {
     let validator = this.#compiled.get(rules);
     if (validator === undefined) {
       validator = new Validator(rules, this.#options);
       this.#compiled.set(rules, validator);
     }
-    return validator.validate(data) as RulesOutput<R>;
+    return validator.validate(data, options) as RulesOutput<R>;
   }
 }

@@ -1,4 +1,4 @@
-import { type JsonWebKey, randomUUID } from 'node:crypto';
+import { type JsonWebKey, KeyObject, randomUUID } from 'node:crypto';
 import { CovetError, HTTPException } from '../errors.js';
 import { annotateOpenAPI, BEARER_JWT_META } from '../internal/openapi-meta.js';
 import type { Request } from '../request.js';
@@ -51,7 +51,11 @@ export interface JWTAuthOptions {
   readonly audience?: string | readonly string[];
   /** Clock skew tolerated for `exp` and `nbf`, in seconds. Default 0. */
   readonly leeway?: number;
-  /** `kid` header of new tokens. Default: the RFC 7638 thumbprint for asymmetric keys, none for HS*. */
+  /**
+   * `kid` header of new tokens (and of the key in `jwks()`). Default: the `kid` of a JWK given
+   * as `privateKey`/`publicKey` (or `secretKey`), else the RFC 7638 thumbprint for asymmetric
+   * keys and none for HS*.
+   */
   readonly keyId?: string;
   /** Longest token accepted, in characters. Default 8192. */
   readonly maxTokenLength?: number;
@@ -184,6 +188,23 @@ function list(value: string | readonly string[] | undefined): readonly string[] 
   return value === undefined ? undefined : typeof value === 'string' ? [value] : value;
 }
 
+/** The `kid` of a key given as a JWK that names one, else `undefined`. */
+function jwkKeyId(key: KeyInput | undefined): string | undefined {
+  if (typeof key !== 'object' || key === null || key instanceof KeyObject || ArrayBuffer.isView(key)) return undefined;
+  const kid = (key as { kid?: unknown }).kid;
+  return typeof kid === 'string' && kid !== '' ? kid : undefined;
+}
+
+/** The `kid` the configured JWKs name (their owner publishes the key under it); they must agree. */
+function ownKeyId(keys: { readonly secretKey?: KeyInput; readonly privateKey?: KeyInput; readonly publicKey?: KeyInput }): string | undefined {
+  const privateKid = jwkKeyId(keys.privateKey);
+  const publicKid = jwkKeyId(keys.publicKey);
+  if (privateKid !== undefined && publicKid !== undefined && privateKid !== publicKid) {
+    throw new CovetError(`privateKey and publicKey name different kids ("${privateKid}", "${publicKid}"): set keyId`, { code: 'ERR_JWT_KEY' });
+  }
+  return privateKid ?? publicKid ?? jwkKeyId(keys.secretKey);
+}
+
 function checkSeconds(name: string, value: number, allowZero: boolean): number {
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
     throw new CovetError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of seconds`, { code: 'ERR_JWT_OPTIONS' });
@@ -263,12 +284,14 @@ export class JWTAuth<C extends object = Record<string, unknown>> {
     if (opts.privateKey !== undefined) keys.privateKey = opts.privateKey;
     if (opts.publicKey !== undefined) keys.publicKey = opts.publicKey;
     this.#signer = createSigner(algorithm, keys);
-    this.#kid = opts.keyId ?? (this.#signer.publicJwk === null ? undefined : jwkThumbprint(this.#signer.publicJwk));
+    this.#kid = opts.keyId ?? ownKeyId(keys) ?? (this.#signer.publicJwk === null ? undefined : jwkThumbprint(this.#signer.publicJwk));
     const hmac = this.#signer.publicJwk === null;
-    const previous = (opts.previousKeys ?? []).map((key) => createSigner(algorithm, hmac ? { secretKey: key } : { publicKey: key }));
     this.#verifiers = [
       { kid: this.#kid, signer: this.#signer },
-      ...previous.map((signer) => ({ kid: signer.publicJwk === null ? undefined : jwkThumbprint(signer.publicJwk), signer })),
+      ...(opts.previousKeys ?? []).map((key) => {
+        const signer = createSigner(algorithm, hmac ? { secretKey: key } : { publicKey: key });
+        return { kid: jwkKeyId(key) ?? (signer.publicJwk === null ? undefined : jwkThumbprint(signer.publicJwk)), signer };
+      }),
     ];
     this.#expirationTime = checkSeconds('expirationTime', opts.expirationTime ?? DEFAULTS.expirationTime, true);
     this.#refreshExpirationTime = checkSeconds('refreshExpirationTime', opts.refreshExpirationTime ?? DEFAULTS.refreshExpirationTime, false);

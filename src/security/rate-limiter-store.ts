@@ -9,20 +9,23 @@ export interface RateLimitRule {
 }
 
 /**
- * What a store answers for one request checked against several limits at once. `tats` are the
- * GCRA "theoretical arrival times" (ms) of each key after the request (unchanged when refused).
+ * What a store answers for one request checked against several limits at once, per key (in
+ * the order of `keys`): how many requests its current window holds (this one included when it
+ * was allowed) and in how many ms that window ends.
  */
 export interface RateLimitDecision {
   readonly allowed: boolean;
-  /** The store's clock, in ms (Redis' `TIME` for the Redis store, so processes agree). */
-  readonly now: number;
-  readonly tats: readonly number[];
+  readonly counts: readonly number[];
+  /** Ms until each key's window ends (a key without a window reports its rule's whole window). */
+  readonly resetMs: readonly number[];
 }
 
 /**
- * Where rate-limit state lives. `hit` checks every key against its rule and, only when all of
- * them allow the request, counts it against all of them — atomically, so concurrent requests
- * (or processes) never overspend a budget, and a refused request spends nothing.
+ * Where rate-limit state lives: a fixed window per key that opens at the key's first request
+ * and lasts its rule's `windowMs`; at most `count` requests are allowed inside it, and the next
+ * request after it ends opens a new one. `hit` checks every key against its rule and, only when
+ * all of them allow the request, counts it against all of them — atomically, so concurrent
+ * requests (or processes) never overspend a budget, and a refused request spends nothing.
  *
  * @example
  * const store: RateLimitStore = new MemoryRateLimitStore();
@@ -35,26 +38,21 @@ export interface RateLimitStore {
   close?(): void | Promise<void>;
 }
 
-/**
- * GCRA (the generic cell rate algorithm, a sliding window without per-request entries): each key
- * holds one number, the time at which its bucket would be empty again. A request is allowed
- * when that time, plus one emission interval (`window / count`), is at most `window` ahead of now.
- */
-function gcra(now: number, stored: number | undefined, rule: RateLimitRule): { tat: number; ok: boolean } {
-  const interval = rule.windowMs / rule.count;
-  const tat = Math.max(stored ?? 0, now) + interval;
-  return { tat, ok: tat - rule.windowMs <= now };
+/** One key's window: the requests counted in it and when it ends (ms). */
+interface KeyWindow {
+  count: number;
+  endsAt: number;
 }
 
 /**
- * Rate-limit state in this process's memory (one budget per process). Expired keys are swept as
- * the map grows, so memory follows the number of active clients.
+ * Rate-limit state in this process's memory (one budget per process). Ended windows are swept
+ * as the map grows, so memory follows the number of active clients.
  *
  * @example
  * new RateLimiter({ defaultLimits: '100/hour', storage: new MemoryRateLimitStore({ now: () => fakeClock }) })
  */
 export class MemoryRateLimitStore implements RateLimitStore {
-  readonly #tat = new Map<string, number>();
+  readonly #windows = new Map<string, KeyWindow>();
   readonly #now: () => number;
   #sweepAt = 4096;
 
@@ -65,68 +63,81 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   hit(keys: readonly string[], rules: readonly RateLimitRule[]): RateLimitDecision {
     const now = this.#now();
-    const tats: number[] = [];
+    const counts: number[] = [];
+    const resetMs: number[] = [];
     let allowed = true;
     for (let i = 0; i < keys.length; i++) {
       const rule = rules[i] as RateLimitRule;
-      const stored = this.#tat.get(keys[i] as string);
-      const step = gcra(now, stored, rule);
-      if (!step.ok) allowed = false;
-      tats.push(step.tat);
+      const win = this.#windows.get(keys[i] as string);
+      // An ended window counts as none: the next request opens a new one.
+      const open = win !== undefined && win.endsAt > now;
+      const count = open ? win.count : 0;
+      if (count >= rule.count) allowed = false;
+      counts.push(count);
+      resetMs.push(open ? win.endsAt - now : rule.windowMs);
     }
-    if (!allowed) {
-      // Refused: nothing is spent; report each key's current state.
-      for (let i = 0; i < keys.length; i++) tats[i] = Math.max(this.#tat.get(keys[i] as string) ?? 0, now);
-      return { allowed, now, tats };
+    // Refused: nothing is spent (and no window opens); the counts are the current ones.
+    if (!allowed) return { allowed, counts, resetMs };
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const win = this.#windows.get(key);
+      if (win !== undefined && win.endsAt > now) win.count++;
+      else this.#windows.set(key, { count: 1, endsAt: now + (rules[i] as RateLimitRule).windowMs });
+      counts[i] = (counts[i] as number) + 1;
     }
-    for (let i = 0; i < keys.length; i++) this.#tat.set(keys[i] as string, tats[i] as number);
-    if (this.#tat.size >= this.#sweepAt) {
-      for (const [key, tat] of this.#tat) if (tat <= now) this.#tat.delete(key);
-      this.#sweepAt = Math.max(4096, this.#tat.size * 2);
+    if (this.#windows.size >= this.#sweepAt) {
+      for (const [key, win] of this.#windows) if (win.endsAt <= now) this.#windows.delete(key);
+      this.#sweepAt = Math.max(4096, this.#windows.size * 2);
     }
-    return { allowed, now, tats };
+    return { allowed, counts, resetMs };
   }
 
   reset(keys: readonly string[]): void {
-    for (const key of keys) this.#tat.delete(key);
+    for (const key of keys) this.#windows.delete(key);
   }
 
   /** How many keys are held. */
   get size(): number {
-    return this.#tat.size;
+    return this.#windows.size;
   }
 }
 
-// KEYS: one per limit. ARGV: interval and window (ms) per limit. Uses Redis' clock so that every
-// process measures time alike; checks every key before writing any, so a refusal spends nothing.
-const GCRA_LUA = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+// KEYS: one per limit. ARGV: count and window (ms) per limit. Checks every key before writing
+// any, so a refusal spends nothing; then INCR each key and PEXPIRE it when the INCR opened its
+// window (count 1), so the window starts at the key's first request and Redis ends it. A key
+// left without an expiry or holding a non-integer (another writer's) is treated as no window.
+// Returns { allowed, count1..countN, pttl1..pttlN }.
+const WINDOW_LUA = `
 local n = #KEYS
-local tats = {}
+local counts = {}
+local ttls = {}
 local allowed = 1
 for i = 1, n do
-  local interval = tonumber(ARGV[2 * i - 1])
-  local window = tonumber(ARGV[2 * i])
-  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if tat < now then tat = now end
-  local nxt = tat + interval
-  if nxt - window > now then allowed = 0 end
-  tats[i] = { tat, nxt }
+  local limit = tonumber(ARGV[2 * i - 1])
+  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local ttl = redis.call('PTTL', KEYS[i])
+  if ttl < 0 or count == nil or count ~= math.floor(count) then
+    if ttl ~= -2 then redis.call('DEL', KEYS[i]) end
+    count = 0
+    ttl = tonumber(ARGV[2 * i])
+  end
+  if count >= limit then allowed = 0 end
+  counts[i] = count
+  ttls[i] = ttl
 end
-local out = { allowed, tostring(now) }
-for i = 1, n do
-  if allowed == 1 then
-    local ttl = math.max(1, math.ceil(tats[i][2] - now))
-    redis.call('SET', KEYS[i], tostring(tats[i][2]), 'PX', ttl)
-    out[i + 2] = tostring(tats[i][2])
-  else
-    out[i + 2] = tostring(tats[i][1])
+if allowed == 1 then
+  for i = 1, n do
+    local count = redis.call('INCR', KEYS[i])
+    if count == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2 * i]) end
+    counts[i] = count
   end
 end
+local out = { allowed }
+for i = 1, n do out[i + 1] = counts[i] end
+for i = 1, n do out[n + i + 1] = ttls[i] end
 return out
 `;
-const GCRA_SHA = createHash('sha1').update(GCRA_LUA).digest('hex');
+const WINDOW_SHA = createHash('sha1').update(WINDOW_LUA).digest('hex');
 
 /** The part of an `ioredis` client the Redis store uses. */
 export interface RateLimitRedisLike {
@@ -148,8 +159,8 @@ export interface RedisRateLimitStoreOptions {
 }
 
 /**
- * Rate-limit state in Redis: one atomic Lua script (GCRA on Redis' clock) per request, so every
- * process sharing the Redis shares one budget. Give it a `redis://` URL (an `ioredis` client is
+ * Rate-limit state in Redis: one atomic Lua script per request (a fixed window per key, which
+ * Redis expires), so every process sharing the Redis shares one budget. Give it a `redis://` URL (an `ioredis` client is
  * made on first use) or a client.
  *
  * @example
@@ -211,17 +222,18 @@ export class RedisRateLimitStore implements RateLimitStore {
   async hit(keys: readonly string[], rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
     const redis = await this.#redis();
     const args: (string | number)[] = keys.map((k) => this.#prefix + k);
-    for (const rule of rules) args.push(rule.windowMs / rule.count, rule.windowMs);
+    for (const rule of rules) args.push(rule.count, Math.max(1, Math.ceil(rule.windowMs)));
     let out: unknown;
     try {
-      out = await redis.evalsha(GCRA_SHA, keys.length, ...args);
+      out = await redis.evalsha(WINDOW_SHA, keys.length, ...args);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-      out = await redis.eval(GCRA_LUA, keys.length, ...args);
+      out = await redis.eval(WINDOW_LUA, keys.length, ...args);
     }
-    if (!Array.isArray(out) || out.length !== keys.length + 2)
+    const n = keys.length;
+    if (!Array.isArray(out) || out.length !== 2 * n + 1)
       throw new CovetError('Unexpected reply from the rate-limit script', { code: 'ERR_RATE_LIMIT_STORE' });
-    return { allowed: Number(out[0]) === 1, now: Number(out[1]), tats: out.slice(2).map(Number) };
+    return { allowed: Number(out[0]) === 1, counts: out.slice(1, n + 1).map(Number), resetMs: out.slice(n + 1).map(Number) };
   }
 
   async reset(keys: readonly string[]): Promise<void> {

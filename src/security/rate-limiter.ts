@@ -6,7 +6,7 @@ import { Response } from '../response.js';
 import type { CallNext, MiddlewareFunction, MiddlewareObject } from '../types.js';
 import type { AnyRequest, WrappedHandler } from './auth-types.js';
 import { clientIp, IPSet } from './rate-limiter-ip.js';
-import { MemoryRateLimitStore, type RateLimitRule, type RateLimitStore, RedisRateLimitStore } from './rate-limiter-store.js';
+import { MemoryRateLimitStore, type RateLimitDecision, type RateLimitRule, type RateLimitStore, RedisRateLimitStore } from './rate-limiter-store.js';
 
 const UNITS: Readonly<Record<string, number>> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
@@ -50,8 +50,9 @@ export interface RateLimiterOptions {
   /** `"memory"` (one budget per process), `"redis://…"` (shared, needs `ioredis`), or a store. Default `"memory"`. */
   readonly storage?: 'memory' | `redis://${string}` | `rediss://${string}` | RateLimitStore;
   /**
-   * What a request is counted as. Default: the client IP and the route template
-   * (`1.2.3.4|/users/{id}`), so each client has one budget per route.
+   * What a request is counted as. Default: the client IP, the method and the route template
+   * (`1.2.3.4|GET|/users/{id}`; `HEAD` counts as `GET`), so each client has one budget per
+   * route and method.
    */
   readonly keyFunc?: (req: AnyRequest) => string | Promise<string>;
   /**
@@ -77,9 +78,9 @@ export interface RateLimitResult {
   /** The most restrictive limit's size. */
   readonly limit: number;
   readonly remaining: number;
-  /** Seconds until that limit's budget is whole again. */
+  /** Seconds until that limit's window ends (its budget is whole again). */
   readonly reset: number;
-  /** Seconds to wait before retrying (0 when allowed). */
+  /** Seconds to wait before retrying, at least 1 (0 when allowed): until the refusing window ends. */
   readonly retryAfter: number;
   /** The limit that refused the request, e.g. `"10/minute"` (`null` when allowed). */
   readonly violated: string | null;
@@ -88,12 +89,14 @@ export interface RateLimitResult {
 const ALLOWED_NO_LIMITS: RateLimitResult = { allowed: true, limit: 0, remaining: 0, reset: 0, retryAfter: 0, violated: null };
 
 /**
- * Rate limiting with GCRA (a sliding window that holds one number per key): `limit("10/minute",
- * handler)` per route, `app.addMiddleware(limiter)` for `defaultLimits` on every route, several
- * limits at once (all must allow; a refused request spends nothing). Storage in memory or in
- * Redis (an atomic Lua script, so several processes share one budget). Refusals are 429 JSON
- * with `Retry-After`; every limited response carries `RateLimit-Limit`, `RateLimit-Remaining`
- * and `RateLimit-Reset`. When Redis is unreachable, `failOpen` (default `true`) decides.
+ * Rate limiting with fixed windows that open at a client's first request: `"10/minute"` allows
+ * at most 10 requests from that first request until the minute ends, then a new window opens
+ * at the next request. `limit("10/minute", handler)` per route, `app.addMiddleware(limiter)`
+ * for `defaultLimits` on every route, several limits at once (all must allow; a refused request
+ * spends nothing). Storage in memory or in Redis (an atomic Lua script, so several processes
+ * share one budget). Refusals are 429 JSON with `Retry-After`; every limited response carries
+ * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. When Redis is unreachable,
+ * `failOpen` (default `true`) decides.
  *
  * @example
  * const rateLimiter = new RateLimiter({ defaultLimits: '100/hour', storage: 'memory' });
@@ -117,7 +120,7 @@ export class RateLimiter implements MiddlewareObject {
     else if (typeof storage === 'object' && storage !== null && typeof storage.hit === 'function') this.#store = storage;
     else throw new CovetError('storage must be "memory", a redis:// URL or a RateLimitStore', { code: 'ERR_RATE_LIMIT_OPTIONS' });
     this.#trusted = new IPSet(options.trustedProxies ?? []);
-    this.#keyFunc = options.keyFunc ?? ((req) => `${clientIp(req as Request, this.#trusted)}|${req.route?.path ?? req.path}`);
+    this.#keyFunc = options.keyFunc ?? ((req) => `${clientIp(req as Request, this.#trusted)}|${req.method === 'HEAD' ? 'GET' : req.method}|${req.route?.path ?? req.path}`);
     this.#failOpen = options.failOpen ?? true;
     this.#onError = options.onStoreError;
     this.#headers = options.headers ?? true;
@@ -160,11 +163,11 @@ export class RateLimiter implements MiddlewareObject {
     }
     if (decision instanceof Promise) {
       return decision.then(
-        (d) => summarize(limits, d.now, d.tats, d.allowed),
+        (d) => summarize(limits, d),
         (err: unknown) => this.#storeFailed(err),
       );
     }
-    return summarize(limits, decision.now, decision.tats, decision.allowed);
+    return summarize(limits, decision);
   }
 
   #storeFailed(err: unknown): RateLimitResult {
@@ -224,9 +227,10 @@ export class RateLimiter implements MiddlewareObject {
   }
 
   // Route limits and default limits of the same size count apart (the middleware and a route's
-  // `limit()` both see the request).
+  // `limit()` both see the request). `w:` marks fixed-window counters, so a Redis still holding
+  // another layout's values under the old names is never read as counts.
   #storeKey(scope: 'default' | 'route', limit: RateLimitRule, key: string): string {
-    return `${this.#prefix}${scope === 'default' ? 'd' : 'r'}:${limit.count}/${limit.windowMs}|${key}`;
+    return `${this.#prefix}w:${scope === 'default' ? 'd' : 'r'}:${limit.count}/${limit.windowMs}|${key}`;
   }
 
   #run(
@@ -302,24 +306,28 @@ function setHeaders(res: Response, result: RateLimitResult): void {
   res.headers.set('ratelimit-reset', String(result.reset));
 }
 
-function summarize(limits: readonly RateLimit[], now: number, tats: readonly number[], allowed: boolean): RateLimitResult {
+/**
+ * Headers and verdict from the windows' state. Allowed: the limit with the fewest requests
+ * left is reported. Refused: the refusing limit whose window ends last (the client must wait
+ * for it), and `Retry-After` is the whole seconds until that window ends, at least 1.
+ */
+function summarize(limits: readonly RateLimit[], decision: RateLimitDecision): RateLimitResult {
+  const { allowed, counts, resetMs } = decision;
   let best: { limit: number; remaining: number; reset: number } | null = null;
   let retry = 0;
   let violated: string | null = null;
   for (let i = 0; i < limits.length; i++) {
     const rule = limits[i] as RateLimit;
-    const tat = tats[i] ?? now;
-    const interval = rule.windowMs / rule.count;
-    const remaining = Math.max(0, Math.min(rule.count, Math.floor((rule.windowMs - (tat - now)) / interval + 1e-9)));
-    const reset = Math.max(0, Math.ceil((tat - now) / 1000));
+    const count = counts[i] ?? 0;
+    const reset = Math.max(0, Math.ceil((resetMs[i] ?? rule.windowMs) / 1000));
+    const remaining = Math.max(0, rule.count - count);
     if (!allowed) {
-      const wait = tat + interval - rule.windowMs - now;
-      if (wait > 0 && Math.ceil(wait / 1000) >= retry) {
-        retry = Math.max(1, Math.ceil(wait / 1000));
+      if (count >= rule.count && (violated === null || reset > retry)) {
+        retry = reset;
         violated = rule.spec;
+        best = { limit: rule.count, remaining: 0, reset };
       }
-    }
-    if (best === null || remaining < best.remaining) best = { limit: rule.count, remaining, reset };
+    } else if (best === null || remaining < best.remaining) best = { limit: rule.count, remaining, reset };
   }
   const b = best ?? { limit: 0, remaining: 0, reset: 0 };
   return {

@@ -59,6 +59,8 @@ export class RoleBasedAccessControl {
   readonly #roles = new Map<string, { readonly permissions: readonly string[]; readonly inherits: readonly string[] }>();
   /** Resolved permission sets, rebuilt when a role changes. */
   #resolved = new Map<string, ReadonlySet<string>>();
+  /** Every permission some role lists, rebuilt when a role changes (`null`: not built yet). */
+  #declared: ReadonlySet<string> | null = null;
 
   /** Adds (or redefines) a role. Returns `this` for chaining. */
   addRole(name: string, options: RoleOptions | readonly string[] = {}): this {
@@ -70,6 +72,7 @@ export class RoleBasedAccessControl {
     }
     this.#roles.set(name, { permissions: [...(opts.permissions ?? [])], inherits });
     this.#resolved = new Map();
+    this.#declared = null;
     return this;
   }
 
@@ -126,6 +129,20 @@ export class RoleBasedAccessControl {
     return false;
   }
 
+  /**
+   * Whether `name`, asked for as a permission, means a role: it is a defined role and no role
+   * lists it as a permission (the seed's `addRole('admin', …)` then `requirePermission('admin')`).
+   */
+  isRoleOnly(name: string): boolean {
+    if (!this.#roles.has(name)) return false;
+    if (this.#declared === null) {
+      const declared = new Set<string>();
+      for (const def of this.#roles.values()) for (const p of def.permissions) declared.add(p);
+      this.#declared = declared;
+    }
+    return !this.#declared.has(name);
+  }
+
   /** Whether any of `roles` is `role` or inherits it. */
   hasRoleOrInherits(roles: string | readonly string[], role: string): boolean {
     for (const r of typeof roles === 'string' ? [roles] : roles) if (this.rolesOf(r).has(role)) return true;
@@ -142,7 +159,10 @@ export class RoleBasedAccessControl {
 
   /**
    * Lets the handler run only for a user whose roles grant `permission` (all of them, for a
-   * list). Without a handler it returns the check as middleware.
+   * list). Without a handler it returns the check as middleware. A name that is a defined role
+   * and not a permission of any role is checked as that role (as `requireRole` does): the
+   * seed's `requirePermission('admin')` admits users holding the `admin` role (or a role
+   * inheriting it). Roles are looked up per request, so roles added later count.
    *
    * @example
    * app.get('/reports', jwtAuth.requireToken(rbac.requirePermission('reports:read', listReports)));
@@ -155,7 +175,9 @@ export class RoleBasedAccessControl {
     handler?: GuardedHandler<R, D, U>,
   ): MiddlewareFunction | WrappedHandler<R, D> {
     const needed = asList(permission, 'permission');
-    const guard = this.#guard((roles) => needed.every((p) => this.hasPermission(roles, p)));
+    const guard = this.#guard((roles) =>
+      needed.every((p) => this.hasPermission(roles, p) || (this.isRoleOnly(p) && this.hasRoleOrInherits(roles, p))),
+    );
     return wrap('requirePermission', guard, handler);
   }
 

@@ -21,14 +21,14 @@ export interface SecurityConfigOptions {
 /**
  * Turns the security middleware on together, in the right order: security headers outermost
  * (every response gets them, 401/403/preflight included), then CORS (preflights are answered
- * before CSRF runs; CSRF refusals still carry CORS headers), then CSRF. Pass it to the app
- * (`new CovetApp({ securityConfig })` stores it as `app.securityConfig`) and apply it with
- * `securityConfig.apply(app)` or `app.register(securityConfig.plugin)` — once, however often.
+ * before CSRF runs; CSRF refusals still carry CORS headers), then CSRF. `new CovetApp({
+ * securityConfig })` applies it (ahead of the app's other middleware) and keeps it as
+ * `app.securityConfig`; `securityConfig.apply(app)` or `app.register(securityConfig.plugin)`
+ * apply it to an app made without it. An app gets it once, however often it is applied.
  *
  * @example
  * const securityConfig = new SecurityConfig({ secretKey: process.env.SECRET_KEY, csrf: true, cors: { allowOrigins: ['https://myapp.com'] } });
- * const app = new CovetApp({ securityConfig });
- * securityConfig.apply(app);
+ * const app = new CovetApp({ securityConfig }); // headers, CORS and CSRF are on
  */
 export class SecurityConfig {
   readonly securityHeaders: SecurityHeaders | null;

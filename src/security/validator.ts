@@ -44,12 +44,29 @@ export interface FieldRule {
   /** The rule every array item must pass. */
   readonly items?: FieldRule;
   readonly custom?: CustomCheck | readonly CustomCheck[];
-  /** Convert strings to the declared type (`"42"` → 42, `"true"` → true). Default: the validator's `coerce`. */
+  /**
+   * Convert strings to the declared type (`"42"` → 42, `"true"` → true). Default: the call's
+   * `coerce` (`validate(data, { coerce })`), else the validator's.
+   */
   readonly coerce?: boolean;
 }
 
 /** A rule dict: field name → rules. */
 export type Rules = { readonly [field: string]: FieldRule };
+
+/**
+ * Options of one `validate(data, options)` / `check(data, options)` call; each overrides the
+ * validator's own for that call. A field's own `coerce` rule still wins.
+ *
+ * @example
+ * validator.validate(Object.fromEntries(new URLSearchParams('age=42')), { coerce: true }) // { age: 42 }
+ */
+export interface ValidateOptions {
+  /** Convert strings to declared types for this call. Default: the validator's `coerce`. */
+  readonly coerce?: boolean;
+  /** Unknown fields are errors for this call. Default: the validator's `strict`. */
+  readonly strict?: boolean;
+}
 
 /** Options of `Validator`. */
 export interface ValidatorOptions {
@@ -120,7 +137,8 @@ interface Node {
   readonly hasDefault: boolean;
   readonly defaultValue: unknown;
   readonly kind: Kind;
-  readonly coerce: boolean;
+  /** The field's own `coerce` rule; `undefined` follows the call's (or the validator's) setting. */
+  readonly coerce: boolean | undefined;
   readonly min: number | undefined;
   readonly max: number | undefined;
   readonly minLength: number | undefined;
@@ -184,18 +202,18 @@ function finiteOrUndefined(path: string, name: string, value: unknown): number |
 }
 
 /** Compiles rules once; a rule object met again (recursive rules) reuses its node. */
-function compileFields(rules: Rules, prefix: string, coerce: boolean, seen: Map<object, Node>): Map<string, Node> {
+function compileFields(rules: Rules, prefix: string, seen: Map<object, Node>): Map<string, Node> {
   if (typeof rules !== 'object' || rules === null || Array.isArray(rules)) throw ruleError(prefix || '_root', 'rules must be an object of field rules');
   const out = new Map<string, Node>();
   for (const [name, rule] of Object.entries(rules)) {
     const path = prefix ? `${prefix}.${name}` : name;
     if (name === '__proto__') throw ruleError(path, 'the field name __proto__ is not allowed');
-    out.set(name, compileRule(rule, path, coerce, seen));
+    out.set(name, compileRule(rule, path, seen));
   }
   return out;
 }
 
-function compileRule(rule: FieldRule, path: string, coerce: boolean, seen: Map<object, Node>): Node {
+function compileRule(rule: FieldRule, path: string, seen: Map<object, Node>): Node {
   if (typeof rule !== 'object' || rule === null) throw ruleError(path, 'a rule must be an object');
   const known = seen.get(rule);
   if (known !== undefined) return known;
@@ -222,7 +240,7 @@ function compileRule(rule: FieldRule, path: string, coerce: boolean, seen: Map<o
     hasDefault: rule.default !== undefined,
     defaultValue: rule.default,
     kind: impliedKind(rule),
-    coerce: rule.coerce ?? coerce,
+    coerce: rule.coerce,
     min: finiteOrUndefined(path, 'min', rule.min),
     max: finiteOrUndefined(path, 'max', rule.max),
     minLength: finiteOrUndefined(path, 'minLength', rule.minLength),
@@ -236,8 +254,8 @@ function compileRule(rule: FieldRule, path: string, coerce: boolean, seen: Map<o
     custom,
   };
   seen.set(rule, node);
-  if (rule.fields !== undefined) node.fields = compileFields(rule.fields, path, coerce, seen);
-  if (rule.items !== undefined) node.items = compileRule(rule.items, `${path}[]`, coerce, seen);
+  if (rule.fields !== undefined) node.fields = compileFields(rule.fields, path, seen);
+  if (rule.items !== undefined) node.items = compileRule(rule.items, `${path}[]`, seen);
   return node;
 }
 
@@ -382,11 +400,14 @@ class Run {
   readonly maxErrors: number;
   readonly maxDepth: number;
   readonly strict: boolean;
+  /** Whether fields without their own `coerce` rule convert strings. */
+  readonly coerce: boolean;
 
-  constructor(maxErrors: number, maxDepth: number, strict: boolean) {
+  constructor(maxErrors: number, maxDepth: number, strict: boolean, coerce: boolean) {
     this.maxErrors = maxErrors;
     this.maxDepth = maxDepth;
     this.strict = strict;
+    this.coerce = coerce;
   }
 
   add(path: readonly (string | number)[], message: string): void {
@@ -454,7 +475,7 @@ function checkValue(node: Node, raw: unknown, parent: Record<string, unknown>, p
     run.add(path, node.required ? 'This field is required' : 'This field may not be null');
     return INVALID;
   }
-  const value = node.coerce ? coerceTo(node.kind, raw) : raw;
+  const value = (node.coerce ?? run.coerce) ? coerceTo(node.kind, raw) : raw;
   if (!typeMatches(node.kind, value)) {
     run.add(path, TYPE_MESSAGES[node.kind]);
     return INVALID;
@@ -528,6 +549,7 @@ export class Validator<const R extends Rules = Rules> implements StandardSchemaV
   readonly #maxErrors: number;
   readonly #maxDepth: number;
   readonly #strict: boolean;
+  readonly #coerce: boolean;
 
   /**
    * Standard Schema v1 (a route's `body`/`query`/`response` schema) with the Standard JSON
@@ -539,7 +561,8 @@ export class Validator<const R extends Rules = Rules> implements StandardSchemaV
 
   constructor(rules: R, options: ValidatorOptions = {}) {
     this.rules = rules;
-    this.#fields = compileFields(rules, '', options.coerce ?? false, new Map());
+    this.#fields = compileFields(rules, '', new Map());
+    this.#coerce = options.coerce ?? false;
     this.#maxErrors = options.maxErrors ?? 100;
     this.#maxDepth = Math.min(options.maxDepth ?? 32, 1000);
     this.#strict = options.strict ?? false;
@@ -570,16 +593,25 @@ export class Validator<const R extends Rules = Rules> implements StandardSchemaV
     return new Validator(rules, options);
   }
 
-  /** Validates `data`; returns the declared fields only, or throws `ValidationError`. */
-  validate(data: unknown): RulesOutput<R> {
-    const result = this.#run(data);
+  /**
+   * Validates `data`; returns the declared fields only, or throws `ValidationError`. `options`
+   * set `coerce`/`strict` for this call only.
+   *
+   * @example
+   * validator.validate({ name: 'Ann', email: 'ann@example.com', age: '42' }, { coerce: true }) // age: 42
+   */
+  validate(data: unknown, options?: ValidateOptions): RulesOutput<R> {
+    const result = this.#run(data, options);
     if (result.run.count > 0) throw new ValidationError(result.run.errors, result.run.issues);
     return result.value as RulesOutput<R>;
   }
 
   /** Like `validate`, without throwing: `{ value }` or `{ errors }`. */
-  check(data: unknown): { readonly value: RulesOutput<R>; readonly errors?: undefined } | { readonly errors: Readonly<Record<string, readonly string[]>> } {
-    const result = this.#run(data);
+  check(
+    data: unknown,
+    options?: ValidateOptions,
+  ): { readonly value: RulesOutput<R>; readonly errors?: undefined } | { readonly errors: Readonly<Record<string, readonly string[]>> } {
+    const result = this.#run(data, options);
     return result.run.count > 0 ? { errors: result.run.errors } : { value: result.value as RulesOutput<R> };
   }
 
@@ -588,8 +620,8 @@ export class Validator<const R extends Rules = Rules> implements StandardSchemaV
     return result.run.count > 0 ? { issues: result.run.issues } : { value: result.value as RulesOutput<R> };
   }
 
-  #run(data: unknown): { run: Run; value: unknown } {
-    const run = new Run(this.#maxErrors, this.#maxDepth, this.#strict);
+  #run(data: unknown, options?: ValidateOptions): { run: Run; value: unknown } {
+    const run = new Run(this.#maxErrors, this.#maxDepth, options?.strict ?? this.#strict, options?.coerce ?? this.#coerce);
     let value: unknown;
     try {
       if (!isRecord(data)) run.add([], 'Must be an object');

@@ -2,7 +2,7 @@
 // `@ts-expect-error` line must fail to compile, or tsc reports the directive as unused.
 import { expectTypeOf } from 'expect-type';
 import { z } from 'zod';
-import { CovetApp, Depends, type PathParams, type Request, type ResolvedDeps } from '../../src/index.js';
+import { CovetApp, Depends, type PathParams, type Request, type ResolvedDeps, type RouteMeta } from '../../src/index.js';
 
 // Path parameters are typed from the path literal.
 expectTypeOf<PathParams<'/users/{user_id:int}'>>().toEqualTypeOf<{ user_id: number }>();
@@ -109,3 +109,22 @@ app.get('/untyped', (req) => {
   expectTypeOf(req.query).toEqualTypeOf<Record<string, string>>();
   return null;
 });
+
+// Route meta: open for any key, typed where a module (or the app) declares one.
+declare module '../../src/index.js' {
+  interface RouteMeta {
+    readonly auditLevel?: 'none' | 'full';
+  }
+}
+{
+  const metaApp = new CovetApp();
+  metaApp.get('/audited', { meta: { auditLevel: 'full', anything: 1 } }, (req) => {
+    expectTypeOf(req.route?.meta.auditLevel).toEqualTypeOf<'none' | 'full' | undefined>();
+    expectTypeOf(req.route?.meta.anything).toEqualTypeOf<unknown>();
+    return 'ok';
+  });
+  // @ts-expect-error auditLevel is 'none' | 'full'
+  metaApp.get('/bad', { meta: { auditLevel: 'some' } }, () => 'ok');
+  metaApp.routeGroup('/g', { meta: { auditLevel: 'none' } });
+  expectTypeOf<RouteMeta>().toHaveProperty('auditLevel');
+}

@@ -669,7 +669,7 @@ describe('CovetApp review fixes', () => {
     await client.get('/nope');
     assert.equal(seen, null);
     await client.get('/users/1');
-    assert.deepEqual(seen, { path: '/users/{id:int}', name: 'user' });
+    assert.deepEqual(seen, { path: '/users/{id:int}', name: 'user', meta: {} });
   });
 
   it('names anonymous middleware "middleware" in the route table', () => {

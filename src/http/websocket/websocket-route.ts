@@ -1,4 +1,4 @@
-import type { PathParams, DepsMap, Middleware, ResolvedDeps } from '../../types.js';
+import type { PathParams, DepsMap, Middleware, ResolvedDeps, RouteMeta } from '../../types.js';
 import type { WebSocket } from './websocket.js';
 import type { WebSocketOptions } from './websocket-options.js';
 
@@ -26,4 +26,6 @@ export interface WebSocketRouteOptions<D extends DepsMap = DepsMap> extends WebS
   readonly middleware?: readonly Middleware[];
   /** A name for `covet routes` and `app.urlFor`. */
   readonly name?: string;
+  /** Facts for middleware about this route, read as `req.route.meta` during the handshake. */
+  readonly meta?: RouteMeta;
 }

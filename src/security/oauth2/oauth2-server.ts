@@ -224,16 +224,20 @@ export class OAuth2Server {
   /**
    * The routes of the server, as a group to include in an app (what `app.includeOAuth2` does):
    * the authorization endpoint (GET and POST), token, introspection, revocation, metadata and
-   * (asymmetric keys) JWKS.
+   * (asymmetric keys) JWKS. The token, introspection and revocation endpoints authenticate the
+   * client on every request, not a browser's cookies, so they carry `meta: { csrf: false }` and
+   * `CSRFProtection` leaves them alone; the authorization endpoint (the user's consent) stays
+   * protected.
    */
   routes(): RouteGroup {
     const ctx = this.#ctx;
     const group = new RouteGroup();
     const authorize = authorizeEndpoint(ctx);
     group.route(this.paths.authorization, { methods: ['GET', 'POST'], name: 'oauth2:authorize' }, authorize);
-    group.post(this.paths.token, { name: 'oauth2:token' }, tokenEndpoint(ctx));
-    group.post(this.paths.introspection, { name: 'oauth2:introspect' }, introspectionEndpoint(ctx));
-    group.post(this.paths.revocation, { name: 'oauth2:revoke' }, revocationEndpoint(ctx));
+    const clientAuthenticated = { csrf: false } as const;
+    group.post(this.paths.token, { name: 'oauth2:token', meta: clientAuthenticated }, tokenEndpoint(ctx));
+    group.post(this.paths.introspection, { name: 'oauth2:introspect', meta: clientAuthenticated }, introspectionEndpoint(ctx));
+    group.post(this.paths.revocation, { name: 'oauth2:revoke', meta: clientAuthenticated }, revocationEndpoint(ctx));
     const server = this;
     group.get(this.paths.metadata, { name: 'oauth2:metadata' }, function oauth2Metadata(req: Request): Response {
       const headers: Record<string, string> = server.issuer === undefined ? { 'cache-control': 'no-store' } : { 'cache-control': 'public, max-age=3600' };

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import * as jose from 'jose';
 import * as oauth from 'oauth4webapi';
 import { CovetApp } from '../../../src/index.js';
-import { JWTAuth, OAuth2Server } from '../../../src/security/index.js';
+import { CSRFProtection, JWTAuth, OAuth2Server } from '../../../src/security/index.js';
 import { withServer } from '../../helpers/server.js';
 
 const CB = 'http://127.0.0.1:9/callback';
@@ -159,6 +159,45 @@ describe('OAuth2Server with oauth4webapi (real client, real socket)', () => {
       const r = await rsApp.inject({ url: '/data', headers: { authorization: `Bearer ${tokens.access_token}` } });
       assert.equal(r.status, 200);
       assert.deepEqual(JSON.parse(r.body.toString()), { client: 'rs' });
+    });
+  });
+
+  it('works behind the seed\'s CSRFProtection: token, introspection and revocation are exempt; the consent POST is not', async () => {
+    const { app } = makeApp();
+    app.addMiddleware(new CSRFProtection({ secretKey: 'csrf-secret-key', safeMethods: ['GET', 'HEAD', 'OPTIONS'], exemptPaths: ['/api/webhook'] }));
+    app.post('/api/notes', () => ({ saved: true }));
+    await withServer(app, async ({ url }) => {
+      const as = await discover(url);
+      const client: oauth.Client = { client_id: 'rs' };
+      const auth = oauth.ClientSecretBasic('rs-secret');
+      const res = await oauth.clientCredentialsGrantRequest(as, client, auth, { scope: 'read' }, insecure);
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.headers.getSetCookie(), [], 'no CSRF cookie on a client-authenticated endpoint');
+      const tokens = await oauth.processClientCredentialsResponse(as, client, res);
+      assert.equal(tokens.token_type, 'bearer');
+      assert.equal(tokens.scope, 'read');
+
+      const info = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, tokens.access_token, insecure));
+      assert.equal(info.active, true);
+      assert.equal(info.client_id, 'rs');
+      const revoked = await oauth.revocationRequest(as, client, auth, tokens.access_token, insecure);
+      assert.equal(revoked.status, 200);
+      await oauth.processRevocationResponse(revoked);
+      const after = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, tokens.access_token, insecure));
+      assert.equal(after.active, false);
+
+      // The user's consent (POST to the authorization endpoint) and the app's own routes stay protected.
+      const consent = await fetch(`${url}/oauth/authorize`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-user': 'alice' },
+        body: new URLSearchParams({ response_type: 'code', client_id: 'spa', redirect_uri: CB, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }),
+        redirect: 'manual',
+      });
+      assert.equal(consent.status, 403);
+      assert.deepEqual(await consent.json(), { error: 'CSRF token missing' });
+      const notes = await fetch(`${url}/api/notes`, { method: 'POST' });
+      assert.equal(notes.status, 403);
+      assert.deepEqual(await notes.json(), { error: 'CSRF token missing' });
     });
   });
 });

@@ -9,7 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { CovetApp } from '../../../src/index.js';
 import { RateLimiter, RedisRateLimitStore } from '../../../src/security/index.js';
 import { REQUIRE_SERVICES, withServer } from '../../helpers/server.js';
@@ -49,16 +51,76 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
       if (i === 0) {
         assert.equal(res.headers.get('ratelimit-limit'), '5');
         assert.equal(res.headers.get('ratelimit-remaining'), '4');
-        assert.equal(res.headers.get('ratelimit-reset'), '12');
+        assert.equal(res.headers.get('ratelimit-reset'), '60');
       }
       if (i === 5) {
-        assert.equal(res.headers.get('retry-after'), '12');
-        assert.deepEqual(JSON.parse(res.body.toString()), { error: 'Too Many Requests', limit: '5/minute', retryAfter: 12 });
+        assert.equal(res.headers.get('retry-after'), '60');
+        assert.equal(res.headers.get('ratelimit-remaining'), '0');
+        assert.deepEqual(JSON.parse(res.body.toString()), { error: 'Too Many Requests', limit: '5/minute', retryAfter: 60 });
       }
     }
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
     const other = await appA.inject({ url: '/api/data', remoteAddress: '10.0.0.2' });
     assert.equal(other.status, 200);
+  });
+
+  it('"4/second" admits at most 4 within the window opened by the first request, then opens a new window', async () => {
+    const limiter = new RateLimiter({ storage: new RedisRateLimitStore(url, { prefix: `covet:test:${randomUUID()}:` }), keyFunc: () => 'k' });
+    closers.push(() => limiter.close());
+    const app = new CovetApp();
+    app.get('/d', limiter.limit('4/second', () => 'ok'));
+    const seen: { sent: number; done: number; status: number; retryAfter: string | null; body: string }[] = [];
+    const start = performance.now();
+    while (performance.now() - start < 1500) {
+      const sent = performance.now();
+      const res = await app.inject({ url: '/d' });
+      seen.push({ sent, done: performance.now(), status: res.status, retryAfter: res.headers.get('retry-after'), body: res.body.toString() });
+      await sleep(50);
+    }
+    const first = seen[0] as (typeof seen)[number];
+    // The window opened while the first request was in flight, so it lasts at least until
+    // `first.sent + 1000`: every request answered before that ran inside it.
+    const inside = seen.filter((r) => r.done < first.sent + 1000).map((r) => r.status);
+    assert.ok(inside.length >= 5, `only ${inside.length} requests inside the first second: too slow to tell`);
+    assert.deepEqual(inside, [200, 200, 200, 200, ...inside.slice(4).map(() => 429)]);
+    for (const r of seen.filter((x) => x.status === 429)) {
+      assert.equal(r.retryAfter, '1');
+      assert.deepEqual(JSON.parse(r.body), { error: 'Too Many Requests', limit: '4/second', retryAfter: 1 });
+    }
+    // The first request sent after the first window surely ended is at most the second of a
+    // new window, so it is allowed.
+    const afterWindow = seen.find((r) => r.sent > first.done + 1000);
+    assert.equal(afterWindow?.status, 200);
+  });
+
+  it('treats a counter key without an expiry or with a foreign value as no window', async () => {
+    const prefix = `covet:test:${randomUUID()}:`;
+    const store = new RedisRateLimitStore(url, { prefix });
+    const redis = new Redis(url);
+    closers.push(
+      () => store.close(),
+      () => redis.quit(),
+    );
+    await redis.set(`${prefix}a`, '7');
+    await redis.set(`${prefix}b`, '1700000000000.25', 'PX', 60_000);
+    const rules = [
+      { count: 2, windowMs: 60_000 },
+      { count: 2, windowMs: 60_000 },
+    ];
+    const first = await store.hit(['a', 'b'], rules);
+    assert.equal(first.allowed, true);
+    assert.deepEqual(first.counts, [1, 1]);
+    assert.deepEqual(first.resetMs, [60_000, 60_000]);
+    for (const key of ['a', 'b']) {
+      const ttl = await redis.pttl(`${prefix}${key}`);
+      assert.ok(ttl > 59_000 && ttl <= 60_000, `${key}: PTTL ${ttl}`);
+    }
+    const second = await store.hit(['a', 'b'], rules);
+    assert.deepEqual(second.counts, [2, 2]);
+    const third = await store.hit(['a', 'b'], rules);
+    assert.equal(third.allowed, false);
+    assert.deepEqual(third.counts, [2, 2]);
+    assert.ok((third.resetMs[0] as number) <= 60_000 && (third.resetMs[0] as number) > 59_000);
   });
 
   it('several limits in one atomic script: a refusal spends nothing; reset() clears', async () => {

@@ -141,8 +141,69 @@ describe('CSRFProtection', () => {
     assert.equal((await client.post('/submit', { form: { token } })).status, 200);
   });
 
-  it('needs a real secret', () => {
-    assert.throws(() => new CSRFProtection({ secretKey: 'short' }), { code: 'ERR_CSRF_OPTIONS' });
+  it('skips routes marked meta: { csrf: false } (and groups so marked): no check, no cookie', async () => {
+    const csrf = new CSRFProtection({ secretKey: SECRET });
+    const app = new CovetApp();
+    app.addMiddleware(csrf);
+    app.post('/hooks/payments', { meta: { csrf: false } }, (req) => ({ paid: true, token: req.state.csrfToken ?? null }));
+    app.post('/hooks/checked', { meta: { csrf: true } }, () => ({ never: true }));
+    const hooks = app.routeGroup('/partner', { meta: { csrf: false } });
+    hooks.post('/events', () => ({ received: true }));
+    hooks.post('/strict', { meta: { csrf: true } }, () => ({ never: true }));
+    await using client = new TestClient(app);
+    const paid = await client.post('/hooks/payments', { json: {} });
+    assert.equal(paid.status, 200);
+    assert.deepEqual(paid.json(), { paid: true, token: null });
+    assert.deepEqual(paid.headers.getSetCookie(), []);
+    assert.equal(paid.headers.get('cache-control'), null);
+    assert.deepEqual((await client.post('/partner/events', { json: {} })).json(), { received: true });
+    await expect403(await client.post('/hooks/checked', { json: {} }), 'CSRF token missing');
+    await expect403(await client.post('/partner/strict', { json: {} }), 'CSRF token missing');
+  });
+
+  it('exposes a route\'s meta (merged over its groups\') as req.route.meta, frozen', async () => {
+    const app = new CovetApp();
+    const group = app.routeGroup('/g', { meta: { csrf: false, team: 'billing' } });
+    group.get('/r', { meta: { team: 'payments' } }, (req) => ({ meta: req.route?.meta, frozen: Object.isFrozen(req.route?.meta) }));
+    app.get('/plain', (req) => ({ meta: req.route?.meta }));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/g/r')).json(), { meta: { csrf: false, team: 'payments' }, frozen: true });
+    assert.deepEqual((await client.get('/plain')).json(), { meta: {} });
+    // WebSocket routes take `meta` too; the handshake's middleware sees it.
+    const seen: unknown[] = [];
+    app.addMiddleware(async (req, callNext) => {
+      if (req.path === '/live') seen.push(req.route?.meta);
+      return callNext();
+    });
+    app.websocket('/live', { meta: { channel: 'ticks' } }, async (ws) => {
+      await ws.sendText('hi');
+      await ws.close();
+    });
+    const ws = await client.websocketConnect('/live');
+    assert.equal(await ws.receiveText(), 'hi');
+    assert.deepEqual(seen, [{ channel: 'ticks' }]);
+  });
+
+  it('takes the seed\'s secret "csrf-secret-key"; refuses an empty one or one under 8 characters', async () => {
+    const csrf = new CSRFProtection({ secretKey: 'csrf-secret-key', safeMethods: ['GET', 'HEAD', 'OPTIONS'], exemptPaths: ['/api/webhook'] });
+    assert.ok(csrf.isValidToken(csrf.generateToken()));
+    assert.ok(new CSRFProtection({ secretKey: '12345678' }).isValidToken(new CSRFProtection({ secretKey: '12345678' }).generateToken()));
+    assert.throws(() => new CSRFProtection({ secretKey: '1234567' }), {
+      code: 'ERR_CSRF_OPTIONS',
+      message: 'CSRFProtection needs a secretKey of at least 8 characters (got 7); use a long random value',
+    });
+    assert.throws(() => new CSRFProtection({ secretKey: '' }), {
+      code: 'ERR_CSRF_OPTIONS',
+      message: 'CSRFProtection needs a secretKey of at least 8 characters (it is empty); use a long random value',
+    });
+    assert.throws(() => new CSRFProtection({ secretKey: new Uint8Array(4) }), { code: 'ERR_CSRF_OPTIONS' });
     assert.throws(() => new CSRFProtection({} as CSRFOptions), { code: 'ERR_CSRF_OPTIONS' });
+    const app = new CovetApp();
+    app.addMiddleware(csrf);
+    app.post('/api/webhook', () => ({ hook: true }));
+    app.post('/submit', () => ({ ok: true }));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.post('/api/webhook', { json: {} })).json(), { hook: true });
+    await expect403(await client.post('/submit', { json: {} }), 'CSRF token missing');
   });
 });

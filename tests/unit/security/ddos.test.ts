@@ -27,6 +27,26 @@ describe('DDoSProtector', () => {
     assert.equal(ddos.isBlocked('198.51.100.1'), false);
   });
 
+  it('counts in a one-second window opened by the first request: request threshold + 1 inside it blocks', () => {
+    const c = clock();
+    const ddos = new DDoSProtector({ threshold: 4, blockDuration: 10, now: c.now });
+    for (let i = 0; i < 4; i++) {
+      assert.equal(ddos.allowRequest('198.51.100.1'), true, `request ${i}`);
+      c.advance(200);
+    }
+    // t = 800 ms: the window opened at 0 still holds 4 requests.
+    assert.equal(ddos.allowRequest('198.51.100.1'), false);
+    assert.equal(ddos.blockedFor('198.51.100.1'), 10);
+    // Another IP: 4 at the end of its window and 4 at the start of the next are both allowed.
+    c.advance(10_000);
+    assert.equal(ddos.allowRequest('198.51.100.2'), true);
+    c.advance(990);
+    for (let i = 0; i < 3; i++) assert.equal(ddos.allowRequest('198.51.100.2'), true);
+    c.advance(10);
+    for (let i = 0; i < 4; i++) assert.equal(ddos.allowRequest('198.51.100.2'), true, `new window, request ${i}`);
+    assert.equal(ddos.allowRequest('198.51.100.2'), false);
+  });
+
   it('a steady rate under the threshold is never blocked', () => {
     const c = clock();
     const ddos = new DDoSProtector({ threshold: 10, now: c.now });

@@ -133,6 +133,62 @@ describe('JWTAuth', () => {
       await assert.rejects(hsOld.verifyToken(await hsNew.createToken({ n: 2 })), { code: 'ERR_JWT_SIGNATURE' });
     });
 
+    it('keeps the kid of a JWK key: tokens verify against the owner\'s JWKS (keyId, then the JWK\'s kid, then the thumbprint)', async () => {
+      const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const privateJwk = { ...pair.privateKey.export({ format: 'jwk' }), kid: 'my-key-1' };
+      const publicJwk = { ...pair.publicKey.export({ format: 'jwk' }), kid: 'my-key-1', alg: 'ES256', use: 'sig' };
+      // What the key's owner publishes.
+      const ownerJwks = jose.createLocalJWKSet({ keys: [publicJwk, { ...ec.ES256?.publicKey.export({ format: 'jwk' }), kid: 'other-key' }] });
+
+      const signer = new JWTAuth({ algorithm: 'ES256', privateKey: privateJwk });
+      const token = await signer.createToken({ user: 'dana' });
+      assert.deepEqual(jose.decodeProtectedHeader(token), { alg: 'ES256', typ: 'JWT', kid: 'my-key-1' });
+      const { payload, protectedHeader } = await jose.jwtVerify(token, ownerJwks, { algorithms: ['ES256'] });
+      assert.equal(payload.user, 'dana');
+      assert.equal(protectedHeader.kid, 'my-key-1');
+      assert.deepEqual(
+        signer.jwks().keys.map((k) => k.kid),
+        ['my-key-1'],
+      );
+      assert.equal((await jose.jwtVerify(token, jose.createLocalJWKSet(signer.jwks() as jose.JSONWebKeySet))).payload.user, 'dana');
+
+      // The public JWK alone: the verifier picks it by the same kid.
+      const verifier = new JWTAuth({ algorithm: 'ES256', publicKey: publicJwk });
+      assert.equal((await verifier.verifyToken(token)).user, 'dana');
+      assert.equal(verifier.jwks().keys[0]?.kid, 'my-key-1');
+      assert.equal(jose.decodeProtectedHeader(await new JWTAuth({ algorithm: 'ES256', privateKey: privateJwk, publicKey: publicJwk }).createToken({})).kid, 'my-key-1');
+
+      // An explicit keyId wins; a JWK without a kid (or a PEM) gets the thumbprint.
+      const named = new JWTAuth({ algorithm: 'ES256', privateKey: privateJwk, keyId: 'explicit' });
+      assert.equal(jose.decodeProtectedHeader(await named.createToken({})).kid, 'explicit');
+      assert.equal(named.jwks().keys[0]?.kid, 'explicit');
+      const { kid: _kid, ...anonymous } = privateJwk;
+      const thumb = await jose.calculateJwkThumbprint(pair.publicKey.export({ format: 'jwk' }) as jose.JWK);
+      assert.equal(jose.decodeProtectedHeader(await new JWTAuth({ algorithm: 'ES256', privateKey: anonymous }).createToken({})).kid, thumb);
+      assert.equal(jose.decodeProtectedHeader(await new JWTAuth({ algorithm: 'ES256', privateKey: pair.privateKey }).createToken({})).kid, thumb);
+
+      // Keys that name different kids are a configuration error.
+      assert.throws(() => new JWTAuth({ algorithm: 'ES256', privateKey: privateJwk, publicKey: { ...publicJwk, kid: 'my-key-2' } }), {
+        code: 'ERR_JWT_KEY',
+        message: 'privateKey and publicKey name different kids ("my-key-1", "my-key-2"): set keyId',
+      });
+
+      // A previous key given as a JWK keeps its kid too (rotation with the owner's JWKS).
+      const next = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const rotated = new JWTAuth({ algorithm: 'ES256', privateKey: { ...next.privateKey.export({ format: 'jwk' }), kid: 'my-key-2' }, previousKeys: [publicJwk] });
+      assert.deepEqual(
+        rotated.jwks().keys.map((k) => k.kid),
+        ['my-key-2', 'my-key-1'],
+      );
+      assert.equal((await rotated.verifyToken(token)).user, 'dana');
+
+      // An oct JWK's kid names HS* tokens.
+      const hs = new JWTAuth({ secretKey: { kty: 'oct', k: Buffer.from(SECRET).toString('base64url'), kid: 'hs-1' } });
+      const hsToken = await hs.createToken({ n: 1 });
+      assert.deepEqual(jose.decodeProtectedHeader(hsToken), { alg: 'HS256', typ: 'JWT', kid: 'hs-1' });
+      assert.equal((await jose.jwtVerify(hsToken, new TextEncoder().encode(SECRET))).payload.n, 1);
+    });
+
     it('has no JWKS for a shared secret', () => {
       const auth = new JWTAuth(SECRET);
       assert.throws(() => auth.jwks(), { code: 'ERR_JWKS_SYMMETRIC' });

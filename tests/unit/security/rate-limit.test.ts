@@ -16,8 +16,8 @@ function clock(start = 1_700_000_000_000): { now: () => number; advance: (ms: nu
   return { now: () => t, advance: (ms) => void (t += ms) };
 }
 
-async function hit(app: CovetApp, path: string, remoteAddress = '10.0.0.1', headers: Record<string, string> = {}) {
-  const res = await app.inject({ method: 'GET', url: path, headers: { host: 'test', ...headers }, remoteAddress });
+async function hit(app: CovetApp, path: string, remoteAddress = '10.0.0.1', headers: Record<string, string> = {}, method = 'GET') {
+  const res = await app.inject({ method, url: path, headers: { host: 'test', ...headers }, remoteAddress });
   return { status: res.status, headers: res.headers, json: () => JSON.parse(res.body.toString()) as Record<string, unknown> };
 }
 
@@ -54,21 +54,46 @@ describe('RateLimiter', () => {
     const refused = await hit(app, '/api/data');
     assert.equal(refused.status, 429);
     assert.match(refused.headers.get('content-type') ?? '', /^application\/json/);
-    assert.deepEqual(refused.json(), { error: 'Too Many Requests', limit: '10/minute', retryAfter: 6 });
-    assert.equal(refused.headers.get('retry-after'), '6');
+    assert.deepEqual(refused.json(), { error: 'Too Many Requests', limit: '10/minute', retryAfter: 60 });
+    assert.equal(refused.headers.get('retry-after'), '60');
+    assert.equal(refused.headers.get('ratelimit-limit'), '10');
     assert.equal(refused.headers.get('ratelimit-remaining'), '0');
     assert.equal(refused.headers.get('ratelimit-reset'), '60');
-    // Sliding (GCRA): one request's worth of budget comes back every 6 s, not all at once.
-    c.advance(6000);
-    assert.equal((await hit(app, '/api/data')).status, 200);
-    assert.equal((await hit(app, '/api/data')).status, 429);
-    c.advance(60_000);
+    // A fixed window from the first request: nothing comes back before it ends.
+    c.advance(40_500);
+    const later = await hit(app, '/api/data');
+    assert.equal(later.status, 429);
+    assert.equal(later.headers.get('retry-after'), '20', 'whole seconds until the window ends (19.5 s, rounded up)');
+    assert.equal(later.headers.get('ratelimit-reset'), '20');
+    c.advance(19_499);
+    assert.equal((await hit(app, '/api/data')).headers.get('retry-after'), '1', 'at least 1 second');
+    c.advance(1);
     const after = await hit(app, '/api/data');
-    assert.equal(after.status, 200);
+    assert.equal(after.status, 200, 'a new window opens at the first request after the last one ended');
     assert.equal(after.headers.get('ratelimit-remaining'), '9');
+    assert.equal(after.headers.get('ratelimit-reset'), '60');
   });
 
-  it('keys on the client IP and the route by default', async () => {
+  it('"10/minute" admits exactly 10 of a request every 0.5 s for 60 s, and 10 more in the next window', async () => {
+    const c = clock();
+    const rateLimiter = new RateLimiter({ now: c.now });
+    const app = new CovetApp();
+    app.get('/api/data', rateLimiter.limit('10/minute', () => ({ data: 'response' })));
+    const admitted: number[] = [];
+    for (let i = 0; i < 240; i++) {
+      const res = await hit(app, '/api/data');
+      if (res.status === 200) admitted.push(i / 2);
+      else {
+        assert.equal(res.status, 429);
+        const windowEnd = i < 120 ? 60 : 120;
+        assert.equal(res.headers.get('retry-after'), String(Math.max(1, Math.ceil(windowEnd - i / 2))), `t=${i / 2}s`);
+      }
+      c.advance(500);
+    }
+    assert.deepEqual(admitted, [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 60, 60.5, 61, 61.5, 62, 62.5, 63, 63.5, 64, 64.5]);
+  });
+
+  it('keys on the client IP, the method and the route by default', async () => {
     const c = clock();
     const limiter = new RateLimiter({ now: c.now });
     const app = new CovetApp();
@@ -80,6 +105,22 @@ describe('RateLimiter', () => {
     assert.equal((await hit(app, '/b/1')).status, 200, 'another route has its own budget');
     assert.equal((await hit(app, '/b/2')).status, 200, 'the route template is the key, not the URL');
     assert.equal((await hit(app, '/b/3')).status, 429);
+  });
+
+  it('separately registered GET /x and POST /x, each with limit("2/minute"), do not share a budget', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now });
+    const app = new CovetApp();
+    app.get('/x', limiter.limit('2/minute', () => 'get'));
+    app.post('/x', limiter.limit('2/minute', () => 'post'));
+    assert.deepEqual([await hit(app, '/x'), await hit(app, '/x'), await hit(app, '/x')].map((r) => r.status), [200, 200, 429]);
+    const posts = [];
+    for (let i = 0; i < 3; i++) posts.push(await hit(app, '/x', '10.0.0.1', {}, 'POST'));
+    assert.deepEqual(posts.map((r) => r.status), [200, 200, 429]);
+    assert.equal(posts[0]?.headers.get('ratelimit-remaining'), '1');
+    assert.deepEqual(posts[2]?.json(), { error: 'Too Many Requests', limit: '2/minute', retryAfter: 60 });
+    // HEAD is answered by the GET route and counts against its budget.
+    assert.equal((await hit(app, '/x', '10.0.0.1', {}, 'HEAD')).status, 429);
   });
 
   it('checks several limits per route; a refused request spends nothing', async () => {
@@ -96,10 +137,33 @@ describe('RateLimiter', () => {
     assert.equal((await hit(app, '/login')).status, 200);
     const minute = await hit(app, '/login');
     assert.equal(minute.status, 429);
-    assert.equal(minute.json().limit, '5/minute');
-    assert.equal(minute.headers.get('retry-after'), '11');
-    c.advance(11_000);
-    assert.equal((await hit(app, '/login')).status, 200, 'the refused requests did not use the minute budget');
+    assert.deepEqual(minute.json(), { error: 'Too Many Requests', limit: '5/minute', retryAfter: 59 });
+    assert.equal(minute.headers.get('retry-after'), '59');
+    assert.equal(minute.headers.get('ratelimit-limit'), '5');
+    assert.equal(minute.headers.get('ratelimit-reset'), '59');
+    c.advance(59_000);
+    const next = await hit(app, '/login');
+    assert.equal(next.status, 200, 'the refused requests did not use the minute budget');
+    assert.equal(next.headers.get('ratelimit-limit'), '3', 'the limit with the fewest requests left is reported');
+    assert.equal(next.headers.get('ratelimit-remaining'), '2');
+    assert.equal(next.headers.get('ratelimit-reset'), '1');
+  });
+
+  it('a refused request opens no window: a limit that did not refuse starts counting at the next allowed request', () => {
+    const c = clock();
+    const store = new MemoryRateLimitStore({ now: c.now });
+    const rules = [
+      { count: 1, windowMs: 1000 },
+      { count: 5, windowMs: 60_000 },
+    ];
+    assert.deepEqual(store.hit(['a', 'b'], rules), { allowed: true, counts: [1, 1], resetMs: [1000, 60_000] });
+    c.advance(250);
+    assert.deepEqual(store.hit(['a', 'b'], rules), { allowed: false, counts: [1, 1], resetMs: [750, 59_750] });
+    assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: false, counts: [1, 0], resetMs: [750, 60_000] });
+    c.advance(750);
+    assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: true, counts: [1, 1], resetMs: [1000, 60_000] });
+    store.reset(['a']);
+    assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: true, counts: [1, 2], resetMs: [1000, 60_000] });
   });
 
   it('applies defaultLimits to every route through app.addMiddleware, on top of per-route limits', async () => {

@@ -42,6 +42,64 @@ describe('RoleBasedAccessControl', () => {
     assert.throws(() => rbac.requirePermission([]), TypeError);
   });
 
+  describe('the seed: addRole("admin", …) then requirePermission("admin")', () => {
+    const rbac = new RoleBasedAccessControl();
+    rbac.addRole('admin', { permissions: ['read', 'write', 'delete'] });
+    rbac.addRole('user', { permissions: ['read'] });
+    const app = new CovetApp();
+    // Stands in for the app's authentication: the user (if any) and their role from a header.
+    app.addMiddleware(async (req, callNext) => {
+      const role = req.headers.get('x-role');
+      if (role !== null) req.state.user = { name: 'u', roles: role === '' ? [] : role.split(',') };
+      return callNext();
+    });
+    app.route('/admin/users', rbac.requirePermission('admin', async () => ({ users: 'admin data' })));
+    app.get('/mw', { middleware: [rbac.requirePermission('admin')] }, () => 'through middleware');
+
+    it('admits a user holding the admin role (200), refuses a plain user (403) and no user (401)', async () => {
+      await using client = new TestClient(app);
+      const admin = await client.get('/admin/users', { headers: { 'x-role': 'admin' } });
+      assert.equal(admin.status, 200);
+      assert.deepEqual(admin.json(), { users: 'admin data' });
+      const user = await client.get('/admin/users', { headers: { 'x-role': 'user' } });
+      assert.equal(user.status, 403);
+      assert.deepEqual(user.json(), { error: 'Permission denied' });
+      const anonymous = await client.get('/admin/users');
+      assert.equal(anonymous.status, 401);
+      assert.deepEqual(anonymous.json(), { error: 'Authentication required' });
+      assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer');
+      assert.equal((await client.get('/mw', { headers: { 'x-role': 'admin' } })).text, 'through middleware');
+      assert.deepEqual((await client.get('/mw', { headers: { 'x-role': 'user' } })).json(), { error: 'Permission denied' });
+    });
+
+    it('counts roles that inherit it and roles defined later; a name some role lists as a permission stays a permission', async () => {
+      const local = new RoleBasedAccessControl();
+      local.addRole('admin', ['read']);
+      const routes = new CovetApp();
+      routes.addMiddleware(async (req, callNext) => {
+        req.state.user = { roles: (req.headers.get('x-role') ?? '').split(',') };
+        return callNext();
+      });
+      routes.get('/admin', local.requirePermission('admin', () => 'admin area'));
+      routes.get('/both', local.requirePermission(['admin', 'read'], () => 'both'));
+      routes.get('/editor', local.requirePermission('editor', () => 'editor area'));
+      local.addRole('superadmin', { inherits: ['admin'] });
+      local.addRole('editor', ['write']);
+      await using client = new TestClient(routes);
+      assert.equal((await client.get('/admin', { headers: { 'x-role': 'superadmin' } })).text, 'admin area');
+      assert.equal((await client.get('/both', { headers: { 'x-role': 'admin' } })).text, 'both');
+      assert.equal((await client.get('/editor', { headers: { 'x-role': 'editor' } })).text, 'editor area', 'a role added after the route');
+      assert.equal((await client.get('/admin', { headers: { 'x-role': 'ghost' } })).status, 403);
+      assert.equal(local.isRoleOnly('admin'), true);
+      assert.equal(local.isRoleOnly('read'), false);
+      // Once some role lists "admin" as a permission, the name means that permission only.
+      local.addRole('auditor', ['admin']);
+      assert.equal(local.isRoleOnly('admin'), false);
+      assert.equal((await client.get('/admin', { headers: { 'x-role': 'admin' } })).status, 403);
+      assert.equal((await client.get('/admin', { headers: { 'x-role': 'auditor' } })).text, 'admin area');
+    });
+  });
+
   describe('requirePermission / requireRole on routes', () => {
     const auth = new JWTAuth<{ user: string; roles?: readonly string[]; role?: string }>('rbac-secret');
     const rbac = roles();

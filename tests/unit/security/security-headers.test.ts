@@ -118,4 +118,48 @@ describe('SecurityConfig', () => {
     assert.equal(Object.fromEntries(custom.securityHeaders?.headers ?? [])['x-frame-options'], undefined);
     assert.throws(() => new SecurityConfig({ csrf: true }), { code: 'ERR_SECURITY_CONFIG' });
   });
+
+  it('new CovetApp({ securityConfig }) applies it, ahead of the constructor\'s middleware: headers and CORS without apply()', async () => {
+    const securityConfig = new SecurityConfig({ headers: true, cors: { allowOrigins: ['https://myapp.com'] } });
+    const app = new CovetApp({ securityConfig, middleware: [async function audit(req, callNext) { return callNext(req); }] });
+    assert.ok(app.hasPlugin('covet.security'));
+    app.get('/data', () => ({ data: 1 }));
+    assert.deepEqual(app.routeTable().find((r) => r.path === '/data')?.middleware, ['SecurityHeaders', 'CORSMiddleware', 'audit']);
+    await using client = new TestClient(app);
+    const res = await client.get('/data', { headers: { origin: 'https://myapp.com' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { data: 1 });
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://myapp.com');
+    assert.equal(res.headers.get('vary'), 'Origin');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('x-frame-options'), 'DENY');
+    assert.equal(res.headers.get('referrer-policy'), 'strict-origin-when-cross-origin');
+    const other = await client.get('/data', { headers: { origin: 'https://evil.example' } });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+    assert.equal(other.headers.get('x-content-type-options'), 'nosniff');
+  });
+
+  it('an explicit securityConfig.apply(app) on an app constructed with it does not apply it twice', async () => {
+    const securityConfig = new SecurityConfig({ secretKey: 'csrf-secret-key', csrf: true, cors: { allowOrigins: ['https://myapp.com'] } });
+    const app = securityConfig.apply(new CovetApp({ securityConfig }));
+    securityConfig.apply(app);
+    app.register(securityConfig.plugin);
+    app.post('/x', () => 'posted');
+    assert.deepEqual(app.routeTable().find((r) => r.path === '/x')?.middleware, ['SecurityHeaders', 'CORSMiddleware', 'CSRFProtection']);
+    await using client = new TestClient(app);
+    const pre = await client.options('/x', { headers: { origin: 'https://myapp.com', 'access-control-request-method': 'POST' } });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('vary'), 'Access-Control-Request-Headers, Origin', 'CORS ran once');
+    const refused = await client.post('/x');
+    assert.equal(refused.status, 403);
+    assert.deepEqual(refused.json(), { error: 'CSRF token missing' });
+    const handedOut = await client.get('/x'); // a 405, with the CSRF cookie
+    assert.equal(handedOut.headers.getSetCookie().length, 1, 'one CSRF cookie');
+    assert.equal((await client.post('/x', { headers: { 'x-csrf-token': client.cookies.get('csrftoken') ?? '' } })).text, 'posted');
+    // A plain object is only kept.
+    const plain = { csrfProtection: true };
+    const kept = new CovetApp({ securityConfig: plain });
+    assert.equal(kept.securityConfig, plain);
+    assert.equal(kept.hasPlugin('covet.security'), false);
+  });
 });

@@ -62,3 +62,18 @@ app.delete('/items/{id:int}', jwtAuth.requireToken(rbac.requirePermission('delet
   return { deleted: req.params.id };
 })));
 app.get('/admin', { middleware: [jwtAuth.requireToken(), rbac.requireRole('admin')] }, () => 'ok');
+
+// Per-call validation options: typed, and the result type is the same.
+expectTypeOf(userRules.validate({}, { coerce: true })).toEqualTypeOf(validated);
+// @ts-expect-error coerce is a boolean
+userRules.validate({}, { coerce: 'yes' });
+expectTypeOf(new InputValidator().validate({}, { n: { type: 'integer' } }, { coerce: true })).toEqualTypeOf<{ n?: number }>();
+
+// Route meta: covet/security declares `csrf`; other keys stay open for your own middleware.
+app.post('/hooks/payments', { meta: { csrf: false, audit: 'payments' } }, (req) => {
+  expectTypeOf(req.route?.meta.csrf).toEqualTypeOf<boolean | undefined>();
+  return 'ok';
+});
+// @ts-expect-error csrf is a boolean
+app.post('/hooks/bad', { meta: { csrf: 'off' } }, () => 'ok');
+app.routeGroup('/partner', { meta: { csrf: false } }).post('/events', () => 'ok');

@@ -246,6 +246,33 @@ describe('Validator', () => {
       assert.deepEqual(new Validator({ n: { type: 'integer', coerce: true } }).validate({ n: '7' }), { n: 7 });
     });
 
+    it('coerce per call: validate(data, { coerce }) and check(data, { coerce }) override the validator, not a field\'s own rule', () => {
+      const validator = new Validator({
+        name: { required: true, maxLength: 100 },
+        email: { required: true, email: true },
+        age: { type: 'integer', min: 0, max: 150 },
+        nested: { fields: { n: { type: 'integer' } } },
+        raw: { type: 'integer', coerce: false },
+      });
+      const data = { name: 'Ann', email: 'ann@example.com', age: '42', nested: { n: '7' } };
+      const uncoerced = { age: ['Must be an integer'], 'nested.n': ['Must be an integer'] };
+      assert.deepEqual(errorsOf(() => validator.validate(data)), uncoerced);
+      assert.deepEqual(validator.validate(data, { coerce: true }), { name: 'Ann', email: 'ann@example.com', age: 42, nested: { n: 7 } });
+      assert.deepEqual(validator.check(data, { coerce: true }), { value: { name: 'Ann', email: 'ann@example.com', age: 42, nested: { n: 7 } } });
+      assert.deepEqual(validator.check(data), { errors: uncoerced });
+      assert.deepEqual(errorsOf(() => validator.validate({ ...data, age: '200' }, { coerce: true })), { age: ['Must be at most 150'] });
+      assert.deepEqual(errorsOf(() => validator.validate({ ...data, raw: '1' }, { coerce: true })), { raw: ['Must be an integer'] });
+      // The call's setting does not stick, and can turn the validator's off.
+      assert.deepEqual(errorsOf(() => validator.validate(data)), uncoerced);
+      const coercing = new Validator({ age: { type: 'integer' } }, { coerce: true });
+      assert.deepEqual(coercing.validate({ age: '5' }), { age: 5 });
+      assert.deepEqual(errorsOf(() => coercing.validate({ age: '5' }, { coerce: false })), { age: ['Must be an integer'] });
+      // strict per call too.
+      assert.deepEqual(errorsOf(() => coercing.validate({ age: 5, extra: 1 }, { strict: true })), { extra: ['Unknown field'] });
+      assert.deepEqual(coercing.validate({ age: 5, extra: 1 }), { age: 5 });
+      assert.deepEqual(new InputValidator().validate({ n: '3' }, { n: { type: 'integer' } }, { coerce: true }), { n: 3 });
+    });
+
     it('strict: unknown fields are errors', () => {
       const v = new Validator({ a: { type: 'string' }, o: { fields: { b: {} } } }, { strict: true });
       assert.deepEqual(errorsOf(() => v.validate({ a: 'x', z: 1, o: { b: 1, c: 2 } })), { 'o.c': ['Unknown field'], z: ['Unknown field'] });
