@@ -1,7 +1,7 @@
 import type { Request } from './request.js';
 import { parseRoutePath } from './router/route-path.js';
 import { isStandardSchema } from './schema.js';
-import { type Rules, Validator } from './security/validator.js';
+import { type Rules, Validator } from './validator.js';
 import type { CovetApp } from './app.js';
 import type {
   AddRoute,

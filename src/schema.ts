@@ -1,5 +1,5 @@
 import { HTTPException } from './errors.js';
-import type { Rules, RulesOutput } from './security/validator.js';
+import type { Rules, RulesOutput } from './validator.js';
 
 /** One problem found by a schema (Standard Schema v1). */
 export interface SchemaIssue {

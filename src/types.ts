@@ -3,7 +3,7 @@ import type { MultipartOptions } from './http/multipart.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 import type { SchemaOutput, StandardSchemaV1 } from './schema.js';
-import type { Rules } from './security/validator.js';
+import type { Rules } from './validator.js';
 
 /** The methods `route` accepts (others can be used through `methods`, upper-cased). */
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;

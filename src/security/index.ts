@@ -16,7 +16,7 @@ export { JWT_ALGORITHMS, type JWTAlgorithm, type KeyInput } from './jwt-keys.js'
 export { MemoryRevocationStore, type RedisLike, RedisRevocationStore, type RedisRevocationStoreOptions, type RevocationStore } from './revocation-store.js';
 export { safeEqual } from './timing-safe.js';
 export { InputValidator } from './input-validator.js';
-export { ValidationError } from './validation-error.js';
+export { ValidationError } from '../validation-error.js';
 export {
   type CustomCheck,
   type FieldOutput,
@@ -29,7 +29,7 @@ export {
   type ValidateOptions,
   Validator,
   type ValidatorOptions,
-} from './validator.js';
+} from '../validator.js';
 export { RoleBasedAccessControl, type RoleBearer, type RoleOptions } from './rbac.js';
 export { CORSMiddleware, type CORSOptions, type OriginRule } from './cors.js';
 export { type CSRFOptions, CSRFProtection } from './csrf.js';

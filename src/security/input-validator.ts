@@ -1,4 +1,4 @@
-import { type Rules, type RulesOutput, type ValidateOptions, Validator, type ValidatorOptions } from './validator.js';
+import { type Rules, type RulesOutput, type ValidateOptions, Validator, type ValidatorOptions } from '../validator.js';
 
 /**
  * Validates data against rules given per call (the seed's "Security Best Practices"

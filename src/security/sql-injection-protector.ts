@@ -1,5 +1,5 @@
 import { CovetError } from '../errors.js';
-import { ValidationError } from './validation-error.js';
+import { ValidationError } from '../validation-error.js';
 
 /** One suspicious string found by `scan`. */
 export interface SQLInjectionFinding {

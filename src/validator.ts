@@ -1,6 +1,6 @@
-import { CovetError } from '../errors.js';
-import type { SchemaIssue, SchemaResult, StandardSchemaV1 } from '../schema.js';
-import type { Simplify } from '../types.js';
+import { CovetError } from './errors.js';
+import type { SchemaIssue, SchemaResult, StandardSchemaV1 } from './schema.js';
+import type { Simplify } from './types.js';
 import { ValidationError } from './validation-error.js';
 
 /** Value types a rule may require. `float` is the same as `number`; `any` checks nothing. */

@@ -1,5 +1,5 @@
-import { HTTPException } from '../errors.js';
-import type { SchemaIssue } from '../schema.js';
+import { HTTPException } from './errors.js';
+import type { SchemaIssue } from './schema.js';
 
 /**
  * Input that broke a `Validator`'s rules. `errors` maps each field (dotted path for nested
