@@ -65,6 +65,19 @@ for (const target of targets) {
         assert.deepEqual(del.rows, [{ id: 2 }]);
       }));
 
+    it('reads %% as a literal % in a statement with %s placeholders, as psycopg does, literals included', () =>
+      withUsers(async (db) => {
+        assert.deepEqual(await db.fetchOne("SELECT 'a%%' AS lit, %s AS p", 'x'), { lit: 'a%', p: 'x' });
+        // A lone % in a literal is kept; without %s placeholders a literal is left as written.
+        assert.deepEqual(await db.fetchOne("SELECT 'a%' AS lit, %s AS p", 'x'), { lit: 'a%', p: 'x' });
+        assert.deepEqual(await db.fetchOne("SELECT 'a%%' AS lit"), { lit: 'a%%' });
+        assert.deepEqual(await db.fetchOne("SELECT 'a%%' AS lit, ? AS p", 'x'), { lit: 'a%%', p: 'x' });
+        await db.execute('INSERT INTO users (name, email) VALUES (%s, %s), (%s, %s)', 'Ann', '100%@x', 'Bob', 'bob@x');
+        // LIKE patterns: %% in the statement, % in a parameter (never rewritten).
+        assert.deepEqual(await db.fetchAll("SELECT name FROM users WHERE email LIKE '100%%' AND name ILIKE %s", '%N%'), [{ name: 'Ann' }]);
+        assert.deepEqual(await db.fetchOne("SELECT %s AS p, 'q%%' AS lit", '50%%'), { p: '50%%', lit: 'q%' });
+      }));
+
     it('runs sql`…` query objects: awaited, or passed to fetchAll/fetchOne/execute', () =>
       withUsers(async (db) => {
         const name = "O'Brien";

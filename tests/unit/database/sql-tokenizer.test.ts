@@ -52,8 +52,31 @@ describe('compileSql', () => {
 
   it('turns %% into % and keeps a lone %', () => {
     assert.equal(compileSql('SELECT 10 %% 3, %s', pg).text, 'SELECT 10 % 3, $1');
+    assert.equal(compileSql('SELECT 10 %% 3', pg).text, 'SELECT 10 % 3');
     assert.equal(compileSql('SELECT 10 % 3', pg).text, 'SELECT 10 % 3');
+  });
+
+  it('turns %% inside literals into % in a statement with %s placeholders (psycopg), and only there', () => {
+    assert.equal(compileSql("SELECT 'a%%' AS lit, %s AS p", pg).text, "SELECT 'a%' AS lit, $1 AS p");
+    assert.equal(compileSql("SELECT * FROM t WHERE a LIKE '100%%' AND b = %s", lite).text, "SELECT * FROM t WHERE a LIKE '100%' AND b = ?");
+    // A lone % in a literal stays (psycopg would refuse it; Covet keeps LIKE 'a%' working).
+    assert.equal(compileSql("SELECT * FROM t WHERE a LIKE 'a%' AND b = %s", pg).text, "SELECT * FROM t WHERE a LIKE 'a%' AND b = $1");
+    // '%%s' is a literal %s; a %s inside a literal is still no placeholder.
+    const c = compileSql("SELECT '%%s', '%s', %s", pg);
+    assert.equal(c.text, "SELECT '%s', '%s', $1");
+    assert.equal(c.expected, 1);
+    // Every quoted run: identifiers, E'' strings, comments and $$ bodies (psycopg does not parse SQL).
+    assert.equal(
+      compileSql('SELECT "pct%%", E\'x%%\', $$y%%$$ /* 5%% */ FROM t WHERE a = %s', pg).text,
+      'SELECT "pct%", E\'x%\', $$y%$$ /* 5% */ FROM t WHERE a = $1',
+    );
+    assert.equal(compileSql("SELECT `a%%`, \"b%%\", 'c\\'%%' FROM t WHERE a = %s", my).text, "SELECT `a%`, \"b%\", 'c\\'%' FROM t WHERE a = ?");
+    // Without %s placeholders nothing in a literal changes (psycopg substitutes only with parameters).
     assert.equal(compileSql("SELECT 'a%%'", pg).text, "SELECT 'a%%'");
+    assert.equal(compileSql("SELECT 'a%%', ?", pg).text, "SELECT 'a%%', $1");
+    assert.equal(compileSql("SELECT 'a%%', $1", lite).text, "SELECT 'a%%', ?");
+    // The pieces used to renumber fragments carry the same text.
+    assert.deepEqual(compileSql("SELECT 'a%%', %s, 'b%%'", pg).pieces, ["SELECT 'a%', ", ", 'b%'"]);
   });
 
   it('keeps ? as an operator next to %s or $1 placeholders (PostgreSQL jsonb)', () => {
