@@ -329,6 +329,60 @@ function isOnlyComments(sql: string, syn: SqlSyntax): boolean {
   return true;
 }
 
+const VERBS = new Set(['SELECT', 'INSERT', 'REPLACE', 'UPDATE', 'DELETE', 'VALUES', 'MERGE']);
+
+/**
+ * Whether a statement inserts rows: `'insert'` for `INSERT`/`REPLACE` (also after a `WITH`
+ * list), `'upsert'` for one that may update an existing row instead (`ON CONFLICT … DO UPDATE`,
+ * `ON DUPLICATE KEY UPDATE`), `null` for anything else. Drivers use it to report
+ * `lastInsertId` only for statements that insert.
+ *
+ * @example
+ * insertKind("INSERT INTO t (a) VALUES ('x') ON CONFLICT (a) DO UPDATE SET n = n + 1", sqlite) // 'upsert'
+ */
+export function insertKind(sql: string, syn: SqlSyntax): 'insert' | 'upsert' | null {
+  const n = sql.length;
+  let depth = 0;
+  let verb: string | null = null;
+  let afterWith = false;
+  let previous = '';
+  let i = 0;
+  while (i < n) {
+    const skipped = skipNonCode(sql, i, syn);
+    if (skipped !== -1) {
+      i = skipped;
+      continue;
+    }
+    const c = sql.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41) depth--;
+    else if (isIdentStart(c) && !isIdentPart(sql.charCodeAt(i - 1))) {
+      let j = i + 1;
+      while (j < n && isIdentPart(sql.charCodeAt(j))) j++;
+      const word = sql.slice(i, j).toUpperCase();
+      i = j;
+      if (verb === null) {
+        if (!afterWith) {
+          // The first keyword (inside a leading parenthesis too) names the statement.
+          if (word !== 'WITH') {
+            if (word !== 'INSERT' && word !== 'REPLACE') return null;
+            verb = word;
+          } else afterWith = true;
+        } else if (depth === 0 && VERBS.has(word)) {
+          if (word !== 'INSERT' && word !== 'REPLACE') return null;
+          verb = word;
+        }
+        continue;
+      }
+      if (depth === 0 && ((previous === 'DO' && word === 'UPDATE') || (previous === 'ON' && word === 'DUPLICATE'))) return 'upsert';
+      if (depth === 0) previous = word;
+      continue;
+    }
+    i++;
+  }
+  return verb === null ? null : 'insert';
+}
+
 /** A bounded cache of compiled statements for one dialect (the hot path compiles once). */
 export class SqlCache {
   readonly #syntax: SqlSyntax;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mysqlDialect, postgresDialect, sql, sqliteDialect } from '../../../src/database/index.js';
-import { bindParams, compileSql, splitStatements } from '../../../src/database/sql-tokenizer.js';
+import { bindParams, compileSql, insertKind, splitStatements } from '../../../src/database/sql-tokenizer.js';
 
 const pg = postgresDialect;
 const lite = sqliteDialect;
@@ -97,6 +97,42 @@ describe('compileSql', () => {
     assert.throws(() => bindParams(compileSql('SELECT 1', pg), [1]), /0 placeholder\(s\) but 1 parameter/);
     assert.throws(() => bindParams(compileSql('SELECT %s', pg), [undefined]), /undefined; pass null/);
     assert.throws(() => bindParams(compileSql('SELECT $3', pg), [1]), /up to \$3/);
+  });
+});
+
+describe('insertKind', () => {
+  it('finds INSERT and REPLACE statements, also after comments, a parenthesis or a WITH list', () => {
+    for (const text of [
+      'INSERT INTO t (a) VALUES (1)',
+      '  /* note */ -- more\n insert into t values (1)',
+      'REPLACE INTO t (a) VALUES (1)',
+      'INSERT OR IGNORE INTO t (a) VALUES (1)',
+      "INSERT INTO t (a) VALUES ('do update') ON CONFLICT DO NOTHING",
+      'WITH v (a) AS (SELECT 1 UNION SELECT 2) INSERT INTO t SELECT a FROM v',
+      'WITH RECURSIVE v AS NOT MATERIALIZED (UPDATE x SET a = 1 RETURNING a) INSERT INTO t SELECT a FROM v',
+    ]) {
+      assert.equal(insertKind(text, pg), 'insert', text);
+    }
+  });
+
+  it('tells upserts, which may update instead of inserting', () => {
+    assert.equal(insertKind('INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET n = n + 1', lite), 'upsert');
+    assert.equal(insertKind('INSERT INTO t (a) VALUES (1) ON DUPLICATE KEY UPDATE n = n + 1', my), 'upsert');
+  });
+
+  it('returns null for statements that insert nothing', () => {
+    for (const text of [
+      'SELECT 1',
+      '(SELECT 1)',
+      "UPDATE t SET a = 'INSERT'",
+      'DELETE FROM t',
+      'CREATE TABLE insert_log (id INTEGER)',
+      '-- INSERT\nSELECT 1',
+      'WITH v AS (INSERT INTO t VALUES (1) RETURNING id) SELECT * FROM v',
+      '',
+    ]) {
+      assert.equal(insertKind(text, pg), null, text);
+    }
   });
 });
 
