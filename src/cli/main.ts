@@ -168,7 +168,9 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'migrate') {
     // Loaded only for this command: the CLI core does not depend on covet/database.
     const { runMigrateCommand } = await import('../database/migrations/cli.js');
-    return runMigrateCommand(argv.slice(1));
+    // TypeScript migrations load as `covet run` loads a TypeScript app: through tsx when installed.
+    const loadTypeScript = (file: string): Promise<void> => ensureTypeScriptLoader(file, argv.join(' '));
+    return runMigrateCommand(argv.slice(1), undefined, { loadTypeScript });
   }
   if (argv[0] === 'fuzz') {
     // Its own flags (--fail-on has another meaning and default than security-scan's).

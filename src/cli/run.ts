@@ -38,9 +38,10 @@ export function splitRef(ref: string): { file: string; name: string | undefined 
 
 /**
  * Makes `import()` of `.ts` files work: registers tsx when it is installed (Node 20 has no type
- * stripping), else explains how to start with a loader.
+ * stripping), else explains how to start with a loader. `args` is the command line to show in
+ * that explanation (after `covet`).
  */
-export async function ensureTypeScriptLoader(file: string): Promise<void> {
+export async function ensureTypeScriptLoader(file: string, args = `run ${file}`): Promise<void> {
   if (!/\.[cm]?tsx?$/.test(file)) return;
   if (process.execArgv.some((a) => a.includes('tsx')) || (globalThis as { __covetTsx?: boolean }).__covetTsx) return;
   try {
@@ -50,7 +51,7 @@ export async function ensureTypeScriptLoader(file: string): Promise<void> {
     (globalThis as { __covetTsx?: boolean }).__covetTsx = true;
   } catch {
     throw new CliError(
-      `${file} is TypeScript and tsx is not installed: npm install -D tsx, or start with node --import tsx $(which covet) run ${file}`,
+      `${file} is TypeScript and tsx is not installed: npm install -D tsx, or start with node --import tsx $(which covet) ${args}`,
       ExitCode.moduleUnloadable,
     );
   }

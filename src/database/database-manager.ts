@@ -3,7 +3,15 @@ import { DatabaseConfig, type DatabaseConfigOptions } from './database-config.js
 import { createDriver } from './drivers/create-driver.js';
 import type { Dialect } from './drivers/dialect.js';
 import type { Driver, DriverConnection, DriverResult } from './drivers/driver.js';
-import { type ModelLike, registeredModels, sortByDependencies } from './model-registry.js';
+import {
+  type ModelLike,
+  type ModelWatcher,
+  registeredModels,
+  sortByDependencies,
+  unwatchModels,
+  watchModels,
+  withDependencies,
+} from './model-registry.js';
 import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC, Queryable } from './queryable.js';
 import { observeQuery, queryChannel } from './query-channel.js';
 import { type Persistable, Session } from './session.js';
@@ -22,6 +30,32 @@ export interface DatabaseHealth {
   readonly error?: string;
 }
 
+/** How a batch of table creations ended: `null`, or the first error. */
+type CreationOutcome = { readonly error: unknown } | null;
+
+/**
+ * Runs statements on a manager without waiting for its pending table creations: the
+ * creations' own statements go through it (waiting for themselves would never end).
+ */
+class UnwaitedStatements extends Queryable {
+  readonly #owner: Queryable;
+  readonly #run: (text: string, params: readonly unknown[], name?: string) => Promise<DriverResult>;
+
+  constructor(owner: Queryable, run: (text: string, params: readonly unknown[], name?: string) => Promise<DriverResult>) {
+    super();
+    this.#owner = owner;
+    this.#run = run;
+  }
+
+  get dialect(): Dialect {
+    return this.#owner.dialect;
+  }
+
+  [kExecute](text: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
+    return this.#run(text, params, name);
+  }
+}
+
 /**
  * The application's database: a connection pool plus the query API (`fetchAll`, `fetchOne`,
  * `fetchVal`, `execute`, `` sql`…` ``), transactions with savepoints, a default unit of work
@@ -38,6 +72,19 @@ export class DatabaseManager extends Queryable {
   readonly #driver: Driver;
   #pool: ConnectionPool | null = null;
   #session: Session | null = null;
+  /*
+   * "Every model" mode (after `createAll()` without an argument): a JavaScript class cannot
+   * announce its own definition, so a model the ORM first sees later (built, queried, …) gets
+   * its table here before this manager runs its next statement.
+   */
+  readonly #watcher: ModelWatcher = { modelRegistered: (model) => this.#enqueue(model) };
+  #watch: WeakRef<ModelWatcher> | null = null;
+  /** Models whose tables this manager created (or found) since entering the mode. */
+  readonly #created = new Set<ModelLike>();
+  #toCreate: ModelLike[] = [];
+  /** The creations under way; every statement path waits for it. Never rejects. */
+  #creating: Promise<CreationOutcome> | null = null;
+  readonly #unwaited = new UnwaitedStatements(this, (text, params, name) => this.#executeNow(text, params, name));
 
   constructor(urlOrConfig: string | DatabaseConfig | DatabaseConfigOptions, options: DatabaseManagerOptions = {}) {
     super();
@@ -65,8 +112,9 @@ export class DatabaseManager extends Queryable {
     await this.pool.open();
   }
 
-  /** Closes every connection; the next query reconnects. */
+  /** Closes every connection (and leaves the "every model" mode of `createAll()`); the next query reconnects. */
   async close(): Promise<void> {
+    this.#leaveEveryModelMode();
     const pool = this.#pool;
     this.#pool = null;
     if (pool !== null) await pool.close();
@@ -95,6 +143,11 @@ export class DatabaseManager extends Queryable {
   }
 
   [kExecute](text: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
+    if (this.#creating !== null) return this.#untilCreated().then(() => this[kExecute](text, params, name));
+    return this.#executeNow(text, params, name);
+  }
+
+  #executeNow(text: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
     if (queryChannel.hasSubscribers) return observeQuery(this.dialect, text, params, () => this.#execute(text, params, name));
     return this.#execute(text, params, name);
   }
@@ -117,14 +170,15 @@ export class DatabaseManager extends Queryable {
   }
 
   override [kQueryRowSync](text: string, params: readonly unknown[]): readonly unknown[] | undefined | typeof NOT_SYNC {
-    // With subscribers on covet:db:query every statement takes the path that publishes.
-    if (queryChannel.hasSubscribers) return NOT_SYNC;
+    // With subscribers on covet:db:query every statement takes the path that publishes; while
+    // tables are being created, the statement waits for them on the asynchronous path.
+    if (queryChannel.hasSubscribers || this.#creating !== null) return NOT_SYNC;
     const idle = this.pool[kPeekSync]();
     return idle?.queryRowSync === undefined ? NOT_SYNC : idle.queryRowSync(text, params);
   }
 
   override [kQueryValuesSync](text: string, params: readonly unknown[]): readonly (readonly unknown[])[] | typeof NOT_SYNC {
-    if (queryChannel.hasSubscribers) return NOT_SYNC;
+    if (queryChannel.hasSubscribers || this.#creating !== null) return NOT_SYNC;
     const idle = this.pool[kPeekSync]();
     return idle?.queryValuesSync === undefined ? NOT_SYNC : idle.queryValuesSync(text, params);
   }
@@ -155,6 +209,7 @@ export class DatabaseManager extends Queryable {
 
   /** Runs a script of several statements (no parameters), e.g. a schema file. */
   async script(sql: string): Promise<void> {
+    await this.#untilCreated();
     const pool = this.pool;
     const conn = await pool[kLease]();
     try {
@@ -166,6 +221,7 @@ export class DatabaseManager extends Queryable {
 
   /** Starts a transaction you finish yourself with `commit()` or `rollback()`. */
   async begin(options: TransactionOptions = {}): Promise<Transaction> {
+    await this.#untilCreated();
     const pool = this.pool;
     const conn = await pool[kLease]();
     const release = (c: DriverConnection): void => pool[kReturn](c);
@@ -217,14 +273,93 @@ export class DatabaseManager extends Queryable {
     this.#session?.rollback();
   }
 
-  /** Creates the tables of `models` (default: every model defined so far), referenced tables first. */
+  /**
+   * Creates the tables of `models` (`CREATE TABLE IF NOT EXISTS`), referenced tables first.
+   *
+   * Without an argument: every model defined so far — the models the ORM has registered
+   * (used, referenced by a foreign key, or passed to `Model.register`) and the models they
+   * reference — and from then on every model registered later too: a class is only seen when it
+   * is first used, so its table (and the tables it references) is created before this manager's
+   * next statement. `dropAll()` without an argument and `close()` end that.
+   */
   async createAll(models?: readonly ModelLike[]): Promise<void> {
-    for (const model of sortByDependencies(models ?? registeredModels())) await model.createTable(this, { ifNotExists: true });
+    if (models !== undefined) {
+      for (const model of sortByDependencies(models)) await model.createTable(this, { ifNotExists: true });
+      return;
+    }
+    this.#watch ??= watchModels(this.#watcher);
+    // Again for every model: a table dropped behind the manager's back comes back.
+    this.#created.clear();
+    for (const model of registeredModels()) this.#enqueue(model);
+    const outcome = await (this.#creating ?? null);
+    if (outcome !== null) throw outcome.error;
   }
 
-  /** Drops the tables of `models` (default: every model defined so far), referencing tables first. */
+  /**
+   * Drops the tables of `models` (`DROP TABLE IF EXISTS`), referencing tables first. Without an
+   * argument: every registered model, and the "every model" mode of `createAll()` ends.
+   */
   async dropAll(models?: readonly ModelLike[]): Promise<void> {
-    for (const model of sortByDependencies(models ?? registeredModels()).reverse()) await model.dropTable(this, { ifExists: true });
+    if (models === undefined) this.#leaveEveryModelMode();
+    for (const model of sortByDependencies(models ?? registeredModels()).reverse()) {
+      await model.dropTable(this, { ifExists: true });
+      this.#created.delete(model);
+    }
+  }
+
+  /** Schedules the creation of a model's table (and the ones it references) before the next statement. */
+  #enqueue(model: ModelLike): void {
+    if (this.#watch === null || this.#created.has(model) || this.#toCreate.includes(model)) return;
+    this.#toCreate.push(model);
+    // Started on the next microtask, not inside whatever registered the model (a constructor);
+    // set now, so a statement issued right after (`new User()`, then `db.add(user)`) waits.
+    this.#creating ??= Promise.resolve().then(() => this.#createQueued());
+  }
+
+  async #createQueued(): Promise<CreationOutcome> {
+    let outcome: CreationOutcome = null;
+    try {
+      while (this.#toCreate.length > 0 && this.#watch !== null) {
+        const batch = this.#toCreate;
+        this.#toCreate = [];
+        let ordered: ModelLike[];
+        try {
+          ordered = sortByDependencies(withDependencies(batch));
+        } catch (err) {
+          outcome ??= { error: err };
+          continue;
+        }
+        for (const model of ordered) {
+          if (this.#watch === null) break;
+          if (this.#created.has(model)) continue;
+          try {
+            await model.createTable(this.#unwaited, { ifNotExists: true });
+            this.#created.add(model);
+          } catch (err) {
+            // Not retried on its own (the next createAll() does): every statement would fail.
+            outcome ??= { error: err };
+          }
+        }
+      }
+    } finally {
+      this.#creating = null;
+    }
+    return outcome;
+  }
+
+  /** Resolves once no creation is pending; rejects with a creation's error when one failed. */
+  async #untilCreated(): Promise<void> {
+    for (let creating = this.#creating; creating !== null; creating = this.#creating) {
+      const outcome = await creating;
+      if (outcome !== null) throw outcome.error;
+    }
+  }
+
+  #leaveEveryModelMode(): void {
+    if (this.#watch !== null) unwatchModels(this.#watch);
+    this.#watch = null;
+    this.#toCreate = [];
+    this.#created.clear();
   }
 
   override toString(): string {

@@ -11,7 +11,14 @@ export type Row = Record<string, unknown>;
 export interface ExecuteResult<T = Row> {
   /** Rows changed (INSERT/UPDATE/DELETE) or returned. */
   readonly rowCount: number;
-  /** The new row's id where the driver reports one (SQLite, MySQL; PostgreSQL: first `RETURNING` value). */
+  /**
+   * The id of the row this statement inserted: SQLite's rowid, MySQL's `AUTO_INCREMENT` id, and
+   * for `INSERT … RETURNING` (on every backend; PostgreSQL's only way) the first value returned.
+   * `null` when the statement inserted nothing (UPDATE, DELETE, SELECT, DDL, an INSERT that
+   * inserted no row) or the driver gives no id (PostgreSQL without `RETURNING`, a SQLite upsert
+   * without `RETURNING`). A multi-row INSERT reports one row: SQLite the last, MySQL and
+   * `RETURNING` the first.
+   */
   readonly lastInsertId: number | bigint | string | null;
   /** Rows from `RETURNING` (or a query). */
   readonly rows: T[];

@@ -120,20 +120,35 @@ type Mark = { readonly kind: '%s' | '?' | '$n' | 'template'; readonly n: number 
 
 /**
  * Rewrites a statement's placeholders for a dialect. `%s`, `?` and `$1` are all accepted (one
- * style per statement); `%%` is a literal `%`; nothing inside string literals, quoted
- * identifiers, comments or `$$` bodies is touched. `ILIKE` becomes the dialect's
+ * style per statement); no placeholder inside string literals, quoted identifiers, comments or
+ * `$$` bodies is touched. `%%` is a literal `%`: outside those always, and inside them too in a
+ * statement with `%s` placeholders (psycopg's rule: `'100%%'` is `'100%'` there, while a lone
+ * `%` in a literal, as in `LIKE 'a%'`, stays as it is). `ILIKE` becomes the dialect's
  * case-insensitive LIKE. With `template`, only `TEMPLATE_MARK` characters are placeholders.
  * Values are never written into the text.
  *
  * @example
  * compileSql("SELECT * FROM t WHERE a = %s AND b = '%s'", postgres).text // "SELECT * FROM t WHERE a = $1 AND b = '%s'"
+ * compileSql("SELECT * FROM t WHERE a = %s AND b LIKE '100%%'", postgres).text // "SELECT * FROM t WHERE a = $1 AND b LIKE '100%'"
  */
 export function compileSql(sql: string, syn: SqlSyntax, template = false): CompiledSql {
+  const first = compile(sql, syn, template, false);
+  // `%%` inside literals is unescaped only once the statement is known to use `%s`: compile again.
+  return first.compiled.style === '%s' && first.percentInLiteral ? compile(sql, syn, template, true).compiled : first.compiled;
+}
+
+function compile(
+  sql: string,
+  syn: SqlSyntax,
+  template: boolean,
+  unescapeLiterals: boolean,
+): { readonly compiled: CompiledSql; readonly percentInLiteral: boolean } {
   const pieces: string[] = [];
   const marks: Mark[] = [];
   const n = sql.length;
   let start = 0;
   let i = 0;
+  let percentInLiteral = false;
   const cut = (to: string, from: number, next: number): void => {
     pieces[marks.length] = (pieces[marks.length] ?? '') + sql.slice(start, from) + to;
     start = next;
@@ -144,6 +159,13 @@ export function compileSql(sql: string, syn: SqlSyntax, template = false): Compi
     if (skipped !== -1) {
       if (template && sql.slice(i, skipped).includes(TEMPLATE_MARK)) {
         throw new TypeError(VALUE_IN_LITERAL);
+      }
+      if (!template) {
+        const span = sql.slice(i, skipped);
+        if (span.includes('%%')) {
+          if (unescapeLiterals) cut(span.replaceAll('%%', '%'), i, skipped);
+          else percentInLiteral = true;
+        }
       }
       i = skipped;
       continue;
@@ -191,7 +213,10 @@ export function compileSql(sql: string, syn: SqlSyntax, template = false): Compi
     i++;
   }
   pieces[marks.length] = (pieces[marks.length] ?? '') + sql.slice(start);
-  if (marks.length === 0) return { text: pieces[0] ?? '', expected: 0, order: null, style: 'none', pieces: [pieces[0] ?? ''], indices: [] };
+  if (marks.length === 0) {
+    const text = pieces[0] ?? '';
+    return { compiled: { text, expected: 0, order: null, style: 'none', pieces: [text], indices: [] }, percentInLiteral };
+  }
 
   const has = (kind: Mark['kind']): boolean => marks.some((m) => m.kind === kind);
   if (has('%s') && has('$n')) throw new TypeError('A statement cannot mix %s and $1 placeholders');
@@ -220,12 +245,15 @@ export function compileSql(sql: string, syn: SqlSyntax, template = false): Compi
   }
   const identity = indices.every((v, i) => v === i);
   return {
-    text: joinPieces(outPieces, indices, syn),
-    expected,
-    order: syn.numberedPlaceholders || identity ? null : indices,
-    style,
-    pieces: outPieces,
-    indices,
+    compiled: {
+      text: joinPieces(outPieces, indices, syn),
+      expected,
+      order: syn.numberedPlaceholders || identity ? null : indices,
+      style,
+      pieces: outPieces,
+      indices,
+    },
+    percentInLiteral,
   };
 }
 
@@ -299,6 +327,60 @@ function isOnlyComments(sql: string, syn: SqlSyntax): boolean {
     return false;
   }
   return true;
+}
+
+const VERBS = new Set(['SELECT', 'INSERT', 'REPLACE', 'UPDATE', 'DELETE', 'VALUES', 'MERGE']);
+
+/**
+ * Whether a statement inserts rows: `'insert'` for `INSERT`/`REPLACE` (also after a `WITH`
+ * list), `'upsert'` for one that may update an existing row instead (`ON CONFLICT … DO UPDATE`,
+ * `ON DUPLICATE KEY UPDATE`), `null` for anything else. Drivers use it to report
+ * `lastInsertId` only for statements that insert.
+ *
+ * @example
+ * insertKind("INSERT INTO t (a) VALUES ('x') ON CONFLICT (a) DO UPDATE SET n = n + 1", sqlite) // 'upsert'
+ */
+export function insertKind(sql: string, syn: SqlSyntax): 'insert' | 'upsert' | null {
+  const n = sql.length;
+  let depth = 0;
+  let verb: string | null = null;
+  let afterWith = false;
+  let previous = '';
+  let i = 0;
+  while (i < n) {
+    const skipped = skipNonCode(sql, i, syn);
+    if (skipped !== -1) {
+      i = skipped;
+      continue;
+    }
+    const c = sql.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41) depth--;
+    else if (isIdentStart(c) && !isIdentPart(sql.charCodeAt(i - 1))) {
+      let j = i + 1;
+      while (j < n && isIdentPart(sql.charCodeAt(j))) j++;
+      const word = sql.slice(i, j).toUpperCase();
+      i = j;
+      if (verb === null) {
+        if (!afterWith) {
+          // The first keyword (inside a leading parenthesis too) names the statement.
+          if (word !== 'WITH') {
+            if (word !== 'INSERT' && word !== 'REPLACE') return null;
+            verb = word;
+          } else afterWith = true;
+        } else if (depth === 0 && VERBS.has(word)) {
+          if (word !== 'INSERT' && word !== 'REPLACE') return null;
+          verb = word;
+        }
+        continue;
+      }
+      if (depth === 0 && ((previous === 'DO' && word === 'UPDATE') || (previous === 'ON' && word === 'DUPLICATE'))) return 'upsert';
+      if (depth === 0) previous = word;
+      continue;
+    }
+    i++;
+  }
+  return verb === null ? null : 'insert';
 }
 
 /** A bounded cache of compiled statements for one dialect (the hot path compiles once). */

@@ -15,8 +15,8 @@ export interface TracingOptions {
   /** `service.name` of the spans. Default `covet-app`. */
   readonly serviceName?: string;
   /**
-   * The collector's OTLP/HTTP base URL (`/v1/traces` is appended), e.g. `http://127.0.0.1:4318`
-   * (Jaeger, the OpenTelemetry Collector, Tempo…). Default: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
+   * The collector's OTLP/HTTP base URL (`/v1/traces` is appended unless the path already ends
+   * with it), e.g. `http://127.0.0.1:4318` (Jaeger, the OpenTelemetry Collector, Tempo…). Default: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`
    * (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT`; with none, spans are only propagated.
    */
   readonly otlpEndpoint?: string;
@@ -48,7 +48,11 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 
 /** The OTLP traces URL from the options or the standard environment variables, or `null`. */
 export function resolveTracesUrl(options: Pick<TracingOptions, 'otlpEndpoint' | 'jaegerEndpoint'>): string | null {
-  const base = (url: string): string => `${url.replace(/\/+$/, '')}/v1/traces`;
+  // A full traces URL given as the base is a common slip: it would become …/v1/traces/v1/traces.
+  const base = (url: string): string => {
+    const trimmed = url.replace(/\/+$/, '');
+    return trimmed.endsWith('/v1/traces') ? trimmed : `${trimmed}/v1/traces`;
+  };
   if (options.otlpEndpoint !== undefined) return base(options.otlpEndpoint);
   if (options.jaegerEndpoint !== undefined) {
     const url = new URL(options.jaegerEndpoint);

@@ -6,7 +6,10 @@ export interface DriverResult {
   readonly rows: Record<string, unknown>[];
   /** Rows changed by INSERT/UPDATE/DELETE, or rows returned by a query. */
   readonly rowCount: number;
-  /** SQLite's `lastInsertRowid`, MySQL's `insertId`, PostgreSQL's first `RETURNING` value of an INSERT. */
+  /**
+   * The id of the row an INSERT inserted (SQLite's `lastInsertRowid`, MySQL's `insertId`, or the
+   * first value an `INSERT … RETURNING` returned); `null` for a statement that inserted nothing.
+   */
   readonly lastInsertId: number | bigint | string | null;
 }
 

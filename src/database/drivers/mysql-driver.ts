@@ -1,9 +1,10 @@
 import type { DatabaseConfig } from '../database-config.js';
 import { ConnectionError, DatabaseError, type IntegrityKind, IntegrityError, UnknownColumnError } from '../errors.js';
 import type { Driver, DriverConnection, DriverResult } from './driver.js';
-import { splitStatements } from '../sql-tokenizer.js';
+import { insertKind, splitStatements } from '../sql-tokenizer.js';
 import { loadDriverModule } from './load-module.js';
 import { mysqlDialect } from './mysql-dialect.js';
+import { returnedId } from './returned-id.js';
 
 /** The part of `mysql2/promise` Covet uses (structural: the package is never imported by type). */
 interface MyHeader {
@@ -85,9 +86,13 @@ function toMysql(value: unknown): unknown {
   return value;
 }
 
+const KIND_CACHE = 500;
+
 class MysqlConnection implements DriverConnection {
   readonly #conn: MyConnection;
   #broken = false;
+  /** Whether each statement inserts (for `lastInsertId`), as mysql2 caches its prepared statements. */
+  #kinds = new Map<string, 'insert' | 'upsert' | null>();
 
   constructor(conn: MyConnection) {
     this.#conn = conn;
@@ -123,10 +128,27 @@ class MysqlConnection implements DriverConnection {
         throw mapMysqlError(err, sql);
       }
     }
-    if (Array.isArray(result)) return { rows: result as Record<string, unknown>[], rowCount: result.length, lastInsertId: null };
+    const inserts = this.#insertKind(sql) !== null;
+    if (Array.isArray(result)) {
+      const rows = result as Record<string, unknown>[];
+      // INSERT … RETURNING (MariaDB): no header, so the first returned value is the id.
+      return { rows, rowCount: rows.length, lastInsertId: inserts ? returnedId(rows[0]) : null };
+    }
     const header = result as MyHeader;
     const id = header.insertId;
-    return { rows: [], rowCount: header.affectedRows, lastInsertId: id === 0 || id === '0' ? null : id };
+    // insertId is also set by UPDATE … LAST_INSERT_ID(expr): only an INSERT that inserted reports it.
+    const inserted = inserts && header.affectedRows > 0 && id !== 0 && id !== '0';
+    return { rows: [], rowCount: header.affectedRows, lastInsertId: inserted ? id : null };
+  }
+
+  #insertKind(sql: string): 'insert' | 'upsert' | null {
+    let kind = this.#kinds.get(sql);
+    if (kind === undefined) {
+      kind = insertKind(sql, mysqlDialect);
+      if (this.#kinds.size >= KIND_CACHE) this.#kinds = new Map();
+      this.#kinds.set(sql, kind);
+    }
+    return kind;
   }
 
   async script(sql: string): Promise<void> {

@@ -3,6 +3,7 @@ import { ConnectionError, DatabaseError, type IntegrityKind, IntegrityError, Unk
 import type { Driver, DriverConnection, DriverResult } from './driver.js';
 import { loadDriverModule } from './load-module.js';
 import { postgresDialect } from './postgres-dialect.js';
+import { returnedId } from './returned-id.js';
 
 /** The part of `pg` Covet uses (structural: the package is never imported by type). */
 interface PgResult {
@@ -100,15 +101,8 @@ class PgConnection implements DriverConnection {
       throw mapPgError(err, sql);
     }
     const rows = res.rows;
-    const first = res.command === 'INSERT' ? rows[0] : undefined;
-    let lastInsertId: DriverResult['lastInsertId'] = null;
-    if (first !== undefined) {
-      for (const key in first) {
-        const v = first[key];
-        if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string') lastInsertId = v;
-        break;
-      }
-    }
+    // PostgreSQL reports no id of its own: an INSERT gives one only through RETURNING.
+    const lastInsertId = res.command === 'INSERT' ? returnedId(rows[0]) : null;
     return { rows, rowCount: res.rowCount ?? rows.length, lastInsertId };
   }
 

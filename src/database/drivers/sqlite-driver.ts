@@ -1,7 +1,9 @@
 import type { DatabaseConfig } from '../database-config.js';
 import { ConnectionError, DatabaseError, type IntegrityKind, IntegrityError, UnknownColumnError } from '../errors.js';
 import type { Driver, DriverConnection, DriverResult } from './driver.js';
+import { insertKind } from '../sql-tokenizer.js';
 import { loadDriverModule } from './load-module.js';
+import { returnedId } from './returned-id.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 
 /** The part of `better-sqlite3` Covet uses (structural: the package is never imported by type). */
@@ -94,9 +96,15 @@ function bindable(params: readonly unknown[]): readonly unknown[] {
 
 const STATEMENT_CACHE = 500;
 
+/** A prepared statement and whether it inserts (for `lastInsertId`). */
+interface Prepared {
+  readonly stmt: SqliteStatement;
+  readonly insert: 'insert' | 'upsert' | null;
+}
+
 class SqliteConnection implements DriverConnection {
   readonly #db: SqliteDatabase;
-  #statements = new Map<string, SqliteStatement>();
+  #statements = new Map<string, Prepared>();
   /** Statements in raw mode (rows as arrays of values), for `queryRowSync`. */
   #raw = new Map<string, SqliteStatement>();
 
@@ -110,14 +118,14 @@ class SqliteConnection implements DriverConnection {
     return this.#closed;
   }
 
-  #prepare(sql: string): SqliteStatement {
-    let stmt = this.#statements.get(sql);
-    if (stmt === undefined) {
-      stmt = this.#db.prepare(sql);
+  #prepare(sql: string): Prepared {
+    let prepared = this.#statements.get(sql);
+    if (prepared === undefined) {
+      prepared = { stmt: this.#db.prepare(sql), insert: insertKind(sql, sqliteDialect) };
       if (this.#statements.size >= STATEMENT_CACHE) this.#statements = new Map();
-      this.#statements.set(sql, stmt);
+      this.#statements.set(sql, prepared);
     }
-    return stmt;
+    return prepared;
   }
 
   async query(sql: string, params: readonly unknown[]): Promise<DriverResult> {
@@ -126,14 +134,18 @@ class SqliteConnection implements DriverConnection {
 
   querySync(sql: string, params: readonly unknown[]): DriverResult {
     try {
-      const stmt = this.#prepare(sql);
+      const { stmt, insert } = this.#prepare(sql);
       const args = bindable(params);
       if (stmt.reader) {
         const rows = stmt.all(...args);
-        return { rows, rowCount: rows.length, lastInsertId: null };
+        // INSERT … RETURNING: better-sqlite3 reports no rowid with rows; the first value is the id.
+        return { rows, rowCount: rows.length, lastInsertId: insert === null ? null : returnedId(rows[0]) };
       }
       const info = stmt.run(...args);
-      return { rows: [], rowCount: info.changes, lastInsertId: info.lastInsertRowid };
+      // lastInsertRowid is the connection's last INSERT, whatever this statement was: only an
+      // INSERT that inserted reports it. An upsert that updated leaves the previous INSERT's id
+      // there, and nothing tells an update from an insert, so it reports none (RETURNING does).
+      return { rows: [], rowCount: info.changes, lastInsertId: insert === 'insert' && info.changes > 0 ? info.lastInsertRowid : null };
     } catch (err) {
       throw mapSqliteError(err, sql);
     }

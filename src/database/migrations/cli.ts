@@ -11,7 +11,7 @@ import type { ModelClass } from '../orm/types.js';
 import { createMigration } from './migration-files.js';
 import { formatLintIssues, lintMigrations } from './migration-lint.js';
 import { makeMigration } from './make-migration.js';
-import { migrate, migrationStatus } from './migrator.js';
+import { migrate, migrationFiles, migrationStatus } from './migrator.js';
 
 const HELP = `covet migrate — database migrations
 
@@ -29,8 +29,20 @@ Options:
   --database URL     default: $DATABASE_URL (sqlite:///…, postgresql://…, mysql://…)
   --directory DIR    default: migrations
 
-TypeScript migrations and models need a loader: node --import tsx $(which covet) migrate up
+TypeScript migrations and models load through tsx when it is installed (npm i -D tsx), as
+for covet run; or start with a loader: node --import tsx $(which covet) migrate up
 `;
+
+/** Options of `runMigrateCommand`. */
+export interface MigrateCommandOptions {
+  /**
+   * Makes `import()` of a `.ts` file work before one is loaded (the CLI registers tsx, as
+   * `covet run` does). Without it, TypeScript files need Node started with a loader.
+   */
+  readonly loadTypeScript?: (file: string) => Promise<void>;
+}
+
+const TYPESCRIPT = /\.[cm]?tsx?$/;
 
 /** Model classes exported by a module. */
 async function loadModels(file: string): Promise<ModelClass[]> {
@@ -49,6 +61,7 @@ async function loadModels(file: string): Promise<ModelClass[]> {
 export async function runMigrateCommand(
   argv: readonly string[],
   out: (s: string) => void = (s) => process.stdout.write(s),
+  options: MigrateCommandOptions = {},
 ): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -74,6 +87,12 @@ export async function runMigrateCommand(
     if (name === undefined) throw new Error('covet migrate create needs a NAME');
     out(`created ${await createMigration(name, { directory, language })}\n`);
     return 0;
+  }
+  if (options.loadTypeScript !== undefined) {
+    // Every other command imports the migrations (and `make` the models module).
+    const typescript = (await migrationFiles(directory)).find((f) => TYPESCRIPT.test(f));
+    if (typescript !== undefined) await options.loadTypeScript(resolve(directory, typescript));
+    if (command === 'make' && values.models !== undefined && TYPESCRIPT.test(values.models)) await options.loadTypeScript(values.models);
   }
   if (command === 'lint') {
     const url = values.database ?? process.env.DATABASE_URL;

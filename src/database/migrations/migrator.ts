@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ConnectionPool } from '../connection-pool.js';
+import { DatabaseManager } from '../database-manager.js';
 import type { Dialect } from '../drivers/dialect.js';
 import { MigrationError } from '../errors.js';
 import type { PooledConnection } from '../pooled-connection.js';
@@ -30,7 +31,11 @@ export interface MigrationDatabase {
 
 /** Options of `migrate` and `migrationStatus`. */
 export interface MigrateOptions {
-  readonly db: MigrationDatabase;
+  /**
+   * The database. Default: a `DatabaseManager` on `process.env.DATABASE_URL`, closed when done
+   * (a `MigrationError` when neither is there).
+   */
+  readonly db?: MigrationDatabase;
   /** Where `NNNN_name.{ts,js}` files live. Default `migrations`. */
   readonly directory?: string;
   /** Migrations given directly instead of (or besides) a directory. */
@@ -72,19 +77,30 @@ function isMigration(value: unknown): value is Migration {
   return typeof value === 'object' && value !== null && typeof (value as { up?: unknown }).up === 'function';
 }
 
-/** Loads `NNNN_name.{ts,js}` files in order; each default-exports a `Migration` class (or instance). */
-export async function loadMigrations(directory: string): Promise<MigrationEntry[]> {
-  const dir = resolve(directory);
+/**
+ * The migration files of a directory (`NNNN_name.{ts,mts,js,mjs,cjs}`), in the order they apply;
+ * none when the directory does not exist.
+ *
+ * @example
+ * await migrationFiles('migrations') // ['0001_create_users.ts', '0002_add_age.ts']
+ */
+export async function migrationFiles(directory: string): Promise<string[]> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await readdir(resolve(directory));
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') return [];
     throw err;
   }
-  const files = names
+  return names
     .filter((n) => FILE.test(n) && !n.endsWith('.d.ts'))
     .sort((a, b) => Number(FILE.exec(a)?.[1]) - Number(FILE.exec(b)?.[1]) || a.localeCompare(b));
+}
+
+/** Loads `NNNN_name.{ts,js}` files in order; each default-exports a `Migration` class (or instance). */
+export async function loadMigrations(directory: string): Promise<MigrationEntry[]> {
+  const dir = resolve(directory);
+  const files = await migrationFiles(directory);
   const out: MigrationEntry[] = [];
   const seen = new Set<string>();
   for (const file of files) {
@@ -174,17 +190,43 @@ async function withLock<T>(conn: PooledConnection, dialect: Dialect, fn: () => P
 }
 
 /**
+ * Runs `fn` with `options.db`, or with a `DatabaseManager` on `DATABASE_URL` that is closed
+ * afterwards (the seed's `await migrate("up")`).
+ */
+async function withDatabase<T>(what: string, options: MigrateOptions, fn: (db: MigrationDatabase) => Promise<T>): Promise<T> {
+  if (options.db !== undefined) return fn(options.db);
+  const url = process.env.DATABASE_URL;
+  if (url === undefined || url === '') {
+    throw new MigrationError(
+      `${what} needs a database: pass { db } (a DatabaseManager, e.g. new DatabaseManager('sqlite:///app.db')) or set DATABASE_URL`,
+      { code: 'ERR_MIGRATION_NO_DATABASE' },
+    );
+  }
+  const db = new DatabaseManager(url);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
  * Applies pending migrations (`up`) or reverts applied ones (`down`, one by default). Each
  * migration runs in its own transaction where the dialect allows and is recorded in
  * `covet_migrations` with its checksum; a lock keeps two processes from applying the same one.
+ * Without options: the `migrations` directory, on the database of `DATABASE_URL`.
  *
  * @example
  * await migrate('up', { db, directory: 'migrations' });
  * await migrate('down', { db, directory: 'migrations', steps: 2 });
+ * await migrate('up'); // DATABASE_URL, ./migrations
  */
-export async function migrate(direction: 'up' | 'down', options: MigrateOptions): Promise<MigrateResult> {
+export async function migrate(direction: 'up' | 'down', options: MigrateOptions = {}): Promise<MigrateResult> {
   if (direction !== 'up' && direction !== 'down') throw new TypeError('migrate() direction is "up" or "down"');
-  const { db } = options;
+  return withDatabase('migrate()', options, (db) => run(direction, db, options));
+}
+
+async function run(direction: 'up' | 'down', db: MigrationDatabase, options: MigrateOptions): Promise<MigrateResult> {
   const dialect = db.dialect;
   const log = options.log ?? (() => {});
   const steps = options.steps ?? (direction === 'down' ? 1 : Number.POSITIVE_INFINITY);
@@ -276,8 +318,11 @@ export async function migrate(direction: 'up' | 'down', options: MigrateOptions)
  * @example
  * for (const m of await migrationStatus({ db })) console.log(m.applied ? '✓' : ' ', m.name)
  */
-export async function migrationStatus(options: Omit<MigrateOptions, 'steps'>): Promise<MigrationStatus[]> {
-  const { db } = options;
+export async function migrationStatus(options: Omit<MigrateOptions, 'steps'> = {}): Promise<MigrationStatus[]> {
+  return withDatabase('migrationStatus()', options, (db) => status(db, options));
+}
+
+async function status(db: MigrationDatabase, options: Omit<MigrateOptions, 'steps'>): Promise<MigrationStatus[]> {
   const entries = await collect(options);
   const applied = await db.pool.withConnection(async (conn) => {
     await ensureTable(conn, db.dialect);

@@ -152,7 +152,11 @@ export class Model {
     self[kState] = null;
   }
 
-  /** Records models for `createAll()`/`dropAll()` without arguments (using a model records it too). */
+  /**
+   * Records models for `createAll()`/`dropAll()` without arguments before anything uses them (using
+   * a model records it too); a manager in the "every model" mode of `createAll()` creates their
+   * tables before its next statement.
+   */
   static register(...models: ModelClass[]): void {
     for (const m of models) metaOf(m);
   }

@@ -65,6 +65,68 @@ for (const target of targets) {
         assert.deepEqual(del.rows, [{ id: 2 }]);
       }));
 
+    it('reads %% as a literal % in a statement with %s placeholders, as psycopg does, literals included', () =>
+      withUsers(async (db) => {
+        assert.deepEqual(await db.fetchOne("SELECT 'a%%' AS lit, %s AS p", 'x'), { lit: 'a%', p: 'x' });
+        // A lone % in a literal is kept; without %s placeholders a literal is left as written.
+        assert.deepEqual(await db.fetchOne("SELECT 'a%' AS lit, %s AS p", 'x'), { lit: 'a%', p: 'x' });
+        assert.deepEqual(await db.fetchOne("SELECT 'a%%' AS lit"), { lit: 'a%%' });
+        assert.deepEqual(await db.fetchOne("SELECT 'a%%' AS lit, ? AS p", 'x'), { lit: 'a%%', p: 'x' });
+        await db.execute('INSERT INTO users (name, email) VALUES (%s, %s), (%s, %s)', 'Ann', '100%@x', 'Bob', 'bob@x');
+        // LIKE patterns: %% in the statement, % in a parameter (never rewritten).
+        assert.deepEqual(await db.fetchAll("SELECT name FROM users WHERE email LIKE '100%%' AND name ILIKE %s", '%N%'), [{ name: 'Ann' }]);
+        assert.deepEqual(await db.fetchOne("SELECT %s AS p, 'q%%' AS lit", '50%%'), { p: '50%%', lit: 'q%' });
+      }));
+
+    it('reports lastInsertId for the row an INSERT inserted, and null for every other statement', () =>
+      withUsers(async (db) => {
+        const ddl = await db.execute('CREATE TABLE lid_notes (id INTEGER PRIMARY KEY, note VARCHAR(10))');
+        assert.deepEqual(ddl, { rowCount: 0, lastInsertId: null, rows: [] });
+        // PostgreSQL reports no id without RETURNING.
+        const ins = await db.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Ann', 'ann@x');
+        assert.deepEqual(ins, { rowCount: 1, lastInsertId: target.name === 'postgresql' ? null : 1, rows: [] });
+        const mariadb = target.name === 'mysql' && /mariadb/i.test(String(await db.fetchVal('SELECT VERSION()')));
+        if (target.name !== 'mysql' || mariadb) {
+          // Every backend that has INSERT … RETURNING: the first value returned.
+          const ret = await db.execute('INSERT INTO users (name, email) VALUES (%s, %s) RETURNING id, name', 'Bob', 'bob@x');
+          assert.deepEqual(ret, { rowCount: 1, lastInsertId: 2, rows: [{ id: 2, name: 'Bob' }] });
+        } else await db.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Bob', 'bob@x');
+        // Statements that insert nothing, right after an INSERT (SQLite's lastInsertRowid still holds 2).
+        assert.deepEqual(await db.execute('UPDATE users SET age = %s WHERE id = %s', 30, 2), { rowCount: 1, lastInsertId: null, rows: [] });
+        assert.deepEqual(await db.execute('UPDATE users SET age = %s WHERE id = %s', 30, 999), { rowCount: 0, lastInsertId: null, rows: [] });
+        assert.deepEqual((await db.execute('SELECT id FROM users WHERE id = %s', 2)).lastInsertId, null);
+        assert.deepEqual(await db.execute('DELETE FROM users WHERE id = %s', 2), { rowCount: 1, lastInsertId: null, rows: [] });
+        // An INSERT that inserted no row (the email is taken).
+        const ignore =
+          target.name === 'mysql'
+            ? 'INSERT IGNORE INTO users (name, email) VALUES (%s, %s)'
+            : target.name === 'sqlite'
+              ? 'INSERT OR IGNORE INTO users (name, email) VALUES (%s, %s)'
+              : 'INSERT INTO users (name, email) VALUES (%s, %s) ON CONFLICT DO NOTHING';
+        assert.deepEqual(await db.execute(ignore, 'Ann again', 'ann@x'), { rowCount: 0, lastInsertId: null, rows: [] });
+        if (target.name !== 'mysql') {
+          const none = await db.execute('INSERT INTO users (name, email) VALUES (%s, %s) ON CONFLICT DO NOTHING RETURNING id', 'A', 'ann@x');
+          assert.deepEqual(none, { rowCount: 0, lastInsertId: null, rows: [] });
+        }
+        // The next id: 3 (the deleted 2 is not reused where ids only grow).
+        const cy = await db.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Cy', 'cy@x');
+        const cyId = await db.fetchVal<number>('SELECT id FROM users WHERE email = %s', 'cy@x');
+        assert.equal(cy.lastInsertId, target.name === 'postgresql' ? null : cyId);
+        if (target.name === 'sqlite') {
+          // A WITH list before the INSERT, and an upsert (which cannot tell its insert from its update).
+          const withInsert = await db.execute("WITH v(n, e) AS (SELECT 'Di', 'di@x') INSERT INTO users (name, email) SELECT n, e FROM v");
+          assert.equal(withInsert.lastInsertId, await db.fetchVal('SELECT id FROM users WHERE email = %s', 'di@x'));
+          const upsert = await db.execute('INSERT INTO users (name, email) VALUES (%s, %s) ON CONFLICT (email) DO UPDATE SET age = 1', 'X', 'ann@x');
+          assert.deepEqual(upsert, { rowCount: 1, lastInsertId: null, rows: [] });
+        }
+        if (target.name === 'mysql') {
+          // UPDATE … LAST_INSERT_ID(expr) sets MySQL's insertId; it still inserted nothing.
+          const upd = await db.execute('UPDATE users SET age = LAST_INSERT_ID(id) WHERE email = %s', 'ann@x');
+          assert.deepEqual(upd, { rowCount: 1, lastInsertId: null, rows: [] });
+        }
+        await db.execute('DROP TABLE lid_notes');
+      }));
+
     it('runs sql`…` query objects: awaited, or passed to fetchAll/fetchOne/execute', () =>
       withUsers(async (db) => {
         const name = "O'Brien";

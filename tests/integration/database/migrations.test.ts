@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -318,10 +318,142 @@ for (const target of targets) {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+
+    it('runs migrate("up") / migrate("down") without options: DATABASE_URL and ./migrations, closing the manager it made', async () => {
+      await using db = target.open();
+      const dir = mkdtempSync(join(tmpdir(), 'covet-mig-noopt-'));
+      const url = target.name === 'sqlite' ? `sqlite:///${join(dir, 'app.db')}` : await urlOf(target, db);
+      mkdirSync(join(dir, 'migrations'));
+      writeFileSync(
+        join(dir, 'migrations', '0001_create_things.mjs'),
+        "export default class CreateThings { up() { return 'CREATE TABLE things (id INTEGER PRIMARY KEY)'; } down() { return 'DROP TABLE things'; } }\n",
+      );
+      /** Connections to the database other than `db`'s own (the one migrate() opened must be closed). */
+      const others = async (): Promise<number> => {
+        if (target.name === 'sqlite') return existsSync(join(dir, 'app.db-wal')) ? 1 : 0; // SQLite removes the WAL file with its last connection
+        const sql =
+          target.name === 'postgresql'
+            ? 'SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()'
+            : 'SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()';
+        // A server notices a closed connection a moment after the client closes it.
+        for (let i = 0; ; i++) {
+          const n = Number(await db.fetchVal(sql));
+          if (n === 0 || i === 50) return n;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const saved = { url: process.env.DATABASE_URL, cwd: process.cwd() };
+      process.env.DATABASE_URL = url;
+      process.chdir(dir);
+      try {
+        assert.deepEqual(await migrate('up'), { direction: 'up', migrations: ['0001_create_things'] });
+        assert.equal(await others(), 0);
+        assert.deepEqual(
+          (await migrationStatus()).map((m) => [m.name, m.applied]),
+          [['0001_create_things', true]],
+        );
+        const check = new DatabaseManager(url);
+        assert.deepEqual(await check.fetchAll('SELECT id FROM things'), []);
+        await check.close();
+        assert.deepEqual(await migrate('down'), { direction: 'down', migrations: ['0001_create_things'] });
+        assert.equal(await others(), 0);
+        // A db given is the caller's: left open.
+        const mine = new DatabaseManager(url);
+        await migrate('up', { db: mine });
+        assert.equal(Number(await mine.fetchVal('SELECT COUNT(*) FROM things')), 0);
+        await migrate('down', { db: mine });
+        await mine.close();
+      } finally {
+        process.chdir(saved.cwd);
+        if (saved.url === undefined) delete process.env.DATABASE_URL;
+        else process.env.DATABASE_URL = saved.url;
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 }
 
+describe('migrate() without a database', () => {
+  it('throws a MigrationError saying what to pass when DATABASE_URL is not set either', async () => {
+    const saved = process.env.DATABASE_URL;
+    delete process.env.DATABASE_URL;
+    try {
+      for (const call of [() => migrate('up'), () => migrate('down'), () => migrate('up', { directory: 'migrations' }), () => migrationStatus()]) {
+        await assert.rejects(call(), (err: unknown) => {
+          assert.ok(err instanceof MigrationError);
+          assert.equal(err.code, 'ERR_MIGRATION_NO_DATABASE');
+          assert.match(err.message, /^(migrate|migrationStatus)\(\) needs a database: pass \{ db \} \(a DatabaseManager, e\.g\. new DatabaseManager\('sqlite:\/\/\/app\.db'\)\) or set DATABASE_URL$/);
+          return true;
+        });
+      }
+    } finally {
+      if (saved !== undefined) process.env.DATABASE_URL = saved;
+    }
+  });
+});
+
 describe('covet migrate (CLI)', () => {
+  it('loads TypeScript migrations when run as the installed command without a loader: create, up, status, down', async () => {
+    // The built command (npm test builds first), run by plain node as `npx covet` would run it.
+    assert.ok(existsSync(join(ROOT, 'dist', 'cli', 'main.js')), 'dist/cli/main.js is missing: run `npm run build` first');
+    const project = mkdtempSync(join(tmpdir(), 'covet-migrate-ts-'));
+    try {
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+      mkdirSync(join(project, 'node_modules'));
+      // covet as installed in the project, and tsx as one of its devDependencies.
+      symlinkSync(ROOT, join(project, 'node_modules', 'covet'), 'dir');
+      symlinkSync(join(ROOT, 'node_modules', 'tsx'), join(project, 'node_modules', 'tsx'), 'dir');
+      const covet = (...args: string[]): Promise<{ code: number | null; out: string }> =>
+        new Promise((resolve) => {
+          const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: 'sqlite:///app.db', NODE_OPTIONS: '' };
+          delete env.NODE_TEST_CONTEXT;
+          const child = spawn(process.execPath, [join(project, 'node_modules', 'covet', 'dist', 'cli', 'main.js'), 'migrate', ...args], {
+            cwd: project,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env,
+          });
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d));
+          child.stderr.on('data', (d: Buffer) => (out += d));
+          child.on('close', (code) => resolve({ code, out }));
+        });
+      const created = await covet('create', 'create widgets');
+      assert.equal(created.code, 0, created.out);
+      const file = join(project, 'migrations', '0001_create_widgets.ts');
+      assert.equal(created.out, `created ${file}\n`);
+      // The file as written, untouched, loads.
+      const pending = await covet('status');
+      assert.equal(pending.code, 0, pending.out);
+      assert.equal(pending.out, '[ ] 0001_create_widgets  pending\n');
+      // Type annotations: this only runs if the file really goes through a TypeScript loader.
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8')
+          .replace("up() {\n    return ''; // SQL, a list of statements, or run queries with ctx.db", "up(): string {\n    const sql: string = 'CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL)';\n    return sql;")
+          .replace("down() {\n    return '';", "down(): string {\n    return 'DROP TABLE widgets' as string;"),
+      );
+      assert.match(readFileSync(file, 'utf8'), /const sql: string = 'CREATE TABLE widgets/);
+      const up = await covet('up');
+      assert.equal(up.code, 0, up.out);
+      assert.equal(up.out, 'applied 0001_create_widgets\n');
+      const db = new DatabaseManager(`sqlite:///${join(project, 'app.db')}`);
+      assert.deepEqual(await db.fetchAll('SELECT * FROM widgets'), []);
+      await db.close();
+      const applied = await covet('status');
+      assert.equal(applied.code, 0, applied.out);
+      assert.equal(applied.out, '[x] 0001_create_widgets  applied (batch 1)\n');
+      const down = await covet('down');
+      assert.equal(down.code, 0, down.out);
+      assert.equal(down.out, 'reverted 0001_create_widgets\n');
+      assert.equal((await covet('status')).out, '[ ] 0001_create_widgets  pending\n');
+      const check = new DatabaseManager(`sqlite:///${join(project, 'app.db')}`);
+      assert.equal(await check.fetchVal("SELECT COUNT(*) FROM sqlite_master WHERE name = 'widgets'"), 0);
+      await check.close();
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
   it('creates, applies, lists and reverts migrations from a directory, and makes one from models', async () => {
     const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-cli-'));
     try {

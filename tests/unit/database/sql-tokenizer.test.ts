@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mysqlDialect, postgresDialect, sql, sqliteDialect } from '../../../src/database/index.js';
-import { bindParams, compileSql, splitStatements } from '../../../src/database/sql-tokenizer.js';
+import { bindParams, compileSql, insertKind, splitStatements } from '../../../src/database/sql-tokenizer.js';
 
 const pg = postgresDialect;
 const lite = sqliteDialect;
@@ -52,8 +52,31 @@ describe('compileSql', () => {
 
   it('turns %% into % and keeps a lone %', () => {
     assert.equal(compileSql('SELECT 10 %% 3, %s', pg).text, 'SELECT 10 % 3, $1');
+    assert.equal(compileSql('SELECT 10 %% 3', pg).text, 'SELECT 10 % 3');
     assert.equal(compileSql('SELECT 10 % 3', pg).text, 'SELECT 10 % 3');
+  });
+
+  it('turns %% inside literals into % in a statement with %s placeholders (psycopg), and only there', () => {
+    assert.equal(compileSql("SELECT 'a%%' AS lit, %s AS p", pg).text, "SELECT 'a%' AS lit, $1 AS p");
+    assert.equal(compileSql("SELECT * FROM t WHERE a LIKE '100%%' AND b = %s", lite).text, "SELECT * FROM t WHERE a LIKE '100%' AND b = ?");
+    // A lone % in a literal stays (psycopg would refuse it; Covet keeps LIKE 'a%' working).
+    assert.equal(compileSql("SELECT * FROM t WHERE a LIKE 'a%' AND b = %s", pg).text, "SELECT * FROM t WHERE a LIKE 'a%' AND b = $1");
+    // '%%s' is a literal %s; a %s inside a literal is still no placeholder.
+    const c = compileSql("SELECT '%%s', '%s', %s", pg);
+    assert.equal(c.text, "SELECT '%s', '%s', $1");
+    assert.equal(c.expected, 1);
+    // Every quoted run: identifiers, E'' strings, comments and $$ bodies (psycopg does not parse SQL).
+    assert.equal(
+      compileSql('SELECT "pct%%", E\'x%%\', $$y%%$$ /* 5%% */ FROM t WHERE a = %s', pg).text,
+      'SELECT "pct%", E\'x%\', $$y%$$ /* 5% */ FROM t WHERE a = $1',
+    );
+    assert.equal(compileSql("SELECT `a%%`, \"b%%\", 'c\\'%%' FROM t WHERE a = %s", my).text, "SELECT `a%`, \"b%\", 'c\\'%' FROM t WHERE a = ?");
+    // Without %s placeholders nothing in a literal changes (psycopg substitutes only with parameters).
     assert.equal(compileSql("SELECT 'a%%'", pg).text, "SELECT 'a%%'");
+    assert.equal(compileSql("SELECT 'a%%', ?", pg).text, "SELECT 'a%%', $1");
+    assert.equal(compileSql("SELECT 'a%%', $1", lite).text, "SELECT 'a%%', ?");
+    // The pieces used to renumber fragments carry the same text.
+    assert.deepEqual(compileSql("SELECT 'a%%', %s, 'b%%'", pg).pieces, ["SELECT 'a%', ", ", 'b%'"]);
   });
 
   it('keeps ? as an operator next to %s or $1 placeholders (PostgreSQL jsonb)', () => {
@@ -74,6 +97,42 @@ describe('compileSql', () => {
     assert.throws(() => bindParams(compileSql('SELECT 1', pg), [1]), /0 placeholder\(s\) but 1 parameter/);
     assert.throws(() => bindParams(compileSql('SELECT %s', pg), [undefined]), /undefined; pass null/);
     assert.throws(() => bindParams(compileSql('SELECT $3', pg), [1]), /up to \$3/);
+  });
+});
+
+describe('insertKind', () => {
+  it('finds INSERT and REPLACE statements, also after comments, a parenthesis or a WITH list', () => {
+    for (const text of [
+      'INSERT INTO t (a) VALUES (1)',
+      '  /* note */ -- more\n insert into t values (1)',
+      'REPLACE INTO t (a) VALUES (1)',
+      'INSERT OR IGNORE INTO t (a) VALUES (1)',
+      "INSERT INTO t (a) VALUES ('do update') ON CONFLICT DO NOTHING",
+      'WITH v (a) AS (SELECT 1 UNION SELECT 2) INSERT INTO t SELECT a FROM v',
+      'WITH RECURSIVE v AS NOT MATERIALIZED (UPDATE x SET a = 1 RETURNING a) INSERT INTO t SELECT a FROM v',
+    ]) {
+      assert.equal(insertKind(text, pg), 'insert', text);
+    }
+  });
+
+  it('tells upserts, which may update instead of inserting', () => {
+    assert.equal(insertKind('INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET n = n + 1', lite), 'upsert');
+    assert.equal(insertKind('INSERT INTO t (a) VALUES (1) ON DUPLICATE KEY UPDATE n = n + 1', my), 'upsert');
+  });
+
+  it('returns null for statements that insert nothing', () => {
+    for (const text of [
+      'SELECT 1',
+      '(SELECT 1)',
+      "UPDATE t SET a = 'INSERT'",
+      'DELETE FROM t',
+      'CREATE TABLE insert_log (id INTEGER)',
+      '-- INSERT\nSELECT 1',
+      'WITH v AS (INSERT INTO t VALUES (1) RETURNING id) SELECT * FROM v',
+      '',
+    ]) {
+      assert.equal(insertKind(text, pg), null, text);
+    }
   });
 });
 

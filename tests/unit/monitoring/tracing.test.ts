@@ -61,6 +61,15 @@ describe('W3C trace context', () => {
     assert.equal(resolveTracesUrl({ jaegerEndpoint: 'http://localhost:14268/api/traces' }), 'http://localhost:4318/v1/traces');
     assert.equal(resolveTracesUrl({ otlpEndpoint: 'http://collector:4318/' }), 'http://collector:4318/v1/traces');
   });
+
+  it('appends /v1/traces to otlpEndpoint only when its path does not already end with it', () => {
+    assert.equal(resolveTracesUrl({ otlpEndpoint: 'http://collector:4318' }), 'http://collector:4318/v1/traces');
+    assert.equal(resolveTracesUrl({ otlpEndpoint: 'http://collector:4318/otlp' }), 'http://collector:4318/otlp/v1/traces');
+    assert.equal(resolveTracesUrl({ otlpEndpoint: 'http://collector:4318/v1/traces' }), 'http://collector:4318/v1/traces');
+    assert.equal(resolveTracesUrl({ otlpEndpoint: 'http://collector:4318/v1/traces/' }), 'http://collector:4318/v1/traces');
+    assert.equal(resolveTracesUrl({ otlpEndpoint: 'https://gw.example/tenant/v1/traces' }), 'https://gw.example/tenant/v1/traces');
+    assert.equal(resolveTracesUrl({ otlpEndpoint: 'http://collector:4318/v1/tracesx' }), 'http://collector:4318/v1/tracesx/v1/traces');
+  });
 });
 
 describe('TracingMiddleware', () => {
@@ -85,6 +94,17 @@ describe('TracingMiddleware', () => {
     app.get('/headers', () => propagationHeaders());
     return { app, tracing };
   }
+
+  it('exports to a collector given by its full traces URL (…/v1/traces) without doubling the path', async () => {
+    collector.spans.length = 0;
+    const { app, tracing } = tracedApp({ otlpEndpoint: `${collector.url}/v1/traces` });
+    assert.equal(tracing.exporter?.url.href, `${collector.url}/v1/traces`);
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/users/7')).status, 200);
+    await tracing.flush();
+    // The collector asserts the request path is /v1/traces.
+    assert.equal(collector.spans.length, 2);
+  });
 
   it('continues an incoming trace, makes child spans with trace(), and exports both over OTLP/HTTP JSON', async () => {
     collector.spans.length = 0;
