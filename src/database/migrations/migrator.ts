@@ -120,7 +120,10 @@ export async function loadMigrations(directory: string): Promise<MigrationEntry[
         cause: err,
       });
     }
-    const exported = mod.default;
+    let exported = mod.default;
+    // A CommonJS module (a `.ts` file in a package without `"type": "module"`) has its own
+    // `default` export inside the module object.
+    if (typeof exported === 'object' && exported !== null && !isMigration(exported) && 'default' in exported) exported = exported.default;
     const migration = typeof exported === 'function' ? (new (exported as new () => unknown)() as unknown) : exported;
     if (!isMigration(migration)) throw new MigrationError(`${file} must default-export a class extending Migration`);
     out.push({ name, migration, checksum: checksumOf(await readFile(path, 'utf8')) });

@@ -393,12 +393,14 @@ describe('migrate() without a database', () => {
 });
 
 describe('covet migrate (CLI)', () => {
-  it('loads TypeScript migrations when run as the installed command without a loader: create, up, status, down', async () => {
+  // `"type": "module"`, and the package `npm init` makes (no type: a `.ts` file is CommonJS).
+  for (const type of ['module', undefined]) {
+  it(`loads TypeScript migrations when run as the installed command without a loader: create, up, status, down (package type ${type ?? 'unset'})`, async () => {
     // The built command (npm test builds first), run by plain node as `npx covet` would run it.
     assert.ok(existsSync(join(ROOT, 'dist', 'cli', 'main.js')), 'dist/cli/main.js is missing: run `npm run build` first');
     const project = mkdtempSync(join(tmpdir(), 'covet-migrate-ts-'));
     try {
-      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', private: true, type }));
       mkdirSync(join(project, 'node_modules'));
       // covet as installed in the project, and tsx as one of its devDependencies.
       symlinkSync(ROOT, join(project, 'node_modules', 'covet'), 'dir');
@@ -453,6 +455,7 @@ describe('covet migrate (CLI)', () => {
       rmSync(project, { recursive: true, force: true });
     }
   });
+  }
 
   it('creates, applies, lists and reverts migrations from a directory, and makes one from models', async () => {
     const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-cli-'));
