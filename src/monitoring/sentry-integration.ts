@@ -19,6 +19,26 @@ import { SentryTransport, type TransportStats } from './sentry-transport.js';
 import { newSpanId, newTraceId } from './trace-context.js';
 import { currentSpan } from './tracer.js';
 import { subscribeWeak } from './weak-subscribe.js';
+import { type ContextStore, contextStorage } from '../internal/request-context.js';
+import { trustMiddleware } from '../internal/trusted-middleware.js';
+import { Request as CovetRequest } from '../request.js';
+
+/** The request whose handling the calling code is part of, if a request scope is open. */
+function currentRequest(): Request | undefined {
+  const request = contextStorage.getStore()?.request;
+  return request instanceof CovetRequest ? (request as Request) : undefined;
+}
+
+/**
+ * Opens the request's context (shared with tracing and request logging, which join it) so that
+ * events captured inside the handler know their request.
+ */
+const requestScope = trustMiddleware(function sentryRequestScope(req: Request, callNext: CallNext): Response | Promise<Response> {
+  const outer = contextStorage.getStore();
+  if (outer?.request === req) return callNext(req);
+  const store: ContextStore = { request: req, span: outer?.span, tracer: outer?.tracer, log: outer?.log };
+  return contextStorage.run(store, callNext, req);
+});
 
 /** Options of `SentryIntegration`. */
 export interface SentryOptions {
@@ -44,6 +64,12 @@ export interface SentryOptions {
   readonly timeout?: number;
   /** Where send failures are reported (once per outage). Default `console`. */
   readonly logger?: MonitoringLogger;
+  /**
+   * Keep each request current while it runs (in `AsyncLocalStorage`), so `captureException`
+   * and `captureMessage` called inside a handler carry that request without being given it,
+   * as Sentry's own SDKs do. Default `true`.
+   */
+  readonly requestScope?: boolean;
 }
 
 /** Extra context for one captured event. */
@@ -53,7 +79,10 @@ export interface CaptureContext {
   /** Arbitrary data; secret-named fields (`password`, `token`…) are scrubbed. */
   readonly extra?: Readonly<Record<string, unknown>>;
   readonly user?: Readonly<Record<string, unknown>>;
-  /** The request the event belongs to (its method, URL and headers, scrubbed). */
+  /**
+   * The request the event belongs to (its method, URL and headers, scrubbed). Default: the
+   * request being handled, when called inside one (see `requestScope`).
+   */
   readonly request?: Request;
 }
 
@@ -81,6 +110,7 @@ export class SentryIntegration implements Integration {
   readonly #tracesSampleRate: number;
   readonly #tags: Readonly<Record<string, string>>;
   readonly #beforeSend: ((event: SentryEvent) => SentryEvent | null) | undefined;
+  readonly #requestScope: boolean;
   #unsubscribe: (() => void) | null = null;
   #skipped = 0;
 
@@ -98,6 +128,7 @@ export class SentryIntegration implements Integration {
       if (!(v >= 0 && v <= 1)) throw new RangeError(`SentryIntegration ${k} must be between 0 and 1`);
     }
     this.#tags = options.tags ?? {};
+    this.#requestScope = options.requestScope ?? true;
     this.#beforeSend = options.beforeSend;
     this.#transport =
       this.dsn === null
@@ -118,6 +149,7 @@ export class SentryIntegration implements Integration {
       const { error, request } = message as RequestErrorMessage;
       self.#capture(exceptionValues(error, false), { request, level: 'error' }, undefined);
     });
+    if (this.#requestScope && this.#transport !== null) app.addMiddleware(requestScope);
     if (this.#tracesSampleRate > 0) app.addMiddleware(this);
   }
 
@@ -174,7 +206,8 @@ export class SentryIntegration implements Integration {
       this.#skipped++;
       return null;
     }
-    let event: SentryEvent | null = this.#base(context);
+    const request = context.request ?? currentRequest();
+    let event: SentryEvent | null = this.#base(request === undefined ? context : { ...context, request });
     if (exception !== undefined) event.exception = { values: exception };
     if (message !== undefined) event.message = { formatted: message };
     if (this.#beforeSend !== undefined) event = this.#beforeSend(event);

@@ -134,6 +134,39 @@ describe('SentryIntegration', () => {
     assert.ok(Number.isInteger(frames[frames.length - 1]?.lineno));
   });
 
+  it('gives captureException and captureMessage called inside a handler that request, scrubbed, with or without tracing', async () => {
+    for (const withTracing of [false, true]) {
+      sentryServer.envelopes.length = 0;
+      const app = new CovetApp();
+      const sentry = new SentryIntegration({ dsn });
+      app.addIntegration(sentry);
+      if (withTracing) app.addMiddleware(new TracingMiddleware({ serviceName: 'sentry-scope', useOpenTelemetry: false }));
+      app.post('/orders/{id:int}', async (req) => {
+        await new Promise((r) => setTimeout(r, 1));
+        sentry.captureException(new Error('payment declined'));
+        sentry.captureMessage('retrying', 'warning');
+        return [{ error: 'declined', id: req.params.id }, 402];
+      });
+      app.get('/outside', () => ({ ok: true }));
+      const client = new TestClient(app);
+      const res = await client.post('/orders/7?trace=1', { json: { card: '4111' }, headers: { authorization: 'Bearer secret', cookie: 'sid=abc' } });
+      assert.equal(res.status, 402);
+      sentry.captureMessage('no request here');
+      await client.close();
+      const events = sentryServer.envelopes.map((e) => e.items[0]?.payload as { message?: { formatted: string }; exception?: unknown; request?: { method: string; url: string; query_string: string; headers: Record<string, string> }; transaction?: string });
+      assert.equal(events.length, 3, `${withTracing}`);
+      for (const event of events.filter((e) => e.message?.formatted !== 'no request here')) {
+        assert.equal(event.request?.method, 'POST');
+        assert.equal(event.request?.url, 'http://testserver/orders/7');
+        assert.equal(event.request?.query_string, 'trace=1');
+        assert.equal(event.transaction, 'POST /orders/{id:int}');
+        assert.equal(event.request?.headers.authorization, '[Filtered]');
+        assert.ok(!JSON.stringify(event.request).includes('abc') && !JSON.stringify(event.request).includes('secret'));
+      }
+      assert.equal(events.find((e) => e.message?.formatted === 'no request here')?.request, undefined);
+    }
+  });
+
   it('captures unhandled handler errors with a scrubbed request context', async () => {
     sentryServer.envelopes.length = 0;
     const app = new CovetApp({ logger: memoryLogger() });
