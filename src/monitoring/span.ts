@@ -255,3 +255,43 @@ export function httpAttributes(http: HttpServerFields): Record<string, Attribute
   if (http.userAgent !== undefined) out['user_agent.original'] = http.userAgent;
   return out;
 }
+
+/**
+ * The span of a request whose trace is not sampled: it carries the ids that propagation needs
+ * (`traceparent` out, children's parent) and records nothing, so it keeps no request fields,
+ * times or attributes.
+ */
+export class UnsampledSpan implements ActiveSpan {
+  readonly context: SpanContext;
+  readonly recording = false;
+
+  constructor(context: SpanContext) {
+    this.context = context;
+  }
+
+  setAttribute(): this {
+    return this;
+  }
+
+  setAttributes(): this {
+    return this;
+  }
+
+  addEvent(): this {
+    return this;
+  }
+
+  recordException(): this {
+    return this;
+  }
+
+  setStatus(): this {
+    return this;
+  }
+
+  updateName(): this {
+    return this;
+  }
+
+  end(): void {}
+}

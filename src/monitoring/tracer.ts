@@ -2,7 +2,7 @@ import { type ContextStore, contextStorage } from '../internal/request-context.j
 import { spanChannel } from './diagnostics-channels.js';
 import { OtelBackedSpan, openTelemetryGlobal, startOtelSpan } from './otel-bridge.js';
 import type { OTLPTraceExporter } from './otlp-exporter.js';
-import { type ActiveSpan, type Attributes, type HttpServerFields, HttpServerSpan, Span, type SpanData, type SpanKind, httpAttributes } from './span.js';
+import { type ActiveSpan, type Attributes, type HttpServerFields, HttpServerSpan, Span, type SpanData, type SpanKind, UnsampledSpan, httpAttributes } from './span.js';
 import { type SpanContext, newSpanId, newTraceId } from './trace-context.js';
 
 /** Options of `tracer.startSpan`. */
@@ -26,6 +26,12 @@ export interface TracerOptions {
   readonly scope: { readonly name: string; readonly version: string };
   /** Also called with every finished span (tests, custom exporters). */
   readonly onEnd?: (span: SpanData) => void;
+}
+
+/** @internal The name and request fields of an HTTP server span. */
+export interface HttpServerDescription {
+  readonly name: string;
+  readonly http: HttpServerFields;
 }
 
 interface Current {
@@ -104,13 +110,20 @@ export class Tracer {
   /**
    * @internal The server span of a request (`TracingMiddleware`): the request fields stay
    * fields, not an attribute object, unless the span goes through an OpenTelemetry SDK.
+   * `describe(source)` gives the span's name and fields; an unsampled span never asks.
    */
-  startHttpServerSpan(name: string, parent: SpanContext | null, http: HttpServerFields): ActiveSpan {
+  startHttpServerSpan<S>(parent: SpanContext | null, source: S, describe: (source: S) => HttpServerDescription): ActiveSpan {
     if (this.#otel) {
       const api = openTelemetryGlobal();
-      if (api !== null) return startOtelSpan(api, this.#scope, name, 'server', httpAttributes(http), parent);
+      if (api !== null) {
+        const { name, http } = describe(source);
+        return startOtelSpan(api, this.#scope, name, 'server', httpAttributes(http), parent);
+      }
     }
-    return new HttpServerSpan(name, this.#childContext(parent), parent?.spanId ?? null, http, this.#onEnd);
+    const context = this.#childContext(parent);
+    if ((context.traceFlags & 1) === 0) return new UnsampledSpan(context);
+    const { name, http } = describe(source);
+    return new HttpServerSpan(name, context, parent?.spanId ?? null, http, this.#onEnd);
   }
 
   /** A new span's context: a child of `parent`, or the root of a new trace (sampled at `sampleRate`). */

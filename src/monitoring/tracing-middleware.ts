@@ -7,7 +7,7 @@ import type { MonitoringLogger } from './metrics-logger.js';
 import { type BatchOptions, type ExporterStats, OTLPTraceExporter } from './otlp-exporter.js';
 import { type ActiveSpan, type AttributeValue, type HttpServerFields, HttpServerSpan, type SpanData } from './span.js';
 import { formatTraceparent, parseTraceparent } from './trace-context.js';
-import { Tracer, currentTrace, setDefaultTracer } from './tracer.js';
+import { type HttpServerDescription, Tracer, currentTrace, setDefaultTracer } from './tracer.js';
 import { subscribeWeak } from './weak-subscribe.js';
 
 /** Options of `TracingMiddleware`. */
@@ -128,21 +128,25 @@ export class TracingMiddleware {
     if (current !== undefined && current.tracer === this.tracer && current.request === request) current.span.recordException(error);
   }
 
-  handle(req: Request, callNext: CallNext): Response | Promise<Response> {
-    const headers = req.headers;
-    const traceparent = headers.get('traceparent');
-    const parent = traceparent === null ? null : parseTraceparent(traceparent, headers.get('tracestate'));
+  /** A recorded request span's name and fields (an unsampled one needs neither). */
+  readonly #describe = (req: Request): HttpServerDescription => {
     const method = KNOWN_METHODS.has(req.method) ? req.method : '_OTHER';
     const route = req.route?.path;
-    const userAgent = headers.get('user-agent');
     const http: HttpServerFields = {
       method,
       path: req.path,
       scheme: req.raw !== null && (req.raw.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
       route,
-      userAgent: userAgent ?? undefined,
+      userAgent: req.headers.get('user-agent') ?? undefined,
     };
-    const span = this.tracer.startHttpServerSpan(route === undefined ? method : this.#spanName(method, route), parent, http);
+    return { name: route === undefined ? method : this.#spanName(method, route), http };
+  };
+
+  handle(req: Request, callNext: CallNext): Response | Promise<Response> {
+    const headers = req.headers;
+    const traceparent = headers.get('traceparent');
+    const parent = traceparent === null ? null : parseTraceparent(traceparent, headers.get('tracestate'));
+    const span = this.tracer.startHttpServerSpan(parent, req, this.#describe);
     // No closures on the way in or, for a synchronous answer, on the way out.
     let out: Response | Promise<Response>;
     try {

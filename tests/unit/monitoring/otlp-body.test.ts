@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OTLPTraceExporter, encodeSpan, toOtlpJson } from '../../../src/monitoring/otlp-exporter.js';
-import type { HttpServerSpan, SpanData } from '../../../src/monitoring/span.js';
+import type { HttpServerFields, HttpServerSpan, SpanData } from '../../../src/monitoring/span.js';
 import { Tracer } from '../../../src/monitoring/tracer.js';
 import { startCollector } from './otlp-collector.js';
 
@@ -51,7 +51,7 @@ describe('OTLP export body', () => {
       const ended: HttpServerSpan[] = [];
       const tracer = new Tracer({ exporter, scope: { name: 'covet', version: '1' }, useOpenTelemetry: false });
       const remote = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), traceFlags: 1, traceState: 'vendor=x', isRemote: true };
-      const cases: [string, Parameters<Tracer['startHttpServerSpan']>[2], ((s: HttpServerSpan) => void)?][] = [
+      const cases: [string, HttpServerFields, ((s: HttpServerSpan) => void)?][] = [
         ['plain', { method: 'GET', path: '/items/1', scheme: 'http', route: '/items/{id:int}', userAgent: 'curl/8' }],
         ['non-ascii path, quoted agent', { method: 'GET', path: '/naïve/"q"\\', scheme: 'https', route: '/{p:path}', userAgent: 'Agent "x" ü' }],
         ['no route, no agent', { method: '_OTHER', path: '/', scheme: 'http', route: undefined, userAgent: undefined }],
@@ -60,7 +60,7 @@ describe('OTLP export body', () => {
         ['failed', { method: 'GET', path: '/boom', scheme: 'http', route: '/boom', userAgent: 'ua' }, (s) => s.recordException(new Error('boom'))],
       ];
       for (const [name, http, touch] of cases) {
-        const span = tracer.startHttpServerSpan(`span ${name}`, name === 'plain' ? remote : null, http) as HttpServerSpan;
+        const span = tracer.startHttpServerSpan(name === 'plain' ? remote : null, `span ${name}`, (n) => ({ name: n, http })) as HttpServerSpan;
         touch?.(span);
         span.statusCode = name === 'failed' ? 500 : 200;
         span.end();
@@ -106,7 +106,7 @@ describe('OTLP export body', () => {
         for (let i = 0; i < 50; i++) {
           const name = `wave ${wave} span ${i} ${'x'.repeat((3 - wave) * 40)}`;
           names.push(name);
-          const span = tracer.startHttpServerSpan(name, null, { method: 'GET', path: `/w/${wave}/${i}`, scheme: 'http', route: '/w/{a}/{b}', userAgent: 'ü' });
+          const span = tracer.startHttpServerSpan(null, name, (n) => ({ name: n, http: { method: 'GET', path: `/w/${wave}/${i}`, scheme: 'http', route: '/w/{a}/{b}', userAgent: 'ü' } }));
           (span as HttpServerSpan).statusCode = 200;
           span.end();
         }

@@ -293,6 +293,36 @@ describe('TracingMiddleware', () => {
     await tracing.flush();
     assert.equal(collector.spans.length, 0);
   });
+
+  it('gives an unsampled request ids to propagate, and records nothing of it or its children', async () => {
+    collector.spans.length = 0;
+    const { app, tracing } = tracedApp({ sampleRate: 0 });
+    const seen: { traceId: string; spanId: string; recording: boolean; child?: { traceId: string; recording: boolean; flags: number } }[] = [];
+    app.get('/inside', async () => {
+      const span = currentSpan();
+      assert.ok(span);
+      span.setAttribute('ignored', 1).addEvent('ignored').setStatus('error').updateName('ignored');
+      const child = await trace('child', async () => currentSpan())();
+      seen.push({ traceId: span.context.traceId, spanId: span.context.spanId, recording: span.recording, child: child && { traceId: child.context.traceId, recording: child.recording, flags: child.context.traceFlags } });
+      return propagationHeaders();
+    });
+    await using client = new TestClient(app);
+    const res = await client.get('/inside');
+    const out = parseTraceparent(res.headers.get('traceparent'));
+    assert.ok(out);
+    assert.deepEqual(seen, [{ traceId: out.traceId, spanId: out.spanId, recording: false, child: { traceId: out.traceId, recording: false, flags: 0 } }]);
+    // What the handler sends downstream continues the same unsampled trace.
+    assert.match((res.json() as { traceparent: string }).traceparent, new RegExp(`^00-${out.traceId}-[0-9a-f]{16}-00$`));
+    // An upstream decision not to sample is kept, with its trace id.
+    const upstream = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
+    const continued = parseTraceparent((await client.get('/users/2', { headers: { traceparent: upstream } })).headers.get('traceparent'));
+    assert.deepEqual([continued?.traceId, continued?.traceFlags], ['0af7651916cd43dd8448eb211c80319c', 0]);
+    const failed = await client.get('/boom');
+    assert.equal(failed.status, 500);
+    assert.equal(parseTraceparent(failed.headers.get('traceparent'))?.traceFlags, 0);
+    await tracing.flush();
+    assert.equal(collector.spans.length, 0);
+  });
 });
 
 describe('OTLP JSON encoding', () => {
