@@ -3,7 +3,8 @@
 import { strftime, toDate } from './date-format.js';
 import { escapeHtml, Markup } from './markup.js';
 import { capitalize, printf, titleCase } from './python-methods.js';
-import { attr, eq, item, iter, type Kwargs, str, truthy } from './runtime.js';
+import { MAX_REPEAT, attr, eq, item, iter, type Kwargs, str, truthy } from './runtime.js';
+import { sandboxError } from './sandbox.js';
 import { TemplateError } from './template-error.js';
 
 /** A filter: the value, then the arguments of `|f(a, b)` (or `|f:a`). Keyword arguments arrive as a trailing object unless `params` names them. */
@@ -27,6 +28,17 @@ export interface FilterEnvironment {
 
 function filterError(message: string): TemplateError {
   return new TemplateError(message, { code: 'ERR_TEMPLATE_RUNTIME' });
+}
+
+/**
+ * A width argument (`wordwrap`, `center`, `indent`): a number of at least `min` — Jinja raises
+ * for a wrap width under 1, where a loop would never end — and within the sandbox's padding limit.
+ */
+function widthOf(filter: string, value: unknown, min: number): number {
+  const w = Math.trunc(Number(value));
+  if (!Number.isFinite(w) || w < min) throw filterError(`${filter}: invalid width ${str(value)}`);
+  if (w > MAX_REPEAT) throw sandboxError(`${filter}: widths are limited to ${MAX_REPEAT}`);
+  return w;
 }
 
 /** The text of a value, remembering whether it was safe. */
@@ -199,7 +211,7 @@ function filesizeformat(value: unknown, binary: unknown = false): string {
 }
 
 function wordwrap(value: unknown, width: unknown = 79, breakLong: unknown = true, wrapstring: unknown = '\n'): unknown {
-  const w = Number(width);
+  const w = widthOf('wordwrap', width, 1);
   const lines: string[] = [];
   for (const para of text(value).split('\n')) {
     let line = '';
@@ -225,7 +237,7 @@ function wordwrap(value: unknown, width: unknown = 79, breakLong: unknown = true
 }
 
 function indent(value: unknown, width: unknown = 4, first: unknown = false, blank: unknown = false): unknown {
-  const pad = typeof width === 'string' ? width : ' '.repeat(Number(width));
+  const pad = typeof width === 'string' ? width : ' '.repeat(widthOf('indent', width, 0));
   const lines = text(value).split('\n');
   const out = lines.map((line, i) => {
     if (i === 0 && !truthy(first)) return line;
@@ -286,9 +298,11 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     center: {
       fn: (v, width: unknown = 80) => {
         const s = text(v);
-        const w = Number(width);
+        const w = widthOf('center', width, 0);
         if (s.length >= w) return v;
-        const left = Math.floor((w - s.length) / 2);
+        // Python's str.center: an odd margin's extra space goes left when the width is odd.
+        const margin = w - s.length;
+        const left = Math.floor(margin / 2) + (margin & w & 1);
         return keepSafe(v, ' '.repeat(left) + s + ' '.repeat(w - s.length - left));
       },
       params: ['width'],
@@ -552,7 +566,8 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
       },
       params: ['trim_url_limit', 'nofollow', 'target'],
     },
-    wordcount: { fn: (v) => (text(v).match(/\w+/gu) ?? []).length },
+    // Python's `\w`: letters and digits of any script.
+    wordcount: { fn: (v) => (text(v).match(/[\p{L}\p{N}\p{M}_]+/gu) ?? []).length },
     wordwrap: { fn: wordwrap, params: ['width', 'break_long_words', 'wrapstring'] },
     xmlattr: {
       fn: (v, autospace: unknown = true) => {

@@ -16,7 +16,8 @@ type AnyFunction = (...args: unknown[]) => unknown;
 export const G: unknown = globalThis;
 export const P: unknown = process;
 const EMPTY: readonly unknown[] = Object.freeze([]);
-const MAX_REPEAT = 10_000_000;
+/** The longest string (or list) repetition and padding a template may build. */
+export const MAX_REPEAT = 10_000_000;
 
 function runtimeError(message: string): TemplateError {
   return new TemplateError(message, { code: 'ERR_TEMPLATE_RUNTIME' });

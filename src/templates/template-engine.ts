@@ -34,6 +34,11 @@ export interface TemplateEngineOptions {
   readonly trimBlocks?: boolean;
   /** Strip whitespace before a block tag at the start of a line (Jinja's `lstrip_blocks`). Default `false`. */
   readonly lstripBlocks?: boolean;
+  /**
+   * Keep a template's final newline in its output. Default `true`, as Nunjucks renders; `false`
+   * drops one trailing newline of the source, as Jinja does by default (`keep_trailing_newline`).
+   */
+  readonly keepTrailingNewline?: boolean;
   /** How deep includes, extends, imports and macro calls may nest before `ERR_TEMPLATE_RECURSION`. Default `100`. */
   readonly maxDepth?: number;
   /** Time zone of the `date` filter: `'UTC'`, `'local'` or an IANA name. Default `'UTC'`. */
@@ -76,6 +81,7 @@ interface ResolvedOptions {
   readonly autoReload: boolean;
   readonly trimBlocks: boolean;
   readonly lstripBlocks: boolean;
+  readonly keepTrailingNewline: boolean;
   readonly maxDepth: number;
   readonly timezone: string;
   readonly stringCacheSize: number;
@@ -138,6 +144,7 @@ export class TemplateEngine {
       autoReload: options.autoReload ?? debug,
       trimBlocks: options.trimBlocks ?? false,
       lstripBlocks: options.lstripBlocks ?? false,
+      keepTrailingNewline: options.keepTrailingNewline ?? true,
       maxDepth: options.maxDepth ?? 100,
       timezone: options.timezone ?? 'UTC',
       stringCacheSize: options.stringCacheSize ?? 256,
@@ -347,8 +354,9 @@ export class TemplateEngine {
     return typeof a === 'function' ? a(name) : a;
   }
 
-  #compile(name: string, source: string, autoescape: boolean, stream: boolean): Compiled {
+  #compile(name: string, original: string, autoescape: boolean, stream: boolean): Compiled {
     const id = ++nextId;
+    const source = this.#opts.keepTrailingNewline ? original : original.replace(/\r?\n$/, '');
     let out: ReturnType<typeof compile>;
     let factory: (
       rt: unknown,

@@ -297,7 +297,7 @@ describe('TracingMiddleware', () => {
   it('gives an unsampled request ids to propagate, and records nothing of it or its children', async () => {
     collector.spans.length = 0;
     const { app, tracing } = tracedApp({ sampleRate: 0 });
-    const seen: { traceId: string; spanId: string; recording: boolean; child?: { traceId: string; recording: boolean; flags: number } }[] = [];
+    const seen: { traceId: string; spanId: string; recording: boolean; child: { traceId: string; recording: boolean; flags: number } | undefined }[] = [];
     app.get('/inside', async () => {
       const span = currentSpan();
       assert.ok(span);

@@ -13,6 +13,33 @@ describe('built-in filters: text', () => {
     assert.equal(r('{{ "one two three four"|wordwrap(9) }}|{{ "hello, world! 2x"|wordcount }}'), 'one two\nthree\nfour|3');
   });
 
+  it('center as Python pads, wordcount counts words of any script', () => {
+    // Python: 'ab'.center(5) == '  ab ', 'abc'.center(6) == ' abc  ', 'a'.center(4) == ' a  '
+    assert.equal(r('[{{ "ab"|center(5) }}][{{ "abc"|center(6) }}][{{ "a"|center(4) }}][{{ "abc"|center(2) }}]'), '[  ab ][ abc  ][ a  ][abc]');
+    assert.equal(r('{{ "héllo wörld-x"|wordcount }} {{ "日本 語"|wordcount }}'), '3 2');
+  });
+
+  it('refuses widths that cannot be honoured instead of looping or exhausting memory', () => {
+    for (const [source, message] of [
+      ['{{ "a b"|wordwrap(0) }}', /wordwrap: invalid width 0/],
+      ['{{ "a b"|wordwrap(-3) }}', /wordwrap: invalid width -3/],
+      ['{{ "a b"|wordwrap("x") }}', /wordwrap: invalid width x/],
+      ['{{ "a"|center(-1) }}', /center: invalid width -1/],
+      ['{{ "a\nb"|indent(-2) }}', /indent: invalid width -2/],
+    ] as const) {
+      assert.throws(() => r(source), (err: Error & { code?: string }) => message.test(err.message) && err.code === 'ERR_TEMPLATE_RUNTIME', source);
+    }
+    assert.throws(() => r('{{ "a"|center(1e12) }}'), (err: Error & { code?: string }) => err.code === 'ERR_TEMPLATE_SANDBOX');
+    assert.throws(() => r('{{ "a\nb"|indent(1e12) }}'), (err: Error & { code?: string }) => err.code === 'ERR_TEMPLATE_SANDBOX');
+  });
+
+  it('keeps a template\'s final newline unless keepTrailingNewline is false (Jinja\'s default)', () => {
+    assert.equal(new TemplateEngine({ templates: { 'a.txt': 'x\n' } }).renderString('y\n'), 'y\n');
+    const jinja = new TemplateEngine({ keepTrailingNewline: false, templates: { 'a.txt': 'a\n', 'b.txt': '{% include "a.txt" %}b\r\n' } });
+    assert.equal(jinja.renderString('y\n\n'), 'y\n');
+    assert.equal(jinja.renderString('{% include "b.txt" %}|\n'), 'ab|');
+  });
+
   it('truncate: Jinja semantics (end counts, leeway 5, killwords)', () => {
     const s = 'The quick brown fox jumps over the lazy dog';
     assert.equal(r('{{ s|truncate(20) }}', { s }), 'The quick brown...');
