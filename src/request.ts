@@ -86,6 +86,7 @@ export const kValidateInput = Symbol('covet.validateInput');
 export const kCleanup = Symbol('covet.cleanup');
 export const kPending = Symbol('covet.pending');
 export const kSession = Symbol('covet.session');
+export const kPrivate = Symbol('covet.private');
 
 
 /**
@@ -127,6 +128,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   #streamed = false;
   #validQuery: Query | null = null;
   #session: Session | null = null;
+  #private = false;
 
   constructor(init: RequestInit) {
     this.method = init.method;
@@ -213,6 +215,15 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   /** @internal Set by `SessionMiddleware`. */
   [kSession](session: Session): void {
     this.#session = session;
+  }
+
+  /**
+   * @internal Whether the response depends on who asks — the session or a CSRF token was
+   * read — so a shared cache must not keep it; `req[kPrivate](true)` marks it so.
+   */
+  [kPrivate](mark = false): boolean {
+    if (mark) this.#private = true;
+    return this.#private || ((this.#session as { readonly accessed?: boolean } | null)?.accessed ?? false);
   }
 
   /** The peer address (the TCP peer: apply proxy rules yourself or with the security module). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { etagListMatches } from '../http/etag.js';
 import { ResponseHeaders } from '../http/headers.js';
 import { toResponse } from '../http/send.js';
-import type { Request } from '../request.js';
+import { type Request, kPrivate } from '../request.js';
 import { Response } from '../response.js';
 import { CacheError } from './cache-error.js';
 import { MemoryCache } from './memory-cache.js';
@@ -206,11 +206,31 @@ export function createPageHandler<R extends AnyRequest, D>(
 
   const run = async (req: R, deps: D): Promise<Response> => toResponse(await handler(req, deps));
 
+  /**
+   * Whether a request must skip the cache: one with credentials (`Authorization`, `Cookie`)
+   * may get a response of its own, and headers added outside this wrapper (a session's
+   * `Vary: Cookie`) are not seen here — unless `vary` keys on that header or `key` is given.
+   */
+  const credentials = keyOption === undefined ? (['authorization', 'cookie'] as const).filter((h) => !vary.includes(h)) : [];
+  const bypasses = (req: R): boolean => {
+    for (const name of credentials) if (req.headers.get(name) !== null) return true;
+    return false;
+  };
+  /** The handler's response for a bypassing request, marked `X-Cache: BYPASS`. */
+  const bypass = async (req: R, deps: D): Promise<Response> => {
+    const response = await run(req, deps);
+    if (header !== false) response.headers.set(header, 'BYPASS');
+    return response;
+  };
+  /** The entry to store, or `null`: also when the handler read the session or a CSRF token. */
+  const entryOf = (req: R, response: Response): PageEntry | null => (req[kPrivate]() ? null : toEntry(response, vary, maxEntrySize));
+
   // ------------------------------------------------------------------ in a shared cache
   if (cache !== null) {
     return function cached(req: R, deps: D): unknown {
       const method = req.method;
       if (method !== 'GET' && method !== 'HEAD') return handler(req, deps);
+      if (bypasses(req)) return bypass(req, deps);
       return (async () => {
         const key = keyOf(req, false);
         const fetchOptions =
@@ -219,7 +239,7 @@ export function createPageHandler<R extends AnyRequest, D>(
           key,
           async () => {
             const response = await run(req, deps);
-            const entry = toEntry(response, vary, maxEntrySize);
+            const entry = entryOf(req, response);
             return entry === null ? { value: response, store: false } : { value: entry, store: true };
           },
           fetchOptions,
@@ -249,7 +269,7 @@ export function createPageHandler<R extends AnyRequest, D>(
 
   async function compute(req: R, deps: D, key: string): Promise<LocalPage | Response> {
     const response = await run(req, deps);
-    const entry = toEntry(response, vary, maxEntrySize);
+    const entry = entryOf(req, response);
     if (entry === null) return response;
     const page: LocalPage = {
       entry,
@@ -277,6 +297,7 @@ export function createPageHandler<R extends AnyRequest, D>(
   return function cachePage(req: R, deps: D): unknown {
     const method = req.method;
     if (method !== 'GET' && method !== 'HEAD') return handler(req, deps);
+    if (bypasses(req)) return bypass(req, deps);
     const key = keyOf(req, true);
     const page = store.get(key);
     if (page === undefined) return miss(req, deps, key);

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CookieOptions } from '../http/cookie.js';
 import { CovetError, HTTPException } from '../errors.js';
-import type { Request } from '../request.js';
+import { type Request, kPrivate } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
 import { safeEqual } from './timing-safe.js';
@@ -164,7 +164,18 @@ export class CSRFProtection implements MiddlewareObject {
     const fromCookie = req.cookies[this.#cookieName];
     const valid = fromCookie !== undefined && this.isValidToken(fromCookie);
     const token = valid ? fromCookie : this.generateToken();
-    req.state.csrfToken = token;
+    // Reading the token makes the response this client's own: a page cache must not keep it.
+    Object.defineProperty(req.state, 'csrfToken', {
+      get() {
+        req[kPrivate](true);
+        return token;
+      },
+      set(this: object, value: unknown) {
+        Object.defineProperty(this, 'csrfToken', { value, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: true,
+      configurable: true,
+    });
     if (!this.#safe.has(req.method) && !this.#exempt(req.path)) {
       if (this.#checkOrigin) this.#checkSource(req);
       if (!valid) throw refuse(fromCookie === undefined ? 'CSRF token missing' : 'CSRF token invalid', fromCookie === undefined ? 'ERR_CSRF_MISSING' : 'ERR_CSRF_INVALID');

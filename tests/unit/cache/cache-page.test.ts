@@ -161,7 +161,10 @@ for (const flavour of flavours) {
       await using client = new TestClient(app);
       for (const kind of Object.keys(variants)) {
         const a = await client.get(`/v/${kind}`);
+        // Without the cookie the first answer set: a request with a cookie skips the cache.
+        client.cookies.clear();
         const b = await client.get(`/v/${kind}`);
+        client.cookies.clear();
         assert.notDeepEqual(a.json(), b.json(), kind);
         assert.equal(b.headers.get('x-cache'), null, kind);
       }
@@ -181,6 +184,60 @@ for (const flavour of flavours) {
       const hit = await client2.get('/public');
       assert.equal(hit.headers.get('x-cache'), 'HIT');
       assert.equal(hit.headers.get('cache-control'), 'public, max-age=60');
+    });
+
+    it('never serves one client\'s page to another: requests with a Cookie or Authorization skip the cache', async () => {
+      const app = new CovetApp();
+      let calls = 0;
+      const who = (req: AnyRequest): string => req.cookies.user ?? req.headers.get('authorization') ?? 'anonymous';
+      app.get('/me', page({ ttl: 60 }, (req) => ({ hello: who(req), calls: ++calls })));
+      await using client = new TestClient(app);
+      assert.equal((await client.get('/me')).headers.get('x-cache'), 'MISS');
+      assert.equal((await client.get('/me')).headers.get('x-cache'), 'HIT');
+      for (const options of [{ cookies: { user: 'alice' } }, { cookies: { user: 'bob' } }, { headers: { authorization: 'Bearer bob' } }]) {
+        const res = await client.get('/me', options);
+        assert.equal(res.headers.get('x-cache'), 'BYPASS');
+        assert.equal((res.json() as { hello: string }).hello, who({ cookies: options.cookies ?? {}, headers: new Headers(options.headers) } as never));
+      }
+      assert.equal(calls, 4);
+      // The anonymous entry is still there.
+      assert.deepEqual((await client.get('/me')).json(), { hello: 'anonymous', calls: 1 });
+    });
+
+    it('keeps per-client entries when vary names the credential header', async () => {
+      const app = new CovetApp();
+      let calls = 0;
+      app.get('/me', page({ ttl: 60, vary: ['cookie'] }, (req) => ({ hello: req.cookies.user, calls: ++calls })));
+      await using client = new TestClient(app);
+      const alice = [await client.get('/me', { cookies: { user: 'alice' } }), await client.get('/me', { cookies: { user: 'alice' } })];
+      const bob = await client.get('/me', { cookies: { user: 'bob' } });
+      assert.deepEqual(alice.map((r) => [r.headers.get('x-cache'), r.json()]), [['MISS', { hello: 'alice', calls: 1 }], ['HIT', { hello: 'alice', calls: 1 }]]);
+      assert.deepEqual([bob.headers.get('x-cache'), bob.json()], ['MISS', { hello: 'bob', calls: 2 }]);
+      assert.equal(bob.headers.get('vary'), 'cookie');
+    });
+
+    it('does not keep a page whose handler read a CSRF token or the session', async () => {
+      const { CSRFProtection } = await import('../../../src/security/index.js');
+      const { SessionMiddleware } = await import('../../../src/index.js');
+      const app = new CovetApp();
+      app.addMiddleware(new SessionMiddleware({ secretKey: 'session-secret-0123456789abcdef' }));
+      app.addMiddleware(new CSRFProtection({ secretKey: 'csrf-secret-key' }));
+      let calls = 0;
+      app.get('/form', page({ ttl: 60 }, (req) => ({ token: req.state.csrfToken, calls: ++calls })));
+      app.get('/visits', page({ ttl: 60 }, (req) => ({ visits: (req.session.get('n') as number | undefined) ?? 0, calls: ++calls })));
+      app.get('/plain', page({ ttl: 60 }, () => ({ plain: true, calls: ++calls })));
+      // A fresh client per request: no cookie, so nothing bypasses; only reading makes a page private.
+      const once = async (path: string) => {
+        await using client = new TestClient(app);
+        return client.get(path);
+      };
+      const forms = [await once('/form'), await once('/form')];
+      assert.deepEqual(forms.map((r) => r.headers.get('x-cache')), [null, null]);
+      assert.notEqual((forms[0]?.json() as { token: string }).token, (forms[1]?.json() as { token: string }).token);
+      const visits = [await once('/visits'), await once('/visits')];
+      assert.deepEqual(visits.map((r) => r.headers.get('x-cache')), [null, null]);
+      const plain = [await once('/plain'), await once('/plain')];
+      assert.deepEqual(plain.map((r) => r.headers.get('x-cache')), ['MISS', 'HIT']);
     });
 
     it('varies on the configured request headers and says so in Vary', async () => {
