@@ -124,10 +124,14 @@ function checkTags(tags: readonly string[] | undefined): readonly string[] {
   return tags;
 }
 
+/** After a backend failure, how long requests skip the backend before one tries it again. */
+const RETRY_AFTER_FAILURE_MS = 1000;
+
 /**
  * The API shared by `CacheManager` and `MultiLevelCache`: values in, copies out, TTLs in seconds,
  * single-flight and a cross-process lock on misses, and a backend outage turned into misses
- * plus one logged warning (never a failed request). Accept it where either cache will do.
+ * plus one logged warning (never a failed request, and while it lasts requests skip the
+ * backend, one a second trying it again). Accept it where either cache will do.
  *
  * @example
  * function routes(app: CovetApp, cache: BaseCache) { app.get('/stats', cache.cached({ ttl: 60 }, loadStats)) }
@@ -137,6 +141,10 @@ export class BaseCache implements ReadThrough {
   readonly #opts: ResolvedCacheOptions;
   readonly #flights = new SingleFlight<string, Produced & { readonly cached: boolean }>();
   #outage = false;
+  /** While the backend is failing: when the next request may try it again (ms, `Date.now`). */
+  #retryAt = 0;
+  /** While the backend is failing: a request is trying it. */
+  #probing = false;
 
   constructor(store: CacheStore, options: ResolvedCacheOptions) {
     this.#store = store;
@@ -180,6 +188,7 @@ export class BaseCache implements ReadThrough {
   async getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]> {
     for (const key of keys) this.#checkKey(key);
     let payloads: (string | undefined)[];
+    if (!this.#usable()) return keys.map(() => undefined);
     try {
       payloads = await this.#store.getMany(keys);
       this.#recovered();
@@ -238,6 +247,7 @@ export class BaseCache implements ReadThrough {
   /** Whether an entry exists (a stored `undefined` counts; a stale one too). */
   async has(key: string): Promise<boolean> {
     this.#checkKey(key);
+    if (!this.#usable()) return false;
     try {
       const found = await this.#store.has(key);
       this.#recovered();
@@ -382,8 +392,8 @@ export class BaseCache implements ReadThrough {
 
   async #compute(key: string, produce: () => Promise<Produced>, options: FetchOptions): Promise<Produced & { readonly cached: boolean }> {
     let lock: StoreLock | null | undefined;
-    if (options.lock) {
-      lock = await this.#store.lock(key, this.#opts.lockTtlMs);
+    if (options.lock && this.#usable()) {
+      lock = await this.#lock(key);
       if (lock === null) {
         // Another process is computing it: wait for its value (or for its lock to go away).
         const deadline = Date.now() + this.#opts.lockTtlMs;
@@ -393,7 +403,7 @@ export class BaseCache implements ReadThrough {
           delay = Math.min(delay * 2, 100);
           const fresh = this.#fresh(await this.#read(key));
           if (fresh !== undefined) return { value: fresh.value, store: true, cached: true };
-          lock = Date.now() > deadline ? undefined : await this.#store.lock(key, this.#opts.lockTtlMs);
+          lock = Date.now() > deadline || !this.#usable() ? undefined : await this.#lock(key);
         }
       }
       if (lock !== undefined) {
@@ -414,6 +424,18 @@ export class BaseCache implements ReadThrough {
     }
   }
 
+  /** The store's lock on `key`; `undefined` (go on without one) when the backend failed. */
+  async #lock(key: string): Promise<StoreLock | null | undefined> {
+    try {
+      const lock = await this.#store.lock(key, this.#opts.lockTtlMs);
+      this.#recovered();
+      return lock;
+    } catch (err) {
+      this.#degrade(err, 'lock', key);
+      return undefined;
+    }
+  }
+
   #fresh(entry: DecodedEntry | undefined): DecodedEntry | undefined {
     if (entry === undefined) return undefined;
     return entry.freshUntil === undefined || this.#opts.now() < entry.freshUntil ? entry : undefined;
@@ -430,6 +452,7 @@ export class BaseCache implements ReadThrough {
       this.#warn('A value was not cached', err, key);
       return;
     }
+    if (!this.#usable()) return;
     try {
       await this.#store.set([[key, payload]], ttlMs, options.tags);
       this.#recovered();
@@ -441,6 +464,10 @@ export class BaseCache implements ReadThrough {
 
   async #read(key: string): Promise<DecodedEntry | undefined> {
     let payload: string | undefined;
+    if (!this.#usable()) {
+      if (cacheAccessChannel.hasSubscribers) this.#publishAccess(key, false);
+      return undefined;
+    }
     try {
       payload = await this.#store.get(key);
       this.#recovered();
@@ -494,6 +521,7 @@ export class BaseCache implements ReadThrough {
   }
 
   async #guardWrite(write: () => Promise<unknown>, op: string): Promise<void> {
+    if (!this.#usable()) return;
     try {
       await write();
       this.#recovered();
@@ -503,9 +531,23 @@ export class BaseCache implements ReadThrough {
     }
   }
 
+  /**
+   * Whether to use the backend now. While it is failing (down, or hanging until
+   * `commandTimeout`), requests skip it — a miss, a write not made — and one request a second
+   * tries it again, so an outage never makes every request wait.
+   */
+  #usable(): boolean {
+    if (!this.#outage) return true;
+    if (this.#probing || Date.now() < this.#retryAt) return false;
+    this.#probing = true;
+    return true;
+  }
+
   /** A backend failure: fatal ones are rethrown; the rest are logged once per outage. */
   #degrade(err: unknown, op: string, key?: string): void {
     if (isFatal(err)) throw err;
+    this.#retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
+    this.#probing = false;
     if (this.#outage) return;
     this.#outage = true;
     this.#warn(`Cache backend (${this.#store.kind}) failed during ${op}; serving misses until it is back`, err, key);
@@ -514,6 +556,7 @@ export class BaseCache implements ReadThrough {
   #recovered(): void {
     if (!this.#outage) return;
     this.#outage = false;
+    this.#probing = false;
     this.#opts.logger.info?.(`Cache backend (${this.#store.kind}) is available again`);
   }
 

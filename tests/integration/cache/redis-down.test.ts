@@ -111,6 +111,43 @@ describe('cache with Redis down', () => {
     });
   });
 
+  it('does not make every request wait while Redis hangs: requests skip it, one a second tries it again', T, async () => {
+    const server = redis as ThrowawayRedis;
+    const logger = quietLogger();
+    const cache = new CacheManager({ backend: 'redis', redisUrl: server.url, commandTimeout: 400, logger, namespace: 'hang' });
+    const app = new CovetApp({ logger });
+    let renders = 0;
+    app.get('/page', cache.cached({ ttl: 60 }, () => ({ renders: ++renders })));
+    app.onShutdown(() => cache.close());
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/page')).headers.get('x-cache'), 'MISS');
+    assert.equal((await client.get('/page')).headers.get('x-cache'), 'HIT');
+    server.pause(true);
+    try {
+      // The first request finds the hang (its read times out); for the next second the others skip Redis.
+      const first = Date.now();
+      assert.equal((await client.get('/page')).status, 200);
+      assert.ok(Date.now() - first >= 350, `the first request waited ${Date.now() - first} ms`);
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = Date.now();
+        const res = await client.get('/page');
+        times.push(Date.now() - started);
+        assert.deepEqual([res.status, res.headers.get('x-cache')], [200, 'MISS']);
+      }
+      assert.ok(Math.max(...times) < 150, `requests during the hang took ${times.join(', ')} ms`);
+      assert.equal(logger.warnings.filter((w) => /serving misses/.test(w)).length, 1);
+    } finally {
+      server.pause(false);
+    }
+    // Thawed: the next request that tries Redis finds it, and caching resumes.
+    await eventually(async () => {
+      await client.get('/page');
+      assert.equal((await client.get('/page')).headers.get('x-cache'), 'HIT');
+    }, 10_000);
+    assert.ok(logger.lines.some((l) => /available again/.test(l)));
+  });
+
   it('serves misses quickly when Redis was never there', T, async () => {
     const port = await freePort();
     const logger = quietLogger();

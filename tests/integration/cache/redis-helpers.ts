@@ -91,6 +91,11 @@ export class ThrowawayRedis {
     });
   }
 
+  /** Freezes (`true`) or thaws (`false`) the server: connections stay open and nothing answers, as in a hang. */
+  pause(frozen: boolean): void {
+    this.#proc?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** Kills the server (as a crash would). */
   async stop(): Promise<void> {
     const proc = this.#proc;
