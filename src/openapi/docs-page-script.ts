@@ -100,6 +100,9 @@ export const DOCS_PAGE_SCRIPT = String.raw`
       var init = { method: method.toUpperCase(), headers: {} };
       if (body) { init.body = body.value; init.headers['content-type'] = 'application/json'; }
       if (token && token.value) init.headers.authorization = 'Bearer ' + token.value;
+      // Behind CSRFProtection, an unsafe request echoes the csrftoken cookie, as a page's own script would.
+      var csrf = /(?:^|;\s*)csrftoken=([^;]*)/.exec(document.cookie);
+      if (csrf && !/^(GET|HEAD|OPTIONS)$/.test(init.method)) init.headers['x-csrf-token'] = decodeURIComponent(csrf[1]);
       result.textContent = '…';
       fetch(base + url + (qs ? '?' + qs : ''), init).then(function (res) {
         return res.text().then(function (text) { result.textContent = res.status + ' ' + res.statusText + '\n\n' + text; });

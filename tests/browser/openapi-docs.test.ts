@@ -76,6 +76,30 @@ describe('app.docs() in a real browser', { skip: browserSkipReason() }, () => {
     });
   });
 
+  it('sends the CSRF token with "try it" when the app is behind CSRFProtection', async () => {
+    const { CSRFProtection } = await import('../../src/security/index.js');
+    const app = new CovetApp();
+    app.addMiddleware(new CSRFProtection({ secretKey: 'csrf-secret-key' }));
+    app.post('/notes', { summary: 'Add a note', body: z.object({ text: z.string() }) }, async (req) => [{ saved: (await req.json()).text }, 201]);
+    app.docs('/docs');
+    await withServer(app, async ({ url }) => {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        await page.goto(`${url}/docs`);
+        await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+        const op = page.locator('details.op').first();
+        await op.locator('summary').click();
+        await op.locator('textarea.body').fill('{"text":"hi"}');
+        await op.locator('button[type="submit"]').click();
+        await page.locator('details.op pre.result').first().filter({ hasText: /^\d{3}/ }).waitFor();
+        const result = (await op.locator('pre.result').textContent()) ?? '';
+        assert.match(result, /^201/);
+        assert.match(result, /"saved":"hi"/);
+        await page.close();
+      });
+    });
+  });
+
   it('finds its document from a page under a prefix and shows an error when it cannot', async () => {
     const app = new CovetApp();
     app.get('/ping', () => 'pong');
