@@ -43,6 +43,12 @@ function maskUrlPassword(value: string): string {
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]+@/i, `$1${MASK}@`);
 }
 
+/** A bad value quoted for an error message — unless its key names a secret (never shown). */
+function shown(key: string, raw: string): string {
+  const value = maskValue(key, raw);
+  return value === raw ? `"${raw}"` : String(value);
+}
+
 /** The value as it may be shown: secrets and secret-looking keys masked. */
 export function maskValue(key: string, value: unknown): unknown {
   if (value instanceof Secret) return MASK;
@@ -169,20 +175,23 @@ function convert<T>(name: string, fallback: T | undefined, hint: string, parse: 
  *   SECRET_KEY = env.secret('SECRET_KEY');
  * }
  */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 export const env = {
   string(name: string, fallback?: string): string {
     return convert(name, fallback, '', (raw) => raw);
   },
   number(name: string, fallback?: number): number {
     return convert(name, fallback, ' (a number)', (raw) => {
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name} must be a number, got "${raw}"`);
+      // Decimal only: `Number` would also read "0x1F90" as 8080 and "" as 0.
+      const n = DECIMAL.test(raw.trim()) ? Number(raw) : Number.NaN;
+      if (!Number.isFinite(n)) throw new ConfigError(`${name} must be a number, got ${shown(name, raw)}`);
       return n;
     });
   },
   integer(name: string, fallback?: number): number {
     const n = env.number(name, fallback);
-    if (n !== undefined && !Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got "${lookup(name)}"`);
+    if (n !== undefined && !Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got ${shown(name, lookup(name) ?? '')}`);
     return n;
   },
   boolean(name: string, fallback?: boolean): boolean {
@@ -190,7 +199,7 @@ export const env = {
       const v = raw.trim().toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(v)) return true;
       if (['0', 'false', 'no', 'off'].includes(v)) return false;
-      throw new ConfigError(`${name} must be true or false (1/0, yes/no, on/off), got "${raw}"`);
+      throw new ConfigError(`${name} must be true or false (1/0, yes/no, on/off), got ${shown(name, raw)}`);
     });
   },
   /** A comma-separated list (`a, b ,c` → `['a', 'b', 'c']`). */
@@ -205,7 +214,7 @@ export const env = {
   /** One of `choices`. */
   oneOf<const T extends string>(name: string, choices: readonly T[], fallback?: T): T {
     return convert(name, fallback, ` (one of ${choices.join(', ')})`, (raw) => {
-      if (!(choices as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+      if (!(choices as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got ${shown(name, raw)}`);
       return raw as T;
     });
   },

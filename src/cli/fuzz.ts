@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { CovetApp } from '../app.js';
 import { formatFuzzReport } from '../testing/fuzz/format-report.js';
 import { type FuzzFailOn, fuzz } from '../testing/fuzz/fuzz.js';
-import { CliError, ExitCode } from './run.js';
+import { CliError, defaultModule, ExitCode } from './run.js';
 
 const FUZZ_HELP = `Usage: covet fuzz [module[:export]] [options]
 
@@ -82,7 +82,7 @@ export async function fuzzCommand(argv: readonly string[], load: (ref: string) =
     process.stdout.write(FUZZ_HELP);
     return ExitCode.ok;
   }
-  const [target = './app.js', ...extra] = positionals;
+  const [target = defaultModule(), ...extra] = positionals;
   if (extra.length > 0) throw new CliError(`unexpected argument "${extra[0]}"\nRun "covet fuzz --help" for usage.`, ExitCode.usage);
   const failOn = values['fail-on'] as FuzzFailOn;
   if (!FAIL_ON.includes(failOn))

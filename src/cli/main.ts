@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CovetApp } from '../app.js';
-import { CliError, ensureTypeScriptLoader, ExitCode, parseWorkers, runCommand, splitRef } from './run.js';
+import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parseWorkers, runCommand, splitRef } from './run.js';
 
 const HELP = `covet — the Covet command line
 
@@ -19,8 +19,9 @@ Usage:
   covet migrate up|down|status|create NAME|make NAME|lint   (covet migrate --help)
   covet --version
 
-Every command takes --help. The module defaults to ./app.js; the app is its default export,
-else its export named "app". TypeScript modules are loaded with tsx when it is installed.
+Every command takes --help. The module defaults to the first of ./app.ts, ./app.js,
+./src/app.ts and ./src/app.js that exists; the app is its default export, else its export
+named "app". TypeScript modules are loaded with tsx when it is installed.
 
 Exit codes: 0 ok, 1 error, 2 bad usage, 3 module not found, 4 module unloadable,
 5 port in use, 6 worker crash loop, 7 configuration error (.env or a required setting).
@@ -35,7 +36,7 @@ and exits with code 0.
 Options:
   --host HOST       interface to bind (default 127.0.0.1; 0.0.0.0 in containers)
   --port PORT       port, 0-65535 (default 8000, or $PORT)
-  --workers N       serve from N node:cluster workers ("auto": one per core); crashed workers
+  --workers N       serve from N node:cluster workers ("auto": one per usable CPU, within a container CPU limit); crashed workers
                     restart with backoff, a crash loop exits with code 6
   --reuse-port      each worker listens on the port itself (SO_REUSEPORT, Node 22.12+): the
                     kernel spreads new connections evenly instead of the cluster primary
@@ -178,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
     return fuzzCommand(argv.slice(1), loadApp);
   }
   const { values, positionals } = parse(argv);
-  const [command, target = './app.js', ...extra] = positionals;
+  const [command, target = defaultModule(), ...extra] = positionals;
   if (values.version) {
     process.stdout.write(`${readVersion()}\n`);
     return ExitCode.ok;

@@ -1,6 +1,6 @@
 import type { CovetApp } from '../app.js';
 import { type LoadTestResult, runLoad } from '../testing/performance-test.js';
-import { CliError, ExitCode } from './run.js';
+import { CliError, defaultModule, ExitCode } from './run.js';
 
 export interface PerformanceTestCommandOptions {
   readonly target: string | undefined;
@@ -46,7 +46,7 @@ export async function performanceTestCommand(o: PerformanceTestCommandOptions): 
       throw new CliError(`--url is not a URL: ${o.url}`, ExitCode.usage);
     }
   } else {
-    app = await o.load(o.target ?? './app.js');
+    app = await o.load(o.target ?? defaultModule());
     const info = await app.listen({ host: '127.0.0.1', port: 0 });
     url = new URL(o.path, info.url).href;
   }

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { existsSync, watch } from 'node:fs';
+import { existsSync, readFileSync, watch } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -84,10 +84,39 @@ export interface RunOptions {
   readonly restartWindowMs?: number;
 }
 
-/** The number of workers `--workers` asks for: a count, or `auto` for one per core. */
+const DEFAULT_MODULES = ['./app.ts', './app.js', './src/app.ts', './src/app.js'];
+
+/** The app module when none is named: the first of the usual places that exists (`covet new` writes app.ts). */
+export function defaultModule(): string {
+  return DEFAULT_MODULES.find((file) => existsSync(file)) ?? './app.js';
+}
+
+/**
+ * The CPUs this process may really use: the cores it can run on, capped by a cgroup v2 CPU
+ * quota (a container's or pod's CPU limit, `cpu.max`), which Node 20's count ignores.
+ */
+export function usableCpus(): number {
+  let cpuMax = 'max';
+  try {
+    cpuMax = readFileSync('/sys/fs/cgroup/cpu.max', 'utf8');
+  } catch {
+    // No cgroup v2 CPU controller here (not Linux, or cgroup v1): the core count stands.
+  }
+  return cpusWithin(availableParallelism(), cpuMax);
+}
+
+/** `cores` capped by a cgroup v2 `cpu.max` ("QUOTA PERIOD", or "max PERIOD" for no limit), rounded up. */
+export function cpusWithin(cores: number, cpuMax: string): number {
+  const [quota = 'max', period = '100000'] = cpuMax.trim().split(/\s+/);
+  const limit = Number(quota) / Number(period);
+  if (quota === 'max' || !Number.isFinite(limit) || limit <= 0) return cores;
+  return Math.max(1, Math.min(cores, Math.ceil(limit)));
+}
+
+/** The number of workers `--workers` asks for: a count, or `auto` for one per usable CPU. */
 export function parseWorkers(value: string | undefined): number {
   if (value === undefined) return 0;
-  if (value === 'auto') return availableParallelism();
+  if (value === 'auto') return usableCpus();
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw new CliError(`--workers must be a positive integer or "auto", got ${value}`, ExitCode.usage);
   return n;

@@ -70,9 +70,13 @@ export function analyzeProfile(profile: CpuProfile, top = 10): ProfileReport {
   let idle = 0;
   let gc = 0;
   let all = 0;
+  // A sample lasts until the next one (as DevTools counts): `deltas[i]` is the gap *before*
+  // sample i, and the first one spans the profiler's own start-up, not the code it sampled.
+  let last = profile.startTime;
+  for (const d of deltas) last += d;
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i] as number;
-    const dt = Math.max(0, (deltas[i] ?? 0) / 1000);
+    const dt = Math.max(0, (i + 1 < samples.length ? (deltas[i + 1] ?? 0) : profile.endTime - last) / 1000);
     all += dt;
     const name = byId.get(id)?.callFrame.functionName;
     if (name === '(idle)') {

@@ -34,6 +34,8 @@ const HINTS: readonly [RegExp, string][] = [
   [/^(?:sort|localeCompare)$/, 'Sorting is hot: sort in the database (ORDER BY … LIMIT) or keep data pre-sorted.'],
 ];
 
+const V8_CATEGORIES = new Set(['(root)', '(program)', '(idle)', '(garbage collector)']);
+
 /**
  * A CPU profiler over `node:inspector` (the V8 sampling profiler): profile a piece of code,
  * then read the hottest functions, the bottlenecks and recommendations (the seed's
@@ -139,7 +141,9 @@ export class PerformanceProfiler {
   /** The functions above the bottleneck threshold (percent of CPU time, self), hottest first. */
   identifyBottlenecks(): Bottleneck[] {
     return this.getReport()
-      .hotFunctions.filter((f) => f.selfPercent >= this.#threshold && !f.functionName.startsWith('('))
+      // V8's own categories are not code to optimise; an anonymous function (inline code in the
+      // profiled block) is, and it has a location.
+      .hotFunctions.filter((f) => f.selfPercent >= this.#threshold && !V8_CATEGORIES.has(f.functionName))
       .map((f) => ({ ...f, reason: `${f.selfPercent}% of CPU time is spent in ${f.functionName} itself` }));
   }
 

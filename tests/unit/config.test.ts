@@ -114,6 +114,25 @@ describe('Config subclasses with typed env fields', () => {
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, PORT: '80.5' }, files: [] }), /PORT must be an integer/);
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, DEBUG: 'maybe' }, files: [] }), /DEBUG must be true or false/);
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, LOG_LEVEL: 'loud' }, files: [] }), /LOG_LEVEL must be one of debug, info, warn/);
+    // Decimal numbers only.
+    for (const port of ['0x1F90', '1e', ' ', '0b11']) {
+      assert.throws(() => Config.load(ProductionConfig, { env: { ...good, PORT: port }, files: [] }), /PORT must be a number/, port);
+    }
+  });
+
+  it('never quotes the value of a secret-named variable in an error', () => {
+    class DbConfig extends Config {
+      DB_PASSWORD_LENGTH = env.number('DB_PASSWORD_LENGTH');
+      API_TOKEN_TTL = env.integer('API_TOKEN_TTL');
+    }
+    assert.throws(
+      () => Config.load(DbConfig, { env: { DB_PASSWORD_LENGTH: 'hunter2-super-secret', API_TOKEN_TTL: '1' }, files: [] }),
+      (err: Error) => err instanceof ConfigError && /^DB_PASSWORD_LENGTH must be a number, got \*+$/.test(err.message) && !err.message.includes('hunter2'),
+    );
+    assert.throws(
+      () => Config.load(DbConfig, { env: { DB_PASSWORD_LENGTH: '3', API_TOKEN_TTL: '2.5' }, files: [] }),
+      (err: Error) => /API_TOKEN_TTL must be an integer, got \*+$/.test(err.message) && !err.message.includes('2.5'),
+    );
   });
 
   it('reads .env and .env.<NODE_ENV>, the real environment winning; a malformed file fails clearly', () => {

@@ -55,6 +55,31 @@ describe('covet CLI: help, flags and bad input', { timeout: 180_000 }, () => {
     assert.match(wrongName.stderr, /named "missing"/);
   });
 
+  it('finds app.ts (what covet new writes) when no module is named, and caps --workers auto at the CPU quota', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-cli-default-'));
+    try {
+      writeFileSync(join(dir, 'app.ts'), `import { CovetApp } from ${JSON.stringify(join(root, 'src/index.ts'))};\nexport const app = new CovetApp();\napp.get('/from-app-ts', () => 'ok');\n`);
+      const routes = await covetDone(['routes'], { cwd: dir });
+      assert.equal(routes.code, 0, routes.stderr);
+      assert.match(routes.stdout, /GET\s+\/from-app-ts/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const empty = mkdtempSync(join(tmpdir(), 'covet-cli-none-'));
+    try {
+      const none = await covetDone(['routes'], { cwd: empty });
+      assert.equal(none.code, 3);
+      assert.match(none.stderr, /app module not found: \.\/app\.js/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+    const { cpusWithin } = await import('../../../src/cli/run.js');
+    assert.deepEqual(
+      [cpusWithin(8, 'max 100000\n'), cpusWithin(8, '50000 100000'), cpusWithin(8, '250000 100000'), cpusWithin(2, '800000 100000'), cpusWithin(4, '')],
+      [8, 1, 3, 2, 4],
+    );
+  });
+
   it('reports a malformed .env and missing required settings with exit code 7, in one process or from workers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'covet-cli-config-'));
     try {

@@ -98,10 +98,12 @@ describe('PerformanceProfiler', () => {
         { id: 4, callFrame: frame('recurse', 2), children: [] },
         { id: 5, callFrame: frame('(idle)'), children: [] },
       ],
+      // A sample lasts until the next one: the first gap (500 µs here, the profiler starting up)
+      // belongs to no sample, and the last sample lasts until endTime.
       startTime: 0,
-      endTime: 10_000,
+      endTime: 10_500,
       samples: [4, 4, 3, 2, 5],
-      timeDeltas: [1000, 1000, 1000, 1000, 6000],
+      timeDeltas: [500, 1000, 1000, 1000, 1000],
     });
     assert.equal(report.cpuMs, 4);
     assert.equal(report.idleMs, 6);
