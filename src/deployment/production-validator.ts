@@ -42,6 +42,15 @@ function describeError(err: unknown): string {
   return err instanceof Error ? err.message || (err as NodeJS.ErrnoException).code || err.name : String(err);
 }
 
+/** `promise`, or a rejection with `message` after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Opens a TCP connection, optionally exchanges one request/response, and closes it. */
 function tcp(host: string, port: number, timeoutMs: number, send?: string, expect?: RegExp): Promise<string> {
   return new Promise((resolvePromise, reject) => {
@@ -117,8 +126,9 @@ export class ProductionValidator {
       return fail('DATABASE_URL is not a valid URL');
     }
     if (url.protocol === 'sqlite:') {
-      const file = decodeURIComponent(url.pathname.replace(/^\/(?=\/)/, ''));
-      if (file === '/:memory:' || file === ':memory:') return fail('DATABASE_URL is an in-memory SQLite database: data is lost on restart');
+      // sqlite:///relative.db, sqlite:////absolute/path.db (the path after the third slash).
+      const file = decodeURIComponent(url.pathname.slice(1));
+      if (file === ':memory:') return fail('DATABASE_URL is an in-memory SQLite database: data is lost on restart');
       const dir = dirname(resolve(file));
       return existsSync(dir) ? pass(`SQLite database at ${file}`) : fail(`SQLite directory ${dir} does not exist`);
     }
@@ -126,9 +136,22 @@ export class ProductionValidator {
     if (port === undefined) return fail(`unsupported database scheme ${url.protocol}`);
     try {
       await tcp(url.hostname, port, this.#timeout);
-      return pass(`database server ${redactUrl(url)} accepts connections`);
     } catch (err) {
       return fail(`database server ${redactUrl(url)} unreachable: ${describeError(err)}`);
+    }
+    // Accepting connections is not enough: log in with the URL's credentials and run a query.
+    const { DatabaseManager } = await import('../database/database-manager.js');
+    const db = new DatabaseManager(raw);
+    try {
+      await withTimeout(db.ping(), this.#timeout, 'no answer to SELECT 1');
+      return pass(`database ${redactUrl(url)} accepted the credentials and answered a query`);
+    } catch (err) {
+      // Without the driver package the login cannot be tried here: the TCP check is all there is.
+      if ((err as { code?: unknown }).code === 'ERR_MISSING_DEPENDENCY')
+        return pass(`database server ${redactUrl(url)} accepts connections (credentials not checked: ${describeError(err)})`);
+      return fail(`database ${redactUrl(url)} refused or failed: ${describeError(err)}`);
+    } finally {
+      await db.close().catch(() => {});
     }
   }
 

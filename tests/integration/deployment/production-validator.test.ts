@@ -8,6 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { ProductionValidator } from '../../../src/deployment/index.js';
 import { Config, CovetApp, Secret } from '../../../src/index.js';
 import { SecurityConfig } from '../../../src/security/index.js';
+import { REQUIRE_SERVICES } from '../../helpers/server.js';
+
+// The database check logs in: it needs a real PostgreSQL (bash scripts/services.sh).
+const PG_URL = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined;
+const pgSkip = PG_URL === undefined && !REQUIRE_SERVICES ? 'DATABASE_URL (PostgreSQL) is not set' : false;
 
 const STRONG = 'k9Q2vX7mL4pR8sT1wY6zB3nC5dF0gH2jK7eA9uI4oP';
 
@@ -58,11 +63,13 @@ describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () =>
     rmSync(backups, { recursive: true, force: true });
   });
 
-  it('passes every check of a ready deployment, as the seed script prints them', async () => {
+  it('passes every check of a ready deployment, as the seed script prints them', { skip: pgSkip }, async () => {
+    assert.ok(PG_URL, 'DATABASE_URL (PostgreSQL) is required');
+    const pg = new URL(PG_URL);
     writeFileSync(join(backups, 'db-2026.sql.gz'), 'x');
     const validator = new ProductionValidator({
       app: healthyApp(),
-      env: { DATABASE_URL: `postgresql://app:pw@127.0.0.1:${pgPort}/app`, REDIS_URL: `redis://:s3cret@127.0.0.1:${redisPort}/0`, BACKUP_DIR: backups },
+      env: { DATABASE_URL: PG_URL, REDIS_URL: `redis://:s3cret@127.0.0.1:${redisPort}/0`, BACKUP_DIR: backups },
       performance: { maxAvgResponseTime: 1000 },
     });
     const { ok, results } = await validator.validate();
@@ -75,9 +82,23 @@ describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () =>
       ['Backup', 'pass'],
     ], JSON.stringify(results, null, 2));
     assert.equal(ok, true);
-    assert.match(results[0]?.message ?? '', new RegExp(`database server postgresql://127\\.0\\.0\\.1:${pgPort}/app accepts connections`));
-    assert.ok(results.every((r) => !r.message.includes('pw') && !r.message.includes('s3cret')));
+    assert.equal(results[0]?.message, `database ${pg.protocol}//${pg.host}${pg.pathname} accepted the credentials and answered a query`);
+    assert.ok(results.every((r) => !r.message.includes(`:${pg.password}@`) && !r.message.includes('s3cret')));
     assert.match(results[3]?.message ?? '', /avg [\d.]+ ms, p99 [\d.]+ ms, \d+ req\/s, 0\.0% errors/);
+  });
+
+  it('fails the database check for wrong credentials or a server that is not the database, without showing the password', { skip: pgSkip }, async () => {
+    assert.ok(PG_URL, 'DATABASE_URL (PostgreSQL) is required');
+    const wrong = new URL(PG_URL);
+    wrong.password = 'not-the-password';
+    const badLogin = await new ProductionValidator({ env: { DATABASE_URL: wrong.href }, timeoutMs: 5000 }).checkDatabaseConnectivity();
+    assert.equal(badLogin.status, 'fail');
+    assert.match(badLogin.message, /refused or failed: .*password authentication failed/);
+    assert.ok(!badLogin.message.includes('not-the-password'));
+    // A server that accepts connections but is not PostgreSQL (here: one that hangs up).
+    const impostor = await new ProductionValidator({ env: { DATABASE_URL: `postgresql://app:pw@127.0.0.1:${pgPort}/app` }, timeoutMs: 2000 }).checkDatabaseConnectivity();
+    assert.equal(impostor.status, 'fail');
+    assert.match(impostor.message, /^database postgresql:\/\/127\.0\.0\.1:\d+\/app refused or failed: /);
   });
 
   it('fails each check with a message saying why', async () => {
@@ -113,6 +134,11 @@ describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () =>
       assert.equal((await none.validate()).ok, false);
       const memory = new ProductionValidator({ env: { DATABASE_URL: 'sqlite:///:memory:' } });
       assert.match((await memory.checkDatabaseConnectivity()).message, /in-memory SQLite/);
+      // sqlite:///relative.db is relative to the working directory; sqlite:////absolute.db is not.
+      const relative = new ProductionValidator({ env: { DATABASE_URL: 'sqlite:///no-such-dir/app.db' } });
+      assert.deepEqual(await relative.checkDatabaseConnectivity(), { status: 'fail', message: `SQLite directory ${join(process.cwd(), 'no-such-dir')} does not exist` });
+      const absolute = new ProductionValidator({ env: { DATABASE_URL: `sqlite:///${join(emptyDir, 'app.db')}` } });
+      assert.deepEqual(await absolute.checkDatabaseConnectivity(), { status: 'pass', message: `SQLite database at ${join(emptyDir, 'app.db')}` });
     } finally {
       rmSync(emptyDir, { recursive: true, force: true });
     }
