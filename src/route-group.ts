@@ -64,6 +64,18 @@ function routeSchema(value: unknown, path: string, option: 'body' | 'query'): Ro
 /** A handler without options, its return type `R` recorded for `covet/client`. */
 type PlainHandler<P extends string, G, R> = Handler<P, G, unknown, Record<string, string>, R>;
 
+/**
+ * Route options with nothing that types the handler (no schemas, no `deps`; `route` adds
+ * `methods`): their handler is typed as without options, so a wrapper around it
+ * (`requireToken(async (req) => …)`) still learns the route's typed `req` from it.
+ */
+type PlainOptions = Omit<RouteOptions, 'methods' | 'response' | 'body' | 'query' | 'deps'> & {
+  readonly body?: never;
+  readonly query?: never;
+  readonly deps?: never;
+  readonly response?: never;
+};
+
 /** A handler with options: typed by its schemas and checked against its `response` option. */
 type SchemaHandler<P extends string, D, BS extends RouteSchema, QS extends RouteSchema, RS, R> = RouteHandler<P, D, BS, QS, R> &
   ResponseCheck<RS, R, P, D, BS, QS>;
@@ -84,6 +96,19 @@ export interface RouteShorthand<G extends DepsMap = Record<never, never>, M exte
   <P extends string, R extends HandlerResult, L>(
     this: RouteGroup<G, Prefix, L>,
     path: P,
+    handler: PlainHandler<P, G, R>,
+  ): RouteGroup<G, Prefix, L | AddRoute<M, JoinPath<Prefix, P>, undefined, undefined, R>>;
+  // Options that type nothing (see PlainOptions): the handler is typed as without them.
+  <P extends string, R extends HandlerResult, L>(
+    this: CovetApp<L>,
+    path: P,
+    options: PlainOptions,
+    handler: PlainHandler<P, G, R>,
+  ): CovetApp<L | AddRoute<M, JoinPath<Prefix, P>, undefined, undefined, R>>;
+  <P extends string, R extends HandlerResult, L>(
+    this: RouteGroup<G, Prefix, L>,
+    path: P,
+    options: PlainOptions,
     handler: PlainHandler<P, G, R>,
   ): RouteGroup<G, Prefix, L | AddRoute<M, JoinPath<Prefix, P>, undefined, undefined, R>>;
   <
@@ -160,6 +185,19 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
     path: P,
     handler: PlainHandler<P, G, R>,
   ): RouteGroup<G, Prefix, L | AddRoute<'GET', JoinPath<Prefix, P>, undefined, undefined, R>>;
+  // Options that type nothing (see PlainOptions): wrapped handlers keep their typed `req`.
+  route<P extends string, R extends HandlerResult, L, const MS extends readonly string[] = readonly ['GET']>(
+    this: CovetApp<L>,
+    path: P,
+    options: PlainOptions & { readonly methods?: MS },
+    handler: PlainHandler<P, G, R>,
+  ): CovetApp<L | AddRoute<Uppercase<MS[number]>, JoinPath<Prefix, P>, undefined, undefined, R>>;
+  route<P extends string, R extends HandlerResult, L, const MS extends readonly string[] = readonly ['GET']>(
+    this: RouteGroup<G, Prefix, L>,
+    path: P,
+    options: PlainOptions & { readonly methods?: MS },
+    handler: PlainHandler<P, G, R>,
+  ): RouteGroup<G, Prefix, L | AddRoute<Uppercase<MS[number]>, JoinPath<Prefix, P>, undefined, undefined, R>>;
   route<
     P extends string,
     R extends HandlerResult,

@@ -3,6 +3,8 @@
 import { expectTypeOf } from 'expect-type';
 import { z } from 'zod';
 import { CovetApp, Depends, type PathParams, type Request, type ResolvedDeps, type RouteMeta } from '../../src/index.js';
+import { CacheManager } from '../../src/cache/index.js';
+import { JWTAuth, RateLimiter, RoleBasedAccessControl } from '../../src/security/index.js';
 
 // Path parameters are typed from the path literal.
 expectTypeOf<PathParams<'/users/{user_id:int}'>>().toEqualTypeOf<{ user_id: number }>();
@@ -127,4 +129,24 @@ declare module '../../src/index.js' {
   metaApp.get('/bad', { meta: { auditLevel: 'some' } }, () => 'ok');
   metaApp.routeGroup('/g', { meta: { auditLevel: 'none' } });
   expectTypeOf<RouteMeta>().toHaveProperty('auditLevel');
+}
+
+// A wrapped handler (requireToken, cached, requirePermission, limit) learns the route's typed
+// `req` with route options too, as long as they type nothing themselves (the seed's
+// `app.route('/users/{user_id:int}', { methods: ['PUT'] }, auth.requireToken(...))`).
+{
+  const wrapped = new CovetApp();
+  const auth = new JWTAuth({ secretKey: 'k'.repeat(40) });
+  const rbac = new RoleBasedAccessControl();
+  const limiter = new RateLimiter({ defaultLimits: '100/hour', storage: 'memory' });
+  const cache = new CacheManager({ backend: 'memory' });
+  wrapped.route('/c/{user_id:int}', { methods: ['PUT'] }, auth.requireToken(async (req) => {
+    expectTypeOf(req.params).toEqualTypeOf<{ user_id: number }>();
+    return { id: req.params.user_id };
+  }));
+  wrapped.put('/b/{user_id:int}', { name: 'b', tags: ['users'] }, auth.requireToken(async (req) => ({ id: req.params.user_id satisfies number })));
+  wrapped.route('/w1/{id:int}', { methods: ['GET'] }, cache.cached({ ttl: 300 }, async (req) => ({ id: req.params.id satisfies number })));
+  wrapped.route('/w2/{id:int}', { methods: ['DELETE'] }, rbac.requirePermission('delete', async (req) => ({ id: req.params.id satisfies number })));
+  wrapped.route('/w3/{id:int}', { methods: ['GET'] }, limiter.limit('10/minute', async (req) => ({ id: req.params.id satisfies number })));
+  wrapped.routeGroup('/g').get('/{id:int}', { name: 'g' }, auth.requireToken((req) => ({ id: req.params.id satisfies number })));
 }
