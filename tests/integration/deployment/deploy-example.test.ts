@@ -102,7 +102,7 @@ describe('examples/deploy', { timeout: 180_000 }, () => {
     assert.ok((spec.terminationGracePeriodSeconds as unknown as number) >= 30);
   });
 
-  it('GitHub Actions: tests, then security-scan (SARIF) and performance-test, then the image build', () => {
+  it('GitHub Actions: tests, then security-scan (SARIF) and performance-test, then the image build, push and rollout', () => {
     const wf = yaml('.github/workflows/deploy.yml');
     const steps = (wf.jobs.test.steps as Any[]).map((s) => (s.run as unknown as string | undefined) ?? (s.uses as unknown as string));
     const at = (re: RegExp) => steps.findIndex((s) => re.test(s));
@@ -111,7 +111,12 @@ describe('examples/deploy', { timeout: 180_000 }, () => {
     assert.ok(at(/upload-sarif/) > at(/covet security-scan/));
     assert.ok(at(/covet performance-test/) > at(/^npm test$/));
     assert.deepEqual(wf.jobs.build.needs, 'test');
-    assert.ok((wf.jobs.build.steps as Any[]).some((s) => /docker build/.test(s.run as unknown as string)));
+    const runs = (job: string) => (wf.jobs[job].steps as Any[]).map((s) => String(s.run ?? ''));
+    const build = runs('build');
+    assert.ok(build.findIndex((r) => /docker push "\$IMAGE"/.test(r)) > build.findIndex((r) => /docker build -t "\$IMAGE"/.test(r)));
+    assert.deepEqual(wf.jobs.deploy.needs, 'build');
+    const deploy = runs('deploy');
+    assert.ok(deploy.findIndex((r) => /kubectl rollout status deployment\/covet-app/.test(r)) > deploy.findIndex((r) => /kubectl set image deployment\/covet-app app="\$IMAGE"/.test(r)));
   });
 
   it("runs the container's command and healthcheck directly: probes answer, SIGTERM exits 0", async () => {
