@@ -152,10 +152,20 @@ interface AppliedRow {
 
 async function ensureTable(conn: PooledConnection, dialect: Dialect): Promise<void> {
   const q = dialect.quote;
-  await conn.execute(
-    `CREATE TABLE IF NOT EXISTS ${q(MIGRATIONS_TABLE)} (${q('name')} VARCHAR(255) PRIMARY KEY, ${q('checksum')} VARCHAR(64) NOT NULL, ` +
-      `${q('batch')} INTEGER NOT NULL, ${q('applied_at')} ${dialect.columnType('datetime')} NOT NULL)`,
-  );
+  try {
+    await conn.execute(
+      `CREATE TABLE IF NOT EXISTS ${q(MIGRATIONS_TABLE)} (${q('name')} VARCHAR(255) PRIMARY KEY, ${q('checksum')} VARCHAR(64) NOT NULL, ` +
+        `${q('batch')} INTEGER NOT NULL, ${q('applied_at')} ${dialect.columnType('datetime')} NOT NULL)`,
+    );
+  } catch (err) {
+    // Two processes creating it at once: PostgreSQL's IF NOT EXISTS can still fail the loser
+    // (a duplicate key in pg_type). The table is there then, which is all this wanted.
+    const exists = await conn.execute(`SELECT 1 FROM ${q(MIGRATIONS_TABLE)} WHERE 1 = 0`).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) throw err;
+  }
 }
 
 async function appliedRows(conn: Queryable, dialect: Dialect): Promise<AppliedRow[]> {
