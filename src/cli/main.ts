@@ -218,11 +218,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(rows.map((r) => ({ method: r.method, path: r.path, name: r.name ?? null, middleware: r.middleware })), null, 2)}\n`);
       return ExitCode.ok;
     }
+    const methodWidth = Math.max(6, ...rows.map((r) => r.method.length));
     const width = Math.max(4, ...rows.map((r) => r.path.length));
     const nameWidth = Math.max(4, ...rows.map((r) => (r.name ?? '').length));
-    process.stdout.write(`${'METHOD'.padEnd(8)}${'PATH'.padEnd(width + 2)}${'NAME'.padEnd(nameWidth + 2)}MIDDLEWARE\n`);
+    process.stdout.write(`${'METHOD'.padEnd(methodWidth + 2)}${'PATH'.padEnd(width + 2)}${'NAME'.padEnd(nameWidth + 2)}MIDDLEWARE\n`);
     for (const r of rows) {
-      process.stdout.write(`${r.method.padEnd(8)}${r.path.padEnd(width + 2)}${(r.name ?? '').padEnd(nameWidth + 2)}${r.middleware.join(', ')}\n`);
+      process.stdout.write(`${r.method.padEnd(methodWidth + 2)}${r.path.padEnd(width + 2)}${(r.name ?? '').padEnd(nameWidth + 2)}${r.middleware.join(', ')}\n`);
     }
     return ExitCode.ok;
   }

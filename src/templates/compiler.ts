@@ -56,6 +56,8 @@ const RT_NAMES = [
   'contains',
   'add',
   'mul',
+  'div',
+  'floordiv',
   'mod',
   'cat',
   'catEsc',
@@ -969,8 +971,10 @@ class Compiler {
             return `${mark(e.pos)}mod(${a}, ${b})`;
           case '~':
             return `${this.#autoescape ? 'catEsc' : 'cat'}(${a}, ${b})`;
+          case '/':
+            return `${mark(e.pos)}div(${a}, ${b})`;
           case '//':
-            return `Math.floor((${a}) / (${b}))`;
+            return `${mark(e.pos)}floordiv(${a}, ${b})`;
           default:
             return `((${a}) ${e.op} (${b}))`;
         }

@@ -132,9 +132,22 @@ export function mul(a: unknown, b: unknown): unknown {
   return (a as number) * (b as number);
 }
 
+/** Numbers divided, as Python: dividing by zero is an error, not Infinity or NaN. */
+export function div(a: unknown, b: unknown): number {
+  if (b === 0) throw runtimeError('division by zero');
+  return (a as number) / (b as number);
+}
+
+/** Python's `//`: floor division; by zero is an error. */
+export function floordiv(a: unknown, b: unknown): number {
+  if (b === 0) throw runtimeError('integer division or modulo by zero');
+  return Math.floor((a as number) / (b as number));
+}
+
 /** Python's `%`: the result has the sign of the divisor; on a string, printf formatting. */
 export function mod(a: unknown, b: unknown): unknown {
   if (typeof a === 'number' && typeof b === 'number') {
+    if (b === 0) throw runtimeError('integer division or modulo by zero');
     const r = a % b;
     return r !== 0 && r < 0 !== b < 0 ? r + b : r;
   }

@@ -84,7 +84,10 @@ export async function runMigrateCommand(
   const directory = values.directory;
   const language = values.js ? 'js' : 'ts';
   if (command === 'create') {
-    if (name === undefined) throw new Error('covet migrate create needs a NAME');
+    if (name === undefined) {
+      process.stderr.write('covet: covet migrate create needs a NAME (covet migrate create "add users")\n');
+      return 2;
+    }
     out(`created ${await createMigration(name, { directory, language })}\n`);
     return 0;
   }

@@ -58,10 +58,18 @@ describe('covet CLI: help, flags and bad input', { timeout: 180_000 }, () => {
   it('finds app.ts (what covet new writes) when no module is named, and caps --workers auto at the CPU quota', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'covet-cli-default-'));
     try {
-      writeFileSync(join(dir, 'app.ts'), `import { CovetApp } from ${JSON.stringify(join(root, 'src/index.ts'))};\nexport const app = new CovetApp();\napp.get('/from-app-ts', () => 'ok');\n`);
+      writeFileSync(
+        join(dir, 'app.ts'),
+        `import { CovetApp } from ${JSON.stringify(join(root, 'src/index.ts'))};\nexport const app = new CovetApp();\napp.get('/from-app-ts', () => 'ok');\napp.websocket('/ws', async (ws) => ws.close());\n`,
+      );
       const routes = await covetDone(['routes'], { cwd: dir });
       assert.equal(routes.code, 0, routes.stderr);
-      assert.match(routes.stdout, /GET\s+\/from-app-ts/);
+      assert.match(routes.stdout, /^GET\s+\/from-app-ts/m);
+      // The method column fits WEBSOCKET.
+      assert.match(routes.stdout, /^WEBSOCKET\s+\/ws\s/m);
+      const create = await covetDone(['migrate', 'create'], { cwd: dir });
+      assert.equal(create.code, 2);
+      assert.match(create.stderr, /covet migrate create needs a NAME/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

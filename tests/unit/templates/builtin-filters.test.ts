@@ -33,6 +33,17 @@ describe('built-in filters: text', () => {
     assert.throws(() => r('{{ "a\nb"|indent(1e12) }}'), (err: Error & { code?: string }) => err.code === 'ERR_TEMPLATE_SANDBOX');
   });
 
+  it('divides as Python: / and // and % by zero raise instead of printing Infinity or NaN', () => {
+    assert.equal(r('{{ 7 / 2 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }}'), '3.5 3 -4 2');
+    for (const [source, message] of [
+      ['{{ 1 / 0 }}', /division by zero/],
+      ['{{ n // 0 }}', /integer division or modulo by zero/],
+      ['{{ 5 % zero }}', /integer division or modulo by zero/],
+    ] as const) {
+      assert.throws(() => r(source, { n: 3, zero: 0 }), (err: Error & { code?: string }) => err.code === 'ERR_TEMPLATE_RUNTIME' && message.test(err.message), source);
+    }
+  });
+
   it('keeps a template\'s final newline unless keepTrailingNewline is false (Jinja\'s default)', () => {
     assert.equal(new TemplateEngine({ templates: { 'a.txt': 'x\n' } }).renderString('y\n'), 'y\n');
     const jinja = new TemplateEngine({ keepTrailingNewline: false, templates: { 'a.txt': 'a\n', 'b.txt': '{% include "a.txt" %}b\r\n' } });
