@@ -11,6 +11,7 @@
 //      status, Covet vs prom-client (ops/s), pinned to one CPU, rounds alternating.
 //
 //   node bench/monitoring/run.mjs [--rounds=3] [--duration=5] [--seconds=2] [--connections=64] [--only=http,ops]
+//   node bench/monitoring/run.mjs --only=http --configs=,a,l    # only these Covet F values
 //
 // Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/.
 // The per-feature cost in process (µs per request, no sockets): bench/monitoring/inprocess.mjs.
@@ -32,6 +33,7 @@ const { values: opt } = parseArgs({
     connections: { type: 'string', default: '64' },
     only: { type: 'string', default: 'http,ops' },
     pinned: { type: 'boolean', default: false },
+    configs: { type: 'string' },
   },
 });
 const ROUNDS = Number(opt.rounds);
@@ -129,7 +131,7 @@ async function opsBench() {
 // ------------------------------------------------------------------ 1. HTTP req/s
 
 const PEER = join(HERE, 'peer');
-const CONFIGS = [
+const ALL_CONFIGS = [
   { name: 'Covet: all off', F: '' },
   { name: 'Covet: metrics + tracing + logging', F: 'mtl' },
   { name: 'Covet: a no-op middleware', F: 'o' },
@@ -146,6 +148,8 @@ const CONFIGS = [
   { name: 'Fastify: OpenTelemetry SDK', F: 't', peer: true },
   { name: 'Fastify: pino logging', F: 'l', peer: true },
 ];
+// --configs=F1,F2,…: only Covet's rows with these F values (an empty one is all off).
+const CONFIGS = opt.configs === undefined ? ALL_CONFIGS : ALL_CONFIGS.filter((c) => !c.peer && opt.configs.split(',').includes(c.F));
 
 // The same with a route that does an API's usual work (a page of 20 records as JSON), all on vs off.
 const ITEMS_CONFIGS = CONFIGS.filter((c) => c.F === '' || c.F === 'mtl');

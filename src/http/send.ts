@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { type BodyChunk, Response, type ResponseBody, kLazyHeaders, kOnlyContentType, typedBody } from '../response.js';
+import { endSoon } from './end-soon.js';
 import { NULL_PROTO } from './url-encoded.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -82,7 +83,7 @@ export function writeJson(res: ServerResponse, status: number, data: unknown, cl
   const headers = ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body))];
   if (close) headers.push('connection', 'close');
   res.writeHead(status, headers);
-  res.end(body);
+  endSoon(res, body);
 }
 
 export function noBodyStatus(status: number): boolean {
@@ -184,7 +185,7 @@ export function writeResponse(res: ServerResponse, response: Response, head: boo
       if (lazy !== null) for (let i = 0; i < lazy.length; i++) headers.push(lazy[i] as string);
       if (close) headers.push('connection', 'close');
       res.writeHead(status, headers);
-      res.end(body);
+      endSoon(res, body);
       return undefined;
     }
   }
@@ -195,7 +196,7 @@ export function writeResponse(res: ServerResponse, response: Response, head: boo
   if (body === null || noBodyStatus(status)) {
     if (!noBodyStatus(status) && !response.headers.has('content-length')) headers.push('content-length', '0');
     res.writeHead(status, headers);
-    res.end();
+    endSoon(res);
     return body === null ? undefined : discard(body);
   }
   if (typeof body === 'string' || body instanceof Uint8Array) {
@@ -203,7 +204,7 @@ export function writeResponse(res: ServerResponse, response: Response, head: boo
       headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
     }
     res.writeHead(status, headers);
-    res.end(body);
+    endSoon(res, body);
     return undefined;
   }
   res.writeHead(status, headers);
