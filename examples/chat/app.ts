@@ -2,7 +2,8 @@
 // notices, messages stored through covet/database (SQLite in memory by default, any
 // DATABASE_URL), REST endpoints for the room list and history, and a small page (GET /) that
 // uses it all. `node --import tsx examples/chat/main.ts` serves it; tests cover it over a real socket.
-import { CovetApp, HTTPException, html, type Logger, type Request } from 'covet';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, CovetApp, HTTPException, html, type Logger, type Request } from 'covet';
 import { DatabaseManager } from 'covet/database';
 import { JWTAuth } from 'covet/security';
 import { WebSocketError, WebSocketManager } from 'covet/websocket';
@@ -11,13 +12,19 @@ import { PAGE } from './page.js';
 
 /** Options of `createChatApp`. */
 export interface ChatOptions {
-  /** Secret the tokens are signed with. Default `CHAT_SECRET`, else a development secret. */
+  /**
+   * Secret the tokens are signed with. Default `CHAT_SECRET`; without it, in development, a
+   * random secret for this process (tokens stop verifying on restart; the page logs in again).
+   * In production (`NODE_ENV=production`) one of the two is required.
+   */
   readonly secretKey?: string;
   /** The database; default `new DatabaseManager(databaseUrl)`. */
   readonly db?: DatabaseManager;
   /** Default `DATABASE_URL`, else `sqlite:///:memory:`. */
   readonly databaseUrl?: string;
   readonly logger?: Logger;
+  /** Where `CHAT_SECRET`, `DATABASE_URL` and `NODE_ENV` are read. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A stored chat message, as the history endpoint returns it. */
@@ -37,10 +44,26 @@ function tableSql(driver: string): string {
   return `CREATE TABLE IF NOT EXISTS chat_messages (${id}, room_id VARCHAR(64) NOT NULL, user_id VARCHAR(64) NOT NULL, message TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)`;
 }
 
+/**
+ * The token secret: the option, else `CHAT_SECRET`. Production refuses to start without one (a
+ * secret written into the example would sign tokens anyone can forge); development gets a random one.
+ */
+function tokenSecret(options: ChatOptions, env: NodeJS.ProcessEnv): string {
+  const configured = options.secretKey || env.CHAT_SECRET;
+  if (configured) return configured;
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'CHAT_SECRET is required in production (NODE_ENV=production): set it to a random secret of at least 32 characters',
+    );
+  }
+  return randomBytes(32).toString('base64url');
+}
+
 export function createChatApp(options: ChatOptions = {}): { app: CovetApp; auth: JWTAuth; chat: ChatRoom; db: DatabaseManager } {
+  const env = options.env ?? process.env;
+  const auth = new JWTAuth({ secretKey: tokenSecret(options, env), expirationTime: 3600 });
   const app = new CovetApp(options.logger === undefined ? {} : { logger: options.logger });
-  const auth = new JWTAuth({ secretKey: options.secretKey ?? process.env.CHAT_SECRET ?? 'covet-chat-development-secret', expirationTime: 3600 });
-  const db = options.db ?? new DatabaseManager(options.databaseUrl ?? process.env.DATABASE_URL ?? 'sqlite:///:memory:');
+  const db = options.db ?? new DatabaseManager(options.databaseUrl ?? env.DATABASE_URL ?? 'sqlite:///:memory:');
   const wsManager = new WebSocketManager();
   const chat = new ChatRoom(wsManager);
 

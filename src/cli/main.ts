@@ -75,7 +75,8 @@ Options:
 `,
   'security-scan': `Usage: covet security-scan [module[:export]] [options]
 
-Checks the app's configuration: debug mode, weak/default secrets, CORS * with credentials,
+Checks the app's configuration: debug mode, weak/default secrets (in the config, the
+environment, or written as literals in the app's source), CORS * with credentials,
 CSRF off with cookie sessions, missing security headers, auth routes without rate limiting,
 exposed /metrics or consoles, unbounded body limits, pending migrations and npm audit results
 (skipped quietly when offline). Probes use GET/OPTIONS in process, never the network.
@@ -252,7 +253,7 @@ export async function main(argv: string[]): Promise<number> {
     const failOn = scan.parseSeverity(values['fail-on']);
     if (values.format !== 'text' && values.format !== 'sarif') throw new CliError(`--format must be text or sarif, got ${values.format}`, ExitCode.usage);
     const app = await loadApp(target);
-    const findings = await scan.scanApp(app, { audit: !values['no-audit'] });
+    const findings = await scan.scanApp(app, { audit: !values['no-audit'], entry: splitRef(target).file });
     const report =
       values.format === 'sarif' ? `${JSON.stringify(scan.toSarif(findings, splitRef(target).file, readVersion()), null, 2)}\n` : scan.formatText(findings);
     if (values.output !== undefined) writeFileSync(values.output, report);

@@ -5,6 +5,7 @@ import type { CovetApp } from '../app.js';
 import { SECRET_KEY_PATTERN, Secret } from '../config.js';
 import { CliError, ExitCode } from './run.js';
 import { judgeLimits, type LimitThresholds, readRouteLimits } from './scan-limits.js';
+import { scanSourceSecrets } from './scan-sources.js';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -16,6 +17,14 @@ export interface Finding {
   readonly title: string;
   readonly severity: Severity;
   readonly message: string;
+  /** Where in the source the problem is, for findings about code (a literal secret). */
+  readonly location?: SourceLocation;
+}
+
+/** A place in a source file: its path relative to the scan's `cwd` (`/`-separated), 1-based line. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
 }
 
 interface Rule {
@@ -66,14 +75,22 @@ const DEFAULT_SECRETS = new Set([
   '123456',
 ]);
 
-function finding(rule: keyof typeof RULES, severity: Severity, message: string): Finding {
+function finding(rule: keyof typeof RULES, severity: Severity, message: string, location?: SourceLocation): Finding {
   const r = RULES[rule] ?? { id: 'COVET000', title: rule };
-  return { rule: r.id, title: r.title, severity, message };
+  const base = { rule: r.id, title: r.title, severity, message };
+  return location === undefined ? base : { ...base, location };
+}
+
+const KNOWN_DEFAULT = 'a known default value';
+
+/** A known default value is critical, a merely weak secret high. */
+function weakSecretSeverity(reason: string): Severity {
+  return reason === KNOWN_DEFAULT ? 'critical' : 'high';
 }
 
 /** Why `value` is a weak secret, or `null`. */
 export function weakSecretReason(value: string): string | null {
-  if (DEFAULT_SECRETS.has(value.toLowerCase()) || /^(change|replace|your)[-_ ]?(me|this|secret)/i.test(value)) return 'a known default value';
+  if (DEFAULT_SECRETS.has(value.toLowerCase()) || /^(change|replace|your)[-_ ]?(me|this|secret)/i.test(value)) return KNOWN_DEFAULT;
   if (value.length < 32) return `only ${value.length} characters (use at least 32)`;
   if (new Set(value).size < 8) return 'too few distinct characters';
   return null;
@@ -106,6 +123,11 @@ export interface ScanOptions {
   readonly cwd?: string;
   /** Body/upload sizes above which a limit counts as missing. */
   readonly limits?: LimitThresholds;
+  /**
+   * The app's module: it and the modules it imports by relative path are searched for secrets
+   * written as literals (`new JWTAuth('secret-key')`, `secretKey: 'changeme'`). Default: none.
+   */
+  readonly entry?: string;
 }
 
 /** Runs every check on `app` and returns the findings, most severe first. */
@@ -117,6 +139,8 @@ export async function scanApp(app: CovetApp, options: ScanOptions = {}): Promise
 
   if (app.debug) out.push(finding('debug', 'high', 'The app runs with debug: true: errors show stack traces and details to clients.'));
 
+  // Secrets written as literals in the app's source, reported where they are written.
+  const literals = options.entry === undefined ? new Set<string>() : await checkSourceSecrets(options.entry, options.cwd ?? process.cwd(), out);
   // Secrets: the app config, the security config and the usual environment variables.
   const secrets: [string, unknown][] = [];
   for (const [k, v] of Object.entries(app.config)) if (SECRET_KEY_PATTERN.test(k) || v instanceof Secret) secrets.push([`config ${k}`, v]);
@@ -125,8 +149,10 @@ export async function scanApp(app: CovetApp, options: ScanOptions = {}): Promise
   for (const [where, raw] of secrets) {
     const value = secretValue(raw);
     if (value === undefined || value === '') continue;
+    // A config value that is a literal reported above is the same secret: once is enough.
+    if (!where.startsWith('$') && literals.has(value)) continue;
     const reason = weakSecretReason(value);
-    if (reason) out.push(finding('weakSecret', reason === 'a known default value' ? 'critical' : 'high', `${where} is ${reason}.`));
+    if (reason) out.push(finding('weakSecret', weakSecretSeverity(reason), `${where} is ${reason}.`));
   }
 
   // Probes go through the app in process (no socket) with GET/OPTIONS only.
@@ -176,6 +202,29 @@ export async function scanApp(app: CovetApp, options: ScanOptions = {}): Promise
   if (options.audit !== false) await npmAudit(out, options.cwd ?? process.cwd());
 
   return out.sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));
+}
+
+/**
+ * Weak literal secrets in the app's source, reported with file and line (never the value).
+ * Returns the weak values found.
+ */
+async function checkSourceSecrets(entry: string, cwd: string, out: Finding[]): Promise<Set<string>> {
+  const weak = new Set<string>();
+  for (const secret of await scanSourceSecrets(entry, cwd)) {
+    let worst: string | null = null;
+    for (const value of secret.values) {
+      const reason = value === '' ? null : weakSecretReason(value);
+      if (reason === null) continue;
+      weak.add(value);
+      if (worst === null || reason === KNOWN_DEFAULT) worst = reason;
+    }
+    // One finding per literal: an array of keys counts once, at its worst value.
+    if (worst === null) continue;
+    const what = secret.name === 'JWTAuth' ? 'JWTAuth secret' : secret.name;
+    const location = { file: secret.file, line: secret.line };
+    out.push(finding('weakSecret', weakSecretSeverity(worst), `literal ${what} at ${location.file}:${location.line} is ${worst}.`, location));
+  }
+  return weak;
 }
 
 async function checkMigrations(app: CovetApp, out: Finding[], cwd: string): Promise<void> {
@@ -254,7 +303,14 @@ export function toSarif(findings: readonly Finding[], artifact: string, version:
           level: SARIF_LEVEL[f.severity],
           message: { text: `${f.title}: ${f.message}` },
           properties: { severity: f.severity },
-          locations: [{ physicalLocation: { artifactLocation: { uri: artifact } } }],
+          locations: [
+            {
+              physicalLocation:
+                f.location === undefined
+                  ? { artifactLocation: { uri: artifact } }
+                  : { artifactLocation: { uri: f.location.file }, region: { startLine: f.location.line } },
+            },
+          ],
         })),
       },
     ],

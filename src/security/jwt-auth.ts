@@ -52,6 +52,12 @@ export interface JWTAuthOptions {
   /** Clock skew tolerated for `exp` and `nbf`, in seconds. Default 0. */
   readonly leeway?: number;
   /**
+   * The `typ` header of new tokens, and then the only one accepted: `at+jwt` for RFC 9068
+   * access tokens. Compared as RFC 7515 §4.1.9 says (case-insensitively, `application/`
+   * optional). Default: new tokens say `JWT` and any `typ` (or none) is accepted, as in jose.
+   */
+  readonly type?: string;
+  /**
    * `kid` header of new tokens (and of the key in `jwks()`). Default: the `kid` of a JWK given
    * as `privateKey`/`publicKey` (or `secretKey`), else the RFC 7638 thumbprint for asymmetric
    * keys and none for HS*.
@@ -184,6 +190,11 @@ function encodeJson(value: unknown): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
+/** A `typ` as RFC 7515 §4.1.9 compares it: case-insensitive, `application/` implied. */
+function normalizeType(typ: string): string {
+  return typ.toLowerCase().replace(/^application\//, '');
+}
+
 function list(value: string | readonly string[] | undefined): readonly string[] | undefined {
   return value === undefined ? undefined : typeof value === 'string' ? [value] : value;
 }
@@ -265,6 +276,10 @@ export class JWTAuth<C extends object = Record<string, unknown>> {
   readonly #issuer: string | undefined;
   readonly #audience: readonly string[] | undefined;
   readonly #leeway: number;
+  /** The `typ` header of new tokens. */
+  readonly #type: string;
+  /** The accepted `typ`, normalized (see `normalizeType`); `undefined`: any. */
+  readonly #requiredType: string | undefined;
   readonly #maxTokenLength: number;
   readonly #store: RevocationStore;
   readonly #realm: string | undefined;
@@ -300,6 +315,11 @@ export class JWTAuth<C extends object = Record<string, unknown>> {
     if (!Number.isInteger(this.#maxTokenLength) || this.#maxTokenLength < 64) {
       throw new CovetError('maxTokenLength must be an integer of at least 64', { code: 'ERR_JWT_OPTIONS' });
     }
+    if (opts.type !== undefined && (typeof opts.type !== 'string' || !/^[\x21-\x7e]+$/.test(opts.type))) {
+      throw new CovetError('type must be a non-empty media type such as "at+jwt"', { code: 'ERR_JWT_OPTIONS' });
+    }
+    this.#type = opts.type ?? 'JWT';
+    this.#requiredType = opts.type === undefined ? undefined : normalizeType(opts.type);
     this.#issuer = opts.issuer;
     this.#audience = list(opts.audience);
     this.#realm = opts.realm;
@@ -349,7 +369,8 @@ export class JWTAuth<C extends object = Record<string, unknown>> {
     if (options.subject !== undefined) claims.sub = options.subject;
     if (use !== undefined) claims.token_use = use;
     else delete claims.token_use;
-    const header = this.#kid === undefined ? { alg: this.algorithm, typ: 'JWT' } : { alg: this.algorithm, typ: 'JWT', kid: this.#kid };
+    const typ = this.#type;
+    const header = this.#kid === undefined ? { alg: this.algorithm, typ } : { alg: this.algorithm, typ, kid: this.#kid };
     const input = `${encodeJson(header)}.${encodeJson(claims)}`;
     return `${input}.${sign(input)}`;
   }
@@ -407,6 +428,10 @@ export class JWTAuth<C extends object = Record<string, unknown>> {
       // Only the configured algorithm: `none`, and HS256 signed with an RSA public key, end here.
       if (header.alg !== this.algorithm) fail('Unsupported token algorithm', 'ERR_JWT_ALGORITHM');
       if (header.crit !== undefined) fail('Unsupported critical header', 'ERR_JWT_CRIT');
+      // RFC 9068 §4: an ID token or other JWT signed with the same key is not an access token.
+      if (this.#requiredType !== undefined && (typeof header.typ !== 'string' || normalizeType(header.typ) !== this.#requiredType)) {
+        fail('Invalid token type', 'ERR_JWT_TYPE');
+      }
       // A known `kid` picks its key; otherwise every configured key is tried (current first).
       const named = this.#verifiers.filter((v) => v.kid !== undefined && v.kid === header.kid);
       keys = (named.length > 0 ? named : this.#verifiers).map((v) => v.signer);

@@ -7,6 +7,7 @@ export type JWTErrorCode =
   | 'ERR_JWT_MALFORMED'
   | 'ERR_JWT_ALGORITHM'
   | 'ERR_JWT_CRIT'
+  | 'ERR_JWT_TYPE'
   | 'ERR_JWT_SIGNATURE'
   | 'ERR_JWT_CLAIMS'
   | 'ERR_JWT_EXPIRED'

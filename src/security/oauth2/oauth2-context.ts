@@ -13,6 +13,8 @@ export interface OAuth2Context {
   readonly codeLifetime: number;
   readonly accessTokenLifetime: number;
   readonly refreshTokenLifetime: number;
+  /** The configured `aud` of access tokens; `undefined`: each token's issuer. */
+  readonly audience: string | readonly string[] | undefined;
   readonly authenticateUser: AuthenticateUser | undefined;
   findClient(clientId: string): Promise<OAuth2Client | null>;
   /** The issuer identifier for this request (configured, or from `Host`). */

@@ -53,6 +53,13 @@ export interface OAuth2ServerOptions {
    * development; set it in production so a forged `Host` cannot change it).
    */
   readonly issuer?: string;
+  /**
+   * The `aud` of access tokens (RFC 9068 §3): the resource server(s) they are for. Default
+   * `jwt.audience` if given, else the issuer (the configured one, else each request's), for a
+   * server whose own routes are the resource. When it is fixed (given, or the configured
+   * issuer) `oauth2.jwtAuth` requires it on the tokens it verifies.
+   */
+  readonly audience?: string | readonly string[];
   /** Registered clients by `client_id`. More can come from the `store` (`getClient`). */
   readonly clients?: Readonly<Record<string, OAuth2ClientOptions>>;
   /**
@@ -69,9 +76,10 @@ export interface OAuth2ServerOptions {
   readonly defaultScopes?: readonly string[];
   /**
    * How access tokens are signed, as `JWTAuth` options (`secretKey` for HS*, `privateKey` for
-   * RS/PS/ES/EdDSA, `previousKeys`, `audience`…). Default: a new ES256 key pair for this process,
+   * RS/PS/ES/EdDSA, `previousKeys`…). Default: a new ES256 key pair for this process,
    * published at `jwksEndpoint` (tokens do not survive a restart: give a key in production).
-   * `revocationStore` is ignored: revocations live in `store`, and `oauth2.jwtAuth` reads them.
+   * `revocationStore` is ignored: revocations live in `store`, and `oauth2.jwtAuth` reads them;
+   * so is `type` (access tokens are `at+jwt`). `audience` is replaced by the server's `audience`.
    */
   readonly jwt?: JWTAuthOptions;
   /** Where codes, refresh tokens and revocations live. Default: a new `MemoryOAuth2Store`. */

@@ -56,6 +56,15 @@ function seconds(name: string, value: number): number {
   return value;
 }
 
+function audienceOption(value: string | readonly string[] | undefined): string | readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const all = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(all) || all.length === 0 || all.some((a) => typeof a !== 'string' || a === '')) {
+    throw new CovetError('OAuth2Server audience must be a non-empty string or a non-empty list of them', { code: 'ERR_OAUTH2_OPTIONS' });
+  }
+  return typeof value === 'string' ? value : [...all];
+}
+
 function path(name: string, value: string): string {
   if (typeof value !== 'string' || !value.startsWith('/')) throw new CovetError(`OAuth2Server ${name} must be a path starting with "/"`, { code: 'ERR_OAUTH2_OPTIONS' });
   return value;
@@ -64,8 +73,9 @@ function path(name: string, value: string): string {
 /**
  * An OAuth 2.0 authorization server: the authorization code grant with PKCE (RFC 6749, RFC 7636),
  * client credentials, refresh tokens with rotation and reuse detection, introspection (RFC 7662),
- * revocation (RFC 7009) and metadata (RFC 8414). Access tokens are JWTs signed by `JWTAuth`;
- * codes and refresh tokens are opaque and stored hashed. `app.includeOAuth2(oauth2)` serves it.
+ * revocation (RFC 7009) and metadata (RFC 8414). Access tokens are RFC 9068 JWTs (`typ: at+jwt`,
+ * `aud`: the `audience` option, default the issuer) signed by `JWTAuth`; codes and refresh tokens
+ * are opaque and stored hashed. `app.includeOAuth2(oauth2)` serves it.
  *
  * @example
  * const oauth2 = new OAuth2Server({
@@ -80,6 +90,8 @@ function path(name: string, value: string): string {
 export class OAuth2Server {
   /** The configured issuer, or `undefined` (then each request's `Host` names it). */
   readonly issuer: string | undefined;
+  /** The `aud` of access tokens, or `undefined` (then each token's issuer). */
+  readonly audience: string | readonly string[] | undefined;
   /** The paths served. */
   readonly paths: OAuth2Paths;
   /** Where codes, refresh tokens and revocations live. */
@@ -106,6 +118,7 @@ export class OAuth2Server {
       }
     }
     this.issuer = options.issuer?.replace(/\/+$/, '');
+    this.audience = audienceOption(options.audience ?? options.jwt?.audience) ?? this.issuer;
     const scopes = options.scopes;
     this.#scopes = scopes === undefined ? null : isList(scopes) ? Object.fromEntries(scopes.map((s) => [s, ''])) : { ...scopes };
     this.#defaultScopes = [...(options.defaultScopes ?? [])];
@@ -136,6 +149,7 @@ export class OAuth2Server {
       codeLifetime: seconds('codeLifetime', options.codeLifetime ?? DEFAULTS.codeLifetime),
       accessTokenLifetime,
       refreshTokenLifetime: seconds('refreshTokenLifetime', options.refreshTokenLifetime ?? DEFAULTS.refreshTokenLifetime),
+      audience: this.audience,
       authenticateUser: options.authenticateUser,
       findClient: (id) => this.#findClient(id),
       issuerFor: (req) => this.issuerFor(req),
@@ -161,8 +175,15 @@ export class OAuth2Server {
         algorithm: 'ES256',
         privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
       };
-    const options: { -readonly [K in keyof JWTAuthOptions]: JWTAuthOptions[K] } = { ...base, expirationTime: lifetime, revocationStore: revocations };
+    // RFC 9068 access tokens: `typ: at+jwt`, required on verification too, and the audience.
+    const options: { -readonly [K in keyof JWTAuthOptions]: JWTAuthOptions[K] } = {
+      ...base,
+      expirationTime: lifetime,
+      revocationStore: revocations,
+      type: 'at+jwt',
+    };
     if (this.issuer !== undefined && options.issuer === undefined) options.issuer = this.issuer;
+    if (this.audience !== undefined) options.audience = this.audience;
     return options;
   }
 

@@ -40,15 +40,22 @@ export function newFamilyId(): string {
 }
 
 /**
- * Signs an access token (a JWT with `iss`, `sub`, `client_id`, `scope`, `iat`, `exp`, `jti`) and,
- * when `familyId` is set and the client may refresh, a new refresh token of that family.
+ * Signs an access token — an RFC 9068 JWT (`typ: at+jwt`) with `iss`, `exp`, `aud`, `sub`,
+ * `client_id`, `iat`, `jti` and `scope` — and, when `familyId` is set and the client may
+ * refresh, a new refresh token of that family.
  */
 export async function issueTokens(ctx: OAuth2Context, grant: Grant): Promise<TokenResponseBody> {
   const lifetime = ctx.accessTokenLifetime;
   const jti = randomUUID();
   const claims: Record<string, unknown> = { client_id: grant.client.id };
   if (grant.scope !== '') claims.scope = grant.scope;
-  const accessToken = await ctx.jwt.createToken(claims, { subject: grant.subject, issuer: grant.issuer, expiresIn: lifetime, jti });
+  const accessToken = await ctx.jwt.createToken(claims, {
+    subject: grant.subject,
+    issuer: grant.issuer,
+    audience: ctx.audience ?? grant.issuer,
+    expiresIn: lifetime,
+    jti,
+  });
   await ctx.store.recordAccessToken(jti, grant.familyId, Date.now() + lifetime * 1000);
   const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime };
   if (grant.familyId !== null && grant.client.grantTypes.has('refresh_token')) {

@@ -49,7 +49,11 @@ describe('covet security-scan', { timeout: 180_000 }, () => {
   it('prints text, exits 1 at --fail-on and 0 below it; the secure fixture passes', async () => {
     const text = await covetDone(['security-scan', 'tests/fixtures/cli/insecure.ts', '--no-audit']);
     assert.equal(text.code, 1);
-    assert.match(text.stdout, /^CRITICAL COVET002 {2}Weak or default secret: config SECRET_KEY is a known default value\.$/m);
+    // From the command line the app's source is read too: the config's secrets are literals there,
+    // reported once, with file and line, instead of as config values.
+    assert.match(text.stdout, /^CRITICAL COVET002 {2}Weak or default secret: literal SECRET_KEY at tests\/fixtures\/cli\/insecure\.ts:15 is a known default value\.$/m);
+    assert.match(text.stdout, /^HIGH {5}COVET002 {2}Weak or default secret: literal JWT_SECRET at tests\/fixtures\/cli\/insecure\.ts:15 is only 5 characters \(use at least 32\)\.$/m);
+    assert.doesNotMatch(text.stdout, /config (SECRET_KEY|JWT_SECRET)/);
     assert.match(text.stdout, /9 findings: 1 critical, 4 high, 3 medium, 1 low/);
     const secure = await covetDone(['security-scan', 'tests/fixtures/cli/secure.ts', '--no-audit', '--fail-on', 'low']);
     assert.equal(secure.code, 0, secure.stdout + secure.stderr);
@@ -57,6 +61,61 @@ describe('covet security-scan', { timeout: 180_000 }, () => {
     const bad = await covetDone(['security-scan', 'tests/fixtures/cli/secure.ts', '--fail-on', 'severe']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--fail-on must be one of info, low, medium, high, critical/);
+  });
+
+  it('reports weak secrets written as literals in the app and the modules it imports, with file and line', async () => {
+    const dir = 'tests/fixtures/cli/literal-secrets';
+    const text = await covetDone(['security-scan', `${dir}/app.ts`, '--no-audit']);
+    assert.equal(text.code, 1, text.stderr);
+    const line = (severity: string, message: string) => `${severity.padEnd(8)} COVET002  Weak or default secret: ${message}`;
+    assert.equal(
+      text.stdout,
+      [
+        line('CRITICAL', `literal JWTAuth secret at ${dir}/app.ts:8 is a known default value.`),
+        line('CRITICAL', `literal secretKey at ${dir}/app.ts:9 is a known default value.`),
+        line('CRITICAL', `literal SECRET_KEY at ${dir}/auth.ts:5 is a known default value.`),
+        line('CRITICAL', `literal secretKey at ${dir}/auth.ts:9 is a known default value.`),
+        line('HIGH', `literal secretKey at ${dir}/app.ts:12 is only 5 characters (use at least 32).`),
+        line('HIGH', `literal jwtSecret at ${dir}/auth.ts:6 is only 13 characters (use at least 32).`),
+        '',
+        '6 findings: 4 critical, 2 high',
+        '',
+      ].join('\n'),
+    );
+    // Secrets from process.env, strong literals, comments and unimported modules are not reported;
+    // the values themselves never appear.
+    assert.doesNotMatch(text.stdout, /unused\.ts|app\.ts:1[5-9]|app\.ts:2\d|changeme|secret-key\./);
+    assert.equal((await covetDone(['security-scan', `${dir}/app.ts`, '--no-audit', '--fail-on', 'critical'])).code, 1);
+
+    const sarif = await covetDone(['security-scan', `${dir}/app.ts`, '--no-audit', '--format', 'sarif']);
+    assert.equal(sarif.code, 1);
+    const results = (
+      JSON.parse(sarif.stdout) as {
+        runs: { results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[] }[] }[];
+      }
+    ).runs[0]?.results;
+    assert.deepEqual(
+      results?.map((r) => [r.ruleId, r.level, r.locations[0]?.physicalLocation.artifactLocation.uri, r.locations[0]?.physicalLocation.region?.startLine]),
+      [
+        ['COVET002', 'error', `${dir}/app.ts`, 8],
+        ['COVET002', 'error', `${dir}/app.ts`, 9],
+        ['COVET002', 'error', `${dir}/auth.ts`, 5],
+        ['COVET002', 'error', `${dir}/auth.ts`, 9],
+        ['COVET002', 'error', `${dir}/app.ts`, 12],
+        ['COVET002', 'error', `${dir}/auth.ts`, 6],
+      ],
+    );
+  });
+
+  it('reads the source only when given the entry module, and reports a config value once', async () => {
+    const findings = await scanApp(insecure, { audit: false, entry: 'tests/fixtures/cli/insecure.ts', cwd: root });
+    assert.deepEqual(
+      findings.filter((f) => f.rule === 'COVET002').map((f) => [f.severity, f.message, f.location]),
+      [
+        ['critical', 'literal SECRET_KEY at tests/fixtures/cli/insecure.ts:15 is a known default value.', { file: 'tests/fixtures/cli/insecure.ts', line: 15 }],
+        ['high', 'literal JWT_SECRET at tests/fixtures/cli/insecure.ts:15 is only 5 characters (use at least 32).', { file: 'tests/fixtures/cli/insecure.ts', line: 15 }],
+      ],
+    );
   });
 
   it('writes SARIF 2.1.0 for code scanning', async () => {

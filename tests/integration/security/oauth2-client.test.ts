@@ -133,6 +133,25 @@ describe('OAuth2Server with oauth4webapi (real client, real socket)', () => {
     });
   });
 
+  it('issues RFC 9068 access tokens that oauth4webapi validates as a resource server (typ at+jwt, aud the issuer)', async () => {
+    const { app } = makeApp();
+    await withServer(app, async ({ url }) => {
+      const as = await discover(url);
+      const client: oauth.Client = { client_id: 'web' };
+      const { callback, state, verifier } = await authorizeInBrowser(as, client.client_id, 'read write');
+      const params = oauth.validateAuthResponse(as, client, callback, state);
+      const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic('web-secret'), params, CB, verifier, insecure);
+      const tokens = await oauth.processAuthorizationCodeResponse(as, client, res);
+      const request = new Request(`${url}/api/data`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      const claims = await oauth.validateJwtAccessToken(as, request, url, insecure);
+      assert.deepEqual([claims.iss, claims.aud, claims.sub, claims.client_id, claims.scope], [url, url, 'alice', 'web', 'read write']);
+      await assert.rejects(
+        oauth.validateJwtAccessToken(as, request.clone(), 'https://other.example', insecure),
+        (err: unknown) => err instanceof oauth.OperationProcessingError && /"aud"/.test(err.message),
+      );
+    });
+  });
+
   it('issues client-credentials tokens that jose (via JWKS) and a public-key JWTAuth verify', async () => {
     const { app } = makeApp();
     await withServer(app, async ({ url }) => {
@@ -143,7 +162,7 @@ describe('OAuth2Server with oauth4webapi (real client, real socket)', () => {
       assert.equal(tokens.refresh_token, undefined);
 
       const jwks = jose.createRemoteJWKSet(new URL(as.jwks_uri as string));
-      const { payload, protectedHeader } = await jose.jwtVerify(tokens.access_token, jwks, { issuer: url, algorithms: ['ES256'] });
+      const { payload, protectedHeader } = await jose.jwtVerify(tokens.access_token, jwks, { issuer: url, audience: url, typ: 'at+jwt', algorithms: ['ES256'] });
       assert.equal(protectedHeader.alg, 'ES256');
       assert.equal(payload.sub, 'rs');
       assert.equal(payload.client_id, 'rs');

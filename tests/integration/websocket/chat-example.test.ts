@@ -1,14 +1,30 @@
 // examples/chat: JWT-authenticated rooms with join/leave notices and history in the database —
 // in-process through TestClient and over a real socket with `ws` as the browser stand-in.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import { ConfigError } from 'covet';
+import { JWTAuth } from 'covet/security';
 import { TestClient, TestDatabase } from 'covet/testing';
 import { WebSocketHandshakeError } from 'covet/websocket';
 import { WebSocket as WsClient } from 'ws';
 import { createChatApp } from '../../../examples/chat/app.js';
 
 const T = { timeout: 60_000 };
+const root = new URL('../../..', import.meta.url).pathname;
+const REFUSAL = 'CHAT_SECRET is required in production (NODE_ENV=production): set it to a random secret of at least 32 characters';
+
+/** Runs `examples/chat/main.ts` as `node --import tsx` would, with `env` over the test's own (minus CHAT_SECRET). */
+function runMain(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const base = { ...process.env };
+  delete base.CHAT_SECRET;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'examples/chat/main.ts'], { cwd: root, env: { ...base, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
+    });
+  });
+}
 
 /** A database of the test's own: SQLite in memory, or a throwaway PostgreSQL database when DATABASE_URL is set. */
 function freshDb(): TestDatabase {
@@ -78,6 +94,35 @@ describe('examples/chat', T, () => {
     const rooms = async () => (await client.get('/chat/rooms', auth)).json<{ rooms: string[] }>().rooms;
     for (let i = 0; i < 100 && (await rooms()).includes('other'); i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(await rooms(), ['lobby']);
+  });
+
+  it('refuses to start in production without CHAT_SECRET, with a clear error', async () => {
+    assert.throws(() => createChatApp({ env: { NODE_ENV: 'production' } }), (err: unknown) => err instanceof ConfigError && err.message === REFUSAL);
+    assert.throws(() => createChatApp({ env: { NODE_ENV: 'production', CHAT_SECRET: '' } }), ConfigError);
+    // The command exits 1 with the reason on stderr, before opening a database or a port.
+    const run = await runMain({ NODE_ENV: 'production', PORT: '0', DATABASE_URL: 'sqlite:///:memory:' });
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, `chat: ${REFUSAL}\n`);
+    assert.equal(run.stdout, '');
+  });
+
+  it('signs with CHAT_SECRET when set, and with a random secret of its own in development', async () => {
+    const secret = 'chat-production-secret-0123456789abcdef';
+    const production = createChatApp({ env: { NODE_ENV: 'production', CHAT_SECRET: secret }, db: freshDb() });
+    await using client = new TestClient(production.app);
+    const { access_token } = (await client.post('/auth/token', { json: { username: 'alice' } })).json<{ access_token: string }>();
+    assert.equal((await production.auth.verifyToken(access_token)).id, 'alice');
+    assert.equal((await new JWTAuth(secret).verifyToken(access_token)).id, 'alice');
+
+    for (const env of [{}, { NODE_ENV: 'development' }]) {
+      const dev = createChatApp({ env, db: freshDb() });
+      await using devClient = new TestClient(dev.app);
+      const token = (await devClient.post('/auth/token', { json: { username: 'bob' } })).json<{ access_token: string }>().access_token;
+      assert.equal((await devClient.get('/chat/rooms', { headers: { authorization: `Bearer ${token}` } })).status, 200);
+      // Not the production secret, nor a secret shared with another development instance.
+      await assert.rejects(new JWTAuth(secret).verifyToken(token), { code: 'ERR_JWT_SIGNATURE' });
+      await assert.rejects(createChatApp({ env }).auth.verifyToken(token), { code: 'ERR_JWT_SIGNATURE' });
+    }
   });
 
   it('works over a real socket with the token as a subprotocol, as the page does', async () => {

@@ -249,6 +249,39 @@ describe('JWTAuth', () => {
       await assert.rejects(auth.verifyToken(token, { issuer: 'j' }), { code: 'ERR_JWT_ISSUER' });
     });
 
+    it('without an audience option accepts any aud (or none), as jose does; with one requires it', async () => {
+      const open = new JWTAuth(SECRET);
+      for (const audience of ['https://api.example', ['a', 'b']]) {
+        const token = await new JWTAuth({ secretKey: SECRET, audience }).createToken({ user: 'ann' });
+        assert.deepEqual((await open.verifyToken(token)).aud, audience);
+        await jose.jwtVerify(token, Buffer.from(SECRET));
+      }
+      const pinned = new JWTAuth({ secretKey: SECRET, audience: 'https://api.example' });
+      await assert.rejects(pinned.verifyToken(await open.createToken({})), { code: 'ERR_JWT_AUDIENCE' });
+      await assert.rejects(pinned.verifyToken(await open.createToken({}, { audience: 'https://other.example' })), { code: 'ERR_JWT_AUDIENCE' });
+    });
+
+    it('type sets the typ header and then requires it (RFC 7515 §4.1.9 comparison); without it any typ passes', async () => {
+      const at = new JWTAuth({ secretKey: SECRET, type: 'at+jwt' });
+      const token = await at.createToken({ user: 'ann' });
+      assert.deepEqual(jose.decodeProtectedHeader(token), { alg: 'HS256', typ: 'at+jwt' });
+      assert.equal((await jose.jwtVerify(token, Buffer.from(SECRET), { typ: 'at+jwt' })).payload.user, 'ann');
+      assert.equal((await at.verifyToken(token)).user, 'ann');
+      // Any typ passes a JWTAuth without the option, at+jwt included.
+      assert.equal((await new JWTAuth(SECRET).verifyToken(token)).user, 'ann');
+      const sign = (header: object): string => {
+        const input = `${b64({ alg: 'HS256', ...header })}.${b64({ user: 'mallory', exp: now() + 60 })}`;
+        return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+      };
+      for (const typ of ['application/at+jwt', 'AT+JWT', 'Application/At+JWT']) assert.equal((await at.verifyToken(sign({ typ }))).user, 'mallory');
+      for (const header of [{ typ: 'JWT' }, {}, { typ: 'application/jwt' }, { typ: 7 }]) {
+        await assert.rejects(at.verifyToken(sign(header)), { status: 401, code: 'ERR_JWT_TYPE', message: 'Invalid token type' });
+        assert.equal((await new JWTAuth(SECRET).verifyToken(sign(header))).user, 'mallory');
+      }
+      await expect401(at, await new JWTAuth(SECRET).createToken({ user: 'x' }), 'Invalid token type');
+      for (const type of ['', 'at jwt', 42 as unknown as string]) assert.throws(() => new JWTAuth({ secretKey: SECRET, type }), { code: 'ERR_JWT_OPTIONS' });
+    });
+
     it('refuses keys that do not fit the algorithm, at construction', () => {
       const rsaPem = pem(rsa.publicKey, 'public');
       assert.throws(() => new JWTAuth({ secretKey: rsaPem }), { code: 'ERR_JWT_KEY', message: /looks like a PEM key/ });

@@ -660,8 +660,9 @@ describe('OAuth2Server: introspection (RFC 7662) and revocation (RFC 7009)', () 
     await using client = setup().client;
     const t = await spaTokens(client);
     const access = await introspect(client, t.access_token);
-    assert.deepEqual(Object.keys(access).sort(), ['active', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'token_type']);
+    assert.deepEqual(Object.keys(access).sort(), ['active', 'aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'token_type']);
     assert.equal(access.active, true);
+    assert.equal(access.aud, ISSUER);
     assert.equal(access.token_type, 'Bearer');
     assert.equal(access.client_id, 'spa');
     assert.equal(access.sub, 'alice');
