@@ -142,13 +142,14 @@ async function serve(opts: RunOptions): Promise<void> {
     throw e;
   }
   try {
-    const info = await app.run({ host: opts.host, port: opts.port, ...(opts.reusePort === true ? { reusePort: true } : {}) });
-    if (cluster.isWorker) {
-      // Ctrl-C reaches the whole process group: workers wait for the primary's SIGTERM instead,
-      // so that one signal means one graceful drain.
-      process.removeAllListeners('SIGINT');
-      process.on('SIGINT', () => {});
+    const listen = { host: opts.host, port: opts.port, ...(opts.reusePort === true ? { reusePort: true } : {}) };
+    if (!cluster.isWorker) {
+      await app.run(listen);
+      return;
     }
+    // A worker says nothing itself: the primary prints one listening line for all of them.
+    const info = await app.listen(listen);
+    stopOnSigterm(app);
     send({ covet: 'listening', url: info.url });
   } catch (err) {
     const e =
@@ -158,6 +159,25 @@ async function serve(opts: RunOptions): Promise<void> {
     send({ covet: 'fatal', message: e.message, code: e.exitCode });
     throw e;
   }
+}
+
+/** A worker's SIGTERM (from the primary): drain, run the shutdown hooks, exit 0; a second one exits 1 at once. */
+function stopOnSigterm(app: CovetApp): void {
+  // Ctrl-C reaches the whole process group: workers wait for the primary's SIGTERM instead,
+  // so that one signal means one graceful drain.
+  process.on('SIGINT', () => {});
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.logger.error('shutdown failed', { error: err });
+        process.exit(1);
+      },
+    );
+  });
 }
 
 function toCliError(err: unknown): CliError {
@@ -196,7 +216,7 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
   const workers = new Set<Worker>();
   let stopping = false;
   let announced = false;
-  let listening = 0;
+  const ready = new Set<Worker>();
   let restarting = false;
   let result: (code: number) => void = () => {};
   const done = new Promise<number>((r) => {
@@ -224,14 +244,22 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
     }, 20);
   };
 
-  const fork = (): void => {
+  /** `replaces`: the pid of the crashed worker this one takes over from. */
+  const fork = (replaces?: number): void => {
     const w = cluster.fork();
     workers.add(w);
     w.on('message', (msg: WorkerMessage) => {
-      if (msg?.covet === 'listening' && !announced && ++listening >= count) {
-        // Announced once every worker accepts connections.
+      if (msg?.covet === 'listening') {
+        ready.add(w);
+        // One announcement once every worker accepts connections (they share one address);
+        // a replacement for a crashed worker only completes the crash's story, on stderr.
+        if (announced && replaces !== undefined) process.stderr.write(`covet: worker ${w.process.pid} replaced worker ${replaces}\n`);
+        if (announced || ready.size < count) return;
         announced = true;
-        write(`Covet listening on ${msg.url} (${count} worker${count === 1 ? '' : 's'}, pid ${process.pid})`);
+        const pids = [...ready].map((r) => r.process.pid).join(', ');
+        const started = `Started ${count} worker${count === 1 ? ` (pid ${pids}` : `s (pids ${pids}`}; primary pid ${process.pid})`;
+        // One write, so that no worker's output lands between the two lines.
+        write(`Covet listening on ${msg.url}\n${started}`);
       } else if (msg?.covet === 'fatal' && !stopping) {
         process.stderr.write(`covet: ${msg.message}\n`);
         finish(msg.code);
@@ -239,6 +267,7 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
     });
     w.on('exit', (code, signal) => {
       workers.delete(w);
+      ready.delete(w);
       if (stopping || restarting) return;
       const now = Date.now();
       crashes.push(now);
@@ -253,7 +282,7 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
       const delay = Math.min(100 * 2 ** (crashes.length - 1), 5_000);
       process.stderr.write(`covet: worker ${w.process.pid} died (${signal ?? `exit code ${code}`}); restarting in ${delay} ms\n`);
       setTimeout(() => {
-        if (!stopping) fork();
+        if (!stopping) fork(w.process.pid);
       }, delay);
     });
   };
@@ -285,7 +314,6 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
     await Promise.all(exits);
     restarting = false;
     announced = false;
-    listening = 0;
     crashes.length = 0;
     if (!stopping) for (let i = 0; i < count; i++) fork();
   };

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { CovetApp } from '../../src/index.js';
 import { supportsReusePort } from '../../src/http/server.js';
 import { freePort } from '../helpers/server.js';
-import { covet, covetDone } from '../integration/cli/helpers.js';
+import { covet, covetDone, STARTED, stopped } from '../integration/cli/helpers.js';
 
 const supported = supportsReusePort();
 const unsupportedReason = supported ? false : `reusePort needs Node 22.12+ (this is ${process.versions.node})`;
@@ -85,16 +85,19 @@ describe('reusePort', { timeout: 120_000 }, () => {
     const port = await freePort();
     const cli = covet(['run', 'tests/fixtures/cli/app.ts', '--port', String(port), '--workers', '2', '--reuse-port']);
     try {
-      await cli.waitFor(/listening on http:\/\/\S+ \(2 workers/);
+      const [, url] = await cli.waitFor(STARTED);
+      assert.equal(url, `http://127.0.0.1:${port}`);
       assert.equal(listeners(port), 2);
       const pids = new Set<number>();
       for (let i = 0; i < 40 && pids.size < 2; i++) {
         const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' } });
         pids.add(((await res.json()) as { pid: number }).pid);
       }
-      assert.equal(pids.size, 2);
+      assert.deepEqual([...pids].sort(), cli.workers().sort());
       cli.child.kill('SIGTERM');
       assert.equal(await cli.exited, 0);
+      assert.equal(cli.stdout().match(/listening on/g)?.length, 1, cli.stdout());
+      assert.deepEqual(await stopped(pids), []);
     } finally {
       cli.child.kill('SIGKILL');
     }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { covet, root } from './helpers.js';
+import { covet, root, STARTED, stopped } from './helpers.js';
 
 const APP = 'tests/fixtures/cli/app.ts';
 
@@ -18,11 +18,14 @@ async function pids(url: string, n: number): Promise<Set<number>> {
 }
 
 describe('covet run --workers', { timeout: 180_000 }, () => {
-  it('serves from N workers, restarts a crashed worker, and stops gracefully on SIGTERM', async () => {
+  it('serves from N workers, announces them in one listening line, restarts a crashed worker, and stops gracefully on SIGTERM', async () => {
     const cli = covet(['run', APP, '--port', '0', '--workers', '2']);
-    const [, url = ''] = await cli.waitFor(/listening on (http:\/\/\S+) \(2 workers/);
+    const [, url = '', count, , primary] = await cli.waitFor(STARTED);
+    assert.equal(count, '2');
+    assert.equal(Number(primary), cli.child.pid);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const before = await pids(url, 20);
-    assert.equal(before.size, 2);
+    assert.deepEqual([...before].sort(), cli.workers().sort());
     const [victim = 0] = [...before];
     process.kill(victim, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
@@ -35,12 +38,20 @@ describe('covet run --workers', { timeout: 180_000 }, () => {
     assert.equal(after.size, 2);
     assert.ok(!after.has(victim));
     assert.match(cli.stderr(), new RegExp(`worker ${victim} died \\(SIGKILL\\); restarting in \\d+ ms`));
+    // The replacement may serve a moment before the primary reads its message.
+    const replaced = new RegExp(`^covet: worker (\\d+) replaced worker ${victim}$`, 'm');
+    for (let i = 0; i < 50 && !replaced.test(cli.stderr()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(Number(cli.stderr().match(replaced)?.[1]), [...after].find((pid) => !before.has(pid)));
     const slow = fetch(`${url}/slow`).then((r) => r.json());
     await new Promise((r) => setTimeout(r, 100));
     cli.child.kill('SIGTERM');
     assert.deepEqual(await slow, { slow: true });
     assert.equal(await cli.exited, 0);
     assert.equal(cli.stdout().match(/shutdown hook ran/g)?.length, 2);
+    // Workers never print their own listening line, not even the replacement.
+    assert.equal(cli.stdout().match(/listening on/g)?.length, 1, cli.stdout());
+    assert.deepEqual(cli.workers().sort(), [...new Set([...before, ...after])].sort());
+    assert.deepEqual(await stopped(cli.workers()), []);
   });
 
   it('gives up on a crash loop with a clear message and exit code 6', async () => {
@@ -58,15 +69,17 @@ describe('covet run --workers', { timeout: 180_000 }, () => {
     writeFileSync(file, source('one'));
     const cli = covet(['run', 'app.ts', '--port', '0', '--reload'], { cwd: dir });
     try {
-      const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+      const [, url] = await cli.waitFor(STARTED);
       assert.equal(await (await fetch(`${url}/`)).text(), 'one');
       writeFileSync(file, source('two'));
-      await cli.waitFor(/app\.ts changed: restarting[\s\S]*listening on/);
+      await cli.waitFor(/app\.ts changed: restarting\n(?:.*\n)*?Started 1 worker \(pid \d+/);
       // Port 0 is picked anew by the restarted worker: read its URL.
       const urls = [...cli.stdout().matchAll(/listening on (http:\/\/\S+)/g)].map((m) => m[1]);
+      assert.equal(urls.length, 2, cli.stdout());
       assert.equal(await (await fetch(`${urls.at(-1)}/`)).text(), 'two');
       cli.child.kill('SIGTERM');
       assert.equal(await cli.exited, 0);
+      assert.deepEqual(await stopped(cli.workers()), []);
     } finally {
       cli.child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 // A YAML parser for the manifests, installed for the tests only (tests/oracles/yaml).
 import { parse, parseAllDocuments } from '../../oracles/yaml/node_modules/yaml/dist/index.js';
 import { loadApp } from '../../../src/cli/main.js';
-import { covet, root } from '../cli/helpers.js';
+import { covet, root, STARTED, stopped } from '../cli/helpers.js';
 
 const dir = `${root}examples/deploy/`;
 const read = (path: string) => readFileSync(dir + path, 'utf8');
@@ -121,15 +121,17 @@ describe('examples/deploy', { timeout: 180_000 }, () => {
 
   it("runs the container's command and healthcheck directly: probes answer, SIGTERM exits 0", async () => {
     // The image runs `covet run dist/app.js:app --host 0.0.0.0 --port 8000 --workers auto`;
-    // here the same arguments run on the TypeScript source with a free port and 2 workers.
+    // here the same arguments run on the TypeScript source with 2 workers on a free port of
+    // 127.0.0.1 (a test listens on no other interface).
     const args = cmd.slice(1).map((a) => (a === 'dist/app.js:app' ? 'examples/deploy/app.ts:app' : a));
+    args[args.indexOf('--host') + 1] = '127.0.0.1';
     args[args.indexOf('--port') + 1] = '0';
     args[args.indexOf('--workers') + 1] = '2';
     const cli = covet(args);
     try {
-      const [, url = ''] = await cli.waitFor(/listening on (http:\/\/\S+)/);
-      const port = new URL(url).port;
-      const local = `http://127.0.0.1:${port}`;
+      const [, local = '', count] = await cli.waitFor(STARTED);
+      assert.equal(count, '2');
+      const port = new URL(local).port;
       assert.equal((await fetch(`${local}/health/live`)).status, 200);
       assert.equal((await fetch(`${local}/health/ready`)).status, 200);
       const health = execForm(runtime.find((i) => i.op === 'HEALTHCHECK')?.args ?? '[]').map((a) => a.replace(':8000', `:${port}`));
@@ -137,6 +139,8 @@ describe('examples/deploy', { timeout: 180_000 }, () => {
       assert.equal(await new Promise((r) => probe.on('exit', r)), 0);
       cli.child.kill('SIGTERM');
       assert.equal(await cli.exited, 0);
+      assert.equal(cli.stdout().match(/listening on/g)?.length, 1, cli.stdout());
+      assert.deepEqual(await stopped(cli.workers()), []);
     } finally {
       cli.child.kill('SIGKILL');
     }
