@@ -3,9 +3,11 @@
 import { strftime, toDate } from './date-format.js';
 import { escapeHtml, Markup } from './markup.js';
 import { capitalize, printf, titleCase } from './python-methods.js';
-import { MAX_REPEAT, attr, eq, item, iter, type Kwargs, str, truthy } from './runtime.js';
+import { pformat } from './python-pprint.js';
+import { MAX_REPEAT, attr, eq, esc, item, iter, type Kwargs, str, truthy } from './runtime.js';
 import { sandboxError } from './sandbox.js';
 import { TemplateError } from './template-error.js';
+import { tuple, tupleEntries } from './tuple.js';
 
 /** A filter: the value, then the arguments of `|f(a, b)` (or `|f:a`). Keyword arguments arrive as a trailing object unless `params` names them. */
 export type FilterFunction = (value: never, ...args: never[]) => unknown;
@@ -247,9 +249,9 @@ function indent(value: unknown, width: unknown = 4, first: unknown = false, blan
   return keepSafe(value, out.join('\n'));
 }
 
-/** Jinja's `groupby` items: a pair that also has `grouper` and `list`. */
+/** Jinja's `groupby` items: a `(grouper, list)` tuple that also has `grouper` and `list`. */
 function group(grouper: unknown, items: unknown[]): unknown[] {
-  return Object.assign([grouper, items], { grouper, list: items });
+  return Object.assign(tuple([grouper, items]), { grouper, list: items });
 }
 
 /** The built-in filters, bound to an engine for those that look up other filters and tests. */
@@ -322,7 +324,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     },
     dictsort: {
       fn: (v, caseSensitive: unknown = false, by: unknown = 'key', reverse: unknown = false) => {
-        const entries = v instanceof Map ? [...v.entries()] : Object.entries((v ?? {}) as object);
+        const entries = tupleEntries((v ?? {}) as object);
         const idx = by === 'value' ? 1 : 0;
         const key = sortKey(truthy(caseSensitive));
         entries.sort((a, b) => compare(key(a[idx]), key(b[idx])));
@@ -331,7 +333,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
       params: ['case_sensitive', 'by', 'reverse'],
     },
     dump: { fn: (v, spaces: unknown = undefined) => JSON.stringify(v, null, spaces == null ? undefined : (spaces as number)) ?? '' },
-    escape: { fn: (v) => Markup.escape(v) },
+    escape: { fn: (v) => (v instanceof Markup ? v : new Markup(esc(v))) },
     filesizeformat: { fn: filesizeformat, params: ['binary'] },
     first: {
       fn: (v) => {
@@ -342,7 +344,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     float: { fn: toFloat, params: ['default'] },
     forceescape: { fn: (v) => new Markup(escapeHtml(text(v))) },
     format: {
-      fn: (v, ...args: unknown[]) => keepSafe(v, printf(text(v), args, v instanceof Markup ? (x) => Markup.escape(x).value : str)),
+      fn: (v, ...args: unknown[]) => keepSafe(v, printf(text(v), args, v instanceof Markup ? esc : str)),
     },
     groupby: {
       fn: (v, attribute: unknown, dflt: unknown = undefined, caseSensitive: unknown = false) => {
@@ -370,14 +372,13 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     },
     indent: { fn: indent, params: ['width', 'first', 'blank'] },
     int: { fn: toInt, params: ['default', 'base'] },
-    items: { fn: (v) => (v == null ? [] : v instanceof Map ? [...v.entries()] : Object.entries(v)) },
+    items: { fn: (v) => (v == null ? [] : tupleEntries(v as object)) },
     join: {
       fn: (v, d: unknown = '', attribute: unknown = undefined) => {
         const get = getter(attribute);
         const xs = list(v).map(get);
         // With safe parts (or a safe separator) the result is safe and the other parts escaped.
-        if (d instanceof Markup || xs.some((x) => x instanceof Markup))
-          return new Markup(xs.map((x) => Markup.escape(x).value).join(Markup.escape(d).value));
+        if (d instanceof Markup || xs.some((x) => x instanceof Markup)) return new Markup(xs.map(esc).join(esc(d)));
         return xs.map(str).join(str(d));
       },
       params: ['d', 'attribute'],
@@ -430,7 +431,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
       params: ['case_sensitive', 'attribute'],
     },
     nl2br: { fn: (v) => new Markup((v instanceof Markup ? v.value : escapeHtml(str(v))).replace(/\r\n|\n/g, '<br />\n')) },
-    pprint: { fn: (v) => JSON.stringify(v, null, 2) ?? str(v) },
+    pprint: { fn: (v) => pformat(v) },
     random: {
       fn: (v) => {
         const xs = typeof v === 'string' ? Array.from(v) : list(v);
@@ -442,8 +443,8 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     replace: {
       fn: (v, old: unknown, replacement: unknown, count: unknown = undefined) => {
         const safe = v instanceof Markup;
-        const from = safe ? Markup.escape(old).value : str(old);
-        const to = safe ? Markup.escape(replacement).value : str(replacement);
+        const from = safe ? esc(old) : str(old);
+        const to = safe ? esc(replacement) : str(replacement);
         const s = text(v);
         let out: string;
         if (count == null) out = s.split(from).join(to);
@@ -575,7 +576,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
         for (const [k, val] of Object.entries((v ?? {}) as object)) {
           if (val == null) continue;
           if (!/^[^\s/>"'=]+$/.test(k)) throw filterError(`xmlattr: invalid attribute name ${JSON.stringify(k)}`);
-          parts.push(`${escapeHtml(k)}="${Markup.escape(val).value}"`);
+          parts.push(`${escapeHtml(k)}="${esc(val)}"`);
         }
         const s = parts.join(' ');
         return new Markup(s !== '' && truthy(autospace) ? ` ${s}` : s);

@@ -62,6 +62,7 @@ const RT_NAMES = [
   'cat',
   'catEsc',
   'derive',
+  'tuple',
   'G',
   'P',
 ] as const;
@@ -937,8 +938,10 @@ class Compiler {
         return String(e.value);
       case 'name':
         return this.name(e.name, e.pos);
-      case 'list':
-        return `[${e.items.map((x) => this.expr(x)).join(', ')}]`;
+      case 'list': {
+        const items = `[${e.items.map((x) => this.expr(x)).join(', ')}]`;
+        return e.tuple === true ? `tuple(${items})` : items;
+      }
       case 'dict':
         return `{${e.pairs.map(([k, v]) => `[${this.key(k)}]: ${this.expr(v)}`).join(', ')}}`;
       case 'attr':

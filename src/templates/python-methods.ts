@@ -3,6 +3,8 @@
 // Each is called with the value as `this`. Python's names win over JavaScript's on strings
 // (`s.replace` replaces every occurrence, `s.split()` splits on whitespace); JavaScript's own
 // methods stay reachable under their names (`s.toUpperCase()`).
+import { str } from './output-text.js';
+import { tupleEntries } from './tuple.js';
 
 type Method = (this: never, ...args: never[]) => unknown;
 
@@ -201,7 +203,7 @@ export const STRING_METHODS: Readonly<Record<string, Method>> = {
   format(this: string, ...args: unknown[]) {
     const last = args[args.length - 1];
     const kwargs = last !== null && typeof last === 'object' && !Array.isArray(last) ? (args.pop() as Record<string, unknown>) : {};
-    return pyFormat(this, args, kwargs, String);
+    return pyFormat(this, args, kwargs, str);
   },
   isdigit(this: string) {
     return /^\d+$/.test(this);
@@ -236,7 +238,7 @@ export const LIST_METHODS: Readonly<Record<string, Method>> = {
 
 export const DICT_METHODS: Readonly<Record<string, Method>> = {
   items(this: object) {
-    return this instanceof Map ? [...this.entries()] : Object.entries(this);
+    return tupleEntries(this);
   },
   keys(this: object) {
     return this instanceof Map ? [...this.keys()] : Object.keys(this);

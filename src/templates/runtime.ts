@@ -5,10 +5,15 @@
 import { Macro } from './macro.js';
 import { escapeHtml, Markup } from './markup.js';
 import { Namespace } from './namespace.js';
+import { str } from './output-text.js';
+import { isContainer } from './python-repr.js';
 import { DICT_METHODS, LIST_METHODS, printf, STRING_METHODS } from './python-methods.js';
 import { type BlockFn, type BlockTable, type Context, enter, leave, type RenderState, type TemplateModule } from './render-state.js';
 import { checkAttribute, checkCallable, isUnsafeObject, sandboxError, UNSAFE_NAMES } from './sandbox.js';
 import { TemplateError } from './template-error.js';
+
+export { str } from './output-text.js';
+export { tuple } from './tuple.js';
 
 export type Kwargs = Record<string, unknown>;
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -31,30 +36,6 @@ function typeName(v: unknown): string {
 }
 
 // ------------------------------------------------------------------ output
-
-/** A value as template output, without escaping: `none`/undefined render empty. */
-export function str(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v == null) return '';
-  switch (typeof v) {
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return String(v);
-    case 'function':
-      return `[function ${v.name}]`;
-    case 'symbol':
-      return v.toString();
-    default:
-      if (v instanceof Markup) return v.value;
-      try {
-        return String(v);
-      } catch {
-        // Null-prototype objects have no toString.
-        return Object.prototype.toString.call(v);
-      }
-  }
-}
 
 /** A value as autoescaped output. */
 export function esc(v: unknown): string {
@@ -196,11 +177,12 @@ export function need(v: unknown, name: string): unknown {
   return v;
 }
 
-function propertyKey(k: unknown): string | number {
+/** The property `o[k]` reads; `undefined` for lists and dicts, which no item has as key (unhashable in Python). */
+function propertyKey(k: unknown): string | number | undefined {
   if (typeof k === 'string' || typeof k === 'number') return k;
   if (k instanceof Markup) return k.value;
   if (typeof k === 'symbol') throw sandboxError('symbol keys are not allowed in templates');
-  return str(k);
+  return isContainer(k) ? undefined : str(k);
 }
 
 /** `o[k]`: negative indexes count from the end; Maps are read with `get`. */
@@ -211,6 +193,7 @@ export function item(o: unknown, k: unknown): unknown {
     return o.get(k);
   }
   const key = propertyKey(k);
+  if (key === undefined) return undefined;
   if (typeof key === 'number') {
     if (Array.isArray(o) || typeof o === 'string') return (o as ArrayLike<unknown>)[key < 0 ? o.length + key : key];
     if (o instanceof Markup) return o.value[key < 0 ? o.value.length + key : key];
