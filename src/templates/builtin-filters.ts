@@ -1,10 +1,12 @@
 // Jinja's built-in filters (and Nunjucks' `dump` and `nl2br`), with Jinja's arguments and
 // meanings. Filters that transform text keep `Markup` input safe, as Jinja's do.
 import { strftime, toDate } from './date-format.js';
+import { isKwargs } from './kwargs.js';
 import { escapeHtml, Markup } from './markup.js';
-import { capitalize, printf, titleCase } from './python-methods.js';
+import { percentFormat } from './percent-format.js';
+import { capitalize, titleCase } from './python-methods.js';
 import { pformat } from './python-pprint.js';
-import { MAX_REPEAT, attr, eq, esc, item, iter, type Kwargs, str, truthy } from './runtime.js';
+import { MAX_REPEAT, attr, eq, esc, item, iter, str, truthy } from './runtime.js';
 import { sandboxError } from './sandbox.js';
 import { TemplateError } from './template-error.js';
 import { tuple, tupleEntries } from './tuple.js';
@@ -344,7 +346,15 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     float: { fn: toFloat, params: ['default'] },
     forceescape: { fn: (v) => new Markup(escapeHtml(text(v))) },
     format: {
-      fn: (v, ...args: unknown[]) => keepSafe(v, printf(text(v), args, v instanceof Markup ? esc : str)),
+      // Jinja: `value % (kwargs or args)`; both at once is an error.
+      fn: (v, ...args: unknown[]) => {
+        const kw = isKwargs(args[args.length - 1]) ? args.pop() : undefined;
+        if (kw !== undefined && args.length > 0)
+          throw filterError("format: can't handle positional and keyword arguments at the same time");
+        const values = kw ?? tuple(args);
+        if (v instanceof Markup) return new Markup(percentFormat(v.value, values, { text: esc, escape: escapeHtml }));
+        return percentFormat(str(v), values, { text: str });
+      },
     },
     groupby: {
       fn: (v, attribute: unknown, dflt: unknown = undefined, caseSensitive: unknown = false) => {
@@ -405,9 +415,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     map: {
       fn: (v, ...args: unknown[]) => {
         const xs = list(v);
-        const last = args[args.length - 1];
-        const kw =
-          last !== null && typeof last === 'object' && !Array.isArray(last) && !(last instanceof Markup) ? (args.pop() as Kwargs) : null;
+        const kw = isKwargs(args[args.length - 1]) ? (args.pop() as Record<string, unknown>) : null;
         if (kw !== null && 'attribute' in kw) {
           const get = getter(kw.attribute);
           return xs.map((x) => {

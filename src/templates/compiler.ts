@@ -63,6 +63,7 @@ const RT_NAMES = [
   'catEsc',
   'derive',
   'tuple',
+  'kwargs',
   'G',
   'P',
 ] as const;
@@ -1120,7 +1121,7 @@ class Compiler {
     if (f.kwargs.length > 0) {
       const params = spec.params;
       if (params === undefined) {
-        args.push(`{${f.kwargs.map(([k, x]) => `[${q(k)}]: ${this.expr(x)}`).join(', ')}}`);
+        args.push(`kwargs({${f.kwargs.map(([k, x]) => `[${q(k)}]: ${this.expr(x)}`).join(', ')}})`);
       } else {
         for (const [k, x] of f.kwargs) {
           const at = params.indexOf(k);

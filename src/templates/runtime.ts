@@ -5,13 +5,16 @@
 import { Macro } from './macro.js';
 import { escapeHtml, Markup } from './markup.js';
 import { Namespace } from './namespace.js';
+import { kwargs } from './kwargs.js';
 import { str } from './output-text.js';
+import { percentFormat } from './percent-format.js';
 import { isContainer } from './python-repr.js';
-import { DICT_METHODS, LIST_METHODS, printf, STRING_METHODS } from './python-methods.js';
+import { DICT_METHODS, LIST_METHODS, STRING_METHODS } from './python-methods.js';
 import { type BlockFn, type BlockTable, type Context, enter, leave, type RenderState, type TemplateModule } from './render-state.js';
 import { checkAttribute, checkCallable, isUnsafeObject, sandboxError, UNSAFE_NAMES } from './sandbox.js';
 import { TemplateError } from './template-error.js';
 
+export { kwargs } from './kwargs.js';
 export { str } from './output-text.js';
 export { tuple } from './tuple.js';
 
@@ -125,17 +128,16 @@ export function floordiv(a: unknown, b: unknown): number {
   return Math.floor((a as number) / (b as number));
 }
 
-/** Python's `%`: the result has the sign of the divisor; on a string, printf formatting. */
+/** Python's `%`: the result has the sign of the divisor; on a string, `%` formatting. */
 export function mod(a: unknown, b: unknown): unknown {
   if (typeof a === 'number' && typeof b === 'number') {
     if (b === 0) throw runtimeError('integer division or modulo by zero');
     const r = a % b;
     return r !== 0 && r < 0 !== b < 0 ? r + b : r;
   }
-  if (typeof a === 'string' || a instanceof Markup) {
-    const args = Array.isArray(b) ? b : [b];
-    return a instanceof Markup ? new Markup(printf(a.value, args, esc)) : printf(a, args, str);
-  }
+  // A safe format escapes what it formats, as Markup's `%` does.
+  if (a instanceof Markup) return new Markup(percentFormat(a.value, b, { text: esc, escape: escapeHtml }));
+  if (typeof a === 'string') return percentFormat(a, b, { text: str });
   return (a as number) % (b as number);
 }
 
@@ -251,7 +253,7 @@ export function call(fn: unknown, args: unknown[], kw: Kwargs | null, what: stri
   if (typeof fn !== 'function')
     throw runtimeError(fn === undefined ? `'${what}' is undefined and cannot be called` : `'${what}' is not callable (${typeName(fn)})`);
   checkCallable(fn, undefined);
-  if (kw !== null) args.push(kw);
+  if (kw !== null) args.push(kwargs(kw));
   let r: unknown;
   try {
     r = (fn as AnyFunction)(...args);
@@ -296,7 +298,7 @@ export function callMethod(o: unknown, k: string, args: unknown[], kw: Kwargs | 
   if (typeof fn !== 'function')
     throw runtimeError(fn === undefined ? `'${what}' has no method '${k}'` : `'${what}.${k}' is not callable (${typeName(fn)})`);
   checkCallable(fn, o);
-  if (kw !== null) args.push(kw);
+  if (kw !== null) args.push(kwargs(kw));
   let r: unknown;
   try {
     r = (fn as AnyFunction).apply(o, args);
