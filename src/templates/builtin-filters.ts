@@ -1,6 +1,7 @@
 // Jinja's built-in filters (and Nunjucks' `dump` and `nl2br`), with Jinja's arguments and
 // meanings. Filters that transform text keep `Markup` input safe, as Jinja's do.
 import { strftime, toDate } from './date-format.js';
+import { htmlSafeJson } from './html-safe-json.js';
 import { isKwargs } from './kwargs.js';
 import { escapeHtml, Markup } from './markup.js';
 import { percentFormat } from './percent-format.js';
@@ -10,6 +11,7 @@ import { MAX_REPEAT, attr, eq, esc, item, iter, str, truthy } from './runtime.js
 import { sandboxError } from './sandbox.js';
 import { TemplateError } from './template-error.js';
 import { tuple, tupleEntries } from './tuple.js';
+import { urlencode } from './url-encode.js';
 
 /** A filter: the value, then the arguments of `|f(a, b)` (or `|f:a`). Keyword arguments arrive as a trailing object unless `params` names them. */
 export type FilterFunction = (value: never, ...args: never[]) => unknown;
@@ -77,12 +79,30 @@ function getter(attribute: unknown): (v: unknown) => unknown {
   };
 }
 
+/**
+ * `sort(attribute="a,b")`: the values of several comma-separated attributes, compared in turn
+ * (Jinja's `make_multi_attrgetter`; the names are not trimmed, as in Jinja).
+ */
+function multiGetter(attribute: unknown): ((v: unknown) => unknown[]) | null {
+  if (typeof attribute !== 'string' || !attribute.includes(',')) return null;
+  const getters = attribute.split(',').map(getter);
+  return (v) => getters.map((get) => get(v));
+}
+
 function sortKey(caseSensitive: boolean): (v: unknown) => unknown {
   return (v) =>
     typeof v === 'string' && !caseSensitive ? v.toLowerCase() : v instanceof Markup && !caseSensitive ? v.value.toLowerCase() : v;
 }
 
 function compare(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    // Lists compare item by item, then by length, as Python's do.
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
   if (a == null) return b == null ? 0 : -1;
   if (b == null) return 1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -149,27 +169,6 @@ function toFloat(value: unknown, dflt: unknown = 0): unknown {
     return Number(s);
   }
   return dflt;
-}
-
-const URL_SAFE = /[!'()*]/g;
-function quote(s: string, safe: string): string {
-  let out = encodeURIComponent(s).replace(URL_SAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  for (const ch of safe) out = out.split(encodeURIComponent(ch)).join(ch);
-  return out;
-}
-
-/** Jinja's `urlencode`: a string is percent-encoded keeping `/`; a dict or pairs become a query string. */
-function urlencode(value: unknown): string {
-  if (typeof value === 'string' || value instanceof Markup || typeof value === 'number') return quote(text(value), '/');
-  const pairs: Array<readonly [unknown, unknown]> =
-    value instanceof Map ? [...value.entries()] : Array.isArray(value) ? (value as Array<[unknown, unknown]>) : Object.entries(value ?? {});
-  return pairs.map(([k, v]) => `${quote(str(k), '')}=${quote(str(v), '')}`).join('&');
-}
-
-/** JSON safe inside `<script>` and HTML attributes: `<`, `>`, `&`, `'` and U+2028/9 are `\u` escapes. */
-export function htmlSafeJson(value: unknown, indent?: unknown): string {
-  const json = JSON.stringify(value === undefined ? null : value, null, indent == null ? undefined : (indent as number | string)) ?? 'null';
-  return json.replace(/[<>&'\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const ENTITIES: Readonly<Record<string, string>> = {
@@ -326,11 +325,13 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     },
     dictsort: {
       fn: (v, caseSensitive: unknown = false, by: unknown = 'key', reverse: unknown = false) => {
+        if (by !== 'key' && by !== 'value') throw filterError('dictsort: you can only sort by either "key" or "value"');
         const entries = tupleEntries((v ?? {}) as object);
         const idx = by === 'value' ? 1 : 0;
         const key = sortKey(truthy(caseSensitive));
-        entries.sort((a, b) => compare(key(a[idx]), key(b[idx])));
-        return truthy(reverse) ? entries.reverse() : entries;
+        // Descending keeps equal items in their order, as Python's sorted(reverse=True) does.
+        const sign = truthy(reverse) ? -1 : 1;
+        return entries.sort((a, b) => sign * compare(key(a[idx]), key(b[idx])));
       },
       params: ['case_sensitive', 'by', 'reverse'],
     },
@@ -502,10 +503,13 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     },
     sort: {
       fn: (v, reverse: unknown = false, caseSensitive: unknown = false, attribute: unknown = undefined) => {
-        const get = getter(attribute);
         const key = sortKey(truthy(caseSensitive));
-        const out = [...list(v)].sort((a, b) => compare(key(get(a)), key(get(b))));
-        return truthy(reverse) ? out.reverse() : out;
+        const multi = multiGetter(attribute);
+        const get = getter(attribute);
+        const sortBy = multi === null ? (x: unknown) => key(get(x)) : (x: unknown) => multi(x).map(key);
+        // Descending keeps equal items in their order, as Python's sorted(reverse=True) does.
+        const sign = truthy(reverse) ? -1 : 1;
+        return [...list(v)].sort((a, b) => sign * compare(sortBy(a), sortBy(b)));
       },
       params: ['reverse', 'case_sensitive', 'attribute'],
     },
