@@ -370,6 +370,8 @@ class Compiler {
   /** Consecutive writes, emitted as one `out += a + b + c;` statement. */
   #pending: string[] = [];
   #pendingGuarded = false;
+  /** A top-level `{% set self = … %}` seen: from there on `self` is that variable, as in Jinja. */
+  #selfAssigned = false;
 
   constructor(options: CompileOptions) {
     this.#o = options;
@@ -452,7 +454,10 @@ class Compiler {
   /** The JavaScript target a `{% set name %}` in the current scope writes. */
   declare(name: string): string {
     const scope = this.#scopes[this.#scopes.length - 1] as Scope;
-    if (scope.kind === 'ctx') return `c[${q(name)}]`;
+    if (scope.kind === 'ctx') {
+      if (name === 'self') this.#selfAssigned = true;
+      return `c[${q(name)}]`;
+    }
     let v = scope.vars.get(name);
     if (v === undefined) {
       v = this.id('v');
@@ -926,6 +931,8 @@ class Compiler {
     }
     const local = this.resolve(name);
     if (local !== undefined) return local;
+    // `self` is the template's blocks, as in Jinja (where it hides a context variable of that name).
+    if (name === 'self' && !this.#selfAssigned) return `rt.templateReference(b, c, s, ${q(this.#o.name)}, ${this.#autoescape})`;
     const ref = `c[${q(name)}]`;
     if (this.#o.strict && this.#soft === 0) return `${mark(pos)}need(${ref}, ${q(name)})`;
     return ref;

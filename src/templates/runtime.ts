@@ -16,6 +16,7 @@ import { TemplateError } from './template-error.js';
 
 export { kwargs } from './kwargs.js';
 export { str } from './output-text.js';
+export { templateReference } from './template-reference.js';
 export { tuple } from './tuple.js';
 
 export type Kwargs = Record<string, unknown>;
