@@ -18,7 +18,8 @@ export interface FilterCall extends CallArgs {
 export type Expr =
   | { readonly kind: 'literal'; readonly pos: number; readonly value: string | number | boolean | null }
   | { readonly kind: 'name'; readonly pos: number; readonly name: string }
-  | { readonly kind: 'list'; readonly pos: number; readonly items: readonly Expr[] }
+  /** A list literal, or a tuple (`a, b` or `(a, b)`): an array at run time, marked to print as a tuple. */
+  | { readonly kind: 'list'; readonly pos: number; readonly items: readonly Expr[]; readonly tuple?: true }
   | { readonly kind: 'dict'; readonly pos: number; readonly pairs: ReadonlyArray<readonly [Expr, Expr]> }
   | { readonly kind: 'attr'; readonly pos: number; readonly object: Expr; readonly name: string }
   | { readonly kind: 'item'; readonly pos: number; readonly object: Expr; readonly key: Expr }

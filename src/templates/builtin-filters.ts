@@ -1,11 +1,17 @@
 // Jinja's built-in filters (and Nunjucks' `dump` and `nl2br`), with Jinja's arguments and
 // meanings. Filters that transform text keep `Markup` input safe, as Jinja's do.
 import { strftime, toDate } from './date-format.js';
+import { htmlSafeJson } from './html-safe-json.js';
+import { isKwargs } from './kwargs.js';
 import { escapeHtml, Markup } from './markup.js';
-import { capitalize, printf, titleCase } from './python-methods.js';
-import { MAX_REPEAT, attr, eq, item, iter, type Kwargs, str, truthy } from './runtime.js';
+import { percentFormat } from './percent-format.js';
+import { capitalize, titleCase } from './python-methods.js';
+import { pformat } from './python-pprint.js';
+import { MAX_REPEAT, attr, eq, esc, item, iter, str, truthy } from './runtime.js';
 import { sandboxError } from './sandbox.js';
 import { TemplateError } from './template-error.js';
+import { tuple, tupleEntries } from './tuple.js';
+import { urlencode } from './url-encode.js';
 
 /** A filter: the value, then the arguments of `|f(a, b)` (or `|f:a`). Keyword arguments arrive as a trailing object unless `params` names them. */
 export type FilterFunction = (value: never, ...args: never[]) => unknown;
@@ -73,12 +79,30 @@ function getter(attribute: unknown): (v: unknown) => unknown {
   };
 }
 
+/**
+ * `sort(attribute="a,b")`: the values of several comma-separated attributes, compared in turn
+ * (Jinja's `make_multi_attrgetter`; the names are not trimmed, as in Jinja).
+ */
+function multiGetter(attribute: unknown): ((v: unknown) => unknown[]) | null {
+  if (typeof attribute !== 'string' || !attribute.includes(',')) return null;
+  const getters = attribute.split(',').map(getter);
+  return (v) => getters.map((get) => get(v));
+}
+
 function sortKey(caseSensitive: boolean): (v: unknown) => unknown {
   return (v) =>
     typeof v === 'string' && !caseSensitive ? v.toLowerCase() : v instanceof Markup && !caseSensitive ? v.value.toLowerCase() : v;
 }
 
 function compare(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    // Lists compare item by item, then by length, as Python's do.
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
   if (a == null) return b == null ? 0 : -1;
   if (b == null) return 1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -145,27 +169,6 @@ function toFloat(value: unknown, dflt: unknown = 0): unknown {
     return Number(s);
   }
   return dflt;
-}
-
-const URL_SAFE = /[!'()*]/g;
-function quote(s: string, safe: string): string {
-  let out = encodeURIComponent(s).replace(URL_SAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  for (const ch of safe) out = out.split(encodeURIComponent(ch)).join(ch);
-  return out;
-}
-
-/** Jinja's `urlencode`: a string is percent-encoded keeping `/`; a dict or pairs become a query string. */
-function urlencode(value: unknown): string {
-  if (typeof value === 'string' || value instanceof Markup || typeof value === 'number') return quote(text(value), '/');
-  const pairs: Array<readonly [unknown, unknown]> =
-    value instanceof Map ? [...value.entries()] : Array.isArray(value) ? (value as Array<[unknown, unknown]>) : Object.entries(value ?? {});
-  return pairs.map(([k, v]) => `${quote(str(k), '')}=${quote(str(v), '')}`).join('&');
-}
-
-/** JSON safe inside `<script>` and HTML attributes: `<`, `>`, `&`, `'` and U+2028/9 are `\u` escapes. */
-export function htmlSafeJson(value: unknown, indent?: unknown): string {
-  const json = JSON.stringify(value === undefined ? null : value, null, indent == null ? undefined : (indent as number | string)) ?? 'null';
-  return json.replace(/[<>&'\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const ENTITIES: Readonly<Record<string, string>> = {
@@ -247,9 +250,9 @@ function indent(value: unknown, width: unknown = 4, first: unknown = false, blan
   return keepSafe(value, out.join('\n'));
 }
 
-/** Jinja's `groupby` items: a pair that also has `grouper` and `list`. */
+/** Jinja's `groupby` items: a `(grouper, list)` tuple that also has `grouper` and `list`. */
 function group(grouper: unknown, items: unknown[]): unknown[] {
-  return Object.assign([grouper, items], { grouper, list: items });
+  return Object.assign(tuple([grouper, items]), { grouper, list: items });
 }
 
 /** The built-in filters, bound to an engine for those that look up other filters and tests. */
@@ -322,16 +325,18 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     },
     dictsort: {
       fn: (v, caseSensitive: unknown = false, by: unknown = 'key', reverse: unknown = false) => {
-        const entries = v instanceof Map ? [...v.entries()] : Object.entries((v ?? {}) as object);
+        if (by !== 'key' && by !== 'value') throw filterError('dictsort: you can only sort by either "key" or "value"');
+        const entries = tupleEntries((v ?? {}) as object);
         const idx = by === 'value' ? 1 : 0;
         const key = sortKey(truthy(caseSensitive));
-        entries.sort((a, b) => compare(key(a[idx]), key(b[idx])));
-        return truthy(reverse) ? entries.reverse() : entries;
+        // Descending keeps equal items in their order, as Python's sorted(reverse=True) does.
+        const sign = truthy(reverse) ? -1 : 1;
+        return entries.sort((a, b) => sign * compare(key(a[idx]), key(b[idx])));
       },
       params: ['case_sensitive', 'by', 'reverse'],
     },
     dump: { fn: (v, spaces: unknown = undefined) => JSON.stringify(v, null, spaces == null ? undefined : (spaces as number)) ?? '' },
-    escape: { fn: (v) => Markup.escape(v) },
+    escape: { fn: (v) => (v instanceof Markup ? v : new Markup(esc(v))) },
     filesizeformat: { fn: filesizeformat, params: ['binary'] },
     first: {
       fn: (v) => {
@@ -342,7 +347,15 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     float: { fn: toFloat, params: ['default'] },
     forceescape: { fn: (v) => new Markup(escapeHtml(text(v))) },
     format: {
-      fn: (v, ...args: unknown[]) => keepSafe(v, printf(text(v), args, v instanceof Markup ? (x) => Markup.escape(x).value : str)),
+      // Jinja: `value % (kwargs or args)`; both at once is an error.
+      fn: (v, ...args: unknown[]) => {
+        const kw = isKwargs(args[args.length - 1]) ? args.pop() : undefined;
+        if (kw !== undefined && args.length > 0)
+          throw filterError("format: can't handle positional and keyword arguments at the same time");
+        const values = kw ?? tuple(args);
+        if (v instanceof Markup) return new Markup(percentFormat(v.value, values, { text: esc, escape: escapeHtml }));
+        return percentFormat(str(v), values, { text: str });
+      },
     },
     groupby: {
       fn: (v, attribute: unknown, dflt: unknown = undefined, caseSensitive: unknown = false) => {
@@ -370,14 +383,13 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     },
     indent: { fn: indent, params: ['width', 'first', 'blank'] },
     int: { fn: toInt, params: ['default', 'base'] },
-    items: { fn: (v) => (v == null ? [] : v instanceof Map ? [...v.entries()] : Object.entries(v)) },
+    items: { fn: (v) => (v == null ? [] : tupleEntries(v as object)) },
     join: {
       fn: (v, d: unknown = '', attribute: unknown = undefined) => {
         const get = getter(attribute);
         const xs = list(v).map(get);
         // With safe parts (or a safe separator) the result is safe and the other parts escaped.
-        if (d instanceof Markup || xs.some((x) => x instanceof Markup))
-          return new Markup(xs.map((x) => Markup.escape(x).value).join(Markup.escape(d).value));
+        if (d instanceof Markup || xs.some((x) => x instanceof Markup)) return new Markup(xs.map(esc).join(esc(d)));
         return xs.map(str).join(str(d));
       },
       params: ['d', 'attribute'],
@@ -404,9 +416,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     map: {
       fn: (v, ...args: unknown[]) => {
         const xs = list(v);
-        const last = args[args.length - 1];
-        const kw =
-          last !== null && typeof last === 'object' && !Array.isArray(last) && !(last instanceof Markup) ? (args.pop() as Kwargs) : null;
+        const kw = isKwargs(args[args.length - 1]) ? (args.pop() as Record<string, unknown>) : null;
         if (kw !== null && 'attribute' in kw) {
           const get = getter(kw.attribute);
           return xs.map((x) => {
@@ -430,7 +440,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
       params: ['case_sensitive', 'attribute'],
     },
     nl2br: { fn: (v) => new Markup((v instanceof Markup ? v.value : escapeHtml(str(v))).replace(/\r\n|\n/g, '<br />\n')) },
-    pprint: { fn: (v) => JSON.stringify(v, null, 2) ?? str(v) },
+    pprint: { fn: (v) => pformat(v) },
     random: {
       fn: (v) => {
         const xs = typeof v === 'string' ? Array.from(v) : list(v);
@@ -442,8 +452,8 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     replace: {
       fn: (v, old: unknown, replacement: unknown, count: unknown = undefined) => {
         const safe = v instanceof Markup;
-        const from = safe ? Markup.escape(old).value : str(old);
-        const to = safe ? Markup.escape(replacement).value : str(replacement);
+        const from = safe ? esc(old) : str(old);
+        const to = safe ? esc(replacement) : str(replacement);
         const s = text(v);
         let out: string;
         if (count == null) out = s.split(from).join(to);
@@ -493,10 +503,13 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     },
     sort: {
       fn: (v, reverse: unknown = false, caseSensitive: unknown = false, attribute: unknown = undefined) => {
-        const get = getter(attribute);
         const key = sortKey(truthy(caseSensitive));
-        const out = [...list(v)].sort((a, b) => compare(key(get(a)), key(get(b))));
-        return truthy(reverse) ? out.reverse() : out;
+        const multi = multiGetter(attribute);
+        const get = getter(attribute);
+        const sortBy = multi === null ? (x: unknown) => key(get(x)) : (x: unknown) => multi(x).map(key);
+        // Descending keeps equal items in their order, as Python's sorted(reverse=True) does.
+        const sign = truthy(reverse) ? -1 : 1;
+        return [...list(v)].sort((a, b) => sign * compare(sortBy(a), sortBy(b)));
       },
       params: ['reverse', 'case_sensitive', 'attribute'],
     },
@@ -575,7 +588,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
         for (const [k, val] of Object.entries((v ?? {}) as object)) {
           if (val == null) continue;
           if (!/^[^\s/>"'=]+$/.test(k)) throw filterError(`xmlattr: invalid attribute name ${JSON.stringify(k)}`);
-          parts.push(`${escapeHtml(k)}="${Markup.escape(val).value}"`);
+          parts.push(`${escapeHtml(k)}="${esc(val)}"`);
         }
         const s = parts.join(' ');
         return new Markup(s !== '' && truthy(autospace) ? ` ${s}` : s);

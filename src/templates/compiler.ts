@@ -62,6 +62,8 @@ const RT_NAMES = [
   'cat',
   'catEsc',
   'derive',
+  'tuple',
+  'kwargs',
   'G',
   'P',
 ] as const;
@@ -368,6 +370,8 @@ class Compiler {
   /** Consecutive writes, emitted as one `out += a + b + c;` statement. */
   #pending: string[] = [];
   #pendingGuarded = false;
+  /** A top-level `{% set self = … %}` seen: from there on `self` is that variable, as in Jinja. */
+  #selfAssigned = false;
 
   constructor(options: CompileOptions) {
     this.#o = options;
@@ -450,7 +454,10 @@ class Compiler {
   /** The JavaScript target a `{% set name %}` in the current scope writes. */
   declare(name: string): string {
     const scope = this.#scopes[this.#scopes.length - 1] as Scope;
-    if (scope.kind === 'ctx') return `c[${q(name)}]`;
+    if (scope.kind === 'ctx') {
+      if (name === 'self') this.#selfAssigned = true;
+      return `c[${q(name)}]`;
+    }
     let v = scope.vars.get(name);
     if (v === undefined) {
       v = this.id('v');
@@ -924,6 +931,8 @@ class Compiler {
     }
     const local = this.resolve(name);
     if (local !== undefined) return local;
+    // `self` is the template's blocks, as in Jinja (where it hides a context variable of that name).
+    if (name === 'self' && !this.#selfAssigned) return `rt.templateReference(b, c, s, ${q(this.#o.name)}, ${this.#autoescape})`;
     const ref = `c[${q(name)}]`;
     if (this.#o.strict && this.#soft === 0) return `${mark(pos)}need(${ref}, ${q(name)})`;
     return ref;
@@ -937,8 +946,10 @@ class Compiler {
         return String(e.value);
       case 'name':
         return this.name(e.name, e.pos);
-      case 'list':
-        return `[${e.items.map((x) => this.expr(x)).join(', ')}]`;
+      case 'list': {
+        const items = `[${e.items.map((x) => this.expr(x)).join(', ')}]`;
+        return e.tuple === true ? `tuple(${items})` : items;
+      }
       case 'dict':
         return `{${e.pairs.map(([k, v]) => `[${this.key(k)}]: ${this.expr(v)}`).join(', ')}}`;
       case 'attr':
@@ -1117,7 +1128,7 @@ class Compiler {
     if (f.kwargs.length > 0) {
       const params = spec.params;
       if (params === undefined) {
-        args.push(`{${f.kwargs.map(([k, x]) => `[${q(k)}]: ${this.expr(x)}`).join(', ')}}`);
+        args.push(`kwargs({${f.kwargs.map(([k, x]) => `[${q(k)}]: ${this.expr(x)}`).join(', ')}})`);
       } else {
         for (const [k, x] of f.kwargs) {
           const at = params.indexOf(k);

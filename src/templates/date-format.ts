@@ -98,6 +98,22 @@ function dayOfYear(f: Fields): number {
   return Math.round((Date.UTC(f.year, f.month - 1, f.day) - Date.UTC(f.year, 0, 1)) / 86_400_000) + 1;
 }
 
+/** The week of the year (`%U` from Sunday, `%W` from Monday): days before the year's first such day are week 0. */
+function weekOfYear(f: Fields, firstDay: 0 | 1): number {
+  const weekday = (f.weekday - firstDay + 7) % 7;
+  return Math.floor((dayOfYear(f) - 1 + 7 - weekday) / 7);
+}
+
+/** The ISO 8601 week-numbering year and week (`%G`, `%V`): weeks start on Monday, week 1 holds the year's first Thursday. */
+function isoWeek(f: Fields): [year: number, week: number] {
+  const isoWeekday = f.weekday === 0 ? 7 : f.weekday;
+  // The Thursday of this week decides its year.
+  const thursday = new Date(Date.UTC(f.year, f.month - 1, f.day + 4 - isoWeekday));
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 / 7) + 1;
+  return [year, week];
+}
+
 /** The date of a value: a `Date`, milliseconds since the epoch, or a string `Date` parses (ISO 8601). */
 export function toDate(value: unknown): Date | null {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
@@ -109,17 +125,21 @@ export function toDate(value: unknown): Date | null {
 }
 
 /**
- * Formats a date with C `strftime` directives (English names): `%Y-%m-%d %H:%M:%S`, `%a %b %e`,
- * `%I:%M %p`, `%z`, `%Z`, `%j`, `%f` (microseconds), `%%`; `%-d` drops the padding. `timeZone` is
- * `UTC`, `local` or an IANA name such as `Europe/Paris`.
+ * Formats a date with C `strftime` directives as glibc writes them in the C locale (Python's
+ * `strftime` on Linux): `%Y-%m-%d %H:%M:%S`, `%a %b %e`, `%I:%M %p`, `%r`, `%k`, `%l`, `%z`, `%Z`,
+ * `%j`, weeks (`%U`, `%W`, ISO `%G-W%V-%u`), `%f` (microseconds), `%%`; the flags `-` (no padding),
+ * `_` (spaces), `0` (zeros) and `^` (upper case), and the `E`/`O` modifiers (no-ops in the C locale).
+ * `timeZone` is `UTC`, `local` or an IANA name such as `Europe/Paris`.
  *
  * @example
  * strftime(new Date(Date.UTC(2024, 0, 5, 14, 3)), '%a %d %b %Y, %H:%M', 'UTC') // 'Fri 05 Jan 2024, 14:03'
  */
 export function strftime(date: Date, format: string, timeZone: string): string {
   const f = fields(date, timeZone);
-  return format.replace(/%([-_0^#]?)([a-zA-Z%])/g, (m, flag: string, d: string) => {
-    const num = (n: number, width: number) => (flag === '-' ? String(n) : pad(n, width, flag === '_' ? ' ' : '0'));
+  return format.replace(/%([-_0^#]?)[EO]?([a-zA-Z%])/g, (m, flag: string, d: string) => {
+    // `fill` is the directive's own padding (`%e`, `%k`, `%l` pad with spaces); flags override it.
+    const num = (n: number, width: number, fill = '0') =>
+      flag === '-' ? String(n) : pad(n, width, flag === '_' ? ' ' : flag === '0' ? '0' : fill);
     let s: string;
     switch (d) {
       case 'Y':
@@ -138,13 +158,22 @@ export function strftime(date: Date, format: string, timeZone: string): string {
         s = num(f.day, 2);
         break;
       case 'e':
-        s = flag === '' ? pad(f.day, 2, ' ') : num(f.day, 2);
+        s = num(f.day, 2, ' ');
         break;
       case 'H':
         s = num(f.hour, 2);
         break;
       case 'I':
         s = num(f.hour % 12 === 0 ? 12 : f.hour % 12, 2);
+        break;
+      case 'k':
+        s = num(f.hour, 2, ' ');
+        break;
+      case 'l':
+        s = num(f.hour % 12 === 0 ? 12 : f.hour % 12, 2, ' ');
+        break;
+      case 'r':
+        s = `${pad(f.hour % 12 === 0 ? 12 : f.hour % 12, 2, '0')}:${pad(f.minute, 2, '0')}:${pad(f.second, 2, '0')} ${f.hour < 12 ? 'AM' : 'PM'}`;
         break;
       case 'M':
         s = num(f.minute, 2);
@@ -185,6 +214,21 @@ export function strftime(date: Date, format: string, timeZone: string): string {
         break;
       case 'u':
         s = String(f.weekday === 0 ? 7 : f.weekday);
+        break;
+      case 'U':
+        s = num(weekOfYear(f, 0), 2);
+        break;
+      case 'W':
+        s = num(weekOfYear(f, 1), 2);
+        break;
+      case 'G':
+        s = String(isoWeek(f)[0]);
+        break;
+      case 'g':
+        s = num(isoWeek(f)[0] % 100, 2);
+        break;
+      case 'V':
+        s = num(isoWeek(f)[1], 2);
         break;
       case 'z': {
         const sign = f.offset < 0 ? '-' : '+';

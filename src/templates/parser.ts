@@ -460,7 +460,7 @@ class Parser {
 
   // ---------------------------------------------------------------- expressions
 
-  /** An expression, or a tuple `a, b` (a list at run time) where commas follow. */
+  /** An expression, or a tuple `a, b` (an array at run time) where commas follow. */
   parseTuple(withCond: boolean): Expr {
     const first = this.parseExpression(withCond);
     if (!this.isOp(',')) return first;
@@ -470,7 +470,7 @@ class Parser {
       if (t.type === 'block_end' || t.type === 'var_end' || (t.type === 'name' && (t.value === 'if' || t.value === 'recursive'))) break;
       items.push(this.parseExpression(withCond));
     }
-    return { kind: 'list', pos: first.pos, items };
+    return { kind: 'list', pos: first.pos, items, tuple: true };
   }
 
   parseExpression(withCond: boolean): Expr {
@@ -616,13 +616,13 @@ class Parser {
         return { kind: 'literal', pos: t.pos, value: Number(t.value) };
       case 'op':
         if (t.value === '(') {
-          if (this.skipOp(')')) return { kind: 'list', pos: t.pos, items: [] };
+          if (this.skipOp(')')) return { kind: 'list', pos: t.pos, items: [], tuple: true };
           const expr = this.parseExpression(true);
           if (this.isOp(',')) {
             const items = [expr];
             while (this.skipOp(',') && !this.isOp(')')) items.push(this.parseExpression(true));
             this.expectOp(')');
-            return { kind: 'list', pos: t.pos, items };
+            return { kind: 'list', pos: t.pos, items, tuple: true };
           }
           this.expectOp(')');
           return expr;

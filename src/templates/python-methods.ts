@@ -3,6 +3,9 @@
 // Each is called with the value as `this`. Python's names win over JavaScript's on strings
 // (`s.replace` replaces every occurrence, `s.split()` splits on whitespace); JavaScript's own
 // methods stay reachable under their names (`s.toUpperCase()`).
+import { isKwargs } from './kwargs.js';
+import { str } from './output-text.js';
+import { tupleEntries } from './tuple.js';
 
 type Method = (this: never, ...args: never[]) => unknown;
 
@@ -37,52 +40,6 @@ export function pyFormat(
     if (/^\d+$/.test(key)) return toStr(args[Number(key)]);
     return Object.hasOwn(kwargs, key) ? toStr(kwargs[key]) : '';
   });
-}
-
-/** `printf`-style formatting for the `%` operator and the `format` filter (`%s %d %i %f %.2f %x %%`). */
-export function printf(fmt: string, args: readonly unknown[], toStr: (v: unknown) => string): string {
-  let i = 0;
-  return fmt.replace(
-    /%([-+ 0]*)(\d+)?(?:\.(\d+))?([sdifrxXeE%])/g,
-    (_match, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
-      if (conv === '%') return '%';
-      const v = args[i++];
-      let s: string;
-      switch (conv) {
-        case 'd':
-        case 'i':
-          s = String(Math.trunc(Number(v)));
-          break;
-        case 'f':
-          s = Number(v).toFixed(prec === undefined ? 6 : Number(prec));
-          break;
-        case 'e':
-        case 'E':
-          s = Number(v).toExponential(prec === undefined ? 6 : Number(prec));
-          if (conv === 'E') s = s.toUpperCase();
-          break;
-        case 'x':
-        case 'X':
-          s = Math.trunc(Number(v)).toString(16);
-          if (conv === 'X') s = s.toUpperCase();
-          break;
-        case 'r':
-          s = JSON.stringify(v) ?? toStr(v);
-          break;
-        default:
-          s = toStr(v);
-          if (prec !== undefined) s = s.slice(0, Number(prec));
-      }
-      if ((conv === 'd' || conv === 'i' || conv === 'f') && flags.includes('+') && Number(v) >= 0) s = `+${s}`;
-      if (width !== undefined && s.length < Number(width)) {
-        const w = Number(width);
-        if (flags.includes('-')) s = s.padEnd(w);
-        else if (flags.includes('0') && conv !== 's') s = s.startsWith('-') ? `-${s.slice(1).padStart(w - 1, '0')}` : s.padStart(w, '0');
-        else s = s.padStart(w);
-      }
-      return s;
-    },
-  );
 }
 
 /** Whether a character code ends a word for `title`: whitespace, `-`, or an opening bracket. */
@@ -199,9 +156,8 @@ export const STRING_METHODS: Readonly<Record<string, Method>> = {
     return Array.isArray(items) ? items.map(String).join(this) : '';
   },
   format(this: string, ...args: unknown[]) {
-    const last = args[args.length - 1];
-    const kwargs = last !== null && typeof last === 'object' && !Array.isArray(last) ? (args.pop() as Record<string, unknown>) : {};
-    return pyFormat(this, args, kwargs, String);
+    const kw = isKwargs(args[args.length - 1]) ? (args.pop() as Record<string, unknown>) : {};
+    return pyFormat(this, args, kw, str);
   },
   isdigit(this: string) {
     return /^\d+$/.test(this);
@@ -236,7 +192,7 @@ export const LIST_METHODS: Readonly<Record<string, Method>> = {
 
 export const DICT_METHODS: Readonly<Record<string, Method>> = {
   items(this: object) {
-    return this instanceof Map ? [...this.entries()] : Object.entries(this);
+    return tupleEntries(this);
   },
   keys(this: object) {
     return this instanceof Map ? [...this.keys()] : Object.keys(this);

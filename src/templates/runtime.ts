@@ -5,10 +5,19 @@
 import { Macro } from './macro.js';
 import { escapeHtml, Markup } from './markup.js';
 import { Namespace } from './namespace.js';
-import { DICT_METHODS, LIST_METHODS, printf, STRING_METHODS } from './python-methods.js';
+import { kwargs } from './kwargs.js';
+import { str } from './output-text.js';
+import { percentFormat } from './percent-format.js';
+import { isContainer } from './python-repr.js';
+import { DICT_METHODS, LIST_METHODS, STRING_METHODS } from './python-methods.js';
 import { type BlockFn, type BlockTable, type Context, enter, leave, type RenderState, type TemplateModule } from './render-state.js';
 import { checkAttribute, checkCallable, isUnsafeObject, sandboxError, UNSAFE_NAMES } from './sandbox.js';
 import { TemplateError } from './template-error.js';
+
+export { kwargs } from './kwargs.js';
+export { str } from './output-text.js';
+export { templateReference } from './template-reference.js';
+export { tuple } from './tuple.js';
 
 export type Kwargs = Record<string, unknown>;
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -31,30 +40,6 @@ function typeName(v: unknown): string {
 }
 
 // ------------------------------------------------------------------ output
-
-/** A value as template output, without escaping: `none`/undefined render empty. */
-export function str(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v == null) return '';
-  switch (typeof v) {
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return String(v);
-    case 'function':
-      return `[function ${v.name}]`;
-    case 'symbol':
-      return v.toString();
-    default:
-      if (v instanceof Markup) return v.value;
-      try {
-        return String(v);
-      } catch {
-        // Null-prototype objects have no toString.
-        return Object.prototype.toString.call(v);
-      }
-  }
-}
 
 /** A value as autoescaped output. */
 export function esc(v: unknown): string {
@@ -144,17 +129,16 @@ export function floordiv(a: unknown, b: unknown): number {
   return Math.floor((a as number) / (b as number));
 }
 
-/** Python's `%`: the result has the sign of the divisor; on a string, printf formatting. */
+/** Python's `%`: the result has the sign of the divisor; on a string, `%` formatting. */
 export function mod(a: unknown, b: unknown): unknown {
   if (typeof a === 'number' && typeof b === 'number') {
     if (b === 0) throw runtimeError('integer division or modulo by zero');
     const r = a % b;
     return r !== 0 && r < 0 !== b < 0 ? r + b : r;
   }
-  if (typeof a === 'string' || a instanceof Markup) {
-    const args = Array.isArray(b) ? b : [b];
-    return a instanceof Markup ? new Markup(printf(a.value, args, esc)) : printf(a, args, str);
-  }
+  // A safe format escapes what it formats, as Markup's `%` does.
+  if (a instanceof Markup) return new Markup(percentFormat(a.value, b, { text: esc, escape: escapeHtml }));
+  if (typeof a === 'string') return percentFormat(a, b, { text: str });
   return (a as number) % (b as number);
 }
 
@@ -196,11 +180,12 @@ export function need(v: unknown, name: string): unknown {
   return v;
 }
 
-function propertyKey(k: unknown): string | number {
+/** The property `o[k]` reads; `undefined` for lists and dicts, which no item has as key (unhashable in Python). */
+function propertyKey(k: unknown): string | number | undefined {
   if (typeof k === 'string' || typeof k === 'number') return k;
   if (k instanceof Markup) return k.value;
   if (typeof k === 'symbol') throw sandboxError('symbol keys are not allowed in templates');
-  return str(k);
+  return isContainer(k) ? undefined : str(k);
 }
 
 /** `o[k]`: negative indexes count from the end; Maps are read with `get`. */
@@ -211,6 +196,7 @@ export function item(o: unknown, k: unknown): unknown {
     return o.get(k);
   }
   const key = propertyKey(k);
+  if (key === undefined) return undefined;
   if (typeof key === 'number') {
     if (Array.isArray(o) || typeof o === 'string') return (o as ArrayLike<unknown>)[key < 0 ? o.length + key : key];
     if (o instanceof Markup) return o.value[key < 0 ? o.value.length + key : key];
@@ -268,7 +254,7 @@ export function call(fn: unknown, args: unknown[], kw: Kwargs | null, what: stri
   if (typeof fn !== 'function')
     throw runtimeError(fn === undefined ? `'${what}' is undefined and cannot be called` : `'${what}' is not callable (${typeName(fn)})`);
   checkCallable(fn, undefined);
-  if (kw !== null) args.push(kw);
+  if (kw !== null) args.push(kwargs(kw));
   let r: unknown;
   try {
     r = (fn as AnyFunction)(...args);
@@ -313,7 +299,7 @@ export function callMethod(o: unknown, k: string, args: unknown[], kw: Kwargs | 
   if (typeof fn !== 'function')
     throw runtimeError(fn === undefined ? `'${what}' has no method '${k}'` : `'${what}.${k}' is not callable (${typeName(fn)})`);
   checkCallable(fn, o);
-  if (kw !== null) args.push(kw);
+  if (kw !== null) args.push(kwargs(kw));
   let r: unknown;
   try {
     r = (fn as AnyFunction).apply(o, args);

@@ -78,7 +78,7 @@ describe('built-in filters: text', () => {
     assert.equal(r('{{ "a<\\nb"|nl2br }}'), 'a&lt;<br />\nb');
     assert.equal(r('<p{{ {"class": "x\\"y", "id": none, "data-n": 1}|xmlattr }}>'), '<p class="x&quot;y" data-n="1">');
     assert.throws(() => r('{{ {"a b": 1}|xmlattr }}'), /invalid attribute name/);
-    assert.equal(r("{{ {'a': \"</script>&'\", 'b': [1, none]}|tojson }}"), '{"a":"\\u003c/script\\u003e\\u0026\\u0027","b":[1,null]}');
+    assert.equal(r("{{ {'a': \"</script>&'\", 'b': [1, none]}|tojson }}"), '{"a": "\\u003c/script\\u003e\\u0026\\u0027", "b": [1, null]}');
     assert.equal(r('{{ x|tojson(2) }}', { x: { a: 1 } }), '{\n  &#34;a&#34;: 1\n}'.replace(/&#34;/g, '"'));
     assert.equal(r('{{ x|dump }}', { x: { a: '<' } }), '{&quot;a&quot;:&quot;&lt;&quot;}');
   });
@@ -113,6 +113,32 @@ describe('built-in filters: sequences', () => {
     assert.equal(r('{{ [3, 1]|sort|first }} {{ xs|reverse|join }} {{ xs|join }}', { xs: [1, 2] }), '1 21 12');
   });
 
+  // Expected strings: what Jinja 3.1 prints.
+  it('sort by several comma-separated attributes (names not trimmed, as Jinja), dotted paths included', () => {
+    const rows = [
+      { x: 1, y: 'B', n: 'a', u: [1] },
+      { x: 1, y: 'a', n: 'b', u: [1] },
+      { x: 0, y: 'c', n: 'c', u: [0] },
+    ];
+    assert.equal(r('{{ rows|sort(attribute="x,y")|map(attribute="n")|join }}', { rows }), 'cba');
+    assert.equal(r('{{ rows|sort(attribute="x,y", reverse=true)|map(attribute="n")|join }}', { rows }), 'abc');
+    assert.equal(r('{{ rows|sort(attribute="x,y", case_sensitive=true)|map(attribute="n")|join }}', { rows }), 'cab');
+    assert.equal(r('{{ rows|sort(attribute="u.0,n")|map(attribute="n")|join }}', { rows }), 'cab');
+    assert.equal(r('{{ rows|sort(attribute="x, y")|map(attribute="n")|join }}', { rows }), 'cab');
+  });
+
+  it('sort and dictsort in reverse keep equal items in their order, as sorted(reverse=True) does', () => {
+    const rows = [
+      { x: 1, n: 'a' },
+      { x: 1, n: 'b' },
+      { x: 0, n: 'c' },
+      { x: 2, n: 'd' },
+    ];
+    assert.equal(r('{{ rows|sort(attribute="x", reverse=true)|map(attribute="n")|join }} {{ ["b", "A", "a", "B"]|sort(reverse=true)|join }}', { rows }), 'dabc bBAa');
+    assert.equal(r('{{ d|dictsort(by="value", reverse=true) }}', { d: { a: 1, b: 1, c: 0 } }), '[(&#39;a&#39;, 1), (&#39;b&#39;, 1), (&#39;c&#39;, 0)]');
+    assert.throws(() => r('{{ d|dictsort(by="val") }}', { d: {} }), /you can only sort by either "key" or "value"/);
+  });
+
   it('map, select, reject, selectattr, rejectattr', () => {
     assert.equal(r('{{ ["a", "b"]|map("upper")|join }} {{ users|map(attribute="nick", default="?")|join }}', { users }), 'AB ???');
     assert.equal(r('{{ [1, 2, 3, 4, 5]|select("divisibleby", 2)|join }} {{ [0, 1, "", "x"]|select|list|length }} {{ [1, 2, 3]|reject("lt", 2)|join }}'), '24 2 23');
@@ -122,7 +148,7 @@ describe('built-in filters: sequences', () => {
   it('groupby, dictsort, items, batch, slice, attr', () => {
     assert.equal(r('{% for role, people in users|groupby("role") %}{{ role }}={{ people|map(attribute="name")|join("+") }};{% endfor %}', { users }), 'dev=bob+carol;ops=Alice;');
     assert.equal(r('{% for g in users|groupby("role") %}{{ g.grouper }}:{{ g.list|length }} {% endfor %}', { users }), 'dev:2 ops:1 ');
-    assert.equal(r('{{ d|dictsort(by="value")|join("|") }} {{ d|dictsort(reverse=true)|first|first }} {{ d|items|length }}', { d: { b: 1, a: 2 } }), 'b,1|a,2 b 2');
+    assert.equal(r('{{ d|dictsort(by="value")|join("|") }} {{ d|dictsort(reverse=true)|first|first }} {{ d|items|length }}', { d: { b: 1, a: 2 } }), '(&#39;b&#39;, 1)|(&#39;a&#39;, 2) b 2');
     assert.equal(r('{% for row in [1, 2, 3, 4, 5]|batch(2, "-") %}[{{ row|join }}]{% endfor %} {% for col in [1, 2, 3, 4, 5]|slice(2) %}[{{ col|join }}]{% endfor %}'), '[12][34][5-] [123][45]');
     assert.equal(r('{{ u|attr("name") }}', { u: users[0] }), 'bob');
   });

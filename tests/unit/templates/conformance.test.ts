@@ -142,7 +142,7 @@ describe('conformance with Nunjucks', () => {
     ['{{ "<p>Hi <b>there</b></p>"|striptags }}'],
     ['{{ "a b&c"|urlencode }}'],
     ['{{ [1, 2, 3, 4]|select("odd")|join }} {{ [1, 2, 3, 4]|reject("odd")|join }} {{ [1, 2, 3]|list|length }}'],
-    ['{{ {"b": 1, "a": 2}|dictsort|join(";") }}'],
+    ['{% for k, v in {"b": 1, "a": 2}|dictsort %}{{ k }}={{ v }};{% endfor %}'],
     ['{{ users|join(", ", "name") }}', { users: [{ name: 'a' }, { name: '<b>' }] }],
     ['{{ "hello"|upper|replace("L", "l")|title }}'],
   ]);
@@ -209,6 +209,11 @@ describe('deliberate differences from Nunjucks (Jinja semantics)', () => {
 
   it('compares with == strictly (no type coercion)', () => {
     assert.equal(render('{{ 1 == "1" }}'), 'false');
+  });
+
+  it('prints lists, tuples and dicts as Python does (Nunjucks: a,b and [object Object])', () => {
+    assert.equal(render('{{ [1, "a"] }} {{ {"b": 1, "a": 2}|dictsort|join(";") }} {{ {"k": none} }}'), '[1, &#39;a&#39;] (&#39;a&#39;, 2);(&#39;b&#39;, 1) {&#39;k&#39;: None}');
+    assert.equal(oracle.renderString('{{ [1, "a"] }}', {}), '1,a');
   });
 
   it('converts with int the Jinja way', () => {

@@ -13,6 +13,23 @@ describe('strftime', () => {
     assert.equal(strftime(d, '%-d/%-m %-H %_d %^a %Q', 'UTC'), '5/1 14  5 FRI %Q');
   });
 
+  // Expected strings: Python's datetime.strftime on Linux (glibc, C locale).
+  it('numbers weeks: %U from Sunday, %W from Monday, ISO %G-W%V-%u across year ends', () => {
+    const at = (y: number, m: number, day: number) => new Date(Date.UTC(y, m - 1, day, 12));
+    assert.equal(strftime(at(2024, 1, 5), '%U %W %G %g %V %u', 'UTC'), '00 01 2024 24 01 5');
+    assert.equal(strftime(at(2021, 1, 3), '%U %W %G %g %V %u', 'UTC'), '01 00 2020 20 53 7');
+    assert.equal(strftime(at(2024, 12, 30), '%U %W %G %g %V %u', 'UTC'), '52 53 2025 25 01 1');
+    assert.equal(strftime(at(2026, 12, 31), '%U %W %G %g %V %j', 'UTC'), '52 52 2026 26 53 365');
+    assert.equal(strftime(at(2010, 1, 3), '%U %W %G-W%V-%u', 'UTC'), '01 00 2009-W53-7');
+  });
+
+  it('writes %r, %k and %l, with the padding flags and the E and O modifiers', () => {
+    const morning = new Date(Date.UTC(2024, 0, 5, 9, 3, 9));
+    assert.equal(strftime(morning, '%r|%k|%l|%-k|%0k|%_H|%-l|%0e|%Ey|%Od', 'UTC'), '09:03:09 AM| 9| 9|9|09| 9|9|05|24|05');
+    assert.equal(strftime(d, '%r|%k|%l', 'UTC'), '02:03:09 PM|14| 2');
+    assert.equal(strftime(new Date(Date.UTC(2024, 0, 5, 0, 30)), '%r|%k|%l|%I', 'UTC'), '12:30:00 AM| 0|12|12');
+  });
+
   it('converts to IANA time zones, with offsets across DST', () => {
     assert.equal(strftime(d, '%Y-%m-%d %H:%M %z %Z', 'Asia/Tokyo'), '2024-01-05 23:03 +0900 GMT+9');
     const summer = new Date(Date.UTC(2024, 6, 1, 12, 0));

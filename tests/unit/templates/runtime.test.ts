@@ -10,10 +10,11 @@ describe('runtime', () => {
     for (const v of [true, 1, 'x', [0], { a: 0 }, new Map([[1, 1]]), new Markup('x'), new Date(), () => 0]) assert.equal(truthy(v), true, String(v));
   });
 
-  it('str and esc: none and undefined render empty, Markup passes, functions do not leak source', () => {
+  it('str and esc: none and undefined render empty, Markup passes, containers as Python, functions do not leak source', () => {
     assert.equal(str(null) + str(undefined), '');
-    assert.equal(str(1.5) + str(true) + str([1, 2]), '1.5true1,2');
-    assert.equal(str(Object.create(null)), '[object Object]');
+    assert.equal(str(1.5) + str(true) + str([1, 2]), '1.5true[1, 2]');
+    assert.equal(str(Object.create(null)), '{}');
+    assert.equal(str(new Date(0)), String(new Date(0)));
     assert.equal(str(function secretImpl() { return 'x'; }), '[function secretImpl]');
     assert.equal(esc('<') + esc(new Markup('<')) + esc(3) + esc(null), '&lt;<3');
   });
