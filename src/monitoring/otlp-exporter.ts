@@ -254,6 +254,8 @@ interface HeadText {
   readonly scheme: string;
   readonly userAgent: string | undefined;
   readonly text: string;
+  /** `text` as UTF-8, made when first needed. */
+  bytes: Buffer | null;
 }
 
 // The JSON between a server span's times and its path repeats for every request to a route
@@ -276,7 +278,7 @@ function headText(s: HttpServerSpan): HeadText {
   if (h.userAgent !== undefined) text += `,{"key":"user_agent.original","value":{"stringValue":${q(h.userAgent)}}}`;
   text = flat(`${text},{"key":"url.path","value":{"stringValue":`);
   if (list.length >= 8) list.shift();
-  const entry = { name, method: h.method, scheme: h.scheme, userAgent: h.userAgent, text };
+  const entry = { name, method: h.method, scheme: h.scheme, userAgent: h.userAgent, text, bytes: null };
   list.push(entry);
   return entry;
 }
@@ -299,6 +301,19 @@ function encodeHttpServerSpan(s: HttpServerSpan): string | null {
   }
   if (s.events.length === 0 && s.status.code === 'unset' && (ctx.traceFlags & 0xff) === 1) return span + PLAIN_TAIL;
   return `${span}]${eventsStatusFlags(s)}`;
+}
+
+/**
+ * The head of a plain server span (see `writeHttpServerSpan`) as bytes — everything between
+ * its end time and its path — or `null` when the span needs the text encoder.
+ */
+function plainHead(s: HttpServerSpan): Buffer | null {
+  if (s.ownAttributes !== null || s.statusCode === 0 || s.events.length > 0 || s.status.code !== 'unset') return null;
+  const ctx = s.context;
+  if ((ctx.traceFlags & 0xff) !== 1 || ctx.traceState !== '') return null;
+  const head = headText(s);
+  head.bytes ??= Buffer.from(head.text, 'utf8');
+  return head.bytes;
 }
 
 /** The request body around already-encoded spans. */
@@ -430,7 +445,11 @@ export class OTLPTraceExporter {
       batch = this.#open = new SpanBatch(this.#head, Math.max(64 * 1024, this.#lastBodyBytes + 4096), this.#spare);
       this.#spare = null;
     }
-    for (let i = 0; i < waiting.length; i++) batch.add(encodeSpan(waiting[i] as SpanData));
+    for (let i = 0; i < waiting.length; i++) {
+      const span = waiting[i] as SpanData;
+      const head = span instanceof HttpServerSpan ? plainHead(span) : null;
+      if (head === null || !batch.addServerSpan(span as HttpServerSpan, head)) batch.add(encodeSpan(span));
+    }
     waiting.length = 0;
   }
 

@@ -1,3 +1,6 @@
+import type { HttpServerSpan } from './span.js';
+import { FIXED_SPAN_BYTES, writeHttpServerSpan } from './span-bytes.js';
+
 /**
  * Encoded spans waiting for export, as UTF-8 bytes separated by commas. A span's JSON text is
  * copied in as soon as the span ends, so neither the span nor its text outlives the request:
@@ -36,6 +39,21 @@ export class SpanBatch {
     if (this.#count > 0) this.#buf[this.#length++] = 0x2c; // ','
     this.#length += this.#buf.write(json, this.#length, 'utf8');
     this.#count++;
+  }
+
+  /**
+   * Appends a plain server span written straight as bytes (see `writeHttpServerSpan`); false,
+   * with nothing added, when it needs the text encoder.
+   */
+  addServerSpan(span: HttpServerSpan, head: Buffer): boolean {
+    this.#reserve(1 + head.length + span.http.path.length + FIXED_SPAN_BYTES);
+    const at = this.#count > 0 ? this.#length + 1 : this.#length;
+    const end = writeHttpServerSpan(this.#buf, at, span, head);
+    if (end === -1) return false;
+    if (this.#count > 0) this.#buf[this.#length] = 0x2c; // ','
+    this.#length = end;
+    this.#count++;
+    return true;
   }
 
   /** The whole request body: the head, the spans, then `tail` (call once). */

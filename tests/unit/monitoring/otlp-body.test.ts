@@ -2,8 +2,9 @@
 // exact spans, non-ASCII text and large batches included.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OTLPTraceExporter, encodeSpan, toOtlpJson } from '../../../src/monitoring/otlp-exporter.js';
+import { OTLPTraceExporter, encodeOtlpJson, encodeSpan, toOtlpJson } from '../../../src/monitoring/otlp-exporter.js';
 import type { HttpServerFields, HttpServerSpan, SpanData } from '../../../src/monitoring/span.js';
+import type { SpanContext as SpanContextLike } from '../../../src/monitoring/trace-context.js';
 import { Tracer } from '../../../src/monitoring/tracer.js';
 import { startCollector } from './otlp-collector.js';
 
@@ -90,6 +91,47 @@ describe('OTLP export body', () => {
       });
       assert.equal(decoded.get('span overridden request field')?.attributes['http.route'], '/b');
       assert.equal(decoded.get('span extra attribute')?.attributes['user.id'], 7);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('writes plain server spans as bytes exactly as the text encoder writes them', async () => {
+    // Plain spans (sampled, no trace state, nothing set by hand) skip the text encoder; the
+    // others, and paths that need escaping, go through it. The body must be the same text.
+    const collector = await startCollector();
+    try {
+      const resource = { 'service.name': 'svc' };
+      const scope = { name: 'covet', version: '1' };
+      const exporter = new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, resource, scope, scheduledDelayMillis: 60_000 });
+      const tracer = new Tracer({ exporter, scope, useOpenTelemetry: false });
+      const parent = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, traceState: '', isRemote: true };
+      const withState = { ...parent, traceState: 'vendor=x' };
+      const fields = (path: string, userAgent: string | undefined, route: string | undefined = '/r/{p:path}'): HttpServerFields => ({ method: 'GET', path, scheme: 'http', route, userAgent });
+      const cases: [SpanContextLike | null, HttpServerFields, number][] = [
+        [null, fields('/r/1', 'curl/8'), 200],
+        [parent, fields('/r/2?ignored', 'curl/8'), 404],
+        [null, fields('/r/ü', 'curl/8'), 200],
+        [null, fields('/r/"q"', 'curl/8'), 200],
+        [null, fields('/r/back\\slash', 'curl/8'), 200],
+        [null, fields('/r/tab\t', 'curl/8'), 200],
+        [null, fields('/r/3', 'Agent "x" ü ☕'), 500],
+        [null, fields('/', undefined, undefined), 201],
+        [withState, fields('/r/4', 'curl/8'), 200],
+        [parent, fields(`/r/${'x'.repeat(5000)}`, 'curl/8'), 200],
+      ];
+      const ended: HttpServerSpan[] = [];
+      for (const [i, [from, http, status]] of cases.entries()) {
+        const span = tracer.startHttpServerSpan(from, `GET ${http.route ?? i}`, (name) => ({ name, http })) as HttpServerSpan;
+        span.statusCode = status;
+        span.end();
+        ended.push(span);
+      }
+      await exporter.flush();
+      assert.equal(collector.requests.length, 1);
+      assert.equal(collector.requests[0]?.body, encodeOtlpJson(ended, resource, scope));
+      assert.equal(collector.spans.find((s) => s.attributes['url.path'] === '/r/ü')?.attributes['user_agent.original'], 'curl/8');
+      assert.equal(collector.spans.find((s) => s.attributes['http.response.status_code'] === 500)?.attributes['user_agent.original'], 'Agent "x" ü ☕');
     } finally {
       await collector.close();
     }

@@ -52,7 +52,8 @@ function nanos(s: unknown): bigint {
 export interface Collector {
   readonly url: string;
   readonly spans: CollectedSpan[];
-  readonly requests: { contentType: string | undefined; spans: number }[];
+  /** Each export request: its content type, span count and body text. */
+  readonly requests: { contentType: string | undefined; spans: number; body: string }[];
   mode: 'ok' | 'fail' | 'hang';
   close(): Promise<void>;
   /** Resolves when at least `n` spans arrived. */
@@ -61,7 +62,7 @@ export interface Collector {
 
 export async function startCollector(): Promise<Collector> {
   const spans: CollectedSpan[] = [];
-  const requests: { contentType: string | undefined; spans: number }[] = [];
+  const requests: { contentType: string | undefined; spans: number; body: string }[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   let server: Server;
   const collector: Collector = {
@@ -99,7 +100,8 @@ export async function startCollector(): Promise<Collector> {
       try {
         assert.equal(req.method, 'POST');
         assert.equal(req.url, '/v1/traces');
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const body = JSON.parse(text) as {
           resourceSpans: { resource: { attributes: [] }; scopeSpans: { scope: { name: string }; spans: Record<string, unknown>[] }[] }[];
         };
         let count = 0;
@@ -138,7 +140,7 @@ export async function startCollector(): Promise<Collector> {
             }
           }
         }
-        requests.push({ contentType: req.headers['content-type'], spans: count });
+        requests.push({ contentType: req.headers['content-type'], spans: count, body: text });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         for (const w of waiters.splice(0)) {
           if (spans.length >= w.n) w.resolve();
