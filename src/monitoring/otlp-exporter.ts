@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { type MonitoringLogger, warn } from './metrics-logger.js';
 import { type AttributeValue, type Attributes, HttpServerSpan, Span, type SpanData, type SpanKind } from './span.js';
 import { SpanBatch } from './span-batch.js';
+import { secondsText } from './span-bytes.js';
 
 /** Batching and limits of the OTLP exporter. */
 export interface BatchOptions {
@@ -179,9 +180,6 @@ function encodeAttributes(attributes: Attributes): string {
   return `[${out}]`;
 }
 
-let lastSecond = -1;
-let lastSecondText = '';
-
 /**
  * Microseconds since the epoch as OTLP's decimal nanoseconds. Formatting a 16-digit double
  * is slow; the seconds (a small integer) are formatted once per second and the fraction is
@@ -189,11 +187,7 @@ let lastSecondText = '';
  */
 function nanosText(micros: number): string {
   const second = Math.floor(micros / 1_000_000);
-  if (second !== lastSecond) {
-    lastSecond = second;
-    lastSecondText = String(second);
-  }
-  return `${lastSecondText}${String(1_000_000 + (micros - second * 1_000_000)).slice(1)}000`;
+  return `${secondsText(second)}${String(1_000_000 + (micros - second * 1_000_000)).slice(1)}000`;
 }
 
 /** A span's start and end as OTLP's decimal nanosecond strings (without quotes). */
@@ -241,6 +235,11 @@ function eventsStatusFlags(s: SpanData): string {
 /** Attribute keys an HTTP server span writes from its fields. */
 const HTTP_KEYS = new Set(['http.request.method', 'url.path', 'url.scheme', 'http.route', 'user_agent.original', 'http.response.status_code']);
 const PLAIN_TAIL = '],"events":[],"status":{"code":0},"flags":1}';
+
+/** Whether a span ends the common way: no events, status unset, flags 1 (`PLAIN_TAIL`). */
+function hasPlainTail(s: SpanData): boolean {
+  return s.events.length === 0 && s.status.code === 'unset' && (s.context.traceFlags & 0xff) === 1;
+}
 
 /** Makes V8 flatten a string built by concatenation, so later copies of it are one piece. */
 function flat(text: string): string {
@@ -292,14 +291,13 @@ function encodeHttpServerSpan(s: HttpServerSpan): string | null {
   const own = s.ownAttributes;
   if (own !== null) for (const key in own) if (HTTP_KEYS.has(key)) return null;
   if (s.statusCode === 0) return null;
-  const ctx = s.context;
   let span = idsText(s);
   span += `,"startTimeUnixNano":"${nanosText(s.startMicros)}","endTimeUnixNano":"${nanosText(s.endMicros)}"${headText(s).text}${q(s.http.path)}}},{"key":"http.response.status_code","value":{"intValue":"${s.statusCode}"}}`;
   if (own !== null) {
     const rest = encodeAttributes(own);
     if (rest !== '[]') span += `,${rest.slice(1, -1)}`;
   }
-  if (s.events.length === 0 && s.status.code === 'unset' && (ctx.traceFlags & 0xff) === 1) return span + PLAIN_TAIL;
+  if (hasPlainTail(s)) return span + PLAIN_TAIL;
   return `${span}]${eventsStatusFlags(s)}`;
 }
 
@@ -308,9 +306,7 @@ function encodeHttpServerSpan(s: HttpServerSpan): string | null {
  * its end time and its path — or `null` when the span needs the text encoder.
  */
 function plainHead(s: HttpServerSpan): Buffer | null {
-  if (s.ownAttributes !== null || s.statusCode === 0 || s.events.length > 0 || s.status.code !== 'unset') return null;
-  const ctx = s.context;
-  if ((ctx.traceFlags & 0xff) !== 1 || ctx.traceState !== '') return null;
+  if (s.ownAttributes !== null || s.statusCode === 0 || s.context.traceState !== '' || !hasPlainTail(s)) return null;
   const head = headText(s);
   head.bytes ??= Buffer.from(head.text, 'utf8');
   return head.bytes;

@@ -43,14 +43,22 @@ function writePlainPath(buf: Buffer, at: number, path: string): number {
 let lastSecond = -1;
 let lastSecondText = '';
 
-/** Microseconds since the epoch as OTLP's decimal nanoseconds, written as ASCII digits. */
-function writeNanos(buf: Buffer, at: number, micros: number): number {
-  const second = Math.floor(micros / 1_000_000);
+/**
+ * `String(second)` for whole seconds since the epoch: formatting a 10-digit number is slow,
+ * so it is done once per second however many spans end in it.
+ */
+export function secondsText(second: number): string {
   if (second !== lastSecond) {
     lastSecond = second;
     lastSecondText = String(second);
   }
-  at = writeAscii(buf, at, lastSecondText);
+  return lastSecondText;
+}
+
+/** Microseconds since the epoch as OTLP's decimal nanoseconds, written as ASCII digits. */
+function writeNanos(buf: Buffer, at: number, micros: number): number {
+  const second = Math.floor(micros / 1_000_000);
+  at = writeAscii(buf, at, secondsText(second));
   let fraction = micros - second * 1_000_000;
   for (let i = 5; i >= 0; i--) {
     buf[at + i] = 0x30 + (fraction % 10);

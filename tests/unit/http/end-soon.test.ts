@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { CovetApp } from '../../../src/index.js';
 import { endSoon } from '../../../src/http/end-soon.js';
+import { withServer } from '../../helpers/server.js';
 
 /** GETs `path` on a fresh keep-alive-less connection; resolves with the status and body. */
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
@@ -112,40 +113,38 @@ describe('endSoon', () => {
     const app = new CovetApp();
     app.post('/ignore', () => ({ ignored: true }));
     app.get('/n/{n:int}', (req) => ({ n: req.params.n }));
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const socket = connect((app.server?.address() as AddressInfo).port, '127.0.0.1');
-    try {
-      await once(socket, 'connect');
-      let received = '';
-      socket.setEncoding('utf8').on('data', (c: string) => {
-        received += c;
-      });
-      const bodies = async (n: number): Promise<string[]> => {
-        while ((received.match(/\r\n\r\n\{[^}]*\}/g) ?? []).length < n) await once(socket, 'data');
-        return (received.match(/\r\n\r\n(\{[^}]*\})/g) ?? []).map((m) => m.slice(4));
-      };
-      // A body the handler never reads: Node must still take it off the connection.
-      const big = 'x'.repeat(200_000);
-      socket.write(`POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
-      assert.deepEqual(await bodies(1), ['{"ignored":true}']);
-      // Three requests in one write, then one more: each answered, in order, on the same connection.
-      socket.write('GET /n/1 HTTP/1.1\r\nHost: t\r\n\r\nGET /n/2 HTTP/1.1\r\nHost: t\r\n\r\nGET /n/3 HTTP/1.1\r\nHost: t\r\n\r\n');
-      assert.deepEqual(await bodies(4), ['{"ignored":true}', '{"n":1}', '{"n":2}', '{"n":3}']);
-      socket.write('GET /n/4 HTTP/1.1\r\nHost: t\r\n\r\n');
-      assert.deepEqual((await bodies(5)).at(-1), '{"n":4}');
-    } finally {
-      socket.destroy();
-      await app.close();
-    }
+    await withServer(app, async ({ port }) => {
+      const socket = connect(port, '127.0.0.1');
+      try {
+        await once(socket, 'connect');
+        let received = '';
+        socket.setEncoding('utf8').on('data', (c: string) => {
+          received += c;
+        });
+        const bodies = async (n: number): Promise<string[]> => {
+          while ((received.match(/\r\n\r\n\{[^}]*\}/g) ?? []).length < n) await once(socket, 'data');
+          return (received.match(/\r\n\r\n(\{[^}]*\})/g) ?? []).map((m) => m.slice(4));
+        };
+        // A body the handler never reads: Node must still take it off the connection.
+        const big = 'x'.repeat(200_000);
+        socket.write(`POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: ${big.length}\r\n\r\n${big}`);
+        assert.deepEqual(await bodies(1), ['{"ignored":true}']);
+        // Three requests in one write, then one more: each answered, in order, on the same connection.
+        socket.write('GET /n/1 HTTP/1.1\r\nHost: t\r\n\r\nGET /n/2 HTTP/1.1\r\nHost: t\r\n\r\nGET /n/3 HTTP/1.1\r\nHost: t\r\n\r\n');
+        assert.deepEqual(await bodies(4), ['{"ignored":true}', '{"n":1}', '{"n":2}', '{"n":3}']);
+        socket.write('GET /n/4 HTTP/1.1\r\nHost: t\r\n\r\n');
+        assert.deepEqual((await bodies(5)).at(-1), '{"n":4}');
+      } finally {
+        socket.destroy();
+      }
+    });
   });
 
   it('serves an app whose handlers answer in one turn, over keep-alive and with HEAD', async () => {
     const app = new CovetApp();
     app.get('/json/{n:int}', (req) => ({ n: req.params.n }));
     app.get('/text', () => 'plain text');
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    try {
-      const base = `http://127.0.0.1:${(app.server?.address() as AddressInfo).port}`;
+    await withServer(app, async ({ url: base }) => {
       const answers = await Promise.all(Array.from({ length: 20 }, (_, n) => fetch(`${base}/json/${n}`).then((r) => r.json())));
       assert.deepEqual(
         answers,
@@ -156,8 +155,6 @@ describe('endSoon', () => {
       assert.equal(await head.text(), '');
       assert.equal(head.headers.get('content-length'), '10');
       assert.equal(await (await fetch(`${base}/text`)).text(), 'plain text');
-    } finally {
-      await app.close();
-    }
+    });
   });
 });
