@@ -3,8 +3,9 @@
 //   1. HTTP req/s of a small JSON route with metrics + tracing + request logging all on vs all
 //      off (target: >= 0.85x), each feature alone, Covet's metrics middleware vs the same work done
 //      with prom-client, and the same on Fastify with what its users add (prom-client, the
-//      OpenTelemetry SDK, pino; bench/monitoring/peer). Then all on vs all off again on a route
-//      that does an API's usual work (a page of 20 records as JSON). A fresh server per
+//      OpenTelemetry SDK, pino; bench/monitoring/peer). Then all on vs all off again on routes
+//      that do an API's usual work (a page of 20 records as JSON; one SQLite row read in an
+//      async handler). A fresh server per
 //      configuration and round, pinned to one CPU, wrk to the other; tracing exports every span
 //      to a loopback OTLP collector in this process.
 //   2. The metrics work alone, in process: counter inc + histogram observe by method, route and
@@ -151,7 +152,8 @@ const ALL_CONFIGS = [
 // --configs=F1,F2,…: only Covet's rows with these F values (an empty one is all off).
 const CONFIGS = opt.configs === undefined ? ALL_CONFIGS : ALL_CONFIGS.filter((c) => !c.peer && opt.configs.split(',').includes(c.F));
 
-// The same with a route that does an API's usual work (a page of 20 records as JSON), all on vs off.
+// The same with routes that do an API's usual work (a page of 20 records as JSON; one row read
+// from SQLite in an async handler), all on vs off.
 const ITEMS_CONFIGS = CONFIGS.filter((c) => c.F === '' || c.F === 'mtl');
 
 async function httpBench() {
@@ -234,6 +236,12 @@ async function httpBench() {
   let tracedRequests = await table(CONFIGS, { path: '/x/7', title: 'GET /x/{id} (a small JSON object)', valid: (b) => b.id === 7 });
   console.log();
   tracedRequests += await table(ITEMS_CONFIGS, { path: '/items', title: 'GET /items (a page of 20 records, about 1.6 KB of JSON)', valid: (b) => b.length === 20 });
+  console.log();
+  tracedRequests += await table(ITEMS_CONFIGS, {
+    path: '/users/7',
+    title: 'GET /users/{id} (an async handler reading one row of an in-memory SQLite table)',
+    valid: (b) => b.id === 7 && b.email === 'user7@example.com',
+  });
   collector.close();
   console.log(`Traced and exported requests: ~${fmt(tracedRequests)}; spans received by the collector: ${fmt(spansReceived)} (every traced request, warm-up and checks included, is one span)`);
   console.log();

@@ -1,5 +1,6 @@
-// The Covet server of bench/monitoring/run.mjs: GET /x/{id:int} (a small JSON object) and GET
-// /items (a page of 20 records, bench/lib/items.mjs), with the observability chosen by the F
+// The Covet server of bench/monitoring/run.mjs: GET /x/{id:int} (a small JSON object), GET
+// /items (a page of 20 records, bench/lib/items.mjs) and GET /users/{id:int} (one row of an
+// in-memory SQLite table through covet/database, bench/lib/users-table.mjs), with the observability chosen by the F
 // environment variable (any of these letters; none: all off):
 //   m  Covet's HTTP metrics middleware (counter + histogram by method, route and status)
 //   t  TracingMiddleware: every request sampled, spans exported over OTLP/HTTP JSON to
@@ -18,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import client from 'prom-client';
 import { itemsPage } from '../lib/items.mjs';
+import { CREATE_USERS, INSERT_USER, SELECT_USER, userRows } from '../lib/users-table.mjs';
 
 const ROOT = resolve(process.env.COVET_DIR ?? '.');
 const F = process.env.F ?? '';
@@ -25,6 +27,7 @@ const load = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
 const { CovetApp } = await load('index.js');
 const { MetricsManager, TracingMiddleware } = await load('monitoring/index.js');
 const { StructuredLogger } = await load('logging/index.js');
+const { DatabaseManager } = await load('database/index.js');
 
 const app = new CovetApp({ logger: { info() {}, error: console.error } });
 const middleware = [];
@@ -71,6 +74,10 @@ if (F.includes('l')) {
 }
 app.get('/x/{id:int}', { middleware }, (req) => ({ user: 'alice', id: req.params.id }));
 app.get('/items', { middleware }, () => itemsPage());
+const db = new DatabaseManager('sqlite:///:memory:');
+await db.execute(CREATE_USERS);
+for (const row of userRows()) await db.execute(INSERT_USER, ...row);
+app.get('/users/{id:int}', { middleware }, async (req) => await db.fetchOne(SELECT_USER, req.params.id));
 
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 console.log('READY');

@@ -12,7 +12,7 @@ import {
   watchModels,
   withDependencies,
 } from './model-registry.js';
-import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC, Queryable } from './queryable.js';
+import { kExecute, kExecuteSync, kQueryRowSync, kQueryValuesSync, NOT_SYNC, Queryable } from './queryable.js';
 import { observeQuery, queryChannel } from './query-channel.js';
 import { type Persistable, Session } from './session.js';
 import { Transaction, type TransactionOptions } from './transaction.js';
@@ -175,6 +175,12 @@ export class DatabaseManager extends Queryable {
     if (queryChannel.hasSubscribers || this.#creating !== null) return NOT_SYNC;
     const idle = this.pool[kPeekSync]();
     return idle?.queryRowSync === undefined ? NOT_SYNC : idle.queryRowSync(text, params);
+  }
+
+  override [kExecuteSync](text: string, params: readonly unknown[]): DriverResult | typeof NOT_SYNC {
+    if (queryChannel.hasSubscribers || this.#creating !== null) return NOT_SYNC;
+    const idle = this.pool[kPeekSync]();
+    return idle?.querySync === undefined ? NOT_SYNC : idle.querySync(text, params);
   }
 
   override [kQueryValuesSync](text: string, params: readonly unknown[]): readonly (readonly unknown[])[] | typeof NOT_SYNC {

@@ -34,6 +34,8 @@ export const kExecute = Symbol('covet.database.execute');
 export const kQueryRowSync = Symbol('covet.database.queryRowSync');
 /** Every row of dialect-ready SQL as arrays of values, synchronously, or `NOT_SYNC`. Internal to the database layer. */
 export const kQueryValuesSync = Symbol('covet.database.queryValuesSync');
+/** The result of dialect-ready SQL, synchronously, or `NOT_SYNC`. Internal to the database layer. */
+export const kExecuteSync = Symbol('covet.database.executeSync');
 /** What `[kQueryRowSync]` returns when the statement cannot run synchronously here: use `[kExecute]`. */
 export const NOT_SYNC: unique symbol = Symbol('covet.database.notSync');
 
@@ -65,6 +67,11 @@ export abstract class Queryable {
     return NOT_SYNC;
   }
 
+  /** The whole result of a statement when it can run synchronously (SQLite's idle connection); `NOT_SYNC` otherwise. */
+  [kExecuteSync](_text: string, _params: readonly unknown[]): DriverResult | typeof NOT_SYNC {
+    return NOT_SYNC;
+  }
+
   #sql: SqlTag | undefined;
 
   /** The tagged template bound to this object: `await db.sql\`SELECT … WHERE id = ${id}\``. */
@@ -72,14 +79,15 @@ export abstract class Queryable {
     return (this.#sql ??= createSqlTag(this));
   }
 
-  #run(statement: Statement, params: readonly unknown[]): Promise<DriverResult> {
+  /** Dialect-ready SQL and its parameters in order; throws for a malformed statement. */
+  #compile(statement: Statement, params: readonly unknown[]): CompiledStatement {
     if (typeof statement === 'string') {
       const compiled = compileCached(statement, this.dialect);
-      return this[kExecute](compiled.text, bindParams(compiled, params));
+      return { text: compiled.text, params: bindParams(compiled, params), name: undefined };
     }
     if (statement instanceof PreparedStatement) {
       const compiled = compileCached(statement.sql, this.dialect);
-      return this[kExecute](compiled.text, bindParams(compiled, params), statement.name);
+      return { text: compiled.text, params: bindParams(compiled, params), name: statement.name };
     }
     if (statement instanceof SqlQuery) {
       if (params.length > 0) throw new TypeError('A sql`…` query carries its own values; pass no extra parameters');
@@ -87,14 +95,33 @@ export abstract class Queryable {
       for (let i = 0; i < values.length; i++) {
         if (values[i] === undefined) throw new TypeError(`Value ${i + 1} of the sql\`…\` query is undefined; pass null for SQL NULL`);
       }
-      return this[kExecute](text, values);
+      return { text, params: values, name: undefined };
     }
-    return Promise.reject(new TypeError('A statement is a SQL string or a sql`…` query'));
+    throw new TypeError('A statement is a SQL string or a sql`…` query');
+  }
+
+  /**
+   * Runs `statement` and hands its result to `pick`. A statement that can run synchronously
+   * (SQLite's idle connection) makes one settled promise instead of a chain of them: each
+   * promise and `await` costs every `AsyncLocalStorage` user (tracing, request logging) a hook
+   * call on Node 20.
+   */
+  #query<R>(statement: Statement, params: readonly unknown[], pick: (res: DriverResult) => R): Promise<R> {
+    try {
+      const { text, params: values, name } = this.#compile(statement, params);
+      if (name === undefined) {
+        const res = this[kExecuteSync](text, values);
+        if (res !== NOT_SYNC) return Promise.resolve(pick(res));
+      }
+      return this[kExecute](text, values, name).then(pick);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Every row. */
-  async fetchAll<T = Row>(statement: Statement, ...params: unknown[]): Promise<T[]> {
-    return (await this.#run(statement, params)).rows as T[];
+  fetchAll<T = Row>(statement: Statement, ...params: unknown[]): Promise<T[]> {
+    return this.#query(statement, params, (res) => res.rows as T[]);
   }
 
   /** Every row (the seed's `conn.fetch`). */
@@ -103,21 +130,32 @@ export abstract class Queryable {
   }
 
   /** The first row, or `null`. */
-  async fetchOne<T = Row>(statement: Statement, ...params: unknown[]): Promise<T | null> {
-    return ((await this.#run(statement, params)).rows[0] as T | undefined) ?? null;
+  fetchOne<T = Row>(statement: Statement, ...params: unknown[]): Promise<T | null> {
+    return this.#query(statement, params, (res) => (res.rows[0] as T | undefined) ?? null);
   }
 
   /** The first column of the first row, or `null`: `await db.fetchVal('INSERT … RETURNING id', …)`. */
-  async fetchVal<T = unknown>(statement: Statement, ...params: unknown[]): Promise<T | null> {
-    const row = (await this.#run(statement, params)).rows[0];
-    if (row === undefined) return null;
-    for (const key in row) return row[key] as T;
-    return null;
+  fetchVal<T = unknown>(statement: Statement, ...params: unknown[]): Promise<T | null> {
+    return this.#query(statement, params, firstValue as (res: DriverResult) => T | null);
   }
 
   /** Runs a statement: `{ rowCount, lastInsertId, rows }` (`rows` from `RETURNING`). */
-  async execute<T = Row>(statement: Statement, ...params: unknown[]): Promise<ExecuteResult<T>> {
-    const res = await this.#run(statement, params);
-    return { rowCount: res.rowCount, lastInsertId: res.lastInsertId, rows: res.rows as T[] };
+  execute<T = Row>(statement: Statement, ...params: unknown[]): Promise<ExecuteResult<T>> {
+    return this.#query(statement, params, (res) => ({ rowCount: res.rowCount, lastInsertId: res.lastInsertId, rows: res.rows as T[] }));
   }
+}
+
+/** A statement ready for the driver. */
+interface CompiledStatement {
+  readonly text: string;
+  readonly params: readonly unknown[];
+  readonly name: string | undefined;
+}
+
+/** The first column of the first row, or `null`. */
+function firstValue(res: DriverResult): unknown {
+  const row = res.rows[0];
+  if (row === undefined) return null;
+  for (const key in row) return row[key];
+  return null;
 }

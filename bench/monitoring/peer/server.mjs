@@ -1,4 +1,5 @@
-// The peer of bench/monitoring: the same two routes on Fastify, with what a Fastify user would
+// The peer of bench/monitoring: the same three routes on Fastify (the SQLite one through
+// better-sqlite3 directly, as a Fastify user would), with what a Fastify user would
 // add for the same three features (chosen by the F environment variable: any of m, t, l):
 //   m  prom-client counter + histogram by method, route and status (onResponse hook)
 //   t  an OpenTelemetry SDK span per request (W3C traceparent in, route, status, traceparent
@@ -16,7 +17,9 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import Fastify from 'fastify';
 import pino from 'pino';
 import client from 'prom-client';
+import Database from 'better-sqlite3';
 import { itemsPage } from '../../lib/items.mjs';
+import { CREATE_USERS, INSERT_USER, SELECT_USER, userRows } from '../../lib/users-table.mjs';
 
 const F = process.env.F ?? '';
 let serverFactory;
@@ -90,6 +93,12 @@ if (F.includes('m')) {
 
 app.get('/x/:id', (req) => ({ user: 'alice', id: Number(req.params.id) }));
 app.get('/items', () => itemsPage());
+const db = new Database(':memory:');
+db.exec(CREATE_USERS);
+const insert = db.prepare(INSERT_USER);
+for (const row of userRows()) insert.run(...row);
+const selectUser = db.prepare(SELECT_USER);
+app.get('/users/:id', async (req) => selectUser.get(Number(req.params.id)) ?? null);
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 console.log('READY');
 process.on('SIGTERM', async () => {
