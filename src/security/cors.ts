@@ -1,7 +1,8 @@
-import { CovetError } from '../errors.js';
+import { CovetError, HTTPException } from '../errors.js';
 import type { Request } from '../request.js';
 import { Response } from '../response.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
+import { isSameHost, isWebSocketHandshake } from './request-origin.js';
 
 /** An allowed origin: exact (`https://app.example.com`), a wildcard pattern (`https://*.example.com`), or a RegExp. */
 export type OriginRule = string | RegExp;
@@ -26,6 +27,16 @@ export interface CORSOptions {
   readonly maxAge?: number;
   /** Answer `Access-Control-Request-Private-Network` preflights with `Allow-Private-Network: true`. Default `false`. */
   readonly allowPrivateNetwork?: boolean;
+  /**
+   * Refuse WebSocket handshakes from other origins. Browsers apply no CORS to WebSockets: a
+   * page on any site can open one to the app, with the app's cookies. With this on, a
+   * handshake (`GET` with `Upgrade: websocket`) whose `Origin` is neither the app's own
+   * (same host:port as `Host`; the scheme is not compared) nor allowed by `allowOrigins` is
+   * refused with 403 `WebSocket origin not allowed` (`ERR_WEBSOCKET_ORIGIN`); `Origin: null`
+   * is refused unless `allowOrigins` is `"*"`. Handshakes without `Origin` (clients other than
+   * browsers) pass. Default `true`.
+   */
+  readonly websocketOrigins?: boolean;
 }
 
 const CORS_DEFAULTS = {
@@ -34,6 +45,7 @@ const CORS_DEFAULTS = {
   allowCredentials: false,
   maxAge: 600,
   allowPrivateNetwork: false,
+  websocketOrigins: true,
 } as const;
 
 // Origins are `scheme://host[:port]`; anything longer is not an origin a browser sends.
@@ -67,6 +79,10 @@ function originMatcher(rule: CORSOptions['allowOrigins']): ((origin: string) => 
   return (origin) => exact.has(origin.toLowerCase()) || patterns.some((re) => re.test(origin));
 }
 
+function refuseWebSocket(): HTTPException {
+  return new HTTPException(403, 'WebSocket origin not allowed', { code: 'ERR_WEBSOCKET_ORIGIN' });
+}
+
 function appendVary(res: Response, value: string): void {
   const current = res.headers.get('vary');
   if (current === null) res.headers.set('vary', value);
@@ -82,7 +98,9 @@ const HEADER_LIST = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\s*,\s*[!#$%&'*+\-.^_`|~0-9
  * from them are answered with 204 and `Access-Control-Max-Age`, whatever methods the route
  * defines. Disallowed origins get no CORS headers at all (their preflights fall through to
  * the app). Responses that depend on the origin carry `Vary: Origin`. Add it app-wide so it
- * sees preflights for every path.
+ * sees preflights for every path. WebSocket handshakes from origins that are neither the app's
+ * own nor allowed are refused with 403 `ERR_WEBSOCKET_ORIGIN` (see `websocketOrigins`); the
+ * others pass through untouched.
  *
  * @example
  * app.addMiddleware(new CORSMiddleware({ allowOrigins: ['https://myapp.com'], allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type', 'Authorization'], allowCredentials: true, maxAge: 86400 }));
@@ -96,6 +114,7 @@ export class CORSMiddleware implements MiddlewareObject {
   readonly #expose: string | null;
   readonly #maxAge: string;
   readonly #privateNetwork: boolean;
+  readonly #websocketOrigins: boolean;
 
   constructor(options: CORSOptions = {}) {
     const opts = { ...CORS_DEFAULTS, ...options };
@@ -116,6 +135,7 @@ export class CORSMiddleware implements MiddlewareObject {
     this.#expose = opts.exposeHeaders.length === 0 ? null : opts.exposeHeaders.join(', ');
     this.#maxAge = String(opts.maxAge);
     this.#privateNetwork = opts.allowPrivateNetwork;
+    this.#websocketOrigins = opts.websocketOrigins;
   }
 
   /** Whether `origin` may read responses. */
@@ -126,6 +146,11 @@ export class CORSMiddleware implements MiddlewareObject {
 
   async handle(req: Request, callNext: CallNext): Promise<Response> {
     const origin = req.headers.get('origin');
+    // A 101 needs no CORS headers; the browser only lets the handshake through or not.
+    if (isWebSocketHandshake(req)) {
+      if (this.#websocketOrigins && origin !== null && !this.#websocketAllowed(origin, req)) throw refuseWebSocket();
+      return callNext();
+    }
     const varies = this.#allow !== '*';
     if (origin === null || !this.isAllowed(origin)) {
       const res = await callNext();
@@ -140,6 +165,13 @@ export class CORSMiddleware implements MiddlewareObject {
     if (this.#expose !== null) res.headers.set('access-control-expose-headers', this.#expose);
     if (varies) appendVary(res, 'Origin');
     return res;
+  }
+
+  /** A handshake's `Origin` is the app's own (host:port of `Host`) or allowed; `null` only with `"*"`. */
+  #websocketAllowed(origin: string, req: Request): boolean {
+    if (this.#allow === '*') return true;
+    if (origin === 'null' || origin.length > MAX_ORIGIN) return false;
+    return isSameHost(origin, req.headers.get('host')) || this.#allow(origin);
   }
 
   #preflight(req: Request, allowOrigin: string): Response {

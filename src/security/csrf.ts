@@ -4,6 +4,7 @@ import { CovetError, HTTPException } from '../errors.js';
 import { type Request, kPrivate } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
+import { isSameHost, isWebSocketHandshake } from './request-origin.js';
 import { safeEqual } from './timing-safe.js';
 
 declare module '../types.js' {
@@ -50,7 +51,11 @@ export interface CSRFOptions {
    * (from `Host`) is always allowed.
    */
   readonly trustedOrigins?: readonly string[];
-  /** Check `Origin` (or `Referer` when it is missing) on unsafe requests. Default `true`. */
+  /**
+   * Check `Origin` (or `Referer` when it is missing) on unsafe requests, and `Origin` on
+   * WebSocket handshakes (which need no token: browsers cannot add headers to them, but do
+   * send the cookies, whatever site opens the socket). Default `true`.
+   */
   readonly checkOrigin?: boolean;
 }
 
@@ -87,8 +92,9 @@ function originOf(url: string): string | null {
  * the `X-CSRF-Token` header or the `csrf_token` form field, and (when the browser says)
  * come from the app's own origin. The current token is `req.state.csrfToken`, for templates.
  * Failures are 403 `{"error": …}` with codes `ERR_CSRF_ORIGIN`, `ERR_CSRF_MISSING`,
- * `ERR_CSRF_INVALID`. Routes whose `meta` has `csrf: false` are skipped (OAuth2's
- * client-authenticated endpoints are), as are `exemptPaths`.
+ * `ERR_CSRF_INVALID`. WebSocket handshakes (`GET` with `Upgrade: websocket`) that carry an
+ * `Origin` get the origin check, not the token check (`checkOrigin`). Routes whose `meta` has
+ * `csrf: false` are skipped (OAuth2's client-authenticated endpoints are), as are `exemptPaths`.
  *
  * @example
  * app.addMiddleware(new CSRFProtection({ secretKey: process.env.CSRF_SECRET, exemptPaths: ['/api/webhook'] }));
@@ -176,7 +182,10 @@ export class CSRFProtection implements MiddlewareObject {
       enumerable: true,
       configurable: true,
     });
-    if (!this.#safe.has(req.method) && !this.#exempt(req.path)) {
+    if (isWebSocketHandshake(req)) {
+      // No Origin: not a browser (browsers always send one on a handshake).
+      if (this.#checkOrigin && req.headers.has('origin') && !this.#exempt(req.path)) this.#checkSource(req);
+    } else if (!this.#safe.has(req.method) && !this.#exempt(req.path)) {
       if (this.#checkOrigin) this.#checkSource(req);
       if (!valid) throw refuse(fromCookie === undefined ? 'CSRF token missing' : 'CSRF token invalid', fromCookie === undefined ? 'ERR_CSRF_MISSING' : 'ERR_CSRF_INVALID');
       const sent = await this.#submitted(req);
@@ -194,7 +203,6 @@ export class CSRFProtection implements MiddlewareObject {
 
   /** The request must come from our own origin (or a trusted one) when the browser tells us. */
   #checkSource(req: Request): void {
-    const host = req.headers.get('host');
     const origin = req.headers.get('origin');
     let source: string | null;
     if (origin !== null) {
@@ -207,11 +215,9 @@ export class CSRFProtection implements MiddlewareObject {
       source = originOf(referer);
       if (source === null) throw refuse('CSRF origin check failed', 'ERR_CSRF_ORIGIN');
     }
-    if (this.#trusted.has(source)) return;
-    if (host === null) throw refuse('CSRF origin check failed', 'ERR_CSRF_ORIGIN');
-    const sourceHost = source.replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
     // Compare the host:port; the scheme is not reliably known behind a proxy.
-    if (sourceHost !== host.toLowerCase()) throw refuse('CSRF origin check failed', 'ERR_CSRF_ORIGIN');
+    if (this.#trusted.has(source) || isSameHost(source, req.headers.get('host'))) return;
+    throw refuse('CSRF origin check failed', 'ERR_CSRF_ORIGIN');
   }
 
   async #submitted(req: Request): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 // CORS in real Chromium: an API on one port, pages on two others (127.0.0.1 with different
 // ports = different origins). The browser enforces the verdict; the server only states it.
+// WebSockets get no CORS from the browser: there the server refuses the handshake itself.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CovetApp, html, json } from '../../../src/index.js';
@@ -15,6 +16,20 @@ interface FetchOutcome {
   readonly total?: string | null;
   readonly error?: string;
 }
+
+interface SocketOutcome {
+  readonly events: readonly string[];
+}
+
+// Plain JavaScript for the page: opens the socket, sends one message, closes after the echo.
+const OPEN_SOCKET = `(url) => new Promise((resolve) => {
+  const events = [];
+  const ws = new WebSocket(url);
+  ws.onopen = () => { events.push('open'); ws.send('hello'); };
+  ws.onmessage = (e) => { events.push('message:' + e.data); ws.close(1000); };
+  ws.onerror = () => events.push('error');
+  ws.onclose = (e) => { events.push('close:' + e.code); resolve({ events }); };
+})`;
 
 async function listen(app: CovetApp): Promise<string> {
   return (await app.listen({ host: '127.0.0.1', port: 0 })).url;
@@ -79,6 +94,51 @@ describe('CORS in a real browser', { skip: browserSkipReason() }, () => {
         assert.deepEqual(refusedGet, { ok: false, error: 'TypeError' });
         assert.deepEqual(refusedPut, { ok: false, error: 'TypeError' });
         assert.deepEqual(puts, [allowedUrl], 'the refused preflight kept the PUT from being sent');
+      });
+    } finally {
+      await api.close();
+      await allowedPage.close();
+      await refusedPage.close();
+    }
+  });
+
+  it('lets a page on an allowed origin open a WebSocket and refuses the handshake from another origin', async () => {
+    const allowedPage = new CovetApp();
+    allowedPage.get('/', () => html(PAGE));
+    const refusedPage = new CovetApp();
+    refusedPage.get('/', () => html(PAGE));
+    const allowedUrl = await listen(allowedPage);
+    const refusedUrl = await listen(refusedPage);
+
+    const handshakes: string[] = [];
+    const opened: string[] = [];
+    const api = new CovetApp();
+    // Outside CORS: records every handshake the browser sent, refused or not.
+    api.addMiddleware((req, callNext) => {
+      handshakes.push(req.headers.get('origin') ?? '');
+      return callNext();
+    });
+    api.addMiddleware(new CORSMiddleware({ allowOrigins: [allowedUrl], allowCredentials: true }));
+    api.websocket('/ws', async (ws) => {
+      opened.push(ws.request.headers.get('origin') ?? '');
+      await ws.accept();
+      for await (const message of ws) await ws.send(`echo ${String(message)}`);
+    });
+    const apiUrl = await listen(api);
+    const apiWsUrl = `${apiUrl.replace(/^http/, 'ws')}/ws`;
+
+    try {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        const run = (): Promise<SocketOutcome> => page.evaluate(`(${OPEN_SOCKET})(${JSON.stringify(apiWsUrl)})`);
+
+        await page.goto(`${allowedUrl}/`);
+        assert.deepEqual(await run(), { events: ['open', 'message:echo hello', 'close:1000'] });
+
+        await page.goto(`${refusedUrl}/`);
+        assert.deepEqual(await run(), { events: ['error', 'close:1006'] }, 'never opened');
+        assert.deepEqual(handshakes, [allowedUrl, refusedUrl], 'the browser sent both handshakes with their Origin');
+        assert.deepEqual(opened, [allowedUrl], 'the handler never ran for the refused origin');
       });
     } finally {
       await api.close();

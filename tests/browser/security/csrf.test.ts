@@ -1,11 +1,25 @@
 // CSRF in real Chromium: a form posted from the app's own page is accepted; the same form
 // auto-submitted from another origin (another port on 127.0.0.1: same site, so the browser
-// even sends the csrftoken cookie along) is refused.
+// even sends the csrftoken cookie along) is refused. The same goes for a WebSocket opened by a
+// page on another origin: the browser sends the cookie with the handshake, the Origin check
+// refuses it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CovetApp, html } from '../../../src/index.js';
-import { type CSRFOptions, SecurityConfig } from '../../../src/security/index.js';
+import { type CSRFOptions, CSRFProtection, SecurityConfig } from '../../../src/security/index.js';
 import { browserSkipReason, withBrowser } from '../../helpers/browser.js';
+
+const PAGE = '<!doctype html><meta charset="utf-8"><title>page</title><p>a page</p>';
+
+// Plain JavaScript for the page: opens the socket, sends one message, closes after the echo.
+const OPEN_SOCKET = `(url) => new Promise((resolve) => {
+  const events = [];
+  const ws = new WebSocket(url);
+  ws.onopen = () => { events.push('open'); ws.send('hi'); };
+  ws.onmessage = (e) => { events.push('message:' + e.data); ws.close(1000); };
+  ws.onerror = () => events.push('error');
+  ws.onclose = (e) => { events.push('close:' + e.code); resolve(events); };
+})`;
 
 function bank(csrf: Partial<CSRFOptions>): { app: CovetApp; transfers: string[] } {
   const securityConfig = new SecurityConfig({ secretKey: 'browser-csrf-secret-0123456789', csrf });
@@ -84,6 +98,44 @@ describe('CSRF in a real browser', { skip: browserSkipReason() }, () => {
       });
     } finally {
       for (const app of [...evil, strict.app, tokenOnly.app]) await app.close();
+    }
+  });
+
+  it('refuses a WebSocket handshake from another origin, though the browser sends the cookie along', async () => {
+    const handshakes: { origin: string | null; cookie: boolean }[] = [];
+    const app = new CovetApp();
+    // Outside CSRFProtection: records every handshake the browser sent, refused or not.
+    app.addMiddleware((req, callNext) => {
+      if (req.headers.has('upgrade')) handshakes.push({ origin: req.headers.get('origin'), cookie: req.cookies.csrftoken !== undefined });
+      return callNext();
+    });
+    app.addMiddleware(new CSRFProtection({ secretKey: 'browser-csrf-secret-0123456789' }));
+    app.get('/', () => html(PAGE));
+    app.websocket('/ws', async (ws) => {
+      await ws.accept();
+      for await (const message of ws) await ws.send(`echo ${String(message)}`);
+    });
+    const other = new CovetApp();
+    other.get('/', () => html(PAGE));
+    const url = (await app.listen({ host: '127.0.0.1', port: 0 })).url;
+    const otherUrl = (await other.listen({ host: '127.0.0.1', port: 0 })).url;
+    const wsUrl = `${url.replace(/^http/, 'ws')}/ws`;
+    try {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        const run = (): Promise<string[]> => page.evaluate(`(${OPEN_SOCKET})(${JSON.stringify(wsUrl)})`);
+        await page.goto(`${url}/`); // the app's own page: sets the csrftoken cookie
+        assert.deepEqual(await run(), ['open', 'message:echo hi', 'close:1000']);
+        await page.goto(`${otherUrl}/`); // same site (127.0.0.1), another origin
+        assert.deepEqual(await run(), ['error', 'close:1006'], 'never opened');
+        assert.deepEqual(handshakes, [
+          { origin: url, cookie: true },
+          { origin: otherUrl, cookie: true },
+        ]);
+      });
+    } finally {
+      await app.close();
+      await other.close();
     }
   });
 });
