@@ -8,6 +8,11 @@ export interface LiteralSecret {
   readonly name: string;
   /** The literal's value (several for an array of literals, as `secretKey: ['old', 'new']`). */
   readonly values: readonly string[];
+  /**
+   * For a fallback (`process.env.JWT_SECRET ?? 'dev'`): the environment variable it stands in
+   * for, `JWT_SECRET`. The literal is what the app runs with wherever that variable is unset.
+   */
+  readonly fallback?: string;
 }
 
 // A string literal without interpolation: '…', "…" or `…`.
@@ -17,6 +22,11 @@ const VALUE = `(${STRING}|${STRINGS})`;
 // After the value: the end of the property, argument or statement (so `'a' + b` and `'a' ?? b` are not literals).
 const END = String.raw`(?=\s*(?:[,;)}\]]|$))`;
 const NAME = String.raw`[A-Za-z_$][\w$]*`;
+// `process.env.NAME` or `process.env['NAME']`, then `??` or `||`: what follows is a fallback.
+const ENV_FALLBACK = new RegExp(
+  String.raw`process\.env\s*(?:\.\s*(${NAME})|\[\s*(?:'(${NAME})'|"(${NAME})")\s*\])\s*(?:\?\?|\|\|)\s*${VALUE}${END}`,
+  'gm',
+);
 
 /** `new JWTAuth('…')`: the seed's positional HS256 secret. */
 const POSITIONAL = new RegExp(String.raw`\bnew\s+(JWTAuth)\s*(?:<[^>()]*>\s*)?\(\s*${VALUE}${END}`, 'gm');
@@ -29,6 +39,11 @@ const DECLARATION = new RegExp(
 );
 /** Names that hold secrets: `secret`, `secretKey`, `JWT_SECRET`, `clientSecret`, `session_secret`… */
 const SECRET_NAME = /secret/i;
+/** What an `ENV_FALLBACK` is given to, read back from just before it: `new JWTAuth(`, `secretKey:`, `const SECRET =`. */
+const FALLBACK_TARGET = new RegExp(
+  String.raw`(?:\bnew\s+(JWTAuth)\s*(?:<[^>()]*>\s*)?\(\s*|[{,]\s*(?:(${NAME})|'(${NAME})'|"(${NAME})")\s*:\s*|(?:\b(?:const|let|var)\s+|^[ \t]*(?:(?:readonly|static|public|private|protected|declare)\s+)*)(${NAME})\s*(?::\s*string\s*)?=\s*)$`,
+  'm',
+);
 
 function unquote(literal: string): string {
   return literal
@@ -66,9 +81,11 @@ function lineAt(starts: readonly number[], offset: number): number {
 /**
  * The secrets a JavaScript or TypeScript source passes as string literals: `new JWTAuth('…')`,
  * and properties or variables whose name contains `secret` (`secretKey: '…'`,
- * `const JWT_SECRET = '…'`) set to a literal or an array of literals. A value computed at run
- * time (`process.env.JWT_SECRET`, `env.secret('SECRET_KEY')`, `process.env.X ?? '…'`) is not a
- * literal and is not returned; comments are ignored. In source order.
+ * `const JWT_SECRET = '…'`) set to a literal or an array of literals; and literals an
+ * environment variable falls back to (`process.env.JWT_SECRET ?? 'dev'`, `secretKey:
+ * process.env.KEY || 'dev'`), with `fallback` naming the variable. A value computed at run time
+ * (`process.env.JWT_SECRET`, `env.secret('SECRET_KEY')`, `'prefix-' + suffix`) is not a literal
+ * and is not returned; comments are ignored. In source order.
  *
  * @example
  * findLiteralSecrets("const auth = new JWTAuth({ secretKey: 'changeme' })")
@@ -78,8 +95,9 @@ export function findLiteralSecrets(source: string): LiteralSecret[] {
   const code = stripComments(source);
   const starts = lineStarts(code);
   const found: (LiteralSecret & { readonly at: number })[] = [];
-  const add = (at: number, name: string, value: string): void => {
-    found.push({ at, line: lineAt(starts, at), name, values: valuesOf(value) });
+  const add = (at: number, name: string, value: string, fallback?: string): void => {
+    const values = valuesOf(value);
+    found.push(fallback === undefined ? { at, line: lineAt(starts, at), name, values } : { at, line: lineAt(starts, at), name, values, fallback });
   };
   for (const m of code.matchAll(POSITIONAL)) add(m.index, m[1] as string, m[2] as string);
   for (const m of code.matchAll(PROPERTY)) {
@@ -91,5 +109,16 @@ export function findLiteralSecrets(source: string): LiteralSecret[] {
     const name = m[1] as string;
     if (SECRET_NAME.test(name)) add(m.index + m[0].indexOf(name), name, m[2] as string);
   }
-  return found.sort((a, b) => a.at - b.at).map(({ line, name, values }) => ({ line, name, values }));
+  for (const m of code.matchAll(ENV_FALLBACK)) {
+    const variable = (m[1] ?? m[2] ?? m[3]) as string;
+    const start = Math.max(0, m.index - 256);
+    const target = FALLBACK_TARGET.exec(code.slice(start, m.index));
+    const name = target === null ? undefined : (target[1] ?? target[2] ?? target[3] ?? target[4] ?? target[5]);
+    const secret = SECRET_NAME.test(variable) || name === 'JWTAuth' || (name !== undefined && SECRET_NAME.test(name));
+    if (!secret) continue;
+    // Reported at the name it is given to when there is one, else at the variable.
+    const at = target === null || name === undefined ? m.index : start + target.index + target[0].indexOf(name);
+    add(at, name ?? variable, m[4] as string, variable);
+  }
+  return found.sort((a, b) => a.at - b.at).map(({ at: _, ...secret }) => secret);
 }

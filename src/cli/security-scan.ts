@@ -222,7 +222,8 @@ async function checkSourceSecrets(entry: string, cwd: string, out: Finding[]): P
     if (worst === null) continue;
     const what = secret.name === 'JWTAuth' ? 'JWTAuth secret' : secret.name;
     const location = { file: secret.file, line: secret.line };
-    out.push(finding('weakSecret', weakSecretSeverity(worst), `literal ${what} at ${location.file}:${location.line} is ${worst}.`, location));
+    const used = secret.fallback === undefined ? '' : `, used wherever $${secret.fallback} is unset,`;
+    out.push(finding('weakSecret', weakSecretSeverity(worst), `literal ${what} at ${location.file}:${location.line}${used} is ${worst}.`, location));
   }
   return weak;
 }

@@ -73,18 +73,20 @@ describe('covet security-scan', { timeout: 180_000 }, () => {
       [
         line('CRITICAL', `literal JWTAuth secret at ${dir}/app.ts:8 is a known default value.`),
         line('CRITICAL', `literal secretKey at ${dir}/app.ts:9 is a known default value.`),
-        line('CRITICAL', `literal SECRET_KEY at ${dir}/auth.ts:5 is a known default value.`),
-        line('CRITICAL', `literal secretKey at ${dir}/auth.ts:9 is a known default value.`),
+        line('CRITICAL', `literal SECRET_KEY at ${dir}/auth.ts:6 is a known default value.`),
+        line('CRITICAL', `literal secretKey at ${dir}/auth.ts:10 is a known default value.`),
+        line('CRITICAL', `literal secret at ${dir}/auth.ts:12, used wherever $SESSION_SECRET is unset, is a known default value.`),
         line('HIGH', `literal secretKey at ${dir}/app.ts:12 is only 5 characters (use at least 32).`),
-        line('HIGH', `literal jwtSecret at ${dir}/auth.ts:6 is only 13 characters (use at least 32).`),
+        line('HIGH', `literal jwtSecret at ${dir}/auth.ts:7 is only 13 characters (use at least 32).`),
+        line('HIGH', `literal JWTAuth secret at ${dir}/auth.ts:13, used wherever $SIGNING_KEY is unset, is only 15 characters (use at least 32).`),
         '',
-        '6 findings: 4 critical, 2 high',
+        '8 findings: 5 critical, 3 high',
         '',
       ].join('\n'),
     );
     // Secrets from process.env, strong literals, comments and unimported modules are not reported;
     // the values themselves never appear.
-    assert.doesNotMatch(text.stdout, /unused\.ts|app\.ts:1[5-9]|app\.ts:2\d|changeme|secret-key\./);
+    assert.doesNotMatch(text.stdout, /unused\.ts|app\.ts:1[5-9]|app\.ts:2\d|auth\.ts:1[56]|changeme|secret-key\.|keyboard|\$PORT|\$KEY\b/);
     assert.equal((await covetDone(['security-scan', `${dir}/app.ts`, '--no-audit', '--fail-on', 'critical'])).code, 1);
 
     const sarif = await covetDone(['security-scan', `${dir}/app.ts`, '--no-audit', '--format', 'sarif']);
@@ -99,10 +101,12 @@ describe('covet security-scan', { timeout: 180_000 }, () => {
       [
         ['COVET002', 'error', `${dir}/app.ts`, 8],
         ['COVET002', 'error', `${dir}/app.ts`, 9],
-        ['COVET002', 'error', `${dir}/auth.ts`, 5],
-        ['COVET002', 'error', `${dir}/auth.ts`, 9],
-        ['COVET002', 'error', `${dir}/app.ts`, 12],
         ['COVET002', 'error', `${dir}/auth.ts`, 6],
+        ['COVET002', 'error', `${dir}/auth.ts`, 10],
+        ['COVET002', 'error', `${dir}/auth.ts`, 12],
+        ['COVET002', 'error', `${dir}/app.ts`, 12],
+        ['COVET002', 'error', `${dir}/auth.ts`, 7],
+        ['COVET002', 'error', `${dir}/auth.ts`, 13],
       ],
     );
   });

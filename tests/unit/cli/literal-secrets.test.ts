@@ -43,11 +43,30 @@ describe('findLiteralSecrets', () => {
     ]);
   });
 
+  it('finds the literals secret environment variables fall back to, naming the variable', () => {
+    const source = [
+      "new JWTAuth(process.env.JWT_SECRET ?? 'dev-secret');",
+      "const auth = new JWTAuth({ secretKey: process.env.KEY || 'changeme' });",
+      'const SESSION_SECRET = process.env[\'SESSION_SECRET\'] ?? "s";',
+      "app.use(session(process.env.COOKIE_SECRET || 'keyboard cat'));",
+      "const keys = { clientSecret: process.env . CLIENT ?? ['a', 'b'] };",
+      "const port = process.env.PORT ?? '8000';",
+      "const x = { secret: process.env.A ?? 'a' + b };",
+      "const y = { token: process.env.TOKEN ?? 'not-a-secret-name' };",
+    ].join('\n');
+    assert.deepEqual(findLiteralSecrets(source), [
+      { line: 1, name: 'JWTAuth', values: ['dev-secret'], fallback: 'JWT_SECRET' },
+      { line: 2, name: 'secretKey', values: ['changeme'], fallback: 'KEY' },
+      { line: 3, name: 'SESSION_SECRET', values: ['s'], fallback: 'SESSION_SECRET' },
+      { line: 4, name: 'COOKIE_SECRET', values: ['keyboard cat'], fallback: 'COOKIE_SECRET' },
+      { line: 5, name: 'clientSecret', values: ['a', 'b'], fallback: 'CLIENT' },
+    ]);
+  });
+
   it('leaves out values computed at run time and commented-out code', () => {
     const source = [
       'new JWTAuth(process.env.JWT_SECRET);',
       'new JWTAuth({ secretKey: process.env.JWT_SECRET });',
-      "new JWTAuth({ secretKey: process.env.JWT_SECRET ?? 'fallback' });",
       "new JWTAuth({ secretKey: 'prefix-' + suffix });",
       'new JWTAuth({ secretKey: `${a}-b` });',
       "const secret = isProd ? env.secret('SECRET_KEY') : 'dev';",
