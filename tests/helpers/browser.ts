@@ -36,3 +36,19 @@ export async function withBrowser<T>(fn: (browser: Browser) => Promise<T>): Prom
     await browser.close();
   }
 }
+
+/**
+ * Plain JavaScript for `page.evaluate`: opens a WebSocket to `url`, sends `hello`, closes after
+ * the first message, and resolves to what happened, e.g. `['open', 'message:echo hello',
+ * 'close:1000']`, or `['error', 'close:1006']` for a refused handshake.
+ */
+export function openSocketScript(url: string): string {
+  return `new Promise((resolve) => {
+  const events = [];
+  const ws = new WebSocket(${JSON.stringify(url)});
+  ws.onopen = () => { events.push('open'); ws.send('hello'); };
+  ws.onmessage = (e) => { events.push('message:' + e.data); ws.close(1000); };
+  ws.onerror = () => events.push('error');
+  ws.onclose = (e) => { events.push('close:' + e.code); resolve(events); };
+})`;
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CovetApp, html, json } from '../../../src/index.js';
 import { CORSMiddleware } from '../../../src/security/index.js';
-import { browserSkipReason, withBrowser } from '../../helpers/browser.js';
+import { browserSkipReason, openSocketScript, withBrowser } from '../../helpers/browser.js';
 
 const PAGE = '<!doctype html><meta charset="utf-8"><title>cors</title><p>cross-origin page</p>';
 
@@ -17,32 +17,32 @@ interface FetchOutcome {
   readonly error?: string;
 }
 
-interface SocketOutcome {
-  readonly events: readonly string[];
-}
-
-// Plain JavaScript for the page: opens the socket, sends one message, closes after the echo.
-const OPEN_SOCKET = `(url) => new Promise((resolve) => {
-  const events = [];
-  const ws = new WebSocket(url);
-  ws.onopen = () => { events.push('open'); ws.send('hello'); };
-  ws.onmessage = (e) => { events.push('message:' + e.data); ws.close(1000); };
-  ws.onerror = () => events.push('error');
-  ws.onclose = (e) => { events.push('close:' + e.code); resolve({ events }); };
-})`;
-
 async function listen(app: CovetApp): Promise<string> {
   return (await app.listen({ host: '127.0.0.1', port: 0 })).url;
 }
 
+/** Two plain pages on two origins (127.0.0.1, two ports), listening; close both when done. */
+async function twoPages(): Promise<{ allowedUrl: string; refusedUrl: string; close(): Promise<void> }> {
+  const allowedPage = new CovetApp();
+  allowedPage.get('/', () => html(PAGE));
+  const refusedPage = new CovetApp();
+  refusedPage.get('/', () => html(PAGE));
+  const allowedUrl = await listen(allowedPage);
+  const refusedUrl = await listen(refusedPage);
+  return {
+    allowedUrl,
+    refusedUrl,
+    async close() {
+      await allowedPage.close();
+      await refusedPage.close();
+    },
+  };
+}
+
 describe('CORS in a real browser', { skip: browserSkipReason() }, () => {
   it('lets an allowed origin read responses (simple and preflighted) and refuses another origin', async () => {
-    const allowedPage = new CovetApp();
-    allowedPage.get('/', () => html(PAGE));
-    const refusedPage = new CovetApp();
-    refusedPage.get('/', () => html(PAGE));
-    const allowedUrl = await listen(allowedPage);
-    const refusedUrl = await listen(refusedPage);
+    const pages = await twoPages();
+    const { allowedUrl, refusedUrl } = pages;
 
     const puts: string[] = [];
     const api = new CovetApp();
@@ -97,18 +97,13 @@ describe('CORS in a real browser', { skip: browserSkipReason() }, () => {
       });
     } finally {
       await api.close();
-      await allowedPage.close();
-      await refusedPage.close();
+      await pages.close();
     }
   });
 
   it('lets a page on an allowed origin open a WebSocket and refuses the handshake from another origin', async () => {
-    const allowedPage = new CovetApp();
-    allowedPage.get('/', () => html(PAGE));
-    const refusedPage = new CovetApp();
-    refusedPage.get('/', () => html(PAGE));
-    const allowedUrl = await listen(allowedPage);
-    const refusedUrl = await listen(refusedPage);
+    const pages = await twoPages();
+    const { allowedUrl, refusedUrl } = pages;
 
     const handshakes: string[] = [];
     const opened: string[] = [];
@@ -130,20 +125,19 @@ describe('CORS in a real browser', { skip: browserSkipReason() }, () => {
     try {
       await withBrowser(async (browser) => {
         const page = await browser.newPage();
-        const run = (): Promise<SocketOutcome> => page.evaluate(`(${OPEN_SOCKET})(${JSON.stringify(apiWsUrl)})`);
+        const run = (): Promise<string[]> => page.evaluate(openSocketScript(apiWsUrl));
 
         await page.goto(`${allowedUrl}/`);
-        assert.deepEqual(await run(), { events: ['open', 'message:echo hello', 'close:1000'] });
+        assert.deepEqual(await run(), ['open', 'message:echo hello', 'close:1000']);
 
         await page.goto(`${refusedUrl}/`);
-        assert.deepEqual(await run(), { events: ['error', 'close:1006'] }, 'never opened');
+        assert.deepEqual(await run(), ['error', 'close:1006'], 'never opened');
         assert.deepEqual(handshakes, [allowedUrl, refusedUrl], 'the browser sent both handshakes with their Origin');
         assert.deepEqual(opened, [allowedUrl], 'the handler never ran for the refused origin');
       });
     } finally {
       await api.close();
-      await allowedPage.close();
-      await refusedPage.close();
+      await pages.close();
     }
   });
 });

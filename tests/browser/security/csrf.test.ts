@@ -7,19 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CovetApp, html } from '../../../src/index.js';
 import { type CSRFOptions, CSRFProtection, SecurityConfig } from '../../../src/security/index.js';
-import { browserSkipReason, withBrowser } from '../../helpers/browser.js';
+import { browserSkipReason, openSocketScript, withBrowser } from '../../helpers/browser.js';
 
 const PAGE = '<!doctype html><meta charset="utf-8"><title>page</title><p>a page</p>';
-
-// Plain JavaScript for the page: opens the socket, sends one message, closes after the echo.
-const OPEN_SOCKET = `(url) => new Promise((resolve) => {
-  const events = [];
-  const ws = new WebSocket(url);
-  ws.onopen = () => { events.push('open'); ws.send('hi'); };
-  ws.onmessage = (e) => { events.push('message:' + e.data); ws.close(1000); };
-  ws.onerror = () => events.push('error');
-  ws.onclose = (e) => { events.push('close:' + e.code); resolve(events); };
-})`;
 
 function bank(csrf: Partial<CSRFOptions>): { app: CovetApp; transfers: string[] } {
   const securityConfig = new SecurityConfig({ secretKey: 'browser-csrf-secret-0123456789', csrf });
@@ -123,9 +113,9 @@ describe('CSRF in a real browser', { skip: browserSkipReason() }, () => {
     try {
       await withBrowser(async (browser) => {
         const page = await browser.newPage();
-        const run = (): Promise<string[]> => page.evaluate(`(${OPEN_SOCKET})(${JSON.stringify(wsUrl)})`);
+        const run = (): Promise<string[]> => page.evaluate(openSocketScript(wsUrl));
         await page.goto(`${url}/`); // the app's own page: sets the csrftoken cookie
-        assert.deepEqual(await run(), ['open', 'message:echo hi', 'close:1000']);
+        assert.deepEqual(await run(), ['open', 'message:echo hello', 'close:1000']);
         await page.goto(`${otherUrl}/`); // same site (127.0.0.1), another origin
         assert.deepEqual(await run(), ['error', 'close:1006'], 'never opened');
         assert.deepEqual(handshakes, [
