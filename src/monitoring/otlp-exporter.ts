@@ -7,10 +7,20 @@ import { secondsText } from './span-bytes.js';
 
 /** Batching and limits of the OTLP exporter. */
 export interface BatchOptions {
-  /** Spans held while waiting for export; more are dropped (and counted). Default 2048. */
+  /** Spans held while waiting for export; more are dropped (and counted). Default 8192. */
   readonly maxQueueSize?: number;
-  /** Spans per request. Default 512. */
+  /**
+   * Most spans per request. Default 2048 (the OpenTelemetry SDK's is 512: every request to
+   * the collector costs the service a fixed amount, about a quarter of a millisecond over
+   * loopback, so a busy service sends fewer, larger ones).
+   */
   readonly maxExportBatchSize?: number;
+  /**
+   * A batch is sent once its JSON body reaches this many bytes, however few spans it holds,
+   * so large spans stay under collectors' request limits (the OpenTelemetry Collector accepts
+   * 20 MiB by default; some gateways less). Default 1 MiB.
+   */
+  readonly maxExportBatchBytes?: number;
   /** Longest a span waits before its batch is sent. Default 1000 ms. */
   readonly scheduledDelayMillis?: number;
   /** A request to the collector slower than this is abandoned and its spans dropped. Default 10000 ms. */
@@ -41,8 +51,9 @@ export interface ExporterStats {
 }
 
 const BATCH_DEFAULTS = {
-  maxQueueSize: 2048,
-  maxExportBatchSize: 512,
+  maxQueueSize: 8192,
+  maxExportBatchSize: 2048,
+  maxExportBatchBytes: 1024 * 1024,
   scheduledDelayMillis: 1000,
   exportTimeoutMillis: 10_000,
   maxConcurrentExports: 2,
@@ -374,6 +385,7 @@ export class OTLPTraceExporter {
     this.#opts = {
       maxQueueSize: options.maxQueueSize ?? BATCH_DEFAULTS.maxQueueSize,
       maxExportBatchSize: options.maxExportBatchSize ?? BATCH_DEFAULTS.maxExportBatchSize,
+      maxExportBatchBytes: options.maxExportBatchBytes ?? BATCH_DEFAULTS.maxExportBatchBytes,
       scheduledDelayMillis: options.scheduledDelayMillis ?? BATCH_DEFAULTS.scheduledDelayMillis,
       exportTimeoutMillis: options.exportTimeoutMillis ?? BATCH_DEFAULTS.exportTimeoutMillis,
       maxConcurrentExports: options.maxConcurrentExports ?? BATCH_DEFAULTS.maxConcurrentExports,
@@ -409,7 +421,8 @@ export class OTLPTraceExporter {
     waiting.push(span);
     this.#queued++;
     if (waiting.length >= ENCODE_EVERY) this.#encode();
-    if ((this.#open?.count ?? 0) + waiting.length >= this.#opts.maxExportBatchSize) {
+    const open = this.#open;
+    if ((open?.count ?? 0) + waiting.length >= this.#opts.maxExportBatchSize || (open !== null && open.bytes >= this.#opts.maxExportBatchBytes)) {
       this.#seal();
       this.#pump();
     } else if (this.#timer === null) {

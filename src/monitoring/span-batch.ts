@@ -32,6 +32,11 @@ export class SpanBatch {
     return this.#count;
   }
 
+  /** Bytes of the request body so far (its head and the spans). */
+  get bytes(): number {
+    return this.#length;
+  }
+
   /** Appends one span's JSON text. */
   add(json: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.

@@ -166,4 +166,33 @@ describe('OTLP export body', () => {
       await collector.close();
     }
   });
+
+  it('sends a batch once its body passes maxExportBatchBytes, and by default sends 2048 small spans in one request', async () => {
+    const collector = await startCollector();
+    try {
+      const send = async (options: { maxExportBatchBytes?: number }, count: number): Promise<void> => {
+        const exporter = new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, resource: { 'service.name': 'svc' }, scheduledDelayMillis: 60_000, ...options });
+        const tracer = new Tracer({ exporter, scope: { name: 'covet', version: '1' }, useOpenTelemetry: false });
+        for (let i = 0; i < count; i++) {
+          const span = tracer.startHttpServerSpan(null, i, (n) => ({ name: 'GET /x/{id}', http: { method: 'GET', path: `/x/${n}`, scheme: 'http', route: '/x/{id}', userAgent: undefined } }));
+          (span as HttpServerSpan).statusCode = 200;
+          span.end();
+        }
+        await exporter.flush();
+        assert.equal(exporter.stats.exported, count);
+      };
+      // Spans are encoded 64 at a time: a batch past the byte limit goes out at the next 64.
+      await send({ maxExportBatchBytes: 20_000 }, 200);
+      // Two exports run at once: the collector may finish reading them in either order.
+      const sizes = (): number[] => collector.requests.map((r) => r.spans).sort((a, b) => b - a);
+      assert.deepEqual(sizes(), [64, 64, 64, 8]);
+      for (const r of collector.requests.filter((x) => x.spans === 64)) assert.ok(Buffer.byteLength(r.body) > 20_000 && Buffer.byteLength(r.body) < 40_000, `${Buffer.byteLength(r.body)} bytes`);
+      collector.requests.length = 0;
+      // About 500 bytes a span: 2048 of them stay under the default 1 MiB.
+      await send({}, 2100);
+      assert.deepEqual(sizes(), [2048, 52]);
+    } finally {
+      await collector.close();
+    }
+  });
 });
