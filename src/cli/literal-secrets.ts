@@ -28,22 +28,21 @@ const ENV_FALLBACK = new RegExp(
   'gm',
 );
 
-/** `new JWTAuth('…')`: the seed's positional HS256 secret. */
-const POSITIONAL = new RegExp(String.raw`\bnew\s+(JWTAuth)\s*(?:<[^>()]*>\s*)?\(\s*${VALUE}${END}`, 'gm');
-/** `secretKey: '…'` in an object literal (after `{` or `,`, so `cond ? secret : '…'` is not one). */
-const PROPERTY = new RegExp(String.raw`[{,]\s*(?:(${NAME})|'(${NAME})'|"(${NAME})")\s*:\s*${VALUE}${END}`, 'gm');
-/** `const secretKey = '…'`, and class fields such as `SECRET_KEY = '…'` in a `Config` subclass. */
-const DECLARATION = new RegExp(
-  String.raw`(?:\b(?:const|let|var)\s+|^[ \t]*(?:(?:readonly|static|public|private|protected|declare)\s+)*)(${NAME})\s*(?::\s*string\s*)?=\s*${VALUE}${END}`,
-  'gm',
-);
+// What a value is given to, each ending where the value starts: `new JWTAuth(` (the seed's
+// positional HS256 secret), `secretKey:` in an object literal (after `{` or `,`, so
+// `cond ? secret : '…'` is not one), and `const secretKey =` or a class field such as
+// `SECRET_KEY =` in a `Config` subclass.
+const JWT_AUTH_CALL = String.raw`\bnew\s+(JWTAuth)\s*(?:<[^>()]*>\s*)?\(\s*`;
+const PROPERTY_KEY = String.raw`[{,]\s*(?:(${NAME})|'(${NAME})'|"(${NAME})")\s*:\s*`;
+const DECLARED = String.raw`(?:\b(?:const|let|var)\s+|^[ \t]*(?:(?:readonly|static|public|private|protected|declare)\s+)*)(${NAME})\s*(?::\s*string\s*)?=\s*`;
+
+const POSITIONAL = new RegExp(`${JWT_AUTH_CALL}${VALUE}${END}`, 'gm');
+const PROPERTY = new RegExp(`${PROPERTY_KEY}${VALUE}${END}`, 'gm');
+const DECLARATION = new RegExp(`${DECLARED}${VALUE}${END}`, 'gm');
 /** Names that hold secrets: `secret`, `secretKey`, `JWT_SECRET`, `clientSecret`, `session_secret`… */
 const SECRET_NAME = /secret/i;
-/** What an `ENV_FALLBACK` is given to, read back from just before it: `new JWTAuth(`, `secretKey:`, `const SECRET =`. */
-const FALLBACK_TARGET = new RegExp(
-  String.raw`(?:\bnew\s+(JWTAuth)\s*(?:<[^>()]*>\s*)?\(\s*|[{,]\s*(?:(${NAME})|'(${NAME})'|"(${NAME})")\s*:\s*|(?:\b(?:const|let|var)\s+|^[ \t]*(?:(?:readonly|static|public|private|protected|declare)\s+)*)(${NAME})\s*(?::\s*string\s*)?=\s*)$`,
-  'm',
-);
+/** What an `ENV_FALLBACK` is given to, read back from just before it. */
+const FALLBACK_TARGET = new RegExp(`(?:${JWT_AUTH_CALL}|${PROPERTY_KEY}|${DECLARED})$`, 'm');
 
 function unquote(literal: string): string {
   return literal
@@ -96,8 +95,7 @@ export function findLiteralSecrets(source: string): LiteralSecret[] {
   const starts = lineStarts(code);
   const found: (LiteralSecret & { readonly at: number })[] = [];
   const add = (at: number, name: string, value: string, fallback?: string): void => {
-    const values = valuesOf(value);
-    found.push(fallback === undefined ? { at, line: lineAt(starts, at), name, values } : { at, line: lineAt(starts, at), name, values, fallback });
+    found.push({ at, line: lineAt(starts, at), name, values: valuesOf(value), ...(fallback === undefined ? {} : { fallback }) });
   };
   for (const m of code.matchAll(POSITIONAL)) add(m.index, m[1] as string, m[2] as string);
   for (const m of code.matchAll(PROPERTY)) {

@@ -169,23 +169,28 @@ export class DatabaseManager extends Queryable {
     return this.#runPooled(text, params, name);
   }
 
+  /**
+   * The idle connection a statement may run on synchronously now, or `null`. With subscribers on
+   * covet:db:query every statement takes the path that publishes; while tables are being
+   * created, the statement waits for them on the asynchronous path.
+   */
+  #syncConnection(): DriverConnection | null {
+    if (queryChannel.hasSubscribers || this.#creating !== null) return null;
+    return this.pool[kPeekSync]();
+  }
+
   override [kQueryRowSync](text: string, params: readonly unknown[]): readonly unknown[] | undefined | typeof NOT_SYNC {
-    // With subscribers on covet:db:query every statement takes the path that publishes; while
-    // tables are being created, the statement waits for them on the asynchronous path.
-    if (queryChannel.hasSubscribers || this.#creating !== null) return NOT_SYNC;
-    const idle = this.pool[kPeekSync]();
+    const idle = this.#syncConnection();
     return idle?.queryRowSync === undefined ? NOT_SYNC : idle.queryRowSync(text, params);
   }
 
   override [kExecuteSync](text: string, params: readonly unknown[]): DriverResult | typeof NOT_SYNC {
-    if (queryChannel.hasSubscribers || this.#creating !== null) return NOT_SYNC;
-    const idle = this.pool[kPeekSync]();
+    const idle = this.#syncConnection();
     return idle?.querySync === undefined ? NOT_SYNC : idle.querySync(text, params);
   }
 
   override [kQueryValuesSync](text: string, params: readonly unknown[]): readonly (readonly unknown[])[] | typeof NOT_SYNC {
-    if (queryChannel.hasSubscribers || this.#creating !== null) return NOT_SYNC;
-    const idle = this.pool[kPeekSync]();
+    const idle = this.#syncConnection();
     return idle?.queryValuesSync === undefined ? NOT_SYNC : idle.queryValuesSync(text, params);
   }
 

@@ -1,3 +1,4 @@
+import { isWebSocketUpgrade } from '../http/websocket/handshake.js';
 import type { Request } from '../request.js';
 
 /**
@@ -9,10 +10,7 @@ import type { Request } from '../request.js';
  * if (isWebSocketHandshake(req) && !isSameHost(origin, req.headers.get('host'))) throw new HTTPException(403)
  */
 export function isWebSocketHandshake(req: Request): boolean {
-  if (req.method !== 'GET') return false;
-  const upgrade = req.headers.get('upgrade');
-  if (upgrade === null) return false;
-  return upgrade.split(',').some((part) => part.trim().toLowerCase() === 'websocket');
+  return req.method === 'GET' && isWebSocketUpgrade({ upgrade: req.headers.get('upgrade') ?? undefined });
 }
 
 /**
