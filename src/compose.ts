@@ -89,10 +89,11 @@ export function compose(middleware: readonly Middleware[], endpoint: Responder, 
     const mw = middlewareFunction(middleware[i] as Middleware);
     const inner = next;
     if (isTrustedMiddleware(middleware[i])) {
-      // Covet's own middleware take a `callNext` that may return the `Response` itself.
+      // Covet's own middleware take a `callNext` that may return the `Response` itself, and
+      // always pass it the request: the next layer is their `callNext`, no closure per request.
       next = function trustedLayer(req: Request): Response | Promise<Response> {
         try {
-          return mw(req, ((changed?: Request) => inner(changed ?? req)) as CallNext);
+          return mw(req, inner as CallNext);
         } catch (err) {
           return onError(err, req);
         }

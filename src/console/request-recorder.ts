@@ -41,7 +41,7 @@ export function createRequestRecorder(store: ConsoleStore, requests: AsyncLocalS
     const route = req.route;
     const path = route === null ? null : route.path;
     // The console's own routes (and 401s on them) are not recorded.
-    if (path !== null && (path === prefix || path.startsWith(below))) return callNext();
+    if (path !== null && (path === prefix || path.startsWith(below))) return callNext(req);
     const raw = req.raw;
     // The Node request's `url` is the raw target already; `req.url` would decode the path.
     const record = store.begin(req.method, raw === null ? req.url.raw : (raw.url ?? '/'), path);
@@ -49,7 +49,7 @@ export function createRequestRecorder(store: ConsoleStore, requests: AsyncLocalS
     const attributing = store.attributing;
     if (attributing) record.bound = true;
     return afterNext(
-      () => (attributing ? requests.run(record, callNext) : callNext()),
+      () => (attributing ? requests.run(record, callNext, req) : callNext(req)),
       (response) => {
         store.finish(record, response);
         if (keepBodies) keepRequestBody(req, raw, record);

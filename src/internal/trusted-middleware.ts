@@ -7,7 +7,8 @@ import type { Response } from '../response.js';
  * `then` that checks its result and turns its errors into responses, and its `callNext` may
  * return the `Response` itself, not a promise, when the layers inside answered at once — so a
  * synchronous handler behind trusted middleware answers without a promise, which counts
- * double while `AsyncLocalStorage` has promise hooks on. Use `afterNext` to handle both.
+ * double while `AsyncLocalStorage` has promise hooks on. Use `afterNext` to handle both. A
+ * trusted middleware always calls `callNext(req)` with the request it was given.
  */
 export const kTrustedMiddleware: unique symbol = Symbol.for('covet.trustedMiddleware');
 

@@ -1,7 +1,7 @@
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext } from '../types.js';
-import { afterNext, trustMiddleware } from '../internal/trusted-middleware.js';
+import { trustMiddleware } from '../internal/trusted-middleware.js';
 import type { Counter } from './counter.js';
 import type { Gauge } from './gauge.js';
 import { DEFAULT_BUCKETS, type Histogram } from './histogram.js';
@@ -68,17 +68,28 @@ export class HTTPMetricsMiddleware {
     if (this.#exclude.has(route)) return callNext(req);
     const start = performance.now();
     this.#inFlight?.inc();
-    return afterNext(
-      () => callNext(req),
-      (res) => {
-        this.#record(req.method, route, res.status, start);
-        return res;
-      },
-      (err: unknown) => {
-        this.#record(req.method, route, 500, start);
-        throw err;
-      },
-    );
+    // No closures on the way in or, for a synchronous answer, on the way out.
+    let out: Response | Promise<Response>;
+    try {
+      out = callNext(req);
+    } catch (err) {
+      this.#record(req.method, route, 500, start);
+      throw err;
+    }
+    if (out instanceof Promise)
+      return out.then(
+        (res) => this.#done(req.method, route, res, start),
+        (err: unknown) => {
+          this.#record(req.method, route, 500, start);
+          throw err;
+        },
+      );
+    return this.#done(req.method, route, out, start);
+  }
+
+  #done(method: string, route: string, res: Response, start: number): Response {
+    this.#record(method, route, res.status, start);
+    return res;
   }
 
   #record(method: string, route: string, status: number, start: number): void {

@@ -137,6 +137,47 @@ describe('OTLP export body', () => {
     }
   });
 
+  it('writes the times of plain server spans as the text encoder does, at every digit and second boundary', async () => {
+    // The byte writer copies the seconds' digits kept per second and writes the fraction in
+    // integer arithmetic: leading zeros, nines and a change of second in either direction
+    // must come out as the text encoder's decimal nanoseconds.
+    const collector = await startCollector();
+    try {
+      const resource = { 'service.name': 'svc' };
+      const scope = { name: 'covet', version: '1' };
+      const exporter = new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, resource, scope, scheduledDelayMillis: 60_000 });
+      const tracer = new Tracer({ exporter, scope, useOpenTelemetry: false });
+      const second = 1_764_000_000_000_000;
+      const times: [number, number][] = [
+        [second, second + 1],
+        [second + 10, second + 999_999],
+        [second + 999_999, second + 1_000_000],
+        [second - 1, second + 5_000_123],
+        [second + 1_000_100, second + 2_000_001],
+        [second + 90_000, second + 1_009_090],
+      ];
+      const ended: HttpServerSpan[] = [];
+      for (const [i, [start, end]] of times.entries()) {
+        const http: HttpServerFields = { method: 'GET', path: `/t/${i}`, scheme: 'http', route: '/t/{i}', userAgent: undefined };
+        const span = tracer.startHttpServerSpan(null, 'GET /t/{i}', (name) => ({ name, http })) as HttpServerSpan;
+        span.statusCode = 200;
+        span.end();
+        // Spans are encoded when the exporter gathers a group of them, so the times can still change.
+        Object.defineProperty(span, 'startMicros', { value: start });
+        span.endMicros = end;
+        ended.push(span);
+      }
+      await exporter.flush();
+      assert.equal(collector.requests[0]?.body, encodeOtlpJson(ended, resource, scope));
+      assert.deepEqual(
+        collector.spans.map((s) => [s.start, s.end]),
+        times.map(([a, b]) => [BigInt(a) * 1000n, BigInt(b) * 1000n]),
+      );
+    } finally {
+      await collector.close();
+    }
+  });
+
   it('sends every span once and intact when batch buffers are reused across exports', async () => {
     const collector = await startCollector();
     try {
