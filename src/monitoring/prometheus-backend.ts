@@ -87,7 +87,7 @@ export class PrometheusBackend implements MetricHost {
       );
     }
     for (const label of metric.labelNames) {
-      if (label in this.defaultLabels)
+      if (Object.hasOwn(this.defaultLabels, label))
         throw new MetricsError(`Metric ${metric.name}: label "${label}" clashes with a default label`, 'ERR_METRIC_LABEL_NAME');
     }
     const names = sampleNames(metric);

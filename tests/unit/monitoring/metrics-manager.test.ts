@@ -234,6 +234,16 @@ describe('MetricsManager', () => {
     code(() => metrics.gauge('lat_count'), 'ERR_METRIC_CONFLICT');
   });
 
+  it('accepts label names that are also Object.prototype members', () => {
+    const metrics = new MetricsManager();
+    const c = metrics.counter('proto_names_total', ['constructor', 'toString', 'valueOf']);
+    c.inc({ constructor: 'a', toString: 'b', valueOf: 'c' });
+    assert.equal(c.get({ constructor: 'a', toString: 'b', valueOf: 'c' }), 1);
+    const withDefaults = new MetricsManager(new PrometheusBackend({ defaultLabels: { service: 'api' } }));
+    withDefaults.gauge('proto_gauge', ['hasOwnProperty']).set({ hasOwnProperty: 'x' }, 2);
+    assert.throws(() => withDefaults.gauge('clash', ['service']), (e: unknown) => e instanceof MetricsError && e.code === 'ERR_METRIC_LABEL_NAME');
+  });
+
   it('validates label sets and values on use', () => {
     const metrics = new MetricsManager();
     const c = metrics.counter('req_total', ['method', 'status']);
