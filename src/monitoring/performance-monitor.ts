@@ -15,7 +15,7 @@ export interface PerformanceMonitorOptions {
   readonly otlpEndpoint?: string;
   /** The seed's Jaeger collector URL, read as OTLP on port 4318 of that host. Default none. */
   readonly jaegerEndpoint?: string;
-  /** `service.name` of the spans. Default `covet-app`. */
+  /** `service.name` of the spans. Default: `OTEL_SERVICE_NAME`, else `covet-app`. */
   readonly serviceName?: string;
   /** The metrics to add to. Default: a new `MetricsManager`. */
   readonly metrics?: MetricsManager;
@@ -62,7 +62,7 @@ export class PerformanceMonitor {
         ? null
         : new TracingMiddleware({
             ...options.tracing,
-            serviceName: options.serviceName ?? 'covet-app',
+            ...(options.serviceName === undefined ? {} : { serviceName: options.serviceName }),
             ...(options.otlpEndpoint === undefined ? {} : { otlpEndpoint: options.otlpEndpoint }),
             ...(options.jaegerEndpoint === undefined ? {} : { jaegerEndpoint: options.jaegerEndpoint }),
           });
