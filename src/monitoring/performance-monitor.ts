@@ -69,18 +69,18 @@ export class PerformanceMonitor {
   }
 
   /** A counter (declared on first use, the same one after). */
-  counter(name: string, labelNames: readonly string[] = [], options: MetricOptions<Counter> = {}): Counter {
-    return this.metrics.counter(name, labelNames, options);
+  counter<const L extends string = string>(name: string, labelNames: readonly L[] = [], options: MetricOptions<Counter<L>> = {}): Counter<L> {
+    return this.metrics.counter<L>(name, labelNames, options);
   }
 
   /** A gauge. */
-  gauge(name: string, labelNames: readonly string[] = [], options: MetricOptions<Gauge> = {}): Gauge {
-    return this.metrics.gauge(name, labelNames, options);
+  gauge<const L extends string = string>(name: string, labelNames: readonly L[] = [], options: MetricOptions<Gauge<L>> = {}): Gauge<L> {
+    return this.metrics.gauge<L>(name, labelNames, options);
   }
 
   /** A histogram (default buckets suit seconds; pass `buckets` for sizes). */
-  histogram(name: string, labelNames: readonly string[] = [], options: HistogramOptions = {}): Histogram {
-    return this.metrics.histogram(name, labelNames, options);
+  histogram<const L extends string = string>(name: string, labelNames: readonly L[] = [], options: HistogramOptions<L> = {}): Histogram<L> {
+    return this.metrics.histogram<L>(name, labelNames, options);
   }
 
   /**

@@ -246,7 +246,8 @@ describe('MetricsManager', () => {
 
   it('validates label sets and values on use', () => {
     const metrics = new MetricsManager();
-    const c = metrics.counter('req_total', ['method', 'status']);
+    // Label names widened to string[], as a JavaScript caller (or one with computed names) sees them.
+    const c = metrics.counter('req_total', ['method', 'status'] as string[]);
     const code = (fn: () => unknown, expected: string): void => {
       assert.throws(fn, (e: unknown) => e instanceof MetricsError && e.code === expected, expected);
     };
