@@ -305,6 +305,30 @@ describe('MetricsManager', () => {
     assert.equal(parsed.find((f) => f.name === 'app_unused')?.metrics.length ?? 0, 0);
   });
 
+  it('answers a scrape when a collect callback hangs, after collectTimeout, logging which one', async () => {
+    const errors: string[] = [];
+    const logger = { warn: (m: string) => errors.push(m), error: (m: string) => errors.push(m) };
+    const metrics = new MetricsManager(new PrometheusBackend({ collectTimeout: 100, logger }));
+    metrics.counter('ok_total').inc();
+    metrics.gauge('queue_depth', [], { collect: () => new Promise<void>(() => {}) });
+    metrics.gauge('failing', [], {
+      collect: () => {
+        throw new Error('db down');
+      },
+    });
+    const app = new CovetApp();
+    app.route('/metrics', metrics.handler);
+    await using client = new TestClient(app);
+    const started = performance.now();
+    const res = await client.get('/metrics');
+    assert.ok(performance.now() - started < 5_000);
+    assert.equal(res.status, 200);
+    assert.match(res.text, /^ok_total 1$/m);
+    assert.match(res.text, /^queue_depth 0$/m);
+    assert.deepEqual(errors, ['collect() of metric failing failed', 'collect() of metric queue_depth did not finish within 100 ms; its current value is written']);
+    assert.throws(() => new PrometheusBackend({ collectTimeout: 0 }), (e: unknown) => e instanceof MetricsError && e.code === 'ERR_METRIC_OPTIONS');
+  });
+
   it('passes a collect callback the metric before each scrape', async () => {
     const metrics = new MetricsManager();
     let n = 0;
