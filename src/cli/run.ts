@@ -1,11 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
-import { existsSync, readFileSync, watch } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CovetApp } from '../app.js';
 import { supportsReusePort } from '../http/server.js';
+import { type TreeWatcher, watchTree } from './watch-tree.js';
 
 /** Exit codes of the `covet` command, for scripts. */
 export const ExitCode = {
@@ -218,6 +219,8 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
   let announced = false;
   const ready = new Set<Worker>();
   let restarting = false;
+  /** --reload only: the app failed to start or died, and waits for the next file change. */
+  let waiting = false;
   let result: (code: number) => void = () => {};
   const done = new Promise<number>((r) => {
     result = r;
@@ -262,13 +265,26 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
         write(`Covet listening on ${msg.url}\n${started}`);
       } else if (msg?.covet === 'fatal' && !stopping) {
         process.stderr.write(`covet: ${msg.message}\n`);
+        // While developing with --reload, a file saved half-written (a syntax error, a failing
+        // startup hook) is fixed by the next save: wait for it rather than end the command.
+        if (opts.reload && msg.code !== ExitCode.portInUse) {
+          waiting = true;
+          process.stderr.write('covet: waiting for a file change to restart\n');
+          return;
+        }
         finish(msg.code);
       }
     });
     w.on('exit', (code, signal) => {
       workers.delete(w);
       ready.delete(w);
-      if (stopping || restarting) return;
+      if (stopping || restarting || waiting) return;
+      if (opts.reload) {
+        // As a development server does: a crashed app waits for the fix, no restart loop.
+        waiting = true;
+        process.stderr.write(`covet: worker ${w.process.pid} died (${signal ?? `exit code ${code}`}); waiting for a file change to restart\n`);
+        return;
+      }
       const now = Date.now();
       crashes.push(now);
       while (crashes.length > 0 && (crashes[0] ?? now) < now - windowMs) crashes.shift();
@@ -295,15 +311,19 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  let watcher: ReturnType<typeof watch> | undefined;
+  let watcher: TreeWatcher | undefined;
   if (opts.reload) {
     let timer: NodeJS.Timeout | undefined;
-    watcher = watch(process.cwd(), { recursive: true }, (_event, name) => {
-      const path = String(name ?? '');
-      if (/(^|[\\/])(node_modules|\.git|dist|coverage)([\\/]|$)/.test(path) || !/\.(m?[jt]sx?|json|env)$|\.env/.test(path)) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => void restartAll(path), 100);
-    });
+    const ignored = (path: string): boolean => /(^|[\\/])(node_modules|\.git|dist|coverage)([\\/]|$)/.test(path);
+    watcher = watchTree(
+      process.cwd(),
+      (path) => {
+        if (!/\.(m?[jt]sx?|json|env)$|\.env/.test(path)) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => void restartAll(path), 100);
+      },
+      ignored,
+    );
   }
   const restartAll = async (path: string): Promise<void> => {
     if (stopping || restarting) return;
@@ -313,6 +333,7 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
     for (const w of workers) w.process.kill('SIGTERM');
     await Promise.all(exits);
     restarting = false;
+    waiting = false;
     announced = false;
     crashes.length = 0;
     if (!stopping) for (let i = 0; i < count; i++) fork();

@@ -17,7 +17,7 @@ export const LEVEL_VALUES: Readonly<Record<LogLevel, number>> = { DEBUG: 10, INF
  * parseLevel('warn') // 'WARNING'
  */
 export function parseLevel(input: string): LogLevel {
-  const upper = input.toUpperCase();
+  const upper = typeof input === 'string' ? input.toUpperCase() : '';
   if (upper === 'WARN') return 'WARNING';
   if (upper === 'FATAL') return 'CRITICAL';
   if ((LOG_LEVELS as readonly string[]).includes(upper)) return upper as LogLevel;

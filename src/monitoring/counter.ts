@@ -21,16 +21,16 @@ export interface BoundCounter {
  * requests.inc({ method: 'GET', endpoint: '/' });
  * requests.inc({ method: 'GET', endpoint: '/' }, 3);
  */
-export class Counter extends Metric<CounterSeries> {
+export class Counter<L extends string = string> extends Metric<CounterSeries> {
   readonly type = 'counter' as const;
 
-  constructor(init: MetricInit, host: MetricHost | null = null, collect?: (counter: Counter) => void | Promise<void>) {
+  constructor(init: MetricInit, host: MetricHost | null = null, collect?: (counter: Counter<L>) => void | Promise<void>) {
     super(init, [], host, collect);
   }
 
   /** Adds `n` (default 1, never negative) to the series of `labels`. */
   inc(n?: number): void;
-  inc(labels: Labels, n?: number): void;
+  inc(labels: Labels<L>, n?: number): void;
   inc(a?: Labels | number, b?: number): void {
     // No tuple from labelsAndValue here: this runs on every request of the HTTP middleware.
     const labels = typeof a === 'number' ? undefined : a;
@@ -42,7 +42,7 @@ export class Counter extends Metric<CounterSeries> {
   }
 
   /** The series of one label set, resolved once. */
-  labels(labels: Labels): BoundCounter {
+  labels(labels: Labels<L>): BoundCounter {
     const series = this.seriesFor(labels);
     return {
       inc: (n = 1) => {
@@ -54,7 +54,7 @@ export class Counter extends Metric<CounterSeries> {
   }
 
   /** The current value of a label set (0 when never incremented). */
-  get(labels?: Labels): number {
+  get(labels?: Labels<L>): number {
     return this.seriesFor(labels)?.value ?? 0;
   }
 

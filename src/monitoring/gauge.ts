@@ -14,16 +14,16 @@ interface GaugeSeries {
  * inFlight.inc({ queue: 'mail' }); inFlight.dec({ queue: 'mail' });
  * metrics.gauge('temperature_celsius').set(21.5);
  */
-export class Gauge extends Metric<GaugeSeries> {
+export class Gauge<L extends string = string> extends Metric<GaugeSeries> {
   readonly type = 'gauge' as const;
 
-  constructor(init: MetricInit, host: MetricHost | null = null, collect?: (gauge: Gauge) => void | Promise<void>) {
+  constructor(init: MetricInit, host: MetricHost | null = null, collect?: (gauge: Gauge<L>) => void | Promise<void>) {
     super(init, [], host, collect);
   }
 
   /** Sets the value of a label set. */
   set(value: number): void;
-  set(labels: Labels, value: number): void;
+  set(labels: Labels<L>, value: number): void;
   set(a: Labels | number, b?: number): void {
     const [labels, v] = labelsAndValue(a, b, undefined);
     this.#check(v);
@@ -33,7 +33,7 @@ export class Gauge extends Metric<GaugeSeries> {
 
   /** Adds `n` (default 1). */
   inc(n?: number): void;
-  inc(labels: Labels, n?: number): void;
+  inc(labels: Labels<L>, n?: number): void;
   inc(a?: Labels | number, b?: number): void {
     const labels = typeof a === 'number' ? undefined : a;
     const n = typeof a === 'number' ? a : (b ?? 1);
@@ -44,7 +44,7 @@ export class Gauge extends Metric<GaugeSeries> {
 
   /** Subtracts `n` (default 1). */
   dec(n?: number): void;
-  dec(labels: Labels, n?: number): void;
+  dec(labels: Labels<L>, n?: number): void;
   dec(a?: Labels | number, b?: number): void {
     const labels = typeof a === 'number' ? undefined : a;
     const n = typeof a === 'number' ? a : (b ?? 1);
@@ -54,13 +54,13 @@ export class Gauge extends Metric<GaugeSeries> {
   }
 
   /** Sets the value to the current Unix time in seconds. */
-  setToCurrentTime(labels?: Labels): void {
+  setToCurrentTime(labels?: Labels<L>): void {
     const series = this.seriesFor(labels);
     if (series !== null) series.value = Date.now() / 1000;
   }
 
   /** Starts a timer; calling the returned function sets the elapsed seconds and returns them. */
-  startTimer(labels?: Labels): () => number {
+  startTimer(labels?: Labels<L>): () => number {
     const start = performance.now();
     return () => {
       const seconds = (performance.now() - start) / 1000;
@@ -71,7 +71,7 @@ export class Gauge extends Metric<GaugeSeries> {
   }
 
   /** The current value of a label set (0 when never set). */
-  get(labels?: Labels): number {
+  get(labels?: Labels<L>): number {
     return this.seriesFor(labels)?.value ?? 0;
   }
 

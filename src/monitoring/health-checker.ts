@@ -63,7 +63,13 @@ function errorText(err: unknown): string {
 function interpret(result: HealthCheckResult): { status: HealthStatus; error?: string } {
   if (result === false) return { status: 'unhealthy', error: 'check returned false' };
   if (result === undefined || result === null || result === true) return { status: 'healthy' };
-  if (result.status === 'unhealthy') return { status: 'unhealthy', error: result.error ?? 'unhealthy' };
+  const status: unknown = result.status;
+  if (status === 'unhealthy') return { status: 'unhealthy', error: result.error ?? 'unhealthy' };
+  // Any other status text ('degraded', 'down', a typo) fails closed: a check that cannot say it
+  // is healthy must not keep a broken instance in the load balancer.
+  if (typeof status === 'string' && status !== 'healthy') {
+    return { status: 'unhealthy', error: result.error ?? `check returned status ${JSON.stringify(status)}` };
+  }
   return { status: 'healthy' };
 }
 
@@ -108,8 +114,9 @@ export class HealthChecker {
 
   /**
    * Adds a check (the seed's `@health.check("name")`). It is healthy when it resolves (to
-   * nothing, `true` or `{ status: 'healthy' }`), unhealthy when it throws, times out, or
-   * returns `false` or `{ status: 'unhealthy', error }`. Returns `fn`.
+   * nothing, `true`, `{ status: 'healthy' }` or an object without a `status` text), unhealthy
+   * when it throws, times out, or returns `false`, `{ status: 'unhealthy', error }` or any other
+   * `status` text. Returns `fn`.
    */
   check<F extends HealthCheckFunction>(name: string, fn: F, options: CheckOptions = {}): F {
     if (typeof name !== 'string' || name === '') throw new TypeError('A health check needs a name');
@@ -187,9 +194,10 @@ export class HealthChecker {
   async #runAll(filter: (c: RegisteredCheck) => boolean): Promise<HealthReport> {
     const entries = [...this.#checks].filter(([, c]) => filter(c));
     const reports = await Promise.all(entries.map(([, c]) => this.#runOne(c)));
+    // Defined, not assigned: a check named `__proto__` is a key of the body like any other.
     const checks: Record<string, CheckReport> = {};
     entries.forEach(([name], i) => {
-      checks[name] = reports[i] as CheckReport;
+      Object.defineProperty(checks, name, { value: reports[i], enumerable: true, writable: true, configurable: true });
       if (healthCheckChannel.hasSubscribers) {
         const message: HealthCheckMessage = { name, ...(reports[i] as CheckReport) };
         healthCheckChannel.publish(message);

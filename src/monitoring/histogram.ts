@@ -53,7 +53,7 @@ export interface BoundHistogram {
  * latency.observe({ route: '/users/{id}' }, 0.042);
  * metrics.histogram('job_seconds').observe(1.5);
  */
-export class Histogram extends Metric<HistogramSeries> {
+export class Histogram<L extends string = string> extends Metric<HistogramSeries> {
   readonly type = 'histogram' as const;
   /** Upper bounds, ascending, without `+Inf`. */
   readonly buckets: readonly number[];
@@ -62,7 +62,7 @@ export class Histogram extends Metric<HistogramSeries> {
     init: MetricInit,
     buckets: readonly number[] = DEFAULT_BUCKETS,
     host: MetricHost | null = null,
-    collect?: (h: Histogram) => void | Promise<void>,
+    collect?: (h: Histogram<L>) => void | Promise<void>,
   ) {
     super(init, ['le'], host, collect);
     this.buckets = checkBuckets(init.name, buckets);
@@ -70,20 +70,20 @@ export class Histogram extends Metric<HistogramSeries> {
 
   /** Records one observation. */
   observe(value: number): void;
-  observe(labels: Labels, value: number): void;
+  observe(labels: Labels<L>, value: number): void;
   observe(a: Labels | number, b?: number): void {
     const series = this.seriesFor(typeof a === 'number' ? undefined : a);
     if (series !== null) this.#record(series, typeof a === 'number' ? a : (b as number));
   }
 
   /** The series of one label set, resolved once. */
-  labels(labels: Labels): BoundHistogram {
+  labels(labels: Labels<L>): BoundHistogram {
     const series = this.seriesFor(labels);
     return { observe: (v) => (series === null ? undefined : this.#record(series, v)) };
   }
 
   /** Starts a timer; the returned function observes the elapsed seconds (and returns them). */
-  startTimer(labels?: Labels): () => number {
+  startTimer(labels?: Labels<L>): () => number {
     const start = performance.now();
     return () => {
       const seconds = (performance.now() - start) / 1000;

@@ -4,8 +4,11 @@ import { MetricsError } from './metrics-error.js';
 /** The metric types of the Prometheus data model that Covet implements. */
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
 
-/** Label values by label name; numbers and booleans are written as text. */
-export type Labels = Readonly<Record<string, string | number | boolean>>;
+/**
+ * Label values by label name; numbers and booleans are written as text. `L` is the declared
+ * label names when they are known to the type system (`metrics.counter('x', ['method'])`).
+ */
+export type Labels<L extends string = string> = Readonly<Record<L, string | number | boolean>>;
 
 /**
  * How `node:cluster` aggregation merges one metric's series across workers. Counters,

@@ -13,13 +13,13 @@ import { type RuntimeMetricsOptions, collectRuntimeMetrics } from './runtime-met
 import { Summary, type SummaryWindow } from './summary.js';
 
 /** Options of `metrics.histogram`. */
-export interface HistogramOptions extends MetricOptions<Histogram> {
+export interface HistogramOptions<L extends string = string> extends MetricOptions<Histogram<L>> {
   /** Upper bounds, ascending (`+Inf` is implied). Default: 5 ms … 10 s (Prometheus' defaults). */
   readonly buckets?: readonly number[];
 }
 
 /** Options of `metrics.summary`. */
-export interface SummaryOptions extends MetricOptions<Summary>, SummaryWindow {}
+export interface SummaryOptions<L extends string = string> extends MetricOptions<Summary<L>>, SummaryWindow {}
 
 /** Options of `MetricsManager`. */
 export interface MetricsManagerOptions {
@@ -35,7 +35,7 @@ export interface MetricsManagerOptions {
   readonly clusterTimeout?: number;
 }
 
-type LabelArg<O> = readonly string[] | O | undefined;
+type LabelArg<O, L extends string = string> = readonly L[] | O | undefined;
 
 function splitArgs<O extends object>(a: LabelArg<O>, b: O | undefined): [readonly string[], O] {
   if (Array.isArray(a)) return [a as readonly string[], b ?? ({} as O)];
@@ -95,15 +95,23 @@ export class MetricsManager {
    * @example
    * metrics.counter('jobs_total', ['queue'], { help: 'Jobs run.' }).inc({ queue: 'mail' })
    */
-  counter(name: string, labelNames?: LabelArg<MetricOptions<Counter>>, options?: MetricOptions<Counter>): Counter {
-    const [labels, opts] = splitArgs(labelNames, options);
-    return this.backend.register(new Counter(this.#init(name, labels, opts), this.backend, opts.collect));
+  counter<const L extends string = string>(
+    name: string,
+    labelNames?: LabelArg<MetricOptions<Counter<L>>, L>,
+    options?: MetricOptions<Counter<L>>,
+  ): Counter<L> {
+    const [labels, opts] = splitArgs<MetricOptions<Counter<L>>>(labelNames, options);
+    return this.backend.register(new Counter<L>(this.#init(name, labels, opts), this.backend, opts.collect));
   }
 
   /** A gauge. */
-  gauge(name: string, labelNames?: LabelArg<MetricOptions<Gauge>>, options?: MetricOptions<Gauge>): Gauge {
-    const [labels, opts] = splitArgs(labelNames, options);
-    return this.backend.register(new Gauge(this.#init(name, labels, opts), this.backend, opts.collect));
+  gauge<const L extends string = string>(
+    name: string,
+    labelNames?: LabelArg<MetricOptions<Gauge<L>>, L>,
+    options?: MetricOptions<Gauge<L>>,
+  ): Gauge<L> {
+    const [labels, opts] = splitArgs<MetricOptions<Gauge<L>>>(labelNames, options);
+    return this.backend.register(new Gauge<L>(this.#init(name, labels, opts), this.backend, opts.collect));
   }
 
   /**
@@ -112,18 +120,26 @@ export class MetricsManager {
    * @example
    * metrics.histogram('db_query_seconds', ['table'], { buckets: [0.001, 0.01, 0.1, 1] })
    */
-  histogram(name: string, labelNames?: LabelArg<HistogramOptions>, options?: HistogramOptions): Histogram {
-    const [labels, opts] = splitArgs(labelNames, options);
+  histogram<const L extends string = string>(
+    name: string,
+    labelNames?: LabelArg<HistogramOptions<L>, L>,
+    options?: HistogramOptions<L>,
+  ): Histogram<L> {
+    const [labels, opts] = splitArgs<HistogramOptions<L>>(labelNames, options);
     const metric = this.backend.register(
-      new Histogram(this.#init(name, labels, opts), opts.buckets ?? DEFAULT_BUCKETS, this.backend, opts.collect),
+      new Histogram<L>(this.#init(name, labels, opts), opts.buckets ?? DEFAULT_BUCKETS, this.backend, opts.collect),
     );
     return metric;
   }
 
   /** A summary (quantiles over a sliding window). */
-  summary(name: string, labelNames?: LabelArg<SummaryOptions>, options?: SummaryOptions): Summary {
-    const [labels, opts] = splitArgs(labelNames, options);
-    return this.backend.register(new Summary(this.#init(name, labels, opts), opts, this.backend, opts.collect));
+  summary<const L extends string = string>(
+    name: string,
+    labelNames?: LabelArg<SummaryOptions<L>, L>,
+    options?: SummaryOptions<L>,
+  ): Summary<L> {
+    const [labels, opts] = splitArgs<SummaryOptions<L>>(labelNames, options);
+    return this.backend.register(new Summary<L>(this.#init(name, labels, opts), opts, this.backend, opts.collect));
   }
 
   /** A declared metric by name (with the prefix). */

@@ -15,7 +15,7 @@ export interface PerformanceMonitorOptions {
   readonly otlpEndpoint?: string;
   /** The seed's Jaeger collector URL, read as OTLP on port 4318 of that host. Default none. */
   readonly jaegerEndpoint?: string;
-  /** `service.name` of the spans. Default `covet-app`. */
+  /** `service.name` of the spans. Default: `OTEL_SERVICE_NAME`, else `covet-app`. */
   readonly serviceName?: string;
   /** The metrics to add to. Default: a new `MetricsManager`. */
   readonly metrics?: MetricsManager;
@@ -62,25 +62,25 @@ export class PerformanceMonitor {
         ? null
         : new TracingMiddleware({
             ...options.tracing,
-            serviceName: options.serviceName ?? 'covet-app',
+            ...(options.serviceName === undefined ? {} : { serviceName: options.serviceName }),
             ...(options.otlpEndpoint === undefined ? {} : { otlpEndpoint: options.otlpEndpoint }),
             ...(options.jaegerEndpoint === undefined ? {} : { jaegerEndpoint: options.jaegerEndpoint }),
           });
   }
 
   /** A counter (declared on first use, the same one after). */
-  counter(name: string, labelNames: readonly string[] = [], options: MetricOptions<Counter> = {}): Counter {
-    return this.metrics.counter(name, labelNames, options);
+  counter<const L extends string = string>(name: string, labelNames: readonly L[] = [], options: MetricOptions<Counter<L>> = {}): Counter<L> {
+    return this.metrics.counter<L>(name, labelNames, options);
   }
 
   /** A gauge. */
-  gauge(name: string, labelNames: readonly string[] = [], options: MetricOptions<Gauge> = {}): Gauge {
-    return this.metrics.gauge(name, labelNames, options);
+  gauge<const L extends string = string>(name: string, labelNames: readonly L[] = [], options: MetricOptions<Gauge<L>> = {}): Gauge<L> {
+    return this.metrics.gauge<L>(name, labelNames, options);
   }
 
   /** A histogram (default buckets suit seconds; pass `buckets` for sizes). */
-  histogram(name: string, labelNames: readonly string[] = [], options: HistogramOptions = {}): Histogram {
-    return this.metrics.histogram(name, labelNames, options);
+  histogram<const L extends string = string>(name: string, labelNames: readonly L[] = [], options: HistogramOptions<L> = {}): Histogram<L> {
+    return this.metrics.histogram<L>(name, labelNames, options);
   }
 
   /**

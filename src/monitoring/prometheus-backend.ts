@@ -19,11 +19,19 @@ export interface PrometheusBackendOptions {
   readonly maxSeriesPerMetric?: number;
   /** Where the warning about dropped series goes. Default `console`. */
   readonly logger?: MonitoringLogger;
+  /**
+   * Longest wait, in milliseconds, for the metrics' `collect` callbacks of one scrape; one still
+   * running then is logged and its metric written with the value it has, so a callback that
+   * hangs (a query to a database that is down) never hangs `/metrics`. Default 5000 (half of
+   * Prometheus' default scrape timeout).
+   */
+  readonly collectTimeout?: number;
 }
 
-const BACKEND_DEFAULTS: { defaultLabels: Readonly<Record<string, string>>; maxSeriesPerMetric: number } = {
+const BACKEND_DEFAULTS: { defaultLabels: Readonly<Record<string, string>>; maxSeriesPerMetric: number; collectTimeout: number } = {
   defaultLabels: {},
   maxSeriesPerMetric: 2000,
+  collectTimeout: 5000,
 };
 
 /** The sample names a metric writes, in either format (two metrics must not share one). */
@@ -52,6 +60,7 @@ function sampleNames(m: AnyMetric): string[] {
  */
 export class PrometheusBackend implements MetricHost {
   readonly maxSeriesPerMetric: number;
+  readonly collectTimeout: number;
   readonly defaultLabels: Readonly<Record<string, string>>;
   readonly #logger: MonitoringLogger;
   readonly #metrics = new Map<string, AnyMetric>();
@@ -65,6 +74,8 @@ export class PrometheusBackend implements MetricHost {
       throw new MetricsError('maxSeriesPerMetric must be a positive integer', 'ERR_METRIC_OPTIONS');
     }
     this.maxSeriesPerMetric = opts.maxSeriesPerMetric;
+    if (!(opts.collectTimeout > 0)) throw new MetricsError('collectTimeout must be a positive number of ms', 'ERR_METRIC_OPTIONS');
+    this.collectTimeout = opts.collectTimeout;
     const names = checkLabelNames('(default labels)', Object.keys(opts.defaultLabels), ['le', 'quantile']);
     const labels: Record<string, string> = {};
     for (const name of names) labels[name] = labelValue('(default labels)', name, opts.defaultLabels[name]);
@@ -87,7 +98,7 @@ export class PrometheusBackend implements MetricHost {
       );
     }
     for (const label of metric.labelNames) {
-      if (label in this.defaultLabels)
+      if (Object.hasOwn(this.defaultLabels, label))
         throw new MetricsError(`Metric ${metric.name}: label "${label}" clashes with a default label`, 'ERR_METRIC_LABEL_NAME');
     }
     const names = sampleNames(metric);
@@ -119,16 +130,37 @@ export class PrometheusBackend implements MetricHost {
     return [...this.#metrics.values()];
   }
 
-  /** Runs `collect` callbacks, then snapshots every metric. A failing callback is logged, not thrown. */
+  /**
+   * Runs `collect` callbacks, then snapshots every metric. A failing callback is logged, not
+   * thrown; one still running after `collectTimeout` is logged and left behind.
+   */
   async collect(): Promise<MetricSnapshot[]> {
     const metrics = [...this.#metrics.values()];
-    await Promise.all(
-      metrics.map((m) =>
-        m.runCollect().catch((err: unknown) => {
-          this.#logger.error(`collect() of metric ${m.name} failed`, { error: err });
-        }),
-      ),
+    const pending = new Set<AnyMetric>();
+    const runs = Promise.all(
+      metrics.map((m) => {
+        pending.add(m);
+        return m
+          .runCollect()
+          .catch((err: unknown) => {
+            this.#logger.error(`collect() of metric ${m.name} failed`, { error: err });
+          })
+          .finally(() => pending.delete(m));
+      }),
     );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.collectTimeout);
+    });
+    const outcome = await Promise.race([runs, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      for (const m of pending) {
+        this.#logger.error(`collect() of metric ${m.name} did not finish within ${this.collectTimeout} ms; its current value is written`, {
+          metric: m.name,
+        });
+      }
+    }
     return metrics.map((m) => m.snapshot());
   }
 

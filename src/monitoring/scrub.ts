@@ -1,7 +1,10 @@
 /** The replacement for scrubbed values, as Sentry writes it. */
 export const FILTERED = '[Filtered]';
 
-/** Header names never sent as they are. */
+/**
+ * Header names never sent as they are: credentials, and the headers proxies put the client's IP
+ * address in (the IP is personal data, which Sentry's own SDKs leave out by default too).
+ */
 const SECRET_HEADERS = new Set([
   'authorization',
   'proxy-authorization',
@@ -11,6 +14,14 @@ const SECRET_HEADERS = new Set([
   'x-auth-token',
   'x-csrf-token',
   'x-xsrf-token',
+  'forwarded',
+  'x-forwarded-for',
+  'x-real-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
 ]);
 
 /** Keys whose values are secrets (normalized: lower case, no `-`/`_`). */

@@ -54,7 +54,7 @@ interface SummarySeries {
  * const size = metrics.summary('response_size_bytes', [], { quantiles: [0.5, 0.99] });
  * size.observe(512);
  */
-export class Summary extends Metric<SummarySeries> {
+export class Summary<L extends string = string> extends Metric<SummarySeries> {
   readonly type = 'summary' as const;
   readonly quantiles: readonly number[];
   readonly #ageMs: number;
@@ -65,7 +65,7 @@ export class Summary extends Metric<SummarySeries> {
     init: MetricInit,
     window: SummaryWindow = {},
     host: MetricHost | null = null,
-    collect?: (s: Summary) => void | Promise<void>,
+    collect?: (s: Summary<L>) => void | Promise<void>,
   ) {
     super(init, ['quantile'], host, collect);
     const opts = { ...SUMMARY_DEFAULTS, ...window };
@@ -90,7 +90,7 @@ export class Summary extends Metric<SummarySeries> {
 
   /** Records one observation. */
   observe(value: number): void;
-  observe(labels: Labels, value: number): void;
+  observe(labels: Labels<L>, value: number): void;
   observe(a: Labels | number, b?: number): void {
     const [labels, v] = labelsAndValue(a, b, undefined);
     if (typeof v !== 'number' || Number.isNaN(v))
@@ -111,7 +111,7 @@ export class Summary extends Metric<SummarySeries> {
   }
 
   /** Starts a timer; the returned function observes the elapsed seconds. */
-  startTimer(labels?: Labels): () => number {
+  startTimer(labels?: Labels<L>): () => number {
     const start = performance.now();
     return () => {
       const seconds = (performance.now() - start) / 1000;

@@ -12,7 +12,7 @@ import { subscribeWeak } from './weak-subscribe.js';
 
 /** Options of `TracingMiddleware`. */
 export interface TracingOptions {
-  /** `service.name` of the spans. Default `covet-app`. */
+  /** `service.name` of the spans. Default: `OTEL_SERVICE_NAME`, else `covet-app`. */
   readonly serviceName?: string;
   /**
    * The collector's OTLP/HTTP base URL (`/v1/traces` is appended unless the path already ends
@@ -25,11 +25,17 @@ export interface TracingOptions {
    * port 4318 of the same host, so this is read as `otlpEndpoint: http://jaeger:4318`.
    */
   readonly jaegerEndpoint?: string;
-  /** Headers for the collector (authentication). Default none. */
+  /**
+   * Headers for the collector (authentication), added to those of the standard
+   * `OTEL_EXPORTER_OTLP_TRACES_HEADERS` (or `OTEL_EXPORTER_OTLP_HEADERS`): `key=value,key2=value2`.
+   */
   readonly headers?: Readonly<Record<string, string>>;
   /** Share of new traces recorded, 0–1; a `traceparent` from upstream decides for its trace. Default 1. */
   readonly sampleRate?: number;
-  /** More resource attributes (`deployment.environment`, `service.version`…). */
+  /**
+   * More resource attributes (`deployment.environment`, `service.version`…), added to those of
+   * the standard `OTEL_RESOURCE_ATTRIBUTES` (`key=value,key2=value2`).
+   */
   readonly resourceAttributes?: Readonly<Record<string, AttributeValue>>;
   /** Queue and batch limits of the exporter. */
   readonly batch?: BatchOptions;
@@ -45,6 +51,29 @@ export interface TracingOptions {
 
 const VERSION = '0.1.0';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
+
+/**
+ * The `key=value,key2=value2` lists of the OpenTelemetry environment variables
+ * (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_RESOURCE_ATTRIBUTES`): values percent-decoded, blanks
+ * around items trimmed, items without a key or `=` skipped, as the OpenTelemetry SDKs do.
+ */
+export function parseOtelKeyValues(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (text === undefined) return out;
+  for (const item of text.split(',')) {
+    const eq = item.indexOf('=');
+    if (eq === -1) continue;
+    const key = item.slice(0, eq).trim();
+    if (key === '') continue;
+    const raw = item.slice(eq + 1).trim();
+    let value = raw;
+    try {
+      value = decodeURIComponent(raw);
+    } catch {}
+    out[key] = value;
+  }
+  return out;
+}
 
 /** The OTLP traces URL from the options or the standard environment variables, or `null`. */
 export function resolveTracesUrl(options: Pick<TracingOptions, 'otlpEndpoint' | 'jaegerEndpoint'>): string | null {
@@ -82,17 +111,21 @@ export class TracingMiddleware {
   readonly #names = new Map<string, Map<string, string>>();
 
   constructor(options: TracingOptions = {}) {
-    this.serviceName = options.serviceName ?? 'covet-app';
+    const env = process.env;
+    const envResource = parseOtelKeyValues(env.OTEL_RESOURCE_ATTRIBUTES);
+    this.serviceName = options.serviceName || env.OTEL_SERVICE_NAME || envResource['service.name'] || 'covet-app';
     const url = resolveTracesUrl(options);
+    const envHeaders = parseOtelKeyValues(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS);
     this.exporter =
       url === null
         ? null
         : new OTLPTraceExporter({
             url,
             ...options.batch,
-            ...(options.headers === undefined ? {} : { headers: options.headers }),
+            headers: { ...envHeaders, ...options.headers },
             ...(options.logger === undefined ? {} : { logger: options.logger }),
             resource: {
+              ...envResource,
               'service.name': this.serviceName,
               'telemetry.sdk.name': 'covet',
               'telemetry.sdk.language': 'nodejs',

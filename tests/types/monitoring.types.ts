@@ -27,6 +27,17 @@ requests.inc(3);
 requests.inc(2, { method: 'GET' });
 // @ts-expect-error -- label values are strings, numbers or booleans
 requests.inc({ method: ['GET'] });
+// @ts-expect-error -- a label the counter was not declared with
+requests.inc({ method: 'GET', endpt: '/' });
+// @ts-expect-error -- every declared label is given
+requests.inc({ method: 'GET' });
+// @ts-expect-error -- the same for a bound series
+requests.labels({ method: 'GET' });
+// @ts-expect-error -- and for histograms
+metrics.histogram('route_seconds', ['route']).observe({ path: '/' }, 0.1);
+const dynamicNames: string[] = ['anything'];
+metrics.counter('dynamic_total', dynamicNames).inc({ whatever: 'x' }); // names unknown to the types: checked at run time
+metrics.gauge('queue_depth', ['queue'], { collect: (g) => g.set({ queue: 'mail' }, 1) });
 metrics.histogram('http_request_duration_seconds').observe(0.012);
 metrics.histogram('h_seconds', ['route'], { buckets: [0.1, 1] }).observe({ route: '/' }, 0.2);
 // @ts-expect-error -- observe needs a value
@@ -67,6 +78,8 @@ new CovetApp({ logger });
 
 const monitor = new PerformanceMonitor({ prometheusEndpoint: '/metrics', jaegerEndpoint: 'http://jaeger:14268/api/traces' });
 monitor.counter('database_queries').inc();
+// @ts-expect-error -- PerformanceMonitor's metrics know their labels too
+monitor.counter('queries_total', ['table']).inc({ tbl: 'users' });
 {
   using _t = monitor.timer('query_execution');
 }

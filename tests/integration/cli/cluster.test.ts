@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -77,6 +77,51 @@ describe('covet run --workers', { timeout: 180_000 }, () => {
       const urls = [...cli.stdout().matchAll(/listening on (http:\/\/\S+)/g)].map((m) => m[1]);
       assert.equal(urls.length, 2, cli.stdout());
       assert.equal(await (await fetch(`${urls.at(-1)}/`)).text(), 'two');
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+      assert.deepEqual(await stopped(cli.workers()), []);
+    } finally {
+      cli.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--reload keeps watching files saved by rename, and waits through a file that fails to load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-reload-'));
+    const file = join(dir, 'app.ts');
+    const source = (msg: string) =>
+      `import { CovetApp } from '${root}src/index.js';\nexport const app = new CovetApp();\napp.get('/', () => '${msg}');\n`;
+    // How vim, `sed -i` and editors' "atomic save" write: a new file renamed over the old one.
+    const saveByRename = (text: string): void => {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    };
+    const restarts = (): number => cli.stdout().match(/app\.ts changed: restarting/g)?.length ?? 0;
+    const servedText = async (): Promise<string> => {
+      const urls = [...cli.stdout().matchAll(/listening on (http:\/\/\S+)/g)].map((m) => m[1]);
+      return (await fetch(`${urls.at(-1)}/`)).text();
+    };
+    const started = (n: number): RegExp => new RegExp(`(?:Started 1 worker \\(pid \\d+; primary pid \\d+\\)[^]*?){${n}}`);
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(file, source('one'));
+    const cli = covet(['run', 'app.ts', '--port', '0', '--reload'], { cwd: dir });
+    try {
+      await cli.waitFor(STARTED);
+      assert.equal(await servedText(), 'one');
+      saveByRename(source('two'));
+      await cli.waitFor(started(2));
+      assert.equal(await servedText(), 'two');
+      saveByRename(source('three'));
+      await cli.waitFor(started(3));
+      assert.equal(await servedText(), 'three', 'a second save by rename is seen too');
+      writeFileSync(file, 'export const app = ;\n');
+      for (let i = 0; i < 100 && !/waiting for a file change to restart/.test(cli.stderr()); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(cli.stderr(), /covet: cannot load .*app\.ts[^]*covet: waiting for a file change to restart/);
+      assert.equal(cli.child.exitCode, null, 'the command is still running');
+      writeFileSync(file, source('four'));
+      await cli.waitFor(started(4));
+      assert.equal(await servedText(), 'four');
+      assert.equal(restarts(), 4);
       cli.child.kill('SIGTERM');
       assert.equal(await cli.exited, 0);
       assert.deepEqual(await stopped(cli.workers()), []);

@@ -51,6 +51,8 @@ describe('StructuredLogger', () => {
     assert.ok(new StructuredLogger({ level: 'debug', destination: out.stream }).isEnabled('DEBUG'));
     assert.equal(parseLevel('warn'), 'WARNING');
     assert.throws(() => new StructuredLogger({ level: 'LOUD' as never }), RangeError);
+    // A JavaScript caller passing Python's numeric level gets the same clear error.
+    assert.throws(() => new StructuredLogger({ level: 20 as never }), { name: 'RangeError', message: 'Unknown log level 20 (use one of DEBUG, INFO, WARNING, ERROR, CRITICAL)' });
   });
 
   it('never logs secrets', async () => {

@@ -92,6 +92,45 @@ describe('HealthChecker', () => {
     assert.ok((report.checks.slow?.latencyMs ?? 0) >= 40);
   });
 
+  it('fails closed on a status other than healthy/unhealthy, and passes objects without one', async () => {
+    const health = new HealthChecker();
+    health.check('degraded', () => ({ status: 'degraded' }) as unknown as { status: 'healthy' });
+    health.check('explained', () => ({ status: 'down', error: 'replica lag 30 s' }) as unknown as { status: 'unhealthy' });
+    health.check('rows', () => ({ rowCount: 1 }) as unknown as void);
+    health.check('numeric', () => ({ status: 200 }) as unknown as void);
+    const app = new CovetApp();
+    app.includeRouter(health.router, { prefix: '/health' });
+    await using client = new TestClient(app);
+    const res = await client.get('/health');
+    assert.equal(res.status, 503);
+    const { checks } = res.json<{ checks: Record<string, { status: string; error?: string }> }>();
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, [v.status, v.error]])),
+      {
+        degraded: ['unhealthy', 'check returned status "degraded"'],
+        explained: ['unhealthy', 'replica lag 30 s'],
+        rows: ['healthy', undefined],
+        numeric: ['healthy', undefined],
+      },
+    );
+  });
+
+  it('reports a check named like an Object.prototype member in the body', async () => {
+    const health = new HealthChecker();
+    health.check('__proto__', () => false);
+    health.check('constructor', () => true);
+    const app = new CovetApp();
+    app.includeRouter(health.router, { prefix: '/health' });
+    await using client = new TestClient(app);
+    const res = await client.get('/health');
+    assert.equal(res.status, 503);
+    // JSON.parse defines `__proto__` as an own key, as any JSON reader sees it.
+    const body = JSON.parse(res.text) as { status: string; checks: Record<string, { status: string; error?: string }> };
+    assert.equal(body.status, 'unhealthy');
+    assert.deepEqual(Object.keys(body.checks), ['__proto__', 'constructor']);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(body.checks, '__proto__')?.value.error, 'check returned false');
+  });
+
   it('answers /health/live without running readiness checks, and /health/ready with them', async () => {
     const app = new CovetApp();
     const health = new HealthChecker();

@@ -234,9 +234,20 @@ describe('MetricsManager', () => {
     code(() => metrics.gauge('lat_count'), 'ERR_METRIC_CONFLICT');
   });
 
+  it('accepts label names that are also Object.prototype members', () => {
+    const metrics = new MetricsManager();
+    const c = metrics.counter('proto_names_total', ['constructor', 'toString', 'valueOf']);
+    c.inc({ constructor: 'a', toString: 'b', valueOf: 'c' });
+    assert.equal(c.get({ constructor: 'a', toString: 'b', valueOf: 'c' }), 1);
+    const withDefaults = new MetricsManager(new PrometheusBackend({ defaultLabels: { service: 'api' } }));
+    withDefaults.gauge('proto_gauge', ['hasOwnProperty']).set({ hasOwnProperty: 'x' }, 2);
+    assert.throws(() => withDefaults.gauge('clash', ['service']), (e: unknown) => e instanceof MetricsError && e.code === 'ERR_METRIC_LABEL_NAME');
+  });
+
   it('validates label sets and values on use', () => {
     const metrics = new MetricsManager();
-    const c = metrics.counter('req_total', ['method', 'status']);
+    // Label names widened to string[], as a JavaScript caller (or one with computed names) sees them.
+    const c = metrics.counter('req_total', ['method', 'status'] as string[]);
     const code = (fn: () => unknown, expected: string): void => {
       assert.throws(fn, (e: unknown) => e instanceof MetricsError && e.code === expected, expected);
     };
@@ -292,6 +303,30 @@ describe('MetricsManager', () => {
     assert.equal(family(parsed, 'app_timer_seconds').metrics[0]?.buckets?.['+Inf'], '1');
     assert.deepEqual(family(parsed, 'app_sizes').metrics[0]?.quantiles, { '0.5': '7' });
     assert.equal(parsed.find((f) => f.name === 'app_unused')?.metrics.length ?? 0, 0);
+  });
+
+  it('answers a scrape when a collect callback hangs, after collectTimeout, logging which one', async () => {
+    const errors: string[] = [];
+    const logger = { warn: (m: string) => errors.push(m), error: (m: string) => errors.push(m) };
+    const metrics = new MetricsManager(new PrometheusBackend({ collectTimeout: 100, logger }));
+    metrics.counter('ok_total').inc();
+    metrics.gauge('queue_depth', [], { collect: () => new Promise<void>(() => {}) });
+    metrics.gauge('failing', [], {
+      collect: () => {
+        throw new Error('db down');
+      },
+    });
+    const app = new CovetApp();
+    app.route('/metrics', metrics.handler);
+    await using client = new TestClient(app);
+    const started = performance.now();
+    const res = await client.get('/metrics');
+    assert.ok(performance.now() - started < 5_000);
+    assert.equal(res.status, 200);
+    assert.match(res.text, /^ok_total 1$/m);
+    assert.match(res.text, /^queue_depth 0$/m);
+    assert.deepEqual(errors, ['collect() of metric failing failed', 'collect() of metric queue_depth did not finish within 100 ms; its current value is written']);
+    assert.throws(() => new PrometheusBackend({ collectTimeout: 0 }), (e: unknown) => e instanceof MetricsError && e.code === 'ERR_METRIC_OPTIONS');
   });
 
   it('passes a collect callback the metric before each scrape', async () => {

@@ -2,7 +2,7 @@
 // it receives (OTLP JSON encoding: hex ids, decimal-string nanos, numeric enums) and keeps the
 // spans. It can also fail (500) or hang, to test that tracing never slows requests down.
 import assert from 'node:assert/strict';
-import { type Server, createServer } from 'node:http';
+import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface CollectedSpan {
@@ -52,8 +52,8 @@ function nanos(s: unknown): bigint {
 export interface Collector {
   readonly url: string;
   readonly spans: CollectedSpan[];
-  /** Each export request: its content type, span count and body text. */
-  readonly requests: { contentType: string | undefined; spans: number; body: string }[];
+  /** Each export request: its content type, span count, body text and headers. */
+  readonly requests: { contentType: string | undefined; spans: number; body: string; headers: IncomingHttpHeaders }[];
   mode: 'ok' | 'fail' | 'hang';
   close(): Promise<void>;
   /** Resolves when at least `n` spans arrived. */
@@ -62,7 +62,7 @@ export interface Collector {
 
 export async function startCollector(): Promise<Collector> {
   const spans: CollectedSpan[] = [];
-  const requests: { contentType: string | undefined; spans: number; body: string }[] = [];
+  const requests: Collector['requests'] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   let server: Server;
   const collector: Collector = {
@@ -140,7 +140,7 @@ export async function startCollector(): Promise<Collector> {
             }
           }
         }
-        requests.push({ contentType: req.headers['content-type'], spans: count, body: text });
+        requests.push({ contentType: req.headers['content-type'], spans: count, body: text, headers: req.headers });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         for (const w of waiters.splice(0)) {
           if (spans.length >= w.n) w.resolve();

@@ -176,13 +176,21 @@ describe('SentryIntegration', () => {
     });
     await withServer(app, async ({ url }) => {
       const res = await fetch(`${url}/orders/7?password=hunter2&q=shoes&api_key=k-123`, {
-        headers: { cookie: 'session=s3cr3t-cookie', authorization: 'Bearer tok-abc.def', 'x-api-key': 'key-xyz', 'x-trace': 'visible' },
+        headers: {
+          cookie: 'session=s3cr3t-cookie',
+          authorization: 'Bearer tok-abc.def',
+          'x-api-key': 'key-xyz',
+          'x-trace': 'visible',
+          'x-forwarded-for': '203.0.113.7, 10.0.0.1',
+          'x-real-ip': '203.0.113.8',
+          forwarded: 'for=203.0.113.9;proto=https',
+        },
       });
       assert.equal(res.status, 500);
     });
     assert.equal(sentryServer.envelopes.length, 1, 'app.close() flushed the event');
     const env = sentryServer.envelopes[0] as Envelope;
-    for (const secret of ['hunter2', 's3cr3t-cookie', 'tok-abc.def', 'key-xyz', 'k-123']) assert.ok(!env.raw.includes(secret), `${secret} leaked`);
+    for (const secret of ['hunter2', 's3cr3t-cookie', 'tok-abc.def', 'key-xyz', 'k-123', '203.0.113.']) assert.ok(!env.raw.includes(secret), `${secret} leaked`);
     const event = env.items[0]?.payload as { environment: string; transaction: string; request: { method: string; url: string; query_string: string; headers: Record<string, string> }; exception: { values: { type: string; mechanism: { handled: boolean } }[] } };
     assert.equal(event.environment, 'staging');
     assert.equal(event.transaction, 'GET /orders/{id:int}');
@@ -193,6 +201,9 @@ describe('SentryIntegration', () => {
     assert.equal(event.request.headers.cookie, '[Filtered]');
     assert.equal(event.request.headers['x-api-key'], '[Filtered]');
     assert.equal(event.request.headers['x-trace'], 'visible');
+    assert.equal(event.request.headers['x-forwarded-for'], '[Filtered]');
+    assert.equal(event.request.headers['x-real-ip'], '[Filtered]');
+    assert.equal(event.request.headers.forwarded, '[Filtered]');
     assert.equal(event.exception.values[0]?.type, 'RangeError');
     assert.equal(event.exception.values[0]?.mechanism.handled, false);
   });

@@ -106,6 +106,37 @@ describe('TracingMiddleware', () => {
     assert.equal(collector.spans.length, 2);
   });
 
+  it('reads OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS; options win', async () => {
+    const saved = { ...process.env };
+    process.env.OTEL_SERVICE_NAME = 'checkout';
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'deployment.environment=prod, service.version=1.2.3,broken';
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = 'authorization=Bearer%20abc,x-tenant=t1';
+    try {
+      collector.spans.length = 0;
+      collector.requests.length = 0;
+      const app = new CovetApp({ logger: memoryLogger() });
+      const tracing = new TracingMiddleware({ otlpEndpoint: collector.url, logger: quiet, headers: { 'x-tenant': 't2' } });
+      app.addMiddleware(tracing);
+      app.get('/', () => 'ok');
+      await using client = new TestClient(app);
+      assert.equal((await client.get('/')).status, 200);
+      await tracing.flush();
+      assert.equal(tracing.serviceName, 'checkout');
+      const resource = collector.spans[0]?.resource;
+      assert.equal(resource?.['service.name'], 'checkout');
+      assert.equal(resource?.['deployment.environment'], 'prod');
+      assert.equal(resource?.['service.version'], '1.2.3');
+      assert.equal(collector.requests[0]?.headers.authorization, 'Bearer abc');
+      assert.equal(collector.requests[0]?.headers['x-tenant'], 't2');
+      assert.equal(new TracingMiddleware({ serviceName: 'explicit' }).serviceName, 'explicit');
+    } finally {
+      for (const key of ['OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_EXPORTER_OTLP_HEADERS']) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+  });
+
   it('continues an incoming trace, makes child spans with trace(), and exports both over OTLP/HTTP JSON', async () => {
     collector.spans.length = 0;
     const { app, tracing } = tracedApp();
