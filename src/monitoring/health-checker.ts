@@ -60,14 +60,17 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
+const HEALTHY_WORDS = new Set(['healthy', 'ok', 'up', 'pass']);
+
 function interpret(result: HealthCheckResult): { status: HealthStatus; error?: string } {
   if (result === false) return { status: 'unhealthy', error: 'check returned false' };
   if (result === undefined || result === null || result === true) return { status: 'healthy' };
   const status: unknown = result.status;
   if (status === 'unhealthy') return { status: 'unhealthy', error: result.error ?? 'unhealthy' };
-  // Any other status text ('degraded', 'down', a typo) fails closed: a check that cannot say it
-  // is healthy must not keep a broken instance in the load balancer.
-  if (typeof status === 'string' && status !== 'healthy') {
+  // The words other health libraries use for "up" (`ok`, Terminus' `up`, the IETF draft's
+  // `pass`) are healthy; any other status text ('degraded', 'down', a typo) fails closed: a
+  // check that cannot say it is healthy must not keep a broken instance in the load balancer.
+  if (typeof status === 'string' && !HEALTHY_WORDS.has(status.toLowerCase())) {
     return { status: 'unhealthy', error: result.error ?? `check returned status ${JSON.stringify(status)}` };
   }
   return { status: 'healthy' };

@@ -92,8 +92,11 @@ describe('HealthChecker', () => {
     assert.ok((report.checks.slow?.latencyMs ?? 0) >= 40);
   });
 
-  it('fails closed on a status other than healthy/unhealthy, and passes objects without one', async () => {
+  it('fails closed on a status other than healthy/unhealthy (or ok/up/pass), and passes objects without one', async () => {
     const health = new HealthChecker();
+    health.check('ok', () => ({ status: 'ok' }) as unknown as { status: 'healthy' });
+    health.check('up', () => ({ status: 'UP' }) as unknown as { status: 'healthy' });
+    health.check('pass', () => ({ status: 'pass' }) as unknown as { status: 'healthy' });
     health.check('degraded', () => ({ status: 'degraded' }) as unknown as { status: 'healthy' });
     health.check('explained', () => ({ status: 'down', error: 'replica lag 30 s' }) as unknown as { status: 'unhealthy' });
     health.check('rows', () => ({ rowCount: 1 }) as unknown as void);
@@ -107,6 +110,9 @@ describe('HealthChecker', () => {
     assert.deepEqual(
       Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, [v.status, v.error]])),
       {
+        ok: ['healthy', undefined],
+        up: ['healthy', undefined],
+        pass: ['healthy', undefined],
         degraded: ['unhealthy', 'check returned status "degraded"'],
         explained: ['unhealthy', 'replica lag 30 s'],
         rows: ['healthy', undefined],
