@@ -1,7 +1,7 @@
 import { ConnectionPool, kLease, kPeekSync, kReturn, kTryLease } from './connection-pool.js';
 import { DatabaseConfig, type DatabaseConfigOptions } from './database-config.js';
 import { createDriver } from './drivers/create-driver.js';
-import type { Dialect } from './drivers/dialect.js';
+import { checkIsolation, type Dialect } from './drivers/dialect.js';
 import type { Driver, DriverConnection, DriverResult } from './drivers/driver.js';
 import {
   type ModelLike,
@@ -232,6 +232,7 @@ export class DatabaseManager extends Queryable {
 
   /** Starts a transaction you finish yourself with `commit()` or `rollback()`. */
   async begin(options: TransactionOptions = {}): Promise<Transaction> {
+    checkIsolation(options.isolation);
     await this.#untilCreated();
     const pool = this.pool;
     const conn = await pool[kLease]();

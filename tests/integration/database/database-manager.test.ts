@@ -192,6 +192,30 @@ for (const target of targets) {
         await check('INSERT INTO posts (user_id, title) VALUES (%s, %s)', [42, 't'], 'foreign_key');
       }));
 
+    it('refuses several statements in one query without running any of them (script() takes several)', () =>
+      withUsers(async (db) => {
+        await db.execute('INSERT INTO users (name) VALUES (%s)', 'Ann');
+        for (const statement of ["UPDATE users SET name = 'x'; DELETE FROM users", "UPDATE users SET name = 'x'; DELETE FROM users WHERE id = %s"]) {
+          const params = statement.includes('%s') ? [1] : [];
+          await assert.rejects(db.execute(statement, ...params), (err: unknown) => err instanceof DatabaseError);
+        }
+        assert.deepEqual(await db.fetchAll('SELECT name FROM users'), [{ name: 'Ann' }]);
+        await db.script("UPDATE users SET name = 'Bo'; INSERT INTO users (name) VALUES ('Cy')");
+        assert.deepEqual(await db.fetchAll('SELECT name FROM users ORDER BY id'), [{ name: 'Bo' }, { name: 'Cy' }]);
+      }));
+
+    it('takes only the four isolation levels, which are written into the statement', () =>
+      withUsers(async (db) => {
+        const bad = 'read committed; DROP TABLE users; --';
+        const message =
+          'isolation must be one of "read uncommitted", "read committed", "repeatable read", "serializable", got "read committed; DROP TABLE users; --"';
+        await assert.rejects(db.transaction(async () => 1, { isolation: bad as never }), { name: 'TypeError', message });
+        await assert.rejects(db.begin({ isolation: 'serialisable' as never }), /isolation must be one of/);
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM users'), 0);
+        assert.equal(await db.transaction((tx) => tx.fetchVal('SELECT 1'), { isolation: 'repeatable read' }), 1);
+        assert.equal(db.pool.stats.inUse, 0);
+      }));
+
     it('names unknown columns in a clear error', () =>
       withUsers(async (db) => {
         await assert.rejects(db.fetchAll('SELECT nmae FROM users'), (err: unknown) => err instanceof UnknownColumnError && err.column === 'nmae');

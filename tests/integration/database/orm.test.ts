@@ -216,8 +216,16 @@ for (const target of targets) {
         assert.equal(await User.query(db).where({ name: ['Ann', 'Bob'] }).orWhere({ name: 'Dee' }).count(), 3);
         assert.equal(await User.query(db).where({ active: false }).update({ active: true }), 1);
         assert.equal(await User.query(db).where({ name: 'Dee' }).delete(), 1);
-        await assert.rejects(User.query(db).delete(), /every row/);
+        await assert.rejects(User.query(db).delete(), {
+          name: 'TypeError',
+          message: 'delete() without where() would remove every row; pass { all: true } if you mean it',
+        });
+        await assert.rejects(User.query(db).update({ active: false }), {
+          name: 'TypeError',
+          message: 'update() without where() would change every row; pass { all: true } if you mean it',
+        });
         assert.equal(await User.query(db).count(), 3);
+        assert.equal(await User.query(db).update({ active: false }, { all: true }), 3);
       }));
 
     it('refuses unknown properties at once, with the known ones', () =>
