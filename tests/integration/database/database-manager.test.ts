@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import {
   ConnectionError,
   DatabaseConfig,
@@ -264,6 +265,18 @@ describe('DatabaseManager without a server', () => {
     assert.equal(health.status, 'unhealthy');
     await db.close();
     assert.equal(String(db), 'DatabaseManager(postgresql://app:***@127.0.0.1:1/app)');
+  });
+
+  it('keeps the password out of JSON and console output, and in the config', () => {
+    const config = DatabaseConfig.fromUrl('postgresql://app:s3cret@127.0.0.1:5432/app');
+    const db = new DatabaseManager(config);
+    assert.doesNotMatch(JSON.stringify(config), /s3cret/);
+    assert.doesNotMatch(inspect(db, { depth: 5 }), /s3cret/);
+    assert.doesNotMatch(inspect(config), /s3cret/);
+    assert.equal(config.password, 's3cret');
+    assert.equal(config.with({ database: 'other' }).password, 's3cret');
+    assert.equal(config.toOptions().password, 's3cret');
+    assert.equal(new DatabaseConfig({ driver: 'postgresql', password: 'pw' }).password, 'pw');
   });
 
   it('accepts a DatabaseConfig (the seed\'s) and SQLite file URLs', async () => {
