@@ -88,6 +88,12 @@ export class DatabaseManager extends Queryable {
 
   constructor(urlOrConfig: string | DatabaseConfig | DatabaseConfigOptions, options: DatabaseManagerOptions = {}) {
     super();
+    if (urlOrConfig === undefined || urlOrConfig === null) {
+      // Typically new DatabaseManager(process.env.DATABASE_URL) with the variable unset.
+      throw new TypeError(
+        `DatabaseManager needs a database URL (sqlite:///app.db, postgresql://…, mysql://…) or a DatabaseConfig, got ${urlOrConfig}`,
+      );
+    }
     this.config =
       typeof urlOrConfig === 'string'
         ? DatabaseConfig.fromUrl(urlOrConfig)

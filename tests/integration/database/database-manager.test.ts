@@ -267,6 +267,15 @@ describe('DatabaseManager without a server', () => {
     assert.equal(String(db), 'DatabaseManager(postgresql://app:***@127.0.0.1:1/app)');
   });
 
+  it('says what it needs when the URL is missing (an unset DATABASE_URL)', () => {
+    for (const missing of [undefined, null]) {
+      assert.throws(() => new DatabaseManager(missing as never), {
+        name: 'TypeError',
+        message: `DatabaseManager needs a database URL (sqlite:///app.db, postgresql://…, mysql://…) or a DatabaseConfig, got ${missing}`,
+      });
+    }
+  });
+
   it('keeps the password out of JSON and console output, and in the config', () => {
     const config = DatabaseConfig.fromUrl('postgresql://app:s3cret@127.0.0.1:5432/app');
     const db = new DatabaseManager(config);
