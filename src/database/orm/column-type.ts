@@ -98,11 +98,16 @@ export class ColumnType<T> {
     switch (this.kind) {
       case 'integer':
       case 'bigint':
-      case 'float':
+      case 'float': {
         // MySQL would cast '1 OR 1=1' to 1: refuse what is not a number instead of letting it match.
-        if (typeof value === 'number' || typeof value === 'bigint') return value;
-        if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-        throw new TypeError(`Expected a number for this ${this.kind} column, got ${JSON.stringify(value)}`);
+        if (typeof value === 'bigint') return value;
+        const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+        if (this.kind === 'float' ? typeof value === 'number' || Number.isFinite(n) : Number.isInteger(n)) return n;
+        // An integer column: MySQL would round 1.5 to 2 and SQLite keep it as a REAL.
+        throw new TypeError(
+          `Expected ${this.kind === 'float' ? 'a number' : 'an integer'} for this ${this.kind} column, got ${JSON.stringify(value)}`,
+        );
+      }
       case 'json':
         return JSON.stringify(value);
       case 'boolean': {

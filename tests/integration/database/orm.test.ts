@@ -266,6 +266,19 @@ for (const target of targets) {
         });
       }));
 
+    it('refuses a fraction for an integer column (MySQL would round it, SQLite keep it)', () =>
+      withSchema(async (db) => {
+        const ann = await User.create(db, { name: 'Ann', email: 'ann@example.com' });
+        await assert.rejects(Post.create(db, { authorId: 1.5, title: 't' }), {
+          name: 'TypeError',
+          message: 'Expected an integer for this integer column, got 1.5',
+        });
+        assert.throws(() => Post.query(db).where({ authorId: '1.5' as never }), { message: 'Expected an integer for this integer column, got "1.5"' });
+        assert.equal(await User.get(db, 1.5), null);
+        await Post.create(db, { authorId: `${ann.id}` as never, title: 'from a path parameter' });
+        assert.equal(await Post.query(db).where({ authorId: ann.id }).count(), 1);
+      }));
+
     it('stores a date given as text as the same instant a Date gives, and refuses text that is no date', () =>
       withSchema(async (db) => {
         await User.create(db, { name: 'Ann', email: 'ann@example.com', createdAt: '2020-01-02T03:04:05Z' as never });
