@@ -174,6 +174,46 @@ for (const target of targets) {
         assert.deepEqual(db.pool.stats.inUse, 0);
       }));
 
+    it('keeps savepoints in nesting order: a clear error for parallel ones, rollback to one ends the later ones', () =>
+      withUsers(async (db) => {
+        // Promise.all over tx.transaction(): the first to finish would release the other's savepoint.
+        await assert.rejects(
+          db.transaction(async (tx) => {
+            await Promise.all(
+              ['a', 'b'].map((name, i) =>
+                tx.transaction(async (sp) => {
+                  await sp.execute('INSERT INTO users (name) VALUES (%s)', name);
+                  if (i === 1) await new Promise((r) => setTimeout(r, 20));
+                }),
+              ),
+            );
+          }),
+          (err: unknown) => err instanceof DatabaseError && err.code === 'ERR_DB_SAVEPOINT_ORDER' && /reverse order/.test(err.message),
+        );
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM users'), 0);
+        await db.transaction(async (tx) => {
+          await tx.execute('INSERT INTO users (name) VALUES (%s)', 'kept');
+          const first = await tx.savepoint();
+          await first.execute('INSERT INTO users (name) VALUES (%s)', 'undone');
+          const second = await tx.savepoint();
+          await second.execute('INSERT INTO users (name) VALUES (%s)', 'undone too');
+          await first.rollback(); // undoes `second` as well
+          await second.rollback(); // already done: a no-op
+          await assert.rejects(second.execute('SELECT 1'), (err: unknown) => err instanceof DatabaseError && err.code === 'ERR_DB_TRANSACTION_DONE');
+          const a = await tx.savepoint();
+          await a.execute('INSERT INTO users (name) VALUES (%s)', 'a');
+          const b = await tx.savepoint();
+          await b.execute('INSERT INTO users (name) VALUES (%s)', 'b');
+          await b.commit(); // in reverse order: fine
+          await a.commit();
+        });
+        assert.deepEqual(
+          (await db.fetchAll<{ name: string }>('SELECT name FROM users ORDER BY id')).map((r) => r.name),
+          ['kept', 'a', 'b'],
+        );
+        assert.equal(db.pool.stats.inUse, 0);
+      }));
+
     it('raises a typed IntegrityError for unique, not-null and foreign-key violations', () =>
       withUsers(async (db) => {
         await db.execute(`CREATE TABLE posts (id ${serialPk(target.name)}, user_id INTEGER NOT NULL REFERENCES users (id), title VARCHAR(50))`);
