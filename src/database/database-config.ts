@@ -67,7 +67,8 @@ export class DatabaseConfig {
   readonly port: number | undefined;
   readonly database: string;
   readonly username: string | undefined;
-  readonly password: string | undefined;
+  /** Not enumerable, as in `pg`: `JSON.stringify`, `console.log` and loggers leave it out. */
+  declare readonly password: string | undefined;
   readonly poolSize: number;
   readonly maxOverflow: number;
   readonly minConnections: number;
@@ -83,7 +84,7 @@ export class DatabaseConfig {
     this.port = options.port;
     this.database = options.database ?? (this.driver === 'sqlite' ? ':memory:' : '');
     this.username = options.username;
-    this.password = options.password;
+    Object.defineProperty(this, 'password', { value: options.password, enumerable: false });
     this.poolSize = positive('poolSize', options.poolSize, 5, false);
     this.maxOverflow = positive('maxOverflow', options.maxOverflow, 10);
     this.minConnections = positive('minConnections', options.minConnections, 0);
@@ -151,7 +152,7 @@ export class DatabaseConfig {
 
   /** The options this config was built from (defaults filled in). */
   toOptions(): DatabaseConfigOptions {
-    const o = { ...this } as Record<string, unknown>;
+    const o = { ...this, password: this.password } as unknown as Record<string, unknown>;
     for (const key of Object.keys(o)) if (o[key] === undefined) delete o[key];
     return o as unknown as DatabaseConfigOptions;
   }

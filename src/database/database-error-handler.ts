@@ -1,4 +1,4 @@
-import { ConnectionError, IntegrityError } from './errors.js';
+import { ConnectionError, IntegrityError, PoolTimeoutError } from './errors.js';
 
 const INTEGRITY: Readonly<Record<IntegrityError['kind'], readonly [number, string]>> = {
   unique: [409, 'Conflict: a row with this value already exists'],
@@ -21,6 +21,9 @@ export function databaseErrorHandler(err: unknown): unknown {
     const [status, error] = INTEGRITY[err.kind];
     return [{ error, kind: err.kind, ...(err.column === undefined ? {} : { column: err.column }) }, status];
   }
+  // Every connection busy is not the database being down: say which, for whoever reads the 503.
+  if (err instanceof PoolTimeoutError)
+    return [{ error: 'Service Unavailable: every database connection is busy' }, 503, { 'retry-after': '1' }];
   if (err instanceof ConnectionError)
     return [{ error: 'Service Unavailable: the database cannot be reached' }, 503, { 'retry-after': '1' }];
   return undefined;

@@ -1,7 +1,7 @@
 import { ConnectionPool, kLease, kPeekSync, kReturn, kTryLease } from './connection-pool.js';
 import { DatabaseConfig, type DatabaseConfigOptions } from './database-config.js';
 import { createDriver } from './drivers/create-driver.js';
-import type { Dialect } from './drivers/dialect.js';
+import { checkIsolation, type Dialect } from './drivers/dialect.js';
 import type { Driver, DriverConnection, DriverResult } from './drivers/driver.js';
 import {
   type ModelLike,
@@ -88,6 +88,12 @@ export class DatabaseManager extends Queryable {
 
   constructor(urlOrConfig: string | DatabaseConfig | DatabaseConfigOptions, options: DatabaseManagerOptions = {}) {
     super();
+    if (urlOrConfig === undefined || urlOrConfig === null) {
+      // Typically new DatabaseManager(process.env.DATABASE_URL) with the variable unset.
+      throw new TypeError(
+        `DatabaseManager needs a database URL (sqlite:///app.db, postgresql://…, mysql://…) or a DatabaseConfig, got ${urlOrConfig}`,
+      );
+    }
     this.config =
       typeof urlOrConfig === 'string'
         ? DatabaseConfig.fromUrl(urlOrConfig)
@@ -232,6 +238,7 @@ export class DatabaseManager extends Queryable {
 
   /** Starts a transaction you finish yourself with `commit()` or `rollback()`. */
   async begin(options: TransactionOptions = {}): Promise<Transaction> {
+    checkIsolation(options.isolation);
     await this.#untilCreated();
     const pool = this.pool;
     const conn = await pool[kLease]();

@@ -274,7 +274,12 @@ export function joinPieces(pieces: readonly string[], indices: readonly number[]
 export function bindParams(compiled: CompiledSql, params: readonly unknown[]): readonly unknown[] {
   if (params.length !== compiled.expected) {
     const what = compiled.style === '$n' ? `placeholders up to $${compiled.expected}` : `${compiled.expected} placeholder(s)`;
-    throw new TypeError(`The statement has ${what} but ${params.length} parameter(s) were given`);
+    // pg, mysql2 and Knex take one array of values; here they are separate arguments.
+    const hint =
+      params.length === 1 && Array.isArray(params[0]) && compiled.expected > 1
+        ? ' (pass the values as separate arguments, fetchAll(sql, a, b), not as one array)'
+        : '';
+    throw new TypeError(`The statement has ${what} but ${params.length} parameter(s) were given${hint}`);
   }
   for (let i = 0; i < params.length; i++) {
     if (params[i] === undefined) throw new TypeError(`Parameter ${i + 1} is undefined; pass null for SQL NULL`);

@@ -29,6 +29,8 @@ export class Transaction extends Queryable {
   readonly #parent: Transaction | null;
   #active = true;
   #children = 0;
+  /** This transaction's savepoints still open, oldest first (later ones nest inside earlier ones). */
+  #open: Transaction[] = [];
 
   /** @internal Use `db.transaction()`, `db.begin()` or `tx.savepoint()`. */
   constructor(
@@ -94,7 +96,25 @@ export class Transaction extends Queryable {
       throw new DatabaseError('This transaction has already been committed or rolled back', { code: 'ERR_DB_TRANSACTION_DONE' });
     const name = `covet_sp_${this.depth + 1}_${++this.#children}`;
     await this.#conn.query(`SAVEPOINT ${name}`, []);
-    return new Transaction(this.#conn, this.#dialect, () => {}, this, name);
+    const sp = new Transaction(this.#conn, this.#dialect, () => {}, this, name);
+    this.#open.push(sp);
+    return sp;
+  }
+
+  /**
+   * The savepoints of the same transaction opened after this one and still open. On the one
+   * connection they nest inside this one: releasing it releases them, rolling back to it undoes
+   * them — what `Promise.all` over `tx.transaction()` calls runs into.
+   */
+  #later(): Transaction[] {
+    const siblings = this.#parent === null ? [] : this.#parent.#open;
+    return siblings.slice(siblings.indexOf(this) + 1).filter((t) => t.#active);
+  }
+
+  /** Done: out of the parent's open savepoints. */
+  #close(): void {
+    this.#active = false;
+    if (this.#parent !== null) this.#parent.#open = this.#parent.#open.filter((t) => t !== this);
   }
 
   /** Runs `fn` in a savepoint: released when it resolves, rolled back to when it throws. */
@@ -115,7 +135,13 @@ export class Transaction extends Queryable {
   async commit(): Promise<void> {
     if (!this.active)
       throw new DatabaseError('This transaction has already been committed or rolled back', { code: 'ERR_DB_TRANSACTION_DONE' });
-    this.#active = false;
+    if (this.#later().length > 0) {
+      throw new DatabaseError(
+        'A savepoint opened after this one is still open, and releasing this one would release it too: finish savepoints in the reverse order they were opened (run tx.transaction() calls one after another, not in parallel)',
+        { code: 'ERR_DB_SAVEPOINT_ORDER' },
+      );
+    }
+    this.#close();
     try {
       await this.#conn.query(this.#savepoint === null ? 'COMMIT' : `RELEASE SAVEPOINT ${this.#savepoint}`, []);
     } catch (err) {
@@ -132,7 +158,9 @@ export class Transaction extends Queryable {
   /** Rolls back (to the savepoint when nested) and gives the connection back; a no-op when done. */
   async rollback(): Promise<void> {
     if (!this.active) return;
-    this.#active = false;
+    // Rolling back to this savepoint undoes the ones opened after it too: they are done.
+    for (const t of this.#later()) t.#close();
+    this.#close();
     try {
       if (this.#savepoint === null) await this.#conn.query('ROLLBACK', []);
       else {

@@ -73,6 +73,22 @@ export interface Dialect extends SqlSyntax {
 /** Transaction isolation levels (`db.transaction(fn, { isolation })`). */
 export type IsolationLevel = 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable';
 
+const ISOLATION_LEVELS: ReadonlySet<string> = new Set<IsolationLevel>([
+  'read uncommitted',
+  'read committed',
+  'repeatable read',
+  'serializable',
+]);
+
+/** Refuses anything but the four levels: the level is written into `BEGIN`/`SET TRANSACTION`. */
+export function checkIsolation(isolation: unknown): void {
+  if (isolation !== undefined && !(typeof isolation === 'string' && ISOLATION_LEVELS.has(isolation))) {
+    throw new TypeError(
+      `isolation must be one of ${[...ISOLATION_LEVELS].map((l) => `"${l}"`).join(', ')}, got ${JSON.stringify(isolation)}`,
+    );
+  }
+}
+
 /** Quotes with `q`, doubling any `q` inside; dotted names quote each part. */
 export function quoteWith(identifier: string, q: string): string {
   if (identifier === '*') return identifier;

@@ -13,7 +13,7 @@ interface PgResult {
 }
 interface PgClient {
   connect(): Promise<unknown>;
-  query(config: { text: string; values?: readonly unknown[]; name?: string }): Promise<PgResult>;
+  query(config: { text: string; values?: readonly unknown[]; name?: string; queryMode?: 'extended' }): Promise<PgResult | PgResult[]>;
   query(text: string): Promise<PgResult | PgResult[]>;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (err?: unknown) => void): unknown;
@@ -93,13 +93,20 @@ class PgConnection implements DriverConnection {
   }
 
   async query(sql: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
-    let res: PgResult;
+    let result: PgResult | PgResult[];
     try {
-      res = await this.#client.query(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params });
+      // The extended protocol even without values: pg would send a statement without values as a
+      // simple query, which runs every statement of `'UPDATE …; DELETE …'` (SQLite and MySQL
+      // refuse several statements; script() is the way to send them).
+      result = await this.#client.query(
+        name === undefined ? { text: sql, values: params, queryMode: 'extended' } : { name, text: sql, values: params },
+      );
     } catch (err) {
       if (isPgConnectionError(err)) this.#broken = true;
       throw mapPgError(err, sql);
     }
+    // A pg too old for queryMode ran them all and answers with one result per statement.
+    const res = Array.isArray(result) ? (result.at(-1) ?? { rows: [], rowCount: 0, command: '' }) : result;
     const rows = res.rows;
     // PostgreSQL reports no id of its own: an INSERT gives one only through RETURNING.
     const lastInsertId = res.command === 'INSERT' ? returnedId(rows[0]) : null;

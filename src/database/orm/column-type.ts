@@ -8,6 +8,53 @@ export function isoString(date: Date): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
+/** PostgreSQL's boolean literals: what a query string or a form may say for a boolean column. */
+const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = {
+  true: true,
+  t: true,
+  yes: true,
+  y: true,
+  on: true,
+  '1': true,
+  false: false,
+  f: false,
+  no: false,
+  n: false,
+  off: false,
+  '0': false,
+};
+
+/** SQLite's `CURRENT_TIMESTAMP` form, "YYYY-MM-DD HH:MM:SS" in UTC without the zone. */
+const SQLITE_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/;
+
+/** A value for a boolean column; `'false'` or `0` must not become `true` by truthiness. */
+function toBoolean(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === 0 || value === 1 || value === 0n || value === 1n) return value === 1 || value === 1n;
+  const parsed = typeof value === 'string' ? BOOLEAN_TEXT[value.trim().toLowerCase()] : undefined;
+  if (parsed === undefined) throw new TypeError(`Expected a boolean for this boolean column, got ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+/**
+ * A timestamp value as a `Date`. Text in SQLite's `CURRENT_TIMESTAMP` form is UTC (as it is read
+ * back); other text and numbers go through `new Date()`. SQLite would keep any text (and give
+ * back an invalid `Date`), MySQL refuses ISO text with its `T` and `Z`: both get a real date.
+ */
+function toDate(value: unknown, kind: string): Date {
+  const date =
+    value instanceof Date
+      ? value
+      : typeof value === 'string'
+        ? new Date(SQLITE_TIMESTAMP.test(value) ? `${value.replace(' ', 'T')}Z` : value)
+        : typeof value === 'number'
+          ? new Date(value)
+          : null;
+  if (date === null || Number.isNaN(date.getTime()))
+    throw new TypeError(`Expected a date for this ${kind} column, got ${JSON.stringify(value)}`);
+  return date;
+}
+
 /** A model reference: the class itself or a thunk returning it (for models defined later). */
 export type ModelRef = { readonly tableName: string } | (() => { readonly tableName: string });
 
@@ -51,18 +98,28 @@ export class ColumnType<T> {
     switch (this.kind) {
       case 'integer':
       case 'bigint':
-      case 'float':
+      case 'float': {
         // MySQL would cast '1 OR 1=1' to 1: refuse what is not a number instead of letting it match.
-        if (typeof value === 'number' || typeof value === 'bigint') return value;
-        if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-        throw new TypeError(`Expected a number for this ${this.kind} column, got ${JSON.stringify(value)}`);
+        if (typeof value === 'bigint') return value;
+        const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+        if (this.kind === 'float' ? typeof value === 'number' || Number.isFinite(n) : Number.isInteger(n)) return n;
+        // An integer column: MySQL would round 1.5 to 2 and SQLite keep it as a REAL.
+        throw new TypeError(
+          `Expected ${this.kind === 'float' ? 'a number' : 'an integer'} for this ${this.kind} column, got ${JSON.stringify(value)}`,
+        );
+      }
       case 'json':
         return JSON.stringify(value);
-      case 'boolean':
-        return dialect.name === 'postgresql' ? Boolean(value) : value ? 1 : 0;
+      case 'boolean': {
+        const b = toBoolean(value);
+        return dialect.name === 'postgresql' ? b : b ? 1 : 0;
+      }
       case 'datetime':
+        // PostgreSQL parses text itself (and refuses what is no date).
+        if (dialect.name === 'postgresql') return value;
+        return dialect.name === 'sqlite' ? toDate(value, this.kind).toISOString() : toDate(value, this.kind);
       case 'date':
-        return value instanceof Date ? (dialect.name === 'sqlite' ? value.toISOString() : value) : value;
+        return value instanceof Date && dialect.name === 'sqlite' ? value.toISOString() : value;
       default:
         return value;
     }
@@ -86,7 +143,7 @@ export class ColumnType<T> {
         if (typeof value === 'string') {
           if (value.length === 24 && CANONICAL_ISO.test(value)) return new Date(value) as T;
           // SQLite's CURRENT_TIMESTAMP is "YYYY-MM-DD HH:MM:SS" in UTC, without the zone.
-          return new Date(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value) ? `${value.replace(' ', 'T')}Z` : value) as T;
+          return new Date(SQLITE_TIMESTAMP.test(value) ? `${value.replace(' ', 'T')}Z` : value) as T;
         }
         return new Date(value as number) as T;
       case 'json':

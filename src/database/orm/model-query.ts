@@ -191,6 +191,7 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
 
   /** Updates the matching rows; returns how many changed. Needs a `where` (or `{ all: true }`). */
   async update(values: Partial<RowOf<M['columns']>>, options: { readonly all?: boolean } = {}): Promise<number> {
+    this.#refuseAllRows('update', 'change', options);
     const q = new UpdateQuery(this.db, this.#meta.table).set(toColumns(this.#meta, values as Bag, this.db));
     this.#applyWhere(q);
     if (options.all) q.allRows();
@@ -199,10 +200,17 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
 
   /** Deletes the matching rows; returns how many. Needs a `where` (or `{ all: true }`). */
   async delete(options: { readonly all?: boolean } = {}): Promise<number> {
+    this.#refuseAllRows('delete', 'remove', options);
     const q = new DeleteQuery(this.db, this.#meta.table);
     this.#applyWhere(q);
     if (options.all) q.allRows();
     return (await q.execute()).rowCount;
+  }
+
+  /** The query builder's guard, in this API's words (`{ all: true }`, not `allRows()`). */
+  #refuseAllRows(method: string, verb: string, options: { readonly all?: boolean }): void {
+    if (this.#conditions.length === 0 && !options.all)
+      throw new TypeError(`${method}() without where() would ${verb} every row; pass { all: true } if you mean it`);
   }
 
   async #load(rows: Bag[], name: string): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CovetApp, HTTPException } from '../../../src/index.js';
-import { DatabaseError, databaseErrorHandler, DatabaseManager } from '../../../src/database/index.js';
+import { DatabaseConfig, DatabaseError, databaseErrorHandler, DatabaseManager } from '../../../src/database/index.js';
 import { TestClient } from '../../../src/testing/index.js';
 import { memoryLogger, REQUIRE_SERVICES, withServer } from '../../helpers/server.js';
 import { findPgBin, startPrivatePostgres } from './private-postgres.js';
@@ -90,6 +90,36 @@ for (const target of targets) {
     });
   });
 }
+
+describe('databaseErrorHandler', () => {
+  it('answers 503 with Retry-After, telling a busy pool from an unreachable database', async () => {
+    const busy = new DatabaseManager(new DatabaseConfig({ driver: 'sqlite', acquireTimeout: 0.05 }));
+    const down = new DatabaseManager('postgresql://app:s3cret@127.0.0.1:1/app?connect_timeout=2');
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.onError(DatabaseError, databaseErrorHandler);
+    app.get('/busy', async () => {
+      // SQLite has one connection: a statement outside the transaction waits for it, then times out.
+      const tx = await busy.begin();
+      try {
+        return await busy.fetchVal('SELECT 1');
+      } finally {
+        await tx.rollback();
+      }
+    });
+    app.get('/down', () => down.fetchVal('SELECT 1'));
+    await using client = new TestClient(app);
+    const res = await client.get('/busy');
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '1');
+    assert.deepEqual(res.json(), { error: 'Service Unavailable: every database connection is busy' });
+    const unreachable = await client.get('/down');
+    assert.equal(unreachable.status, 503);
+    assert.equal(unreachable.headers.get('retry-after'), '1');
+    assert.deepEqual(unreachable.json(), { error: 'Service Unavailable: the database cannot be reached' });
+    await busy.close();
+    await down.close();
+  });
+});
 
 describe('database outages (a private PostgreSQL server, stopped and restarted)', () => {
   const bin = findPgBin();

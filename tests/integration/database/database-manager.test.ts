@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import {
   ConnectionError,
   DatabaseConfig,
@@ -173,6 +174,46 @@ for (const target of targets) {
         assert.deepEqual(db.pool.stats.inUse, 0);
       }));
 
+    it('keeps savepoints in nesting order: a clear error for parallel ones, rollback to one ends the later ones', () =>
+      withUsers(async (db) => {
+        // Promise.all over tx.transaction(): the first to finish would release the other's savepoint.
+        await assert.rejects(
+          db.transaction(async (tx) => {
+            await Promise.all(
+              ['a', 'b'].map((name, i) =>
+                tx.transaction(async (sp) => {
+                  await sp.execute('INSERT INTO users (name) VALUES (%s)', name);
+                  if (i === 1) await new Promise((r) => setTimeout(r, 20));
+                }),
+              ),
+            );
+          }),
+          (err: unknown) => err instanceof DatabaseError && err.code === 'ERR_DB_SAVEPOINT_ORDER' && /reverse order/.test(err.message),
+        );
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM users'), 0);
+        await db.transaction(async (tx) => {
+          await tx.execute('INSERT INTO users (name) VALUES (%s)', 'kept');
+          const first = await tx.savepoint();
+          await first.execute('INSERT INTO users (name) VALUES (%s)', 'undone');
+          const second = await tx.savepoint();
+          await second.execute('INSERT INTO users (name) VALUES (%s)', 'undone too');
+          await first.rollback(); // undoes `second` as well
+          await second.rollback(); // already done: a no-op
+          await assert.rejects(second.execute('SELECT 1'), (err: unknown) => err instanceof DatabaseError && err.code === 'ERR_DB_TRANSACTION_DONE');
+          const a = await tx.savepoint();
+          await a.execute('INSERT INTO users (name) VALUES (%s)', 'a');
+          const b = await tx.savepoint();
+          await b.execute('INSERT INTO users (name) VALUES (%s)', 'b');
+          await b.commit(); // in reverse order: fine
+          await a.commit();
+        });
+        assert.deepEqual(
+          (await db.fetchAll<{ name: string }>('SELECT name FROM users ORDER BY id')).map((r) => r.name),
+          ['kept', 'a', 'b'],
+        );
+        assert.equal(db.pool.stats.inUse, 0);
+      }));
+
     it('raises a typed IntegrityError for unique, not-null and foreign-key violations', () =>
       withUsers(async (db) => {
         await db.execute(`CREATE TABLE posts (id ${serialPk(target.name)}, user_id INTEGER NOT NULL REFERENCES users (id), title VARCHAR(50))`);
@@ -190,6 +231,30 @@ for (const target of targets) {
         await check('INSERT INTO users (name, email) VALUES (%s, %s)', ['Dup', 'ann@example.com'], 'unique', target.name === 'mysql' ? undefined : 'email');
         await check('INSERT INTO users (name, email) VALUES (%s, %s)', [null, 'x@example.com'], 'not_null', 'name');
         await check('INSERT INTO posts (user_id, title) VALUES (%s, %s)', [42, 't'], 'foreign_key');
+      }));
+
+    it('refuses several statements in one query without running any of them (script() takes several)', () =>
+      withUsers(async (db) => {
+        await db.execute('INSERT INTO users (name) VALUES (%s)', 'Ann');
+        for (const statement of ["UPDATE users SET name = 'x'; DELETE FROM users", "UPDATE users SET name = 'x'; DELETE FROM users WHERE id = %s"]) {
+          const params = statement.includes('%s') ? [1] : [];
+          await assert.rejects(db.execute(statement, ...params), (err: unknown) => err instanceof DatabaseError);
+        }
+        assert.deepEqual(await db.fetchAll('SELECT name FROM users'), [{ name: 'Ann' }]);
+        await db.script("UPDATE users SET name = 'Bo'; INSERT INTO users (name) VALUES ('Cy')");
+        assert.deepEqual(await db.fetchAll('SELECT name FROM users ORDER BY id'), [{ name: 'Bo' }, { name: 'Cy' }]);
+      }));
+
+    it('takes only the four isolation levels, which are written into the statement', () =>
+      withUsers(async (db) => {
+        const bad = 'read committed; DROP TABLE users; --';
+        const message =
+          'isolation must be one of "read uncommitted", "read committed", "repeatable read", "serializable", got "read committed; DROP TABLE users; --"';
+        await assert.rejects(db.transaction(async () => 1, { isolation: bad as never }), { name: 'TypeError', message });
+        await assert.rejects(db.begin({ isolation: 'serialisable' as never }), /isolation must be one of/);
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM users'), 0);
+        assert.equal(await db.transaction((tx) => tx.fetchVal('SELECT 1'), { isolation: 'repeatable read' }), 1);
+        assert.equal(db.pool.stats.inUse, 0);
       }));
 
     it('names unknown columns in a clear error', () =>
@@ -240,6 +305,27 @@ describe('DatabaseManager without a server', () => {
     assert.equal(health.status, 'unhealthy');
     await db.close();
     assert.equal(String(db), 'DatabaseManager(postgresql://app:***@127.0.0.1:1/app)');
+  });
+
+  it('says what it needs when the URL is missing (an unset DATABASE_URL)', () => {
+    for (const missing of [undefined, null]) {
+      assert.throws(() => new DatabaseManager(missing as never), {
+        name: 'TypeError',
+        message: `DatabaseManager needs a database URL (sqlite:///app.db, postgresql://…, mysql://…) or a DatabaseConfig, got ${missing}`,
+      });
+    }
+  });
+
+  it('keeps the password out of JSON and console output, and in the config', () => {
+    const config = DatabaseConfig.fromUrl('postgresql://app:s3cret@127.0.0.1:5432/app');
+    const db = new DatabaseManager(config);
+    assert.doesNotMatch(JSON.stringify(config), /s3cret/);
+    assert.doesNotMatch(inspect(db, { depth: 5 }), /s3cret/);
+    assert.doesNotMatch(inspect(config), /s3cret/);
+    assert.equal(config.password, 's3cret');
+    assert.equal(config.with({ database: 'other' }).password, 's3cret');
+    assert.equal(config.toOptions().password, 's3cret');
+    assert.equal(new DatabaseConfig({ driver: 'postgresql', password: 'pw' }).password, 'pw');
   });
 
   it('accepts a DatabaseConfig (the seed\'s) and SQLite file URLs', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectTypeOf } from 'expect-type';
-import { type DatabaseManager, IntegrityError, type Queryable, UnknownColumnError } from '../../../src/database/index.js';
+import { DatabaseError, type DatabaseManager, IntegrityError, type Queryable, UnknownColumnError } from '../../../src/database/index.js';
 import {
   belongsTo,
   Boolean,
@@ -216,8 +216,16 @@ for (const target of targets) {
         assert.equal(await User.query(db).where({ name: ['Ann', 'Bob'] }).orWhere({ name: 'Dee' }).count(), 3);
         assert.equal(await User.query(db).where({ active: false }).update({ active: true }), 1);
         assert.equal(await User.query(db).where({ name: 'Dee' }).delete(), 1);
-        await assert.rejects(User.query(db).delete(), /every row/);
+        await assert.rejects(User.query(db).delete(), {
+          name: 'TypeError',
+          message: 'delete() without where() would remove every row; pass { all: true } if you mean it',
+        });
+        await assert.rejects(User.query(db).update({ active: false }), {
+          name: 'TypeError',
+          message: 'update() without where() would change every row; pass { all: true } if you mean it',
+        });
         assert.equal(await User.query(db).count(), 3);
+        assert.equal(await User.query(db).update({ active: false }, { all: true }), 3);
       }));
 
     it('refuses unknown properties at once, with the known ones', () =>
@@ -230,6 +238,58 @@ for (const target of targets) {
         assert.throws(() => User.query(db).orderBy('nope' as 'name'), UnknownColumnError);
         assert.throws(() => new User({ name: 'x', bogus: 1 }), UnknownColumnError);
         await assert.rejects(User.update(db, 1, { bogus: 1 } as never), UnknownColumnError);
+      }));
+
+    it("reads 'false' and 0 as false for a boolean column, and refuses what is not a boolean", () =>
+      withSchema(async (db) => {
+        // Query strings and forms send text: 'false' must not become true by truthiness.
+        await User.create(db, { name: 'Ann', email: 'ann@example.com', active: 'false' as never });
+        await User.create(db, { name: 'Bob', email: 'bob@example.com', active: 0 as never });
+        await User.create(db, { name: 'Cy', email: 'cy@example.com', active: 'true' as never });
+        assert.deepEqual(
+          (await User.query(db).orderBy('name').all()).map((u) => [u.name, u.active]),
+          [
+            ['Ann', false],
+            ['Bob', false],
+            ['Cy', true],
+          ],
+        );
+        assert.equal(await User.query(db).where({ active: 'false' as never }).count(), 2);
+        assert.equal(await User.query(db).where({ active: '1' as never }).count(), 1);
+        assert.throws(() => User.query(db).where({ active: 'maybe' as never }), {
+          name: 'TypeError',
+          message: 'Expected a boolean for this boolean column, got "maybe"',
+        });
+        await assert.rejects(User.create(db, { name: 'Dee', email: 'dee@example.com', active: 2 as never }), {
+          name: 'TypeError',
+          message: 'Expected a boolean for this boolean column, got 2',
+        });
+      }));
+
+    it('refuses a fraction for an integer column (MySQL would round it, SQLite keep it)', () =>
+      withSchema(async (db) => {
+        const ann = await User.create(db, { name: 'Ann', email: 'ann@example.com' });
+        await assert.rejects(Post.create(db, { authorId: 1.5, title: 't' }), {
+          name: 'TypeError',
+          message: 'Expected an integer for this integer column, got 1.5',
+        });
+        assert.throws(() => Post.query(db).where({ authorId: '1.5' as never }), { message: 'Expected an integer for this integer column, got "1.5"' });
+        assert.equal(await User.get(db, 1.5), null);
+        await Post.create(db, { authorId: `${ann.id}` as never, title: 'from a path parameter' });
+        assert.equal(await Post.query(db).where({ authorId: ann.id }).count(), 1);
+      }));
+
+    it('stores a date given as text as the same instant a Date gives, and refuses text that is no date', () =>
+      withSchema(async (db) => {
+        await User.create(db, { name: 'Ann', email: 'ann@example.com', createdAt: '2020-01-02T03:04:05Z' as never });
+        assert.equal(await User.query(db).where({ createdAt: new Date('2020-01-02T03:04:05.000Z') }).count(), 1);
+        assert.equal((await User.query(db).first())?.createdAt?.toISOString(), '2020-01-02T03:04:05.000Z');
+        // SQLite would keep any text (and give back an invalid Date); PostgreSQL refuses it itself.
+        await assert.rejects(
+          User.create(db, { name: 'Bob', email: 'bob@example.com', createdAt: 'not a date' as never }),
+          target.name === 'postgresql' ? DatabaseError : { name: 'TypeError', message: 'Expected a date for this datetime column, got "not a date"' },
+        );
+        assert.equal(await User.query(db).count(), 1);
       }));
 
     it('raises IntegrityError for duplicates, missing values and dangling foreign keys', () =>

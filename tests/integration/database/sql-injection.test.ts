@@ -103,7 +103,7 @@ for (const target of targets) {
         assert.equal((await Note.get(db, note.id))?.body, p);
         await Note.update(db, note.id, { body: p });
         assert.equal(await Note.get(db, p), null); // a payload as the primary key finds nothing
-        assert.throws(() => Note.query(db).where({ id: p as unknown as number }), /Expected a number/);
+        assert.throws(() => Note.query(db).where({ id: p as unknown as number }), /Expected an integer for this integer column/);
         await note.delete(db);
       }));
     it('ORM query where (object and raw) and query update', () =>

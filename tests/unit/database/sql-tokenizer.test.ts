@@ -25,6 +25,18 @@ describe('compileSql', () => {
     assert.deepEqual(bindParams(p, ['a', 'b']), ['a', 'b']);
   });
 
+  it('says the values are separate arguments when one array comes for several placeholders', () => {
+    const c = compileSql('SELECT * FROM t WHERE a = %s AND b = %s', lite);
+    assert.throws(() => bindParams(c, [[1, 2]]), {
+      name: 'TypeError',
+      message:
+        'The statement has 2 placeholder(s) but 1 parameter(s) were given (pass the values as separate arguments, fetchAll(sql, a, b), not as one array)',
+    });
+    assert.throws(() => bindParams(c, [1]), { message: 'The statement has 2 placeholder(s) but 1 parameter(s) were given' });
+    // One placeholder, one array: a legitimate array value (PostgreSQL's = ANY(%s)).
+    assert.deepEqual(bindParams(compileSql('SELECT * FROM t WHERE a = ANY(%s)', pg), [[1, 2]]), [[1, 2]]);
+  });
+
   it('leaves placeholders inside string literals, quoted identifiers and comments alone', () => {
     const text = `SELECT '%s ? $1', "a?b", \`c?\`, x -- is it %s?\n FROM t /* $1 ? */ WHERE y = %s`;
     const c = compileSql(text, my);
