@@ -24,6 +24,16 @@ describe('RealtimeManager (in-process)', () => {
     assert.deepEqual(realtime.channels().sort(), ['news', 'sport']);
   });
 
+  it('sends undefined data as null, so every message has both keys', async () => {
+    const realtime = new RealtimeManager();
+    const app = new CovetApp();
+    app.websocket('/ws', (ws) => realtime.subscribe(ws, ['ping']));
+    await using client = new TestClient(app);
+    const ws = await client.websocketConnect('/ws');
+    await realtime.publish('ping', undefined);
+    assert.equal(await ws.receiveText(), '{"channel":"ping","data":null}');
+  });
+
   it('resolves subscribe when the socket closes, so it can end a handler; passes client messages to onMessage', async () => {
     const realtime = new RealtimeManager();
     const app = new CovetApp();
