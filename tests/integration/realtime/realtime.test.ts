@@ -1,10 +1,12 @@
 // RealtimeManager in-process (no Redis): channels, the {channel, data} message shape, subscribe
-// resolving when the socket closes, and subscribers that die mid-delivery.
+// resolving when the socket closes, subscribers that die mid-delivery, and a given Redis client.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CovetApp } from '../../../src/index.js';
+import { WebSocket as WsClient } from 'ws';
+import { CovetApp, WebSocketDisconnect } from '../../../src/index.js';
 import { RealtimeManager, type RedisPubSubLike } from '../../../src/realtime/index.js';
 import { TestClient } from '../../../src/testing/index.js';
+import { memoryLogger, withServer } from '../../helpers/server.js';
 
 describe('RealtimeManager (in-process)', () => {
   it('delivers {channel, data} to subscribers of that channel only', async () => {
@@ -110,6 +112,49 @@ describe('RealtimeManager (in-process)', () => {
     for (let i = 0; i < 50 && !calls.includes('main-dup unsubscribe p:c'); i++) await new Promise((r) => setTimeout(r, 10));
     await realtime.close();
     assert.deepEqual(calls, ['main-dup subscribe p:c', 'main publish p:c', 'main-dup unsubscribe p:c', 'main-dup quit']);
+  });
+
+  it('forgets a client that leaves while its Redis subscription is being set up', async () => {
+    const gate = { open: (): void => {} };
+    const acknowledged = new Promise<void>((r) => {
+      gate.open = r;
+    });
+    let subscribing = false;
+    const fake = (): RedisPubSubLike => ({
+      publish: async () => 0,
+      subscribe: async () => {
+        subscribing = true;
+        await acknowledged; // a slow SUBSCRIBE
+      },
+      unsubscribe: async () => undefined,
+      on: () => undefined,
+      duplicate: () => fake(),
+      quit: async () => undefined,
+    });
+    const realtime = new RealtimeManager({ redis: fake() });
+    const app = new CovetApp({ logger: memoryLogger() });
+    let failure: unknown = null;
+    app.websocket('/ws', async (ws) => {
+      try {
+        await realtime.subscribe(ws, ['news']);
+      } catch (err) {
+        failure = err;
+      }
+    });
+    await withServer(app, async ({ port }) => {
+      const client = new WsClient(`ws://127.0.0.1:${port}/ws`);
+      client.on('error', () => {});
+      for (let i = 0; i < 200 && !subscribing; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(subscribing);
+      client.terminate();
+      await new Promise((r) => setTimeout(r, 100));
+      gate.open();
+      for (let i = 0; i < 200 && failure === null; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(failure instanceof WebSocketDisconnect, String(failure));
+      assert.equal(realtime.subscriberCount('news'), 0);
+      assert.deepEqual(realtime.channels(), []);
+    });
+    await realtime.close();
   });
 
   it('connects to Redis lazily: a manager that is never used opens nothing and closes cleanly', async () => {
