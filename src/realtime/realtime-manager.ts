@@ -79,6 +79,23 @@ function isReplyError(err: unknown): boolean {
   return err instanceof Error && err.name === 'ReplyError';
 }
 
+/** Checks a channel name: a non-empty string. */
+function checkChannel(channel: unknown, what: string): string {
+  if (typeof channel !== 'string' || channel === '') {
+    throw new TypeError(`${what}: a channel is a non-empty string, got ${typeof channel === 'string' ? '""' : String(channel)}`);
+  }
+  return channel;
+}
+
+/** The channels of `subscribe`/`unsubscribe`: a list, or one name (never its characters). */
+function channelList(channels: string | Iterable<string>, what: string): string[] {
+  if (typeof channels === 'string') return [checkChannel(channels, what)];
+  if (channels === null || typeof channels !== 'object' || !(Symbol.iterator in channels)) {
+    throw new TypeError(`${what}: channels are a list of names, such as ['notifications', 'alerts']`);
+  }
+  return [...new Set(channels)].map((c) => checkChannel(c, what));
+}
+
 /** What `publish`/`subscribe` throw while Redis cannot be reached: a 503 when left uncaught. */
 function unavailable(cause: unknown): HTTPException {
   return new HTTPException(503, 'Realtime messaging is unavailable', { code: 'ERR_REALTIME_UNAVAILABLE', cause });
@@ -134,6 +151,7 @@ export class RealtimeManager {
    * with an `HTTPException` 503 (`ERR_REALTIME_UNAVAILABLE`). `undefined` data is sent as `null`.
    */
   async publish(channel: string, data: unknown): Promise<void> {
+    checkChannel(channel, 'publish');
     const text = JSON.stringify({ channel, data: data === undefined ? null : data });
     if (!this.distributed) {
       this.#deliver(channel, text);
@@ -146,13 +164,15 @@ export class RealtimeManager {
   /**
    * Subscribes a connection to channels (accepting it, once the subscription is live) and
    * resolves when the connection closes — so `return realtime.subscribe(ws, [...])` can be a
-   * whole handler. Subscribing an already subscribed socket adds channels.
+   * whole handler. Subscribing an already subscribed socket adds channels. `channels` is a list
+   * of names, or one name.
    */
-  async subscribe(ws: RealtimeSocket, channels: readonly string[], options: SubscribeOptions = {}): Promise<void> {
+  async subscribe(ws: RealtimeSocket, channels: string | readonly string[], options: SubscribeOptions = {}): Promise<void> {
     if (this.#closed) throw new CovetError('The RealtimeManager is closed', { code: 'ERR_REALTIME_CLOSED' });
+    const names = channelList(channels, 'subscribe');
     const fresh: string[] = [];
     let subscriber = this.#subscribers.get(ws);
-    for (const channel of channels) {
+    for (const channel of names) {
       let members = this.#channels.get(channel);
       if (members === undefined) {
         this.#channels.set(channel, (members = new Set()));
@@ -168,15 +188,15 @@ export class RealtimeManager {
         for (const channel of fresh) this.#live.set(channel, live);
       }
       try {
-        await Promise.all(channels.map((c) => this.#live.get(c)));
+        await Promise.all(names.map((c) => this.#live.get(c)));
       } catch (err) {
         // Not awaited: while Redis cannot be reached, the UNSUBSCRIBE would only wait as well.
-        if (subscriber === undefined) void this.unsubscribe(ws, channels).catch(() => {});
+        if (subscriber === undefined) void this.unsubscribe(ws, names).catch(() => {});
         throw err;
       }
     }
     if (subscriber !== undefined) {
-      for (const channel of channels) subscriber.channels.add(channel);
+      for (const channel of names) subscriber.channels.add(channel);
       return subscriber.done;
     }
     // Accepted only now, so that a client that sees the socket open is already subscribed.
@@ -184,10 +204,10 @@ export class RealtimeManager {
       await ws.accept();
     } catch (err) {
       // The client left while the subscription was being set up: it must not stay a member.
-      void this.unsubscribe(ws, channels).catch(() => {});
+      void this.unsubscribe(ws, names).catch(() => {});
       throw err;
     }
-    const set = new Set(channels);
+    const set = new Set(names);
     const done = (async (): Promise<void> => {
       if (options.read ?? true) {
         for (;;) {
@@ -208,9 +228,9 @@ export class RealtimeManager {
   }
 
   /** Removes a connection from some channels (all when `channels` is omitted). */
-  async unsubscribe(ws: RealtimeSocket, channels?: readonly string[]): Promise<void> {
+  async unsubscribe(ws: RealtimeSocket, channels?: string | readonly string[]): Promise<void> {
     const subscriber = this.#subscribers.get(ws);
-    const list = channels ?? [...(subscriber?.channels ?? [])];
+    const list = channels === undefined ? [...(subscriber?.channels ?? [])] : channelList(channels, 'unsubscribe');
     const emptied: string[] = [];
     for (const channel of list) {
       subscriber?.channels.delete(channel);

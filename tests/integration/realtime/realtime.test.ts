@@ -26,6 +26,21 @@ describe('RealtimeManager (in-process)', () => {
     assert.deepEqual(realtime.channels().sort(), ['news', 'sport']);
   });
 
+  it('takes one channel name as a channel, not as its characters; refuses names that are not strings', async () => {
+    const realtime = new RealtimeManager();
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.websocket('/one', (ws) => realtime.subscribe(ws, 'notifications'));
+    app.websocket('/bad', (ws) => realtime.subscribe(ws, [42 as unknown as string]));
+    await using client = new TestClient(app);
+    const ws = await client.websocketConnect('/one');
+    assert.deepEqual(realtime.channels(), ['notifications']);
+    await realtime.publish('notifications', 1);
+    assert.deepEqual(await ws.receiveJson(), { channel: 'notifications', data: 1 });
+    await assert.rejects(client.websocketConnect('/bad'), (err: { status?: number }) => err.status === 500);
+    assert.deepEqual(realtime.channels(), ['notifications']);
+    await assert.rejects(realtime.publish(undefined as unknown as string, 1), TypeError);
+  });
+
   it('sends undefined data as null, so every message has both keys', async () => {
     const realtime = new RealtimeManager();
     const app = new CovetApp();
