@@ -157,6 +157,8 @@ export class RealtimeManager {
       this.#deliver(channel, text);
       return;
     }
+    // After close() a publish would open a Redis connection that nothing ever closes.
+    if (this.#closed) throw new CovetError('The RealtimeManager is closed', { code: 'ERR_REALTIME_CLOSED' });
     const publisher = await this.#publisherClient();
     await this.#command(() => publisher.publish(this.#prefix + channel, text));
   }

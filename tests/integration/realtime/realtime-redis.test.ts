@@ -119,4 +119,23 @@ describe('RealtimeManager over Redis', { skip, ...T }, () => {
       await inspector.quit();
     }
   });
+
+  it('refuses to publish after close() rather than opening a connection nothing would close', async () => {
+    const { Redis } = await import('ioredis');
+    const inspector = new Redis(url());
+    const name = `covet-realtime-${randomBytes(4).toString('hex')}`;
+    const mine = async (): Promise<number> => {
+      const list = String(await inspector.call('CLIENT', 'LIST'));
+      return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
+    };
+    try {
+      const realtime = new RealtimeManager({ redisUrl: `${url()}?connectionName=${name}`, channelPrefix: PREFIX });
+      await realtime.close();
+      await assert.rejects(realtime.publish('late', 1), { code: 'ERR_REALTIME_CLOSED' });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await mine(), 0);
+    } finally {
+      await inspector.quit();
+    }
+  });
 });
