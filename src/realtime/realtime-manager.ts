@@ -96,6 +96,23 @@ function channelList(channels: string | Iterable<string>, what: string): string[
   return [...new Set(channels)].map((c) => checkChannel(c, what));
 }
 
+/**
+ * The message subscribers get for what arrived on a Redis channel. `publish` sends the whole
+ * `{"channel":…,"data":…}` text, passed on as it is; anything else (a `PUBLISH` from another
+ * program) becomes the `data` of such a message: its JSON value, or the text itself.
+ */
+function envelope(channel: string, text: string): string {
+  const head = `{"channel":${JSON.stringify(channel)},"data":`;
+  if (text.startsWith(head) && text.endsWith('}')) return text;
+  let data: unknown = text;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // plain text
+  }
+  return JSON.stringify({ channel, data });
+}
+
 /** What `publish`/`subscribe` throw while Redis cannot be reached: a 503 when left uncaught. */
 function unavailable(cause: unknown): HTTPException {
   return new HTTPException(503, 'Realtime messaging is unavailable', { code: 'ERR_REALTIME_UNAVAILABLE', cause });
@@ -369,7 +386,8 @@ export class RealtimeManager {
       if (this.#ownedRedis) this.#publisher ??= Promise.resolve(this.#watch(base.duplicate(), 'publisher'));
       client.on('message', (redisChannel, text) => {
         if (!redisChannel.startsWith(this.#prefix)) return;
-        this.#deliver(redisChannel.slice(this.#prefix.length), text);
+        const channel = redisChannel.slice(this.#prefix.length);
+        this.#deliver(channel, envelope(channel, text));
       });
       return client;
     })();
