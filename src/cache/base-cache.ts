@@ -8,7 +8,7 @@ import { type AnyRequest, type CachedOptions, createPageHandler, type PageHandle
 import { type Fetched, type FetchOptions, kFetch, type Produced, type ReadThrough } from './read-through.js';
 import { type DecodedEntry, deserializeEntry, serializeEntry } from './serializer.js';
 import { SingleFlight } from './single-flight.js';
-import { positiveInteger, ttlToMs } from './ttl.js';
+import { optionsObject, positiveInteger, ttlToMs } from './ttl.js';
 
 /** Options every cache takes (`CacheManager`, `MultiLevelCache`). */
 export interface BaseCacheOptions {
@@ -206,8 +206,9 @@ export class BaseCache implements ReadThrough {
    * @example
    * await cache.set(`data:${id}`, row, { ttl: 3600, tags: [`item:${id}`] });
    */
-  async set(key: string, value: unknown, options: CacheSetOptions = {}): Promise<void> {
+  async set(key: string, value: unknown, opts?: CacheSetOptions): Promise<void> {
     this.#checkKey(key);
+    const options = optionsObject(opts, 'set');
     const ttlMs = options.ttl === undefined ? this.#opts.defaultTtlMs : ttlToMs(options.ttl);
     const tags = checkTags(options.tags);
     const payload = this.#encode(key, value, undefined);
@@ -217,8 +218,9 @@ export class BaseCache implements ReadThrough {
   /** Stores several values with the same options: all of them or, on bad input, none. */
   async setMany(
     entries: Iterable<readonly [string, unknown]> | Readonly<Record<string, unknown>>,
-    options: CacheSetOptions = {},
+    opts?: CacheSetOptions,
   ): Promise<void> {
+    const options = optionsObject(opts, 'setMany');
     const pairs: [string, unknown][] =
       Symbol.iterator in entries ? [...(entries as Iterable<readonly [string, unknown]>)].map(([k, v]) => [k, v]) : Object.entries(entries);
     const ttlMs = options.ttl === undefined ? this.#opts.defaultTtlMs : ttlToMs(options.ttl);
@@ -293,9 +295,10 @@ export class BaseCache implements ReadThrough {
    * @example
    * const user = await cache.getOrSet(`user:${id}`, () => db.fetchOne('SELECT * FROM users WHERE id = %s', id), { ttl: 60 });
    */
-  async getOrSet<T>(key: string, loader: () => T | Promise<T>, options: GetOrSetOptions = {}): Promise<T> {
+  async getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: GetOrSetOptions): Promise<T> {
     if (typeof loader !== 'function') throw new CacheError('getOrSet needs a loader function', { code: 'ERR_CACHE_INVALID_OPTION' });
-    const fetched = await this[kFetch](key, async () => ({ value: await loader(), store: true }), this.fetchOptions(options, false));
+    const resolved = this.fetchOptions(optionsObject(options, 'getOrSet'), false);
+    const fetched = await this[kFetch](key, async () => ({ value: await loader(), store: true }), resolved);
     return fetched.value as T;
   }
 
@@ -318,8 +321,9 @@ export class BaseCache implements ReadThrough {
    * @example
    * const views = await cache.increment(`views:${id}`, 1, { ttl: 86400 });
    */
-  async increment(key: string, amount = 1, options: IncrementOptions = {}): Promise<number> {
+  async increment(key: string, amount = 1, opts?: IncrementOptions): Promise<number> {
     this.#checkKey(key);
+    const options = optionsObject(opts, 'increment');
     if (!Number.isSafeInteger(amount))
       throw new CacheError('increment amount must be a safe integer', { code: 'ERR_CACHE_INVALID_OPTION' });
     const ttlMs = options.ttl === undefined ? 0 : ttlToMs(options.ttl);
@@ -352,7 +356,7 @@ export class BaseCache implements ReadThrough {
   cached<R extends AnyRequest, D>(options: CachedOptions<R>, handler: PageHandler<R, D>): PageHandler<R, D>;
   cached<R extends AnyRequest, D>(handler: PageHandler<R, D>): PageHandler<R, D>;
   cached<R extends AnyRequest, D>(a: CachedOptions<R> | PageHandler<R, D>, b?: PageHandler<R, D>): PageHandler<R, D> {
-    const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
+    const [options, handler] = typeof a === 'function' ? [{}, a] : [optionsObject(a, 'cached()'), b];
     if (typeof handler !== 'function') throw new CacheError('cached() needs a handler function', { code: 'ERR_CACHE_INVALID_OPTION' });
     return createPageHandler(options, handler, this);
   }

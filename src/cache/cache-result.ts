@@ -4,7 +4,7 @@ import { MemoryCache } from './memory-cache.js';
 import { kFetch } from './read-through.js';
 import { serialize } from './serializer.js';
 import { SingleFlight } from './single-flight.js';
-import { positiveInteger, ttlToMs } from './ttl.js';
+import { optionsObject, positiveInteger, ttlToMs } from './ttl.js';
 
 /** Options of `cacheResult`. */
 export interface CacheResultOptions<A extends readonly unknown[]> {
@@ -56,7 +56,8 @@ interface LocalResult {
  *   db.fetchOne('SELECT * FROM preferences WHERE user_id = %s', userId));
  * await getUserPreferences(1); // queries; the next 5 minutes do not
  */
-export function cacheResult<A extends readonly unknown[], T>(options: CacheResultOptions<A>, fn: (...args: A) => T): CachedFunction<A, T> {
+export function cacheResult<A extends readonly unknown[], T>(opts: CacheResultOptions<A>, fn: (...args: A) => T): CachedFunction<A, T> {
+  const options = optionsObject(opts, 'cacheResult');
   if (typeof fn !== 'function') throw new CacheError('cacheResult needs a function', { code: 'ERR_CACHE_INVALID_OPTION' });
   const name = options.name ?? fn.name;
   const shared = options.cache;

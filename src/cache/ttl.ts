@@ -23,3 +23,21 @@ export function positiveInteger(value: number, what: string): number {
   }
   return value;
 }
+
+/**
+ * The options argument of a cache call: an object, or nothing. A TTL passed on its own
+ * (`cache.set(key, value, 60)`) is refused rather than silently ignored: TTLs go in `{ ttl }`.
+ *
+ * @example
+ * const { ttl } = optionsObject(options, 'set');
+ */
+export function optionsObject<T extends object>(options: T | undefined, what: string): T {
+  if (options === undefined || options === null) return {} as T;
+  if (typeof options !== 'object') {
+    const got = typeof options === 'number' ? String(options) : `a ${typeof options}`;
+    throw new CacheError(`${what} takes its options as an object, such as { ttl: 60 } (seconds); got ${got}`, {
+      code: 'ERR_CACHE_INVALID_OPTION',
+    });
+  }
+  return options;
+}

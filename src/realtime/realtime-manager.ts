@@ -1,5 +1,5 @@
 import { loadIoredis } from '../internal/load-ioredis.js';
-import { CovetError } from '../errors.js';
+import { CovetError, HTTPException } from '../errors.js';
 import { PreparedMessage } from '../http/websocket/prepared-message.js';
 import type { PreparedMessageLike, WebSocketReadyState } from '../http/websocket/websocket.js';
 
@@ -13,8 +13,13 @@ export interface RedisPubSubLike {
   unsubscribe(...channels: string[]): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'ready', listener: () => void): unknown;
   duplicate(): RedisPubSubLike;
   quit(): Promise<unknown>;
+  /** Drops the connection at once (what `close()` does when `QUIT` cannot be answered). */
+  disconnect?(): void;
+  /** `ioredis`'s connection state (`ready`, `reconnecting`…). */
+  readonly status?: string;
 }
 
 /** What the manager needs of a connection; Covet's `WebSocket` fits. */
@@ -39,8 +44,13 @@ export interface RealtimeOptions {
   readonly redis?: RedisPubSubLike;
   /** Prefix of the Redis channel names, so that apps sharing a Redis stay apart. Default `covet:realtime:`. */
   readonly channelPrefix?: string;
-  /** Where Redis connection errors are reported. Default: `console`. */
+  /** Where Redis connection errors are reported (one line per outage). Default: `console`. */
   readonly logger?: { error(message: string, meta?: Record<string, unknown>): void };
+  /**
+   * Ms a Redis command (`PUBLISH`, `SUBSCRIBE`) may take before `publish`/`subscribe` fail with
+   * 503 `ERR_REALTIME_UNAVAILABLE`. Default 1000.
+   */
+  readonly commandTimeout?: number;
 }
 
 /** Options of `subscribe`. */
@@ -62,6 +72,51 @@ interface Subscriber {
 type RedisConstructor = new (url: string, options?: Record<string, unknown>) => RedisPubSubLike;
 
 const DEFAULT_PREFIX = 'covet:realtime:';
+const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+
+/** Redis answered with an error, as opposed to not answering at all. */
+function isReplyError(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ReplyError';
+}
+
+/** Checks a channel name: a non-empty string. */
+function checkChannel(channel: unknown, what: string): string {
+  if (typeof channel !== 'string' || channel === '') {
+    throw new TypeError(`${what}: a channel is a non-empty string, got ${typeof channel === 'string' ? '""' : String(channel)}`);
+  }
+  return channel;
+}
+
+/** The channels of `subscribe`/`unsubscribe`: a list, or one name (never its characters). */
+function channelList(channels: string | Iterable<string>, what: string): string[] {
+  if (typeof channels === 'string') return [checkChannel(channels, what)];
+  if (channels === null || typeof channels !== 'object' || !(Symbol.iterator in channels)) {
+    throw new TypeError(`${what}: channels are a list of names, such as ['notifications', 'alerts']`);
+  }
+  return [...new Set(channels)].map((c) => checkChannel(c, what));
+}
+
+/**
+ * The message subscribers get for what arrived on a Redis channel. `publish` sends the whole
+ * `{"channel":…,"data":…}` text, passed on as it is; anything else (a `PUBLISH` from another
+ * program) becomes the `data` of such a message: its JSON value, or the text itself.
+ */
+function envelope(channel: string, text: string): string {
+  const head = `{"channel":${JSON.stringify(channel)},"data":`;
+  if (text.startsWith(head) && text.endsWith('}')) return text;
+  let data: unknown = text;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // plain text
+  }
+  return JSON.stringify({ channel, data });
+}
+
+/** What `publish`/`subscribe` throw while Redis cannot be reached: a 503 when left uncaught. */
+function unavailable(cause: unknown): HTTPException {
+  return new HTTPException(503, 'Realtime messaging is unavailable', { code: 'ERR_REALTIME_UNAVAILABLE', cause });
+}
 
 /**
  * Channels of messages pushed to WebSocket subscribers. Subscribers receive each message as a
@@ -79,6 +134,7 @@ export class RealtimeManager {
   readonly #redisUrl: string | null;
   readonly #ownedRedis: boolean;
   readonly #logger: NonNullable<RealtimeOptions['logger']>;
+  readonly #timeout: number;
   readonly #channels = new Map<string, Set<RealtimeSocket>>();
   readonly #subscribers = new Map<RealtimeSocket, Subscriber>();
   /** Per channel: the Redis SUBSCRIBE that makes it live on this instance. */
@@ -95,6 +151,9 @@ export class RealtimeManager {
     this.#ownedRedis = this.#given === null;
     this.#prefix = options.channelPrefix ?? DEFAULT_PREFIX;
     this.#logger = options.logger ?? console;
+    const timeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    if (!(timeout > 0) || !Number.isFinite(timeout)) throw new TypeError('commandTimeout must be a positive number of ms');
+    this.#timeout = timeout;
   }
 
   /** Whether messages go through Redis. */
@@ -105,28 +164,34 @@ export class RealtimeManager {
   /**
    * Publishes `data` on a channel: every subscriber (on every instance, with Redis) receives
    * `{"channel": channel, "data": data}`. Resolves once published (in-process: once queued on
-   * every local subscriber).
+   * every local subscriber). While Redis cannot be reached it fails within `commandTimeout`
+   * with an `HTTPException` 503 (`ERR_REALTIME_UNAVAILABLE`). `undefined` data is sent as `null`.
    */
   async publish(channel: string, data: unknown): Promise<void> {
-    const text = JSON.stringify({ channel, data });
+    checkChannel(channel, 'publish');
+    const text = JSON.stringify({ channel, data: data === undefined ? null : data });
     if (!this.distributed) {
       this.#deliver(channel, text);
       return;
     }
+    // After close() a publish would open a Redis connection that nothing ever closes.
+    if (this.#closed) throw new CovetError('The RealtimeManager is closed', { code: 'ERR_REALTIME_CLOSED' });
     const publisher = await this.#publisherClient();
-    await publisher.publish(this.#prefix + channel, text);
+    await this.#command(() => publisher.publish(this.#prefix + channel, text));
   }
 
   /**
    * Subscribes a connection to channels (accepting it, once the subscription is live) and
    * resolves when the connection closes — so `return realtime.subscribe(ws, [...])` can be a
-   * whole handler. Subscribing an already subscribed socket adds channels.
+   * whole handler. Subscribing an already subscribed socket adds channels. `channels` is a list
+   * of names, or one name.
    */
-  async subscribe(ws: RealtimeSocket, channels: readonly string[], options: SubscribeOptions = {}): Promise<void> {
+  async subscribe(ws: RealtimeSocket, channels: string | readonly string[], options: SubscribeOptions = {}): Promise<void> {
     if (this.#closed) throw new CovetError('The RealtimeManager is closed', { code: 'ERR_REALTIME_CLOSED' });
+    const names = channelList(channels, 'subscribe');
     const fresh: string[] = [];
     let subscriber = this.#subscribers.get(ws);
-    for (const channel of channels) {
+    for (const channel of names) {
       let members = this.#channels.get(channel);
       if (members === undefined) {
         this.#channels.set(channel, (members = new Set()));
@@ -136,23 +201,32 @@ export class RealtimeManager {
     }
     if (this.distributed) {
       if (fresh.length > 0) {
-        const live = this.#subscriberClient().then((client) => client.subscribe(...fresh.map((c) => this.#prefix + c)));
+        const live = this.#subscriberClient().then((client) =>
+          this.#command(() => client.subscribe(...fresh.map((c) => this.#prefix + c))),
+        );
         for (const channel of fresh) this.#live.set(channel, live);
       }
       try {
-        await Promise.all(channels.map((c) => this.#live.get(c)));
+        await Promise.all(names.map((c) => this.#live.get(c)));
       } catch (err) {
-        if (subscriber === undefined) await this.unsubscribe(ws, channels).catch(() => {});
+        // Not awaited: while Redis cannot be reached, the UNSUBSCRIBE would only wait as well.
+        if (subscriber === undefined) void this.unsubscribe(ws, names).catch(() => {});
         throw err;
       }
     }
     if (subscriber !== undefined) {
-      for (const channel of channels) subscriber.channels.add(channel);
+      for (const channel of names) subscriber.channels.add(channel);
       return subscriber.done;
     }
     // Accepted only now, so that a client that sees the socket open is already subscribed.
-    await ws.accept();
-    const set = new Set(channels);
+    try {
+      await ws.accept();
+    } catch (err) {
+      // The client left while the subscription was being set up: it must not stay a member.
+      void this.unsubscribe(ws, names).catch(() => {});
+      throw err;
+    }
+    const set = new Set(names);
     const done = (async (): Promise<void> => {
       if (options.read ?? true) {
         for (;;) {
@@ -173,9 +247,9 @@ export class RealtimeManager {
   }
 
   /** Removes a connection from some channels (all when `channels` is omitted). */
-  async unsubscribe(ws: RealtimeSocket, channels?: readonly string[]): Promise<void> {
+  async unsubscribe(ws: RealtimeSocket, channels?: string | readonly string[]): Promise<void> {
     const subscriber = this.#subscribers.get(ws);
-    const list = channels ?? [...(subscriber?.channels ?? [])];
+    const list = channels === undefined ? [...(subscriber?.channels ?? [])] : channelList(channels, 'unsubscribe');
     const emptied: string[] = [];
     for (const channel of list) {
       subscriber?.channels.delete(channel);
@@ -190,7 +264,7 @@ export class RealtimeManager {
     }
     if (emptied.length > 0 && this.distributed && this.#subscriber !== null) {
       const client = await this.#subscriber;
-      await client.unsubscribe(...emptied.map((c) => this.#prefix + c));
+      await this.#command(() => client.unsubscribe(...emptied.map((c) => this.#prefix + c)));
     }
   }
 
@@ -211,10 +285,23 @@ export class RealtimeManager {
     const clients = await Promise.allSettled([this.#publisher, this.#subscriber].filter((p) => p !== null));
     if (!this.#ownedRedis) {
       const sub = this.#subscriber === null ? null : await this.#subscriber.catch(() => null);
-      await sub?.quit().catch(() => {});
+      if (sub !== null) await this.#quit(sub);
       return;
     }
-    await Promise.all(clients.map((c) => (c.status === 'fulfilled' ? c.value.quit().catch(() => {}) : undefined)));
+    await Promise.all(clients.map((c) => (c.status === 'fulfilled' ? this.#quit(c.value) : undefined)));
+  }
+
+  /** `QUIT` when Redis can answer it; otherwise (down, reconnecting, hanging) the connection is dropped. */
+  async #quit(client: RedisPubSubLike): Promise<void> {
+    if (client.status !== undefined && client.status !== 'ready' && typeof client.disconnect === 'function') {
+      client.disconnect();
+      return;
+    }
+    try {
+      await this.#command(() => client.quit());
+    } catch {
+      client.disconnect?.();
+    }
   }
 
   #drop(ws: RealtimeSocket): void {
@@ -238,14 +325,51 @@ export class RealtimeManager {
     }
   }
 
+  /**
+   * Runs a Redis command: an error reply is rethrown as it is; no answer within `commandTimeout`
+   * (Redis down, reconnecting or hanging) becomes a 503 `ERR_REALTIME_UNAVAILABLE`.
+   */
+  #command<T>(send: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(unavailable(new Error(`no answer within ${this.#timeout} ms`))), this.#timeout);
+      let pending: Promise<T>;
+      try {
+        pending = send();
+      } catch (err) {
+        pending = Promise.reject(err);
+      }
+      pending.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(isReplyError(err) ? err : unavailable(err));
+        },
+      );
+    });
+  }
+
   async #connect(): Promise<RedisPubSubLike> {
     if (this.#given !== null) return this.#given;
     const Redis = await loadIoredis<RedisConstructor>('RealtimeManager with redisUrl');
-    return new Redis(this.#redisUrl as string);
+    // A command fails after one reconnection attempt instead of queueing while Redis is down
+    // (ioredis' default is 20 attempts, about ten seconds).
+    return new Redis(this.#redisUrl as string, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   }
 
+  /** Reports connection errors, once per outage rather than once per reconnection attempt. */
   #watch(client: RedisPubSubLike, role: string): RedisPubSubLike {
-    client.on('error', (error) => this.#logger.error(`realtime Redis ${role} connection error`, { error }));
+    let down = false;
+    client.on('error', (error) => {
+      if (down) return;
+      down = true;
+      this.#logger.error(`realtime Redis ${role} connection error (reconnecting; logged once until it is back)`, { error });
+    });
+    client.on('ready', () => {
+      down = false;
+    });
     return client;
   }
 
@@ -262,7 +386,8 @@ export class RealtimeManager {
       if (this.#ownedRedis) this.#publisher ??= Promise.resolve(this.#watch(base.duplicate(), 'publisher'));
       client.on('message', (redisChannel, text) => {
         if (!redisChannel.startsWith(this.#prefix)) return;
-        this.#deliver(redisChannel.slice(this.#prefix.length), text);
+        const channel = redisChannel.slice(this.#prefix.length);
+        this.#deliver(channel, envelope(channel, text));
       });
       return client;
     })();

@@ -49,10 +49,15 @@ export function socketTransport(socket: Duplex, head: Buffer): UpgradeTransport 
   const goneHandlers: (() => void)[] = [];
   // Until the WebSocket takes over, a reset must not become an uncaught 'error'.
   socket.on('error', () => {});
-  socket.once('close', () => {
+  const gone = (): void => {
     if (opened) return;
     for (const fn of goneHandlers.splice(0)) fn();
-  });
+  };
+  socket.once('close', gone);
+  // The server allows half-open sockets, so a client that gives up while the handler has not
+  // answered yet (its FIN) ends the socket without closing it; and nothing may come before the
+  // 101, so that client has gone away as well.
+  socket.once('end', gone);
   return {
     open(headers) {
       opened = true;
@@ -84,10 +89,10 @@ export function socketTransport(socket: Duplex, head: Buffer): UpgradeTransport 
       socket.destroy();
     },
     get gone() {
-      return socket.destroyed;
+      return socket.destroyed || socket.readableEnded;
     },
     onGone(fn) {
-      if (socket.destroyed) fn();
+      if (socket.destroyed || socket.readableEnded) fn();
       else goneHandlers.push(fn);
     },
   };

@@ -70,13 +70,17 @@ interface HandshakeState {
   outcome: Promise<Outcome> | null;
 }
 
-/** The handler ended before accepting: refuse with 403, or with its error. */
-function settleBeforeAccept(state: HandshakeState, result: Outcome): void {
+/**
+ * The handler ended before accepting: refuse with 403, or with its error. A `WebSocketDisconnect`
+ * from a connection that is already gone (the client left during the handshake) is no error of
+ * the app's: there is nobody left to answer, so it is not logged.
+ */
+function settleBeforeAccept(state: HandshakeState, ws: WebSocket<unknown>, result: Outcome): void {
   const { answer, fail } = state;
   if (state.pending !== null || answer === null) return;
   state.answer = null;
   state.fail = null;
-  if (result.ok) answer(forbidden());
+  if (result.ok || (result.error instanceof WebSocketDisconnect && ws.readyState === 'closed')) answer(forbidden());
   else fail?.(result.error);
 }
 
@@ -149,7 +153,7 @@ export function compileWebSocketRoute(init: WebSocketRouteInit): CompiledWebSock
         state.fail = reject;
         const outcome = runHandler(req, ws);
         state.outcome = outcome;
-        void outcome.then(settleBeforeAccept.bind(null, state));
+        void outcome.then(settleBeforeAccept.bind(null, state, ws));
       });
     const run = init.middleware.length === 0 ? endpoint : compose(init.middleware, endpoint, onError);
 

@@ -119,4 +119,44 @@ describe('RealtimeManager over Redis', { skip, ...T }, () => {
       await inspector.quit();
     }
   });
+
+  it('wraps what other programs PUBLISH on the channel as the data of a {channel, data} message', async () => {
+    const { Redis } = await import('ioredis');
+    const other = new Redis(url());
+    const realtime = new RealtimeManager({ redisUrl: url(), channelPrefix: PREFIX });
+    const app = new CovetApp();
+    app.websocket('/ws', (ws) => realtime.subscribe(ws, ['jobs']));
+    try {
+      await using client = new TestClient(app);
+      const ws = await client.websocketConnect('/ws');
+      await other.publish(`${PREFIX}jobs`, '{"job":7,"state":"done"}');
+      await other.publish(`${PREFIX}jobs`, 'plain text');
+      await realtime.publish('jobs', { job: 8 });
+      assert.equal(await ws.receiveText(), '{"channel":"jobs","data":{"job":7,"state":"done"}}');
+      assert.equal(await ws.receiveText(), '{"channel":"jobs","data":"plain text"}');
+      assert.equal(await ws.receiveText(), '{"channel":"jobs","data":{"job":8}}');
+    } finally {
+      await realtime.close();
+      await other.quit();
+    }
+  });
+
+  it('refuses to publish after close() rather than opening a connection nothing would close', async () => {
+    const { Redis } = await import('ioredis');
+    const inspector = new Redis(url());
+    const name = `covet-realtime-${randomBytes(4).toString('hex')}`;
+    const mine = async (): Promise<number> => {
+      const list = String(await inspector.call('CLIENT', 'LIST'));
+      return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
+    };
+    try {
+      const realtime = new RealtimeManager({ redisUrl: `${url()}?connectionName=${name}`, channelPrefix: PREFIX });
+      await realtime.close();
+      await assert.rejects(realtime.publish('late', 1), { code: 'ERR_REALTIME_CLOSED' });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await mine(), 0);
+    } finally {
+      await inspector.quit();
+    }
+  });
 });

@@ -1,10 +1,12 @@
 // RealtimeManager in-process (no Redis): channels, the {channel, data} message shape, subscribe
-// resolving when the socket closes, and subscribers that die mid-delivery.
+// resolving when the socket closes, subscribers that die mid-delivery, and a given Redis client.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CovetApp } from '../../../src/index.js';
+import { WebSocket as WsClient } from 'ws';
+import { CovetApp, WebSocketDisconnect } from '../../../src/index.js';
 import { RealtimeManager, type RedisPubSubLike } from '../../../src/realtime/index.js';
 import { TestClient } from '../../../src/testing/index.js';
+import { memoryLogger, withServer } from '../../helpers/server.js';
 
 describe('RealtimeManager (in-process)', () => {
   it('delivers {channel, data} to subscribers of that channel only', async () => {
@@ -22,6 +24,31 @@ describe('RealtimeManager (in-process)', () => {
     assert.deepEqual(await news.receiveJson(), { channel: 'news', data: 'extra' });
     assert.equal(realtime.subscriberCount('news'), 2);
     assert.deepEqual(realtime.channels().sort(), ['news', 'sport']);
+  });
+
+  it('takes one channel name as a channel, not as its characters; refuses names that are not strings', async () => {
+    const realtime = new RealtimeManager();
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.websocket('/one', (ws) => realtime.subscribe(ws, 'notifications'));
+    app.websocket('/bad', (ws) => realtime.subscribe(ws, [42 as unknown as string]));
+    await using client = new TestClient(app);
+    const ws = await client.websocketConnect('/one');
+    assert.deepEqual(realtime.channels(), ['notifications']);
+    await realtime.publish('notifications', 1);
+    assert.deepEqual(await ws.receiveJson(), { channel: 'notifications', data: 1 });
+    await assert.rejects(client.websocketConnect('/bad'), (err: { status?: number }) => err.status === 500);
+    assert.deepEqual(realtime.channels(), ['notifications']);
+    await assert.rejects(realtime.publish(undefined as unknown as string, 1), TypeError);
+  });
+
+  it('sends undefined data as null, so every message has both keys', async () => {
+    const realtime = new RealtimeManager();
+    const app = new CovetApp();
+    app.websocket('/ws', (ws) => realtime.subscribe(ws, ['ping']));
+    await using client = new TestClient(app);
+    const ws = await client.websocketConnect('/ws');
+    await realtime.publish('ping', undefined);
+    assert.equal(await ws.receiveText(), '{"channel":"ping","data":null}');
   });
 
   it('resolves subscribe when the socket closes, so it can end a handler; passes client messages to onMessage', async () => {
@@ -100,6 +127,49 @@ describe('RealtimeManager (in-process)', () => {
     for (let i = 0; i < 50 && !calls.includes('main-dup unsubscribe p:c'); i++) await new Promise((r) => setTimeout(r, 10));
     await realtime.close();
     assert.deepEqual(calls, ['main-dup subscribe p:c', 'main publish p:c', 'main-dup unsubscribe p:c', 'main-dup quit']);
+  });
+
+  it('forgets a client that leaves while its Redis subscription is being set up', async () => {
+    const gate = { open: (): void => {} };
+    const acknowledged = new Promise<void>((r) => {
+      gate.open = r;
+    });
+    let subscribing = false;
+    const fake = (): RedisPubSubLike => ({
+      publish: async () => 0,
+      subscribe: async () => {
+        subscribing = true;
+        await acknowledged; // a slow SUBSCRIBE
+      },
+      unsubscribe: async () => undefined,
+      on: () => undefined,
+      duplicate: () => fake(),
+      quit: async () => undefined,
+    });
+    const realtime = new RealtimeManager({ redis: fake() });
+    const app = new CovetApp({ logger: memoryLogger() });
+    let failure: unknown = null;
+    app.websocket('/ws', async (ws) => {
+      try {
+        await realtime.subscribe(ws, ['news']);
+      } catch (err) {
+        failure = err;
+      }
+    });
+    await withServer(app, async ({ port }) => {
+      const client = new WsClient(`ws://127.0.0.1:${port}/ws`);
+      client.on('error', () => {});
+      for (let i = 0; i < 200 && !subscribing; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(subscribing);
+      client.terminate();
+      await new Promise((r) => setTimeout(r, 100));
+      gate.open();
+      for (let i = 0; i < 200 && failure === null; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(failure instanceof WebSocketDisconnect, String(failure));
+      assert.equal(realtime.subscriberCount('news'), 0);
+      assert.deepEqual(realtime.channels(), []);
+    });
+    await realtime.close();
   });
 
   it('connects to Redis lazily: a manager that is never used opens nothing and closes cleanly', async () => {

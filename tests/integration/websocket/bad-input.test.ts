@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import { once } from 'node:events';
 import { WebSocket as WsClient } from 'ws';
 import { CovetApp, WebSocketDisconnect } from '../../../src/index.js';
-import { withServer } from '../../helpers/server.js';
+import { memoryLogger, withServer } from '../../helpers/server.js';
 import { closeBody, frame, OP, RawPeer } from './raw-peer.js';
 
 const T = { timeout: 180_000 };
@@ -113,6 +114,53 @@ describe('bad handshakes', T, () => {
 });
 
 describe('clients that misbehave', T, () => {
+  for (const how of ['closes its socket (FIN)', 'resets it'] as const) {
+    it(`sees a client that ${how} before the handler accepted, at once and without logging an error`, async () => {
+      const logger = memoryLogger();
+      const app = new CovetApp({ logger });
+      const gate = { open: (): void => {} };
+      const later = new Promise<void>((r) => {
+        gate.open = r;
+      });
+      let closed: unknown = null;
+      let failure: unknown = null;
+      app.websocket('/slow', async (ws) => {
+        void ws.closed.then((c) => {
+          closed = c;
+        });
+        await later; // an auth lookup, a Redis SUBSCRIBE…
+        try {
+          await ws.accept();
+        } catch (err) {
+          failure = err;
+          throw err;
+        }
+      });
+      await withServer(app, async ({ port }) => {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => {});
+        await once(socket, 'connect');
+        socket.write(
+          'GET /slow HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        );
+        await new Promise((r) => setTimeout(r, 100));
+        if (how === 'resets it') socket.resetAndDestroy();
+        else socket.end();
+        // Seen while the handler is still waiting, not when it gets round to accepting.
+        await eventually(() => closed !== null, 5_000, 'the server to see the client leave');
+        assert.deepEqual(closed, { code: 1006, reason: 'The client went away before the handshake completed' });
+        gate.open();
+        await eventually(() => failure !== null, 5_000, 'accept to fail');
+        assert.ok(failure instanceof WebSocketDisconnect, String(failure));
+        assert.equal(failure.code, 1006);
+        await eventually(async () => (await connections(app)) === 0, 5_000, 'the connection to go');
+        socket.destroy();
+      });
+      assert.deepEqual(logger.lines, []);
+    });
+  }
+
   it('drops a peer that stops answering pings (heartbeat), with 1006', async () => {
     const app = new CovetApp();
     let seen: unknown = null;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CacheError, CacheManager } from '../../../src/cache/index.js';
+import { CacheError, CacheManager, cacheResult } from '../../../src/cache/index.js';
 import { memoryLogger } from '../../helpers/server.js';
 
 function clock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
@@ -146,6 +146,22 @@ describe('CacheManager (memory backend)', () => {
       await assert.rejects(cache.set('k', 1, { tags: 'user:1' as unknown as string[] }), { code: 'ERR_CACHE_INVALID_OPTION' });
       assert.throws(() => new CacheManager({ defaultTtl: Number.NaN }), { code: 'ERR_CACHE_INVALID_OPTION' });
       assert.throws(() => new CacheManager({ maxSize: 0 }), { code: 'ERR_CACHE_INVALID_OPTION' });
+    });
+
+    it('refuses a TTL given on its own instead of in { ttl }, rather than ignoring it', async () => {
+      const cache = new CacheManager();
+      const bare = 60 as unknown as { ttl: number };
+      const refused = { code: 'ERR_CACHE_INVALID_OPTION', message: 'set takes its options as an object, such as { ttl: 60 } (seconds); got 60' };
+      await assert.rejects(cache.set('k', 1, bare), refused);
+      assert.equal(await cache.has('k'), false, 'nothing was written');
+      await assert.rejects(cache.setMany({ k: 1 }, bare), { code: 'ERR_CACHE_INVALID_OPTION' });
+      await assert.rejects(cache.getOrSet('k', () => 1, bare), { code: 'ERR_CACHE_INVALID_OPTION' });
+      await assert.rejects(cache.increment('n', 1, bare), { code: 'ERR_CACHE_INVALID_OPTION' });
+      assert.throws(() => cache.cached(bare, () => 1), { code: 'ERR_CACHE_INVALID_OPTION' });
+      assert.throws(() => cacheResult(bare, async () => 1), { code: 'ERR_CACHE_INVALID_OPTION' });
+      // No options at all is still fine.
+      await cache.set('k', 1, undefined);
+      assert.equal(await cache.get('k'), 1);
     });
   });
 
