@@ -309,7 +309,18 @@ function unavailable(err: unknown): Response {
   });
 }
 
+/**
+ * `RateLimit-Remaining` as a limiter set it on a response. With layered limiters (an app-wide
+ * `defaultLimits` middleware around a route's `limit()`), the outer one sees the response after
+ * the inner one: it keeps the headers of whichever has fewer requests left, so an inner 429 (or
+ * a tighter route limit) is not reported as the outer, roomier budget.
+ */
+const reported = new WeakMap<Response, number>();
+
 function setHeaders(res: Response, result: RateLimitResult): void {
+  const previous = reported.get(res);
+  if (previous !== undefined && previous <= result.remaining) return;
+  reported.set(res, result.remaining);
   // Without building the response's header map: a handler's plain object keeps the fast writer.
   res[kSetHeader]('ratelimit-limit', String(result.limit));
   res[kSetHeader]('ratelimit-remaining', String(result.remaining));

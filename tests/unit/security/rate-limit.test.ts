@@ -211,6 +211,35 @@ describe('RateLimiter', () => {
     assert.equal(second.json().limit, '1/minute');
   });
 
+  it('with app-wide defaults around a route limit, the headers report the budget with fewer requests left, and a route 429 keeps its own', async () => {
+    const c = clock();
+    const rateLimiter = new RateLimiter({ defaultLimits: '100/hour', now: c.now });
+    const app = new CovetApp();
+    app.addMiddleware(rateLimiter);
+    app.route('/api/data', rateLimiter.limit('3/minute', async () => ({ data: 'response' })));
+    app.get('/other', () => 'other');
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await hit(app, '/api/data');
+      seen.push([res.status, res.headers.get('ratelimit-limit'), res.headers.get('ratelimit-remaining'), res.headers.get('ratelimit-reset')]);
+    }
+    assert.deepEqual(seen, [
+      [200, '3', '2', '60'],
+      [200, '3', '1', '60'],
+      [200, '3', '0', '60'],
+    ]);
+    const refused = await hit(app, '/api/data');
+    assert.equal(refused.status, 429);
+    assert.deepEqual(refused.json(), { error: 'Too Many Requests', limit: '3/minute', retryAfter: 60 });
+    assert.deepEqual(
+      ['retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'].map((h) => refused.headers.get(h)),
+      ['60', '3', '0', '60'],
+    );
+    // A route without a limit of its own reports the defaults.
+    const other = await hit(app, '/other');
+    assert.deepEqual([other.headers.get('ratelimit-limit'), other.headers.get('ratelimit-remaining')], ['100', '99']);
+  });
+
   it('takes the seed\'s defaultRate and burstRate, and allowRequest(req) for hand-written middleware', async () => {
     const c = clock();
     const rateLimiter = new RateLimiter({ defaultRate: '100/hour', burstRate: '2/minute', storage: 'memory', now: c.now });
