@@ -8,19 +8,31 @@ export interface RedisClientLike {
   del(key: string): Promise<unknown>;
   expire(key: string, seconds: number): Promise<unknown>;
   quit?(): Promise<unknown>;
+  on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
 /** Options of `RedisSessionStore`. */
 export interface RedisSessionStoreOptions {
   /** Prepended to session ids to make Redis keys. Default `covet:session:`. */
   readonly prefix?: string;
+  /**
+   * Ms a Redis command may take before it fails (URL form only), so a Redis that is down or
+   * does not answer costs a request a bounded wait (then a 500) instead of holding it. Default 1000.
+   */
+  readonly commandTimeout?: number;
 }
 
-type RedisConstructor = new (url: string) => RedisClientLike;
+type RedisConstructor = new (url: string, options?: Record<string, unknown>) => RedisClientLike;
 
-async function connect(url: string): Promise<RedisClientLike> {
+async function connect(url: string, commandTimeout: number): Promise<RedisClientLike> {
   const Redis = await loadIoredis<RedisConstructor>('RedisSessionStore');
-  return new Redis(url);
+  // One retry and a command timeout: when Redis is down or silent a request fails within a
+  // bounded time rather than waiting through ioredis' 20 retries (or for ever).
+  const client = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout, enableOfflineQueue: true });
+  // ioredis reports connection errors as events; without a listener it logs each retry. The
+  // failed commands reject, and the request gets a 500.
+  client.on?.('error', () => {});
+  return client;
 }
 
 /**
@@ -39,6 +51,7 @@ export class RedisSessionStore implements SessionStore {
   readonly #prefix: string;
   readonly #owned: boolean;
   readonly #source: string | RedisClientLike;
+  readonly #timeout: number;
   #client: Promise<RedisClientLike> | null = null;
 
   constructor(redis: string | RedisClientLike, options: RedisSessionStoreOptions = {}) {
@@ -48,13 +61,15 @@ export class RedisSessionStore implements SessionStore {
     this.#source = redis;
     this.#owned = typeof redis === 'string';
     this.#prefix = options.prefix ?? 'covet:session:';
+    this.#timeout = options.commandTimeout ?? 1000;
+    if (!Number.isInteger(this.#timeout) || this.#timeout <= 0) throw new RangeError('RedisSessionStore commandTimeout must be a positive integer of ms');
   }
 
   /** The Redis client (created from the URL on first use). */
   client(): Promise<RedisClientLike> {
     if (this.#client === null) {
       const source = this.#source;
-      const created = typeof source === 'string' ? connect(source) : Promise.resolve(source);
+      const created = typeof source === 'string' ? connect(source, this.#timeout) : Promise.resolve(source);
       // A failed import may succeed later (after `npm install`); do not cache the failure.
       created.catch(() => {
         if (this.#client === created) this.#client = null;

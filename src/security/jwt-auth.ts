@@ -253,9 +253,10 @@ function bearerToken(header: string | null): string | undefined {
 
 /**
  * JSON Web Tokens with `node:crypto` only: HS256/384/512, RS256/384/512, PS256/384/512,
- * ES256/384/512 and EdDSA; `exp`/`nbf`/`iat`/`iss`/`aud`/`jti` with leeway; refresh tokens;
- * revocation by `jti` (memory or Redis); a JWKS endpoint for asymmetric keys. Only the
- * configured algorithm is accepted, so `alg: none` and algorithm confusion are refused.
+ * ES256/384/512, EdDSA (and `Ed25519`, its RFC 9864 name); `exp`/`nbf`/`iat`/`iss`/`aud`/`jti`
+ * with leeway; refresh tokens; revocation by `jti` (memory or Redis); a JWKS endpoint for
+ * asymmetric keys. Only the configured algorithm is accepted, so `alg: none` and algorithm
+ * confusion are refused.
  *
  * @example
  * const jwtAuth = new JWTAuth({ secretKey: process.env.JWT_SECRET, algorithm: 'HS256', expirationTime: 3600 });

@@ -28,6 +28,8 @@ export const JWT_ALGORITHMS = [
   'ES384',
   'ES512',
   'EdDSA',
+  // RFC 9864's fully specified name for EdDSA on Ed25519 (jose 6 signs with it too).
+  'Ed25519',
 ] as const;
 export type JWTAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
@@ -39,7 +41,7 @@ interface AlgorithmSpec {
   readonly family: Family;
   /** Node's digest name (`null` for EdDSA, which hashes internally). */
   readonly hash: 'sha256' | 'sha384' | 'sha512' | null;
-  /** EC: the curve Node reports for the key, and the raw (r || s) signature length. */
+  /** EC (and `Ed25519`): the curve Node reports for the key; EC: the raw (r || s) signature length. */
   readonly curve?: string;
   readonly signatureLength?: number;
 }
@@ -58,6 +60,7 @@ const SPECS: Readonly<Record<JWTAlgorithm, AlgorithmSpec>> = {
   ES384: { family: 'ec', hash: 'sha384', curve: 'secp384r1', signatureLength: 96 },
   ES512: { family: 'ec', hash: 'sha512', curve: 'secp521r1', signatureLength: 132 },
   EdDSA: { family: 'okp', hash: null },
+  Ed25519: { family: 'okp', hash: null, curve: 'ed25519' },
 };
 
 /** Thrown for a key that does not fit the algorithm, at construction (never per request). */
@@ -130,7 +133,9 @@ function checkAsymmetric(alg: JWTAlgorithm, key: KeyObject): void {
       if (type !== 'ec' || details.namedCurve !== spec.curve) throw keyError(`${alg} needs an EC key on curve ${spec.curve}, got ${type} ${details.namedCurve ?? ''}`.trim());
       return;
     case 'okp':
-      if (type !== 'ed25519' && type !== 'ed448') throw keyError(`EdDSA needs an Ed25519 or Ed448 key, got ${type}`);
+      if (spec.curve !== undefined ? type !== spec.curve : type !== 'ed25519' && type !== 'ed448') {
+        throw keyError(`${alg} needs ${spec.curve === undefined ? 'an Ed25519 or Ed448' : 'an Ed25519'} key, got ${type}`);
+      }
       return;
     default:
       throw keyError(`${alg} is not an asymmetric algorithm`);

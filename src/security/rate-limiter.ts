@@ -52,7 +52,8 @@ export interface RateLimiterOptions {
   /**
    * What a request is counted as. Default: the client IP, the method and the route template
    * (`1.2.3.4|GET|/users/{id}`; `HEAD` counts as `GET`), so each client has one budget per
-   * route and method.
+   * route and method. Requests no route matched (404, 405) share one budget per client and
+   * method (`1.2.3.4|GET|(no route)`).
    */
   readonly keyFunc?: (req: AnyRequest) => string | Promise<string>;
   /**
@@ -85,6 +86,14 @@ export interface RateLimitResult {
   /** The limit that refused the request, e.g. `"10/minute"` (`null` when allowed). */
   readonly violated: string | null;
 }
+
+/**
+ * The route part of the default key for requests no route matched (404s, 405s, automatic
+ * `OPTIONS` answers): they share one budget per client and method. Keying them on the URL would
+ * give every made-up path a fresh budget, and a client could fill the store with one key per
+ * request.
+ */
+const NO_ROUTE = '(no route)';
 
 const ALLOWED_NO_LIMITS: RateLimitResult = { allowed: true, limit: 0, remaining: 0, reset: 0, retryAfter: 0, violated: null };
 
@@ -120,7 +129,7 @@ export class RateLimiter implements MiddlewareObject {
     else if (typeof storage === 'object' && storage !== null && typeof storage.hit === 'function') this.#store = storage;
     else throw new CovetError('storage must be "memory", a redis:// URL or a RateLimitStore', { code: 'ERR_RATE_LIMIT_OPTIONS' });
     this.#trusted = new IPSet(options.trustedProxies ?? []);
-    this.#keyFunc = options.keyFunc ?? ((req) => `${clientIp(req as Request, this.#trusted)}|${req.method === 'HEAD' ? 'GET' : req.method}|${req.route?.path ?? req.path}`);
+    this.#keyFunc = options.keyFunc ?? ((req) => `${clientIp(req as Request, this.#trusted)}|${req.method === 'HEAD' ? 'GET' : req.method}|${req.route?.path ?? NO_ROUTE}`);
     this.#failOpen = options.failOpen ?? true;
     this.#onError = options.onStoreError;
     this.#headers = options.headers ?? true;
@@ -300,7 +309,18 @@ function unavailable(err: unknown): Response {
   });
 }
 
+/**
+ * `RateLimit-Remaining` as a limiter set it on a response. With layered limiters (an app-wide
+ * `defaultLimits` middleware around a route's `limit()`), the outer one sees the response after
+ * the inner one: it keeps the headers of whichever has fewer requests left, so an inner 429 (or
+ * a tighter route limit) is not reported as the outer, roomier budget.
+ */
+const reported = new WeakMap<Response, number>();
+
 function setHeaders(res: Response, result: RateLimitResult): void {
+  const previous = reported.get(res);
+  if (previous !== undefined && previous <= result.remaining) return;
+  reported.set(res, result.remaining);
   // Without building the response's header map: a handler's plain object keeps the fast writer.
   res[kSetHeader]('ratelimit-limit', String(result.limit));
   res[kSetHeader]('ratelimit-remaining', String(result.remaining));

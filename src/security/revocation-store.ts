@@ -61,6 +61,7 @@ export interface RedisLike {
   set(key: string, value: string, ...args: never[]): Promise<unknown>;
   exists(key: string): Promise<number>;
   quit?(): Promise<unknown>;
+  on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
 /** The calls as the store makes them. */
@@ -75,6 +76,12 @@ type RedisConstructor = new (url: string, options?: Record<string, unknown>) => 
 export interface RedisRevocationStoreOptions {
   /** Prefix of the keys. Default `covet:jwt:revoked:`. */
   readonly prefix?: string;
+  /**
+   * Ms a Redis command may take before it counts as failed (URL form only): a Redis that
+   * accepts connections but does not answer then fails the check (503) instead of holding
+   * every request. Default 1000.
+   */
+  readonly commandTimeout?: number;
 }
 
 /**
@@ -88,11 +95,14 @@ export interface RedisRevocationStoreOptions {
 export class RedisRevocationStore implements RevocationStore {
   readonly #prefix: string;
   readonly #url: string | null;
+  readonly #timeout: number;
   #client: RedisLike | Promise<RedisLike> | null;
   readonly #owned: boolean;
 
   constructor(client: string | RedisLike, options: RedisRevocationStoreOptions = {}) {
     this.#prefix = options.prefix ?? 'covet:jwt:revoked:';
+    this.#timeout = options.commandTimeout ?? 1000;
+    if (!Number.isInteger(this.#timeout) || this.#timeout <= 0) throw new CovetError('commandTimeout must be a positive integer of ms', { code: 'ERR_JWT_STORE' });
     if (typeof client === 'string') {
       if (!/^rediss?:\/\//.test(client)) throw new CovetError(`Not a Redis URL: ${client}`, { code: 'ERR_JWT_STORE' });
       this.#url = client;
@@ -108,11 +118,15 @@ export class RedisRevocationStore implements RevocationStore {
   #redis(): RedisLike | Promise<RedisLike> {
     if (this.#client === null) {
       const url = this.#url as string;
-      // Commands fail fast when Redis is down (instead of queueing for ever): a revocation
-      // check that cannot be made must refuse the token, not hang the request.
-      this.#client = loadIoredis<RedisConstructor>('RedisRevocationStore').then(
-        (Redis) => new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false }),
-      );
+      // Commands fail fast when Redis is down or does not answer (instead of queueing for
+      // ever): a revocation check that cannot be made must refuse the token, not hang the request.
+      this.#client = loadIoredis<RedisConstructor>('RedisRevocationStore').then((Redis) => {
+        const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: this.#timeout, enableOfflineQueue: true, lazyConnect: false });
+        // ioredis reports connection errors as events; without a listener it logs each retry.
+        // The failed commands reject, and the check answers 503.
+        redis.on?.('error', () => {});
+        return redis;
+      });
       this.#client.then(
         (c) => {
           this.#client = c;

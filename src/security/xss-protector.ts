@@ -62,6 +62,8 @@ const UNQUOTED = /[^\t\n\f\r >]*/y;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: browsers ignore these inside URL schemes
 const URL_JUNK = /[\u0000-\u0020\u007f]/g;
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: URL parsing drops tabs and line breaks; NUL splits schemes in old browsers
+const URL_BREAKS = /[\u0000\t\n\r]/g;
 
 function match(re: RegExp, text: string, at: number): string {
   re.lastIndex = at;
@@ -241,9 +243,15 @@ export class XSSProtector {
     return scheme === null || this.#schemes.has((scheme[1] as string).toLowerCase());
   }
 
-  /** Whether `text` carries markup or URLs that are typical of XSS payloads. */
+  /**
+   * Whether `text` carries markup or URLs that are typical of XSS payloads, also when they are
+   * written with character references or split by tabs and line breaks (`&#106;avascript:`,
+   * `jav&#x09;ascript:`), which browsers decode in attributes and drop from URLs.
+   */
   containsXSS(text: string): boolean {
-    return XSS_PATTERNS.some((re) => re.test(text));
+    if (XSS_PATTERNS.some((re) => re.test(text))) return true;
+    const decoded = decodeEntities(text).replace(URL_BREAKS, '');
+    return decoded !== text && XSS_PATTERNS.some((re) => re.test(decoded));
   }
 
   /**

@@ -1,9 +1,11 @@
 // RedisSessionStore against the real Redis at REDIS_URL: two app instances (each with its own
 // client) over real sockets share sessions. Without REDIS_URL these tests skip, unless
-// COVET_REQUIRE_SERVICES=1 (CI), where they fail.
+// COVET_REQUIRE_SERVICES=1 (CI), where they fail. The last suite (a Redis that is down or
+// silent) needs no Redis.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { CovetApp, RedisSessionStore, SessionMiddleware, type SessionOptions } from '../../src/index.js';
@@ -152,5 +154,65 @@ describe('RedisSessionStore (real Redis)', { skip }, () => {
     await within(ended, 5_000, 'the store\'s client to end');
     assert.equal(client.status, 'end');
     await store.close();
+  });
+});
+
+describe('RedisSessionStore when Redis is down or silent (no Redis needed)', () => {
+  /** An app whose sessions live in the Redis at `redisUrl`, logging request errors into `errors`. */
+  function downApp(redisUrl: string, errors: unknown[]): { app: CovetApp; store: RedisSessionStore } {
+    const store = new RedisSessionStore(redisUrl, { commandTimeout: 300 });
+    const app = new CovetApp({ logger: { error: (_message, meta) => void errors.push(meta?.error), info() {} } });
+    app.addMiddleware(new SessionMiddleware({ secretKey: SECRET, store }));
+    app.get('/visit', (req) => {
+      req.session.set('n', 1);
+      return 'ok';
+    });
+    return { app, store };
+  }
+
+  it('a Redis that accepts connections but never answers costs a request the command timeout, then a 500', T, async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const errors: unknown[] = [];
+    const { app, store } = downApp(`redis://127.0.0.1:${(silent.address() as { port: number }).port}`, errors);
+    try {
+      const started = Date.now();
+      const res = await within(app.inject({ url: '/visit' }), 10_000, 'the request was held');
+      assert.equal(res.status, 500);
+      assert.deepEqual(JSON.parse(res.body.toString()), { error: 'Internal Server Error' });
+      assert.ok(Date.now() - started < 5000, `answered after ${Date.now() - started} ms`);
+      assert.match(String(errors[0]), /timed out/);
+    } finally {
+      await within(store.close(), 2000, 'close').catch(() => {});
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('a Redis that refuses connections fails the request quickly, without ioredis logging every retry', T, async () => {
+    const logged: unknown[][] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args);
+    const errors: unknown[] = [];
+    const { app, store } = downApp('redis://127.0.0.1:1', errors);
+    try {
+      const started = Date.now();
+      const res = await within(app.inject({ url: '/visit' }), 10_000, 'the request was held');
+      assert.equal(res.status, 500);
+      assert.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      console.error = original;
+      await store.close().catch(() => {});
+    }
+    assert.deepEqual(logged.filter((args) => String(args[0]).includes('ioredis')), []);
+  });
+
+  it('refuses a commandTimeout that is not a positive integer', () => {
+    assert.throws(() => new RedisSessionStore('redis://127.0.0.1:6379', { commandTimeout: 0 }), RangeError);
   });
 });

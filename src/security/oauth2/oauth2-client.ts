@@ -50,17 +50,27 @@ export function clientRecord(id: string, options: OAuth2ClientOptions): OAuth2Cl
   return record;
 }
 
-/** A registered redirect URI must be absolute and have no fragment (RFC 6749 §3.1.2). */
+/** Schemes that run or show content in the browser itself instead of reaching a client: never a redirect URI. */
+const UNSAFE_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
+
+/**
+ * A registered redirect URI must be absolute and have no fragment (RFC 6749 §3.1.2), and not
+ * use a scheme such as `javascript:` or `data:`, where the code would land in a script.
+ */
 function checkRedirectUri(id: string, uri: string): void {
   let ok = typeof uri === 'string' && !uri.includes('#');
   if (ok) {
     try {
-      new URL(uri);
+      ok = !UNSAFE_SCHEMES.has(new URL(uri).protocol);
     } catch {
       ok = false;
     }
   }
-  if (!ok) throw new CovetError(`OAuth2 client ${JSON.stringify(id)}: redirect URI ${JSON.stringify(uri)} must be absolute, without a fragment`, { code: 'ERR_OAUTH2_OPTIONS' });
+  if (!ok) {
+    throw new CovetError(`OAuth2 client ${JSON.stringify(id)}: redirect URI ${JSON.stringify(uri)} must be absolute, without a fragment, and not javascript:, data: or the like`, {
+      code: 'ERR_OAUTH2_OPTIONS',
+    });
+  }
 }
 
 /** Fills the defaults of a stored client: the server's scopes and default scopes. */

@@ -1,7 +1,9 @@
 // Token revocation shared through a real Redis (REDIS_URL). Without REDIS_URL the suite is
-// skipped, unless COVET_REQUIRE_SERVICES=1 (CI), where a missing Redis is a failure.
+// skipped, unless COVET_REQUIRE_SERVICES=1 (CI), where a missing Redis is a failure. The last
+// suite (a Redis that is down or does not answer) needs no Redis.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { CovetApp } from '../../../src/index.js';
@@ -77,5 +79,54 @@ describe('JWT revocation in Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL n
     closers.push(() => dead.close().catch(() => {}));
     const token = await dead.createToken({ user: 'x' });
     await assert.rejects(dead.verifyToken(token), { status: 503, code: 'ERR_JWT_STORE_UNAVAILABLE' });
+  });
+});
+
+describe('JWT revocation when Redis does not answer', () => {
+  it('answers 503 within the command timeout when Redis accepts connections but never replies', { timeout: 10_000 }, async () => {
+    // A stand-in for a frozen Redis (paused, swapping, behind a black-holing network): it
+    // accepts the connection and reads, but never answers.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const auth = new JWTAuth({ secretKey: SECRET, revocationStore: new RedisRevocationStore(`redis://127.0.0.1:${port}`, { commandTimeout: 300 }) });
+    try {
+      const app = new CovetApp();
+      app.get('/me', auth.requireToken(async (req) => ({ user: req.state.user.user })));
+      const token = await auth.createToken({ user: 'alice' });
+      const started = Date.now();
+      const res = await app.inject({ url: '/me', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 503);
+      assert.deepEqual(JSON.parse(res.body.toString()), { error: 'Token revocation check unavailable' });
+      assert.ok(Date.now() - started < 5000, `answered after ${Date.now() - started} ms`);
+    } finally {
+      await Promise.race([auth.close().catch(() => {}), new Promise((r) => setTimeout(r, 500))]);
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('does not log ioredis "Unhandled error event" lines while Redis is unreachable', async () => {
+    const logged: unknown[][] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args);
+    const dead = new JWTAuth({ secretKey: SECRET, revocationStore: 'redis://127.0.0.1:1' });
+    try {
+      const token = await dead.createToken({ user: 'x' });
+      await assert.rejects(dead.verifyToken(token), { status: 503, code: 'ERR_JWT_STORE_UNAVAILABLE' });
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      console.error = original;
+      await dead.close().catch(() => {});
+    }
+    assert.deepEqual(logged.filter((args) => String(args[0]).includes('ioredis')), []);
+  });
+
+  it('refuses a commandTimeout that is not a positive integer', () => {
+    assert.throws(() => new RedisRevocationStore('redis://127.0.0.1:6379', { commandTimeout: 0 }), { code: 'ERR_JWT_STORE' });
   });
 });

@@ -1,15 +1,16 @@
-// DatabaseOAuth2Store on real databases: SQLite always, PostgreSQL when DATABASE_URL is set
-// (required with COVET_REQUIRE_SERVICES=1). The store contract, then the whole server on it.
+// DatabaseOAuth2Store on real databases: SQLite always, PostgreSQL when DATABASE_URL is set and
+// MySQL when MYSQL_URL is set (both required with COVET_REQUIRE_SERVICES=1). The store contract,
+// then the whole server on it.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CovetApp } from '../../../src/index.js';
 import { DatabaseOAuth2Store, OAuth2Server } from '../../../src/security/index.js';
 import { TestClient, type TestDatabase } from '../../../src/testing/index.js';
-import { type DbTarget, postgresTarget, sqliteTarget } from '../database/targets.js';
+import { type DbTarget, mysqlTarget, postgresTarget, sqliteTarget } from '../database/targets.js';
 import { authorize, basic, CB, challenge, redirected, verifier } from '../../unit/security/oauth2-fixtures.js';
 import { storeContract } from '../../unit/security/oauth2-store-contract.js';
 
-for (const target of [sqliteTarget, postgresTarget] as DbTarget[]) {
+for (const target of [sqliteTarget, postgresTarget, mysqlTarget] as DbTarget[]) {
   describe(`DatabaseOAuth2Store on ${target.name}`, { skip: target.skip }, () => {
     const dbs: TestDatabase[] = [];
     const db = (): TestDatabase => {

@@ -21,7 +21,7 @@ const ed = generateKeyPairSync('ed25519');
 function pairFor(alg: JWTAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } | null {
   if (alg.startsWith('HS')) return null;
   if (alg.startsWith('RS') || alg.startsWith('PS')) return rsa;
-  if (alg === 'EdDSA') return ed;
+  if (alg === 'EdDSA' || alg === 'Ed25519') return ed;
   return ec[alg] ?? null;
 }
 const pem = (k: KeyObject, type: 'private' | 'public'): string =>
@@ -86,7 +86,7 @@ describe('JWTAuth', () => {
     }
 
     it('publishes a JWKS that jose verifies Covet tokens with', async () => {
-      for (const alg of ['RS256', 'ES256', 'EdDSA', 'PS256'] as const) {
+      for (const alg of ['RS256', 'ES256', 'EdDSA', 'Ed25519', 'PS256'] as const) {
         const auth = new JWTAuth(optionsFor(alg, 'pem'));
         const app = new CovetApp();
         app.get('/.well-known/jwks.json', auth.jwksHandler);
@@ -291,6 +291,7 @@ describe('JWTAuth', () => {
       assert.throws(() => new JWTAuth({ algorithm: 'ES256', privateKey: ec.ES384?.privateKey as KeyObject }), { code: 'ERR_JWT_KEY', message: /prime256v1/ });
       assert.throws(() => new JWTAuth({ algorithm: 'ES256', privateKey: rsa.privateKey }), { code: 'ERR_JWT_KEY' });
       assert.throws(() => new JWTAuth({ algorithm: 'EdDSA', privateKey: rsa.privateKey }), { code: 'ERR_JWT_KEY' });
+      assert.throws(() => new JWTAuth({ algorithm: 'Ed25519', privateKey: generateKeyPairSync('ed448').privateKey }), { code: 'ERR_JWT_KEY', message: 'Ed25519 needs an Ed25519 key, got ed448' });
       const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
       assert.throws(() => new JWTAuth({ algorithm: 'RS256', privateKey: small.privateKey }), { code: 'ERR_JWT_KEY', message: /2048/ });
       assert.throws(

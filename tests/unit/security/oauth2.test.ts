@@ -157,12 +157,18 @@ describe('OAuth2Server: metadata and set-up', () => {
       { codeLifetime: 1.5 },
       { clients: { a: { redirectUris: ['/relative'] } } },
       { clients: { a: { redirectUris: ['https://a.example/cb#frag'] } } },
+      { clients: { a: { redirectUris: ['javascript:alert(document.location)'] } } },
+      { clients: { a: { redirectUris: ['JavaScript://x/%0aalert(1)'] } } },
+      { clients: { a: { redirectUris: ['data:text/html,<script>alert(1)</script>'] } } },
+      { clients: { a: { redirectUris: ['vbscript:msgbox(1)'] } } },
       { clients: { a: { grantTypes: ['client_credentials' as const] } } },
       { clients: { a: { secret: '' } } },
       { clients: { '': { secret: 'x' } } },
       { realm: 'a"b' },
     ];
     for (const options of bad) assert.throws(() => new OAuth2Server(options), { code: 'ERR_OAUTH2_OPTIONS' }, JSON.stringify(options));
+    // Native apps' private-use schemes (RFC 8252 §7.1) and loopback URIs stay allowed.
+    assert.doesNotThrow(() => new OAuth2Server({ clients: { native: { redirectUris: ['com.example.app:/oauth2redirect', 'http://127.0.0.1:8080/cb'] } } }));
   });
 
   it('includeOAuth2 refuses what is not an authorization server', () => {

@@ -107,6 +107,32 @@ describe('RateLimiter', () => {
     assert.equal((await hit(app, '/b/3')).status, 429);
   });
 
+  it('app-wide: requests no route matched share one budget per client and method, whatever their path', async () => {
+    const c = clock();
+    const keys: string[] = [];
+    const memory = new MemoryRateLimitStore({ now: c.now });
+    const store: RateLimitStore = { hit: (k, rules) => (keys.push(...k), memory.hit(k, rules)) };
+    const limiter = new RateLimiter({ defaultLimits: '3/hour', storage: store });
+    const app = new CovetApp();
+    app.addMiddleware(limiter);
+    app.get('/items/{id:int}', (req) => ({ id: req.params.id }));
+    app.post('/only-post', () => 'posted');
+    const scan = [];
+    for (let i = 0; i < 5; i++) scan.push((await hit(app, `/no-such-page-${i}`)).status);
+    assert.deepEqual(scan, [404, 404, 404, 429, 429], 'a made-up path does not get a fresh budget');
+    const refused = await hit(app, '/another-made-up-path');
+    assert.deepEqual(refused.json(), { error: 'Too Many Requests', limit: '3/hour', retryAfter: 3600 });
+    assert.equal((await hit(app, '/items/1')).status, 200, 'routes keep their own budget');
+    assert.equal((await hit(app, '/x', '10.0.0.1', {}, 'DELETE')).status, 404, 'another method has its own budget');
+    assert.equal((await hit(app, '/no-such-page', '10.0.0.2')).status, 404, 'another client has its own budget');
+    // One key per client and method, not one per path: the store does not grow with made-up URLs.
+    for (let i = 0; i < 3; i++) await hit(app, `/items/${i}`, '10.0.0.3', {}, 'OPTIONS');
+    assert.equal((await hit(app, '/only-post', '10.0.0.3')).status, 405);
+    assert.equal(memory.size, 6);
+    assert.ok(keys.includes('w:d:3/3600000|10.0.0.1|GET|(no route)'), keys.join(' '));
+    assert.ok(keys.includes('w:d:3/3600000|10.0.0.3|OPTIONS|(no route)'), keys.join(' '));
+  });
+
   it('separately registered GET /x and POST /x, each with limit("2/minute"), do not share a budget', async () => {
     const c = clock();
     const limiter = new RateLimiter({ now: c.now });
@@ -183,6 +209,35 @@ describe('RateLimiter', () => {
     const second = await hit(app, '/y');
     assert.equal(second.status, 429);
     assert.equal(second.json().limit, '1/minute');
+  });
+
+  it('with app-wide defaults around a route limit, the headers report the budget with fewer requests left, and a route 429 keeps its own', async () => {
+    const c = clock();
+    const rateLimiter = new RateLimiter({ defaultLimits: '100/hour', now: c.now });
+    const app = new CovetApp();
+    app.addMiddleware(rateLimiter);
+    app.route('/api/data', rateLimiter.limit('3/minute', async () => ({ data: 'response' })));
+    app.get('/other', () => 'other');
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await hit(app, '/api/data');
+      seen.push([res.status, res.headers.get('ratelimit-limit'), res.headers.get('ratelimit-remaining'), res.headers.get('ratelimit-reset')]);
+    }
+    assert.deepEqual(seen, [
+      [200, '3', '2', '60'],
+      [200, '3', '1', '60'],
+      [200, '3', '0', '60'],
+    ]);
+    const refused = await hit(app, '/api/data');
+    assert.equal(refused.status, 429);
+    assert.deepEqual(refused.json(), { error: 'Too Many Requests', limit: '3/minute', retryAfter: 60 });
+    assert.deepEqual(
+      ['retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'].map((h) => refused.headers.get(h)),
+      ['60', '3', '0', '60'],
+    );
+    // A route without a limit of its own reports the defaults.
+    const other = await hit(app, '/other');
+    assert.deepEqual([other.headers.get('ratelimit-limit'), other.headers.get('ratelimit-remaining')], ['100', '99']);
   });
 
   it('takes the seed\'s defaultRate and burstRate, and allowRequest(req) for hand-written middleware', async () => {

@@ -87,6 +87,22 @@ describe('XSSProtector', () => {
     for (const ok of ['hello', 'a < b', 'one=1', 'JavaScript is a language', 'ontology = study']) assert.ok(!xss.containsXSS(ok), ok);
   });
 
+  it('detects schemes hidden behind character references, tabs and line breaks', () => {
+    for (const bad of [
+      '<a href="&#106;avascript:alert(1)">x</a>',
+      '<a href="jav&#x09;ascript:alert(1)">x</a>',
+      '<a href="jav&#x0A;ascript:alert(1)">x</a>',
+      '<a href="javascript&colon;alert(1)">x</a>',
+      'java\tscript:alert(1)',
+      'java\u0000script:alert(1)',
+      '&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3A;alert(1)',
+    ]) {
+      assert.ok(xss.containsXSS(bad), bad);
+      assert.ok(!xss.sanitizeHtml(bad).includes('href'), bad);
+    }
+    for (const ok of ['Tom &amp; Jerry', 'caf&eacute;', 'line one\nline two', 'AT&T']) assert.ok(!xss.containsXSS(ok), ok);
+  });
+
   it('stays linear on adversarial markup', () => {
     const n = 100_000;
     const attacks = [
