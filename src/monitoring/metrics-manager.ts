@@ -163,7 +163,7 @@ export class MetricsManager {
 
   /**
    * The `/metrics` route handler, bound: OpenMetrics when `Accept` asks for it, else the text
-   * format 0.0.4.
+   * format 0.0.4 (`Vary: Accept`, `Cache-Control: no-store`).
    *
    * @example
    * app.route('/metrics', metrics.handler)
@@ -171,7 +171,7 @@ export class MetricsManager {
   readonly handler = async (req: Request): Promise<Response> => {
     const format = negotiateFormat(req.headers.get('accept'));
     const body = await this.metrics(format);
-    return new Response(body, { status: 200, headers: { 'content-type': this.backend.contentType(format), 'cache-control': 'no-store' } });
+    return new Response(body, { status: 200, headers: { 'content-type': this.backend.contentType(format), 'cache-control': 'no-store', vary: 'Accept' } });
   };
 
   /**

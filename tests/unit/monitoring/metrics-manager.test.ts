@@ -148,6 +148,8 @@ describe('MetricsManager', () => {
     await using tc = new TestClient(app);
     const res = await tc.get('/metrics', { headers: { accept: PROMETHEUS_ACCEPT } });
     assert.equal(res.headers.get('content-type'), OPENMETRICS_CONTENT_TYPE);
+    // The format follows Accept: a cache must not hand one client's format to another.
+    assert.equal(res.headers.get('vary'), 'Accept');
     assert.ok(res.text.endsWith('# EOF\n'));
     const parsed = parseWithPython(res.text, 'openmetrics');
     const byName = new Map(parsed.map((f) => [f.name, f]));
