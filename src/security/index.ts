@@ -37,7 +37,7 @@ export { SecurityConfig, type SecurityConfigOptions } from './security-config.js
 export { type CSPDirectives, type HSTSOptions, SecurityHeaders, type SecurityHeadersOptions } from './security-headers.js';
 export { type SQLInjectionFinding, SQLInjectionProtector, type SQLInjectionProtectorOptions } from './sql-injection-protector.js';
 export { escapeHtml, XSSProtector, type XSSProtectorOptions } from './xss-protector.js';
-export { clientIp, IPSet, normalizeIp } from './rate-limiter-ip.js';
+export { clientIp, IPSet, ipv6Subnet, normalizeIp } from './rate-limiter-ip.js';
 export {
   MemoryRateLimitStore,
   type RateLimitDecision,

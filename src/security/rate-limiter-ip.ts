@@ -77,3 +77,62 @@ export function clientIp(req: Request, trustedProxies: IPSet): string {
   // Every hop is a trusted proxy: the leftmost one made the request (unless the walk was cut short).
   return hops.length > 32 ? peer : normalizeIp(hops[0] ?? '') || peer;
 }
+
+/** The eight 16-bit groups of an IPv6 address (zone id dropped, embedded IPv4 read). */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const zone = text.indexOf('%');
+  if (zone !== -1) text = text.slice(0, zone);
+  const lastColon = text.lastIndexOf(':');
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    const [a = 0, b = 0, c = 0, d = 0] = tail.split('.').map(Number);
+    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', rest] = text.split('::');
+  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const left = parse(head);
+  if (rest === undefined) return left;
+  const right = parse(rest);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/** Eight groups as RFC 5952 text: lower case, the longest run of two or more zero groups as `::`. */
+function formatIpv6(groups: readonly number[]): string {
+  let best = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      best = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = (part: readonly number[]): string => part.map((g) => g.toString(16)).join(':');
+  if (best === -1) return hex(groups);
+  return `${hex(groups.slice(0, best))}::${hex(groups.slice(best + bestLength))}`;
+}
+
+/**
+ * The `/bits` network an IPv6 address belongs to, as `2001:db8:aa:bb00::/56` — what a rate limit
+ * keys on, since one subscriber usually holds a whole /56 or /64 and could rotate through its
+ * addresses. IPv4 addresses (and anything else) come back as given.
+ *
+ * @example
+ * ipv6Subnet('2001:db8:aa:bbcc::1', 56) // '2001:db8:aa:bb00::/56'
+ */
+export function ipv6Subnet(address: string, bits: number): string {
+  if (isIP(address) !== 6) return address;
+  const groups = ipv6Groups(address);
+  for (let i = 0; i < 8; i++) {
+    const keep = Math.min(16, Math.max(0, bits - i * 16));
+    groups[i] = keep === 0 ? 0 : (groups[i] ?? 0) & ((0xffff << (16 - keep)) & 0xffff);
+  }
+  return `${formatIpv6(groups)}/${bits}`;
+}

@@ -5,7 +5,7 @@ import type { Request } from '../request.js';
 import { Response, kSetHeader } from '../response.js';
 import type { CallNext, MiddlewareFunction, MiddlewareObject } from '../types.js';
 import type { AnyRequest, WrappedHandler } from './auth-types.js';
-import { clientIp, IPSet } from './rate-limiter-ip.js';
+import { clientIp, IPSet, ipv6Subnet } from './rate-limiter-ip.js';
 import { MemoryRateLimitStore, type RateLimitDecision, type RateLimitRule, type RateLimitStore, RedisRateLimitStore } from './rate-limiter-store.js';
 
 const UNITS: Readonly<Record<string, number>> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
@@ -50,12 +50,19 @@ export interface RateLimiterOptions {
   /** `"memory"` (one budget per process), `"redis://…"` (shared, needs `ioredis`), or a store. Default `"memory"`. */
   readonly storage?: 'memory' | `redis://${string}` | `rediss://${string}` | RateLimitStore;
   /**
-   * What a request is counted as. Default: the client IP, the method and the route template
-   * (`1.2.3.4|GET|/users/{id}`; `HEAD` counts as `GET`), so each client has one budget per
+   * What a request is counted as. Default: the client IP (an IPv6 client's /56, see
+   * `ipv6Subnet`), the method and the route template (`1.2.3.4|GET|/users/{id}`; `HEAD`
+   * counts as `GET`), so each client has one budget per
    * route and method. Requests no route matched (404, 405) share one budget per client and
    * method (`1.2.3.4|GET|(no route)`).
    */
   readonly keyFunc?: (req: AnyRequest) => string | Promise<string>;
+  /**
+   * Prefix length under which IPv6 clients share one budget in the default key: a subscriber
+   * usually holds a whole /56 or /64 and could otherwise rotate through its addresses. `false`
+   * keys on the full address. Default 56.
+   */
+  readonly ipv6Subnet?: number | false;
   /**
    * Proxies (IPs or CIDR ranges) whose `X-Forwarded-For` is believed. Default none: the client
    * IP is the TCP peer and `X-Forwarded-For` is ignored.
@@ -129,7 +136,11 @@ export class RateLimiter implements MiddlewareObject {
     else if (typeof storage === 'object' && storage !== null && typeof storage.hit === 'function') this.#store = storage;
     else throw new CovetError('storage must be "memory", a redis:// URL or a RateLimitStore', { code: 'ERR_RATE_LIMIT_OPTIONS' });
     this.#trusted = new IPSet(options.trustedProxies ?? []);
-    this.#keyFunc = options.keyFunc ?? ((req) => `${clientIp(req as Request, this.#trusted)}|${req.method === 'HEAD' ? 'GET' : req.method}|${req.route?.path ?? NO_ROUTE}`);
+    const subnet = options.ipv6Subnet ?? 56;
+    if (subnet !== false && !(Number.isInteger(subnet) && subnet >= 1 && subnet <= 128))
+      throw new CovetError('ipv6Subnet must be a prefix length from 1 to 128, or false', { code: 'ERR_RATE_LIMIT_OPTIONS' });
+    const client = subnet === false ? (req: AnyRequest) => clientIp(req as Request, this.#trusted) : (req: AnyRequest) => ipv6Subnet(clientIp(req as Request, this.#trusted), subnet);
+    this.#keyFunc = options.keyFunc ?? ((req) => `${client(req)}|${req.method === 'HEAD' ? 'GET' : req.method}|${req.route?.path ?? NO_ROUTE}`);
     this.#failOpen = options.failOpen ?? true;
     this.#onError = options.onStoreError;
     this.#headers = options.headers ?? true;

@@ -4,6 +4,7 @@ import { CovetApp, HTTPException, Response } from '../../../src/index.js';
 import {
   clientIp,
   IPSet,
+  ipv6Subnet,
   MemoryRateLimitStore,
   parseRateLimit,
   RateLimiter,
@@ -105,6 +106,44 @@ describe('RateLimiter', () => {
     assert.equal((await hit(app, '/b/1')).status, 200, 'another route has its own budget');
     assert.equal((await hit(app, '/b/2')).status, 200, 'the route template is the key, not the URL');
     assert.equal((await hit(app, '/b/3')).status, 429);
+  });
+
+  it('IPv6 clients share a budget per /56 by default (ipv6Subnet), per address with ipv6Subnet: false', async () => {
+    const run = async (limiter: RateLimiter): Promise<number[]> => {
+      const app = new CovetApp();
+      app.get('/a', limiter.limit('2/minute', () => 'a'));
+      const statuses: number[] = [];
+      // Four addresses of one /56 (two of them in another /64), then one of the next /56.
+      for (const ip of ['2001:db8:aa:bb01::1', '2001:db8:aa:bb01::2', '2001:db8:aa:bbff:1::9', '2001:db8:aa:bb00::', '2001:db8:aa:cc00::1'])
+        statuses.push((await hit(app, '/a', ip)).status);
+      return statuses;
+    };
+    assert.deepEqual(await run(new RateLimiter()), [200, 200, 429, 429, 200]);
+    assert.deepEqual(await run(new RateLimiter({ ipv6Subnet: 64 })), [200, 200, 200, 200, 200]);
+    assert.deepEqual(await run(new RateLimiter({ ipv6Subnet: false })), [200, 200, 200, 200, 200]);
+    const c = clock();
+    const v4 = new RateLimiter({ now: c.now });
+    const app = new CovetApp();
+    app.get('/a', v4.limit('1/minute', () => 'a'));
+    assert.equal((await hit(app, '/a', '10.0.0.1')).status, 200);
+    assert.equal((await hit(app, '/a', '10.0.0.2')).status, 200, 'IPv4 clients keep one budget per address');
+    assert.equal((await hit(app, '/a', '::ffff:10.0.0.1')).status, 429, 'an IPv4-mapped peer is its IPv4 address');
+    for (const bad of [0, 129, 1.5, Number.NaN]) {
+      assert.throws(() => new RateLimiter({ ipv6Subnet: bad }), { code: 'ERR_RATE_LIMIT_OPTIONS', message: 'ipv6Subnet must be a prefix length from 1 to 128, or false' });
+    }
+  });
+
+  it('ipv6Subnet: the network of an address, compressed; zone ids and embedded IPv4 read; IPv4 as given', () => {
+    assert.equal(ipv6Subnet('2001:db8:aa:bbcc::1', 56), '2001:db8:aa:bb00::/56');
+    assert.equal(ipv6Subnet('2001:DB8:aa:bbcc:dd:ee:ff:1', 64), '2001:db8:aa:bbcc::/64');
+    assert.equal(ipv6Subnet('2001:db8:aa:bbcc:dd:ee:ff:1', 128), '2001:db8:aa:bbcc:dd:ee:ff:1/128');
+    assert.equal(ipv6Subnet('fe80::1%eth0', 64), 'fe80::/64');
+    assert.equal(ipv6Subnet('::1', 56), '::/56');
+    assert.equal(ipv6Subnet('64:ff9b::192.0.2.33', 120), '64:ff9b::c000:200/120');
+    assert.equal(ipv6Subnet('2001:db8::', 1), '::/1');
+    assert.equal(ipv6Subnet('ffff::', 1), '8000::/1');
+    assert.equal(ipv6Subnet('203.0.113.7', 56), '203.0.113.7');
+    assert.equal(ipv6Subnet('not an ip', 56), 'not an ip');
   });
 
   it('app-wide: requests no route matched share one budget per client and method, whatever their path', async () => {
