@@ -23,6 +23,7 @@ import { Router } from './router/router.js';
 import { buildOpenAPIDocument, type DocumentedRoute } from './openapi/build-document.js';
 import { oauth2Schemes } from './openapi/oauth2-schemes.js';
 import { docsPage, relativeUrl } from './openapi/docs-page.js';
+import { type HandlerGuard, unwrapGuards } from './internal/handler-guard.js';
 import { annotateOpenAPI } from './internal/openapi-meta.js';
 import { compileResponder, setRouteResponder } from './openapi/route-responder.js';
 import type { DocsOptions, OpenAPIDocument, OpenAPIOptions } from './openapi/openapi-types.js';
@@ -220,6 +221,7 @@ type ErrorHandler<E> = (err: E, req: Request) => unknown;
 type ErrorClass<E> = abstract new (...args: never[]) => E;
 
 const EMPTY_DEPS = Object.freeze({});
+const NO_GUARDS: { readonly guards: readonly HandlerGuard[]; readonly inner: unknown } = { guards: [], inner: undefined };
 const EMPTY_PARAMS = Object.freeze({});
 /** The `meta` of routes (and groups) that set none. */
 const NO_META: RouteMeta = Object.freeze({});
@@ -997,12 +999,14 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     meta: RouteMeta,
     owner: CovetApp,
   ): CompiledRoute {
-    const handler = def.handler;
     const schemas =
       def.options.body !== undefined || def.options.query !== undefined
         ? // Rule dicts became `Validator`s when the route was added (route-group.ts).
           ({ body: def.options.body, query: def.options.query } as RouteSchemas)
         : null;
+    // With input schemas, the checks of `requireToken(handler)`-style wrappers run first.
+    const { guards, inner } = schemas === null ? NO_GUARDS : unwrapGuards(def.handler);
+    const handler = (guards.length === 0 ? def.handler : inner) as typeof def.handler;
     const depNames = Object.keys(deps);
     const call: (req: Request) => unknown =
       depNames.length === 0
@@ -1026,11 +1030,13 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
             const out = call(req);
             return out instanceof Promise ? out.then(responder) : responder(out);
           };
-    // Input is validated before dependencies and the handler run, as FastAPI does.
+    // Input is validated before dependencies and the handler run, as FastAPI does, and after
+    // the handler wrappers' guards, as FastAPI runs auth dependencies first.
     const endpoint =
       schemas === null
         ? respond
         : async (req: Request) => {
+            for (const guard of guards) await guard(req);
             await req[kValidateInput]();
             return respond(req);
           };

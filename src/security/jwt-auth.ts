@@ -1,5 +1,6 @@
 import { type JsonWebKey, KeyObject, randomUUID } from 'node:crypto';
 import { CovetError, HTTPException } from '../errors.js';
+import { markGuard } from '../internal/handler-guard.js';
 import { annotateOpenAPI, BEARER_JWT_META } from '../internal/openapi-meta.js';
 import type { Request } from '../request.js';
 import { json, type Response } from '../response.js';
@@ -615,7 +616,7 @@ export class JWTAuth<C extends object = Record<string, unknown>> {
     }
     if (typeof handler !== 'function') throw new TypeError('requireToken(handler) needs a handler function');
     // Not async: with the memory store a sync handler's result goes out without a promise.
-    return annotateOpenAPI(
+    const wrapper = annotateOpenAPI(
       function requireToken(req: R, deps: D): unknown {
         const pending = auth.#authenticate(req);
         if (pending === undefined) return handler(req as WithUser<R, TokenPayload<C>>, deps);
@@ -624,6 +625,7 @@ export class JWTAuth<C extends object = Record<string, unknown>> {
       BEARER_JWT_META,
       handler,
     );
+    return markGuard(wrapper, (req) => auth.#authenticate(req), handler);
   }
 
   /**

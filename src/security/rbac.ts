@@ -1,4 +1,5 @@
 import { CovetError, HTTPException } from '../errors.js';
+import { markGuard } from '../internal/handler-guard.js';
 import { annotateOpenAPI } from '../internal/openapi-meta.js';
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
@@ -219,5 +220,6 @@ function wrap<R extends AnyRequest, D, U>(
     },
   };
   // Keeps what an inner wrapper (`requireToken`) told the OpenAPI document, and adds the 403.
-  return annotateOpenAPI(named[name] as WrappedHandler<R, D>, { responses: { '403': 'Missing permission or role' } }, handler);
+  const wrapper = annotateOpenAPI(named[name] as WrappedHandler<R, D>, { responses: { '403': 'Missing permission or role' } }, handler);
+  return markGuard(wrapper, guard, handler);
 }
