@@ -66,7 +66,7 @@ export { definePlugin, type Plugin } from './plugin.js';
 export { type ClientAddress, type FormValue, type MatchedRoute, Request, RequestForm, type RequestURL, type UploadFileLike } from './request.js';
 export { type BodyChunk, html, json, redirect, Response, type ResponseBody, type ResponseInit, stream, text } from './response.js';
 export { type GroupOptions, RouteGroup, type RouteShorthand } from './route-group.js';
-export { isStandardSchema, type SchemaIssue, type SchemaOutput, type SchemaResult, type StandardSchemaV1, validate } from './schema.js';
+export { isStandardSchema, type SchemaIssue, type SchemaOutput, type SchemaResult, type StandardSchemaV1, validate, validateQuery } from './schema.js';
 export { Router, type RouteMatch } from './router/index.js';
 export type {
   CallNext,

@@ -10,7 +10,7 @@ import { QueryParams } from './http/query-params.js';
 import { MultiDict, parseUrlEncoded } from './http/url-encoded.js';
 import { displayPath } from './router/decode-path.js';
 import { MULTIPART_DEFAULTS, type MultipartOptions, parseMultipart } from './http/multipart.js';
-import { type StandardSchemaV1, validate } from './schema.js';
+import { type StandardSchemaV1, validate, validateQuery } from './schema.js';
 import type { RequestState, RouteMeta } from './types.js';
 
 /** The parts of the request URL. */
@@ -403,7 +403,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   async [kValidateInput](): Promise<void> {
     const schemas = this.#schemas;
     if (schemas === null) return;
-    if (schemas.query !== undefined) this.#validQuery = (await validate(schemas.query, this.queryParams.toObject(), 'query')) as Query;
+    if (schemas.query !== undefined) this.#validQuery = (await validateQuery(schemas.query, this.queryParams)) as Query;
     if (schemas.body !== undefined) await this.json();
   }
 

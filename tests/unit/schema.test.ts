@@ -52,6 +52,33 @@ describe('route schemas (Standard Schema)', () => {
     assert.deepEqual(Object.keys(missing.json<{ errors: object }>().errors), ['q']);
   });
 
+  it('gives an array schema every value of a repeated query parameter (?tags=a&tags=b), as FastAPI List[str] does', async () => {
+    const app = new CovetApp();
+    const Filter = z.object({
+      tags: z.array(z.enum(['a', 'b', 'c'])).default([]),
+      page: z.coerce.number().int().min(1).default(1),
+      sort: z.string().optional(),
+    });
+    app.get('/items', { query: Filter }, (req) => req.query);
+    const ValibotIds = v.object({ id: v.array(v.string()) });
+    app.get('/v', { query: ValibotIds }, (req) => req.query);
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/items?tags=a&tags=c&page=2')).json(), { tags: ['a', 'c'], page: 2 });
+    assert.deepEqual((await client.get('/items?tags=b')).json(), { tags: ['b'], page: 1 }, 'one value is a list of one');
+    assert.deepEqual((await client.get('/items')).json(), { tags: [], page: 1 });
+    assert.deepEqual((await client.get('/items?sort=x&sort=y')).json(), { tags: [], page: 1, sort: 'x' }, 'a scalar takes the first value');
+    assert.deepEqual((await client.get('/v?id=1&id=2')).json(), { id: ['1', '2'] });
+    // A bad value in a list is reported at its index; a bad scalar next to a good list about itself only.
+    const badTag = await client.get('/items?tags=a&tags=z');
+    assert.equal(badTag.status, 400);
+    assert.deepEqual(Object.keys(badTag.json<{ errors: object }>().errors), ['tags.1']);
+    const badPage = await client.get('/items?tags=a&tags=b&page=zero');
+    assert.equal(badPage.status, 400);
+    const { errors } = badPage.json<{ errors: Record<string, string[]> }>();
+    assert.deepEqual(Object.keys(errors), ['page']);
+    assert.doesNotMatch(errors.page?.join(' ') ?? '', /array/i);
+  });
+
   it('accepts any object implementing Standard Schema v1, sync or async', async () => {
     const even: StandardSchemaV1<unknown, number> = {
       '~standard': {
