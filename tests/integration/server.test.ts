@@ -8,7 +8,7 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CovetApp, HTTPException, stream } from '../../src/index.js';
+import { type CallNext, CovetApp, HTTPException, type Request, Response, stream } from '../../src/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
 import { deferred, rawExchange, request, waitUntilStable, within } from './net-helpers.js';
 
@@ -278,6 +278,42 @@ describe('server: errors', () => {
       assert.equal(logger.errors.length, 2);
       assert.equal((logger.errors[0] as Error).message, 'boom');
     });
+  });
+
+  it('answers a response header with a line break or a bad name with 500, over a socket and in-process', T, async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    app.get('/tuple', () => [{ ok: true }, 200, { 'x-next': '/a\r\nSet-Cookie: admin=1' }]);
+    app.get('/response', () => new Response('x', { headers: { 'bad name': 'v' } }));
+    async function badHeader(_req: Request, callNext: CallNext) {
+      const res = await callNext();
+      res.headers.set('x-a', 'a\nb');
+      return res;
+    }
+    app.get('/middleware', { middleware: [badHeader] }, () => 'x');
+    app.get('/ok', () => ({ ok: true }));
+    const paths = ['/tuple', '/response', '/middleware'];
+    await withServer(app, async ({ port }) => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        for (const path of paths) {
+          const res = await request(port, { path, agent });
+          assert.equal(res.status, 500, path);
+          assert.deepEqual(JSON.parse(res.text), { error: 'Internal Server Error' });
+          assert.equal(res.headers['set-cookie'], undefined);
+          assert.equal((await request(port, { path: '/ok', agent })).status, 200);
+        }
+      } finally {
+        agent.destroy();
+      }
+    });
+    for (const path of paths) {
+      const res = await app.inject({ url: path });
+      assert.equal(res.status, 500, path);
+      assert.deepEqual(JSON.parse(res.body.toString()), { error: 'Internal Server Error' });
+    }
+    assert.equal(logger.errors.length, 6);
+    assert.ok(logger.errors.every((err) => err instanceof TypeError));
   });
 
   it('includes detail and stack in 500 bodies with debug: true', T, async () => {
