@@ -1275,9 +1275,14 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       break;
     }
     if (err instanceof HTTPException) {
-      const res = json(err.toJSON(), err.status);
-      if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.headers.set(k, v);
-      return res;
+      try {
+        const res = json(err.toJSON(), err.status);
+        if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.headers.set(k, v);
+        return res;
+      } catch (thrown) {
+        // Headers that cannot be sent (a line break in a value): a bug, answered as one.
+        err = thrown;
+      }
     }
     this.logger.error('Unhandled error in request', { method: req.method, path: req.path, error: err });
     if (requestErrorChannel.hasSubscribers) {

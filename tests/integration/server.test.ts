@@ -280,7 +280,7 @@ describe('server: errors', () => {
     });
   });
 
-  it('answers a response header with a line break or a bad name with 500, over a socket and in-process', T, async () => {
+  it('answers a response header with a line break or a bad name, or an error body JSON cannot encode, with 500 (socket and in-process)', T, async () => {
     const logger = memoryLogger();
     const app = new CovetApp({ logger });
     app.get('/tuple', () => [{ ok: true }, 200, { 'x-next': '/a\r\nSet-Cookie: admin=1' }]);
@@ -291,8 +291,15 @@ describe('server: errors', () => {
       return res;
     }
     app.get('/middleware', { middleware: [badHeader] }, () => 'x');
+    app.get('/exception', () => {
+      throw new HTTPException(401, 'Login first', { headers: { 'WWW-Authenticate': 'Bearer\r\nX-Injected: 1' } });
+    });
+    // Not a header, but the same road: an error body JSON cannot encode once crashed the process.
+    app.get('/detail', () => {
+      throw new HTTPException(400, 'Bad', { detail: { n: 1n } });
+    });
     app.get('/ok', () => ({ ok: true }));
-    const paths = ['/tuple', '/response', '/middleware'];
+    const paths = ['/tuple', '/response', '/middleware', '/exception', '/detail'];
     await withServer(app, async ({ port }) => {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       try {
@@ -312,7 +319,7 @@ describe('server: errors', () => {
       assert.equal(res.status, 500, path);
       assert.deepEqual(JSON.parse(res.body.toString()), { error: 'Internal Server Error' });
     }
-    assert.equal(logger.errors.length, 6);
+    assert.equal(logger.errors.length, 10);
     assert.ok(logger.errors.every((err) => err instanceof TypeError));
   });
 
