@@ -12,7 +12,7 @@ import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
 import { collectBody, isJsonModel, isPlainObject, isStreamBody, noBodyStatus, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
-import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, supportsReusePort } from './http/server.js';
+import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
 import { type Plugin, pluginKey } from './plugin.js';
 import { kAbort, kBodyIncomplete, kCleanup, kPending, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
@@ -1194,10 +1194,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       void this.#finish(req);
       return;
     }
-    const close = this.#mustClose(req);
     if (isPlainObject(result) || isJsonModel(result)) {
       try {
-        writeJson(res, 200, result, close);
+        writeJson(res, 200, result, this.#mustClose(req, res));
       } catch (err) {
         void this.#sendError(req, res, err);
         return;
@@ -1216,7 +1215,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   }
 
   #write(req: Request, res: ServerResponse, response: Response): void {
-    const close = this.#mustClose(req);
+    const close = this.#mustClose(req, res);
     let pending: Promise<void> | undefined;
     try {
       pending = writeResponse(res, response, req.method === 'HEAD', close);
@@ -1237,9 +1236,17 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     );
   }
 
-  /** Whether the response must end the connection; HTTP/2 has no `Connection` header. */
-  #mustClose(req: Request): boolean {
-    return (this.#draining || req[kBodyIncomplete]) && req.raw?.httpVersionMajor !== 2;
+  /**
+   * Whether the response must end the connection; HTTP/2 has no `Connection` header. A body
+   * left unread (past the limit) also keeps the socket reading for a while after the answer.
+   */
+  #mustClose(req: Request, res: ServerResponse): boolean {
+    if (req.raw?.httpVersionMajor === 2) return false;
+    if (req[kBodyIncomplete]) {
+      lingerAfterResponse(res);
+      return true;
+    }
+    return this.#draining;
   }
 
   async #sendError(req: Request, res: ServerResponse, err: unknown, owner: CovetApp = this): Promise<void> {

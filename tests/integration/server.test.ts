@@ -203,6 +203,44 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('keeps reading a refused body for a while after the 413, so a client still uploading gets the answer, not a reset', T, async () => {
+    for (const chunked of [false, true]) {
+      const app = new CovetApp({ bodyLimit: 1000 });
+      app.post('/echo', async (req) => ({ size: (await req.body()).length }));
+      await withServer(app, async ({ port }) => {
+        // Half-open, as HTTP clients are: the server's FIN does not stop the upload.
+        const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+        await once(socket, 'connect');
+        let received = '';
+        const answered = deferred();
+        socket.on('data', (c: Buffer) => {
+          received += c.toString('latin1');
+          if (received.endsWith('}')) answered.resolve();
+        });
+        const errors: Error[] = [];
+        socket.on('error', (err) => errors.push(err));
+        const closed = once(socket, 'close');
+        const chunk = Buffer.alloc(64 * 1024, 120);
+        const framed = (c: Buffer) => (chunked ? Buffer.concat([Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n')]) : c);
+        const length = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${40 * chunk.length}`;
+        socket.write(`POST /echo HTTP/1.1\r\nHost: x\r\n${length}\r\n\r\n`);
+        socket.write(framed(chunk));
+        await within(answered.promise, 5_000, 'the 413 response');
+        assert.match(received, /^HTTP\/1\.1 413 /);
+        assert.match(received, /connection: close/i);
+        // The client goes on uploading, as curl and undici do, well after the server answered.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        for (let i = 0; i < 20; i++) {
+          socket.write(framed(chunk));
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        assert.deepEqual(errors, [], 'the server kept the connection while the body was still arriving');
+        socket.end();
+        await within(closed, 5_000, 'the connection to close');
+      });
+    }
+  });
+
   it('answers a chunked body streaming past the limit with 413 and keeps serving', T, async () => {
     const app = new CovetApp({ bodyLimit: 10_000 });
     // What the server itself had read from the socket when it answered: kernel buffers
