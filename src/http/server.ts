@@ -95,6 +95,18 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
   socket.once('close', () => clearTimeout(linger));
 }
 
+/**
+ * Answers an HTTP/1.1 request that has no `Host` header (RFC 9112 §3.2 makes it a 400) and
+ * returns `true`; `false` for any other request.
+ */
+export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.headers.host !== undefined || req.httpVersion !== '1.1') return false;
+  const body = JSON.stringify({ error: 'Bad Request' });
+  res.writeHead(400, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'connection', 'close']);
+  res.end(body);
+  return true;
+}
+
 /** Creates the Node HTTP server (HTTPS when given TLS material) with Covet's limits. */
 export function createHttpServer(
   listener: (req: IncomingMessage, res: ServerResponse) => void,
@@ -115,6 +127,9 @@ export function createHttpServer(
     maxHeaderSize: options.maxHeaderSize,
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, ...enforced)),
     noDelay: true,
+    // Node refuses an HTTP/1.1 request without Host with an empty 400; the listener answers it
+    // in JSON like every other bad request (`refuseMissingHost`).
+    requireHostHeader: false,
   };
   const server = tls === null ? createServer(settings, listener) : createHttpsServer({ ...settings, ...tlsServerOptions(tls) }, listener);
   server.maxRequestsPerSocket = options.maxRequestsPerSocket;

@@ -73,6 +73,26 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('answers an HTTP/1.1 request without Host with 400 and a JSON body, as every other bad request', T, async () => {
+    const app = new CovetApp();
+    app.get('/', () => ({ ok: true }));
+    await withServer(app, async ({ port }) => {
+      const res = await rawExchange(port, (socket) => {
+        socket.write('GET / HTTP/1.1\r\n\r\n');
+      });
+      assert.equal(res.status, 400, res.text.slice(0, 200));
+      assert.match(res.headers['content-type'] ?? '', /^application\/json/);
+      assert.equal(res.headers.connection, 'close');
+      assert.deepEqual(JSON.parse(res.body), { error: 'Bad Request' });
+      // HTTP/1.0 has no Host requirement.
+      const old = await rawExchange(port, (socket) => {
+        socket.write('GET / HTTP/1.0\r\n\r\n');
+      });
+      assert.equal(old.status, 200, old.text.slice(0, 200));
+      assert.deepEqual(JSON.parse(old.body), { ok: true });
+    });
+  });
+
   it('cuts off a slowloris client that drips its headers (headersTimeout → 408)', T, async () => {
     const app = new CovetApp({ server: { headersTimeout: 500, requestTimeout: 1000 } });
     app.get('/', () => ({ ok: true }));
