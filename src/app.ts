@@ -609,7 +609,12 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    */
   [kAcquire](): Promise<void> {
     this.#holders++;
-    return this.startup();
+    return this.startup().catch((err: unknown) => {
+      // A user whose start failed does not hold the app: the next close() by the last real
+      // user must still run the shutdown hooks.
+      if (this.#holders > 0) this.#holders--;
+      throw err;
+    });
   }
 
   /** @internal The counterpart of `[kAcquire]`: the last holder to leave shuts the app down. */

@@ -154,7 +154,15 @@ export class TestClient {
 
   /** Runs the app's startup hooks (unless the app is already running for another client or server). */
   start(): Promise<void> {
-    return (this.#started ??= this.app[kAcquire]());
+    if (this.#started === null) {
+      const started = this.app[kAcquire]();
+      this.#started = started;
+      // A failed start (a startup hook threw) is tried again by the next request.
+      started.catch(() => {
+        if (this.#started === started) this.#started = null;
+      });
+    }
+    return this.#started;
   }
 
   /**
