@@ -44,11 +44,11 @@ const BODY_LINGER_MS = 2_000;
 
 /**
  * Lingering close, as nginx and Go do, for a response sent while the client is still uploading
- * (a 413, or a handler that answered without reading the body): Node's server closes the
- * socket as soon as the response is flushed, and body bytes arriving after that make the kernel
- * reset the connection — curl, undici and browsers still writing then fail with EPIPE or
- * ECONNRESET and may lose the answer they were sent. After the response, the rest of the body
- * is read and dropped until the client closes or `BODY_LINGER_MS` passes.
+ * (a 413: the declared length was over the limit, or the body reader stopped there). Node's
+ * server closes the socket as soon as the response is flushed, and body bytes arriving after
+ * that make the kernel reset the connection — curl, undici and browsers still writing then fail
+ * with EPIPE or ECONNRESET and may lose the answer they were sent. After the response, the rest
+ * of the body is read and dropped until the client closes or `BODY_LINGER_MS` passes.
  */
 export function lingerAfterResponse(res: ServerResponse): void {
   const socket = res.socket;
@@ -101,8 +101,8 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
  */
 export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
   if (req.headers.host !== undefined || req.httpVersion !== '1.1') return false;
-  const body = JSON.stringify({ error: 'Bad Request' });
-  res.writeHead(400, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'connection', 'close']);
+  const body = '{"error":"Bad Request"}';
+  res.writeHead(400, ['content-type', 'application/json; charset=utf-8', 'content-length', String(body.length), 'connection', 'close']);
   res.end(body);
   return true;
 }
