@@ -12,7 +12,7 @@ import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
 import { collectBody, isJsonModel, isPlainObject, isStreamBody, noBodyStatus, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
-import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, supportsReusePort } from './http/server.js';
+import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseMissingHost, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
 import { type Plugin, pluginKey } from './plugin.js';
 import { kAbort, kBodyIncomplete, kCleanup, kPending, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
@@ -611,7 +611,12 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    */
   [kAcquire](): Promise<void> {
     this.#holders++;
-    return this.startup();
+    return this.startup().catch((err: unknown) => {
+      // A user whose start failed does not hold the app: the next close() by the last real
+      // user must still run the shutdown hooks.
+      if (this.#holders > 0) this.#holders--;
+      throw err;
+    });
   }
 
   /** @internal The counterpart of `[kAcquire]`: the last holder to leave shuts the app down. */
@@ -1153,6 +1158,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   };
 
   #onRequest = (nodeReq: IncomingMessage, nodeRes: ServerResponse): void => {
+    if (nodeReq.headers.host === undefined && refuseMissingHost(nodeReq, nodeRes)) return;
     const method = nodeReq.method as string;
     const url = nodeReq.url as string;
     let resolved: [CompiledRoute, unknown];
@@ -1200,10 +1206,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       void this.#finish(req);
       return;
     }
-    const close = this.#mustClose(req);
     if (isPlainObject(result) || isJsonModel(result)) {
       try {
-        writeJson(res, 200, result, close);
+        writeJson(res, 200, result, this.#mustClose(req, res));
       } catch (err) {
         void this.#sendError(req, res, err);
         return;
@@ -1222,7 +1227,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   }
 
   #write(req: Request, res: ServerResponse, response: Response): void {
-    const close = this.#mustClose(req);
+    const close = this.#mustClose(req, res);
     let pending: Promise<void> | undefined;
     try {
       pending = writeResponse(res, response, req.method === 'HEAD', close);
@@ -1243,9 +1248,17 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     );
   }
 
-  /** Whether the response must end the connection; HTTP/2 has no `Connection` header. */
-  #mustClose(req: Request): boolean {
-    return (this.#draining || req[kBodyIncomplete]) && req.raw?.httpVersionMajor !== 2;
+  /**
+   * Whether the response must end the connection; HTTP/2 has no `Connection` header. A body
+   * left unread (past the limit) also keeps the socket reading for a while after the answer.
+   */
+  #mustClose(req: Request, res: ServerResponse): boolean {
+    if (req.raw?.httpVersionMajor === 2) return false;
+    if (req[kBodyIncomplete]) {
+      lingerAfterResponse(res);
+      return true;
+    }
+    return this.#draining;
   }
 
   async #sendError(req: Request, res: ServerResponse, err: unknown, owner: CovetApp = this): Promise<void> {
@@ -1281,9 +1294,14 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       break;
     }
     if (err instanceof HTTPException) {
-      const res = json(err.toJSON(), err.status);
-      if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.headers.set(k, v);
-      return res;
+      try {
+        const res = json(err.toJSON(), err.status);
+        if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.headers.set(k, v);
+        return res;
+      } catch (thrown) {
+        // Headers that cannot be sent (a line break in a value): a bug, answered as one.
+        err = thrown;
+      }
     }
     this.logger.error('Unhandled error in request', { method: req.method, path: req.path, error: err });
     if (requestErrorChannel.hasSubscribers) {

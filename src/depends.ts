@@ -80,6 +80,8 @@ export class DependencyScope {
   readonly #cache = new Map<unknown, Promise<unknown>>();
   readonly #generators: AnyGenerator[] = [];
   #finished = false;
+  // What `fail` threw in, for a generator that yields only after that (see `#run`).
+  #failure: { readonly error: unknown } | null = null;
 
   resolve<T>(req: Request, dep: Dependency<T>): Promise<T> {
     if (!dep.useCache) return this.#run(req, dep) as Promise<T>;
@@ -93,7 +95,17 @@ export class DependencyScope {
 
   async resolveAll<D extends DepsMap>(req: Request, deps: D): Promise<ResolvedDeps<D>> {
     const names = Object.keys(deps);
-    const values = await Promise.all(names.map((name) => this.resolve(req, deps[name] as Dependency<unknown>)));
+    const pending = names.map((name) => this.resolve(req, deps[name] as Dependency<unknown>));
+    let values: unknown[];
+    try {
+      values = await Promise.all(pending);
+    } catch (err) {
+      // One failed while others are still starting: let them finish, so that a generator among
+      // them (a transaction being opened) is known to the scope and gets the failure at its
+      // `yield`, instead of being left open.
+      await Promise.allSettled(pending);
+      throw err;
+    }
     const out: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) out[names[i] as string] = values[i];
     return out as ResolvedDeps<D>;
@@ -110,6 +122,13 @@ export class DependencyScope {
     if (this.#finished) throw new Error('A generator dependency was resolved after the request finished');
     const first = await result.next();
     if (first.done) throw new Error(`Dependency ${dep.fn.name || '(anonymous)'} returned without yielding a value`);
+    if (this.#finished) {
+      // The request ended (a route timeout failed it) while this one was starting: it is
+      // finished at once, getting the failure at its `yield` like the others, so its cleanup runs.
+      const failure = this.#failure;
+      await Promise.resolve(failure === null ? result.return(undefined) : result.throw(failure.error)).catch(() => {});
+      throw new Error('A generator dependency was resolved after the request finished');
+    }
     this.#generators.push(result);
     return first.value;
   }
@@ -134,6 +153,7 @@ export class DependencyScope {
   async fail(error: unknown): Promise<unknown> {
     if (this.#finished) return error;
     this.#finished = true;
+    this.#failure = { error };
     let current = error;
     for (let i = this.#generators.length - 1; i >= 0; i--) {
       try {

@@ -93,7 +93,12 @@ export function parseJsonBody(text: string): unknown {
     throw new HTTPException(400, 'Malformed JSON in request body', { code: 'ERR_MALFORMED_JSON' });
   }
   if (value !== null && typeof value === 'object' && mayHidePoison(text)) {
-    value = JSON.parse(text, dropPoisonedKeys);
+    try {
+      value = JSON.parse(text, dropPoisonedKeys);
+    } catch {
+      // The reviver walks the value recursively: nesting parsed fine above can overflow the stack.
+      throw new HTTPException(400, 'JSON in request body is nested too deeply', { code: 'ERR_JSON_TOO_DEEP' });
+    }
   }
   return value;
 }

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { type IncomingHttpHeaders, validateHeaderName, validateHeaderValue } from 'node:http';
 
 /**
  * Read-only, case-insensitive view of the request headers (Node already lower-cases names).
@@ -64,7 +64,10 @@ export type HeadersInit =
   | Iterable<readonly [string, string]>;
 
 /**
- * Mutable, case-insensitive response headers. `set-cookie` keeps every value.
+ * Mutable, case-insensitive response headers. `set-cookie` keeps every value. A name that is
+ * not an HTTP token or a value with a line break or another control character throws a
+ * `TypeError` here, as the Fetch standard's `Headers` does, so the mistake is a 500 from the
+ * code that made it rather than a connection cut when the head is written.
  *
  * @example
  * response.headers.set('Access-Control-Allow-Origin', '*')
@@ -100,16 +103,22 @@ export class ResponseHeaders {
   }
 
   set(name: string, value: string): this {
-    this.#map.set(name.toLowerCase(), String(value));
+    const text = String(value);
+    validateHeaderName(name);
+    validateHeaderValue(name, text);
+    this.#map.set(name.toLowerCase(), text);
     return this;
   }
 
   append(name: string, value: string): this {
+    const text = String(value);
+    validateHeaderName(name);
+    validateHeaderValue(name, text);
     const key = name.toLowerCase();
     const prev = this.#map.get(key);
-    if (prev === undefined) this.#map.set(key, String(value));
-    else if (typeof prev === 'string') this.#map.set(key, [prev, String(value)]);
-    else prev.push(String(value));
+    if (prev === undefined) this.#map.set(key, text);
+    else if (typeof prev === 'string') this.#map.set(key, [prev, text]);
+    else prev.push(text);
     return this;
   }
 

@@ -39,6 +39,35 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
 // the response, then the socket is destroyed.
 const CLIENT_ERROR_LINGER_MS = 1_000;
 
+// How long a connection answered before its body was read (a 413) keeps reading after the answer.
+const BODY_LINGER_MS = 2_000;
+
+/**
+ * Lingering close, as nginx and Go do, for a response sent while the client is still uploading
+ * (a 413: the declared length was over the limit, or the body reader stopped there). Node's
+ * server closes the socket as soon as the response is flushed, and body bytes arriving after
+ * that make the kernel reset the connection — curl, undici and browsers still writing then fail
+ * with EPIPE or ECONNRESET and may lose the answer they were sent. After the response, the rest
+ * of the body is read and dropped until the client closes or `BODY_LINGER_MS` passes.
+ */
+export function lingerAfterResponse(res: ServerResponse): void {
+  const socket = res.socket;
+  if (socket === null) return;
+  res.once('finish', () => {
+    // Node's server has just called `socket.destroySoon()` (the response said `Connection:
+    // close`), which destroys the socket once our FIN is flushed. Take that last step over.
+    if (socket.destroyed || !socket.listeners('finish').includes(socket.destroy)) return;
+    socket.removeListener('finish', socket.destroy);
+    // A body reader that stopped at the limit paused the request: let the rest drain away.
+    res.req.resume();
+    const linger = setTimeout(() => socket.destroy(), BODY_LINGER_MS);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
+    // The client closing its side ends it sooner: the socket then has nothing left to do.
+    socket.once('end', () => socket.destroy());
+  });
+}
+
 /** The response Node's server is writing on `socket`, if any (an internal Node field). */
 function inFlightResponse(socket: Socket): ServerResponse | null {
   return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
@@ -66,6 +95,18 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
   socket.once('close', () => clearTimeout(linger));
 }
 
+/**
+ * Answers an HTTP/1.1 request that has no `Host` header (RFC 9112 §3.2 makes it a 400) and
+ * returns `true`; `false` for any other request.
+ */
+export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.headers.host !== undefined || req.httpVersion !== '1.1') return false;
+  const body = '{"error":"Bad Request"}';
+  res.writeHead(400, ['content-type', 'application/json; charset=utf-8', 'content-length', String(body.length), 'connection', 'close']);
+  res.end(body);
+  return true;
+}
+
 /** Creates the Node HTTP server (HTTPS when given TLS material) with Covet's limits. */
 export function createHttpServer(
   listener: (req: IncomingMessage, res: ServerResponse) => void,
@@ -86,6 +127,9 @@ export function createHttpServer(
     maxHeaderSize: options.maxHeaderSize,
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, ...enforced)),
     noDelay: true,
+    // Node refuses an HTTP/1.1 request without Host with an empty 400; the listener answers it
+    // in JSON like every other bad request (`refuseMissingHost`).
+    requireHostHeader: false,
   };
   const server = tls === null ? createServer(settings, listener) : createHttpsServer({ ...settings, ...tlsServerOptions(tls) }, listener);
   server.maxRequestsPerSocket = options.maxRequestsPerSocket;

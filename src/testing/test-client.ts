@@ -77,6 +77,31 @@ export class TestResponse {
 
 type Scalar = string | number | boolean;
 
+/**
+ * The request target a real client would send for `path`: an absolute URL
+ * (`http://testserver/users`, `ws://…`) gives its path and query and its host, and the fragment
+ * never leaves the client. Then `query` is appended.
+ */
+function requestTarget(path: string, query: TestRequestOptions['query']): { url: string; host: string | null } {
+  let url = path;
+  let host: string | null = null;
+  if (/^[a-z][a-z\d+.-]*:\/\//i.test(path)) {
+    const parsed = new URL(path);
+    url = parsed.pathname + parsed.search;
+    host = parsed.host;
+  } else {
+    const hash = url.indexOf('#');
+    if (hash !== -1) url = url.slice(0, hash);
+  }
+  if (query !== undefined) {
+    const params = new URLSearchParams();
+    appendPairs(params, query);
+    const qs = params.toString();
+    if (qs) url += (url.includes('?') ? '&' : '?') + qs;
+  }
+  return { url, host };
+}
+
 function appendPairs(params: URLSearchParams, values: Readonly<Record<string, Scalar | readonly Scalar[]>>): void {
   for (const [k, v] of Object.entries(values)) {
     if (Array.isArray(v)) for (const item of v) params.append(k, String(item));
@@ -129,7 +154,15 @@ export class TestClient {
 
   /** Runs the app's startup hooks (unless the app is already running for another client or server). */
   start(): Promise<void> {
-    return (this.#started ??= this.app[kAcquire]());
+    if (this.#started === null) {
+      const started = this.app[kAcquire]();
+      this.#started = started;
+      // A failed start (a startup hook threw) is tried again by the next request.
+      started.catch(() => {
+        if (this.#started === started) this.#started = null;
+      });
+    }
+    return this.#started;
   }
 
   /**
@@ -162,7 +195,8 @@ export class TestClient {
   /** Any method. */
   async request(method: string, path: string, options: TestRequestOptions = {}): Promise<TestResponse> {
     await this.start();
-    const headers: Record<string, string> = { host: 'testserver', 'user-agent': 'covet-testclient' };
+    const { url, host } = requestTarget(path, options.query);
+    const headers: Record<string, string> = { host: host ?? 'testserver', 'user-agent': 'covet-testclient' };
     for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
     let body: string | Uint8Array | null = null;
     if (options.json !== undefined) {
@@ -179,13 +213,6 @@ export class TestClient {
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
     } else if (options.content !== undefined) {
       body = options.content;
-    }
-    let url = path;
-    if (options.query !== undefined) {
-      const params = new URLSearchParams();
-      appendPairs(params, options.query);
-      const qs = params.toString();
-      if (qs) url += (url.includes('?') ? '&' : '?') + qs;
     }
     const jar = new Map(this.cookies);
     for (const [k, v] of Object.entries(options.cookies ?? {})) jar.set(k, encodeCookieValue(v));
@@ -210,13 +237,8 @@ export class TestClient {
     await this.start();
     const headers: Record<string, string> = { 'user-agent': 'covet-testclient' };
     for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
-    let url = path;
-    if (options.query !== undefined) {
-      const params = new URLSearchParams();
-      appendPairs(params, options.query);
-      const qs = params.toString();
-      if (qs) url += (url.includes('?') ? '&' : '?') + qs;
-    }
+    const { url, host } = requestTarget(path, options.query);
+    if (host !== null && headers.host === undefined) headers.host = host;
     const jar = new Map(this.cookies);
     for (const [k, v] of Object.entries(options.cookies ?? {})) jar.set(k, encodeCookieValue(v));
     if (jar.size > 0 && headers.cookie === undefined) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');

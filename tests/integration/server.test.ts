@@ -8,7 +8,7 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CovetApp, HTTPException, stream } from '../../src/index.js';
+import { type CallNext, CovetApp, HTTPException, type Request, Response, stream } from '../../src/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
 import { deferred, rawExchange, request, waitUntilStable, within } from './net-helpers.js';
 
@@ -70,6 +70,26 @@ describe('server: limits and timeouts', () => {
       assert.deepEqual(JSON.parse(res.body), { error: 'Request Header Fields Too Large' });
       // The server is still fine.
       assert.equal((await request(port, { path: '/' })).status, 200);
+    });
+  });
+
+  it('answers an HTTP/1.1 request without Host with 400 and a JSON body, as every other bad request', T, async () => {
+    const app = new CovetApp();
+    app.get('/', () => ({ ok: true }));
+    await withServer(app, async ({ port }) => {
+      const res = await rawExchange(port, (socket) => {
+        socket.write('GET / HTTP/1.1\r\n\r\n');
+      });
+      assert.equal(res.status, 400, res.text.slice(0, 200));
+      assert.match(res.headers['content-type'] ?? '', /^application\/json/);
+      assert.equal(res.headers.connection, 'close');
+      assert.deepEqual(JSON.parse(res.body), { error: 'Bad Request' });
+      // HTTP/1.0 has no Host requirement.
+      const old = await rawExchange(port, (socket) => {
+        socket.write('GET / HTTP/1.0\r\n\r\n');
+      });
+      assert.equal(old.status, 200, old.text.slice(0, 200));
+      assert.deepEqual(JSON.parse(old.body), { ok: true });
     });
   });
 
@@ -203,6 +223,44 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('keeps reading a refused body for a while after the 413, so a client still uploading gets the answer, not a reset', T, async () => {
+    for (const chunked of [false, true]) {
+      const app = new CovetApp({ bodyLimit: 1000 });
+      app.post('/echo', async (req) => ({ size: (await req.body()).length }));
+      await withServer(app, async ({ port }) => {
+        // Half-open, as HTTP clients are: the server's FIN does not stop the upload.
+        const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+        await once(socket, 'connect');
+        let received = '';
+        const answered = deferred();
+        socket.on('data', (c: Buffer) => {
+          received += c.toString('latin1');
+          if (received.endsWith('}')) answered.resolve();
+        });
+        const errors: Error[] = [];
+        socket.on('error', (err) => errors.push(err));
+        const closed = once(socket, 'close');
+        const chunk = Buffer.alloc(64 * 1024, 120);
+        const framed = (c: Buffer) => (chunked ? Buffer.concat([Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n')]) : c);
+        const length = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${40 * chunk.length}`;
+        socket.write(`POST /echo HTTP/1.1\r\nHost: x\r\n${length}\r\n\r\n`);
+        socket.write(framed(chunk));
+        await within(answered.promise, 5_000, 'the 413 response');
+        assert.match(received, /^HTTP\/1\.1 413 /);
+        assert.match(received, /connection: close/i);
+        // The client goes on uploading, as curl and undici do, well after the server answered.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        for (let i = 0; i < 20; i++) {
+          socket.write(framed(chunk));
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        assert.deepEqual(errors, [], 'the server kept the connection while the body was still arriving');
+        socket.end();
+        await within(closed, 5_000, 'the connection to close');
+      });
+    }
+  });
+
   it('answers a chunked body streaming past the limit with 413 and keeps serving', T, async () => {
     const app = new CovetApp({ bodyLimit: 10_000 });
     // What the server itself had read from the socket when it answered: kernel buffers
@@ -278,6 +336,49 @@ describe('server: errors', () => {
       assert.equal(logger.errors.length, 2);
       assert.equal((logger.errors[0] as Error).message, 'boom');
     });
+  });
+
+  it('answers a response header with a line break or a bad name, or an error body JSON cannot encode, with 500 (socket and in-process)', T, async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    app.get('/tuple', () => [{ ok: true }, 200, { 'x-next': '/a\r\nSet-Cookie: admin=1' }]);
+    app.get('/response', () => new Response('x', { headers: { 'bad name': 'v' } }));
+    async function badHeader(_req: Request, callNext: CallNext) {
+      const res = await callNext();
+      res.headers.set('x-a', 'a\nb');
+      return res;
+    }
+    app.get('/middleware', { middleware: [badHeader] }, () => 'x');
+    app.get('/exception', () => {
+      throw new HTTPException(401, 'Login first', { headers: { 'WWW-Authenticate': 'Bearer\r\nX-Injected: 1' } });
+    });
+    // Not a header, but the same road: an error body JSON cannot encode once crashed the process.
+    app.get('/detail', () => {
+      throw new HTTPException(400, 'Bad', { detail: { n: 1n } });
+    });
+    app.get('/ok', () => ({ ok: true }));
+    const paths = ['/tuple', '/response', '/middleware', '/exception', '/detail'];
+    await withServer(app, async ({ port }) => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        for (const path of paths) {
+          const res = await request(port, { path, agent });
+          assert.equal(res.status, 500, path);
+          assert.deepEqual(JSON.parse(res.text), { error: 'Internal Server Error' });
+          assert.equal(res.headers['set-cookie'], undefined);
+          assert.equal((await request(port, { path: '/ok', agent })).status, 200);
+        }
+      } finally {
+        agent.destroy();
+      }
+    });
+    for (const path of paths) {
+      const res = await app.inject({ url: path });
+      assert.equal(res.status, 500, path);
+      assert.deepEqual(JSON.parse(res.body.toString()), { error: 'Internal Server Error' });
+    }
+    assert.equal(logger.errors.length, 10);
+    assert.ok(logger.errors.every((err) => err instanceof TypeError));
   });
 
   it('includes detail and stack in 500 bodies with debug: true', T, async () => {

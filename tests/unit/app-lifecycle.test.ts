@@ -78,4 +78,30 @@ describe('app lifecycle', () => {
     await app.shutdown();
     assert.deepEqual(events, ['shutdown', 'startup', 'shutdown']);
   });
+
+  it('after a failed startup, listen and a test client start the app again, and close runs the shutdown hooks', async () => {
+    const events: string[] = [];
+    let failures = 1;
+    const app = new CovetApp();
+    app.onStartup(() => {
+      if (failures-- > 0) throw new Error('database down');
+      events.push('startup');
+    });
+    app.onShutdown(() => events.push('shutdown'));
+    app.get('/', () => ({ ok: true }));
+
+    await assert.rejects(app.listen({ host: '127.0.0.1', port: 0 }), /database down/);
+    assert.equal(app.server, null);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    await app.close();
+    assert.deepEqual(events, ['startup', 'shutdown']);
+
+    failures = 1;
+    events.length = 0;
+    const client = new TestClient(app);
+    await assert.rejects(client.get('/'), /database down/);
+    assert.equal((await client.get('/')).status, 200);
+    await client.close();
+    assert.deepEqual(events, ['startup', 'shutdown']);
+  });
 });

@@ -86,6 +86,63 @@ describe('Depends', () => {
     assert.deepEqual(res.json(), { error: 'Translated' });
   });
 
+  it('rolls back a generator still starting when a sibling dependency fails, rather than leaving it open', async () => {
+    const events: string[] = [];
+    async function* slowTx() {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      events.push('begin');
+      try {
+        yield 'tx';
+        events.push('commit');
+      } catch (err) {
+        events.push(`rollback: ${(err as Error).message}`);
+        throw err;
+      } finally {
+        events.push('release');
+      }
+    }
+    const requireUser = Depends(() => {
+      throw new HTTPException(401, 'Not authenticated');
+    });
+    const app = new CovetApp();
+    app.get('/', { deps: { tx: Depends(slowTx), user: requireUser } }, () => 'never');
+    await using client = new TestClient(app);
+    const res = await client.get('/');
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.json(), { error: 'Not authenticated' });
+    assert.deepEqual(events, ['begin', 'rollback: Not authenticated', 'release']);
+  });
+
+  it('rolls back a generator that yields only after the route timeout answered 503', async () => {
+    const events: string[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    async function* slowTx() {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      events.push('begin');
+      try {
+        yield 'tx';
+        events.push('commit');
+      } catch (err) {
+        events.push(`rollback: ${(err as Error).message}`);
+        throw err;
+      } finally {
+        events.push('release');
+        done();
+      }
+    }
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.get('/', { timeout: 20, deps: { tx: Depends(slowTx) } }, () => 'never');
+    await using client = new TestClient(app);
+    const res = await client.get('/');
+    assert.equal(res.status, 503);
+    // The generator yields ~80 ms after the answer; give it ample time, without hanging on a leak.
+    await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    assert.deepEqual(events, ['begin', 'rollback: Request timed out', 'release']);
+  });
+
   it('a dependency that throws HTTPException answers with it (auth-style)', async () => {
     const requireUser = Depends((req: Request) => {
       const user = req.headers.get('x-user');

@@ -95,6 +95,13 @@ describe('parseJsonBody', () => {
     assert.deepEqual(parseJsonBody('{"proto":1,"__proto":2,"prototype":3}'), { proto: 1, __proto: 2, prototype: 3 });
   });
 
+  it('throws 400, not a stack overflow, for JSON nested too deeply to check for poisoned keys', () => {
+    const depth = 200_000;
+    for (const text of [`${'['.repeat(depth)}{"constructor":1}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}"\\u0061"${'}'.repeat(depth)}`]) {
+      assertHttpError(() => parseJsonBody(text), 400, 'JSON in request body is nested too deeply', 'ERR_JSON_TOO_DEEP');
+    }
+  });
+
   it('keeps ordinary unicode escapes', () => {
     assert.deepEqual(parseJsonBody('{"name":"caf\\u00e9"}'), { name: 'café' });
   });

@@ -196,4 +196,19 @@ describe('ResponseHeaders', () => {
     const headers = new ResponseHeaders().append('a', '1').append('A', '2').set('b', '3');
     assert.equal(headers.size, 2);
   });
+
+  it('throws a TypeError for a value with a line break or control character, or a name that is not a token', () => {
+    const headers = new ResponseHeaders();
+    for (const value of ['a\r\nSet-Cookie: x=1', 'a\nb', 'a\u0000b', 'euro \u20ac']) {
+      assert.throws(() => headers.set('x-a', value), TypeError, JSON.stringify(value));
+      assert.throws(() => headers.append('x-a', value), TypeError, JSON.stringify(value));
+    }
+    for (const name of ['bad name', 'x-a:', '', 'caf\u00e9']) assert.throws(() => headers.set(name, 'v'), TypeError, JSON.stringify(name));
+    assert.throws(() => new ResponseHeaders({ 'x-a': 'a\nb' }), TypeError);
+    assert.throws(() => new ResponseHeaders([['x-a', 'a\rb']]), TypeError);
+    assert.equal(headers.size, 0);
+    // Tabs and Latin-1 text are valid field values (sent as bytes).
+    headers.set('x-a', 'a\tcaf\u00e9');
+    assert.equal(headers.get('x-a'), 'a\tcaf\u00e9');
+  });
 });

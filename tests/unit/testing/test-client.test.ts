@@ -37,6 +37,21 @@ describe('TestClient', () => {
     assert.equal(g.ok, true);
   });
 
+  it('sends what a real client would for an absolute URL or a fragment: path and query, the URL\'s host, no fragment', async () => {
+    await using client = new TestClient(echoApp());
+    const abs = (await client.get('http://testserver/echo?x=1', { query: { y: 2 } })).json<Record<string, unknown>>();
+    assert.deepEqual([abs.query, abs.host], ['x=1&y=2', 'testserver']);
+    const other = (await client.get('https://api.example.com:8443/echo')).json<Record<string, unknown>>();
+    assert.deepEqual([other.query, other.host], ['', 'api.example.com:8443']);
+    const given = (await client.get('http://a.test/echo', { headers: { Host: 'b.test' } })).json<Record<string, unknown>>();
+    assert.equal(given.host, 'b.test');
+    const frag = await client.get('/echo#top');
+    assert.equal(frag.status, 200);
+    assert.equal(frag.json<Record<string, unknown>>().query, '');
+    const both = (await client.get('/echo?x=1#top', { query: { y: 2 } })).json<Record<string, unknown>>();
+    assert.equal(both.query, 'x=1&y=2');
+  });
+
   it('encodes files as multipart/form-data', async () => {
     await using client = new TestClient(echoApp());
     const res = (await client.post('/echo', {
