@@ -30,7 +30,6 @@ import type { DocsOptions, OpenAPIDocument, OpenAPIOptions } from './openapi/ope
 import type { DepsMap, Middleware, PrefixRoutes, RouteMeta, RoutesOf } from './types.js';
 import type { WebSocket } from './http/websocket/websocket.js';
 import { type InjectWebSocketOptions, WebSocketRegistry } from './http/websocket/websocket-registry.js';
-import type { WebSocketHandler, WebSocketRouteOptions } from './http/websocket/websocket-route.js';
 import { type CompiledWebSocketRoute, compileWebSocketRoute } from './http/websocket/websocket-session.js';
 import type { ConsoleOptions } from './console/console-options.js';
 import { installConsole } from './console/install-console.js';
@@ -326,32 +325,6 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     assertMiddleware(middleware);
     this.#middlewareNames.set(middleware, name);
     return this.addMiddleware(middleware);
-  }
-
-  /**
-   * Registers a WebSocket route on the same server and port as HTTP (RFC 6455, with
-   * permessage-deflate when `compression` is set). `ws.params` is typed from the path; `deps`
-   * resolve with the opening request; app and route middleware run for the handshake (see
-   * docs/websocket.md). HTTP/2 extended CONNECT (RFC 8441) is not supported: browsers fall back
-   * to HTTP/1.1 for WebSockets.
-   *
-   * @example
-   * app.websocket('/ws/{room}', async (ws) => {
-   *   await ws.accept();
-   *   for await (const message of ws) await ws.sendText(`${ws.params.room}: ${String(message)}`);
-   * });
-   */
-  websocket<P extends string>(path: P, handler: WebSocketHandler<P>): this;
-  websocket<P extends string, D extends DepsMap = Record<never, never>>(
-    path: P,
-    options: WebSocketRouteOptions<D>,
-    handler: WebSocketHandler<P, D>,
-  ): this;
-  websocket(path: string, a: WebSocketRouteOptions | ((...args: never[]) => unknown), b?: (...args: never[]) => unknown): this {
-    const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
-    this.#webSockets.add(path, options, handler);
-    routeTableVersion.value++;
-    return this;
   }
 
   /**
@@ -724,7 +697,13 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         middleware: r.value.middlewareNames,
         tags: r.value.tags,
       })),
-      ...this.#webSockets.routes.map((r) => ({ method: 'WEBSOCKET', path: r.path, name: r.value.info.name, middleware: r.value.middlewareNames, tags: [] })),
+      ...this.#webSockets.routes.map((r) => ({
+        method: 'WEBSOCKET',
+        path: r.path,
+        name: r.value.info.name,
+        middleware: r.value.middlewareNames,
+        tags: r.value.tags,
+      })),
     ];
   }
 
@@ -920,10 +899,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     if (this.#compiledVersion === routeTableVersion.value) return;
     const version = routeTableVersion.value;
     const router = new Router<CompiledRoute>();
-    this.#collect(this, '', this.#front, {}, [], NO_META, router, this);
-    this.#router = router;
     const webSockets = new Router<CompiledWebSocketRoute>();
-    this.#collectWebSockets(this, '', [], webSockets);
+    this.#collect(this, '', this.#front, {}, [], NO_META, { http: router, webSockets }, this);
+    this.#router = router;
     this.#webSockets.setRouter(webSockets);
     this.#fallback = {
       ...this.#compile({ methods: [], path: '', handler: (req) => this.#notFound(req), options: {} }, '', [...this.#front, ...this.middlewareList], {}, [], NO_META, this),
@@ -940,7 +918,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     deps: DepsMap,
     tags: readonly string[],
     meta: RouteMeta,
-    router: Router<CompiledRoute>,
+    router: { readonly http: Router<CompiledRoute>; readonly webSockets: Router<CompiledWebSocketRoute> },
     owner: CovetApp,
   ): void {
     const chain = [...middleware, ...group.middlewareList];
@@ -951,7 +929,26 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         const routeTags = [...tags, ...(def.options.tags ?? [])];
         const routeMeta = def.options.meta === undefined ? meta : { ...meta, ...def.options.meta };
         const compiled = this.#compile(def, path, [...chain, ...(def.options.middleware ?? [])], { ...deps, ...def.options.deps }, routeTags, routeMeta, owner);
-        for (const method of def.methods) router.add(method, path, compiled);
+        for (const method of def.methods) router.http.add(method, path, compiled);
+      } else if (entry.kind === 'websocket') {
+        // The same prefixes, middleware, deps and meta as an HTTP route here, without the
+        // console's recorder (the chain's head), which records HTTP exchanges only.
+        const def = entry.websocket;
+        const path = joinPath(prefix, def.path);
+        const all = [...chain.slice(this.#front.length), ...(def.options.middleware ?? [])];
+        const routeMeta = def.options.meta === undefined ? meta : { ...meta, ...def.options.meta };
+        const route = compileWebSocketRoute({
+          info: Object.freeze({ path, name: def.options.name, meta: routeMeta === NO_META ? NO_META : Object.freeze({ ...routeMeta }) }),
+          handler: def.handler,
+          middleware: all,
+          middlewareNames: all.map((mw) => middlewareName(mw, this.#middlewareNames)),
+          deps: { ...deps, ...def.options.deps },
+          options: def.resolved,
+          tags: [...new Set(tags)],
+          onError: (err, req) => owner.#errorResponse(err, req),
+          logger: owner.logger,
+        });
+        router.webSockets.add('GET', path, route);
       } else {
         const opts = entry.options;
         this.#collect(
@@ -972,27 +969,6 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         this.#collect(mount.app, joinPath(prefix, mount.prefix), chain, deps, tags, meta, router, mount.app);
       }
     }
-  }
-
-  /** WebSocket routes of `app` and its mounts, with app middleware, compiled into `router`. */
-  #collectWebSockets(app: CovetApp, prefix: string, middleware: readonly Middleware[], router: Router<CompiledWebSocketRoute>): void {
-    const chain = [...middleware, ...app.middlewareList];
-    for (const def of app.#webSockets.definitions) {
-      const path = joinPath(prefix, def.path);
-      const all = [...chain, ...(def.options.middleware ?? [])];
-      const route = compileWebSocketRoute({
-        info: Object.freeze({ path, name: def.options.name, meta: def.options.meta === undefined ? NO_META : Object.freeze({ ...def.options.meta }) }),
-        handler: def.handler,
-        middleware: all,
-        middlewareNames: all.map((mw) => middlewareName(mw, this.#middlewareNames)),
-        deps: def.options.deps ?? {},
-        options: def.resolved,
-        onError: (err, req) => app.#errorResponse(err, req),
-        logger: app.logger,
-      });
-      router.add('GET', path, route);
-    }
-    for (const mount of app.#mounts) this.#collectWebSockets(mount.app, joinPath(prefix, mount.prefix), chain, router);
   }
 
   #compile(

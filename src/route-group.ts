@@ -1,3 +1,4 @@
+import { defineWebSocket, type WebSocketDefinition, type WebSocketHandler, type WebSocketRouteOptions } from './http/websocket/websocket-route.js';
 import type { Request } from './request.js';
 import { parseRoutePath } from './router/route-path.js';
 import { isStandardSchema } from './schema.js';
@@ -45,9 +46,10 @@ export interface GroupOptions<D extends DepsMap = DepsMap> {
   readonly meta?: RouteMeta;
 }
 
-/** A child of a collection: a route, a nested group, or an included group under a prefix. */
+/** A child of a collection: a route, a WebSocket route, a nested group, or an included group under a prefix. */
 export type CollectionEntry =
   | { readonly kind: 'route'; readonly route: RouteDefinition }
+  | { readonly kind: 'websocket'; readonly websocket: WebSocketDefinition }
   | { readonly kind: 'group'; readonly prefix: string; readonly group: RouteGroup; readonly options: GroupOptions };
 
 /**
@@ -267,6 +269,34 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
   readonly options: RouteShorthand<G, 'OPTIONS', Prefix> = this.#shorthand('OPTIONS');
   /** `HEAD` route (without one, `HEAD` runs the `GET` route and drops the body). */
   readonly head: RouteShorthand<G, 'HEAD', Prefix> = this.#shorthand('HEAD');
+
+  /**
+   * Registers a WebSocket route on the same server and port as HTTP (RFC 6455, with
+   * permessage-deflate when `compression` is set). On a group, the path is under the group's
+   * prefix, and the group's middleware and `deps` apply as to its HTTP routes. `ws.params` is
+   * typed from the path (the group's prefix included); `deps` resolve with the opening request;
+   * app, group and route middleware run for the handshake (see docs/websocket.md). HTTP/2
+   * extended CONNECT (RFC 8441) is not supported: browsers fall back to HTTP/1.1 for WebSockets.
+   *
+   * @example
+   * app.websocket('/ws/{room}', async (ws) => {
+   *   await ws.accept();
+   *   for await (const message of ws) await ws.sendText(`${ws.params.room}: ${String(message)}`);
+   * });
+   * app.routeGroup('/api', { middleware: [auth] }).websocket('/live', async (ws) => ws.sendText('hi')); // /api/live
+   */
+  websocket<P extends string>(path: P, handler: WebSocketHandler<JoinPath<Prefix, P>, G>): this;
+  websocket<P extends string, D extends DepsMap = Record<never, never>>(
+    path: P,
+    options: WebSocketRouteOptions<D>,
+    handler: WebSocketHandler<JoinPath<Prefix, P>, G & D>,
+  ): this;
+  websocket(path: string, a: WebSocketRouteOptions | AnyFunction, b?: AnyFunction): this {
+    const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];
+    this.#entries.push({ kind: 'websocket', websocket: defineWebSocket(path, options, handler) });
+    routeTableVersion.value++;
+    return this;
+  }
 
   /** Adds middleware for every route of this collection. */
   addMiddleware(middleware: Middleware): this {

@@ -4,28 +4,16 @@ import { HTTPException } from '../../errors.js';
 import { Request } from '../../request.js';
 import { json, type Response } from '../../response.js';
 import { decodeRoutingPath } from '../../router/decode-path.js';
-import { parseRoutePath } from '../../router/route-path.js';
 import type { Router } from '../../router/router.js';
 import { clientHandshake, type ClientHandshakeOptions, openClientWebSocket } from './client-handshake.js';
 import { isWebSocketUpgrade, readHandshake } from './handshake.js';
 import { memoryTransport } from './memory-transport.js';
 import { socketTransport, type UpgradeTransport } from './upgrade-transport.js';
 import type { WebSocket } from './websocket.js';
-import { resolveWebSocketOptions, type ResolvedWebSocketOptions } from './websocket-options.js';
-import type { WebSocketRouteOptions } from './websocket-route.js';
-import type { CompiledWebSocketRoute, StoredWebSocketHandler, WebSocketSession } from './websocket-session.js';
+import type { CompiledWebSocketRoute, WebSocketSession } from './websocket-session.js';
 
 /** WebSocket requests have no body: one shared, frozen multipart setting for all of them. */
 const NO_MULTIPART = Object.freeze({});
-
-/** A WebSocket route as declared on an app, before prefixes and middleware are applied. */
-export interface WebSocketDefinition {
-  readonly path: string;
-  readonly handler: StoredWebSocketHandler;
-  readonly options: WebSocketRouteOptions;
-  /** The protocol options, resolved once here. */
-  readonly resolved: ResolvedWebSocketOptions;
-}
 
 /** Options of an in-process connection (`TestClient.websocketConnect`). */
 export interface InjectWebSocketOptions extends ClientHandshakeOptions {
@@ -68,31 +56,19 @@ function serveAsHttp(req: IncomingMessage, socket: Duplex, listener: (req: Incom
 }
 
 /**
- * The WebSocket side of an app: its declared routes, the compiled router, the open sessions,
- * and the two ways in — a Node `upgrade` event and an in-process connection for tests.
+ * The WebSocket side of an app: its compiled routes (declared on the app and its groups), the
+ * open sessions, and the two ways in — a Node `upgrade` event and an in-process connection for
+ * tests.
  *
  * @example
- * const registry = new WebSocketRegistry(); registry.add('/ws', {}, handler);
+ * const registry = new WebSocketRegistry(); registry.setRouter(compiledRoutes);
  * server.on('upgrade', (req, socket, head) => registry.handleUpgrade(req, socket, head, false, onRequest));
  */
 export class WebSocketRegistry {
-  readonly #definitions: WebSocketDefinition[] = [];
   readonly #sessions = new Set<WebSocketSession>();
   #router: Router<CompiledWebSocketRoute> | null = null;
 
-  /** Declares a route (`app.websocket`); a malformed path or option fails here. */
-  add(path: string, options: WebSocketRouteOptions, handler: unknown): void {
-    if (typeof handler !== 'function') throw new TypeError(`websocket(${JSON.stringify(path)}) needs a handler function`);
-    parseRoutePath(path);
-    this.#definitions.push({ path, handler: handler as StoredWebSocketHandler, options, resolved: resolveWebSocketOptions(options) });
-  }
-
-  /** The routes declared on this app (not its mounts). */
-  get definitions(): readonly WebSocketDefinition[] {
-    return this.#definitions;
-  }
-
-  /** Installs the compiled routes (the app compiles them with its middleware and mounts). */
+  /** Installs the compiled routes (the app compiles them with its groups, middleware and mounts). */
   setRouter(router: Router<CompiledWebSocketRoute>): void {
     this.#router = router;
   }

@@ -32,6 +32,8 @@ export interface CompiledWebSocketRoute {
   readonly info: MatchedRoute;
   readonly options: ResolvedWebSocketOptions;
   readonly middlewareNames: readonly string[];
+  /** The tags of the groups around the route, for the route table. */
+  readonly tags: readonly string[];
   /** Serves one upgrade request; returns at once with the session. */
   serve(req: Request, offer: HandshakeOffer, transport: UpgradeTransport): WebSocketSession;
 }
@@ -44,6 +46,7 @@ export interface WebSocketRouteInit {
   readonly middlewareNames: readonly string[];
   readonly deps: DepsMap;
   readonly options: ResolvedWebSocketOptions;
+  readonly tags?: readonly string[];
   /** The owning app's error handling: turns an error before `accept` into the HTTP refusal. */
   readonly onError: ErrorResponder;
   readonly logger: SessionLogger;
@@ -250,5 +253,5 @@ export function compileWebSocketRoute(init: WebSocketRouteInit): CompiledWebSock
     ws[kAttach](stream, head, deflate, accept.protocol, extensions);
   }
 
-  return { info, options, middlewareNames: init.middlewareNames, serve };
+  return { info, options, middlewareNames: init.middlewareNames, tags: init.tags ?? [], serve };
 }

@@ -1,7 +1,7 @@
 // Type tests for WebSocket routes and the websocket/realtime modules: checked by `tsc --noEmit`,
 // never executed. Each `@ts-expect-error` line must fail to compile.
 import { expectTypeOf } from 'expect-type';
-import { CovetApp, Depends, type Request, type WebSocket, WebSocketDisconnect } from '../../../src/index.js';
+import { CovetApp, Depends, type Request, RouteGroup, type WebSocket, WebSocketDisconnect } from '../../../src/index.js';
 import { RealtimeManager } from '../../../src/realtime/index.js';
 import { JWTAuth } from '../../../src/security/index.js';
 import { TestClient } from '../../../src/testing/index.js';
@@ -44,6 +44,35 @@ app.websocket(
     expectTypeOf(ws.state.user).not.toBeUndefined();
   }),
 );
+
+// Groups: the same overloads; params typed from the full path (the group's prefix too), the
+// group's deps typed with the route's.
+const org = app.routeGroup('/orgs/{org}', { deps: { user: Depends(getUser) } });
+org.websocket('/rooms/{room:int}', async (ws, { user }) => {
+  expectTypeOf(ws.params).toEqualTypeOf<{ org: string; room: number }>();
+  expectTypeOf(user).toEqualTypeOf<{ id: number }>();
+  // @ts-expect-error -- no such parameter in the path
+  ws.params.other;
+});
+org.routeGroup('/v1').websocket('/feed', { deps: { n: Depends(() => 1) }, compression: true }, async (ws, { user, n }) => {
+  expectTypeOf(ws.params).toEqualTypeOf<{ org: string }>();
+  expectTypeOf(user).toEqualTypeOf<{ id: number }>();
+  expectTypeOf(n).toEqualTypeOf<number>();
+});
+// @ts-expect-error -- unknown option
+org.websocket('/bad', { compresion: true }, async () => {});
+org.websocket(
+  '/secure',
+  jwt.requireWebsocketToken(async (ws, { user }) => {
+    expectTypeOf(ws.params.org).toEqualTypeOf<string>();
+    expectTypeOf(user).toEqualTypeOf<{ id: number }>();
+    expectTypeOf(ws.state.user).not.toBeUndefined();
+  }),
+);
+// A free-standing router knows no prefix (`includeRouter` gives it one): its own path types `ws.params`.
+const router = new RouteGroup();
+expectTypeOf(router.websocket('/live/{id:int}', async (ws) => expectTypeOf(ws.params).toEqualTypeOf<{ id: number }>())).toEqualTypeOf<RouteGroup>();
+app.includeRouter(router, { prefix: '/rt' });
 
 // The managers take Covet sockets.
 const manager = new WebSocketManager();
