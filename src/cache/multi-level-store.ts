@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withDeadline } from '../internal/with-deadline.js';
 import type { CacheLogger } from './cache-logger.js';
 import type { CacheStore, StoreLock } from './cache-store.js';
 import { MemoryCache } from './memory-cache.js';
@@ -234,18 +235,6 @@ export class MultiLevelStore implements CacheStore {
   }
 
   #timed<T>(pending: Promise<T>): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('subscribe timed out')), this.#opts.commandTimeout);
-      pending.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (e: unknown) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      );
-    });
+    return withDeadline(pending, this.#opts.commandTimeout, () => new Error('subscribe timed out'));
   }
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { withDeadline } from '../internal/with-deadline.js';
 import { CacheError } from './cache-error.js';
 import type { CacheStore, StoreLock } from './cache-store.js';
 import { createRedisClient, isReplyError, type RedisCacheClient } from './redis-client.js';
@@ -188,19 +189,7 @@ export class RedisStore implements CacheStore {
   }
 
   #withTimeout<T>(pending: Promise<T>): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(this.#unavailable(new Error(`no answer within ${this.#timeout} ms`))), this.#timeout);
-      pending.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
-    });
+    return withDeadline(pending, this.#timeout, () => this.#unavailable(new Error(`no answer within ${this.#timeout} ms`)));
   }
 
   async #eval(script: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {

@@ -1,4 +1,5 @@
 import { loadIoredis } from '../internal/load-ioredis.js';
+import { withDeadline } from '../internal/with-deadline.js';
 import { CovetError, HTTPException } from '../errors.js';
 import { PreparedMessage } from '../http/websocket/prepared-message.js';
 import type { PreparedMessageLike, WebSocketReadyState } from '../http/websocket/websocket.js';
@@ -330,25 +331,16 @@ export class RealtimeManager {
    * (Redis down, reconnecting or hanging) becomes a 503 `ERR_REALTIME_UNAVAILABLE`.
    */
   #command<T>(send: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(unavailable(new Error(`no answer within ${this.#timeout} ms`))), this.#timeout);
-      let pending: Promise<T>;
-      try {
-        pending = send();
-      } catch (err) {
-        pending = Promise.reject(err);
-      }
-      pending.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(isReplyError(err) ? err : unavailable(err));
-        },
-      );
+    let pending: Promise<T>;
+    try {
+      pending = send();
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    const answered = pending.catch((err: unknown) => {
+      throw isReplyError(err) ? err : unavailable(err);
     });
+    return withDeadline(answered, this.#timeout, () => unavailable(new Error(`no answer within ${this.#timeout} ms`)));
   }
 
   async #connect(): Promise<RedisPubSubLike> {

@@ -3,10 +3,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OTLPTraceExporter, encodeOtlpJson, encodeSpan, toOtlpJson } from '../../../src/monitoring/otlp-exporter.js';
-import type { HttpServerFields, HttpServerSpan, SpanData } from '../../../src/monitoring/span.js';
+import type { Attributes, HttpServerFields, HttpServerSpan, SpanData } from '../../../src/monitoring/span.js';
 import type { SpanContext as SpanContextLike } from '../../../src/monitoring/trace-context.js';
 import { Tracer } from '../../../src/monitoring/tracer.js';
-import { startCollector } from './otlp-collector.js';
+import { type Collector, startCollector } from './otlp-collector.js';
+
+/** An exporter (one batch per flush) and tracer sending to a fresh loopback collector, closed after `fn`. */
+async function withExporter(
+  fn: (t: { collector: Collector; exporter: OTLPTraceExporter; tracer: Tracer; resource: Attributes; scope: { name: string; version: string } }) => Promise<void>,
+): Promise<void> {
+  const collector = await startCollector();
+  try {
+    const resource = { 'service.name': 'svc' };
+    const scope = { name: 'covet', version: '1' };
+    const exporter = new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, resource, scope, scheduledDelayMillis: 60_000 });
+    await fn({ collector, exporter, tracer: new Tracer({ exporter, scope, useOpenTelemetry: false }), resource, scope });
+  } finally {
+    await collector.close();
+  }
+}
 
 describe('OTLP export body', () => {
   it('carries non-ASCII attributes and names intact, in batches larger than the first buffer', async () => {
@@ -99,12 +114,7 @@ describe('OTLP export body', () => {
   it('writes plain server spans as bytes exactly as the text encoder writes them', async () => {
     // Plain spans (sampled, no trace state, nothing set by hand) skip the text encoder; the
     // others, and paths that need escaping, go through it. The body must be the same text.
-    const collector = await startCollector();
-    try {
-      const resource = { 'service.name': 'svc' };
-      const scope = { name: 'covet', version: '1' };
-      const exporter = new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, resource, scope, scheduledDelayMillis: 60_000 });
-      const tracer = new Tracer({ exporter, scope, useOpenTelemetry: false });
+    await withExporter(async ({ collector, exporter, tracer, resource, scope }) => {
       const parent = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, traceState: '', isRemote: true };
       const withState = { ...parent, traceState: 'vendor=x' };
       const fields = (path: string, userAgent: string | undefined, route: string | undefined = '/r/{p:path}'): HttpServerFields => ({ method: 'GET', path, scheme: 'http', route, userAgent });
@@ -132,21 +142,14 @@ describe('OTLP export body', () => {
       assert.equal(collector.requests[0]?.body, encodeOtlpJson(ended, resource, scope));
       assert.equal(collector.spans.find((s) => s.attributes['url.path'] === '/r/ü')?.attributes['user_agent.original'], 'curl/8');
       assert.equal(collector.spans.find((s) => s.attributes['http.response.status_code'] === 500)?.attributes['user_agent.original'], 'Agent "x" ü ☕');
-    } finally {
-      await collector.close();
-    }
+    });
   });
 
   it('writes the times of plain server spans as the text encoder does, at every digit and second boundary', async () => {
     // The byte writer copies the seconds' digits kept per second and writes the fraction in
     // integer arithmetic: leading zeros, nines and a change of second in either direction
     // must come out as the text encoder's decimal nanoseconds.
-    const collector = await startCollector();
-    try {
-      const resource = { 'service.name': 'svc' };
-      const scope = { name: 'covet', version: '1' };
-      const exporter = new OTLPTraceExporter({ url: `${collector.url}/v1/traces`, resource, scope, scheduledDelayMillis: 60_000 });
-      const tracer = new Tracer({ exporter, scope, useOpenTelemetry: false });
+    await withExporter(async ({ collector, exporter, tracer, resource, scope }) => {
       const second = 1_764_000_000_000_000;
       const times: [number, number][] = [
         [second, second + 1],
@@ -173,9 +176,7 @@ describe('OTLP export body', () => {
         collector.spans.map((s) => [s.start, s.end]),
         times.map(([a, b]) => [BigInt(a) * 1000n, BigInt(b) * 1000n]),
       );
-    } finally {
-      await collector.close();
-    }
+    });
   });
 
   it('sends every span once and intact when batch buffers are reused across exports', async () => {

@@ -1,0 +1,23 @@
+/**
+ * Settles as `pending` does, or rejects with `timedOut()` when it has not settled within `ms`
+ * (the timer is cleared either way). For commands to a server that may hang without closing
+ * the connection, where the client library itself would wait forever.
+ *
+ * @example
+ * await withDeadline(redis.call('GET', key), 1000, () => new Error('no answer within 1000 ms'))
+ */
+export function withDeadline<T>(pending: Promise<T>, ms: number, timedOut: () => unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(timedOut()), ms);
+    pending.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
