@@ -24,6 +24,7 @@ import { buildOpenAPIDocument, type DocumentedRoute } from './openapi/build-docu
 import { oauth2Schemes } from './openapi/oauth2-schemes.js';
 import { docsPage, relativeUrl } from './openapi/docs-page.js';
 import { type HandlerGuard, unwrapGuards } from './internal/handler-guard.js';
+import { withDeadline } from './internal/with-deadline.js';
 import { annotateOpenAPI } from './internal/openapi-meta.js';
 import { compileResponder, setRouteResponder } from './openapi/route-responder.js';
 import type { DocsOptions, OpenAPIDocument, OpenAPIOptions } from './openapi/openapi-types.js';
@@ -1072,25 +1073,15 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   /** Runs a route, with its timeout if it has one. */
   #invoke(route: CompiledRoute, req: Request): unknown {
     if (route.timeout === 0) return route.run(req);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+    return withDeadline(
+      Promise.resolve().then(() => route.run(req)),
+      route.timeout,
+      () => {
         const err = new HTTPException(503, 'Request timed out', { code: 'ERR_HANDLER_TIMEOUT' });
         req[kAbort](err);
-        reject(err);
-      }, route.timeout);
-      Promise.resolve()
-        .then(() => route.run(req))
-        .then(
-          (value) => {
-            clearTimeout(timer);
-            resolve(value);
-          },
-          (err: unknown) => {
-            clearTimeout(timer);
-            reject(err);
-          },
-        );
-    });
+        return err;
+      },
+    );
   }
 
   /** 400 for malformed paths, then 405/`OPTIONS`, trailing-slash redirects, and 404. */
