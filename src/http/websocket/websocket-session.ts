@@ -8,7 +8,11 @@ import { negotiateDeflate, PerMessageDeflate } from './permessage-deflate.js';
 import type { UpgradeTransport } from './upgrade-transport.js';
 import { kAbandon, kAttach, WebSocket } from './websocket.js';
 import { WebSocketDisconnect } from './websocket-disconnect.js';
+import { WebSocketError, type WebSocketErrorCode } from './websocket-error.js';
 import type { ResolvedWebSocketOptions } from './websocket-options.js';
+
+/** Errors about what the client sent, which a handler may leave uncaught. */
+const PEER_DATA_ERRORS: ReadonlySet<WebSocketErrorCode> = new Set(['ERR_WEBSOCKET_INVALID_JSON', 'ERR_WEBSOCKET_MESSAGE_TYPE']);
 
 /** A handler as stored: the typed forms are checked where routes are declared. */
 export type StoredWebSocketHandler = (ws: WebSocket<never>, deps: Readonly<Record<string, unknown>>) => unknown;
@@ -207,7 +211,11 @@ export function compileWebSocketRoute(init: WebSocketRouteInit): CompiledWebSock
   async function finish(req: Request, ws: WebSocket<unknown>, result: Outcome): Promise<void> {
     if (!result.ok && ws.accepted && !(result.error instanceof WebSocketDisconnect)) {
       logger.error('Unhandled error in WebSocket handler', { path: info.path, error: result.error });
-      if (ws.readyState === 'open') await ws.close(1011, 'Internal error').catch(() => {});
+      // A message the client got wrong (not JSON for `receiveJson`, binary for `receiveText`)
+      // closes with the code for that (1007, 1003); anything else is the server's fault (1011).
+      const peerData = result.error instanceof WebSocketError && PEER_DATA_ERRORS.has(result.error.code);
+      if (ws.readyState === 'open')
+        await ws.close(peerData ? (result.error as WebSocketError).closeCode : 1011, peerData ? 'Unexpected message' : 'Internal error').catch(() => {});
     }
     if (ws.readyState === 'open') await ws.close(1000).catch(() => {});
     const scope = req[kScope](false);

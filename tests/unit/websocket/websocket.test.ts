@@ -139,6 +139,34 @@ describe('WebSocket (in-process)', () => {
     assert.ok(logger.lines.includes('Unhandled error in WebSocket handler'));
   });
 
+  it('closes with 1007 or 1003 when the uncaught error is about what the client sent, still logged', async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    app.websocket('/json', async (ws) => {
+      await ws.accept();
+      await ws.receiveJson();
+    });
+    app.websocket('/text', async (ws) => {
+      await ws.accept();
+      await ws.receiveText();
+    });
+    app.websocket('/state', async (ws) => {
+      await ws.accept();
+      await ws.close(1234);
+    });
+    await using client = new TestClient(app);
+    const json = await client.websocketConnect('/json');
+    await json.sendText('{not json');
+    assert.deepEqual(await json.closed, { code: 1007, reason: 'Unexpected message' });
+    const text = await client.websocketConnect('/text');
+    await text.sendBytes(Buffer.from([1, 2]));
+    assert.deepEqual(await text.closed, { code: 1003, reason: 'Unexpected message' });
+    // Misusing the socket is the server's fault: still 1011.
+    const state = await client.websocketConnect('/state');
+    assert.deepEqual(await state.closed, { code: 1011, reason: 'Internal error' });
+    assert.equal(logger.lines.filter((l) => l === 'Unhandled error in WebSocket handler').length, 3);
+  });
+
   it('throws WebSocketDisconnect with the peer close code and reason, after earlier messages', async () => {
     const seen = deferred<unknown[]>();
     const app = new CovetApp();
