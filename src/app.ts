@@ -1270,17 +1270,34 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         err = thrown;
       }
     }
-    this.logger.error('Unhandled error in request', { method: req.method, path: req.path, error: err });
+    try {
+      this.logger.error('Unhandled error in request', { method: req.method, path: req.path, error: err });
+    } catch {
+      // A logger that fails (or an error it cannot format) must not cost the client its 500.
+    }
     if (requestErrorChannel.hasSubscribers) {
       const message: RequestErrorMessage = { app: this, request: req, error: err };
       requestErrorChannel.publish(message);
     }
     const body: Record<string, unknown> = { error: 'Internal Server Error' };
-    if (this.debug) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      body.detail = `${e.name}: ${e.message}`;
-      body.stack = (e.stack ?? '').split('\n').map((line) => line.trim());
-    }
+    if (this.debug) Object.assign(body, debugDetail(err));
     return json(body, 500);
+  }
+}
+
+/** The debug body's `detail` and `stack`; any value can be thrown, even one that cannot be printed. */
+function debugDetail(err: unknown): { detail: string; stack: string[] } {
+  let e: Error;
+  let detail: string;
+  try {
+    e = err instanceof Error ? err : new Error(String(err));
+    detail = `${e.name}: ${e.message}`;
+  } catch {
+    return { detail: `${typeof err} that cannot be converted to a string`, stack: [] };
+  }
+  try {
+    return { detail, stack: String(e.stack ?? '').split('\n').map((line) => line.trim()) };
+  } catch {
+    return { detail, stack: [] };
   }
 }

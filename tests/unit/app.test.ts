@@ -17,7 +17,7 @@ import {
   text,
 } from '../../src/index.js';
 import { TestClient } from '../../src/testing/index.js';
-import { memoryLogger } from '../helpers/server.js';
+import { memoryLogger, withServer } from '../helpers/server.js';
 
 function tag(name: string, log: string[]) {
   return Object.defineProperty(
@@ -285,6 +285,45 @@ describe('CovetApp errors', () => {
     assert.equal(body.error, 'Internal Server Error');
     assert.equal(body.detail, 'TypeError: visible');
     assert.ok(body.stack.some((line) => line.includes('app.test.ts')));
+  });
+
+  it('answers 500 over a socket for thrown values that cannot be printed, and when the logger fails', async () => {
+    const failingLogger = {
+      info() {},
+      error() {
+        throw new Error('logger down');
+      },
+    };
+    for (const [debug, logger] of [
+      [true, memoryLogger()],
+      [false, failingLogger],
+      [true, failingLogger],
+    ] as const) {
+      const app = new CovetApp({ debug, logger });
+      app.get('/null-proto', () => {
+        throw Object.create(null);
+      });
+      app.get('/bad-stack', () => {
+        const err = new Error('hidden');
+        Object.defineProperty(err, 'stack', {
+          get() {
+            throw new Error('no stack');
+          },
+        });
+        throw err;
+      });
+      await withServer(app, async ({ url }) => {
+        const nullProto = await fetch(`${url}/null-proto`);
+        assert.equal(nullProto.status, 500);
+        assert.deepEqual(
+          await nullProto.json(),
+          debug ? { error: 'Internal Server Error', detail: 'object that cannot be converted to a string', stack: [] } : { error: 'Internal Server Error' },
+        );
+        const badStack = await fetch(`${url}/bad-stack`);
+        assert.equal(badStack.status, 500);
+        assert.deepEqual(await badStack.json(), debug ? { error: 'Internal Server Error', detail: 'Error: hidden', stack: [] } : { error: 'Internal Server Error' });
+      });
+    }
   });
 
   it('answers a value JSON cannot encode with 500 instead of crashing', async () => {
