@@ -200,7 +200,7 @@ function hasNoTransform(cacheControl: string | null): boolean {
  * `Accept-Encoding` q-values. Whole bodies are compressed off the main thread; streamed bodies
  * are compressed as they flow, with backpressure (a slow client pauses the producer).
  *
- * Left alone: `HEAD` requests; 1xx, 204, 206 and 304 responses; responses with a
+ * Left alone: `HEAD` requests (which get only `Vary`); 1xx, 204, 206 and 304 responses; responses with a
  * `Content-Encoding` already (precompressed static files), a `Content-Range`, or
  * `Cache-Control: no-transform`; content types the `filter` refuses (images, video, archives,
  * `text/event-stream`…); bodies under `threshold` bytes. Every compressible response gets
@@ -234,7 +234,6 @@ export class CompressionMiddleware implements MiddlewareObject {
 
   async handle(req: Request, callNext: CallNext): Promise<Response> {
     const res = await callNext(req);
-    if (req.method === 'HEAD') return res;
     const status = res.status;
     const body = res.body;
     if (body === null || status < 200 || status === 204 || status === 206 || status === 304) return res;
@@ -243,6 +242,8 @@ export class CompressionMiddleware implements MiddlewareObject {
     const type = headers.get('content-type');
     if (type === null || !this.#opts.filter(type)) return res;
     appendVary(headers, 'Accept-Encoding');
+    // HEAD carries GET's headers (Vary included) but no body to encode.
+    if (req.method === 'HEAD') return res;
     const { encoding, identityAcceptable } = negotiateEncoding(req.headers.get('accept-encoding'), this.#opts.encodings);
     if (encoding === null) return res;
     const whole = typeof body === 'string' ? Buffer.from(body, 'utf8') : body instanceof Uint8Array ? body : null;

@@ -350,6 +350,7 @@ describe('CompressionMiddleware', () => {
     assert.equal(head.headers.get('content-encoding'), null);
     assert.equal(head.headers.get('content-length'), String(BIG.length));
     assert.equal(head.body.length, 0);
+    assert.equal(head.headers.get('vary'), 'Accept-Encoding', 'HEAD carries the Vary a GET would');
     const none = await client.get('/none', { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(none.status, 204);
     assert.equal(none.headers.get('content-encoding'), null);
