@@ -1,3 +1,4 @@
+import { validateHeaderName } from 'node:http';
 import { CovetError } from '../errors.js';
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
@@ -122,6 +123,12 @@ export class SecurityHeaders implements MiddlewareObject {
     if (o.permissionsPolicy !== false) out.push(['permissions-policy', o.permissionsPolicy]);
     for (const [name, value] of Object.entries(o.extra ?? {})) out.push([name.toLowerCase(), value]);
     for (const [name, value] of out) {
+      try {
+        validateHeaderName(name);
+      } catch {
+        throw new CovetError(`Invalid header name: ${JSON.stringify(name)}`, { code: 'ERR_SECURITY_HEADERS' });
+      }
+      if (typeof value !== 'string') throw new CovetError(`Header ${name} must be a string`, { code: 'ERR_SECURITY_HEADERS' });
       if (UNSAFE_VALUE.test(value)) throw new CovetError(`Header ${name} contains control characters`, { code: 'ERR_SECURITY_HEADERS' });
     }
     this.headers = out;

@@ -73,6 +73,9 @@ describe('SecurityHeaders', () => {
     assert.throws(() => new SecurityHeaders({ contentSecurityPolicy: { 'default-src': ["'self'; script-src *"] } }), { code: 'ERR_SECURITY_HEADERS' });
     assert.throws(() => new SecurityHeaders({ contentSecurityPolicy: { 'Bad Name': ['x'] } }), { code: 'ERR_SECURITY_HEADERS' });
     assert.throws(() => new SecurityHeaders({ strictTransportSecurity: { maxAge: -1 } }), { code: 'ERR_SECURITY_HEADERS' });
+    // An extra header Node cannot send would otherwise turn every response into a 500.
+    assert.throws(() => new SecurityHeaders({ extra: { 'Bad Name': 'x' } }), { code: 'ERR_SECURITY_HEADERS', message: 'Invalid header name: "bad name"' });
+    assert.throws(() => new SecurityHeaders({ extra: { 'x-n': 1 as unknown as string } }), { code: 'ERR_SECURITY_HEADERS' });
   });
 });
 
