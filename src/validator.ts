@@ -481,6 +481,7 @@ function checkValue(node: Node, raw: unknown, parent: Record<string, unknown>, p
     return INVALID;
   }
   const before = run.count;
+  let tooLong = false;
   if (typeof value === 'number') {
     if (node.min !== undefined && value < node.min) run.add(path, `Must be at least ${node.min}`);
     if (node.max !== undefined && value > node.max) run.add(path, `Must be at most ${node.max}`);
@@ -491,10 +492,12 @@ function checkValue(node: Node, raw: unknown, parent: Record<string, unknown>, p
       run.add(path, typeof value === 'string' ? `Must be at least ${node.minLength} ${unit}` : `Must have at least ${node.minLength} ${unit}`);
     }
     if (node.maxLength !== undefined && value.length > node.maxLength) {
+      tooLong = true;
       run.add(path, typeof value === 'string' ? `Must be at most ${node.maxLength} ${unit}` : `Must have at most ${node.maxLength} ${unit}`);
     }
   }
-  if (typeof value === 'string') {
+  // A string over maxLength is not matched any further: the bound protects the pattern.
+  if (typeof value === 'string' && !tooLong) {
     if (node.pattern !== undefined && !node.pattern.test(value)) run.add(path, 'Does not match the required pattern');
     if (node.email && !isEmail(value)) run.add(path, 'Must be a valid email address');
     if (node.url !== undefined && !isUrl(value, node.url)) run.add(path, 'Must be a valid URL');

@@ -169,6 +169,17 @@ describe('Validator', () => {
       });
     });
 
+    it('maxLength bounds the pattern: a string over it is not matched at all', () => {
+      const v = new Validator({ name: { maxLength: 10, pattern: '^(a+)+$' }, tag: { maxLength: 5, email: true } });
+      within(200, () => {
+        assert.deepEqual(errorsOf(() => v.validate({ name: `${'a'.repeat(25)}!`, tag: 'not-an-email' })), {
+          name: ['Must be at most 10 characters'],
+          tag: ['Must be at most 5 characters'],
+        });
+      });
+      assert.deepEqual(errorsOf(() => v.validate({ name: 'aab!' })), { name: ['Does not match the required pattern'] });
+    });
+
     it('email', () => {
       for (const good of ['a@b.co', 'first.last+tag@sub.example.com', "o'hara@example.ie", 'x@xn--bcher-kva.example']) assert.ok(isEmail(good), good);
       for (const bad of ['', 'a', 'a@', '@b.co', 'a@b', 'a@b.', 'a@.b.co', '.a@b.co', 'a.@b.co', 'a..b@c.co', 'a b@c.co', 'a@b_c.co', 'a@-b.co', 'a@b.123', `${'a'.repeat(65)}@b.co`, `a@${'b'.repeat(64)}.co`, 'ä@b.co', 'a@b.co\n']) {
