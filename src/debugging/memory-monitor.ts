@@ -1,4 +1,5 @@
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { CovetError } from '../errors.js';
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext } from '../types.js';
@@ -51,6 +52,16 @@ export interface LeakReport {
   readonly samples: readonly number[];
 }
 
+function optionError(message: string): CovetError {
+  return new CovetError(`MemoryMonitor ${message}`, { code: 'ERR_MEMORY_MONITOR_OPTIONS' });
+}
+
+/** A byte count given as an option: a finite number ≥ 0 (`'10MB'` would compare as NaN and never warn). */
+function checkedBytes(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw optionError(`${name} must be a number of bytes ≥ 0`);
+  return value;
+}
+
 /**
  * Memory monitoring (the seed's `MemoryMonitor`): current usage, snapshots, a per-request
  * heap-growth middleware that warns above a threshold, heap snapshots for DevTools, and a
@@ -69,7 +80,8 @@ export class MemoryMonitor {
 
   constructor(options: MemoryMonitorOptions = {}) {
     this.#measure = options.measure ?? 'heapUsed';
-    this.#threshold = options.thresholdBytes ?? 10 * 1024 * 1024;
+    if (this.#measure !== 'heapUsed' && this.#measure !== 'rss') throw optionError(`measure must be "heapUsed" or "rss", got ${JSON.stringify(this.#measure)}`);
+    this.#threshold = checkedBytes('thresholdBytes', options.thresholdBytes ?? 10 * 1024 * 1024);
     this.#logger = options.logger ?? console;
     this.#onThreshold = options.onThreshold;
   }
@@ -99,9 +111,12 @@ export class MemoryMonitor {
   async detectLeak(
     options: { readonly samples?: number; readonly intervalMs?: number; readonly minGrowthBytes?: number } = {},
   ): Promise<LeakReport> {
-    const count = Math.max(3, options.samples ?? 10);
+    const samples = options.samples ?? 10;
+    if (!Number.isInteger(samples) || samples < 1) throw optionError('detectLeak samples must be a positive integer');
+    const count = Math.max(3, samples);
     const interval = options.intervalMs ?? 1000;
-    const minGrowth = options.minGrowthBytes ?? 1024 * 1024;
+    if (typeof interval !== 'number' || !(interval > 0) || !Number.isFinite(interval)) throw optionError('detectLeak intervalMs must be a positive number of milliseconds');
+    const minGrowth = checkedBytes('detectLeak minGrowthBytes', options.minGrowthBytes ?? 1024 * 1024);
     const gc = (globalThis as { gc?: () => void }).gc;
     const values: number[] = [];
     for (let i = 0; i < count; i++) {
@@ -131,7 +146,7 @@ export class MemoryMonitor {
    * the growth is also in `req.state.memoryIncrease`.
    */
   middleware(options: { readonly thresholdBytes?: number } = {}): (req: Request, callNext: CallNext) => Promise<Response> {
-    const threshold = options.thresholdBytes ?? this.#threshold;
+    const threshold = options.thresholdBytes === undefined ? this.#threshold : checkedBytes('thresholdBytes', options.thresholdBytes);
     const monitor = this;
     return async function memoryMonitor(req: Request, callNext: CallNext): Promise<Response> {
       const before = monitor.getMemoryUsage();

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { type CpuProfile, type HotFunction, type ProfileReport, analyzeProfile } from './cpu-profile-report.js';
+import { CovetError } from '../errors.js';
 import { ProfilerError } from './profiler-error.js';
 
 /** Options of `PerformanceProfiler`. */
@@ -58,6 +59,10 @@ export class PerformanceProfiler {
     this.#interval = options.samplingInterval ?? 100;
     this.#top = options.top ?? 10;
     this.#threshold = options.bottleneckThreshold ?? 5;
+    const bad = (message: string) => new CovetError(`PerformanceProfiler ${message}`, { code: 'ERR_PROFILER_OPTIONS' });
+    if (!Number.isInteger(this.#interval) || this.#interval < 1) throw bad('samplingInterval must be a whole number of microseconds ≥ 1');
+    if (!Number.isInteger(this.#top) || this.#top < 1) throw bad('top must be an integer ≥ 1');
+    if (typeof this.#threshold !== 'number' || !(this.#threshold >= 0 && this.#threshold <= 100)) throw bad('bottleneckThreshold must be a percentage from 0 to 100');
   }
 
   /** Starts sampling. Resolves to the profiler, so `await using p = await profiler.start()` stops it at scope end. */

@@ -60,6 +60,18 @@ describe('MemoryMonitor', () => {
     retained.length = 0;
   });
 
+  it('refuses bad options where they are given, not by never warning', async () => {
+    assert.throws(() => new MemoryMonitor({ measure: 'bogus' as 'rss' }), { code: 'ERR_MEMORY_MONITOR_OPTIONS', message: 'MemoryMonitor measure must be "heapUsed" or "rss", got "bogus"' });
+    assert.throws(() => new MemoryMonitor({ thresholdBytes: -1 }), { code: 'ERR_MEMORY_MONITOR_OPTIONS' });
+    const monitor = new MemoryMonitor();
+    // '10MB' would compare as NaN: the middleware would never warn.
+    assert.throws(() => monitor.middleware({ thresholdBytes: '10MB' as unknown as number }), { code: 'ERR_MEMORY_MONITOR_OPTIONS' });
+    // A negative interval would flip the sign of the growth rate.
+    await assert.rejects(monitor.detectLeak({ intervalMs: -1 }), { code: 'ERR_MEMORY_MONITOR_OPTIONS' });
+    await assert.rejects(monitor.detectLeak({ samples: 0 }), { code: 'ERR_MEMORY_MONITOR_OPTIONS' });
+    await assert.rejects(monitor.detectLeak({ minGrowthBytes: Number.NaN }), { code: 'ERR_MEMORY_MONITOR_OPTIONS' });
+  });
+
   it('reports snapshots, heap growth trends and usage as numbers', async () => {
     const monitor = new MemoryMonitor();
     assert.equal(typeof monitor.getMemoryUsage(), 'number');

@@ -97,6 +97,13 @@ describe('PerformanceProfiler', () => {
     }
   });
 
+  it('refuses options that would give an empty or failing profile, at construction', () => {
+    for (const options of [{ samplingInterval: 0 }, { samplingInterval: -5 }, { samplingInterval: 1.5 }, { top: 0 }, { bottleneckThreshold: 200 }, { bottleneckThreshold: Number.NaN }]) {
+      assert.throws(() => new PerformanceProfiler(options), { code: 'ERR_PROFILER_OPTIONS' }, JSON.stringify(options));
+    }
+    assert.doesNotThrow(() => new PerformanceProfiler({ samplingInterval: 1, top: 1, bottleneckThreshold: 0 }));
+  });
+
   it('attributes self and total time without double-counting recursion', () => {
     const frame = (functionName: string, line = 0) => ({ functionName, url: functionName.startsWith('(') ? '' : 'file:///app.js', lineNumber: line, columnNumber: 0 });
     const report = analyzeProfile({
