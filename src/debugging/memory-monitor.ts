@@ -162,8 +162,17 @@ export class MemoryMonitor {
           memoryIncrease: increase,
           memoryAfter: after,
         };
-        monitor.#warn('High memory usage detected', { ...info });
-        monitor.#onThreshold?.(info);
+        // A warning that fails (a logger or callback throwing) must not turn the response into a 500.
+        try {
+          monitor.#warn('High memory usage detected', { ...info });
+          monitor.#onThreshold?.(info);
+        } catch (err) {
+          try {
+            monitor.#logger.error('MemoryMonitor warning failed', { error: err });
+          } catch {
+            // nothing left to report it to
+          }
+        }
       }
       return response;
     };

@@ -60,6 +60,29 @@ describe('MemoryMonitor', () => {
     retained.length = 0;
   });
 
+  it('answers the request even when the warning\'s callback throws', async () => {
+    const errors: string[] = [];
+    const monitor = new MemoryMonitor({
+      thresholdBytes: 0,
+      logger: { warn: () => {}, error: (m) => errors.push(m) },
+      onThreshold: () => {
+        throw new Error('alerting is down');
+      },
+    });
+    const app = new CovetApp();
+    app.addMiddleware(monitor.middleware());
+    app.get('/grow', () => {
+      retained.push(Array.from({ length: 4 * 131072 }, (_, i) => i + 0.5));
+      return { ok: true };
+    });
+    await using client = new TestClient(app);
+    const res = await client.get('/grow');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { ok: true });
+    assert.deepEqual(errors, ['MemoryMonitor warning failed']);
+    retained.length = 0;
+  });
+
   it('refuses bad options where they are given, not by never warning', async () => {
     assert.throws(() => new MemoryMonitor({ measure: 'bogus' as 'rss' }), { code: 'ERR_MEMORY_MONITOR_OPTIONS', message: 'MemoryMonitor measure must be "heapUsed" or "rss", got "bogus"' });
     assert.throws(() => new MemoryMonitor({ thresholdBytes: -1 }), { code: 'ERR_MEMORY_MONITOR_OPTIONS' });
