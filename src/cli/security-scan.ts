@@ -106,6 +106,8 @@ function secretValue(value: unknown): string | undefined {
 const AUTH_PATH = /(^|\/)(login|logout|signin|sign-in|signup|register|auth|token|oauth|password|reset-password|session)s?(\/|$)/i;
 const RATE_LIMIT_NAME = /rate|limit|throttl|ddos/i;
 const EXPOSED_PATHS = ['/metrics', '/admin', '/debug', '/console', '/_debug', '/__debug__', '/actuator'];
+/** Routes below those paths probed at most (each probe runs the route's handler). */
+const MAX_EXPOSED_ROUTES = 20;
 
 async function probe(app: CovetApp, method: string, url: string, headers: Record<string, string> = {}) {
   try {
@@ -191,7 +193,11 @@ export async function scanApp(app: CovetApp, options: ScanOptions = {}): Promise
     }
   }
 
-  for (const path of EXPOSED_PATHS) {
+  // The usual paths, and the app's own GET routes below them (the seed's `/debug/performance`).
+  const exposedRoutes = routes
+    .filter((r) => r.method === 'GET' && !r.path.includes('{') && EXPOSED_PATHS.some((p) => p !== '/metrics' && r.path.startsWith(`${p}/`)))
+    .map((r) => r.path);
+  for (const path of new Set([...EXPOSED_PATHS, ...exposedRoutes.slice(0, MAX_EXPOSED_ROUTES)])) {
     const res = await probe(app, 'GET', path);
     if (res && res.status === 200) out.push(finding('exposed', path === '/metrics' ? 'medium' : 'high', `GET ${path} answers 200 without authentication.`));
   }

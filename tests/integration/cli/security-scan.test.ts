@@ -31,6 +31,19 @@ describe('covet security-scan', { timeout: 180_000 }, () => {
     assert.ok(findings.every((f) => !f.message.includes('changeme')));
   });
 
+  it('probes the app\'s own routes below /debug and /admin, not only those paths', async () => {
+    const app = new CovetApp();
+    app.get('/', () => 'home');
+    app.get('/debug/performance', () => ({ performanceReport: {} })); // the seed's troubleshooting route
+    app.get('/admin/users/{id:int}', (req) => ({ id: req.params.id })); // needs a value: not probed
+    app.get('/administrators', () => 'not below /admin');
+    const exposed = (await scanApp(app, { audit: false })).filter((f) => f.rule === 'COVET009');
+    assert.deepEqual(
+      exposed.map((f) => [f.severity, f.message]),
+      [['high', 'GET /debug/performance answers 200 without authentication.']],
+    );
+  });
+
   it('judges secrets', () => {
     assert.equal(weakSecretReason('your-secret-key'), 'a known default value');
     assert.equal(weakSecretReason('abc'), 'only 3 characters (use at least 32)');
