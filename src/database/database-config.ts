@@ -49,6 +49,7 @@ function positive(name: string, value: number | undefined, fallback: number, all
 
 /** Normalises a driver name (`postgres` → `postgresql`); throws on an unknown one. */
 export function driverName(name: string): DriverName {
+  if (typeof name !== 'string') throw new TypeError('A database driver is required: sqlite, postgresql or mysql');
   const driver = DRIVER_ALIASES[name.toLowerCase()];
   if (driver === undefined) throw new TypeError(`Unknown database driver ${JSON.stringify(name)} (use sqlite, postgresql or mysql)`);
   return driver;
@@ -79,6 +80,7 @@ export class DatabaseConfig {
   readonly driverOptions: Readonly<Record<string, unknown>>;
 
   constructor(options: DatabaseConfigOptions) {
+    if (typeof options === 'string') throw new TypeError('new DatabaseConfig() takes options ({ driver, host, … }); for a URL use DatabaseConfig.fromUrl(url)');
     this.driver = driverName(options.driver);
     this.host = options.host ?? (this.driver === 'sqlite' ? '' : 'localhost');
     this.port = options.port;

@@ -316,6 +316,14 @@ describe('DatabaseManager without a server', () => {
     }
   });
 
+  it('says what it needs when DatabaseConfig is given a URL or no driver', () => {
+    assert.throws(() => new DatabaseConfig('postgresql://app@127.0.0.1/app' as never), {
+      name: 'TypeError',
+      message: 'new DatabaseConfig() takes options ({ driver, host, … }); for a URL use DatabaseConfig.fromUrl(url)',
+    });
+    assert.throws(() => new DatabaseConfig({} as never), { name: 'TypeError', message: 'A database driver is required: sqlite, postgresql or mysql' });
+  });
+
   it('keeps the password out of JSON and console output, and in the config', () => {
     const config = DatabaseConfig.fromUrl('postgresql://app:s3cret@127.0.0.1:5432/app');
     const db = new DatabaseManager(config);
