@@ -8,6 +8,11 @@ import type { Rules } from './validator.js';
 /** The methods `route` accepts (others can be used through `methods`, upper-cased). */
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type Method = (typeof METHODS)[number];
+/**
+ * A method name in `methods`: one of `METHODS` (suggested by editors), lower case too, or any
+ * other token (`PROPFIND`); upper-cased when the route is added.
+ */
+export type MethodName = Method | Lowercase<Method> | (string & {});
 
 /** Flattens an intersection so editors show `{ id: number; slug: string }`. */
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -172,7 +177,7 @@ export interface RouteOptions<
   /** Validates the query (first value of each parameter); `req.query` is the output. */
   readonly query?: QS;
   /** Methods this route answers. Default `["GET"]` for `route`. */
-  readonly methods?: readonly string[];
+  readonly methods?: readonly MethodName[];
   /** A name for `covet routes` and `app.urlFor`. */
   readonly name?: string;
   /** Route-level middleware, run after app and group middleware. */

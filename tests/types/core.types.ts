@@ -2,7 +2,7 @@
 // `@ts-expect-error` line must fail to compile, or tsc reports the directive as unused.
 import { expectTypeOf } from 'expect-type';
 import { z } from 'zod';
-import { CovetApp, Depends, type PathParams, type Request, type ResolvedDeps, type RouteMeta } from '../../src/index.js';
+import { CovetApp, Depends, type MethodName, type PathParams, type Request, type ResolvedDeps, type RouteMeta } from '../../src/index.js';
 import { CacheManager } from '../../src/cache/index.js';
 import { JWTAuth, RateLimiter, RoleBasedAccessControl } from '../../src/security/index.js';
 
@@ -149,4 +149,14 @@ declare module '../../src/index.js' {
   wrapped.route('/w2/{id:int}', { methods: ['DELETE'] }, rbac.requirePermission('delete', async (req) => ({ id: req.params.id satisfies number })));
   wrapped.route('/w3/{id:int}', { methods: ['GET'] }, limiter.limit('10/minute', async (req) => ({ id: req.params.id satisfies number })));
   wrapped.routeGroup('/g').get('/{id:int}', { name: 'g' }, auth.requireToken((req) => ({ id: req.params.id satisfies number })));
+}
+
+// `methods` suggests the known methods and still takes any token (upper-cased at run time).
+{
+  const methodsApp = new CovetApp();
+  methodsApp.route('/m', { methods: ['GET', 'post'] }, () => null);
+  methodsApp.route('/dav', { methods: ['PROPFIND'] }, () => null);
+  expectTypeOf<'GET' | 'get' | 'PROPFIND'>().toMatchTypeOf<MethodName>();
+  // @ts-expect-error -- methods are strings
+  methodsApp.route('/n', { methods: [1] }, () => null);
 }

@@ -3,7 +3,7 @@
 import { expectTypeOf } from 'expect-type';
 import { z } from 'zod';
 import { CovetApp } from '../../src/index.js';
-import { ConnectionPool, DatabaseConfig, DatabaseManager, type ExecuteResult, migrate, type Row } from '../../src/database/index.js';
+import { ConnectionPool, DatabaseConfig, type DatabaseConfigOptions, DatabaseManager, type ExecuteResult, migrate, type Row } from '../../src/database/index.js';
 import { Column, DateTime, func, Integer, Model, type RowOf, String } from '../../src/database/orm/index.js';
 
 const db = new DatabaseManager('sqlite:///:memory:');
@@ -70,3 +70,7 @@ async function models(): Promise<void> {
   expectTypeOf(User.build({ name: 'Ann', email: 'a@b.c' }).id).toEqualTypeOf<number>();
 }
 void models;
+
+// `driver` suggests the driver names and their aliases; other text is checked at run time.
+expectTypeOf<'postgres' | 'mariadb' | 'sqlite3'>().toMatchTypeOf<DatabaseConfigOptions['driver']>();
+new DatabaseConfig({ driver: process.env.DB_DRIVER ?? 'sqlite' });
