@@ -94,12 +94,23 @@ export type Handler<P extends string = string, D = Record<never, never>, B = unk
  */
 export type RouteSchema = StandardSchemaV1 | Rules | undefined;
 
+/**
+ * `req.query`'s type for a `query` schema: the schema's output, where a field the schema leaves
+ * untyped (a rule without a type, `z.unknown()`) is a `string`, the only thing a query parameter
+ * can hold.
+ */
+export type QueryOutput<QS extends RouteSchema> = [QS] extends [undefined]
+  ? Record<string, string>
+  : SchemaOutput<QS, Record<string, string>> extends infer O
+    ? { [K in keyof O]: unknown extends O[K] ? string : O[K] }
+    : never;
+
 /** The handler type for a route path, its deps and its schemas. */
 export type RouteHandler<P extends string, D, BS extends RouteSchema, QS extends RouteSchema, R = unknown> = Handler<
   P,
   D,
   SchemaOutput<BS, unknown>,
-  SchemaOutput<QS, Record<string, string>>,
+  QueryOutput<QS>,
   R
 >;
 

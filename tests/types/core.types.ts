@@ -4,7 +4,7 @@ import { expectTypeOf } from 'expect-type';
 import { z } from 'zod';
 import { CovetApp, Depends, type MethodName, type PathParams, type Request, type ResolvedDeps, type RouteMeta } from '../../src/index.js';
 import { CacheManager } from '../../src/cache/index.js';
-import { JWTAuth, RateLimiter, RoleBasedAccessControl } from '../../src/security/index.js';
+import { JWTAuth, RateLimiter, RoleBasedAccessControl, Validator } from '../../src/security/index.js';
 
 // Path parameters are typed from the path literal.
 expectTypeOf<PathParams<'/users/{user_id:int}'>>().toEqualTypeOf<{ user_id: number }>();
@@ -105,6 +105,16 @@ app.post(
     return body.name;
   },
 );
+// A query field the schema leaves untyped can only be a string.
+app.get('/untyped-rule', { query: Validator.schema({ q: { required: true }, limit: { type: 'integer', max: 100 } }, { coerce: true }) }, (req) => {
+  expectTypeOf(req.query).toEqualTypeOf<{ q: string; limit?: number }>();
+  return req.query.q.toLowerCase();
+});
+app.get('/unknown-zod', { query: z.object({ raw: z.unknown(), n: z.coerce.number() }) }, (req) => {
+  expectTypeOf(req.query.raw).toEqualTypeOf<string>();
+  expectTypeOf(req.query.n).toEqualTypeOf<number>();
+  return null;
+});
 // @ts-expect-error a rule dict's field rule is checked
 app.post('/bad-rules', { body: { name: { type: 'text' } } }, () => null);
 app.get('/untyped', (req) => {
