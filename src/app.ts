@@ -425,7 +425,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    * it stays off and says so in the log). Costs nothing while off.
    *
    * @example
-   * app.console('/_covet', { token: process.env.CONSOLE_TOKEN })
+   * app.console('/_covet', { token: env.string('CONSOLE_TOKEN') })
    */
   console(path = '/_covet', options: ConsoleOptions = {}): this {
     if (this.#front.length > 0) throw new Error('The console is already enabled on this app');

@@ -39,7 +39,7 @@ export interface DependsOptions<D extends DepsMap> {
  *
  * @example
  * async function* getTx(req: Request) { const tx = await db.begin(); try { yield tx; await tx.commit() } catch (e) { await tx.rollback(); throw e } }
- * app.post('/users', { deps: { tx: Depends(getTx) } }, async (req, { tx }) => tx.insert(await req.json()))
+ * app.post('/users', { deps: { tx: Depends(getTx) } }, async (req, { tx }) => ({ id: await tx.fetchVal('INSERT INTO users (name) VALUES (%s) RETURNING id', await req.text()) }))
  */
 export function Depends<R, D extends DepsMap = Record<never, never>>(
   fn: (req: Request, deps: ResolvedDeps<D>) => R,

@@ -73,6 +73,7 @@ export type {
   DepsMap,
   Handler,
   Method,
+  MethodName,
   Middleware,
   MiddlewareFunction,
   MiddlewareObject,

@@ -11,6 +11,7 @@ import type {
   HandlerResult,
   JoinPath,
   Middleware,
+  MethodName,
   PrefixRoutes,
   ResponseCheck,
   ResponseOption,
@@ -188,13 +189,13 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
     handler: PlainHandler<P, G, R>,
   ): RouteGroup<G, Prefix, L | AddRoute<'GET', JoinPath<Prefix, P>, undefined, undefined, R>>;
   // Options that type nothing (see PlainOptions): wrapped handlers keep their typed `req`.
-  route<P extends string, R extends HandlerResult, L, const MS extends readonly string[] = readonly ['GET']>(
+  route<P extends string, R extends HandlerResult, L, const MS extends readonly MethodName[] = readonly ['GET']>(
     this: CovetApp<L>,
     path: P,
     options: PlainOptions & { readonly methods?: MS },
     handler: PlainHandler<P, G, R>,
   ): CovetApp<L | AddRoute<Uppercase<MS[number]>, JoinPath<Prefix, P>, undefined, undefined, R>>;
-  route<P extends string, R extends HandlerResult, L, const MS extends readonly string[] = readonly ['GET']>(
+  route<P extends string, R extends HandlerResult, L, const MS extends readonly MethodName[] = readonly ['GET']>(
     this: RouteGroup<G, Prefix, L>,
     path: P,
     options: PlainOptions & { readonly methods?: MS },
@@ -208,7 +209,7 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
     BS extends RouteSchema = undefined,
     QS extends RouteSchema = undefined,
     RS extends ResponseOption | undefined = undefined,
-    const MS extends readonly string[] = readonly ['GET'],
+    const MS extends readonly MethodName[] = readonly ['GET'],
   >(
     this: CovetApp<L>,
     path: P,
@@ -223,7 +224,7 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
     BS extends RouteSchema = undefined,
     QS extends RouteSchema = undefined,
     RS extends ResponseOption | undefined = undefined,
-    const MS extends readonly string[] = readonly ['GET'],
+    const MS extends readonly MethodName[] = readonly ['GET'],
   >(
     this: RouteGroup<G, Prefix, L>,
     path: P,

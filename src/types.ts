@@ -8,6 +8,11 @@ import type { Rules } from './validator.js';
 /** The methods `route` accepts (others can be used through `methods`, upper-cased). */
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type Method = (typeof METHODS)[number];
+/**
+ * A method name in `methods`: one of `METHODS` (suggested by editors), lower case too, or any
+ * other token (`PROPFIND`); upper-cased when the route is added.
+ */
+export type MethodName = Method | Lowercase<Method> | (string & {});
 
 /** Flattens an intersection so editors show `{ id: number; slug: string }`. */
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -89,12 +94,23 @@ export type Handler<P extends string = string, D = Record<never, never>, B = unk
  */
 export type RouteSchema = StandardSchemaV1 | Rules | undefined;
 
+/**
+ * `req.query`'s type for a `query` schema: the schema's output, where a field the schema leaves
+ * untyped (a rule without a type, `z.unknown()`) is a `string`, the only thing a query parameter
+ * can hold.
+ */
+export type QueryOutput<QS extends RouteSchema> = [QS] extends [undefined]
+  ? Record<string, string>
+  : SchemaOutput<QS, Record<string, string>> extends infer O
+    ? { [K in keyof O]: unknown extends O[K] ? string : O[K] }
+    : never;
+
 /** The handler type for a route path, its deps and its schemas. */
 export type RouteHandler<P extends string, D, BS extends RouteSchema, QS extends RouteSchema, R = unknown> = Handler<
   P,
   D,
   SchemaOutput<BS, unknown>,
-  SchemaOutput<QS, Record<string, string>>,
+  QueryOutput<QS>,
   R
 >;
 
@@ -172,7 +188,7 @@ export interface RouteOptions<
   /** Validates the query (first value of each parameter); `req.query` is the output. */
   readonly query?: QS;
   /** Methods this route answers. Default `["GET"]` for `route`. */
-  readonly methods?: readonly string[];
+  readonly methods?: readonly MethodName[];
   /** A name for `covet routes` and `app.urlFor`. */
   readonly name?: string;
   /** Route-level middleware, run after app and group middleware. */

@@ -3,7 +3,7 @@
  * promise (its value or its rejection), and the key is free again once it settles.
  *
  * @example
- * const flights = new SingleFlight<string, Row>();
+ * const flights = new SingleFlight<string, Row | null>();
  * const row = await flights.run('user:1', () => db.fetchOne('…', 1)); // one query however many callers
  */
 export class SingleFlight<K, T> {

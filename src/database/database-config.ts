@@ -9,12 +9,15 @@ const DRIVER_ALIASES: Readonly<Record<string, DriverName>> = {
   pg: 'postgresql',
   mysql: 'mysql',
   mariadb: 'mysql',
-};
+} satisfies Record<DriverAlias, DriverName>;
+
+/** The names `driver` accepts, in any case: the drivers and their aliases. */
+export type DriverAlias = DriverName | 'sqlite3' | 'postgres' | 'pg' | 'mariadb';
 
 /** Options of `DatabaseConfig` (all but `driver` optional). Times are seconds, as in the seed. */
 export interface DatabaseConfigOptions {
-  /** `sqlite`, `postgresql` (`postgres`) or `mysql` (`mariadb`). */
-  readonly driver: string;
+  /** `sqlite`, `postgresql` (`postgres`) or `mysql` (`mariadb`); any other name throws. */
+  readonly driver: DriverAlias | (string & {});
   readonly host?: string;
   readonly port?: number;
   /** Database name; for SQLite the file path (`:memory:` for an in-memory database). */

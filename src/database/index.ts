@@ -1,5 +1,5 @@
 export { ConnectionPool, type ConnectionPoolOptions, type PoolStats } from './connection-pool.js';
-export { DatabaseConfig, type DatabaseConfigOptions, type DriverName, redactUrl } from './database-config.js';
+export { DatabaseConfig, type DatabaseConfigOptions, type DriverAlias, type DriverName, redactUrl } from './database-config.js';
 export { databaseErrorHandler } from './database-error-handler.js';
 export { type DatabaseHealth, DatabaseManager, type DatabaseManagerOptions } from './database-manager.js';
 export { createDriver } from './drivers/create-driver.js';

@@ -41,7 +41,7 @@ export interface SessionHost extends Queryable {
  *
  * @example
  * const session = db.session();
- * const user = new User({ name: 'Ann', email: 'ann@example.com' });
+ * const user = User.build({ name: 'Ann', email: 'ann@example.com' }); // typed from the columns, unlike a bare `new User(…)`
  * session.add(user);
  * await session.commit();
  * user.id; // set by the INSERT

@@ -31,12 +31,39 @@ function typedResponse(body: string | Uint8Array | ResponseBody, type: string, s
 }
 
 /**
+ * True for a Fetch API `Response` (the global class, which `fetch()` returns and which a
+ * handler gets when it uses `Response` without importing Covet's).
+ */
+export function isWebResponse(value: unknown): value is globalThis.Response {
+  return typeof globalThis.Response === 'function' && value instanceof globalThis.Response;
+}
+
+// Headers of the connection a `fetch()` response came over, not of the response itself.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+
+/**
+ * A Fetch API `Response` as Covet's: its status, headers (every `Set-Cookie`) and streamed body.
+ * The framing headers are left for the server to write, and a `fetch()` response (one with a
+ * `url`) loses its `Content-Encoding` too: `fetch` has already decoded the body.
+ */
+function fromWebResponse(web: globalThis.Response): Response {
+  const fetched = web.url !== '';
+  const headers: [string, string][] = [];
+  for (const [name, value] of web.headers) {
+    if (!HOP_BY_HOP.has(name) && !(fetched && name === 'content-encoding')) headers.push([name, value]);
+  }
+  return new Response(web.body, { status: web.status, headers });
+}
+
+/**
  * Turns what a handler returned into a `Response` (the return-value table in docs/core.md):
  * objects, arrays, numbers and booleans → JSON; strings → text; bytes → octet-stream;
- * `[body, status, headers?]` tuples; streams; `undefined`/`null` → 204.
+ * `[body, status, headers?]` tuples; streams; a Fetch API `Response` → its status, headers and
+ * body; `undefined`/`null` → 204.
  */
 export function toResponse(result: unknown): Response {
   if (result instanceof Response) return result;
+  if (isWebResponse(result)) return fromWebResponse(result);
   if (result === undefined || result === null) return new Response(null, { status: 204 });
   if (typeof result === 'string') return typedResponse(result, TEXT_TYPE);
   if (typeof result === 'object') {

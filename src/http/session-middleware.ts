@@ -241,7 +241,7 @@ class StoreCodec implements SessionCodec {
  * gives a fresh empty session (and is deleted), never an error.
  *
  * @example
- * app.addMiddleware(new SessionMiddleware({ secretKey: process.env.SESSION_SECRET, store: new MemorySessionStore() }));
+ * app.addMiddleware(new SessionMiddleware({ secretKey: env.string('SESSION_SECRET'), store: new MemorySessionStore() }));
  * app.post('/login', async (req) => {
  *   await req.session.regenerate();
  *   req.session.set('userId', 42);

@@ -38,7 +38,7 @@ function toKey(key: CookieKey, index: number): Buffer {
  * A signed value is `value.signature` (43 base64url characters); comparison is constant-time.
  *
  * @example
- * const signer = new CookieSigner([process.env.COOKIE_KEY, process.env.OLD_COOKIE_KEY]);
+ * const signer = new CookieSigner([env.string('COOKIE_KEY'), env.string('OLD_COOKIE_KEY')]);
  * app.post('/prefs', () => new Response(null, { status: 204 }).setCookie('theme', 'dark', { signed: signer }));
  * app.get('/prefs', (req) => ({ theme: req.getSignedCookie('theme', signer) })); // null when forged
  */

@@ -22,7 +22,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * promise settles, and records a thrown error. Without a tracer `fn` just runs.
  *
  * @example
- * const rows = await withSpan('load_users', async (span) => { span.setAttribute('db.system', 'sqlite'); return db.fetchAll('SELECT * FROM users'); });
+ * const rows = await withSpan('load_users', async (span) => { span?.setAttribute('db.system', 'sqlite'); return db.fetchAll('SELECT * FROM users'); });
  */
 export function withSpan<T>(name: string, fn: (span: ActiveSpan | undefined) => T, options: TraceOptions = {}): T {
   const current = currentTrace();

@@ -1,4 +1,4 @@
-import { isStreamBody, isTuple, toResponse } from '../http/send.js';
+import { isStreamBody, isTuple, isWebResponse, toResponse } from '../http/send.js';
 import type { MatchedRoute, Request } from '../request.js';
 import { Response, typedBody } from '../response.js';
 import { type Serializer, compileSerializer } from './compile-serializer.js';
@@ -13,7 +13,7 @@ export type RouteResponder = (result: unknown) => unknown;
 
 /** Values that are not JSON data: they keep the meaning the return-value table gives them. */
 function isNotJSON(value: unknown): boolean {
-  if (value === null || value === undefined || typeof value === 'string' || value instanceof Response || value instanceof Uint8Array) return true;
+  if (value === null || value === undefined || typeof value === 'string' || value instanceof Response || value instanceof Uint8Array || isWebResponse(value)) return true;
   if (typeof value !== 'object') return false;
   return isStreamBody(value);
 }

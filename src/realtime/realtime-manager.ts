@@ -125,7 +125,7 @@ function unavailable(cause: unknown): HTTPException {
  * `redis`) every instance of the app shares the channels through Redis pub/sub.
  *
  * @example
- * const realtime = new RealtimeManager({ redisUrl: process.env.REDIS_URL });
+ * const realtime = new RealtimeManager({ redisUrl: env.string('REDIS_URL') });
  * app.post('/notify', async (req) => { await realtime.publish('notifications', await req.json()); return { status: 'sent' }; });
  * app.websocket('/ws/notifications', (ws) => realtime.subscribe(ws, ['notifications', 'alerts']));
  * app.onShutdown(() => realtime.close());

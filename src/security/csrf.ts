@@ -97,7 +97,7 @@ function originOf(url: string): string | null {
  * `csrf: false` are skipped (OAuth2's client-authenticated endpoints are), as are `exemptPaths`.
  *
  * @example
- * app.addMiddleware(new CSRFProtection({ secretKey: process.env.CSRF_SECRET, exemptPaths: ['/api/webhook'] }));
+ * app.addMiddleware(new CSRFProtection({ secretKey: env.string('CSRF_SECRET'), exemptPaths: ['/api/webhook'] }));
  * app.get('/form', (req) => html(`<form method="post"><input type="hidden" name="csrf_token" value="${req.state.csrfToken}">…</form>`));
  * app.post('/hooks/payments', { meta: { csrf: false } }, handlePayment); // checked by its own signature
  */

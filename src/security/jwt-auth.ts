@@ -260,7 +260,7 @@ function bearerToken(header: string | null): string | undefined {
  * confusion are refused.
  *
  * @example
- * const jwtAuth = new JWTAuth({ secretKey: process.env.JWT_SECRET, algorithm: 'HS256', expirationTime: 3600 });
+ * const jwtAuth = new JWTAuth({ secretKey: env.string('JWT_SECRET'), algorithm: 'HS256', expirationTime: 3600 });
  * app.post('/login', async () => ({ token: await jwtAuth.createToken({ user: 'alice' }) }));
  * app.get('/protected', jwtAuth.requireToken(async (req) => ({ message: `Hello, ${req.state.user.user}!` })));
  */

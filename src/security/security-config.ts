@@ -27,7 +27,7 @@ export interface SecurityConfigOptions {
  * apply it to an app made without it. An app gets it once, however often it is applied.
  *
  * @example
- * const securityConfig = new SecurityConfig({ secretKey: process.env.SECRET_KEY, csrf: true, cors: { allowOrigins: ['https://myapp.com'] } });
+ * const securityConfig = new SecurityConfig({ secretKey: env.string('SECRET_KEY'), csrf: true, cors: { allowOrigins: ['https://myapp.com'] } });
  * const app = new CovetApp({ securityConfig }); // headers, CORS and CSRF are on
  */
 export class SecurityConfig {

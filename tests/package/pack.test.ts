@@ -99,6 +99,56 @@ describe('npm package', { timeout: 120_000 }, () => {
     assert.match(named.stdout, /GET\s+\/hello/);
   });
 
+  // Every subpath export, as a TypeScript user and a CommonJS user reach it: the types resolve
+  // under `nodenext` and `bundler` from the installed package alone (no types of the optional
+  // peers leak into the declarations), and `require()` loads each entry point (Node's
+  // require(esm): no top-level await anywhere in the build).
+  it('resolves every subpath export: types (nodenext, bundler) and require()', async () => {
+    const pkg = JSON.parse(await readFile(join(appDir, 'node_modules', 'covet', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    const specifiers = Object.keys(pkg.exports)
+      .filter((key) => key !== './package.json')
+      .map((key) => (key === '.' ? 'covet' : `covet/${key.slice(2)}`));
+    assert.ok(specifiers.length > 10, specifiers.join(', '));
+    const project = join(tmp, 'types-app');
+    await mkdir(join(project, 'node_modules', '@types'), { recursive: true });
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'covet-types-check', private: true, type: 'module' }));
+    await symlink(join(appDir, 'node_modules', 'covet'), join(project, 'node_modules', 'covet'), 'dir');
+    await symlink(join(ROOT, 'node_modules', '@types', 'node'), join(project, 'node_modules', '@types', 'node'), 'dir');
+    await symlink(join(ROOT, 'node_modules', 'undici-types'), join(project, 'node_modules', 'undici-types'), 'dir');
+    const lines = specifiers.map((s, i) => `import * as m${i} from '${s}';\nexport const k${i}: string[] = Object.keys(m${i});`);
+    await writeFile(
+      join(project, 'main.ts'),
+      `${lines.join('\n')}\nimport { CovetApp } from 'covet';\nconst app = new CovetApp();\napp.get('/users/{id:int}', (req) => ({ next: req.params.id + 1 }));\n`,
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    for (const [module, moduleResolution] of [
+      ['nodenext', 'nodenext'],
+      ['esnext', 'bundler'],
+    ]) {
+      const options = {
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        skipLibCheck: false,
+        noEmit: true,
+        target: 'es2022',
+        lib: ['es2023'],
+        types: ['node'],
+        module,
+        moduleResolution,
+      };
+      await writeFile(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['main.ts'] }));
+      const checked = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, timeout: 60_000 }).catch((err: { stdout?: string }) => err);
+      assert.equal('code' in checked ? checked.code : 0, 0, `${moduleResolution}: ${checked.stdout ?? ''}`);
+    }
+    await writeFile(
+      join(project, 'check.cjs'),
+      `for (const s of ${JSON.stringify(specifiers)}) console.log(s, Object.keys(require(s)).length > 0);\n`,
+    );
+    const { stdout } = await run(process.execPath, ['check.cjs'], { cwd: project, timeout: 30_000 });
+    assert.deepEqual(stdout.trim().split('\n'), specifiers.map((s) => `${s} true`));
+  });
+
   // Through the node_modules/.bin symlink, as users run it.
   it('installs a working `covet` bin', async () => {
     const bin = join(appDir, 'node_modules', '.bin', 'covet');

@@ -47,3 +47,7 @@ expectTypeOf(lru.get('k')).toEqualTypeOf<{ n: number } | undefined>();
 void cache.set('k', 1, { ttl: '60' });
 // @ts-expect-error a level has a known type
 new MultiLevelCache([{ type: 'disk' }]);
+// @ts-expect-error the TTL is an option: `{ ttl: 60 }`
+void cache.set('k', 1, 60);
+// @ts-expect-error a misspelt option
+void cache.set('k', 1, { tll: 60 });

@@ -2,9 +2,9 @@
 // `@ts-expect-error` line must fail to compile, or tsc reports the directive as unused.
 import { expectTypeOf } from 'expect-type';
 import { z } from 'zod';
-import { CovetApp, Depends, type PathParams, type Request, type ResolvedDeps, type RouteMeta } from '../../src/index.js';
+import { CovetApp, Depends, type MethodName, type PathParams, type Request, type ResolvedDeps, type RouteMeta } from '../../src/index.js';
 import { CacheManager } from '../../src/cache/index.js';
-import { JWTAuth, RateLimiter, RoleBasedAccessControl } from '../../src/security/index.js';
+import { JWTAuth, RateLimiter, RoleBasedAccessControl, Validator } from '../../src/security/index.js';
 
 // Path parameters are typed from the path literal.
 expectTypeOf<PathParams<'/users/{user_id:int}'>>().toEqualTypeOf<{ user_id: number }>();
@@ -105,6 +105,16 @@ app.post(
     return body.name;
   },
 );
+// A query field the schema leaves untyped can only be a string.
+app.get('/untyped-rule', { query: Validator.schema({ q: { required: true }, limit: { type: 'integer', max: 100 } }, { coerce: true }) }, (req) => {
+  expectTypeOf(req.query).toEqualTypeOf<{ q: string; limit?: number }>();
+  return req.query.q.toLowerCase();
+});
+app.get('/unknown-zod', { query: z.object({ raw: z.unknown(), n: z.coerce.number() }) }, (req) => {
+  expectTypeOf(req.query.raw).toEqualTypeOf<string>();
+  expectTypeOf(req.query.n).toEqualTypeOf<number>();
+  return null;
+});
 // @ts-expect-error a rule dict's field rule is checked
 app.post('/bad-rules', { body: { name: { type: 'text' } } }, () => null);
 app.get('/untyped', (req) => {
@@ -149,4 +159,14 @@ declare module '../../src/index.js' {
   wrapped.route('/w2/{id:int}', { methods: ['DELETE'] }, rbac.requirePermission('delete', async (req) => ({ id: req.params.id satisfies number })));
   wrapped.route('/w3/{id:int}', { methods: ['GET'] }, limiter.limit('10/minute', async (req) => ({ id: req.params.id satisfies number })));
   wrapped.routeGroup('/g').get('/{id:int}', { name: 'g' }, auth.requireToken((req) => ({ id: req.params.id satisfies number })));
+}
+
+// `methods` suggests the known methods and still takes any token (upper-cased at run time).
+{
+  const methodsApp = new CovetApp();
+  methodsApp.route('/m', { methods: ['GET', 'post'] }, () => null);
+  methodsApp.route('/dav', { methods: ['PROPFIND'] }, () => null);
+  expectTypeOf<'GET' | 'get' | 'PROPFIND'>().toMatchTypeOf<MethodName>();
+  // @ts-expect-error -- methods are strings
+  methodsApp.route('/n', { methods: [1] }, () => null);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  CompressionMiddleware,
   CovetApp,
   type CallNext,
   definePlugin,
@@ -220,6 +221,49 @@ describe('CovetApp return values', () => {
 });
 
 describe('CovetApp return values: headers and events', () => {
+  // Node's global `Response` is the Fetch API's: a handler that forgets to import Covet's (or
+  // returns what `fetch()` gave it) is sent as that response, not serialised as `{}`.
+  it('sends a Fetch API Response with its status, headers, cookies and body', async () => {
+    const app = new CovetApp();
+    app.get('/web', () => {
+      const headers = new Headers({ 'content-type': 'text/plain', 'x-a': 'b' });
+      headers.append('set-cookie', 'a=1');
+      headers.append('set-cookie', 'b=2');
+      return new globalThis.Response('hi', { status: 201, headers });
+    });
+    app.get('/web-json', () => globalThis.Response.json({ ok: true }, { status: 202 }));
+    app.get('/web-empty', () => new globalThis.Response(null, { status: 204 }));
+    app.get('/web-tuple', () => [new globalThis.Response('teapot'), 418]);
+    await using client = new TestClient(app);
+    const web = await client.get('/web');
+    assert.deepEqual([web.status, web.text, web.headers.get('content-type'), web.headers.get('x-a')], [201, 'hi', 'text/plain', 'b']);
+    assert.deepEqual(web.headers.getSetCookie(), ['a=1', 'b=2']);
+    const j = await client.get('/web-json');
+    assert.deepEqual([j.status, j.headers.get('content-type'), j.json()], [202, 'application/json', { ok: true }]);
+    const empty = await client.get('/web-empty');
+    assert.deepEqual([empty.status, empty.body.length], [204, 0]);
+    const tuple = await client.get('/web-tuple');
+    assert.deepEqual([tuple.status, tuple.text], [418, 'teapot']);
+  });
+
+  it("relays a fetch() response: fetch's decoded body without the upstream's framing or encoding", async () => {
+    const upstream = new CovetApp();
+    upstream.addMiddleware(new CompressionMiddleware({ threshold: 1 }));
+    upstream.get('/big', () => [{ text: 'x'.repeat(5000) }, 203, { 'x-up': '1' }]);
+    const up = await upstream.listen({ host: '127.0.0.1', port: 0 });
+    const app = new CovetApp();
+    app.get('/proxy', () => fetch(`${up.url}/big`, { headers: { 'accept-encoding': 'gzip' } }));
+    const { url } = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const res = await fetch(`${url}/proxy`);
+      assert.deepEqual([res.status, res.headers.get('x-up'), res.headers.get('content-encoding')], [203, '1', null]);
+      assert.deepEqual(await res.json(), { text: 'x'.repeat(5000) });
+    } finally {
+      await app.close();
+      await upstream.close();
+    }
+  });
+
   it('takes a Headers or a Map as the third element of a tuple', async () => {
     const app = new CovetApp();
     app.get('/h', () => [{ ok: true }, 201, new Headers({ 'x-one': '1', 'cache-control': 'no-store' })]);

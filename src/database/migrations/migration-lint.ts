@@ -67,7 +67,7 @@ const TABLE = String.raw`((?:"[^"]+"|\x60[^\x60]+\x60|\[[^\]]+\]|[\w$.]+))`;
  * exempt from the locking checks (they are empty).
  *
  * @example
- * lintSql('ALTER TABLE users DROP COLUMN age', postgresDialect)[0].rule // 'drop-column'
+ * lintSql('ALTER TABLE users DROP COLUMN age', postgresDialect)[0]?.rule // 'drop-column'
  */
 export function lintSql(sql: string | readonly string[], dialect: Dialect, options: LintOptions = {}): LintIssue[] {
   const statements = (typeof sql === 'string' ? [sql] : sql).flatMap((s) => splitStatements(s, dialect));
