@@ -637,14 +637,19 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
 
   /**
    * CLI-style start: listens, logs the URL, and on SIGINT/SIGTERM closes gracefully and exits
-   * with code 0 (a second signal exits at once with 1).
+   * with code 0. A second SIGINT (Ctrl-C again) exits at once with 1; a repeated SIGTERM is
+   * ignored, as service managers may deliver one stop twice (systemd signals every process of
+   * the unit, so `npm start` forwards a second copy to the app).
    */
   async run(options: ListenOptions & { readonly exitOnSignal?: boolean } = {}): Promise<ListenInfo> {
     const info = await this.listen(options);
     this.logger.info(`Covet listening on ${info.url}`);
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) process.exit(1);
+      if (stopping) {
+        if (signal === 'SIGINT') process.exit(1);
+        return;
+      }
       stopping = true;
       this.logger.info(`${signal} received: shutting down`);
       this.close().then(

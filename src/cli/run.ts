@@ -162,14 +162,19 @@ async function serve(opts: RunOptions): Promise<void> {
   }
 }
 
-/** A worker's SIGTERM (from the primary): drain, run the shutdown hooks, exit 0; a second one exits 1 at once. */
+/**
+ * A worker's SIGTERM: drain, run the shutdown hooks, exit 0. A repeated SIGTERM is ignored: a
+ * stop signalled to the whole process group (systemd's default, `timeout`, `kill -- -PGID`)
+ * reaches the worker directly and again through the primary, and must not cut its drain. The
+ * primary force-stops its workers when asked twice (a second Ctrl-C) or after its deadline.
+ */
 function stopOnSigterm(app: CovetApp): void {
   // Ctrl-C reaches the whole process group: workers wait for the primary's SIGTERM instead,
   // so that one signal means one graceful drain.
   process.on('SIGINT', () => {});
   let stopping = false;
   process.on('SIGTERM', () => {
-    if (stopping) process.exit(1);
+    if (stopping) return;
     stopping = true;
     app.close().then(
       () => process.exit(0),
@@ -304,7 +309,14 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
   };
 
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(1);
+    if (stopping) {
+      // A second Ctrl-C means now; a repeated SIGTERM is the same stop delivered twice.
+      if (signal === 'SIGINT') {
+        for (const w of workers) w.process.kill('SIGKILL');
+        process.exit(1);
+      }
+      return;
+    }
     write(`${signal} received: stopping ${workers.size} worker(s)`);
     finish(ExitCode.ok);
   };

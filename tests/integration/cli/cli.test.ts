@@ -149,6 +149,35 @@ describe('covet run: one process', { timeout: 180_000 }, () => {
     assert.match(cli.stdout(), /shutdown hook ran/);
   });
 
+  it('a repeated SIGTERM does not cut the drain (a stop delivered twice, as npm start under systemd does)', async () => {
+    const cli = covet(['run', APP, '--port', '0']);
+    const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+    const slow = fetch(`${url}/slow`).then((r) => r.json());
+    await new Promise((r) => setTimeout(r, 100));
+    cli.child.kill('SIGTERM');
+    await cli.waitFor(/SIGTERM received/);
+    cli.child.kill('SIGTERM');
+    assert.deepEqual(await slow, { slow: true });
+    assert.equal(await cli.exited, 0);
+    assert.match(cli.stdout(), /shutdown hook ran/);
+  });
+
+  it('a second SIGINT (Ctrl-C again) exits at once with 1', async () => {
+    const cli = covet(['run', APP, '--port', '0']);
+    const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+    const slow = fetch(`${url}/slow`).then(
+      (r) => r.status,
+      () => 'cut',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    cli.child.kill('SIGINT');
+    await cli.waitFor(/SIGINT received/);
+    cli.child.kill('SIGINT');
+    assert.equal(await cli.exited, 1);
+    assert.equal(await slow, 'cut');
+    assert.doesNotMatch(cli.stdout(), /shutdown hook ran/);
+  });
+
   it('serves a JavaScript module with a default export', async () => {
     const cli = covet(['run', 'tests/fixtures/cli/app.mjs', '--port', '0']);
     const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
