@@ -85,7 +85,8 @@ export interface RunOptions {
   readonly restartWindowMs?: number;
 }
 
-const DEFAULT_MODULES = ['./app.ts', './app.js', './src/app.ts', './src/app.js'];
+// Last, the build of `covet new`'s app.ts: what an image that ships only `dist/` holds.
+const DEFAULT_MODULES = ['./app.ts', './app.js', './src/app.ts', './src/app.js', './dist/app.js'];
 
 /** The app module when none is named: the first of the usual places that exists (`covet new` writes app.ts). */
 export function defaultModule(): string {
