@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { CovetApp } from '../app.js';
 import { PerformanceTest } from '../testing/performance-test.js';
+import { TestClient } from '../testing/test-client.js';
 
 /** The result of one check (the seed's `{"status": ..., "message": ...}`). */
 export interface CheckResult {
@@ -222,16 +223,27 @@ export class ProductionValidator {
   async checkMonitoringSetup(): Promise<CheckResult> {
     const app = this.#o.app;
     if (app === undefined) return fail('no app given to check');
+    // Probed as an orchestrator would, on the started app (startup hooks run, databases
+    // connected): readiness answers 503 while an app is starting or after it stopped, e.g.
+    // after the performance check's run.
+    const client = new TestClient(app);
     const status = async (url: string): Promise<number> => {
       try {
-        return (await app.inject({ method: 'GET', url })).status;
+        return (await client.get(url)).status;
       } catch {
         return 0;
       }
     };
-    const live = await status('/health/live');
-    const ready = await status('/health/ready');
-    const metrics = await status('/metrics');
+    let live: number;
+    let ready: number;
+    let metrics: number;
+    try {
+      live = await status('/health/live');
+      ready = await status('/health/ready');
+      metrics = await status('/metrics');
+    } finally {
+      await client.close().catch(() => {});
+    }
     const missing: string[] = [];
     if (live !== 200) missing.push(`GET /health/live → ${live || 'error'}`);
     if (ready !== 200) missing.push(`GET /health/ready → ${ready || 'error'}`);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ProductionValidator } from '../../../src/deployment/index.js';
 import { Config, CovetApp, Secret } from '../../../src/index.js';
+import { HealthChecker, MetricsManager, PrometheusBackend } from '../../../src/monitoring/index.js';
 import { SecurityConfig } from '../../../src/security/index.js';
 import { REQUIRE_SERVICES } from '../../helpers/server.js';
 
@@ -99,6 +100,34 @@ describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () =>
     const impostor = await new ProductionValidator({ env: { DATABASE_URL: `postgresql://app:pw@127.0.0.1:${pgPort}/app` }, timeoutMs: 2000 }).checkDatabaseConnectivity();
     assert.equal(impostor.status, 'fail');
     assert.match(impostor.message, /^database postgresql:\/\/127\.0\.0\.1:\d+\/app refused or failed: /);
+  });
+
+  it("probes covet/monitoring's health router on the started app, also after the performance check ran", async () => {
+    const app = new CovetApp({ logger: { info() {}, error() {} } });
+    const health = new HealthChecker();
+    let connected = false;
+    app.onStartup(() => {
+      connected = true;
+    });
+    app.onShutdown(() => {
+      connected = false;
+    });
+    health.check('database', () => ({ status: connected ? 'healthy' : 'unhealthy' }));
+    app.includeRouter(health.router, { prefix: '/health' });
+    app.get('/', () => ({ ok: true }));
+    const metrics = new MetricsManager(new PrometheusBackend());
+    app.get('/metrics', metrics.handler);
+    const v = new ProductionValidator({ app, env: {}, performance: { maxAvgResponseTime: 1000 } });
+    // The seed's checks, awaited one after the other.
+    assert.deepEqual(await v.checkMonitoringSetup(), { status: 'pass', message: 'health probes answer 200; /metrics served' });
+    assert.equal((await v.checkPerformanceRequirements()).status, 'pass');
+    assert.deepEqual(await v.checkMonitoringSetup(), { status: 'pass', message: 'health probes answer 200; /metrics served' });
+    assert.equal(connected, false, 'the app is stopped again');
+    const { results } = await v.validate();
+    assert.deepEqual(
+      results.filter((r) => r.name === 'Performance' || r.name === 'Monitoring').map((r) => r.status),
+      ['pass', 'pass'],
+    );
   });
 
   it('fails each check with a message saying why', async () => {
