@@ -39,6 +39,8 @@ import { installConsole } from './console/install-console.js';
 export const kAcquire: unique symbol = Symbol('covet.app.acquire');
 /** @internal See `kAcquire`. */
 export const kRelease: unique symbol = Symbol('covet.app.release');
+/** @internal `app[kShutdownTimeout]`: the app's `server.shutdownTimeout` (for `covet run`'s primary). */
+export const kShutdownTimeout: unique symbol = Symbol('covet.app.shutdownTimeout');
 
 /** Where Covet writes what it must tell the operator (unhandled errors, startup lines). */
 export interface Logger {
@@ -628,6 +630,11 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       await this[kRelease]().catch(() => {});
       throw err;
     }
+  }
+
+  /** @internal See `kShutdownTimeout`. */
+  get [kShutdownTimeout](): number {
+    return this.#serverOptions.shutdownTimeout;
   }
 
   /** The Node server while listening (for WebSocket upgrades and tests). */
