@@ -623,6 +623,11 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     if (this.#webSockets.routes.length > 0) handle.server.on('upgrade', this.#onUpgrade);
     try {
       const addr = await bind(handle.server, options.host ?? '127.0.0.1', options.port ?? 8000, reusePort);
+      if (this.debug && process.env.NODE_ENV === 'production') {
+        this.logger.error(
+          'debug: true with NODE_ENV=production: 500 responses show error details and stack traces, and app.console() is open without a token; set debug: false',
+        );
+      }
       const shown = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
       return { host: addr.host, port: addr.port, url: `${tls === null ? 'http' : 'https'}://${shown}:${addr.port}` };
     } catch (err) {
