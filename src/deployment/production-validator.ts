@@ -200,7 +200,7 @@ export class ProductionValidator {
 
   /** A short load test of the app meets the response-time and error-rate requirements. */
   async checkPerformanceRequirements(): Promise<CheckResult> {
-    if (this.#o.app === undefined) return fail('no app given to load test');
+    if (this.#o.app === undefined) return fail('no app given to load test: new ProductionValidator({ app })');
     const p = this.#o.performance ?? {};
     const maxAvg = p.maxAvgResponseTime ?? 100;
     const maxErrors = p.maxErrorRate ?? 0.01;
@@ -222,7 +222,7 @@ export class ProductionValidator {
   /** Liveness and readiness endpoints answer 200, and metrics are served. */
   async checkMonitoringSetup(): Promise<CheckResult> {
     const app = this.#o.app;
-    if (app === undefined) return fail('no app given to check');
+    if (app === undefined) return fail('no app given to check: new ProductionValidator({ app })');
     // Probed as an orchestrator would, on the started app (startup hooks run, databases
     // connected): readiness answers 503 while an app is starting or after it stopped, e.g.
     // after the performance check's run.

@@ -160,6 +160,9 @@ describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () =>
       assert.deepEqual(await none.checkRedisConnectivity(), { status: 'fail', message: 'REDIS_URL is not set' });
       assert.deepEqual(await none.checkSecurityConfiguration(), { status: 'fail', message: 'SECRET_KEY is a known default value' });
       assert.deepEqual(await none.checkBackupConfiguration(), { status: 'fail', message: `no backups in ${emptyDir}` });
+      // The seed's `ProductionValidator()` knows no app: the checks that need one say how to give it.
+      assert.deepEqual(await none.checkPerformanceRequirements(), { status: 'fail', message: 'no app given to load test: new ProductionValidator({ app })' });
+      assert.deepEqual(await none.checkMonitoringSetup(), { status: 'fail', message: 'no app given to check: new ProductionValidator({ app })' });
       assert.equal((await none.validate()).ok, false);
       const memory = new ProductionValidator({ env: { DATABASE_URL: 'sqlite:///:memory:' } });
       assert.match((await memory.checkDatabaseConnectivity()).message, /in-memory SQLite/);
