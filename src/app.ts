@@ -39,8 +39,11 @@ import { installConsole } from './console/install-console.js';
 export const kAcquire: unique symbol = Symbol('covet.app.acquire');
 /** @internal See `kAcquire`. */
 export const kRelease: unique symbol = Symbol('covet.app.release');
-/** @internal `app[kShutdownTimeout]`: the app's `server.shutdownTimeout` (for `covet run`'s primary). */
-export const kShutdownTimeout: unique symbol = Symbol('covet.app.shutdownTimeout');
+/**
+ * @internal `app[kShutdownTimeout]`: the app's `server.shutdownTimeout`, for `covet run`'s
+ * primary. A registered symbol, so that a CLI from another copy of the package reads it too.
+ */
+export const kShutdownTimeout: unique symbol = Symbol.for('covet.app.shutdownTimeout');
 
 /** Where Covet writes what it must tell the operator (unhandled errors, startup lines). */
 export interface Logger {

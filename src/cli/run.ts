@@ -155,7 +155,7 @@ async function serve(opts: RunOptions): Promise<void> {
     // A worker says nothing itself: the primary prints one listening line for all of them.
     const info = await app.listen(listen);
     stopOnSigterm(app);
-    // A second copy of the package (no such symbol) leaves the primary's default deadline.
+    // An app from an older copy of the package has no such property: the primary's default stands.
     const shutdownTimeout = (app as Partial<Record<typeof kShutdownTimeout, number>>)[kShutdownTimeout];
     send({ covet: 'listening', url: info.url, ...(typeof shutdownTimeout === 'number' ? { shutdownTimeout } : {}) });
   } catch (err) {

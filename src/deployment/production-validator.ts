@@ -227,16 +227,16 @@ export class ProductionValidator {
     // connected): readiness answers 503 while an app is starting or after it stopped, e.g.
     // after the performance check's run.
     const client = new TestClient(app);
-    const status = async (url: string): Promise<number> => {
+    const status = async (url: string): Promise<number | string> => {
       try {
         return (await client.get(url)).status;
-      } catch {
-        return 0;
+      } catch (err) {
+        return `error (${describeError(err)})`;
       }
     };
-    let live: number;
-    let ready: number;
-    let metrics: number;
+    let live: number | string;
+    let ready: number | string;
+    let metrics: number | string;
     try {
       live = await status('/health/live');
       ready = await status('/health/ready');
@@ -245,8 +245,8 @@ export class ProductionValidator {
       await client.close().catch(() => {});
     }
     const missing: string[] = [];
-    if (live !== 200) missing.push(`GET /health/live → ${live || 'error'}`);
-    if (ready !== 200) missing.push(`GET /health/ready → ${ready || 'error'}`);
+    if (live !== 200) missing.push(`GET /health/live → ${live}`);
+    if (ready !== 200) missing.push(`GET /health/ready → ${ready}`);
     if (metrics === 404) missing.push('GET /metrics → 404 (no metrics)');
     if (missing.length > 0) return fail(missing.join(', '));
     return pass(`health probes answer 200; /metrics ${metrics === 200 ? 'served' : `answers ${metrics} (protected)`}`);

@@ -123,6 +123,15 @@ describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () =>
     assert.equal((await v.checkPerformanceRequirements()).status, 'pass');
     assert.deepEqual(await v.checkMonitoringSetup(), { status: 'pass', message: 'health probes answer 200; /metrics served' });
     assert.equal(connected, false, 'the app is stopped again');
+    // A startup that fails is named.
+    const broken = new CovetApp({ logger: { info() {}, error() {} } });
+    broken.onStartup(() => {
+      throw new Error('database unreachable');
+    });
+    assert.deepEqual(await new ProductionValidator({ app: broken, env: {} }).checkMonitoringSetup(), {
+      status: 'fail',
+      message: 'GET /health/live → error (database unreachable), GET /health/ready → error (database unreachable)',
+    });
     const { results } = await v.validate();
     assert.deepEqual(
       results.filter((r) => r.name === 'Performance' || r.name === 'Monitoring').map((r) => r.status),
