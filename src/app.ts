@@ -39,6 +39,11 @@ import { installConsole } from './console/install-console.js';
 export const kAcquire: unique symbol = Symbol('covet.app.acquire');
 /** @internal See `kAcquire`. */
 export const kRelease: unique symbol = Symbol('covet.app.release');
+/**
+ * @internal `app[kShutdownTimeout]`: the app's `server.shutdownTimeout`, for `covet run`'s
+ * primary. A registered symbol, so that a CLI from another copy of the package reads it too.
+ */
+export const kShutdownTimeout: unique symbol = Symbol.for('covet.app.shutdownTimeout');
 
 /** Where Covet writes what it must tell the operator (unhandled errors, startup lines). */
 export interface Logger {
@@ -621,6 +626,11 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     if (this.#webSockets.routes.length > 0) handle.server.on('upgrade', this.#onUpgrade);
     try {
       const addr = await bind(handle.server, options.host ?? '127.0.0.1', options.port ?? 8000, reusePort);
+      if (this.debug && process.env.NODE_ENV === 'production') {
+        this.logger.error(
+          'debug: true with NODE_ENV=production: 500 responses show error details and stack traces, and app.console() is open without a token; set debug: false',
+        );
+      }
       const shown = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
       return { host: addr.host, port: addr.port, url: `${tls === null ? 'http' : 'https'}://${shown}:${addr.port}` };
     } catch (err) {
@@ -630,6 +640,11 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     }
   }
 
+  /** @internal See `kShutdownTimeout`. */
+  get [kShutdownTimeout](): number {
+    return this.#serverOptions.shutdownTimeout;
+  }
+
   /** The Node server while listening (for WebSocket upgrades and tests). */
   get server(): NodeServer | null {
     return this.#server?.server ?? null;
@@ -637,14 +652,19 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
 
   /**
    * CLI-style start: listens, logs the URL, and on SIGINT/SIGTERM closes gracefully and exits
-   * with code 0 (a second signal exits at once with 1).
+   * with code 0. A second SIGINT (Ctrl-C again) exits at once with 1; a repeated SIGTERM is
+   * ignored, as service managers may deliver one stop twice (systemd signals every process of
+   * the unit, so `npm start` forwards a second copy to the app).
    */
   async run(options: ListenOptions & { readonly exitOnSignal?: boolean } = {}): Promise<ListenInfo> {
     const info = await this.listen(options);
     this.logger.info(`Covet listening on ${info.url}`);
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) process.exit(1);
+      if (stopping) {
+        if (signal === 'SIGINT') process.exit(1);
+        return;
+      }
       stopping = true;
       this.logger.info(`${signal} received: shutting down`);
       this.close().then(

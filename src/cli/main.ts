@@ -20,7 +20,7 @@ Usage:
   covet --version
 
 Every command takes --help. The module defaults to the first of ./app.ts, ./app.js,
-./src/app.ts and ./src/app.js that exists; the app is its default export, else its export
+./src/app.ts, ./src/app.js and ./dist/app.js that exists; the app is its default export, else its export
 named "app". TypeScript modules are loaded with tsx when it is installed.
 
 Exit codes: 0 ok, 1 error, 2 bad usage, 3 module not found, 4 module unloadable,

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CovetApp } from '../app.js';
+import { type CovetApp, kShutdownTimeout } from '../app.js';
 import { supportsReusePort } from '../http/server.js';
 import { type TreeWatcher, watchTree } from './watch-tree.js';
 
@@ -85,7 +85,8 @@ export interface RunOptions {
   readonly restartWindowMs?: number;
 }
 
-const DEFAULT_MODULES = ['./app.ts', './app.js', './src/app.ts', './src/app.js'];
+// Last, the build of `covet new`'s app.ts: what an image that ships only `dist/` holds.
+const DEFAULT_MODULES = ['./app.ts', './app.js', './src/app.ts', './src/app.js', './dist/app.js'];
 
 /** The app module when none is named: the first of the usual places that exists (`covet new` writes app.ts). */
 export function defaultModule(): string {
@@ -123,7 +124,10 @@ export function parseWorkers(value: string | undefined): number {
   return n;
 }
 
-type WorkerMessage = { covet: 'listening'; url: string } | { covet: 'fatal'; message: string; code: number };
+type WorkerMessage = { covet: 'listening'; url: string; shutdownTimeout?: number } | { covet: 'fatal'; message: string; code: number };
+
+/** How long the primary waits for stopping workers before killing them, beyond their drain (shutdown hooks). */
+const STOP_GRACE_MS = 20_000;
 
 function write(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -151,7 +155,9 @@ async function serve(opts: RunOptions): Promise<void> {
     // A worker says nothing itself: the primary prints one listening line for all of them.
     const info = await app.listen(listen);
     stopOnSigterm(app);
-    send({ covet: 'listening', url: info.url });
+    // An app from an older copy of the package has no such property: the primary's default stands.
+    const shutdownTimeout = (app as Partial<Record<typeof kShutdownTimeout, number>>)[kShutdownTimeout];
+    send({ covet: 'listening', url: info.url, ...(typeof shutdownTimeout === 'number' ? { shutdownTimeout } : {}) });
   } catch (err) {
     const e =
       (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
@@ -162,14 +168,19 @@ async function serve(opts: RunOptions): Promise<void> {
   }
 }
 
-/** A worker's SIGTERM (from the primary): drain, run the shutdown hooks, exit 0; a second one exits 1 at once. */
+/**
+ * A worker's SIGTERM: drain, run the shutdown hooks, exit 0. A repeated SIGTERM is ignored: a
+ * stop signalled to the whole process group (systemd's default, `timeout`, `kill -- -PGID`)
+ * reaches the worker directly and again through the primary, and must not cut its drain. The
+ * primary force-stops its workers when asked twice (a second Ctrl-C) or after its deadline.
+ */
 function stopOnSigterm(app: CovetApp): void {
   // Ctrl-C reaches the whole process group: workers wait for the primary's SIGTERM instead,
   // so that one signal means one graceful drain.
   process.on('SIGINT', () => {});
   let stopping = false;
   process.on('SIGTERM', () => {
-    if (stopping) process.exit(1);
+    if (stopping) return;
     stopping = true;
     app.close().then(
       () => process.exit(0),
@@ -218,6 +229,8 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
   let stopping = false;
   let announced = false;
   const ready = new Set<Worker>();
+  /** The longest drain a worker said its app allows (`server.shutdownTimeout`), default 10 s. */
+  let drainMs = 10_000;
   let restarting = false;
   /** --reload only: the app failed to start or died, and waits for the next file change. */
   let waiting = false;
@@ -234,9 +247,10 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
       return;
     }
     for (const w of workers) w.process.kill('SIGTERM');
+    // Each worker drains for its app's shutdownTimeout, then runs its shutdown hooks.
     const force = setTimeout(() => {
       for (const w of workers) w.process.kill('SIGKILL');
-    }, 30_000);
+    }, drainMs + STOP_GRACE_MS);
     force.unref();
     const check = setInterval(() => {
       if (workers.size === 0) {
@@ -254,6 +268,7 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
     w.on('message', (msg: WorkerMessage) => {
       if (msg?.covet === 'listening') {
         ready.add(w);
+        if (typeof msg.shutdownTimeout === 'number' && msg.shutdownTimeout > drainMs) drainMs = msg.shutdownTimeout;
         // One announcement once every worker accepts connections (they share one address);
         // a replacement for a crashed worker only completes the crash's story, on stderr.
         if (announced && replaces !== undefined) process.stderr.write(`covet: worker ${w.process.pid} replaced worker ${replaces}\n`);
@@ -304,7 +319,14 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
   };
 
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(1);
+    if (stopping) {
+      // A second Ctrl-C means now; a repeated SIGTERM is the same stop delivered twice.
+      if (signal === 'SIGINT') {
+        for (const w of workers) w.process.kill('SIGKILL');
+        process.exit(1);
+      }
+      return;
+    }
     write(`${signal} received: stopping ${workers.size} worker(s)`);
     finish(ExitCode.ok);
   };

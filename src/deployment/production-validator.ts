@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { CovetApp } from '../app.js';
 import { PerformanceTest } from '../testing/performance-test.js';
+import { TestClient } from '../testing/test-client.js';
 
 /** The result of one check (the seed's `{"status": ..., "message": ...}`). */
 export interface CheckResult {
@@ -199,7 +200,7 @@ export class ProductionValidator {
 
   /** A short load test of the app meets the response-time and error-rate requirements. */
   async checkPerformanceRequirements(): Promise<CheckResult> {
-    if (this.#o.app === undefined) return fail('no app given to load test');
+    if (this.#o.app === undefined) return fail('no app given to load test: new ProductionValidator({ app })');
     const p = this.#o.performance ?? {};
     const maxAvg = p.maxAvgResponseTime ?? 100;
     const maxErrors = p.maxErrorRate ?? 0.01;
@@ -221,20 +222,31 @@ export class ProductionValidator {
   /** Liveness and readiness endpoints answer 200, and metrics are served. */
   async checkMonitoringSetup(): Promise<CheckResult> {
     const app = this.#o.app;
-    if (app === undefined) return fail('no app given to check');
-    const status = async (url: string): Promise<number> => {
+    if (app === undefined) return fail('no app given to check: new ProductionValidator({ app })');
+    // Probed as an orchestrator would, on the started app (startup hooks run, databases
+    // connected): readiness answers 503 while an app is starting or after it stopped, e.g.
+    // after the performance check's run.
+    const client = new TestClient(app);
+    const status = async (url: string): Promise<number | string> => {
       try {
-        return (await app.inject({ method: 'GET', url })).status;
-      } catch {
-        return 0;
+        return (await client.get(url)).status;
+      } catch (err) {
+        return `error (${describeError(err)})`;
       }
     };
-    const live = await status('/health/live');
-    const ready = await status('/health/ready');
-    const metrics = await status('/metrics');
+    let live: number | string;
+    let ready: number | string;
+    let metrics: number | string;
+    try {
+      live = await status('/health/live');
+      ready = await status('/health/ready');
+      metrics = await status('/metrics');
+    } finally {
+      await client.close().catch(() => {});
+    }
     const missing: string[] = [];
-    if (live !== 200) missing.push(`GET /health/live → ${live || 'error'}`);
-    if (ready !== 200) missing.push(`GET /health/ready → ${ready || 'error'}`);
+    if (live !== 200) missing.push(`GET /health/live → ${live}`);
+    if (ready !== 200) missing.push(`GET /health/ready → ${ready}`);
     if (metrics === 404) missing.push('GET /metrics → 404 (no metrics)');
     if (missing.length > 0) return fail(missing.join(', '));
     return pass(`health probes answer 200; /metrics ${metrics === 200 ? 'served' : `answers ${metrics} (protected)`}`);

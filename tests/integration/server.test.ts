@@ -396,6 +396,28 @@ describe('server: errors', () => {
       assert.ok(body.stack.some((line) => line.includes('server.test.ts')), 'the stack names the handler file');
     });
   });
+
+  it('says so when it starts with debug: true and NODE_ENV=production', T, async () => {
+    const saved = process.env.NODE_ENV;
+    try {
+      for (const [nodeEnv, debug, warned] of [
+        ['production', true, true],
+        ['production', false, false],
+        ['development', true, false],
+      ] as const) {
+        process.env.NODE_ENV = nodeEnv;
+        const logger = memoryLogger();
+        await withServer(new CovetApp({ debug, logger }), async () => {});
+        const expected = warned
+          ? ['debug: true with NODE_ENV=production: 500 responses show error details and stack traces, and app.console() is open without a token; set debug: false']
+          : [];
+        assert.deepEqual(logger.lines, expected, `${nodeEnv}, debug: ${debug}`);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = saved;
+    }
+  });
 });
 
 describe('server: methods', () => {

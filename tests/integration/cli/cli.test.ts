@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,21 @@ describe('covet CLI: help, flags and bad input', { timeout: 180_000 }, () => {
       assert.match(create.stderr, /covet migrate create needs a NAME/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+    // An image that ships only the build (dist/app.js), as the Dockerfile of covet new does.
+    const built = mkdtempSync(join(tmpdir(), 'covet-cli-dist-'));
+    try {
+      mkdirSync(join(built, 'dist'));
+      writeFileSync(join(built, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(
+        join(built, 'dist/app.js'),
+        `import { CovetApp } from ${JSON.stringify(join(root, 'src/index.ts'))};\nexport const app = new CovetApp();\napp.get('/from-dist', () => 'ok');\n`,
+      );
+      const routes = await covetDone(['routes'], { cwd: built });
+      assert.equal(routes.code, 0, routes.stderr);
+      assert.match(routes.stdout, /^GET\s+\/from-dist/m);
+    } finally {
+      rmSync(built, { recursive: true, force: true });
     }
     const empty = mkdtempSync(join(tmpdir(), 'covet-cli-none-'));
     try {
@@ -147,6 +162,35 @@ describe('covet run: one process', { timeout: 180_000 }, () => {
     assert.deepEqual(await slow, { slow: true }); // in-flight request finished
     assert.equal(await cli.exited, 0);
     assert.match(cli.stdout(), /shutdown hook ran/);
+  });
+
+  it('a repeated SIGTERM does not cut the drain (a stop delivered twice, as npm start under systemd does)', async () => {
+    const cli = covet(['run', APP, '--port', '0']);
+    const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+    const slow = fetch(`${url}/slow`).then((r) => r.json());
+    await new Promise((r) => setTimeout(r, 100));
+    cli.child.kill('SIGTERM');
+    await cli.waitFor(/SIGTERM received/);
+    cli.child.kill('SIGTERM');
+    assert.deepEqual(await slow, { slow: true });
+    assert.equal(await cli.exited, 0);
+    assert.match(cli.stdout(), /shutdown hook ran/);
+  });
+
+  it('a second SIGINT (Ctrl-C again) exits at once with 1', async () => {
+    const cli = covet(['run', APP, '--port', '0']);
+    const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+    const slow = fetch(`${url}/slow`).then(
+      (r) => r.status,
+      () => 'cut',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    cli.child.kill('SIGINT');
+    await cli.waitFor(/SIGINT received/);
+    cli.child.kill('SIGINT');
+    assert.equal(await cli.exited, 1);
+    assert.equal(await slow, 'cut');
+    assert.doesNotMatch(cli.stdout(), /shutdown hook ran/);
   });
 
   it('serves a JavaScript module with a default export', async () => {

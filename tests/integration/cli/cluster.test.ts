@@ -54,6 +54,53 @@ describe('covet run --workers', { timeout: 180_000 }, () => {
     assert.deepEqual(await stopped(cli.workers()), []);
   });
 
+  it('drains every worker when SIGTERM reaches the whole process group (systemd, timeout, kill -- -PGID)', async () => {
+    const cli = covet(['run', APP, '--port', '0', '--workers', '2'], { detached: true });
+    try {
+      const [, url = ''] = await cli.waitFor(STARTED);
+      // New connections alternate between the workers: both have a request in flight.
+      const slow = [1, 2, 3, 4].map(() => fetch(`${url}/slow`, { headers: { connection: 'close' } }).then((r) => r.json()));
+      await new Promise((r) => setTimeout(r, 100));
+      process.kill(-(cli.child.pid ?? 0), 'SIGTERM');
+      assert.deepEqual(await Promise.all(slow), [1, 2, 3, 4].map(() => ({ slow: true })));
+      assert.equal(await cli.exited, 0);
+      assert.equal(cli.stdout().match(/shutdown hook ran/g)?.length, 2, cli.stdout());
+      assert.deepEqual(await stopped(cli.workers()), []);
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
+  });
+
+  it("waits for a worker's drain as long as its app's shutdownTimeout allows, past the default 30 s", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-drain-'));
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(
+      join(dir, 'app.ts'),
+      `import { CovetApp } from '${root}src/index.js';
+export const app = new CovetApp({ server: { shutdownTimeout: 45_000 } });
+app.get('/long', async () => { await new Promise((r) => setTimeout(r, 31_000)); return { long: true }; });
+app.onShutdown(() => { process.stdout.write('shutdown hook ran\\n'); });
+`,
+    );
+    const cli = covet(['run', 'app.ts', '--port', '0', '--workers', '1'], { cwd: dir });
+    try {
+      const [, url = ''] = await cli.waitFor(STARTED);
+      const long = fetch(`${url}/long`).then(
+        (r) => r.json(),
+        (err: Error) => err.message,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      cli.child.kill('SIGTERM');
+      assert.deepEqual(await long, { long: true });
+      assert.equal(await cli.exited, 0);
+      assert.match(cli.stdout(), /shutdown hook ran/);
+      assert.deepEqual(await stopped(cli.workers()), []);
+    } finally {
+      cli.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gives up on a crash loop with a clear message and exit code 6', async () => {
     const cli = covet(['run', 'tests/fixtures/cli/crash.ts', '--port', '0', '--workers', '1'], { env: { COVET_MAX_RESTARTS: '3' } });
     assert.equal(await cli.exited, 6);

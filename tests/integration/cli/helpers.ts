@@ -63,12 +63,17 @@ export interface Cli {
   readonly exited: Promise<number | string>;
 }
 
-/** Starts `covet ARGS` (the TypeScript source, through tsx) as a child process. */
-export function covet(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Cli {
+/**
+ * Starts `covet ARGS` (the TypeScript source, through tsx) as a child process. `detached`: in a
+ * process group of its own, so that a test can signal the whole group (`process.kill(-pid)`)
+ * as systemd and `timeout` do.
+ */
+export function covet(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {}): Cli {
   const child = spawn(process.execPath, ['--import', tsx, cliPath, ...args], {
     cwd: options.cwd ?? root,
     env: { ...process.env, NODE_ENV: 'test', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   children.add(child);
   child.on('exit', () => children.delete(child));

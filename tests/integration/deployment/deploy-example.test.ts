@@ -98,8 +98,11 @@ describe('examples/deploy', { timeout: 180_000 }, () => {
     // The probed paths are routes of the app.
     const routes = (await loadApp(`${dir}app.ts:app`)).routeTable().map((r) => `${r.method} ${r.path}`);
     assert.ok(routes.includes('GET /health/live') && routes.includes('GET /health/ready'));
-    // Grace period leaves room for the app's drain.
-    assert.ok((spec.terminationGracePeriodSeconds as unknown as number) >= 30);
+    // Routing stops before the app does (preStop), and the grace period leaves room for the
+    // wait and the app's drain (shutdownTimeout, 10 s).
+    const [sleep, seconds] = container.lifecycle.preStop.exec.command as unknown as string[];
+    assert.equal(sleep, 'sleep');
+    assert.ok((spec.terminationGracePeriodSeconds as unknown as number) >= Number(seconds) + 10 + 5);
   });
 
   it('GitHub Actions: tests, then security-scan (SARIF) and performance-test, then the image build, push and rollout', () => {

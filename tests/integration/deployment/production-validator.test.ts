@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ProductionValidator } from '../../../src/deployment/index.js';
 import { Config, CovetApp, Secret } from '../../../src/index.js';
+import { HealthChecker, MetricsManager, PrometheusBackend } from '../../../src/monitoring/index.js';
 import { SecurityConfig } from '../../../src/security/index.js';
 import { REQUIRE_SERVICES } from '../../helpers/server.js';
 
@@ -101,6 +102,43 @@ describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () =>
     assert.match(impostor.message, /^database postgresql:\/\/127\.0\.0\.1:\d+\/app refused or failed: /);
   });
 
+  it("probes covet/monitoring's health router on the started app, also after the performance check ran", async () => {
+    const app = new CovetApp({ logger: { info() {}, error() {} } });
+    const health = new HealthChecker();
+    let connected = false;
+    app.onStartup(() => {
+      connected = true;
+    });
+    app.onShutdown(() => {
+      connected = false;
+    });
+    health.check('database', () => ({ status: connected ? 'healthy' : 'unhealthy' }));
+    app.includeRouter(health.router, { prefix: '/health' });
+    app.get('/', () => ({ ok: true }));
+    const metrics = new MetricsManager(new PrometheusBackend());
+    app.get('/metrics', metrics.handler);
+    const v = new ProductionValidator({ app, env: {}, performance: { maxAvgResponseTime: 1000 } });
+    // The seed's checks, awaited one after the other.
+    assert.deepEqual(await v.checkMonitoringSetup(), { status: 'pass', message: 'health probes answer 200; /metrics served' });
+    assert.equal((await v.checkPerformanceRequirements()).status, 'pass');
+    assert.deepEqual(await v.checkMonitoringSetup(), { status: 'pass', message: 'health probes answer 200; /metrics served' });
+    assert.equal(connected, false, 'the app is stopped again');
+    // A startup that fails is named.
+    const broken = new CovetApp({ logger: { info() {}, error() {} } });
+    broken.onStartup(() => {
+      throw new Error('database unreachable');
+    });
+    assert.deepEqual(await new ProductionValidator({ app: broken, env: {} }).checkMonitoringSetup(), {
+      status: 'fail',
+      message: 'GET /health/live → error (database unreachable), GET /health/ready → error (database unreachable)',
+    });
+    const { results } = await v.validate();
+    assert.deepEqual(
+      results.filter((r) => r.name === 'Performance' || r.name === 'Monitoring').map((r) => r.status),
+      ['pass', 'pass'],
+    );
+  });
+
   it('fails each check with a message saying why', async () => {
     const closed = createServer();
     const deadPort = await listen(closed);
@@ -131,6 +169,9 @@ describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () =>
       assert.deepEqual(await none.checkRedisConnectivity(), { status: 'fail', message: 'REDIS_URL is not set' });
       assert.deepEqual(await none.checkSecurityConfiguration(), { status: 'fail', message: 'SECRET_KEY is a known default value' });
       assert.deepEqual(await none.checkBackupConfiguration(), { status: 'fail', message: `no backups in ${emptyDir}` });
+      // The seed's `ProductionValidator()` knows no app: the checks that need one say how to give it.
+      assert.deepEqual(await none.checkPerformanceRequirements(), { status: 'fail', message: 'no app given to load test: new ProductionValidator({ app })' });
+      assert.deepEqual(await none.checkMonitoringSetup(), { status: 'fail', message: 'no app given to check: new ProductionValidator({ app })' });
       assert.equal((await none.validate()).ok, false);
       const memory = new ProductionValidator({ env: { DATABASE_URL: 'sqlite:///:memory:' } });
       assert.match((await memory.checkDatabaseConnectivity()).message, /in-memory SQLite/);
