@@ -66,7 +66,9 @@ function tokenSecret(options: AppOptions, env: NodeJS.ProcessEnv): string {
   const configured = options.secretKey || env.JWT_SECRET;
   if (configured) return configured;
   if (env.NODE_ENV === 'production') {
-    throw new ConfigError('JWT_SECRET is required in production (NODE_ENV=production): set it to a random secret of at least 32 characters');
+    throw new ConfigError(
+      'JWT_SECRET is required in production (NODE_ENV=production): set it to a random secret of at least 32 characters',
+    );
   }
   return randomBytes(32).toString('base64url');
 }
@@ -79,7 +81,12 @@ function publicUser(user: User): { id: number; name: string; email: string } {
 export function createApp(options: AppOptions = {}): CovetApp {
   const db = options.db ?? new DatabaseManager(options.databaseUrl ?? process.env.DATABASE_URL ?? 'sqlite:///:memory:');
   const auth = new JWTAuth({ secretKey: tokenSecret(options, options.env ?? process.env), expirationTime: 3600 });
-  const cache = options.cache ?? new CacheManager(options.cacheUrl === undefined ? {} : { redisUrl: options.cacheUrl });
+  const cache =
+    options.cache ??
+    new CacheManager({
+      ...(options.cacheUrl === undefined ? {} : { redisUrl: options.cacheUrl }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
   const app = new CovetApp(options.logger === undefined ? {} : { logger: options.logger });
   if (options.cache === undefined) app.onShutdown(() => cache.close());
   // Every write to the users table drops the cached GET /users.
