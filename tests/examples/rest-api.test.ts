@@ -150,7 +150,7 @@ describe('examples/rest-api', () => {
     });
   }
 
-  it('refuses to start in production without JWT_SECRET, and signs with it when set', async () => {
+  it('refuses to start in production without JWT_SECRET, and signs with it when set (SQLite)', async () => {
     assert.throws(
       () => createApp({ env: { NODE_ENV: 'production' }, databaseUrl: 'sqlite:///:memory:' }),
       (err: unknown) => err instanceof ConfigError && /^JWT_SECRET is required in production/.test(err.message),
