@@ -172,7 +172,10 @@ describe('examples/rest-api', () => {
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Were it to start serving instead, it would never exit by itself.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     const [code] = await once(child, 'exit');
+    clearTimeout(timer);
     assert.equal(code, 1);
     assert.match(stderr, /^rest-api: JWT_SECRET is required in production \(NODE_ENV=production\)/);
     assert.equal(stdout, '');
