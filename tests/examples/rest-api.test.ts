@@ -2,17 +2,21 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { ConfigError } from 'covet';
+import { CacheManager } from 'covet/cache';
+import { JWTAuth } from 'covet/security';
 import { AsyncTestClient, TestClient, TestDatabase } from 'covet/testing';
 import { createApp, User } from '../../examples/rest-api/app.js';
 import { memoryLogger, REQUIRE_SERVICES } from '../helpers/server.js';
 
-/** The example on a database of its own: SQLite in memory, or a throwaway PostgreSQL database when DATABASE_URL is set. */
-function freshApp(url = process.env.DATABASE_URL ?? 'sqlite:///:memory:') {
-  const db = new TestDatabase(url, { isolated: true });
-  return { app: createApp({ db, apiToken: 'test-token' }), db };
-}
+const SECRET = 'rest-api-test-secret-0123456789abcdef';
 
-const auth = { authorization: 'Bearer test-token' };
+/** The example on a database of its own: SQLite in memory, or a throwaway PostgreSQL database when DATABASE_URL is set. */
+function freshApp(url = process.env.DATABASE_URL ?? 'sqlite:///:memory:', cache?: CacheManager) {
+  const db = new TestDatabase(url, { isolated: true });
+  return { app: createApp({ db, secretKey: SECRET, ...(cache ? { cache } : {}) }), db };
+}
 
 describe('examples/rest-api', () => {
   it('says hello and manages users (create, read, update, list, delete)', async () => {
@@ -75,19 +79,33 @@ describe('examples/rest-api', () => {
     }
   });
 
-  for (const [name, url] of [
-    ['SQLite', 'sqlite:///:memory:'],
-    ['PostgreSQL', process.env.DATABASE_URL],
+  for (const [name, url, redisUrl] of [
+    ['SQLite', 'sqlite:///:memory:', 'memory'],
+    ['PostgreSQL and Redis', process.env.DATABASE_URL, process.env.REDIS_URL],
   ] as const) {
-    const skip = url === undefined && !REQUIRE_SERVICES ? 'DATABASE_URL is not set' : false;
+    const skip = (url === undefined || redisUrl === undefined) && !REQUIRE_SERVICES ? 'DATABASE_URL or REDIS_URL is not set' : false;
 
     it(`serves the seed's complete REST API example on ${name}`, { skip }, async () => {
-      if (url === undefined) throw new Error('DATABASE_URL is not set and COVET_REQUIRE_SERVICES=1');
-      await using client = new TestClient(freshApp(url).app);
-      assert.deepEqual((await client.get('/users')).json(), { users: [] });
+      if (url === undefined || redisUrl === undefined) throw new Error('DATABASE_URL or REDIS_URL is not set and COVET_REQUIRE_SERVICES=1');
+      const cache = redisUrl === 'memory' ? new CacheManager() : new CacheManager({ redisUrl, namespace: `test:rest-api:${randomUUID()}` });
+      await using _cache = {
+        async [Symbol.asyncDispose]() {
+          await cache.clear();
+          await cache.close();
+        },
+      };
+      await using client = new TestClient(freshApp(url, cache).app);
+      // The seed's @cache.cached(ttl=300) on the list; every write drops it.
+      const first = await client.get('/users');
+      assert.deepEqual(first.json(), { users: [] });
+      assert.equal(first.headers.get('x-cache'), 'MISS');
+      assert.equal((await client.get('/users')).headers.get('x-cache'), 'HIT');
       const created = await client.post('/users', { json: { name: 'Ann Smith', email: 'ann@example.com' } });
       assert.equal(created.status, 201);
       assert.deepEqual(created.json(), { id: 1, name: 'Ann Smith' });
+      const fresh = await client.get('/users');
+      assert.equal(fresh.headers.get('x-cache'), 'MISS');
+      assert.deepEqual(fresh.json(), { users: [{ id: 1, name: 'Ann Smith', email: 'ann@example.com' }] });
       await client.post('/users', { json: { name: 'Bob', email: 'bob@example.com' } });
       assert.deepEqual((await client.get('/users/1')).json(), { user: { id: 1, name: 'Ann Smith', email: 'ann@example.com' } });
       const missing = await client.get('/users/99');
@@ -98,8 +116,26 @@ describe('examples/rest-api', () => {
       assert.equal(duplicate.status, 409);
       assert.equal(duplicate.json<{ kind: string }>().kind, 'unique');
 
+      // The seed's @auth.require_token: a JWT from the demo login.
       const anonymous = await client.put('/users/1', { json: { name: 'Anna', email: 'anna@example.com' } });
       assert.equal(anonymous.status, 401);
+      assert.deepEqual(anonymous.json(), { error: 'Missing bearer token' });
+      assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer');
+      const forged = await new JWTAuth('another-secret-0123456789abcdef0123').createToken({ id: 1 });
+      const wrongKey = await client.put('/users/1', { json: { name: 'Anna', email: 'anna@example.com' }, headers: { authorization: `Bearer ${forged}` } });
+      assert.equal(wrongKey.status, 401);
+      assert.deepEqual(wrongKey.json(), { error: 'Invalid token signature' });
+      const unknown = await client.post('/auth/token', { json: { email: 'nobody@example.com' } });
+      assert.equal(unknown.status, 401);
+      assert.deepEqual(unknown.json(), { error: 'Unknown email' });
+      assert.equal((await client.post('/auth/token', { json: {} })).status, 400);
+      const login = await client.post('/auth/token', { json: { email: 'ann@example.com' } });
+      assert.equal(login.status, 200);
+      const { access_token, token_type } = login.json<{ access_token: string; token_type: string }>();
+      assert.equal(token_type, 'bearer');
+      const claims = await new JWTAuth(SECRET).verifyToken(access_token);
+      assert.deepEqual([claims.id, claims.email], [1, 'ann@example.com']);
+      const auth = { authorization: `Bearer ${access_token}` };
       const updated = await client.put('/users/1', { json: { name: 'Anna', email: 'anna@example.com' }, headers: auth });
       assert.deepEqual(updated.json(), { message: 'User updated' });
       assert.equal((await client.put('/users/99', { json: { name: 'X', email: 'x@example.com' }, headers: auth })).status, 404);
@@ -113,6 +149,37 @@ describe('examples/rest-api', () => {
       assert.equal(health.json<{ checks: { database: { status: string } } }>().checks.database.status, 'healthy');
     });
   }
+
+  it('refuses to start in production without JWT_SECRET, and signs with it when set (SQLite)', async () => {
+    assert.throws(
+      () => createApp({ env: { NODE_ENV: 'production' }, databaseUrl: 'sqlite:///:memory:' }),
+      (err: unknown) => err instanceof ConfigError && /^JWT_SECRET is required in production/.test(err.message),
+    );
+    const db = new TestDatabase('sqlite:///:memory:', { isolated: true });
+    await using client = new TestClient(createApp({ env: { NODE_ENV: 'production', JWT_SECRET: SECRET }, db }));
+    await client.post('/users', { json: { name: 'Ann', email: 'ann@example.com' } });
+    const { access_token } = (await client.post('/auth/token', { json: { email: 'ann@example.com' } })).json<{ access_token: string }>();
+    assert.equal((await new JWTAuth(SECRET).verifyToken(access_token)).id, 1);
+    // `npm start` exits 1 with the reason on stderr, before opening a database or a port.
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', PORT: '0', DATABASE_URL: 'sqlite:///:memory:' };
+    delete env.JWT_SECRET;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/rest-api/main.ts'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Were it to start serving instead, it would never exit by itself.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code] = await once(child, 'exit');
+    clearTimeout(timer);
+    assert.equal(code, 1);
+    assert.match(stderr, /^rest-api: JWT_SECRET is required in production \(NODE_ENV=production\)/);
+    assert.equal(stdout, '');
+  });
 
   it("follows the seed's Database Testing example (TestDatabase, createAll, fetchOne with %s)", async () => {
     const testDb = new TestDatabase('sqlite:///:memory:');
