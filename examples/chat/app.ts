@@ -82,6 +82,9 @@ export function createChatApp(options: ChatOptions = {}): { app: CovetApp; auth:
 
   app.websocket(
     '/ws/chat/{room_id}',
+    // A chat message is at most MAX_MESSAGE characters in a small JSON object: a client sending
+    // more than 64 KiB is closed with 1009 instead of being read (the default allows 16 MiB).
+    { maxMessageSize: 64 * 1024 },
     auth.requireWebsocketToken(async (websocket) => {
       const roomId = websocket.params.room_id;
       const userId = String((websocket.state.user as { id: unknown }).id);

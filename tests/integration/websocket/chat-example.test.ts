@@ -152,6 +152,14 @@ describe('examples/chat', T, () => {
           ['message', 'ben'],
         ],
       );
+      // A message far past what a chat message can be is not read: 1009 (64 KiB limit).
+      const big = await open('cat');
+      big.ws.send('x'.repeat(65 * 1024));
+      const [code] = (await once(big.ws, 'close')) as [number];
+      assert.equal(code, 1009);
+      await until(() => ann.events.length === 4, 'ann sees cat join and leave');
+      assert.deepEqual(ann.events.slice(2).map((e) => [e.type, e.user_id]), [['user_joined', 'cat'], ['user_left', 'cat']]);
+      ann.events.splice(2);
       const refused = new WsClient(`ws://127.0.0.1:${port}/ws/chat/room-1`, ['access_token', 'bad']);
       const [, res] = (await once(refused, 'unexpected-response')) as [unknown, { statusCode: number }];
       assert.equal(res.statusCode, 401);
