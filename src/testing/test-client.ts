@@ -1,6 +1,7 @@
 import { type CovetApp, type InjectResponse, kAcquire, kRelease } from '../app.js';
 import { encodeCookieValue } from '../http/cookie.js';
 import type { WebSocket } from '../http/websocket/websocket.js';
+import type { HeadersInit } from '../client/client-types.js';
 import type { ClientHandshakeOptions } from '../http/websocket/client-handshake.js';
 
 // Node 20 has no Symbol.asyncDispose; use the same well-known fallback as TypeScript's and
@@ -23,14 +24,17 @@ export interface TestRequestOptions {
   readonly files?: Readonly<Record<string, TestFile>>;
   /** A raw body. */
   readonly content?: string | Uint8Array;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** Request headers, in any form `fetch` takes: a record, a `Headers` or `[name, value]` pairs. */
+  readonly headers?: HeadersInit;
   readonly query?: Readonly<Record<string, string | number | boolean | readonly (string | number | boolean)[]>>;
   /** Cookies for this request, on top of the jar (values are percent-encoded where they need it, as a browser app would). */
   readonly cookies?: Readonly<Record<string, string>>;
 }
 
 /** Options of `websocketConnect`: headers, `subprotocols`, `compression`, `query`, `cookies`. */
-export interface WebSocketConnectOptions extends ClientHandshakeOptions {
+export interface WebSocketConnectOptions extends Omit<ClientHandshakeOptions, 'headers'> {
+  /** Handshake headers, in any form `fetch` takes (`authorization`, `cookie`, `origin`…). */
+  readonly headers?: HeadersInit;
   readonly query?: TestRequestOptions['query'];
   /** Cookies for this connection, on top of the jar. */
   readonly cookies?: Readonly<Record<string, string>>;
@@ -82,6 +86,27 @@ type Scalar = string | number | boolean;
  * (`http://testserver/users`, `ws://…`) gives its path and query and its host, and the fragment
  * never leaves the client. Then `query` is appended.
  */
+/**
+ * The given request headers as a record with lower-case names. Pairs repeating a name are joined
+ * with `, `, as `fetch` does; a record is taken as is (no validation, so a test can send values a
+ * `Headers` would refuse).
+ */
+function headerRecord(init: HeadersInit | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (init === undefined) return out;
+  if (init instanceof Headers || Array.isArray(init)) {
+    for (const [k, v] of init as Iterable<readonly [string, string]>) {
+      const name = k.toLowerCase();
+      out[name] = out[name] === undefined ? v : `${out[name]}, ${v}`;
+    }
+    return out;
+  }
+  for (const [k, v] of Object.entries(init) as [string, string | readonly string[]][]) {
+    out[k.toLowerCase()] = typeof v === 'string' ? v : v.join(', ');
+  }
+  return out;
+}
+
 function requestTarget(path: string, query: TestRequestOptions['query']): { url: string; host: string | null } {
   let url = path;
   let host: string | null = null;
@@ -197,7 +222,7 @@ export class TestClient {
     await this.start();
     const { url, host } = requestTarget(path, options.query);
     const headers: Record<string, string> = { host: host ?? 'testserver', 'user-agent': 'covet-testclient' };
-    for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+    Object.assign(headers, headerRecord(options.headers));
     let body: string | Uint8Array | null = null;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
@@ -236,7 +261,7 @@ export class TestClient {
   async websocketConnect(path: string, options: WebSocketConnectOptions = {}): Promise<WebSocket<Record<string, never>>> {
     await this.start();
     const headers: Record<string, string> = { 'user-agent': 'covet-testclient' };
-    for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+    Object.assign(headers, headerRecord(options.headers));
     const { url, host } = requestTarget(path, options.query);
     if (host !== null && headers.host === undefined) headers.host = host;
     const jar = new Map(this.cookies);

@@ -37,6 +37,18 @@ describe('TestClient', () => {
     assert.equal(g.ok, true);
   });
 
+  it('takes headers in any form fetch does: a record, a Headers or [name, value] pairs', async () => {
+    const app = new CovetApp();
+    app.get('/h', (req) => ({ a: req.headers.get('x-a'), b: req.headers.get('x-b') }));
+    app.websocket('/ws', async (ws) => { await ws.sendJson({ a: ws.headers.get('x-a') }); await ws.close(); });
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/h', { headers: { 'X-A': '1' } })).json(), { a: '1', b: null });
+    assert.deepEqual((await client.get('/h', { headers: new Headers({ 'X-A': '2', 'X-B': '3' }) })).json(), { a: '2', b: '3' });
+    assert.deepEqual((await client.get('/h', { headers: [['X-A', '4'], ['x-a', '5']] })).json(), { a: '4, 5', b: null });
+    const ws = await client.websocketConnect('/ws', { headers: new Headers({ 'X-A': '6' }) });
+    assert.deepEqual(await ws.receiveJson(), { a: '6' });
+  });
+
   it('sends what a real client would for an absolute URL or a fragment: path and query, the URL\'s host, no fragment', async () => {
     await using client = new TestClient(echoApp());
     const abs = (await client.get('http://testserver/echo?x=1', { query: { y: 2 } })).json<Record<string, unknown>>();
