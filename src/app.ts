@@ -350,7 +350,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    * app.static('/static', 'public')
    */
   static(prefix: string, directory: string, options: StaticOptions & { readonly name?: string } = {}): this {
-    const handler = createStaticHandler(directory, options);
+    // Files are not API operations: the routes stay out of `app.openapi()`.
+    const handler = annotateOpenAPI(createStaticHandler(directory, options), { exclude: true });
     const base = prefix === '/' ? '' : prefix.replace(/\/+$/, '');
     this.get(`${base}/{path:path}`, { name: options.name ?? `static:${base || '/'}` }, handler);
     this.get(base === '' ? '/' : `${base}/`, handler);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -128,5 +129,32 @@ describe('app.docs() in a real browser', { skip: browserSkipReason() }, () => {
         await page.close();
       });
     });
+  });
+
+  it('lists the API only: no static-file or developer-console routes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-docs-static-'));
+    writeFileSync(join(dir, 'app.js'), 'window.loaded = true;');
+    const app = new CovetApp();
+    app.get('/ping', () => 'pong');
+    app.static('/static', dir);
+    app.console('/_covet', { token: 'c'.repeat(32) });
+    app.docs('/docs');
+    try {
+      await withServer(app, async ({ url }) => {
+        const spec = await fetch(`${url}/openapi.json`);
+        assert.deepEqual(Object.keys(((await spec.json()) as { paths: object }).paths), ['/ping']);
+        assert.equal((await fetch(`${url}/static/app.js`)).status, 200, 'the files are still served');
+        await withBrowser(async (browser) => {
+          const page = await browser.newPage();
+          await page.goto(`${url}/docs`);
+          await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+          assert.deepEqual(await page.locator('details.op summary .path').allTextContents(), ['/ping']);
+          assert.deepEqual(await page.locator('section.tag h2').allTextContents(), ['default']);
+          await page.close();
+        });
+      });
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 });
