@@ -157,4 +157,29 @@ describe('app.docs() in a real browser', { skip: browserSkipReason() }, () => {
       rmSync(dir, { recursive: true });
     }
   });
+
+  it('runs "try it" against a sub-app mounted under a prefix (the document names the prefix in servers)', async () => {
+    const sub = new CovetApp();
+    sub.get('/items/{id:int}', (req) => ({ id: req.params.id }));
+    sub.docs('/docs');
+    const app = new CovetApp();
+    app.mount('/api', sub);
+    await withServer(app, async ({ url }) => {
+      const spec = (await (await fetch(`${url}/api/openapi.json`)).json()) as { paths: object; servers?: unknown };
+      assert.deepEqual(Object.keys(spec.paths), ['/items/{id}']);
+      assert.deepEqual(spec.servers, [{ url: '/api' }]);
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        await page.goto(`${url}/api/docs`);
+        await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+        const op = page.locator('details.op').first();
+        await op.locator('summary').click();
+        await op.locator('input[name="id"]').fill('42');
+        await op.locator('button[type="submit"]').click();
+        await page.locator('details.op pre.result').first().filter({ hasText: /^200/ }).waitFor();
+        assert.match((await op.locator('pre.result').textContent()) ?? '', /\{"id":42\}/);
+        await page.close();
+      });
+    });
+  });
 });
