@@ -350,7 +350,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    * app.static('/static', 'public')
    */
   static(prefix: string, directory: string, options: StaticOptions & { readonly name?: string } = {}): this {
-    const handler = createStaticHandler(directory, options);
+    // Files are not API operations: the routes stay out of `app.openapi()`.
+    const handler = annotateOpenAPI(createStaticHandler(directory, options), { exclude: true });
     const base = prefix === '/' ? '' : prefix.replace(/\/+$/, '');
     this.get(`${base}/{path:path}`, { name: options.name ?? `static:${base || '/'}` }, handler);
     this.get(base === '' ? '/' : `${base}/`, handler);
@@ -772,13 +773,17 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    */
   docs(path = '/docs', options: DocsOptions = {}): this {
     const { openapiPath = '/openapi.json', ...documentOptions } = options;
-    let cached: { version: number; body: string } | null = null;
+    let cached: { version: number; prefix: string; body: string } | null = null;
     const app = this;
-    const serveSpec = annotateOpenAPI(function openapiDocument(): Response {
-      if (cached === null || cached.version !== routeTableVersion.value) {
+    const serveSpec = annotateOpenAPI(function openapiDocument(req: Request): Response {
+      // Under `parent.mount(prefix, app)` the paths are the app's own: a `servers` entry holding
+      // the prefix lets clients (and the page's "Try it") reach them, as FastAPI's `root_path` does.
+      const mounted = documentOptions.servers === undefined && req.path.length > openapiPath.length && req.path.endsWith(openapiPath);
+      const prefix = mounted ? req.path.slice(0, -openapiPath.length) : '';
+      if (cached === null || cached.version !== routeTableVersion.value || cached.prefix !== prefix) {
         // Rebuilt only when a route was added since (the table version moved).
-        const body = JSON.stringify(app.openapi(documentOptions));
-        cached = { version: routeTableVersion.value, body };
+        const body = JSON.stringify(app.openapi(prefix === '' ? documentOptions : { ...documentOptions, servers: [{ url: prefix }] }));
+        cached = { version: routeTableVersion.value, prefix, body };
       }
       return new Response(cached.body, { headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' } });
     }, { exclude: true });

@@ -249,13 +249,16 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       const controller = new AbortController();
       this.#abort = controller;
       const res = this.#response;
-      if (res !== null && !res.writableFinished) {
+      // `writableEnded` too: an HTTP/2 response reports `writableFinished` once its stream is
+      // closed, even when the client reset the stream before the response ended.
+      const finished = (): boolean => res !== null && res.writableEnded && res.writableFinished;
+      if (res !== null && !finished()) {
         const gone = (): void => controller.abort(new Error('The client closed the connection'));
         // The client may have left before anyone asked for the signal: then 'close' is past.
-        if (res.destroyed || res.socket === null || res.socket.destroyed) gone();
+        if (res.destroyed || res.socket === null || res.socket.destroyed || (res as { closed?: boolean }).closed === true) gone();
         else {
           res.once('close', () => {
-            if (!res.writableFinished) gone();
+            if (!finished()) gone();
           });
         }
       }

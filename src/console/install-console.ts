@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CovetApp } from '../app.js';
 import { HTTPException } from '../errors.js';
+import { annotateOpenAPI } from '../internal/openapi-meta.js';
 import type { Request } from '../request.js';
 import { json, redirect, Response } from '../response.js';
 import type { MiddlewareFunction } from '../types.js';
@@ -81,17 +82,20 @@ export function installConsole(app: CovetApp, path: string, options: ConsoleOpti
   const auth = new ConsoleAuth(resolved.token);
   let healthRun = 0;
 
-  const guarded =
-    (handler: (req: Request) => Response | Promise<Response>) =>
-    async (req: Request): Promise<Response> => {
-      if (auth.check(req) === 'query' && auth.cookieValue !== null) {
-        // Trade the token in the URL for a cookie, and take it out of the address bar and history.
-        const res = redirect(withoutToken(req), 303);
-        res.setCookie(CONSOLE_COOKIE, auth.cookieValue, { path, httpOnly: true, sameSite: 'Strict', secure: isSecure(req) });
-        return withHeaders(res, NO_STORE);
-      }
-      return withHeaders(await handler(req), NO_STORE);
-    };
+  // The console is a developer tool, not part of the app's API: its routes stay out of `app.openapi()`.
+  const guarded = (handler: (req: Request) => Response | Promise<Response>) =>
+    annotateOpenAPI(
+      async (req: Request): Promise<Response> => {
+        if (auth.check(req) === 'query' && auth.cookieValue !== null) {
+          // Trade the token in the URL for a cookie, and take it out of the address bar and history.
+          const res = redirect(withoutToken(req), 303);
+          res.setCookie(CONSOLE_COOKIE, auth.cookieValue, { path, httpOnly: true, sameSite: 'Strict', secure: isSecure(req) });
+          return withHeaders(res, NO_STORE);
+        }
+        return withHeaders(await handler(req), NO_STORE);
+      },
+      { exclude: true },
+    );
   const tags = ['covet-console'];
 
   app.get(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +126,58 @@ describe('app.docs() in a real browser', { skip: browserSkipReason() }, () => {
         await page.goto(`${url}/docs`);
         await page.waitForSelector('#app[data-ready="error"]', { timeout: 10_000 });
         assert.match((await page.locator('#app').textContent()) ?? '', /Could not load the OpenAPI document: HTTP 500/);
+        await page.close();
+      });
+    });
+  });
+
+  it('lists the API only: no static-file or developer-console routes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-docs-static-'));
+    writeFileSync(join(dir, 'app.js'), 'window.loaded = true;');
+    const app = new CovetApp();
+    app.get('/ping', () => 'pong');
+    app.static('/static', dir);
+    app.console('/_covet', { token: 'c'.repeat(32) });
+    app.docs('/docs');
+    try {
+      await withServer(app, async ({ url }) => {
+        const spec = await fetch(`${url}/openapi.json`);
+        assert.deepEqual(Object.keys(((await spec.json()) as { paths: object }).paths), ['/ping']);
+        assert.equal((await fetch(`${url}/static/app.js`)).status, 200, 'the files are still served');
+        await withBrowser(async (browser) => {
+          const page = await browser.newPage();
+          await page.goto(`${url}/docs`);
+          await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+          assert.deepEqual(await page.locator('details.op summary .path').allTextContents(), ['/ping']);
+          assert.deepEqual(await page.locator('section.tag h2').allTextContents(), ['default']);
+          await page.close();
+        });
+      });
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('runs "try it" against a sub-app mounted under a prefix (the document names the prefix in servers)', async () => {
+    const sub = new CovetApp();
+    sub.get('/items/{id:int}', (req) => ({ id: req.params.id }));
+    sub.docs('/docs');
+    const app = new CovetApp();
+    app.mount('/api', sub);
+    await withServer(app, async ({ url }) => {
+      const spec = (await (await fetch(`${url}/api/openapi.json`)).json()) as { paths: object; servers?: unknown };
+      assert.deepEqual(Object.keys(spec.paths), ['/items/{id}']);
+      assert.deepEqual(spec.servers, [{ url: '/api' }]);
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        await page.goto(`${url}/api/docs`);
+        await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+        const op = page.locator('details.op').first();
+        await op.locator('summary').click();
+        await op.locator('input[name="id"]').fill('42');
+        await op.locator('button[type="submit"]').click();
+        await page.locator('details.op pre.result').first().filter({ hasText: /^200/ }).waitFor();
+        assert.match((await op.locator('pre.result').textContent()) ?? '', /\{"id":42\}/);
         await page.close();
       });
     });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { CovetApp, html, sse } from '../../src/index.js';
 import { browserSkipReason, withBrowser } from '../helpers/browser.js';
@@ -57,5 +58,43 @@ describe('sse in a real browser', { skip: browserSkipReason() }, () => {
         assert.equal(closedStreams, 1, 'the open stream ended when the page went away');
       }),
     );
+  });
+
+  it('notices over HTTP/2 that the page went away: req.signal aborts and the stream ends', async () => {
+    const key = readFileSync(new URL('../fixtures/tls/key.pem', import.meta.url));
+    const cert = readFileSync(new URL('../fixtures/tls/cert.pem', import.meta.url));
+    const events: string[] = [];
+    const app = new CovetApp();
+    app.get('/', () => html(PAGE));
+    app.get('/events', (req) => {
+      req.signal.addEventListener('abort', () => events.push('abort'));
+      return sse(
+        (async function* () {
+          try {
+            yield { event: 'tick', id: 1, data: { n: 1 } };
+            await new Promise<void>((resolve) => req.signal.addEventListener('abort', () => resolve()));
+          } finally {
+            events.push('finally');
+          }
+        })(),
+      );
+    });
+    const { url } = await app.listen({ host: '127.0.0.1', port: 0, http2: true, key, cert });
+    try {
+      await withBrowser(async (browser) => {
+        const context = await browser.newContext({ ignoreHTTPSErrors: true });
+        const page = await context.newPage();
+        const res = await page.goto(`${url}/`);
+        assert.equal(await res?.request().headerValue(':method'), 'GET', 'the page came over HTTP/2');
+        await page.waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length >= 1, undefined, { timeout: 15_000 });
+        await page.close();
+        const deadline = Date.now() + 10_000;
+        while (events.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(events, ['abort', 'finally']);
+        await context.close();
+      });
+    } finally {
+      await app.close();
+    }
   });
 });
