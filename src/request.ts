@@ -251,7 +251,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       const res = this.#response;
       // `writableEnded` too: an HTTP/2 response reports `writableFinished` once its stream is
       // closed, even when the client reset the stream before the response ended.
-      const finished = (): boolean => res !== null && res.writableEnded && res.writableFinished;
+      const finished = (): boolean => res === null || (res.writableEnded && res.writableFinished);
       if (res !== null && !finished()) {
         const gone = (): void => controller.abort(new Error('The client closed the connection'));
         // The client may have left before anyone asked for the signal: then 'close' is past.

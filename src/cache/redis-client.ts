@@ -29,8 +29,3 @@ export async function createRedisClient(url: string): Promise<RedisCacheClient> 
   const Redis = await loadIoredis<RedisConstructor>('The Redis cache backend (covet/cache)');
   return new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
 }
-
-/** Whether an error is Redis answering with an error (as opposed to not answering at all). */
-export function isReplyError(err: unknown): err is Error {
-  return err instanceof Error && err.name === 'ReplyError';
-}

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isReplyError } from '../internal/load-ioredis.js';
 import { withDeadline } from '../internal/with-deadline.js';
 import { CacheError } from './cache-error.js';
 import type { CacheStore, StoreLock } from './cache-store.js';
-import { createRedisClient, isReplyError, type RedisCacheClient } from './redis-client.js';
+import { createRedisClient, type RedisCacheClient } from './redis-client.js';
 
 /** Options of the Redis backend, resolved by the cache. */
 export interface RedisStoreOptions {

@@ -1,4 +1,4 @@
-import { loadIoredis } from '../internal/load-ioredis.js';
+import { openRedis } from '../internal/load-ioredis.js';
 import type { SessionStore } from './session.js';
 
 /** The commands `RedisSessionStore` uses; an `ioredis` client has them (so do most others). */
@@ -22,17 +22,12 @@ export interface RedisSessionStoreOptions {
   readonly commandTimeout?: number;
 }
 
-type RedisConstructor = new (url: string, options?: Record<string, unknown>) => RedisClientLike;
-
-async function connect(url: string, commandTimeout: number): Promise<RedisClientLike> {
-  const Redis = await loadIoredis<RedisConstructor>('RedisSessionStore');
-  // One retry and a command timeout: when Redis is down or silent a request fails within a
-  // bounded time rather than waiting through ioredis' 20 retries (or for ever).
-  const client = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout, enableOfflineQueue: true });
-  // ioredis reports connection errors as events; without a listener it logs each retry. The
-  // failed commands reject, and the request gets a 500.
-  client.on?.('error', () => {});
-  return client;
+/**
+ * One retry and a command timeout: when Redis is down or silent a request fails (500) within a
+ * bounded time rather than waiting through ioredis' 20 retries (or for ever).
+ */
+function connect(url: string, commandTimeout: number): Promise<RedisClientLike> {
+  return openRedis<RedisClientLike>('RedisSessionStore', url, { maxRetriesPerRequest: 1, commandTimeout, enableOfflineQueue: true });
 }
 
 /**

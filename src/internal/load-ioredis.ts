@@ -13,3 +13,25 @@ export async function loadIoredis<C extends abstract new (...args: never[]) => u
   }
   return Redis;
 }
+
+/** What `openRedis` needs of a client: an `error` event to listen to. */
+interface ErrorEmitter {
+  on?(event: 'error', listener: (err: unknown) => void): unknown;
+}
+
+/**
+ * A new `ioredis` client for `url` with `options` (retries, `commandTimeout`…) and a listener
+ * on its `error` event: ioredis reports connection errors as events and logs every retry when
+ * nothing listens, while the commands that fail reject on their own.
+ */
+export async function openRedis<R extends ErrorEmitter>(feature: string, url: string, options: Readonly<Record<string, unknown>>): Promise<R> {
+  const Redis = await loadIoredis<new (url: string, options: Readonly<Record<string, unknown>>) => R>(feature);
+  const client = new Redis(url, options);
+  client.on?.('error', () => {});
+  return client;
+}
+
+/** Whether Redis answered with an error reply (as opposed to not answering at all). */
+export function isReplyError(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'ReplyError';
+}

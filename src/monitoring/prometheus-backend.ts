@@ -1,3 +1,4 @@
+import { withDeadline } from '../internal/with-deadline.js';
 import { type ExpositionFormat, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, renderExposition } from './exposition.js';
 import { Counter } from './counter.js';
 import type { Gauge } from './gauge.js';
@@ -148,19 +149,14 @@ export class PrometheusBackend implements MetricHost {
           .finally(() => pending.delete(m));
       }),
     );
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.collectTimeout);
-    });
-    const outcome = await Promise.race([runs, timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
+    // `runs` never rejects (each failure is logged above): a rejection is the deadline.
+    await withDeadline(runs, this.collectTimeout, () => null).catch(() => {
       for (const m of pending) {
         this.#logger.error(`collect() of metric ${m.name} did not finish within ${this.collectTimeout} ms; its current value is written`, {
           metric: m.name,
         });
       }
-    }
+    });
     return metrics.map((m) => m.snapshot());
   }
 

@@ -1,4 +1,4 @@
-import { loadIoredis } from '../internal/load-ioredis.js';
+import { isReplyError, loadIoredis } from '../internal/load-ioredis.js';
 import { withDeadline } from '../internal/with-deadline.js';
 import { CovetError, HTTPException } from '../errors.js';
 import { PreparedMessage } from '../http/websocket/prepared-message.js';
@@ -74,11 +74,6 @@ type RedisConstructor = new (url: string, options?: Record<string, unknown>) => 
 
 const DEFAULT_PREFIX = 'covet:realtime:';
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
-
-/** Redis answered with an error, as opposed to not answering at all. */
-function isReplyError(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ReplyError';
-}
 
 /** Checks a channel name: a non-empty string. */
 function checkChannel(channel: unknown, what: string): string {

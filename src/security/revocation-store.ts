@@ -1,4 +1,4 @@
-import { loadIoredis } from '../internal/load-ioredis.js';
+import { openRedis } from '../internal/load-ioredis.js';
 import { CovetError } from '../errors.js';
 
 /**
@@ -70,7 +70,6 @@ interface RedisCommands {
   exists(key: string): Promise<number>;
 }
 
-type RedisConstructor = new (url: string, options?: Record<string, unknown>) => RedisLike;
 
 /** Options of `RedisRevocationStore`. */
 export interface RedisRevocationStoreOptions {
@@ -120,12 +119,11 @@ export class RedisRevocationStore implements RevocationStore {
       const url = this.#url as string;
       // Commands fail fast when Redis is down or does not answer (instead of queueing for
       // ever): a revocation check that cannot be made must refuse the token, not hang the request.
-      this.#client = loadIoredis<RedisConstructor>('RedisRevocationStore').then((Redis) => {
-        const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: this.#timeout, enableOfflineQueue: true, lazyConnect: false });
-        // ioredis reports connection errors as events; without a listener it logs each retry.
-        // The failed commands reject, and the check answers 503.
-        redis.on?.('error', () => {});
-        return redis;
+      this.#client = openRedis<RedisLike>('RedisRevocationStore', url, {
+        maxRetriesPerRequest: 1,
+        commandTimeout: this.#timeout,
+        enableOfflineQueue: true,
+        lazyConnect: false,
       });
       this.#client.then(
         (c) => {

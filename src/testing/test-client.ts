@@ -82,11 +82,6 @@ export class TestResponse {
 type Scalar = string | number | boolean;
 
 /**
- * The request target a real client would send for `path`: an absolute URL
- * (`http://testserver/users`, `ws://…`) gives its path and query and its host, and the fragment
- * never leaves the client. Then `query` is appended.
- */
-/**
  * The given request headers as a record with lower-case names. Pairs repeating a name are joined
  * with `, `, as `fetch` does; a record is taken as is (no validation, so a test can send values a
  * `Headers` would refuse).
@@ -107,6 +102,11 @@ function headerRecord(init: HeadersInit | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * The request target a real client would send for `path`: an absolute URL
+ * (`http://testserver/users`, `ws://…`) gives its path and query and its host, and the fragment
+ * never leaves the client. Then `query` is appended.
+ */
 function requestTarget(path: string, query: TestRequestOptions['query']): { url: string; host: string | null } {
   let url = path;
   let host: string | null = null;
@@ -239,11 +239,7 @@ export class TestClient {
     } else if (options.content !== undefined) {
       body = options.content;
     }
-    const jar = new Map(this.cookies);
-    for (const [k, v] of Object.entries(options.cookies ?? {})) jar.set(k, encodeCookieValue(v));
-    if (jar.size > 0 && headers.cookie === undefined) {
-      headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    }
+    this.#addCookies(headers, options.cookies);
     const res = new TestResponse(await this.app.inject({ method, url, headers, body }));
     this.#storeCookies(res.headers.getSetCookie());
     return res;
@@ -264,9 +260,7 @@ export class TestClient {
     Object.assign(headers, headerRecord(options.headers));
     const { url, host } = requestTarget(path, options.query);
     if (host !== null && headers.host === undefined) headers.host = host;
-    const jar = new Map(this.cookies);
-    for (const [k, v] of Object.entries(options.cookies ?? {})) jar.set(k, encodeCookieValue(v));
-    if (jar.size > 0 && headers.cookie === undefined) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    this.#addCookies(headers, options.cookies);
     const ws = await this.app.injectWebSocket({
       url,
       headers,
@@ -276,6 +270,13 @@ export class TestClient {
     this.#sockets.add(ws);
     void ws.closed.then(() => this.#sockets.delete(ws));
     return ws;
+  }
+
+  /** The jar's cookies and the request's own (a `cookie` header given by hand wins). */
+  #addCookies(headers: Record<string, string>, cookies: Readonly<Record<string, string>> | undefined): void {
+    const jar = new Map(this.cookies);
+    for (const [k, v] of Object.entries(cookies ?? {})) jar.set(k, encodeCookieValue(v));
+    if (jar.size > 0 && headers.cookie === undefined) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
   #storeCookies(setCookies: string[]): void {
