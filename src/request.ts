@@ -12,6 +12,7 @@ import { displayPath } from './router/decode-path.js';
 import { MULTIPART_DEFAULTS, type MultipartOptions, parseMultipart } from './http/multipart.js';
 import { type StandardSchemaV1, validate, validateQuery } from './schema.js';
 import type { RequestState, RouteMeta } from './types.js';
+import { kContextStore } from './internal/request-context.js';
 
 /** The parts of the request URL. */
 export interface RequestURL {
@@ -129,6 +130,8 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   #validQuery: Query | null = null;
   #session: Session | null = null;
   #private = false;
+  /** @internal The observability store a request middleware opened for this request. */
+  [kContextStore]: object | undefined = undefined;
 
   constructor(init: RequestInit) {
     this.method = init.method;

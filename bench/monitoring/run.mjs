@@ -13,6 +13,8 @@
 //
 //   node bench/monitoring/run.mjs [--rounds=3] [--duration=5] [--seconds=2] [--connections=64] [--only=http,ops]
 //   node bench/monitoring/run.mjs --only=http --configs=,a,l    # only these Covet F values
+//   node bench/monitoring/run.mjs --only=http --configs=,mtl --baseline=../old-checkout
+//      # each Covet row also measured with another build (its dist/), in the same rounds
 //
 // Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/.
 // The per-feature cost in process (µs per request, no sockets): bench/monitoring/inprocess.mjs.
@@ -35,6 +37,7 @@ const { values: opt } = parseArgs({
     only: { type: 'string', default: 'http,ops' },
     pinned: { type: 'boolean', default: false },
     configs: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const ROUNDS = Number(opt.rounds);
@@ -150,7 +153,12 @@ const ALL_CONFIGS = [
   { name: 'Fastify: pino logging', F: 'l', peer: true },
 ];
 // --configs=F1,F2,…: only Covet's rows with these F values (an empty one is all off).
-const CONFIGS = opt.configs === undefined ? ALL_CONFIGS : ALL_CONFIGS.filter((c) => !c.peer && opt.configs.split(',').includes(c.F));
+const SELECTED = opt.configs === undefined ? ALL_CONFIGS : ALL_CONFIGS.filter((c) => !c.peer && opt.configs.split(',').includes(c.F));
+// --baseline=DIR: every Covet row twice, this build and DIR's, interleaved in the same rounds;
+// the baseline's rows are compared with the baseline's all off.
+const BASELINE = opt.baseline === undefined ? undefined : resolve(opt.baseline);
+const CONFIGS =
+  BASELINE === undefined ? SELECTED : SELECTED.flatMap((c) => (c.peer ? [c] : [c, { ...c, name: `baseline ${c.name.slice('Covet: '.length)}`.slice(0, 36), dir: BASELINE }]));
 
 // The same with routes that do an API's usual work (a page of 20 records as JSON; one row read
 // from SQLite in an async handler), all on vs off.
@@ -184,7 +192,7 @@ async function httpBench() {
     const port = await freePort();
     const { child: server } = await startServer(config.peer ? join(PEER, 'server.mjs') : join(HERE, 'server.mjs'), {
       cpu: serverCpu,
-      env: { F: config.F, PORT: String(port), COVET_DIR: ROOT, OTLP_ENDPOINT: `http://127.0.0.1:${collector.address().port}` },
+      env: { F: config.F, PORT: String(port), COVET_DIR: config.dir ?? ROOT, OTLP_ENDPOINT: `http://127.0.0.1:${collector.address().port}` },
       name: config.name,
       stderr: 'ignore',
     });
@@ -208,7 +216,7 @@ async function httpBench() {
     for (let r = 0; r < ROUNDS; r++) {
       for (const config of r % 2 === 0 ? configs : [...configs].reverse()) runs.get(config).push(await measure(config, route));
     }
-    const baseOf = (c) => runs.get(configs.find((x) => x.F === '' && !!x.peer === !!c.peer));
+    const baseOf = (c) => runs.get(configs.find((x) => x.F === '' && !!x.peer === !!c.peer && x.dir === c.dir));
     console.log(
       `${route.title}, observability on vs off, a fresh server per run (wrk -c${opt.connections}, ${ROUNDS} rounds x ${opt.duration}s, medians of per-round values; ${loadCpu === undefined ? 'not pinned' : `server on CPU ${serverCpu}, wrk and the OTLP collector on CPU ${loadCpu}`})`,
     );

@@ -5,9 +5,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * log lines — in one store. One `AsyncLocalStorage` instead of one per feature: on Node 20
  * every storage costs every promise and callback the process creates while it is in use.
  *
- * The first of `TracingMiddleware` and `logger.middleware()` to see a request opens its
- * store (`request` set); the other one fills in its part of that same store instead of
- * opening another. Nested contexts (`trace()`, `logger.context()`) copy the store.
+ * The first of `TracingMiddleware`, `logger.middleware()` and Sentry's request scope to see a
+ * request opens its store (`request` set); the others fill in their part of that same store
+ * instead of opening another. Nested contexts (`trace()`, `logger.context()`) copy the store.
  */
 export interface ContextStore {
   /** The request the store was opened for, if a request middleware opened it. */
@@ -20,5 +20,124 @@ export interface ContextStore {
   log: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** The store of the calling code's async context. */
+/** The store of the calling code's async context (nested contexts always run in it). */
 export const contextStorage = new AsyncLocalStorage<ContextStore>();
+
+/** The slot of a `Request` that holds the store its request middleware opened. */
+export const kContextStore: unique symbol = Symbol('covet.contextStore');
+
+/**
+ * Request contexts are tracked lazily. On Node 20 an `AsyncLocalStorage` in use runs a hook
+ * for every promise and callback of the process: about 13% of a small route's throughput.
+ * Most apps never ask for the current span or log fields inside a request — the request
+ * middleware themselves hold their request's store — so requests start out not tracked: their
+ * store is current only while their synchronous part runs (`syncStore`). The first time code
+ * asks for the context during a request (`currentContext()`: a log line, `trace()`,
+ * `currentSpan()`…), tracking turns on for good: that request's store is entered for the rest
+ * of it, and every later request runs inside `contextStorage`. A request already past its
+ * synchronous part at that moment keeps its context only if it was the only one in flight
+ * (the usual case while developing or testing, one request at a time).
+ */
+let tracking = false;
+/** While not tracking: the store of the request whose synchronous part runs now. */
+let syncStore: ContextStore | undefined;
+/** While not tracking: requests whose store is open, and the last one opened. */
+let inFlight = 0;
+let lastOpened: ContextStore | undefined;
+
+/** Whether requests run inside `contextStorage` (the context was asked for during a request). */
+export function isTrackingContext(): boolean {
+  return tracking;
+}
+
+/** @internal Tests only: back to untracked requests. */
+export function resetContextTracking(): void {
+  tracking = false;
+  syncStore = undefined;
+  inFlight = 0;
+  lastOpened = undefined;
+}
+
+/**
+ * The calling code's context, for code that uses it (log lines, spans): asked for during a
+ * request, it turns tracking on.
+ */
+export function currentContext(): ContextStore | undefined {
+  if (tracking) return contextStorage.getStore();
+  if (syncStore === undefined && inFlight === 0) return contextStorage.getStore();
+  tracking = true;
+  const current = syncStore ?? (inFlight === 1 ? lastOpened : undefined);
+  if (current === undefined) return contextStorage.getStore();
+  // The rest of this request (what its synchronous part goes on to start) runs in its store.
+  contextStorage.enterWith(current);
+  return current;
+}
+
+/** The calling code's context without turning tracking on: for the request middleware. */
+export function peekContext(): ContextStore | undefined {
+  return tracking ? contextStorage.getStore() : (syncStore ?? contextStorage.getStore());
+}
+
+type StoreFields = Partial<Pick<ContextStore, 'span' | 'tracer' | 'log'>>;
+
+/**
+ * The store a request middleware runs the rest of `request` in, with `fields` set: the one
+ * another request middleware already opened for it (`opened: false`), or a new one
+ * (`opened: true`; `closeRequestContext()` must follow when the request ends, whatever the
+ * outcome). When the open store already has one of `fields` set (tracing twice), the request
+ * gets a nested copy instead (`opened: false`).
+ */
+export function requestContextFor(request: object, fields: StoreFields): { store: ContextStore; opened: boolean } {
+  const slot = request as { [kContextStore]?: ContextStore };
+  const existing = slot[kContextStore];
+  if (existing === undefined) {
+    const outer = peekContext();
+    const store: ContextStore = { request, span: outer?.span, tracer: outer?.tracer, log: outer?.log, ...fields };
+    slot[kContextStore] = store;
+    return { store, opened: true };
+  }
+  if ((fields.span === undefined || existing.span === undefined) && (fields.log === undefined || existing.log === undefined)) {
+    if (fields.span !== undefined) {
+      existing.span = fields.span;
+      existing.tracer = fields.tracer;
+    }
+    if (fields.log !== undefined) existing.log = fields.log;
+    return { store: existing, opened: false };
+  }
+  return { store: { ...existing, ...fields }, opened: false };
+}
+
+/**
+ * Runs `fn(arg)`, the rest of a request, with `store` (from `requestContextFor`) as its
+ * context: inside `contextStorage` while tracking, else as the store of the synchronous part.
+ */
+export function runRequestContext<A, T>(store: ContextStore, opened: boolean, fn: (arg: A) => T, arg: A): T {
+  if (tracking) return contextStorage.getStore() === store ? fn(arg) : contextStorage.run(store, fn, arg);
+  const outer = syncStore;
+  const outerTracked = contextStorage.getStore();
+  syncStore = store;
+  if (opened) {
+    lastOpened = store;
+    inFlight++;
+  }
+  try {
+    return fn(arg);
+  } finally {
+    syncStore = outer;
+    // Tracking turned on inside: the store entered then belongs to the request, not to the
+    // code around it.
+    if (tracking) contextStorage.enterWith(outerTracked as ContextStore);
+  }
+}
+
+/** Ends a request whose store `requestContextFor` opened. */
+export function closeRequestContext(store: ContextStore): void {
+  if (inFlight > 0) inFlight--;
+  // With one request left in flight, `lastOpened` must be that one or nothing.
+  if (inFlight === 0 || store === lastOpened) lastOpened = undefined;
+}
+
+/** The store opened for `request`, if a request middleware opened one. */
+export function requestStore(request: object): ContextStore | undefined {
+  return (request as { [kContextStore]?: ContextStore })[kContextStore];
+}

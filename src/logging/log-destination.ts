@@ -1,4 +1,5 @@
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 
 /** Where log lines go: any writable stream (`process.stdout`, a file stream, a socket). */
 export interface LogDestination {
@@ -26,6 +27,21 @@ function textOf(pending: readonly (string | DeferredLine)[]): string {
   }
   return out;
 }
+/**
+ * Whether `fd`, the destination's, is a regular file or a non-terminal character device
+ * (`/dev/null`) written at the file's own position (not a file stream with a `start`).
+ */
+function writesToFile(dest: LogDestination, fd: number): boolean {
+  // A file stream with `start` writes at its own offsets: leave it to the stream.
+  if ((dest as { start?: unknown }).start !== undefined) return false;
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFile() || (stat.isCharacterDevice() && !isatty(fd));
+  } catch {
+    return false;
+  }
+}
+
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -56,6 +72,10 @@ export class LineWriter {
   #idle: (() => void)[] = [];
   readonly #interval: number;
   #timer: NodeJS.Timeout | null = null;
+  /** The destination's descriptor last looked at, whether it is a file's, and whether a direct write failed. */
+  #fileFd = -1;
+  #isFile = false;
+  #fileFailed = false;
 
   constructor(dest: LogDestination, maxBufferBytes = 8 * 1024 * 1024, flushInterval = 5) {
     this.#dest = dest;
@@ -134,6 +154,10 @@ export class LineWriter {
     const chunk = textOf(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;
+    if (this.#writeToFile(chunk)) {
+      for (const resolve of this.#idle.splice(0)) resolve();
+      return;
+    }
     const ok = this.#dest.write(chunk);
     if (!ok && typeof this.#dest.once === 'function') {
       this.#waitingDrain = true;
@@ -145,6 +169,36 @@ export class LineWriter {
     }
     if (this.#pending.length > 0) this.#schedule();
     else for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /**
+   * Writes a batch straight to the destination's file when it is a regular file or a device
+   * (`/dev/null`), not a pipe, socket or terminal, and nothing else is queued in the stream:
+   * a write to the page cache takes microseconds, and a file stream's own write is a round trip
+   * through libuv's thread pool per batch (a thread switch on a busy core). `false`: use
+   * the stream.
+   */
+  #writeToFile(chunk: string): boolean {
+    const dest = this.#dest as LogDestination & { writableLength?: unknown; destroyed?: unknown };
+    const fd = dest.fd;
+    // Read each time: a closed stream's descriptor number may already belong to another file.
+    if (typeof fd !== 'number' || dest.destroyed === true || this.#fileFailed) return false;
+    if (fd !== this.#fileFd) {
+      this.#fileFd = fd;
+      this.#isFile = writesToFile(dest, fd);
+    }
+    if (!this.#isFile) return false;
+    if (typeof dest.writableLength === 'number' && dest.writableLength > 0) return false;
+    try {
+      const bytes = Buffer.from(chunk);
+      let at = 0;
+      while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+      return true;
+    } catch {
+      // A full disk or a closed descriptor: the stream reports it its own way from now on.
+      this.#fileFailed = true;
+      return false;
+    }
   }
 
   /** Resolves once every queued line was handed to the destination. */

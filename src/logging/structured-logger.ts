@@ -2,7 +2,7 @@ import type { Request } from '../request.js';
 import { type Response, kSetHeader } from '../response.js';
 import type { CallNext, MiddlewareFunction } from '../types.js';
 import { randomUuid } from '../internal/random-hex.js';
-import { type ContextStore, contextStorage } from '../internal/request-context.js';
+import { type ContextStore, closeRequestContext, contextStorage, currentContext, peekContext, requestContextFor, requestStore, runRequestContext } from '../internal/request-context.js';
 import { afterNext, trustMiddleware } from '../internal/trusted-middleware.js';
 import { clientCorrelationId } from './correlation-id.js';
 import { LEVEL_VALUES, type LogLevel, type LogLevelInput, parseLevel } from './log-level.js';
@@ -243,12 +243,16 @@ export class StructuredLogger {
   }
 
   #write(level: LogLevel, message: string, fields: LogFields | undefined): void {
+    this.#writeIn(currentContext()?.log, level, message, fields);
+  }
+
+  /** Writes a line with `context`'s fields (the current context's, for most lines). */
+  #writeIn(context: LogFields | undefined, level: LogLevel, message: string, fields: LogFields | undefined): void {
     const shared = this.#shared;
     const r = shared.redactor;
     const line: Record<string, unknown> = { timestamp: isoNow(), level };
     if (this.#name !== undefined) line.logger = this.#name;
     line.message = r.text(String(message));
-    const context = contextStorage.getStore()?.log;
     copyFields(line, this.#base, r);
     if (context !== undefined) copyFields(line, context, r);
     if (fields !== undefined) copyFields(line, fields, r);
@@ -273,14 +277,14 @@ export class StructuredLogger {
    * await logger.context({ correlationId, endpoint: req.url.path }, async () => { logger.info('Request started'); });
    */
   context<T>(fields: LogFields, fn: () => T): T {
-    const outer = contextStorage.getStore();
+    const outer = currentContext();
     const log = outer?.log === undefined ? { ...fields } : { ...outer.log, ...fields };
     return contextStorage.run({ request: outer?.request, span: outer?.span, tracer: outer?.tracer, log }, fn);
   }
 
   /** The fields of the current context. */
   currentContext(): LogFields {
-    return contextStorage.getStore()?.log ?? {};
+    return currentContext()?.log ?? {};
   }
 
   /** A logger that adds `fields` to every line (same output, level and context). */
@@ -344,23 +348,24 @@ export class StructuredLogger {
       const id = correlation ? (fromClient ?? randomUuid()) : undefined;
       if (id !== undefined) req.state.correlationId = id;
       const start = performance.now();
-      // The context of this request's lines. The shortcut line needs it to hold nothing but the
-      // correlation id: no outer `logger.context`, and no other context current when it ends.
-      const outerStore = contextStorage.getStore();
-      const outer = outerStore?.log;
+      // The context of this request's lines: an outer `logger.context`'s fields and its id.
+      const outer = (requestStore(req) ?? peekContext())?.log;
       const context: LogFields | undefined = id === undefined ? outer : outer === undefined ? { correlationId: id } : { ...outer, correlationId: id };
+      let opened: ContextStore | null = null;
       const done = (response: Response): Response => {
+        if (opened !== null) closeRequestContext(opened);
         const status = response.status;
         const durationMs = timing ? elapsed(start) : undefined;
         const level: LogLevel = status >= 500 ? 'ERROR' : 'INFO';
         const message = status >= 500 ? 'Request failed' : 'Request completed';
         if (LEVEL_VALUES[level] >= logger.#threshold) {
-          if (lineOf !== null && outer === undefined && contextStorage.getStore()?.log === context)
+          // The shortcut line holds nothing but the correlation id as context.
+          if (lineOf !== null && outer === undefined)
             shared.writer.writeDeferred(
               new RequestLine(lineOf, Date.now(), level, message, id, fromClient === undefined, req.method, req.path, req.route?.path, status, durationMs, agentOf(req)),
             );
           else
-            logger.#write(level, message, {
+            logger.#writeIn(context, level, message, {
               method: req.method,
               path: req.path,
               route: req.route?.path,
@@ -376,18 +381,20 @@ export class StructuredLogger {
         return response;
       };
       const failed = (err: unknown): never => {
-        logger.error('Request failed', {
-          method: req.method,
-          path: req.path,
-          route: req.route?.path,
-          error: err,
-          durationMs: timing ? elapsed(start) : undefined,
-        });
+        if (opened !== null) closeRequestContext(opened);
+        if (LEVEL_VALUES.ERROR >= logger.#threshold)
+          logger.#writeIn(context, 'ERROR', 'Request failed', {
+            method: req.method,
+            path: req.path,
+            route: req.route?.path,
+            error: err,
+            durationMs: timing ? elapsed(start) : undefined,
+          });
         throw err;
       };
       const run = (): Response | Promise<Response> => {
-        if (logStart)
-          logger.info('Request started', {
+        if (logStart && LEVEL_VALUES.INFO >= logger.#threshold)
+          logger.#writeIn(context, 'INFO', 'Request started', {
             method: req.method,
             path: req.path,
             route: req.route?.path,
@@ -396,13 +403,9 @@ export class StructuredLogger {
         return afterNext(() => callNext(req), done, failed);
       };
       if (id === undefined) return run();
-      // Tracing came first: this request's context is open, and the fields join it.
-      if (outerStore !== undefined && outerStore.request === req) {
-        outerStore.log = context;
-        return run();
-      }
-      const store: ContextStore = { request: req, span: outerStore?.span, tracer: outerStore?.tracer, log: context };
-      return contextStorage.run(store, run);
+      const open = requestContextFor(req, { log: context });
+      if (open.opened) opened = open.store;
+      return runRequestContext(open.store, open.opened, run, undefined);
     });
   }
 

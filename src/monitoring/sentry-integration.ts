@@ -19,13 +19,13 @@ import { SentryTransport, type TransportStats } from './sentry-transport.js';
 import { newSpanId, newTraceId } from './trace-context.js';
 import { currentSpan } from './tracer.js';
 import { subscribeWeak } from './weak-subscribe.js';
-import { type ContextStore, contextStorage } from '../internal/request-context.js';
-import { trustMiddleware } from '../internal/trusted-middleware.js';
+import { closeRequestContext, currentContext, requestContextFor, runRequestContext } from '../internal/request-context.js';
+import { afterNext, trustMiddleware } from '../internal/trusted-middleware.js';
 import { Request as CovetRequest } from '../request.js';
 
 /** The request whose handling the calling code is part of, if a request scope is open. */
 function currentRequest(): Request | undefined {
-  const request = contextStorage.getStore()?.request;
+  const request = currentContext()?.request;
   return request instanceof CovetRequest ? (request as Request) : undefined;
 }
 
@@ -34,10 +34,19 @@ function currentRequest(): Request | undefined {
  * events captured inside the handler know their request.
  */
 const requestScope = trustMiddleware(function sentryRequestScope(req: Request, callNext: CallNext): Response | Promise<Response> {
-  const outer = contextStorage.getStore();
-  if (outer?.request === req) return callNext(req);
-  const store: ContextStore = { request: req, span: outer?.span, tracer: outer?.tracer, log: outer?.log };
-  return contextStorage.run(store, callNext, req);
+  const { store, opened } = requestContextFor(req, {});
+  if (!opened) return runRequestContext(store, false, callNext, req);
+  return afterNext(
+    () => runRequestContext(store, true, callNext, req),
+    (response) => {
+      closeRequestContext(store);
+      return response;
+    },
+    (err) => {
+      closeRequestContext(store);
+      throw err;
+    },
+  );
 });
 
 /** Options of `SentryIntegration`. */

@@ -1,4 +1,4 @@
-import { type ContextStore, contextStorage } from '../internal/request-context.js';
+import { type ContextStore, contextStorage, currentContext } from '../internal/request-context.js';
 import { spanChannel } from './diagnostics-channels.js';
 import { OtelBackedSpan, openTelemetryGlobal, startOtelSpan } from './otel-bridge.js';
 import type { OTLPTraceExporter } from './otlp-exporter.js';
@@ -45,12 +45,12 @@ let defaultTracer: Tracer | null = null;
 
 /** The span the calling code runs in (a request's span inside `TracingMiddleware`, or a `trace` span). */
 export function currentSpan(): ActiveSpan | undefined {
-  return contextStorage.getStore()?.span as ActiveSpan | undefined;
+  return currentContext()?.span as ActiveSpan | undefined;
 }
 
 /** @internal The current span and its tracer. */
 export function currentTrace(): Current | undefined {
-  const store = contextStorage.getStore();
+  const store = currentContext();
   return store?.span === undefined ? undefined : (store as Current);
 }
 
@@ -96,7 +96,7 @@ export class Tracer {
   startSpan(name: string, options: StartSpanOptions = {}): ActiveSpan {
     const kind = options.kind ?? 'internal';
     const attributes = options.attributes ?? {};
-    const parent = options.parent === undefined ? ((contextStorage.getStore()?.span as ActiveSpan | undefined) ?? null) : options.parent;
+    const parent = options.parent === undefined ? ((currentContext()?.span as ActiveSpan | undefined) ?? null) : options.parent;
     if (parent instanceof OtelBackedSpan) return startOtelSpan(openTelemetryGlobal() ?? {}, this.#scope, name, kind, attributes, parent);
     const isSpan = parent !== null && 'recording' in parent;
     if (this.#otel && !(isSpan && parent instanceof Span)) {
@@ -135,25 +135,8 @@ export class Tracer {
 
   /** Runs `fn` with `span` as the current span (and current in the OpenTelemetry SDK too). */
   withSpan<T>(span: ActiveSpan, fn: () => T): T {
-    const outer = contextStorage.getStore();
+    const outer = currentContext();
     const store: ContextStore = { request: undefined, span, tracer: this, log: outer?.log };
     return span instanceof OtelBackedSpan ? span.run(() => contextStorage.run(store, fn)) : contextStorage.run(store, fn);
-  }
-
-  /**
-   * @internal Runs the rest of a request (`next(request)`) with `span`, the request's server
-   * span, as the current span. When the request's context is already open (request logging
-   * came first), the span joins it instead of opening another.
-   */
-  runRequest<A extends object, T>(span: ActiveSpan, request: A, next: (request: A) => T): T {
-    const outer = contextStorage.getStore();
-    if (outer !== undefined && outer.request === request && outer.span === undefined) {
-      outer.span = span;
-      outer.tracer = this;
-      return span instanceof OtelBackedSpan ? span.run(() => next(request)) : next(request);
-    }
-    const store: ContextStore = { request, span, tracer: this, log: outer?.log };
-    if (span instanceof OtelBackedSpan) return span.run(() => contextStorage.run(store, next, request));
-    return contextStorage.run(store, next, request);
   }
 }

@@ -7,7 +7,9 @@ import type { MonitoringLogger } from './metrics-logger.js';
 import { type BatchOptions, type ExporterStats, OTLPTraceExporter } from './otlp-exporter.js';
 import { type ActiveSpan, type AttributeValue, type HttpServerFields, HttpServerSpan, type SpanData } from './span.js';
 import { formatTraceparent, parseTraceparent } from './trace-context.js';
-import { type HttpServerDescription, Tracer, currentTrace, setDefaultTracer } from './tracer.js';
+import { type HttpServerDescription, Tracer, setDefaultTracer } from './tracer.js';
+import { OtelBackedSpan } from './otel-bridge.js';
+import { type ContextStore, closeRequestContext, requestContextFor, requestStore, runRequestContext } from '../internal/request-context.js';
 import { subscribeWeak } from './weak-subscribe.js';
 
 /** Options of `TracingMiddleware`. */
@@ -155,10 +157,8 @@ export class TracingMiddleware {
 
   /** An unhandled error of a request this middleware traces: recorded on its span (then a 500). */
   #onRequestError({ request, error }: RequestErrorMessage): void {
-    // Published in the request's async context: the current store is the request's span
-    // (a child span's context ends with the child).
-    const current = currentTrace();
-    if (current !== undefined && current.tracer === this.tracer && current.request === request) current.span.recordException(error);
+    const store = requestStore(request);
+    if (store !== undefined && store.tracer === this.tracer) (store.span as ActiveSpan).recordException(error);
   }
 
   /** A recorded request span's name and fields (an unsampled one needs neither). */
@@ -180,25 +180,29 @@ export class TracingMiddleware {
     const traceparent = headers.get('traceparent');
     const parent = traceparent === null ? null : parseTraceparent(traceparent, headers.get('tracestate'));
     const span = this.tracer.startHttpServerSpan(parent, req, this.#describe);
+    const { store, opened } = requestContextFor(req, { span, tracer: this.tracer });
     // No closures on the way in or, for a synchronous answer, on the way out.
     let out: Response | Promise<Response>;
     try {
-      out = this.tracer.runRequest(span, req, callNext as (req: Request) => Response | Promise<Response>);
+      out =
+        span instanceof OtelBackedSpan
+          ? span.run(() => runRequestContext(store, opened, callNext, req))
+          : runRequestContext(store, opened, callNext as (req: Request) => Response | Promise<Response>, req);
     } catch (err) {
-      return this.#fail(span, err);
+      return this.#fail(span, opened ? store : null, err);
     }
     if (out instanceof Promise)
       return out.then(
-        (response) => this.#end(span, response),
-        (err: unknown) => this.#fail(span, err),
+        (response) => this.#end(span, opened ? store : null, response),
+        (err: unknown) => this.#fail(span, opened ? store : null, err),
       );
-    return this.#end(span, out);
+    return this.#end(span, opened ? store : null, out);
   }
 
   /** Records a failure from the layers inside on the request's span, ends it, and rethrows. */
-  #fail(span: ActiveSpan, err: unknown): never {
+  #fail(span: ActiveSpan, opened: ContextStore | null, err: unknown): never {
     span.recordException(err);
-    this.#end(span, undefined);
+    this.#end(span, opened, undefined);
     throw err;
   }
 
@@ -218,9 +222,10 @@ export class TracingMiddleware {
   }
 
   /** Records the status on the request's span, sends the trace context back, and ends the span. */
-  #end(span: ActiveSpan, response: Response): Response;
-  #end(span: ActiveSpan, response: undefined): undefined;
-  #end(span: ActiveSpan, response: Response | undefined): Response | undefined {
+  #end(span: ActiveSpan, opened: ContextStore | null, response: Response): Response;
+  #end(span: ActiveSpan, opened: ContextStore | null, response: undefined): undefined;
+  #end(span: ActiveSpan, opened: ContextStore | null, response: Response | undefined): Response | undefined {
+    if (opened !== null) closeRequestContext(opened);
     const status = response?.status ?? 500;
     if (span instanceof HttpServerSpan) span.statusCode = status;
     else span.setAttribute('http.response.status_code', status);

@@ -1,0 +1,182 @@
+// Request contexts are tracked lazily: requests run outside `AsyncLocalStorage` until code asks
+// for the context during one (a log line, `trace()`, `currentSpan()`), and from then on inside
+// it. Either way a handler's lines and spans belong to its own request.
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CovetApp, type MiddlewareFunction } from '../../../src/index.js';
+import { isTrackingContext, resetContextTracking } from '../../../src/internal/request-context.js';
+import { StructuredLogger } from '../../../src/logging/index.js';
+import { SentryIntegration, TracingMiddleware, currentSpan, trace } from '../../../src/monitoring/index.js';
+import type { SpanData } from '../../../src/monitoring/span.js';
+import { TestClient } from '../../../src/testing/index.js';
+import { logSink } from '../../helpers/log-sink.js';
+
+function observed(layers: (logger: StructuredLogger, tracing: TracingMiddleware) => unknown[] = (l, t) => [t, l.middleware()]) {
+  const out = logSink();
+  const logger = new StructuredLogger({ level: 'INFO', destination: out.stream });
+  const spans: SpanData[] = [];
+  const tracing = new TracingMiddleware({ serviceName: 'test', onSpanEnd: (s) => spans.push(s) });
+  const app = new CovetApp();
+  const middleware = layers(logger, tracing) as MiddlewareFunction[];
+  return { app, logger, spans, middleware, lines: out.lines };
+}
+
+describe('lazily tracked request contexts', () => {
+  beforeEach(() => resetContextTracking());
+
+  it('leaves requests untracked while nothing asks for the context, and still logs and traces each', async () => {
+    const { app, logger, spans, middleware, lines } = observed();
+    app.get('/sync/{n:int}', { middleware }, (req) => ({ n: req.params.n }));
+    app.get('/async/{n:int}', { middleware }, async (req) => {
+      await sleep(2);
+      return { n: req.params.n };
+    });
+    app.get('/boom', { middleware }, async () => {
+      await sleep(1);
+      throw new Error('kaput');
+    });
+    await using client = new TestClient(app);
+    const responses = await Promise.all([1, 2, 3].flatMap((n) => [client.get(`/sync/${n}`, { headers: { 'x-request-id': `s${n}` } }), client.get(`/async/${n}`, { headers: { 'x-request-id': `a${n}` } })]));
+    const failed = await client.get('/boom', { headers: { 'x-request-id': 'b1' } });
+    await logger.flush();
+    assert.equal(isTrackingContext(), false);
+    for (const res of responses) assert.equal(res.status, 200);
+    assert.equal(failed.status, 500);
+    for (const id of ['s1', 's2', 's3', 'a1', 'a2', 'a3']) {
+      const line = lines().find((l) => l.correlationId === id);
+      assert.equal(line?.message, 'Request completed');
+      assert.equal(line?.status, 200);
+    }
+    assert.equal(lines().find((l) => l.correlationId === 'b1')?.message, 'Request failed');
+    // The unhandled error is recorded on its own request's span.
+    const boom = spans.find((s) => s.attributes['http.route'] === '/boom');
+    assert.equal(boom?.status.code, 'error');
+    assert.equal(boom?.events[0]?.name, 'exception');
+    assert.equal(boom?.events[0]?.attributes['exception.message'], 'kaput');
+    assert.equal(spans.length, 7);
+  });
+
+  it('does not start tracking for lines logged outside requests', async () => {
+    const { app, logger, middleware, lines } = observed();
+    app.get('/', { middleware }, () => 'ok');
+    logger.info('starting');
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/')).status, 200);
+    logger.info('still outside');
+    await logger.flush();
+    assert.equal(isTrackingContext(), false);
+    assert.equal(lines().find((l) => l.message === 'still outside')?.correlationId, undefined);
+  });
+
+  it('keeps the context of the request that first logs, before and after its awaits', async () => {
+    const { app, logger, middleware, lines } = observed();
+    app.get('/work', { middleware }, async () => {
+      logger.info('before');
+      await sleep(3);
+      logger.info('after');
+      await Promise.resolve();
+      return { spanId: currentSpan()?.context.spanId };
+    });
+    await using client = new TestClient(app);
+    const res = await client.get('/work', { headers: { 'x-correlation-id': 'first' } });
+    await logger.flush();
+    assert.equal(isTrackingContext(), true);
+    assert.equal(lines().find((l) => l.message === 'before')?.correlationId, 'first');
+    assert.equal(lines().find((l) => l.message === 'after')?.correlationId, 'first');
+    const spanId = (res.json() as { spanId?: string }).spanId;
+    assert.match(res.headers.get('traceparent') ?? '', new RegExp(`^00-[0-9a-f]{32}-${spanId}-01$`));
+    // Nothing of that request is left current for the code around it.
+    logger.info('outside');
+    await logger.flush();
+    assert.equal(lines().find((l) => l.message === 'outside')?.correlationId, undefined);
+    assert.equal(currentSpan(), undefined);
+  });
+
+  it('gives a line logged only after an await the context of the request in flight', async () => {
+    const { app, logger, spans, middleware, lines } = observed();
+    app.get('/late', { middleware }, async () => {
+      await sleep(3);
+      logger.info('late');
+      return trace('step', async () => {
+        await sleep(1);
+        logger.info('in step');
+        return 'done';
+      })();
+    });
+    await using client = new TestClient(app);
+    const res = await client.get('/late', { headers: { 'x-request-id': 'only' } });
+    await logger.flush();
+    assert.equal(res.status, 200);
+    assert.equal(isTrackingContext(), true);
+    assert.equal(lines().find((l) => l.message === 'late')?.correlationId, 'only');
+    assert.equal(lines().find((l) => l.message === 'in step')?.correlationId, 'only');
+    const server = spans.find((s) => s.kind === 'server');
+    const step = spans.find((s) => s.name === 'step');
+    assert.equal(step?.parentSpanId, server?.context.spanId);
+    assert.equal(step?.context.traceId, server?.context.traceId);
+  });
+
+  it('keeps concurrent requests apart once tracking is on', async () => {
+    const { app, logger, middleware, lines } = observed();
+    app.get('/n/{n:int}', { middleware }, async (req) => {
+      logger.info('start', { n: req.params.n });
+      await sleep(5 * (4 - req.params.n));
+      logger.info('end', { n: req.params.n });
+      return { spanId: currentSpan()?.context.spanId };
+    });
+    await using client = new TestClient(app);
+    const responses = await Promise.all([1, 2, 3].map((n) => client.get(`/n/${n}`, { headers: { 'x-request-id': `r${n}` } })));
+    await logger.flush();
+    for (const [i, res] of responses.entries()) {
+      const n = i + 1;
+      for (const message of ['start', 'end']) assert.equal(lines().find((l) => l.message === message && l.n === n)?.correlationId, `r${n}`);
+      assert.match(res.headers.get('traceparent') ?? '', new RegExp(`-${(res.json() as { spanId: string }).spanId}-01$`));
+    }
+  });
+
+  it('carries the request context across a middleware that awaits between logging and tracing', async () => {
+    const pause: MiddlewareFunction = async (req, callNext) => {
+      await sleep(2);
+      return callNext(req);
+    };
+    const { app, logger, spans, middleware, lines } = observed((l, t) => [l.middleware(), pause, t]);
+    app.get('/gap', { middleware }, () => {
+      logger.info('handler');
+      return trace('inner', () => currentSpan()?.context.spanId)();
+    });
+    await using client = new TestClient(app);
+    const res = await client.get('/gap', { headers: { 'x-request-id': 'gap-1' } });
+    await logger.flush();
+    assert.equal(res.status, 200);
+    assert.equal(lines().find((l) => l.message === 'handler')?.correlationId, 'gap-1');
+    const server = spans.find((s) => s.kind === 'server');
+    const inner = spans.find((s) => s.name === 'inner');
+    assert.equal(inner?.parentSpanId, server?.context.spanId);
+    assert.equal(lines().find((l) => l.message === 'Request completed')?.correlationId, 'gap-1');
+  });
+
+  it('lets Sentry find the request of an event captured after an await in the first request', async () => {
+    const events: { request?: { url?: string }; transaction?: string }[] = [];
+    const sentry = new SentryIntegration({
+      dsn: 'http://key@127.0.0.1:9/1',
+      beforeSend: (event) => {
+        events.push(event as (typeof events)[number]);
+        return null;
+      },
+    });
+    const app = new CovetApp();
+    app.addIntegration(sentry);
+    app.get('/capture/{n:int}', async () => {
+      await sleep(2);
+      sentry.captureMessage('hello');
+      return 'ok';
+    });
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/capture/1')).status, 200);
+    assert.equal(isTrackingContext(), true);
+    assert.equal(events[0]?.transaction, 'GET /capture/{n:int}');
+    assert.match(events[0]?.request?.url ?? '', /\/capture\/1$/);
+    await sentry.close?.();
+  });
+});
