@@ -3,7 +3,7 @@ import { type Response, kSetHeader } from '../response.js';
 import type { CallNext, MiddlewareFunction } from '../types.js';
 import { randomUuid } from '../internal/random-hex.js';
 import { type ContextStore, closeRequestContext, contextStorage, currentContext, peekContext, requestContextFor, requestStore, runRequestContext } from '../internal/request-context.js';
-import { afterNext, trustMiddleware } from '../internal/trusted-middleware.js';
+import { trustMiddleware } from '../internal/trusted-middleware.js';
 import { clientCorrelationId } from './correlation-id.js';
 import { LEVEL_VALUES, type LogLevel, type LogLevelInput, parseLevel } from './log-level.js';
 import { type DeferredLine, type LogDestination, LineWriter } from './log-destination.js';
@@ -81,51 +81,51 @@ function isoAt(ms: number): string {
 /** The current time in ISO 8601. */
 const isoNow = (): string => isoAt(Date.now());
 
-/** The request line of `logger.middleware()`: its fields now, its text when its batch is written. */
+/**
+ * One request of `logger.middleware()`: what the middleware keeps while the request runs, then
+ * its request line — its fields now, its text when its batch is written.
+ */
 class RequestLine implements DeferredLine {
-  readonly format: (line: RequestLine) => string;
-  readonly time: number;
-  readonly level: LogLevel;
-  readonly message: string;
+  readonly format: ((line: RequestLine) => string) | null;
+  readonly start: number;
   readonly id: string | undefined;
   readonly generatedId: boolean;
-  readonly method: string;
-  readonly path: string;
-  readonly route: string | undefined;
-  readonly status: number;
-  readonly durationMs: number | undefined;
-  readonly userAgentJson: string | undefined;
+  /** The request's own log fields (an outer context's and its correlation id). */
+  readonly context: LogFields | undefined;
+  /** The request and the layers inside, and the store this middleware opened (to close at the end), if it did. */
+  readonly req: Request;
+  readonly callNext: CallNext;
+  opened: ContextStore | null = null;
+  time = 0;
+  level: LogLevel = 'INFO';
+  message = '';
+  method = '';
+  path = '';
+  route: string | undefined = undefined;
+  status = 0;
+  durationMs: number | undefined = undefined;
+  userAgentJson: string | undefined = undefined;
 
   constructor(
-    format: (line: RequestLine) => string,
-    time: number,
-    level: LogLevel,
-    message: string,
+    format: ((line: RequestLine) => string) | null,
+    start: number,
     id: string | undefined,
     generatedId: boolean,
-    method: string,
-    path: string,
-    route: string | undefined,
-    status: number,
-    durationMs: number | undefined,
-    userAgentJson: string | undefined,
+    context: LogFields | undefined,
+    req: Request,
+    callNext: CallNext,
   ) {
     this.format = format;
-    this.time = time;
-    this.level = level;
-    this.message = message;
+    this.req = req;
+    this.start = start;
     this.id = id;
     this.generatedId = generatedId;
-    this.method = method;
-    this.path = path;
-    this.route = route;
-    this.status = status;
-    this.durationMs = durationMs;
-    this.userAgentJson = userAgentJson;
+    this.context = context;
+    this.callNext = callNext;
   }
 
   toLine(): string {
-    return this.format(this);
+    return (this.format as (line: RequestLine) => string)(this);
   }
 }
 
@@ -322,7 +322,6 @@ export class StructuredLogger {
    * app.addMiddleware(logger.middleware())
    */
   middleware(options: RequestLoggingOptions = {}): MiddlewareFunction {
-    const logger = this;
     const shared = this.#shared;
     const logStart = options.logStart ?? false;
     const exclude = new Set(options.exclude ?? []);
@@ -341,71 +340,75 @@ export class StructuredLogger {
       }
       return lastAgentClean;
     };
+    const requestFields = (req: Request, extra: LogFields): LogFields => ({ method: req.method, path: req.path, route: req.route?.path, ...extra });
+    // Functions made once, not per request: each request's state is its `RequestLine`.
+    const finish = (line: RequestLine, response: Response): Response => {
+      const req = line.req;
+      if (line.opened !== null) closeRequestContext(line.opened);
+      const status = response.status;
+      const durationMs = timing ? elapsed(line.start) : undefined;
+      const level: LogLevel = status >= 500 ? 'ERROR' : 'INFO';
+      const message = status >= 500 ? 'Request failed' : 'Request completed';
+      if (LEVEL_VALUES[level] >= this.#threshold) {
+        // The shortcut line holds nothing but the correlation id as context.
+        if (line.format !== null) {
+          line.time = Date.now();
+          line.level = level;
+          line.message = message;
+          line.method = req.method;
+          line.path = req.path;
+          line.route = req.route?.path;
+          line.status = status;
+          line.durationMs = durationMs;
+          line.userAgentJson = agentOf(req);
+          shared.writer.writeDeferred(line);
+        } else this.#writeIn(line.context, level, message, requestFields(req, { status, durationMs, userAgent: req.headers.get('user-agent') ?? undefined }));
+      }
+      const id = line.id;
+      if (id !== undefined) {
+        response[kSetHeader]('x-correlation-id', id);
+        response[kSetHeader]('x-request-id', id);
+      }
+      return response;
+    };
+    const fail = (line: RequestLine, err: unknown): never => {
+      const req = line.req;
+      if (line.opened !== null) closeRequestContext(line.opened);
+      if (LEVEL_VALUES.ERROR >= this.#threshold)
+        this.#writeIn(line.context, 'ERROR', 'Request failed', requestFields(req, { error: err, durationMs: timing ? elapsed(line.start) : undefined }));
+      throw err;
+    };
+    const proceed = (line: RequestLine): Response | Promise<Response> => {
+      const req = line.req;
+      if (logStart && LEVEL_VALUES.INFO >= this.#threshold)
+        this.#writeIn(line.context, 'INFO', 'Request started', requestFields(req, { userAgent: req.headers.get('user-agent') ?? undefined }));
+      let out: Response | Promise<Response>;
+      try {
+        out = line.callNext(req);
+      } catch (err) {
+        return fail(line, err);
+      }
+      return out instanceof Promise
+        ? out.then(
+            (response) => finish(line, response),
+            (err: unknown) => fail(line, err),
+          )
+        : finish(line, out);
+    };
     // Resolves to the `Response` from `callNext`: `compose` need not check it.
     return trustMiddleware(function requestLogging(req: Request, callNext: CallNext): Response | Promise<Response> {
       if (req.route !== null && exclude.has(req.route.path)) return callNext(req);
       const fromClient = correlation ? clientCorrelationId(req.headers) : undefined;
       const id = correlation ? (fromClient ?? randomUuid()) : undefined;
       if (id !== undefined) req.state.correlationId = id;
-      const start = performance.now();
       // The context of this request's lines: an outer `logger.context`'s fields and its id.
       const outer = (requestStore(req) ?? peekContext())?.log;
       const context: LogFields | undefined = id === undefined ? outer : outer === undefined ? { correlationId: id } : { ...outer, correlationId: id };
-      let opened: ContextStore | null = null;
-      const done = (response: Response): Response => {
-        if (opened !== null) closeRequestContext(opened);
-        const status = response.status;
-        const durationMs = timing ? elapsed(start) : undefined;
-        const level: LogLevel = status >= 500 ? 'ERROR' : 'INFO';
-        const message = status >= 500 ? 'Request failed' : 'Request completed';
-        if (LEVEL_VALUES[level] >= logger.#threshold) {
-          // The shortcut line holds nothing but the correlation id as context.
-          if (lineOf !== null && outer === undefined)
-            shared.writer.writeDeferred(
-              new RequestLine(lineOf, Date.now(), level, message, id, fromClient === undefined, req.method, req.path, req.route?.path, status, durationMs, agentOf(req)),
-            );
-          else
-            logger.#writeIn(context, level, message, {
-              method: req.method,
-              path: req.path,
-              route: req.route?.path,
-              status,
-              durationMs,
-              userAgent: req.headers.get('user-agent') ?? undefined,
-            });
-        }
-        if (id !== undefined) {
-          response[kSetHeader]('x-correlation-id', id);
-          response[kSetHeader]('x-request-id', id);
-        }
-        return response;
-      };
-      const failed = (err: unknown): never => {
-        if (opened !== null) closeRequestContext(opened);
-        if (LEVEL_VALUES.ERROR >= logger.#threshold)
-          logger.#writeIn(context, 'ERROR', 'Request failed', {
-            method: req.method,
-            path: req.path,
-            route: req.route?.path,
-            error: err,
-            durationMs: timing ? elapsed(start) : undefined,
-          });
-        throw err;
-      };
-      const run = (): Response | Promise<Response> => {
-        if (logStart && LEVEL_VALUES.INFO >= logger.#threshold)
-          logger.#writeIn(context, 'INFO', 'Request started', {
-            method: req.method,
-            path: req.path,
-            route: req.route?.path,
-            userAgent: req.headers.get('user-agent') ?? undefined,
-          });
-        return afterNext(() => callNext(req), done, failed);
-      };
-      if (id === undefined) return run();
+      const line = new RequestLine(outer === undefined ? lineOf : null, performance.now(), id, fromClient === undefined, context, req, callNext);
+      if (id === undefined) return proceed(line);
       const open = requestContextFor(req, { log: context });
-      if (open.opened) opened = open.store;
-      return runRequestContext(open.store, open.opened, run, undefined);
+      if (open.opened) line.opened = open.store;
+      return runRequestContext(open.store, open.opened, proceed, line);
     });
   }
 
