@@ -27,32 +27,41 @@ export const contextStorage = new AsyncLocalStorage<ContextStore>();
 export const kContextStore: unique symbol = Symbol('covet.contextStore');
 
 /**
- * Request contexts are tracked lazily. On Node 20 an `AsyncLocalStorage` in use runs a hook
- * for every promise and callback of the process: about 13% of a small route's throughput.
- * Most apps never ask for the current span or log fields inside a request — the request
- * middleware themselves hold their request's store — so requests start out not tracked: their
- * store is current only while their synchronous part runs (`syncStore`). The first time code
- * asks for the context during a request (`currentContext()`: a log line, `trace()`,
- * `currentSpan()`…), tracking turns on for good: that request's store is entered for the rest
- * of it, and every later request runs inside `contextStorage`. A request already past its
- * synchronous part at that moment keeps its context only if it was the only one in flight
- * (the usual case while developing or testing, one request at a time).
+ * Request contexts are tracked only in apps that use them. On Node 20 an `AsyncLocalStorage`
+ * in use runs a hook for every promise and callback of the process: about 13% of a small
+ * route's throughput. Many apps never ask for the current span or log fields inside a request
+ * — the request middleware themselves hold their request's store — so:
+ *
+ * - The first `LEARNING_REQUESTS` requests run inside `contextStorage` (`learning`). Code that
+ *   asks for the context during a request (`currentContext()`: a log line, `trace()`,
+ *   `currentSpan()`…) marks the app as one that uses it: requests are `tracked` from then on.
+ * - If none asked, the storage is turned off and requests run `untracked`: their store is
+ *   current only while their synchronous part runs (`syncStore`). Should code ask after all,
+ *   tracking turns on for good: that request's store is entered for the rest of it, and every
+ *   later request runs inside `contextStorage`. A request already past its synchronous part at
+ *   that moment keeps its context only if it was the only one in flight.
  */
-let tracking = false;
-/** While not tracking: the store of the request whose synchronous part runs now. */
+const LEARNING = 0;
+const UNTRACKED = 1;
+const TRACKED = 2;
+const LEARNING_REQUESTS = 1000;
+let mode: typeof LEARNING | typeof UNTRACKED | typeof TRACKED = LEARNING;
+let learningLeft = LEARNING_REQUESTS;
+/** While untracked: the store of the request whose synchronous part runs now. */
 let syncStore: ContextStore | undefined;
-/** While not tracking: requests whose store is open, and the last one opened. */
+/** Requests whose store is open (while not tracked), and the last one opened. */
 let inFlight = 0;
 let lastOpened: ContextStore | undefined;
 
-/** Whether requests run inside `contextStorage` (the context was asked for during a request). */
-export function isTrackingContext(): boolean {
-  return tracking;
+/** How requests run now: inside `contextStorage` (`learning`, `tracked`) or not (`untracked`). */
+export function contextTracking(): 'learning' | 'untracked' | 'tracked' {
+  return mode === LEARNING ? 'learning' : mode === UNTRACKED ? 'untracked' : 'tracked';
 }
 
-/** @internal Tests only: back to untracked requests. */
-export function resetContextTracking(): void {
-  tracking = false;
+/** @internal Tests only: start over, learning for `learningRequests` requests (0: untracked at once). */
+export function resetContextTracking(learningRequests = LEARNING_REQUESTS): void {
+  mode = learningRequests > 0 ? LEARNING : UNTRACKED;
+  learningLeft = learningRequests;
   syncStore = undefined;
   inFlight = 0;
   lastOpened = undefined;
@@ -60,12 +69,17 @@ export function resetContextTracking(): void {
 
 /**
  * The calling code's context, for code that uses it (log lines, spans): asked for during a
- * request, it turns tracking on.
+ * request, it makes requests tracked.
  */
 export function currentContext(): ContextStore | undefined {
-  if (tracking) return contextStorage.getStore();
+  if (mode === TRACKED) return contextStorage.getStore();
+  if (mode === LEARNING) {
+    const store = contextStorage.getStore();
+    if (inFlight > 0) mode = TRACKED;
+    return store;
+  }
   if (syncStore === undefined && inFlight === 0) return contextStorage.getStore();
-  tracking = true;
+  mode = TRACKED;
   const current = syncStore ?? (inFlight === 1 ? lastOpened : undefined);
   if (current === undefined) return contextStorage.getStore();
   // The rest of this request (what its synchronous part goes on to start) runs in its store.
@@ -75,7 +89,7 @@ export function currentContext(): ContextStore | undefined {
 
 /** The calling code's context without turning tracking on: for the request middleware. */
 export function peekContext(): ContextStore | undefined {
-  return tracking ? contextStorage.getStore() : (syncStore ?? contextStorage.getStore());
+  return mode === UNTRACKED ? (syncStore ?? contextStorage.getStore()) : contextStorage.getStore();
 }
 
 type StoreFields = Partial<Pick<ContextStore, 'span' | 'tracer' | 'log'>>;
@@ -109,24 +123,31 @@ export function requestContextFor(request: object, fields: StoreFields): { store
 
 /**
  * Runs `fn(arg)`, the rest of a request, with `store` (from `requestContextFor`) as its
- * context: inside `contextStorage` while tracking, else as the store of the synchronous part.
+ * context: inside `contextStorage` while learning or tracked, else as the store of the
+ * synchronous part.
  */
 export function runRequestContext<A, T>(store: ContextStore, opened: boolean, fn: (arg: A) => T, arg: A): T {
-  if (tracking) return contextStorage.getStore() === store ? fn(arg) : contextStorage.run(store, fn, arg);
-  const outer = syncStore;
-  const outerTracked = contextStorage.getStore();
-  syncStore = store;
+  if (mode === TRACKED) return contextStorage.getStore() === store ? fn(arg) : contextStorage.run(store, fn, arg);
   if (opened) {
     lastOpened = store;
     inFlight++;
   }
+  if (mode === LEARNING) {
+    if (!opened || learningLeft-- > 0) return contextStorage.getStore() === store ? fn(arg) : contextStorage.run(store, fn, arg);
+    // Nothing asked for the context so far: stop paying for it.
+    mode = UNTRACKED;
+    contextStorage.disable();
+  }
+  const outer = syncStore;
+  const outerTracked = contextStorage.getStore();
+  syncStore = store;
   try {
     return fn(arg);
   } finally {
     syncStore = outer;
     // Tracking turned on inside: the store entered then belongs to the request, not to the
     // code around it.
-    if (tracking) contextStorage.enterWith(outerTracked as ContextStore);
+    if ((mode as number) === TRACKED) contextStorage.enterWith(outerTracked as ContextStore);
   }
 }
 

@@ -93,7 +93,7 @@ class RequestLine implements DeferredLine {
   /** The request's own log fields (an outer context's and its correlation id). */
   readonly context: LogFields | undefined;
   /** The request and the layers inside, and the store this middleware opened (to close at the end), if it did. */
-  readonly req: Request;
+  req: Request | null;
   readonly callNext: CallNext;
   opened: ContextStore | null = null;
   time = 0;
@@ -343,7 +343,9 @@ export class StructuredLogger {
     const requestFields = (req: Request, extra: LogFields): LogFields => ({ method: req.method, path: req.path, route: req.route?.path, ...extra });
     // Functions made once, not per request: each request's state is its `RequestLine`.
     const finish = (line: RequestLine, response: Response): Response => {
-      const req = line.req;
+      const req = line.req as Request;
+      // A queued line must not keep its request (and Node's request and response) alive.
+      line.req = null;
       if (line.opened !== null) closeRequestContext(line.opened);
       const status = response.status;
       const durationMs = timing ? elapsed(line.start) : undefined;
@@ -372,14 +374,15 @@ export class StructuredLogger {
       return response;
     };
     const fail = (line: RequestLine, err: unknown): never => {
-      const req = line.req;
+      const req = line.req as Request;
+      line.req = null;
       if (line.opened !== null) closeRequestContext(line.opened);
       if (LEVEL_VALUES.ERROR >= this.#threshold)
         this.#writeIn(line.context, 'ERROR', 'Request failed', requestFields(req, { error: err, durationMs: timing ? elapsed(line.start) : undefined }));
       throw err;
     };
     const proceed = (line: RequestLine): Response | Promise<Response> => {
-      const req = line.req;
+      const req = line.req as Request;
       if (logStart && LEVEL_VALUES.INFO >= this.#threshold)
         this.#writeIn(line.context, 'INFO', 'Request started', requestFields(req, { userAgent: req.headers.get('user-agent') ?? undefined }));
       let out: Response | Promise<Response>;

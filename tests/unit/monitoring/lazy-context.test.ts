@@ -1,11 +1,12 @@
-// Request contexts are tracked lazily: requests run outside `AsyncLocalStorage` until code asks
-// for the context during one (a log line, `trace()`, `currentSpan()`), and from then on inside
-// it. Either way a handler's lines and spans belong to its own request.
+// Request contexts are tracked only in apps that use them: the first requests run inside
+// `AsyncLocalStorage`; if nothing asks for the context during them (a log line, `trace()`,
+// `currentSpan()`), later requests run outside it until something does, and from then on
+// inside it again. Either way a handler's lines and spans belong to its own request.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CovetApp, type MiddlewareFunction } from '../../../src/index.js';
-import { isTrackingContext, resetContextTracking } from '../../../src/internal/request-context.js';
+import { contextTracking, resetContextTracking } from '../../../src/internal/request-context.js';
 import { StructuredLogger } from '../../../src/logging/index.js';
 import { SentryIntegration, TracingMiddleware, currentSpan, trace } from '../../../src/monitoring/index.js';
 import type { SpanData } from '../../../src/monitoring/span.js';
@@ -23,7 +24,8 @@ function observed(layers: (logger: StructuredLogger, tracing: TracingMiddleware)
 }
 
 describe('lazily tracked request contexts', () => {
-  beforeEach(() => resetContextTracking());
+  // Untracked from the first request: what an app that never asked runs like after learning.
+  beforeEach(() => resetContextTracking(0));
 
   it('leaves requests untracked while nothing asks for the context, and still logs and traces each', async () => {
     const { app, logger, spans, middleware, lines } = observed();
@@ -40,7 +42,7 @@ describe('lazily tracked request contexts', () => {
     const responses = await Promise.all([1, 2, 3].flatMap((n) => [client.get(`/sync/${n}`, { headers: { 'x-request-id': `s${n}` } }), client.get(`/async/${n}`, { headers: { 'x-request-id': `a${n}` } })]));
     const failed = await client.get('/boom', { headers: { 'x-request-id': 'b1' } });
     await logger.flush();
-    assert.equal(isTrackingContext(), false);
+    assert.equal(contextTracking(), 'untracked');
     for (const res of responses) assert.equal(res.status, 200);
     assert.equal(failed.status, 500);
     for (const id of ['s1', 's2', 's3', 'a1', 'a2', 'a3']) {
@@ -65,7 +67,7 @@ describe('lazily tracked request contexts', () => {
     assert.equal((await client.get('/')).status, 200);
     logger.info('still outside');
     await logger.flush();
-    assert.equal(isTrackingContext(), false);
+    assert.equal(contextTracking(), 'untracked');
     assert.equal(lines().find((l) => l.message === 'still outside')?.correlationId, undefined);
   });
 
@@ -81,7 +83,7 @@ describe('lazily tracked request contexts', () => {
     await using client = new TestClient(app);
     const res = await client.get('/work', { headers: { 'x-correlation-id': 'first' } });
     await logger.flush();
-    assert.equal(isTrackingContext(), true);
+    assert.equal(contextTracking(), 'tracked');
     assert.equal(lines().find((l) => l.message === 'before')?.correlationId, 'first');
     assert.equal(lines().find((l) => l.message === 'after')?.correlationId, 'first');
     const spanId = (res.json() as { spanId?: string }).spanId;
@@ -108,7 +110,7 @@ describe('lazily tracked request contexts', () => {
     const res = await client.get('/late', { headers: { 'x-request-id': 'only' } });
     await logger.flush();
     assert.equal(res.status, 200);
-    assert.equal(isTrackingContext(), true);
+    assert.equal(contextTracking(), 'tracked');
     assert.equal(lines().find((l) => l.message === 'late')?.correlationId, 'only');
     assert.equal(lines().find((l) => l.message === 'in step')?.correlationId, 'only');
     const server = spans.find((s) => s.kind === 'server');
@@ -174,9 +176,64 @@ describe('lazily tracked request contexts', () => {
     });
     await using client = new TestClient(app);
     assert.equal((await client.get('/capture/1')).status, 200);
-    assert.equal(isTrackingContext(), true);
+    assert.equal(contextTracking(), 'tracked');
     assert.equal(events[0]?.transaction, 'GET /capture/{n:int}');
     assert.match(events[0]?.request?.url ?? '', /\/capture\/1$/);
     await sentry.close?.();
+  });
+});
+
+describe('learning whether an app uses request contexts', () => {
+  it('tracks the first requests, so concurrent requests that log only after an await keep their ids', async () => {
+    resetContextTracking();
+    const { app, logger, middleware, lines } = observed();
+    app.get('/n/{n:int}', { middleware }, async (req) => {
+      await sleep(5);
+      logger.info('after', { n: req.params.n });
+      return 'ok';
+    });
+    await using client = new TestClient(app);
+    await Promise.all([1, 2, 3, 4].map((n) => client.get(`/n/${n}`, { headers: { 'x-request-id': `q${n}` } })));
+    await logger.flush();
+    for (const n of [1, 2, 3, 4]) assert.equal(lines().find((l) => l.message === 'after' && l.n === n)?.correlationId, `q${n}`);
+    assert.equal(contextTracking(), 'tracked');
+  });
+
+  it('stops tracking once the learning requests passed without anyone asking, and starts again when asked', async () => {
+    resetContextTracking(5);
+    const { app, logger, middleware, lines } = observed();
+    let ask = false;
+    app.get('/n/{n:int}', { middleware }, async (req) => {
+      await sleep(1);
+      if (ask) logger.info('asked', { n: req.params.n });
+      return 'ok';
+    });
+    await using client = new TestClient(app);
+    for (let n = 1; n <= 5; n++) await client.get(`/n/${n}`);
+    assert.equal(contextTracking(), 'learning');
+    await client.get('/n/6');
+    assert.equal(contextTracking(), 'untracked');
+    await Promise.all([7, 8, 9].map((n) => client.get(`/n/${n}`, { headers: { 'x-request-id': `u${n}` } })));
+    assert.equal(contextTracking(), 'untracked');
+    ask = true;
+    await client.get('/n/10', { headers: { 'x-request-id': 'u10' } });
+    assert.equal(contextTracking(), 'tracked');
+    await Promise.all([11, 12].map((n) => client.get(`/n/${n}`, { headers: { 'x-request-id': `u${n}` } })));
+    await logger.flush();
+    for (const n of [7, 8, 9]) assert.equal(lines().find((l) => l.message === 'Request completed' && l.correlationId === `u${n}`)?.status, 200);
+    for (const n of [10, 11, 12]) assert.equal(lines().find((l) => l.message === 'asked' && l.n === n)?.correlationId, `u${n}`);
+  });
+
+  it('keeps tracking for good once something asked while learning', async () => {
+    resetContextTracking(3);
+    const { app, logger, middleware } = observed();
+    let asks = 1;
+    app.get('/', { middleware }, () => {
+      if (asks-- > 0) logger.info('once');
+      return 'ok';
+    });
+    await using client = new TestClient(app);
+    for (let i = 0; i < 6; i++) assert.equal((await client.get('/')).status, 200);
+    assert.equal(contextTracking(), 'tracked');
   });
 });
