@@ -41,13 +41,19 @@ export class Counter<L extends string = string> extends Metric<CounterSeries> {
     if (series !== null) series.value += n;
   }
 
-  /** The series of one label set, resolved once. */
+  /** The series of one label set, resolved once (and again after `reset` or `remove`). */
   labels(labels: Labels<L>): BoundCounter {
-    const series = this.seriesFor(labels);
+    const fixed = { ...labels } as Labels<L>;
+    let series = this.seriesFor(fixed);
+    let generation = this.generation;
     return {
       inc: (n = 1) => {
         if (!(n >= 0) || n === Number.POSITIVE_INFINITY)
           throw new MetricsError(`Counter ${this.name}: increment must be a finite number >= 0, got ${n}`, 'ERR_METRIC_VALUE');
+        if (generation !== this.generation) {
+          series = this.seriesFor(fixed);
+          generation = this.generation;
+        }
         if (series !== null) series.value += n;
       },
     };

@@ -76,10 +76,20 @@ export class Histogram<L extends string = string> extends Metric<HistogramSeries
     if (series !== null) this.#record(series, typeof a === 'number' ? a : (b as number));
   }
 
-  /** The series of one label set, resolved once. */
+  /** The series of one label set, resolved once (and again after `reset` or `remove`). */
   labels(labels: Labels<L>): BoundHistogram {
-    const series = this.seriesFor(labels);
-    return { observe: (v) => (series === null ? undefined : this.#record(series, v)) };
+    const fixed = { ...labels } as Labels<L>;
+    let series = this.seriesFor(fixed);
+    let generation = this.generation;
+    return {
+      observe: (v) => {
+        if (generation !== this.generation) {
+          series = this.seriesFor(fixed);
+          generation = this.generation;
+        }
+        if (series !== null) this.#record(series, v);
+      },
+    };
   }
 
   /** Starts a timer; the returned function observes the elapsed seconds (and returns them). */

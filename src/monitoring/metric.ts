@@ -93,6 +93,7 @@ export abstract class Metric<S extends { readonly labels: readonly string[] }> {
   #root: Tree<S> = new Map();
   #single: S | null = null;
   #size = 0;
+  #generation = 0;
 
   constructor(
     init: MetricInit,
@@ -220,11 +221,20 @@ export abstract class Metric<S extends { readonly labels: readonly string[] }> {
     return this.#size;
   }
 
+  /**
+   * @internal Bumped whenever series are forgotten (`reset`, `remove`): a child bound to a
+   * label set (`labels()`) finds its series again when it changed.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Forgets every series (a labelled metric then shows no samples until used again). */
   reset(): void {
     this.#root = new Map();
     this.#single = null;
     this.#size = 0;
+    this.#generation++;
   }
 
   /** Forgets one label set. */
@@ -241,7 +251,10 @@ export abstract class Metric<S extends { readonly labels: readonly string[] }> {
       if (next === undefined) return;
       nodes.push(next);
     }
-    if (nodes[nodes.length - 1]?.delete(path[path.length - 1] as string)) this.#size--;
+    if (nodes[nodes.length - 1]?.delete(path[path.length - 1] as string)) {
+      this.#size--;
+      this.#generation++;
+    }
   }
 
   /** The metric's state as plain data. */

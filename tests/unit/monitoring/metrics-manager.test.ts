@@ -307,6 +307,33 @@ describe('MetricsManager', () => {
     assert.equal(parsed.find((f) => f.name === 'app_unused')?.metrics.length ?? 0, 0);
   });
 
+  it('keeps a child bound with labels() counting after reset() and remove(), as prom-client does', () => {
+    const metrics = new MetricsManager();
+    const counter = metrics.counter('bound_reset_total', ['k']);
+    const histogram = metrics.histogram('bound_reset_seconds', ['k'], { buckets: [1] });
+    const labels = { k: 'v' };
+    const c = counter.labels(labels);
+    const h = histogram.labels(labels);
+    // The label object given may change afterwards: the child keeps its own label set.
+    labels.k = 'changed';
+    c.inc(2);
+    h.observe(0.5);
+    counter.reset();
+    histogram.reset();
+    c.inc();
+    h.observe(2);
+    assert.equal(counter.get({ k: 'v' }), 1);
+    assert.equal(counter.get({ k: 'changed' }), 0);
+    const snap = histogram.snapshot().series as unknown as { labels: string[]; count: number; sum: number }[];
+    assert.deepEqual(
+      snap.map((x) => [x.labels, x.count, x.sum]),
+      [[['v'], 1, 2]],
+    );
+    counter.remove({ k: 'v' });
+    c.inc(5);
+    assert.equal(counter.get({ k: 'v' }), 5);
+  });
+
   it('answers a scrape when a collect callback hangs, after collectTimeout, logging which one', async () => {
     const errors: string[] = [];
     const logger = { warn: (m: string) => errors.push(m), error: (m: string) => errors.push(m) };
