@@ -50,7 +50,8 @@ export class Counter<L extends string = string> extends Metric<CounterSeries> {
       inc: (n = 1) => {
         if (!(n >= 0) || n === Number.POSITIVE_INFINITY)
           throw new MetricsError(`Counter ${this.name}: increment must be a finite number >= 0, got ${n}`, 'ERR_METRIC_VALUE');
-        if (generation !== this.generation) {
+        // A set over the cardinality cap is asked for again: each sample counts as dropped.
+        if (series === null || generation !== this.generation) {
           series = this.seriesFor(fixed);
           generation = this.generation;
         }

@@ -83,7 +83,8 @@ export class Histogram<L extends string = string> extends Metric<HistogramSeries
     let generation = this.generation;
     return {
       observe: (v) => {
-        if (generation !== this.generation) {
+        // A set over the cardinality cap is asked for again: each sample counts as dropped.
+        if (series === null || generation !== this.generation) {
           series = this.seriesFor(fixed);
           generation = this.generation;
         }

@@ -2,9 +2,9 @@ import type { Request } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext } from '../types.js';
 import { trustMiddleware } from '../internal/trusted-middleware.js';
-import type { Counter } from './counter.js';
+import type { BoundCounter, Counter } from './counter.js';
 import type { Gauge } from './gauge.js';
-import { DEFAULT_BUCKETS, type Histogram } from './histogram.js';
+import { type BoundHistogram, DEFAULT_BUCKETS, type Histogram } from './histogram.js';
 
 /** What the middleware needs from a `MetricsManager`. */
 interface MetricsFactory {
@@ -34,6 +34,12 @@ export interface HTTPMetricsOptions {
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE']);
 
+/** The two series one route, method and status count into. */
+interface RequestSeries {
+  readonly requests: BoundCounter;
+  readonly duration: BoundHistogram;
+}
+
 /**
  * Counts requests and times them, labelled by `method`, `route` (the route *template*, e.g.
  * `/users/{id:int}`, so the number of series stays bounded) and `status`. Unknown methods are
@@ -49,6 +55,10 @@ export class HTTPMetricsMiddleware {
   readonly #inFlight: Gauge | null;
   readonly #unmatched: string;
   readonly #exclude: ReadonlySet<string>;
+  // Route template → method → status → its series, resolved once: the labels object, the
+  // status text and two label-tree walks per request were a third of the middleware's cost.
+  // Bounded by the routes, the known methods (others are `OTHER`) and the status codes.
+  readonly #series = new Map<string, Map<string, Map<number, RequestSeries>>>();
 
   constructor(metrics: MetricsFactory, options: HTTPMetricsOptions = {}) {
     const labels = ['method', 'route', 'status'];
@@ -94,9 +104,30 @@ export class HTTPMetricsMiddleware {
 
   #record(method: string, route: string, status: number, start: number): void {
     this.#inFlight?.dec();
-    const labels = { method: KNOWN_METHODS.has(method) ? method : 'OTHER', route, status: String(status) };
-    this.#requests.inc(labels);
-    this.#duration.observe(labels, (performance.now() - start) / 1000);
+    const series = this.#seriesOf(method, route, status);
+    series.requests.inc();
+    series.duration.observe((performance.now() - start) / 1000);
+  }
+
+  #seriesOf(method: string, route: string, status: number): RequestSeries {
+    let byMethod = this.#series.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.#series.set(route, byMethod);
+    }
+    const name = KNOWN_METHODS.has(method) ? method : 'OTHER';
+    let byStatus = byMethod.get(name);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(name, byStatus);
+    }
+    let series = byStatus.get(status);
+    if (series === undefined) {
+      const labels = { method: name, route, status: String(status) };
+      series = { requests: this.#requests.labels(labels), duration: this.#duration.labels(labels) };
+      byStatus.set(status, series);
+    }
+    return series;
   }
 }
 

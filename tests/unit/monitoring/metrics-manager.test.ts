@@ -281,6 +281,16 @@ describe('MetricsManager', () => {
     const parsed = parseText(await metrics.metrics());
     assert.equal(family(parsed, 'by_user_total').metrics.length, 3);
     assert.deepEqual(family(parsed, 'covet_metrics_series_dropped_total').metrics, [{ value: '7', labels: { metric: 'by_user_total' } }]);
+    // A child bound to a set over the cap drops (and counts) every sample, and counts again
+    // once a reset made room.
+    const over = c.labels({ user: 'late' });
+    over.inc();
+    over.inc();
+    const again = parseText(await metrics.metrics());
+    assert.deepEqual(family(again, 'covet_metrics_series_dropped_total').metrics, [{ value: '10', labels: { metric: 'by_user_total' } }]);
+    c.reset();
+    over.inc(4);
+    assert.equal(c.get({ user: 'late' }), 4);
   });
 
   it('supports counters, gauges, histograms and summaries with and without labels', text, async () => {
