@@ -35,29 +35,26 @@ export class Counter<L extends string = string> extends Metric<CounterSeries> {
     // No tuple from labelsAndValue here: this runs on every request of the HTTP middleware.
     const labels = typeof a === 'number' ? undefined : a;
     const n = typeof a === 'number' ? a : (b ?? 1);
-    if (!(n >= 0) || n === Number.POSITIVE_INFINITY)
-      throw new MetricsError(`Counter ${this.name}: increment must be a finite number >= 0, got ${n}`, 'ERR_METRIC_VALUE');
+    this.#checkIncrement(n);
     const series = this.seriesFor(labels);
     if (series !== null) series.value += n;
   }
 
   /** The series of one label set, resolved once (and again after `reset` or `remove`). */
   labels(labels: Labels<L>): BoundCounter {
-    const fixed = { ...labels } as Labels<L>;
-    let series = this.seriesFor(fixed);
-    let generation = this.generation;
+    const seriesOf = this.boundSeries(labels);
     return {
       inc: (n = 1) => {
-        if (!(n >= 0) || n === Number.POSITIVE_INFINITY)
-          throw new MetricsError(`Counter ${this.name}: increment must be a finite number >= 0, got ${n}`, 'ERR_METRIC_VALUE');
-        // A set over the cardinality cap is asked for again: each sample counts as dropped.
-        if (series === null || generation !== this.generation) {
-          series = this.seriesFor(fixed);
-          generation = this.generation;
-        }
+        this.#checkIncrement(n);
+        const series = seriesOf();
         if (series !== null) series.value += n;
       },
     };
+  }
+
+  #checkIncrement(n: number): void {
+    if (!(n >= 0) || n === Number.POSITIVE_INFINITY)
+      throw new MetricsError(`Counter ${this.name}: increment must be a finite number >= 0, got ${n}`, 'ERR_METRIC_VALUE');
   }
 
   /** The current value of a label set (0 when never incremented). */

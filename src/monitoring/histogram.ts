@@ -78,16 +78,10 @@ export class Histogram<L extends string = string> extends Metric<HistogramSeries
 
   /** The series of one label set, resolved once (and again after `reset` or `remove`). */
   labels(labels: Labels<L>): BoundHistogram {
-    const fixed = { ...labels } as Labels<L>;
-    let series = this.seriesFor(fixed);
-    let generation = this.generation;
+    const seriesOf = this.boundSeries(labels);
     return {
       observe: (v) => {
-        // A set over the cardinality cap is asked for again: each sample counts as dropped.
-        if (series === null || generation !== this.generation) {
-          series = this.seriesFor(fixed);
-          generation = this.generation;
-        }
+        const series = seriesOf();
         if (series !== null) this.#record(series, v);
       },
     };

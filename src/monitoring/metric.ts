@@ -222,11 +222,21 @@ export abstract class Metric<S extends { readonly labels: readonly string[] }> {
   }
 
   /**
-   * @internal Bumped whenever series are forgotten (`reset`, `remove`): a child bound to a
-   * label set (`labels()`) finds its series again when it changed.
+   * The series of one label set for a child bound with `labels()`: resolved once, and again
+   * after `reset` or `remove` (which bump the generation), or while the cardinality cap drops
+   * it (each sample then counts as dropped).
    */
-  get generation(): number {
-    return this.#generation;
+  protected boundSeries(labels: Labels): () => S | null {
+    const fixed = { ...labels };
+    let series = this.seriesFor(fixed);
+    let generation = this.#generation;
+    return () => {
+      if (series === null || generation !== this.#generation) {
+        series = this.seriesFor(fixed);
+        generation = this.#generation;
+      }
+      return series;
+    };
   }
 
   /** Forgets every series (a labelled metric then shows no samples until used again). */

@@ -181,6 +181,8 @@ export class TracingMiddleware {
     const parent = traceparent === null ? null : parseTraceparent(traceparent, headers.get('tracestate'));
     const span = this.tracer.startHttpServerSpan(parent, req, this.#describe);
     const { store, opened } = requestContextFor(req, { span, tracer: this.tracer });
+    // The store to close when the request ends: only the one this middleware opened.
+    const owned = opened ? store : null;
     // No closures on the way in or, for a synchronous answer, on the way out.
     let out: Response | Promise<Response>;
     try {
@@ -189,14 +191,14 @@ export class TracingMiddleware {
           ? span.run(() => runRequestContext(store, opened, callNext, req))
           : runRequestContext(store, opened, callNext as (req: Request) => Response | Promise<Response>, req);
     } catch (err) {
-      return this.#fail(span, opened ? store : null, err);
+      return this.#fail(span, owned, err);
     }
     if (out instanceof Promise)
       return out.then(
-        (response) => this.#end(span, opened ? store : null, response),
-        (err: unknown) => this.#fail(span, opened ? store : null, err),
+        (response) => this.#end(span, owned, response),
+        (err: unknown) => this.#fail(span, owned, err),
       );
-    return this.#end(span, opened ? store : null, out);
+    return this.#end(span, owned, out);
   }
 
   /** Records a failure from the layers inside on the request's span, ends it, and rethrows. */
