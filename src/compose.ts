@@ -1,7 +1,7 @@
-import type { Request } from './request.js';
-import { Response } from './response.js';
 import { toResponse } from './http/send.js';
 import { isTrustedMiddleware } from './internal/trusted-middleware.js';
+import type { Request } from './request.js';
+import { Response } from './response.js';
 import type { CallNext, Middleware, MiddlewareFunction } from './types.js';
 
 /** Turns any error into a response; never rejects. */
@@ -86,20 +86,31 @@ function promised(out: Response | Promise<Response>): Promise<Response> {
 export function compose(middleware: readonly Middleware[], endpoint: Responder, onError: ErrorResponder): Responder {
   let next = endpoint;
   for (let i = middleware.length - 1; i >= 0; i--) {
-    const mw = middlewareFunction(middleware[i] as Middleware);
+    const given = middleware[i] as Middleware;
     const inner = next;
-    if (isTrustedMiddleware(middleware[i])) {
+    if (isTrustedMiddleware(given)) {
       // Covet's own middleware take a `callNext` that may return the `Response` itself, and
       // always pass it the request: the next layer is their `callNext`, no closure per request.
-      next = function trustedLayer(req: Request): Response | Promise<Response> {
-        try {
-          return mw(req, inner as CallNext);
-        } catch (err) {
-          return onError(err, req);
-        }
-      };
+      // An object's `handle` is called on it directly, without the wrapper that names it.
+      next =
+        typeof given === 'function'
+          ? function trustedLayer(req: Request): Response | Promise<Response> {
+              try {
+                return given(req, inner as CallNext);
+              } catch (err) {
+                return onError(err, req);
+              }
+            }
+          : function trustedLayer(req: Request): Response | Promise<Response> {
+              try {
+                return given.handle(req, inner as CallNext);
+              } catch (err) {
+                return onError(err, req);
+              }
+            };
       continue;
     }
+    const mw = middlewareFunction(given);
     next = function layer(req: Request): Response | Promise<Response> {
       let out: unknown;
       try {

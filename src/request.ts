@@ -1,18 +1,18 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type Dependency, DependencyScope } from './depends.js';
 import { HTTPException } from './errors.js';
-import { isJsonType, mediaType, parseJsonBody, readNodeBody, payloadTooLarge } from './http/body.js';
+import { isJsonType, mediaType, parseJsonBody, payloadTooLarge, readNodeBody } from './http/body.js';
 import { parseCookies } from './http/cookie.js';
+import { RequestHeaders } from './http/headers.js';
+import { MULTIPART_DEFAULTS, type MultipartOptions, parseMultipart } from './http/multipart.js';
+import { QueryParams } from './http/query-params.js';
 import type { Session } from './http/session.js';
 import type { CookieSigner } from './http/signed-cookie.js';
-import { RequestHeaders } from './http/headers.js';
-import { QueryParams } from './http/query-params.js';
 import { MultiDict, parseUrlEncoded } from './http/url-encoded.js';
+import { kContextStore } from './internal/request-context.js';
 import { displayPath } from './router/decode-path.js';
-import { MULTIPART_DEFAULTS, type MultipartOptions, parseMultipart } from './http/multipart.js';
 import { type StandardSchemaV1, validate, validateQuery } from './schema.js';
 import type { RequestState, RouteMeta } from './types.js';
-import { kContextStore } from './internal/request-context.js';
 
 /** The parts of the request URL. */
 export interface RequestURL {
@@ -54,7 +54,6 @@ export interface UploadFileLike {
 /** What `req.form()` resolves to: `get`, `getAll`, `has`, `entries`, `toObject`. */
 export class RequestForm extends MultiDict<FormValue> {}
 
-
 /** Internal request inputs; `Request` is built by the app, not by users. */
 export interface RequestInit {
   readonly method: string;
@@ -89,7 +88,6 @@ export const kPending = Symbol('covet.pending');
 export const kSession = Symbol('covet.session');
 export const kPrivate = Symbol('covet.private');
 
-
 /**
  * An incoming request. Headers, query, cookies and bodies are parsed lazily, on first use,
  * and bodies are read once and cached.
@@ -119,6 +117,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   #query: QueryParams | null = null;
   #cookies: Record<string, string> | null = null;
   #url: RequestURL | null = null;
+  #path: string | null = null;
   #state: RequestState | null = null;
   #abort: AbortController | null = null;
   #scope: DependencyScope | null = null;
@@ -150,18 +149,21 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
 
   /** The percent-decoded path, without the query string. */
   get path(): string {
-    return this.url.path;
+    // Kept apart from `url`: logging and tracing read the path of every request, and a frozen
+    // object per request cost more than the decoding.
+    if (this.#path === null) {
+      const q = this.#queryStart;
+      const raw = this.#rawUrl;
+      this.#path = displayPath(q === -1 ? raw : raw.slice(0, q));
+    }
+    return this.#path;
   }
 
   get url(): RequestURL {
     if (this.#url === null) {
       const q = this.#queryStart;
       const raw = this.#rawUrl;
-      this.#url = Object.freeze({
-        path: displayPath(q === -1 ? raw : raw.slice(0, q)),
-        query: q === -1 ? '' : raw.slice(q + 1),
-        raw,
-      });
+      this.#url = Object.freeze({ path: this.path, query: q === -1 ? '' : raw.slice(q + 1), raw });
     }
     return this.#url;
   }
@@ -211,7 +213,8 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
 
   /** The session, when `SessionMiddleware` runs for this route (else reading it throws). */
   get session(): Session {
-    if (this.#session === null) throw new Error('req.session is only available behind SessionMiddleware: add it to the app, group or route');
+    if (this.#session === null)
+      throw new Error('req.session is only available behind SessionMiddleware: add it to the app, group or route');
     return this.#session;
   }
 

@@ -30,7 +30,9 @@ export class RequestHeaders {
   // Node's `req.headers` inherits from Object.prototype: `get('constructor')` must not see it.
   #own(name: string): string | string[] | undefined {
     const key = name.toLowerCase();
-    return Object.hasOwn(this.#raw, key) ? this.#raw[key] : undefined;
+    const value = this.#raw[key];
+    // Most lookups miss (`traceparent`, `x-correlation-id`): own-ness is checked on a hit only.
+    return value === undefined || Object.hasOwn(this.#raw, key) ? value : undefined;
   }
 
   /** `[name, value]` pairs with lower-case names. */

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { type BodyChunk, Response, type ResponseBody, kLazyHeaders, kOnlyContentType, typedBody } from '../response.js';
+import { type BodyChunk, kLazyHeaders, kOnlyContentType, Response, type ResponseBody, typedBody } from '../response.js';
 import { endSoon } from './end-soon.js';
 import { NULL_PROTO } from './url-encoded.js';
 
@@ -63,6 +63,13 @@ function fromWebResponse(web: globalThis.Response): Response {
  */
 export function toResponse(result: unknown): Response {
   if (result instanceof Response) return result;
+  // The common case first: an object literal (not an iterable one) is JSON, without the checks
+  // for bytes, streams, tuples and Fetch responses (each a walk up the prototype chain).
+  if (isPlainObject(result) && !(Symbol.asyncIterator in result) && !(Symbol.iterator in result)) {
+    const body = JSON.stringify(result) as string | undefined;
+    // `undefined` only from an own `toJSON` that returns nothing: the general path reports it.
+    if (body !== undefined) return typedResponse(body, JSON_TYPE);
+  }
   if (isWebResponse(result)) return fromWebResponse(result);
   if (result === undefined || result === null) return new Response(null, { status: 204 });
   if (typeof result === 'string') return typedResponse(result, TEXT_TYPE);

@@ -14,6 +14,11 @@ export interface LogDestination {
 export interface DeferredLine {
   /** The line's text, with its newline. */
   toLine(): string;
+  /**
+   * Writes the line's UTF-8 bytes (the same as `toLine()`'s) at `at`; returns the end, or -1,
+   * having written nothing, when `buf` has no room for it. Optional.
+   */
+  writeTo?(buf: Buffer, at: number): number;
 }
 
 const writers = new Set<WeakRef<LineWriter>>();
@@ -27,6 +32,45 @@ function textOf(pending: readonly (string | DeferredLine)[]): string {
   }
   return out;
 }
+/** The largest batch buffer kept for the next batch. */
+const MAX_KEPT_BUFFER = 1024 * 1024;
+
+/**
+ * The UTF-8 bytes of queued lines, in order, in `scratch` when it is large enough. A line that
+ * can write its own bytes does: its text is never built (a line joined from a dozen pieces
+ * costs more to flatten and encode than to write byte by byte).
+ */
+function bytesOf(pending: readonly (string | DeferredLine)[], scratch: Buffer | null): [buffer: Buffer, length: number] {
+  let size = 0;
+  for (let i = 0; i < pending.length; i++) {
+    const entry = pending[i] as string | DeferredLine;
+    size += typeof entry === 'string' ? entry.length * 3 : 512;
+  }
+  let buf = scratch !== null && scratch.length >= size ? scratch : Buffer.allocUnsafe(Math.max(size, 64 * 1024));
+  let at = 0;
+  const grow = (need: number): void => {
+    const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + need));
+    buf.copy(bigger, 0, 0, at);
+    buf = bigger;
+  };
+  for (let i = 0; i < pending.length; i++) {
+    const entry = pending[i] as string | DeferredLine;
+    if (typeof entry !== 'string' && entry.writeTo !== undefined) {
+      let end = entry.writeTo(buf, at);
+      while (end === -1) {
+        grow(buf.length);
+        end = entry.writeTo(buf, at);
+      }
+      at = end;
+      continue;
+    }
+    const text = typeof entry === 'string' ? entry : entry.toLine();
+    if (at + text.length * 3 > buf.length) grow(text.length * 3);
+    at += buf.write(text, at, 'utf8');
+  }
+  return [buf, at];
+}
+
 /**
  * Whether `fd`, the destination's, is a regular file or a non-terminal character device
  * (`/dev/null`) written at the file's own position (not a file stream with a `start`).
@@ -76,6 +120,8 @@ export class LineWriter {
   #fileFd = -1;
   #isFile = false;
   #fileFailed = false;
+  /** The last batch's buffer, reused by the next one written to the file (the write is synchronous). */
+  #scratch: Buffer | null = null;
 
   constructor(dest: LogDestination, maxBufferBytes = 8 * 1024 * 1024, flushInterval = 5) {
     this.#dest = dest;
@@ -151,13 +197,20 @@ export class LineWriter {
       for (const resolve of this.#idle.splice(0)) resolve();
       return;
     }
-    const chunk = textOf(this.#pending);
+    const pending = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
-    if (this.#writeToFile(chunk)) {
-      for (const resolve of this.#idle.splice(0)) resolve();
-      return;
-    }
+    let chunk: string;
+    if (this.#writesToFile()) {
+      const [buffer, length] = bytesOf(pending, this.#scratch);
+      if (buffer.length <= MAX_KEPT_BUFFER) this.#scratch = buffer;
+      const bytes = buffer.subarray(0, length);
+      if (this.#writeFile(bytes)) {
+        for (const resolve of this.#idle.splice(0)) resolve();
+        return;
+      }
+      chunk = bytes.toString('utf8');
+    } else chunk = textOf(pending);
     const ok = this.#dest.write(chunk);
     if (!ok && typeof this.#dest.once === 'function') {
       this.#waitingDrain = true;
@@ -172,13 +225,12 @@ export class LineWriter {
   }
 
   /**
-   * Writes a batch straight to the destination's file when it is a regular file or a device
-   * (`/dev/null`), not a pipe, socket or terminal, and nothing else is queued in the stream:
+   * Whether a batch goes straight to the destination's file: it is a regular file or a device
+   * (`/dev/null`), not a pipe, socket or terminal, and nothing else is queued in the stream —
    * a write to the page cache takes microseconds, and a file stream's own write is a round trip
-   * through libuv's thread pool per batch (a thread switch on a busy core). `false`: use
-   * the stream.
+   * through libuv's thread pool per batch (a thread switch on a busy core).
    */
-  #writeToFile(chunk: string): boolean {
+  #writesToFile(): boolean {
     const dest = this.#dest as LogDestination & { writableLength?: unknown; destroyed?: unknown };
     const fd = dest.fd;
     // Read each time: a closed stream's descriptor number may already belong to another file.
@@ -187,12 +239,14 @@ export class LineWriter {
       this.#fileFd = fd;
       this.#isFile = writesToFile(dest, fd);
     }
-    if (!this.#isFile) return false;
-    if (typeof dest.writableLength === 'number' && dest.writableLength > 0) return false;
+    return this.#isFile && !(typeof dest.writableLength === 'number' && dest.writableLength > 0);
+  }
+
+  /** Writes a batch to the destination's file (`#writesToFile()` said yes); `false` when that failed. */
+  #writeFile(bytes: Buffer): boolean {
     try {
-      const bytes = Buffer.from(chunk);
       let at = 0;
-      while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+      while (at < bytes.length) at += writeSync(this.#fileFd, bytes, at, bytes.length - at);
       return true;
     } catch {
       // A full disk or a closed descriptor: the stream reports it its own way from now on.

@@ -1,13 +1,23 @@
-import type { Request } from '../request.js';
-import { type Response, kSetHeader } from '../response.js';
-import type { CallNext, MiddlewareFunction } from '../types.js';
 import { randomUuid } from '../internal/random-hex.js';
-import { type ContextStore, closeRequestContext, contextStorage, currentContext, peekContext, requestContextFor, requestStore, runRequestContext } from '../internal/request-context.js';
+import {
+  type ContextStore,
+  closeRequestContext,
+  contextStorage,
+  currentContext,
+  peekContext,
+  requestContextFor,
+  requestStore,
+  runRequestContext,
+} from '../internal/request-context.js';
 import { trustMiddleware } from '../internal/trusted-middleware.js';
+import type { Request } from '../request.js';
+import { kSetHeader, type Response } from '../response.js';
+import type { CallNext, MiddlewareFunction } from '../types.js';
 import { clientCorrelationId } from './correlation-id.js';
+import { type DeferredLine, LineWriter, type LogDestination } from './log-destination.js';
 import { LEVEL_VALUES, type LogLevel, type LogLevelInput, parseLevel } from './log-level.js';
-import { type DeferredLine, type LogDestination, LineWriter } from './log-destination.js';
 import { type RedactOptions, Redactor } from './redact.js';
+import { isoAt, type RequestLineFields, type RequestLineFormat, requestLineFormat } from './request-line-format.js';
 
 /** Fields of a log line. */
 export type LogFields = Readonly<Record<string, unknown>>;
@@ -67,17 +77,6 @@ function copyFields(line: Record<string, unknown>, source: LogFields, r: Redacto
   }
 }
 
-let lastMs = 0;
-let lastIso = '';
-/** A time (ms since the epoch) in ISO 8601, formatted once per millisecond however many lines share it. */
-function isoAt(ms: number): string {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-}
-
 /** The current time in ISO 8601. */
 const isoNow = (): string => isoAt(Date.now());
 
@@ -85,8 +84,8 @@ const isoNow = (): string => isoAt(Date.now());
  * One request of `logger.middleware()`: what the middleware keeps while the request runs, then
  * its request line — its fields now, its text when its batch is written.
  */
-class RequestLine implements DeferredLine {
-  readonly format: ((line: RequestLine) => string) | null;
+class RequestLine implements DeferredLine, RequestLineFields {
+  readonly format: RequestLineFormat | null;
   readonly start: number;
   readonly id: string | undefined;
   readonly generatedId: boolean;
@@ -107,7 +106,7 @@ class RequestLine implements DeferredLine {
   userAgentJson: string | undefined = undefined;
 
   constructor(
-    format: ((line: RequestLine) => string) | null,
+    format: RequestLineFormat | null,
     start: number,
     id: string | undefined,
     generatedId: boolean,
@@ -125,7 +124,11 @@ class RequestLine implements DeferredLine {
   }
 
   toLine(): string {
-    return (this.format as (line: RequestLine) => string)(this);
+    return (this.format as RequestLineFormat).text(this);
+  }
+
+  writeTo(buf: Buffer, at: number): number {
+    return (this.format as RequestLineFormat).write(this, buf, at);
   }
 }
 
@@ -340,7 +343,12 @@ export class StructuredLogger {
       }
       return lastAgentClean;
     };
-    const requestFields = (req: Request, extra: LogFields): LogFields => ({ method: req.method, path: req.path, route: req.route?.path, ...extra });
+    const requestFields = (req: Request, extra: LogFields): LogFields => ({
+      method: req.method,
+      path: req.path,
+      route: req.route?.path,
+      ...extra,
+    });
     // Functions made once, not per request: each request's state is its `RequestLine`.
     const finish = (line: RequestLine, response: Response): Response => {
       const req = line.req as Request;
@@ -364,7 +372,13 @@ export class StructuredLogger {
           line.durationMs = durationMs;
           line.userAgentJson = agentOf(req);
           shared.writer.writeDeferred(line);
-        } else this.#writeIn(line.context, level, message, requestFields(req, { status, durationMs, userAgent: req.headers.get('user-agent') ?? undefined }));
+        } else
+          this.#writeIn(
+            line.context,
+            level,
+            message,
+            requestFields(req, { status, durationMs, userAgent: req.headers.get('user-agent') ?? undefined }),
+          );
       }
       const id = line.id;
       if (id !== undefined) {
@@ -378,13 +392,23 @@ export class StructuredLogger {
       line.req = null;
       if (line.opened !== null) closeRequestContext(line.opened);
       if (LEVEL_VALUES.ERROR >= this.#threshold)
-        this.#writeIn(line.context, 'ERROR', 'Request failed', requestFields(req, { error: err, durationMs: timing ? elapsed(line.start) : undefined }));
+        this.#writeIn(
+          line.context,
+          'ERROR',
+          'Request failed',
+          requestFields(req, { error: err, durationMs: timing ? elapsed(line.start) : undefined }),
+        );
       throw err;
     };
     const proceed = (line: RequestLine): Response | Promise<Response> => {
       const req = line.req as Request;
       if (logStart && LEVEL_VALUES.INFO >= this.#threshold)
-        this.#writeIn(line.context, 'INFO', 'Request started', requestFields(req, { userAgent: req.headers.get('user-agent') ?? undefined }));
+        this.#writeIn(
+          line.context,
+          'INFO',
+          'Request started',
+          requestFields(req, { userAgent: req.headers.get('user-agent') ?? undefined }),
+        );
       let out: Response | Promise<Response>;
       try {
         out = line.callNext(req);
@@ -406,8 +430,17 @@ export class StructuredLogger {
       if (id !== undefined) req.state.correlationId = id;
       // The context of this request's lines: an outer `logger.context`'s fields and its id.
       const outer = (requestStore(req) ?? peekContext())?.log;
-      const context: LogFields | undefined = id === undefined ? outer : outer === undefined ? { correlationId: id } : { ...outer, correlationId: id };
-      const line = new RequestLine(outer === undefined ? lineOf : null, performance.now(), id, fromClient === undefined, context, req, callNext);
+      const context: LogFields | undefined =
+        id === undefined ? outer : outer === undefined ? { correlationId: id } : { ...outer, correlationId: id };
+      const line = new RequestLine(
+        outer === undefined ? lineOf : null,
+        performance.now(),
+        id,
+        fromClient === undefined,
+        context,
+        req,
+        callNext,
+      );
       if (id === undefined) return proceed(line);
       const open = requestContextFor(req, { log: context });
       if (open.opened) line.opened = open.store;
@@ -420,34 +453,13 @@ export class StructuredLogger {
    * redaction — when nothing but the request's own context and fields goes in it; `null` when
    * base fields, a pretty format or a secret-named field rule out the shortcut.
    */
-  #requestLineWriter(): ((line: RequestLine) => string) | null {
+  #requestLineWriter(): RequestLineFormat | null {
     const shared = this.#shared;
     const r = shared.redactor;
     if (shared.pretty) return null;
     if (Object.keys(this.#base).length > 0) return null;
-    for (const key of ['correlationId', 'method', 'path', 'route', 'status', 'durationMs', 'userAgent']) if (r.isSecretKey(key)) return null;
-    const name = this.#name === undefined ? '' : `"logger":${JSON.stringify(this.#name)},`;
-    const str = (value: string): string => JSON.stringify(r.text(value));
-    // Method names, route templates and messages repeat: their JSON is computed once each.
-    const known = new Map<string, string>();
-    const cached = (value: string): string => {
-      let out = known.get(value);
-      if (out === undefined) {
-        out = str(value);
-        if (known.size < 1024) known.set(value, out);
-      }
-      return out;
-    };
-    return (r) => {
-      let line = `{"timestamp":"${isoAt(r.time)}","level":"${r.level}",${name}"message":${cached(r.message)}`;
-      // A generated id is a UUID: nothing to escape or redact. A client's id has a safe alphabet.
-      if (r.id !== undefined) line += r.generatedId ? `,"correlationId":"${r.id}"` : `,"correlationId":${str(r.id)}`;
-      line += `,"method":${cached(r.method)},"path":${str(r.path)}`;
-      if (r.route !== undefined) line += `,"route":${cached(r.route)}`;
-      line += `,"status":${r.status}`;
-      if (r.durationMs !== undefined) line += `,"durationMs":${r.durationMs}`;
-      if (r.userAgentJson !== undefined) line += `,"userAgent":${r.userAgentJson}`;
-      return `${line}}\n`;
-    };
+    for (const key of ['correlationId', 'method', 'path', 'route', 'status', 'durationMs', 'userAgent'])
+      if (r.isSecretKey(key)) return null;
+    return requestLineFormat(this.#name, r);
   }
 }

@@ -1,0 +1,198 @@
+import { writeAscii, writeBytes, writeMillis, writePlainJsonText, writeUint } from '../internal/ascii-bytes.js';
+import type { LogLevel } from './log-level.js';
+import type { Redactor } from './redact.js';
+
+/** The fields of a request line (what `logger.middleware()` records for one request). */
+export interface RequestLineFields {
+  readonly time: number;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly id: string | undefined;
+  /** The id is a UUID Covet made (nothing to escape or redact). */
+  readonly generatedId: boolean;
+  readonly method: string;
+  readonly path: string;
+  readonly route: string | undefined;
+  readonly status: number;
+  readonly durationMs: number | undefined;
+  /** The user agent, redacted, as JSON. */
+  readonly userAgentJson: string | undefined;
+}
+
+/**
+ * A request line's JSON — as text, or written straight into a byte buffer. Both give the same
+ * bytes (the keys and order of `logger.info(message, fields)` with the request's context).
+ */
+export interface RequestLineFormat {
+  text(r: RequestLineFields): string;
+  /** Writes the line (with its newline) at `at`; returns the end, or -1 when `buf` has no room for it. */
+  write(r: RequestLineFields, buf: Buffer, at: number): number;
+}
+
+let lastMs = 0;
+let lastIso = '';
+/** A time (ms since the epoch) in ISO 8601, formatted once per millisecond however many lines share it. */
+export function isoAt(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
+const TIMESTAMP = ascii('{"timestamp":"');
+const ID_UUID = ascii(',"correlationId":"');
+const ID = ascii(',"correlationId":');
+const METHOD = ascii(',"method":');
+const PATH = ascii(',"path":');
+const ROUTE = ascii(',"route":');
+const STATUS = ascii(',"status":');
+const DURATION = ascii(',"durationMs":');
+const USER_AGENT = ascii(',"userAgent":');
+/** Room for the fixed parts, the timestamp, the status and the duration. */
+const FIXED_BYTES = 192;
+
+/** The largest thousandths value written with integer arithmetic (beyond it, as JavaScript prints it). */
+const MAX_THOUSANDTHS = 2 ** 50;
+
+/**
+ * The request line's format: `name` is the logger's name (or none), `r` the redactor every
+ * value goes through, as `logger.info` would.
+ */
+export function requestLineFormat(name: string | undefined, r: Redactor): RequestLineFormat {
+  const nameJson = name === undefined ? '' : `"logger":${JSON.stringify(name)},`;
+  const str = (value: string): string => JSON.stringify(r.text(value));
+  // Method names, route templates and messages repeat: their JSON is computed once each.
+  const known = new Map<string, string>();
+  const cached = (value: string): string => {
+    let out = known.get(value);
+    if (out === undefined) {
+      out = str(value);
+      if (known.size < 1024) known.set(value, out);
+    }
+    return out;
+  };
+  const knownBytes = new Map<string, Buffer>();
+  const cachedBytes = (value: string): Buffer => {
+    let out = knownBytes.get(value);
+    if (out === undefined) {
+      out = Buffer.from(cached(value), 'utf8');
+      if (knownBytes.size < 1024) knownBytes.set(value, out);
+    }
+    return out;
+  };
+  // `","level":"INFO",<name>"message":"Request completed"`, per level and message; the last
+  // one is kept apart (most lines of a server repeat it).
+  const heads = new Map<LogLevel, Map<string, Buffer>>();
+  let lastLevel: LogLevel | '' = '';
+  let lastMessage = '';
+  let lastHead: Buffer = Buffer.alloc(0);
+  const headOf = (level: LogLevel, message: string): Buffer => {
+    if (level === lastLevel && message === lastMessage) return lastHead;
+    let byMessage = heads.get(level);
+    if (byMessage === undefined) {
+      byMessage = new Map();
+      heads.set(level, byMessage);
+    }
+    let out = byMessage.get(message);
+    if (out === undefined) {
+      out = Buffer.from(`","level":"${level}",${nameJson}"message":${cached(message)}`, 'utf8');
+      if (byMessage.size < 1024) byMessage.set(message, out);
+    }
+    lastLevel = level;
+    lastMessage = message;
+    lastHead = out;
+    return out;
+  };
+  // The user agent repeats from request to request: the last one's bytes are kept.
+  let lastAgent = '';
+  let lastAgentBytes: Buffer = Buffer.alloc(0);
+  // The timestamp repeats within a millisecond: its bytes are kept.
+  let isoMs = -1;
+  const isoBytes = Buffer.alloc(32);
+  let isoLength = 0;
+
+  /** Writes `clean` (already redacted) as a JSON string: byte by byte when plain ASCII, else encoded. */
+  const writeJsonString = (buf: Buffer, at: number, clean: string): number => {
+    buf[at] = 0x22;
+    const end = writePlainJsonText(buf, at + 1, clean);
+    if (end !== -1) {
+      buf[end] = 0x22;
+      return end + 1;
+    }
+    return at + buf.write(JSON.stringify(clean), at, 'utf8');
+  };
+
+  return {
+    text(l) {
+      let line = `{"timestamp":"${isoAt(l.time)}","level":"${l.level}",${nameJson}"message":${cached(l.message)}`;
+      // A generated id is a UUID: nothing to escape or redact. A client's id has a safe alphabet.
+      if (l.id !== undefined) line += l.generatedId ? `,"correlationId":"${l.id}"` : `,"correlationId":${str(l.id)}`;
+      line += `,"method":${cached(l.method)},"path":${str(l.path)}`;
+      if (l.route !== undefined) line += `,"route":${cached(l.route)}`;
+      line += `,"status":${l.status}`;
+      if (l.durationMs !== undefined) line += `,"durationMs":${l.durationMs}`;
+      if (l.userAgentJson !== undefined) line += `,"userAgent":${l.userAgentJson}`;
+      return `${line}}\n`;
+    },
+
+    write(l, buf, at) {
+      const head = headOf(l.level, l.message);
+      const method = cachedBytes(l.method);
+      const route = l.route === undefined ? null : cachedBytes(l.route);
+      let agent: Buffer | null = null;
+      if (l.userAgentJson !== undefined) {
+        if (l.userAgentJson !== lastAgent) {
+          lastAgent = l.userAgentJson;
+          lastAgentBytes = Buffer.from(lastAgent, 'utf8');
+        }
+        agent = lastAgentBytes;
+      }
+      const path = r.text(l.path);
+      const clientId = l.id === undefined || l.generatedId ? '' : r.text(l.id);
+      // A JSON string takes at most 6 bytes per UTF-16 unit (`\u001f`), and 2 for its quotes.
+      const need =
+        FIXED_BYTES +
+        head.length +
+        method.length +
+        (route?.length ?? 0) +
+        (agent?.length ?? 0) +
+        6 * path.length +
+        6 * (l.id === undefined ? 0 : Math.max(l.id.length, clientId.length)) +
+        4;
+      if (at + need > buf.length) return -1;
+      let o = writeBytes(buf, at, TIMESTAMP);
+      if (l.time !== isoMs) {
+        isoMs = l.time;
+        isoLength = writeAscii(isoBytes, 0, isoAt(l.time));
+      }
+      for (let i = 0; i < isoLength; i++) buf[o + i] = isoBytes[i] as number;
+      o = writeBytes(buf, o + isoLength, head);
+      if (l.id !== undefined) {
+        if (l.generatedId) {
+          o = writeAscii(buf, writeBytes(buf, o, ID_UUID), l.id);
+          buf[o++] = 0x22;
+        } else o = writeJsonString(buf, writeBytes(buf, o, ID), clientId);
+      }
+      o = writeBytes(buf, writeBytes(buf, o, METHOD), method);
+      o = writeJsonString(buf, writeBytes(buf, o, PATH), path);
+      if (route !== null) o = writeBytes(buf, writeBytes(buf, o, ROUTE), route);
+      o = writeBytes(buf, o, STATUS);
+      o = Number.isSafeInteger(l.status) && l.status >= 0 ? writeUint(buf, o, l.status) : o + buf.write(String(l.status), o, 'latin1');
+      if (l.durationMs !== undefined) {
+        o = writeBytes(buf, o, DURATION);
+        const thousandths = Math.round(l.durationMs * 1000);
+        // Durations are whole microseconds; anything else is written as JavaScript prints it.
+        o =
+          thousandths >= 0 && thousandths < MAX_THOUSANDTHS && thousandths / 1000 === l.durationMs
+            ? writeMillis(buf, o, thousandths)
+            : o + buf.write(String(l.durationMs), o, 'latin1');
+      }
+      if (agent !== null) o = writeBytes(buf, writeBytes(buf, o, USER_AGENT), agent);
+      buf[o++] = 0x7d; // '}'
+      buf[o++] = 0x0a; // '\n'
+      return o;
+    },
+  };
+}
