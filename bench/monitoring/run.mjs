@@ -14,6 +14,7 @@
 //   node bench/monitoring/run.mjs [--rounds=3] [--duration=5] [--seconds=2] [--connections=64] [--only=http,ops]
 //   node bench/monitoring/run.mjs --only=http --configs=,a,l    # only these Covet F values
 //   node bench/monitoring/run.mjs --only=http --configs=,mtl --baseline=../old-checkout
+//   node bench/monitoring/run.mjs --only=http --configs=,mtl --routes=x   # routes: x, items, users
 //      # each Covet row also measured with another build (its dist/), in the same rounds
 //
 // Needs a built checkout (`npm run build`; `npm run bench` does it): imports dist/.
@@ -38,8 +39,10 @@ const { values: opt } = parseArgs({
     pinned: { type: 'boolean', default: false },
     configs: { type: 'string' },
     baseline: { type: 'string' },
+    routes: { type: 'string', default: 'x,items,users' },
   },
 });
+const ROUTES = new Set(opt.routes.split(','));
 const ROUNDS = Number(opt.rounds);
 const SECONDS = Number(opt.seconds);
 const only = new Set(opt.only.split(','));
@@ -241,15 +244,22 @@ async function httpBench() {
     const exported = (c) => c.F.includes('t') && !c.F.includes('n') && !c.F.includes('s');
     return configs.filter(exported).reduce((a, c) => a + runs.get(c).reduce((b, x) => b + x.total, 0), 0);
   };
-  let tracedRequests = await table(CONFIGS, { path: '/x/7', title: 'GET /x/{id} (a small JSON object)', valid: (b) => b.id === 7 });
-  console.log();
-  tracedRequests += await table(ITEMS_CONFIGS, { path: '/items', title: 'GET /items (a page of 20 records, about 1.6 KB of JSON)', valid: (b) => b.length === 20 });
-  console.log();
-  tracedRequests += await table(ITEMS_CONFIGS, {
-    path: '/users/7',
-    title: 'GET /users/{id} (an async handler reading one row of an in-memory SQLite table)',
-    valid: (b) => b.id === 7 && b.email === 'user7@example.com',
-  });
+  let tracedRequests = 0;
+  if (ROUTES.has('x')) {
+    tracedRequests += await table(CONFIGS, { path: '/x/7', title: 'GET /x/{id} (a small JSON object)', valid: (b) => b.id === 7 });
+    console.log();
+  }
+  if (ROUTES.has('items')) {
+    tracedRequests += await table(ITEMS_CONFIGS, { path: '/items', title: 'GET /items (a page of 20 records, about 1.6 KB of JSON)', valid: (b) => b.length === 20 });
+    console.log();
+  }
+  if (ROUTES.has('users')) {
+    tracedRequests += await table(ITEMS_CONFIGS, {
+      path: '/users/7',
+      title: 'GET /users/{id} (an async handler reading one row of an in-memory SQLite table)',
+      valid: (b) => b.id === 7 && b.email === 'user7@example.com',
+    });
+  }
   collector.close();
   console.log(`Traced and exported requests: ~${fmt(tracedRequests)}; spans received by the collector: ${fmt(spansReceived)} (every traced request, warm-up and checks included, is one span)`);
   console.log();

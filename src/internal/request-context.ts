@@ -106,7 +106,13 @@ export function requestContextFor(request: object, fields: StoreFields): { store
   const existing = slot[kContextStore];
   if (existing === undefined) {
     const outer = peekContext();
-    const store: ContextStore = { request, span: outer?.span, tracer: outer?.tracer, log: outer?.log, ...fields };
+    // Written out, not spread: one shape for every store, and no property copying per request.
+    const store: ContextStore = {
+      request,
+      span: 'span' in fields ? fields.span : outer?.span,
+      tracer: 'tracer' in fields ? fields.tracer : outer?.tracer,
+      log: 'log' in fields ? fields.log : outer?.log,
+    };
     slot[kContextStore] = store;
     return { store, opened: true };
   }
