@@ -10,7 +10,7 @@ import { HTTPException } from './errors.js';
 import { DEFAULT_BODY_LIMIT } from './http/body.js';
 import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
-import { collectBody, isJsonModel, isPlainObject, isStreamBody, noBodyStatus, toResponse, writeJson, writeResponse } from './http/send.js';
+import { collectBody, isJsonModel, isJsonObject, isStreamBody, noBodyStatus, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseMissingHost, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
@@ -1198,7 +1198,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       void this.#finish(req);
       return;
     }
-    if (isPlainObject(result) || isJsonModel(result)) {
+    if (isJsonObject(result) || isJsonModel(result)) {
       try {
         writeJson(res, 200, result, this.#mustClose(req, res));
       } catch (err) {

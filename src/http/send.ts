@@ -63,9 +63,9 @@ function fromWebResponse(web: globalThis.Response): Response {
  */
 export function toResponse(result: unknown): Response {
   if (result instanceof Response) return result;
-  // The common case first: an object literal (not an iterable one) is JSON, without the checks
-  // for bytes, streams, tuples and Fetch responses (each a walk up the prototype chain).
-  if (isPlainObject(result) && !(Symbol.asyncIterator in result) && !(Symbol.iterator in result)) {
+  // The common case first: an object literal is JSON, without the checks for bytes, streams,
+  // tuples and Fetch responses (each a walk up the prototype chain).
+  if (isJsonObject(result)) {
     const body = JSON.stringify(result) as string | undefined;
     // `undefined` only from an own `toJSON` that returns nothing: the general path reports it.
     if (body !== undefined) return typedResponse(body, JSON_TYPE);
@@ -100,6 +100,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null || proto === NULL_PROTO;
+}
+
+/**
+ * True for an object literal that is not an iterable one: what a handler's value is written as
+ * JSON for without further checks. (`{ async *[Symbol.asyncIterator]() {…} }` streams.)
+ */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return isPlainObject(value) && !(Symbol.asyncIterator in value) && !(Symbol.iterator in value);
 }
 
 /**

@@ -207,6 +207,32 @@ describe('CovetApp return values', () => {
     assert.equal((await client.get('/webstream')).text, 'web');
   });
 
+  it('streams an object literal that is an async iterable, with or without middleware, over a socket too', async () => {
+    for (const middleware of [[], [async (req: Request, callNext: CallNext) => callNext(req)]]) {
+      const a = new CovetApp();
+      a.get('/lit', { middleware }, () => ({
+        async *[Symbol.asyncIterator]() {
+          yield 'l';
+          yield 'it';
+        },
+      }));
+      a.get('/obj', { middleware }, () => ({ plain: true }));
+      await using client = new TestClient(a);
+      const lit = await client.get('/lit');
+      assert.equal(lit.text, 'lit');
+      assert.equal(lit.headers.get('content-type'), 'application/octet-stream');
+      assert.deepEqual((await client.get('/obj')).json(), { plain: true });
+      await withServer(a, async ({ url }) => {
+        const res = await fetch(`${url}/lit`);
+        assert.equal(await res.text(), 'lit');
+        assert.equal(res.headers.get('transfer-encoding'), 'chunked');
+        const obj = await fetch(`${url}/obj`);
+        assert.equal(obj.headers.get('content-type'), 'application/json; charset=utf-8');
+        assert.deepEqual(await obj.json(), { plain: true });
+      });
+    }
+  });
+
   it('passes Response objects and helpers through', async () => {
     await using client = new TestClient(app);
     const r = await client.get('/response');
