@@ -92,22 +92,15 @@ export function compose(middleware: readonly Middleware[], endpoint: Responder, 
       // Covet's own middleware take a `callNext` that may return the `Response` itself, and
       // always pass it the request: the next layer is their `callNext`, no closure per request.
       // An object's `handle` is called on it directly, without the wrapper that names it.
-      next =
-        typeof given === 'function'
-          ? function trustedLayer(req: Request): Response | Promise<Response> {
-              try {
-                return given(req, inner as CallNext);
-              } catch (err) {
-                return onError(err, req);
-              }
-            }
-          : function trustedLayer(req: Request): Response | Promise<Response> {
-              try {
-                return given.handle(req, inner as CallNext);
-              } catch (err) {
-                return onError(err, req);
-              }
-            };
+      const self = typeof given === 'function' ? undefined : given;
+      const handle = typeof given === 'function' ? given : given.handle;
+      next = function trustedLayer(req: Request): Response | Promise<Response> {
+        try {
+          return handle.call(self, req, inner as CallNext);
+        } catch (err) {
+          return onError(err, req);
+        }
+      };
       continue;
     }
     const mw = middlewareFunction(given);

@@ -59,6 +59,11 @@ export function writeUint(buf: Uint8Array, at: number, n: number): number {
   return at + digits;
 }
 
+/** Writes `n` as JavaScript prints it: by digits for a non-negative safe integer (a status), else as text. */
+export function writeNumber(buf: Buffer, at: number, n: number): number {
+  return Number.isSafeInteger(n) && n >= 0 ? writeUint(buf, at, n) : writeLatin1(buf, at, String(n));
+}
+
 /**
  * Writes `thousandths / 1000` as JavaScript prints it (`12`, `0.5`, `3.125`) for a
  * non-negative integer `thousandths`: the integer part, then up to three decimals without

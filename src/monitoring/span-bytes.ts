@@ -6,7 +6,7 @@
  * the status) are ASCII written one byte each.
  */
 
-import { writeAscii, writeBytes, writeLatin1, writePlainJsonText } from '../internal/ascii-bytes.js';
+import { writeAscii, writeBytes, writeLatin1, writeNumber, writePlainJsonText } from '../internal/ascii-bytes.js';
 import type { HttpServerSpan } from './span.js';
 
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
@@ -90,8 +90,6 @@ export function writeHttpServerSpan(buf: Buffer, at: number, s: HttpServerSpan, 
   o = writePlainJsonText(buf, o, s.http.path);
   if (o === -1) return -1;
   buf[o++] = 0x22;
-  buf.set(STATUS, o);
-  o = writeAscii(buf, o + STATUS.length, String(s.statusCode));
-  buf.set(PLAIN_TAIL, o);
-  return o + PLAIN_TAIL.length;
+  o = writeNumber(buf, writeBytes(buf, o, STATUS), s.statusCode);
+  return writeBytes(buf, o, PLAIN_TAIL);
 }
