@@ -14,11 +14,13 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 // Compared against when the client is unknown, so that case takes as long as a wrong secret.
 const DUMMY_HASH = hashSecret('covet-oauth2-no-such-client');
 
-/** `invalid_client`: 401 with a `Basic` challenge when the client used Basic (RFC 6749 §5.2), else 400. */
-export function invalidClient(basic: boolean, realm: string, description: string): OAuth2Error {
-  return basic
-    ? new OAuth2Error('invalid_client', description, { status: 401, headers: { 'www-authenticate': `Basic realm="${realm}", charset="UTF-8"` } })
-    : new OAuth2Error('invalid_client', description);
+/**
+ * `invalid_client`: 401 with a `Basic` challenge, whichever way the client authenticated.
+ * RFC 6749 §5.2 requires it for Basic and allows it otherwise; RFC 7662 §2.3 requires it at
+ * the introspection endpoint; Keycloak, Hydra and Spring answer 401 everywhere.
+ */
+export function invalidClient(realm: string, description: string): OAuth2Error {
+  return new OAuth2Error('invalid_client', description, { status: 401, headers: { 'www-authenticate': `Basic realm="${realm}", charset="UTF-8"` } });
 }
 
 /** RFC 6749 §2.3.1: the id and secret inside Basic are form-urlencoded first. */
@@ -43,20 +45,20 @@ export function readClientCredentials(authorization: string | null, params: Map<
     const value = authorization.trim();
     const space = value.indexOf(' ');
     const scheme = space === -1 ? value : value.slice(0, space);
-    if (scheme.toLowerCase() !== 'basic') throw invalidClient(true, realm, 'Unsupported authentication scheme: use Basic');
+    if (scheme.toLowerCase() !== 'basic') throw invalidClient(realm, 'Unsupported authentication scheme: use Basic');
     const encoded = value.slice(space + 1).trim();
-    if (space === -1 || encoded === '' || !BASE64.test(encoded)) throw invalidClient(true, realm, 'Malformed Basic credentials');
+    if (space === -1 || encoded === '' || !BASE64.test(encoded)) throw invalidClient(realm, 'Malformed Basic credentials');
     let decoded: string;
     try {
       decoded = UTF8.decode(Buffer.from(encoded, 'base64'));
     } catch {
-      throw invalidClient(true, realm, 'Malformed Basic credentials');
+      throw invalidClient(realm, 'Malformed Basic credentials');
     }
     const colon = decoded.indexOf(':');
-    if (colon === -1) throw invalidClient(true, realm, 'Malformed Basic credentials');
+    if (colon === -1) throw invalidClient(realm, 'Malformed Basic credentials');
     const id = formDecode(decoded.slice(0, colon));
     const secret = formDecode(decoded.slice(colon + 1));
-    if (id === null || secret === null || id === '') throw invalidClient(true, realm, 'Malformed Basic credentials');
+    if (id === null || secret === null || id === '') throw invalidClient(realm, 'Malformed Basic credentials');
     if (bodySecret !== undefined) throw new OAuth2Error('invalid_request', 'Use one client authentication method, not two');
     if (bodyId !== undefined && bodyId !== id) throw new OAuth2Error('invalid_request', 'client_id does not match the Basic credentials');
     return { clientId: id, secret, method: 'client_secret_basic' };
@@ -73,15 +75,14 @@ export function readClientCredentials(authorization: string | null, params: Map<
  * client must send none, a confidential one must send its own.
  */
 export function checkClient(credentials: ClientCredentials, client: OAuth2Client | null, realm: string): OAuth2Client {
-  const basic = credentials.method === 'client_secret_basic';
   const given = credentials.secret === null ? null : hashSecret(credentials.secret);
   // Always one comparison, whatever the outcome, so timing says nothing about which check failed.
   const secretOk = safeEqual(given ?? DUMMY_HASH, client?.secretHash ?? DUMMY_HASH);
-  if (client === null) throw invalidClient(basic, realm, 'Client authentication failed');
+  if (client === null) throw invalidClient(realm, 'Client authentication failed');
   if (client.secretHash === null) {
-    if (given !== null) throw invalidClient(basic, realm, 'Client authentication failed');
+    if (given !== null) throw invalidClient(realm, 'Client authentication failed');
     return client;
   }
-  if (given === null || !secretOk) throw invalidClient(basic, realm, 'Client authentication failed');
+  if (given === null || !secretOk) throw invalidClient(realm, 'Client authentication failed');
   return client;
 }

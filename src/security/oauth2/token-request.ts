@@ -21,8 +21,8 @@ export async function readClientRequest(ctx: OAuth2Context, req: Request, allowP
   if (type !== 'application/x-www-form-urlencoded') throw new OAuth2Error('invalid_request', 'Expected an application/x-www-form-urlencoded body');
   const params = readParams(await req.text());
   const credentials = readClientCredentials(req.headers.get('authorization'), params, ctx.realm);
-  if (credentials === null) throw invalidClient(false, ctx.realm, 'Client authentication required');
+  if (credentials === null) throw invalidClient(ctx.realm, 'Client authentication required');
   const client = checkClient(credentials, await ctx.findClient(credentials.clientId), ctx.realm);
-  if (!allowPublic && client.secretHash === null) throw invalidClient(false, ctx.realm, 'This endpoint needs client authentication: public clients may not call it');
+  if (!allowPublic && client.secretHash === null) throw invalidClient(ctx.realm, 'This endpoint needs client authentication: public clients may not call it');
   return { params, client, credentials };
 }

@@ -544,7 +544,7 @@ describe('OAuth2Server: token endpoint, requests and client authentication', () 
     }
   });
 
-  it('refuses wrong secrets and unknown clients: 401 with Basic, 400 with client_secret_post', async () => {
+  it('refuses wrong secrets and unknown clients: 401 with a Basic challenge, however the client authenticated', async () => {
     await using client = setup().client;
     const body = { error: 'invalid_client', error_description: 'Client authentication failed' };
     for (const auth of [basic('web', 'wrong'), basic('web', `${WEB_SECRET}x`), basic('web', ''), basic('nobody', WEB_SECRET), basic('spa', 'anything')]) {
@@ -559,10 +559,12 @@ describe('OAuth2Server: token endpoint, requests and client authentication', () 
       { client_id: 'spa', client_secret: 'x' },
     ]) {
       const res = await token(client, { grant_type: 'client_credentials', ...form });
-      assertError(res, 400, body);
-      assert.equal(res.headers.get('www-authenticate'), null);
+      assertError(res, 401, body);
+      assert.equal(res.headers.get('www-authenticate'), 'Basic realm="oauth2", charset="UTF-8"');
     }
-    assertError(await token(client, { grant_type: 'client_credentials' }), 400, { error: 'invalid_client', error_description: 'Client authentication required' });
+    const none = await token(client, { grant_type: 'client_credentials' });
+    assertError(none, 401, { error: 'invalid_client', error_description: 'Client authentication required' });
+    assert.equal(none.headers.get('www-authenticate'), 'Basic realm="oauth2", charset="UTF-8"');
   });
 
   it('form-urldecodes the id and secret inside Basic (RFC 6749 §2.3.1)', async () => {
@@ -684,8 +686,14 @@ describe('OAuth2Server: introspection (RFC 7662) and revocation (RFC 7009)', () 
 
   it('requires client authentication for introspection, and a token', async () => {
     await using client = setup().client;
-    assertError(await client.post('/oauth/introspect', { form: { token: 'x' } }), 400, { error: 'invalid_client', error_description: 'Client authentication required' });
-    assertError(await client.post('/oauth/introspect', { form: { token: 'x', client_id: 'spa' } }), 400, {
+    // RFC 7662 §2.3: 401 for missing or invalid client credentials, by any method.
+    const none = await client.post('/oauth/introspect', { form: { token: 'x' } });
+    assertError(none, 401, { error: 'invalid_client', error_description: 'Client authentication required' });
+    assert.equal(none.headers.get('www-authenticate'), 'Basic realm="oauth2", charset="UTF-8"');
+    const post = await client.post('/oauth/introspect', { form: { token: 'x', client_id: 'web', client_secret: 'nope' } });
+    assertError(post, 401, { error: 'invalid_client', error_description: 'Client authentication failed' });
+    assert.equal(post.headers.get('www-authenticate'), 'Basic realm="oauth2", charset="UTF-8"');
+    assertError(await client.post('/oauth/introspect', { form: { token: 'x', client_id: 'spa' } }), 401, {
       error: 'invalid_client',
       error_description: 'This endpoint needs client authentication: public clients may not call it',
     });
@@ -725,7 +733,7 @@ describe('OAuth2Server: introspection (RFC 7662) and revocation (RFC 7009)', () 
   it('answers bad revocation requests with RFC errors', async () => {
     await using client = setup().client;
     assertError(await client.post('/oauth/revoke', { form: { client_id: 'spa' } }), 400, { error: 'invalid_request', error_description: 'Missing token' });
-    assertError(await client.post('/oauth/revoke', { form: { token: 'x' } }), 400, { error: 'invalid_client', error_description: 'Client authentication required' });
+    assertError(await client.post('/oauth/revoke', { form: { token: 'x' } }), 401, { error: 'invalid_client', error_description: 'Client authentication required' });
     const res = await client.post('/oauth/revoke', { form: { token: 'x' }, headers: { authorization: 'Basic %%%' } });
     assertError(res, 401, { error: 'invalid_client', error_description: 'Malformed Basic credentials' });
   });
