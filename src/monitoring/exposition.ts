@@ -108,16 +108,27 @@ function renderFamily(m: MetricSnapshot, format: ExpositionFormat, constant: str
         out.push(`${m.name}${braces(labels)} ${formatValue(s.value ?? 0)}\n`);
         break;
       case 'histogram':
-        renderHistogram(m, s, labels, leFormat, out);
+        renderHistogram(m, s, labels, leFormat, om, out);
         break;
       case 'summary':
-        renderSummary(m, s, labels, leFormat, out);
+        renderSummary(m, s, labels, leFormat, om, out);
         break;
     }
   }
 }
 
-function renderHistogram(m: MetricSnapshot, s: SeriesSnapshot, labels: string, fmt: (v: number) => string, out: string[]): void {
+/**
+ * OpenMetrics 1.0 makes a histogram's or summary's `_sum` a counter, which must not be
+ * negative, forbids it outright for histograms with a negative bucket, and wants `_count`
+ * exactly when `_sum` is there: in those cases both are left out (a histogram's `+Inf` bucket
+ * still counts; the 0.0.4 format, which has no such rules, keeps them), so that strict parsers
+ * read the rest of the output.
+ */
+function omitSum(om: boolean, sum: number, bounds: readonly number[]): boolean {
+  return om && (sum < 0 || (bounds.length > 0 && (bounds[0] as number) < 0));
+}
+
+function renderHistogram(m: MetricSnapshot, s: SeriesSnapshot, labels: string, fmt: (v: number) => string, om: boolean, out: string[]): void {
   const bounds = m.buckets ?? [];
   const counts = s.buckets ?? [];
   const prefix = labels === '' ? '' : `${labels},`;
@@ -125,16 +136,21 @@ function renderHistogram(m: MetricSnapshot, s: SeriesSnapshot, labels: string, f
     out.push(`${m.name}_bucket{${prefix}le="${fmt(bounds[i] as number)}"} ${formatValue(counts[i] ?? 0)}\n`);
   }
   out.push(`${m.name}_bucket{${prefix}le="+Inf"} ${formatValue(counts[bounds.length] ?? s.count ?? 0)}\n`);
+  if (omitSum(om, s.sum ?? 0, bounds)) return;
   out.push(`${m.name}_sum${braces(labels)} ${formatValue(s.sum ?? 0)}\n`);
   out.push(`${m.name}_count${braces(labels)} ${formatValue(s.count ?? 0)}\n`);
 }
 
-function renderSummary(m: MetricSnapshot, s: SeriesSnapshot, labels: string, fmt: (v: number) => string, out: string[]): void {
+/** A summary's quantiles (OpenMetrics has no negative quantile values: those are left out there), sum and count. */
+function renderSummary(m: MetricSnapshot, s: SeriesSnapshot, labels: string, fmt: (v: number) => string, om: boolean, out: string[]): void {
   const sorted = [...(s.samples ?? [])].sort((a, b) => a - b);
   const prefix = labels === '' ? '' : `${labels},`;
   for (const q of m.quantiles ?? []) {
-    out.push(`${m.name}{${prefix}quantile="${fmt(q)}"} ${formatValue(quantileOf(sorted, q))}\n`);
+    const value = quantileOf(sorted, q);
+    if (om && value < 0) continue;
+    out.push(`${m.name}{${prefix}quantile="${fmt(q)}"} ${formatValue(value)}\n`);
   }
+  if (omitSum(om, s.sum ?? 0, [])) return;
   out.push(`${m.name}_sum${braces(labels)} ${formatValue(s.sum ?? 0)}\n`);
   out.push(`${m.name}_count${braces(labels)} ${formatValue(s.count ?? 0)}\n`);
 }

@@ -35,20 +35,23 @@ const BACKEND_DEFAULTS: { defaultLabels: Readonly<Record<string, string>>; maxSe
   collectTimeout: 5000,
 };
 
-/** The sample names a metric writes, in either format (two metrics must not share one). */
+/**
+ * The sample names a metric writes, in either format, or that OpenMetrics parsers read as its
+ * own (`_created` of counters, histograms and summaries): two metrics must not share one.
+ */
 function sampleNames(m: AnyMetric): string[] {
   const n = m.name;
   switch (m.type) {
     case 'counter': {
       const family = n.endsWith('_total') ? n.slice(0, -6) : n;
-      return [n, family, `${family}_total`];
+      return [n, family, `${family}_total`, `${family}_created`];
     }
     case 'gauge':
       return [n];
     case 'histogram':
-      return [n, `${n}_bucket`, `${n}_sum`, `${n}_count`];
+      return [n, `${n}_bucket`, `${n}_sum`, `${n}_count`, `${n}_created`];
     case 'summary':
-      return [n, `${n}_sum`, `${n}_count`];
+      return [n, `${n}_sum`, `${n}_count`, `${n}_created`];
   }
 }
 

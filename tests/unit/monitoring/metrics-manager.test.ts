@@ -234,6 +234,65 @@ describe('MetricsManager', () => {
     code(() => metrics.counter('same_total', ['y']), 'ERR_METRIC_CONFLICT');
     metrics.histogram('lat');
     code(() => metrics.gauge('lat_count'), 'ERR_METRIC_CONFLICT');
+    // OpenMetrics parsers read <family>_created as the counter's, histogram's or summary's own.
+    metrics.counter('bar_total');
+    code(() => metrics.gauge('bar_created'), 'ERR_METRIC_CONFLICT');
+    code(() => metrics.gauge('lat_created'), 'ERR_METRIC_CONFLICT');
+    metrics.summary('sz');
+    code(() => metrics.counter('sz_created'), 'ERR_METRIC_CONFLICT');
+  });
+
+  it('leaves out what OpenMetrics forbids for negative observations, so strict parsers read the rest', python, async () => {
+    const metrics = new MetricsManager();
+    const delta = metrics.histogram('temp_delta', [], { buckets: [-10, 0, 10] });
+    delta.observe(-5);
+    delta.observe(-7);
+    const below = metrics.histogram('below_zero', [], { buckets: [1, 5] });
+    below.observe(-3);
+    const pnl = metrics.summary('pnl', [], { quantiles: [0.5, 0.9] });
+    pnl.observe(-3);
+    pnl.observe(-1);
+    pnl.observe(4);
+    metrics.gauge('ok_gauge').set(1);
+    const app = new CovetApp();
+    app.route('/metrics', metrics.handler);
+    await using tc = new TestClient(app);
+    const om = await tc.get('/metrics', { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+    const byName = new Map(parseWithPython(om.text, 'openmetrics').map((f) => [f.name, f]));
+    const samples = (name: string) => byName.get(name)?.samples.map((x) => [x.name, x.labels.le ?? x.labels.quantile ?? null, x.value]);
+    // A negative bucket: no _sum (OpenMetrics 1.0, Histogram), so no _count either; +Inf counts.
+    assert.deepEqual(samples('temp_delta'), [
+      ['temp_delta_bucket', '-10.0', 0],
+      ['temp_delta_bucket', '0.0', 2],
+      ['temp_delta_bucket', '10.0', 2],
+      ['temp_delta_bucket', '+Inf', 2],
+    ]);
+    // No negative bucket, but a negative sum: a counter cannot be negative.
+    assert.deepEqual(samples('below_zero'), [
+      ['below_zero_bucket', '1.0', 1],
+      ['below_zero_bucket', '5.0', 1],
+      ['below_zero_bucket', '+Inf', 1],
+    ]);
+    // Negative quantile values are left out; the positive ones, the sum (0) and count stay.
+    assert.deepEqual(samples('pnl'), [
+      ['pnl', '0.9', 3],
+      ['pnl_sum', null, 0],
+      ['pnl_count', null, 3],
+    ]);
+    pnl.observe(-10);
+    const later = await tc.get('/metrics', { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+    const after = parseWithPython(later.text, 'openmetrics').find((f) => f.name === 'pnl');
+    // Now the sum is negative: sum and count go together.
+    assert.deepEqual(after?.samples.map((x) => [x.name, x.labels.quantile ?? null]), [['pnl', '0.9']]);
+    assert.ok(Math.abs((after?.samples[0]?.value as number) - 2.5) < 1e-9);
+    assert.equal(byName.get('ok_gauge')?.samples[0]?.value, 1);
+    // The 0.0.4 format has no such rule: everything is there.
+    const plain = (await tc.get('/metrics')).text;
+    assert.match(plain, /^temp_delta_sum -12$/m);
+    assert.match(plain, /^below_zero_sum -3$/m);
+    assert.match(plain, /^pnl\{quantile="0.5"\} -2$/m);
+    assert.match(plain, /^pnl_sum -10$/m);
+    assert.equal(parseWithPython(plain, 'prometheus').find((f) => f.name === 'pnl')?.samples.length, 4);
   });
 
   it('accepts label names that are also Object.prototype members', () => {
