@@ -16,6 +16,3 @@ export class User extends Model {
 // Types `new User({...})` instances too (static methods are typed without it).
 export interface User extends RowOf<typeof User.columns> {}
 
-// `createAll()` without arguments (TestDatabase) creates a model's table when the ORM first sees
-// it; the app's raw SQL (`INSERT INTO users …`) can reach the table before that, so register it now.
-Model.register(User);

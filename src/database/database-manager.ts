@@ -6,6 +6,7 @@ import type { Driver, DriverConnection, DriverResult } from './drivers/driver.js
 import {
   type ModelLike,
   type ModelWatcher,
+  discoverModels,
   registeredModels,
   sortByDependencies,
   unwatchModels,
@@ -294,11 +295,11 @@ export class DatabaseManager extends Queryable {
   /**
    * Creates the tables of `models` (`CREATE TABLE IF NOT EXISTS`), referenced tables first.
    *
-   * Without an argument: every model defined so far — the models the ORM has registered
-   * (used, referenced by a foreign key, or passed to `Model.register`) and the models they
-   * reference — and from then on every model registered later too: a class is only seen when it
-   * is first used, so its table (and the tables it references) is created before this manager's
-   * next statement. `dropAll()` without an argument and `close()` end that.
+   * Without an argument: every model defined so far — every live subclass of the ORM's `Model`
+   * with a `tableName` and `columns`, used or not, and the models they reference — and from then
+   * on every model registered later too (a class defined after this call, or in a module
+   * imported later, gets its table when it is first used, before this manager's next
+   * statement). `dropAll()` without an argument and `close()` end that.
    */
   async createAll(models?: readonly ModelLike[]): Promise<void> {
     if (models !== undefined) {
@@ -306,6 +307,7 @@ export class DatabaseManager extends Queryable {
       return;
     }
     this.#watch ??= watchModels(this.#watcher);
+    discoverModels();
     // Again for every model: a table dropped behind the manager's back comes back.
     this.#created.clear();
     for (const model of registeredModels()) this.#enqueue(model);
@@ -318,7 +320,10 @@ export class DatabaseManager extends Queryable {
    * argument: every registered model, and the "every model" mode of `createAll()` ends.
    */
   async dropAll(models?: readonly ModelLike[]): Promise<void> {
-    if (models === undefined) this.#leaveEveryModelMode();
+    if (models === undefined) {
+      this.#leaveEveryModelMode();
+      discoverModels();
+    }
     for (const model of sortByDependencies(models ?? registeredModels()).reverse()) {
       await model.dropTable(this, { ifExists: true });
       this.#created.delete(model);

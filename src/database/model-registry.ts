@@ -41,6 +41,21 @@ export function registerModel(model: ModelLike): void {
   }
 }
 
+const discoveries = new Set<() => void>();
+
+/**
+ * Adds a way to find model classes that nothing has used yet (the ORM adds one that asks V8 for
+ * every subclass of `Model`); `discoverModels()` runs them.
+ */
+export function addModelDiscovery(discover: () => void): void {
+  discoveries.add(discover);
+}
+
+/** Registers every model class defined so far, used or not (`createAll()`/`dropAll()` without an argument). */
+export function discoverModels(): void {
+  for (const discover of discoveries) discover();
+}
+
 /**
  * Every model registered so far, in registration order.
  *

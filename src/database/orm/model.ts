@@ -1,6 +1,7 @@
 // biome-ignore-all lint/complexity/noThisInStatic: static methods act on the subclass they are called on (User.get, Post.query)
 import { DatabaseError, UnknownColumnError } from '../errors.js';
-import { registerModel } from '../model-registry.js';
+import { addModelDiscovery, registerModel } from '../model-registry.js';
+import { subclassesOf } from '../../internal/subclasses.js';
 import { kExecute, kQueryRowSync, NOT_SYNC, type Queryable, type Row } from '../queryable.js';
 import { SqlWriter } from '../sql-writer.js';
 import { SqlDefault } from './func.js';
@@ -302,3 +303,21 @@ export class Model {
     return state !== null && state !== undefined;
   }
 }
+
+/** Whether a subclass found on the heap declares a table: abstract bases in between do not. */
+function declaresTable(c: Function): c is ModelClass {
+  const m = c as Partial<ModelClass>;
+  return typeof m.tableName === 'string' && m.tableName !== '' && typeof m.columns === 'object' && m.columns !== null && Object.keys(m.columns).length > 0;
+}
+
+// `createAll()` without an argument: "every model defined so far", used yet or not.
+addModelDiscovery(() => {
+  for (const c of subclassesOf(Model)) {
+    if (!declaresTable(c)) continue;
+    try {
+      metaOf(c);
+    } catch {
+      // A class that is not a valid model fails where it is used, as before.
+    }
+  }
+});

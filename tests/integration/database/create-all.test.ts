@@ -113,6 +113,34 @@ for (const target of targets) {
       }
     });
 
+    it('creates the table of a model nothing has used yet, so raw SQL right after createAll() finds it', async () => {
+      const User = defineUser();
+      const { Author, Post } = defineBlog();
+      // An abstract base between Model and a model declares no table and gets none.
+      class Timestamped extends Model {}
+      class Event extends Timestamped {
+        static override tableName = tableName('events');
+        static override columns = { id: Column(Integer, { primaryKey: true }), kind: Column(String(20), { nullable: false }) };
+      }
+      for (const m of [User, Author, Post, Event]) assert.ok(!registeredModels().includes(m));
+      if (target.url === undefined) throw new Error(`${target.name} is not configured`);
+      const db = new TestDatabase(target.url);
+      try {
+        await db.createAll();
+        await db.execute(`INSERT INTO ${User.tableName} (name, email) VALUES (%s, %s)`, 'Ann', 'ann@example.com');
+        assert.deepEqual(await db.fetchAll(`SELECT name, email FROM ${User.tableName}`), [{ name: 'Ann', email: 'ann@example.com' }]);
+        await db.execute(`INSERT INTO ${Author.tableName} (id, name) VALUES (1, 'A')`);
+        await db.execute(`INSERT INTO ${Post.tableName} (${db.dialect.quote('authorId')}, title) VALUES (1, 'T')`);
+        await db.execute(`INSERT INTO ${Event.tableName} (kind) VALUES ('x')`);
+        assert.equal(registeredModels().includes(Timestamped as unknown as ModelLike), false);
+        await db.dropAll();
+        for (const m of [User, Author, Post, Event]) assert.equal(await tableExists(db, m.tableName), false, m.tableName);
+      } finally {
+        for (const m of [Post, Author, User, Event]) await db.execute(`DROP TABLE IF EXISTS ${m.tableName}`).catch(() => {});
+        await db.close();
+      }
+    });
+
     it('creates a model first used after createAll(), and the tables it references first, before the next statement', async () => {
       await using db = target.open();
       await db.createAll();
