@@ -16,12 +16,38 @@ import {
   spanStatus,
 } from './sentry-event.js';
 import { SentryTransport, type TransportStats } from './sentry-transport.js';
-import { newSpanId, newTraceId } from './trace-context.js';
+import { newSpanId, newTraceId, parseTraceparent } from './trace-context.js';
 import { currentSpan } from './tracer.js';
 import { subscribeWeak } from './weak-subscribe.js';
 import { closeRequestContext, currentContext, requestContextFor, runRequestContext } from '../internal/request-context.js';
 import { afterNext, trustMiddleware } from '../internal/trusted-middleware.js';
 import { Request as CovetRequest } from '../request.js';
+
+/** The trace of a request's transaction when no `TracingMiddleware` made a span for it. */
+interface TransactionTrace {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  /** The upstream sampling decision, when the incoming header carried one. */
+  readonly sampled: boolean | undefined;
+}
+
+const SENTRY_TRACE = /^\s*([0-9a-f]{32})-([0-9a-f]{16})(?:-([01]))?\s*$/;
+
+/**
+ * The trace a request continues: Sentry's own `sentry-trace` header (`traceid-spanid[-sampled]`,
+ * what Sentry's browser and server SDKs send), else W3C `traceparent`; a new one otherwise.
+ */
+function incomingTrace(req: Request): TransactionTrace {
+  const sentry = SENTRY_TRACE.exec(req.headers.get('sentry-trace') ?? '');
+  if (sentry !== null) {
+    const [, traceId = '', parentSpanId, flag] = sentry;
+    return { traceId, spanId: newSpanId(), parentSpanId, sampled: flag === undefined ? undefined : flag === '1' };
+  }
+  const parent = parseTraceparent(req.headers.get('traceparent'));
+  if (parent !== null) return { traceId: parent.traceId, spanId: newSpanId(), parentSpanId: parent.spanId, sampled: (parent.traceFlags & 1) === 1 };
+  return { traceId: newTraceId(), spanId: newSpanId(), parentSpanId: undefined, sampled: undefined };
+}
 
 /** The request whose handling the calling code is part of, if a request scope is open. */
 function currentRequest(): Request | undefined {
@@ -117,6 +143,8 @@ export class SentryIntegration implements Integration {
   readonly #serverName: string;
   readonly #sampleRate: number;
   readonly #tracesSampleRate: number;
+  /** Requests in flight through the transaction middleware, and their trace. */
+  readonly #traces = new WeakMap<object, TransactionTrace>();
   readonly #tags: Readonly<Record<string, string>>;
   readonly #beforeSend: ((event: SentryEvent) => SentryEvent | null) | undefined;
   readonly #requestScope: boolean;
@@ -206,6 +234,10 @@ export class SentryIntegration implements Integration {
     const span = currentSpan();
     if (span !== undefined && event.contexts !== undefined)
       event.contexts.trace = { trace_id: span.context.traceId, span_id: span.context.spanId };
+    else if (context.request !== undefined && event.contexts !== undefined) {
+      const trace = this.#traces.get(context.request);
+      if (trace !== undefined) event.contexts.trace = { trace_id: trace.traceId, span_id: trace.spanId };
+    }
     return event;
   }
 
@@ -225,14 +257,24 @@ export class SentryIntegration implements Integration {
     return event.event_id;
   }
 
-  /** The transaction middleware (added by `setup` when `tracesSampleRate` > 0). */
+  /**
+   * The transaction middleware (added by `setup` when `tracesSampleRate` > 0). Without a
+   * `TracingMiddleware` the transaction continues the trace of an incoming `sentry-trace` or
+   * `traceparent` header (whose sampling decision it follows), and the request's error events
+   * carry that trace, so Sentry links them.
+   */
   async handle(req: Request, callNext: CallNext): Promise<Response> {
-    if (this.#transport === null || Math.random() >= this.#tracesSampleRate) return callNext(req);
+    if (this.#transport === null) return callNext(req);
+    const outer = currentSpan();
+    const trace = outer === undefined ? incomingTrace(req) : undefined;
+    const sampled = trace?.sampled ?? Math.random() < this.#tracesSampleRate;
+    if (trace !== undefined) this.#traces.set(req, trace);
+    if (!sampled) return callNext(req);
     const start = Date.now() / 1000;
     const response = await callNext(req);
     const span = currentSpan();
-    const traceId = span?.context.traceId ?? newTraceId();
-    const spanId = span?.context.spanId ?? newSpanId();
+    const traceId = span?.context.traceId ?? trace?.traceId ?? newTraceId();
+    const spanId = span?.context.spanId ?? trace?.spanId ?? newSpanId();
     const event = this.#base({ level: 'info', request: req });
     event.type = 'transaction';
     event.start_timestamp = start;
@@ -245,6 +287,7 @@ export class SentryIntegration implements Integration {
       trace: {
         trace_id: traceId,
         span_id: spanId,
+        ...(trace?.parentSpanId === undefined ? {} : { parent_span_id: trace.parentSpanId }),
         op: 'http.server',
         status: spanStatus(response.status),
         data: { 'http.response.status_code': response.status },

@@ -252,6 +252,55 @@ describe('SentryIntegration', () => {
     assert.equal((env.header.trace as { public_key: string }).public_key, 'publickey123');
   });
 
+  it('without TracingMiddleware, continues an incoming traceparent or sentry-trace and links the request errors to it', async () => {
+    type Payload = { type?: string; message?: { formatted: string }; exception?: unknown; contexts: { trace?: { trace_id: string; span_id: string; parent_span_id?: string } } };
+    const payloads = (): Payload[] => sentryServer.envelopes.map((e) => e.items[0]?.payload as Payload);
+    const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const PARENT = '00f067aa0ba902b7';
+    const cases: { headers: Record<string, string>; transaction: boolean; parent: string | undefined; trace: string | undefined }[] = [
+      { headers: { traceparent: `00-${TRACE}-${PARENT}-01` }, transaction: true, parent: PARENT, trace: TRACE },
+      { headers: { 'sentry-trace': `${TRACE}-${PARENT}-1` }, transaction: true, parent: PARENT, trace: TRACE },
+      { headers: { 'sentry-trace': `${TRACE}-${PARENT}` }, transaction: true, parent: PARENT, trace: TRACE },
+      // The upstream decided not to sample: no transaction, but the errors still carry the trace.
+      { headers: { 'sentry-trace': `${TRACE}-${PARENT}-0` }, transaction: false, parent: PARENT, trace: TRACE },
+      { headers: { traceparent: `00-${TRACE}-${PARENT}-00` }, transaction: false, parent: PARENT, trace: TRACE },
+      // Malformed or absent: a new trace of the transaction's own.
+      { headers: { traceparent: `00-${'0'.repeat(32)}-${PARENT}-01`, 'sentry-trace': 'nope' }, transaction: true, parent: undefined, trace: undefined },
+      { headers: {}, transaction: true, parent: undefined, trace: undefined },
+    ];
+    for (const c of cases) {
+      sentryServer.envelopes.length = 0;
+      const app = new CovetApp({ logger: memoryLogger() });
+      const sentry = new SentryIntegration({ dsn, tracesSampleRate: 1 });
+      app.addIntegration(sentry);
+      app.get('/pay', async () => {
+        sentry.captureException(new Error('handled'));
+        throw new Error('unhandled');
+      });
+      const client = new TestClient(app);
+      assert.equal((await client.get('/pay', { headers: c.headers })).status, 500);
+      await sentry.flush();
+      await client.close();
+      const all = payloads();
+      const errors = all.filter((p) => p.type !== 'transaction');
+      const tx = all.find((p) => p.type === 'transaction');
+      assert.equal(errors.length, 2, JSON.stringify(c.headers));
+      assert.equal(tx !== undefined, c.transaction, JSON.stringify(c.headers));
+      const traceId = errors[0]?.contexts.trace?.trace_id;
+      const spanId = errors[0]?.contexts.trace?.span_id;
+      assert.match(traceId ?? '', /^[0-9a-f]{32}$/);
+      assert.match(spanId ?? '', /^[0-9a-f]{16}$/);
+      if (c.trace !== undefined) assert.equal(traceId, c.trace);
+      assert.notEqual(spanId, PARENT);
+      for (const e of errors) assert.deepEqual(e.contexts.trace, { trace_id: traceId, span_id: spanId });
+      if (tx !== undefined) {
+        assert.equal(tx.contexts.trace?.trace_id, traceId);
+        assert.equal(tx.contexts.trace?.span_id, spanId);
+        assert.equal(tx.contexts.trace?.parent_span_id, c.parent);
+      }
+    }
+  });
+
   it('never slows or fails requests when Sentry is down, hangs or rate-limits; drops and counts', async () => {
     const warnings: string[] = [];
     const logger = { warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
