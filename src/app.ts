@@ -32,6 +32,7 @@ import type { DepsMap, Middleware, PrefixRoutes, RouteMeta, RoutesOf } from './t
 import type { WebSocket } from './http/websocket/websocket.js';
 import { type InjectWebSocketOptions, WebSocketRegistry } from './http/websocket/websocket-registry.js';
 import { type CompiledWebSocketRoute, compileWebSocketRoute } from './http/websocket/websocket-session.js';
+import { originForm } from './http/request-target.js';
 import type { ConsoleOptions } from './console/console-options.js';
 import { installConsole } from './console/install-console.js';
 
@@ -1152,7 +1153,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   #onRequest = (nodeReq: IncomingMessage, nodeRes: ServerResponse): void => {
     if (nodeReq.headers.host === undefined && refuseMissingHost(nodeReq, nodeRes)) return;
     const method = nodeReq.method as string;
-    const url = nodeReq.url as string;
+    let url = nodeReq.url as string;
+    if (url.charCodeAt(0) !== 47) url = originForm(url);
     let resolved: [CompiledRoute, unknown];
     try {
       resolved = this.#resolve(method, url);

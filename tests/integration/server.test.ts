@@ -93,6 +93,28 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('routes a request target in absolute form (RFC 9112 §3.2.2) by its path and query', T, async () => {
+    const app = new CovetApp();
+    app.get('/', () => ({ root: true }));
+    app.get('/items/{id:int}', (req) => ({ id: req.params.id, path: req.path, q: req.queryParams.get('q'), raw: req.url.query }));
+    await withServer(app, async ({ port }) => {
+      const cases: [string, number, unknown][] = [
+        ['http://example.com/items/7?q=a%20b', 200, { id: 7, path: '/items/7', q: 'a b', raw: 'q=a%20b' }],
+        ['HTTP://EXAMPLE.COM:8080/items/8', 200, { id: 8, path: '/items/8', q: null, raw: '' }],
+        ['https://example.com', 200, { root: true }],
+        ['http://example.com?x=1', 200, { root: true }],
+        ['http://example.com/nope', 404, { error: 'Not Found' }],
+      ];
+      for (const [target, status, body] of cases) {
+        const res = await rawExchange(port, (socket) => {
+          socket.write(`GET ${target} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n`);
+        });
+        assert.equal(res.status, status, `${target}: ${res.text.slice(0, 200)}`);
+        assert.deepEqual(JSON.parse(res.body), body, target);
+      }
+    });
+  });
+
   it('cuts off a slowloris client that drips its headers (headersTimeout → 408)', T, async () => {
     const app = new CovetApp({ server: { headersTimeout: 500, requestTimeout: 1000 } });
     app.get('/', () => ({ ok: true }));
