@@ -41,6 +41,12 @@ export interface ResponseInit {
   readonly headers?: HeadersInit;
 }
 
+/** Whether `body` can be streamed: an async or sync iterable (a `Readable` too) or a `ReadableStream`. */
+function isStreamBody(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  return Symbol.asyncIterator in body || Symbol.iterator in body || typeof (body as { getReader?: unknown }).getReader === 'function';
+}
+
 /**
  * An outgoing response. Handlers may return one, or return plain values that Covet turns into
  * one (see the return-value table in docs/core.md); middleware always receives one.
@@ -74,6 +80,11 @@ export class Response {
     const status = init.status ?? 200;
     if (!Number.isInteger(status) || status < 100 || status > 999) {
       throw new RangeError(`Response status must be an integer from 100 to 999, got ${status}`);
+    }
+    if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array) && !isStreamBody(body)) {
+      throw new TypeError(
+        `Response body must be a string, bytes, an (async) iterable of chunks, a ReadableStream or a Readable, got ${body === undefined ? 'undefined' : typeof body === 'object' ? 'a plain object (return it, or use json(data), for JSON)' : typeof body}`,
+      );
     }
     this.status = status;
     this.#headers = new ResponseHeaders(init.headers);

@@ -101,6 +101,29 @@ describe('handler values through middleware', () => {
     });
   });
 
+  it('answers a Response built with a body it cannot send with a 500, over a socket and in process', async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    const bad: unknown[] = [{ a: 1 }, 42, true, Symbol('x'), () => 'x'];
+    bad.forEach((body, i) => app.get(`/bad/${i}`, () => new Response(body as never)));
+    app.get('/ok', () => new Response(Buffer.from('ok')));
+    await withServer(app, async ({ url }) => {
+      for (let i = 0; i < bad.length; i++) {
+        const res = await get(`${url}/bad/${i}`);
+        assert.equal(res.status, 500, `/bad/${i}`);
+        assert.equal(res.body, '{"error":"Internal Server Error"}');
+      }
+      assert.equal((await get(`${url}/ok`)).body, 'ok');
+    });
+    const inProcess = await app.handle(new globalThis.Request('http://x/bad/0'));
+    assert.equal(inProcess.status, 500);
+    assert.deepEqual(await inProcess.json(), { error: 'Internal Server Error' });
+    assert.throws(() => new Response({ a: 1 } as never), { name: 'TypeError', message: /got a plain object \(return it, or use json\(data\), for JSON\)/ });
+    assert.throws(() => new Response(42 as never), { name: 'TypeError', message: /got number$/ });
+    // What a body may be: each of these is accepted.
+    for (const body of [null, 'x', new Uint8Array(1), ['a'], (async function* () {})(), new ReadableStream()]) new Response(body as never);
+  });
+
   it('shows middleware the content type, body and status, and sends what it changes', async () => {
     const seen: unknown[] = [];
     const app = new CovetApp();
