@@ -1,6 +1,6 @@
 import { defineWebSocket, type WebSocketDefinition, type WebSocketHandler, type WebSocketRouteOptions } from './http/websocket/websocket-route.js';
 import type { Request } from './request.js';
-import { parseRoutePath } from './router/route-path.js';
+import { type PathPart, parseRoutePath } from './router/route-path.js';
 import { isStandardSchema } from './schema.js';
 import { type Rules, Validator } from './validator.js';
 import type { CovetApp } from './app.js';
@@ -160,6 +160,13 @@ export function joinPath(prefix: string, path: string): string {
   return path === '/' ? p : p + path;
 }
 
+/** What the router matches a path by: its text, and its placeholders' converters but not their names. */
+function routeShape(parts: readonly PathPart[]): string {
+  let shape = '';
+  for (const part of parts) shape += part.kind === 'static' ? part.text : `{:${part.converter}}`;
+  return shape;
+}
+
 /**
  * A set of routes with shared middleware and dependencies. `app.routeGroup(prefix)` makes one
  * attached to the app; `new RouteGroup()` makes a free-standing one for `app.includeRouter`.
@@ -176,6 +183,8 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
    */
   declare readonly '~routes'?: (routes: Routes) => void;
   readonly #entries: CollectionEntry[] = [];
+  /** `METHOD shape` of each route added here → its path: a second route of that shape could never match. */
+  readonly #shapes = new Map<string, string>();
   readonly #middleware: Middleware[] = [];
   /** Registers a handler; `GET` unless `options.methods` says otherwise. */
   route<P extends string, R extends HandlerResult, L>(
@@ -238,9 +247,15 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
 
   #add(path: string, options: RouteOptions, handler: AnyFunction | undefined, methodList: readonly string[]): this {
     if (typeof handler !== 'function') throw new TypeError(`route(${JSON.stringify(path)}) needs a handler function`);
-    parseRoutePath(path); // a malformed path fails here, where it is written, not at startup
+    // A malformed path fails here, where it is written, not at startup; so does a duplicate.
+    const shape = routeShape(parseRoutePath(path));
     const methods = methodList.map((m) => m.toUpperCase());
     if (methods.length === 0) throw new TypeError(`route(${JSON.stringify(path)}) has an empty methods list`);
+    for (const method of methods) {
+      const earlier = this.#shapes.get(`${method} ${shape}`);
+      if (earlier !== undefined) throw new TypeError(`Route ${method} ${path} conflicts with ${method} ${earlier}, added before`);
+    }
+    for (const method of methods) this.#shapes.set(`${method} ${shape}`, path);
     const body = routeSchema(options.body, path, 'body');
     const query = routeSchema(options.query, path, 'query');
     if (body !== options.body || query !== options.query) options = { ...options, body, query };

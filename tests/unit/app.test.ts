@@ -651,10 +651,22 @@ describe('CovetApp plugins, lifecycle and config', () => {
     assert.deepEqual((await client.get('/health/live')).json(), { status: 'alive' });
   });
 
-  it('refuses duplicate routes', () => {
+  it('refuses duplicate routes where they are added; across groups, when the table is built', () => {
     const app = new CovetApp();
     app.get('/a/{x}', () => 1);
-    app.get('/a/{y}', () => 2);
+    assert.throws(() => app.get('/a/{y}', () => 2), { name: 'TypeError', message: 'Route GET /a/{y} conflicts with GET /a/{x}, added before' });
+    assert.throws(() => app.route('/a/{z:str}', { methods: ['POST', 'GET'] }, () => 2), { name: 'TypeError', message: 'Route GET /a/{z:str} conflicts with GET /a/{x}, added before' });
+    // Other methods, converters or trailing slashes are other routes.
+    app.post('/a/{y}', () => 3);
+    app.get('/a/{n:int}', () => 4);
+    app.get('/a/{x}/', () => 5);
+    app.get('/b/{rest:path}', () => 6);
+    assert.throws(() => app.get('/b/{other:path}', () => 7), /conflicts with GET \/b\/\{rest:path\}/);
+    assert.equal(app.routeTable().length > 0, true);
+    // The same route through a group (whose prefix is only known when it is included): at build time.
+    const group = new RouteGroup();
+    group.get('/{x}', () => 8);
+    app.includeRouter(group, { prefix: '/a' });
     assert.throws(() => app.routeTable(), /conflicts/);
   });
 
