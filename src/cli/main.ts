@@ -12,14 +12,15 @@ const HELP = `covet — the Covet command line
 Usage:
   covet run [module[:export]] [--host 127.0.0.1] [--port 8000] [--workers N|auto] [--reuse-port] [--reload]
   covet routes [module[:export]] [--json]
-  covet performance-test [module[:export] | --url URL] [--path /] [--concurrency 10] [--duration 10]
+  covet performance-test [module[:export] | --url URL] [--path /] [--concurrency 10] [--duration 10] [--json]
   covet new NAME [--covet-spec SPEC]
-  covet security-scan [module[:export]] [--format text|sarif] [--output FILE] [--fail-on high]
+  covet security-scan [module[:export]] [--format text|sarif] [--output FILE] [--fail-on high] [--no-audit]
   covet fuzz [module[:export]] [--runs N] [--seed S] [--json] [--max-failures N] [--fail-on 5xx|schema|any]
+             [--timeout MS] [--header NAME:VALUE]
   covet migrate up|down|status|create NAME|make NAME|lint   (covet migrate --help)
   covet --version
 
-Every command takes --help. The module defaults to the first of ./app.ts, ./app.js,
+Every command takes --help (or: covet help COMMAND). The module defaults to the first of ./app.ts, ./app.js,
 ./src/app.ts, ./src/app.js and ./dist/app.js that exists; the app is its default export, else its export
 named "app". TypeScript modules are loaded with tsx when it is installed.
 
@@ -128,11 +129,31 @@ function readVersion(): string {
   return pkg.version;
 }
 
+/** The flags each command takes (besides --help); any other is bad usage. */
+const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  run: ['host', 'port', 'workers', 'reload', 'reuse-port'],
+  routes: ['json'],
+  'performance-test': ['url', 'path', 'concurrency', 'duration', 'json'],
+  new: ['covet-spec'],
+  'security-scan': ['format', 'output', 'fail-on', 'no-audit'],
+};
+
+/** Throws a usage error for a flag `command` does not take. */
+function checkFlags(command: string, given: readonly string[]): void {
+  const allowed = COMMAND_FLAGS[command];
+  if (allowed === undefined) return;
+  for (const flag of given) {
+    if (flag === 'help' || flag === 'version' || allowed.includes(flag)) continue;
+    throw new CliError(`covet ${command} takes no --${flag}\nRun "covet ${command} --help" for usage.`, ExitCode.usage);
+  }
+}
+
 function parse(argv: string[]) {
   try {
     return parseArgs({
       args: argv,
       allowPositionals: true,
+      tokens: true,
       options: {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string' },
@@ -179,10 +200,14 @@ export async function main(argv: string[]): Promise<number> {
     const { fuzzCommand } = await import('./fuzz.js');
     return fuzzCommand(argv.slice(1), loadApp);
   }
-  const { values, positionals } = parse(argv);
+  const { values, positionals, tokens } = parse(argv);
   const [command, target = defaultModule(), ...extra] = positionals;
   if (values.version) {
     process.stdout.write(`${readVersion()}\n`);
+    return ExitCode.ok;
+  }
+  if (command === 'help' && positionals[1] !== undefined && COMMAND_HELP[positionals[1]] !== undefined) {
+    process.stdout.write(COMMAND_HELP[positionals[1]] as string);
     return ExitCode.ok;
   }
   if (command === undefined || command === 'help') {
@@ -195,12 +220,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help);
     return ExitCode.ok;
   }
+  checkFlags(
+    command,
+    tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : [])),
+  );
+  if (target !== undefined && /:$/.test(target)) throw new CliError(`nothing after ":" in ${target}: name the export (module:export) or leave the ":" out`, ExitCode.usage);
   if (extra.length > 0) throw new CliError(`unexpected argument "${extra[0]}"\nRun "covet ${command} --help" for usage.`, ExitCode.usage);
   if (command === 'run') {
     const portText = values.port ?? process.env.PORT ?? '8000';
     const port = Number(portText);
     if (portText === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new CliError(`--port must be an integer 0-65535, got ${portText}`, ExitCode.usage);
+      const source = values.port === undefined ? 'PORT (from the environment)' : '--port';
+      throw new CliError(`${source} must be an integer 0-65535, got ${portText}`, ExitCode.usage);
     }
     return runCommand({
       ref: target,

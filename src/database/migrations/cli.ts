@@ -52,18 +52,10 @@ async function loadModels(file: string): Promise<ModelClass[]> {
   return models;
 }
 
-/**
- * `covet migrate …`: the CLI's migration commands. Returns the exit code.
- *
- * @example
- * process.exitCode = await runMigrateCommand(['up', '--database', 'sqlite:///app.db']);
- */
-export async function runMigrateCommand(
-  argv: readonly string[],
-  out: (s: string) => void = (s) => process.stdout.write(s),
-  options: MigrateCommandOptions = {},
-): Promise<number> {
-  const { values, positionals } = parseArgs({
+const COMMANDS = new Set(['up', 'down', 'status', 'create', 'make', 'lint']);
+
+function parseMigrateArgs(argv: readonly string[]) {
+  return parseArgs({
     args: [...argv],
     allowPositionals: true,
     options: {
@@ -76,18 +68,48 @@ export async function runMigrateCommand(
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+}
+
+/** Reports bad usage on stderr; exit code 2. */
+function usage(message: string): number {
+  process.stderr.write(`covet: ${message}\nRun "covet migrate --help" for usage.\n`);
+  return 2;
+}
+
+/**
+ * `covet migrate …`: the CLI's migration commands. Returns the exit code.
+ *
+ * @example
+ * process.exitCode = await runMigrateCommand(['up', '--database', 'sqlite:///app.db']);
+ */
+export async function runMigrateCommand(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  options: MigrateCommandOptions = {},
+): Promise<number> {
+  let parsed: ReturnType<typeof parseMigrateArgs>;
+  try {
+    parsed = parseMigrateArgs(argv);
+  } catch (err) {
+    return usage(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
   const [command, name] = positionals;
   if (values.help || command === undefined) {
     out(HELP);
     return command === undefined && !values.help ? 2 : 0;
   }
+  // Bad usage is exit code 2, found before anything is loaded or connected.
+  if (!COMMANDS.has(command)) return usage(`unknown command "${command}"`);
+  if (positionals.length > (command === 'create' || command === 'make' ? 2 : 1)) return usage(`unexpected argument "${positionals.at(-1)}"`);
+  const steps = values.steps === undefined ? undefined : Number(values.steps);
+  if (steps !== undefined && !(values.steps !== '' && Number.isInteger(steps) && steps >= 0)) return usage(`--steps takes a non-negative integer, got ${values.steps}`);
+  if (command === 'make' && name === undefined) return usage('covet migrate make needs a NAME');
+  if (command === 'make' && values.models === undefined) return usage('covet migrate make needs --models FILE (a module exporting the Model classes)');
   const directory = values.directory;
   const language = values.js ? 'js' : 'ts';
   if (command === 'create') {
-    if (name === undefined) {
-      process.stderr.write('covet: covet migrate create needs a NAME (covet migrate create "add users")\n');
-      return 2;
-    }
+    if (name === undefined) return usage('covet migrate create needs a NAME (covet migrate create "add users")');
     out(`created ${await createMigration(name, { directory, language })}\n`);
     return 0;
   }
@@ -112,8 +134,6 @@ export async function runMigrateCommand(
     switch (command) {
       case 'up':
       case 'down': {
-        const steps = values.steps === undefined ? undefined : Number(values.steps);
-        if (steps !== undefined && !(Number.isInteger(steps) && steps >= 0)) throw new Error('--steps takes a non-negative integer');
         const result = await migrate(command, {
           db,
           directory,
@@ -139,9 +159,7 @@ export async function runMigrateCommand(
         return 0;
       }
       case 'make': {
-        if (name === undefined) throw new Error('covet migrate make needs a NAME');
-        if (values.models === undefined) throw new Error('covet migrate make needs --models FILE (a module exporting the Model classes)');
-        const made = await makeMigration({ db, models: await loadModels(values.models), name, directory, language });
+        const made = await makeMigration({ db, models: await loadModels(values.models as string), name: name as string, directory, language });
         if (made === null) {
           out('the models match the database: nothing to do\n');
           return 0;
@@ -152,8 +170,8 @@ export async function runMigrateCommand(
         return 0;
       }
       default:
-        out(`covet migrate: unknown command "${command}"\n\n${HELP}`);
-        return 2;
+        // `lint` and `create` returned above; COMMANDS holds nothing else.
+        throw new Error(`unhandled command ${command}`);
     }
   } finally {
     await db.close();

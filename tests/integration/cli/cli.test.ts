@@ -38,6 +38,45 @@ describe('covet CLI: help, flags and bad input', { timeout: 180_000 }, () => {
     const cmd = await covetDone(['deploy']);
     assert.equal(cmd.code, 2);
     assert.match(cmd.stderr, /unknown command "deploy"/);
+    // A flag of another command is bad usage too, not silently ignored.
+    const cases: [string[], RegExp][] = [
+      [['routes', APP, '--workers', '4'], /covet routes takes no --workers/],
+      [['security-scan', APP, '--json'], /covet security-scan takes no --json/],
+      [['run', APP, '--format', 'sarif'], /covet run takes no --format/],
+      [['new', 'x', '--reload'], /covet new takes no --reload/],
+      [['routes', `${APP}:`], /nothing after ":"/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await covetDone(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, message);
+    }
+    const envPort = await covetDone(['run', APP], { env: { PORT: 'abc' } });
+    assert.equal(envPort.code, 2);
+    assert.match(envPort.stderr, /PORT \(from the environment\) must be an integer 0-65535, got abc/);
+    const help = await covetDone(['help', 'run']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: covet run/);
+  });
+
+  it('answers bad migrate usage with exit code 2 before connecting', async () => {
+    const env = { DATABASE_URL: '' };
+    const cases: [string[], RegExp][] = [
+      [['migrate', 'up', '--bogus'], /Unknown option '--bogus'/],
+      [['migrate', 'down', '--steps', 'x'], /--steps takes a non-negative integer, got x/],
+      [['migrate', 'up', '--steps=-1'], /--steps takes a non-negative integer, got -1/],
+      [['migrate', 'up', '--steps', '-1'], /--steps/],
+      [['migrate', 'make', 'add users'], /needs --models FILE/],
+      [['migrate', 'make'], /needs a NAME/],
+      [['migrate', 'bogus'], /unknown command "bogus"/],
+      [['migrate', 'status', 'extra'], /unexpected argument "extra"/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await covetDone(args, { env });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.match(r.stderr, /covet migrate --help/);
+    }
   });
 
   it('reports missing, broken and export-less modules (exit 3 and 4)', async () => {
