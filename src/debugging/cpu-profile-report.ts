@@ -1,3 +1,5 @@
+import { findSourceMap, type SourceMap, type SourceMapping } from 'node:module';
+
 /** A V8 CPU profile, as `Profiler.stop` returns it (and `.cpuprofile` files hold). */
 export interface CpuProfile {
   readonly nodes: readonly {
@@ -42,8 +44,29 @@ export interface ProfileReport {
 
 const round = (n: number): number => Math.round(n * 100) / 100;
 
-function location(frame: CpuProfile['nodes'][number]['callFrame']): string {
+/** The profiler's own frames (`session.post` while it starts and stops): not the code profiled. */
+const PROFILER_URL = 'node:inspector';
+
+/**
+ * `file:line:column` (1-based) of a frame, in the source the developer wrote: a module compiled
+ * on load (TypeScript through tsx, which turns source maps on) is mapped back through its
+ * source map when Node has one; otherwise the position V8 ran.
+ */
+function location(frame: CpuProfile['nodes'][number]['callFrame'], maps: Map<string, SourceMap | undefined>): string {
   if (frame.url === '') return frame.functionName.startsWith('(') ? frame.functionName : 'native';
+  let map = maps.get(frame.url);
+  if (!maps.has(frame.url)) {
+    try {
+      map = frame.url.startsWith('node:') ? undefined : findSourceMap(frame.url);
+    } catch {
+      map = undefined;
+    }
+    maps.set(frame.url, map);
+  }
+  const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as Partial<SourceMapping> | undefined;
+  if (entry?.originalSource !== undefined && entry.originalLine !== undefined && entry.originalColumn !== undefined) {
+    return `${entry.originalSource.replace(/^file:\/\//, '')}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  }
   return `${frame.url.replace(/^file:\/\//, '')}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
 }
 
@@ -58,8 +81,9 @@ export function analyzeProfile(profile: CpuProfile, top = 10): ProfileReport {
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const keyOf = new Map<number, string>();
   const info = new Map<string, { functionName: string; location: string; self: number; total: number; samples: number }>();
+  const maps = new Map<string, SourceMap | undefined>();
   for (const n of profile.nodes) {
-    const loc = location(n.callFrame);
+    const loc = location(n.callFrame, maps);
     const key = `${n.callFrame.functionName}@${loc}`;
     keyOf.set(n.id, key);
     if (!info.has(key))
@@ -77,8 +101,11 @@ export function analyzeProfile(profile: CpuProfile, top = 10): ProfileReport {
   for (let i = 0; i < samples.length; i++) {
     const id = samples[i] as number;
     const dt = Math.max(0, (i + 1 < samples.length ? (deltas[i + 1] ?? 0) : profile.endTime - last) / 1000);
+    const frame = byId.get(id)?.callFrame;
+    // The profiler starting and stopping is neither the code profiled nor idle time.
+    if (frame?.url === PROFILER_URL) continue;
     all += dt;
-    const name = byId.get(id)?.callFrame.functionName;
+    const name = frame?.functionName;
     if (name === '(idle)') {
       idle += dt;
       continue;

@@ -38,6 +38,13 @@ const HINTS: readonly [RegExp, string][] = [
 const V8_CATEGORIES = new Set(['(root)', '(program)', '(idle)', '(garbage collector)']);
 
 /**
+ * Below this much sampled CPU time (or for a function seen in fewer samples than this), shares
+ * are noise — timer callbacks of an idle process, a single sample — not bottlenecks.
+ */
+const MIN_CPU_MS = 10;
+const MIN_SAMPLES = 3;
+
+/**
  * A CPU profiler over `node:inspector` (the V8 sampling profiler): profile a piece of code,
  * then read the hottest functions, the bottlenecks and recommendations (the seed's
  * `PerformanceProfiler`). One profile runs at a time per process.
@@ -143,12 +150,18 @@ export class PerformanceProfiler {
     return this.#report;
   }
 
-  /** The functions above the bottleneck threshold (percent of CPU time, self), hottest first. */
+  /**
+   * The functions above the bottleneck threshold (percent of CPU time, self), hottest first;
+   * none when the profile holds less than 10 ms of CPU time (an I/O-bound block), and never a
+   * function seen in fewer than 3 samples.
+   */
   identifyBottlenecks(): Bottleneck[] {
-    return this.getReport()
+    const report = this.getReport();
+    if (report.cpuMs < MIN_CPU_MS) return [];
+    return report
       // V8's own categories are not code to optimise; an anonymous function (inline code in the
       // profiled block) is, and it has a location.
-      .hotFunctions.filter((f) => f.selfPercent >= this.#threshold && !V8_CATEGORIES.has(f.functionName))
+      .hotFunctions.filter((f) => f.selfPercent >= this.#threshold && f.samples >= MIN_SAMPLES && !V8_CATEGORIES.has(f.functionName))
       .map((f) => ({ ...f, reason: `${f.selfPercent}% of CPU time is spent in ${f.functionName} itself` }));
   }
 
@@ -176,7 +189,9 @@ export class PerformanceProfiler {
         `${b.functionName} at ${b.location}${where} takes ${b.selfPercent}% of CPU time.${hint === undefined ? ' Optimize it or cache its result.' : ` ${hint}`}`,
       );
     }
-    if (out.length === 0) out.push(`No function takes ${this.#threshold}% or more of CPU time; nothing stands out.`);
+    if (report.cpuMs < MIN_CPU_MS)
+      out.push(`Only ${report.cpuMs} ms of CPU time was sampled: too little to name hot functions. Profile a longer or busier stretch.`);
+    else if (out.length === 0) out.push(`No function takes ${this.#threshold}% or more of CPU time; nothing stands out.`);
     return out;
   }
 }

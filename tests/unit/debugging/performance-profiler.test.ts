@@ -46,7 +46,8 @@ describe('PerformanceProfiler', () => {
     const names = body.performanceReport.hotFunctions.map((f) => f.functionName);
     assert.ok(names.includes('burnCpu'), `hot functions: ${names.join(', ')}`);
     const burn = body.performanceReport.hotFunctions.find((f) => f.functionName === 'burnCpu');
-    assert.match(burn?.location ?? '', /performance-profiler\.test\.ts:\d+:\d+$/);
+    // The TypeScript source's own line (this file runs through tsx: mapped by its source map).
+    assert.match(burn?.location ?? '', /performance-profiler\.test\.ts:13:\d+$/);
     assert.ok(body.bottlenecks.some((b) => b.functionName === 'burnCpu'), JSON.stringify(body.bottlenecks));
     assert.ok(body.recommendations.some((r) => r.includes('burnCpu')), body.recommendations.join('\n'));
   });
@@ -102,6 +103,48 @@ describe('PerformanceProfiler', () => {
       assert.throws(() => new PerformanceProfiler(options), { code: 'ERR_PROFILER_OPTIONS' }, JSON.stringify(options));
     }
     assert.doesNotThrow(() => new PerformanceProfiler({ samplingInterval: 1, top: 1, bottleneckThreshold: 0 }));
+  });
+
+  it('leaves out its own frames, and names no bottleneck from a profile with too little CPU time', () => {
+    const frame = (functionName: string, url = 'file:///app.js') => ({ functionName, url: functionName.startsWith('(') ? '' : url, lineNumber: 0, columnNumber: 0 });
+    // 100 ms of work in `hot`, 50 ms of the profiler's own `post`, 1 ms in a timer callback.
+    const profile = (scale: number) => ({
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2, 3, 4] },
+        { id: 2, callFrame: frame('hot'), children: [] },
+        { id: 3, callFrame: frame('post', 'node:inspector'), children: [] },
+        { id: 4, callFrame: frame('listOnTimeout', 'node:internal/timers'), children: [] },
+      ],
+      startTime: 0,
+      endTime: 151 * 1000 * scale,
+      samples: [...Array(100).fill(2), ...Array(50).fill(3), 4],
+      timeDeltas: [0, ...Array(150).fill(1000 * scale)],
+    });
+    const report = analyzeProfile(profile(1));
+    assert.deepEqual(
+      report.hotFunctions.map((f) => f.functionName),
+      ['hot', 'listOnTimeout'],
+    );
+    assert.equal(report.cpuMs, 101);
+    class Fixed extends PerformanceProfiler {
+      readonly #p: ReturnType<typeof profile>;
+      constructor(p: ReturnType<typeof profile>) {
+        super();
+        this.#p = p;
+      }
+      override getReport() {
+        return analyzeProfile(this.#p);
+      }
+    }
+    const busy = new Fixed(profile(1));
+    assert.deepEqual(
+      busy.identifyBottlenecks().map((b) => b.functionName),
+      ['hot'],
+    );
+    // The same shape over 101 µs of CPU: shares mean nothing.
+    const idle = new Fixed(profile(0.001));
+    assert.deepEqual(idle.identifyBottlenecks(), []);
+    assert.deepEqual(idle.getRecommendations(), ['Only 0.1 ms of CPU time was sampled: too little to name hot functions. Profile a longer or busier stretch.']);
   });
 
   it('attributes self and total time without double-counting recursion', () => {
