@@ -228,6 +228,7 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
   const workers = new Set<Worker>();
   let stopping = false;
   let announced = false;
+  let announcedUrl = '';
   const ready = new Set<Worker>();
   /** The longest drain a worker said its app allows (`server.shutdownTimeout`), default 10 s. */
   let drainMs = 10_000;
@@ -271,9 +272,17 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
         if (typeof msg.shutdownTimeout === 'number' && msg.shutdownTimeout > drainMs) drainMs = msg.shutdownTimeout;
         // One announcement once every worker accepts connections (they share one address);
         // a replacement for a crashed worker only completes the crash's story, on stderr.
-        if (announced && replaces !== undefined) process.stderr.write(`covet: worker ${w.process.pid} replaced worker ${replaces}\n`);
+        if (announced && replaces !== undefined) {
+          process.stderr.write(`covet: worker ${w.process.pid} replaced worker ${replaces}\n`);
+          // With --port 0, a worker that replaced the last one listening got a new port.
+          if (msg.url !== announcedUrl) {
+            announcedUrl = msg.url;
+            write(`Covet listening on ${msg.url}`);
+          }
+        }
         if (announced || ready.size < count) return;
         announced = true;
+        announcedUrl = msg.url;
         const pids = [...ready].map((r) => r.process.pid).join(', ');
         const started = `Started ${count} worker${count === 1 ? ` (pid ${pids}` : `s (pids ${pids}`}; primary pid ${process.pid})`;
         // One write, so that no worker's output lands between the two lines.

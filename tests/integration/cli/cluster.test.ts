@@ -54,6 +54,29 @@ describe('covet run --workers', { timeout: 180_000 }, () => {
     assert.deepEqual(await stopped(cli.workers()), []);
   });
 
+  it('announces the new URL when the only worker of --port 0 is replaced on another port', async () => {
+    const cli = covet(['run', APP, '--port', '0', '--workers', '1']);
+    try {
+      const [, url = ''] = await cli.waitFor(STARTED);
+      const [victim = 0] = [...(await pids(url, 1))];
+      process.kill(victim, 'SIGKILL');
+      const replaced = new RegExp(`^covet: worker (\\d+) replaced worker ${victim}$`, 'm');
+      for (let i = 0; i < 100 && !replaced.test(cli.stderr()); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(cli.stderr(), replaced);
+      const urls = [...cli.stdout().matchAll(/^Covet listening on (\S+)$/gm)].map((m) => m[1] as string);
+      // The last announced URL is where the app is now.
+      const now = urls.at(-1) ?? '';
+      assert.equal(urls[0], url);
+      assert.equal(urls.length, now === url ? 1 : 2, cli.stdout());
+      const res = await fetch(`${now}/`, { headers: { connection: 'close' } });
+      assert.equal(res.status, 200);
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
+  });
+
   it('drains every worker when SIGTERM reaches the whole process group (systemd, timeout, kill -- -PGID)', async () => {
     const cli = covet(['run', APP, '--port', '0', '--workers', '2'], { detached: true });
     try {
