@@ -71,6 +71,24 @@ async function models(): Promise<void> {
 }
 void models;
 
+// API.md's own lines, without the merge: `user.id` compiles, as `unknown` until the class
+// declares its row type.
+class Post extends Model {
+  static override tableName = 'posts';
+  static override columns = { id: Column(Integer, { primaryKey: true }), title: Column(String(100)) };
+}
+async function plainModels(title: string): Promise<void> {
+  const post = new Post({ title });
+  db.add(post);
+  await db.commit();
+  expectTypeOf(post.id).toEqualTypeOf<unknown>();
+  // @ts-expect-error -- unknown until typed: no string methods
+  post.title.toUpperCase();
+  // The query API types rows from the columns either way.
+  expectTypeOf((await Post.query(db).first())?.title).toEqualTypeOf<string | null | undefined>();
+}
+void plainModels;
+
 // `driver` suggests the driver names and their aliases; other text is checked at run time.
 expectTypeOf<'postgres' | 'mariadb' | 'sqlite3'>().toMatchTypeOf<DatabaseConfigOptions['driver']>();
 new DatabaseConfig({ driver: process.env.DB_DRIVER ?? 'sqlite' });

@@ -137,6 +137,13 @@ export class Model {
   static columns: Columns = {};
   /** Relation name → `hasMany(…)` / `belongsTo(…)`. */
   static relations: Relations = {};
+  /**
+   * A column's value, `unknown` until the class declares its row type: as API.md writes it,
+   * `new User({ name, email })` then `user.id` compiles; with
+   * `interface User extends RowOf<typeof User.columns> {}` beside the class (or through
+   * `User.build(…)`, `User.query(db)…`) each column has its own type.
+   */
+  [column: string]: unknown;
 
   /** A new, unsaved row; `session.add()` / `db.add()` + `commit()` (or `save(db)`) inserts it. */
   constructor(data: Readonly<Record<string, unknown>> = {}) {
