@@ -17,9 +17,10 @@ import {
 } from './sentry-event.js';
 import { SentryTransport, type TransportStats } from './sentry-transport.js';
 import { newSpanId, newTraceId, parseTraceparent } from './trace-context.js';
+import type { ActiveSpan } from './span.js';
 import { currentSpan } from './tracer.js';
 import { subscribeWeak } from './weak-subscribe.js';
-import { closeRequestContext, currentContext, requestContextFor, runRequestContext } from '../internal/request-context.js';
+import { closeRequestContext, currentContext, peekContext, requestContextFor, requestStore, runRequestContext } from '../internal/request-context.js';
 import { afterNext, trustMiddleware } from '../internal/trusted-middleware.js';
 import { Request as CovetRequest } from '../request.js';
 
@@ -47,6 +48,14 @@ function incomingTrace(req: Request): TransactionTrace {
   const parent = parseTraceparent(req.headers.get('traceparent'));
   if (parent !== null) return { traceId: parent.traceId, spanId: newSpanId(), parentSpanId: parent.spanId, sampled: (parent.traceFlags & 1) === 1 };
   return { traceId: newTraceId(), spanId: newSpanId(), parentSpanId: undefined, sampled: undefined };
+}
+
+/**
+ * The span of a request (its `TracingMiddleware`'s), read from the request's own context store:
+ * unlike `currentSpan()`, asking does not turn context tracking on for every request.
+ */
+function requestSpan(req: object): ActiveSpan | undefined {
+  return (requestStore(req) ?? peekContext())?.span as ActiveSpan | undefined;
 }
 
 /** The request whose handling the calling code is part of, if a request scope is open. */
@@ -231,7 +240,7 @@ export class SentryIntegration implements Integration {
       const route = context.request.route?.path;
       if (route !== undefined) event.transaction = `${context.request.method} ${route}`;
     }
-    const span = currentSpan();
+    const span = context.request === undefined ? currentSpan() : (requestSpan(context.request) ?? currentSpan());
     if (span !== undefined && event.contexts !== undefined)
       event.contexts.trace = { trace_id: span.context.traceId, span_id: span.context.spanId };
     else if (context.request !== undefined && event.contexts !== undefined) {
@@ -265,14 +274,14 @@ export class SentryIntegration implements Integration {
    */
   async handle(req: Request, callNext: CallNext): Promise<Response> {
     if (this.#transport === null) return callNext(req);
-    const outer = currentSpan();
-    const trace = outer === undefined ? incomingTrace(req) : undefined;
+    const trace = requestSpan(req) === undefined ? incomingTrace(req) : undefined;
     const sampled = trace?.sampled ?? Math.random() < this.#tracesSampleRate;
     if (trace !== undefined) this.#traces.set(req, trace);
     if (!sampled) return callNext(req);
     const start = Date.now() / 1000;
     const response = await callNext(req);
-    const span = currentSpan();
+    // A TracingMiddleware inside this one has made the request's span by now.
+    const span = requestSpan(req);
     const traceId = span?.context.traceId ?? trace?.traceId ?? newTraceId();
     const spanId = span?.context.spanId ?? trace?.spanId ?? newSpanId();
     const event = this.#base({ level: 'info', request: req });

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { CovetApp } from '../../../src/index.js';
 import { parseDsn, SentryIntegration, TracingMiddleware } from '../../../src/monitoring/index.js';
 import { TestClient } from '../../../src/testing/index.js';
+import { contextTracking, resetContextTracking } from '../../../src/internal/request-context.js';
 import { memoryLogger, withServer } from '../../helpers/server.js';
 
 interface Envelope {
@@ -250,6 +251,24 @@ describe('SentryIntegration', () => {
     assert.equal(tx.contexts.trace.status, 'ok');
     assert.equal(tx.contexts.trace.trace_id, res.headers.get('traceparent')?.split('-')[1]);
     assert.equal((env.header.trace as { public_key: string }).public_key, 'publickey123');
+  });
+
+  it('links the transaction to a TracingMiddleware inside it too, without turning context tracking on', async () => {
+    resetContextTracking();
+    sentryServer.envelopes.length = 0;
+    const app = new CovetApp();
+    app.addIntegration(new SentryIntegration({ dsn, tracesSampleRate: 1 }));
+    app.addMiddleware(new TracingMiddleware({ logger: { error() {} }, useOpenTelemetry: false }));
+    app.get('/items/{id}', () => ({ ok: true }));
+    const client = new TestClient(app);
+    const res = await client.get('/items/3', { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
+    await client.close();
+    const [, traceId, spanId] = res.headers.get('traceparent')?.split('-') ?? [];
+    assert.equal(traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+    const tx = sentryServer.envelopes.find((e) => e.items[0]?.header.type === 'transaction')?.items[0]?.payload as { contexts: { trace: { trace_id: string; span_id: string } } };
+    assert.deepEqual([tx.contexts.trace.trace_id, tx.contexts.trace.span_id], [traceId, spanId]);
+    // Reading the request's span from its store is not "code asking for the context".
+    assert.notEqual(contextTracking(), 'tracked');
   });
 
   it('without TracingMiddleware, continues an incoming traceparent or sentry-trace and links the request errors to it', async () => {
