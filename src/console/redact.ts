@@ -100,6 +100,43 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q)}?${parts.join('&')}`;
 }
 
+// `"name": value` (a value cut short by a syntax error included), `name=value` (form and
+// query-like text) and `name: value` at the start of a line (YAML-like text).
+const JSON_PAIR = /"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,{}[\]\s"]*)/g;
+const FORM_PAIR = /(^|[&?;\s])([^=&?;\s"]+)=([^&;\s]*)/g;
+const LINE_PAIR = /^(\s*)([A-Za-z0-9_.-]+)(\s*:[ \t]*)(.*)$/gm;
+
+/** A JSON string's text with its escapes resolved (`pass\u0077ord` is `password`), else as written. */
+function jsonKey(raw: string): string {
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Text that is not parsed (invalid JSON, plain text) with the values of secret-named fields
+ * replaced, as far as they can be told apart: JSON pairs, `name=value` and `name: value` lines.
+ *
+ * @example
+ * redactText('{"user":"ada","password":"hunter2",}') // '{"user":"ada","password":"[REDACTED]",}'
+ */
+export function redactText(text: string): string {
+  return text
+    .replace(JSON_PAIR, (whole, key: string, colon: string) => (isSecretName(jsonKey(key)) ? `"${key}"${colon}"${REDACTED}"` : whole))
+    .replace(FORM_PAIR, (whole, lead: string, key: string) => {
+      let name = key;
+      try {
+        name = decodeURIComponent(key.replace(/\+/g, ' '));
+      } catch {
+        // A malformed name is judged as written.
+      }
+      return isSecretName(name) ? `${lead}${key}=${REDACTED}` : whole;
+    })
+    .replace(LINE_PAIR, (whole, indent: string, key: string, colon: string) => (isSecretName(key) ? `${indent}${key}${colon}${REDACTED}` : whole));
+}
+
 function truncate(text: string, cap: number): string {
   return text.length <= cap ? text : `${text.slice(0, cap)}… [${text.length - cap} more characters]`;
 }
@@ -124,13 +161,13 @@ export function redactBody(body: Uint8Array | string, contentType: string, cap: 
     try {
       return truncate(JSON.stringify(redactValue(JSON.parse(text()))), cap);
     } catch {
-      if (type !== '') return truncate(`[invalid JSON] ${text()}`, cap);
+      if (type !== '') return truncate(`[invalid JSON] ${redactText(text())}`, cap);
     }
   }
   if (type === 'application/x-www-form-urlencoded') {
     if (size > parseLimit) return `[${size} bytes of form data, not shown]`;
     return truncate(redactUrl(`?${text()}`).slice(1), cap);
   }
-  if (type.startsWith('text/') || type === 'application/xml' || type === '') return truncate(text(), cap);
+  if (type.startsWith('text/') || type === 'application/xml' || type === '') return truncate(redactText(text()), cap);
   return `[${size} bytes${type === '' ? '' : ` of ${type}`}]`;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isSecretName, REDACTED, redactBody, redactHeaders, redactUrl, redactValue } from '../../src/console/redact.js';
+import { isSecretName, REDACTED, redactBody, redactHeaders, redactText, redactUrl, redactValue } from '../../src/console/redact.js';
 
 describe('redactHeaders', () => {
   it('hides credential headers, whatever their case', () => {
@@ -99,6 +99,28 @@ describe('redactBody', () => {
     assert.equal(redactBody('{oops', 'application/json', 2048), '[invalid JSON] {oops');
     assert.equal(redactBody(`[${'1,'.repeat(100_000)}1]`, 'application/json', 100), '[200003 bytes of JSON, not shown]');
     assert.equal(redactBody('', 'application/json', 100), '');
+  });
+
+  it('redacts secret fields in malformed JSON and in text bodies too', () => {
+    assert.equal(redactBody('{"user":"ada","password":"hunter2",}', 'application/json', 2048), '[invalid JSON] {"user":"ada","password":"[REDACTED]",}');
+    assert.equal(redactBody('password=hunter2&user=ada', 'text/plain', 2048), 'password=[REDACTED]&user=ada');
+    assert.equal(redactBody('api_key: abc\nname: ada', '', 2048), 'api_key: [REDACTED]\nname: ada');
+  });
+});
+
+describe('redactText', () => {
+  it('redacts JSON pairs (cut short too), name=value and name: value lines; leaves the rest as written', () => {
+    const cases: [string, string][] = [
+      ['{"a":{"api_key": "k1", "n": 3, "token": 12,}', '{"a":{"api_key": "[REDACTED]", "n": 3, "token": "[REDACTED]",}'],
+      ['{"password":"unterminated', '{"password":"[REDACTED]"'],
+      ['{"pass\\u0077ord":"x", "a\\"b": 1', '{"pass\\u0077ord":"[REDACTED]", "a\\"b": 1'],
+      ['user=ada&pass_word=x&next=/a?b', 'user=ada&pass_word=[REDACTED]&next=/a?b'],
+      ['access%5Ftoken=abc', 'access%5Ftoken=[REDACTED]'],
+      ['password: hunter2\nname: ada\n  secret_key:  abc', 'password: [REDACTED]\nname: ada\n  secret_key:  [REDACTED]'],
+      ['{"x":"password=1"}', '{"x":"password=1"}'],
+      ['nothing secret here', 'nothing secret here'],
+    ];
+    for (const [input, expected] of cases) assert.equal(redactText(input), expected, input);
   });
 });
 
