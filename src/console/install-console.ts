@@ -27,10 +27,20 @@ function withHeaders(res: Response, headers: Readonly<Record<string, string>>): 
 }
 
 /** The request target without its `token` query parameter (where `?token=` redirects to). */
+/** A query pair's name as the query parser reads it (`to%6Ben` is `token`). */
+function queryName(pair: string): string {
+  const name = pair.split('=', 1)[0] as string;
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
+}
+
 function withoutToken(req: Request): string {
   const query = req.url.query
     .split('&')
-    .filter((pair) => pair !== '' && pair.split('=', 1)[0] !== 'token')
+    .filter((pair) => pair !== '' && queryName(pair) !== 'token')
     .join('&');
   return query === '' ? req.url.path : `${req.url.path}?${query}`;
 }

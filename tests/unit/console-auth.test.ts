@@ -77,6 +77,12 @@ describe('console token', () => {
       const tampered = await fetch(`${url}/_covet/api/snapshot`, { headers: { cookie: `${pair.slice(0, -2)}xx` } });
       assert.equal(tampered.status, 401);
       assert.deepEqual(await tampered.json(), UNAUTHORIZED);
+      // The name percent-encoded is the same parameter: stripped too, not redirected to itself.
+      for (const name of ['to%6Ben', 'tok%65n']) {
+        const encoded = await fetch(`${url}/_covet?view=sql&${name}=${TOKEN}&x=1`, { redirect: 'manual' });
+        assert.equal(encoded.status, 303);
+        assert.equal(encoded.headers.get('location'), '/_covet?view=sql&x=1');
+      }
     });
   });
 
