@@ -22,8 +22,15 @@ export function buildUrl(
     const value = params?.[name];
     if (value === undefined || value === null) throw new TypeError(`Missing path param "${name}" for ${path}`);
     const text = paramText(name, value);
-    if (converter !== 'path') return encodeURIComponent(text);
-    return text.split('/').map(encodeURIComponent).join('/');
+    const segments = converter === 'path' ? text.split('/') : [text];
+    for (const segment of segments) {
+      // URL parsers (fetch's too) resolve `.` and `..` segments (`%2E` encoded too, so encoding
+      // cannot save them): the request would go to another route. So would an empty value
+      // (`/users/` for `/users/{id}`). `%2e` as text is encoded to `%252e`, which is safe.
+      if (segment === '.' || segment === '..' || (segment === '' && segments.length === 1))
+        throw new TypeError(`Path param "${name}" cannot be ${JSON.stringify(text)}: the URL would point to another path`);
+    }
+    return segments.map(encodeURIComponent).join('/');
   });
   return base.replace(/\/+$/, '') + filled + queryString(query);
 }

@@ -177,7 +177,24 @@ describe('createClient', () => {
       name: 'TypeError',
       message: 'Query param "a" must be a string, number or boolean, got object',
     });
+    // `.` and `..` are resolved by every URL parser (even as %2E): the call would reach another
+    // route (DELETE /users/{name} with '..' would be DELETE /). An empty value, too.
+    for (const [path, params] of [
+      ['/echo/{name}/{rest:path}', { name: '..', rest: 'x' }],
+      ['/echo/{name}/{rest:path}', { name: '.', rest: 'x' }],
+      ['/echo/{name}/{rest:path}', { name: '', rest: 'x' }],
+      ['/echo/{name}/{rest:path}', { name: 'a', rest: '../admin/secret' }],
+      ['/echo/{name}/{rest:path}', { name: 'a', rest: 'dir/./x' }],
+    ] as const) {
+      await assert.rejects(api.request('GET', path, { params }), (e: unknown) => e instanceof TypeError && /the URL would point to another path/.test(e.message));
+    }
     assert.equal(calls, 0);
+    await withServer(makeApp(), async ({ url }) => {
+      const live = createClient<ReturnType<typeof makeApp>>(url);
+      // Dots inside a segment, and `%2e` as text, are ordinary values.
+      const res = await live.get('/echo/{name}/{rest:path}', { params: { name: '...', rest: 'a/..b/%2e%2e' } });
+      assert.deepEqual(res.data, { name: '...', rest: 'a/..b/%2e%2e', url: '/echo/.../a/..b/%252e%252e' });
+    });
   });
 
   it('uses the given fetch, method, URL and abort signal', async () => {
