@@ -97,10 +97,19 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
 
 /**
  * Answers an HTTP/1.1 request that has no `Host` header (RFC 9112 §3.2 makes it a 400) and
- * returns `true`; `false` for any other request.
+ * returns `true`; `false` for any other request, after giving an HTTP/2 request its
+ * `:authority` as `Host`.
  */
 export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.headers.host !== undefined || req.httpVersion !== '1.1') return false;
+  if (req.headers.host !== undefined) return false;
+  // HTTP/2 names the host in `:authority` (RFC 9113 §8.3.1): the app reads it as `Host`, as it
+  // would over HTTP/1.1 — same-origin checks (CSRF, WebSocket origins) compare against it.
+  const authority = req.headers[':authority'];
+  if (typeof authority === 'string' && authority !== '') {
+    req.headers.host = authority;
+    return false;
+  }
+  if (req.httpVersion !== '1.1') return false;
   const body = '{"error":"Bad Request"}';
   res.writeHead(400, ['content-type', 'application/json; charset=utf-8', 'content-length', String(body.length), 'connection', 'close']);
   res.end(body);

@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { describe, it } from 'node:test';
 import { CovetApp } from '../../src/index.js';
+import { CSRFProtection } from '../../src/security/index.js';
 import { memoryLogger } from '../helpers/server.js';
 
 const key = readFileSync(new URL('../fixtures/tls/key.pem', import.meta.url));
@@ -94,6 +95,46 @@ describe('HTTP/2 and HTTPS', () => {
     try {
       const user = await h2(session, '/users/9');
       assert.deepEqual(JSON.parse(user.text), { id: 9, version: '2.0' });
+    } finally {
+      session.close();
+      await app.close();
+    }
+  });
+
+  it("reads HTTP/2's :authority as Host, so same-origin checks (CSRF) pass as over HTTP/1.1", async () => {
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.addMiddleware(new CSRFProtection({ secretKey: 'a-test-secret-that-is-long-enough-123' }));
+    app.get('/form', (req) => ({ host: req.headers.get('host') }));
+    app.post('/submit', () => ({ ok: true }));
+    const { url } = await app.listen({ port: 0, http2: true });
+    const authority = new URL(url).host;
+    const session = connect(url);
+    try {
+      const request = (headers: Record<string, string>, body?: string) =>
+        new Promise<{ status: number; headers: Record<string, unknown>; text: string }>((resolve, reject) => {
+          const stream = session.request(headers);
+          let h: Record<string, unknown> = {};
+          let text = '';
+          stream.setEncoding('utf8');
+          stream.on('response', (r) => {
+            h = r;
+          });
+          stream.on('data', (c: string) => {
+            text += c;
+          });
+          stream.on('end', () => resolve({ status: Number(h[':status']), headers: h, text }));
+          stream.on('error', reject);
+          stream.end(body);
+        });
+      const form = await request({ ':method': 'GET', ':path': '/form' });
+      assert.deepEqual(JSON.parse(form.text), { host: authority });
+      const cookie = String((form.headers['set-cookie'] as string[] | undefined)?.[0] ?? '').split(';', 1)[0] ?? '';
+      const token = cookie.split('=')[1] ?? '';
+      assert.ok(token.length > 10, cookie);
+      const post = await request({ ':method': 'POST', ':path': '/submit', origin: url, cookie, 'x-csrf-token': token, 'content-type': 'application/json' }, '{}');
+      assert.equal(post.status, 200, post.text);
+      const foreign = await request({ ':method': 'POST', ':path': '/submit', origin: 'http://evil.example', cookie, 'x-csrf-token': token, 'content-type': 'application/json' }, '{}');
+      assert.equal(foreign.status, 403);
     } finally {
       session.close();
       await app.close();
