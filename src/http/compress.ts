@@ -200,7 +200,8 @@ function hasNoTransform(cacheControl: string | null): boolean {
  * `Accept-Encoding` q-values. Whole bodies are compressed off the main thread; streamed bodies
  * are compressed as they flow, with backpressure (a slow client pauses the producer).
  *
- * Left alone: `HEAD` requests (which get only `Vary`); 1xx, 204, 206 and 304 responses; responses with a
+ * `HEAD` requests get the headers a `GET` would (`Content-Encoding`, `Vary`, a weak `ETag`) without
+ * a `Content-Length`. Left alone: 1xx, 204, 206 and 304 responses; responses with a
  * `Content-Encoding` already (precompressed static files), a `Content-Range`, or
  * `Cache-Control: no-transform`; content types the `filter` refuses (images, video, archives,
  * `text/event-stream`…); bodies under `threshold` bytes. Every compressible response gets
@@ -236,14 +237,14 @@ export class CompressionMiddleware implements MiddlewareObject {
     const res = await callNext(req);
     const status = res.status;
     const body = res.body;
-    if (body === null || status < 200 || status === 204 || status === 206 || status === 304) return res;
+    const head = req.method === 'HEAD';
+    // A HEAD answer may have no body yet a GET's headers (a file's Content-Length).
+    if ((body === null && !head) || status < 200 || status === 204 || status === 206 || status === 304) return res;
     const headers = res.headers;
     if (headers.has('content-encoding') || headers.has('content-range') || hasNoTransform(headers.get('cache-control'))) return res;
     const type = headers.get('content-type');
     if (type === null || !this.#opts.filter(type)) return res;
     appendVary(headers, 'Accept-Encoding');
-    // HEAD carries GET's headers (Vary included) but no body to encode.
-    if (req.method === 'HEAD') return res;
     const { encoding, identityAcceptable } = negotiateEncoding(req.headers.get('accept-encoding'), this.#opts.encodings);
     if (encoding === null) return res;
     const whole = typeof body === 'string' ? Buffer.from(body, 'utf8') : body instanceof Uint8Array ? body : null;
@@ -261,6 +262,10 @@ export class CompressionMiddleware implements MiddlewareObject {
     out.delete('accept-ranges');
     const etag = out.get('etag');
     if (etag?.startsWith('"')) out.set('etag', `W/${etag}`);
+    // HEAD gets the headers the GET would (a cache may update its stored GET from them), with
+    // no Content-Length: the compressed length is unknown without compressing, and RFC 9110
+    // §8.6 allows none but the GET's. An empty stream body keeps one from being added.
+    if (head) return new Response([], { status, headers: out });
     const text = /^text\/|json|xml|javascript/i.test(type);
     let encoded: Buffer | Readable;
     if (whole !== null) {

@@ -202,9 +202,15 @@ async function pipeIterable(res: ServerResponse, body: AsyncIterable<BodyChunk> 
       if (!res.write(chunk)) await waitForDrain(res);
     }
   } finally {
-    // Ends the producer when the client left early or the loop threw. Not awaited: an async
-    // generator busy in an `await` only returns at its next `yield`.
-    if (!finished) void Promise.resolve(iterator.return?.()).catch(() => {});
+    // Ends the producer when the client left early or the loop threw. A Node stream (a file,
+    // a compressor fed by a generator) is destroyed: its iterator's `return()` does nothing
+    // while a read is pending, and a destroyed compressor stops its source too. Otherwise
+    // `return()`, not awaited: an async generator busy in an `await` only returns at its next
+    // `yield`.
+    if (!finished) {
+      if (body instanceof Readable) body.destroy();
+      else void Promise.resolve(iterator.return?.()).catch(() => {});
+    }
   }
   res.end();
 }

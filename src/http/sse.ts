@@ -45,46 +45,81 @@ export interface SSEOptions {
 }
 
 const HEARTBEAT = Symbol('heartbeat');
+const CLOSED = Symbol('closed');
 
 type EventSourceLike = AsyncIterable<string | SSEEvent> | Iterable<string | SSEEvent>;
 
-async function* encode(events: EventSourceLike, options: SSEOptions): AsyncGenerator<string> {
-  // The first bytes make the browser's EventSource fire `open` right away.
-  yield options.retry === undefined ? ': connected\n\n' : `retry: ${Math.max(0, Math.floor(options.retry))}\n\n`;
-  const iterator =
-    Symbol.asyncIterator in events
-      ? (events as AsyncIterable<string | SSEEvent>)[Symbol.asyncIterator]()
-      : (events as Iterable<string | SSEEvent>)[Symbol.iterator]();
-  const heartbeat = options.heartbeat ?? 15_000;
-  let done = false;
-  try {
-    let pending = Promise.resolve(iterator.next());
-    for (;;) {
-      let step: IteratorResult<string | SSEEvent> | typeof HEARTBEAT;
-      if (heartbeat > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        const tick = new Promise<typeof HEARTBEAT>((resolve) => {
-          timer = setTimeout(resolve, heartbeat, HEARTBEAT);
-        });
-        step = await Promise.race([pending, tick]);
-        clearTimeout(timer);
-      } else {
-        step = await pending;
-      }
-      if (step === HEARTBEAT) {
-        yield ': ping\n\n';
-        continue; // the same `pending` is still on its way
-      }
-      if (step.done) {
-        done = true;
-        return;
-      }
-      yield formatEvent(step.value);
-      pending = Promise.resolve(iterator.next());
+/**
+ * The SSE body: the opening bytes, then the source's events with heartbeat comments between
+ * them. An iterator object rather than an async generator, so that `return()` — the client
+ * left — acts at once, even while an event is awaited: a generator busy in an `await` would
+ * only return after it, keeping the source (a subscription) open until its next event.
+ */
+class EventStream implements AsyncIterableIterator<string> {
+  readonly #source: Iterator<string | SSEEvent> | AsyncIterator<string | SSEEvent>;
+  readonly #heartbeat: number;
+  #opening: string | null;
+  #pending: Promise<IteratorResult<string | SSEEvent>> | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  #wake: ((step: typeof HEARTBEAT | typeof CLOSED) => void) | null = null;
+  #closed = false;
+
+  constructor(events: EventSourceLike, options: SSEOptions) {
+    // The first bytes make the browser's EventSource fire `open` right away.
+    this.#opening = options.retry === undefined ? ': connected\n\n' : `retry: ${Math.max(0, Math.floor(options.retry))}\n\n`;
+    this.#source =
+      Symbol.asyncIterator in events
+        ? (events as AsyncIterable<string | SSEEvent>)[Symbol.asyncIterator]()
+        : (events as Iterable<string | SSEEvent>)[Symbol.iterator]();
+    this.#heartbeat = options.heartbeat ?? 15_000;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<string>> {
+    if (this.#closed) return { done: true, value: undefined };
+    if (this.#opening !== null) {
+      const opening = this.#opening;
+      this.#opening = null;
+      return { done: false, value: opening };
     }
-  } finally {
-    // The client left (or the stream failed): let the source run its `finally`.
-    if (!done) void Promise.resolve(iterator.return?.()).catch(() => {});
+    // A heartbeat leaves the same request for the next event on its way.
+    this.#pending ??= Promise.resolve(this.#source.next());
+    const wait = new Promise<typeof HEARTBEAT | typeof CLOSED>((resolve) => {
+      this.#wake = resolve;
+      if (this.#heartbeat > 0) this.#timer = setTimeout(resolve, this.#heartbeat, HEARTBEAT);
+    });
+    let step: IteratorResult<string | SSEEvent> | typeof HEARTBEAT | typeof CLOSED;
+    try {
+      step = await Promise.race([this.#pending, wait]);
+    } catch (err) {
+      this.#closed = true;
+      throw err;
+    } finally {
+      clearTimeout(this.#timer);
+      this.#wake = null;
+    }
+    if (step === CLOSED || this.#closed) return { done: true, value: undefined };
+    if (step === HEARTBEAT) return { done: false, value: ': ping\n\n' };
+    this.#pending = null;
+    if (step.done) {
+      this.#closed = true;
+      return { done: true, value: undefined };
+    }
+    return { done: false, value: formatEvent(step.value) };
+  }
+
+  /** The client left (or the stream failed): ends now and lets the source run its `finally`. */
+  async return(): Promise<IteratorResult<string>> {
+    if (!this.#closed) {
+      this.#closed = true;
+      clearTimeout(this.#timer);
+      this.#wake?.(CLOSED);
+      void Promise.resolve(this.#source.return?.()).catch(() => {});
+    }
+    return { done: true, value: undefined };
   }
 }
 
@@ -98,7 +133,7 @@ async function* encode(events: EventSourceLike, options: SSEOptions): AsyncGener
  * app.get('/events', (req) => sse(feed.since(req.lastEventId), { heartbeat: 10_000 }))
  */
 export function sse(events: EventSourceLike, options: SSEOptions = {}): Response {
-  return new Response(encode(events, options), {
+  return new Response(new EventStream(events, options), {
     headers: {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',

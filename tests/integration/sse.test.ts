@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter, on } from 'node:events';
 import { request } from 'node:http';
 import { describe, it } from 'node:test';
 import { CovetApp, formatEvent, sse } from '../../src/index.js';
@@ -113,5 +114,24 @@ describe('sse', () => {
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(produced, after, 'the source stops producing once the client is gone');
     });
+  });
+
+  it('ends an idle subscription source (events.on) at once when the client leaves, heartbeat or not', async () => {
+    for (const heartbeat of [undefined, 0, 60_000]) {
+      const feed = new EventEmitter();
+      const app = new CovetApp();
+      // A pub/sub feed that stays quiet: its subscription must still be dropped.
+      app.get('/sub', () => sse(on(feed, 'message') as AsyncIterable<[string]> as unknown as AsyncIterable<string>, heartbeat === undefined ? {} : { heartbeat }));
+      await withServer(app, async ({ url }) => {
+        const { close } = await readStream(`${url}/sub`, (t) => t.includes(': connected'));
+        for (let i = 0; i < 50 && feed.listenerCount('message') === 0; i++) await new Promise((r) => setTimeout(r, 10));
+        assert.equal(feed.listenerCount('message'), 1, 'subscribed');
+        const left = Date.now();
+        close();
+        for (let i = 0; i < 100 && feed.listenerCount('message') > 0; i++) await new Promise((r) => setTimeout(r, 10));
+        assert.equal(feed.listenerCount('message'), 0, `unsubscribed (heartbeat ${heartbeat})`);
+        assert.ok(Date.now() - left < 1000, `within a second, not at the next heartbeat (${Date.now() - left} ms)`);
+      });
+    }
   });
 });

@@ -338,19 +338,25 @@ describe('CompressionMiddleware', () => {
     assert.match(events.text, /^data: Covet compresses/m);
   });
 
-  it('skips HEAD requests and 204/304 responses', async () => {
+  it("answers HEAD with the GET's headers but no Content-Length (RFC 9110 §8.6); skips 204/304 responses", async () => {
     const app = new CovetApp();
     app.addMiddleware(new CompressionMiddleware({ threshold: 0 }));
-    app.get('/big', () => BIG);
+    app.get('/big', () => new Response(BIG, { headers: { 'content-type': 'text/plain; charset=utf-8', etag: '"v1"' } }));
     app.get('/none', () => null);
     app.get('/not-modified', () => new Response(BIG, { status: 304 }));
     await using client = new TestClient(app);
+    const get = await client.get('/big', { headers: { 'accept-encoding': 'gzip' } });
     const head = await client.head('/big', { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(head.status, 200);
-    assert.equal(head.headers.get('content-encoding'), null);
-    assert.equal(head.headers.get('content-length'), String(BIG.length));
+    for (const name of ['content-encoding', 'vary', 'etag', 'content-type']) assert.equal(head.headers.get(name), get.headers.get(name), name);
+    assert.equal(head.headers.get('content-encoding'), 'gzip');
+    assert.equal(head.headers.get('etag'), 'W/"v1"');
+    assert.equal(head.headers.get('content-length'), null, 'not the identity length a GET would not send');
     assert.equal(head.body.length, 0);
-    assert.equal(head.headers.get('vary'), 'Accept-Encoding', 'HEAD carries the Vary a GET would');
+    // Without Accept-Encoding the GET is identity: HEAD keeps its length.
+    const plain = await client.head('/big');
+    assert.equal(plain.headers.get('content-length'), String(BIG.length));
+    assert.equal(plain.headers.get('vary'), 'Accept-Encoding');
     const none = await client.get('/none', { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(none.status, 204);
     assert.equal(none.headers.get('content-encoding'), null);
