@@ -127,8 +127,12 @@ export type ResponseData<R> = R extends readonly [infer B, number] | readonly [i
 
 type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226;
 
-/** One response schema's data: a Standard Schema's output; a JSON Schema leaves the handler's type. */
-type SchemaData<S, Handler> = S extends StandardSchemaV1<unknown, infer O> ? JsonOf<O> : Handler;
+/**
+ * One response schema's data: a Standard Schema's input side — the server filters the handler's
+ * value by the schema's shape and never runs its transforms or defaults (docs/openapi.md), so
+ * what arrives is the input; a JSON Schema leaves the handler's type.
+ */
+type SchemaData<S, Handler> = S extends StandardSchemaV1<infer I, unknown> ? JsonOf<I> : Handler;
 
 /** With a `response` option, `data` follows the schema (2xx entries of a status map). */
 type ResponseSchemaData<RS, Handler> = [Extract<keyof RS, number>] extends [never]

@@ -28,6 +28,7 @@ const app = new CovetApp()
   .get('/me', { response: z.object({ id: z.number(), name: z.string() }) }, () => ({ id: 1, name: 'A', passwordHash: 'x' }))
   .get('/status-map', { response: { 200: z.object({ ok: z.boolean() }), 404: z.object({ error: z.string() }) } }, () => ({ ok: true }))
   .get('/json-schema', { response: { type: 'object' } }, () => ({ plain: 1 }))
+  .get('/transformed', { response: z.object({ name: z.string().transform((n) => n.length), size: z.number().default(5) }) }, () => ({ name: 'abc' }))
   .route('/multi', { methods: ['post', 'PATCH'] }, () => ({ multi: true }));
 
 const api = createClient<typeof app>('http://127.0.0.1:3000');
@@ -69,6 +70,8 @@ async function calls(): Promise<void> {
   // A `response` schema decides `data` (the undeclared `passwordHash` is filtered out).
   expectTypeOf((await api.get('/me')).data).toEqualTypeOf<{ id: number; name: string }>();
   expectTypeOf((await api.get('/status-map')).data).toEqualTypeOf<{ ok: boolean }>();
+  // The server filters by the schema without running transforms or defaults: the input side arrives.
+  expectTypeOf((await api.get('/transformed')).data).toEqualTypeOf<{ name: string; size?: number }>();
   expectTypeOf((await api.get('/json-schema')).data).toEqualTypeOf<{ plain: number }>();
   const search = await api.get('/search', { query: { q: 'x' } });
   expectTypeOf(search.data).toEqualTypeOf<{ q: string }>();
