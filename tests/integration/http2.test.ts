@@ -26,12 +26,19 @@ function buildApp(): CovetApp {
 }
 
 /** One HTTP/2 request on a session; resolves status, headers and body text. */
-function h2(session: ClientHttp2Session, path: string, method = 'GET', body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+function h2(
+  session: ClientHttp2Session,
+  path: string,
+  method = 'GET',
+  body?: string,
+  extra: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   return new Promise((resolve, reject) => {
     const stream = session.request({
       [constants.HTTP2_HEADER_METHOD]: method,
       [constants.HTTP2_HEADER_PATH]: path,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...extra,
     });
     let headers: Record<string, unknown> = {};
     let text = '';
@@ -110,30 +117,14 @@ describe('HTTP/2 and HTTPS', () => {
     const authority = new URL(url).host;
     const session = connect(url);
     try {
-      const request = (headers: Record<string, string>, body?: string) =>
-        new Promise<{ status: number; headers: Record<string, unknown>; text: string }>((resolve, reject) => {
-          const stream = session.request(headers);
-          let h: Record<string, unknown> = {};
-          let text = '';
-          stream.setEncoding('utf8');
-          stream.on('response', (r) => {
-            h = r;
-          });
-          stream.on('data', (c: string) => {
-            text += c;
-          });
-          stream.on('end', () => resolve({ status: Number(h[':status']), headers: h, text }));
-          stream.on('error', reject);
-          stream.end(body);
-        });
-      const form = await request({ ':method': 'GET', ':path': '/form' });
+      const form = await h2(session, '/form');
       assert.deepEqual(JSON.parse(form.text), { host: authority });
       const cookie = String((form.headers['set-cookie'] as string[] | undefined)?.[0] ?? '').split(';', 1)[0] ?? '';
       const token = cookie.split('=')[1] ?? '';
       assert.ok(token.length > 10, cookie);
-      const post = await request({ ':method': 'POST', ':path': '/submit', origin: url, cookie, 'x-csrf-token': token, 'content-type': 'application/json' }, '{}');
+      const post = await h2(session, '/submit', 'POST', '{}', { origin: url, cookie, 'x-csrf-token': token });
       assert.equal(post.status, 200, post.text);
-      const foreign = await request({ ':method': 'POST', ':path': '/submit', origin: 'http://evil.example', cookie, 'x-csrf-token': token, 'content-type': 'application/json' }, '{}');
+      const foreign = await h2(session, '/submit', 'POST', '{}', { origin: 'http://evil.example', cookie, 'x-csrf-token': token });
       assert.equal(foreign.status, 403);
     } finally {
       session.close();
