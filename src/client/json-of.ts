@@ -5,7 +5,7 @@
  * members are mapped lazily, so only the parts a caller reads are computed.
  *
  * @example
- * type T = JsonOf<{ at: Date; n?: number; f: () => void }>; // { at: string; n?: number; f: never }
+ * type T = JsonOf<{ at: Date; n?: number; u: string | undefined; f: () => void }>; // { at: string; n?: number; u?: string }
  */
 export type JsonOf<T> = T extends string | number | boolean | null
   ? T
@@ -16,8 +16,26 @@ export type JsonOf<T> = T extends string | number | boolean | null
       : T extends readonly unknown[]
         ? { -readonly [K in keyof T]: JsonItem<T[K]> }
         : T extends object
-          ? { -readonly [K in keyof T]: JsonOf<T[K]> }
+          ? JsonObject<T>
           : unknown;
+
+/** What `JSON.stringify` drops from objects. */
+type Dropped = undefined | symbol | ((...args: never[]) => unknown);
+
+/** Keys whose value is never written (functions, symbols, `undefined` only; symbol keys). */
+type Kept<T, K extends keyof T> = K extends symbol ? never : [Exclude<T[K], Dropped>] extends [never] ? never : K;
+
+/**
+ * An object's JSON form: dropped members gone, and a member that may be `undefined` (or a
+ * function) optional — its key is absent when it is. One flat object type.
+ */
+type JsonObject<T> = Flatten<
+  { -readonly [K in keyof T as undefined extends T[K] ? never : Extract<T[K], Dropped> extends never ? Kept<T, K> : never]: JsonOf<T[K]> } & {
+    -readonly [K in keyof T as undefined extends T[K] ? Kept<T, K> : Extract<T[K], Dropped> extends never ? never : Kept<T, K>]?: JsonOf<Exclude<T[K], Dropped>>;
+  }
+>;
+
+type Flatten<T> = { [K in keyof T]: T[K] };
 
 /** An array item's JSON form: what objects drop (`undefined`, functions, symbols) is `null`. */
 type JsonItem<T> = T extends undefined | symbol | ((...args: never[]) => unknown) ? null : JsonOf<T>;

@@ -154,6 +154,13 @@ expectTypeOf(app.listen).toEqualTypeOf<CovetApp['listen']>();
 
 // JSON forms: dates become strings, functions and undefined members are not data.
 expectTypeOf<JsonOf<{ at: Date; n?: number; list: (Date | undefined)[] }>>().toEqualTypeOf<{ at: string; n?: number; list: (string | null)[] }>();
+// Functions and symbols vanish; a member that may be undefined (or a function) may be absent.
+expectTypeOf<JsonOf<{ a: number; u: string | undefined; f: () => void; g?: () => void; s: symbol; m: number | (() => void); nested: { x: undefined; y: bigint | 1 } }>>().toEqualTypeOf<{
+  a: number;
+  u?: string;
+  m?: number;
+  nested: { y: 1 };
+}>();
 expectTypeOf<ResponseData<Uint8Array>>().toEqualTypeOf<Blob>();
 expectTypeOf<ResponseData<undefined>>().toEqualTypeOf<null>();
 expectTypeOf<ResponseData<readonly [{ a: 1 }, 201, { 'x-id': string }]>>().toEqualTypeOf<{ a: 1 }>();
