@@ -545,7 +545,7 @@ function checkValue(node: Node, raw: unknown, parent: Record<string, unknown>, p
  * const user = validator.validate(await req.json()); // { name: string; email: string; age?: number }
  * app.post('/users', { body: validator }, async (req) => (await req.json()).name);
  */
-export class Validator<const R extends Rules = Rules> implements StandardSchemaV1<unknown, RulesOutput<R>> {
+export class Validator<const R extends Rules = Rules> implements StandardSchemaV1<RulesOutput<R>, RulesOutput<R>> {
   /** The rule dict, as given. */
   readonly rules: R;
   readonly #fields: ReadonlyMap<string, Node>;
@@ -558,7 +558,7 @@ export class Validator<const R extends Rules = Rules> implements StandardSchemaV
    * Standard Schema v1 (a route's `body`/`query`/`response` schema) with the Standard JSON
    * Schema converter (`jsonSchema.input`/`output`), which `app.openapi()` reads.
    */
-  readonly '~standard': StandardSchemaV1<unknown, RulesOutput<R>>['~standard'] & {
+  readonly '~standard': StandardSchemaV1<RulesOutput<R>, RulesOutput<R>>['~standard'] & {
     readonly jsonSchema: { readonly input: (options?: object) => Record<string, unknown>; readonly output: (options?: object) => Record<string, unknown> };
   };
 

@@ -4,6 +4,7 @@ import { expectTypeOf } from 'expect-type';
 import { z } from 'zod';
 import { type Client, type ClientResponse, createClient, type JsonOf, type ResponseData } from '../../src/client/index.js';
 import { CovetApp, RouteGroup, Response } from '../../src/index.js';
+import { Validator } from '../../src/security/index.js';
 
 const CreateUser = z.object({ name: z.string(), email: z.string(), age: z.number().optional() });
 const ListQuery = z.object({ page: z.string().optional(), q: z.string().optional() });
@@ -164,3 +165,20 @@ expectTypeOf<JsonOf<{ a: number; u: string | undefined; f: () => void; g?: () =>
 expectTypeOf<ResponseData<Uint8Array>>().toEqualTypeOf<Blob>();
 expectTypeOf<ResponseData<undefined>>().toEqualTypeOf<null>();
 expectTypeOf<ResponseData<readonly [{ a: 1 }, 201, { 'x-id': string }]>>().toEqualTypeOf<{ a: 1 }>();
+
+// A Validator (the seed's rule dicts) types the client like any Standard Schema: what the rules
+// declare is what to send, and what a `response` Validator lets through is what arrives.
+const NewNote = new Validator({ title: { required: true, maxLength: 50 }, stars: { type: 'integer', min: 0 } });
+const validated = new CovetApp()
+  .post('/notes', { body: NewNote }, async (req) => ({ id: 1, ...(await req.json()) }))
+  .get('/notes/1', { response: NewNote }, () => ({ title: 'a', stars: 2, secret: 'x' }));
+const api4 = createClient<typeof validated>('');
+async function validatorCalls(): Promise<void> {
+  await api4.post('/notes', { body: { title: 'x', stars: 3 } });
+  // @ts-expect-error -- the body is required
+  await api4.post('/notes');
+  // @ts-expect-error -- stars is a number
+  await api4.post('/notes', { body: { title: 'x', stars: 'many' } });
+  expectTypeOf((await api4.get('/notes/1')).data).toEqualTypeOf<{ title: string; stars?: number }>();
+}
+void validatorCalls;
