@@ -758,8 +758,15 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
   }
 
   #onEnd = (): void => {
-    // The peer finished writing: a close frame should have come first, else this is abnormal.
+    // The peer finished writing: a close frame should have come first, else this is abnormal
+    // (1006, RFC 6455 §7.1.5) — and no close frame of ours can be answered any more, so a
+    // handler returning after this does not send one or replace the code with its 1000.
     this.#receiveDone = true;
+    if (this.#closeCode === null) {
+      this.#closeCode = 1006;
+      this.#closeReason = '';
+    }
+    this.#closeScheduled = true;
     this.#rejectWaiters();
     this.#endSocket();
   };

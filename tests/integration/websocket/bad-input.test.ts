@@ -161,6 +161,25 @@ describe('clients that misbehave', T, () => {
     });
   }
 
+  it('reports 1006 for a peer that half-closes without a close frame, even when the handler then returns', async () => {
+    const app = new CovetApp();
+    const closes: { code: number; reason: string }[] = [];
+    app.websocket('/loop', async (ws) => {
+      await ws.accept();
+      // The loop ends quietly when the peer goes; the handler returning must not turn that into 1000.
+      for await (const _ of ws) {
+      }
+      closes.push(await ws.closed);
+    });
+    await withServer(app, async ({ port }) => {
+      const { peer } = await RawPeer.open(port, '/loop');
+      peer.socket.end();
+      await peer.closed;
+      await eventually(() => closes.length === 1);
+      assert.deepEqual(closes[0], { code: 1006, reason: '' });
+    });
+  });
+
   it('drops a peer that stops answering pings (heartbeat), with 1006', async () => {
     const app = new CovetApp();
     let seen: unknown = null;
