@@ -14,6 +14,9 @@ import { displayPath } from './router/decode-path.js';
 import { type StandardSchemaV1, validate, validateQuery } from './schema.js';
 import type { RequestState, RouteMeta } from './types.js';
 
+/** Marks a cached promise's rejection as handled; whoever awaits it still gets the error. */
+const noop = (): void => {};
+
 /** The parts of the request URL. */
 export interface RequestURL {
   /** The percent-decoded path, without the query string. */
@@ -291,6 +294,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       if (s === null) this.#bytes = Promise.resolve(Buffer.alloc(0));
       else if (Buffer.isBuffer(s)) {
         this.#bytes = s.length > this.#bodyLimit ? Promise.reject(payloadTooLarge(this.#bodyLimit)) : Promise.resolve(s);
+        this.#bytes.catch(noop);
       } else {
         this.#bytes = readNodeBody(s, this.#bodyLimit);
         this.#bytes.catch(() => {
@@ -364,6 +368,9 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
         const parsed = this.body().then((buf) => parseJsonBody(buf.toString('utf8')));
         this.#json = schema === undefined ? parsed : parsed.then((value) => validate(schema, value, 'body'));
       }
+      // Cached, and awaited by the handler maybe only after its other awaits: a failure must not
+      // count as unhandled meanwhile (Node ends the process on one). Awaiting it still throws.
+      this.#json.catch(noop);
     }
     return this.#json as Promise<T>;
   }
@@ -384,6 +391,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
         // `form()` and `body()` in turn, as the seed's request-body example does.
         this.#form = Promise.resolve(new RequestForm());
       }
+      this.#form.catch(noop);
     }
     return this.#form;
   }

@@ -330,6 +330,51 @@ describe('server: limits and timeouts', () => {
 });
 
 describe('server: errors', () => {
+  it('keeps serving when a body read started early fails before the handler awaits it (no unhandled rejection)', T, async () => {
+    const app = new CovetApp({ logger: memoryLogger() });
+    const later = () => new Promise((r) => setTimeout(r, 50));
+    app.post('/json', async (req) => {
+      const body = req.json(); // started now, awaited after another await
+      await later();
+      return { got: await body };
+    });
+    app.post('/form', async (req) => {
+      const form = req.form();
+      await later();
+      return { n: [...(await form).entries()].length };
+    });
+    app.post('/bytes', async (req) => {
+      const bytes = req.body();
+      await later();
+      return { n: (await bytes).length };
+    });
+    let unhandled = 0;
+    const onUnhandled = (): void => {
+      unhandled++;
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await withServer(app, async ({ url }) => {
+        const bad = await fetch(`${url}/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+        assert.equal(bad.status, 400);
+        assert.deepEqual(await bad.json(), { error: 'Malformed JSON in request body' });
+        const badForm = await fetch(`${url}/form`, { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'x' });
+        assert.equal(badForm.status, 400);
+        const tooBig = await fetch(`${url}/bytes`, { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) });
+        assert.equal(tooBig.status, 413);
+        const ok = await fetch(`${url}/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+        assert.deepEqual(await ok.json(), { got: { a: 1 } });
+      });
+      // In process too (a Buffer body over the limit is refused at once).
+      const inProcess = await app.handle(new globalThis.Request('http://x/bytes', { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) }));
+      assert.equal(inProcess.status, 413);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(unhandled, 0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('answers a throwing or rejecting handler with 500 and keeps serving', T, async () => {
     const logger = memoryLogger();
     const app = new CovetApp({ logger });
