@@ -300,7 +300,9 @@ export class Receiver {
         // A fragmented text message: validate (and decode) as it arrives, so bad UTF-8 fails fast.
         const decoder = (this.#decoder ??= new TextDecoder('utf-8', { fatal: true }));
         try {
-          this.#textParts.push(decoder.decode(data, { stream: !this.#fin }));
+          // Empty fragments add nothing: a flood of them must not grow memory.
+          const part = decoder.decode(data, { stream: !this.#fin });
+          if (part !== '') this.#textParts.push(part);
         } catch {
           this.#fail(invalidUtf8());
           return;
@@ -312,7 +314,7 @@ export class Receiver {
         return;
       }
       if (!this.#fin) {
-        this.#fragments.push(data);
+        if (data.length > 0) this.#fragments.push(data);
         return;
       }
       const whole = this.#fragments.length === 0 ? data : Buffer.concat([...this.#fragments, data], this.#messageLength);
@@ -333,9 +335,9 @@ export class Receiver {
       this.#handlers.onMessage(whole.toString('utf8'));
       return;
     }
-    this.#fragments.push(data);
+    if (data.length > 0) this.#fragments.push(data);
     if (!this.#fin) return;
-    const compressed = this.#fragments.length === 1 ? data : Buffer.concat(this.#fragments, this.#messageLength);
+    const compressed = this.#fragments.length === 1 ? (this.#fragments[0] as Buffer) : Buffer.concat(this.#fragments, this.#messageLength);
     this.#resetMessage();
     this.#state = INFLATING;
     const deflate = this.#options.deflate as PerMessageDeflate;

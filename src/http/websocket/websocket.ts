@@ -453,7 +453,15 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
       else this.#checkBackpressure();
     },
     onPing: (payload) => {
-      if (this.#readyState === 'open') this.#writeControl(OPCODES.PONG, payload);
+      if (this.#readyState !== 'open') return;
+      // A peer that pings and never reads would grow the send buffer with pongs: the same
+      // limit as for messages applies (dropped with 1008).
+      const over = this.#overflowed();
+      if (over !== null) {
+        over.catch(noop);
+        return;
+      }
+      this.#writeControl(OPCODES.PONG, payload);
     },
     onPong: noop,
     onClose: (code, reason) => this.#onCloseFrame(code, reason),

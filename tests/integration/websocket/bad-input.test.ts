@@ -258,6 +258,52 @@ describe('clients that misbehave', T, () => {
     });
   });
 
+  it('drops a peer that floods pings without reading the pongs (maxBufferedAmount), with 1008', async () => {
+    const app = new CovetApp();
+    const closes: { code: number; reason: string }[] = [];
+    app.websocket('/pings', { maxBufferedAmount: 64 * 1024, heartbeatInterval: 0 }, async (ws) => {
+      await ws.accept();
+      closes.push(await ws.closed);
+    });
+    await withServer(app, async ({ port }) => {
+      const { peer } = await RawPeer.open(port, '/pings');
+      peer.socket.pause(); // never reads a pong
+      const ping = frame(OP.PING, Buffer.alloc(125, 1), { maskKey: Buffer.from([1, 2, 3, 4]) });
+      const batch = Buffer.concat(Array.from({ length: 1000 }, () => ping));
+      // Up to about 25 MB of pings: past the kernel's socket buffers, the pongs pile up in ours.
+      for (let i = 0; i < 200 && closes.length === 0 && !peer.socket.destroyed; i++) {
+        // The server resets the connection when it drops it: `once` rejects on that 'error'.
+        if (!peer.socket.write(batch)) await Promise.race([once(peer.socket, 'drain').catch(() => {}), peer.closed, new Promise((r) => setTimeout(r, 200))]);
+      }
+      await eventually(() => closes.length === 1);
+      assert.deepEqual(closes[0], { code: 1008, reason: 'Send buffer limit exceeded' });
+      peer.socket.destroy();
+    });
+  });
+
+  it('keeps no memory for empty fragments: a message of many empty continuations is just its bytes', async () => {
+    const app = new CovetApp();
+    const got: unknown[] = [];
+    app.websocket('/frag', { maxMessageSize: 1024 }, async (ws) => {
+      await ws.accept();
+      for await (const m of ws) got.push(m);
+    });
+    await withServer(app, async ({ port }) => {
+      const { peer } = await RawPeer.open(port, '/frag');
+      const key = { maskKey: Buffer.from([9, 9, 9, 9]) };
+      const empty = frame(OP.CONT, Buffer.alloc(0), { ...key, fin: false });
+      for (const [opcode, first, last] of [
+        [OP.TEXT, 'he', 'llo'],
+        [OP.BINARY, 'ab', 'c'],
+      ] as const) {
+        await peer.send(Buffer.concat([frame(opcode, first, { ...key, fin: false }), ...Array.from({ length: 20_000 }, () => empty), frame(OP.CONT, last, key)]));
+      }
+      await eventually(() => got.length === 2);
+      assert.deepEqual(got, ['hello', Buffer.from('abc')]);
+      peer.socket.destroy();
+    });
+  });
+
   it('drops a client that fire-and-forget sends overrun (maxBufferedAmount), with 1008', async () => {
     const app = new CovetApp();
     let failure: unknown = null;
