@@ -104,7 +104,7 @@ export function redactUrl(url: string): string {
 // query-like text) and `name: value` at the start of a line (YAML-like text).
 const JSON_PAIR = /"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,{}[\]\s"]*)/g;
 const FORM_PAIR = /(^|[&?;\s])([^=&?;\s"]+)=([^&;\s]*)/g;
-const LINE_PAIR = /^(\s*)([A-Za-z0-9_.-]+)(\s*:[ \t]*)(.*)$/gm;
+const LINE_PAIR = /^([ \t]*)([A-Za-z0-9_.-]+)([ \t]*:[ \t]*)(.*)$/gm;
 
 /** A JSON string's text with its escapes resolved (`pass\u0077ord` is `password`), else as written. */
 function jsonKey(raw: string): string {
@@ -161,13 +161,14 @@ export function redactBody(body: Uint8Array | string, contentType: string, cap: 
     try {
       return truncate(JSON.stringify(redactValue(JSON.parse(text()))), cap);
     } catch {
-      if (type !== '') return truncate(`[invalid JSON] ${redactText(text())}`, cap);
+      // Cut first: the redaction then never runs over more than `cap` characters.
+      if (type !== '') return redactText(truncate(`[invalid JSON] ${text()}`, cap));
     }
   }
   if (type === 'application/x-www-form-urlencoded') {
     if (size > parseLimit) return `[${size} bytes of form data, not shown]`;
     return truncate(redactUrl(`?${text()}`).slice(1), cap);
   }
-  if (type.startsWith('text/') || type === 'application/xml' || type === '') return truncate(redactText(text()), cap);
+  if (type.startsWith('text/') || type === 'application/xml' || type === '') return redactText(truncate(text(), cap));
   return `[${size} bytes${type === '' ? '' : ` of ${type}`}]`;
 }

@@ -22,16 +22,58 @@ const normalize = (key: string): string => key.toLowerCase().replace(/[-_.\s]/g,
 // Only strings with one of these can hold a built-in secret pattern: one test instead of four.
 const MAY_HOLD_SECRET = /bearer|basic|digest|token|eyJ|:\/\/|=/i;
 
-// Secrets that show up inside free text: auth schemes, JWTs, credentials in URLs, secret query parameters.
+// Secrets that show up inside free text: auth schemes, credentials in URLs, secret query
+// parameters (JWTs: `redactJwts`). Each runs in linear time on any input — a client writes
+// these strings (a User-Agent, a path) — so no pattern may rescan a long run from many starts:
+// URL schemes are at most 32 characters, and JWTs are found by a hand-written scan.
 const BUILTIN_PATTERNS: readonly [RegExp, (censor: string) => string][] = [
   [/\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, (c) => `$1 ${c}`],
-  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, (c) => c],
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, (c) => `$1${c}@`],
+  [/(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@]+:)[^\s@/]+@/gi, (c) => `$1${c}@`],
   [
     /([?&;](?:password|passwd|pwd|token|access_token|refresh_token|api_key|apikey|secret|client_secret|sig|signature)=)[^&\s#"']+/gi,
     (c) => `$1${c}`,
   ],
 ];
+
+/** `[A-Za-z0-9_-]`: a base64url character, what JWT segments are made of. */
+function isSegmentChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95;
+}
+
+/**
+ * Blanks JWTs (`eyJ…` + at least 5 characters, `.`, at least 5, `.`, the signature) in one pass:
+ * what `/\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*\/g` matches, without that pattern's quadratic
+ * time on a long run such as `eyJ-eyJ-eyJ-…` (every `eyJ` would rescan the run). When no token
+ * starts at the first `eyJ` of a segment, none starts later in it (the same `.` ends them all).
+ */
+export function redactJwts(text: string, censor: string): string {
+  let out = '';
+  let last = 0;
+  let at = text.indexOf('eyJ');
+  while (at !== -1) {
+    const before = at === 0 ? 32 : text.charCodeAt(at - 1);
+    if (isSegmentChar(before) && before !== 45) {
+      at = text.indexOf('eyJ', at + 1); // no word boundary before it
+      continue;
+    }
+    let end = at + 3;
+    while (end < text.length && isSegmentChar(text.charCodeAt(end))) end++;
+    if (end - at >= 8 && text.charCodeAt(end) === 46) {
+      let second = end + 1;
+      while (second < text.length && isSegmentChar(text.charCodeAt(second))) second++;
+      if (second - end - 1 >= 5 && text.charCodeAt(second) === 46) {
+        let third = second + 1;
+        while (third < text.length && isSegmentChar(text.charCodeAt(third))) third++;
+        out += text.slice(last, at) + censor;
+        last = third;
+        at = text.indexOf('eyJ', third);
+        continue;
+      }
+    }
+    at = text.indexOf('eyJ', end);
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
 
 /**
  * Removes secrets from log data: values of secret-named fields (`password`, `token`,
@@ -82,7 +124,7 @@ export class Redactor {
         out = out.replace(re, replacement);
       }
     }
-    return out;
+    return redactJwts(out, this.censor);
   }
 
   /** A JSON-safe copy of `value` with secrets removed (cycles, depth and size bounded). */
