@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server as NetServer, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type TLSOptions, tlsServerOptions } from './tls.js';
 
 /** Socket-level limits and timeouts; defaults chosen to shrug off slowloris-style clients. */
@@ -85,6 +86,11 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
     return;
   }
   const [status, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request'];
+  endWithJson(socket, status, message);
+}
+
+/** Writes a whole JSON error response straight to the socket and closes it (lingering, see above). */
+function endWithJson(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ error: message });
   socket.end(
     `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json; charset=utf-8\r\n` +
@@ -93,6 +99,18 @@ function onClientError(err: Error & { code?: string }, socket: Socket): void {
   const linger = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
   linger.unref();
   socket.once('close', () => clearTimeout(linger));
+}
+
+/** `CONNECT` (a proxy tunnel, which an app server does not offer): 400 like any other bad request, not a dropped connection. */
+function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+  endWithJson(socket, 400, 'Bad Request');
+}
+
+/** An `Expect` other than `100-continue`: 417 in JSON (Node's own has an empty body). */
+function refuseExpectation(_req: IncomingMessage, res: ServerResponse): void {
+  const body = '{"error":"Expectation Failed"}';
+  res.writeHead(417, ['content-type', 'application/json; charset=utf-8', 'content-length', String(body.length), 'connection', 'close']);
+  res.end(body);
 }
 
 /**
@@ -143,10 +161,11 @@ export function createHttpServer(
   const server = tls === null ? createServer(settings, listener) : createHttpsServer({ ...settings, ...tlsServerOptions(tls) }, listener);
   server.maxRequestsPerSocket = options.maxRequestsPerSocket;
   server.on('clientError', onClientError);
+  server.on('connect', refuseConnect);
+  server.on('checkExpectation', refuseExpectation);
   return server;
 }
 
-/** Binds and resolves with the real address (`port: 0` picks a free port). */
 /** Whether this Node can listen with `reusePort` (`SO_REUSEPORT`): 22.12 and later, 23.1 and later. */
 export function supportsReusePort(version: string = process.versions.node): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);

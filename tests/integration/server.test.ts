@@ -115,6 +115,26 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('answers CONNECT with 400 and an unknown Expect with 417, in JSON', T, async () => {
+    const app = new CovetApp();
+    app.get('/', () => ({ ok: true }));
+    await withServer(app, async ({ port }) => {
+      const connect = await rawExchange(port, (socket) => {
+        socket.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+      });
+      assert.equal(connect.status, 400, connect.text.slice(0, 200));
+      assert.deepEqual(JSON.parse(connect.body), { error: 'Bad Request' });
+      const expect = await rawExchange(port, (socket) => {
+        socket.write('GET / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n');
+      });
+      assert.equal(expect.status, 417, expect.text.slice(0, 200));
+      assert.match(expect.headers['content-type'] ?? '', /^application\/json/);
+      assert.deepEqual(JSON.parse(expect.body), { error: 'Expectation Failed' });
+      // The server still serves.
+      assert.deepEqual(await (await fetch(`http://127.0.0.1:${port}/`)).json(), { ok: true });
+    });
+  });
+
   it('cuts off a slowloris client that drips its headers (headersTimeout → 408)', T, async () => {
     const app = new CovetApp({ server: { headersTimeout: 500, requestTimeout: 1000 } });
     app.get('/', () => ({ ok: true }));
