@@ -41,8 +41,12 @@ export interface ResponseInit {
   readonly headers?: HeadersInit;
 }
 
-/** Whether `body` can be streamed: an async or sync iterable (a `Readable` too) or a `ReadableStream`. */
-function isStreamBody(body: unknown): boolean {
+/**
+ * Whether `body` is one of the streamed forms a `Response` takes: any async or sync iterable
+ * (arrays of chunks included, unlike a handler's return value, see `isStreamBody` in
+ * http/send.ts), a `Readable` or a `ReadableStream`.
+ */
+function isIterableBody(body: unknown): boolean {
   if (typeof body !== 'object' || body === null) return false;
   return Symbol.asyncIterator in body || Symbol.iterator in body || typeof (body as { getReader?: unknown }).getReader === 'function';
 }
@@ -81,7 +85,7 @@ export class Response {
     if (!Number.isInteger(status) || status < 100 || status > 999) {
       throw new RangeError(`Response status must be an integer from 100 to 999, got ${status}`);
     }
-    if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array) && !isStreamBody(body)) {
+    if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array) && !isIterableBody(body)) {
       throw new TypeError(
         `Response body must be a string, bytes, an (async) iterable of chunks, a ReadableStream or a Readable, got ${body === undefined ? 'undefined' : typeof body === 'object' ? 'a plain object (return it, or use json(data), for JSON)' : typeof body}`,
       );

@@ -25,13 +25,16 @@ type Dropped = undefined | symbol | ((...args: never[]) => unknown);
 /** Keys whose value is never written (functions, symbols, `undefined` only; symbol keys). */
 type Kept<T, K extends keyof T> = K extends symbol ? never : [Exclude<T[K], Dropped>] extends [never] ? never : K;
 
+/** Whether a member's key may be missing from the JSON: its value may be `undefined` or dropped. */
+type MayBeAbsent<V> = undefined extends V ? true : [Extract<V, Dropped>] extends [never] ? false : true;
+
 /**
  * An object's JSON form: dropped members gone, and a member that may be `undefined` (or a
  * function) optional — its key is absent when it is. One flat object type.
  */
 type JsonObject<T> = Flatten<
-  { -readonly [K in keyof T as undefined extends T[K] ? never : Extract<T[K], Dropped> extends never ? Kept<T, K> : never]: JsonOf<T[K]> } & {
-    -readonly [K in keyof T as undefined extends T[K] ? Kept<T, K> : Extract<T[K], Dropped> extends never ? never : Kept<T, K>]?: JsonOf<Exclude<T[K], Dropped>>;
+  { -readonly [K in keyof T as MayBeAbsent<T[K]> extends true ? never : Kept<T, K>]: JsonOf<T[K]> } & {
+    -readonly [K in keyof T as MayBeAbsent<T[K]> extends true ? Kept<T, K> : never]?: JsonOf<Exclude<T[K], Dropped>>;
   }
 >;
 

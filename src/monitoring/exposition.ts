@@ -124,8 +124,8 @@ function renderFamily(m: MetricSnapshot, format: ExpositionFormat, constant: str
  * still counts; the 0.0.4 format, which has no such rules, keeps them), so that strict parsers
  * read the rest of the output.
  */
-function omitSum(om: boolean, sum: number, bounds: readonly number[]): boolean {
-  return om && (sum < 0 || (bounds.length > 0 && (bounds[0] as number) < 0));
+function omitSum(om: boolean, sum: number, lowestBucket = 0): boolean {
+  return om && (sum < 0 || lowestBucket < 0);
 }
 
 function renderHistogram(m: MetricSnapshot, s: SeriesSnapshot, labels: string, fmt: (v: number) => string, om: boolean, out: string[]): void {
@@ -136,7 +136,7 @@ function renderHistogram(m: MetricSnapshot, s: SeriesSnapshot, labels: string, f
     out.push(`${m.name}_bucket{${prefix}le="${fmt(bounds[i] as number)}"} ${formatValue(counts[i] ?? 0)}\n`);
   }
   out.push(`${m.name}_bucket{${prefix}le="+Inf"} ${formatValue(counts[bounds.length] ?? s.count ?? 0)}\n`);
-  if (omitSum(om, s.sum ?? 0, bounds)) return;
+  if (omitSum(om, s.sum ?? 0, bounds[0])) return;
   out.push(`${m.name}_sum${braces(labels)} ${formatValue(s.sum ?? 0)}\n`);
   out.push(`${m.name}_count${braces(labels)} ${formatValue(s.count ?? 0)}\n`);
 }
@@ -150,7 +150,7 @@ function renderSummary(m: MetricSnapshot, s: SeriesSnapshot, labels: string, fmt
     if (om && value < 0) continue;
     out.push(`${m.name}{${prefix}quantile="${fmt(q)}"} ${formatValue(value)}\n`);
   }
-  if (omitSum(om, s.sum ?? 0, [])) return;
+  if (omitSum(om, s.sum ?? 0)) return;
   out.push(`${m.name}_sum${braces(labels)} ${formatValue(s.sum ?? 0)}\n`);
   out.push(`${m.name}_count${braces(labels)} ${formatValue(s.count ?? 0)}\n`);
 }
