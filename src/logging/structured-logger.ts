@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { randomUuid } from '../internal/random-hex.js';
 import {
   type ContextStore,

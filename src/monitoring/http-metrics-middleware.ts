@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext } from '../types.js';

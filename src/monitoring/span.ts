@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { SpanContext } from './trace-context.js';
 
 /** What a span stands for (OpenTelemetry's span kinds). */
@@ -235,6 +236,8 @@ export class HttpServerSpan extends Span {
   readonly http: HttpServerFields;
   /** `http.response.status_code` (0 until known). */
   statusCode = 0;
+  /** The span's `traceparent` as made with its ids, for the response (`null`: format it). */
+  traceparent: string | null = null;
 
   constructor(name: string, context: SpanContext, parentSpanId: string | null, http: HttpServerFields, onEnd: (span: Span) => void) {
     super(name, 'server', context, parentSpanId, null, onEnd);

@@ -1,4 +1,4 @@
-import { randomHex } from '../internal/random-hex.js';
+import { randomHex, randomTraceparent } from '../internal/random-hex.js';
 
 /** A W3C trace context: the ids that tie a span to its trace and parent. */
 export interface SpanContext {
@@ -64,6 +64,18 @@ export function newTraceId(): string {
   for (;;) {
     const id = randomHex(16);
     if (id !== ZERO_TRACE) return id;
+  }
+}
+
+/**
+ * The `traceparent` of a new sampled root span (random trace and span ids, never all zero):
+ * its trace id is `slice(3, 35)`, its span id `slice(36, 52)`. One flat string that goes out
+ * as the response header as is.
+ */
+export function newSampledTraceparent(): string {
+  for (;;) {
+    const traceparent = randomTraceparent();
+    if (!traceparent.startsWith(ZERO_TRACE, 3) && !traceparent.startsWith(ZERO_SPAN, 36)) return traceparent;
   }
 }
 

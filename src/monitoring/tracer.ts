@@ -3,7 +3,7 @@ import { spanChannel } from './diagnostics-channels.js';
 import { OtelBackedSpan, openTelemetryGlobal, startOtelSpan } from './otel-bridge.js';
 import type { OTLPTraceExporter } from './otlp-exporter.js';
 import { type ActiveSpan, type Attributes, type HttpServerFields, HttpServerSpan, Span, type SpanData, type SpanKind, UnsampledSpan, httpAttributes } from './span.js';
-import { type SpanContext, newSpanId, newTraceId } from './trace-context.js';
+import { type SpanContext, newSampledTraceparent, newSpanId, newTraceId } from './trace-context.js';
 
 /** Options of `tracer.startSpan`. */
 export interface StartSpanOptions {
@@ -120,10 +120,24 @@ export class Tracer {
         return startOtelSpan(api, this.#scope, name, 'server', httpAttributes(http), parent);
       }
     }
-    const context = this.#childContext(parent);
+    if (parent === null && Math.random() < this.#sampleRate) {
+      // A new sampled trace: its ids are cut from the `traceparent` the response will carry.
+      const traceparent = newSampledTraceparent();
+      const context: SpanContext = { traceId: traceparent.slice(3, 35), spanId: traceparent.slice(36, 52), traceFlags: 1, traceState: '', isRemote: false };
+      const { name, http } = describe(source);
+      const span = new HttpServerSpan(name, context, null, http, this.#onEnd);
+      span.traceparent = traceparent;
+      return span;
+    }
+    const context = parent === null ? this.#unsampledRoot() : this.#childContext(parent);
     if ((context.traceFlags & 1) === 0) return new UnsampledSpan(context);
     const { name, http } = describe(source);
     return new HttpServerSpan(name, context, parent?.spanId ?? null, http, this.#onEnd);
+  }
+
+  /** The context of a new trace that was not sampled. */
+  #unsampledRoot(): SpanContext {
+    return { traceId: newTraceId(), spanId: newSpanId(), traceFlags: 0, traceState: '', isRemote: false };
   }
 
   /** A new span's context: a child of `parent`, or the root of a new trace (sampled at `sampleRate`). */

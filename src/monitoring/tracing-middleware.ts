@@ -237,7 +237,8 @@ export class TracingMiddleware {
     }
     if (response !== undefined && this.#responseHeaders) {
       const ctx = span.context;
-      response[kSetHeader]('traceparent', formatTraceparent(ctx));
+      const made = span instanceof HttpServerSpan ? span.traceparent : null;
+      response[kSetHeader]('traceparent', made ?? formatTraceparent(ctx));
       if (ctx.traceState !== '') response[kSetHeader]('tracestate', ctx.traceState);
     }
     span.end();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { randomHex, randomUuid } from '../../src/internal/random-hex.js';
+import { randomHex, randomTraceparent, randomUuid } from '../../src/internal/random-hex.js';
 
 describe('random ids from the hex pool', () => {
   it('gives lowercase hex of the asked length, different every time, across pool refills', () => {
@@ -26,5 +26,23 @@ describe('random ids from the hex pool', () => {
     }
     assert.equal(seen.size, 2000);
     assert.deepEqual([...variants].sort(), ['8', '9', 'a', 'b']);
+  });
+
+  it('gives sampled version-00 traceparents with distinct random ids, across pool refills', () => {
+    const traces = new Set<string>();
+    const spans = new Set<string>();
+    const digits = new Set<string>();
+    // 256 per pool: 1000 crosses three refills.
+    for (let i = 0; i < 1000; i++) {
+      const header = randomTraceparent();
+      assert.match(header, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      traces.add(header.slice(3, 35));
+      spans.add(header.slice(36, 52));
+      for (const c of header.slice(3, 35) + header.slice(36, 52)) digits.add(c);
+    }
+    assert.equal(traces.size, 1000);
+    assert.equal(spans.size, 1000);
+    // Every hex digit shows up (the table covers both nibbles).
+    assert.equal(digits.size, 16);
   });
 });

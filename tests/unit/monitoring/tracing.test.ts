@@ -195,6 +195,10 @@ describe('TracingMiddleware', () => {
     const [span] = collector.spans;
     assert.ok(span);
     assert.equal(span.parentSpanId, undefined);
+    // The response names the root span that was exported.
+    assert.equal(span.traceId, out.traceId);
+    assert.equal(span.spanId, out.spanId);
+    assert.equal(out.traceFlags, 1);
     assert.equal(span.name, 'GET /boom');
     assert.equal(span.status.code, 2);
     assert.equal(span.status.message, 'kaboom');
