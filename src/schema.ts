@@ -1,4 +1,5 @@
 import { HTTPException } from './errors.js';
+import { addFieldError } from './internal/field-errors.js';
 import type { Rules, RulesOutput } from './validator.js';
 
 /** One problem found by a schema (Standard Schema v1). */
@@ -8,9 +9,7 @@ export interface SchemaIssue {
 }
 
 /** The result of a Standard Schema validation. */
-export type SchemaResult<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | { readonly issues: readonly SchemaIssue[] };
+export type SchemaResult<Output> = { readonly value: Output; readonly issues?: undefined } | { readonly issues: readonly SchemaIssue[] };
 
 /**
  * The Standard Schema v1 interface (standardschema.dev), implemented by Zod, Valibot, ArkType
@@ -26,7 +25,8 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
 }
 
 /** The validated type a schema (or a `Validator` rule dict) produces (`Fallback` when there is none). */
-export type SchemaOutput<S, Fallback = unknown> = S extends StandardSchemaV1<unknown, infer O> ? O : S extends Rules ? RulesOutput<S> : Fallback;
+export type SchemaOutput<S, Fallback = unknown> =
+  S extends StandardSchemaV1<unknown, infer O> ? O : S extends Rules ? RulesOutput<S> : Fallback;
 
 /** True for values implementing Standard Schema v1. */
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
@@ -48,7 +48,7 @@ function issueRoot(issue: SchemaIssue): string | undefined {
 
 function failed(issues: readonly SchemaIssue[], root: string): HTTPException {
   const errors: Record<string, string[]> = {};
-  for (const issue of issues) (errors[issueKey(issue, root)] ??= []).push(issue.message);
+  for (const issue of issues) addFieldError(errors, issueKey(issue, root), issue.message);
   return new HTTPException(400, 'Validation failed', { code: 'ERR_VALIDATION', body: { errors } });
 }
 

@@ -1,4 +1,5 @@
 import { CovetError } from './errors.js';
+import { addFieldError } from './internal/field-errors.js';
 import type { SchemaIssue, SchemaResult, StandardSchemaV1 } from './schema.js';
 import type { Simplify } from './types.js';
 import { ValidationError } from './validation-error.js';
@@ -83,7 +84,12 @@ export interface ValidatorOptions {
 // ---------------------------------------------------------------------------- output types
 
 type Num = { readonly type: 'integer' | 'number' | 'float' } | { readonly min: number } | { readonly max: number };
-type Str = { readonly email: true } | { readonly url: true | object } | { readonly pattern: string | RegExp } | { readonly minLength: number } | { readonly maxLength: number };
+type Str =
+  | { readonly email: true }
+  | { readonly url: true | object }
+  | { readonly pattern: string | RegExp }
+  | { readonly minLength: number }
+  | { readonly maxLength: number };
 
 type BaseOutput<R> = R extends { readonly enum: readonly (infer E)[] }
   ? E
@@ -113,7 +119,13 @@ type BaseOutput<R> = R extends { readonly enum: readonly (infer E)[] }
 export type FieldOutput<R> = BaseOutput<R> | (R extends { readonly nullable: true } ? null : never);
 
 type PresentKeys<R> = {
-  [K in keyof R]: R[K] extends { readonly required: true } ? K : R[K] extends { readonly default: infer D } ? (undefined extends D ? never : K) : never;
+  [K in keyof R]: R[K] extends { readonly required: true }
+    ? K
+    : R[K] extends { readonly default: infer D }
+      ? undefined extends D
+        ? never
+        : K
+      : never;
 }[keyof R];
 
 /**
@@ -203,7 +215,8 @@ function finiteOrUndefined(path: string, name: string, value: unknown): number |
 
 /** Compiles rules once; a rule object met again (recursive rules) reuses its node. */
 function compileFields(rules: Rules, prefix: string, seen: Map<object, Node>): Map<string, Node> {
-  if (typeof rules !== 'object' || rules === null || Array.isArray(rules)) throw ruleError(prefix || '_root', 'rules must be an object of field rules');
+  if (typeof rules !== 'object' || rules === null || Array.isArray(rules))
+    throw ruleError(prefix || '_root', 'rules must be an object of field rules');
   const out = new Map<string, Node>();
   for (const [name, rule] of Object.entries(rules)) {
     const path = prefix ? `${prefix}.${name}` : name;
@@ -218,14 +231,18 @@ function compileRule(rule: FieldRule, path: string, seen: Map<object, Node>): No
   const known = seen.get(rule);
   if (known !== undefined) return known;
   for (const key of Object.keys(rule)) {
-    if (!RULE_KEYS.has(key)) throw ruleError(path, `unknown rule "${key}"${SNAKE_HINTS[key] ? ` (did you mean "${SNAKE_HINTS[key]}"?)` : ''}`);
+    if (!RULE_KEYS.has(key))
+      throw ruleError(path, `unknown rule "${key}"${SNAKE_HINTS[key] ? ` (did you mean "${SNAKE_HINTS[key]}"?)` : ''}`);
   }
   if (rule.type !== undefined && !Object.hasOwn(TYPES, rule.type)) throw ruleError(path, `unknown type "${String(rule.type)}"`);
   let pattern: RegExp | undefined;
   if (rule.pattern !== undefined) {
     try {
       // A global or sticky RegExp keeps `lastIndex` between tests: drop those flags.
-      pattern = typeof rule.pattern === 'string' ? new RegExp(rule.pattern) : new RegExp(rule.pattern.source, rule.pattern.flags.replace(/[gy]/g, ''));
+      pattern =
+        typeof rule.pattern === 'string'
+          ? new RegExp(rule.pattern)
+          : new RegExp(rule.pattern.source, rule.pattern.flags.replace(/[gy]/g, ''));
     } catch (err) {
       throw ruleError(path, `invalid pattern: ${(err as Error).message}`);
     }
@@ -233,7 +250,12 @@ function compileRule(rule: FieldRule, path: string, seen: Map<object, Node>): No
   const custom = rule.custom === undefined ? [] : typeof rule.custom === 'function' ? [rule.custom] : [...rule.custom];
   if (custom.some((fn) => typeof fn !== 'function')) throw ruleError(path, 'custom must be a function or an array of functions');
   if (rule.enum !== undefined && !Array.isArray(rule.enum)) throw ruleError(path, 'enum must be an array');
-  const url = rule.url === undefined || rule.url === false ? undefined : rule.url === true ? ['http:', 'https:'] : rule.url.protocols.map((p) => (p.endsWith(':') ? p : `${p}:`));
+  const url =
+    rule.url === undefined || rule.url === false
+      ? undefined
+      : rule.url === true
+        ? ['http:', 'https:']
+        : rule.url.protocols.map((p) => (p.endsWith(':') ? p : `${p}:`));
   const node: Node = {
     required: rule.required === true,
     nullable: rule.nullable === true,
@@ -373,7 +395,8 @@ function nodeSchema(node: Node, strict: boolean, seen: Set<Node>): Record<string
   if (node.pattern !== undefined) out.pattern = node.pattern.source;
   if (node.email) out.format = 'email';
   if (node.url !== undefined) out.format = 'uri';
-  if (node.enumValues !== undefined) out.enum = node.nullable && !node.enumValues.includes(null) ? [...node.enumValues, null] : [...node.enumValues];
+  if (node.enumValues !== undefined)
+    out.enum = node.nullable && !node.enumValues.includes(null) ? [...node.enumValues, null] : [...node.enumValues];
   if (node.hasDefault) out.default = node.defaultValue;
   seen.delete(node);
   return out;
@@ -412,7 +435,7 @@ class Run {
 
   add(path: readonly (string | number)[], message: string): void {
     const key = path.length === 0 ? '_root' : path.join('.');
-    (this.errors[key] ??= []).push(message);
+    addFieldError(this.errors, key, message);
     this.issues.push({ message, path: [...path] });
     if (++this.count >= this.maxErrors) throw STOP;
   }
@@ -441,13 +464,21 @@ function typeMatches(kind: Kind, value: unknown): boolean {
   }
 }
 
-function checkFields(fields: ReadonlyMap<string, Node>, data: Record<string, unknown>, path: (string | number)[], run: Run, depth: number): Record<string, unknown> {
+function checkFields(
+  fields: ReadonlyMap<string, Node>,
+  data: Record<string, unknown>,
+  path: (string | number)[],
+  run: Run,
+  depth: number,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, node] of fields) {
     const present = Object.hasOwn(data, name) && data[name] !== undefined;
     path.push(name);
     if (!present) {
-      if (node.hasDefault) out[name] = typeof node.defaultValue === 'object' && node.defaultValue !== null ? structuredClone(node.defaultValue) : node.defaultValue;
+      if (node.hasDefault)
+        out[name] =
+          typeof node.defaultValue === 'object' && node.defaultValue !== null ? structuredClone(node.defaultValue) : node.defaultValue;
       else if (node.required) run.add(path, 'This field is required');
     } else {
       const value = checkValue(node, data[name], data, path, run, depth);
@@ -469,7 +500,14 @@ function checkFields(fields: ReadonlyMap<string, Node>, data: Record<string, unk
 
 const INVALID = Symbol('covet.validator.invalid');
 
-function checkValue(node: Node, raw: unknown, parent: Record<string, unknown>, path: (string | number)[], run: Run, depth: number): unknown {
+function checkValue(
+  node: Node,
+  raw: unknown,
+  parent: Record<string, unknown>,
+  path: (string | number)[],
+  run: Run,
+  depth: number,
+): unknown {
   if (raw === null) {
     if (node.nullable) return null;
     run.add(path, node.required ? 'This field is required' : 'This field may not be null');
@@ -489,11 +527,17 @@ function checkValue(node: Node, raw: unknown, parent: Record<string, unknown>, p
   if (typeof value === 'string' || Array.isArray(value)) {
     const unit = typeof value === 'string' ? 'characters' : 'items';
     if (node.minLength !== undefined && value.length < node.minLength) {
-      run.add(path, typeof value === 'string' ? `Must be at least ${node.minLength} ${unit}` : `Must have at least ${node.minLength} ${unit}`);
+      run.add(
+        path,
+        typeof value === 'string' ? `Must be at least ${node.minLength} ${unit}` : `Must have at least ${node.minLength} ${unit}`,
+      );
     }
     if (node.maxLength !== undefined && value.length > node.maxLength) {
       tooLong = true;
-      run.add(path, typeof value === 'string' ? `Must be at most ${node.maxLength} ${unit}` : `Must have at most ${node.maxLength} ${unit}`);
+      run.add(
+        path,
+        typeof value === 'string' ? `Must be at most ${node.maxLength} ${unit}` : `Must have at most ${node.maxLength} ${unit}`,
+      );
     }
   }
   // A string over maxLength is not matched any further: the bound protects the pattern.
@@ -518,7 +562,10 @@ function checkValue(node: Node, raw: unknown, parent: Record<string, unknown>, p
       for (let i = 0; i < value.length; i++) {
         path.push(i);
         const item = value[i];
-        list[i] = item === undefined ? checkValue(items, null, parent, path, run, depth + 1) : checkValue(items, item, parent, path, run, depth + 1);
+        list[i] =
+          item === undefined
+            ? checkValue(items, null, parent, path, run, depth + 1)
+            : checkValue(items, item, parent, path, run, depth + 1);
         path.pop();
       }
       out = list;
@@ -559,7 +606,10 @@ export class Validator<const R extends Rules = Rules> implements StandardSchemaV
    * Schema converter (`jsonSchema.input`/`output`), which `app.openapi()` reads.
    */
   readonly '~standard': StandardSchemaV1<RulesOutput<R>, RulesOutput<R>>['~standard'] & {
-    readonly jsonSchema: { readonly input: (options?: object) => Record<string, unknown>; readonly output: (options?: object) => Record<string, unknown> };
+    readonly jsonSchema: {
+      readonly input: (options?: object) => Record<string, unknown>;
+      readonly output: (options?: object) => Record<string, unknown>;
+    };
   };
 
   constructor(rules: R, options: ValidatorOptions = {}) {
@@ -569,9 +619,15 @@ export class Validator<const R extends Rules = Rules> implements StandardSchemaV
     this.#maxErrors = options.maxErrors ?? 100;
     this.#maxDepth = Math.min(options.maxDepth ?? 32, 1000);
     this.#strict = options.strict ?? false;
-    if (!Number.isInteger(this.#maxErrors) || this.#maxErrors < 1) throw new CovetError('maxErrors must be a positive integer', { code: 'ERR_VALIDATOR_RULES' });
+    if (!Number.isInteger(this.#maxErrors) || this.#maxErrors < 1)
+      throw new CovetError('maxErrors must be a positive integer', { code: 'ERR_VALIDATOR_RULES' });
     const jsonSchema = (): Record<string, unknown> => this.toJSONSchema();
-    this['~standard'] = { version: 1, vendor: 'covet', validate: (value) => this.#standard(value), jsonSchema: { input: jsonSchema, output: jsonSchema } };
+    this['~standard'] = {
+      version: 1,
+      vendor: 'covet',
+      validate: (value) => this.#standard(value),
+      jsonSchema: { input: jsonSchema, output: jsonSchema },
+    };
   }
 
   /**

@@ -148,6 +148,8 @@ export interface WebSocketLike {
 }
 
 const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'token_use']);
+/** The claim of a refresh token that holds the lifetime its pair's access token was given. */
+const ACCESS_TTL = 'access_ttl';
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
 function fail(message: string, code: ConstructorParameters<typeof JWTError>[1]): never {
@@ -499,7 +501,9 @@ export class JWTAuth<C extends object = Record<string, unknown>> {
   async createTokenPair(payload: C, options: CreateTokenOptions = {}): Promise<TokenPair> {
     const { jti: _jti, ...rest } = options;
     const accessToken = this.#sign(payload, rest, options.expiresIn ?? this.#expirationTime, undefined);
-    const refreshToken = this.#sign(payload, rest, this.#refreshExpirationTime, 'refresh');
+    // A lifetime given here is kept in the refresh token, so refreshed access tokens get it too.
+    const refreshClaims = options.expiresIn === undefined ? payload : { ...payload, [ACCESS_TTL]: options.expiresIn };
+    const refreshToken = this.#sign(refreshClaims, rest, this.#refreshExpirationTime, 'refresh');
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: options.expiresIn ?? this.#expirationTime };
   }
 
@@ -517,8 +521,15 @@ export class JWTAuth<C extends object = Record<string, unknown>> {
     if (first instanceof Promise) first = await this.#storeCall(first);
     if (!first) fail('Token revoked', 'ERR_JWT_REVOKED');
     const claims: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(payload)) if (!REGISTERED.has(k) || k === 'sub') claims[k] = v;
-    return this.createTokenPair(claims as C);
+    for (const [k, v] of Object.entries(payload)) if ((!REGISTERED.has(k) || k === 'sub') && k !== ACCESS_TTL) claims[k] = v;
+    // The new pair is for what the old one was for: same audience, issuer and access lifetime
+    // (a pair made for one audience never comes back valid for all the instance's).
+    const ttl = payload[ACCESS_TTL];
+    return this.createTokenPair(claims as C, {
+      ...(typeof payload.aud === 'string' || Array.isArray(payload.aud) ? { audience: payload.aud as string | string[] } : {}),
+      ...(typeof payload.iss === 'string' ? { issuer: payload.iss } : {}),
+      ...(typeof ttl === 'number' && Number.isInteger(ttl) && ttl >= 0 ? { expiresIn: ttl } : {}),
+    });
   }
 
   #ttl(exp: unknown): number {

@@ -126,7 +126,10 @@ function checkAsymmetric(alg: JWTAlgorithm, key: KeyObject): void {
   switch (spec.family) {
     case 'rsa':
     case 'pss':
-      if (type !== 'rsa' && !(spec.family === 'pss' && type === 'rsa-pss')) throw keyError(`${alg} needs an RSA key, got ${type}`);
+      // An RSASSA-PSS key (OID id-RSASSA-PSS) has no JWK form, which JWKS publishing needs, and
+      // JOSE libraries refuse it: PS256 takes a plain RSA key, as RFC 7518 §3.5 does.
+      if (type === 'rsa-pss') throw keyError(`${alg} needs a plain RSA key (rsaEncryption), not an RSASSA-PSS key (id-RSASSA-PSS)`);
+      if (type !== 'rsa') throw keyError(`${alg} needs an RSA key, got ${type}`);
       if ((details.modulusLength ?? 0) < 2048) throw keyError(`${alg} needs an RSA key of at least 2048 bits`);
       return;
     case 'ec':

@@ -54,9 +54,10 @@ export interface RateLimiterOptions {
    * `ipv6Subnet`), the method and the route template (`1.2.3.4|GET|/users/{id}`; `HEAD`
    * counts as `GET`), so each client has one budget per
    * route and method. Requests no route matched (404, 405) share one budget per client and
-   * method (`1.2.3.4|GET|(no route)`).
+   * method (`1.2.3.4|GET|(no route)`). A `keyFunc` that returns `null` or `undefined` (no
+   * API key header, say) leaves the request to that default key.
    */
-  readonly keyFunc?: (req: AnyRequest) => string | Promise<string>;
+  readonly keyFunc?: (req: AnyRequest) => string | null | undefined | Promise<string | null | undefined>;
   /**
    * Prefix length under which IPv6 clients share one budget in the default key: a subscriber
    * usually holds a whole /56 or /64 and could otherwise rotate through its addresses. `false`
@@ -121,7 +122,8 @@ const ALLOWED_NO_LIMITS: RateLimitResult = { allowed: true, limit: 0, remaining:
 export class RateLimiter implements MiddlewareObject {
   readonly #defaults: readonly RateLimit[];
   readonly #store: RateLimitStore;
-  readonly #keyFunc: (req: AnyRequest) => string | Promise<string>;
+  readonly #keyFunc: (req: AnyRequest) => string | null | undefined | Promise<string | null | undefined>;
+  readonly #defaultKey: (req: AnyRequest) => string;
   readonly #trusted: IPSet;
   readonly #failOpen: boolean;
   readonly #onError: ((err: unknown) => void) | undefined;
@@ -140,7 +142,8 @@ export class RateLimiter implements MiddlewareObject {
     if (subnet !== false && !(Number.isInteger(subnet) && subnet >= 1 && subnet <= 128))
       throw new CovetError('ipv6Subnet must be a prefix length from 1 to 128, or false', { code: 'ERR_RATE_LIMIT_OPTIONS' });
     const client = subnet === false ? (req: AnyRequest) => clientIp(req as Request, this.#trusted) : (req: AnyRequest) => ipv6Subnet(clientIp(req as Request, this.#trusted), subnet);
-    this.#keyFunc = options.keyFunc ?? ((req) => `${client(req)}|${req.method === 'HEAD' ? 'GET' : req.method}|${req.route?.path ?? NO_ROUTE}`);
+    this.#defaultKey = (req) => `${client(req)}|${req.method === 'HEAD' ? 'GET' : req.method}|${req.route?.path ?? NO_ROUTE}`;
+    this.#keyFunc = options.keyFunc ?? this.#defaultKey;
     this.#failOpen = options.failOpen ?? true;
     this.#onError = options.onStoreError;
     this.#headers = options.headers ?? true;
@@ -169,8 +172,16 @@ export class RateLimiter implements MiddlewareObject {
   #check(req: AnyRequest, limits: readonly RateLimit[], scope: 'default' | 'route'): RateLimitResult | Promise<RateLimitResult> {
     if (limits.length === 0) return ALLOWED_NO_LIMITS;
     const key = this.#keyFunc(req);
-    if (typeof key !== 'string') return key.then((k) => this.#decide(k, limits, scope));
-    return this.#decide(key, limits, scope);
+    if (typeof key === 'string') return this.#decide(key, limits, scope);
+    if (key instanceof Promise) return key.then((k) => this.#decide(this.#keyOf(req, k), limits, scope));
+    return this.#decide(this.#keyOf(req, key), limits, scope);
+  }
+
+  /** What `keyFunc` gave as a key: `null`/`undefined` mean the default key; anything else but a string is a mistake. */
+  #keyOf(req: AnyRequest, key: unknown): string {
+    if (typeof key === 'string') return key;
+    if (key === null || key === undefined) return this.#defaultKey(req);
+    throw new TypeError(`RateLimiter keyFunc must return a string, null or undefined (got ${typeof key})`);
   }
 
   #decide(key: string, limits: readonly RateLimit[], scope: 'default' | 'route'): RateLimitResult | Promise<RateLimitResult> {

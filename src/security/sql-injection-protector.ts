@@ -1,4 +1,5 @@
 import { CovetError } from '../errors.js';
+import { addFieldError } from '../internal/field-errors.js';
 import { ValidationError } from '../validation-error.js';
 
 /** One suspicious string found by `scan`. */
@@ -108,7 +109,7 @@ export class SQLInjectionProtector {
     this.#onDetect?.(findings);
     if (this.#action === 'reject') {
       const errors: Record<string, string[]> = {};
-      for (const f of findings) errors[f.field] = ['Suspicious input'];
+      for (const f of findings) if (!Object.hasOwn(errors, f.field)) addFieldError(errors, f.field, 'Suspicious input');
       throw new ValidationError(errors, findings.map((f) => ({ message: 'Suspicious input', path: f.field === '_root' ? [] : f.field.split('.') })));
     }
     return data;

@@ -126,6 +126,14 @@ describe('JWTAuth', () => {
       const { payload } = await jose.jwtVerify(oldToken, jose.createLocalJWKSet(jwks as jose.JSONWebKeySet));
       assert.equal(payload.user, 'old');
       assert.throws(() => new JWTAuth({ algorithm: 'ES256', privateKey: newPair.privateKey, previousKeys: [rsa.publicKey] }), { code: 'ERR_JWT_KEY' });
+      // An RSASSA-PSS key (id-RSASSA-PSS) has no JWK form: refused by name, however it is given.
+      const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048, hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256' });
+      for (const keys of [{ privateKey: pss.privateKey }, { privateKey: pss.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string }, { publicKey: pss.publicKey.export({ type: 'spki', format: 'pem' }) as string }]) {
+        assert.throws(() => new JWTAuth({ algorithm: 'PS256', ...keys }), {
+          code: 'ERR_JWT_KEY',
+          message: 'PS256 needs a plain RSA key (rsaEncryption), not an RSASSA-PSS key (id-RSASSA-PSS)',
+        });
+      }
 
       const hsOld = new JWTAuth('old-secret-0123456789');
       const hsNew = new JWTAuth({ secretKey: 'new-secret-0123456789', previousKeys: ['old-secret-0123456789'] });
@@ -525,6 +533,27 @@ describe('JWTAuth', () => {
       assert.equal(claims.sub, '7');
       await assert.rejects(auth.refreshToken(pair.refreshToken), { code: 'ERR_JWT_REVOKED', status: 401 });
       await auth.refreshToken(next.refreshToken);
+    });
+
+    it('refreshes a pair for the same audience and access lifetime it was made with', async () => {
+      const auth = new JWTAuth({ secretKey: SECRET, audience: ['billing', 'admin-api'], issuer: 'https://id.example' });
+      const pair = await auth.createTokenPair({ user: 'alice' }, { audience: 'billing', expiresIn: 300 });
+      await assert.rejects(auth.verifyToken(pair.accessToken, { audience: 'admin-api' }), { code: 'ERR_JWT_AUDIENCE' });
+      const next = await auth.refreshToken(pair.refreshToken);
+      assert.equal(next.expiresIn, 300);
+      const access = jose.decodeJwt(next.accessToken);
+      assert.equal(access.aud, 'billing');
+      assert.equal(access.iss, 'https://id.example');
+      assert.equal((access.exp ?? 0) - (access.iat ?? 0), 300);
+      assert.equal(access.access_ttl, undefined, 'the lifetime claim stays in refresh tokens');
+      await assert.rejects(auth.verifyToken(next.accessToken, { audience: 'admin-api' }), { code: 'ERR_JWT_AUDIENCE' });
+      assert.equal((await auth.verifyToken(next.accessToken, { audience: 'billing' })).user, 'alice');
+      // And again, from the refreshed pair.
+      const third = jose.decodeJwt((await auth.refreshToken(next.refreshToken)).accessToken);
+      assert.deepEqual([third.aud, third.iss, (third.exp ?? 0) - (third.iat ?? 0)], ['billing', 'https://id.example', 300]);
+      // Without per-pair options, the instance's.
+      const plain = jose.decodeJwt((await auth.refreshToken((await auth.createTokenPair({ user: 'bob' })).refreshToken)).accessToken);
+      assert.deepEqual([plain.aud, plain.iss, (plain.exp ?? 0) - (plain.iat ?? 0)], [['billing', 'admin-api'], 'https://id.example', 3600]);
     });
 
     it('revokes a token by jti until it expires; revoked tokens are 401', async () => {

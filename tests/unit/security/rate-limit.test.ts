@@ -307,6 +307,26 @@ describe('RateLimiter', () => {
     assert.equal((await hit(app, '/me', '10.0.0.3', { 'x-user': 'alice' })).status, 200, 'reset forgets the count');
   });
 
+  it('counts a request by the default key (client, method, route) when keyFunc gives null or undefined', async () => {
+    for (const async of [false, true]) {
+      const c = clock();
+      const limiter = new RateLimiter({
+        now: c.now,
+        keyFunc: async ? async (req) => req.headers.get('x-api-key') ?? undefined : (req) => req.headers.get('x-api-key'),
+      });
+      const app = new CovetApp();
+      app.get('/data', limiter.limit('1/minute', () => 'data'));
+      assert.equal((await hit(app, '/data', '10.0.0.1', { 'x-api-key': 'k1' })).status, 200);
+      assert.equal((await hit(app, '/data', '10.0.0.1', { 'x-api-key': 'k1' })).status, 429);
+      // No API key: limited by address, not refused with a 500.
+      assert.equal((await hit(app, '/data', '10.0.0.1')).status, 200, `first keyless request (async: ${async})`);
+      const refused = await hit(app, '/data', '10.0.0.1');
+      assert.equal(refused.status, 429);
+      assert.equal((refused.json() as { error: string }).error, 'Too Many Requests');
+      assert.equal((await hit(app, '/data', '10.0.0.2')).status, 200, 'another address, its own budget');
+    }
+  });
+
   it('ignores a spoofed X-Forwarded-For from an untrusted peer', async () => {
     const limiter = new RateLimiter({ trustedProxies: ['10.0.0.0/8'] });
     const app = new CovetApp();

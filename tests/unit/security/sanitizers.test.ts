@@ -165,6 +165,18 @@ describe('SQLInjectionProtector', () => {
         return true;
       },
     );
+    // A field named like an Object.prototype member is reported under its own name.
+    const named = JSON.parse(`{"__proto__":"' OR '1'='1","constructor":"1; DROP TABLE x"}`) as unknown;
+    assert.throws(
+      () => sql.sanitize(named),
+      (err: unknown) => {
+        const errors = (err as { errors: Record<string, unknown> }).errors;
+        assert.deepEqual(Object.keys(errors), ['__proto__', 'constructor']);
+        assert.deepEqual(Object.getOwnPropertyDescriptor(errors, '__proto__')?.value, ['Suspicious input']);
+        assert.deepEqual(errors.constructor, ['Suspicious input']);
+        return true;
+      },
+    );
     assert.deepEqual(seen[0]?.map((f) => [f.field, f.patterns]), [
       ['query', ['tautology']],
       ['list.1', ['stacked-query']],

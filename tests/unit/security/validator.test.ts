@@ -308,6 +308,25 @@ describe('Validator', () => {
   });
 
   describe('bounded on hostile input', () => {
+    it('reports fields named like Object.prototype members (constructor, toString, __proto__) as any other', async () => {
+      const strict = new Validator({ name: { required: true, maxLength: 100 } }, { strict: true });
+      const input = JSON.parse('{"name":"a","constructor":1,"toString":"x","__proto__":{"admin":true}}') as Record<string, unknown>;
+      const errors = errorsOf(() => strict.validate(input));
+      assert.deepEqual(Object.keys(errors), ['constructor', 'toString', '__proto__']);
+      assert.deepEqual(errors.constructor, ['Unknown field']);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(errors, '__proto__')?.value, ['Unknown field']);
+      assert.equal(Object.getPrototypeOf(errors), Object.prototype);
+      assert.deepEqual(strict.check({ name: 'a', valueOf: 1 }).errors, { valueOf: ['Unknown field'] });
+      // A declared field with such a name, missing.
+      assert.deepEqual(errorsOf(() => new Validator({ constructor: { required: true } }).validate({})), { constructor: ['This field is required'] });
+      const app = new CovetApp();
+      app.post('/users', { body: strict }, () => ({ ok: true }));
+      await using client = new TestClient(app);
+      const res = await client.post('/users', { content: '{"name":"a","constructor":1}', headers: { 'content-type': 'application/json' } });
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.json(), { errors: { constructor: ['Unknown field'] } });
+    });
+
     it('stops at maxDepth on deeply nested data under recursive rules (no stack overflow)', () => {
       const tree: { fields: Record<string, FieldRule> } = { fields: {} };
       tree.fields.child = tree;
