@@ -1,5 +1,8 @@
 import { type IncomingHttpHeaders, validateHeaderName, validateHeaderValue } from 'node:http';
 
+/** @internal `RequestHeaders[kLowerGet](name)`: `get` for a name already in lower case (Covet's own lookups), without folding it. */
+export const kLowerGet: unique symbol = Symbol('covet.headers.lowerGet');
+
 /**
  * Read-only, case-insensitive view of the request headers (Node already lower-cases names).
  * Repeated headers are joined with `, ` except `set-cookie`, as the Fetch standard does.
@@ -27,9 +30,19 @@ export class RequestHeaders {
     return this.#own(name) !== undefined;
   }
 
-  // Node's `req.headers` inherits from Object.prototype: `get('constructor')` must not see it.
+  /** @internal */
+  [kLowerGet](key: string): string | null {
+    const value = this.#ownLower(key);
+    if (value === undefined) return null;
+    return typeof value === 'string' ? value : value.join(', ');
+  }
+
   #own(name: string): string | string[] | undefined {
-    const key = name.toLowerCase();
+    return this.#ownLower(name.toLowerCase());
+  }
+
+  // Node's `req.headers` inherits from Object.prototype: `get('constructor')` must not see it.
+  #ownLower(key: string): string | string[] | undefined {
     const value = this.#raw[key];
     // Most lookups miss (`traceparent`, `x-correlation-id`): own-ness is checked on a hit only.
     return value === undefined || Object.hasOwn(this.#raw, key) ? value : undefined;

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { kLowerGet } from '../http/headers.js';
 import { randomUuid } from '../internal/random-hex.js';
 import {
   type ContextStore,
@@ -14,7 +15,7 @@ import { trustMiddleware } from '../internal/trusted-middleware.js';
 import type { Request } from '../request.js';
 import { kSetHeader, type Response } from '../response.js';
 import type { CallNext, MiddlewareFunction } from '../types.js';
-import { clientCorrelationId } from './correlation-id.js';
+import { requestCorrelationId } from './correlation-id.js';
 import { type DeferredLine, LineWriter, type LogDestination } from './log-destination.js';
 import { LEVEL_VALUES, type LogLevel, type LogLevelInput, parseLevel } from './log-level.js';
 import { type RedactOptions, Redactor } from './redact.js';
@@ -336,7 +337,7 @@ export class StructuredLogger {
     let lastAgent = '';
     let lastAgentClean = '';
     const agentOf = (req: Request): string | undefined => {
-      const agent = req.headers.get('user-agent');
+      const agent = req.headers[kLowerGet]('user-agent');
       if (agent === null) return undefined;
       if (agent !== lastAgent) {
         lastAgent = agent;
@@ -426,7 +427,7 @@ export class StructuredLogger {
     // Resolves to the `Response` from `callNext`: `compose` need not check it.
     return trustMiddleware(function requestLogging(req: Request, callNext: CallNext): Response | Promise<Response> {
       if (req.route !== null && exclude.has(req.route.path)) return callNext(req);
-      const fromClient = correlation ? clientCorrelationId(req.headers) : undefined;
+      const fromClient = correlation ? requestCorrelationId(req.headers) : undefined;
       const id = correlation ? (fromClient ?? randomUuid()) : undefined;
       if (id !== undefined) req.state.correlationId = id;
       // The context of this request's lines: an outer `logger.context`'s fields and its id.

@@ -1,15 +1,16 @@
 import type { AppLifecycleMessage, RequestErrorMessage } from '../app.js';
-import type { Request } from '../request.js';
-import { type Response, kSetHeader } from '../response.js';
-import type { CallNext } from '../types.js';
+import { kLowerGet } from '../http/headers.js';
+import { type ContextStore, closeRequestContext, requestContextFor, requestStore, runRequestContext } from '../internal/request-context.js';
 import { trustMiddleware } from '../internal/trusted-middleware.js';
+import type { Request } from '../request.js';
+import { kSetHeader, type Response } from '../response.js';
+import type { CallNext } from '../types.js';
 import type { MonitoringLogger } from './metrics-logger.js';
+import { OtelBackedSpan } from './otel-bridge.js';
 import { type BatchOptions, type ExporterStats, OTLPTraceExporter } from './otlp-exporter.js';
 import { type ActiveSpan, type AttributeValue, type HttpServerFields, HttpServerSpan, type SpanData } from './span.js';
 import { formatTraceparent, parseTraceparent } from './trace-context.js';
-import { type HttpServerDescription, Tracer, setDefaultTracer } from './tracer.js';
-import { OtelBackedSpan } from './otel-bridge.js';
-import { type ContextStore, closeRequestContext, requestContextFor, requestStore, runRequestContext } from '../internal/request-context.js';
+import { type HttpServerDescription, setDefaultTracer, Tracer } from './tracer.js';
 import { subscribeWeak } from './weak-subscribe.js';
 
 /** Options of `TracingMiddleware`. */
@@ -170,15 +171,15 @@ export class TracingMiddleware {
       path: req.path,
       scheme: req.raw !== null && (req.raw.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
       route,
-      userAgent: req.headers.get('user-agent') ?? undefined,
+      userAgent: req.headers[kLowerGet]('user-agent') ?? undefined,
     };
     return { name: route === undefined ? method : this.#spanName(method, route), http };
   };
 
   handle(req: Request, callNext: CallNext): Response | Promise<Response> {
     const headers = req.headers;
-    const traceparent = headers.get('traceparent');
-    const parent = traceparent === null ? null : parseTraceparent(traceparent, headers.get('tracestate'));
+    const traceparent = headers[kLowerGet]('traceparent');
+    const parent = traceparent === null ? null : parseTraceparent(traceparent, headers[kLowerGet]('tracestate'));
     const span = this.tracer.startHttpServerSpan(parent, req, this.#describe);
     const { store, opened } = requestContextFor(req, { span, tracer: this.tracer });
     // The store to close when the request ends: only the one this middleware opened.

@@ -182,6 +182,10 @@ describe('logger.middleware()', () => {
     assert.match(c.headers.get('x-correlation-id') ?? '', UUID);
     const d = await client.get('/users/4', { headers: { 'X-Correlation-ID': `bad id ${'x'.repeat(300)}` } });
     assert.match(d.headers.get('x-correlation-id') ?? '', UUID, 'an unsafe id is replaced');
+    // An unsafe X-Correlation-ID gives way to a sane X-Request-ID; ids are trimmed.
+    const e = await client.get('/users/5', { headers: { 'X-Correlation-ID': 'no spaces allowed', 'X-Request-ID': '  req-789 ' } });
+    assert.equal(e.headers.get('x-correlation-id'), 'req-789');
+    assert.equal(e.headers.get('x-request-id'), 'req-789');
     await logger.flush();
     const lines = out.lines();
     const forA = lines.filter((l) => l.correlationId === 'corr-123');
