@@ -300,6 +300,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   #fallback: CompiledRoute | null = null;
   #compiledVersion = -1;
   #server: { readonly server: NodeServer; drain(deadline: number): Promise<void> } | null = null;
+  /** A `listen()` is past its checks and waiting for startup. */
+  #starting = false;
   #draining = false;
   #started: Promise<void> | null = null;
   #stopped: Promise<void> | null = null;
@@ -608,10 +610,16 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
 
   /** Starts the server; resolves when it accepts connections. */
   async listen(options: ListenOptions = {}): Promise<ListenInfo> {
-    if (this.#server !== null) throw new Error('The app is already listening');
+    // Checked and claimed before the first `await`: two `listen()` calls at once start one server.
+    if (this.#server !== null || this.#starting) throw new Error('The app is already listening');
     const tls = tlsOf(options);
     const reusePort = reusePortOption(options.reusePort);
-    await this[kAcquire]();
+    this.#starting = true;
+    try {
+      await this[kAcquire]();
+    } finally {
+      this.#starting = false;
+    }
     const limits = this.#serverOptions;
     let handle: { readonly server: NodeServer; drain(deadline: number): Promise<void> };
     if (options.http2) {

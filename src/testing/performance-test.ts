@@ -145,6 +145,11 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> 
 export class PerformanceTest {
   readonly app: CovetApp;
   readonly #running = new Set<Promise<unknown>>();
+  /** The port of the server this tester started, shared by the load tests running at once. */
+  #started: Promise<number> | null = null;
+  #users = 0;
+  #closing: Promise<void> | null = null;
+
   constructor(app: CovetApp) {
     this.app = app;
   }
@@ -175,21 +180,41 @@ export class PerformanceTest {
     const requestsPerUser = options.requestsPerUser ?? 10;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrentUsers must be a positive integer');
     if (!Number.isInteger(requestsPerUser) || requestsPerUser < 1) throw new RangeError('requestsPerUser must be a positive integer');
-    const running = this.app.server?.address();
-    const started = running === null || running === undefined || typeof running === 'string';
-    const port = started ? (await this.app.listen({ host: '127.0.0.1', port: 0 })).port : running.port;
+    // A server this tester is still closing is gone before the next one starts.
+    if (this.#started === null && this.#closing !== null) await this.#closing;
+    const running = this.#started === null ? this.app.server?.address() : null;
+    if (running !== null && running !== undefined && typeof running !== 'string') return this.#run(running.port, path, options, concurrency, requestsPerUser);
+    // Load tests running at once share one server, closed when the last of them ends.
+    this.#started ??= this.app.listen({ host: '127.0.0.1', port: 0 }).then((info) => info.port);
+    const started = this.#started;
+    this.#users++;
     try {
-      return await runLoad({
-        url: new URL(path, `http://127.0.0.1:${port}`).href,
-        concurrency,
-        requestsPerUser,
-        ...(options.method === undefined ? {} : { method: options.method }),
-        ...(options.headers === undefined ? {} : { headers: options.headers }),
-        ...(options.body === undefined ? {} : { body: options.body }),
-        ...(options.errorStatus === undefined ? {} : { errorStatus: options.errorStatus }),
-      });
+      return await this.#run(await started, path, options, concurrency, requestsPerUser);
     } finally {
-      if (started) await this.app.close();
+      if (--this.#users === 0) {
+        this.#started = null;
+        // A server that failed to start has nothing to close.
+        const closing = started.then(
+          () => this.app.close(),
+          () => {},
+        );
+        this.#closing = closing;
+        await closing.finally(() => {
+          if (this.#closing === closing) this.#closing = null;
+        });
+      }
     }
+  }
+
+  #run(port: number, path: string, options: LoadTestOptions, concurrency: number, requestsPerUser: number): Promise<LoadTestResult> {
+    return runLoad({
+      url: new URL(path, `http://127.0.0.1:${port}`).href,
+      concurrency,
+      requestsPerUser,
+      ...(options.method === undefined ? {} : { method: options.method }),
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
+      ...(options.body === undefined ? {} : { body: options.body }),
+      ...(options.errorStatus === undefined ? {} : { errorStatus: options.errorStatus }),
+    });
   }
 }

@@ -67,6 +67,36 @@ describe('PerformanceTest', { timeout: 180_000 }, () => {
     await perf.close(); // nothing running: resolves at once
   });
 
+  it('runs load tests at once on one server, closed after the last', async () => {
+    const app = makeApp();
+    const perf = new PerformanceTest(app);
+    const [a, b] = await Promise.all([
+      perf.loadTest('/api/users', { concurrentUsers: 3, requestsPerUser: 5 }),
+      perf.loadTest('/api/users', { concurrentUsers: 3, requestsPerUser: 40 }),
+    ]);
+    assert.deepEqual([a.totalRequests, a.failedRequests, b.totalRequests, b.failedRequests], [15, 0, 120, 0]);
+    assert.equal(app.server, null);
+    // Started again afterwards, and again at once.
+    const [c] = await Promise.all([perf.loadTest('/api/users', { concurrentUsers: 1, requestsPerUser: 3 }), perf.loadTest('/api/users', { concurrentUsers: 1, requestsPerUser: 3 })]);
+    assert.equal(c.failedRequests, 0);
+    assert.equal(app.server, null);
+  });
+
+  it('starts one server when listen() is called twice at once', async () => {
+    const app = makeApp();
+    const results = await Promise.allSettled([app.listen({ host: '127.0.0.1', port: 0 }), app.listen({ host: '127.0.0.1', port: 0 })]);
+    try {
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected'],
+      );
+      assert.equal(((results[1] as PromiseRejectedResult).reason as Error).message, 'The app is already listening');
+    } finally {
+      await app.close();
+    }
+    assert.equal(app.server, null);
+  });
+
   it('rejects bad options', async () => {
     await assert.rejects(new PerformanceTest(makeApp()).loadTest('/', { concurrentUsers: 0 }), /concurrentUsers must be a positive integer/);
   });
