@@ -37,9 +37,11 @@ export const kContextStore: unique symbol = Symbol('covet.contextStore');
  *   `currentSpan()`…) marks the app as one that uses it: requests are `tracked` from then on.
  * - If none asked, the storage is turned off and requests run `untracked`: their store is
  *   current only while their synchronous part runs (`syncStore`). Should code ask after all,
- *   tracking turns on for good: that request's store is entered for the rest of it, and every
- *   later request runs inside `contextStorage`. A request already past its synchronous part at
- *   that moment keeps its context only if it was the only one in flight.
+ *   tracking turns on for good: asked from a request's synchronous part, that request's store
+ *   is entered for the rest of it; every later request runs inside `contextStorage`. Code that
+ *   asks from anywhere else — after an `await` of a request in flight, or a timer that belongs
+ *   to no request — gets no context that once: nothing tells the two apart, and a background
+ *   job must never take on (and keep) a request's correlation id or trace.
  */
 const LEARNING = 0;
 const UNTRACKED = 1;
@@ -49,9 +51,8 @@ let mode: typeof LEARNING | typeof UNTRACKED | typeof TRACKED = LEARNING;
 let learningLeft = LEARNING_REQUESTS;
 /** While untracked: the store of the request whose synchronous part runs now. */
 let syncStore: ContextStore | undefined;
-/** Requests whose store is open (while not tracked), and the last one opened. */
+/** Requests whose store is open (while not tracked). */
 let inFlight = 0;
-let lastOpened: ContextStore | undefined;
 
 /** How requests run now: inside `contextStorage` (`learning`, `tracked`) or not (`untracked`). */
 export function contextTracking(): 'learning' | 'untracked' | 'tracked' {
@@ -64,7 +65,6 @@ export function resetContextTracking(learningRequests = LEARNING_REQUESTS): void
   learningLeft = learningRequests;
   syncStore = undefined;
   inFlight = 0;
-  lastOpened = undefined;
 }
 
 /**
@@ -78,10 +78,14 @@ export function currentContext(): ContextStore | undefined {
     if (inFlight > 0) mode = TRACKED;
     return store;
   }
-  if (syncStore === undefined && inFlight === 0) return contextStorage.getStore();
+  const current = syncStore;
+  if (current === undefined) {
+    // Outside any request's synchronous part: no context (from a request after an `await`,
+    // this once). Requests from now on are tracked, unless none is in flight.
+    if (inFlight > 0) mode = TRACKED;
+    return contextStorage.getStore();
+  }
   mode = TRACKED;
-  const current = syncStore ?? (inFlight === 1 ? lastOpened : undefined);
-  if (current === undefined) return contextStorage.getStore();
   // The rest of this request (what its synchronous part goes on to start) runs in its store.
   contextStorage.enterWith(current);
   return current;
@@ -134,10 +138,7 @@ export function requestContextFor(request: object, fields: StoreFields): { store
  */
 export function runRequestContext<A, T>(store: ContextStore, opened: boolean, fn: (arg: A) => T, arg: A): T {
   if (mode === TRACKED) return contextStorage.getStore() === store ? fn(arg) : contextStorage.run(store, fn, arg);
-  if (opened) {
-    lastOpened = store;
-    inFlight++;
-  }
+  if (opened) inFlight++;
   if (mode === LEARNING) {
     if (!opened || learningLeft-- > 0) return contextStorage.getStore() === store ? fn(arg) : contextStorage.run(store, fn, arg);
     // Nothing asked for the context so far: stop paying for it.
@@ -158,10 +159,8 @@ export function runRequestContext<A, T>(store: ContextStore, opened: boolean, fn
 }
 
 /** Ends a request whose store `requestContextFor` opened. */
-export function closeRequestContext(store: ContextStore): void {
+export function closeRequestContext(_store: ContextStore): void {
   if (inFlight > 0) inFlight--;
-  // With one request left in flight, `lastOpened` must be that one or nothing.
-  if (inFlight === 0 || store === lastOpened) lastOpened = undefined;
 }
 
 /** The store opened for `request`, if a request middleware opened one. */

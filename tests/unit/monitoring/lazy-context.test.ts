@@ -95,7 +95,7 @@ describe('lazily tracked request contexts', () => {
     assert.equal(currentSpan(), undefined);
   });
 
-  it('gives a line logged only after an await the context of the request in flight', async () => {
+  it('gives a line logged only after an await no context the first time, then tracks every request', async () => {
     const { app, logger, spans, middleware, lines } = observed();
     app.get('/late', { middleware }, async () => {
       await sleep(3);
@@ -107,16 +107,55 @@ describe('lazily tracked request contexts', () => {
       })();
     });
     await using client = new TestClient(app);
-    const res = await client.get('/late', { headers: { 'x-request-id': 'only' } });
+    const first = await client.get('/late', { headers: { 'x-request-id': 'first' } });
+    assert.equal(first.status, 200);
+    assert.equal(contextTracking(), 'tracked');
+    const res = await client.get('/late', { headers: { 'x-request-id': 'second' } });
     await logger.flush();
     assert.equal(res.status, 200);
-    assert.equal(contextTracking(), 'tracked');
-    assert.equal(lines().find((l) => l.message === 'late')?.correlationId, 'only');
-    assert.equal(lines().find((l) => l.message === 'in step')?.correlationId, 'only');
-    const server = spans.find((s) => s.kind === 'server');
-    const step = spans.find((s) => s.name === 'step');
+    // Asked after an await of an untracked request: code that no request's context can be proven for.
+    assert.equal(lines().find((l) => l.message === 'late')?.correlationId, undefined);
+    assert.equal(lines().filter((l) => l.message === 'late')[1]?.correlationId, 'second');
+    assert.equal(lines().filter((l) => l.message === 'in step')[1]?.correlationId, 'second');
+    const server = spans.filter((s) => s.kind === 'server')[1];
+    const step = spans.filter((s) => s.name === 'step')[1];
     assert.equal(step?.parentSpanId, server?.context.spanId);
     assert.equal(step?.context.traceId, server?.context.traceId);
+  });
+
+  it('never gives background code the context of the one request in flight', async () => {
+    const { app, logger, spans, middleware, lines } = observed();
+    let release = (): void => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    app.get('/slow', { middleware }, async () => {
+      await held;
+      return 'ok';
+    });
+    await using client = new TestClient(app);
+    const pending = client.get('/slow', { headers: { 'x-request-id': 'req-slow-1' } });
+    await sleep(5);
+    // A timer that belongs to no request logs and traces while /slow is in flight, twice.
+    const job = (): Promise<void> =>
+      new Promise((resolve) =>
+        setTimeout(async () => {
+          logger.info('background');
+          await trace('background_job', async () => {})();
+          resolve();
+        }, 1),
+      );
+    await job();
+    await job();
+    release();
+    assert.equal((await pending).status, 200);
+    await logger.flush();
+    const background = lines().filter((l) => l.message === 'background');
+    assert.equal(background.length, 2);
+    for (const line of background) assert.equal(line.correlationId, undefined);
+    const jobs = spans.filter((s) => s.name === 'background_job');
+    assert.equal(jobs.length, 2);
+    for (const span of jobs) assert.equal(span.parentSpanId, null);
   });
 
   it('keeps concurrent requests apart once tracking is on', async () => {
@@ -158,7 +197,7 @@ describe('lazily tracked request contexts', () => {
     assert.equal(lines().find((l) => l.message === 'Request completed')?.correlationId, 'gap-1');
   });
 
-  it('lets Sentry find the request of an event captured after an await in the first request', async () => {
+  it('lets Sentry find the request of an event captured after an await once requests are tracked', async () => {
     const events: { request?: { url?: string }; transaction?: string }[] = [];
     const sentry = new SentryIntegration({
       dsn: 'http://key@127.0.0.1:9/1',
@@ -177,8 +216,10 @@ describe('lazily tracked request contexts', () => {
     await using client = new TestClient(app);
     assert.equal((await client.get('/capture/1')).status, 200);
     assert.equal(contextTracking(), 'tracked');
-    assert.equal(events[0]?.transaction, 'GET /capture/{n:int}');
-    assert.match(events[0]?.request?.url ?? '', /\/capture\/1$/);
+    assert.equal(events[0]?.transaction, undefined, 'the first, untracked, is not taken for a request');
+    assert.equal((await client.get('/capture/2')).status, 200);
+    assert.equal(events[1]?.transaction, 'GET /capture/{n:int}');
+    assert.match(events[1]?.request?.url ?? '', /\/capture\/2$/);
     await sentry.close?.();
   });
 });
@@ -221,7 +262,10 @@ describe('learning whether an app uses request contexts', () => {
     await Promise.all([11, 12].map((n) => client.get(`/n/${n}`, { headers: { 'x-request-id': `u${n}` } })));
     await logger.flush();
     for (const n of [7, 8, 9]) assert.equal(lines().find((l) => l.message === 'Request completed' && l.correlationId === `u${n}`)?.status, 200);
-    for (const n of [10, 11, 12]) assert.equal(lines().find((l) => l.message === 'asked' && l.n === n)?.correlationId, `u${n}`);
+    // The request that asked first, after an await, could not be told from background code: its
+    // line has no context. Every request after it is tracked.
+    assert.equal(lines().find((l) => l.message === 'asked' && l.n === 10)?.correlationId, undefined);
+    for (const n of [11, 12]) assert.equal(lines().find((l) => l.message === 'asked' && l.n === n)?.correlationId, `u${n}`);
   });
 
   it('keeps tracking for good once something asked while learning', async () => {
