@@ -1,3 +1,5 @@
+import { setOwn } from './own-field.js';
+
 /**
  * Adds `message` under `key` in a `{ field: [messages] }` record. Own properties only: a field
  * named `constructor`, `toString` or `__proto__` is a field like any other, not the inherited
@@ -5,5 +7,5 @@
  */
 export function addFieldError(errors: Record<string, string[]>, key: string, message: string): void {
   if (Object.hasOwn(errors, key)) (errors[key] as string[]).push(message);
-  else Object.defineProperty(errors, key, { value: [message], enumerable: true, writable: true, configurable: true });
+  else setOwn(errors, key, [message]);
 }

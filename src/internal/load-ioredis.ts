@@ -24,7 +24,11 @@ interface ErrorEmitter {
  * on its `error` event: ioredis reports connection errors as events and logs every retry when
  * nothing listens, while the commands that fail reject on their own.
  */
-export async function openRedis<R extends ErrorEmitter>(feature: string, url: string, options: Readonly<Record<string, unknown>>): Promise<R> {
+export async function openRedis<R extends ErrorEmitter>(
+  feature: string,
+  url: string,
+  options: Readonly<Record<string, unknown>>,
+): Promise<R> {
   const Redis = await loadIoredis<new (url: string, options: Readonly<Record<string, unknown>>) => R>(feature);
   const client = new Redis(url, options);
   client.on?.('error', () => {});

@@ -57,7 +57,12 @@ class IdPool {
   #pool = '';
   #offset = 0;
 
-  constructor(count: number, width: number, randomBytes: number, fill: (text: Uint8Array, at: number, random: Uint8Array, from: number) => void) {
+  constructor(
+    count: number,
+    width: number,
+    randomBytes: number,
+    fill: (text: Uint8Array, at: number, random: Uint8Array, from: number) => void,
+  ) {
     this.#width = width;
     this.#randomBytes = randomBytes;
     this.#random = Buffer.allocUnsafeSlow(randomBytes * count);

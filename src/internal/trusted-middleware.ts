@@ -17,7 +17,11 @@ export const kTrustedMiddleware: unique symbol = Symbol.for('covet.trustedMiddle
  * `done` — at once when `next` returned it, once it resolves when it returned a promise. An
  * error, thrown or rejected, goes to `failed`, which rethrows it.
  */
-export function afterNext(next: () => Response | Promise<Response>, done: (res: Response) => Response, failed: (err: unknown) => never): Response | Promise<Response> {
+export function afterNext(
+  next: () => Response | Promise<Response>,
+  done: (res: Response) => Response,
+  failed: (err: unknown) => never,
+): Response | Promise<Response> {
   let out: Response | Promise<Response>;
   try {
     out = next();

@@ -1,3 +1,4 @@
+import { setOwn } from '../internal/own-field.js';
 /** What redacted values are replaced with. */
 export const REDACTED = '[REDACTED]';
 
@@ -162,13 +163,22 @@ export class Redactor {
       if (obj instanceof Map) return this.value(Object.fromEntries(obj), depth, seen);
       if (obj instanceof Set) return this.value([...obj], depth, seen);
       if (Buffer.isBuffer(obj) || obj instanceof Uint8Array) return `[${obj.byteLength} bytes]`;
+      // What JSON.stringify would write for it (a URL, a Decimal, an ObjectId), then redacted.
+      const toJSON = (obj as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') {
+        let json: unknown;
+        try {
+          json = toJSON.call(obj, '');
+        } catch {
+          return '[Unserializable]';
+        }
+        if (json !== obj) return this.value(json, depth + 1, seen);
+      }
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(obj)) {
-        if (this.isSecretKey(k)) out[k] = this.censor;
-        else {
-          const clean = this.value(v, depth + 1, seen);
-          if (clean !== undefined) out[k] = clean;
-        }
+        const clean = this.isSecretKey(k) ? this.censor : this.value(v, depth + 1, seen);
+        // An own `__proto__` field (from JSON.parse) stays a field.
+        if (clean !== undefined) setOwn(out, k, clean);
       }
       return out;
     } finally {

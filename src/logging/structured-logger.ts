@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { kLowerGet } from '../http/headers.js';
+import { setOwn } from '../internal/own-field.js';
 import { randomUuid } from '../internal/random-hex.js';
 import {
   type ContextStore,
@@ -71,11 +72,8 @@ interface Shared {
 function copyFields(line: Record<string, unknown>, source: LogFields, r: Redactor): void {
   for (const key in source) {
     const target = RESERVED.has(key) ? `_${key}` : key;
-    if (r.isSecretKey(key)) line[target] = r.censor;
-    else {
-      const clean = r.value(source[key]);
-      if (clean !== undefined) line[target] = clean;
-    }
+    const clean = r.isSecretKey(key) ? r.censor : r.value(source[key]);
+    if (clean !== undefined) setOwn(line, target, clean);
   }
 }
 

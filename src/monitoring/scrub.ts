@@ -1,3 +1,6 @@
+import { setOwn } from '../internal/own-field.js';
+import { redactJwts } from '../logging/redact.js';
+
 /** The replacement for scrubbed values, as Sentry writes it. */
 export const FILTERED = '[Filtered]';
 
@@ -33,12 +36,15 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key.toLowerCase().replace(/[-_\s.]/g, ''));
 }
 
-/** Request headers without secrets: `Authorization`, `Cookie`, tokens and the like become `[Filtered]`. */
+/**
+ * Request headers without secrets: `Authorization`, `Cookie`, tokens and the like become
+ * `[Filtered]`, and a JWT in any other header (`X-Goog-Iap-Jwt-Assertion`, say) is cut out.
+ */
 export function scrubHeaders(headers: Iterable<[string, string]>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of headers) {
     const key = name.toLowerCase();
-    out[key] = SECRET_HEADERS.has(key) || isSecretKey(key) ? FILTERED : value;
+    setOwn(out, key, SECRET_HEADERS.has(key) || isSecretKey(key) ? FILTERED : redactJwts(value, FILTERED));
   }
   return out;
 }
@@ -62,13 +68,32 @@ export function scrubQuery(query: string): string {
 
 /** A copy of `value` with secret-named fields replaced, recursively (cycles and depth bounded). */
 export function scrubData(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'function' || typeof value === 'symbol') return undefined;
   if (typeof value !== 'object' || value === null) return value;
   if (seen.has(value)) return '[Circular]';
   if (depth > 8) return '[Truncated]';
   seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => scrubData(v, depth + 1, seen));
+  if (Array.isArray(value)) return value.map((v) => scrubData(v, depth + 1, seen) ?? null);
   if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Map) return scrubData(Object.fromEntries(value), depth, seen);
+  if (value instanceof Set) return scrubData([...value], depth, seen);
+  if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
+  // What JSON.stringify would write for it (a Date, a URL, a Decimal), then scrubbed.
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    let json: unknown;
+    try {
+      json = toJSON.call(value, '');
+    } catch {
+      return '[Unserializable]';
+    }
+    if (json !== value) return scrubData(json, depth + 1, seen);
+  }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? FILTERED : scrubData(v, depth + 1, seen);
+  for (const [k, v] of Object.entries(value)) {
+    const clean = isSecretKey(k) ? FILTERED : scrubData(v, depth + 1, seen);
+    if (clean !== undefined) setOwn(out, k, clean);
+  }
   return out;
 }

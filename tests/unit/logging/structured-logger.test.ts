@@ -55,6 +55,34 @@ describe('StructuredLogger', () => {
     assert.throws(() => new StructuredLogger({ level: 20 as never }), { name: 'RangeError', message: 'Unknown log level 20 (use one of DEBUG, INFO, WARNING, ERROR, CRITICAL)' });
   });
 
+  it('writes values with toJSON as JSON.stringify does, and keeps a field named __proto__', async () => {
+    const out = logSink();
+    const logger = new StructuredLogger({ level: 'INFO', destination: out.stream });
+    class Money {
+      constructor(readonly cents: number) {}
+      toJSON(): string {
+        return `${(this.cents / 100).toFixed(2)} EUR`;
+      }
+    }
+    const parsed = JSON.parse('{"__proto__":{"admin":true},"plain":1}') as Record<string, unknown>;
+    logger.info('toJSON', {
+      url: new URL('https://example.com/a?b=1'),
+      price: new Money(500),
+      nested: { price: new Money(1), token: new Money(2) },
+      broken: { toJSON: () => { throw new Error('no'); } },
+      parsed,
+    });
+    await logger.flush();
+    const [line] = out.lines();
+    assert.equal(line?.url, 'https://example.com/a?b=1');
+    assert.equal(line?.price, '5.00 EUR');
+    assert.deepEqual(line?.nested, { price: '0.01 EUR', token: '[REDACTED]' });
+    assert.equal(line?.broken, '[Unserializable]');
+    const copy = line?.parsed as Record<string, unknown>;
+    assert.deepEqual(Object.keys(copy), ['__proto__', 'plain']);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value, { admin: true });
+  });
+
   it('never logs secrets', async () => {
     const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream, redact: { keys: ['pin_code'] } });

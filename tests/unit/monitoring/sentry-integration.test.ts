@@ -185,13 +185,14 @@ describe('SentryIntegration', () => {
           'x-forwarded-for': '203.0.113.7, 10.0.0.1',
           'x-real-ip': '203.0.113.8',
           forwarded: 'for=203.0.113.9;proto=https',
+          'x-goog-iap-jwt-assertion': 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.c2lnbmF0dXJlLXZhbHVl',
         },
       });
       assert.equal(res.status, 500);
     });
     assert.equal(sentryServer.envelopes.length, 1, 'app.close() flushed the event');
     const env = sentryServer.envelopes[0] as Envelope;
-    for (const secret of ['hunter2', 's3cr3t-cookie', 'tok-abc.def', 'key-xyz', 'k-123', '203.0.113.']) assert.ok(!env.raw.includes(secret), `${secret} leaked`);
+    for (const secret of ['hunter2', 's3cr3t-cookie', 'tok-abc.def', 'key-xyz', 'k-123', '203.0.113.', 'eyJzdWIiOiI3In0']) assert.ok(!env.raw.includes(secret), `${secret} leaked`);
     const event = env.items[0]?.payload as { environment: string; transaction: string; request: { method: string; url: string; query_string: string; headers: Record<string, string> }; exception: { values: { type: string; mechanism: { handled: boolean } }[] } };
     assert.equal(event.environment, 'staging');
     assert.equal(event.transaction, 'GET /orders/{id:int}');
@@ -205,6 +206,7 @@ describe('SentryIntegration', () => {
     assert.equal(event.request.headers['x-forwarded-for'], '[Filtered]');
     assert.equal(event.request.headers['x-real-ip'], '[Filtered]');
     assert.equal(event.request.headers.forwarded, '[Filtered]');
+    assert.equal(event.request.headers['x-goog-iap-jwt-assertion'], '[Filtered]', 'a JWT under a name that says nothing');
     assert.equal(event.exception.values[0]?.type, 'RangeError');
     assert.equal(event.exception.values[0]?.mechanism.handled, false);
   });
@@ -216,14 +218,31 @@ describe('SentryIntegration', () => {
       beforeSend: (event) => (event.message?.formatted === 'drop me' ? null : { ...event, tags: { ...event.tags, checked: 'yes' } }),
     });
     assert.match(sentry.captureMessage('deploy finished', 'warning') ?? '', /^[0-9a-f]{32}$/);
-    sentry.captureException(new Error('with extra'), { extra: { password: 'p4ss', nested: { token: 't0k', ok: 1 } }, tags: { area: 'billing' } });
+    sentry.captureException(new Error('with extra'), {
+      extra: {
+        password: 'p4ss',
+        nested: { token: 't0k', ok: 1 },
+        at: new Date(0),
+        url: new URL('https://example.com/x'),
+        big: 10n,
+        set: new Set([1]),
+        parsed: JSON.parse('{"__proto__":{"a":1}}'),
+      },
+      tags: { area: 'billing' },
+    });
     assert.equal(sentry.captureMessage('drop me'), null);
     await sentry.flush();
     assert.equal(sentryServer.envelopes.length, 2);
     const [message, error] = sentryServer.envelopes.map((e) => e.items[0]?.payload as Record<string, unknown>);
     assert.deepEqual(message?.message, { formatted: 'deploy finished' });
     assert.equal(message?.level, 'warning');
-    assert.deepEqual(error?.extra, { password: '[Filtered]', nested: { token: '[Filtered]', ok: 1 } });
+    const extra = error?.extra as Record<string, unknown>;
+    assert.deepEqual(Object.keys(extra), ['password', 'nested', 'at', 'url', 'big', 'set', 'parsed']);
+    assert.equal(extra.password, '[Filtered]');
+    assert.deepEqual(extra.nested, { token: '[Filtered]', ok: 1 });
+    // As JSON.stringify writes them (a Date or URL came out as {}; a bigint could not be serialized).
+    assert.deepEqual([extra.at, extra.url, extra.big, extra.set], ['1970-01-01T00:00:00.000Z', 'https://example.com/x', '10', [1]]);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(extra.parsed, '__proto__')?.value, { a: 1 });
     assert.deepEqual(error?.tags, { area: 'billing', checked: 'yes' });
 
     const never = new SentryIntegration({ dsn, sampleRate: 0 });
