@@ -108,8 +108,25 @@ export class PerformanceMonitor {
     }
   }
 
-  /** Wraps `fn` in a span named `name` (see `trace`), and times it in `<name>_duration_seconds`. */
-  trace<F extends (...args: never[]) => unknown>(name: string, fn: F, options?: TraceOptions): F {
+  /**
+   * Wraps `fn` in a span named `name` (see `trace`), and times it in `<name>_duration_seconds`.
+   * Without `fn`, a decorator: the seed's `@monitor.trace("database_operation")` on a method.
+   */
+  trace<F extends (...args: never[]) => unknown>(name: string, fn: F, options?: TraceOptions): F;
+  trace(name: string, options?: TraceOptions): <F extends (...args: never[]) => unknown>(fn: F, context?: unknown) => F;
+  trace<F extends (...args: never[]) => unknown>(
+    name: string,
+    fnOrOptions?: F | TraceOptions,
+    options?: TraceOptions,
+  ): F | (<G extends (...args: never[]) => unknown>(fn: G, context?: unknown) => G) {
+    if (typeof fnOrOptions !== 'function') {
+      const opts = fnOrOptions;
+      return <G extends (...args: never[]) => unknown>(fn: G): G => this.#traced(name, fn, opts);
+    }
+    return this.#traced(name, fnOrOptions, options);
+  }
+
+  #traced<F extends (...args: never[]) => unknown>(name: string, fn: F, options: TraceOptions | undefined): F {
     const monitor = this;
     const timed = {
       [fn.name || name](this: unknown, ...args: never[]): unknown {

@@ -88,7 +88,8 @@ export function resolveTracesUrl(options: Pick<TracingOptions, 'otlpEndpoint' | 
   if (options.otlpEndpoint !== undefined) return base(options.otlpEndpoint);
   if (options.jaegerEndpoint !== undefined) {
     const url = new URL(options.jaegerEndpoint);
-    return `${url.protocol}//${url.hostname.includes(':') ? `[${url.hostname}]` : url.hostname}:4318/v1/traces`;
+    // `hostname` keeps an IPv6 address in its brackets.
+    return `${url.protocol}//${url.hostname}:4318/v1/traces`;
   }
   const traces = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   if (traces) return traces;

@@ -59,7 +59,10 @@ describe('StructuredLogger', () => {
     const out = logSink();
     const logger = new StructuredLogger({ level: 'INFO', destination: out.stream });
     class Money {
-      constructor(readonly cents: number) {}
+      readonly cents: number;
+      constructor(cents: number) {
+        this.cents = cents;
+      }
       toJSON(): string {
         return `${(this.cents / 100).toFixed(2)} EUR`;
       }

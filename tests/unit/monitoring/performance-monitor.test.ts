@@ -49,5 +49,24 @@ describe('PerformanceMonitor', () => {
   it('reads the seed jaegerEndpoint as OTLP on the same host', () => {
     const monitor = new PerformanceMonitor({ prometheusEndpoint: '/metrics', jaegerEndpoint: 'http://jaeger:14268/api/traces' });
     assert.equal(monitor.tracing?.exporter?.url.href, 'http://jaeger:4318/v1/traces');
+    const v6 = new PerformanceMonitor({ jaegerEndpoint: 'http://[::1]:14268/api/traces' });
+    assert.equal(v6.tracing?.exporter?.url.href, 'http://[::1]:4318/v1/traces');
+  });
+
+  it('is a method decorator without a function: the seed\'s @monitor.trace("database_operation")', async () => {
+    const monitor = new PerformanceMonitor();
+    const decorate = monitor.trace('database_operation');
+    class Repo {
+      base = 40;
+      async complexDatabaseOperation(n: number): Promise<number> {
+        return this.base + n;
+      }
+    }
+    // Applied as TypeScript applies a standard method decorator.
+    const method = decorate(Repo.prototype.complexDatabaseOperation, { kind: 'method', name: 'complexDatabaseOperation' });
+    Repo.prototype.complexDatabaseOperation = method;
+    assert.equal(await new Repo().complexDatabaseOperation(2), 42);
+    const text = await monitor.metrics.metrics();
+    assert.match(text, /^database_operation_duration_seconds_count 1$/m);
   });
 });
