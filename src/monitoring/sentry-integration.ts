@@ -51,6 +51,34 @@ function incomingTrace(req: Request): TransactionTrace {
 }
 
 /**
+ * The dynamic sampling context an upstream Sentry SDK froze for the trace, from the `sentry-*`
+ * members of the W3C `baggage` header (`sentry-public_key=…,sentry-sample_rate=…`), or
+ * `undefined` when there are none. Sentry expects one DSC per trace: a continued trace keeps it.
+ */
+function incomingDsc(req: Request): Record<string, string> | undefined {
+  const baggage = req.headers.get('baggage');
+  if (baggage === null) return undefined;
+  let dsc: Record<string, string> | undefined;
+  // W3C Baggage allows 8,192 bytes and 180 members: read no more.
+  for (const member of baggage.slice(0, 8192).split(',', 180)) {
+    const eq = member.indexOf('=');
+    if (eq === -1) continue;
+    const key = member.slice(0, eq).trim();
+    if (!key.startsWith('sentry-') || key.length === 7) continue;
+    const raw = member.slice(eq + 1).split(';')[0]?.trim() ?? '';
+    let value: string;
+    try {
+      value = decodeURIComponent(raw);
+    } catch {
+      continue;
+    }
+    dsc ??= Object.create(null) as Record<string, string>;
+    dsc[key.slice(7)] = value;
+  }
+  return dsc;
+}
+
+/**
  * The span of a request (its `TracingMiddleware`'s), read from the request's own context store:
  * unlike `currentSpan()`, asking does not turn context tracking on for every request.
  */
@@ -302,15 +330,22 @@ export class SentryIntegration implements Integration {
         data: { 'http.response.status_code': response.status },
       },
     };
-    const dsc: Record<string, string> = {
-      trace_id: traceId,
-      public_key: this.dsn?.publicKey ?? '',
-      environment: this.#environment,
-      sample_rate: String(this.#tracesSampleRate),
-      transaction: event.transaction,
-      sampled: 'true',
-    };
-    if (this.#release !== undefined) dsc.release = this.#release;
+    // The trace's DSC as the upstream SDK froze it, when this trace came with one; else this
+    // service heads the trace and makes it.
+    const upstream = incomingDsc(req);
+    let dsc: Record<string, string>;
+    if (upstream !== undefined && (upstream.trace_id === undefined || upstream.trace_id === traceId)) dsc = { ...upstream, trace_id: traceId };
+    else {
+      dsc = {
+        trace_id: traceId,
+        public_key: this.dsn?.publicKey ?? '',
+        environment: this.#environment,
+        sample_rate: String(this.#tracesSampleRate),
+        transaction: event.transaction,
+        sampled: 'true',
+      };
+      if (this.#release !== undefined) dsc.release = this.#release;
+    }
     this.#transport.send(event, dsc);
     return response;
   }

@@ -49,7 +49,8 @@ export class SentryTransport {
   readonly #timeout: number;
   readonly #logger: MonitoringLogger;
   readonly #inFlight = new Set<Promise<void>>();
-  #limitedUntil = 0;
+  /** When each rate-limited data category (`error`, `transaction`; `all`) may send again, ms since the epoch. */
+  readonly #limitedUntil = new Map<string, number>();
   #sent = 0;
   #dropped = 0;
   #failed = 0;
@@ -69,7 +70,7 @@ export class SentryTransport {
 
   /** Sends in the background; returns at once. */
   send(event: SentryEvent, trace?: Readonly<Record<string, string>>): void {
-    if (Date.now() < this.#limitedUntil || this.#inFlight.size >= this.#maxInFlight) {
+    if (this.#limited(event.type === 'transaction' ? 'transaction' : 'error') || this.#inFlight.size >= this.#maxInFlight) {
       this.#dropped++;
       return;
     }
@@ -81,17 +82,16 @@ export class SentryTransport {
   async #post(body: string): Promise<void> {
     try {
       const { status, headers } = await this.#request(body);
-      if (status === 429) {
+      const limits = headers['x-sentry-rate-limits'];
+      // The rate-limit header wins over Retry-After, on a 429 or any other answer.
+      if (typeof limits === 'string' && limits.trim() !== '') this.#limit(limits);
+      else if (status === 429) {
         const retry = Number(headers['retry-after'] ?? 60);
-        this.#limitedUntil = Date.now() + (Number.isFinite(retry) ? retry : 60) * 1000;
+        this.#limitedUntil.set('all', Date.now() + (Number.isFinite(retry) && retry >= 0 ? retry : 60) * 1000);
+      }
+      if (status === 429) {
         this.#dropped++;
         return;
-      }
-      const limits = headers['x-sentry-rate-limits'];
-      if (typeof limits === 'string' && limits !== '') {
-        // `seconds:categories:scope`, comma-separated; any limit pauses sending here.
-        const seconds = Math.max(...limits.split(',').map((l) => Number(l.split(':')[0]) || 0));
-        if (seconds > 0) this.#limitedUntil = Date.now() + seconds * 1000;
       }
       if (status < 200 || status >= 300) throw new Error(`Sentry answered ${status}`);
       this.#sent++;
@@ -103,6 +103,29 @@ export class SentryTransport {
         this.#failing = true;
         warn(this.#logger, `Sending an event to Sentry (${this.#url.host}) failed; events are dropped until it recovers`, { error: err });
       }
+    }
+  }
+
+  /** Whether events of `category` wait for a rate limit to pass. */
+  #limited(category: string): boolean {
+    if (this.#limitedUntil.size === 0) return false;
+    const now = Date.now();
+    return (this.#limitedUntil.get(category) ?? 0) > now || (this.#limitedUntil.get('all') ?? 0) > now;
+  }
+
+  /**
+   * Applies `X-Sentry-Rate-Limits`: `seconds:categories:scope[:reason…]`, comma-separated;
+   * categories `;`-separated, none meaning all of them.
+   */
+  #limit(header: string): void {
+    const now = Date.now();
+    for (const limit of header.split(',')) {
+      const [secondsText = '', categories = ''] = limit.trim().split(':');
+      const seconds = Number(secondsText);
+      if (!Number.isFinite(seconds) || seconds <= 0) continue;
+      const until = now + seconds * 1000;
+      const names = categories === '' ? ['all'] : categories.split(';');
+      for (const name of names) if (until > (this.#limitedUntil.get(name) ?? 0)) this.#limitedUntil.set(name, until);
     }
   }
 

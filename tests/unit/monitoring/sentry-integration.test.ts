@@ -18,17 +18,26 @@ interface Envelope {
 }
 
 /** A loopback Sentry ingest: parses envelopes (header line, then item header + payload pairs). */
-async function fakeSentry(): Promise<{ port: number; envelopes: Envelope[]; mode: 'ok' | 'hang' | '429'; waitFor(n: number): Promise<void>; close(): Promise<void> }> {
+async function fakeSentry(): Promise<{
+  port: number;
+  envelopes: Envelope[];
+  mode: 'ok' | 'hang' | '429';
+  /** An `X-Sentry-Rate-Limits` value sent with every answer (also with a 429). */
+  rateLimits: string;
+  waitFor(n: number): Promise<void>;
+  close(): Promise<void>;
+}> {
   const envelopes: Envelope[] = [];
   const waiters: (() => void)[] = [];
-  const state = { mode: 'ok' as 'ok' | 'hang' | '429' };
+  const state = { mode: 'ok' as 'ok' | 'hang' | '429', rateLimits: '' };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (state.mode === 'hang') return;
+      const limits: Record<string, string> = state.rateLimits === '' ? {} : { 'x-sentry-rate-limits': state.rateLimits };
       if (state.mode === '429') {
-        res.writeHead(429, { 'retry-after': '60' }).end();
+        res.writeHead(429, { 'retry-after': '60', ...limits }).end();
         return;
       }
       const raw = Buffer.concat(chunks).toString('utf8');
@@ -45,7 +54,7 @@ async function fakeSentry(): Promise<{ port: number; envelopes: Envelope[]; mode
         rest = bytes.subarray(itemHeader.length).toString('utf8').replace(/^\n/, '');
       }
       envelopes.push({ raw, path: req.url ?? '', auth: req.headers['x-sentry-auth'] as string | undefined, contentType: req.headers['content-type'], header, items });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"x"}');
+      res.writeHead(200, { 'content-type': 'application/json', ...limits }).end('{"id":"x"}');
       for (const w of waiters.splice(0)) w();
     });
   });
@@ -58,6 +67,12 @@ async function fakeSentry(): Promise<{ port: number; envelopes: Envelope[]; mode
     },
     set mode(m) {
       state.mode = m;
+    },
+    get rateLimits() {
+      return state.rateLimits;
+    },
+    set rateLimits(v) {
+      state.rateLimits = v;
     },
     async waitFor(n) {
       while (envelopes.length < n) await new Promise<void>((r) => waiters.push(r));
@@ -290,6 +305,28 @@ describe('SentryIntegration', () => {
     assert.notEqual(contextTracking(), 'tracked');
   });
 
+  it('keeps the dynamic sampling context an upstream SDK froze in baggage for the trace', async () => {
+    sentryServer.envelopes.length = 0;
+    const app = new CovetApp();
+    app.addIntegration(new SentryIntegration({ dsn, tracesSampleRate: 1, environment: 'production' }));
+    app.get('/x', () => 'ok');
+    await using client = new TestClient(app);
+    const TRACE = '771a43a4192642f0b136d5159a501700';
+    await client.get('/x', {
+      headers: {
+        'sentry-trace': `${TRACE}-b7ad6b7169203331-1`,
+        baggage: `other=1,sentry-trace_id=${TRACE},sentry-public_key=frontendkey,sentry-sample_rate=0.5,sentry-transaction=checkout%20page,sentry-sampled=true;prop`,
+      },
+    });
+    await client.get('/x');
+    await client.close();
+    const [continued, own] = sentryServer.envelopes.map((e) => e.header.trace as Record<string, string>);
+    assert.deepEqual(continued, { trace_id: TRACE, public_key: 'frontendkey', sample_rate: '0.5', transaction: 'checkout page', sampled: 'true' });
+    // Without baggage this service heads the trace and makes the DSC itself.
+    assert.equal(own?.public_key, 'publickey123');
+    assert.equal(own?.transaction, 'GET /x');
+  });
+
   it('without TracingMiddleware, continues an incoming traceparent or sentry-trace and links the request errors to it', async () => {
     type Payload = { type?: string; message?: { formatted: string }; exception?: unknown; contexts: { trace?: { trace_id: string; span_id: string; parent_span_id?: string } } };
     const payloads = (): Payload[] => sentryServer.envelopes.map((e) => e.items[0]?.payload as Payload);
@@ -336,6 +373,45 @@ describe('SentryIntegration', () => {
         assert.equal(tx.contexts.trace?.span_id, spanId);
         assert.equal(tx.contexts.trace?.parent_span_id, c.parent);
       }
+    }
+  });
+
+  it('honours rate limits per data category: a transaction quota leaves error events flowing', async () => {
+    sentryServer.envelopes.length = 0;
+    try {
+      // A quota on transactions, sent with a 200.
+      sentryServer.rateLimits = '60:transaction:organization:quota_exceeded';
+      const sentry = new SentryIntegration({ dsn, tracesSampleRate: 1, logger: { error() {} } });
+      const app = new CovetApp({ logger: memoryLogger() });
+      app.addIntegration(sentry);
+      app.get('/boom', () => {
+        throw new Error('boom');
+      });
+      await using client = new TestClient(app);
+      assert.equal((await client.get('/boom')).status, 500);
+      await sentry.flush();
+      const sent = sentryServer.envelopes.length;
+      assert.equal((await client.get('/boom')).status, 500);
+      await sentry.flush();
+      const types = sentryServer.envelopes.slice(sent).map((e) => e.items[0]?.header.type);
+      assert.deepEqual(types, ['event'], 'the error goes out, the transaction waits for its limit');
+      assert.equal(sentry.stats.dropped, 1);
+
+      // A 429 whose header limits transactions only: Retry-After does not stop errors.
+      sentryServer.mode = '429';
+      const limited = new SentryIntegration({ dsn, logger: { error() {} } });
+      limited.captureMessage('first');
+      await limited.flush();
+      sentryServer.mode = 'ok';
+      sentryServer.rateLimits = '';
+      const before = sentryServer.envelopes.length;
+      limited.captureMessage('second');
+      await limited.flush();
+      assert.equal(sentryServer.envelopes.length, before + 1);
+      assert.deepEqual([limited.stats.sent, limited.stats.dropped], [1, 1]);
+    } finally {
+      sentryServer.mode = 'ok';
+      sentryServer.rateLimits = '';
     }
   });
 
