@@ -45,6 +45,8 @@ export const kRelease: unique symbol = Symbol('covet.app.release');
  * primary. A registered symbol, so that a CLI from another copy of the package reads it too.
  */
 export const kShutdownTimeout: unique symbol = Symbol.for('covet.app.shutdownTimeout');
+/** @internal `app[kMountedApps]`: the apps `mount()` serves under this one, in order. */
+export const kMountedApps: unique symbol = Symbol('covet.app.mountedApps');
 
 /** Where Covet writes what it must tell the operator (unhandled errors, startup lines). */
 export interface Logger {
@@ -368,6 +370,11 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     this.#mounts.push({ prefix, app });
     routeTableVersion.value++;
     return this;
+  }
+
+  /** @internal See `kMountedApps`. */
+  get [kMountedApps](): readonly CovetApp[] {
+    return this.#mounts.map((m) => m.app);
   }
 
   /** Runs `hook` at startup (`listen`, `TestClient`), in registration order. Returns the hook. */

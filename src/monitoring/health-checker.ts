@@ -1,4 +1,4 @@
-import type { AppLifecycleMessage, CovetApp } from '../app.js';
+import { type AppLifecycleMessage, type CovetApp, kMountedApps } from '../app.js';
 import { json, type Response } from '../response.js';
 import { RouteGroup } from '../route-group.js';
 import { type HealthCheckMessage, healthCheckChannel } from './diagnostics-channels.js';
@@ -81,7 +81,9 @@ function includes(group: RouteGroup, target: RouteGroup): boolean {
   for (const entry of group.entries) {
     if (entry.kind === 'group' && (entry.group === target || includes(entry.group, target))) return true;
   }
-  return false;
+  // Apps mounted under this one serve their routes as its own: a checker in one follows the parent.
+  const mounted = (group as { [kMountedApps]?: readonly RouteGroup[] })[kMountedApps];
+  return mounted?.some((app) => app === target || includes(app, target)) === true;
 }
 
 /**
@@ -99,6 +101,8 @@ export class HealthChecker {
   readonly #timeout: number;
   #router: RouteGroup | null = null;
   #state: ReadinessState = 'running';
+  /** The last state each app serving `router` published (an app and the apps mounted in it). */
+  readonly #appStates = new Map<object, ReadinessState>();
   #running: Promise<HealthReport> | null = null;
 
   constructor(options: HealthCheckerOptions = {}) {
@@ -110,9 +114,11 @@ export class HealthChecker {
 
   #onLifecycle({ app, state }: AppLifecycleMessage): void {
     if (this.#router === null || !includes(app, this.#router)) return;
-    if (state === 'starting') this.#state = 'starting';
-    else if (state === 'running') this.#state = 'running';
-    else if (state === 'draining' || state === 'stopping' || state === 'stopped') this.#state = 'draining';
+    // A mounted app starts and stops inside its parent's startup and shutdown: ready only when
+    // every app serving the routes is running, draining when any is.
+    this.#appStates.set(app, state === 'starting' ? 'starting' : state === 'running' ? 'running' : 'draining');
+    const states = [...this.#appStates.values()];
+    this.#state = states.includes('draining') ? 'draining' : states.includes('starting') ? 'starting' : 'running';
   }
 
   /**

@@ -92,4 +92,49 @@ describe('HealthChecker readiness while the server drains', () => {
       await (closing ?? app.close());
     }
   });
+
+  it('follows the parent app when its router is in a mounted sub-app: starting, running, draining', async () => {
+    const app = new CovetApp({ logger: { info() {}, error() {}, warn() {} } });
+    const sub = new CovetApp();
+    const health = new HealthChecker();
+    health.check('ok', () => true);
+    sub.includeRouter(health.router, { prefix: '/health' });
+    app.mount('/sub', sub);
+    const seen: string[] = [];
+    sub.onStartup(() => {
+      seen.push(`sub startup: ${health.state}`);
+    });
+    // The parent's own startup hooks run after the sub-app's: still starting there.
+    app.onStartup(() => {
+      seen.push(`parent startup: ${health.state}`);
+    });
+    let release: () => void = () => {};
+    app.get('/slow', () => new Promise((r) => {
+      release = () => r('done');
+    }));
+    const { port, url } = await app.listen({ host: '127.0.0.1', port: 0 });
+    assert.deepEqual(seen, ['sub startup: starting', 'parent startup: starting']);
+    assert.equal(health.state, 'running');
+    assert.equal((await fetch(`${url}/sub/health/ready`, { headers: { connection: 'close' } })).status, 200);
+    const slow = await open(port);
+    const slowResponse = readAll(slow);
+    slow.write('GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await sleep(20);
+    const probe = await open(port);
+    const probeResponse = readAll(probe);
+    probe.write('GET /sub/health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    await sleep(20);
+    const closing = app.close();
+    try {
+      assert.equal(health.state, 'draining');
+      probe.write('\r\n');
+      const text = await probeResponse;
+      assert.match(text, /^HTTP\/1\.1 503 /);
+      assert.match(text, /"lifecycle":\{"status":"unhealthy","latencyMs":0,"error":"draining"\}/);
+    } finally {
+      release();
+      await slowResponse;
+      await closing;
+    }
+  });
 });
