@@ -1,4 +1,5 @@
 import { setOwn } from '../internal/own-field.js';
+import { toJsonForm } from '../internal/to-json.js';
 /** What redacted values are replaced with. */
 export const REDACTED = '[REDACTED]';
 
@@ -164,16 +165,8 @@ export class Redactor {
       if (obj instanceof Set) return this.value([...obj], depth, seen);
       if (Buffer.isBuffer(obj) || obj instanceof Uint8Array) return `[${obj.byteLength} bytes]`;
       // What JSON.stringify would write for it (a URL, a Decimal, an ObjectId), then redacted.
-      const toJSON = (obj as { toJSON?: unknown }).toJSON;
-      if (typeof toJSON === 'function') {
-        let json: unknown;
-        try {
-          json = toJSON.call(obj, '');
-        } catch {
-          return '[Unserializable]';
-        }
-        if (json !== obj) return this.value(json, depth + 1, seen);
-      }
+      const json = toJsonForm(obj);
+      if (json !== obj) return this.value(json, depth + 1, seen);
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(obj)) {
         const clean = this.isSecretKey(k) ? this.censor : this.value(v, depth + 1, seen);

@@ -1,4 +1,5 @@
 import { setOwn } from '../internal/own-field.js';
+import { toJsonForm } from '../internal/to-json.js';
 import { redactJwts } from '../logging/redact.js';
 
 /** The replacement for scrubbed values, as Sentry writes it. */
@@ -80,16 +81,8 @@ export function scrubData(value: unknown, depth = 0, seen: WeakSet<object> = new
   if (value instanceof Set) return scrubData([...value], depth, seen);
   if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
   // What JSON.stringify would write for it (a Date, a URL, a Decimal), then scrubbed.
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') {
-    let json: unknown;
-    try {
-      json = toJSON.call(value, '');
-    } catch {
-      return '[Unserializable]';
-    }
-    if (json !== value) return scrubData(json, depth + 1, seen);
-  }
+  const json = toJsonForm(value);
+  if (json !== value) return scrubData(json, depth + 1, seen);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     const clean = isSecretKey(k) ? FILTERED : scrubData(v, depth + 1, seen);

@@ -94,7 +94,7 @@ describe('HealthChecker readiness while the server drains', () => {
   });
 
   it('follows the parent app when its router is in a mounted sub-app: starting, running, draining', async () => {
-    const app = new CovetApp({ logger: { info() {}, error() {}, warn() {} } });
+    const app = new CovetApp({ logger: { info() {}, error() {} } });
     const sub = new CovetApp();
     const health = new HealthChecker();
     health.check('ok', () => true);
