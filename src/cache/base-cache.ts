@@ -461,7 +461,12 @@ export class BaseCache implements ReadThrough {
       await this.#store.set([[key, payload]], ttlMs, options.tags);
       this.#recovered();
     } catch (err) {
-      if (isFatal(err) && !options.softWrite) throw err;
+      if (isFatal(err)) {
+        // The caller's value, not the backend: a page too large for a memory `maxBytes`, say.
+        if (!options.softWrite) throw err;
+        this.#warn('A value was not cached', err, key);
+        return;
+      }
       this.#degrade(err, 'set', key);
     }
   }

@@ -13,7 +13,10 @@ export interface MemoryLayer {
   readonly type: 'memory';
   /** Most entries kept in this process. Default 1000. */
   readonly size?: number;
-  /** Most bytes kept (serialized). Default: no limit. */
+  /**
+   * Most bytes kept (serialized). An entry larger than this is kept in Redis only (reads of it
+   * go to Redis). Default: no limit.
+   */
   readonly maxBytes?: number;
   /** Longest an entry stays in memory, seconds; `0`: as long as in Redis. Default 0. */
   readonly ttl?: number;

@@ -84,7 +84,7 @@ export class MultiLevelStore implements CacheStore {
     const generation = this.#generation;
     const found = await this.#l2.getWithTtl(key);
     if (found === undefined) return undefined;
-    if (this.#listening && generation === this.#generation) this.#l1.set(key, found.payload, { ttl: this.#l1Ttl(found.ttlMs) / 1000 });
+    if (this.#listening && generation === this.#generation) this.#fill(key, found.payload, this.#l1Ttl(found.ttlMs), []);
     return found.payload;
   }
 
@@ -102,8 +102,8 @@ export class MultiLevelStore implements CacheStore {
       throw err;
     }
     if (this.#listening) {
-      const ttl = this.#l1Ttl(ttlMs) / 1000;
-      for (const [key, payload] of entries) this.#l1.set(key, payload, { ttl, tags });
+      const l1TtlMs = this.#l1Ttl(ttlMs);
+      for (const [key, payload] of entries) this.#fill(key, payload, l1TtlMs, tags);
     }
     await this.#publish({ o: this.#id, k: entries.map(([key]) => key) });
   }
@@ -156,6 +156,19 @@ export class MultiLevelStore implements CacheStore {
     this.#l1.close();
     this.#l1.clear();
     await this.#l2.close();
+  }
+
+  /**
+   * Puts a payload in L1, or — when it is larger than the memory level's `maxBytes` — makes sure
+   * L1 holds no older copy: such an entry lives in Redis only.
+   */
+  #fill(key: string, payload: string, ttlMs: number, tags: readonly string[]): void {
+    const max = this.#l1.maxBytes;
+    if (max !== Number.POSITIVE_INFINITY && (payload.length > max || (payload.length * 3 > max && Buffer.byteLength(payload) > max))) {
+      this.#l1.delete(key);
+      return;
+    }
+    this.#l1.set(key, payload, { ttl: ttlMs / 1000, tags });
   }
 
   #l1Ttl(ttlMs: number): number {

@@ -7,7 +7,7 @@ import { createRedisClient, type RedisCacheClient } from './redis-client.js';
 
 /** Options of the Redis backend, resolved by the cache. */
 export interface RedisStoreOptions {
-  /** Keys are `<namespace>:<key>`; tag sets `<namespace>~t:<tag>`, locks `<namespace>~l:<key>`. */
+  /** Keys are `<namespace>:<key>`; tag sets (sorted sets) `<namespace>~t:<tag>`, locks `<namespace>~l:<key>`. */
   readonly namespace: string;
   /** Ms a command may take before it counts as a failure. */
   readonly commandTimeout: number;
@@ -25,32 +25,37 @@ class Script {
 }
 
 // KEYS: n value keys, then tag set keys. ARGV: n, ttl in ms (0: none), n payloads.
-// One script, so a value and its tags are written together or not at all.
+// One script, so a value and its tags are written together or not at all. A tag set is a sorted
+// set of value keys scored by their expiry (ms, Redis's clock; +inf: none): members whose entries
+// have expired are trimmed on every write, and the set expires with its last member, so it holds
+// about the live entries however long the traffic lasts.
 const SET_MANY = new Script(`
 local n = tonumber(ARGV[1])
 local px = tonumber(ARGV[2])
 for i = 1, n do
   if px > 0 then redis.call('SET', KEYS[i], ARGV[i + 2], 'PX', px) else redis.call('SET', KEYS[i], ARGV[i + 2]) end
 end
-for j = n + 1, #KEYS do
-  local existed = redis.call('EXISTS', KEYS[j])
-  for i = 1, n do redis.call('SADD', KEYS[j], KEYS[i]) end
-  if px == 0 then
-    redis.call('PERSIST', KEYS[j])
-  else
-    local left = redis.call('PTTL', KEYS[j])
-    if existed == 0 or (left >= 0 and left < px) then redis.call('PEXPIRE', KEYS[j], px) end
+if #KEYS > n then
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local score = '+inf'
+  if px > 0 then score = now + px end
+  for j = n + 1, #KEYS do
+    redis.call('ZREMRANGEBYSCORE', KEYS[j], '-inf', now)
+    for i = 1, n do redis.call('ZADD', KEYS[j], score, KEYS[i]) end
+    local last = redis.call('ZRANGE', KEYS[j], -1, -1, 'WITHSCORES')
+    if last[2] == 'inf' then redis.call('PERSIST', KEYS[j]) else redis.call('PEXPIREAT', KEYS[j], last[2]) end
   end
 end
 return n
 `);
 
-// KEYS: tag set keys. Returns the number of entries deleted, then every member key (for L1s).
+// KEYS: tag sets. Returns the number of entries deleted, then every member key (for L1s).
 const INVALIDATE_TAGS = new Script(`
 local deleted = 0
 local out = {0}
 for i = 1, #KEYS do
-  local members = redis.call('SMEMBERS', KEYS[i])
+  local members = redis.call('ZRANGE', KEYS[i], 0, -1)
   for _, key in ipairs(members) do
     deleted = deleted + redis.call('DEL', key)
     out[#out + 1] = key
@@ -237,7 +242,7 @@ export class RedisStore implements CacheStore {
     await this.#eval(SET_MANY, keys, [entries.length, ttlMs, ...entries.map(([, p]) => p)]);
   }
 
-  /** The Redis key of a tag's member set. */
+  /** The Redis key of a tag's members (a sorted set scored by each member's expiry, ms). */
   tagKey(tag: string): string {
     return `${this.namespace}~t:${tag}`;
   }

@@ -185,32 +185,49 @@ export class RealtimeManager {
   async subscribe(ws: RealtimeSocket, channels: string | readonly string[], options: SubscribeOptions = {}): Promise<void> {
     if (this.#closed) throw new CovetError('The RealtimeManager is closed', { code: 'ERR_REALTIME_CLOSED' });
     const names = channelList(channels, 'subscribe');
-    const fresh: string[] = [];
     let subscriber = this.#subscribers.get(ws);
+    // What this call adds, and so what a failure takes back (a socket keeps the channels it had).
+    const known = subscriber?.channels;
+    const added = known === undefined ? names : names.filter((c) => !known.has(c));
     for (const channel of names) {
       let members = this.#channels.get(channel);
-      if (members === undefined) {
-        this.#channels.set(channel, (members = new Set()));
-        fresh.push(channel);
-      }
+      if (members === undefined) this.#channels.set(channel, (members = new Set()));
       members.add(ws);
     }
     if (this.distributed) {
+      // Also a channel whose last SUBSCRIBE failed (its entry is gone): it is subscribed again.
+      const fresh = names.filter((c) => !this.#live.has(c));
       if (fresh.length > 0) {
         const live = this.#subscriberClient().then((client) =>
           this.#command(() => client.subscribe(...fresh.map((c) => this.#prefix + c))),
         );
         for (const channel of fresh) this.#live.set(channel, live);
+        // A failed SUBSCRIBE is not kept: otherwise the channel would refuse everyone for good.
+        live.catch(() => {
+          for (const channel of fresh) if (this.#live.get(channel) === live) this.#live.delete(channel);
+        });
       }
+      const pending = names.map((c) => this.#live.get(c));
       try {
-        await Promise.all(names.map((c) => this.#live.get(c)));
+        await Promise.all(pending);
       } catch (err) {
+        // The socket leaves what this call added. Redis is told only about the channels whose
+        // SUBSCRIBE went through: an UNSUBSCRIBE of a failed one, replayed by the client once
+        // Redis is back, could land after the next subscriber's SUBSCRIBE and silence it.
+        const outcomes = await Promise.allSettled(pending);
+        const failed = new Set(names.filter((_, i) => outcomes[i]?.status === 'rejected'));
+        const emptied = this.#leave(ws, added).filter((c) => !failed.has(c));
         // Not awaited: while Redis cannot be reached, the UNSUBSCRIBE would only wait as well.
-        if (subscriber === undefined) void this.unsubscribe(ws, names).catch(() => {});
+        if (emptied.length > 0) void this.#redisUnsubscribe(emptied).catch(() => {});
         throw err;
       }
     }
     if (subscriber !== undefined) {
+      if (this.#subscribers.get(ws) !== subscriber) {
+        // The socket closed while the channels were being subscribed: it must not stay a member.
+        void this.unsubscribe(ws, added).catch(() => {});
+        return subscriber.done;
+      }
       for (const channel of names) subscriber.channels.add(channel);
       return subscriber.done;
     }
@@ -246,8 +263,15 @@ export class RealtimeManager {
   async unsubscribe(ws: RealtimeSocket, channels?: string | readonly string[]): Promise<void> {
     const subscriber = this.#subscribers.get(ws);
     const list = channels === undefined ? [...(subscriber?.channels ?? [])] : channelList(channels, 'unsubscribe');
+    const emptied = this.#leave(ws, list);
+    if (emptied.length > 0) await this.#redisUnsubscribe(emptied);
+  }
+
+  /** Takes a connection out of channels, here only; returns the channels left without members. */
+  #leave(ws: RealtimeSocket, channels: readonly string[]): string[] {
+    const subscriber = this.#subscribers.get(ws);
     const emptied: string[] = [];
-    for (const channel of list) {
+    for (const channel of channels) {
       subscriber?.channels.delete(channel);
       const members = this.#channels.get(channel);
       if (members === undefined) continue;
@@ -258,10 +282,14 @@ export class RealtimeManager {
         emptied.push(channel);
       }
     }
-    if (emptied.length > 0 && this.distributed && this.#subscriber !== null) {
-      const client = await this.#subscriber;
-      await this.#command(() => client.unsubscribe(...emptied.map((c) => this.#prefix + c)));
-    }
+    return emptied;
+  }
+
+  /** Tells Redis this instance no longer listens on `channels`. */
+  async #redisUnsubscribe(channels: readonly string[]): Promise<void> {
+    if (!this.distributed || this.#subscriber === null) return;
+    const client = await this.#subscriber;
+    await this.#command(() => client.unsubscribe(...channels.map((c) => this.#prefix + c)));
   }
 
   /** How many local connections listen on a channel. */

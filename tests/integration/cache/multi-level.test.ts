@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { CovetApp } from '../../../src/index.js';
 import { MultiLevelCache } from '../../../src/cache/index.js';
+import { TestClient } from '../../../src/testing/index.js';
+import { memoryLogger } from '../../helpers/server.js';
 import { CacheChild, dropNamespace, eventually, redisUrl, skipWithoutRedis, testNamespace } from './redis-helpers.js';
 
 const T = { timeout: 30_000, skip: skipWithoutRedis };
@@ -16,9 +19,10 @@ function inspector(): Redis {
   return (raw ??= new Redis(redisUrl()));
 }
 
-function multi(namespace: string, memoryTtl?: number): MultiLevelCache {
+function multi(namespace: string, memoryTtl?: number, maxBytes?: number): MultiLevelCache {
   if (!namespaces.includes(namespace)) namespaces.push(namespace);
-  const cache = new MultiLevelCache([{ type: 'memory', size: 1000, ...(memoryTtl === undefined ? {} : { ttl: memoryTtl }) }, { type: 'redis', url: redisUrl() }], { namespace });
+  const memory = { type: 'memory', size: 1000, ...(memoryTtl === undefined ? {} : { ttl: memoryTtl }), ...(maxBytes === undefined ? {} : { maxBytes }) } as const;
+  const cache = new MultiLevelCache([memory, { type: 'redis', url: redisUrl() }], { namespace, logger: memoryLogger() });
   caches.push(cache);
   return cache;
 }
@@ -80,6 +84,66 @@ describe('MultiLevelCache', () => {
     await eventually(async () => assert.equal(await a.get('k'), 'from redis'));
     await a.set('short', 'v', { ttl: 0.2 });
     await eventually(async () => assert.equal(await a.get('short'), undefined));
+  });
+
+  it('keeps an entry larger than the memory level’s maxBytes in Redis only, and still evicts other copies', T, async () => {
+    const ns = testNamespace('ml-maxbytes');
+    const a = multi(ns, undefined, 1000);
+    const b = multi(ns, undefined, 1000);
+    const big = 'x'.repeat(5000);
+    // Whether an instance answers from Redis: change Redis behind its back (an L1 copy would hide it).
+    const fromRedis = async (cache: MultiLevelCache, key: string): Promise<boolean> => {
+      const before = await inspector().get(`${ns}:${key}`);
+      await inspector().set(`${ns}:${key}`, '"behind your back"', 'KEEPTTL');
+      const seen = await cache.get(key);
+      await inspector().set(`${ns}:${key}`, before as string, 'KEEPTTL');
+      return seen === 'behind your back';
+    };
+    await b.set('k', 'old');
+    assert.equal(await b.get('k'), 'old'); // in b's L1
+    await a.set('k', big); // used to write Redis, then throw ERR_CACHE_VALUE_TOO_LARGE without telling b
+    assert.equal(await inspector().get(`${ns}:k`), JSON.stringify(big));
+    assert.equal(await a.get('k'), big);
+    assert.equal(await fromRedis(a, 'k'), true);
+    await eventually(async () => assert.equal(await b.get('k'), big));
+    assert.equal(await fromRedis(b, 'k'), true);
+
+    const c = multi(ns, undefined, 1000);
+    assert.equal(await c.get('k'), big); // read through, not filled into L1
+    assert.equal(await fromRedis(c, 'k'), true);
+    assert.equal(await c.getOrSet('k2', async () => big, { ttl: 60 }), big);
+    assert.equal(await c.getOrSet('k2', async () => 'recomputed', { ttl: 60 }), big);
+    await c.setMany({ small: 's', large: big });
+    assert.deepEqual(await a.getMany(['small', 'large']), ['s', big]);
+    assert.equal(await fromRedis(c, 'small'), false);
+    assert.equal(await fromRedis(c, 'large'), true);
+  });
+
+  it('serves and caches cached() pages larger than the memory level’s maxBytes (in Redis)', T, async () => {
+    const ns = testNamespace('ml-maxbytes-http');
+    let runs = 0;
+    const makeApp = () => {
+      const cache = multi(ns, undefined, 64 * 1024);
+      const app = new CovetApp();
+      app.get('/report', cache.cached({ ttl: 60 }, async () => ({ runs: ++runs, rows: Array.from({ length: 3000 }, (_, i) => ({ id: i, name: `row ${i}` })) })));
+      return app;
+    };
+    await using one = new TestClient(makeApp());
+    await using two = new TestClient(makeApp());
+    const first = await one.get('/report');
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get('x-cache'), 'MISS');
+    const body = first.json() as { runs: number; rows: unknown[] };
+    assert.equal(body.runs, 1);
+    assert.equal(body.rows.length, 3000);
+    assert.ok(first.text.length > 64 * 1024);
+    for (const client of [one, two, one]) {
+      const again = await client.get('/report');
+      assert.equal(again.status, 200);
+      assert.equal(again.headers.get('x-cache'), 'HIT');
+      assert.equal(again.text, first.text);
+    }
+    assert.equal(runs, 1);
   });
 
   it('computes a miss once across instances', T, async () => {

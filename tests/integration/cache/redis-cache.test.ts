@@ -117,6 +117,55 @@ describe('CacheManager (redis backend)', () => {
     assert.deepEqual(await a.getMany(['user:1', 'user:1:posts', 'user:2']), [undefined, undefined, 2]);
   });
 
+  it('keeps a tag set to about the live entries: expired members are trimmed, the set expires with its last', T, async () => {
+    const ns = testNamespace('tagset');
+    const cache = redisCache({}, ns);
+    const tagKey = `${ns}~t:t`;
+    await cache.set('old1', 1, { ttl: 0.1, tags: ['t'] });
+    await cache.setMany({ old2: 2, old3: 3 }, { ttl: 0.1, tags: ['t', 'u'] });
+    assert.deepEqual(await inspector().zrange(tagKey, 0, -1), [`${ns}:old1`, `${ns}:old2`, `${ns}:old3`]);
+    assert.ok((await inspector().pttl(tagKey)) <= 100);
+    await new Promise((r) => setTimeout(r, 150));
+    await cache.set('new', 'n', { ttl: 60, tags: ['t'] });
+    assert.deepEqual(await inspector().zrange(tagKey, 0, -1), [`${ns}:new`]);
+    const pttl = await inspector().pttl(tagKey);
+    assert.ok(pttl > 59_000 && pttl <= 60_000, `pttl ${pttl}`);
+    assert.equal(await inspector().exists(`${ns}~t:u`), 0, 'a tag nobody writes any more expires with its entries');
+    // A member without expiry keeps the set for good.
+    await cache.set('forever', 'f', { ttl: 0, tags: ['t'] });
+    assert.equal(await inspector().zscore(tagKey, `${ns}:forever`), 'inf');
+    assert.equal(await inspector().pttl(tagKey), -1);
+    // A shorter write does not shorten the set's life below its longest member.
+    await cache.set('forever', 'f', { ttl: 5, tags: ['t'] });
+    const longest = await inspector().pttl(tagKey);
+    assert.ok(longest > 59_000 && longest <= 60_000, `pttl ${longest}`);
+    assert.equal(await cache.invalidateTags(['t']), 2);
+    assert.deepEqual(await cache.getMany(['new', 'forever']), [undefined, undefined]);
+    assert.equal(await inspector().exists(tagKey), 0);
+  });
+
+  it('memoized results under steady traffic leave a bounded tag set, and clear() still drops them all', T, async () => {
+    const ns = testNamespace('tagset-fn');
+    const cache = redisCache({}, ns);
+    let runs = 0;
+    const memoize = (ttl: number) =>
+      cacheResult({ ttl, cache }, async function getPrefs(userId: number) {
+        runs++;
+        return { userId };
+      });
+    const shortLived = memoize(0.1);
+    for (let id = 0; id < 200; id++) await shortLived(id);
+    await new Promise((r) => setTimeout(r, 150));
+    const getPrefs = memoize(60);
+    for (let id = 200; id < 210; id++) await getPrefs(id);
+    assert.equal(await inspector().zcard(`${ns}~t:fn:getPrefs`), 10); // was 210, and growing
+    await getPrefs.clear();
+    assert.equal(await inspector().exists(`${ns}~t:fn:getPrefs`), 0);
+    runs = 0;
+    assert.deepEqual(await getPrefs(205), { userId: 205 });
+    assert.equal(runs, 1);
+  });
+
   it('computes a missing value once across instances that share Redis (stampede lock)', T, async () => {
     const ns = testNamespace('stampede');
     const instances = Array.from({ length: 5 }, () => redisCache({}, ns));

@@ -105,6 +105,64 @@ describe('RealtimeManager with Redis down', () => {
     }
   });
 
+  it('takes back a channel added during an outage, so it can be subscribed once Redis is back', T, async () => {
+    const server = redis as ThrowawayRedis;
+    const realtime = new RealtimeManager({ redisUrl: server.url, channelPrefix: 'add:', logger: memoryLogger(), commandTimeout: 500 });
+    const app = notifyApp(realtime);
+    // A chat-like handler: subscribed to "notifications"; "join:<room>" adds a room.
+    app.websocket('/ws/chat', async (ws) => {
+      await ws.accept();
+      const done = realtime.subscribe(ws, ['notifications'], { read: false });
+      for await (const message of ws) {
+        const room = String(message).slice('join:'.length);
+        realtime.subscribe(ws, [room], { read: false }).catch((err: { status?: number }) => ws.sendJson({ joinFailed: room, status: err.status }));
+      }
+      await done;
+    });
+    app.onShutdown(() => realtime.close());
+    const { port, url } = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const chat = new WsClient(`ws://127.0.0.1:${port}/ws/chat`);
+      const said: unknown[] = [];
+      chat.on('message', (data) => said.push(JSON.parse(String(data))));
+      await once(chat, 'open');
+      // Live once a publish reaches it.
+      await eventually(async () => {
+        assert.equal((await post(url, { n: 0 })).status, 200);
+        await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(said.at(-1), { channel: 'notifications', data: { n: 0 } });
+      });
+
+      await server.stop();
+      chat.send('join:rooms');
+      await eventually(() => assert.deepEqual(said.at(-1), { joinFailed: 'rooms', status: 503 }));
+      assert.equal(realtime.subscriberCount('rooms'), 0);
+      assert.deepEqual(realtime.channels(), ['notifications']);
+
+      await server.start();
+      // The failed SUBSCRIBE is not remembered: a new socket on "rooms" is accepted and gets messages.
+      let joined: Awaited<ReturnType<typeof connect>> = 0;
+      await eventually(async () => {
+        joined = await connect(port, '?also=rooms');
+        if (typeof joined === 'number') assert.fail(`refused with ${joined}`);
+      }, 20_000);
+      const other = joined as unknown as { ws: WsClient; messages: unknown[] };
+      assert.equal(realtime.subscriberCount('rooms'), 1);
+      await eventually(async () => {
+        await realtime.publish('rooms', { hello: 'rooms' });
+        await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(other.messages.at(-1), { channel: 'rooms', data: { hello: 'rooms' } });
+      }, 10_000);
+      assert.ok(!said.some((m) => (m as { channel?: string }).channel === 'rooms'), 'the chat socket never joined "rooms"');
+
+      chat.close();
+      other.ws.close();
+      await eventually(() => assert.deepEqual(realtime.channels(), []));
+    } finally {
+      await app.close();
+    }
+  });
+
   it('gives up on a Redis that hangs after commandTimeout, and closes without waiting on it', T, async () => {
     const server = redis as ThrowawayRedis;
     const realtime = new RealtimeManager({ redisUrl: server.url, channelPrefix: 'hang:', logger: memoryLogger(), commandTimeout: 300 });

@@ -485,6 +485,31 @@ describe('cache.cached', () => {
     assert.equal((await client.get('/d')).headers.get('x-cache'), 'MISS');
   });
 
+  it('serves a page larger than a memory cache’s maxBytes uncached, logging it (not a 500)', async () => {
+    const warnings: string[] = [];
+    const logger = { info() {}, error: (m: string) => void warnings.push(m), warn: (m: string) => void warnings.push(m) };
+    const cache = new CacheManager({ backend: 'memory', maxBytes: 64 * 1024, logger });
+    const app = new CovetApp();
+    let calls = 0;
+    app.get('/report', cache.cached({ ttl: 60 }, () => ({ calls: ++calls, rows: Array.from({ length: 3000 }, (_, i) => ({ id: i, name: `row ${i}` })) })));
+    app.get('/small', cache.cached({ ttl: 60 }, () => ({ calls: ++calls })));
+    await using client = new TestClient(app);
+    for (let i = 1; i <= 2; i++) {
+      const res = await client.get('/report');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-cache'), 'MISS');
+      const body = res.json() as { calls: number; rows: unknown[] };
+      assert.equal(body.calls, i);
+      assert.equal(body.rows.length, 3000);
+    }
+    assert.deepEqual(warnings, ['A value was not cached', 'A value was not cached']);
+    // The cache itself is not taken for down: other pages are still cached.
+    assert.equal((await client.get('/small')).headers.get('x-cache'), 'MISS');
+    assert.equal((await client.get('/small')).headers.get('x-cache'), 'HIT');
+    // getOrSet and set still refuse such a value, as documented.
+    await assert.rejects(cache.getOrSet('big', async () => 'x'.repeat(100_000)), { code: 'ERR_CACHE_VALUE_TOO_LARGE' });
+  });
+
   it('can leave out the X-Cache header', async () => {
     const app = new CovetApp();
     app.get(
