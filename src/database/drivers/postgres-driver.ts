@@ -1,5 +1,12 @@
 import type { DatabaseConfig } from '../database-config.js';
-import { ConnectionError, DatabaseError, type IntegrityKind, IntegrityError, UnknownColumnError } from '../errors.js';
+import {
+  ConnectionError,
+  DatabaseError,
+  type IntegrityKind,
+  IntegrityError,
+  TransactionAbortedError,
+  UnknownColumnError,
+} from '../errors.js';
 import type { Driver, DriverConnection, DriverResult } from './driver.js';
 import { loadDriverModule } from './load-module.js';
 import { postgresDialect } from './postgres-dialect.js';
@@ -69,8 +76,27 @@ export function mapPgError(err: unknown, sql?: string): Error {
     const m = /column "?([^"\s]+)"? (?:of relation "([^"]+)" )?does not exist/.exec(e.message);
     if (m !== null) return new UnknownColumnError((m[1] as string).replace(/^.*\./, ''), { ...base, table: m[2] });
   }
+  if (e.code === '25P02') {
+    return new TransactionAbortedError(
+      `${e.message}: a statement in this transaction failed, so PostgreSQL aborted the whole transaction; roll it back (nothing of it can be saved), ` +
+        'and run statements that may fail in a savepoint (tx.transaction(fn)) to recover from them',
+      base,
+    );
+  }
   if (isPgConnectionError(err)) return new ConnectionError(`PostgreSQL connection failed: ${e.message}`, base);
   return new DatabaseError(e.message, base);
+}
+
+/** `COMMIT` / `END` (the statements whose answer is `ROLLBACK` when the transaction had aborted). */
+const COMMIT = /^\s*(?:COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*$/i;
+
+/** The error of a `COMMIT` that PostgreSQL turned into a `ROLLBACK`. */
+export function abortedCommitError(sql: string): TransactionAbortedError {
+  return new TransactionAbortedError(
+    'The transaction was rolled back, not committed: a statement in it failed, and PostgreSQL aborts the whole transaction on an error, ' +
+      'so nothing of it was saved. Run statements that may fail in a savepoint (tx.transaction(fn)) to recover from them',
+    { sql },
+  );
 }
 
 class PgConnection implements DriverConnection {
@@ -107,6 +133,9 @@ class PgConnection implements DriverConnection {
     }
     // A pg too old for queryMode ran them all and answers with one result per statement.
     const res = Array.isArray(result) ? (result.at(-1) ?? { rows: [], rowCount: 0, command: '' }) : result;
+    // A COMMIT of a transaction that a failed statement aborted succeeds as a ROLLBACK: nothing
+    // was saved, and a caller told "committed" would lose the writes silently.
+    if (res.command === 'ROLLBACK' && COMMIT.test(sql)) throw abortedCommitError(sql);
     const rows = res.rows;
     // PostgreSQL reports no id of its own: an INSERT gives one only through RETURNING.
     const lastInsertId = res.command === 'INSERT' ? returnedId(rows[0]) : null;

@@ -13,6 +13,7 @@ import {
   IntegrityError,
   QueryOptimizer,
   sql,
+  TransactionAbortedError,
   UnknownColumnError,
 } from '../../../src/database/index.js';
 import { serialPk, targets } from './targets.js';
@@ -210,6 +211,50 @@ for (const target of targets) {
         assert.deepEqual(
           (await db.fetchAll<{ name: string }>('SELECT name FROM users ORDER BY id')).map((r) => r.name),
           ['kept', 'a', 'b'],
+        );
+        assert.equal(db.pool.stats.inUse, 0);
+      }));
+
+    it('refuses to report a commit of a transaction whose failed statement PostgreSQL aborted (SQLite and MySQL commit the rest)', () =>
+      withUsers(async (db) => {
+        await db.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Ann', 'a@x.io');
+        const aborted = (err: unknown): boolean =>
+          err instanceof TransactionAbortedError &&
+          err.code === 'ERR_DB_TRANSACTION_ABORTED' &&
+          /rolled back, not committed: a statement in it failed.*tx\.transaction\(fn\)/.test(err.message) &&
+          err.cause instanceof IntegrityError;
+        // The statement error is caught inside fn, so fn resolves.
+        const run = db.transaction(async (tx) => {
+          await tx.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Bob', 'b@x.io');
+          await assert.rejects(tx.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Dup', 'a@x.io'), IntegrityError);
+          return 'done';
+        });
+        if (target.name === 'postgresql') await assert.rejects(run, aborted);
+        else assert.equal(await run, 'done');
+        // begin()/commit(): the same.
+        const tx = await db.begin();
+        await tx.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Cy', 'c@x.io');
+        await assert.rejects(tx.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Dup', 'a@x.io'), IntegrityError);
+        if (target.name === 'postgresql') {
+          // Later statements fail with the same error class, not only COMMIT.
+          await assert.rejects(
+            tx.execute('SELECT 1'),
+            (err: unknown) => err instanceof TransactionAbortedError && err.driverCode === '25P02' && /savepoint/.test(err.message),
+          );
+          await assert.rejects(tx.commit(), aborted);
+        } else await tx.commit();
+        assert.equal(tx.active, false);
+        // A savepoint is the way to go on after a failed statement, on every database.
+        await db.transaction(async (tx2) => {
+          await tx2.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Dee', 'd@x.io');
+          await assert.rejects(
+            tx2.transaction((sp) => sp.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Dup', 'a@x.io')),
+            IntegrityError,
+          );
+        });
+        assert.deepEqual(
+          (await db.fetchAll<{ name: string }>('SELECT name FROM users ORDER BY id')).map((r) => r.name),
+          target.name === 'postgresql' ? ['Ann', 'Dee'] : ['Ann', 'Bob', 'Cy', 'Dee'],
         );
         assert.equal(db.pool.stats.inUse, 0);
       }));
