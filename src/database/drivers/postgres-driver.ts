@@ -24,6 +24,8 @@ interface PgClient {
   query(text: string): Promise<PgResult | PgResult[]>;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (err?: unknown) => void): unknown;
+  /** 'I' idle, 'T' in a transaction, 'E' in a failed transaction (pg ≥ 8.15; null before the first query). */
+  getTransactionStatus?(): string | null;
 }
 interface PgModule {
   Client: new (config: Record<string, unknown>) => PgClient;
@@ -116,6 +118,11 @@ class PgConnection implements DriverConnection {
 
   get broken(): boolean {
     return this.#broken;
+  }
+
+  get inTransaction(): boolean {
+    const status = this.#client.getTransactionStatus?.();
+    return status === 'T' || status === 'E';
   }
 
   async query(sql: string, params: readonly unknown[], name?: string): Promise<DriverResult> {

@@ -259,6 +259,34 @@ for (const target of targets) {
         assert.equal(db.pool.stats.inUse, 0);
       }));
 
+    it('rolls back a transaction left open on a pooled connection before anyone else gets it', () =>
+      withUsers(async (db) => {
+        await assert.rejects(
+          db.pool.withConnection(async (conn) => {
+            await conn.execute(target.name === 'mysql' ? 'START TRANSACTION' : 'BEGIN');
+            await conn.execute('INSERT INTO users (name) VALUES (%s)', 'never committed');
+            throw new Error('payment provider timed out');
+          }),
+          /payment provider timed out/,
+        );
+        // The next borrower autocommits; before the fix its write ran inside the open transaction.
+        await db.pool.withConnection((conn) => conn.execute('INSERT INTO users (name) VALUES (%s)', 'autocommit'));
+        const conn = await db.pool.acquire();
+        await conn.execute('BEGIN');
+        conn.release();
+        conn.release(); // twice: still one connection given back
+        assert.deepEqual(await db.fetchAll('SELECT name FROM users ORDER BY id'), [{ name: 'autocommit' }]);
+        // On PostgreSQL a transaction a failed statement aborted is rolled back too.
+        await db.pool.withConnection(async (c) => {
+          await c.execute('BEGIN');
+          await c.execute('SELECT nope FROM users').catch(() => {});
+        });
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM users'), 1);
+        // The rollback runs after release(): the connection counts as in use until it is done.
+        for (let i = 0; i < 100 && db.pool.stats.inUse > 0; i++) await new Promise((r) => setTimeout(r, 10));
+        assert.equal(db.pool.stats.inUse, 0);
+      }));
+
     it('raises a typed IntegrityError for unique, not-null and foreign-key violations', () =>
       withUsers(async (db) => {
         await db.execute(`CREATE TABLE posts (id ${serialPk(target.name)}, user_id INTEGER NOT NULL REFERENCES users (id), title VARCHAR(50))`);
