@@ -163,7 +163,7 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
     } else {
       const rows = await query.fetchAll();
       out = new Array<Loaded<M, I>>(rows.length);
-      for (let i = 0; i < rows.length; i++) out[i] = hydrate<M>(this.#meta, rows[i] as Bag) as Loaded<M, I>;
+      for (let i = 0; i < rows.length; i++) out[i] = hydrate<M>(this.#meta, rows[i] as Bag, this.db.dialect) as Loaded<M, I>;
     }
     for (const name of this.#includes) await this.#load(out as unknown as Bag[], name);
     return out;

@@ -292,6 +292,59 @@ for (const target of targets) {
         assert.equal(await User.query(db).count(), 1);
       }));
 
+    it('reads back every Json value as written: a JSON string stays a string, however it looks', () =>
+      withSchema(async (db) => {
+        const values: unknown[] = ['hello', '123', 'true', 'null', '{"a":1}', '[1,2]', '', 123, true, { a: 1, b: ['x'] }, [1, '2']];
+        for (const [i, settings] of values.entries()) await User.create(db, { name: `u${i}`, email: `u${i}@x.io`, settings });
+        await User.create(db, { name: 'none', email: 'none@x.io' });
+        const read = async () => (await User.query(db).orderBy('id').all()).map((u) => u.settings);
+        assert.deepEqual(await read(), [...values, null]);
+        // Through every path: get, RETURNING / read back after create, update.
+        assert.equal((await User.get(db, 2))?.settings, '123');
+        const created = await User.create(db, { name: 'n', email: 'n@x.io', settings: '{"a":1}' });
+        assert.equal(created.settings, '{"a":1}');
+        assert.equal((await User.update(db, created.id, { settings: 'true' }))?.settings, 'true');
+        // A save() of an unchanged instance writes nothing, and the value stays as it was.
+        const loaded = (await User.get(db, 1)) as User;
+        const seen = recordStatements(db);
+        await loaded.save(db);
+        assert.deepEqual(seen, []);
+        assert.deepEqual(await read(), [...values, null, 'true']);
+      }));
+
+    it('saves a Json value or a DateTime changed in place', () =>
+      withSchema(async (db) => {
+        const created = await User.create(db, {
+          name: 'Ann',
+          email: 'ann@x.io',
+          settings: { theme: 'light', tags: ['a'] },
+          createdAt: new Date('2024-01-01T00:00:00.000Z'),
+        });
+        const user = (await User.get(db, created.id)) as User;
+        (user.settings as { theme: string; tags: string[] }).theme = 'dark';
+        (user.settings as { theme: string; tags: string[] }).tags.push('b');
+        (user.createdAt as Date).setUTCFullYear(2025);
+        await user.save(db);
+        let back = (await User.get(db, created.id)) as User;
+        assert.deepEqual(back.settings, { theme: 'dark', tags: ['a', 'b'] });
+        assert.equal(back.createdAt?.toISOString(), '2025-01-01T00:00:00.000Z');
+        // Again after a save (the state it diffs against is the one save() wrote) and after create().
+        (user.settings as { tags: string[] }).tags.push('c');
+        (user.createdAt as Date).setUTCMonth(5);
+        await user.save(db);
+        (created.settings as { theme: string }).theme = 'blue';
+        await created.save(db);
+        back = (await User.get(db, created.id)) as User;
+        assert.deepEqual(back.settings, { theme: 'blue', tags: ['a'] });
+        const viaQuery = (await User.query(db).where({ id: created.id }).first()) as User;
+        (viaQuery.createdAt as Date).setUTCDate(15);
+        await viaQuery.save(db);
+        assert.equal((await User.get(db, created.id))?.createdAt?.toISOString(), '2025-06-15T00:00:00.000Z');
+        const seen = recordStatements(db);
+        await viaQuery.save(db); // nothing changed since
+        assert.deepEqual(seen, []);
+      }));
+
     it('raises IntegrityError for duplicates, missing values and dangling foreign keys', () =>
       withSchema(async (db) => {
         await User.create(db, { name: 'Ann', email: 'ann@example.com' });
