@@ -1,5 +1,5 @@
 import type { Row } from '../queryable.js';
-import { CANONICAL_ISO, ColumnType, decodesJson, isoString } from './column-type.js';
+import { CANONICAL_ISO, ColumnType, isoString } from './column-type.js';
 
 /**
  * Per-instance bookkeeping, one symbol-keyed property: `null` for a new instance, else the row
