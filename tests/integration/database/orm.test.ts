@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectTypeOf } from 'expect-type';
-import { DatabaseError, type DatabaseManager, IntegrityError, type Queryable, UnknownColumnError } from '../../../src/database/index.js';
+import {
+  DatabaseError,
+  type DatabaseManager,
+  IntegrityError,
+  QueryBuilder,
+  type Queryable,
+  UnknownColumnError,
+} from '../../../src/database/index.js';
 import {
   belongsTo,
   Boolean,
@@ -343,6 +350,26 @@ for (const target of targets) {
         const seen = recordStatements(db);
         await viaQuery.save(db); // nothing changed since
         assert.deepEqual(seen, []);
+      }));
+
+    it('refuses undefined in where({...}) as the query builder does, instead of dropping the condition', () =>
+      withSchema(async (db) => {
+        const ann = await User.create(db, { name: 'Ann', email: 'ann@x.io' });
+        const bob = await User.create(db, { name: 'Bob', email: 'bob@x.io' });
+        const owner = ({ sub: 2 } as { sub: number; id?: number }).id; // a claim read under the wrong name
+        const refused = { name: 'TypeError', message: 'where(): column "name" is undefined; pass null to match NULL' };
+        assert.throws(() => User.query(db).where({ id: ann.id, name: owner as never }), refused);
+        assert.throws(() => User.query(db).where({ id: ann.id }).orWhere({ name: undefined as never }), refused);
+        await assert.rejects(async () => User.query(db).where({ id: bob.id, name: undefined as never }).delete(), refused);
+        await assert.rejects(async () => User.query(db).where({ name: undefined as never }).update({ active: false }), refused);
+        // The query builder says the same about its columns.
+        await assert.rejects(new QueryBuilder(db).delete('users').where({ name: undefined }).execute(), refused);
+        assert.equal(await User.query(db).count(), 2);
+        assert.equal(await User.query(db).where({ active: true }).count(), 2);
+        // null still means IS NULL, and undefined in update() data still means "not given".
+        assert.equal(await User.query(db).where({ settings: null }).count(), 2);
+        assert.equal(await User.query(db).where({ id: ann.id }).update({ name: 'Anna', settings: undefined as never }), 1);
+        assert.equal((await User.get(db, ann.id))?.name, 'Anna');
       }));
 
     it('raises IntegrityError for duplicates, missing values and dangling foreign keys', () =>
