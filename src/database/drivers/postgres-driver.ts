@@ -89,6 +89,11 @@ export function mapPgError(err: unknown, sql?: string): Error {
   return new DatabaseError(e.message, base);
 }
 
+/** PostgreSQL's `date` type. */
+const DATE_OID = 1082;
+/** A DATE in the years 0001–9999 AD (others, `infinity` and BC dates, go to pg's own parser). */
+const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 /** `COMMIT` / `END` (the statements whose answer is `ROLLBACK` when the transaction had aborted). */
 const COMMIT = /^\s*(?:COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*$/i;
 
@@ -171,7 +176,8 @@ class PgConnection implements DriverConnection {
 
 /**
  * PostgreSQL through `pg` (loaded on first connect). `int8` values (`COUNT(*)`, `BIGINT`) come
- * back as numbers when they fit in a double, else as `bigint`; `numeric` stays a string.
+ * back as numbers when they fit in a double, else as `bigint`; `numeric` stays a string; a
+ * `date` is a `Date` at UTC midnight of that day, whatever the process's time zone.
  *
  * @example
  * const driver = postgresDriver(DatabaseConfig.fromUrl(process.env.DATABASE_URL!))
@@ -187,6 +193,12 @@ export function postgresDriver(config: DatabaseConfig): Driver {
             const n = Number(value);
             return Number.isSafeInteger(n) ? n : BigInt(value);
           };
+        }
+        if (oid === DATE_OID && format !== 'binary') {
+          // pg makes a DATE local midnight, which east of UTC is the previous day in UTC (and in
+          // JSON). UTC midnight, as mysql2 gives in UTC: the same day on every server and zone.
+          const fallback = pg.types.getTypeParser(oid, format);
+          return (value: string) => (PLAIN_DATE.test(value) ? new Date(`${value}T00:00:00.000Z`) : fallback(value));
         }
         return pg.types.getTypeParser(oid, format);
       };

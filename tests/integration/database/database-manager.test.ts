@@ -287,6 +287,32 @@ for (const target of targets) {
         assert.equal(db.pool.stats.inUse, 0);
       }));
 
+    it('reads a DATE as the same day whatever the process time zone (UTC midnight; SQLite keeps the text)', () =>
+      withUsers(async (db) => {
+        await db.execute('CREATE TABLE covet_days (id INTEGER PRIMARY KEY, day DATE)');
+        const zone = process.env.TZ;
+        try {
+          await db.execute('INSERT INTO covet_days (id, day) VALUES (1, %s), (2, %s)', '1990-05-17', '2024-12-31');
+          for (const tz of ['Europe/Berlin', 'Pacific/Kiritimati', 'America/Los_Angeles', 'UTC']) {
+            process.env.TZ = tz;
+            const days = (await db.fetchAll<{ day: unknown }>('SELECT day FROM covet_days ORDER BY id')).map((r) => r.day);
+            if (target.name === 'sqlite') assert.deepEqual(days, ['1990-05-17', '2024-12-31'], tz);
+            else {
+              assert.ok(days.every((d) => d instanceof Date), tz);
+              assert.deepEqual(
+                days.map((d) => (d as Date).toISOString()),
+                ['1990-05-17T00:00:00.000Z', '2024-12-31T00:00:00.000Z'],
+                tz,
+              );
+            }
+          }
+        } finally {
+          if (zone === undefined) delete process.env.TZ;
+          else process.env.TZ = zone;
+          await db.execute('DROP TABLE covet_days');
+        }
+      }));
+
     it('raises a typed IntegrityError for unique, not-null and foreign-key violations', () =>
       withUsers(async (db) => {
         await db.execute(`CREATE TABLE posts (id ${serialPk(target.name)}, user_id INTEGER NOT NULL REFERENCES users (id), title VARCHAR(50))`);
