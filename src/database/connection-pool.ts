@@ -83,6 +83,8 @@ export class ConnectionPool {
   readonly #idle: { conn: DriverConnection; since: number }[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #inUse = new Set<DriverConnection>();
+  /** Connections given back inside a transaction, being rolled back before reuse. */
+  readonly #resetting = new Set<DriverConnection>();
   #size = 0;
   #closed = false;
   #reaper: NodeJS.Timeout | null = null;
@@ -198,8 +200,25 @@ export class ConnectionPool {
     return null;
   }
 
-  /** Gives a raw connection back: to the first waiter, to the idle list, or closed. */
+  /**
+   * Gives a raw connection back: to the first waiter, to the idle list, or closed. One still
+   * inside a transaction (a `BEGIN` whose work threw before `COMMIT`) is rolled back first: the
+   * next borrower's statements would run inside it and be lost with it.
+   */
   [kReturn](conn: DriverConnection): void {
+    if (conn.inTransaction === true && !conn.broken && !this.#closed && this.#inUse.has(conn)) {
+      if (conn.querySync === undefined) {
+        if (!this.#resetting.has(conn)) void this.#rollBack(conn);
+        return;
+      }
+      // A synchronous driver (SQLite, whose one connection may hold an in-memory database):
+      // roll back in place; a connection that cannot is dropped.
+      try {
+        conn.querySync('ROLLBACK', []);
+      } catch {
+        void conn.close();
+      }
+    }
     if (!this.#inUse.delete(conn)) return; // released twice
     if (this.#closed || conn.broken) {
       this.#destroy(conn);
@@ -230,6 +249,20 @@ export class ConnectionPool {
     const idle = this.#idle.splice(0);
     this.#size -= idle.length;
     await Promise.all(idle.map(({ conn }) => conn.close()));
+  }
+
+  /** Rolls back the transaction a returned connection is still in, then returns it (closed if that failed). */
+  async #rollBack(conn: DriverConnection): Promise<void> {
+    this.#resetting.add(conn);
+    try {
+      await conn.query('ROLLBACK', []);
+    } catch {
+      // close() never rejects; a closed connection is broken and gets dropped below.
+      await conn.close();
+    }
+    this.#resetting.delete(conn);
+    if (conn.inTransaction === true) await conn.close();
+    this[kReturn](conn);
   }
 
   async #create(): Promise<DriverConnection> {

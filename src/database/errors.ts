@@ -61,6 +61,25 @@ export class IntegrityError extends DatabaseError {
 }
 
 /**
+ * A PostgreSQL transaction could not commit because a statement in it failed: PostgreSQL aborts
+ * the whole transaction on an error (later statements fail with SQLSTATE 25P02) and answers its
+ * `COMMIT` with a `ROLLBACK`, so nothing of it was saved. Statements that may fail and be
+ * recovered from belong in a savepoint: `tx.transaction(fn)`. `cause` is the statement's error
+ * when Covet saw it. SQLite and MySQL abort only the failed statement and commit the rest.
+ *
+ * @example
+ * await db.transaction(async (tx) => {
+ *   await tx.execute('INSERT INTO users (email) VALUES (%s)', 'a@x.io');
+ *   await tx.execute('INSERT INTO users (email) VALUES (%s)', 'a@x.io').catch(() => {}); // duplicate
+ * }); // PostgreSQL: TransactionAbortedError (ERR_DB_TRANSACTION_ABORTED), nothing inserted
+ */
+export class TransactionAbortedError extends DatabaseError {
+  constructor(message: string, options: DatabaseErrorOptions = {}) {
+    super(message, { ...options, code: options.code ?? 'ERR_DB_TRANSACTION_ABORTED' });
+  }
+}
+
+/**
  * The database cannot be reached, refused the login, or dropped the connection. The pool
  * replaces the connection; the next query tries again. Answer with 503.
  *

@@ -18,6 +18,7 @@ export {
   type IntegrityKind,
   MigrationError,
   PoolTimeoutError,
+  TransactionAbortedError,
   UnknownColumnError,
 } from './errors.js';
 export { type ModelLike, registeredModels } from './model-registry.js';

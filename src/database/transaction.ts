@@ -1,6 +1,6 @@
 import type { Dialect, IsolationLevel } from './drivers/dialect.js';
 import type { DriverConnection, DriverResult } from './drivers/driver.js';
-import { DatabaseError } from './errors.js';
+import { DatabaseError, TransactionAbortedError } from './errors.js';
 import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC, Queryable } from './queryable.js';
 import { observeQuery, queryChannel } from './query-channel.js';
 
@@ -29,6 +29,8 @@ export class Transaction extends Queryable {
   readonly #parent: Transaction | null;
   #active = true;
   #children = 0;
+  /** PostgreSQL: the first statement of this transaction that failed (it aborted the transaction). */
+  #failure: unknown = undefined;
   /** This transaction's savepoints still open, oldest first (later ones nest inside earlier ones). */
   #open: Transaction[] = [];
 
@@ -67,8 +69,16 @@ export class Transaction extends Queryable {
       return Promise.reject(
         new DatabaseError('This transaction has already been committed or rolled back', { code: 'ERR_DB_TRANSACTION_DONE' }),
       );
-    if (queryChannel.hasSubscribers) return observeQuery(this.dialect, text, params, () => this.#conn.query(text, params, name));
-    return this.#conn.query(text, params, name);
+    const result = queryChannel.hasSubscribers
+      ? observeQuery(this.dialect, text, params, () => this.#conn.query(text, params, name))
+      : this.#conn.query(text, params, name);
+    // PostgreSQL aborts the whole transaction on a failed statement: keep the error, the cause
+    // of the TransactionAbortedError that commit() will meet.
+    if (this.#dialect.name !== 'postgresql') return result;
+    return result.catch((err: unknown) => {
+      this.#failure ??= err;
+      throw err;
+    });
   }
 
   override [kQueryRowSync](text: string, params: readonly unknown[]): readonly unknown[] | undefined | typeof NOT_SYNC {
@@ -148,6 +158,9 @@ export class Transaction extends Queryable {
       if (this.#savepoint === null) {
         // A failed COMMIT leaves the transaction rolled back (or the connection gone).
         await this.#conn.query('ROLLBACK', []).catch(() => {});
+      }
+      if (err instanceof TransactionAbortedError && err.cause === undefined && this.#failure !== undefined) {
+        throw new TransactionAbortedError(err.message, { cause: this.#failure, ...(err.sql === undefined ? {} : { sql: err.sql }) });
       }
       throw err;
     } finally {

@@ -42,6 +42,12 @@ export interface DriverConnection {
   close(): Promise<void>;
   /** True once the connection is known to be unusable: the pool drops it instead of reusing it. */
   readonly broken: boolean;
+  /**
+   * True while a transaction is open on the connection (a `BEGIN` without its `COMMIT` or
+   * `ROLLBACK`, or a PostgreSQL transaction a failed statement aborted): the pool rolls it back
+   * before anyone else gets the connection. Optional: without it the pool cannot tell.
+   */
+  readonly inTransaction?: boolean;
 }
 
 /**

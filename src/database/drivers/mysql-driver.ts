@@ -10,6 +10,7 @@ import { returnedId } from './returned-id.js';
 interface MyHeader {
   affectedRows: number;
   insertId: number | string;
+  serverStatus?: number;
 }
 interface MyConnection {
   execute(sql: string, values?: readonly unknown[]): Promise<[unknown, unknown]>;
@@ -87,10 +88,14 @@ function toMysql(value: unknown): unknown {
 }
 
 const KIND_CACHE = 500;
+/** The server's status flag for an open transaction (`SERVER_STATUS_IN_TRANS`). */
+const IN_TRANS = 1;
 
 class MysqlConnection implements DriverConnection {
   readonly #conn: MyConnection;
   #broken = false;
+  /** Whether a transaction is open, as the server's status said after the last statement that reported it. */
+  #inTransaction = false;
   /** Whether each statement inserts (for `lastInsertId`), as mysql2 caches its prepared statements. */
   #kinds = new Map<string, 'insert' | 'upsert' | null>();
 
@@ -106,6 +111,10 @@ class MysqlConnection implements DriverConnection {
 
   get broken(): boolean {
     return this.#broken;
+  }
+
+  get inTransaction(): boolean {
+    return this.#inTransaction;
   }
 
   async query(sql: string, params: readonly unknown[]): Promise<DriverResult> {
@@ -135,6 +144,8 @@ class MysqlConnection implements DriverConnection {
       return { rows, rowCount: rows.length, lastInsertId: inserts ? returnedId(rows[0]) : null };
     }
     const header = result as MyHeader;
+    // Rows come without a status, but a SELECT neither opens nor ends a transaction.
+    if (header.serverStatus !== undefined) this.#inTransaction = (header.serverStatus & IN_TRANS) !== 0;
     const id = header.insertId;
     // insertId is also set by UPDATE … LAST_INSERT_ID(expr): only an INSERT that inserted reports it.
     const inserted = inserts && header.affectedRows > 0 && id !== 0 && id !== '0';

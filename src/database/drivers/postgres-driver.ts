@@ -1,5 +1,12 @@
 import type { DatabaseConfig } from '../database-config.js';
-import { ConnectionError, DatabaseError, type IntegrityKind, IntegrityError, UnknownColumnError } from '../errors.js';
+import {
+  ConnectionError,
+  DatabaseError,
+  type IntegrityKind,
+  IntegrityError,
+  TransactionAbortedError,
+  UnknownColumnError,
+} from '../errors.js';
 import type { Driver, DriverConnection, DriverResult } from './driver.js';
 import { loadDriverModule } from './load-module.js';
 import { postgresDialect } from './postgres-dialect.js';
@@ -17,6 +24,8 @@ interface PgClient {
   query(text: string): Promise<PgResult | PgResult[]>;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (err?: unknown) => void): unknown;
+  /** 'I' idle, 'T' in a transaction, 'E' in a failed transaction (pg ≥ 8.15; null before the first query). */
+  getTransactionStatus?(): string | null;
 }
 interface PgModule {
   Client: new (config: Record<string, unknown>) => PgClient;
@@ -69,8 +78,32 @@ export function mapPgError(err: unknown, sql?: string): Error {
     const m = /column "?([^"\s]+)"? (?:of relation "([^"]+)" )?does not exist/.exec(e.message);
     if (m !== null) return new UnknownColumnError((m[1] as string).replace(/^.*\./, ''), { ...base, table: m[2] });
   }
+  if (e.code === '25P02') {
+    return new TransactionAbortedError(
+      `${e.message}: a statement in this transaction failed, so PostgreSQL aborted the whole transaction; roll it back (nothing of it can be saved), ` +
+        'and run statements that may fail in a savepoint (tx.transaction(fn)) to recover from them',
+      base,
+    );
+  }
   if (isPgConnectionError(err)) return new ConnectionError(`PostgreSQL connection failed: ${e.message}`, base);
   return new DatabaseError(e.message, base);
+}
+
+/** PostgreSQL's `date` type. */
+const DATE_OID = 1082;
+/** A DATE in the years 0001–9999 AD (others, `infinity` and BC dates, go to pg's own parser). */
+const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `COMMIT` / `END` (the statements whose answer is `ROLLBACK` when the transaction had aborted). */
+const COMMIT = /^\s*(?:COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*$/i;
+
+/** The error of a `COMMIT` that PostgreSQL turned into a `ROLLBACK`. */
+export function abortedCommitError(sql: string): TransactionAbortedError {
+  return new TransactionAbortedError(
+    'The transaction was rolled back, not committed: a statement in it failed, and PostgreSQL aborts the whole transaction on an error, ' +
+      'so nothing of it was saved. Run statements that may fail in a savepoint (tx.transaction(fn)) to recover from them',
+    { sql },
+  );
 }
 
 class PgConnection implements DriverConnection {
@@ -92,6 +125,11 @@ class PgConnection implements DriverConnection {
     return this.#broken;
   }
 
+  get inTransaction(): boolean {
+    const status = this.#client.getTransactionStatus?.();
+    return status === 'T' || status === 'E';
+  }
+
   async query(sql: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
     let result: PgResult | PgResult[];
     try {
@@ -107,6 +145,9 @@ class PgConnection implements DriverConnection {
     }
     // A pg too old for queryMode ran them all and answers with one result per statement.
     const res = Array.isArray(result) ? (result.at(-1) ?? { rows: [], rowCount: 0, command: '' }) : result;
+    // A COMMIT of a transaction that a failed statement aborted succeeds as a ROLLBACK: nothing
+    // was saved, and a caller told "committed" would lose the writes silently.
+    if (res.command === 'ROLLBACK' && COMMIT.test(sql)) throw abortedCommitError(sql);
     const rows = res.rows;
     // PostgreSQL reports no id of its own: an INSERT gives one only through RETURNING.
     const lastInsertId = res.command === 'INSERT' ? returnedId(rows[0]) : null;
@@ -135,7 +176,8 @@ class PgConnection implements DriverConnection {
 
 /**
  * PostgreSQL through `pg` (loaded on first connect). `int8` values (`COUNT(*)`, `BIGINT`) come
- * back as numbers when they fit in a double, else as `bigint`; `numeric` stays a string.
+ * back as numbers when they fit in a double, else as `bigint`; `numeric` stays a string; a
+ * `date` is a `Date` at UTC midnight of that day, whatever the process's time zone.
  *
  * @example
  * const driver = postgresDriver(DatabaseConfig.fromUrl(process.env.DATABASE_URL!))
@@ -151,6 +193,12 @@ export function postgresDriver(config: DatabaseConfig): Driver {
             const n = Number(value);
             return Number.isSafeInteger(n) ? n : BigInt(value);
           };
+        }
+        if (oid === DATE_OID && format !== 'binary') {
+          // pg makes a DATE local midnight, which east of UTC is the previous day in UTC (and in
+          // JSON). UTC midnight, as mysql2 gives in UTC: the same day on every server and zone.
+          const fallback = pg.types.getTypeParser(oid, format);
+          return (value: string) => (PLAIN_DATE.test(value) ? new Date(`${value}T00:00:00.000Z`) : fallback(value));
         }
         return pg.types.getTypeParser(oid, format);
       };

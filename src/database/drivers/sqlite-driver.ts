@@ -20,6 +20,7 @@ interface SqliteDatabase {
   pragma(sql: string): unknown;
   close(): unknown;
   readonly open: boolean;
+  readonly inTransaction: boolean;
 }
 type SqliteConstructor = new (filename: string, options?: Record<string, unknown>) => SqliteDatabase;
 
@@ -116,6 +117,10 @@ class SqliteConnection implements DriverConnection {
 
   get broken(): boolean {
     return this.#closed;
+  }
+
+  get inTransaction(): boolean {
+    return !this.#closed && this.#db.inTransaction;
   }
 
   #prepare(sql: string): Prepared {

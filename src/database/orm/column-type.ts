@@ -8,6 +8,14 @@ export function isoString(date: Date): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
+/**
+ * Whether a driver hands back JSON columns parsed (and timestamps as `Date`s): PostgreSQL and
+ * MySQL do; SQLite gives the JSON text the ORM wrote.
+ */
+export function decodesJson(dialect: { readonly name: string }): boolean {
+  return dialect.name !== 'sqlite';
+}
+
 /** PostgreSQL's boolean literals: what a query string or a form may say for a boolean column. */
 const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = {
   true: true,
@@ -125,8 +133,12 @@ export class ColumnType<T> {
     }
   }
 
-  /** What the driver returned → the JavaScript value. */
-  fromDb(value: unknown): T {
+  /**
+   * What the driver returned → the JavaScript value. `dialect`, when given, says where it came
+   * from: PostgreSQL and MySQL return JSON parsed, so a string there is a JSON string (`"123"`
+   * stays `'123'`), while SQLite returns JSON text, parsed here.
+   */
+  fromDb(value: unknown, dialect?: Dialect): T {
     if (value === null || value === undefined) return null as T;
     switch (this.kind) {
       case 'integer':
@@ -147,7 +159,7 @@ export class ColumnType<T> {
         }
         return new Date(value as number) as T;
       case 'json':
-        if (typeof value === 'string') {
+        if (typeof value === 'string' && (dialect === undefined || !decodesJson(dialect))) {
           try {
             return JSON.parse(value) as T;
           } catch {

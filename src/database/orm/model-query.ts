@@ -67,6 +67,13 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
   #condition(or: boolean, first: unknown, params: unknown[]): this {
     // Object form is checked and converted now, so a typo fails at the call, not at the database.
     const isObject = typeof first === 'object' && first !== null && !('strings' in first && 'values' in first);
+    if (isObject) {
+      // toColumns skips undefined (a value not given to create/update); in a filter that would
+      // drop the condition and match more rows (an owner id read from a missing claim).
+      for (const [prop, value] of Object.entries(first as Bag)) {
+        if (value === undefined) throw new TypeError(`where(): column "${prop}" is undefined; pass null to match NULL`);
+      }
+    }
     this.#conditions.push({ or, args: isObject ? [toColumns(this.#meta, first as Bag, this.db)] : [first, ...params] });
     return this;
   }
@@ -163,7 +170,7 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
     } else {
       const rows = await query.fetchAll();
       out = new Array<Loaded<M, I>>(rows.length);
-      for (let i = 0; i < rows.length; i++) out[i] = hydrate<M>(this.#meta, rows[i] as Bag) as Loaded<M, I>;
+      for (let i = 0; i < rows.length; i++) out[i] = hydrate<M>(this.#meta, rows[i] as Bag, this.db.dialect) as Loaded<M, I>;
     }
     for (const name of this.#includes) await this.#load(out as unknown as Bag[], name);
     return out;

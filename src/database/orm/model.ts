@@ -4,10 +4,12 @@ import { addModelDiscovery, registerModel } from '../model-registry.js';
 import { subclassesOf } from '../../internal/subclasses.js';
 import { kExecute, kQueryRowSync, NOT_SYNC, type Queryable, type Row } from '../queryable.js';
 import { SqlWriter } from '../sql-writer.js';
+import type { Dialect } from '../drivers/dialect.js';
+import { decodesJson } from './column-type.js';
 import { SqlDefault } from './func.js';
 import { type ColumnMeta, metaOf, type ModelMeta, resolveModel, resolveReference, selectSql } from './model-meta.js';
 import { ModelQuery } from './model-query.js';
-import { kState, LOADED } from './row-mapper.js';
+import { kState, LOADED, stateValue } from './row-mapper.js';
 import { createTableStatements } from './schema-sql.js';
 import type { Columns, InsertOf, Instance, ModelClass, Relations, RowOf } from './types.js';
 
@@ -23,13 +25,20 @@ function same(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** A model instance built from a row: no constructor runs, so subclass field initialisers cannot clobber it. */
-export function hydrate<M extends ModelClass>(meta: ModelMeta, row: Row): Instance<M> {
-  return meta.mapper.hydrate(row) as Instance<M>;
+/** A model instance built from a row of `dialect`'s driver: no constructor runs, so subclass field initialisers cannot clobber it. */
+export function hydrate<M extends ModelClass>(meta: ModelMeta, row: Row, dialect: Dialect): Instance<M> {
+  return meta.mapper.hydrate(row, decodesJson(dialect)) as Instance<M>;
 }
 
-function refresh(obj: Bag, meta: ModelMeta, row: Row): void {
-  for (const c of meta.columns) if (c.name in row) obj[c.prop] = c.type.fromDb(row[c.name]);
+/** Takes the values of a row read back after a write; the state keeps them by value (see `stateValue`). */
+function refresh(obj: Bag, meta: ModelMeta, row: Row, dialect: Dialect): void {
+  const decoded = decodesJson(dialect);
+  for (const c of meta.columns) {
+    if (!(c.name in row)) continue;
+    const value = row[c.name];
+    obj[c.prop] = c.type.fromDb(value, dialect);
+    row[c.name] = stateValue(c.type, value, decoded);
+  }
   meta.mapper.setState(obj, row);
 }
 
@@ -72,7 +81,7 @@ async function insertRow(self: Bag, db: Queryable, meta: ModelMeta): Promise<voi
   if (dialect.supportsReturning) {
     w.write(' RETURNING ').list(meta.columns, (c) => w.id(c.name));
     const row = (await db[kExecute](w.text, w.params)).rows[0];
-    if (row !== undefined) refresh(self, meta, row);
+    if (row !== undefined) refresh(self, meta, row, dialect);
     return;
   }
   const res = await db[kExecute](w.text, w.params);
@@ -81,12 +90,12 @@ async function insertRow(self: Bag, db: Queryable, meta: ModelMeta): Promise<voi
     meta.mapper.setState(self, LOADED);
     return;
   }
-  if (self[pk.prop] === undefined && res.lastInsertId !== null) self[pk.prop] = pk.type.fromDb(res.lastInsertId);
+  if (self[pk.prop] === undefined && res.lastInsertId !== null) self[pk.prop] = pk.type.fromDb(res.lastInsertId, dialect);
   // No RETURNING: read the row back for its database defaults.
   const row = (
     await db[kExecute](`${selectSql(meta, dialect)} WHERE ${dialect.quote(pk.name)} = ?`, [pk.type.toDb(self[pk.prop], dialect)])
   ).rows[0];
-  if (row !== undefined) refresh(self, meta, row);
+  if (row !== undefined) refresh(self, meta, row, dialect);
   else meta.mapper.setState(self, LOADED);
 }
 
@@ -107,7 +116,8 @@ async function updateRow(self: Bag, db: Queryable, meta: ModelMeta, state: Row):
   const res = await db[kExecute](w.text, w.params);
   if (res.rowCount === 0) throw new DatabaseError(`${meta.model.name} ${String(self[pk.prop])} no longer exists`, { code: 'ERR_DB_STALE' });
   const next: Row = { ...(original ?? {}) };
-  for (const c of dirty) next[c.name] = c.type.toDb(self[c.prop], dialect);
+  const decoded = decodesJson(dialect);
+  for (const c of dirty) next[c.name] = stateValue(c.type, c.type.toDb(self[c.prop], dialect), decoded);
   meta.mapper.setState(self, next);
 }
 
@@ -208,7 +218,7 @@ export class Model {
     if (values !== NOT_SYNC) return Promise.resolve(values === undefined ? null : (meta.mapper.hydrateValues(values) as Instance<M>));
     return db[kExecute](sql, [key]).then((res) => {
       const row = res.rows[0];
-      return row === undefined ? null : hydrate<M>(meta, row);
+      return row === undefined ? null : hydrate<M>(meta, row, db.dialect);
     });
   }
 
@@ -237,7 +247,7 @@ export class Model {
     if (db.dialect.supportsReturning) {
       w.write(' RETURNING ').list(meta.columns, (c) => w.id(c.name));
       const row = (await db[kExecute](w.text, w.params)).rows[0];
-      return row === undefined ? null : hydrate<M>(meta, row);
+      return row === undefined ? null : hydrate<M>(meta, row, db.dialect);
     }
     await db[kExecute](w.text, w.params);
     return (this as ModelClass).get(db, id) as Promise<Instance<M> | null>;

@@ -26,8 +26,13 @@ export interface MappedColumn {
  * (the costliest step of answering with a row) while the date holds that instant.
  */
 export interface RowMapper {
-  /** A model instance from a driver row: no constructor runs, so subclass field initialisers cannot clobber it. */
-  readonly hydrate: (row: Row) => object;
+  /**
+   * A model instance from a driver row: no constructor runs, so subclass field initialisers
+   * cannot clobber it. `decoded`: the driver parsed JSON columns and made `Date`s (PostgreSQL,
+   * MySQL); SQLite hands back JSON as text. The row becomes the state, with its JSON and dates
+   * replaced by their value (JSON text, epoch ms) so that changing them in place shows in `save()`.
+   */
+  readonly hydrate: (row: Row, decoded: boolean) => object;
   /** The same from the row's values in column order (SQLite's raw rows: no row object from the driver). */
   readonly hydrateValues: (values: readonly unknown[]) => object;
   /** The JSON form: own enumerable column properties and loaded relations, dates as ISO-8601 text. */
@@ -45,6 +50,22 @@ function canonicalTime(value: unknown): number {
 
 function isDateKind(type: ColumnType<unknown>): boolean {
   return type.kind === 'datetime' || type.kind === 'date';
+}
+
+/** A built-in `Json` column (a custom type decodes its values itself). */
+function isJson(type: ColumnType<unknown>): boolean {
+  return type.kind === 'json' && type.fromDb === ColumnType.prototype.fromDb;
+}
+
+/**
+ * What the state keeps of a value the driver returned or the ORM wrote: never an object the
+ * instance may share and change in place — a `Date` as its epoch ms (read back through `fromDb`),
+ * a JSON value as its text.
+ */
+export function stateValue(type: ColumnType<unknown>, value: unknown, decoded: boolean): unknown {
+  if (value instanceof Date) return value.getTime();
+  if (decoded && value !== null && value !== undefined && isJson(type)) return JSON.stringify(value);
+  return value;
 }
 
 /** The check that lets a value through unconverted, for a type whose `fromDb` is the built-in one. */
@@ -89,9 +110,19 @@ export function compileRowMapper(prototype: object, columns: readonly MappedColu
     ctor.push(`v = row[${q(c.name)}];`);
     const slot = dates.indexOf(c);
     if (slot !== -1) {
+      // A Date from the driver is the instance's own now: the state keeps its instant.
       ctor.push(
         `if (typeof v === 'string' && v.length === 24 && ISO.test(v)) { const d = new Date(v); this[${q(c.prop)}] = d; this[SLOTS[${slot}]] = d.getTime(); }`,
-        `else { this[${q(c.prop)}] = T[${i}].fromDb(v); this[SLOTS[${slot}]] = NaN; }`,
+        `else { this[${q(c.prop)}] = T[${i}].fromDb(v); this[SLOTS[${slot}]] = NaN; if (v instanceof Date) row[${q(c.name)}] = v.getTime(); }`,
+      );
+      return;
+    }
+    if (isJson(c.type)) {
+      // Parsed by the driver (a string is a JSON string, not JSON text to parse again): the
+      // instance takes it, the state its text. From SQLite: the text, parsed.
+      ctor.push(
+        `if (decoded) { if (v === undefined || v === null) this[${q(c.prop)}] = null; else { this[${q(c.prop)}] = v; row[${q(c.name)}] = JSON.stringify(v); } }`,
+        `else this[${q(c.prop)}] = T[${i}].fromDb(v);`,
       );
       return;
     }
@@ -109,10 +140,10 @@ export function compileRowMapper(prototype: object, columns: readonly MappedColu
   });
   const props = columns.map((c) => c.prop);
   const source = `
-    function Hydrated(row) { ${ctor.join('\n')} }
+    function Hydrated(row, decoded) { ${ctor.join('\n')} }
     Hydrated.prototype = PROTO;
-    function hydrate(row) { return new Hydrated(row); }
-    function hydrateValues(a) { return new Hydrated({ ${columns.map((c, i) => `${key(c.name)}: a[${i}]`).join(', ')} }); }
+    function hydrate(row, decoded) { return new Hydrated(row, decoded); }
+    function hydrateValues(a) { return new Hydrated({ ${columns.map((c, i) => `${key(c.name)}: a[${i}]`).join(', ')} }, false); }
     function literal(o) {
       let i = 0;
       for (const k in o) { if (k !== PROPS[i]) return null; i++; }
@@ -122,7 +153,7 @@ export function compileRowMapper(prototype: object, columns: readonly MappedColu
     }
     return { hydrate, hydrateValues, literal };`;
   const factory = new Function('PROTO', 'T', 'SLOTS', 'STATE', 'ISO', 'ISO_STRING', 'PROPS', source) as (...args: unknown[]) => {
-    hydrate: (row: Row) => object;
+    hydrate: (row: Row, decoded: boolean) => object;
     hydrateValues: (values: readonly unknown[]) => object;
     literal: (o: object) => Record<string, unknown> | null;
   };

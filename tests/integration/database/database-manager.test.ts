@@ -13,6 +13,7 @@ import {
   IntegrityError,
   QueryOptimizer,
   sql,
+  TransactionAbortedError,
   UnknownColumnError,
 } from '../../../src/database/index.js';
 import { serialPk, targets } from './targets.js';
@@ -212,6 +213,104 @@ for (const target of targets) {
           ['kept', 'a', 'b'],
         );
         assert.equal(db.pool.stats.inUse, 0);
+      }));
+
+    it('refuses to report a commit of a transaction whose failed statement PostgreSQL aborted (SQLite and MySQL commit the rest)', () =>
+      withUsers(async (db) => {
+        await db.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Ann', 'a@x.io');
+        const aborted = (err: unknown): boolean =>
+          err instanceof TransactionAbortedError &&
+          err.code === 'ERR_DB_TRANSACTION_ABORTED' &&
+          /rolled back, not committed: a statement in it failed.*tx\.transaction\(fn\)/.test(err.message) &&
+          err.cause instanceof IntegrityError;
+        // The statement error is caught inside fn, so fn resolves.
+        const run = db.transaction(async (tx) => {
+          await tx.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Bob', 'b@x.io');
+          await assert.rejects(tx.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Dup', 'a@x.io'), IntegrityError);
+          return 'done';
+        });
+        if (target.name === 'postgresql') await assert.rejects(run, aborted);
+        else assert.equal(await run, 'done');
+        // begin()/commit(): the same.
+        const tx = await db.begin();
+        await tx.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Cy', 'c@x.io');
+        await assert.rejects(tx.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Dup', 'a@x.io'), IntegrityError);
+        if (target.name === 'postgresql') {
+          // Later statements fail with the same error class, not only COMMIT.
+          await assert.rejects(
+            tx.execute('SELECT 1'),
+            (err: unknown) => err instanceof TransactionAbortedError && err.driverCode === '25P02' && /savepoint/.test(err.message),
+          );
+          await assert.rejects(tx.commit(), aborted);
+        } else await tx.commit();
+        assert.equal(tx.active, false);
+        // A savepoint is the way to go on after a failed statement, on every database.
+        await db.transaction(async (tx2) => {
+          await tx2.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Dee', 'd@x.io');
+          await assert.rejects(
+            tx2.transaction((sp) => sp.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'Dup', 'a@x.io')),
+            IntegrityError,
+          );
+        });
+        assert.deepEqual(
+          (await db.fetchAll<{ name: string }>('SELECT name FROM users ORDER BY id')).map((r) => r.name),
+          target.name === 'postgresql' ? ['Ann', 'Dee'] : ['Ann', 'Bob', 'Cy', 'Dee'],
+        );
+        assert.equal(db.pool.stats.inUse, 0);
+      }));
+
+    it('rolls back a transaction left open on a pooled connection before anyone else gets it', () =>
+      withUsers(async (db) => {
+        await assert.rejects(
+          db.pool.withConnection(async (conn) => {
+            await conn.execute(target.name === 'mysql' ? 'START TRANSACTION' : 'BEGIN');
+            await conn.execute('INSERT INTO users (name) VALUES (%s)', 'never committed');
+            throw new Error('payment provider timed out');
+          }),
+          /payment provider timed out/,
+        );
+        // The next borrower autocommits; before the fix its write ran inside the open transaction.
+        await db.pool.withConnection((conn) => conn.execute('INSERT INTO users (name) VALUES (%s)', 'autocommit'));
+        const conn = await db.pool.acquire();
+        await conn.execute('BEGIN');
+        conn.release();
+        conn.release(); // twice: still one connection given back
+        assert.deepEqual(await db.fetchAll('SELECT name FROM users ORDER BY id'), [{ name: 'autocommit' }]);
+        // On PostgreSQL a transaction a failed statement aborted is rolled back too.
+        await db.pool.withConnection(async (c) => {
+          await c.execute('BEGIN');
+          await c.execute('SELECT nope FROM users').catch(() => {});
+        });
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM users'), 1);
+        // The rollback runs after release(): the connection counts as in use until it is done.
+        for (let i = 0; i < 100 && db.pool.stats.inUse > 0; i++) await new Promise((r) => setTimeout(r, 10));
+        assert.equal(db.pool.stats.inUse, 0);
+      }));
+
+    it('reads a DATE as the same day whatever the process time zone (UTC midnight; SQLite keeps the text)', () =>
+      withUsers(async (db) => {
+        await db.execute('CREATE TABLE covet_days (id INTEGER PRIMARY KEY, day DATE)');
+        const zone = process.env.TZ;
+        try {
+          await db.execute('INSERT INTO covet_days (id, day) VALUES (1, %s), (2, %s)', '1990-05-17', '2024-12-31');
+          for (const tz of ['Europe/Berlin', 'Pacific/Kiritimati', 'America/Los_Angeles', 'UTC']) {
+            process.env.TZ = tz;
+            const days = (await db.fetchAll<{ day: unknown }>('SELECT day FROM covet_days ORDER BY id')).map((r) => r.day);
+            if (target.name === 'sqlite') assert.deepEqual(days, ['1990-05-17', '2024-12-31'], tz);
+            else {
+              assert.ok(days.every((d) => d instanceof Date), tz);
+              assert.deepEqual(
+                days.map((d) => (d as Date).toISOString()),
+                ['1990-05-17T00:00:00.000Z', '2024-12-31T00:00:00.000Z'],
+                tz,
+              );
+            }
+          }
+        } finally {
+          if (zone === undefined) delete process.env.TZ;
+          else process.env.TZ = zone;
+          await db.execute('DROP TABLE covet_days');
+        }
       }));
 
     it('raises a typed IntegrityError for unique, not-null and foreign-key violations', () =>

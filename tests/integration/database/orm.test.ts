@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectTypeOf } from 'expect-type';
-import { DatabaseError, type DatabaseManager, IntegrityError, type Queryable, UnknownColumnError } from '../../../src/database/index.js';
+import {
+  DatabaseError,
+  type DatabaseManager,
+  IntegrityError,
+  QueryBuilder,
+  type Queryable,
+  UnknownColumnError,
+} from '../../../src/database/index.js';
 import {
   belongsTo,
   Boolean,
@@ -290,6 +297,79 @@ for (const target of targets) {
           target.name === 'postgresql' ? DatabaseError : { name: 'TypeError', message: 'Expected a date for this datetime column, got "not a date"' },
         );
         assert.equal(await User.query(db).count(), 1);
+      }));
+
+    it('reads back every Json value as written: a JSON string stays a string, however it looks', () =>
+      withSchema(async (db) => {
+        const values: unknown[] = ['hello', '123', 'true', 'null', '{"a":1}', '[1,2]', '', 123, true, { a: 1, b: ['x'] }, [1, '2']];
+        for (const [i, settings] of values.entries()) await User.create(db, { name: `u${i}`, email: `u${i}@x.io`, settings });
+        await User.create(db, { name: 'none', email: 'none@x.io' });
+        const read = async () => (await User.query(db).orderBy('id').all()).map((u) => u.settings);
+        assert.deepEqual(await read(), [...values, null]);
+        // Through every path: get, RETURNING / read back after create, update.
+        assert.equal((await User.get(db, 2))?.settings, '123');
+        const created = await User.create(db, { name: 'n', email: 'n@x.io', settings: '{"a":1}' });
+        assert.equal(created.settings, '{"a":1}');
+        assert.equal((await User.update(db, created.id, { settings: 'true' }))?.settings, 'true');
+        // A save() of an unchanged instance writes nothing, and the value stays as it was.
+        const loaded = (await User.get(db, 1)) as User;
+        const seen = recordStatements(db);
+        await loaded.save(db);
+        assert.deepEqual(seen, []);
+        assert.deepEqual(await read(), [...values, null, 'true']);
+      }));
+
+    it('saves a Json value or a DateTime changed in place', () =>
+      withSchema(async (db) => {
+        const created = await User.create(db, {
+          name: 'Ann',
+          email: 'ann@x.io',
+          settings: { theme: 'light', tags: ['a'] },
+          createdAt: new Date('2024-01-01T00:00:00.000Z'),
+        });
+        const user = (await User.get(db, created.id)) as User;
+        (user.settings as { theme: string; tags: string[] }).theme = 'dark';
+        (user.settings as { theme: string; tags: string[] }).tags.push('b');
+        (user.createdAt as Date).setUTCFullYear(2025);
+        await user.save(db);
+        let back = (await User.get(db, created.id)) as User;
+        assert.deepEqual(back.settings, { theme: 'dark', tags: ['a', 'b'] });
+        assert.equal(back.createdAt?.toISOString(), '2025-01-01T00:00:00.000Z');
+        // Again after a save (the state it diffs against is the one save() wrote) and after create().
+        (user.settings as { tags: string[] }).tags.push('c');
+        (user.createdAt as Date).setUTCMonth(5);
+        await user.save(db);
+        (created.settings as { theme: string }).theme = 'blue';
+        await created.save(db);
+        back = (await User.get(db, created.id)) as User;
+        assert.deepEqual(back.settings, { theme: 'blue', tags: ['a'] });
+        const viaQuery = (await User.query(db).where({ id: created.id }).first()) as User;
+        (viaQuery.createdAt as Date).setUTCDate(15);
+        await viaQuery.save(db);
+        assert.equal((await User.get(db, created.id))?.createdAt?.toISOString(), '2025-06-15T00:00:00.000Z');
+        const seen = recordStatements(db);
+        await viaQuery.save(db); // nothing changed since
+        assert.deepEqual(seen, []);
+      }));
+
+    it('refuses undefined in where({...}) as the query builder does, instead of dropping the condition', () =>
+      withSchema(async (db) => {
+        const ann = await User.create(db, { name: 'Ann', email: 'ann@x.io' });
+        const bob = await User.create(db, { name: 'Bob', email: 'bob@x.io' });
+        const owner = ({ sub: 2 } as { sub: number; id?: number }).id; // a claim read under the wrong name
+        const refused = { name: 'TypeError', message: 'where(): column "name" is undefined; pass null to match NULL' };
+        assert.throws(() => User.query(db).where({ id: ann.id, name: owner as never }), refused);
+        assert.throws(() => User.query(db).where({ id: ann.id }).orWhere({ name: undefined as never }), refused);
+        await assert.rejects(async () => User.query(db).where({ id: bob.id, name: undefined as never }).delete(), refused);
+        await assert.rejects(async () => User.query(db).where({ name: undefined as never }).update({ active: false }), refused);
+        // The query builder says the same about its columns.
+        await assert.rejects(new QueryBuilder(db).delete('users').where({ name: undefined }).execute(), refused);
+        assert.equal(await User.query(db).count(), 2);
+        assert.equal(await User.query(db).where({ active: true }).count(), 2);
+        // null still means IS NULL, and undefined in update() data still means "not given".
+        assert.equal(await User.query(db).where({ settings: null }).count(), 2);
+        assert.equal(await User.query(db).where({ id: ann.id }).update({ name: 'Anna', settings: undefined as never }), 1);
+        assert.equal((await User.get(db, ann.id))?.name, 'Anna');
       }));
 
     it('raises IntegrityError for duplicates, missing values and dangling foreign keys', () =>

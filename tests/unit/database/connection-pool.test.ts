@@ -9,8 +9,18 @@ function fakeDriver() {
   class FakeConn implements DriverConnection {
     readonly id = ++state.opened;
     broken = false;
+    inTransaction = false;
+    failRollback = false;
+    readonly log: string[] = [];
     async query(sql: string) {
       if (this.broken) throw new ConnectionError('connection lost');
+      this.log.push(sql);
+      if (sql === 'BEGIN') this.inTransaction = true;
+      if (sql === 'ROLLBACK') {
+        await sleep(1);
+        if (this.failRollback) throw new ConnectionError('connection lost');
+        this.inTransaction = false;
+      }
       return { rows: [{ id: this.id, sql }], rowCount: 1, lastInsertId: null };
     }
     async script() {}
@@ -47,6 +57,34 @@ describe('ConnectionPool', () => {
     assert.deepEqual(pool.stats, { size: 2, idle: 2, inUse: 0, waiting: 0 });
     await pool.close();
     assert.equal(state.closed, 2);
+  });
+
+  it('rolls back a connection given back inside a transaction before the next borrower gets it', async () => {
+    const { driver, state } = fakeDriver();
+    const pool = new ConnectionPool({ driver, maxConnections: 1 });
+    const a = await pool.acquire();
+    await a.execute('BEGIN');
+    const next = pool.acquire(); // waiting
+    a.release();
+    a.release();
+    const b = await next;
+    const conn = state.conns[0] as (typeof state.conns)[number];
+    assert.equal(state.opened, 1);
+    assert.deepEqual(conn.log, ['BEGIN', 'ROLLBACK']);
+    assert.equal(conn.inTransaction, false);
+    // A connection whose ROLLBACK fails is dropped, and the next borrower gets a new one.
+    await b.execute('BEGIN');
+    conn.failRollback = true;
+    b.release();
+    const c = await pool.acquire();
+    assert.equal(conn.broken, true);
+    assert.deepEqual(
+      (await c.fetchAll<{ id: number }>('SELECT 1')).map((r) => r.id),
+      [2],
+    );
+    c.release();
+    assert.deepEqual(pool.stats, { size: 1, idle: 1, inUse: 0, waiting: 0 });
+    await pool.close();
   });
 
   it('serves waiters first-in first-out', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ColumnType, DateTime, Integer, String, Text } from '../../../src/database/orm/index.js';
+import { ColumnType, DateTime, Integer, Json, String, Text } from '../../../src/database/orm/index.js';
 import { compileRowMapper, kState, LOADED } from '../../../src/database/orm/row-mapper.js';
 
 class Thing {
@@ -21,7 +21,7 @@ describe('compileRowMapper', () => {
 
   it('builds instances of the model from rows, converting what the driver left as text', () => {
     const row = { id: '7', 'the title': 'T', 'body"); globalThis.pwned = true; ("': 'B', created_at: '2026-01-02T03:04:05.678Z' };
-    const obj = mapper.hydrate(row) as Thing & Record<string, unknown>;
+    const obj = mapper.hydrate(row, false) as Thing & Record<string, unknown>;
     assert.ok(obj instanceof Thing);
     assert.equal(obj.hello(), 'hi');
     assert.deepEqual(Object.keys(obj), ['id', 'title', 'body', 'at']);
@@ -32,6 +32,23 @@ describe('compileRowMapper', () => {
     assert.equal((globalThis as { pwned?: unknown }).pwned, undefined); // names are never code
     const fromValues = mapper.hydrateValues([7, 'T', 'B', '2026-01-02T03:04:05.678Z']);
     assert.deepEqual(mapper.toJSON(fromValues), mapper.toJSON(obj));
+  });
+
+  it('takes JSON and dates a driver decoded as they are, and keeps them in the state by value', () => {
+    const json = compileRowMapper(Thing.prototype, [
+      { prop: 'id', name: 'id', type: Integer },
+      { prop: 'data', name: 'data', type: Json },
+      { prop: 'at', name: 'at', type: DateTime },
+    ]);
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const data = { a: [1] };
+    const obj = json.hydrate({ id: 1, data, at }, true) as Record<string, unknown>;
+    assert.equal(obj.data, data);
+    assert.equal(obj.at, at);
+    assert.deepEqual((obj as unknown as Record<symbol, unknown>)[kState], { id: 1, data: '{"a":[1]}', at: at.getTime() });
+    assert.equal((json.hydrate({ id: 2, data: '123', at: null }, true) as Record<string, unknown>).data, '123');
+    assert.equal((json.hydrate({ id: 2, data: '123', at: null }, false) as Record<string, unknown>).data, 123);
+    assert.equal((json.hydrateValues([3, '"123"', null]) as Record<string, unknown>).data, '123');
   });
 
   it('gives the JSON of toISOString for every date, changed or not', () => {
