@@ -5,9 +5,10 @@ import { htmlSafeJson } from './html-safe-json.js';
 import { isKwargs } from './kwargs.js';
 import { escapeHtml, Markup } from './markup.js';
 import { percentFormat } from './percent-format.js';
-import { capitalize, titleCase } from './python-methods.js';
+import { capitalize, pyJoin, pyReplace, titleCase } from './python-methods.js';
 import { pformat } from './python-pprint.js';
-import { MAX_REPEAT, attr, eq, esc, item, iter, str, truthy } from './runtime.js';
+import { checkStringLength, MAX_STRING_LENGTH } from './limits.js';
+import { attr, eq, esc, item, iter, str, truthy } from './runtime.js';
 import { sandboxError } from './sandbox.js';
 import { TemplateError } from './template-error.js';
 import { tuple, tupleEntries } from './tuple.js';
@@ -43,7 +44,7 @@ function filterError(message: string): TemplateError {
 function widthOf(filter: string, value: unknown, min: number): number {
   const w = Math.trunc(Number(value));
   if (!Number.isFinite(w) || w < min) throw filterError(`${filter}: invalid width ${str(value)}`);
-  if (w > MAX_REPEAT) throw sandboxError(`${filter}: widths are limited to ${MAX_REPEAT}`);
+  if (w > MAX_STRING_LENGTH) throw sandboxError(`${filter}: widths are limited to ${MAX_STRING_LENGTH}`);
   return w;
 }
 
@@ -236,17 +237,18 @@ function wordwrap(value: unknown, width: unknown = 79, breakLong: unknown = true
     }
     lines.push(line);
   }
-  return keepSafe(value, lines.join(str(wrapstring)));
+  return keepSafe(value, pyJoin(str(wrapstring), lines, 'wordwrap result'));
 }
 
 function indent(value: unknown, width: unknown = 4, first: unknown = false, blank: unknown = false): unknown {
   const pad = typeof width === 'string' ? width : ' '.repeat(widthOf('indent', width, 0));
-  const lines = text(value).split('\n');
-  const out = lines.map((line, i) => {
-    if (i === 0 && !truthy(first)) return line;
-    if (line === '' && !truthy(blank)) return line;
-    return pad + line;
-  });
+  const s = text(value);
+  const lines = s.split('\n');
+  const padded = (line: string, i: number) => !((i === 0 && !truthy(first)) || (line === '' && !truthy(blank)));
+  let n = 0;
+  for (let i = 0; i < lines.length; i++) if (padded(lines[i] as string, i)) n++;
+  checkStringLength(s.length + n * pad.length, 'indent result');
+  const out = lines.map((line, i) => (padded(line, i) ? pad + line : line));
   return keepSafe(value, out.join('\n'));
 }
 
@@ -389,8 +391,8 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
         const get = getter(attribute);
         const xs = list(v).map(get);
         // With safe parts (or a safe separator) the result is safe and the other parts escaped.
-        if (d instanceof Markup || xs.some((x) => x instanceof Markup)) return new Markup(xs.map(esc).join(esc(d)));
-        return xs.map(str).join(str(d));
+        if (d instanceof Markup || xs.some((x) => x instanceof Markup)) return new Markup(pyJoin(esc(d), xs.map(esc)));
+        return pyJoin(str(d), xs.map(str));
       },
       params: ['d', 'attribute'],
     },
@@ -454,19 +456,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
         const safe = v instanceof Markup;
         const from = safe ? esc(old) : str(old);
         const to = safe ? esc(replacement) : str(replacement);
-        const s = text(v);
-        let out: string;
-        if (count == null) out = s.split(from).join(to);
-        else {
-          out = s;
-          let at = 0;
-          for (let n = 0; n < Number(count); n++) {
-            const i = out.indexOf(from, at);
-            if (i === -1) break;
-            out = out.slice(0, i) + to + out.slice(i + from.length);
-            at = i + to.length;
-          }
-        }
+        const out = pyReplace(text(v), from, to, count == null ? undefined : Number(count));
         return safe ? new Markup(out) : out;
       },
       params: ['old', 'new', 'count'],
@@ -596,6 +586,20 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
       params: ['autospace'],
     },
   };
+  // Filters that escape or quote (`forceescape`, `urlencode`, `tojson`, `pprint`…) grow a
+  // string by a bounded factor; applied again and again in a loop they would compound, so every
+  // result is held to the size limit (the filters that can grow further check before building).
+  for (const name of Object.keys(filters)) {
+    const spec = filters[name] as Builtin;
+    const fn = spec.fn as (value: unknown, ...args: unknown[]) => unknown;
+    const checked = (v: unknown, ...args: unknown[]): unknown => {
+      const r = fn(v, ...args);
+      if (typeof r === 'string') checkStringLength(r.length, `${name} result`);
+      else if (r instanceof Markup) checkStringLength(r.value.length, `${name} result`);
+      return r;
+    };
+    filters[name] = spec.params === undefined ? { fn: checked } : { fn: checked, params: spec.params };
+  }
   for (const [alias, name] of [
     ['count', 'length'],
     ['d', 'default'],

@@ -3,6 +3,7 @@
 // `s r a d i u o x X e E f F g G c %`. A tuple supplies the arguments in order; a dict (or a
 // Map) supplies them by key (`'%(name)s' % {'name': 'x'}`); any other value is one argument.
 import { exponentDigits, fixedDigits, generalDigits } from './float-format.js';
+import { checkStringLength } from './limits.js';
 import { isPlainObject, pyRepr } from './python-repr.js';
 import { TemplateError } from './template-error.js';
 import { isTuple } from './tuple.js';
@@ -187,6 +188,8 @@ export function percentFormat(fmt: string, values: unknown, writers: PercentWrit
       i++;
       precision = Math.max(0, number() ?? 0);
     }
+    // Widths and precisions pad: refused before any padding is built.
+    checkStringLength(Math.max(width, precision ?? 0), 'format result');
     while (fmt[i] === 'h' || fmt[i] === 'l' || fmt[i] === 'L') i++;
     if (i >= fmt.length) throw formatError('incomplete format');
     const conv = fmt[i++] as string;
@@ -211,10 +214,13 @@ export function percentFormat(fmt: string, values: unknown, writers: PercentWrit
           const code = conv.codePointAt(0) as number;
           throw formatError(`unsupported format character ${pyRepr(conv)} (0x${code.toString(16)}) at index ${i - 1}`);
         }
-        out += formatNumber(v, { flags, width, precision, conv });
+        s = formatNumber(v, { flags, width, precision, conv });
+        checkStringLength(out.length + s.length, 'format result');
+        out += s;
         continue;
     }
     const pad = width - [...s].length;
+    checkStringLength(out.length + s.length + Math.max(0, pad), 'format result');
     out += pad <= 0 ? s : flags.includes('-') ? s + ' '.repeat(pad) : ' '.repeat(pad) + s;
   }
   if (mapping === null && next < args.length) throw formatError('not all arguments converted during string formatting');

@@ -8,6 +8,7 @@ import { Namespace } from './namespace.js';
 import { kwargs } from './kwargs.js';
 import { str } from './output-text.js';
 import { percentFormat } from './percent-format.js';
+import { checkListLength, checkStringLength, MAX_STRING_LENGTH } from './limits.js';
 import { isContainer } from './python-repr.js';
 import { DICT_METHODS, LIST_METHODS, STRING_METHODS } from './python-methods.js';
 import { type BlockFn, type BlockTable, type Context, enter, leave, type RenderState, type TemplateModule } from './render-state.js';
@@ -25,8 +26,6 @@ type AnyFunction = (...args: unknown[]) => unknown;
 export const G: unknown = globalThis;
 export const P: unknown = process;
 const EMPTY: readonly unknown[] = Object.freeze([]);
-/** The longest string (or list) repetition and padding a template may build. */
-export const MAX_REPEAT = 10_000_000;
 
 function runtimeError(message: string): TemplateError {
   return new TemplateError(message, { code: 'ERR_TEMPLATE_RUNTIME' });
@@ -92,21 +91,32 @@ export function contains(container: unknown, item: unknown): boolean {
 function repeat(x: unknown, n: number): unknown {
   if (typeof x === 'string' || x instanceof Markup) {
     const s = x instanceof Markup ? x.value : x;
-    if (s.length * Math.max(0, n) > MAX_REPEAT) throw sandboxError(`string repetition longer than ${MAX_REPEAT} characters`);
+    checkStringLength(s.length * Math.max(0, n), 'string repetition');
     const r = s.repeat(Math.max(0, Math.trunc(n)));
     return x instanceof Markup ? new Markup(r) : r;
   }
   const xs = x as unknown[];
-  if (xs.length * Math.max(0, n) > MAX_REPEAT) throw sandboxError(`list repetition longer than ${MAX_REPEAT} items`);
+  checkListLength(xs.length * Math.max(0, n), 'list repetition');
   const out: unknown[] = [];
-  for (let i = 0; i < n; i++) out.push(...xs);
+  // Item by item: push(...xs) of a long list overflows the call stack.
+  for (let i = 0; i < n; i++) for (let j = 0; j < xs.length; j++) out.push(xs[j]);
   return out;
+}
+
+/** Two strings joined, within the size limit. */
+function concat(a: string, b: string, what: string): string {
+  checkStringLength(a.length + b.length, what);
+  return a + b;
 }
 
 export function add(a: unknown, b: unknown): unknown {
   if (typeof a === 'number' && typeof b === 'number') return a + b;
-  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-  if (a instanceof Markup || b instanceof Markup) return new Markup(esc(a) + esc(b));
+  if (Array.isArray(a) && Array.isArray(b)) {
+    checkListLength(a.length + b.length, 'list concatenation');
+    return [...a, ...b];
+  }
+  if (a instanceof Markup || b instanceof Markup) return new Markup(concat(esc(a), esc(b), 'string concatenation'));
+  if (typeof a === 'string' && typeof b === 'string') return concat(a, b, 'string concatenation');
   return (a as number) + (b as number);
 }
 
@@ -144,13 +154,13 @@ export function mod(a: unknown, b: unknown): unknown {
 
 /** `a ~ b` without autoescape. */
 export function cat(a: unknown, b: unknown): string {
-  return str(a) + str(b);
+  return concat(str(a), str(b), 'string concatenation');
 }
 
 /** `a ~ b` with autoescape: safe when either side is `Markup`, the other side escaped. */
 export function catEsc(a: unknown, b: unknown): unknown {
-  if (a instanceof Markup || b instanceof Markup) return new Markup(esc(a) + esc(b));
-  return str(a) + str(b);
+  if (a instanceof Markup || b instanceof Markup) return new Markup(concat(esc(a), esc(b), 'string concatenation'));
+  return concat(str(a), str(b), 'string concatenation');
 }
 
 // ------------------------------------------------------------------ access
@@ -277,6 +287,64 @@ function wrapThrown(err: unknown): unknown {
   });
 }
 
+/** The length of `items` flattened `depth` levels deep, as `Array.prototype.flat` would build it (counting stops past the limit). */
+function flatLength(items: readonly unknown[], depth: number, seen: Set<unknown>): number {
+  let n = 0;
+  for (const x of items) {
+    if (depth >= 1 && Array.isArray(x) && !seen.has(x)) {
+      seen.add(x);
+      n += flatLength(x, depth - 1, seen);
+      seen.delete(x);
+    } else n++;
+    if (n > MAX_STRING_LENGTH) return n;
+  }
+  return n;
+}
+
+/**
+ * Refuses, before the call, a JavaScript method of a string or list that would build a result
+ * past the size limits from small arguments (`"x".repeat(1e9)`, `s.padEnd(1e9)`, `xs.concat(xs)`
+ * doubling in a loop): V8 aborts the process on such sizes rather than throwing.
+ */
+function checkNativeGrowth(o: string | readonly unknown[], k: string, args: readonly unknown[]): void {
+  if (typeof o === 'string') {
+    switch (k) {
+      case 'repeat':
+        checkStringLength(o.length * Math.max(0, Math.trunc(Number(args[0] ?? 0)) || 0), 'string repetition');
+        return;
+      case 'padStart':
+      case 'padEnd':
+        checkStringLength(Math.trunc(Number(args[0] ?? 0)) || 0, 'padded string');
+        return;
+      case 'replaceAll': {
+        if (typeof args[0] !== 'string') return;
+        const old = args[0];
+        const rep = typeof args[1] === 'string' ? args[1] : '';
+        // Each `$` pattern of the replacement may expand to as much as the whole string (`` $` ``).
+        const perMatch = rep.length + (rep.split('$').length - 1) * o.length;
+        const matches = old === '' ? o.length + 1 : o.split(old).length - 1;
+        checkStringLength(o.length + matches * perMatch, 'replace result');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+  switch (k) {
+    case 'concat': {
+      let n = o.length;
+      for (const a of args) n += Array.isArray(a) ? a.length : 1;
+      checkListLength(n, 'list concatenation');
+      return;
+    }
+    case 'flat':
+      checkListLength(flatLength(o, args[0] === undefined ? 1 : Math.trunc(Number(args[0])) || 0, new Set([o])), 'flattened list');
+      return;
+    default:
+      return;
+  }
+}
+
 /** `o.k(args)`: the method is looked up and called with `o` as `this`. */
 export function callMethod(o: unknown, k: string, args: unknown[], kw: Kwargs | null, what: string): unknown {
   if (o == null) throw runtimeError(`'${what}' is ${o === null ? 'none' : 'undefined'}, so it has no method '${k}'`);
@@ -300,12 +368,17 @@ export function callMethod(o: unknown, k: string, args: unknown[], kw: Kwargs | 
     throw runtimeError(fn === undefined ? `'${what}' has no method '${k}'` : `'${what}.${k}' is not callable (${typeName(fn)})`);
   checkCallable(fn, o);
   if (kw !== null) args.push(kwargs(kw));
+  const native = (typeof o === 'string' || Array.isArray(o)) && fn === (o as unknown as Record<string, unknown>)[k];
+  if (native) checkNativeGrowth(o as string | unknown[], k, args);
   let r: unknown;
   try {
     r = (fn as AnyFunction).apply(o, args);
   } catch (err) {
     throw wrapThrown(err);
   }
+  // The other JavaScript methods grow a string by a bounded factor at most (`toUpperCase`,
+  // `concat`, `join`): checked after the call, so a loop cannot compound them.
+  if (native && typeof r === 'string') checkStringLength(r.length, `'${k}' result`);
   return checkResult(r);
 }
 
