@@ -10,7 +10,7 @@ import { str } from './output-text.js';
 import { percentFormat } from './percent-format.js';
 import { checkListLength, checkStringLength, MAX_STRING_LENGTH } from './limits.js';
 import { isContainer } from './python-repr.js';
-import { DICT_METHODS, LIST_METHODS, STRING_METHODS } from './python-methods.js';
+import { DICT_METHODS, LIST_METHODS, pyFormat, pyJoin, STRING_METHODS } from './python-methods.js';
 import { type BlockFn, type BlockTable, type Context, enter, leave, type RenderState, type TemplateModule } from './render-state.js';
 import { checkAttribute, checkCallable, isUnsafeObject, sandboxError, UNSAFE_NAMES } from './sandbox.js';
 import { TemplateError } from './template-error.js';
@@ -345,18 +345,41 @@ function checkNativeGrowth(o: string | readonly unknown[], k: string, args: read
   }
 }
 
+/** The methods of MarkupSafe's `Markup` that escape their string arguments (the others, like `startswith`, compare them as they are). */
+const MARKUP_ESCAPES_ARGS: ReadonlySet<string> = new Set(['replace', 'strip', 'lstrip', 'rstrip', 'split']);
+
+/**
+ * A Python string method of a safe string, as MarkupSafe's `Markup` has it: arguments that are
+ * not safe are escaped before they are spliced in (`replace`, `format` — keywords too — and
+ * `join`), and string results (or lists of them, from `split`) are safe.
+ */
+function markupMethod(o: Markup, k: string, args: unknown[], kw: Kwargs | null, what: string): unknown {
+  const m = STRING_METHODS[k];
+  if (m === undefined) throw runtimeError(`'${what}' has no method '${k}'`);
+  let r: unknown;
+  if (k === 'format') {
+    const named = Object.create(null) as Kwargs;
+    if (kw !== null) for (const key of Object.keys(kw)) named[key] = kw[key];
+    r = pyFormat(o.value, args, named, esc);
+  } else if (k === 'join') {
+    r = Array.isArray(args[0]) ? pyJoin(o.value, args[0].map(esc)) : '';
+  } else {
+    const escaped = MARKUP_ESCAPES_ARGS.has(k) ? args.map((a) => (typeof a === 'string' || a instanceof Markup ? esc(a) : a)) : args;
+    r = m.apply(o.value as never, escaped as never[]);
+  }
+  if (typeof r === 'string') return new Markup(r);
+  if (Array.isArray(r)) return r.map((x) => (typeof x === 'string' ? new Markup(x) : x));
+  return r;
+}
+
 /** `o.k(args)`: the method is looked up and called with `o` as `this`. */
 export function callMethod(o: unknown, k: string, args: unknown[], kw: Kwargs | null, what: string): unknown {
   if (o == null) throw runtimeError(`'${what}' is ${o === null ? 'none' : 'undefined'}, so it has no method '${k}'`);
   checkAttribute(o, k);
   let fn: unknown;
   if (typeof o === 'string') fn = STRING_METHODS[k] ?? (String.prototype as unknown as Record<string, unknown>)[k];
-  else if (o instanceof Markup) {
-    const m = STRING_METHODS[k];
-    if (m === undefined) throw runtimeError(`'${what}' has no method '${k}'`);
-    const r = m.apply(o.value as never, args as never[]);
-    return typeof r === 'string' ? new Markup(r) : r;
-  } else {
+  else if (o instanceof Markup) return markupMethod(o, k, args, kw, what);
+  else {
     fn = (o as Record<string, unknown>)[k];
     if (fn === undefined) {
       if (Array.isArray(o)) fn = LIST_METHODS[k];

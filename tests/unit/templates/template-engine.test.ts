@@ -60,6 +60,20 @@ describe('TemplateEngine.render', () => {
     assert.equal(t.renderToString('hello.html', { name: new Markup('<b>ok</b>') }), 'Hello <b>ok</b>!');
     assert.equal(t.renderString('{{ x|safe }}{{ x }}', { x: '<i>' }), '<i>&lt;i&gt;');
   });
+
+  it('escapes what string methods of safe values splice in, as MarkupSafe does (replace, format with keywords, join, split)', () => {
+    const t = new TemplateEngine({ directory: [] });
+    const u = '<script>alert(1)</script>';
+    const escaped = '&lt;script&gt;alert(1)&lt;/script&gt;';
+    assert.equal(t.renderString('{% macro card() %}<b>NAME</b>{% endmacro %}{{ card().replace("NAME", u) }}', { u }), `<b>${escaped}</b>`);
+    assert.equal(t.renderString('{% set tpl %}<b>NAME</b>{% endset %}{{ tpl.replace("NAME", u) }}', { u }), `<b>${escaped}</b>`);
+    assert.equal(t.renderString('{{ ("<b>{}</b>"|safe).format(u) }}', { u }), `<b>${escaped}</b>`);
+    assert.equal(t.renderString('{{ ("<b>{n}</b>"|safe).format(n=u) }}|{{ ("<b>{n}</b>"|safe).format(n=u|safe) }}', { u }), `<b>${escaped}</b>|<b>${u}</b>`);
+    assert.equal(t.renderString('{{ ("<br>"|safe).join([u, "x"]) }}', { u }), `${escaped}<br>x`);
+    // Safe in, safe out: the parts of a split safe string are not escaped again.
+    assert.equal(t.renderString('{% for p in ("<b>a</b>,<i>b</i>"|safe).split(",") %}{{ p }}{% endfor %} {{ ("<b>x</b>"|safe).upper() }}'), '<b>a</b><i>b</i> <B>X</B>');
+    assert.equal(t.renderString('{{ "<b>{n}</b>".format(n=u) }}', { u }), `&lt;b&gt;${escaped}&lt;/b&gt;`);
+  });
 });
 
 describe('TemplateEngine.renderString', () => {
