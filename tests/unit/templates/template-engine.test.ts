@@ -262,6 +262,27 @@ describe('TemplateEngine extension points', () => {
     assert.throws(() => t.renderString('{{ "7"|pad(nope=1) }}'), { code: 'ERR_TEMPLATE_USAGE' });
   });
 
+  it('addFilter and addTest functions get plain strings for safe values; the result is escaped unless keepSafe', () => {
+    const t = new TemplateEngine({ directory: [] });
+    // The contract's own example filter, on every kind of safe value.
+    t.addFilter('truncate', (x: string, length = 50) => (x.length > length ? `${x.slice(0, length)}...` : x));
+    t.addFilter('kind', (x: unknown) => typeof x);
+    t.addFilter('shout', (x: string) => x.toUpperCase());
+    t.addFilter('shoutSafe', (x: string) => x.toUpperCase(), { keepSafe: true });
+    t.addTest('short', (x: string) => x.length < 4 && x.startsWith('<'));
+    const r = (s: string) => t.renderString(s);
+    assert.equal(r('{% filter truncate:3 %}abcdef{% endfilter %}'), 'abc...');
+    assert.equal(r('{% set body %}abcdef{% endset %}{{ body|truncate:3 }}'), 'abc...');
+    assert.equal(r('{% macro m() %}abcdef{% endmacro %}{{ m()|truncate:3 }}'), 'abc...');
+    assert.equal(r('{{ "abcdef"|safe|truncate:3 }}'), 'abc...');
+    assert.equal(r('{{ "<b>"|safe|kind }} {{ "x"|e|kind }}'), 'string string');
+    // A safe value returned unchanged stays safe; a changed one is escaped, unless keepSafe.
+    assert.equal(r('{{ "<i>"|safe|truncate }}'), '<i>');
+    assert.equal(r('{{ "<b>hi</b>"|safe|shout }}'), '&lt;B&gt;HI&lt;/B&gt;');
+    assert.equal(r('{{ "<b>hi</b>"|safe|shoutSafe }} {{ "<b>hi</b>"|shoutSafe }}'), '<B>HI</B> &lt;B&gt;HI&lt;/B&gt;');
+    assert.equal(r('{{ ("<i>"|safe) is short }}'), 'true');
+  });
+
   it('addGlobal and the globals option; the render context wins', () => {
     const t = new TemplateEngine({ globals: { site: 'Covet' } });
     t.addGlobal('year', 2026).addGlobal('now', () => 'NOW');
