@@ -55,7 +55,15 @@ const RT_NAMES = [
   'eq',
   'contains',
   'add',
+  'sub',
   'mul',
+  'pow',
+  'neg',
+  'pos',
+  'lt',
+  'le',
+  'gt',
+  'ge',
   'div',
   'floordiv',
   'mod',
@@ -67,6 +75,19 @@ const RT_NAMES = [
   'G',
   'P',
 ] as const;
+
+/** The runtime function of each arithmetic operator (`~` is compiled apart). */
+const BINARY_OPS: Readonly<Record<string, string>> = {
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '/': 'div',
+  '//': 'floordiv',
+  '%': 'mod',
+  '**': 'pow',
+};
+/** The runtime function of each ordering comparison. */
+const COMPARE_OPS: Readonly<Record<string, string>> = { '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
 
 const LOOP_INLINE = new Set(['index', 'index0', 'first', 'last', 'length', 'revindex', 'revindex0']);
 const FLUSH_AT = 16384;
@@ -969,26 +990,17 @@ class Compiler {
         return this.test(e);
       case 'unary':
         if (e.op === 'not') return `!${this.cond(e.operand)}`;
-        return `(${e.op}(${this.expr(e.operand)}))`;
+        // A number literal (`-1`) needs no check.
+        if (e.operand.kind === 'literal' && typeof e.operand.value === 'number') return `(${e.op}(${this.expr(e.operand)}))`;
+        return `${mark(e.pos)}${e.op === '-' ? 'neg' : 'pos'}(${this.expr(e.operand)}, ${q(describe(e.operand))})`;
       case 'binary': {
         const a = this.expr(e.left);
         const b = this.expr(e.right);
-        switch (e.op) {
-          case '+':
-            return `add(${a}, ${b})`;
-          case '*':
-            return `mul(${a}, ${b})`;
-          case '%':
-            return `${mark(e.pos)}mod(${a}, ${b})`;
-          case '~':
-            return `${this.#autoescape ? 'catEsc' : 'cat'}(${a}, ${b})`;
-          case '/':
-            return `${mark(e.pos)}div(${a}, ${b})`;
-          case '//':
-            return `${mark(e.pos)}floordiv(${a}, ${b})`;
-          default:
-            return `((${a}) ${e.op} (${b}))`;
-        }
+        if (e.op === '~') return `${this.#autoescape ? 'catEsc' : 'cat'}(${a}, ${b})`;
+        const fn = BINARY_OPS[e.op];
+        if (fn === undefined) this.fail(`internal error: unknown operator '${e.op}'`, e.pos);
+        // The operands' names, for the error when one is undefined.
+        return `${mark(e.pos)}${fn}(${a}, ${b}, ${q(describe(e.left))}, ${q(describe(e.right))})`;
       }
       case 'and':
       case 'or': {
@@ -1012,7 +1024,7 @@ class Compiler {
           }
           const operands = [i === 0 ? e.first : (e.rest[i - 1] as { expr: Expr }).expr, r.expr];
           const strictOk = operands.some((x) => x.kind === 'literal' && typeof x.value !== 'string');
-          parts.push(this.compare(r.op, left, right, e.pos, strictOk));
+          parts.push(this.compare(r.op, left, right, e.pos, strictOk, `, ${q(describe(operands[0] as Expr))}, ${q(describe(r.expr))}`));
           left = next;
         });
         return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' && ')})`;
@@ -1029,7 +1041,7 @@ class Compiler {
   }
 
   /** `strictOk`: one side is a number, boolean or none literal, where `eq()` is `===`. */
-  compare(op: string, a: string, b: string, pos: number, strictOk = false): string {
+  compare(op: string, a: string, b: string, pos: number, strictOk = false, names = ''): string {
     switch (op) {
       case '==':
         return strictOk ? `((${a}) === (${b}))` : `eq(${a}, ${b})`;
@@ -1039,8 +1051,11 @@ class Compiler {
         return `${mark(pos)}contains(${b}, ${a})`;
       case 'notin':
         return `!${mark(pos)}contains(${b}, ${a})`;
-      default:
-        return `((${a}) ${op} (${b}))`;
+      default: {
+        const fn = COMPARE_OPS[op];
+        if (fn === undefined) this.fail(`internal error: unknown comparison '${op}'`, pos);
+        return `${mark(pos)}${fn}(${a}, ${b}${names})`;
+      }
     }
   }
 

@@ -4,7 +4,7 @@
 // Map) supplies them by key (`'%(name)s' % {'name': 'x'}`); any other value is one argument.
 import { exponentDigits, fixedDigits, generalDigits } from './float-format.js';
 import { checkStringLength } from './limits.js';
-import { isPlainObject, pyRepr } from './python-repr.js';
+import { isPlainObject, pyRepr, pyTypeName } from './python-repr.js';
 import { TemplateError } from './template-error.js';
 import { isTuple } from './tuple.js';
 
@@ -16,16 +16,6 @@ export interface PercentWriters {
 
 function formatError(message: string): TemplateError {
   return new TemplateError(message, { code: 'ERR_TEMPLATE_RUNTIME' });
-}
-
-function typeName(v: unknown): string {
-  if (v === null || v === undefined) return 'NoneType';
-  if (typeof v === 'string') return 'str';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
-  if (typeof v === 'boolean') return 'bool';
-  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
-  if (isPlainObject(v) || v instanceof Map) return 'dict';
-  return typeof v;
 }
 
 /** Python's `ascii()`: the repr with every non-ASCII character escaped. */
@@ -44,7 +34,7 @@ function numberArg(v: unknown, conv: string): number {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'bigint') return Number(v);
   const what = conv === 'x' || conv === 'X' || conv === 'o' ? 'an integer is required' : 'a real number is required';
-  throw formatError(`%${conv} format: ${what}, not ${typeName(v)}`);
+  throw formatError(`%${conv} format: ${what}, not ${pyTypeName(v)}`);
 }
 
 function integerDigits(n: number, conv: string): string {

@@ -14,6 +14,25 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * The name of a value's Python type, for errors worded as Python's: `int`, `float`, `str`,
+ * `bool`, `list`, `tuple`, `dict`, `NoneType` (none and undefined); other objects by JavaScript type.
+ *
+ * @example
+ * pyTypeName([1]) // 'list'
+ */
+export function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'string' || v instanceof Markup) return 'str';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
+  if (isPlainObject(v) || v instanceof Map) return 'dict';
+  if (v instanceof Set) return 'set';
+  if (v instanceof Namespace) return 'Namespace';
+  return typeof v;
+}
+
 /** Whether a value prints as a Python container: a list, tuple, dict, set or `namespace()`. */
 export function isContainer(value: unknown): boolean {
   return Array.isArray(value) || isPlainObject(value) || value instanceof Map || value instanceof Set || value instanceof Namespace;

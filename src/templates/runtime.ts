@@ -9,7 +9,7 @@ import { kwargs } from './kwargs.js';
 import { str } from './output-text.js';
 import { percentFormat } from './percent-format.js';
 import { checkListLength, checkStringLength, MAX_STRING_LENGTH } from './limits.js';
-import { isContainer } from './python-repr.js';
+import { isContainer, isPlainObject, pyTypeName } from './python-repr.js';
 import { DICT_METHODS, LIST_METHODS, pyFormat, pyJoin, STRING_METHODS } from './python-methods.js';
 import { type BlockFn, type BlockTable, type Context, enter, leave, type RenderState, type TemplateModule } from './render-state.js';
 import { checkAttribute, checkCallable, isUnsafeObject, sandboxError, UNSAFE_NAMES } from './sandbox.js';
@@ -66,11 +66,28 @@ export function truthy(v: unknown): boolean {
   return true;
 }
 
+/** A dict's entries by key: a plain object's own string keys, or a Map's. */
+function dictMap(v: object): Map<unknown, unknown> {
+  return v instanceof Map ? v : new Map(Object.entries(v));
+}
+
+/** `a == b` as Python compares: lists, dicts (plain objects and Maps), sets and dates by value. */
 export function eq(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a instanceof Markup) return b instanceof Markup ? a.value === b.value : a.value === b;
   if (b instanceof Markup) return a === b.value;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => eq(x, b[i]));
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => eq(x, b[i]));
+  if (Array.isArray(b)) return false;
+  if ((isPlainObject(a) || a instanceof Map) && (isPlainObject(b) || b instanceof Map)) {
+    const x = dictMap(a);
+    const y = dictMap(b);
+    if (x.size !== y.size) return false;
+    for (const [k, v] of x) if (!y.has(k) || !eq(v, y.get(k))) return false;
+    return true;
+  }
+  if (a instanceof Set && b instanceof Set) return a.size === b.size && [...a].every((x) => b.has(x));
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
   return false;
 }
 
@@ -86,6 +103,32 @@ export function contains(container: unknown, item: unknown): boolean {
     return (typeof key === 'string' || typeof key === 'number') && Object.hasOwn(container, key);
   }
   throw runtimeError(`'in' needs a string, list or dict on its right, got ${typeName(container)}`);
+}
+
+// Operators. Python raises a TypeError for operands of the wrong types ("5" > 3, 1 + "2",
+// [1] + 1) where JavaScript coerces, and Jinja's Undefined raises in any arithmetic or
+// ordering even when not strict: so do these, rather than print NaN or "12". Numbers go first
+// (the common case); booleans count as the integers 0 and 1, as in Python. `an` and `bn` name
+// the operands in the error when one is undefined.
+
+/** The error of an undefined operand, named as the template wrote it when it is a name or attribute. */
+function undefinedOperand(op: string, name: string | undefined): TemplateError {
+  return undefinedError(name === undefined || name === 'expression' ? `an operand of '${op}' is undefined` : `'${name}' is undefined`);
+}
+
+/** Python's TypeError for `a op b` (after checking that neither is undefined). */
+function operandError(op: string, a: unknown, b: unknown, an: string | undefined, bn: string | undefined): TemplateError {
+  if (a === undefined) return undefinedOperand(op, an);
+  if (b === undefined) return undefinedOperand(op, bn);
+  return runtimeError(`unsupported operand type(s) for ${op}: '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
+}
+
+function isNumber(v: unknown): v is number | boolean {
+  return typeof v === 'number' || typeof v === 'boolean';
+}
+
+function isText(v: unknown): v is string | Markup {
+  return typeof v === 'string' || v instanceof Markup;
 }
 
 function repeat(x: unknown, n: number): unknown {
@@ -109,47 +152,140 @@ function concat(a: string, b: string, what: string): string {
   return a + b;
 }
 
-export function add(a: unknown, b: unknown): unknown {
+/** `a + b`: numbers, two strings (escaped into a safe one when either is safe), two lists. */
+export function add(a: unknown, b: unknown, an?: string, bn?: string): unknown {
   if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (typeof a === 'string' && typeof b === 'string') return concat(a, b, 'string concatenation');
+  if (isNumber(a) && isNumber(b)) return Number(a) + Number(b);
+  if (isText(a) && isText(b)) return new Markup(concat(esc(a), esc(b), 'string concatenation'));
   if (Array.isArray(a) && Array.isArray(b)) {
     checkListLength(a.length + b.length, 'list concatenation');
     return [...a, ...b];
   }
-  if (a instanceof Markup || b instanceof Markup) return new Markup(concat(esc(a), esc(b), 'string concatenation'));
-  if (typeof a === 'string' && typeof b === 'string') return concat(a, b, 'string concatenation');
-  return (a as number) + (b as number);
+  if (a !== undefined && b !== undefined && (isText(a) || Array.isArray(a))) {
+    const kind = pyTypeName(a);
+    throw runtimeError(`can only concatenate ${kind} (not "${pyTypeName(b)}") to ${kind}`);
+  }
+  throw operandError('+', a, b, an, bn);
 }
 
-export function mul(a: unknown, b: unknown): unknown {
+/** `a - b`: numbers only. */
+export function sub(a: unknown, b: unknown, an?: string, bn?: string): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (isNumber(a) && isNumber(b)) return Number(a) - Number(b);
+  throw operandError('-', a, b, an, bn);
+}
+
+/** `a * b`: numbers, or a string or list repeated an integer number of times. */
+export function mul(a: unknown, b: unknown, an?: string, bn?: string): unknown {
   if (typeof a === 'number' && typeof b === 'number') return a * b;
-  if (typeof b === 'number' && (typeof a === 'string' || Array.isArray(a) || a instanceof Markup)) return repeat(a, b);
-  if (typeof a === 'number' && (typeof b === 'string' || Array.isArray(b) || b instanceof Markup)) return repeat(b, a);
-  return (a as number) * (b as number);
+  if (isNumber(a) && isNumber(b)) return Number(a) * Number(b);
+  const [seq, n] = isText(a) || Array.isArray(a) ? [a, b] : [b, a];
+  if (isText(seq) || Array.isArray(seq)) {
+    if (typeof n === 'boolean' || (typeof n === 'number' && Number.isInteger(n))) return repeat(seq, Number(n));
+    if (n !== undefined) throw runtimeError(`can't multiply sequence by non-int of type '${pyTypeName(n)}'`);
+  }
+  throw operandError('*', a, b, an, bn);
 }
 
 /** Numbers divided, as Python: dividing by zero is an error, not Infinity or NaN. */
-export function div(a: unknown, b: unknown): number {
-  if (b === 0) throw runtimeError('division by zero');
-  return (a as number) / (b as number);
+export function div(a: unknown, b: unknown, an?: string, bn?: string): number {
+  if (!isNumber(a) || !isNumber(b)) throw operandError('/', a, b, an, bn);
+  if (Number(b) === 0) throw runtimeError('division by zero');
+  return Number(a) / Number(b);
 }
 
 /** Python's `//`: floor division; by zero is an error. */
-export function floordiv(a: unknown, b: unknown): number {
-  if (b === 0) throw runtimeError('integer division or modulo by zero');
-  return Math.floor((a as number) / (b as number));
+export function floordiv(a: unknown, b: unknown, an?: string, bn?: string): number {
+  if (!isNumber(a) || !isNumber(b)) throw operandError('//', a, b, an, bn);
+  if (Number(b) === 0) throw runtimeError('integer division or modulo by zero');
+  return Math.floor(Number(a) / Number(b));
 }
 
 /** Python's `%`: the result has the sign of the divisor; on a string, `%` formatting. */
-export function mod(a: unknown, b: unknown): unknown {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (b === 0) throw runtimeError('integer division or modulo by zero');
-    const r = a % b;
-    return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+export function mod(a: unknown, b: unknown, an?: string, bn?: string): unknown {
+  if (isNumber(a) && isNumber(b)) {
+    const x = Number(a);
+    const y = Number(b);
+    if (y === 0) throw runtimeError('integer division or modulo by zero');
+    const r = x % y;
+    return r !== 0 && r < 0 !== y < 0 ? r + y : r;
   }
   // A safe format escapes what it formats, as Markup's `%` does.
   if (a instanceof Markup) return new Markup(percentFormat(a.value, b, { text: esc, escape: escapeHtml }));
   if (typeof a === 'string') return percentFormat(a, b, { text: str });
-  return (a as number) % (b as number);
+  throw operandError('%', a, b, an, bn);
+}
+
+/** `a ** b`: numbers only. */
+export function pow(a: unknown, b: unknown, an?: string, bn?: string): number {
+  if (!isNumber(a) || !isNumber(b)) throw operandError('** or pow()', a, b, an, bn);
+  if (Number(a) === 0 && Number(b) < 0) throw runtimeError('0.0 cannot be raised to a negative power');
+  return Number(a) ** Number(b);
+}
+
+/** Unary `-x` and `+x`: numbers only. */
+export function neg(v: unknown, name?: string): number {
+  if (typeof v === 'number') return -v;
+  if (typeof v === 'boolean') return -Number(v);
+  if (v === undefined) throw undefinedOperand('-', name);
+  throw runtimeError(`bad operand type for unary -: '${pyTypeName(v)}'`);
+}
+
+export function pos(v: unknown, name?: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return Number(v);
+  if (v === undefined) throw undefinedOperand('+', name);
+  throw runtimeError(`bad operand type for unary +: '${pyTypeName(v)}'`);
+}
+
+/**
+ * How `a` orders against `b` (negative, zero, positive) for `<`, `<=`, `>`, `>=`: numbers,
+ * strings, lists item by item, dates; anything else is Python's TypeError.
+ */
+function order(op: string, a: unknown, b: unknown, an: string | undefined, bn: string | undefined): number {
+  if (isNumber(a) && isNumber(b)) {
+    const x = Number(a);
+    const y = Number(b);
+    // NaN is neither less, greater nor equal: every ordering of it is false.
+    return x < y ? -1 : x > y ? 1 : x === y ? 0 : Number.NaN;
+  }
+  if (isText(a) && isText(b)) {
+    const x = a instanceof Markup ? a.value : a;
+    const y = b instanceof Markup ? b.value : b;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      if (eq(a[i], b[i])) continue;
+      return order(op, a[i], b[i], undefined, undefined);
+    }
+    return a.length - b.length;
+  }
+  if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
+  if (a === undefined) throw undefinedOperand(op, an);
+  if (b === undefined) throw undefinedOperand(op, bn);
+  throw runtimeError(`'${op}' not supported between instances of '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
+}
+
+export function lt(a: unknown, b: unknown, an?: string, bn?: string): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a < b;
+  return order('<', a, b, an, bn) < 0;
+}
+
+export function le(a: unknown, b: unknown, an?: string, bn?: string): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a <= b;
+  return order('<=', a, b, an, bn) <= 0;
+}
+
+export function gt(a: unknown, b: unknown, an?: string, bn?: string): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a > b;
+  return order('>', a, b, an, bn) > 0;
+}
+
+export function ge(a: unknown, b: unknown, an?: string, bn?: string): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a >= b;
+  return order('>=', a, b, an, bn) >= 0;
 }
 
 /** `a ~ b` without autoescape. */

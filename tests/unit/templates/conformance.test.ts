@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import nunjucks from 'nunjucks';
-import { TemplateEngine } from '../../../src/templates/index.js';
+import { TemplateEngine, TemplateError } from '../../../src/templates/index.js';
 
 const FILES: Readonly<Record<string, string>> = {
   'base.html': '<html><title>{% block title %}Default{% endblock %}</title>{% block nav %}<nav>{% endblock %}<main>{% block content %}{% endblock %}</main></html>',
@@ -209,6 +209,47 @@ describe('deliberate differences from Nunjucks (Jinja semantics)', () => {
 
   it('compares with == strictly (no type coercion)', () => {
     assert.equal(render('{{ 1 == "1" }}'), 'false');
+  });
+
+  it('compares dicts by value with == and in, as Python does', () => {
+    assert.equal(
+      render('{{ {"a": 1} == {"a": 1} }} {{ prefs == {"theme": "dark"} }} {{ {"a": 1} in [{"a": 1}] }} {{ {"a": [1]} != {"a": [2]} }} {{ {"a": 1} == {"a": 1, "b": 2} }}', {
+        prefs: new Map([['theme', 'dark']]),
+      }),
+      'true true true true false',
+    );
+  });
+
+  it('raises for arithmetic and ordering on mismatched types, and on undefined even when not strict', () => {
+    const raises = (source: string, code: string, reason: string, context: object = {}) =>
+      assert.throws(() => render(source, context), (err: unknown) => {
+        assert.ok(err instanceof TemplateError, String(err));
+        assert.deepEqual([err.code, err.reason], [code, reason], source);
+        return true;
+      });
+    raises('{{ missing + 1 }}', 'ERR_TEMPLATE_UNDEFINED', "'missing' is undefined");
+    raises('{{ user.age + 1 }}', 'ERR_TEMPLATE_UNDEFINED', "'user.age' is undefined", { user: {} });
+    raises('{{ -missing }}', 'ERR_TEMPLATE_UNDEFINED', "'missing' is undefined");
+    raises('{{ 1 < missing }}', 'ERR_TEMPLATE_UNDEFINED', "'missing' is undefined");
+    raises('{{ "3" * "2" }}', 'ERR_TEMPLATE_RUNTIME', "can't multiply sequence by non-int of type 'str'");
+    raises('{{ [1] + 1 }}', 'ERR_TEMPLATE_RUNTIME', 'can only concatenate list (not "int") to list');
+    raises('{{ {} + {} }}', 'ERR_TEMPLATE_RUNTIME', "unsupported operand type(s) for +: 'dict' and 'dict'");
+    raises('{{ 1 + "2" }}', 'ERR_TEMPLATE_RUNTIME', "unsupported operand type(s) for +: 'int' and 'str'");
+    raises('{{ "a" - 1 }}', 'ERR_TEMPLATE_RUNTIME', "unsupported operand type(s) for -: 'str' and 'int'");
+    raises('{{ none * 2 }}', 'ERR_TEMPLATE_RUNTIME', "unsupported operand type(s) for *: 'NoneType' and 'int'");
+    raises('{{ "5" > 3 }}', 'ERR_TEMPLATE_RUNTIME', "'>' not supported between instances of 'str' and 'int'");
+    raises('{{ -x }}', 'ERR_TEMPLATE_RUNTIME', "bad operand type for unary -: 'str'", { x: 'a' });
+    // Nunjucks coerces, as JavaScript does.
+    assert.equal(oracle.renderString('{{ 1 + "2" }}', {}), '12');
+    // What Python allows still works: booleans as numbers, lists and strings ordered, dates.
+    assert.equal(
+      render('{{ true + 1 }} {{ [1, 2] < [1, 3] }} {{ "a" < "b" }} {{ 3 > 2 > 1 }} {{ x - 1 }} {{ -x }} {{ 2 ** 3 }} {{ "ab" * 2 }} {{ d1 < d2 }} {{ [1] + [2] }}', {
+        x: 5,
+        d1: new Date(1),
+        d2: new Date(2),
+      }),
+      '2 true true true 4 -5 8 abab true [1, 2]',
+    );
   });
 
   it('prints lists, tuples and dicts as Python does (Nunjucks: a,b and [object Object])', () => {
