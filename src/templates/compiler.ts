@@ -89,6 +89,9 @@ const BINARY_OPS: Readonly<Record<string, string>> = {
 /** The runtime function of each ordering comparison. */
 const COMPARE_OPS: Readonly<Record<string, string>> = { '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
 
+/** Counts one loop iteration (or macro call) against the render's `maxLoopIterations`. */
+const BUDGET = 'if (--s.budget < 0) rt.outOfIterations(s);';
+
 const LOOP_INLINE = new Set(['index', 'index0', 'first', 'last', 'length', 'revindex', 'revindex0']);
 const FLUSH_AT = 16384;
 const MARK = '\u0000';
@@ -815,6 +818,7 @@ class Compiler {
       this.emit(`${kept} = [];`);
       this.emit(`for (${x} of ${items}) {`);
       this.indented(() => {
+        this.emit(BUDGET);
         this.pushScope('local');
         bind(x);
         this.emit(`if (${this.cond(s.filter as Expr)}) ${kept}.push(${x});`, (s.filter as Expr).pos);
@@ -827,6 +831,7 @@ class Compiler {
     if (loopObj !== null) this.emit(`${loopObj} = new rt.LoopContext(${items});`);
     this.emit(`for (${i} = 0; ${i} < ${n}; ${i}++) {`);
     this.indented(() => {
+      this.emit(BUDGET);
       this.pushScope('local', { index: i, length: n, object: loopObj, fn: this.#fn });
       bind(`${items}[${i}]`);
       if (loopObj !== null) this.emit(`${loopObj}.index0 = ${i};`);

@@ -1,5 +1,5 @@
 import { Markup } from './markup.js';
-import { enter, leave, type RenderState } from './render-state.js';
+import { enter, leave, outOfIterations, type RenderState } from './render-state.js';
 import { TemplateError } from './template-error.js';
 
 type Kwargs = Record<string, unknown>;
@@ -55,6 +55,7 @@ export class Macro {
     bound[n + 1] = kwargs;
     bound[n + 2] = caller;
     const s = this.#state;
+    if (--s.budget < 0) outOfIterations(s);
     enter(s, `${this.name}()`);
     let out: string;
     try {

@@ -41,6 +41,12 @@ export interface TemplateEngineOptions {
   readonly keepTrailingNewline?: boolean;
   /** How deep includes, extends, imports and macro calls may nest before `ERR_TEMPLATE_RECURSION`. Default `100`. */
   readonly maxDepth?: number;
+  /**
+   * How many loop iterations (`{% for %}`, its `if` filter included) and macro calls one render
+   * may run before `ERR_TEMPLATE_SANDBOX`: rendering is synchronous, so a template of nested
+   * loops would otherwise block the event loop for as long as it likes. Default `10_000_000`.
+   */
+  readonly maxLoopIterations?: number;
   /** Time zone of the `date` filter: `'UTC'`, `'local'` or an IANA name. Default `'UTC'`. */
   readonly timezone?: string;
   /** Variables every template sees (after the built-in `range`, `dict`, `namespace`, `cycler`, `joiner`). Default none. */
@@ -111,6 +117,7 @@ interface ResolvedOptions {
   readonly lstripBlocks: boolean;
   readonly keepTrailingNewline: boolean;
   readonly maxDepth: number;
+  readonly maxLoopIterations: number;
   readonly timezone: string;
   readonly stringCacheSize: number;
 }
@@ -174,6 +181,7 @@ export class TemplateEngine {
       lstripBlocks: options.lstripBlocks ?? false,
       keepTrailingNewline: options.keepTrailingNewline ?? true,
       maxDepth: options.maxDepth ?? 100,
+      maxLoopIterations: options.maxLoopIterations ?? 10_000_000,
       timezone: options.timezone ?? 'UTC',
       stringCacheSize: options.stringCacheSize ?? 256,
     };
@@ -199,6 +207,7 @@ export class TemplateEngine {
       load: (name, stream, ignoreMissing) => this.#loadAny(name, stream, ignoreMissing),
       context: () => Object.create(this.#globals) as Context,
       maxDepth: this.#opts.maxDepth,
+      maxLoopIterations: this.#opts.maxLoopIterations,
     };
   }
 
@@ -338,7 +347,7 @@ export class TemplateEngine {
   }
 
   #state(name: string): RenderState {
-    return { host: this.#host, depth: 0, chain: [name] };
+    return { host: this.#host, depth: 0, chain: [name], budget: this.#opts.maxLoopIterations };
   }
 
   #run(compiled: Compiled, c: Context, name: string, stream = false): string | Generator<string, void, undefined> {

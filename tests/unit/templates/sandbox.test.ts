@@ -241,6 +241,24 @@ describe('sandbox: resource limits', () => {
     );
   });
 
+  it('stops a render past maxLoopIterations (default 10 million) loop iterations and macro calls', () => {
+    const reason = (n: number) => `more than ${n} loop iterations and macro calls in one render (maxLoopIterations)`;
+    // Three nested range(100000) loops would block the event loop for days.
+    const nested = '{% for i in range(100000) %}{% for j in range(100000) %}{% for k in range(100000) %}{% endfor %}{% endfor %}{% endfor %}';
+    assert.throws(() => templates.renderString(nested), { code: 'ERR_TEMPLATE_SANDBOX', reason: reason(10_000_000) });
+    const small = new TemplateEngine({ directory: [], maxLoopIterations: 5 });
+    assert.equal(small.renderString('{% for i in range(5) %}{{ i }}{% endfor %}'), '01234');
+    // Per render, not per engine: the same template renders again.
+    assert.equal(small.renderString('{% for i in range(5) %}{{ i }}{% endfor %}'), '01234');
+    for (const source of [
+      '{% for i in range(6) %}{% endfor %}',
+      '{% for i in range(3) %}{% endfor %}{% for i in range(3) %}{% endfor %}',
+      '{% for i in range(3) if i > 5 %}{% endfor %}{% for i in range(3) %}{% endfor %}',
+      '{% macro m() %}{% endmacro %}{% for i in range(3) %}{{ m() }}{% endfor %}',
+    ])
+      assert.throws(() => small.renderString(source), { code: 'ERR_TEMPLATE_SANDBOX', reason: reason(5) }, source);
+  });
+
   it('stops recursive macros, includes and extends with ERR_TEMPLATE_RECURSION', () => {
     const t = new TemplateEngine({
       directory: [],
