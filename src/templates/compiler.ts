@@ -396,6 +396,8 @@ class Compiler {
   #pendingGuarded = false;
   /** A top-level `{% set self = … %}` seen: from there on `self` is that variable, as in Jinja. */
   #selfAssigned = false;
+  /** The locals holding macro parameters without a default, which are undefined when not passed. */
+  readonly #requiredParams = new Set<string>();
 
   constructor(options: CompileOptions) {
     this.#o = options;
@@ -911,7 +913,9 @@ class Compiler {
       this.pushScope('local');
       const n = params.length;
       params.forEach((p, i) => {
-        this.emit(`${this.declare(p.name)} = ${args}[${i}];`);
+        const v = this.declare(p.name);
+        if (p.default === null) this.#requiredParams.add(v);
+        this.emit(`${v} = ${args}[${i}];`);
       });
       for (const [k, special] of ['varargs', 'kwargs', 'caller'].entries()) {
         if (!names.includes(special)) this.emit(`${this.declare(special)} = ${args}[${n + k}];`);
@@ -956,7 +960,12 @@ class Compiler {
       }
     }
     const local = this.resolve(name);
-    if (local !== undefined) return local;
+    if (local !== undefined) {
+      // strict: a parameter the call did not pass is an error where it is used, as in Jinja.
+      if (this.#o.strict && this.#soft === 0 && this.#requiredParams.has(local))
+        return `${mark(pos)}need(${local}, ${q(name)}, ${q(`parameter '${name}' was not provided`)})`;
+      return local;
+    }
     // `self` is the template's blocks, as in Jinja (where it hides a context variable of that name).
     if (name === 'self' && !this.#selfAssigned) return `rt.templateReference(b, c, s, ${q(this.#o.name)}, ${this.#autoescape})`;
     const ref = `c[${q(name)}]`;

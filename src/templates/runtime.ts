@@ -322,9 +322,9 @@ export function attrStrict(o: unknown, k: string, what: string): unknown {
   return v;
 }
 
-/** A variable with `strict: true`. */
-export function need(v: unknown, name: string): unknown {
-  if (v === undefined) throw undefinedError(`'${name}' is undefined`);
+/** A variable with `strict: true`; `message` says why it may be undefined (a macro parameter not passed). */
+export function need(v: unknown, name: string, message?: string): unknown {
+  if (v === undefined) throw undefinedError(message ?? `'${name}' is undefined`);
   return v;
 }
 

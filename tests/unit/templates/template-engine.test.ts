@@ -93,6 +93,25 @@ describe('TemplateEngine.renderString', () => {
     assert.equal(strict.renderString('{{ nope is defined }} {{ nope|default("d") }} {{ u.x is defined }} {{ u.name }} {{ n }}', { u: { name: 'N' }, n: null }), 'false d false N ');
   });
 
+  it('with strict: true, a macro parameter the call did not pass is an error where it is used, as in Jinja', () => {
+    const strict = new TemplateEngine({ directory: [], strict: true });
+    assert.throws(() => strict.renderString('{% macro greet(name) %}Hello {{ name }}!{% endmacro %}{{ greet() }}'), {
+      code: 'ERR_TEMPLATE_UNDEFINED',
+      reason: "parameter 'name' was not provided",
+    });
+    assert.throws(() => strict.renderString('{% macro greet(name) %}{{ name.upper() }}{% endmacro %}{{ greet() }}'), {
+      code: 'ERR_TEMPLATE_UNDEFINED',
+      reason: "parameter 'name' was not provided",
+    });
+    // Passed by position or keyword, tested with `is defined`, or given a default, it is fine.
+    assert.equal(
+      strict.renderString('{% macro greet(name, x=1) %}{{ name is defined }}{{ name|default("-") }}{{ x }}{% endmacro %}{{ greet("a") }} {{ greet(name="b") }} {{ greet() }}'),
+      'truea1 trueb1 false-1',
+    );
+    // Not strict: it renders empty, as before.
+    assert.equal(new TemplateEngine({ directory: [] }).renderString('{% macro greet(name) %}Hello {{ name }}!{% endmacro %}{{ greet() }}'), 'Hello !');
+  });
+
   it('refuses a Promise in a synchronous render and awaits it in the async ones', async () => {
     const t = new TemplateEngine({ directory: dir });
     assert.throws(() => t.renderString('{{ x }}', { x: Promise.resolve(1) }), { code: 'ERR_TEMPLATE_USAGE' });
