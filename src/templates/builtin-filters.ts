@@ -147,17 +147,47 @@ function round(value: unknown, precision: unknown = 0, method: unknown = 'common
 function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
   if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : dflt;
   if (typeof value === 'boolean') return value ? 1 : 0;
-  const s = text(value).trim().replace(/_/g, '');
-  const b = Number(base);
-  if (b === 10) {
-    if (/^[-+]?\d+$/.test(s)) return Number.parseInt(s, 10);
-    // Jinja falls back to float() then int(): "4.7" → 4.
-    if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return Math.trunc(Number(s));
-    return dflt;
+  const s = text(value).trim();
+  const n = pyInt(s, Math.trunc(Number(base)));
+  if (n !== undefined) return n;
+  // Jinja falls back to float() then int(): "4.7" → 4.
+  const f = s.replace(/(\d)_(?=\d)/g, '$1');
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(f)) return Math.trunc(Number(f));
+  return dflt;
+}
+
+const PREFIX_BASES: Readonly<Record<string, number>> = { x: 16, o: 8, b: 2 };
+
+/**
+ * Python's `int(s, base)`: an optional sign, a `0x`/`0o`/`0b` prefix matching the base (base 0
+ * takes it from the prefix, else decimal without leading zeros), digits of the base with single
+ * underscores between them; `undefined` where Python raises ValueError.
+ */
+function pyInt(s: string, base: number): number | undefined {
+  const m = /^([-+]?)(?:0([xob])_?)?([0-9a-z]+(?:_[0-9a-z]+)*)$/i.exec(s);
+  if (m === null || !(base === 0 || (base >= 2 && base <= 36))) return undefined;
+  const prefix = m[2]?.toLowerCase();
+  let b = base;
+  if (prefix !== undefined) {
+    const p = PREFIX_BASES[prefix] as number;
+    if (base !== 0 && base !== p) {
+      // Another base's prefix may be digits of this one: "0b11" in base 16 is 0xb11.
+      return digitsInt(m[1] ?? '', `0${m[2]}${m[3]}`, base);
+    }
+    b = p;
+  } else if (base === 0) {
+    // Base 0 without a prefix is decimal, and refuses leading zeros ("010").
+    if (/^0+[1-9]/.test((m[3] as string).replace(/_/g, ''))) return undefined;
+    b = 10;
   }
-  const body = s.replace(/^([-+]?)0[xob]/i, '$1');
-  const n = Number.parseInt(body, b);
-  return Number.isNaN(n) ? dflt : n;
+  return digitsInt(m[1] ?? '', m[3] as string, b);
+}
+
+function digitsInt(sign: string, digits: string, base: number): number | undefined {
+  const d = digits.replace(/_/g, '');
+  for (const ch of d) if (Number.parseInt(ch, 36) >= base) return undefined;
+  const n = Number.parseInt(d, base);
+  return Number.isNaN(n) ? undefined : sign === '-' ? -n : n;
 }
 
 function toFloat(value: unknown, dflt: unknown = 0): unknown {

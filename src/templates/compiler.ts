@@ -791,7 +791,7 @@ class Compiler {
       return;
     }
     const t = this.temp();
-    this.emit(`${t} = unpack(${js});`, pos);
+    this.emit(`${t} = unpack(${js}, ${targets.length});`, pos);
     targets.forEach((target, i) => {
       this.assign(target, `${t}[${i}]`, pos);
     });
@@ -807,7 +807,7 @@ class Compiler {
     const bind = (itemJs: string) => {
       if (unpacked === null) this.emit(`${this.declare(s.targets[0] as string)} = ${itemJs};`);
       else {
-        this.emit(`${unpacked} = unpack(${itemJs});`);
+        this.emit(`${unpacked} = unpack(${itemJs}, ${s.targets.length});`, s.pos);
         s.targets.forEach((name, k) => {
           this.emit(`${this.declare(name)} = ${unpacked}[${k}];`);
         });
@@ -903,6 +903,18 @@ class Compiler {
   macro(target: string, name: string, params: readonly MacroParam[], body: readonly Stmt[], pos: number): void {
     const args = this.id('t');
     const names = params.map((p) => p.name);
+    // As in Jinja, extra positional (keyword) arguments are an error unless the body reads `varargs` (`kwargs`).
+    let varargs = names.includes('varargs');
+    let kwargs = names.includes('kwargs');
+    walk(
+      body,
+      (e) => {
+        if (e.kind === 'name' && e.name === 'varargs') varargs = true;
+        if (e.kind === 'name' && e.name === 'kwargs') kwargs = true;
+      },
+      false,
+    );
+    const catches = `{ varargs: ${varargs}, kwargs: ${kwargs} }`;
     this.emit(`${target} = new rt.Macro(${q(name)}, ${JSON.stringify(names)}, s, ${this.#autoescape}, function (${args}) {`, pos);
     const savedFn = this.#fn;
     const savedCapture = this.#capture;
@@ -932,7 +944,7 @@ class Compiler {
     });
     this.#fn = savedFn;
     this.#capture = savedCapture;
-    this.emit('});');
+    this.emit(`}, ${catches});`);
   }
 
   callBlock(s: Extract<Stmt, { kind: 'callBlock' }>): void {

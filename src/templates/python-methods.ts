@@ -119,6 +119,24 @@ export function titleCase(s: string): string {
   return last === 0 ? lower : out + lower.slice(last);
 }
 
+/** Python's `str.title`: a letter after a letter is lower case, any other letter upper case (`"3x c_d"` → `"3X C_D"`). */
+function pyTitle(s: string): string {
+  let out = '';
+  let prevCased = false;
+  for (const ch of s) {
+    const lower = ch.toLowerCase();
+    const upper = ch.toUpperCase();
+    if (lower === upper) {
+      out += ch;
+      prevCased = false;
+    } else {
+      out += prevCased ? lower : upper;
+      prevCased = true;
+    }
+  }
+  return out;
+}
+
 export function capitalize(s: string): string {
   return s === '' ? s : (s[0] as string).toUpperCase() + s.slice(1).toLowerCase();
 }
@@ -175,7 +193,8 @@ export const STRING_METHODS: Readonly<Record<string, Method>> = {
     return pyReplace(this, String(old), String(replacement), count);
   },
   title(this: string) {
-    return titleCase(this);
+    // The method is Python's str.title; the `title` filter is Jinja's (words start after spaces and `-` only).
+    return pyTitle(this);
   },
   capitalize(this: string) {
     return capitalize(this);

@@ -568,8 +568,16 @@ export function iter(v: unknown, targets: number): readonly unknown[] {
 }
 
 /** The parts of a loop item unpacked into several targets. */
-export function unpack(v: unknown): readonly unknown[] {
-  return Array.isArray(v) ? v : iter(v, 1);
+export function unpack(v: unknown, count?: number): readonly unknown[] {
+  const parts = Array.isArray(v) ? v : iter(v, 1);
+  if (count !== undefined && parts.length !== count) {
+    throw runtimeError(
+      parts.length > count
+        ? `too many values to unpack (expected ${count})`
+        : `not enough values to unpack (expected ${count}, got ${parts.length})`,
+    );
+  }
+  return parts;
 }
 
 // ------------------------------------------------------------------ contexts

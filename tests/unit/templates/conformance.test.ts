@@ -260,4 +260,26 @@ describe('deliberate differences from Nunjucks (Jinja semantics)', () => {
   it('converts with int the Jinja way', () => {
     assert.equal(render('{{ "x"|int }} {{ "x"|int(7) }}'), '0 7');
   });
+
+  it('parses int as Python: base 0 takes the prefix, digits are checked, then the float fallback', () => {
+    assert.equal(
+      render('{{ "0b11"|int(0, 0) }}|{{ "0o17"|int(base=0) }}|{{ "12xyz"|int(0, 16) }}|{{ "0x1A"|int(0, 16) }}|{{ "0b11"|int(0, 16) }}|{{ "1_000"|int }}|{{ "19"|int(7, 8) }}|{{ "-0x10"|int(0, 0) }}|{{ "4.7"|int }}'),
+      '3|15|0|26|2833|1000|19|-16|4',
+    );
+  });
+
+  it('matches Jinja on unpacking, macro arguments, str.title and replace with an empty string', () => {
+    const raises = (source: string, reason: string) => assert.throws(() => render(source), { code: 'ERR_TEMPLATE_RUNTIME', reason }, source);
+    raises('{% for a, b in [[1, 2, 3]] %}{{ a }}{% endfor %}', 'too many values to unpack (expected 2)');
+    raises('{% for a, b in [[1]] %}{{ a }}{% endfor %}', 'not enough values to unpack (expected 2, got 1)');
+    raises('{% set a, b = 1, 2, 3 %}', 'too many values to unpack (expected 2)');
+    raises('{% macro f(a) %}{{ a }}{% endmacro %}{{ f(1, 2) }}', "macro 'f' takes not more than 1 argument(s)");
+    raises('{% macro f(a) %}{{ a }}{% endmacro %}{{ f(1, b=2) }}', "macro 'f' takes no keyword argument 'b'");
+    // A macro that reads varargs or kwargs takes the extra arguments.
+    assert.equal(render('{% macro f(a) %}{{ varargs|join }}{{ kwargs.b }}{% endmacro %}{{ f(1, 2, 3, b=4) }}'), '234');
+    assert.equal(render('{% macro f(a, b) %}{% endmacro %}{{ f.arguments|join(",") }}'), 'a,b');
+    // The method is Python's str.title; the filter is Jinja's.
+    assert.equal(render('{{ "a-b c_d 3x".title() }} {{ "a-b c_d 3x"|title }}'), 'A-B C_D 3X A-B C_d 3x');
+    assert.equal(render('{{ "abc"|replace("", "-") }} {{ "abc".replace("", "-", 2) }}'), '-a-b-c- -a-bc');
+  });
 });
