@@ -5,9 +5,10 @@ import { htmlSafeJson } from './html-safe-json.js';
 import { isKwargs } from './kwargs.js';
 import { escapeHtml, Markup } from './markup.js';
 import { percentFormat } from './percent-format.js';
-import { capitalize, titleCase } from './python-methods.js';
+import { capitalize, pyJoin, pyReplace, titleCase } from './python-methods.js';
 import { pformat } from './python-pprint.js';
-import { MAX_REPEAT, attr, eq, esc, item, iter, str, truthy } from './runtime.js';
+import { checkStringLength, MAX_STRING_LENGTH } from './limits.js';
+import { attr, eq, esc, item, iter, str, truthy } from './runtime.js';
 import { sandboxError } from './sandbox.js';
 import { TemplateError } from './template-error.js';
 import { tuple, tupleEntries } from './tuple.js';
@@ -43,7 +44,7 @@ function filterError(message: string): TemplateError {
 function widthOf(filter: string, value: unknown, min: number): number {
   const w = Math.trunc(Number(value));
   if (!Number.isFinite(w) || w < min) throw filterError(`${filter}: invalid width ${str(value)}`);
-  if (w > MAX_REPEAT) throw sandboxError(`${filter}: widths are limited to ${MAX_REPEAT}`);
+  if (w > MAX_STRING_LENGTH) throw sandboxError(`${filter}: widths are limited to ${MAX_STRING_LENGTH}`);
   return w;
 }
 
@@ -146,17 +147,47 @@ function round(value: unknown, precision: unknown = 0, method: unknown = 'common
 function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
   if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : dflt;
   if (typeof value === 'boolean') return value ? 1 : 0;
-  const s = text(value).trim().replace(/_/g, '');
-  const b = Number(base);
-  if (b === 10) {
-    if (/^[-+]?\d+$/.test(s)) return Number.parseInt(s, 10);
-    // Jinja falls back to float() then int(): "4.7" → 4.
-    if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return Math.trunc(Number(s));
-    return dflt;
+  const s = text(value).trim();
+  const n = pyInt(s, Math.trunc(Number(base)));
+  if (n !== undefined) return n;
+  // Jinja falls back to float() then int(): "4.7" → 4.
+  const f = s.replace(/(\d)_(?=\d)/g, '$1');
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(f)) return Math.trunc(Number(f));
+  return dflt;
+}
+
+const PREFIX_BASES: Readonly<Record<string, number>> = { x: 16, o: 8, b: 2 };
+
+/**
+ * Python's `int(s, base)`: an optional sign, a `0x`/`0o`/`0b` prefix matching the base (base 0
+ * takes it from the prefix, else decimal without leading zeros), digits of the base with single
+ * underscores between them; `undefined` where Python raises ValueError.
+ */
+function pyInt(s: string, base: number): number | undefined {
+  const m = /^([-+]?)(?:0([xob])_?)?([0-9a-z]+(?:_[0-9a-z]+)*)$/i.exec(s);
+  if (m === null || !(base === 0 || (base >= 2 && base <= 36))) return undefined;
+  const prefix = m[2]?.toLowerCase();
+  let b = base;
+  if (prefix !== undefined) {
+    const p = PREFIX_BASES[prefix] as number;
+    if (base !== 0 && base !== p) {
+      // Another base's prefix may be digits of this one: "0b11" in base 16 is 0xb11.
+      return digitsInt(m[1] ?? '', `0${m[2]}${m[3]}`, base);
+    }
+    b = p;
+  } else if (base === 0) {
+    // Base 0 without a prefix is decimal, and refuses leading zeros ("010").
+    if (/^0+[1-9]/.test((m[3] as string).replace(/_/g, ''))) return undefined;
+    b = 10;
   }
-  const body = s.replace(/^([-+]?)0[xob]/i, '$1');
-  const n = Number.parseInt(body, b);
-  return Number.isNaN(n) ? dflt : n;
+  return digitsInt(m[1] ?? '', m[3] as string, b);
+}
+
+function digitsInt(sign: string, digits: string, base: number): number | undefined {
+  const d = digits.replace(/_/g, '');
+  for (const ch of d) if (Number.parseInt(ch, 36) >= base) return undefined;
+  const n = Number.parseInt(d, base);
+  return Number.isNaN(n) ? undefined : sign === '-' ? -n : n;
 }
 
 function toFloat(value: unknown, dflt: unknown = 0): unknown {
@@ -236,17 +267,18 @@ function wordwrap(value: unknown, width: unknown = 79, breakLong: unknown = true
     }
     lines.push(line);
   }
-  return keepSafe(value, lines.join(str(wrapstring)));
+  return keepSafe(value, pyJoin(str(wrapstring), lines, 'wordwrap result'));
 }
 
 function indent(value: unknown, width: unknown = 4, first: unknown = false, blank: unknown = false): unknown {
   const pad = typeof width === 'string' ? width : ' '.repeat(widthOf('indent', width, 0));
-  const lines = text(value).split('\n');
-  const out = lines.map((line, i) => {
-    if (i === 0 && !truthy(first)) return line;
-    if (line === '' && !truthy(blank)) return line;
-    return pad + line;
-  });
+  const s = text(value);
+  const lines = s.split('\n');
+  const padded = (line: string, i: number) => !((i === 0 && !truthy(first)) || (line === '' && !truthy(blank)));
+  let n = 0;
+  for (let i = 0; i < lines.length; i++) if (padded(lines[i] as string, i)) n++;
+  checkStringLength(s.length + n * pad.length, 'indent result');
+  const out = lines.map((line, i) => (padded(line, i) ? pad + line : line));
   return keepSafe(value, out.join('\n'));
 }
 
@@ -389,8 +421,8 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
         const get = getter(attribute);
         const xs = list(v).map(get);
         // With safe parts (or a safe separator) the result is safe and the other parts escaped.
-        if (d instanceof Markup || xs.some((x) => x instanceof Markup)) return new Markup(xs.map(esc).join(esc(d)));
-        return xs.map(str).join(str(d));
+        if (d instanceof Markup || xs.some((x) => x instanceof Markup)) return new Markup(pyJoin(esc(d), xs.map(esc)));
+        return pyJoin(str(d), xs.map(str));
       },
       params: ['d', 'attribute'],
     },
@@ -454,19 +486,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
         const safe = v instanceof Markup;
         const from = safe ? esc(old) : str(old);
         const to = safe ? esc(replacement) : str(replacement);
-        const s = text(v);
-        let out: string;
-        if (count == null) out = s.split(from).join(to);
-        else {
-          out = s;
-          let at = 0;
-          for (let n = 0; n < Number(count); n++) {
-            const i = out.indexOf(from, at);
-            if (i === -1) break;
-            out = out.slice(0, i) + to + out.slice(i + from.length);
-            at = i + to.length;
-          }
-        }
+        const out = pyReplace(text(v), from, to, count == null ? undefined : Number(count));
         return safe ? new Markup(out) : out;
       },
       params: ['old', 'new', 'count'],
@@ -596,6 +616,20 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
       params: ['autospace'],
     },
   };
+  // Filters that escape or quote (`forceescape`, `urlencode`, `tojson`, `pprint`…) grow a
+  // string by a bounded factor; applied again and again in a loop they would compound, so every
+  // result is held to the size limit (the filters that can grow further check before building).
+  for (const name of Object.keys(filters)) {
+    const spec = filters[name] as Builtin;
+    const fn = spec.fn as (value: unknown, ...args: unknown[]) => unknown;
+    const checked = (v: unknown, ...args: unknown[]): unknown => {
+      const r = fn(v, ...args);
+      if (typeof r === 'string') checkStringLength(r.length, `${name} result`);
+      else if (r instanceof Markup) checkStringLength(r.value.length, `${name} result`);
+      return r;
+    };
+    filters[name] = spec.params === undefined ? { fn: checked } : { fn: checked, params: spec.params };
+  }
   for (const [alias, name] of [
     ['count', 'length'],
     ['d', 'default'],

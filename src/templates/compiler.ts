@@ -55,7 +55,15 @@ const RT_NAMES = [
   'eq',
   'contains',
   'add',
+  'sub',
   'mul',
+  'pow',
+  'neg',
+  'pos',
+  'lt',
+  'le',
+  'gt',
+  'ge',
   'div',
   'floordiv',
   'mod',
@@ -67,6 +75,22 @@ const RT_NAMES = [
   'G',
   'P',
 ] as const;
+
+/** The runtime function of each arithmetic operator (`~` is compiled apart). */
+const BINARY_OPS: Readonly<Record<string, string>> = {
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '/': 'div',
+  '//': 'floordiv',
+  '%': 'mod',
+  '**': 'pow',
+};
+/** The runtime function of each ordering comparison. */
+const COMPARE_OPS: Readonly<Record<string, string>> = { '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
+
+/** Counts one loop iteration (or macro call) against the render's `maxLoopIterations`. */
+const BUDGET = 'if (--s.budget < 0) rt.outOfIterations(s);';
 
 const LOOP_INLINE = new Set(['index', 'index0', 'first', 'last', 'length', 'revindex', 'revindex0']);
 const FLUSH_AT = 16384;
@@ -372,6 +396,8 @@ class Compiler {
   #pendingGuarded = false;
   /** A top-level `{% set self = … %}` seen: from there on `self` is that variable, as in Jinja. */
   #selfAssigned = false;
+  /** The locals holding macro parameters without a default, which are undefined when not passed. */
+  readonly #requiredParams = new Set<string>();
 
   constructor(options: CompileOptions) {
     this.#o = options;
@@ -765,7 +791,7 @@ class Compiler {
       return;
     }
     const t = this.temp();
-    this.emit(`${t} = unpack(${js});`, pos);
+    this.emit(`${t} = unpack(${js}, ${targets.length});`, pos);
     targets.forEach((target, i) => {
       this.assign(target, `${t}[${i}]`, pos);
     });
@@ -781,7 +807,7 @@ class Compiler {
     const bind = (itemJs: string) => {
       if (unpacked === null) this.emit(`${this.declare(s.targets[0] as string)} = ${itemJs};`);
       else {
-        this.emit(`${unpacked} = unpack(${itemJs});`);
+        this.emit(`${unpacked} = unpack(${itemJs}, ${s.targets.length});`, s.pos);
         s.targets.forEach((name, k) => {
           this.emit(`${this.declare(name)} = ${unpacked}[${k}];`);
         });
@@ -794,6 +820,7 @@ class Compiler {
       this.emit(`${kept} = [];`);
       this.emit(`for (${x} of ${items}) {`);
       this.indented(() => {
+        this.emit(BUDGET);
         this.pushScope('local');
         bind(x);
         this.emit(`if (${this.cond(s.filter as Expr)}) ${kept}.push(${x});`, (s.filter as Expr).pos);
@@ -806,6 +833,7 @@ class Compiler {
     if (loopObj !== null) this.emit(`${loopObj} = new rt.LoopContext(${items});`);
     this.emit(`for (${i} = 0; ${i} < ${n}; ${i}++) {`);
     this.indented(() => {
+      this.emit(BUDGET);
       this.pushScope('local', { index: i, length: n, object: loopObj, fn: this.#fn });
       bind(`${items}[${i}]`);
       if (loopObj !== null) this.emit(`${loopObj}.index0 = ${i};`);
@@ -875,6 +903,18 @@ class Compiler {
   macro(target: string, name: string, params: readonly MacroParam[], body: readonly Stmt[], pos: number): void {
     const args = this.id('t');
     const names = params.map((p) => p.name);
+    // As in Jinja, extra positional (keyword) arguments are an error unless the body reads `varargs` (`kwargs`).
+    let varargs = names.includes('varargs');
+    let kwargs = names.includes('kwargs');
+    walk(
+      body,
+      (e) => {
+        if (e.kind === 'name' && e.name === 'varargs') varargs = true;
+        if (e.kind === 'name' && e.name === 'kwargs') kwargs = true;
+      },
+      false,
+    );
+    const catches = `{ varargs: ${varargs}, kwargs: ${kwargs} }`;
     this.emit(`${target} = new rt.Macro(${q(name)}, ${JSON.stringify(names)}, s, ${this.#autoescape}, function (${args}) {`, pos);
     const savedFn = this.#fn;
     const savedCapture = this.#capture;
@@ -885,7 +925,9 @@ class Compiler {
       this.pushScope('local');
       const n = params.length;
       params.forEach((p, i) => {
-        this.emit(`${this.declare(p.name)} = ${args}[${i}];`);
+        const v = this.declare(p.name);
+        if (p.default === null) this.#requiredParams.add(v);
+        this.emit(`${v} = ${args}[${i}];`);
       });
       for (const [k, special] of ['varargs', 'kwargs', 'caller'].entries()) {
         if (!names.includes(special)) this.emit(`${this.declare(special)} = ${args}[${n + k}];`);
@@ -902,7 +944,7 @@ class Compiler {
     });
     this.#fn = savedFn;
     this.#capture = savedCapture;
-    this.emit('});');
+    this.emit(`}, ${catches});`);
   }
 
   callBlock(s: Extract<Stmt, { kind: 'callBlock' }>): void {
@@ -930,7 +972,12 @@ class Compiler {
       }
     }
     const local = this.resolve(name);
-    if (local !== undefined) return local;
+    if (local !== undefined) {
+      // strict: a parameter the call did not pass is an error where it is used, as in Jinja.
+      if (this.#o.strict && this.#soft === 0 && this.#requiredParams.has(local))
+        return `${mark(pos)}need(${local}, ${q(name)}, ${q(`parameter '${name}' was not provided`)})`;
+      return local;
+    }
     // `self` is the template's blocks, as in Jinja (where it hides a context variable of that name).
     if (name === 'self' && !this.#selfAssigned) return `rt.templateReference(b, c, s, ${q(this.#o.name)}, ${this.#autoescape})`;
     const ref = `c[${q(name)}]`;
@@ -969,26 +1016,17 @@ class Compiler {
         return this.test(e);
       case 'unary':
         if (e.op === 'not') return `!${this.cond(e.operand)}`;
-        return `(${e.op}(${this.expr(e.operand)}))`;
+        // A number literal (`-1`) needs no check.
+        if (e.operand.kind === 'literal' && typeof e.operand.value === 'number') return `(${e.op}(${this.expr(e.operand)}))`;
+        return `${mark(e.pos)}${e.op === '-' ? 'neg' : 'pos'}(${this.expr(e.operand)}, ${q(describe(e.operand))})`;
       case 'binary': {
         const a = this.expr(e.left);
         const b = this.expr(e.right);
-        switch (e.op) {
-          case '+':
-            return `add(${a}, ${b})`;
-          case '*':
-            return `mul(${a}, ${b})`;
-          case '%':
-            return `${mark(e.pos)}mod(${a}, ${b})`;
-          case '~':
-            return `${this.#autoescape ? 'catEsc' : 'cat'}(${a}, ${b})`;
-          case '/':
-            return `${mark(e.pos)}div(${a}, ${b})`;
-          case '//':
-            return `${mark(e.pos)}floordiv(${a}, ${b})`;
-          default:
-            return `((${a}) ${e.op} (${b}))`;
-        }
+        if (e.op === '~') return `${this.#autoescape ? 'catEsc' : 'cat'}(${a}, ${b})`;
+        const fn = BINARY_OPS[e.op];
+        if (fn === undefined) this.fail(`internal error: unknown operator '${e.op}'`, e.pos);
+        // The operands' names, for the error when one is undefined.
+        return `${mark(e.pos)}${fn}(${a}, ${b}, ${q(describe(e.left))}, ${q(describe(e.right))})`;
       }
       case 'and':
       case 'or': {
@@ -1012,7 +1050,7 @@ class Compiler {
           }
           const operands = [i === 0 ? e.first : (e.rest[i - 1] as { expr: Expr }).expr, r.expr];
           const strictOk = operands.some((x) => x.kind === 'literal' && typeof x.value !== 'string');
-          parts.push(this.compare(r.op, left, right, e.pos, strictOk));
+          parts.push(this.compare(r.op, left, right, e.pos, strictOk, `, ${q(describe(operands[0] as Expr))}, ${q(describe(r.expr))}`));
           left = next;
         });
         return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' && ')})`;
@@ -1029,7 +1067,7 @@ class Compiler {
   }
 
   /** `strictOk`: one side is a number, boolean or none literal, where `eq()` is `===`. */
-  compare(op: string, a: string, b: string, pos: number, strictOk = false): string {
+  compare(op: string, a: string, b: string, pos: number, strictOk = false, names = ''): string {
     switch (op) {
       case '==':
         return strictOk ? `((${a}) === (${b}))` : `eq(${a}, ${b})`;
@@ -1039,8 +1077,11 @@ class Compiler {
         return `${mark(pos)}contains(${b}, ${a})`;
       case 'notin':
         return `!${mark(pos)}contains(${b}, ${a})`;
-      default:
-        return `((${a}) ${op} (${b}))`;
+      default: {
+        const fn = COMPARE_OPS[op];
+        if (fn === undefined) this.fail(`internal error: unknown comparison '${op}'`, pos);
+        return `${mark(pos)}${fn}(${a}, ${b}${names})`;
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 // Jinja's `tojson`: Python's `json.dumps(value, sort_keys=True, indent=…)` made safe for HTML.
+import { checkStringLength } from './limits.js';
 import { pyNumber } from './python-repr.js';
 import { sandboxError } from './sandbox.js';
 import { TemplateError } from './template-error.js';
@@ -52,6 +53,8 @@ function indentUnit(indent: unknown): string | null {
 class JsonWriter {
   readonly #unit: string | null;
   readonly #seen = new Set<object>();
+  /** The length written so far, roughly: strings and two characters per item (a list may hold one long string many times). */
+  #length = 0;
 
   constructor(indent: unknown) {
     this.#unit = indentUnit(indent);
@@ -61,6 +64,8 @@ class JsonWriter {
   write(v: unknown, depth: number): string | undefined {
     switch (typeof v) {
       case 'string':
+        this.#length += v.length + 2;
+        checkStringLength(this.#length, 'tojson result');
         return jsonString(v);
       case 'number':
         return jsonNumber(v);
@@ -81,6 +86,8 @@ class JsonWriter {
     this.#seen.add(v);
     try {
       if (Array.isArray(v) || v instanceof Set) {
+        this.#length += 2 * (Array.isArray(v) ? v.length : v.size);
+        checkStringLength(this.#length, 'tojson result');
         const items = [...v].map((x) => this.write(x, depth + 1) ?? 'null');
         return this.#wrap('[', items, ']', depth);
       }

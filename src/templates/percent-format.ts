@@ -3,7 +3,8 @@
 // `s r a d i u o x X e E f F g G c %`. A tuple supplies the arguments in order; a dict (or a
 // Map) supplies them by key (`'%(name)s' % {'name': 'x'}`); any other value is one argument.
 import { exponentDigits, fixedDigits, generalDigits } from './float-format.js';
-import { isPlainObject, pyRepr } from './python-repr.js';
+import { checkStringLength } from './limits.js';
+import { isPlainObject, pyRepr, pyTypeName } from './python-repr.js';
 import { TemplateError } from './template-error.js';
 import { isTuple } from './tuple.js';
 
@@ -15,16 +16,6 @@ export interface PercentWriters {
 
 function formatError(message: string): TemplateError {
   return new TemplateError(message, { code: 'ERR_TEMPLATE_RUNTIME' });
-}
-
-function typeName(v: unknown): string {
-  if (v === null || v === undefined) return 'NoneType';
-  if (typeof v === 'string') return 'str';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
-  if (typeof v === 'boolean') return 'bool';
-  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
-  if (isPlainObject(v) || v instanceof Map) return 'dict';
-  return typeof v;
 }
 
 /** Python's `ascii()`: the repr with every non-ASCII character escaped. */
@@ -43,7 +34,7 @@ function numberArg(v: unknown, conv: string): number {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'bigint') return Number(v);
   const what = conv === 'x' || conv === 'X' || conv === 'o' ? 'an integer is required' : 'a real number is required';
-  throw formatError(`%${conv} format: ${what}, not ${typeName(v)}`);
+  throw formatError(`%${conv} format: ${what}, not ${pyTypeName(v)}`);
 }
 
 function integerDigits(n: number, conv: string): string {
@@ -187,6 +178,8 @@ export function percentFormat(fmt: string, values: unknown, writers: PercentWrit
       i++;
       precision = Math.max(0, number() ?? 0);
     }
+    // Widths and precisions pad: refused before any padding is built.
+    checkStringLength(Math.max(width, precision ?? 0), 'format result');
     while (fmt[i] === 'h' || fmt[i] === 'l' || fmt[i] === 'L') i++;
     if (i >= fmt.length) throw formatError('incomplete format');
     const conv = fmt[i++] as string;
@@ -211,10 +204,13 @@ export function percentFormat(fmt: string, values: unknown, writers: PercentWrit
           const code = conv.codePointAt(0) as number;
           throw formatError(`unsupported format character ${pyRepr(conv)} (0x${code.toString(16)}) at index ${i - 1}`);
         }
-        out += formatNumber(v, { flags, width, precision, conv });
+        s = formatNumber(v, { flags, width, precision, conv });
+        checkStringLength(out.length + s.length, 'format result');
+        out += s;
         continue;
     }
     const pad = width - [...s].length;
+    checkStringLength(out.length + s.length + Math.max(0, pad), 'format result');
     out += pad <= 0 ? s : flags.includes('-') ? s + ' '.repeat(pad) : ' '.repeat(pad) + s;
   }
   if (mapping === null && next < args.length) throw formatError('not all arguments converted during string formatting');

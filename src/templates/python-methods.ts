@@ -4,6 +4,7 @@
 // (`s.replace` replaces every occurrence, `s.split()` splits on whitespace); JavaScript's own
 // methods stay reachable under their names (`s.toUpperCase()`).
 import { isKwargs } from './kwargs.js';
+import { checkListLength, checkStringLength } from './limits.js';
 import { str } from './output-text.js';
 import { tupleEntries } from './tuple.js';
 
@@ -32,14 +33,59 @@ export function pyFormat(
   toStr: (v: unknown) => string,
 ): string {
   let auto = 0;
-  return fmt.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, field: string | undefined) => {
+  // The result's length so far, checked field by field: the fields may repeat a long argument.
+  let length = fmt.length;
+  const field = (v: unknown, m: string): string => {
+    const s = toStr(v);
+    length += s.length - m.length;
+    checkStringLength(length, 'format result');
+    return s;
+  };
+  return fmt.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, name: string | undefined) => {
     if (m === '{{') return '{';
     if (m === '}}') return '}';
-    const key = (field ?? '').split(':')[0] ?? '';
-    if (key === '') return toStr(args[auto++]);
-    if (/^\d+$/.test(key)) return toStr(args[Number(key)]);
-    return Object.hasOwn(kwargs, key) ? toStr(kwargs[key]) : '';
+    const key = (name ?? '').split(':')[0] ?? '';
+    if (key === '') return field(args[auto++], m);
+    if (/^\d+$/.test(key)) return field(args[Number(key)], m);
+    return Object.hasOwn(kwargs, key) ? field(kwargs[key], m) : '';
   });
+}
+
+/**
+ * Python's `str.replace`: every occurrence of `old` (or the first `count`, when `count` is a
+ * number of at least 0); an empty `old` matches before every character and at the end. The
+ * result's length is checked before it is built.
+ */
+export function pyReplace(s: string, old: string, replacement: string, count?: unknown): string {
+  const max = typeof count === 'number' && count >= 0 ? Math.trunc(count) : Infinity;
+  if (old === '') {
+    // Python counts code points, not UTF-16 units: a surrogate pair is one character.
+    const chars = Array.from(s);
+    const n = Math.min(max, chars.length + 1);
+    checkStringLength(s.length + n * replacement.length, 'replace result');
+    let out = '';
+    for (let i = 0; i < n; i++) out += replacement + (chars[i] ?? '');
+    return out + chars.slice(n).join('');
+  }
+  const at: number[] = [];
+  for (let i = s.indexOf(old); i !== -1 && at.length < max; i = s.indexOf(old, i + old.length)) at.push(i);
+  if (at.length === 0) return s;
+  checkStringLength(s.length + at.length * (replacement.length - old.length), 'replace result');
+  let out = '';
+  let last = 0;
+  for (const i of at) {
+    out += s.slice(last, i) + replacement;
+    last = i + old.length;
+  }
+  return out + s.slice(last);
+}
+
+/** Python's `sep.join(items)`, its length checked before it is built. */
+export function pyJoin(sep: string, items: readonly string[], what = 'join result'): string {
+  let length = Math.max(0, items.length - 1) * sep.length;
+  for (const item of items) length += item.length;
+  checkStringLength(length, what);
+  return items.join(sep);
 }
 
 /** Whether a character code ends a word for `title`: whitespace, `-`, or an opening bracket. */
@@ -71,6 +117,24 @@ export function titleCase(s: string): string {
     }
   }
   return last === 0 ? lower : out + lower.slice(last);
+}
+
+/** Python's `str.title`: a letter after a letter is lower case, any other letter upper case (`"3x c_d"` → `"3X C_D"`). */
+function pyTitle(s: string): string {
+  let out = '';
+  let prevCased = false;
+  for (const ch of s) {
+    const lower = ch.toLowerCase();
+    const upper = ch.toUpperCase();
+    if (lower === upper) {
+      out += ch;
+      prevCased = false;
+    } else {
+      out += prevCased ? lower : upper;
+      prevCased = true;
+    }
+  }
+  return out;
 }
 
 export function capitalize(s: string): string {
@@ -126,21 +190,11 @@ export const STRING_METHODS: Readonly<Record<string, Method>> = {
     return pySplit(this, sep, maxsplit);
   },
   replace(this: string, old: unknown, replacement: unknown, count?: unknown) {
-    const from = String(old);
-    const to = String(replacement);
-    if (typeof count !== 'number' || count < 0) return this.split(from).join(to);
-    let out = this;
-    let at = 0;
-    for (let n = 0; n < count; n++) {
-      const i = out.indexOf(from, at);
-      if (i === -1) break;
-      out = out.slice(0, i) + to + out.slice(i + from.length);
-      at = i + to.length + (from === '' ? 1 : 0);
-    }
-    return out;
+    return pyReplace(this, String(old), String(replacement), count);
   },
   title(this: string) {
-    return titleCase(this);
+    // The method is Python's str.title; the `title` filter is Jinja's (words start after spaces and `-` only).
+    return pyTitle(this);
   },
   capitalize(this: string) {
     return capitalize(this);
@@ -153,7 +207,7 @@ export const STRING_METHODS: Readonly<Record<string, Method>> = {
     return this.indexOf(String(sub));
   },
   join(this: string, items: unknown) {
-    return Array.isArray(items) ? items.map(String).join(this) : '';
+    return Array.isArray(items) ? pyJoin(this, items.map(String)) : '';
   },
   format(this: string, ...args: unknown[]) {
     const kw = isKwargs(args[args.length - 1]) ? (args.pop() as Record<string, unknown>) : {};
@@ -179,7 +233,11 @@ export const LIST_METHODS: Readonly<Record<string, Method>> = {
     return undefined;
   },
   extend(this: unknown[], xs: unknown) {
-    if (Array.isArray(xs)) this.push(...xs);
+    if (!Array.isArray(xs)) return undefined;
+    checkListLength(this.length + xs.length, 'extended list');
+    // A loop, not push(...xs): a long spread overflows the call stack.
+    const n = xs.length;
+    for (let i = 0; i < n; i++) this.push(xs[i]);
     return undefined;
   },
   index(this: unknown[], x: unknown) {

@@ -1,6 +1,7 @@
 // Python's `repr()` of the values templates print, so `{{ d }}` shows `{'a': 1, 'b': 'x'}` and
 // `{{ xs }}` shows `[1, 'a', True, None]`, as Jinja prints them. JavaScript numbers have no
 // int/float distinction: an integral number prints as an int (`2.0` shows `2`).
+import { checkStringLength } from './limits.js';
 import { Markup } from './markup.js';
 import { Namespace } from './namespace.js';
 import { isUnsafeObject } from './sandbox.js';
@@ -11,6 +12,25 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The name of a value's Python type, for errors worded as Python's: `int`, `float`, `str`,
+ * `bool`, `list`, `tuple`, `dict`, `NoneType` (none and undefined); other objects by JavaScript type.
+ *
+ * @example
+ * pyTypeName([1]) // 'list'
+ */
+export function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'string' || v instanceof Markup) return 'str';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
+  if (isPlainObject(v) || v instanceof Map) return 'dict';
+  if (v instanceof Set) return 'set';
+  if (v instanceof Namespace) return 'Namespace';
+  return typeof v;
 }
 
 /** Whether a value prints as a Python container: a list, tuple, dict, set or `namespace()`. */
@@ -100,10 +120,26 @@ export function setItems(value: Set<unknown>, sortKeys: boolean): unknown[] {
   return items;
 }
 
-function reprIn(v: unknown, opts: ReprOptions, seen: Set<unknown>): string {
+/** What one `pyRepr` call tracks: the containers being written (for cycles) and the length written so far. */
+interface ReprState {
+  readonly seen: Set<unknown>;
+  length: number;
+}
+
+/**
+ * A string's repr, counted against the size limit: a list may hold the same long string many
+ * times (`[s] * 1000`), and each item's repr is a new string.
+ */
+function stringRepr(s: string, state: ReprState): string {
+  state.length += s.length;
+  checkStringLength(state.length, 'repr');
+  return pyStringRepr(s);
+}
+
+function reprIn(v: unknown, opts: ReprOptions, state: ReprState): string {
   switch (typeof v) {
     case 'string':
-      return pyStringRepr(v);
+      return stringRepr(v, state);
     case 'number':
       return pyNumber(v);
     case 'boolean':
@@ -118,13 +154,17 @@ function reprIn(v: unknown, opts: ReprOptions, seen: Set<unknown>): string {
       return plainString(v);
   }
   if (v === null) return 'None';
-  if (v instanceof Markup) return `Markup(${pyStringRepr(v.value)})`;
+  if (v instanceof Markup) return `Markup(${stringRepr(v.value, state)})`;
   if (!isContainer(v) || isUnsafeObject(v)) return plainString(v);
   const sortKeys = opts.sortKeys === true;
+  const seen = state.seen;
   if (seen.has(v)) return Array.isArray(v) ? (isTuple(v) ? '(...)' : '[...]') : '{...}';
+  // Two characters at least per item (the separator): a long list of short items is refused too.
+  state.length += 2 * (Array.isArray(v) ? v.length : v instanceof Map || v instanceof Set ? v.size : 0);
+  checkStringLength(state.length, 'repr');
   seen.add(v);
   try {
-    const item = (x: unknown) => reprIn(x, opts, seen);
+    const item = (x: unknown) => reprIn(x, opts, state);
     if (Array.isArray(v)) {
       const parts = v.map(item);
       if (!isTuple(v)) return `[${parts.join(', ')}]`;
@@ -149,5 +189,5 @@ function reprIn(v: unknown, opts: ReprOptions, seen: Set<unknown>): string {
  * pyRepr({ a: 1, b: ['x', true, null] }) // "{'a': 1, 'b': ['x', True, None]}"
  */
 export function pyRepr(value: unknown, options: ReprOptions = {}): string {
-  return reprIn(value, options, new Set());
+  return reprIn(value, options, { seen: new Set(), length: 0 });
 }

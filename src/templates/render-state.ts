@@ -25,6 +25,8 @@ export interface RenderHost {
   /** A context holding only the globals. */
   context(): Context;
   readonly maxDepth: number;
+  /** Loop iterations and macro calls one render may run. */
+  readonly maxLoopIterations: number;
 }
 
 /** The state of one render. */
@@ -32,6 +34,15 @@ export interface RenderState {
   readonly host: RenderHost;
   depth: number;
   readonly chain: string[];
+  /** Loop iterations and macro calls left to this render; the compiled loops count it down. */
+  budget: number;
+}
+
+/** Throws `ERR_TEMPLATE_SANDBOX` once a render has used up its loop iterations (see `maxLoopIterations`). */
+export function outOfIterations(s: RenderState): never {
+  throw new TemplateError(`more than ${s.host.maxLoopIterations} loop iterations and macro calls in one render (maxLoopIterations)`, {
+    code: 'ERR_TEMPLATE_SANDBOX',
+  });
 }
 
 /** Enters an include, extends, import or macro call; throws `ERR_TEMPLATE_RECURSION` past `maxDepth`. */

@@ -8,9 +8,12 @@ import { Namespace } from './namespace.js';
 import { kwargs } from './kwargs.js';
 import { str } from './output-text.js';
 import { percentFormat } from './percent-format.js';
-import { isContainer } from './python-repr.js';
-import { DICT_METHODS, LIST_METHODS, STRING_METHODS } from './python-methods.js';
+import { checkListLength, checkStringLength, MAX_STRING_LENGTH } from './limits.js';
+import { isContainer, isPlainObject, pyTypeName } from './python-repr.js';
+import { DICT_METHODS, LIST_METHODS, pyFormat, pyJoin, STRING_METHODS } from './python-methods.js';
 import { type BlockFn, type BlockTable, type Context, enter, leave, type RenderState, type TemplateModule } from './render-state.js';
+
+export { outOfIterations } from './render-state.js';
 import { checkAttribute, checkCallable, isUnsafeObject, sandboxError, UNSAFE_NAMES } from './sandbox.js';
 import { TemplateError } from './template-error.js';
 
@@ -25,8 +28,6 @@ type AnyFunction = (...args: unknown[]) => unknown;
 export const G: unknown = globalThis;
 export const P: unknown = process;
 const EMPTY: readonly unknown[] = Object.freeze([]);
-/** The longest string (or list) repetition and padding a template may build. */
-export const MAX_REPEAT = 10_000_000;
 
 function runtimeError(message: string): TemplateError {
   return new TemplateError(message, { code: 'ERR_TEMPLATE_RUNTIME' });
@@ -67,11 +68,28 @@ export function truthy(v: unknown): boolean {
   return true;
 }
 
+/** A dict's entries by key: a plain object's own string keys, or a Map's. */
+function dictMap(v: object): Map<unknown, unknown> {
+  return v instanceof Map ? v : new Map(Object.entries(v));
+}
+
+/** `a == b` as Python compares: lists, dicts (plain objects and Maps), sets and dates by value. */
 export function eq(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a instanceof Markup) return b instanceof Markup ? a.value === b.value : a.value === b;
   if (b instanceof Markup) return a === b.value;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => eq(x, b[i]));
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => eq(x, b[i]));
+  if (Array.isArray(b)) return false;
+  if ((isPlainObject(a) || a instanceof Map) && (isPlainObject(b) || b instanceof Map)) {
+    const x = dictMap(a);
+    const y = dictMap(b);
+    if (x.size !== y.size) return false;
+    for (const [k, v] of x) if (!y.has(k) || !eq(v, y.get(k))) return false;
+    return true;
+  }
+  if (a instanceof Set && b instanceof Set) return a.size === b.size && [...a].every((x) => b.has(x));
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
   return false;
 }
 
@@ -89,68 +107,198 @@ export function contains(container: unknown, item: unknown): boolean {
   throw runtimeError(`'in' needs a string, list or dict on its right, got ${typeName(container)}`);
 }
 
+// Operators. Python raises a TypeError for operands of the wrong types ("5" > 3, 1 + "2",
+// [1] + 1) where JavaScript coerces, and Jinja's Undefined raises in any arithmetic or
+// ordering even when not strict: so do these, rather than print NaN or "12". Numbers go first
+// (the common case); booleans count as the integers 0 and 1, as in Python. `an` and `bn` name
+// the operands in the error when one is undefined.
+
+/** The error of an undefined operand, named as the template wrote it when it is a name or attribute. */
+function undefinedOperand(op: string, name: string | undefined): TemplateError {
+  return undefinedError(name === undefined || name === 'expression' ? `an operand of '${op}' is undefined` : `'${name}' is undefined`);
+}
+
+/** Python's TypeError for `a op b` (after checking that neither is undefined). */
+function operandError(op: string, a: unknown, b: unknown, an: string | undefined, bn: string | undefined): TemplateError {
+  if (a === undefined) return undefinedOperand(op, an);
+  if (b === undefined) return undefinedOperand(op, bn);
+  return runtimeError(`unsupported operand type(s) for ${op}: '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
+}
+
+function isNumber(v: unknown): v is number | boolean {
+  return typeof v === 'number' || typeof v === 'boolean';
+}
+
+function isText(v: unknown): v is string | Markup {
+  return typeof v === 'string' || v instanceof Markup;
+}
+
 function repeat(x: unknown, n: number): unknown {
   if (typeof x === 'string' || x instanceof Markup) {
     const s = x instanceof Markup ? x.value : x;
-    if (s.length * Math.max(0, n) > MAX_REPEAT) throw sandboxError(`string repetition longer than ${MAX_REPEAT} characters`);
+    checkStringLength(s.length * Math.max(0, n), 'string repetition');
     const r = s.repeat(Math.max(0, Math.trunc(n)));
     return x instanceof Markup ? new Markup(r) : r;
   }
   const xs = x as unknown[];
-  if (xs.length * Math.max(0, n) > MAX_REPEAT) throw sandboxError(`list repetition longer than ${MAX_REPEAT} items`);
+  checkListLength(xs.length * Math.max(0, n), 'list repetition');
   const out: unknown[] = [];
-  for (let i = 0; i < n; i++) out.push(...xs);
+  // Item by item: push(...xs) of a long list overflows the call stack.
+  for (let i = 0; i < n; i++) for (let j = 0; j < xs.length; j++) out.push(xs[j]);
   return out;
 }
 
-export function add(a: unknown, b: unknown): unknown {
-  if (typeof a === 'number' && typeof b === 'number') return a + b;
-  if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-  if (a instanceof Markup || b instanceof Markup) return new Markup(esc(a) + esc(b));
-  return (a as number) + (b as number);
+/** Two strings joined, within the size limit. */
+function concat(a: string, b: string, what: string): string {
+  checkStringLength(a.length + b.length, what);
+  return a + b;
 }
 
-export function mul(a: unknown, b: unknown): unknown {
+/** `a + b`: numbers, two strings (escaped into a safe one when either is safe), two lists. */
+export function add(a: unknown, b: unknown, an?: string, bn?: string): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (typeof a === 'string' && typeof b === 'string') return concat(a, b, 'string concatenation');
+  if (isNumber(a) && isNumber(b)) return Number(a) + Number(b);
+  if (isText(a) && isText(b)) return new Markup(concat(esc(a), esc(b), 'string concatenation'));
+  if (Array.isArray(a) && Array.isArray(b)) {
+    checkListLength(a.length + b.length, 'list concatenation');
+    return [...a, ...b];
+  }
+  if (a !== undefined && b !== undefined && (isText(a) || Array.isArray(a))) {
+    const kind = pyTypeName(a);
+    throw runtimeError(`can only concatenate ${kind} (not "${pyTypeName(b)}") to ${kind}`);
+  }
+  throw operandError('+', a, b, an, bn);
+}
+
+/** `a - b`: numbers only. */
+export function sub(a: unknown, b: unknown, an?: string, bn?: string): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (isNumber(a) && isNumber(b)) return Number(a) - Number(b);
+  throw operandError('-', a, b, an, bn);
+}
+
+/** `a * b`: numbers, or a string or list repeated an integer number of times. */
+export function mul(a: unknown, b: unknown, an?: string, bn?: string): unknown {
   if (typeof a === 'number' && typeof b === 'number') return a * b;
-  if (typeof b === 'number' && (typeof a === 'string' || Array.isArray(a) || a instanceof Markup)) return repeat(a, b);
-  if (typeof a === 'number' && (typeof b === 'string' || Array.isArray(b) || b instanceof Markup)) return repeat(b, a);
-  return (a as number) * (b as number);
+  if (isNumber(a) && isNumber(b)) return Number(a) * Number(b);
+  const [seq, n] = isText(a) || Array.isArray(a) ? [a, b] : [b, a];
+  if (isText(seq) || Array.isArray(seq)) {
+    if (typeof n === 'boolean' || (typeof n === 'number' && Number.isInteger(n))) return repeat(seq, Number(n));
+    if (n !== undefined) throw runtimeError(`can't multiply sequence by non-int of type '${pyTypeName(n)}'`);
+  }
+  throw operandError('*', a, b, an, bn);
 }
 
 /** Numbers divided, as Python: dividing by zero is an error, not Infinity or NaN. */
-export function div(a: unknown, b: unknown): number {
-  if (b === 0) throw runtimeError('division by zero');
-  return (a as number) / (b as number);
+export function div(a: unknown, b: unknown, an?: string, bn?: string): number {
+  if (!isNumber(a) || !isNumber(b)) throw operandError('/', a, b, an, bn);
+  if (Number(b) === 0) throw runtimeError('division by zero');
+  return Number(a) / Number(b);
 }
 
 /** Python's `//`: floor division; by zero is an error. */
-export function floordiv(a: unknown, b: unknown): number {
-  if (b === 0) throw runtimeError('integer division or modulo by zero');
-  return Math.floor((a as number) / (b as number));
+export function floordiv(a: unknown, b: unknown, an?: string, bn?: string): number {
+  if (!isNumber(a) || !isNumber(b)) throw operandError('//', a, b, an, bn);
+  if (Number(b) === 0) throw runtimeError('integer division or modulo by zero');
+  return Math.floor(Number(a) / Number(b));
 }
 
 /** Python's `%`: the result has the sign of the divisor; on a string, `%` formatting. */
-export function mod(a: unknown, b: unknown): unknown {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (b === 0) throw runtimeError('integer division or modulo by zero');
-    const r = a % b;
-    return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+export function mod(a: unknown, b: unknown, an?: string, bn?: string): unknown {
+  if (isNumber(a) && isNumber(b)) {
+    const x = Number(a);
+    const y = Number(b);
+    if (y === 0) throw runtimeError('integer division or modulo by zero');
+    const r = x % y;
+    return r !== 0 && r < 0 !== y < 0 ? r + y : r;
   }
   // A safe format escapes what it formats, as Markup's `%` does.
   if (a instanceof Markup) return new Markup(percentFormat(a.value, b, { text: esc, escape: escapeHtml }));
   if (typeof a === 'string') return percentFormat(a, b, { text: str });
-  return (a as number) % (b as number);
+  throw operandError('%', a, b, an, bn);
+}
+
+/** `a ** b`: numbers only. */
+export function pow(a: unknown, b: unknown, an?: string, bn?: string): number {
+  if (!isNumber(a) || !isNumber(b)) throw operandError('** or pow()', a, b, an, bn);
+  if (Number(a) === 0 && Number(b) < 0) throw runtimeError('0.0 cannot be raised to a negative power');
+  return Number(a) ** Number(b);
+}
+
+/** Unary `-x` and `+x`: numbers only. */
+export function neg(v: unknown, name?: string): number {
+  if (typeof v === 'number') return -v;
+  if (typeof v === 'boolean') return -Number(v);
+  if (v === undefined) throw undefinedOperand('-', name);
+  throw runtimeError(`bad operand type for unary -: '${pyTypeName(v)}'`);
+}
+
+export function pos(v: unknown, name?: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return Number(v);
+  if (v === undefined) throw undefinedOperand('+', name);
+  throw runtimeError(`bad operand type for unary +: '${pyTypeName(v)}'`);
+}
+
+/**
+ * How `a` orders against `b` (negative, zero, positive) for `<`, `<=`, `>`, `>=`: numbers,
+ * strings, lists item by item, dates; anything else is Python's TypeError.
+ */
+function order(op: string, a: unknown, b: unknown, an: string | undefined, bn: string | undefined): number {
+  if (isNumber(a) && isNumber(b)) {
+    const x = Number(a);
+    const y = Number(b);
+    // NaN is neither less, greater nor equal: every ordering of it is false.
+    return x < y ? -1 : x > y ? 1 : x === y ? 0 : Number.NaN;
+  }
+  if (isText(a) && isText(b)) {
+    const x = a instanceof Markup ? a.value : a;
+    const y = b instanceof Markup ? b.value : b;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      if (eq(a[i], b[i])) continue;
+      return order(op, a[i], b[i], undefined, undefined);
+    }
+    return a.length - b.length;
+  }
+  if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
+  if (a === undefined) throw undefinedOperand(op, an);
+  if (b === undefined) throw undefinedOperand(op, bn);
+  throw runtimeError(`'${op}' not supported between instances of '${pyTypeName(a)}' and '${pyTypeName(b)}'`);
+}
+
+export function lt(a: unknown, b: unknown, an?: string, bn?: string): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a < b;
+  return order('<', a, b, an, bn) < 0;
+}
+
+export function le(a: unknown, b: unknown, an?: string, bn?: string): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a <= b;
+  return order('<=', a, b, an, bn) <= 0;
+}
+
+export function gt(a: unknown, b: unknown, an?: string, bn?: string): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a > b;
+  return order('>', a, b, an, bn) > 0;
+}
+
+export function ge(a: unknown, b: unknown, an?: string, bn?: string): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a >= b;
+  return order('>=', a, b, an, bn) >= 0;
 }
 
 /** `a ~ b` without autoescape. */
 export function cat(a: unknown, b: unknown): string {
-  return str(a) + str(b);
+  return concat(str(a), str(b), 'string concatenation');
 }
 
 /** `a ~ b` with autoescape: safe when either side is `Markup`, the other side escaped. */
 export function catEsc(a: unknown, b: unknown): unknown {
-  if (a instanceof Markup || b instanceof Markup) return new Markup(esc(a) + esc(b));
-  return str(a) + str(b);
+  if (a instanceof Markup || b instanceof Markup) return new Markup(concat(esc(a), esc(b), 'string concatenation'));
+  return concat(str(a), str(b), 'string concatenation');
 }
 
 // ------------------------------------------------------------------ access
@@ -174,9 +322,9 @@ export function attrStrict(o: unknown, k: string, what: string): unknown {
   return v;
 }
 
-/** A variable with `strict: true`. */
-export function need(v: unknown, name: string): unknown {
-  if (v === undefined) throw undefinedError(`'${name}' is undefined`);
+/** A variable with `strict: true`; `message` says why it may be undefined (a macro parameter not passed). */
+export function need(v: unknown, name: string, message?: string): unknown {
+  if (v === undefined) throw undefinedError(message ?? `'${name}' is undefined`);
   return v;
 }
 
@@ -277,18 +425,99 @@ function wrapThrown(err: unknown): unknown {
   });
 }
 
+/** The length of `items` flattened `depth` levels deep, as `Array.prototype.flat` would build it (counting stops past the limit). */
+function flatLength(items: readonly unknown[], depth: number, seen: Set<unknown>): number {
+  let n = 0;
+  for (const x of items) {
+    if (depth >= 1 && Array.isArray(x) && !seen.has(x)) {
+      seen.add(x);
+      n += flatLength(x, depth - 1, seen);
+      seen.delete(x);
+    } else n++;
+    if (n > MAX_STRING_LENGTH) return n;
+  }
+  return n;
+}
+
+/**
+ * Refuses, before the call, a JavaScript method of a string or list that would build a result
+ * past the size limits from small arguments (`"x".repeat(1e9)`, `s.padEnd(1e9)`, `xs.concat(xs)`
+ * doubling in a loop): V8 aborts the process on such sizes rather than throwing.
+ */
+function checkNativeGrowth(o: string | readonly unknown[], k: string, args: readonly unknown[]): void {
+  if (typeof o === 'string') {
+    switch (k) {
+      case 'repeat':
+        checkStringLength(o.length * Math.max(0, Math.trunc(Number(args[0] ?? 0)) || 0), 'string repetition');
+        return;
+      case 'padStart':
+      case 'padEnd':
+        checkStringLength(Math.trunc(Number(args[0] ?? 0)) || 0, 'padded string');
+        return;
+      case 'replaceAll': {
+        if (typeof args[0] !== 'string') return;
+        const old = args[0];
+        const rep = typeof args[1] === 'string' ? args[1] : '';
+        // Each `$` pattern of the replacement may expand to as much as the whole string (`` $` ``).
+        const perMatch = rep.length + (rep.split('$').length - 1) * o.length;
+        const matches = old === '' ? o.length + 1 : o.split(old).length - 1;
+        checkStringLength(o.length + matches * perMatch, 'replace result');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+  switch (k) {
+    case 'concat': {
+      let n = o.length;
+      for (const a of args) n += Array.isArray(a) ? a.length : 1;
+      checkListLength(n, 'list concatenation');
+      return;
+    }
+    case 'flat':
+      checkListLength(flatLength(o, args[0] === undefined ? 1 : Math.trunc(Number(args[0])) || 0, new Set([o])), 'flattened list');
+      return;
+    default:
+      return;
+  }
+}
+
+/** The methods of MarkupSafe's `Markup` that escape their string arguments (the others, like `startswith`, compare them as they are). */
+const MARKUP_ESCAPES_ARGS: ReadonlySet<string> = new Set(['replace', 'strip', 'lstrip', 'rstrip', 'split']);
+
+/**
+ * A Python string method of a safe string, as MarkupSafe's `Markup` has it: arguments that are
+ * not safe are escaped before they are spliced in (`replace`, `format` — keywords too — and
+ * `join`), and string results (or lists of them, from `split`) are safe.
+ */
+function markupMethod(o: Markup, k: string, args: unknown[], kw: Kwargs | null, what: string): unknown {
+  const m = STRING_METHODS[k];
+  if (m === undefined) throw runtimeError(`'${what}' has no method '${k}'`);
+  let r: unknown;
+  if (k === 'format') {
+    const named = Object.create(null) as Kwargs;
+    if (kw !== null) for (const key of Object.keys(kw)) named[key] = kw[key];
+    r = pyFormat(o.value, args, named, esc);
+  } else if (k === 'join') {
+    r = Array.isArray(args[0]) ? pyJoin(o.value, args[0].map(esc)) : '';
+  } else {
+    const escaped = MARKUP_ESCAPES_ARGS.has(k) ? args.map((a) => (typeof a === 'string' || a instanceof Markup ? esc(a) : a)) : args;
+    r = m.apply(o.value as never, escaped as never[]);
+  }
+  if (typeof r === 'string') return new Markup(r);
+  if (Array.isArray(r)) return r.map((x) => (typeof x === 'string' ? new Markup(x) : x));
+  return r;
+}
+
 /** `o.k(args)`: the method is looked up and called with `o` as `this`. */
 export function callMethod(o: unknown, k: string, args: unknown[], kw: Kwargs | null, what: string): unknown {
   if (o == null) throw runtimeError(`'${what}' is ${o === null ? 'none' : 'undefined'}, so it has no method '${k}'`);
   checkAttribute(o, k);
   let fn: unknown;
   if (typeof o === 'string') fn = STRING_METHODS[k] ?? (String.prototype as unknown as Record<string, unknown>)[k];
-  else if (o instanceof Markup) {
-    const m = STRING_METHODS[k];
-    if (m === undefined) throw runtimeError(`'${what}' has no method '${k}'`);
-    const r = m.apply(o.value as never, args as never[]);
-    return typeof r === 'string' ? new Markup(r) : r;
-  } else {
+  else if (o instanceof Markup) return markupMethod(o, k, args, kw, what);
+  else {
     fn = (o as Record<string, unknown>)[k];
     if (fn === undefined) {
       if (Array.isArray(o)) fn = LIST_METHODS[k];
@@ -300,12 +529,17 @@ export function callMethod(o: unknown, k: string, args: unknown[], kw: Kwargs | 
     throw runtimeError(fn === undefined ? `'${what}' has no method '${k}'` : `'${what}.${k}' is not callable (${typeName(fn)})`);
   checkCallable(fn, o);
   if (kw !== null) args.push(kwargs(kw));
+  const native = (typeof o === 'string' || Array.isArray(o)) && fn === (o as unknown as Record<string, unknown>)[k];
+  if (native) checkNativeGrowth(o as string | unknown[], k, args);
   let r: unknown;
   try {
     r = (fn as AnyFunction).apply(o, args);
   } catch (err) {
     throw wrapThrown(err);
   }
+  // The other JavaScript methods grow a string by a bounded factor at most (`toUpperCase`,
+  // `concat`, `join`): checked after the call, so a loop cannot compound them.
+  if (native && typeof r === 'string') checkStringLength(r.length, `'${k}' result`);
   return checkResult(r);
 }
 
@@ -334,8 +568,16 @@ export function iter(v: unknown, targets: number): readonly unknown[] {
 }
 
 /** The parts of a loop item unpacked into several targets. */
-export function unpack(v: unknown): readonly unknown[] {
-  return Array.isArray(v) ? v : iter(v, 1);
+export function unpack(v: unknown, count?: number): readonly unknown[] {
+  const parts = Array.isArray(v) ? v : iter(v, 1);
+  if (count !== undefined && parts.length !== count) {
+    throw runtimeError(
+      parts.length > count
+        ? `too many values to unpack (expected ${count})`
+        : `not enough values to unpack (expected ${count}, got ${parts.length})`,
+    );
+  }
+  return parts;
 }
 
 // ------------------------------------------------------------------ contexts

@@ -41,6 +41,12 @@ export interface TemplateEngineOptions {
   readonly keepTrailingNewline?: boolean;
   /** How deep includes, extends, imports and macro calls may nest before `ERR_TEMPLATE_RECURSION`. Default `100`. */
   readonly maxDepth?: number;
+  /**
+   * How many loop iterations (`{% for %}`, its `if` filter included) and macro calls one render
+   * may run before `ERR_TEMPLATE_SANDBOX`: rendering is synchronous, so a template of nested
+   * loops would otherwise block the event loop for as long as it likes. Default `10_000_000`.
+   */
+  readonly maxLoopIterations?: number;
   /** Time zone of the `date` filter: `'UTC'`, `'local'` or an IANA name. Default `'UTC'`. */
   readonly timezone?: string;
   /** Variables every template sees (after the built-in `range`, `dict`, `namespace`, `cycler`, `joiner`). Default none. */
@@ -72,6 +78,34 @@ export interface RenderStringOptions {
 export interface AddFilterOptions {
   /** Names of the arguments after the value, so templates may pass them by keyword (`|f(x, width=3)`). */
   readonly params?: readonly string[];
+  /**
+   * A string the filter returns for a safe value (`Markup`, `|safe`, macro output, a block
+   * `set`) is safe too, as Jinja's text filters keep `Markup`: only for filters that add no
+   * unescaped text of their own. Default `false`: the result is escaped, unless it is the
+   * value unchanged or the filter returns `Markup`.
+   */
+  readonly keepSafe?: boolean;
+}
+
+type ApplicationFunction = (value: unknown, ...args: unknown[]) => unknown;
+
+/** The text of a safe value, for application code that expects a string. */
+function plain(v: unknown): unknown {
+  return v instanceof Markup ? v.value : v;
+}
+
+/**
+ * A filter (or test) of the application, called with plain strings where the template holds
+ * `Markup`, so `(x: string) => x.slice(0, 3)` works on safe values too.
+ */
+function withPlainStrings(fn: ApplicationFunction, keepSafe: boolean): ApplicationFunction {
+  return function applicationFilter(value, ...args) {
+    if (!(value instanceof Markup) && !args.some((a) => a instanceof Markup)) return fn(value, ...args);
+    const input = plain(value);
+    const r = fn(input, ...args.map(plain));
+    if (value instanceof Markup && typeof r === 'string' && (r === input || keepSafe)) return r === input ? value : new Markup(r);
+    return r;
+  };
 }
 
 interface ResolvedOptions {
@@ -83,6 +117,7 @@ interface ResolvedOptions {
   readonly lstripBlocks: boolean;
   readonly keepTrailingNewline: boolean;
   readonly maxDepth: number;
+  readonly maxLoopIterations: number;
   readonly timezone: string;
   readonly stringCacheSize: number;
 }
@@ -146,6 +181,7 @@ export class TemplateEngine {
       lstripBlocks: options.lstripBlocks ?? false,
       keepTrailingNewline: options.keepTrailingNewline ?? true,
       maxDepth: options.maxDepth ?? 100,
+      maxLoopIterations: options.maxLoopIterations ?? 10_000_000,
       timezone: options.timezone ?? 'UTC',
       stringCacheSize: options.stringCacheSize ?? 256,
     };
@@ -171,20 +207,24 @@ export class TemplateEngine {
       load: (name, stream, ignoreMissing) => this.#loadAny(name, stream, ignoreMissing),
       context: () => Object.create(this.#globals) as Context,
       maxDepth: this.#opts.maxDepth,
+      maxLoopIterations: this.#opts.maxLoopIterations,
     };
   }
 
   /**
    * Adds (or replaces) a filter: `{{ x|name }}`, `{{ x|name:arg }}`, `{{ x|name(a, b) }}`. The
    * value comes first, then the arguments; keyword arguments arrive as a trailing object
-   * unless `options.params` names them. Return `Markup` for HTML that must not be escaped.
+   * unless `options.params` names them. A safe value (`Markup`) arrives as its string, and a
+   * string result is escaped as usual (unless `options.keepSafe`, or it is the value
+   * unchanged); return `Markup` for HTML that must not be escaped.
    *
    * @example
    * templates.addFilter('truncate', (x: string, length = 50) => (x.length > length ? `${x.slice(0, length)}...` : x));
    */
   addFilter(name: string, fn: FilterFunction, options: AddFilterOptions = {}): this {
     if (typeof fn !== 'function') throw new TypeError(`filter '${name}' must be a function`);
-    this.#filters.set(name, options.params === undefined ? { fn } : { fn, params: [...options.params] });
+    const wrapped = withPlainStrings(fn as ApplicationFunction, options.keepSafe === true) as FilterFunction;
+    this.#filters.set(name, options.params === undefined ? { fn: wrapped } : { fn: wrapped, params: [...options.params] });
     // Compiled templates hold their filters; recompile on next use.
     this.clearCache();
     return this;
@@ -198,7 +238,7 @@ export class TemplateEngine {
    */
   addTest(name: string, fn: TestFunction): this {
     if (typeof fn !== 'function') throw new TypeError(`test '${name}' must be a function`);
-    this.#tests.set(name, fn);
+    this.#tests.set(name, withPlainStrings(fn as ApplicationFunction, false) as TestFunction);
     this.clearCache();
     return this;
   }
@@ -307,7 +347,7 @@ export class TemplateEngine {
   }
 
   #state(name: string): RenderState {
-    return { host: this.#host, depth: 0, chain: [name] };
+    return { host: this.#host, depth: 0, chain: [name], budget: this.#opts.maxLoopIterations };
   }
 
   #run(compiled: Compiled, c: Context, name: string, stream = false): string | Generator<string, void, undefined> {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import nunjucks from 'nunjucks';
-import { TemplateEngine } from '../../../src/templates/index.js';
+import { TemplateEngine, TemplateError } from '../../../src/templates/index.js';
 
 const FILES: Readonly<Record<string, string>> = {
   'base.html': '<html><title>{% block title %}Default{% endblock %}</title>{% block nav %}<nav>{% endblock %}<main>{% block content %}{% endblock %}</main></html>',
@@ -211,6 +211,47 @@ describe('deliberate differences from Nunjucks (Jinja semantics)', () => {
     assert.equal(render('{{ 1 == "1" }}'), 'false');
   });
 
+  it('compares dicts by value with == and in, as Python does', () => {
+    assert.equal(
+      render('{{ {"a": 1} == {"a": 1} }} {{ prefs == {"theme": "dark"} }} {{ {"a": 1} in [{"a": 1}] }} {{ {"a": [1]} != {"a": [2]} }} {{ {"a": 1} == {"a": 1, "b": 2} }}', {
+        prefs: new Map([['theme', 'dark']]),
+      }),
+      'true true true true false',
+    );
+  });
+
+  it('raises for arithmetic and ordering on mismatched types, and on undefined even when not strict', () => {
+    const raises = (source: string, code: string, reason: string, context: object = {}) =>
+      assert.throws(() => render(source, context), (err: unknown) => {
+        assert.ok(err instanceof TemplateError, String(err));
+        assert.deepEqual([err.code, err.reason], [code, reason], source);
+        return true;
+      });
+    raises('{{ missing + 1 }}', 'ERR_TEMPLATE_UNDEFINED', "'missing' is undefined");
+    raises('{{ user.age + 1 }}', 'ERR_TEMPLATE_UNDEFINED', "'user.age' is undefined", { user: {} });
+    raises('{{ -missing }}', 'ERR_TEMPLATE_UNDEFINED', "'missing' is undefined");
+    raises('{{ 1 < missing }}', 'ERR_TEMPLATE_UNDEFINED', "'missing' is undefined");
+    raises('{{ "3" * "2" }}', 'ERR_TEMPLATE_RUNTIME', "can't multiply sequence by non-int of type 'str'");
+    raises('{{ [1] + 1 }}', 'ERR_TEMPLATE_RUNTIME', 'can only concatenate list (not "int") to list');
+    raises('{{ {} + {} }}', 'ERR_TEMPLATE_RUNTIME', "unsupported operand type(s) for +: 'dict' and 'dict'");
+    raises('{{ 1 + "2" }}', 'ERR_TEMPLATE_RUNTIME', "unsupported operand type(s) for +: 'int' and 'str'");
+    raises('{{ "a" - 1 }}', 'ERR_TEMPLATE_RUNTIME', "unsupported operand type(s) for -: 'str' and 'int'");
+    raises('{{ none * 2 }}', 'ERR_TEMPLATE_RUNTIME', "unsupported operand type(s) for *: 'NoneType' and 'int'");
+    raises('{{ "5" > 3 }}', 'ERR_TEMPLATE_RUNTIME', "'>' not supported between instances of 'str' and 'int'");
+    raises('{{ -x }}', 'ERR_TEMPLATE_RUNTIME', "bad operand type for unary -: 'str'", { x: 'a' });
+    // Nunjucks coerces, as JavaScript does.
+    assert.equal(oracle.renderString('{{ 1 + "2" }}', {}), '12');
+    // What Python allows still works: booleans as numbers, lists and strings ordered, dates.
+    assert.equal(
+      render('{{ true + 1 }} {{ [1, 2] < [1, 3] }} {{ "a" < "b" }} {{ 3 > 2 > 1 }} {{ x - 1 }} {{ -x }} {{ 2 ** 3 }} {{ "ab" * 2 }} {{ d1 < d2 }} {{ [1] + [2] }}', {
+        x: 5,
+        d1: new Date(1),
+        d2: new Date(2),
+      }),
+      '2 true true true 4 -5 8 abab true [1, 2]',
+    );
+  });
+
   it('prints lists, tuples and dicts as Python does (Nunjucks: a,b and [object Object])', () => {
     assert.equal(render('{{ [1, "a"] }} {{ {"b": 1, "a": 2}|dictsort|join(";") }} {{ {"k": none} }}'), '[1, &#39;a&#39;] (&#39;a&#39;, 2);(&#39;b&#39;, 1) {&#39;k&#39;: None}');
     assert.equal(oracle.renderString('{{ [1, "a"] }}', {}), '1,a');
@@ -218,5 +259,27 @@ describe('deliberate differences from Nunjucks (Jinja semantics)', () => {
 
   it('converts with int the Jinja way', () => {
     assert.equal(render('{{ "x"|int }} {{ "x"|int(7) }}'), '0 7');
+  });
+
+  it('parses int as Python: base 0 takes the prefix, digits are checked, then the float fallback', () => {
+    assert.equal(
+      render('{{ "0b11"|int(0, 0) }}|{{ "0o17"|int(base=0) }}|{{ "12xyz"|int(0, 16) }}|{{ "0x1A"|int(0, 16) }}|{{ "0b11"|int(0, 16) }}|{{ "1_000"|int }}|{{ "19"|int(7, 8) }}|{{ "-0x10"|int(0, 0) }}|{{ "4.7"|int }}'),
+      '3|15|0|26|2833|1000|19|-16|4',
+    );
+  });
+
+  it('matches Jinja on unpacking, macro arguments, str.title and replace with an empty string', () => {
+    const raises = (source: string, reason: string) => assert.throws(() => render(source), { code: 'ERR_TEMPLATE_RUNTIME', reason }, source);
+    raises('{% for a, b in [[1, 2, 3]] %}{{ a }}{% endfor %}', 'too many values to unpack (expected 2)');
+    raises('{% for a, b in [[1]] %}{{ a }}{% endfor %}', 'not enough values to unpack (expected 2, got 1)');
+    raises('{% set a, b = 1, 2, 3 %}', 'too many values to unpack (expected 2)');
+    raises('{% macro f(a) %}{{ a }}{% endmacro %}{{ f(1, 2) }}', "macro 'f' takes not more than 1 argument(s)");
+    raises('{% macro f(a) %}{{ a }}{% endmacro %}{{ f(1, b=2) }}', "macro 'f' takes no keyword argument 'b'");
+    // A macro that reads varargs or kwargs takes the extra arguments.
+    assert.equal(render('{% macro f(a) %}{{ varargs|join }}{{ kwargs.b }}{% endmacro %}{{ f(1, 2, 3, b=4) }}'), '234');
+    assert.equal(render('{% macro f(a, b) %}{% endmacro %}{{ f.arguments|join(",") }}'), 'a,b');
+    // The method is Python's str.title; the filter is Jinja's.
+    assert.equal(render('{{ "a-b c_d 3x".title() }} {{ "a-b c_d 3x"|title }}'), 'A-B C_D 3X A-B C_d 3x');
+    assert.equal(render('{{ "abc"|replace("", "-") }} {{ "abc".replace("", "-", 2) }}'), '-a-b-c- -a-bc');
   });
 });

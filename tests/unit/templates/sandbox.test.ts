@@ -193,6 +193,72 @@ describe('sandbox: resource limits', () => {
     assert.equal(templates.renderString('{{ range(3)|join }} {{ "ab" * 2 }} {{ ([0] * 3)|join }}'), '012 abab 000');
   });
 
+  it('caps strings and lists grown in a loop at 10 million before building them (V8 would abort the process)', () => {
+    const limited = (source: string, reason: string) =>
+      assert.throws(() => templates.renderString(source), (err: unknown) => {
+        assert.ok(err instanceof TemplateError, String(err));
+        assert.equal(err.code, 'ERR_TEMPLATE_SANDBOX', err.message);
+        assert.equal(err.reason, reason);
+        return true;
+      });
+    const doubling = (init: string, body: string) =>
+      `{% set ns = namespace(s=${init}) %}{% for i in range(40) %}{% set ns.s = ${body} %}{% endfor %}{{ ns.s|length }}`;
+    const chars = 'longer than 10000000 characters';
+    limited(doubling('[1]', 'ns.s + ns.s'), 'list concatenation longer than 10000000 items');
+    limited(doubling('[1]', 'ns.s * 2'), 'list repetition longer than 10000000 items');
+    limited(doubling('[1]', 'ns.s.concat(ns.s)'), 'list concatenation longer than 10000000 items');
+    limited('{% set ns = namespace(l=[1]) %}{% for i in range(30) %}{% do ns.l.extend(ns.l) %}{% endfor %}', 'extended list longer than 10000000 items');
+    limited(doubling('"xx"', 'ns.s|replace("x", "xx")'), `replace result ${chars}`);
+    limited(doubling('"xx"', 'ns.s.replace("x", "xx")'), `replace result ${chars}`);
+    limited(doubling('"xx"', '"%s%s"|format(ns.s, ns.s)'), `format result ${chars}`);
+    limited(doubling('"xx"', '"%s%s" % (ns.s, ns.s)'), `format result ${chars}`);
+    limited(doubling('"xx"', '"{}{}".format(ns.s, ns.s)'), `format result ${chars}`);
+    limited(doubling('"xx"', 'ns.s ~ ns.s'), `string concatenation ${chars}`);
+    limited(doubling('"xx"', 'ns.s + ns.s'), `string concatenation ${chars}`);
+    limited(doubling('"xx"', '[ns.s, ns.s]|join'), `join result ${chars}`);
+    limited(doubling('"xx"', 'ns.s.join([ns.s, ns.s])'), `join result ${chars}`);
+    limited(doubling('"xx"', 'ns.s.concat(ns.s)'), `'concat' result ${chars}`);
+    limited(doubling('"\'"', 'ns.s|pprint'), `pprint result ${chars}`);
+    limited(doubling('"x"', 'ns.s|tojson'), `tojson result ${chars}`);
+    limited('{% macro m(s, n) %}{% if n %}{{ m(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}{% endmacro %}{{ m("x", 60) }}', `string concatenation ${chars}`);
+    // JavaScript's own methods and the padding conversions, each past the limit at once.
+    limited('{{ "ab".repeat(100000000) }}', `string repetition ${chars}`);
+    limited('{{ "ab".padStart(100000000) }}', `padded string ${chars}`);
+    limited('{{ "ab".padEnd(100000000, "x") }}', `padded string ${chars}`);
+    limited('{{ ("x" * 9000000).replaceAll("x", "$`") }}', `replace result ${chars}`);
+    limited('{{ "%100000000s"|format("x") }}', `format result ${chars}`);
+    limited('{{ "%.100000000f" % 1 }}', `format result ${chars}`);
+    limited('{{ ("x\n" * 100)|indent(1000000) }}', `indent result ${chars}`);
+    limited('{{ ("x " * 100)|wordwrap(1, wrapstring="y" * 1000000) }}', `wordwrap result ${chars}`);
+    // One long string many times in a list: printing, tojson and join refuse before copying it.
+    limited('{{ ["x" * 9000000] * 1000 }}', `repr ${chars}`);
+    limited('{{ (["x" * 9000000] * 1000)|tojson }}', `tojson result ${chars}`);
+    limited('{{ (["x" * 9000000] * 1000)|join }}', `join result ${chars}`);
+    // Below the limits all of these still work.
+    assert.equal(
+      templates.renderString('{{ ([1] + [2])|join }} {{ "a" + "b" }} {{ "xx"|replace("x", "yy") }} {{ "ab".repeat(2) }} {{ "%3s"|format("a") }} {{ "{}-{}".format(1, 2) }}'),
+      '12 ab yyyy abab   a 1-2',
+    );
+  });
+
+  it('stops a render past maxLoopIterations (default 10 million) loop iterations and macro calls', () => {
+    const reason = (n: number) => `more than ${n} loop iterations and macro calls in one render (maxLoopIterations)`;
+    // Three nested range(100000) loops would block the event loop for days.
+    const nested = '{% for i in range(100000) %}{% for j in range(100000) %}{% for k in range(100000) %}{% endfor %}{% endfor %}{% endfor %}';
+    assert.throws(() => templates.renderString(nested), { code: 'ERR_TEMPLATE_SANDBOX', reason: reason(10_000_000) });
+    const small = new TemplateEngine({ directory: [], maxLoopIterations: 5 });
+    assert.equal(small.renderString('{% for i in range(5) %}{{ i }}{% endfor %}'), '01234');
+    // Per render, not per engine: the same template renders again.
+    assert.equal(small.renderString('{% for i in range(5) %}{{ i }}{% endfor %}'), '01234');
+    for (const source of [
+      '{% for i in range(6) %}{% endfor %}',
+      '{% for i in range(3) %}{% endfor %}{% for i in range(3) %}{% endfor %}',
+      '{% for i in range(3) if i > 5 %}{% endfor %}{% for i in range(3) %}{% endfor %}',
+      '{% macro m() %}{% endmacro %}{% for i in range(3) %}{{ m() }}{% endfor %}',
+    ])
+      assert.throws(() => small.renderString(source), { code: 'ERR_TEMPLATE_SANDBOX', reason: reason(5) }, source);
+  });
+
   it('stops recursive macros, includes and extends with ERR_TEMPLATE_RECURSION', () => {
     const t = new TemplateEngine({
       directory: [],

@@ -60,6 +60,20 @@ describe('TemplateEngine.render', () => {
     assert.equal(t.renderToString('hello.html', { name: new Markup('<b>ok</b>') }), 'Hello <b>ok</b>!');
     assert.equal(t.renderString('{{ x|safe }}{{ x }}', { x: '<i>' }), '<i>&lt;i&gt;');
   });
+
+  it('escapes what string methods of safe values splice in, as MarkupSafe does (replace, format with keywords, join, split)', () => {
+    const t = new TemplateEngine({ directory: [] });
+    const u = '<script>alert(1)</script>';
+    const escaped = '&lt;script&gt;alert(1)&lt;/script&gt;';
+    assert.equal(t.renderString('{% macro card() %}<b>NAME</b>{% endmacro %}{{ card().replace("NAME", u) }}', { u }), `<b>${escaped}</b>`);
+    assert.equal(t.renderString('{% set tpl %}<b>NAME</b>{% endset %}{{ tpl.replace("NAME", u) }}', { u }), `<b>${escaped}</b>`);
+    assert.equal(t.renderString('{{ ("<b>{}</b>"|safe).format(u) }}', { u }), `<b>${escaped}</b>`);
+    assert.equal(t.renderString('{{ ("<b>{n}</b>"|safe).format(n=u) }}|{{ ("<b>{n}</b>"|safe).format(n=u|safe) }}', { u }), `<b>${escaped}</b>|<b>${u}</b>`);
+    assert.equal(t.renderString('{{ ("<br>"|safe).join([u, "x"]) }}', { u }), `${escaped}<br>x`);
+    // Safe in, safe out: the parts of a split safe string are not escaped again.
+    assert.equal(t.renderString('{% for p in ("<b>a</b>,<i>b</i>"|safe).split(",") %}{{ p }}{% endfor %} {{ ("<b>x</b>"|safe).upper() }}'), '<b>a</b><i>b</i> <B>X</B>');
+    assert.equal(t.renderString('{{ "<b>{n}</b>".format(n=u) }}', { u }), `&lt;b&gt;${escaped}&lt;/b&gt;`);
+  });
 });
 
 describe('TemplateEngine.renderString', () => {
@@ -77,6 +91,25 @@ describe('TemplateEngine.renderString', () => {
     assert.throws(() => strict.renderString('{{ u["nope"] }}', { u: {} }), { code: 'ERR_TEMPLATE_UNDEFINED' });
     assert.throws(() => strict.renderString('{% if nope %}{% endif %}'), { code: 'ERR_TEMPLATE_UNDEFINED' });
     assert.equal(strict.renderString('{{ nope is defined }} {{ nope|default("d") }} {{ u.x is defined }} {{ u.name }} {{ n }}', { u: { name: 'N' }, n: null }), 'false d false N ');
+  });
+
+  it('with strict: true, a macro parameter the call did not pass is an error where it is used, as in Jinja', () => {
+    const strict = new TemplateEngine({ directory: [], strict: true });
+    assert.throws(() => strict.renderString('{% macro greet(name) %}Hello {{ name }}!{% endmacro %}{{ greet() }}'), {
+      code: 'ERR_TEMPLATE_UNDEFINED',
+      reason: "parameter 'name' was not provided",
+    });
+    assert.throws(() => strict.renderString('{% macro greet(name) %}{{ name.upper() }}{% endmacro %}{{ greet() }}'), {
+      code: 'ERR_TEMPLATE_UNDEFINED',
+      reason: "parameter 'name' was not provided",
+    });
+    // Passed by position or keyword, tested with `is defined`, or given a default, it is fine.
+    assert.equal(
+      strict.renderString('{% macro greet(name, x=1) %}{{ name is defined }}{{ name|default("-") }}{{ x }}{% endmacro %}{{ greet("a") }} {{ greet(name="b") }} {{ greet() }}'),
+      'truea1 trueb1 false-1',
+    );
+    // Not strict: it renders empty, as before.
+    assert.equal(new TemplateEngine({ directory: [] }).renderString('{% macro greet(name) %}Hello {{ name }}!{% endmacro %}{{ greet() }}'), 'Hello !');
   });
 
   it('refuses a Promise in a synchronous render and awaits it in the async ones', async () => {
@@ -246,6 +279,27 @@ describe('TemplateEngine extension points', () => {
     assert.equal(t.renderString('{{ "x"|kw(sep="+") }} {{ "x"|kw }}'), 'x+ x-');
     assert.equal(t.renderString('{{ "7"|pad(fill="0") }} {{ "7"|pad(3, fill="*") }}'), '00007 **7');
     assert.throws(() => t.renderString('{{ "7"|pad(nope=1) }}'), { code: 'ERR_TEMPLATE_USAGE' });
+  });
+
+  it('addFilter and addTest functions get plain strings for safe values; the result is escaped unless keepSafe', () => {
+    const t = new TemplateEngine({ directory: [] });
+    // The contract's own example filter, on every kind of safe value.
+    t.addFilter('truncate', (x: string, length = 50) => (x.length > length ? `${x.slice(0, length)}...` : x));
+    t.addFilter('kind', (x: unknown) => typeof x);
+    t.addFilter('shout', (x: string) => x.toUpperCase());
+    t.addFilter('shoutSafe', (x: string) => x.toUpperCase(), { keepSafe: true });
+    t.addTest('short', (x: string) => x.length < 4 && x.startsWith('<'));
+    const r = (s: string) => t.renderString(s);
+    assert.equal(r('{% filter truncate:3 %}abcdef{% endfilter %}'), 'abc...');
+    assert.equal(r('{% set body %}abcdef{% endset %}{{ body|truncate:3 }}'), 'abc...');
+    assert.equal(r('{% macro m() %}abcdef{% endmacro %}{{ m()|truncate:3 }}'), 'abc...');
+    assert.equal(r('{{ "abcdef"|safe|truncate:3 }}'), 'abc...');
+    assert.equal(r('{{ "<b>"|safe|kind }} {{ "x"|e|kind }}'), 'string string');
+    // A safe value returned unchanged stays safe; a changed one is escaped, unless keepSafe.
+    assert.equal(r('{{ "<i>"|safe|truncate }}'), '<i>');
+    assert.equal(r('{{ "<b>hi</b>"|safe|shout }}'), '&lt;B&gt;HI&lt;/B&gt;');
+    assert.equal(r('{{ "<b>hi</b>"|safe|shoutSafe }} {{ "<b>hi</b>"|shoutSafe }}'), '<B>HI</B> &lt;B&gt;HI&lt;/B&gt;');
+    assert.equal(r('{{ ("<i>"|safe) is short }}'), 'true');
   });
 
   it('addGlobal and the globals option; the render context wins', () => {
