@@ -287,6 +287,20 @@ function group(grouper: unknown, items: unknown[]): unknown[] {
   return Object.assign(tuple([grouper, items]), { grouper, list: items });
 }
 
+/** The filters whose output, fed back to them, grows again: escaping and quoting. */
+const COMPOUNDING_FILTERS = [
+  'escape',
+  'forceescape',
+  'tojson',
+  'urlencode',
+  'nl2br',
+  'pprint',
+  'dump',
+  'string',
+  'urlize',
+  'xmlattr',
+] as const;
+
 /** The built-in filters, bound to an engine for those that look up other filters and tests. */
 export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpec> {
   const testOrFail = (name: unknown): TestFunction => {
@@ -616,10 +630,11 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
       params: ['autospace'],
     },
   };
-  // Filters that escape or quote (`forceescape`, `urlencode`, `tojson`, `pprint`…) grow a
-  // string by a bounded factor; applied again and again in a loop they would compound, so every
-  // result is held to the size limit (the filters that can grow further check before building).
-  for (const name of Object.keys(filters)) {
+  // Filters that escape or quote grow a string by a bounded factor, and applied again and again
+  // in a loop they would compound (`&` → `&amp;` → `&amp;amp;`…), so their results are held to
+  // the size limit. The filters that can grow further check before building; the others
+  // (`upper`, `title`, `truncate`…) cannot compound and stay unwrapped on the hot path.
+  for (const name of COMPOUNDING_FILTERS) {
     const spec = filters[name] as Builtin;
     const fn = spec.fn as (value: unknown, ...args: unknown[]) => unknown;
     const checked = (v: unknown, ...args: unknown[]): unknown => {
