@@ -419,12 +419,15 @@ export class BaseCache implements ReadThrough {
         }
       }
     }
+    // Released as "uncacheable" when a value was produced but not stored, so that the processes
+    // waiting for it run their own at once instead of taking the lock one after another.
+    let uncacheable = false;
     try {
       const produced = await produce();
-      if (produced.store) await this.#write(key, produced.value, options);
+      uncacheable = !(produced.store && (await this.#write(key, produced.value, options)));
       return { ...produced, cached: false };
     } finally {
-      await lock?.release();
+      await lock?.release(uncacheable);
     }
   }
 
@@ -445,7 +448,8 @@ export class BaseCache implements ReadThrough {
     return entry.freshUntil === undefined || this.#opts.now() < entry.freshUntil ? entry : undefined;
   }
 
-  async #write(key: string, value: unknown, options: FetchOptions): Promise<void> {
+  /** Stores a produced value; whether it was stored. */
+  async #write(key: string, value: unknown, options: FetchOptions): Promise<boolean> {
     const freshUntil = options.swrMs > 0 && options.ttlMs > 0 ? this.#opts.now() + options.ttlMs : undefined;
     const ttlMs = options.ttlMs === 0 ? 0 : options.ttlMs + options.swrMs;
     let payload: string;
@@ -454,20 +458,22 @@ export class BaseCache implements ReadThrough {
     } catch (err) {
       if (!options.softWrite) throw err;
       this.#warn('A value was not cached', err, key);
-      return;
+      return false;
     }
-    if (!this.#usable()) return;
+    if (!this.#usable()) return false;
     try {
       await this.#store.set([[key, payload]], ttlMs, options.tags);
       this.#recovered();
+      return true;
     } catch (err) {
       if (isFatal(err)) {
         // The caller's value, not the backend: a page too large for a memory `maxBytes`, say.
         if (!options.softWrite) throw err;
         this.#warn('A value was not cached', err, key);
-        return;
+        return false;
       }
       this.#degrade(err, 'set', key);
+      return false;
     }
   }
 
