@@ -255,6 +255,28 @@ describe('CacheManager (redis backend)', () => {
     }
   });
 
+  it('does not store a load that an invalidation overtook; calls after it load afresh', T, async () => {
+    const cache = redisCache();
+    await cache.ping();
+    const db = { theme: 'light' };
+    let loads = 0;
+    const getPrefs = cacheResult({ ttl: 300, cache }, async function getPrefs(_id: number) {
+      loads++;
+      const snapshot = { ...db };
+      await new Promise((r) => setTimeout(r, 100));
+      return snapshot;
+    });
+    const inflight = getPrefs(1);
+    await new Promise((r) => setTimeout(r, 20));
+    db.theme = 'dark';
+    await getPrefs.invalidate(1);
+    assert.deepEqual(await getPrefs(1), { theme: 'dark' });
+    assert.deepEqual(await inflight, { theme: 'light' });
+    assert.equal(await inspector().get(`${cache.namespace}:fn:getPrefs:[1]`), '{"theme":"dark"}');
+    assert.deepEqual(await getPrefs(1), { theme: 'dark' });
+    assert.equal(loads, 2);
+  });
+
   it('serves stale values while one refresh runs (stale-while-revalidate)', T, async () => {
     let t = Date.now();
     const cache = redisCache({ now: () => t });
