@@ -333,6 +333,21 @@ describe('CacheManager (memory backend)', () => {
       assert.equal(await cache.increment('down', -3), -3);
     });
 
+    it('applies the ttl to an existing counter that has no expiry (as Redis does)', async () => {
+      const c = clock();
+      const cache = new CacheManager({ now: c.now });
+      await cache.set('n', 5, { ttl: 0 });
+      assert.equal(await cache.increment('n', 1, { ttl: 1 }), 6);
+      assert.equal(await cache.increment('n', 1, { ttl: 60 }), 7, 'an expiry it has is kept');
+      c.advance(999);
+      assert.equal(await cache.get('n'), 7);
+      c.advance(1);
+      assert.equal(await cache.get('n'), undefined);
+      await cache.set('m', 1, { ttl: 0, tags: ['t'] });
+      await cache.increment('m', 1, { ttl: 10 });
+      assert.equal(await cache.invalidateTags(['t']), 1, 'tags are kept');
+    });
+
     it('refuses a value that is not an integer, and a bad amount', async () => {
       const cache = new CacheManager();
       await cache.set('name', 'ada');
