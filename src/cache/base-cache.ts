@@ -7,7 +7,7 @@ import type { CacheStore, StoreLock } from './cache-store.js';
 import { type AnyRequest, type CachedOptions, createPageHandler, type PageHandler } from './page-cache.js';
 import { type Fetched, type FetchOptions, kFetch, type Produced, type ReadThrough } from './read-through.js';
 import { type DecodedEntry, deserializeEntry, serializeEntry } from './serializer.js';
-import { SingleFlight } from './single-flight.js';
+import { type FlightState, SingleFlight } from './single-flight.js';
 import { optionsObject, positiveInteger, ttlToMs } from './ttl.js';
 
 /** Options every cache takes (`CacheManager`, `MultiLevelCache`). */
@@ -212,6 +212,8 @@ export class BaseCache implements ReadThrough {
     const ttlMs = options.ttl === undefined ? this.#opts.defaultTtlMs : ttlToMs(options.ttl);
     const tags = checkTags(options.tags);
     const payload = this.#encode(key, value, undefined);
+    // A load in flight for this key would overwrite the new value with an older one.
+    this.#flights.forget(key);
     await this.#guardWrite(() => this.#store.set([[key, payload]], ttlMs, tags), 'set');
   }
 
@@ -230,12 +232,17 @@ export class BaseCache implements ReadThrough {
       return [key, this.#encode(key, value, undefined)];
     });
     if (encoded.length === 0) return;
+    for (const [key] of encoded) this.#flights.forget(key);
     await this.#guardWrite(() => this.#store.set(encoded, ttlMs, tags), 'setMany');
   }
 
-  /** Removes an entry; whether there was one. */
+  /**
+   * Removes an entry; whether there was one. A load of it in flight (`getOrSet`, `cached`,
+   * `cacheResult`) is let go: it stores nothing, and later calls start a new one.
+   */
   async delete(key: string): Promise<boolean> {
     this.#checkKey(key);
+    this.#flights.forget(key);
     try {
       const n = await this.#store.delete([key]);
       this.#recovered();
@@ -260,14 +267,16 @@ export class BaseCache implements ReadThrough {
     }
   }
 
-  /** Removes every entry of this cache's namespace (and nothing else in Redis). */
+  /** Removes every entry of this cache's namespace (and nothing else in Redis), and lets go of loads in flight. */
   async clear(): Promise<void> {
+    this.#flights.forgetAll();
     await this.#guardWrite(() => this.#store.clear(), 'clear');
   }
 
   /**
    * Removes every entry stored with any of `tags` (by `set`, `getOrSet`, `cached`, `cachePage`
-   * or `cacheResult`); resolves to how many were removed.
+   * or `cacheResult`); resolves to how many were removed. Loads in flight in this process are let
+   * go (whatever their tags): they store nothing, and later calls start new ones.
    *
    * @example
    * await cache.invalidateTags(['user:1']);
@@ -275,6 +284,7 @@ export class BaseCache implements ReadThrough {
   async invalidateTags(tags: readonly string[] | string): Promise<number> {
     const list = checkTags(typeof tags === 'string' ? [tags] : tags);
     if (list.length === 0) return 0;
+    this.#flights.forgetAll();
     try {
       const n = await this.#store.invalidateTags(list);
       this.#recovered();
@@ -327,6 +337,7 @@ export class BaseCache implements ReadThrough {
     if (!Number.isSafeInteger(amount))
       throw new CacheError('increment amount must be a safe integer', { code: 'ERR_CACHE_INVALID_OPTION' });
     const ttlMs = options.ttl === undefined ? 0 : ttlToMs(options.ttl);
+    this.#flights.forget(key);
     const value = await this.#store.increment(key, amount, ttlMs);
     this.#recovered();
     return value;
@@ -381,7 +392,7 @@ export class BaseCache implements ReadThrough {
       if (this.#flights.current(key) === undefined) {
         // Deliberately not awaited: the caller gets the stale value now. Failures are logged.
         void this.#flights
-          .run(key, () => this.#compute(key, produce, options))
+          .run(key, (flight) => this.#compute(key, produce, options, flight))
           .catch((err: unknown) => {
             this.#warn('A background cache refresh failed; the stale value stays until it expires', err, key);
           });
@@ -389,12 +400,17 @@ export class BaseCache implements ReadThrough {
       return { value: hit.value, state: 'stale' };
     }
     const joined = this.#flights.current(key) !== undefined;
-    const result = await this.#flights.run(key, () => this.#compute(key, produce, options));
+    const result = await this.#flights.run(key, (flight) => this.#compute(key, produce, options, flight));
     if (joined && !result.store) return { value: (await produce()).value, state: 'miss' };
     return { value: result.value, state: result.cached ? 'hit' : 'miss' };
   }
 
-  async #compute(key: string, produce: () => Promise<Produced>, options: FetchOptions): Promise<Produced & { readonly cached: boolean }> {
+  async #compute(
+    key: string,
+    produce: () => Promise<Produced>,
+    options: FetchOptions,
+    flight: FlightState,
+  ): Promise<Produced & { readonly cached: boolean }> {
     let lock: StoreLock | null | undefined;
     if (options.lock && this.#usable()) {
       lock = await this.#lock(key);
@@ -419,12 +435,23 @@ export class BaseCache implements ReadThrough {
         }
       }
     }
+    // Released as "uncacheable" when a value was produced but not stored, so that the processes
+    // waiting for it run their own at once instead of taking the lock one after another.
+    let uncacheable = false;
     try {
       const produced = await produce();
-      if (produced.store) await this.#write(key, produced.value, options);
+      // A load that an invalidation (delete, set, clear…) overtook holds what was there before
+      // it: handed to the callers that asked before, never stored (as lru-cache's fetch).
+      let stored = produced.store && !flight.dropped && (await this.#write(key, produced.value, options));
+      if (stored && flight.dropped) {
+        // Overtaken while writing: the invalidation may have reached the backend first.
+        stored = false;
+        await this.#store.delete([key]).catch(() => 0);
+      }
+      uncacheable = !stored;
       return { ...produced, cached: false };
     } finally {
-      await lock?.release();
+      await lock?.release(uncacheable);
     }
   }
 
@@ -445,7 +472,8 @@ export class BaseCache implements ReadThrough {
     return entry.freshUntil === undefined || this.#opts.now() < entry.freshUntil ? entry : undefined;
   }
 
-  async #write(key: string, value: unknown, options: FetchOptions): Promise<void> {
+  /** Stores a produced value; whether it was stored. */
+  async #write(key: string, value: unknown, options: FetchOptions): Promise<boolean> {
     const freshUntil = options.swrMs > 0 && options.ttlMs > 0 ? this.#opts.now() + options.ttlMs : undefined;
     const ttlMs = options.ttlMs === 0 ? 0 : options.ttlMs + options.swrMs;
     let payload: string;
@@ -454,20 +482,22 @@ export class BaseCache implements ReadThrough {
     } catch (err) {
       if (!options.softWrite) throw err;
       this.#warn('A value was not cached', err, key);
-      return;
+      return false;
     }
-    if (!this.#usable()) return;
+    if (!this.#usable()) return false;
     try {
       await this.#store.set([[key, payload]], ttlMs, options.tags);
       this.#recovered();
+      return true;
     } catch (err) {
       if (isFatal(err)) {
         // The caller's value, not the backend: a page too large for a memory `maxBytes`, say.
         if (!options.softWrite) throw err;
         this.#warn('A value was not cached', err, key);
-        return;
+        return false;
       }
       this.#degrade(err, 'set', key);
+      return false;
     }
   }
 

@@ -35,9 +35,12 @@ export interface CacheResultOptions<A extends readonly unknown[]> {
 
 /** A memoized function: the original's signature, plus ways to forget results. */
 export type CachedFunction<A extends readonly unknown[], T> = ((...args: A) => Promise<Awaited<T>>) & {
-  /** Forgets the result for these arguments; whether there was one. */
+  /**
+   * Forgets the result for these arguments; whether there was one. A call with them still running
+   * is let go: its result is not kept, and later calls run the function again.
+   */
   invalidate(...args: A): Promise<boolean>;
-  /** Forgets every result of this function. */
+  /** Forgets every result of this function (and lets go of the calls still running). */
   clear(): Promise<void>;
 };
 
@@ -111,9 +114,12 @@ export function cacheResult<A extends readonly unknown[], T>(opts: CacheResultOp
     const flights = new SingleFlight<string, unknown>();
     const storeTtl = ttlMs === 0 ? 0 : (ttlMs + swrMs) / 1000;
     const compute = (self: unknown, args: A, key: string): Promise<unknown> =>
-      flights.run(key, async () => {
+      flights.run(key, async (flight) => {
         const value = await fn.call(self, ...args);
-        store.set(key, { value, freshUntil: swrMs > 0 && ttlMs > 0 ? now() + ttlMs : 0 }, { ttl: storeTtl, tags: tagsOf(args) });
+        // Not kept when `invalidate`/`clear` came while it ran: it may predate what they forgot.
+        if (!flight.dropped) {
+          store.set(key, { value, freshUntil: swrMs > 0 && ttlMs > 0 ? now() + ttlMs : 0 }, { ttl: storeTtl, tags: tagsOf(args) });
+        }
         return value;
       });
     call = async (self, args): Promise<Awaited<T>> => {
@@ -128,8 +134,14 @@ export function cacheResult<A extends readonly unknown[], T>(opts: CacheResultOp
       }
       return (await compute(self, args, key)) as Awaited<T>;
     };
-    invalidate = async (key) => store.delete(key);
-    clear = async () => store.clear();
+    invalidate = async (key) => {
+      flights.forget(key);
+      return store.delete(key);
+    };
+    clear = async () => {
+      flights.forgetAll();
+      store.clear();
+    };
   }
 
   const memoized = function (this: unknown, ...args: A): Promise<Awaited<T>> {

@@ -21,7 +21,8 @@ export interface CacheStore {
   ping(): Promise<void>;
   /**
    * A lock shared by every process using the backend: the lock when acquired, `null` when another
-   * holder has it, `undefined` when the store has no shared locks (or cannot reach the backend).
+   * holder has it, `undefined` when the store has no shared locks (or cannot reach the backend),
+   * or when the last holder found the value uncacheable (go on without a lock).
    */
   lock(key: string, ttlMs: number): Promise<StoreLock | null | undefined>;
   close(): Promise<void>;
@@ -29,5 +30,10 @@ export interface CacheStore {
 
 /** A held lock. */
 export interface StoreLock {
-  release(): Promise<void>;
+  /**
+   * Gives the lock up. `uncacheable`: the holder computed a value that will not be stored (a
+   * `404` page, `no-store`…), so the processes waiting for it should compute their own at once
+   * rather than take the lock in turn; `lock()` then answers `undefined` for a while.
+   */
+  release(uncacheable?: boolean): Promise<void>;
 }

@@ -16,5 +16,5 @@ export { type CacheLayer, type MemoryLayer, MultiLevelCache, type RedisLayer } f
 export type { AnyRequest, CachedOptions, PageEntry, PageHandler } from './page-cache.js';
 export type { RedisCacheClient } from './redis-client.js';
 export { deserialize, serialize } from './serializer.js';
-export { SingleFlight } from './single-flight.js';
+export { type FlightState, SingleFlight } from './single-flight.js';
 export type { CacheAccessMessage } from './cache-access-channel.js';

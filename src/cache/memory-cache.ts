@@ -177,11 +177,7 @@ export class MemoryCache<V = unknown> {
       this.#pushFront(i);
     }
     this.#tags[i] = tags;
-    if (ttlMs !== 0 || this.#expires !== null) {
-      const expires = (this.#expires ??= new Float64Array(this.#newer.length));
-      expires[i] = ttlMs === 0 ? 0 : this.#exactNow() + ttlMs;
-      if (ttlMs !== 0 && this.#timer === null && this.#sweepMs > 0) this.#startSweeping();
-    }
+    this.#setExpiry(i, ttlMs);
     if (this.#sizes !== null) {
       this.#bytes += size - (this.#sizes[i] as number);
       this.#sizes[i] = size;
@@ -210,6 +206,21 @@ export class MemoryCache<V = unknown> {
       this.#sizes[i] = bytes;
     }
     this.#values[i] = value;
+    return true;
+  }
+
+  /**
+   * Gives a live entry a new lifetime in seconds from now (`0`: no expiry), keeping its value,
+   * tags and recency (Redis's `EXPIRE`). Returns `false` when there is no live entry.
+   *
+   * @example
+   * memoryCache.expire('session:1', 60); // gone a minute from now
+   */
+  expire(key: string, ttl: number): boolean {
+    const ttlMs = ttlToMs(ttl);
+    const i = this.#live(key);
+    if (i === NONE) return false;
+    this.#setExpiry(i, ttlMs);
     return true;
   }
 
@@ -324,6 +335,13 @@ export class MemoryCache<V = unknown> {
       return NONE;
     }
     return i;
+  }
+
+  #setExpiry(i: number, ttlMs: number): void {
+    if (ttlMs === 0 && this.#expires === null) return;
+    const expires = (this.#expires ??= new Float64Array(this.#newer.length));
+    expires[i] = ttlMs === 0 ? 0 : this.#exactNow() + ttlMs;
+    if (ttlMs !== 0 && this.#timer === null && this.#sweepMs > 0) this.#startSweeping();
   }
 
   /** A free slot, growing the arrays (doubling, up to maxSize) when needed. */

@@ -86,6 +86,8 @@ export class MemoryStore implements CacheStore {
       throw new CacheError(`Cannot increment "${key.slice(0, 100)}": the result is not a safe integer`, { code: 'ERR_CACHE_NOT_INTEGER' });
     }
     this.#lru.update(key, String(next));
+    // As Redis: the ttl applies when the counter has no expiry yet.
+    if (ttlMs > 0 && this.#lru.remainingTtl(key) === Number.POSITIVE_INFINITY) this.#lru.expire(key, ttlMs / 1000);
     return next;
   }
 

@@ -81,10 +81,23 @@ if not v then return false end
 return {v, redis.call('PTTL', KEYS[1])}
 `);
 
-// KEYS: a lock. ARGV: the holder's token. Deletes the lock only if it is still ours.
-const RELEASE = new Script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+/** What a lock holds once its holder found the value uncacheable (tokens are base64url). */
+const UNCACHEABLE_MARK = '!';
+
+// KEYS: a lock. ARGV: a new holder's token, ttl in ms. 1: taken; 0: held by another process;
+// 2: the last holder's value was not cached (UNCACHEABLE_MARK): compute without the lock.
+const LOCK = new Script(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == '${UNCACHEABLE_MARK}' then return 2 end
 return 0
+`);
+
+// KEYS: a lock. ARGV: the holder's token, then ms to leave UNCACHEABLE_MARK in its place (0: none).
+// Touches the lock only if it is still ours.
+const RELEASE = new Script(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) > 0 then return redis.call('SET', KEYS[1], '${UNCACHEABLE_MARK}', 'PX', ARGV[2]) end
+return redis.call('DEL', KEYS[1])
 `);
 
 /** Escapes a literal for a `SCAN … MATCH` glob. */
@@ -310,17 +323,22 @@ export class RedisStore implements CacheStore {
   async lock(key: string, ttlMs: number): Promise<StoreLock | null | undefined> {
     const lockKey = `${this.namespace}~l:${key}`;
     const token = randomBytes(12).toString('base64url');
+    const px = Math.max(1, ttlMs);
     let reply: unknown;
     try {
-      reply = await this.run('SET', lockKey, token, 'NX', 'PX', Math.max(1, ttlMs));
+      reply = await this.#eval(LOCK, [lockKey], [token, px]);
     } catch {
       // No Redis, no lock: computing without one beats failing the request.
       return undefined;
     }
-    if (reply !== 'OK') return null;
+    if (Number(reply) === 2) return undefined;
+    if (Number(reply) !== 1) return null;
     return {
-      release: async () => {
-        await this.#eval(RELEASE, [lockKey], [token]).catch(() => {});
+      release: async (uncacheable = false) => {
+        // An uncacheable value is remembered for as long as a lock lives: the processes polling
+        // for it see the mark at their next try and compute at once, and so do later misses
+        // until it expires (then one holder at a time finds out again).
+        await this.#eval(RELEASE, [lockKey], [token, uncacheable ? px : 0]).catch(() => {});
       },
     };
   }

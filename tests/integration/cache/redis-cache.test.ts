@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { CovetApp } from '../../../src/index.js';
+import { CovetApp, Response } from '../../../src/index.js';
 import { CacheManager, type CacheManagerOptions, cacheResult } from '../../../src/cache/index.js';
 import { TestClient } from '../../../src/testing/index.js';
 import { memoryLogger } from '../../helpers/server.js';
@@ -209,6 +209,72 @@ describe('CacheManager (redis backend)', () => {
     await assert.rejects(failing, /holder failed/);
     assert.equal(await waiter, 'from b');
     assert.ok(Date.now() - started < 4_000, 'did not wait for the lock to expire');
+  });
+
+  it('lets waiters run their own handler at once when the lock holder’s response is not cacheable', T, async () => {
+    const ns = testNamespace('lock-uncacheable');
+    let running = 0;
+    let peak = 0;
+    let runs = 0;
+    const slow = async <V>(value: () => V): Promise<V> => {
+      runs++;
+      peak = Math.max(peak, ++running);
+      await new Promise((r) => setTimeout(r, 300));
+      running--;
+      return value();
+    };
+    const clients = Array.from({ length: 4 }, () => {
+      const cache = redisCache({}, ns);
+      const app = new CovetApp();
+      app.get('/item/{id}', cache.cached({ ttl: 60 }, () => slow(() => new Response('{"error":"no such item"}', { status: 404, headers: { 'content-type': 'application/json' } }))));
+      app.get('/live', cache.cached({ ttl: 60 }, () => slow(() => new Response('{"price":1}', { headers: { 'cache-control': 'no-store', 'content-type': 'application/json' } }))));
+      return new TestClient(app);
+    });
+    try {
+      for (const path of ['/item/42', '/live']) {
+        for (const wave of [1, 2]) {
+          running = peak = runs = 0;
+          const responses = await Promise.all(clients.map((c) => c.get(path)));
+          for (const res of responses) {
+            if (path === '/live') {
+              assert.equal(res.status, 200);
+              assert.deepEqual(res.json(), { price: 1 });
+            } else {
+              assert.equal(res.status, 404);
+              assert.deepEqual(res.json(), { error: 'no such item' });
+            }
+          }
+          assert.equal(runs, 4);
+          // First wave: one holder, then the three waiters together (they used to take the lock
+          // one after another: 1). Right after, the lock remembers: all four at once.
+          assert.equal(peak, wave === 1 ? 3 : 4, `${path}, wave ${wave}`);
+        }
+      }
+    } finally {
+      for (const c of clients) await c.close();
+    }
+  });
+
+  it('does not store a load that an invalidation overtook; calls after it load afresh', T, async () => {
+    const cache = redisCache();
+    await cache.ping();
+    const db = { theme: 'light' };
+    let loads = 0;
+    const getPrefs = cacheResult({ ttl: 300, cache }, async function getPrefs(_id: number) {
+      loads++;
+      const snapshot = { ...db };
+      await new Promise((r) => setTimeout(r, 100));
+      return snapshot;
+    });
+    const inflight = getPrefs(1);
+    await new Promise((r) => setTimeout(r, 20));
+    db.theme = 'dark';
+    await getPrefs.invalidate(1);
+    assert.deepEqual(await getPrefs(1), { theme: 'dark' });
+    assert.deepEqual(await inflight, { theme: 'light' });
+    assert.equal(await inspector().get(`${cache.namespace}:fn:getPrefs:[1]`), '{"theme":"dark"}');
+    assert.deepEqual(await getPrefs(1), { theme: 'dark' });
+    assert.equal(loads, 2);
   });
 
   it('serves stale values while one refresh runs (stale-while-revalidate)', T, async () => {

@@ -224,6 +224,46 @@ describe('CacheManager (memory backend)', () => {
       assert.equal(calls, 1);
     });
 
+    it('lets go of a load in flight on delete, set, increment, clear and invalidateTags', async () => {
+      const cache = new CacheManager();
+      let version = 0;
+      let loads = 0;
+      const load = async () => {
+        loads++;
+        const seen = version;
+        await new Promise((r) => setTimeout(r, 30));
+        return seen;
+      };
+      const invalidations: [string, (key: string) => Promise<unknown>][] = [
+        ['delete', (key) => cache.delete(key)],
+        ['clear', () => cache.clear()],
+        ['invalidateTags', () => cache.invalidateTags(['t'])],
+      ];
+      for (const [name, invalidate] of invalidations) {
+        const key = `k-${name}`;
+        loads = 0;
+        const old = cache.getOrSet(key, load, { tags: ['t'] });
+        await tick();
+        version++;
+        await invalidate(key);
+        assert.equal(await cache.getOrSet(key, load, { tags: ['t'] }), version, `${name}: a new load, not the old one joined`);
+        assert.equal(await old, version - 1);
+        assert.equal(await cache.get(key), version, `${name}: the old result was not stored`);
+        assert.equal(loads, 2);
+      }
+      // A set or an increment while a load runs: the newer value stays.
+      const pending = cache.getOrSet('s', load);
+      await tick();
+      await cache.set('s', 'set meanwhile');
+      await pending;
+      assert.equal(await cache.get('s'), 'set meanwhile');
+      const counting = cache.getOrSet('n', load);
+      await tick();
+      assert.equal(await cache.increment('n', 5), 5);
+      await counting;
+      assert.equal(await cache.get('n'), 5);
+    });
+
     it('refuses an unserializable result with a clear error', async () => {
       const cache = new CacheManager();
       await assert.rejects(
@@ -291,6 +331,21 @@ describe('CacheManager (memory backend)', () => {
       c.advance(4_000);
       assert.equal(await cache.get('views'), undefined, 'the first TTL still applies');
       assert.equal(await cache.increment('down', -3), -3);
+    });
+
+    it('applies the ttl to an existing counter that has no expiry (as Redis does)', async () => {
+      const c = clock();
+      const cache = new CacheManager({ now: c.now });
+      await cache.set('n', 5, { ttl: 0 });
+      assert.equal(await cache.increment('n', 1, { ttl: 1 }), 6);
+      assert.equal(await cache.increment('n', 1, { ttl: 60 }), 7, 'an expiry it has is kept');
+      c.advance(999);
+      assert.equal(await cache.get('n'), 7);
+      c.advance(1);
+      assert.equal(await cache.get('n'), undefined);
+      await cache.set('m', 1, { ttl: 0, tags: ['t'] });
+      await cache.increment('m', 1, { ttl: 10 });
+      assert.equal(await cache.invalidateTags(['t']), 1, 'tags are kept');
     });
 
     it('refuses a value that is not an integer, and a bad amount', async () => {

@@ -75,6 +75,35 @@ describe('cacheResult', () => {
     assert.equal(service.scale.name, 'cached');
   });
 
+  it('does not keep a result that invalidate() or clear() overtook, and later calls load afresh', async () => {
+    for (const shared of [undefined, new CacheManager()]) {
+      const db = { theme: 'light' };
+      let loads = 0;
+      const getPrefs = cacheResult({ ttl: 300, ...(shared ? { cache: shared } : {}) }, async function getPrefs(_id: number) {
+        loads++;
+        const snapshot = { ...db }; // the SELECT runs now…
+        await new Promise((r) => setTimeout(r, 50)); // …and the row travels back slowly
+        return snapshot;
+      });
+      const inflight = getPrefs(1);
+      await tick();
+      db.theme = 'dark';
+      await getPrefs.invalidate(1);
+      assert.deepEqual(await getPrefs(1), { theme: 'dark' }, 'a call after invalidate() does not join the old load');
+      assert.deepEqual(await inflight, { theme: 'light' }, 'the old call still gets its own result');
+      assert.deepEqual(await getPrefs(1), { theme: 'dark' }, 'and the old result was not stored over the new one');
+      assert.equal(loads, 2);
+
+      const before = getPrefs(2);
+      await tick();
+      db.theme = 'blue';
+      await getPrefs.clear();
+      assert.deepEqual(await before, { theme: 'dark' });
+      assert.deepEqual(await getPrefs(2), { theme: 'blue' });
+      assert.equal(loads, 4);
+    }
+  });
+
   it('takes a key function, and refuses arguments it cannot key on without one', async () => {
     let calls = 0;
     const byConn = cacheResult({ ttl: 60, key: (conn: { id: number }, q: string) => `q:${conn.id}:${q}` }, async (_c: { id: number; run(): void }, q: string) => {

@@ -129,6 +129,24 @@ describe('MemoryCache', () => {
     assert.equal(lru.has('missing'), false);
   });
 
+  it('sets a live entry’s expiry with expire(), keeping its value and tags', () => {
+    const c = clock();
+    const lru = new MemoryCache<string>({ now: c.now });
+    lru.set('a', 'x', { tags: ['t'] });
+    assert.equal(lru.expire('a', 2), true);
+    assert.equal(lru.remainingTtl('a'), 2000);
+    assert.equal(lru.expire('missing', 2), false);
+    c.advance(1000);
+    assert.equal(lru.expire('a', 0), true);
+    assert.equal(lru.remainingTtl('a'), Number.POSITIVE_INFINITY);
+    lru.expire('a', 1);
+    assert.deepEqual(lru.invalidateTags(['t']), ['a']);
+    lru.set('b', 'y');
+    lru.expire('b', 1);
+    c.advance(1000);
+    assert.equal(lru.get('b'), undefined);
+  });
+
   it('stores undefined as a value', () => {
     const lru = new MemoryCache<undefined>();
     lru.set('u', undefined);

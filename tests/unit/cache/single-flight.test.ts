@@ -32,4 +32,39 @@ describe('SingleFlight', () => {
     );
     assert.equal(flights.current('k'), undefined);
   });
+
+  it('forgets a run: the next call starts a new one, the old one is told and keeps its callers', async () => {
+    const flights = new SingleFlight<string, string>();
+    const states: { dropped: boolean }[] = [];
+    let release!: () => void;
+    const first = flights.run('k', async (state) => {
+      states.push(state);
+      await new Promise<void>((r) => (release = r));
+      return 'old';
+    });
+    const joined = flights.run('k', async () => 'unused');
+    flights.forget('k');
+    assert.deepEqual(states, [{ dropped: true }]);
+    assert.equal(flights.current('k'), undefined);
+    const second = flights.run('k', async (state) => {
+      states.push(state);
+      return 'new';
+    });
+    assert.equal(flights.current('k'), second);
+    release();
+    assert.deepEqual(await Promise.all([first, joined, second]), ['old', 'old', 'new']);
+    assert.deepEqual(states, [{ dropped: true }, { dropped: false }]);
+    assert.equal(flights.size, 0);
+
+    let later!: () => void;
+    const a = flights.run('a', (state) => new Promise((r) => (later = () => r(String(state.dropped)))));
+    const b = flights.run('b', async (state) => {
+      await new Promise((r) => setImmediate(r));
+      return String(state.dropped);
+    });
+    flights.forgetAll();
+    assert.equal(flights.size, 0);
+    later();
+    assert.deepEqual(await Promise.all([a, b]), ['true', 'true']);
+  });
 });
