@@ -178,7 +178,8 @@ class MysqlConnection implements DriverConnection {
 
 /**
  * MySQL and MariaDB through `mysql2` (loaded on first connect). Statements are server-side
- * prepared (`execute`); dates travel in UTC; `BIGINT` comes back as a number when it fits.
+ * prepared (`execute`); dates travel in UTC and each session's `time_zone` is UTC (`+00:00`), so
+ * `NOW()` agrees with them; `BIGINT` comes back as a number when it fits.
  *
  * @example
  * const driver = mysqlDriver(DatabaseConfig.fromUrl('mysql://app:app@127.0.0.1:3306/app'))
@@ -202,6 +203,14 @@ export function mysqlDriver(config: DatabaseConfig): Driver {
           bigNumberStrings: false,
           ...config.driverOptions,
         });
+        try {
+          // mysql2 sends and reads dates in UTC ('Z'); the session must agree, or NOW(),
+          // CURRENT_TIMESTAMP defaults (func.now()) and TIMESTAMP columns are in the server's zone.
+          await conn.query("SET time_zone = '+00:00'");
+        } catch (err) {
+          conn.destroy();
+          throw err;
+        }
         return new MysqlConnection(conn);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);

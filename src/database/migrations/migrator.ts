@@ -168,11 +168,17 @@ async function ensureTable(conn: PooledConnection, dialect: Dialect): Promise<vo
   }
 }
 
+/**
+ * The applied migrations in the order they ran: by batch, then by name the way `up` orders the
+ * files (numbers as numbers: 2_second before 10_tenth, which SQL's text order puts first), so
+ * `down` reverts them in exactly the reverse order.
+ */
 async function appliedRows(conn: Queryable, dialect: Dialect): Promise<AppliedRow[]> {
   const q = dialect.quote;
-  return conn.fetchAll<AppliedRow>(
-    `SELECT ${q('name')}, ${q('checksum')}, ${q('batch')}, ${q('applied_at')} FROM ${q(MIGRATIONS_TABLE)} ORDER BY ${q('batch')}, ${q('name')}`,
+  const rows = await conn.fetchAll<AppliedRow>(
+    `SELECT ${q('name')}, ${q('checksum')}, ${q('batch')}, ${q('applied_at')} FROM ${q(MIGRATIONS_TABLE)}`,
   );
+  return rows.sort((a, b) => Number(a.batch) - Number(b.batch) || a.name.localeCompare(b.name, 'en', { numeric: true }));
 }
 
 async function runSteps(steps: MigrationSteps, conn: PooledConnection): Promise<void> {

@@ -313,6 +313,29 @@ for (const target of targets) {
         }
       }));
 
+    it('runs MySQL sessions in UTC, so NOW() and CURRENT_TIMESTAMP defaults agree with the dates it reads', { skip: target.name !== 'mysql' && 'MySQL only' }, () =>
+      withUsers(async (db) => {
+        // Two connections at once: every new connection, not just the first.
+        const [a, b] = [await db.pool.acquire(), await db.pool.acquire()];
+        try {
+          for (const conn of [a, b]) {
+            assert.deepEqual(await conn.fetchOne('SELECT @@session.time_zone AS tz, NOW(3) = UTC_TIMESTAMP(3) AS utc'), { tz: '+00:00', utc: 1 });
+          }
+        } finally {
+          a.release();
+          b.release();
+        }
+        await db.execute('CREATE TABLE covet_now (id INT PRIMARY KEY, at DATETIME(3) DEFAULT CURRENT_TIMESTAMP(3))');
+        try {
+          const before = Date.now();
+          await db.execute('INSERT INTO covet_now (id) VALUES (1)');
+          const at = (await db.fetchVal<Date>('SELECT at FROM covet_now')) as Date;
+          assert.ok(Math.abs(at.getTime() - before) < 60_000, at.toISOString());
+        } finally {
+          await db.execute('DROP TABLE covet_now');
+        }
+      }));
+
     it('raises a typed IntegrityError for unique, not-null and foreign-key violations', () =>
       withUsers(async (db) => {
         await db.execute(`CREATE TABLE posts (id ${serialPk(target.name)}, user_id INTEGER NOT NULL REFERENCES users (id), title VARCHAR(50))`);

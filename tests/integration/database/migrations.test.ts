@@ -115,6 +115,34 @@ for (const target of targets) {
       );
     });
 
+    it('reverts numbered migrations in the reverse of the numeric order up applied them (10 before 2)', async () => {
+      await using db = target.open();
+      await db.execute('CREATE TABLE covet_mig_log (event VARCHAR(50))');
+      const step = (name: string) =>
+        new (class extends Migration {
+          up() {
+            return `INSERT INTO covet_mig_log (event) VALUES ('up ${name}')`;
+          }
+          down() {
+            return `INSERT INTO covet_mig_log (event) VALUES ('down ${name}')`;
+          }
+        })();
+      const numbered = ['10_tenth', '1_first', '2_second'].map((name) => ({ name, migration: step(name) }));
+      assert.deepEqual((await migrate('up', { db, migrations: numbered })).migrations, ['1_first', '2_second', '10_tenth']);
+      assert.deepEqual((await migrate('down', { db, migrations: numbered })).migrations, ['10_tenth']);
+      assert.deepEqual((await migrate('down', { db, migrations: numbered, steps: 2 })).migrations, ['2_second', '1_first']);
+      assert.deepEqual((await migrate('up', { db, migrations: numbered })).migrations, ['1_first', '2_second', '10_tenth']);
+      assert.deepEqual((await migrate('down', { db, migrations: numbered, steps: 3 })).migrations, ['10_tenth', '2_second', '1_first']);
+      assert.deepEqual(
+        (await db.fetchAll<{ event: string }>('SELECT event FROM covet_mig_log')).map((r) => r.event),
+        [
+          ...['up 1_first', 'up 2_second', 'up 10_tenth', 'down 10_tenth', 'down 2_second', 'down 1_first'],
+          ...['up 1_first', 'up 2_second', 'up 10_tenth', 'down 10_tenth', 'down 2_second', 'down 1_first'],
+        ],
+      );
+      await db.execute('DROP TABLE covet_mig_log');
+    });
+
     it('refuses to go on when an applied migration changed, and reports it in status', async () => {
       await using db = target.open();
       await migrate('up', { db, migrations: list.slice(0, 1) });
