@@ -435,9 +435,10 @@ export class BaseCache implements ReadThrough {
         }
       }
     }
-    // Released as "uncacheable" when a value was produced but not stored, so that the processes
-    // waiting for it run their own at once instead of taking the lock one after another.
-    let uncacheable = false;
+    // Released as "uncacheable" unless a value was stored (an uncacheable page, an error such as
+    // a 404 thrown by the handler…), so that the processes waiting for it run their own at once
+    // instead of taking the lock one after another.
+    let uncacheable = true;
     try {
       const produced = await produce();
       // A load that an invalidation (delete, set, clear…) overtook holds what was there before

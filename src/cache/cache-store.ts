@@ -31,9 +31,9 @@ export interface CacheStore {
 /** A held lock. */
 export interface StoreLock {
   /**
-   * Gives the lock up. `uncacheable`: the holder computed a value that will not be stored (a
-   * `404` page, `no-store`…), so the processes waiting for it should compute their own at once
-   * rather than take the lock in turn; `lock()` then answers `undefined` for a while.
+   * Gives the lock up. `uncacheable`: the holder stored nothing (a `404` page, `no-store`, an
+   * error…), so the processes waiting for it should compute their own at once rather than take
+   * the lock in turn; `lock()` then answers `undefined` for a while.
    */
   release(uncacheable?: boolean): Promise<void>;
 }

@@ -79,8 +79,9 @@ function createStore(layers: readonly CacheLayer[], namespace: string, commandTi
  * Redis, and fill L1 from Redis (for the time Redis has left); writes go to Redis, then L1. A
  * `set`, `delete`, `clear`, `increment` or `invalidateTags` on one instance evicts the L1 copies
  * of every other instance through Redis pub/sub (channel `<namespace>~events`), so processes
- * never serve each other's outdated values. While Redis is down, L1 is emptied and bypassed:
- * every read is a miss (one warning logged) until Redis is back.
+ * never serve each other's outdated values. While Redis is down (or its link hangs: a PING a
+ * second on the subscriber connection notices), L1 is emptied and bypassed: every read is a miss
+ * (one warning logged) until Redis is back.
  *
  * @example
  * const cache = new MultiLevelCache([{ type: 'memory', size: 1000 }, { type: 'redis', url: 'redis://localhost:6379' }]);

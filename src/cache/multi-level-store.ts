@@ -31,11 +31,19 @@ interface Invalidation {
 const RESUBSCRIBE_AFTER_MS = 1000;
 
 /**
+ * Ms between PINGs on the subscriber connection. A link that hangs (no reset, nothing answers)
+ * raises no event, and without them L1 would go on serving values other instances changed:
+ * a PING unanswered within `commandTimeout` counts as the subscription lost.
+ */
+const HEARTBEAT_MS = 1000;
+
+/**
  * L1 in process memory, L2 in Redis. Reads go L1 → L2 (filling L1 with the time Redis has left);
  * writes go to Redis first, then L1, then a message on `<namespace>~events` makes every other
  * instance drop its L1 copy. L1 is only used while that subscription is live: when the
  * subscriber disconnects L1 is emptied and bypassed, so an instance never serves a value another
- * one has changed; it is used again once the subscription is back.
+ * one has changed; it is used again once the subscription is back. A PING every second on the
+ * subscriber connection notices a link that hangs without closing.
  */
 export class MultiLevelStore implements CacheStore {
   readonly kind = 'multi-level';
@@ -48,6 +56,10 @@ export class MultiLevelStore implements CacheStore {
   #listening = false;
   #subscribing: Promise<void> | null = null;
   #retrySubscribeAt = 0;
+  /** Whether a first attempt to subscribe has finished (later ones are not waited for). */
+  #triedOnce = false;
+  #heartbeat: NodeJS.Timeout | null = null;
+  #pinging = false;
   /** Bumped by every invalidation: an L2 read that raced one must not fill L1. */
   #generation = 0;
   #closed = false;
@@ -76,7 +88,7 @@ export class MultiLevelStore implements CacheStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    await this.#ensureSubscribed();
+    await this.#subscription();
     if (this.#listening) {
       const hit = this.#l1.get(key);
       if (hit !== undefined) return hit;
@@ -93,7 +105,8 @@ export class MultiLevelStore implements CacheStore {
   }
 
   async set(entries: readonly (readonly [string, string])[], ttlMs: number, tags: readonly string[]): Promise<void> {
-    await this.#ensureSubscribed();
+    await this.#subscription();
+    const generation = this.#generation;
     try {
       await this.#l2.set(entries, ttlMs, tags);
     } catch (err) {
@@ -101,7 +114,7 @@ export class MultiLevelStore implements CacheStore {
       for (const [key] of entries) this.#l1.delete(key);
       throw err;
     }
-    if (this.#listening) {
+    if (this.#listening && generation === this.#generation) {
       const l1TtlMs = this.#l1Ttl(ttlMs);
       for (const [key, payload] of entries) this.#fill(key, payload, l1TtlMs, tags);
     }
@@ -109,7 +122,7 @@ export class MultiLevelStore implements CacheStore {
   }
 
   async has(key: string): Promise<boolean> {
-    await this.#ensureSubscribed();
+    await this.#subscription();
     if (this.#listening && this.#l1.has(key)) return true;
     return this.#l2.has(key);
   }
@@ -153,6 +166,7 @@ export class MultiLevelStore implements CacheStore {
   async close(): Promise<void> {
     this.#closed = true;
     this.#listening = false;
+    this.#stopHeartbeat();
     this.#l1.close();
     this.#l1.clear();
     await this.#l2.close();
@@ -198,9 +212,52 @@ export class MultiLevelStore implements CacheStore {
   /** The subscription went away: messages may be lost from now on, so L1 cannot be trusted. */
   #deafened = (): void => {
     this.#listening = false;
+    this.#stopHeartbeat();
     this.#generation++;
     this.#l1.clear();
   };
+
+  /**
+   * Starts subscribing when needed. Only the first attempt is waited for (so a new instance's
+   * first reads can fill L1); a recovery runs beside the request, which goes to Redis meanwhile
+   * — so while Redis hangs a request costs one `commandTimeout`, not a resubscription's and then
+   * its own. A read or write that a resubscription overtakes does not fill L1 (`#generation`).
+   */
+  #subscription(): Promise<void> | undefined {
+    const pending = this.#ensureSubscribed();
+    return this.#triedOnce ? undefined : pending;
+  }
+
+  #startHeartbeat(sub: RedisCacheClient): void {
+    this.#stopHeartbeat();
+    this.#heartbeat = setInterval(() => {
+      if (this.#pinging || !this.#listening) return;
+      this.#pinging = true;
+      this.#timed(sub.call('PING')).then(
+        () => {
+          this.#pinging = false;
+        },
+        () => {
+          this.#pinging = false;
+          if (!this.#listening || this.#closed) return;
+          const log = this.#opts.logger;
+          (log.warn ?? log.error).call(
+            log,
+            `MultiLevelCache: the Redis subscriber did not answer a PING within ${this.#opts.commandTimeout} ms; the memory level is bypassed until it does`,
+          );
+          this.#deafened();
+          this.#retrySubscribeAt = 0;
+        },
+      );
+    }, HEARTBEAT_MS);
+    // A cache must never keep a process alive.
+    this.#heartbeat.unref();
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+  }
 
   async #ensureSubscribed(): Promise<void> {
     if (this.#listening || this.#closed) return;
@@ -208,6 +265,7 @@ export class MultiLevelStore implements CacheStore {
       if (Date.now() < this.#retrySubscribeAt) return;
       this.#subscribing = this.#subscribe().finally(() => {
         this.#subscribing = null;
+        this.#triedOnce = true;
       });
     }
     await this.#subscribing;
@@ -242,6 +300,7 @@ export class MultiLevelStore implements CacheStore {
       this.#generation++;
       this.#l1.clear();
       this.#listening = true;
+      this.#startHeartbeat(sub);
     } catch {
       this.#retrySubscribeAt = Date.now() + RESUBSCRIBE_AFTER_MS;
     }

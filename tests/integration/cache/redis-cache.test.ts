@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { CovetApp, Response } from '../../../src/index.js';
+import { CovetApp, HTTPException, Response } from '../../../src/index.js';
 import { CacheManager, type CacheManagerOptions, cacheResult } from '../../../src/cache/index.js';
 import { TestClient } from '../../../src/testing/index.js';
 import { memoryLogger } from '../../helpers/server.js';
@@ -228,10 +228,13 @@ describe('CacheManager (redis backend)', () => {
       const app = new CovetApp();
       app.get('/item/{id}', cache.cached({ ttl: 60 }, () => slow(() => new Response('{"error":"no such item"}', { status: 404, headers: { 'content-type': 'application/json' } }))));
       app.get('/live', cache.cached({ ttl: 60 }, () => slow(() => new Response('{"price":1}', { headers: { 'cache-control': 'no-store', 'content-type': 'application/json' } }))));
+      app.get('/thrown/{id}', cache.cached({ ttl: 60 }, () => slow(() => {
+        throw new HTTPException(404, 'no such item');
+      })));
       return new TestClient(app);
     });
     try {
-      for (const path of ['/item/42', '/live']) {
+      for (const path of ['/item/42', '/live', '/thrown/42']) {
         for (const wave of [1, 2]) {
           running = peak = runs = 0;
           const responses = await Promise.all(clients.map((c) => c.get(path)));
@@ -239,6 +242,9 @@ describe('CacheManager (redis backend)', () => {
             if (path === '/live') {
               assert.equal(res.status, 200);
               assert.deepEqual(res.json(), { price: 1 });
+            } else if (path === '/thrown/42') {
+              assert.equal(res.status, 404);
+              assert.deepEqual(res.json(), { error: 'no such item' });
             } else {
               assert.equal(res.status, 404);
               assert.deepEqual(res.json(), { error: 'no such item' });

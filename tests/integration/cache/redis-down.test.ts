@@ -148,6 +148,44 @@ describe('cache with Redis down', () => {
     assert.ok(logger.lines.some((l) => /available again/.test(l)));
   });
 
+  it('MultiLevelCache stops serving its memory level when the link to Redis hangs, then resumes', T, async () => {
+    const server = redis as ThrowawayRedis;
+    const logger = quietLogger();
+    const options = { commandTimeout: 300, logger, namespace: 'ml-hang' };
+    const a = new MultiLevelCache([{ type: 'memory', size: 100 }, { type: 'redis', url: server.url }], options);
+    const b = new MultiLevelCache([{ type: 'memory', size: 100 }, { type: 'redis', url: server.url }], options);
+    try {
+      await a.set('k', 'v1');
+      assert.equal(await b.get('k'), 'v1'); // now in b's memory level
+      server.pause(true);
+      let paused = true;
+      try {
+        // No event tells b that invalidations stopped; its PING does, within about 1 s + commandTimeout.
+        await new Promise((r) => setTimeout(r, 1_800));
+        assert.ok(logger.warnings.some((w) => /did not answer a PING/.test(w)), logger.warnings.join(' | '));
+        // Bypassed: the read goes to Redis (which hangs: a miss), not to the old memory copy.
+        // A recovery attempt runs beside it, so it costs one commandTimeout, not two.
+        const started = Date.now();
+        assert.equal(await b.get('k'), undefined);
+        const took = Date.now() - started;
+        assert.ok(took >= 250 && took < 550, `the read took ${took} ms`);
+        server.pause(false);
+        paused = false;
+      } finally {
+        if (paused) server.pause(false);
+      }
+      await eventually(async () => assert.equal(await b.get('k'), 'v1'), 10_000);
+      // Listening again: a change on a reaches b.
+      await eventually(async () => {
+        await a.set('k', 'v2');
+        assert.equal(await b.get('k'), 'v2');
+      }, 10_000);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('serves misses quickly when Redis was never there', T, async () => {
     const port = await freePort();
     const logger = quietLogger();
