@@ -199,11 +199,17 @@ describe('CacheManager (redis backend)', () => {
   it('lets waiters compute when the lock holder fails', T, async () => {
     const ns = testNamespace('lockfail');
     const [a, b] = [redisCache({}, ns), redisCache({}, ns)];
+    let holding: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      holding = r;
+    });
     const failing = a.getOrSet('k', async () => {
+      holding();
       await new Promise((r) => setTimeout(r, 100));
       throw new Error('holder failed');
     });
-    await new Promise((r) => setTimeout(r, 20));
+    // b starts once a holds the lock (its loader runs), however slow a's first commands were.
+    await held;
     const started = Date.now();
     const waiter = b.getOrSet('k', async () => 'from b');
     await assert.rejects(failing, /holder failed/);
