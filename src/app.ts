@@ -836,9 +836,19 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    */
   async inject(options: InjectOptions): Promise<InjectResponse> {
     const { req, response, head } = await this.#dispatch(options);
-    const bytes = await collectBody(response, head);
+    const bytes = await this.#collectBody(req, response, head);
     await this.#finish(req);
     return { status: response.status, headers: injectHeaders(response), body: bytes };
+  }
+
+  /** The whole body of an in-process response; a body that fails fails the request (its dependencies see the error). */
+  async #collectBody(req: Request, response: Response, head: boolean): Promise<Buffer> {
+    try {
+      return await collectBody(response, head);
+    } catch (err) {
+      await this.#finish(req, { error: err });
+      throw err;
+    }
   }
 
   /** Runs one in-process request up to its `Response` (the body not yet read). */
@@ -895,7 +905,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     const rb = response.body;
     const streams = !head && !noBodyStatus(status) && typeof rb === 'object' && rb !== null && !(rb instanceof Uint8Array) && isStreamBody(rb);
     if (!streams) {
-      const bytes = await collectBody(response, head);
+      const bytes = await this.#collectBody(req, response, head);
       await this.#finish(req);
       return new globalThis.Response(noBodyStatus(status) ? null : bytes, { status, headers: out });
     }
@@ -906,10 +916,10 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     const iterator =
       Symbol.asyncIterator in source ? (source as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]() : (source as Iterable<BodyChunk>)[Symbol.iterator]();
     let finished = false;
-    const finish = (): Promise<void> => {
+    const finish = (failure?: { readonly error: unknown }): Promise<void> => {
       if (finished) return Promise.resolve();
       finished = true;
-      return this.#finish(req);
+      return this.#finish(req, failure);
     };
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -924,7 +934,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
           }
         } catch (err) {
           controller.error(err);
-          await finish();
+          await finish({ error: err });
         }
       },
       async cancel() {
@@ -1252,7 +1262,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       (err: unknown) => {
         this.logger.error('response body failed', { error: err, method: req.method, path: req.path });
         res.destroy();
-        return this.#finish(req);
+        return this.#finish(req, { error: err });
       },
     );
   }
@@ -1280,10 +1290,21 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     this.#write(req, res, response);
   }
 
-  /** After the response: generator dependencies clean up; their errors are logged. */
-  async #finish(req: Request): Promise<void> {
+  /**
+   * After the response: generator dependencies clean up; their errors are logged. `failure`: the
+   * response body failed after it started (a `stream()` whose generator threw), so the request
+   * failed — the error is thrown in at each generator's `yield` (a transaction rolls back).
+   */
+  async #finish(req: Request, failure?: { readonly error: unknown }): Promise<void> {
     const scope = req[kScope](false);
-    if (scope !== null) await scope.close((err) => this.logger.error('dependency cleanup failed', { error: err }));
+    if (scope !== null) {
+      if (failure === undefined) await scope.close((err) => this.logger.error('dependency cleanup failed', { error: err }));
+      else {
+        const after = await scope.fail(failure.error);
+        // A generator that did not rethrow handled it; one that threw something else is news.
+        if (after !== failure.error) this.logger.error('dependency cleanup failed', { error: after });
+      }
+    }
     await req[kCleanup]((err) => this.logger.error('request cleanup failed', { error: err }));
   }
 

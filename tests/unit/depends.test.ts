@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CovetApp, Depends, HTTPException, type Request } from '../../src/index.js';
+import { CovetApp, Depends, HTTPException, type Request, stream } from '../../src/index.js';
 import { TestClient } from '../../src/testing/index.js';
-import { memoryLogger } from '../helpers/server.js';
+import { memoryLogger, withServer } from '../helpers/server.js';
 
 describe('Depends', () => {
   it('resolves nested dependencies once per request (cached)', async () => {
@@ -66,6 +66,63 @@ describe('Depends', () => {
     assert.equal(res.status, 409);
     assert.deepEqual(res.json(), { error: 'Conflict on b' });
     assert.deepEqual(events, ['begin', 'insert b', 'rollback: Conflict on b', 'release']);
+  });
+
+  it('throws a failure of a streamed body into the generator dependencies, in-process and over a socket', async () => {
+    const events: string[] = [];
+    async function* getTx() {
+      events.push('begin');
+      try {
+        yield null;
+        events.push('commit');
+      } catch (err) {
+        events.push(`rollback: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    app.get('/broken', { deps: { tx: Depends(getTx) } }, () => {
+      async function* body() {
+        yield 'a\n';
+        await new Promise((r) => setTimeout(r, 5));
+        throw new Error('stream broke');
+      }
+      return stream(body(), 'text/plain');
+    });
+    app.get('/whole', { deps: { tx: Depends(getTx) } }, () => {
+      async function* body() {
+        yield 'a\n';
+        yield 'b\n';
+      }
+      return stream(body(), 'text/plain');
+    });
+    const settled = async (n: number) => {
+      for (let i = 0; i < 100 && events.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+    };
+    // In-process: inject() (TestClient) collects the body; handle() passes the stream on.
+    await using client = new TestClient(app);
+    await assert.rejects(client.get('/broken'), /stream broke/);
+    assert.deepEqual(events.splice(0), ['begin', 'rollback: stream broke']);
+    assert.equal((await client.get('/whole')).text, 'a\nb\n');
+    assert.deepEqual(events.splice(0), ['begin', 'commit']);
+    const res = await app.handle(new globalThis.Request('http://app.test/broken'));
+    await assert.rejects(res.text());
+    await settled(2);
+    assert.deepEqual(events.splice(0), ['begin', 'rollback: stream broke']);
+    // Over a socket: the response is cut off, the dependency rolls back.
+    await withServer(app, async ({ url }) => {
+      const broken = await fetch(`${url}/broken`);
+      assert.equal(broken.status, 200);
+      await assert.rejects(broken.text());
+      await settled(2);
+      assert.deepEqual(events.splice(0), ['begin', 'rollback: stream broke']);
+      assert.equal(await (await fetch(`${url}/whole`)).text(), 'a\nb\n');
+      await settled(2);
+      assert.deepEqual(events.splice(0), ['begin', 'commit']);
+    });
+    assert.ok(logger.lines.includes('response body failed'));
+    assert.ok(!logger.lines.includes('dependency cleanup failed'));
   });
 
   it('a generator that turns the error into an HTTPException changes the response', async () => {

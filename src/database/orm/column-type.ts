@@ -116,6 +116,19 @@ export class ColumnType<T> {
           `Expected ${this.kind === 'float' ? 'a number' : 'an integer'} for this ${this.kind} column, got ${JSON.stringify(value)}`,
         );
       }
+      case 'string':
+      case 'text': {
+        // A number becomes the text PostgreSQL and MySQL would store ('10115'), not SQLite's
+        // REAL text ('10115.0'); a String(n) longer than n is refused on every database.
+        const text = typeof value === 'number' || typeof value === 'bigint' ? `${value}` : value;
+        if (this.kind === 'string' && this.length !== undefined && typeof text === 'string' && text.length > this.length) {
+          let chars = 0;
+          for (const _ of text) chars++;
+          if (chars > this.length)
+            throw new TypeError(`Expected at most ${this.length} characters for this String(${this.length}) column, got ${chars}`);
+        }
+        return text;
+      }
       case 'json':
         return JSON.stringify(value);
       case 'boolean': {

@@ -30,6 +30,9 @@ export function columnSql(spec: ColumnSpec, dialect: Dialect): string {
   const name = dialect.quote(spec.name);
   if (def.autoIncrement) return `${name} ${dialect.autoIncrementPrimaryKey(def.type.kind === 'bigint' ? 'bigint' : 'integer')}`;
   let out = `${name} ${def.type.sqlType(dialect)}`;
+  // SQLite ignores VARCHAR(n)'s length: a CHECK keeps raw SQL within it too.
+  if (dialect.name === 'sqlite' && def.type.kind === 'string' && def.type.length !== undefined)
+    out += ` CHECK (length(${name}) <= ${def.type.length})`;
   if (def.primaryKey) out += ' PRIMARY KEY';
   else if (!def.nullable) out += ' NOT NULL';
   if (def.options.unique && !def.primaryKey) out += ' UNIQUE';

@@ -372,6 +372,24 @@ for (const target of targets) {
         assert.equal((await User.get(db, ann.id))?.name, 'Anna');
       }));
 
+    it('stores a number given to a String column as its text, and refuses a value longer than String(n)', () =>
+      withSchema(async (db) => {
+        const user = await User.create(db, { name: 20115 as never, email: 'zip@x.io' });
+        assert.equal((await User.get(db, user.id))?.name, '20115');
+        assert.equal(await User.query(db).where({ name: '20115' }).count(), 1);
+        assert.equal(await User.query(db).where({ name: 20115 as never }).count(), 1);
+        await assert.rejects(User.create(db, { name: 'x'.repeat(101), email: 'long@x.io' }), {
+          name: 'TypeError',
+          message: 'Expected at most 100 characters for this String(100) column, got 101',
+        });
+        // Characters, not UTF-16 units: 100 emoji fit in String(100), as on PostgreSQL and MySQL.
+        const wide = await User.create(db, { name: '😀'.repeat(100), email: 'wide@x.io' });
+        assert.equal((await User.get(db, wide.id))?.name, '😀'.repeat(100));
+        // The database keeps the length too (SQLite through a CHECK): raw SQL cannot get past it.
+        await assert.rejects(db.execute('INSERT INTO users (name, email) VALUES (%s, %s)', 'y'.repeat(101), 'raw@x.io'), DatabaseError);
+        assert.equal(await User.query(db).count(), 2);
+      }));
+
     it('raises IntegrityError for duplicates, missing values and dangling foreign keys', () =>
       withSchema(async (db) => {
         await User.create(db, { name: 'Ann', email: 'ann@example.com' });
