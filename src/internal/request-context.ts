@@ -159,7 +159,7 @@ export function runRequestContext<A, T>(store: ContextStore, opened: boolean, fn
 }
 
 /** Ends a request whose store `requestContextFor` opened. */
-export function closeRequestContext(_store: ContextStore): void {
+export function closeRequestContext(): void {
   if (inFlight > 0) inFlight--;
 }
 

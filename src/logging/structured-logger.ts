@@ -354,7 +354,7 @@ export class StructuredLogger {
       const req = line.req as Request;
       // A queued line must not keep its request (and Node's request and response) alive.
       line.req = null;
-      if (line.opened !== null) closeRequestContext(line.opened);
+      if (line.opened !== null) closeRequestContext();
       const status = response.status;
       const durationMs = timing ? elapsed(line.start) : undefined;
       const level: LogLevel = status >= 500 ? 'ERROR' : 'INFO';
@@ -390,7 +390,7 @@ export class StructuredLogger {
     const fail = (line: RequestLine, err: unknown): never => {
       const req = line.req as Request;
       line.req = null;
-      if (line.opened !== null) closeRequestContext(line.opened);
+      if (line.opened !== null) closeRequestContext();
       if (LEVEL_VALUES.ERROR >= this.#threshold)
         this.#writeIn(
           line.context,

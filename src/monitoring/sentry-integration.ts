@@ -102,11 +102,11 @@ const requestScope = trustMiddleware(function sentryRequestScope(req: Request, c
   return afterNext(
     () => runRequestContext(store, true, callNext, req),
     (response) => {
-      closeRequestContext(store);
+      closeRequestContext();
       return response;
     },
     (err) => {
-      closeRequestContext(store);
+      closeRequestContext();
       throw err;
     },
   );

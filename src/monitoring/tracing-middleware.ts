@@ -229,7 +229,7 @@ export class TracingMiddleware {
   #end(span: ActiveSpan, opened: ContextStore | null, response: Response): Response;
   #end(span: ActiveSpan, opened: ContextStore | null, response: undefined): undefined;
   #end(span: ActiveSpan, opened: ContextStore | null, response: Response | undefined): Response | undefined {
-    if (opened !== null) closeRequestContext(opened);
+    if (opened !== null) closeRequestContext();
     const status = response?.status ?? 500;
     if (span instanceof HttpServerSpan) span.statusCode = status;
     else span.setAttribute('http.response.status_code', status);

@@ -12,10 +12,10 @@ import { checkListLength, checkStringLength, MAX_STRING_LENGTH } from './limits.
 import { isContainer, isPlainObject, pyTypeName } from './python-repr.js';
 import { DICT_METHODS, LIST_METHODS, pyFormat, pyJoin, STRING_METHODS } from './python-methods.js';
 import { type BlockFn, type BlockTable, type Context, enter, leave, type RenderState, type TemplateModule } from './render-state.js';
-
-export { outOfIterations } from './render-state.js';
 import { checkAttribute, checkCallable, isUnsafeObject, sandboxError, UNSAFE_NAMES } from './sandbox.js';
 import { TemplateError } from './template-error.js';
+
+export { outOfIterations } from './render-state.js';
 
 export { kwargs } from './kwargs.js';
 export { str } from './output-text.js';
