@@ -49,7 +49,9 @@ describe('MemoryMonitor', () => {
     const app = new CovetApp();
     app.addMiddleware(monitor.middleware());
     app.get('/grow/{n:int}', (req) => {
-      retained.push(Array.from({ length: req.params.n * 131072 }, (_, i) => i + 0.5));
+      // 4 MB of doubles per n: /grow/8 keeps 32 MB, well past the 4 MB threshold even when a
+      // collection during the request frees what the tests before it left behind.
+      retained.push(Array.from({ length: req.params.n * 524288 }, (_, i) => i + 0.5));
       return { increase: req.state.memoryIncrease ?? null };
     });
     await using client = new TestClient(app);
