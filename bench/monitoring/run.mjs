@@ -156,7 +156,10 @@ const ALL_CONFIGS = [
   { name: 'Fastify: pino logging', F: 'l', peer: true },
 ];
 // --configs=F1,F2,…: only Covet's rows with these F values (an empty one is all off).
-const SELECTED = opt.configs === undefined ? ALL_CONFIGS : ALL_CONFIGS.filter((c) => !c.peer && opt.configs.split(',').includes(c.F));
+const SELECTED =
+  opt.configs === undefined
+    ? ALL_CONFIGS
+    : opt.configs.split(',').map((F) => ALL_CONFIGS.find((c) => !c.peer && c.F === F) ?? { name: `Covet: F=${F}`, F });
 // --baseline=DIR: every Covet row twice, this build and DIR's, interleaved in the same rounds;
 // the baseline's rows are compared with the baseline's all off.
 const BASELINE = opt.baseline === undefined ? undefined : resolve(opt.baseline);
