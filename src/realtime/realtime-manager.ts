@@ -75,6 +75,8 @@ type RedisConstructor = new (url: string, options?: Record<string, unknown>) => 
 const DEFAULT_PREFIX = 'covet:realtime:';
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 
+function noop(): void {}
+
 /** Checks a channel name: a non-empty string. */
 function checkChannel(channel: unknown, what: string): string {
   if (typeof channel !== 'string' || channel === '') {
@@ -133,6 +135,12 @@ export class RealtimeManager {
   readonly #timeout: number;
   readonly #channels = new Map<string, Set<RealtimeSocket>>();
   readonly #subscribers = new Map<RealtimeSocket, Subscriber>();
+  /**
+   * Sockets whose first `subscribe` is still setting up (waiting for Redis or `accept`), with a
+   * promise settled once it is in place or has failed: a second `subscribe` of the same socket
+   * waits for it and then adds its channels, rather than starting a second read loop.
+   */
+  readonly #opening = new Map<RealtimeSocket, Promise<void>>();
   /** Per channel: the Redis SUBSCRIBE that makes it live on this instance. */
   readonly #live = new Map<string, Promise<unknown>>();
   #publisher: Promise<RedisPubSubLike> | null = null;
@@ -185,7 +193,34 @@ export class RealtimeManager {
   async subscribe(ws: RealtimeSocket, channels: string | readonly string[], options: SubscribeOptions = {}): Promise<void> {
     if (this.#closed) throw new CovetError('The RealtimeManager is closed', { code: 'ERR_REALTIME_CLOSED' });
     const names = channelList(channels, 'subscribe');
-    let subscriber = this.#subscribers.get(ws);
+    const subscriber = this.#subscribers.get(ws);
+    if (subscriber !== undefined) return (await this.#subscribeTo(ws, subscriber, names, options)).done;
+    const pending = this.#opening.get(ws);
+    if (pending !== undefined) {
+      // The socket's first subscribe is not in place yet (`subscribe(ws, a)` not awaited, then
+      // `subscribe(ws, b)`): add to it once it is, or start afresh if it failed.
+      await pending;
+      return this.subscribe(ws, channels, options);
+    }
+    const setup = this.#subscribeTo(ws, undefined, names, options);
+    const opening = setup.then(noop, noop);
+    this.#opening.set(ws, opening);
+    void opening.then(() => {
+      if (this.#opening.get(ws) === opening) this.#opening.delete(ws);
+    });
+    return (await setup).done;
+  }
+
+  /**
+   * Subscribes `ws` to `names`: adds them to its `subscriber` when it has one, else subscribes,
+   * accepts and starts reading. Resolves (with the promise `subscribe` returns) once in place.
+   */
+  async #subscribeTo(
+    ws: RealtimeSocket,
+    subscriber: Subscriber | undefined,
+    names: readonly string[],
+    options: SubscribeOptions,
+  ): Promise<{ readonly done: Promise<void> }> {
     // What this call adds, and so what a failure takes back (a socket keeps the channels it had).
     const known = subscriber?.channels;
     const added = known === undefined ? names : names.filter((c) => !known.has(c));
@@ -226,10 +261,10 @@ export class RealtimeManager {
       if (this.#subscribers.get(ws) !== subscriber) {
         // The socket closed while the channels were being subscribed: it must not stay a member.
         void this.unsubscribe(ws, added).catch(() => {});
-        return subscriber.done;
+        return subscriber;
       }
       for (const channel of names) subscriber.channels.add(channel);
-      return subscriber.done;
+      return subscriber;
     }
     // Accepted only now, so that a client that sees the socket open is already subscribed.
     try {
@@ -256,7 +291,7 @@ export class RealtimeManager {
     })().finally(() => this.#drop(ws));
     subscriber = { channels: set, done };
     this.#subscribers.set(ws, subscriber);
-    return done;
+    return subscriber;
   }
 
   /** Removes a connection from some channels (all when `channels` is omitted). */

@@ -70,6 +70,38 @@ describe('RealtimeManager (in-process)', () => {
     assert.equal(realtime.subscriberCount('a'), 0);
   });
 
+  it('adds channels when subscribe is called again before the first is in place: one reader, nothing left after close', async () => {
+    // subscribe resolves only when the socket closes, so a second one comes before the first is
+    // awaited; it used to start a second read loop and leave its channels behind after the close.
+    const realtime = new RealtimeManager();
+    const app = new CovetApp();
+    const got: unknown[] = [];
+    let ended = false;
+    app.websocket('/ws', async (ws) => {
+      const done = realtime.subscribe(ws, ['news'], { onMessage: (m) => got.push(m) });
+      await realtime.subscribe(ws, ['alerts']);
+      await done;
+      ended = true;
+    });
+    await using client = new TestClient(app);
+    const ws = await client.websocketConnect('/ws');
+    for (let i = 0; i < 100 && realtime.subscriberCount('alerts') === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await realtime.publish('news', 1);
+    await realtime.publish('alerts', 2);
+    assert.deepEqual(await ws.receiveJson(), { channel: 'news', data: 1 });
+    assert.deepEqual(await ws.receiveJson(), { channel: 'alerts', data: 2 });
+    for (const m of ['m0', 'm1', 'm2', 'm3']) await ws.sendText(m);
+    for (let i = 0; i < 100 && got.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(got, ['m0', 'm1', 'm2', 'm3']);
+    await ws.close();
+    for (let i = 0; i < 100 && !ended; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(ended, true);
+    for (let i = 0; i < 100 && realtime.channels().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(realtime.channels(), []);
+    assert.equal(realtime.subscriberCount('news'), 0);
+    assert.equal(realtime.subscriberCount('alerts'), 0);
+  });
+
   it('lets the handler read the socket itself with { read: false }', async () => {
     const realtime = new RealtimeManager();
     const app = new CovetApp();
