@@ -573,6 +573,15 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
     return Promise.reject(this.#disconnect());
   }
 
+  /**
+   * Whether a queued message can no longer go out. One queued before the close frame goes out
+   * before it (as uncompressed ones do): the close is a job further down the queue. Only a
+   * connection that is gone, or whose close frame is already out, refuses it.
+   */
+  #sendingStopped(): boolean {
+    return this.#readyState === 'closed' || this.#closeWritten;
+  }
+
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
@@ -582,7 +591,7 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
           job.after?.();
           continue;
         }
-        if (this.#readyState !== 'open' || this.#closeSent) {
+        if (this.#sendingStopped()) {
           job.reject(this.#disconnect());
           continue;
         }
@@ -594,7 +603,7 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
             job.reject(err);
             continue;
           }
-          if (this.#readyState !== 'open' || this.#closeSent) {
+          if (this.#sendingStopped()) {
             job.reject(this.#disconnect());
             continue;
           }

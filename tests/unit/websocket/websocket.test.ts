@@ -417,6 +417,34 @@ describe('WebSocket (in-process)', () => {
     for (let i = 0; i < 200; i++) assert.equal(await ws.receiveText(), String(i));
   });
 
+  it('sends compressed messages queued before close() ahead of the close frame, as uncompressed ones', async () => {
+    // A send not awaited before close() (a broadcast, say) used to be dropped on compressed
+    // connections: the close frame was queued behind it, yet the message was refused.
+    const app = new CovetApp();
+    const outcomes: string[] = [];
+    for (const [path, compression] of [
+      ['/plain', false],
+      ['/deflate', { threshold: 0 }],
+    ] as const) {
+      app.websocket(path, { compression }, async (ws) => {
+        await ws.accept();
+        const sends = [ws.sendText('last words '.repeat(200)), ws.sendJson({ bye: true })];
+        await ws.close(4000, 'done');
+        outcomes.push(...(await Promise.allSettled(sends)).map((r) => `${path} ${r.status}`));
+      });
+    }
+    await using client = new TestClient(app);
+    for (const path of ['/plain', '/deflate']) {
+      const ws = await client.websocketConnect(path, { compression: true });
+      assert.equal(ws.extensions === '', path === '/plain');
+      assert.equal(await ws.receiveText(), 'last words '.repeat(200));
+      assert.deepEqual(await ws.receiveJson(), { bye: true });
+      await assert.rejects(ws.receive(), (err) => err instanceof WebSocketDisconnect && err.code === 4000 && err.reason === 'done');
+    }
+    for (let i = 0; i < 100 && outcomes.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(outcomes, ['/plain fulfilled', '/plain fulfilled', '/deflate fulfilled', '/deflate fulfilled']);
+  });
+
   it('is the same WebSocket class on both ends', async () => {
     const app = new CovetApp();
     let serverSide: unknown = null;
