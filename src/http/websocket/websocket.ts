@@ -190,6 +190,8 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
   #closeTimer: NodeJS.Timeout | null = null;
 
   #jobs: SendJob[] = [];
+  /** Payload bytes of the messages in `#jobs` (waiting for zlib): they count as buffered. */
+  #jobBytes = 0;
   #pumping = false;
   /** One entry per write made with `#written`, oldest first from `#pendingHead`. */
   readonly #pendingWrites: PendingWrite[] = [];
@@ -282,9 +284,9 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
     return this.#closeReason;
   }
 
-  /** Bytes written but not yet handed to the operating system. */
+  /** Bytes sent but not yet handed to the operating system (messages waiting for zlib included). */
   get bufferedAmount(): number {
-    return this.#socket?.writableLength ?? 0;
+    return (this.#socket?.writableLength ?? 0) + this.#jobBytes;
   }
 
   // ------------------------------------------------------------------ handshake
@@ -559,6 +561,7 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
     // With compression, messages go through a queue so that they stay in order while zlib works.
     return new Promise((resolve, reject) => {
       this.#jobs.push({ opcode, payload, compress: payload.length >= deflate.threshold, resolve, reject });
+      this.#jobBytes += payload.length;
       if (!this.#pumping) void this.#pump();
     });
   }
@@ -566,7 +569,9 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
   /** A slow reader: past `maxBufferedAmount` unsent bytes the connection is dropped, not buffered further. */
   #overflowed(): Promise<void> | null {
     const socket = this.#socket as Duplex;
-    if (socket.writableLength <= this.#options.maxBufferedAmount) return null;
+    // Messages waiting for zlib count too: else a burst of sends on a compressed connection
+    // would queue without bound, and reach the socket past the limit.
+    if (socket.writableLength + this.#jobBytes <= this.#options.maxBufferedAmount) return null;
     this.#closeCode ??= 1008;
     if (this.#closeReason === '') this.#closeReason = 'Send buffer limit exceeded';
     socket.destroy();
@@ -586,6 +591,7 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
     this.#pumping = true;
     try {
       for (let job = this.#jobs.shift(); job !== undefined; job = this.#jobs.shift()) {
+        if (job.opcode !== OPCODES.CLOSE) this.#jobBytes -= job.payload.length;
         if (job.opcode === OPCODES.CLOSE) {
           this.#writeFrame(encodeFrame(OPCODES.CLOSE, job.payload, true, false, !this.#isServer)).then(job.resolve, job.reject);
           job.after?.();
@@ -827,6 +833,7 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
       this.#closeReason = '';
     }
     this.#rejectWaiters();
+    this.#jobBytes = 0;
     for (const job of this.#jobs.splice(0)) job.reject(this.#disconnect());
     this.#resolveClosed({ code: this.#closeCode, reason: this.#closeReason });
   }

@@ -2,6 +2,7 @@
 // clients that never read, clients that flood, peers that stop answering. Each gets the RFC's
 // close code or HTTP error; the server neither crashes nor keeps what it should not.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -326,6 +327,36 @@ describe('clients that misbehave', T, () => {
       assert.equal(failure.code, 1008);
       assert.equal(failure.reason, 'Send buffer limit exceeded');
       // The client, paused, never reads the FIN behind the data it did not read either.
+      peer.destroy();
+    });
+  });
+
+  it('bounds messages waiting for zlib by maxBufferedAmount too: a burst on a compressed connection drops it with 1008', async () => {
+    // They used to be queued without limit, then all written to a client that did not read.
+    const app = new CovetApp();
+    const seen: { failure?: unknown; buffered?: number } = {};
+    const chunk = randomBytes(256 * 1024); // incompressible
+    app.websocket('/flood', { compression: { threshold: 0 }, maxBufferedAmount: 4 * 1024 * 1024 }, async (ws) => {
+      await ws.accept();
+      const sends: Promise<unknown>[] = [];
+      // Not awaited, in one synchronous burst: nothing reaches the socket before zlib has run.
+      for (let i = 0; i < 400 && ws.readyState === 'open'; i++) {
+        sends.push(ws.sendBytes(chunk).then(() => null, (err: unknown) => err));
+        if (i === 9) seen.buffered = ws.bufferedAmount;
+      }
+      const results = await Promise.all(sends);
+      seen.failure = results.find((r) => r !== null) ?? 'none';
+    });
+    await withServer(app, async ({ port }) => {
+      const { peer, response } = await RawPeer.open(port, '/flood', { 'sec-websocket-extensions': 'permessage-deflate' });
+      assert.equal(response.headers['sec-websocket-extensions'], 'permessage-deflate');
+      peer.socket.pause();
+      await eventually(() => seen.failure !== undefined, 10_000, 'the flood to stop');
+      // The first is with zlib already; the nine behind it wait in the queue.
+      assert.equal(seen.buffered, 9 * chunk.length, 'messages waiting for zlib count in bufferedAmount');
+      assert.ok(seen.failure instanceof WebSocketDisconnect, String(seen.failure));
+      assert.equal(seen.failure.code, 1008);
+      assert.equal(seen.failure.reason, 'Send buffer limit exceeded');
       peer.destroy();
     });
   });
