@@ -270,7 +270,12 @@ export class PerMessageDeflate {
       z.flush(() => {
         if (done) return;
         finish();
-        if (this.#resetAfterDecompress) z.reset();
+        if (z.readableEnded) {
+          // The peer ended its DEFLATE stream (a block with BFINAL set, RFC 7692 §7.2.3.4): zlib
+          // takes nothing more on this stream, so the next message gets a fresh one (as in ws).
+          this.#inflate = null;
+          z.close();
+        } else if (this.#resetAfterDecompress) z.reset();
         resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
       });
     });

@@ -469,6 +469,24 @@ describe('conformance 12/13: permessage-deflate', T, () => {
     assert.equal(second.rsv1, true);
     await expectCleanClose(peer);
   });
+  for (const offer of ['permessage-deflate', 'permessage-deflate; client_no_context_takeover']) {
+    it(`decodes messages that end their DEFLATE stream (BFINAL set, §7.2.3.4), one after another (${offer})`, async () => {
+      // The inflater used to stay at the end of the first stream: with context takeover the next
+      // messages decoded as empty text, without it they failed the connection with 1007.
+      const peer = await open('/echo', { 'sec-websocket-extensions': `${offer}; server_no_context_takeover` });
+      // The RFC's example ("Hello" in a final block, then padding), and whole raw DEFLATE streams.
+      await peer.send(frame(OP.TEXT, Buffer.from('f348cdc9c9070000', 'hex'), { rsv1: true }));
+      for (const text of ['world', 'again', 'Hello']) await peer.send(frame(OP.TEXT, deflateRawSync(Buffer.from(text)), { rsv1: true }));
+      const texts: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const f = await peer.next();
+        assert.ok(f !== null && f.opcode === OP.TEXT, `message ${i} echoed`);
+        texts.push((f.rsv1 ? inflate(f.payload) : f.payload).toString());
+      }
+      assert.deepEqual(texts, ['Hello', 'world', 'again', 'Hello']);
+      await expectCleanClose(peer);
+    });
+  }
   for (const size of [16, 1024, 65536, 1 << 20]) {
     it(`12.x echoes compressed text and binary of ${size} bytes`, async () => {
       const peer = await open('/echo', { 'sec-websocket-extensions': 'permessage-deflate; client_no_context_takeover; server_no_context_takeover' });
