@@ -169,11 +169,13 @@ export class RealtimeManager {
    * Publishes `data` on a channel: every subscriber (on every instance, with Redis) receives
    * `{"channel": channel, "data": data}`. Resolves once published (in-process: once queued on
    * every local subscriber). While Redis cannot be reached it fails within `commandTimeout`
-   * with an `HTTPException` 503 (`ERR_REALTIME_UNAVAILABLE`). `undefined` data is sent as `null`.
+   * with an `HTTPException` 503 (`ERR_REALTIME_UNAVAILABLE`). Data without a JSON form (`undefined`…) is sent as `null`.
    */
   async publish(channel: string, data: unknown): Promise<void> {
     checkChannel(channel, 'publish');
-    const text = JSON.stringify({ channel, data: data === undefined ? null : data });
+    // Data without a JSON form (undefined, a function, a `toJSON` giving undefined) is sent as
+    // null: every message has both keys.
+    const text = `{"channel":${JSON.stringify(channel)},"data":${JSON.stringify(data) ?? 'null'}}`;
     if (!this.distributed) {
       this.#deliver(channel, text);
       return;

@@ -49,6 +49,13 @@ describe('RealtimeManager (in-process)', () => {
     const ws = await client.websocketConnect('/ws');
     await realtime.publish('ping', undefined);
     assert.equal(await ws.receiveText(), '{"channel":"ping","data":null}');
+    // Nor does data whose JSON form is undefined lose its key.
+    await realtime.publish('ping', () => 1);
+    assert.equal(await ws.receiveText(), '{"channel":"ping","data":null}');
+    await realtime.publish('ping', { toJSON: () => undefined });
+    assert.equal(await ws.receiveText(), '{"channel":"ping","data":null}');
+    await realtime.publish('ping', { a: [1, 'é'] });
+    assert.equal(await ws.receiveText(), '{"channel":"ping","data":{"a":[1,"é"]}}');
   });
 
   it('resolves subscribe when the socket closes, so it can end a handler; passes client messages to onMessage', async () => {
