@@ -96,12 +96,13 @@ function channelList(channels: string | Iterable<string>, what: string): string[
 
 /**
  * The message subscribers get for what arrived on a Redis channel. `publish` sends the whole
- * `{"channel":…,"data":…}` text, passed on as it is; anything else (a `PUBLISH` from another
- * program) becomes the `data` of such a message: its JSON value, or the text itself.
+ * `{"channel":…,"data":…}` text, passed on as it is once its `data` is checked to be one JSON
+ * value (another program may publish text that only looks like it); anything else (a `PUBLISH`
+ * from another program) becomes the `data` of such a message: its JSON value, or the text itself.
  */
 function envelope(channel: string, text: string): string {
   const head = `{"channel":${JSON.stringify(channel)},"data":`;
-  if (text.startsWith(head) && text.endsWith('}')) return text;
+  if (text.startsWith(head) && text.endsWith('}') && isJson(text.slice(head.length, -1))) return text;
   let data: unknown = text;
   try {
     data = JSON.parse(text);
@@ -109,6 +110,15 @@ function envelope(channel: string, text: string): string {
     // plain text
   }
   return JSON.stringify({ channel, data });
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What `publish`/`subscribe` throw while Redis cannot be reached: a 503 when left uncaught. */

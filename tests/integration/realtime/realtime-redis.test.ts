@@ -131,9 +131,14 @@ describe('RealtimeManager over Redis', { skip, ...T }, () => {
       const ws = await client.websocketConnect('/ws');
       await other.publish(`${PREFIX}jobs`, '{"job":7,"state":"done"}');
       await other.publish(`${PREFIX}jobs`, 'plain text');
+      // Text that only looks like a Covet message (its data is not one JSON value) is wrapped too.
+      await other.publish(`${PREFIX}jobs`, '{"channel":"jobs","data":1,"x":}');
+      await other.publish(`${PREFIX}jobs`, '{"channel":"jobs","data":1,"x":2}');
       await realtime.publish('jobs', { job: 8 });
       assert.equal(await ws.receiveText(), '{"channel":"jobs","data":{"job":7,"state":"done"}}');
       assert.equal(await ws.receiveText(), '{"channel":"jobs","data":"plain text"}');
+      assert.equal(await ws.receiveText(), '{"channel":"jobs","data":"{\\"channel\\":\\"jobs\\",\\"data\\":1,\\"x\\":}"}');
+      assert.equal(await ws.receiveText(), '{"channel":"jobs","data":{"channel":"jobs","data":1,"x":2}}');
       assert.equal(await ws.receiveText(), '{"channel":"jobs","data":{"job":8}}');
     } finally {
       await realtime.close();
