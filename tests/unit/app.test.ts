@@ -488,6 +488,18 @@ describe('CovetApp routing behaviour', () => {
     assert.deepEqual((await client.get('/users/8')).json(), { id: 8 });
     assert.equal((await client.get('/users/x')).status, 404);
   });
+
+  it("gives a group's routes the placeholders of its prefix, converted", async () => {
+    const orgs = new CovetApp();
+    const org = orgs.routeGroup('/orgs/{org_id:int}');
+    // Typed too (tests/types/core.types.ts): the sum would not compile if org_id were missing.
+    org.get('/users/{user_id:int}', (req) => ({ org: req.params.org_id, user: req.params.user_id, sum: req.params.org_id + req.params.user_id }));
+    org.routeGroup('/teams/{team}').get('/', (req) => ({ org: req.params.org_id, team: req.params.team }));
+    await using client = new TestClient(orgs);
+    assert.deepEqual((await client.get('/orgs/3/users/4')).json(), { org: 3, user: 4, sum: 7 });
+    assert.deepEqual((await client.get('/orgs/3/teams/red')).json(), { org: 3, team: 'red' });
+    assert.equal((await client.get('/orgs/x/users/4')).status, 404);
+  });
 });
 
 describe('CovetApp bodies', () => {
