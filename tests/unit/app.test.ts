@@ -531,6 +531,25 @@ describe('CovetApp bodies', () => {
     assert.deepEqual(res.json(), { error: 'Malformed JSON in request body' });
   });
 
+  it('reads a JSON or text body that starts with a byte order mark, as fetch and other frameworks do', async () => {
+    const bom = new CovetApp();
+    bom.post('/json', async (req) => ({ got: await req.json() }));
+    bom.post('/text', async (req) => ({ text: await req.text() }));
+    bom.post('/form', async (req) => (await req.form()).toObject());
+    await using client = new TestClient(bom);
+    const json = await client.post('/json', { content: Buffer.from('\ufeff{"a":1}'), headers: { 'content-type': 'application/json' } });
+    assert.equal(json.status, 200);
+    assert.deepEqual(json.json(), { got: { a: 1 } });
+    assert.deepEqual((await client.post('/text', { content: Buffer.from('\ufeffhello') })).json(), { text: 'hello' });
+    const form = await client.post('/form', { content: Buffer.from('\ufeffa=1'), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.deepEqual(form.json(), { a: '1' });
+    // Only one mark is dropped, and only at the start.
+    assert.deepEqual((await client.post('/text', { content: Buffer.from('\ufeff\ufeffx\ufeff') })).json(), { text: '\ufeffx\ufeff' });
+    const twice = await client.post('/json', { content: Buffer.from('\ufeff\ufeff{}'), headers: { 'content-type': 'application/json' } });
+    assert.equal(twice.status, 400);
+    assert.deepEqual(twice.json(), { error: 'Malformed JSON in request body' });
+  });
+
   it('rejects an empty JSON body with 400', async () => {
     await using client = new TestClient(app);
     const res = await client.post('/json', { headers: { 'content-type': 'application/json' } });
