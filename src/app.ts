@@ -23,6 +23,7 @@ import { Router } from './router/router.js';
 import { buildOpenAPIDocument, type DocumentedRoute } from './openapi/build-document.js';
 import { oauth2Schemes } from './openapi/oauth2-schemes.js';
 import { docsPage, relativeUrl } from './openapi/docs-page.js';
+import { cliLoading } from './internal/cli-loading.js';
 import { type HandlerGuard, unwrapGuards } from './internal/handler-guard.js';
 import { withDeadline } from './internal/with-deadline.js';
 import { annotateOpenAPI } from './internal/openapi-meta.js';
@@ -674,6 +675,14 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    * the unit, so `npm start` forwards a second copy to the app).
    */
   async run(options: ListenOptions & { readonly exitOnSignal?: boolean } = {}): Promise<ListenInfo> {
+    if (cliLoading()) {
+      // `covet run app.ts` is importing this module, which ends with `app.run()` as the seed's
+      // Quick Start does: the command serves the app itself, with its own --host and --port.
+      const host = options.host ?? '127.0.0.1';
+      const port = options.port ?? 8000;
+      this.logger.info('app.run() skipped: the covet command is loading this module and serves the app itself');
+      return { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
+    }
     const info = await this.listen(options);
     this.logger.info(`Covet listening on ${info.url}`);
     let stopping = false;

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type Dependency, DependencyScope } from './depends.js';
 import { HTTPException } from './errors.js';
-import { isJsonType, mediaType, parseJsonBody, payloadTooLarge, readNodeBody } from './http/body.js';
+import { decodeUtf8, isJsonType, mediaType, parseJsonBody, payloadTooLarge, readNodeBody } from './http/body.js';
 import { parseCookies } from './http/cookie.js';
 import { RequestHeaders } from './http/headers.js';
 import { MULTIPART_DEFAULTS, type MultipartOptions, parseMultipart } from './http/multipart.js';
@@ -347,9 +347,9 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
     }
   }
 
-  /** The body decoded as UTF-8. */
+  /** The body decoded as UTF-8 (a leading byte order mark dropped, as the Fetch API's `text()` does). */
   async text(): Promise<string> {
-    return (await this.body()).toString('utf8');
+    return decodeUtf8(await this.body());
   }
 
   /**
@@ -365,7 +365,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
         );
       } else {
         const schema = this.#schemas?.body;
-        const parsed = this.body().then((buf) => parseJsonBody(buf.toString('utf8')));
+        const parsed = this.body().then((buf) => parseJsonBody(decodeUtf8(buf)));
         this.#json = schema === undefined ? parsed : parsed.then((value) => validate(schema, value, 'body'));
       }
       // Cached, and awaited by the handler maybe only after its other awaits: a failure must not

@@ -94,25 +94,25 @@ export interface RouteShorthand<G extends DepsMap = Record<never, never>, M exte
   <P extends string, R extends HandlerResult, L>(
     this: CovetApp<L>,
     path: P,
-    handler: PlainHandler<P, G, R>,
+    handler: PlainHandler<JoinPath<Prefix, P>, G, R>,
   ): CovetApp<L | AddRoute<M, JoinPath<Prefix, P>, undefined, undefined, R>>;
   <P extends string, R extends HandlerResult, L>(
     this: RouteGroup<G, Prefix, L>,
     path: P,
-    handler: PlainHandler<P, G, R>,
+    handler: PlainHandler<JoinPath<Prefix, P>, G, R>,
   ): RouteGroup<G, Prefix, L | AddRoute<M, JoinPath<Prefix, P>, undefined, undefined, R>>;
   // Options that type nothing (see PlainOptions): the handler is typed as without them.
   <P extends string, R extends HandlerResult, L>(
     this: CovetApp<L>,
     path: P,
     options: PlainOptions,
-    handler: PlainHandler<P, G, R>,
+    handler: PlainHandler<JoinPath<Prefix, P>, G, R>,
   ): CovetApp<L | AddRoute<M, JoinPath<Prefix, P>, undefined, undefined, R>>;
   <P extends string, R extends HandlerResult, L>(
     this: RouteGroup<G, Prefix, L>,
     path: P,
     options: PlainOptions,
-    handler: PlainHandler<P, G, R>,
+    handler: PlainHandler<JoinPath<Prefix, P>, G, R>,
   ): RouteGroup<G, Prefix, L | AddRoute<M, JoinPath<Prefix, P>, undefined, undefined, R>>;
   <
     P extends string,
@@ -126,7 +126,7 @@ export interface RouteShorthand<G extends DepsMap = Record<never, never>, M exte
     this: CovetApp<L>,
     path: P,
     options: Omit<RouteOptions<D, BS, QS, RS>, 'methods'>,
-    handler: SchemaHandler<P, G & D, BS, QS, RS, R>,
+    handler: SchemaHandler<JoinPath<Prefix, P>, G & D, BS, QS, RS, R>,
   ): CovetApp<L | AddRoute<M, JoinPath<Prefix, P>, BS, QS, R, RS>>;
   <
     P extends string,
@@ -140,7 +140,7 @@ export interface RouteShorthand<G extends DepsMap = Record<never, never>, M exte
     this: RouteGroup<G, Prefix, L>,
     path: P,
     options: Omit<RouteOptions<D, BS, QS, RS>, 'methods'>,
-    handler: SchemaHandler<P, G & D, BS, QS, RS, R>,
+    handler: SchemaHandler<JoinPath<Prefix, P>, G & D, BS, QS, RS, R>,
   ): RouteGroup<G, Prefix, L | AddRoute<M, JoinPath<Prefix, P>, BS, QS, R, RS>>;
 }
 
@@ -190,25 +190,25 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
   route<P extends string, R extends HandlerResult, L>(
     this: CovetApp<L>,
     path: P,
-    handler: PlainHandler<P, G, R>,
+    handler: PlainHandler<JoinPath<Prefix, P>, G, R>,
   ): CovetApp<L | AddRoute<'GET', JoinPath<Prefix, P>, undefined, undefined, R>>;
   route<P extends string, R extends HandlerResult, L>(
     this: RouteGroup<G, Prefix, L>,
     path: P,
-    handler: PlainHandler<P, G, R>,
+    handler: PlainHandler<JoinPath<Prefix, P>, G, R>,
   ): RouteGroup<G, Prefix, L | AddRoute<'GET', JoinPath<Prefix, P>, undefined, undefined, R>>;
   // Options that type nothing (see PlainOptions): wrapped handlers keep their typed `req`.
   route<P extends string, R extends HandlerResult, L, const MS extends readonly MethodName[] = readonly ['GET']>(
     this: CovetApp<L>,
     path: P,
     options: PlainOptions & { readonly methods?: MS },
-    handler: PlainHandler<P, G, R>,
+    handler: PlainHandler<JoinPath<Prefix, P>, G, R>,
   ): CovetApp<L | AddRoute<Uppercase<MS[number]>, JoinPath<Prefix, P>, undefined, undefined, R>>;
   route<P extends string, R extends HandlerResult, L, const MS extends readonly MethodName[] = readonly ['GET']>(
     this: RouteGroup<G, Prefix, L>,
     path: P,
     options: PlainOptions & { readonly methods?: MS },
-    handler: PlainHandler<P, G, R>,
+    handler: PlainHandler<JoinPath<Prefix, P>, G, R>,
   ): RouteGroup<G, Prefix, L | AddRoute<Uppercase<MS[number]>, JoinPath<Prefix, P>, undefined, undefined, R>>;
   route<
     P extends string,
@@ -223,7 +223,7 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
     this: CovetApp<L>,
     path: P,
     options: RouteOptions<D, BS, QS, RS> & { readonly methods?: MS },
-    handler: SchemaHandler<P, G & D, BS, QS, RS, R>,
+    handler: SchemaHandler<JoinPath<Prefix, P>, G & D, BS, QS, RS, R>,
   ): CovetApp<L | AddRoute<Uppercase<MS[number]>, JoinPath<Prefix, P>, BS, QS, R, RS>>;
   route<
     P extends string,
@@ -238,7 +238,7 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
     this: RouteGroup<G, Prefix, L>,
     path: P,
     options: RouteOptions<D, BS, QS, RS> & { readonly methods?: MS },
-    handler: SchemaHandler<P, G & D, BS, QS, RS, R>,
+    handler: SchemaHandler<JoinPath<Prefix, P>, G & D, BS, QS, RS, R>,
   ): RouteGroup<G, Prefix, L | AddRoute<Uppercase<MS[number]>, JoinPath<Prefix, P>, BS, QS, R, RS>>;
   route(path: string, a: RouteOptions | AnyFunction, b?: AnyFunction): unknown {
     const [options, handler] = typeof a === 'function' ? [{}, a] : [a, b];

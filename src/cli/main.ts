@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CovetApp } from '../app.js';
+import { whileCliLoading } from '../internal/cli-loading.js';
 import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parseWorkers, runCommand, splitRef } from './run.js';
 
 const HELP = `covet — the Covet command line
@@ -104,7 +105,8 @@ export async function loadApp(ref: string): Promise<CovetApp> {
   await ensureTypeScriptLoader(file);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+    // `app.run()` at the end of the module (the seed's Quick Start) is left to this command.
+    mod = (await whileCliLoading(() => import(pathToFileURL(resolve(file)).href))) as Record<string, unknown>;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).startsWith(`Cannot find module '${resolve(file)}'`)) {

@@ -60,6 +60,19 @@ export function mediaType(contentType: string | undefined | null): string {
   return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
 }
 
+/**
+ * A body's bytes as UTF-8 text, without a leading byte order mark: what the Fetch API's
+ * `text()` gives, and what JSON parsers (Fastify's, Python's) accept — some Windows tools write
+ * one ahead of a JSON or text body.
+ *
+ * @example
+ * decodeUtf8(Buffer.from('\ufeff{"a":1}')) // '{"a":1}'
+ */
+export function decodeUtf8(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** `application/json` and every `+json` type (`application/problem+json`, …). */
 export function isJsonType(type: string): boolean {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));

@@ -87,6 +87,22 @@ api.get('/things/{n:int}', (req, { db }) => {
   return null;
 });
 
+// A group's prefix may hold placeholders: its routes' `req.params` include them, as they do at run time.
+const org = app.routeGroup('/orgs/{org_id:int}');
+org.route('/users/{user_id:int}', (req) => {
+  expectTypeOf(req.params).toEqualTypeOf<{ org_id: number; user_id: number }>();
+  return null;
+});
+org.get('/', { deps: { db } }, (req, { db }) => {
+  expectTypeOf(req.params).toEqualTypeOf<{ org_id: number }>();
+  expectTypeOf(db).toEqualTypeOf<Db>();
+  return null;
+});
+org.routeGroup('/teams/{team}').post('/members', new JWTAuth({ secretKey: 'k'.repeat(40) }).requireToken((req) => {
+  expectTypeOf(req.params).toEqualTypeOf<{ org_id: number; team: string }>();
+  return null;
+}));
+
 // Body and query schemas type req.json() and req.query.
 app.post('/typed', { body: z.object({ name: z.string(), age: z.number() }), query: z.object({ dry: z.string().optional() }) }, async (req) => {
   const body = await req.json();

@@ -488,6 +488,18 @@ describe('CovetApp routing behaviour', () => {
     assert.deepEqual((await client.get('/users/8')).json(), { id: 8 });
     assert.equal((await client.get('/users/x')).status, 404);
   });
+
+  it("gives a group's routes the placeholders of its prefix, converted", async () => {
+    const orgs = new CovetApp();
+    const org = orgs.routeGroup('/orgs/{org_id:int}');
+    // Typed too (tests/types/core.types.ts): the sum would not compile if org_id were missing.
+    org.get('/users/{user_id:int}', (req) => ({ org: req.params.org_id, user: req.params.user_id, sum: req.params.org_id + req.params.user_id }));
+    org.routeGroup('/teams/{team}').get('/', (req) => ({ org: req.params.org_id, team: req.params.team }));
+    await using client = new TestClient(orgs);
+    assert.deepEqual((await client.get('/orgs/3/users/4')).json(), { org: 3, user: 4, sum: 7 });
+    assert.deepEqual((await client.get('/orgs/3/teams/red')).json(), { org: 3, team: 'red' });
+    assert.equal((await client.get('/orgs/x/users/4')).status, 404);
+  });
 });
 
 describe('CovetApp bodies', () => {
@@ -517,6 +529,25 @@ describe('CovetApp bodies', () => {
     const res = await client.post('/json', { content: '{"a":', headers: { 'content-type': 'application/json' } });
     assert.equal(res.status, 400);
     assert.deepEqual(res.json(), { error: 'Malformed JSON in request body' });
+  });
+
+  it('reads a JSON or text body that starts with a byte order mark, as fetch and other frameworks do', async () => {
+    const bom = new CovetApp();
+    bom.post('/json', async (req) => ({ got: await req.json() }));
+    bom.post('/text', async (req) => ({ text: await req.text() }));
+    bom.post('/form', async (req) => (await req.form()).toObject());
+    await using client = new TestClient(bom);
+    const json = await client.post('/json', { content: Buffer.from('\ufeff{"a":1}'), headers: { 'content-type': 'application/json' } });
+    assert.equal(json.status, 200);
+    assert.deepEqual(json.json(), { got: { a: 1 } });
+    assert.deepEqual((await client.post('/text', { content: Buffer.from('\ufeffhello') })).json(), { text: 'hello' });
+    const form = await client.post('/form', { content: Buffer.from('\ufeffa=1'), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.deepEqual(form.json(), { a: '1' });
+    // Only one mark is dropped, and only at the start.
+    assert.deepEqual((await client.post('/text', { content: Buffer.from('\ufeff\ufeffx\ufeff') })).json(), { text: '\ufeffx\ufeff' });
+    const twice = await client.post('/json', { content: Buffer.from('\ufeff\ufeff{}'), headers: { 'content-type': 'application/json' } });
+    assert.equal(twice.status, 400);
+    assert.deepEqual(twice.json(), { error: 'Malformed JSON in request body' });
   });
 
   it('rejects an empty JSON body with 400', async () => {

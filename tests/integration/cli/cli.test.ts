@@ -232,6 +232,19 @@ describe('covet run: one process', { timeout: 180_000 }, () => {
     assert.doesNotMatch(cli.stdout(), /shutdown hook ran/);
   });
 
+  it("serves a module that ends with app.run() (the seed's Quick Start): the command runs the app, the module's call is skipped", async () => {
+    const cli = covet(['run', 'tests/fixtures/cli/quick-start.ts', '--port', '0']);
+    const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+    assert.deepEqual(await (await fetch(`${url}/users/7`)).json(), { id: 7, name: 'User 7' });
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0, cli.stderr());
+    assert.match(cli.stdout(), /app\.run\(\) skipped: the covet command is loading this module/);
+    assert.equal(cli.stdout().match(/listening on/g)?.length, 1);
+    const routes = await covetDone(['routes', 'tests/fixtures/cli/quick-start.ts']);
+    assert.equal(routes.code, 0, routes.stderr);
+    assert.match(routes.stdout, /GET +\/users\/\{user_id:int\}/);
+  });
+
   it('serves a JavaScript module with a default export', async () => {
     const cli = covet(['run', 'tests/fixtures/cli/app.mjs', '--port', '0']);
     const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);

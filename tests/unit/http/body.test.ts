@@ -3,7 +3,7 @@ import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { HTTPException } from '../../../src/errors.js';
-import { DEFAULT_BODY_LIMIT, isJsonType, mediaType, parseJsonBody, payloadTooLarge, readNodeBody } from '../../../src/http/body.js';
+import { DEFAULT_BODY_LIMIT, decodeUtf8, isJsonType, mediaType, parseJsonBody, payloadTooLarge, readNodeBody } from '../../../src/http/body.js';
 
 /** Asserts that `fn` throws an HTTPException with this status, message and code. */
 function assertHttpError(fn: () => unknown, status: number, message: string, code?: string): void {
@@ -47,6 +47,16 @@ function finish(req: IncomingMessage, ...chunks: string[]): void {
   req.complete = true;
   req.push(null);
 }
+
+describe('decodeUtf8', () => {
+  it('decodes UTF-8 and drops one leading byte order mark', () => {
+    assert.equal(decodeUtf8(Buffer.from('caf\u00e9')), 'caf\u00e9');
+    assert.equal(decodeUtf8(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d])), '{}');
+    assert.equal(decodeUtf8(Buffer.from('\ufeff\ufeffx')), '\ufeffx');
+    assert.equal(decodeUtf8(Buffer.from('x\ufeff')), 'x\ufeff');
+    assert.equal(decodeUtf8(Buffer.alloc(0)), '');
+  });
+});
 
 describe('parseJsonBody', () => {
   it('parses objects, arrays and scalars', () => {
