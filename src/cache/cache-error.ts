@@ -11,7 +11,7 @@ import { CovetError, type CovetErrorOptions } from '../errors.js';
  * - `ERR_CACHE_NOT_INTEGER`: `increment` on a value that is not an integer.
  * - `ERR_CACHE_UNAVAILABLE`: the backend cannot be reached (only `ping` and `increment` throw it;
  *   every other operation degrades to a miss and logs a warning).
- * - `ERR_CACHE_CLOSED`: an operation after `close()`.
+ * - `ERR_CACHE_CLOSED`: an operation issued while `close()` runs (afterwards the cache connects again).
  */
 export type CacheErrorCode =
   | 'ERR_CACHE_INVALID_KEY'

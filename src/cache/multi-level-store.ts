@@ -163,13 +163,24 @@ export class MultiLevelStore implements CacheStore {
     return this.#l2.lock(key, ttlMs);
   }
 
+  /** Stops listening and quits the connections; the next operation connects again (see `RedisStore.close`). */
   async close(): Promise<void> {
     this.#closed = true;
     this.#listening = false;
     this.#stopHeartbeat();
     this.#l1.close();
     this.#l1.clear();
-    await this.#l2.close();
+    this.#generation++;
+    try {
+      await this.#l2.close();
+    } finally {
+      // The subscriber was one of the store's connections: a later use subscribes afresh.
+      this.#sub = null;
+      this.#subscribing = null;
+      this.#retrySubscribeAt = 0;
+      this.#triedOnce = false;
+      this.#closed = false;
+    }
   }
 
   /**
@@ -287,16 +298,21 @@ export class MultiLevelStore implements CacheStore {
         }
         this.#sub = sub;
         sub.on?.('message', (channel, message) => this.#onMessage(channel, message));
-        sub.on?.('close', this.#deafened);
-        sub.on?.('end', this.#deafened);
-        sub.on?.('reconnecting', this.#deafened);
+        // Events of a subscriber that `close()` let go of no longer concern this store.
+        const current = sub;
+        const deafened = (): void => {
+          if (this.#sub === current) this.#deafened();
+        };
+        sub.on?.('close', deafened);
+        sub.on?.('end', deafened);
+        sub.on?.('reconnecting', deafened);
         // After a reconnection: subscribe again (idempotent) and only then trust L1 again.
         sub.on?.('ready', () => {
-          if (!this.#listening && !this.#closed) void this.#ensureSubscribed();
+          if (this.#sub === current && !this.#listening && !this.#closed) void this.#ensureSubscribed();
         });
       }
       await this.#timed((sub as RedisCacheClient & { subscribe(...c: string[]): Promise<unknown> }).subscribe(this.#channel));
-      if (this.#closed) return;
+      if (this.#closed || this.#sub !== sub) return;
       this.#generation++;
       this.#l1.clear();
       this.#listening = true;

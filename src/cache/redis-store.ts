@@ -125,6 +125,7 @@ export class RedisStore implements CacheStore {
   #retryAt = 0;
   #lastError: unknown = null;
   #closed = false;
+  #closing: Promise<void> | null = null;
 
   constructor(source: string | RedisCacheClient, options: RedisStoreOptions) {
     if (typeof source !== 'string' && (typeof source !== 'object' || source === null || typeof source.call !== 'function')) {
@@ -347,14 +348,31 @@ export class RedisStore implements CacheStore {
     await this.run('PUBLISH', channel, message);
   }
 
+  /**
+   * Quits the connections this store opened. Operations issued while it runs fail with
+   * `ERR_CACHE_CLOSED`; once it is done, the next one connects again (as `DatabaseManager`
+   * does), so an app that is started and stopped more than once (a `TestClient` per test)
+   * keeps a working cache.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closing !== null) return this.#closing;
     this.#closed = true;
+    this.#closing = this.#quitAll().finally(() => {
+      this.#closed = false;
+      this.#closing = null;
+      this.#down = false;
+      this.#retryAt = 0;
+    });
+    return this.#closing;
+  }
+
+  async #quitAll(): Promise<void> {
     const pending = this.#client;
     this.#client = null;
     await pending?.catch(() => null);
+    const owned = this.#owned.splice(0);
     await Promise.all(
-      this.#owned.map(async (client) => {
+      owned.map(async (client) => {
         // QUIT needs a live connection; one that is down (or reconnecting) is just dropped.
         if (client.status !== undefined && client.status !== 'ready') {
           client.disconnect?.();

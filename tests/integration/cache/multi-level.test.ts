@@ -34,6 +34,18 @@ after(async () => {
 });
 
 describe('MultiLevelCache', () => {
+  it('connects and listens again after close(): other instances still evict its memory copies', T, async () => {
+    const ns = testNamespace('ml-reopen');
+    const a = multi(ns);
+    const b = multi(ns);
+    await a.set('k', 'one', { ttl: 60 });
+    assert.equal(await b.get('k'), 'one');
+    await b.close();
+    assert.equal(await b.get('k'), 'one'); // reconnected, and back in its memory level
+    await a.set('k', 'two', { ttl: 60 });
+    await eventually(async () => assert.equal(await b.get('k'), 'two'));
+  });
+
   it('writes through to Redis and reads through, filling L1 from Redis', T, async () => {
     const ns = testNamespace('ml');
     const a = multi(ns);

@@ -32,6 +32,25 @@ after(async () => {
 });
 
 describe('CacheManager (redis backend)', () => {
+  it('connects again after close(), so an app started and stopped twice keeps its cache (two TestClients)', T, async () => {
+    const cache = redisCache();
+    const app = new CovetApp();
+    app.onShutdown(() => cache.close());
+    app.get('/count', async () => ({ n: await cache.increment('hits') }));
+    for (const expected of [1, 2]) {
+      await using client = new TestClient(app);
+      const res = await client.get('/count');
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(res.json(), { n: expected });
+    }
+    // While close() runs, an operation is refused; once it is done, the next one reconnects.
+    await cache.set('k', 1, { ttl: 60 });
+    const closing = cache.close();
+    await assert.rejects(cache.increment('hits'), { code: 'ERR_CACHE_CLOSED' });
+    await closing;
+    assert.equal(await cache.get('k'), 1);
+  });
+
   it('round-trips rich values through Redis, stored in the documented format', T, async () => {
     const cache = redisCache();
     const value = { at: new Date('2026-01-01T00:00:00Z'), bytes: Buffer.from([1, 2, 3]), ids: new Set([1, 2]), byId: new Map([[1, { name: 'a' }]]), big: 2n ** 70n, gone: undefined, none: null };
@@ -340,7 +359,8 @@ describe('CacheManager (redis backend)', () => {
 
   it('uses a client it is given and leaves it open', T, async () => {
     const client = new Redis(redisUrl());
-    const cache = new CacheManager({ redis: client, namespace: testNamespace('client') });
+    const logger = memoryLogger();
+    const cache = new CacheManager({ redis: client, namespace: testNamespace('client'), logger });
     namespaces.push(cache.namespace);
     await cache.set('k', 1);
     assert.equal(await cache.get('k'), 1);
@@ -348,6 +368,8 @@ describe('CacheManager (redis backend)', () => {
     await cache.close();
     assert.equal(await client.ping(), 'PONG');
     await client.quit();
-    await assert.rejects(cache.get('k'), { code: 'ERR_CACHE_CLOSED' });
+    // The cache keeps using the client it was given; the owner quit it, so reads are misses.
+    assert.equal(await cache.get('k'), undefined);
+    assert.match(logger.lines.join('\n'), /failed during get; serving misses/);
   });
 });
