@@ -114,12 +114,39 @@ function refuseExpectation(_req: IncomingMessage, res: ServerResponse): void {
 }
 
 /**
- * Answers an HTTP/1.1 request that has no `Host` header (RFC 9112 §3.2 makes it a 400) and
- * returns `true`; `false` for any other request, after giving an HTTP/2 request its
- * `:authority` as `Host`.
+ * Whether the raw header list names `Host` more than once. Node keeps the first and drops the
+ * rest, so the app and a proxy in front of it could each act on a different host.
  */
-export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.headers.host !== undefined) return false;
+export function hasDuplicateHost(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    // `host` in any case, without lower-casing (allocating) every four-letter name.
+    if (
+      name.length === 4 &&
+      (name.charCodeAt(0) | 32) === 104 &&
+      (name.charCodeAt(1) | 32) === 111 &&
+      (name.charCodeAt(2) | 32) === 115 &&
+      (name.charCodeAt(3) | 32) === 116
+    ) {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Answers an HTTP/1.1 request that has no `Host` header, or more than one (RFC 9112 §3.2 makes
+ * both a 400), and returns `true`; `false` for any other request, after giving an HTTP/2
+ * request its `:authority` as `Host`.
+ */
+export function refuseBadHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.headers.host !== undefined) {
+    if (!hasDuplicateHost(req.rawHeaders)) return false;
+    badRequest(res);
+    return true;
+  }
   // HTTP/2 names the host in `:authority` (RFC 9113 §8.3.1): the app reads it as `Host`, as it
   // would over HTTP/1.1 — same-origin checks (CSRF, WebSocket origins) compare against it.
   const authority = req.headers[':authority'];
@@ -128,10 +155,14 @@ export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): bo
     return false;
   }
   if (req.httpVersion !== '1.1') return false;
+  badRequest(res);
+  return true;
+}
+
+function badRequest(res: ServerResponse): void {
   const body = '{"error":"Bad Request"}';
   res.writeHead(400, ['content-type', 'application/json; charset=utf-8', 'content-length', String(body.length), 'connection', 'close']);
   res.end(body);
-  return true;
 }
 
 /** Creates the Node HTTP server (HTTPS when given TLS material) with Covet's limits. */
@@ -155,7 +186,7 @@ export function createHttpServer(
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, ...enforced)),
     noDelay: true,
     // Node refuses an HTTP/1.1 request without Host with an empty 400; the listener answers it
-    // in JSON like every other bad request (`refuseMissingHost`).
+    // in JSON like every other bad request (`refuseBadHost`).
     requireHostHeader: false,
   };
   const server = tls === null ? createServer(settings, listener) : createHttpsServer({ ...settings, ...tlsServerOptions(tls) }, listener);

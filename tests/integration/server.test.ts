@@ -93,6 +93,27 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('answers an HTTP/1.1 request with two Host headers with 400 (RFC 9112 §3.2), in any case and order', T, async () => {
+    const app = new CovetApp();
+    app.get('/', () => ({ ok: true }));
+    await withServer(app, async ({ port }) => {
+      for (const head of ['Host: a\r\nHost: b', 'host: a\r\nX-Other: 1\r\nHOST: a', 'X-Other: 1\r\nHost: a\r\nhOsT: c']) {
+        const res = await rawExchange(port, (socket) => {
+          socket.write(`GET / HTTP/1.1\r\n${head}\r\n\r\n`);
+        });
+        assert.equal(res.status, 400, `${head}: ${res.text.slice(0, 200)}`);
+        assert.match(res.headers['content-type'] ?? '', /^application\/json/);
+        assert.equal(res.headers.connection, 'close');
+        assert.deepEqual(JSON.parse(res.body), { error: 'Bad Request' });
+      }
+      // One Host, and headers whose names merely look alike, are fine.
+      const one = await rawExchange(port, (socket) => {
+        socket.write('GET / HTTP/1.1\r\nHost: a\r\nHosx: b\r\nX-Host: c\r\nConnection: close\r\n\r\n');
+      });
+      assert.equal(one.status, 200, one.text.slice(0, 200));
+    });
+  });
+
   it('routes a request target in absolute form (RFC 9112 §3.2.2) by its path and query', T, async () => {
     const app = new CovetApp();
     app.get('/', () => ({ root: true }));
