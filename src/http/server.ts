@@ -165,6 +165,23 @@ function badRequest(res: ServerResponse): void {
   res.end(body);
 }
 
+/**
+ * `Expect: 100-continue`: Node would send `100 Continue` before the app sees the request, so a
+ * client whose body is refused anyway (a declared length over the limit → 413, a 401, a 404)
+ * would upload it for nothing. Instead, as Go does, the `100` goes out when something first
+ * reads the body (Covet's readers or the handler's own, through `req.raw`). A request answered
+ * without reading gets its final status alone, and Node then closes the connection.
+ */
+function continueOnRead(req: IncomingMessage, res: ServerResponse): void {
+  const read = req._read;
+  req._read = function (this: IncomingMessage, size: number): void {
+    req._read = read;
+    // Node's server resumes an unread body after the response (to drain it): no 100 then.
+    if (!res.headersSent) res.writeContinue();
+    read.call(this, size);
+  };
+}
+
 /** Creates the Node HTTP server (HTTPS when given TLS material) with Covet's limits. */
 export function createHttpServer(
   listener: (req: IncomingMessage, res: ServerResponse) => void,
@@ -194,6 +211,10 @@ export function createHttpServer(
   server.on('clientError', onClientError);
   server.on('connect', refuseConnect);
   server.on('checkExpectation', refuseExpectation);
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    continueOnRead(req, res);
+    listener(req, res);
+  });
   return server;
 }
 

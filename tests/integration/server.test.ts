@@ -114,6 +114,55 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('sends 100 Continue only when the body is read: a body over the limit gets the 413 alone', T, async () => {
+    const app = new CovetApp({ bodyLimit: 1000 });
+    app.post('/echo', async (req) => ({ size: (await req.body()).length }));
+    app.post('/stream', async (req) => {
+      let size = 0;
+      for await (const chunk of req.stream()) size += chunk.length;
+      return { size };
+    });
+    app.post('/raw', async (req) => {
+      let size = 0;
+      for await (const chunk of req.raw as AsyncIterable<Buffer>) size += chunk.length;
+      return { size };
+    });
+    app.post('/ignore', () => ({ ignored: true }));
+    await withServer(app, async ({ port }) => {
+      // The final response's body, after the interim `100 Continue` and the final head.
+      const afterContinue = (text: string): string => text.slice(text.indexOf('\r\n\r\n', text.indexOf('\r\n\r\n') + 4) + 4);
+      // Waits for an interim or final response before sending the body, as curl does.
+      const exchange = (path: string, length: number) =>
+        rawExchange(port, (socket) => {
+          socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`);
+          socket.once('data', (first: Buffer) => {
+            if (first.toString('latin1').startsWith('HTTP/1.1 100 ')) socket.end(Buffer.alloc(length, 120));
+            else socket.end();
+          });
+        });
+      for (const path of ['/echo', '/stream']) {
+        const big = await exchange(path, 5000);
+        assert.equal(big.status, 413, `${path}: ${big.text.slice(0, 200)}`);
+        assert.doesNotMatch(big.text, /100 Continue/, path);
+        assert.equal(big.headers.connection, 'close');
+        assert.deepEqual(JSON.parse(big.body), { error: 'Payload Too Large: the body exceeds 1000 bytes' });
+        const small = await exchange(path, 1000);
+        assert.match(small.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /, path);
+        assert.deepEqual(JSON.parse(afterContinue(small.text)), { size: 1000 }, path);
+      }
+      // A handler reading the Node request itself gets the body too.
+      const raw = await exchange('/raw', 500);
+      assert.match(raw.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+      assert.deepEqual(JSON.parse(afterContinue(raw.text)), { size: 500 });
+      // Answered without reading (or without a route): no 100, and the connection closes.
+      for (const [path, status] of [['/ignore', 200], ['/missing', 404]] as const) {
+        const res = await exchange(path, 500);
+        assert.equal(res.status, status, `${path}: ${res.text.slice(0, 200)}`);
+        assert.doesNotMatch(res.text, /100 Continue/, path);
+      }
+    });
+  });
+
   it('routes a request target in absolute form (RFC 9112 §3.2.2) by its path and query', T, async () => {
     const app = new CovetApp();
     app.get('/', () => ({ root: true }));
