@@ -12,7 +12,7 @@ import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
 import { collectBody, isJsonModel, isJsonObject, isStreamBody, noBodyStatus, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
-import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseBadHost, supportsReusePort } from './http/server.js';
+import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseBadHost, refuseBadUpgradeHost, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
 import { type Plugin, pluginKey } from './plugin.js';
 import { kAbort, kBodyIncomplete, kCleanup, kPending, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
@@ -29,6 +29,7 @@ import { annotateOpenAPI } from './internal/openapi-meta.js';
 import { compileResponder, setRouteResponder } from './openapi/route-responder.js';
 import type { DocsOptions, OpenAPIDocument, OpenAPIOptions } from './openapi/openapi-types.js';
 import type { DepsMap, Middleware, PrefixRoutes, RouteMeta, RoutesOf } from './types.js';
+import { isWebSocketUpgrade } from './http/websocket/handshake.js';
 import type { WebSocket } from './http/websocket/websocket.js';
 import { type InjectWebSocketOptions, WebSocketRegistry } from './http/websocket/websocket-registry.js';
 import { type CompiledWebSocketRoute, compileWebSocketRoute } from './http/websocket/websocket-session.js';
@@ -1172,6 +1173,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       socket.destroy();
       return;
     }
+    // Other upgrades are served as plain HTTP, where `#onRequest` checks the host.
+    if (isWebSocketUpgrade(nodeReq.headers) && refuseBadUpgradeHost(nodeReq, socket)) return;
     this.#webSockets.handleUpgrade(nodeReq, socket, head, this.#draining, this.#onRequest);
   };
 

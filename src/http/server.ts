@@ -159,6 +159,16 @@ export function refuseBadHost(req: IncomingMessage, res: ServerResponse): boolea
   return true;
 }
 
+/**
+ * `refuseBadHost` for a WebSocket handshake (RFC 6455 §4.1 requires `Host` too): without one,
+ * or with two, the socket gets the JSON 400 and `true` is returned.
+ */
+export function refuseBadUpgradeHost(req: IncomingMessage, socket: Duplex): boolean {
+  if (req.headers.host !== undefined && !hasDuplicateHost(req.rawHeaders)) return false;
+  endWithJson(socket, 400, 'Bad Request');
+  return true;
+}
+
 function badRequest(res: ServerResponse): void {
   const body = '{"error":"Bad Request"}';
   res.writeHead(400, ['content-type', 'application/json; charset=utf-8', 'content-length', String(body.length), 'connection', 'close']);

@@ -114,6 +114,26 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('refuses a WebSocket handshake without Host, or with two, with 400 (RFC 6455 §4.1)', T, async () => {
+    const app = new CovetApp();
+    app.websocket('/ws', (ws) => ws.accept());
+    await withServer(app, async ({ port }) => {
+      const handshake = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+      for (const host of ['', 'Host: a\r\nHost: b\r\n', 'host: a\r\nHOST: a\r\n']) {
+        const res = await rawExchange(port, (socket) => {
+          socket.write(`GET /ws HTTP/1.1\r\n${host}${handshake}\r\n`);
+        });
+        assert.equal(res.status, 400, `${JSON.stringify(host)}: ${res.text.slice(0, 200)}`);
+        assert.deepEqual(JSON.parse(res.body), { error: 'Bad Request' });
+      }
+      const ok = await rawExchange(port, (socket) => {
+        socket.write(`GET /ws HTTP/1.1\r\nHost: a\r\n${handshake}\r\n`);
+        socket.once('data', () => socket.destroy());
+      });
+      assert.equal(ok.status, 101, ok.text.slice(0, 200));
+    });
+  });
+
   it('sends 100 Continue only when the body is read: a body over the limit gets the 413 alone', T, async () => {
     const app = new CovetApp({ bodyLimit: 1000 });
     app.post('/echo', async (req) => ({ size: (await req.body()).length }));
