@@ -899,6 +899,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     request.headers.forEach((v, k) => {
       headers[k] = v;
     });
+    // `new Request(url)` carries no Host header: the URL names the host, as `:authority` does
+    // for HTTP/2 (same-origin checks such as CSRF's compare against it).
+    if (headers.host === undefined) headers.host = url.host;
     const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
     const { req, response, head } = await this.#dispatch({ method: request.method, url: url.pathname + url.search, headers, body });
     const out = injectHeaders(response);
