@@ -8,7 +8,7 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type CallNext, CovetApp, HTTPException, type Request, Response, stream } from '../../src/index.js';
+import { type CallNext, CovetApp, HTTPException, type Request, Response, redirect, stream } from '../../src/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
 import { deferred, rawExchange, request, waitUntilStable, within } from './net-helpers.js';
 
@@ -440,6 +440,24 @@ describe('server: limits and timeouts', () => {
 });
 
 describe('server: errors', () => {
+  it('percent-encodes a redirect URL with spaces or non-ASCII characters instead of failing with 500', T, async () => {
+    const app = new CovetApp({ logger: memoryLogger() });
+    const targets: [string, string][] = [
+      ['/日本?q=ü', '/%E6%97%A5%E6%9C%AC?q=%C3%BC'],
+      ['https://example.com/a%20b/ü ñ#top', 'https://example.com/a%20b/%C3%BC%20%C3%B1#top'],
+      ['/search?q=100%', '/search?q=100%25'],
+      ['/a%2Fb?x=[1]&y=~', '/a%2Fb?x=[1]&y=~'],
+    ];
+    targets.forEach(([target], i) => app.get(`/r${i}`, () => redirect(target)));
+    await withServer(app, async ({ port }) => {
+      for (const [i, [target, location]] of targets.entries()) {
+        const res = await request(port, { path: `/r${i}` });
+        assert.equal(res.status, 307, `${target}: ${res.text}`);
+        assert.equal(res.headers.location, location, target);
+      }
+    });
+  });
+
   it('keeps serving when a body read started early fails before the handler awaits it (no unhandled rejection)', T, async () => {
     const app = new CovetApp({ logger: memoryLogger() });
     const later = () => new Promise((r) => setTimeout(r, 50));
