@@ -1251,7 +1251,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     this.#write(req, res, response);
   }
 
-  #write(req: Request, res: ServerResponse, response: Response): void {
+  /** `recover`: a stream failing before its first chunk is answered with the error response (not for an error response itself). */
+  #write(req: Request, res: ServerResponse, response: Response, recover = true): void {
     const close = this.#mustClose(req, res);
     let pending: Promise<void> | undefined;
     try {
@@ -1266,6 +1267,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     pending.then(
       () => this.#finish(req),
       (err: unknown) => {
+        // The stream failed before its first chunk: nothing is written yet, so the client gets
+        // the error response (a 500, or the HTTPException's status) instead of a cut connection.
+        if (recover && !res.headersSent && !res.destroyed) return this.#sendError(req, res, err);
         this.logger.error('response body failed', { error: err, method: req.method, path: req.path });
         res.destroy();
         return this.#finish(req, { error: err });
@@ -1293,7 +1297,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       await this.#finish(req);
       return;
     }
-    this.#write(req, res, response);
+    this.#write(req, res, response, false);
   }
 
   /**

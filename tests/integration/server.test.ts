@@ -8,7 +8,7 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type CallNext, CovetApp, HTTPException, type Request, Response, redirect, stream } from '../../src/index.js';
+import { type CallNext, CovetApp, Depends, HTTPException, type Request, Response, redirect, stream } from '../../src/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
 import { deferred, rawExchange, request, waitUntilStable, within } from './net-helpers.js';
 
@@ -666,6 +666,74 @@ describe('server: streaming', () => {
       assert.equal(res.headers['transfer-encoding'], 'chunked');
       assert.equal(res.headers['content-length'], undefined);
       assert.equal(res.text, 'abc');
+    });
+  });
+
+  it('answers a stream that fails before its first chunk with the error response, not a cut connection', T, async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    const events: string[] = [];
+    async function* tx() {
+      try {
+        yield null;
+        events.push('commit');
+      } catch (err) {
+        events.push(`rollback: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    class Broken extends Error {}
+    // An error handler whose own stream fails too: the connection is cut, without a loop.
+    app.onError(Broken, () =>
+      stream(
+        (async function* () {
+          throw new Error('handler stream failed');
+        })(),
+      ),
+    );
+    app.get('/fails', { deps: { tx: Depends(tx) } }, () =>
+      stream(
+        (async function* () {
+          throw new Error('no data');
+        })(),
+      ),
+    );
+    app.get('/gone', () =>
+      stream(
+        (async function* () {
+          yield '';
+          throw new HTTPException(404, 'Nothing to stream');
+        })(),
+      ),
+    );
+    app.get('/empty', () => stream((async function* () {})(), 'text/plain'));
+    app.get('/broken', () =>
+      stream(
+        (async function* () {
+          throw new Broken('broken');
+        })(),
+      ),
+    );
+    await withServer(app, async ({ port }) => {
+      const fails = await request(port, { path: '/fails' });
+      assert.equal(fails.status, 500);
+      assert.deepEqual(JSON.parse(fails.text), { error: 'Internal Server Error' });
+      assert.deepEqual(events, ['rollback: no data']);
+      assert.ok(logger.lines.includes('Unhandled error in request'), logger.lines.join('\n'));
+      const gone = await request(port, { path: '/gone' });
+      assert.equal(gone.status, 404);
+      assert.deepEqual(JSON.parse(gone.text), { error: 'Nothing to stream' });
+      const empty = await request(port, { path: '/empty' });
+      assert.equal(empty.status, 200);
+      assert.equal(empty.headers['content-type'], 'text/plain');
+      assert.equal(empty.text, '');
+      await assert.rejects(request(port, { path: '/broken' }));
+      assert.ok(logger.lines.includes('response body failed'), logger.lines.join('\n'));
+      // The connection of an error response stays usable.
+      const res = await rawExchange(port, (socket) => {
+        socket.write('GET /fails HTTP/1.1\r\nHost: x\r\n\r\nGET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      });
+      assert.match(res.text, /^HTTP\/1\.1 500 [^]*HTTP\/1\.1 200 /);
     });
   });
 
