@@ -12,7 +12,7 @@ import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
 import { collectBody, isJsonModel, isJsonObject, isStreamBody, noBodyStatus, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
-import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseMissingHost, supportsReusePort } from './http/server.js';
+import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseBadHost, refuseBadUpgradeHost, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
 import { type Plugin, pluginKey } from './plugin.js';
 import { kAbort, kBodyIncomplete, kCleanup, kPending, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
@@ -30,6 +30,7 @@ import { annotateOpenAPI } from './internal/openapi-meta.js';
 import { compileResponder, setRouteResponder } from './openapi/route-responder.js';
 import type { DocsOptions, OpenAPIDocument, OpenAPIOptions } from './openapi/openapi-types.js';
 import type { DepsMap, Middleware, PrefixRoutes, RouteMeta, RoutesOf } from './types.js';
+import { isWebSocketUpgrade } from './http/websocket/handshake.js';
 import type { WebSocket } from './http/websocket/websocket.js';
 import { type InjectWebSocketOptions, WebSocketRegistry } from './http/websocket/websocket-registry.js';
 import { type CompiledWebSocketRoute, compileWebSocketRoute } from './http/websocket/websocket-session.js';
@@ -907,6 +908,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     request.headers.forEach((v, k) => {
       headers[k] = v;
     });
+    // `new Request(url)` carries no Host header: the URL names the host, as `:authority` does
+    // for HTTP/2 (same-origin checks such as CSRF's compare against it).
+    if (headers.host === undefined) headers.host = url.host;
     const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
     const { req, response, head } = await this.#dispatch({ method: request.method, url: url.pathname + url.search, headers, body });
     const out = injectHeaders(response);
@@ -1181,11 +1185,13 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       socket.destroy();
       return;
     }
+    // Other upgrades are served as plain HTTP, where `#onRequest` checks the host.
+    if (isWebSocketUpgrade(nodeReq.headers) && refuseBadUpgradeHost(nodeReq, socket)) return;
     this.#webSockets.handleUpgrade(nodeReq, socket, head, this.#draining, this.#onRequest);
   };
 
   #onRequest = (nodeReq: IncomingMessage, nodeRes: ServerResponse): void => {
-    if (nodeReq.headers.host === undefined && refuseMissingHost(nodeReq, nodeRes)) return;
+    if (refuseBadHost(nodeReq, nodeRes)) return;
     const method = nodeReq.method as string;
     let url = nodeReq.url as string;
     if (url.charCodeAt(0) !== 47) url = originForm(url);
@@ -1254,7 +1260,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     this.#write(req, res, response);
   }
 
-  #write(req: Request, res: ServerResponse, response: Response): void {
+  /** `recover`: a stream failing before its first chunk is answered with the error response (not for an error response itself). */
+  #write(req: Request, res: ServerResponse, response: Response, recover = true): void {
     const close = this.#mustClose(req, res);
     let pending: Promise<void> | undefined;
     try {
@@ -1269,6 +1276,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     pending.then(
       () => this.#finish(req),
       (err: unknown) => {
+        // The stream failed before its first chunk: nothing is written yet, so the client gets
+        // the error response (a 500, or the HTTPException's status) instead of a cut connection.
+        if (recover && !res.headersSent && !res.destroyed) return this.#sendError(req, res, err);
         this.logger.error('response body failed', { error: err, method: req.method, path: req.path });
         res.destroy();
         return this.#finish(req, { error: err });
@@ -1296,7 +1306,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       await this.#finish(req);
       return;
     }
-    this.#write(req, res, response);
+    this.#write(req, res, response, false);
   }
 
   /**

@@ -191,8 +191,15 @@ export function text(body: string, status = 200, headers?: HeadersInit): Respons
   return typed(body, 'text/plain; charset=utf-8', status, headers);
 }
 
+// What `encodeurl` (Express's `res.location`) leaves alone: URL characters and well-formed
+// `%XX` escapes. Anything else — spaces, non-ASCII, a stray `%` — is percent-encoded.
+const URL_UNSAFE = /(?:[^\x21\x23-\x3B\x3D\x3F-\x5F\x61-\x7A\x7C\x7E]|%(?:[^0-9A-Fa-f]|[0-9A-Fa-f][^0-9A-Fa-f]|$))+/g;
+const LONE_SURROGATE = /(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]|[\uD800-\uDBFF]([^\uDC00-\uDFFF]|$)/g;
+
 /**
  * A redirect; 307 keeps the method and body (use 303 after a form POST, 301/308 for moves).
+ * The URL is percent-encoded where it has to be (`/café` → `/caf%C3%A9`); existing `%XX`
+ * escapes are kept.
  *
  * @example
  * return redirect('/login', 303)
@@ -200,7 +207,8 @@ export function text(body: string, status = 200, headers?: HeadersInit): Respons
 export function redirect(url: string, status = 307): Response {
   if (![300, 301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Not a redirect status: ${status}`);
   if (/[\r\n]/.test(url)) throw new TypeError('Redirect URL must not contain line breaks');
-  return new Response(null, { status, headers: { location: url } });
+  const location = url.replace(LONE_SURROGATE, '$1\uFFFD$2').replace(URL_UNSAFE, encodeURI);
+  return new Response(null, { status, headers: { location } });
 }
 
 /**

@@ -179,8 +179,18 @@ function nextOrGone(iterator: ChunkIterator, res: ServerResponse): Promise<Itera
   });
 }
 
-/** Streams an iterable body with backpressure: waits for `drain` whenever the socket is full. */
-async function pipeIterable(res: ServerResponse, body: AsyncIterable<BodyChunk> | Iterable<BodyChunk>): Promise<void> {
+/**
+ * Streams an iterable body with backpressure: waits for `drain` whenever the socket is full.
+ * The head is written with the first chunk (HTTP/1.1 sends it then anyway), so a source that
+ * fails before producing anything leaves `res.headersSent` false and the caller can still
+ * answer with an error response, as Fastify does.
+ */
+async function pipeIterable(
+  res: ServerResponse,
+  body: AsyncIterable<BodyChunk> | Iterable<BodyChunk>,
+  status: number,
+  headers: string[],
+): Promise<void> {
   const iterator: ChunkIterator =
     Symbol.asyncIterator in body
       ? (body as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]()
@@ -199,6 +209,7 @@ async function pipeIterable(res: ServerResponse, body: AsyncIterable<BodyChunk> 
         throw new TypeError('A streamed body must yield strings or bytes');
       }
       if (chunk.length === 0) continue;
+      if (!res.headersSent) res.writeHead(status, headers);
       if (!res.write(chunk)) await waitForDrain(res);
     }
   } finally {
@@ -212,13 +223,15 @@ async function pipeIterable(res: ServerResponse, body: AsyncIterable<BodyChunk> 
       else void Promise.resolve(iterator.return?.()).catch(() => {});
     }
   }
+  if (!res.headersSent) res.writeHead(status, headers);
   res.end();
 }
 
 /**
  * Writes a `Response` to a Node response. A string or bytes body is written at once and nothing
  * is returned; a stream returns a promise that settles after its last chunk. A stream that fails
- * midway destroys the connection so the client sees a truncated response, not a clean end.
+ * midway destroys the connection so the client sees a truncated response, not a clean end; one
+ * that fails before its first chunk rejects with nothing written (`res.headersSent` is false).
  */
 export function writeResponse(res: ServerResponse, response: Response, head: boolean, close: boolean): Promise<void> | undefined {
   const onlyType = response[kOnlyContentType]();
@@ -255,12 +268,12 @@ export function writeResponse(res: ServerResponse, response: Response, head: boo
     endSoon(res, body);
     return undefined;
   }
-  res.writeHead(status, headers);
   if (head) {
+    res.writeHead(status, headers);
     res.end();
     return discard(body);
   }
-  return pipeIterable(res, body as AsyncIterable<BodyChunk>);
+  return pipeIterable(res, body as AsyncIterable<BodyChunk>, status, headers);
 }
 
 /** Collects a `Response` body into one Buffer (in-process dispatch). */

@@ -114,12 +114,39 @@ function refuseExpectation(_req: IncomingMessage, res: ServerResponse): void {
 }
 
 /**
- * Answers an HTTP/1.1 request that has no `Host` header (RFC 9112 §3.2 makes it a 400) and
- * returns `true`; `false` for any other request, after giving an HTTP/2 request its
- * `:authority` as `Host`.
+ * Whether the raw header list names `Host` more than once. Node keeps the first and drops the
+ * rest, so the app and a proxy in front of it could each act on a different host.
  */
-export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.headers.host !== undefined) return false;
+export function hasDuplicateHost(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    // `host` in any case, without lower-casing (allocating) every four-letter name.
+    if (
+      name.length === 4 &&
+      (name.charCodeAt(0) | 32) === 104 &&
+      (name.charCodeAt(1) | 32) === 111 &&
+      (name.charCodeAt(2) | 32) === 115 &&
+      (name.charCodeAt(3) | 32) === 116
+    ) {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Answers an HTTP/1.1 request that has no `Host` header, or more than one (RFC 9112 §3.2 makes
+ * both a 400), and returns `true`; `false` for any other request, after giving an HTTP/2
+ * request its `:authority` as `Host`.
+ */
+export function refuseBadHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.headers.host !== undefined) {
+    if (!hasDuplicateHost(req.rawHeaders)) return false;
+    badRequest(res);
+    return true;
+  }
   // HTTP/2 names the host in `:authority` (RFC 9113 §8.3.1): the app reads it as `Host`, as it
   // would over HTTP/1.1 — same-origin checks (CSRF, WebSocket origins) compare against it.
   const authority = req.headers[':authority'];
@@ -128,10 +155,41 @@ export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): bo
     return false;
   }
   if (req.httpVersion !== '1.1') return false;
+  badRequest(res);
+  return true;
+}
+
+/**
+ * `refuseBadHost` for a WebSocket handshake (RFC 6455 §4.1 requires `Host` too): without one,
+ * or with two, the socket gets the JSON 400 and `true` is returned.
+ */
+export function refuseBadUpgradeHost(req: IncomingMessage, socket: Duplex): boolean {
+  if (req.headers.host !== undefined && !hasDuplicateHost(req.rawHeaders)) return false;
+  endWithJson(socket, 400, 'Bad Request');
+  return true;
+}
+
+function badRequest(res: ServerResponse): void {
   const body = '{"error":"Bad Request"}';
   res.writeHead(400, ['content-type', 'application/json; charset=utf-8', 'content-length', String(body.length), 'connection', 'close']);
   res.end(body);
-  return true;
+}
+
+/**
+ * `Expect: 100-continue`: Node would send `100 Continue` before the app sees the request, so a
+ * client whose body is refused anyway (a declared length over the limit → 413, a 401, a 404)
+ * would upload it for nothing. Instead, as Go does, the `100` goes out when something first
+ * reads the body (Covet's readers or the handler's own, through `req.raw`). A request answered
+ * without reading gets its final status alone, and Node then closes the connection.
+ */
+function continueOnRead(req: IncomingMessage, res: ServerResponse): void {
+  const read = req._read;
+  req._read = function (this: IncomingMessage, size: number): void {
+    req._read = read;
+    // Node's server resumes an unread body after the response (to drain it): no 100 then.
+    if (!res.headersSent) res.writeContinue();
+    read.call(this, size);
+  };
 }
 
 /** Creates the Node HTTP server (HTTPS when given TLS material) with Covet's limits. */
@@ -155,7 +213,7 @@ export function createHttpServer(
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, ...enforced)),
     noDelay: true,
     // Node refuses an HTTP/1.1 request without Host with an empty 400; the listener answers it
-    // in JSON like every other bad request (`refuseMissingHost`).
+    // in JSON like every other bad request (`refuseBadHost`).
     requireHostHeader: false,
   };
   const server = tls === null ? createServer(settings, listener) : createHttpsServer({ ...settings, ...tlsServerOptions(tls) }, listener);
@@ -163,6 +221,10 @@ export function createHttpServer(
   server.on('clientError', onClientError);
   server.on('connect', refuseConnect);
   server.on('checkExpectation', refuseExpectation);
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    continueOnRead(req, res);
+    listener(req, res);
+  });
   return server;
 }
 

@@ -152,6 +152,9 @@ describe('compression over HTTP', () => {
       stream(
         (async function* () {
           yield randomBytes(64 * 1024);
+          // Lets the compressor emit its first output: the response has started. (A producer
+          // failing before anything went out gets a 500 instead, see server.test.ts.)
+          await new Promise((r) => setTimeout(r, 50));
           throw new Error('producer failed');
         })(),
         'application/octet-stream',

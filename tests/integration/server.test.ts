@@ -8,7 +8,7 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type CallNext, CovetApp, HTTPException, type Request, Response, stream } from '../../src/index.js';
+import { type CallNext, CovetApp, Depends, HTTPException, type Request, Response, redirect, stream } from '../../src/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
 import { deferred, rawExchange, request, waitUntilStable, within } from './net-helpers.js';
 
@@ -90,6 +90,96 @@ describe('server: limits and timeouts', () => {
       });
       assert.equal(old.status, 200, old.text.slice(0, 200));
       assert.deepEqual(JSON.parse(old.body), { ok: true });
+    });
+  });
+
+  it('answers an HTTP/1.1 request with two Host headers with 400 (RFC 9112 §3.2), in any case and order', T, async () => {
+    const app = new CovetApp();
+    app.get('/', () => ({ ok: true }));
+    await withServer(app, async ({ port }) => {
+      for (const head of ['Host: a\r\nHost: b', 'host: a\r\nX-Other: 1\r\nHOST: a', 'X-Other: 1\r\nHost: a\r\nhOsT: c']) {
+        const res = await rawExchange(port, (socket) => {
+          socket.write(`GET / HTTP/1.1\r\n${head}\r\n\r\n`);
+        });
+        assert.equal(res.status, 400, `${head}: ${res.text.slice(0, 200)}`);
+        assert.match(res.headers['content-type'] ?? '', /^application\/json/);
+        assert.equal(res.headers.connection, 'close');
+        assert.deepEqual(JSON.parse(res.body), { error: 'Bad Request' });
+      }
+      // One Host, and headers whose names merely look alike, are fine.
+      const one = await rawExchange(port, (socket) => {
+        socket.write('GET / HTTP/1.1\r\nHost: a\r\nHosx: b\r\nX-Host: c\r\nConnection: close\r\n\r\n');
+      });
+      assert.equal(one.status, 200, one.text.slice(0, 200));
+    });
+  });
+
+  it('refuses a WebSocket handshake without Host, or with two, with 400 (RFC 6455 §4.1)', T, async () => {
+    const app = new CovetApp();
+    app.websocket('/ws', (ws) => ws.accept());
+    await withServer(app, async ({ port }) => {
+      const handshake = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+      for (const host of ['', 'Host: a\r\nHost: b\r\n', 'host: a\r\nHOST: a\r\n']) {
+        const res = await rawExchange(port, (socket) => {
+          socket.write(`GET /ws HTTP/1.1\r\n${host}${handshake}\r\n`);
+        });
+        assert.equal(res.status, 400, `${JSON.stringify(host)}: ${res.text.slice(0, 200)}`);
+        assert.deepEqual(JSON.parse(res.body), { error: 'Bad Request' });
+      }
+      const ok = await rawExchange(port, (socket) => {
+        socket.write(`GET /ws HTTP/1.1\r\nHost: a\r\n${handshake}\r\n`);
+        socket.once('data', () => socket.destroy());
+      });
+      assert.equal(ok.status, 101, ok.text.slice(0, 200));
+    });
+  });
+
+  it('sends 100 Continue only when the body is read: a body over the limit gets the 413 alone', T, async () => {
+    const app = new CovetApp({ bodyLimit: 1000 });
+    app.post('/echo', async (req) => ({ size: (await req.body()).length }));
+    app.post('/stream', async (req) => {
+      let size = 0;
+      for await (const chunk of req.stream()) size += chunk.length;
+      return { size };
+    });
+    app.post('/raw', async (req) => {
+      let size = 0;
+      for await (const chunk of req.raw as AsyncIterable<Buffer>) size += chunk.length;
+      return { size };
+    });
+    app.post('/ignore', () => ({ ignored: true }));
+    await withServer(app, async ({ port }) => {
+      // The final response's body, after the interim `100 Continue` and the final head.
+      const afterContinue = (text: string): string => text.slice(text.indexOf('\r\n\r\n', text.indexOf('\r\n\r\n') + 4) + 4);
+      // Waits for an interim or final response before sending the body, as curl does.
+      const exchange = (path: string, length: number) =>
+        rawExchange(port, (socket) => {
+          socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`);
+          socket.once('data', (first: Buffer) => {
+            if (first.toString('latin1').startsWith('HTTP/1.1 100 ')) socket.end(Buffer.alloc(length, 120));
+            else socket.end();
+          });
+        });
+      for (const path of ['/echo', '/stream']) {
+        const big = await exchange(path, 5000);
+        assert.equal(big.status, 413, `${path}: ${big.text.slice(0, 200)}`);
+        assert.doesNotMatch(big.text, /100 Continue/, path);
+        assert.equal(big.headers.connection, 'close');
+        assert.deepEqual(JSON.parse(big.body), { error: 'Payload Too Large: the body exceeds 1000 bytes' });
+        const small = await exchange(path, 1000);
+        assert.match(small.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /, path);
+        assert.deepEqual(JSON.parse(afterContinue(small.text)), { size: 1000 }, path);
+      }
+      // A handler reading the Node request itself gets the body too.
+      const raw = await exchange('/raw', 500);
+      assert.match(raw.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+      assert.deepEqual(JSON.parse(afterContinue(raw.text)), { size: 500 });
+      // Answered without reading (or without a route): no 100, and the connection closes.
+      for (const [path, status] of [['/ignore', 200], ['/missing', 404]] as const) {
+        const res = await exchange(path, 500);
+        assert.equal(res.status, status, `${path}: ${res.text.slice(0, 200)}`);
+        assert.doesNotMatch(res.text, /100 Continue/, path);
+      }
     });
   });
 
@@ -350,6 +440,24 @@ describe('server: limits and timeouts', () => {
 });
 
 describe('server: errors', () => {
+  it('percent-encodes a redirect URL with spaces or non-ASCII characters instead of failing with 500', T, async () => {
+    const app = new CovetApp({ logger: memoryLogger() });
+    const targets: [string, string][] = [
+      ['/日本?q=ü', '/%E6%97%A5%E6%9C%AC?q=%C3%BC'],
+      ['https://example.com/a%20b/ü ñ#top', 'https://example.com/a%20b/%C3%BC%20%C3%B1#top'],
+      ['/search?q=100%', '/search?q=100%25'],
+      ['/a%2Fb?x=[1]&y=~', '/a%2Fb?x=[1]&y=~'],
+    ];
+    targets.forEach(([target], i) => app.get(`/r${i}`, () => redirect(target)));
+    await withServer(app, async ({ port }) => {
+      for (const [i, [target, location]] of targets.entries()) {
+        const res = await request(port, { path: `/r${i}` });
+        assert.equal(res.status, 307, `${target}: ${res.text}`);
+        assert.equal(res.headers.location, location, target);
+      }
+    });
+  });
+
   it('keeps serving when a body read started early fails before the handler awaits it (no unhandled rejection)', T, async () => {
     const app = new CovetApp({ logger: memoryLogger() });
     const later = () => new Promise((r) => setTimeout(r, 50));
@@ -558,6 +666,74 @@ describe('server: streaming', () => {
       assert.equal(res.headers['transfer-encoding'], 'chunked');
       assert.equal(res.headers['content-length'], undefined);
       assert.equal(res.text, 'abc');
+    });
+  });
+
+  it('answers a stream that fails before its first chunk with the error response, not a cut connection', T, async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    const events: string[] = [];
+    async function* tx() {
+      try {
+        yield null;
+        events.push('commit');
+      } catch (err) {
+        events.push(`rollback: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    class Broken extends Error {}
+    // An error handler whose own stream fails too: the connection is cut, without a loop.
+    app.onError(Broken, () =>
+      stream(
+        (async function* () {
+          throw new Error('handler stream failed');
+        })(),
+      ),
+    );
+    app.get('/fails', { deps: { tx: Depends(tx) } }, () =>
+      stream(
+        (async function* () {
+          throw new Error('no data');
+        })(),
+      ),
+    );
+    app.get('/gone', () =>
+      stream(
+        (async function* () {
+          yield '';
+          throw new HTTPException(404, 'Nothing to stream');
+        })(),
+      ),
+    );
+    app.get('/empty', () => stream((async function* () {})(), 'text/plain'));
+    app.get('/broken', () =>
+      stream(
+        (async function* () {
+          throw new Broken('broken');
+        })(),
+      ),
+    );
+    await withServer(app, async ({ port }) => {
+      const fails = await request(port, { path: '/fails' });
+      assert.equal(fails.status, 500);
+      assert.deepEqual(JSON.parse(fails.text), { error: 'Internal Server Error' });
+      assert.deepEqual(events, ['rollback: no data']);
+      assert.ok(logger.lines.includes('Unhandled error in request'), logger.lines.join('\n'));
+      const gone = await request(port, { path: '/gone' });
+      assert.equal(gone.status, 404);
+      assert.deepEqual(JSON.parse(gone.text), { error: 'Nothing to stream' });
+      const empty = await request(port, { path: '/empty' });
+      assert.equal(empty.status, 200);
+      assert.equal(empty.headers['content-type'], 'text/plain');
+      assert.equal(empty.text, '');
+      await assert.rejects(request(port, { path: '/broken' }));
+      assert.ok(logger.lines.includes('response body failed'), logger.lines.join('\n'));
+      // The connection of an error response stays usable.
+      const res = await rawExchange(port, (socket) => {
+        socket.write('GET /fails HTTP/1.1\r\nHost: x\r\n\r\nGET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      });
+      assert.match(res.text, /^HTTP\/1\.1 500 [^]*HTTP\/1\.1 200 /);
     });
   });
 

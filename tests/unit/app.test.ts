@@ -709,6 +709,15 @@ describe('CovetApp plugins, lifecycle and config', () => {
     assert.deepEqual(await res.json(), { n: 3, body: { x: 1 } });
   });
 
+  it('gives a handle() request without Host the host of its URL', async () => {
+    const app = new CovetApp();
+    app.get('/host', (req) => ({ host: req.headers.get('host') }));
+    const fromUrl = await app.handle(new globalThis.Request('http://example.test:8080/host'));
+    assert.deepEqual(await fromUrl.json(), { host: 'example.test:8080' });
+    const given = await app.handle(new globalThis.Request('http://example.test/host', { headers: { host: 'api.example.test' } }));
+    assert.deepEqual(await given.json(), { host: 'api.example.test' });
+  });
+
   it('streams an endless SSE or stream() body through handle() as it is produced, and cleans up on cancel', async () => {
     const app = new CovetApp();
     let closed = false;
