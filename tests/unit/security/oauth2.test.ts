@@ -234,6 +234,49 @@ describe('OAuth2Server: authorization endpoint', () => {
     }
   });
 
+  it('lets a native app pick any port for a loopback IP redirect URI (RFC 8252 §7.3), nothing else', async () => {
+    const { client } = setup({
+      clients: { cli: { redirectUris: ['http://127.0.0.1/callback', 'http://[::1]:8080/cb?x=1', 'http://localhost:3000/callback'] } },
+    });
+    await using _ = client;
+    for (const uri of ['http://127.0.0.1:51004/callback', 'http://127.0.0.1/callback', 'http://[::1]/cb?x=1', 'http://[::1]:65535/cb?x=1']) {
+      const v = verifier();
+      const res = await authorize(client, spaAuth({ client_id: 'cli', redirect_uri: uri, code_challenge: challenge(v) }));
+      assert.equal(res.status, 302, uri);
+      const back = new URL(res.headers.get('location') ?? '');
+      assert.equal(`${back.origin}${back.pathname}`, new URL(uri).origin + new URL(uri).pathname, uri);
+      // The token request names the URI the authorization request used, port and all.
+      const code = back.searchParams.get('code') ?? '';
+      const form = { grant_type: 'authorization_code', client_id: 'cli', code, code_verifier: v };
+      assert.equal((await token(client, { ...form, redirect_uri: uri })).status, 200, uri);
+    }
+    const other = await authorize(client, spaAuth({ client_id: 'cli', redirect_uri: 'http://127.0.0.1:51004/callback' }));
+    const { code } = redirected(other, 'http://127.0.0.1:51004/callback');
+    assertError(await token(client, { grant_type: 'authorization_code', client_id: 'cli', code: code ?? '', redirect_uri: 'http://127.0.0.1:51005/callback', code_verifier: verifier() }), 400, {
+      error: 'invalid_grant',
+      error_description: 'redirect_uri does not match the authorization request',
+    });
+    const refused = [
+      'http://127.0.0.1:51004/callback/',
+      'http://127.0.0.1:51004/other',
+      'http://127.0.0.1:99999/callback',
+      'http://127.0.0.1:51004/callback#x',
+      'https://127.0.0.1:51004/callback',
+      'http://127.0.0.2:51004/callback',
+      'http://[::1]:51004/callback',
+      'http://127.0.0.1:51004/cb?x=1',
+      'http://[::1]:8080/cb?x=2',
+      'http://user@127.0.0.1:51004/callback',
+      'http://127.0.0.1:51004@evil.example/callback',
+      'http://localhost:51004/callback',
+    ];
+    for (const uri of refused) {
+      const res = await authorize(client, spaAuth({ client_id: 'cli', redirect_uri: uri }));
+      assert.equal(res.headers.get('location'), null, uri);
+      assertError(res, 400, { error: 'invalid_request', error_description: 'redirect_uri is not registered for this client' });
+    }
+  });
+
   it('shows an HTML error page (escaped, framing denied) to browsers', async () => {
     await using client = setup().client;
     const res = await client.get('/oauth/authorize?client_id=<script>&response_type=code', { headers: { accept: 'text/html,*/*' } });
