@@ -148,6 +148,31 @@ describe('OAuth2Server: metadata and set-up', () => {
     assert.equal((JSON.parse(res.body.toString()) as { issuer: string }).issuer, 'https://auth.example/tenant-a');
   });
 
+  it('takes jwt.issuer as the issuer: the tokens it signs are the ones it accepts', async () => {
+    const secret = 'an-hs256-secret-of-at-least-32-bytes-0123456789';
+    const clients = { spa: { redirectUris: [CB] }, web: { secret: WEB_SECRET, redirectUris: [CB] } };
+    for (const options of [{ jwt: { secretKey: secret, issuer: ISSUER } }, { issuer: `${ISSUER}/`, jwt: { secretKey: secret, issuer: `${ISSUER}/` } }]) {
+      const oauth2 = new OAuth2Server({ ...options, clients, authenticateUser: () => ({ id: 'alice' }) });
+      assert.equal(oauth2.issuer, ISSUER);
+      const app = new CovetApp();
+      app.includeOAuth2(oauth2);
+      app.get('/api/me', oauth2.jwtAuth.requireToken(async (req) => ({ sub: req.state.user.sub })));
+      await using client = new TestClient(app);
+      const { access_token } = await spaTokens(client);
+      const me = await client.get('/api/me', { headers: { authorization: `Bearer ${access_token}` } });
+      assert.deepEqual([me.status, me.json()], [200, { sub: 'alice' }], JSON.stringify(options));
+      const info = await introspect(client, access_token);
+      assert.deepEqual([info.active, info.iss], [true, ISSUER]);
+      assert.equal(((await client.get('/.well-known/oauth-authorization-server')).json() as Record<string, unknown>).issuer, ISSUER);
+    }
+    // Two different issuers cannot both be right.
+    assert.throws(() => new OAuth2Server({ issuer: ISSUER, jwt: { secretKey: secret, issuer: 'https://other.example' } }), {
+      code: 'ERR_OAUTH2_OPTIONS',
+      message: 'OAuth2Server issuer and jwt.issuer differ: give the issuer once',
+    });
+    assert.throws(() => new OAuth2Server({ jwt: { secretKey: secret, issuer: 'my-app' } }), { code: 'ERR_OAUTH2_OPTIONS' });
+  });
+
   it('refuses bad options with ERR_OAUTH2_OPTIONS', () => {
     const bad = [
       { issuer: 'not a url' },
