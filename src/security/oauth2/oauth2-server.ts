@@ -134,7 +134,15 @@ export class OAuth2Server {
       this.#clients.set(id, resolveClient(clientRecord(id, client), declared, this.#defaultScopes));
     }
     this.store = options.store ?? new MemoryOAuth2Store();
-    const accessTokenLifetime = seconds('accessTokenLifetime', options.accessTokenLifetime ?? DEFAULTS.accessTokenLifetime);
+    // `jwt.expirationTime` is the access-token lifetime too (JWTAuth's own would be overridden).
+    const jwtLifetime = options.jwt?.expirationTime;
+    if (options.accessTokenLifetime !== undefined && jwtLifetime !== undefined && options.accessTokenLifetime !== jwtLifetime) {
+      throw new CovetError('OAuth2Server accessTokenLifetime and jwt.expirationTime differ: give the lifetime once', { code: 'ERR_OAUTH2_OPTIONS' });
+    }
+    const accessTokenLifetime =
+      options.accessTokenLifetime === undefined && jwtLifetime !== undefined
+        ? seconds('jwt.expirationTime', jwtLifetime)
+        : seconds('accessTokenLifetime', options.accessTokenLifetime ?? DEFAULTS.accessTokenLifetime);
     this.jwtAuth = new JWTAuth(this.#jwtOptions(options.jwt, accessTokenLifetime));
     const asymmetric = !this.jwtAuth.algorithm.startsWith('HS');
     this.paths = {

@@ -148,7 +148,7 @@ describe('OAuth2Server: metadata and set-up', () => {
     assert.equal((JSON.parse(res.body.toString()) as { issuer: string }).issuer, 'https://auth.example/tenant-a');
   });
 
-  it('takes jwt.issuer as the issuer: the tokens it signs are the ones it accepts', async () => {
+  it('takes jwt.issuer as the issuer and jwt.expirationTime as the lifetime: the tokens it signs are the ones it accepts', async () => {
     const secret = 'an-hs256-secret-of-at-least-32-bytes-0123456789';
     const clients = { spa: { redirectUris: [CB] }, web: { secret: WEB_SECRET, redirectUris: [CB] } };
     for (const options of [{ jwt: { secretKey: secret, issuer: ISSUER } }, { issuer: `${ISSUER}/`, jwt: { secretKey: secret, issuer: `${ISSUER}/` } }]) {
@@ -165,6 +165,21 @@ describe('OAuth2Server: metadata and set-up', () => {
       assert.deepEqual([info.active, info.iss], [true, ISSUER]);
       assert.equal(((await client.get('/.well-known/oauth-authorization-server')).json() as Record<string, unknown>).issuer, ISSUER);
     }
+    // jwt.expirationTime is the access-token lifetime (expires_in and exp agree).
+    const short = new OAuth2Server({ jwt: { secretKey: secret, expirationTime: 900 }, clients: { svc: { secret: 'x', grantTypes: ['client_credentials'] } } });
+    assert.equal(short.jwtAuth.algorithm, 'HS256');
+    const app = new CovetApp();
+    app.includeOAuth2(short);
+    await using client = new TestClient(app);
+    const cc = await client.post('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: basic('svc', 'x') } });
+    const body = cc.json() as { access_token: string; expires_in: number };
+    const claims = jose.decodeJwt(body.access_token);
+    assert.deepEqual([body.expires_in, (claims.exp ?? 0) - (claims.iat ?? 0)], [900, 900]);
+    assert.throws(() => new OAuth2Server({ accessTokenLifetime: 600, jwt: { secretKey: secret, expirationTime: 900 } }), {
+      code: 'ERR_OAUTH2_OPTIONS',
+      message: 'OAuth2Server accessTokenLifetime and jwt.expirationTime differ: give the lifetime once',
+    });
+    assert.throws(() => new OAuth2Server({ jwt: { secretKey: secret, expirationTime: 0 } }), { code: 'ERR_OAUTH2_OPTIONS', message: /jwt\.expirationTime/ });
     // Two different issuers cannot both be right.
     assert.throws(() => new OAuth2Server({ issuer: ISSUER, jwt: { secretKey: secret, issuer: 'https://other.example' } }), {
       code: 'ERR_OAUTH2_OPTIONS',
