@@ -3,6 +3,7 @@ import type { CookieOptions } from '../http/cookie.js';
 import { CovetError, HTTPException } from '../errors.js';
 import { type Request, kPrivate } from '../request.js';
 import type { Response } from '../response.js';
+import { decodeRoutingPath } from '../router/decode-path.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
 import { isSameHost, isWebSocketHandshake } from './request-origin.js';
 import { safeEqual } from './timing-safe.js';
@@ -161,7 +162,17 @@ export class CSRFProtection implements MiddlewareObject {
     return safeEqual(this.#sign(token.slice(0, dot)), token.slice(dot + 1));
   }
 
-  #exempt(path: string): boolean {
+  /**
+   * Whether `exemptPaths` covers the request. Compared with the path as the router matches it
+   * (escapes decoded except `%2F`), not `req.path` (fully decoded, for display): otherwise
+   * `/hooks%2F..%2Faccount/delete` would read as under `/hooks/*` while the router sends it to
+   * `/{lang}/account/delete`.
+   */
+  #exempt(req: Request): boolean {
+    const raw = req.url.raw;
+    const q = raw.indexOf('?');
+    const path = decodeRoutingPath(q === -1 ? raw : raw.slice(0, q));
+    if (path === null) return false;
     return this.#exact.has(path) || this.#prefixes.some((p) => path.startsWith(p)) || this.#patterns.some((re) => re.test(path));
   }
 
@@ -184,8 +195,8 @@ export class CSRFProtection implements MiddlewareObject {
     });
     if (isWebSocketHandshake(req)) {
       // No Origin: not a browser (browsers always send one on a handshake).
-      if (this.#checkOrigin && req.headers.has('origin') && !this.#exempt(req.path)) this.#checkSource(req);
-    } else if (!this.#safe.has(req.method) && !this.#exempt(req.path)) {
+      if (this.#checkOrigin && req.headers.has('origin') && !this.#exempt(req)) this.#checkSource(req);
+    } else if (!this.#safe.has(req.method) && !this.#exempt(req)) {
       if (this.#checkOrigin) this.#checkSource(req);
       if (!valid) throw refuse(fromCookie === undefined ? 'CSRF token missing' : 'CSRF token invalid', fromCookie === undefined ? 'ERR_CSRF_MISSING' : 'ERR_CSRF_INVALID');
       const sent = await this.#submitted(req);

@@ -17,6 +17,27 @@ function redirectTo(req: Request, uri: string, params: Record<string, string | u
   return new Response(null, { status: req.method === 'POST' ? 303 : 302, headers: { location, 'cache-control': 'no-store' } });
 }
 
+/**
+ * A loopback IP redirect URI of a native app (RFC 8252 §7.3): `http://127.0.0.1[:port]…` or
+ * `http://[::1][:port]…`. Groups: the host, the port, and the rest (path and query).
+ */
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?([/?][^#]*)?$/;
+
+/**
+ * Whether `given` is one of the client's redirect URIs: character for character, except that a
+ * loopback IP URI may name any port (RFC 8252 §7.3: native apps listen on a port the system
+ * picks at the time of the request). Host, path and query must still match exactly.
+ */
+function isRegistered(registered: readonly string[], given: string): boolean {
+  if (registered.includes(given)) return true;
+  const g = LOOPBACK.exec(given);
+  if (g === null || (g[2] !== undefined && Number(g[2]) > 65535)) return false;
+  return registered.some((uri) => {
+    const r = LOOPBACK.exec(uri);
+    return r !== null && r[1] === g[1] && (r[3] ?? '') === (g[3] ?? '');
+  });
+}
+
 async function requestParams(req: Request): Promise<Map<string, string>> {
   if (req.method !== 'POST') return readParams(req.url.query);
   const type = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
@@ -50,7 +71,7 @@ export function authorizeEndpoint(ctx: OAuth2Context): (req: Request) => Promise
       const only = client.redirectUris.length === 1 ? client.redirectUris[0] : undefined;
       if (only === undefined) return errorPage(req, new OAuth2Error('invalid_request', 'Missing redirect_uri'));
       redirectUri = only;
-    } else if (client.redirectUris.includes(given)) {
+    } else if (isRegistered(client.redirectUris, given)) {
       redirectUri = given;
     } else {
       return errorPage(req, new OAuth2Error('invalid_request', 'redirect_uri is not registered for this client'));

@@ -79,7 +79,9 @@ export interface OAuth2ServerOptions {
    * RS/PS/ES/EdDSA, `previousKeys`…). Default: a new ES256 key pair for this process,
    * published at `jwksEndpoint` (tokens do not survive a restart: give a key in production).
    * `revocationStore` is ignored: revocations live in `store`, and `oauth2.jwtAuth` reads them;
-   * so is `type` (access tokens are `at+jwt`). `audience` is replaced by the server's `audience`.
+   * so is `type` (access tokens are `at+jwt`). `issuer`, `audience` and `expirationTime` stand for the
+   * server's `issuer`, `audience` and `accessTokenLifetime` when those are not given (an issuer or a lifetime
+   * given in both places must agree; the server's `audience` wins over `jwt.audience`).
    */
   readonly jwt?: JWTAuthOptions;
   /** Where codes, refresh tokens and revocations live. Default: a new `MemoryOAuth2Store`. */

@@ -108,16 +108,23 @@ export class OAuth2Server {
   #logger: { error(message: string, meta?: Record<string, unknown>): void } = console;
 
   constructor(options: OAuth2ServerOptions = {}) {
-    if (options.issuer !== undefined) {
+    // `jwt.issuer` names the issuer too (as `jwt.audience` does the audience): tokens are signed
+    // with the server's issuer and verified against JWTAuth's, so the two must be one.
+    const jwtIssuer = options.jwt?.issuer;
+    if (options.issuer !== undefined && jwtIssuer !== undefined && options.issuer.replace(/\/+$/, '') !== jwtIssuer.replace(/\/+$/, '')) {
+      throw new CovetError('OAuth2Server issuer and jwt.issuer differ: give the issuer once', { code: 'ERR_OAUTH2_OPTIONS' });
+    }
+    const issuer = options.issuer ?? jwtIssuer;
+    if (issuer !== undefined) {
       let url: URL | null = null;
       try {
-        url = new URL(options.issuer);
+        url = new URL(issuer);
       } catch {}
       if (url === null || url.search !== '' || url.hash !== '' || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
         throw new CovetError('OAuth2Server issuer must be an http(s) URL without query or fragment', { code: 'ERR_OAUTH2_OPTIONS' });
       }
     }
-    this.issuer = options.issuer?.replace(/\/+$/, '');
+    this.issuer = issuer?.replace(/\/+$/, '');
     this.audience = audienceOption(options.audience ?? options.jwt?.audience) ?? this.issuer;
     const scopes = options.scopes;
     this.#scopes = scopes === undefined ? null : isList(scopes) ? Object.fromEntries(scopes.map((s) => [s, ''])) : { ...scopes };
@@ -127,7 +134,15 @@ export class OAuth2Server {
       this.#clients.set(id, resolveClient(clientRecord(id, client), declared, this.#defaultScopes));
     }
     this.store = options.store ?? new MemoryOAuth2Store();
-    const accessTokenLifetime = seconds('accessTokenLifetime', options.accessTokenLifetime ?? DEFAULTS.accessTokenLifetime);
+    // `jwt.expirationTime` is the access-token lifetime too (JWTAuth's own would be overridden).
+    const jwtLifetime = options.jwt?.expirationTime;
+    if (options.accessTokenLifetime !== undefined && jwtLifetime !== undefined && options.accessTokenLifetime !== jwtLifetime) {
+      throw new CovetError('OAuth2Server accessTokenLifetime and jwt.expirationTime differ: give the lifetime once', { code: 'ERR_OAUTH2_OPTIONS' });
+    }
+    const accessTokenLifetime =
+      options.accessTokenLifetime === undefined && jwtLifetime !== undefined
+        ? seconds('jwt.expirationTime', jwtLifetime)
+        : seconds('accessTokenLifetime', options.accessTokenLifetime ?? DEFAULTS.accessTokenLifetime);
     this.jwtAuth = new JWTAuth(this.#jwtOptions(options.jwt, accessTokenLifetime));
     const asymmetric = !this.jwtAuth.algorithm.startsWith('HS');
     this.paths = {
@@ -182,7 +197,8 @@ export class OAuth2Server {
       revocationStore: revocations,
       type: 'at+jwt',
     };
-    if (this.issuer !== undefined && options.issuer === undefined) options.issuer = this.issuer;
+    // The server's issuer (`jwt.issuer` is folded into it), trailing slash dropped as on the tokens.
+    if (this.issuer !== undefined) options.issuer = this.issuer;
     if (this.audience !== undefined) options.audience = this.audience;
     return options;
   }

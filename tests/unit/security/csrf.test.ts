@@ -131,6 +131,23 @@ describe('CSRFProtection', () => {
     await expect403(await c2.put('/submit'), 'CSRF token missing');
   });
 
+  it('matches exempt paths as the router does: an encoded slash does not put another route under an exempt prefix', async () => {
+    const { app, hits } = appWith();
+    app.post('/{lang}/account/delete', (req) => {
+      hits.push(`delete ${req.params.lang}`);
+      return { deleted: true };
+    });
+    await using client = new TestClient(app);
+    // The router sends these to /{lang}/account/delete (lang = "hooks/x", "public/1"); req.path
+    // reads /hooks/x/account/delete, which the prefix /hooks/* would have exempted.
+    for (const path of ['/hooks%2Fx/account/delete', '/hooks%2fx/account/delete', '/public%2F1/account/delete']) {
+      await expect403(await client.post(path, { json: {} }), 'CSRF token missing');
+    }
+    // Other escapes are decoded, as the router decodes them: still exempt.
+    for (const path of ['/hooks/git%68ub', '/api/%77ebhook', '/public/%31']) assert.equal((await client.post(path, { json: {} })).status, 200, path);
+    assert.deepEqual(hits, ['/hooks/github', '/api/webhook', '/public/1']);
+  });
+
   it('takes other cookie, header and field names, cookie attributes, and marks HTTPS cookies Secure', async () => {
     const { app } = appWith({ cookieName: 'xsrf', headerName: 'X-XSRF-TOKEN', formField: 'token', cookie: { sameSite: 'Strict', domain: 'testserver' } });
     await using client = new TestClient(app);

@@ -148,6 +148,46 @@ describe('OAuth2Server: metadata and set-up', () => {
     assert.equal((JSON.parse(res.body.toString()) as { issuer: string }).issuer, 'https://auth.example/tenant-a');
   });
 
+  it('takes jwt.issuer as the issuer and jwt.expirationTime as the lifetime: the tokens it signs are the ones it accepts', async () => {
+    const secret = 'an-hs256-secret-of-at-least-32-bytes-0123456789';
+    const clients = { spa: { redirectUris: [CB] }, web: { secret: WEB_SECRET, redirectUris: [CB] } };
+    for (const options of [{ jwt: { secretKey: secret, issuer: ISSUER } }, { issuer: `${ISSUER}/`, jwt: { secretKey: secret, issuer: `${ISSUER}/` } }]) {
+      const oauth2 = new OAuth2Server({ ...options, clients, authenticateUser: () => ({ id: 'alice' }) });
+      assert.equal(oauth2.issuer, ISSUER);
+      const app = new CovetApp();
+      app.includeOAuth2(oauth2);
+      app.get('/api/me', oauth2.jwtAuth.requireToken(async (req) => ({ sub: req.state.user.sub })));
+      await using client = new TestClient(app);
+      const { access_token } = await spaTokens(client);
+      const me = await client.get('/api/me', { headers: { authorization: `Bearer ${access_token}` } });
+      assert.deepEqual([me.status, me.json()], [200, { sub: 'alice' }], JSON.stringify(options));
+      const info = await introspect(client, access_token);
+      assert.deepEqual([info.active, info.iss], [true, ISSUER]);
+      assert.equal(((await client.get('/.well-known/oauth-authorization-server')).json() as Record<string, unknown>).issuer, ISSUER);
+    }
+    // jwt.expirationTime is the access-token lifetime (expires_in and exp agree).
+    const short = new OAuth2Server({ jwt: { secretKey: secret, expirationTime: 900 }, clients: { svc: { secret: 'x', grantTypes: ['client_credentials'] } } });
+    assert.equal(short.jwtAuth.algorithm, 'HS256');
+    const app = new CovetApp();
+    app.includeOAuth2(short);
+    await using client = new TestClient(app);
+    const cc = await client.post('/oauth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: basic('svc', 'x') } });
+    const body = cc.json() as { access_token: string; expires_in: number };
+    const claims = jose.decodeJwt(body.access_token);
+    assert.deepEqual([body.expires_in, (claims.exp ?? 0) - (claims.iat ?? 0)], [900, 900]);
+    assert.throws(() => new OAuth2Server({ accessTokenLifetime: 600, jwt: { secretKey: secret, expirationTime: 900 } }), {
+      code: 'ERR_OAUTH2_OPTIONS',
+      message: 'OAuth2Server accessTokenLifetime and jwt.expirationTime differ: give the lifetime once',
+    });
+    assert.throws(() => new OAuth2Server({ jwt: { secretKey: secret, expirationTime: 0 } }), { code: 'ERR_OAUTH2_OPTIONS', message: /jwt\.expirationTime/ });
+    // Two different issuers cannot both be right.
+    assert.throws(() => new OAuth2Server({ issuer: ISSUER, jwt: { secretKey: secret, issuer: 'https://other.example' } }), {
+      code: 'ERR_OAUTH2_OPTIONS',
+      message: 'OAuth2Server issuer and jwt.issuer differ: give the issuer once',
+    });
+    assert.throws(() => new OAuth2Server({ jwt: { secretKey: secret, issuer: 'my-app' } }), { code: 'ERR_OAUTH2_OPTIONS' });
+  });
+
   it('refuses bad options with ERR_OAUTH2_OPTIONS', () => {
     const bad = [
       { issuer: 'not a url' },
@@ -229,6 +269,49 @@ describe('OAuth2Server: authorization endpoint', () => {
     ];
     for (const uri of attempts) {
       const res = await authorize(client, spaAuth({ redirect_uri: uri }));
+      assert.equal(res.headers.get('location'), null, uri);
+      assertError(res, 400, { error: 'invalid_request', error_description: 'redirect_uri is not registered for this client' });
+    }
+  });
+
+  it('lets a native app pick any port for a loopback IP redirect URI (RFC 8252 §7.3), nothing else', async () => {
+    const { client } = setup({
+      clients: { cli: { redirectUris: ['http://127.0.0.1/callback', 'http://[::1]:8080/cb?x=1', 'http://localhost:3000/callback'] } },
+    });
+    await using _ = client;
+    for (const uri of ['http://127.0.0.1:51004/callback', 'http://127.0.0.1/callback', 'http://[::1]/cb?x=1', 'http://[::1]:65535/cb?x=1']) {
+      const v = verifier();
+      const res = await authorize(client, spaAuth({ client_id: 'cli', redirect_uri: uri, code_challenge: challenge(v) }));
+      assert.equal(res.status, 302, uri);
+      const back = new URL(res.headers.get('location') ?? '');
+      assert.equal(`${back.origin}${back.pathname}`, new URL(uri).origin + new URL(uri).pathname, uri);
+      // The token request names the URI the authorization request used, port and all.
+      const code = back.searchParams.get('code') ?? '';
+      const form = { grant_type: 'authorization_code', client_id: 'cli', code, code_verifier: v };
+      assert.equal((await token(client, { ...form, redirect_uri: uri })).status, 200, uri);
+    }
+    const other = await authorize(client, spaAuth({ client_id: 'cli', redirect_uri: 'http://127.0.0.1:51004/callback' }));
+    const { code } = redirected(other, 'http://127.0.0.1:51004/callback');
+    assertError(await token(client, { grant_type: 'authorization_code', client_id: 'cli', code: code ?? '', redirect_uri: 'http://127.0.0.1:51005/callback', code_verifier: verifier() }), 400, {
+      error: 'invalid_grant',
+      error_description: 'redirect_uri does not match the authorization request',
+    });
+    const refused = [
+      'http://127.0.0.1:51004/callback/',
+      'http://127.0.0.1:51004/other',
+      'http://127.0.0.1:99999/callback',
+      'http://127.0.0.1:51004/callback#x',
+      'https://127.0.0.1:51004/callback',
+      'http://127.0.0.2:51004/callback',
+      'http://[::1]:51004/callback',
+      'http://127.0.0.1:51004/cb?x=1',
+      'http://[::1]:8080/cb?x=2',
+      'http://user@127.0.0.1:51004/callback',
+      'http://127.0.0.1:51004@evil.example/callback',
+      'http://localhost:51004/callback',
+    ];
+    for (const uri of refused) {
+      const res = await authorize(client, spaAuth({ client_id: 'cli', redirect_uri: uri }));
       assert.equal(res.headers.get('location'), null, uri);
       assertError(res, 400, { error: 'invalid_request', error_description: 'redirect_uri is not registered for this client' });
     }
