@@ -302,6 +302,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
 
   #router = new Router<CompiledRoute>();
   #fallback: CompiledRoute | null = null;
+  /** The automatic `OPTIONS`/405 answer of routes with their own middleware (`#otherMethod`). */
+  #optionsRoutes = new WeakMap<CompiledRoute, CompiledRoute>();
   #compiledVersion = -1;
   #server: { readonly server: NodeServer; drain(deadline: number): Promise<void> } | null = null;
   /** A `listen()` is past its checks and waiting for startup. */
@@ -1130,8 +1132,42 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     const router = this.#router;
     let match = router.lookup(method, path);
     if (match === null && method === 'HEAD') match = router.lookup('GET', path);
-    if (match === null) return [this.#fallback as CompiledRoute, EMPTY_PARAMS];
+    if (match === null) return this.#otherMethod(path);
     return [match.value, match.params];
+  }
+
+  /**
+   * A request whose method no route of its path declares: the automatic answer (`OPTIONS` →
+   * 204 with `Allow`, else 405) runs through the middleware of the path's routes — a group's
+   * `CORSMiddleware` answers the browser's preflight and labels the 405, as
+   * `app.use('/api/*', cors())` does in Hono — and through the app's alone when the path has no
+   * route (404).
+   */
+  #otherMethod(path: string): [CompiledRoute, unknown] {
+    const fallback = this.#fallback as CompiledRoute;
+    const router = this.#router;
+    for (const method of router.allowedMethods(path)) {
+      const match = router.lookup(method, path);
+      if (match === null) continue;
+      const route = match.value;
+      if (route.middleware.length <= fallback.middleware.length) break;
+      let options = this.#optionsRoutes.get(route);
+      if (options === undefined) {
+        const compiled = this.#compile(
+          { methods: [], path: '', handler: (req) => this.#notFound(req), options: {} },
+          route.info?.path ?? '',
+          route.middleware,
+          {},
+          [],
+          NO_META,
+          this,
+        );
+        options = { ...compiled, info: route.info, definition: null };
+        this.#optionsRoutes.set(route, options);
+      }
+      return [options, match.params];
+    }
+    return [fallback, EMPTY_PARAMS];
   }
 
   /** Runs a route, with its timeout if it has one. */

@@ -191,3 +191,41 @@ describe('CORSMiddleware', () => {
     assert.equal(mw.isAllowed('https://a.com'), false);
   });
 });
+
+describe('CORSMiddleware on a route group', () => {
+  function groupApp(): CovetApp {
+    const app = new CovetApp();
+    const api = app.routeGroup('/api', { middleware: [new CORSMiddleware({ allowOrigins: ['https://myapp.com'], allowCredentials: true })] });
+    api.post('/data/{id:int}', (req) => ({ id: req.params.id }));
+    app.get('/plain', () => ({ ok: true }));
+    return app;
+  }
+
+  it('answers the browser preflight of a group route (its middleware runs for the automatic OPTIONS)', async () => {
+    await using client = new TestClient(groupApp());
+    const res = await client.options('/api/data/7', { headers: preflight('https://myapp.com', 'POST', 'content-type') });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://myapp.com');
+    assert.equal(res.headers.get('access-control-allow-credentials'), 'true');
+    assert.match(res.headers.get('access-control-allow-methods') ?? '', /POST/);
+    // An origin the group does not allow gets no CORS headers.
+    const other = await client.options('/api/data/7', { headers: preflight('https://evil.example', 'POST') });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('labels the 405 of a group path for allowed origins, and leaves other paths to the app', async () => {
+    await using client = new TestClient(groupApp());
+    const res = await client.delete('/api/data/7', { headers: { origin: 'https://myapp.com' } });
+    assert.equal(res.status, 405);
+    assert.deepEqual(res.json(), { error: 'Method Not Allowed' });
+    assert.equal(res.headers.get('allow'), 'POST, OPTIONS');
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://myapp.com');
+    // Outside the group: the plain automatic answer, no CORS.
+    const plain = await client.options('/plain', { headers: preflight('https://myapp.com', 'GET') });
+    assert.equal(plain.status, 204);
+    assert.equal(plain.headers.get('allow'), 'GET, HEAD, OPTIONS');
+    assert.equal(plain.headers.get('access-control-allow-origin'), null);
+    const missing = await client.options('/api/nothing', { headers: preflight('https://myapp.com', 'POST') });
+    assert.equal(missing.status, 404);
+  });
+});
