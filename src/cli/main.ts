@@ -59,7 +59,7 @@ shows a progress bar on a TTY, then a results table (req/s, p50/p90/p99, errors)
 
 Options:
   --url URL         a running server to test instead of an app module
-  --path PATH       the path to request (default /)
+  --path PATH       the path to request (default /; with --url, the URL's own path)
   --concurrency N   concurrent connections (default 10)
   --duration S      seconds to run (default 10)
   --json            print the results as JSON
@@ -167,7 +167,7 @@ function parse(argv: string[]) {
         'no-audit': { type: 'boolean', default: false },
         'covet-spec': { type: 'string' },
         url: { type: 'string' },
-        path: { type: 'string', default: '/' },
+        path: { type: 'string' },
         concurrency: { type: 'string', default: '10' },
         duration: { type: 'string', default: '10' },
         help: { type: 'boolean', short: 'h', default: false },

@@ -120,6 +120,22 @@ describe('covet performance-test', { timeout: 180_000 }, () => {
       assert.ok(result.totalRequests > 0);
       assert.ok(result.failedRequests > 0);
     });
+  });
+
+  it('load tests the --url as given, path and query included, unless --path replaces the path', async () => {
+    const app = makeApp();
+    await withServer(app, async ({ url }) => {
+      const r = await covetDone(['performance-test', '--url', `${url}/api/users?page=2`, '--concurrency', '2', '--duration', '0.5', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^Load testing http:\/\/127\.0\.0\.1:\d+\/api\/users\?page=2: 2 connections for 0\.5 s$/m);
+      const result = JSON.parse(r.stdout) as { totalRequests: number; statusCodes: Record<string, number> };
+      assert.deepEqual(Object.keys(result.statusCodes), ['200']);
+      const replaced = await covetDone(['performance-test', '--url', `${url}/api/users`, '--path', '/flaky', '--concurrency', '2', '--duration', '0.5']);
+      assert.match(replaced.stderr, /^Load testing http:\/\/127\.0\.0\.1:\d+\/flaky: 2 connections for 0\.5 s$/m);
+    });
+  });
+
+  it('rejects a bad --concurrency with exit code 2', async () => {
     const bad = await covetDone(['performance-test', '--url', 'http://127.0.0.1:1', '--concurrency', 'x']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--concurrency must be a positive integer, got x/);
