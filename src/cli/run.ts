@@ -153,8 +153,9 @@ async function serve(opts: RunOptions): Promise<void> {
       return;
     }
     // A worker says nothing itself: the primary prints one listening line for all of them.
-    const info = await app.listen(listen);
-    stopOnSigterm(app);
+    const started = app.listen(listen);
+    stopOnSigterm(app, started);
+    const info = await started;
     // An app from an older copy of the package has no such property: the primary's default stands.
     const shutdownTimeout = (app as Partial<Record<typeof kShutdownTimeout, number>>)[kShutdownTimeout];
     send({ covet: 'listening', url: info.url, ...(typeof shutdownTimeout === 'number' ? { shutdownTimeout } : {}) });
@@ -174,7 +175,7 @@ async function serve(opts: RunOptions): Promise<void> {
  * reaches the worker directly and again through the primary, and must not cut its drain. The
  * primary force-stops its workers when asked twice (a second Ctrl-C) or after its deadline.
  */
-function stopOnSigterm(app: CovetApp): void {
+function stopOnSigterm(app: CovetApp, started: Promise<unknown>): void {
   // Ctrl-C reaches the whole process group: workers wait for the primary's SIGTERM instead,
   // so that one signal means one graceful drain.
   process.on('SIGINT', () => {});
@@ -182,13 +183,20 @@ function stopOnSigterm(app: CovetApp): void {
   process.on('SIGTERM', () => {
     if (stopping) return;
     stopping = true;
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.logger.error('shutdown failed', { error: err });
-        process.exit(1);
-      },
-    );
+    // A stop during the startup hooks waits for them, then drains and runs the shutdown hooks.
+    // A failed start is reported (and exits) where it is awaited.
+    started
+      .then(
+        () => app.close(),
+        () => new Promise<void>(() => {}),
+      )
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          app.logger.error('shutdown failed', { error: err });
+          process.exit(1);
+        },
+      );
   });
 }
 
@@ -280,7 +288,7 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
             write(`Covet listening on ${msg.url}`);
           }
         }
-        if (announced || ready.size < count) return;
+        if (announced || stopping || ready.size < count) return;
         announced = true;
         announcedUrl = msg.url;
         const pids = [...ready].map((r) => r.process.pid).join(', ');
