@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CovetApp } from '../app.js';
-import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parseWorkers, runCommand, splitRef } from './run.js';
+import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parsePort, parseWorkers, runCommand, splitRef } from './run.js';
 
 const HELP = `covet — the Covet command line
 
@@ -227,16 +227,10 @@ export async function main(argv: string[]): Promise<number> {
   if (target !== undefined && /:$/.test(target)) throw new CliError(`nothing after ":" in ${target}: name the export (module:export) or leave the ":" out`, ExitCode.usage);
   if (extra.length > 0) throw new CliError(`unexpected argument "${extra[0]}"\nRun "covet ${command} --help" for usage.`, ExitCode.usage);
   if (command === 'run') {
-    const portText = values.port ?? process.env.PORT ?? '8000';
-    const port = Number(portText);
-    if (portText === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-      const source = values.port === undefined ? 'PORT (from the environment)' : '--port';
-      throw new CliError(`${source} must be an integer 0-65535, got ${portText}`, ExitCode.usage);
-    }
     return runCommand({
       ref: target,
       host: values.host,
-      port,
+      port: parsePort(values.port, process.env.PORT),
       workers: parseWorkers(values.workers),
       reload: values.reload,
       reusePort: values['reuse-port'],

@@ -115,6 +115,21 @@ export function cpusWithin(cores: number, cpuMax: string): number {
   return Math.max(1, Math.min(cores, Math.ceil(limit)));
 }
 
+/**
+ * The port of `covet run`: `--port`, else `$PORT`, else 8000. An empty `PORT` (`PORT=` in an env
+ * file) counts as unset, as `env.integer()` in a `Config` reads it; anything else that is not an
+ * integer 0-65535 is bad usage.
+ */
+export function parsePort(flag: string | undefined, envPort: string | undefined): number {
+  const text = flag ?? (envPort === '' ? undefined : envPort) ?? '8000';
+  const port = Number(text);
+  if (text === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    const source = flag === undefined ? 'PORT (from the environment)' : '--port';
+    throw new CliError(`${source} must be an integer 0-65535, got ${text}`, ExitCode.usage);
+  }
+  return port;
+}
+
 /** The number of workers `--workers` asks for: a count, or `auto` for one per usable CPU. */
 export function parseWorkers(value: string | undefined): number {
   if (value === undefined) return 0;
