@@ -112,10 +112,14 @@ export class ProductionValidator {
     const dbs = this.#o.app?.databases ?? [];
     if (dbs.length > 0) {
       try {
-        for (const db of dbs) {
-          await db.connect();
-          await db.ping?.();
-        }
+        // Bounded like the URL check: a server that accepts and never answers would hang here.
+        const pingAll = async (): Promise<void> => {
+          for (const db of dbs) {
+            await db.connect();
+            await db.ping?.();
+          }
+        };
+        await withTimeout(pingAll(), this.#timeout, 'no answer to a ping');
         return pass(`${dbs.length} database(s) connected and answered a ping`);
       } catch (err) {
         return fail(`database unreachable: ${describeError(err)}`);

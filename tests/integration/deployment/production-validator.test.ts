@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DatabaseManager } from '../../../src/database/index.js';
 import { ProductionValidator } from '../../../src/deployment/index.js';
 import { Config, CovetApp, Secret } from '../../../src/index.js';
 import { HealthChecker, MetricsManager, PrometheusBackend } from '../../../src/monitoring/index.js';
@@ -205,6 +206,26 @@ describe('ProductionValidator edge cases', { timeout: 60_000 }, () => {
       assert.deepEqual(await wrong.checkRedisConnectivity(), { status: 'fail', message: `Redis at redis://127.0.0.1:${port} refused: WRONGPASS invalid password` });
     } finally {
       slow.close();
+    }
+  });
+
+  it("bounds the check of the app's databases by timeoutMs: a server that accepts and never answers fails it", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+    });
+    const port = await listen(silent);
+    const app = new CovetApp({ logger: { info() {}, error() {} } });
+    app.addDatabase(new DatabaseManager(`postgresql://u:p@127.0.0.1:${port}/x`));
+    try {
+      const started = Date.now();
+      const result = await new ProductionValidator({ app, timeoutMs: 300 }).checkDatabaseConnectivity();
+      assert.deepEqual(result, { status: 'fail', message: 'database unreachable: no answer to a ping within 300 ms' });
+      assert.ok(Date.now() - started < 5000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await app.close().catch(() => {});
     }
   });
 
