@@ -75,6 +75,8 @@ function tcp(host: string, port: number, timeoutMs: number, send?: string, compl
       data += chunk.toString();
       if (complete === undefined || complete(data)) done();
     });
+    // A server that answers and hangs up (Redis's protected-mode -DENIED) has said all it will.
+    socket.on('end', () => done());
   });
 }
 

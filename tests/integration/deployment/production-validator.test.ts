@@ -207,6 +207,20 @@ describe('ProductionValidator edge cases', { timeout: 60_000 }, () => {
     } finally {
       slow.close();
     }
+    // A server that answers one line and hangs up is judged by that line, not timed out.
+    const denying = createServer((socket) => socket.end('-DENIED Redis is running in protected mode\r\n'));
+    const denyingPort = await listen(denying);
+    try {
+      const started = Date.now();
+      const v = new ProductionValidator({ env: { REDIS_URL: `redis://:s3cret@127.0.0.1:${denyingPort}` }, timeoutMs: 5000 });
+      assert.deepEqual(await v.checkRedisConnectivity(), {
+        status: 'fail',
+        message: `Redis at redis://127.0.0.1:${denyingPort} refused: DENIED Redis is running in protected mode`,
+      });
+      assert.ok(Date.now() - started < 4000);
+    } finally {
+      denying.close();
+    }
   });
 
   it("bounds the check of the app's databases by timeoutMs: a server that accepts and never answers fails it", async () => {
