@@ -47,6 +47,7 @@ export async function performanceTestCommand(o: PerformanceTestCommandOptions): 
     } catch {
       throw new CliError(`--url is not a URL: ${o.url}`, ExitCode.usage);
     }
+    if (!/^https?:/.test(url)) throw new CliError(`--url must be an http: or https: URL, got ${o.url}`, ExitCode.usage);
   } else {
     app = await o.load(o.target ?? defaultModule());
     const info = await app.listen({ host: '127.0.0.1', port: 0 });
