@@ -244,8 +244,20 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   return supervise(opts, opts.workers === 0 ? 1 : opts.workers);
 }
 
+/**
+ * `COVET_MAX_RESTARTS`: crashes tolerated within the window (default 5; empty counts as unset).
+ * A value that is not a non-negative integer would disable crash-loop detection (`NaN`), so it
+ * is bad usage.
+ */
+export function maxRestartsFrom(value: string | undefined): number {
+  if (value === undefined || value === '') return 5;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`COVET_MAX_RESTARTS must be a non-negative integer, got ${value}`, ExitCode.usage);
+  return n;
+}
+
 function supervise(opts: RunOptions, count: number): Promise<number> {
-  const maxRestarts = opts.maxRestarts ?? Number(process.env.COVET_MAX_RESTARTS ?? 5);
+  const maxRestarts = opts.maxRestarts ?? maxRestartsFrom(process.env.COVET_MAX_RESTARTS);
   const windowMs = opts.restartWindowMs ?? 30_000;
   const crashes: number[] = [];
   const workers = new Set<Worker>();
