@@ -686,8 +686,10 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       this.logger.info('app.run() skipped: the covet command is loading this module and serves the app itself');
       return { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
     }
-    const info = await this.listen(options);
-    this.logger.info(`Covet listening on ${info.url}`);
+    // The signals are handled from the start: a stop that arrives while the startup hooks run
+    // (a pod replaced while it connects to its database) waits for them, then stops gracefully
+    // and runs the shutdown hooks, instead of killing the process with the signal.
+    const started = this.listen(options);
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
@@ -696,20 +698,35 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       }
       stopping = true;
       this.logger.info(`${signal} received: shutting down`);
-      this.close().then(
-        () => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          if (options.exitOnSignal ?? true) process.exit(0);
-        },
-        (err: unknown) => {
-          this.logger.error('shutdown failed', { error: err });
-          process.exit(1);
-        },
-      );
+      // A failed start is reported by whoever awaits `run()`.
+      started
+        .then(
+          () => this.close(),
+          () => new Promise<void>(() => {}),
+        )
+        .then(
+          () => {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+            if (options.exitOnSignal ?? true) process.exit(0);
+          },
+          (err: unknown) => {
+            this.logger.error('shutdown failed', { error: err });
+            process.exit(1);
+          },
+        );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    let info: ListenInfo;
+    try {
+      info = await started;
+    } catch (err) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      throw err;
+    }
+    if (!stopping) this.logger.info(`Covet listening on ${info.url}`);
     return info;
   }
 

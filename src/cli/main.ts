@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CovetApp } from '../app.js';
 import { whileCliLoading } from '../internal/cli-loading.js';
-import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parseWorkers, runCommand, splitRef } from './run.js';
+import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parsePort, parseWorkers, runCommand, splitRef } from './run.js';
 
 const HELP = `covet — the Covet command line
 
@@ -60,7 +60,7 @@ shows a progress bar on a TTY, then a results table (req/s, p50/p90/p99, errors)
 
 Options:
   --url URL         a running server to test instead of an app module
-  --path PATH       the path to request (default /)
+  --path PATH       the path to request (default /; with --url, the URL's own path)
   --concurrency N   concurrent connections (default 10)
   --duration S      seconds to run (default 10)
   --json            print the results as JSON
@@ -169,7 +169,7 @@ function parse(argv: string[]) {
         'no-audit': { type: 'boolean', default: false },
         'covet-spec': { type: 'string' },
         url: { type: 'string' },
-        path: { type: 'string', default: '/' },
+        path: { type: 'string' },
         concurrency: { type: 'string', default: '10' },
         duration: { type: 'string', default: '10' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -229,16 +229,10 @@ export async function main(argv: string[]): Promise<number> {
   if (target !== undefined && /:$/.test(target)) throw new CliError(`nothing after ":" in ${target}: name the export (module:export) or leave the ":" out`, ExitCode.usage);
   if (extra.length > 0) throw new CliError(`unexpected argument "${extra[0]}"\nRun "covet ${command} --help" for usage.`, ExitCode.usage);
   if (command === 'run') {
-    const portText = values.port ?? process.env.PORT ?? '8000';
-    const port = Number(portText);
-    if (portText === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-      const source = values.port === undefined ? 'PORT (from the environment)' : '--port';
-      throw new CliError(`${source} must be an integer 0-65535, got ${portText}`, ExitCode.usage);
-    }
     return runCommand({
       ref: target,
       host: values.host,
-      port,
+      port: parsePort(values.port, process.env.PORT),
       workers: parseWorkers(values.workers),
       reload: values.reload,
       reusePort: values['reuse-port'],

@@ -5,7 +5,8 @@ import { CliError, defaultModule, ExitCode } from './run.js';
 export interface PerformanceTestCommandOptions {
   readonly target: string | undefined;
   readonly url: string | undefined;
-  readonly path: string;
+  /** Default `/` for an app module; with `--url`, the URL's own path and query. */
+  readonly path: string | undefined;
   readonly concurrency: number;
   /** Seconds. */
   readonly duration: number;
@@ -41,14 +42,16 @@ export async function performanceTestCommand(o: PerformanceTestCommandOptions): 
   let url: string;
   if (o.url !== undefined) {
     try {
-      url = new URL(o.path, o.url).href;
+      // The URL as given (`--url http://host/api/users`), unless --path replaces its path.
+      url = new URL(o.path ?? o.url, o.url).href;
     } catch {
       throw new CliError(`--url is not a URL: ${o.url}`, ExitCode.usage);
     }
+    if (!/^https?:/.test(url)) throw new CliError(`--url must be an http: or https: URL, got ${o.url}`, ExitCode.usage);
   } else {
     app = await o.load(o.target ?? defaultModule());
     const info = await app.listen({ host: '127.0.0.1', port: 0 });
-    url = new URL(o.path, info.url).href;
+    url = new URL(o.path ?? '/', info.url).href;
   }
   const tty = process.stderr.isTTY === true;
   process.stderr.write(`Load testing ${url}: ${o.concurrency} connections for ${o.duration} s\n`);

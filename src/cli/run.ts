@@ -115,6 +115,21 @@ export function cpusWithin(cores: number, cpuMax: string): number {
   return Math.max(1, Math.min(cores, Math.ceil(limit)));
 }
 
+/**
+ * The port of `covet run`: `--port`, else `$PORT`, else 8000. An empty `PORT` (`PORT=` in an env
+ * file) counts as unset, as `env.integer()` in a `Config` reads it; anything else that is not an
+ * integer 0-65535 is bad usage.
+ */
+export function parsePort(flag: string | undefined, envPort: string | undefined): number {
+  const text = flag ?? (envPort === '' ? undefined : envPort) ?? '8000';
+  const port = Number(text);
+  if (text === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    const source = flag === undefined ? 'PORT (from the environment)' : '--port';
+    throw new CliError(`${source} must be an integer 0-65535, got ${text}`, ExitCode.usage);
+  }
+  return port;
+}
+
 /** The number of workers `--workers` asks for: a count, or `auto` for one per usable CPU. */
 export function parseWorkers(value: string | undefined): number {
   if (value === undefined) return 0;
@@ -153,8 +168,9 @@ async function serve(opts: RunOptions): Promise<void> {
       return;
     }
     // A worker says nothing itself: the primary prints one listening line for all of them.
-    const info = await app.listen(listen);
-    stopOnSigterm(app);
+    const started = app.listen(listen);
+    stopOnSigterm(app, started);
+    const info = await started;
     // An app from an older copy of the package has no such property: the primary's default stands.
     const shutdownTimeout = (app as Partial<Record<typeof kShutdownTimeout, number>>)[kShutdownTimeout];
     send({ covet: 'listening', url: info.url, ...(typeof shutdownTimeout === 'number' ? { shutdownTimeout } : {}) });
@@ -174,7 +190,7 @@ async function serve(opts: RunOptions): Promise<void> {
  * reaches the worker directly and again through the primary, and must not cut its drain. The
  * primary force-stops its workers when asked twice (a second Ctrl-C) or after its deadline.
  */
-function stopOnSigterm(app: CovetApp): void {
+function stopOnSigterm(app: CovetApp, started: Promise<unknown>): void {
   // Ctrl-C reaches the whole process group: workers wait for the primary's SIGTERM instead,
   // so that one signal means one graceful drain.
   process.on('SIGINT', () => {});
@@ -182,13 +198,20 @@ function stopOnSigterm(app: CovetApp): void {
   process.on('SIGTERM', () => {
     if (stopping) return;
     stopping = true;
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.logger.error('shutdown failed', { error: err });
-        process.exit(1);
-      },
-    );
+    // A stop during the startup hooks waits for them, then drains and runs the shutdown hooks.
+    // A failed start is reported (and exits) where it is awaited.
+    started
+      .then(
+        () => app.close(),
+        () => new Promise<void>(() => {}),
+      )
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          app.logger.error('shutdown failed', { error: err });
+          process.exit(1);
+        },
+      );
   });
 }
 
@@ -221,8 +244,20 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   return supervise(opts, opts.workers === 0 ? 1 : opts.workers);
 }
 
+/**
+ * `COVET_MAX_RESTARTS`: crashes tolerated within the window (default 5; empty counts as unset).
+ * A value that is not a non-negative integer would disable crash-loop detection (`NaN`), so it
+ * is bad usage.
+ */
+export function maxRestartsFrom(value: string | undefined): number {
+  if (value === undefined || value === '') return 5;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`COVET_MAX_RESTARTS must be a non-negative integer, got ${value}`, ExitCode.usage);
+  return n;
+}
+
 function supervise(opts: RunOptions, count: number): Promise<number> {
-  const maxRestarts = opts.maxRestarts ?? Number(process.env.COVET_MAX_RESTARTS ?? 5);
+  const maxRestarts = opts.maxRestarts ?? maxRestartsFrom(process.env.COVET_MAX_RESTARTS);
   const windowMs = opts.restartWindowMs ?? 30_000;
   const crashes: number[] = [];
   const workers = new Set<Worker>();
@@ -280,7 +315,7 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
             write(`Covet listening on ${msg.url}`);
           }
         }
-        if (announced || ready.size < count) return;
+        if (announced || stopping || ready.size < count) return;
         announced = true;
         announcedUrl = msg.url;
         const pids = [...ready].map((r) => r.process.pid).join(', ');

@@ -10,7 +10,15 @@ export async function readBody(res: Response, method: string): Promise<unknown> 
   const type = (res.headers.get('content-type') ?? '').toLowerCase();
   if (/^application\/(?:[\w.+-]*\+)?json\b/.test(type)) {
     const text = await res.text();
-    return text === '' ? null : JSON.parse(text);
+    if (text === '') return null;
+    // An error answer labelled JSON that is not (a proxy's HTML 502 page) still becomes a
+    // ClientError with its status; its text is the data. A 2xx that does not parse throws.
+    if (res.status >= 200 && res.status <= 299) return JSON.parse(text);
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
   }
   if (type.startsWith('text/') || /^application\/(?:[\w.+-]*\+)?(?:xml|javascript)\b/.test(type)) return res.text();
   const blob = await res.blob();

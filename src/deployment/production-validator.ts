@@ -52,8 +52,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Opens a TCP connection, optionally exchanges one request/response, and closes it. */
-function tcp(host: string, port: number, timeoutMs: number, send?: string, expect?: RegExp): Promise<string> {
+/**
+ * Opens a TCP connection, optionally sends `send` and reads until `complete(data)` says the
+ * answer is whole (a reply may arrive over several packets), and closes it.
+ */
+function tcp(host: string, port: number, timeoutMs: number, send?: string, complete?: (data: string) => boolean): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const socket = connect({ host, port });
     let data = '';
@@ -70,8 +73,10 @@ function tcp(host: string, port: number, timeoutMs: number, send?: string, expec
     });
     socket.on('data', (chunk) => {
       data += chunk.toString();
-      if (expect === undefined || expect.test(data) || /\r\n$/.test(data)) done();
+      if (complete === undefined || complete(data)) done();
     });
+    // A server that answers and hangs up (Redis's protected-mode -DENIED) has said all it will.
+    socket.on('end', () => done());
   });
 }
 
@@ -109,10 +114,14 @@ export class ProductionValidator {
     const dbs = this.#o.app?.databases ?? [];
     if (dbs.length > 0) {
       try {
-        for (const db of dbs) {
-          await db.connect();
-          await db.ping?.();
-        }
+        // Bounded like the URL check: a server that accepts and never answers would hang here.
+        const pingAll = async (): Promise<void> => {
+          for (const db of dbs) {
+            await db.connect();
+            await db.ping?.();
+          }
+        };
+        await withTimeout(pingAll(), this.#timeout, 'no answer to a ping');
         return pass(`${dbs.length} database(s) connected and answered a ping`);
       } catch (err) {
         return fail(`database unreachable: ${describeError(err)}`);
@@ -172,9 +181,13 @@ export class ProductionValidator {
     const user = decodeURIComponent(url.username);
     const cmd = (...args: string[]): string => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
     const auth = password ? (user ? cmd('AUTH', user, password) : cmd('AUTH', password)) : '';
+    // One line per command (`+OK`, `+PONG` or `-ERR …`): wait for all of them, which may come
+    // in separate packets, and judge by PING's.
+    const replies = password ? 2 : 1;
+    const lines = (data: string): string[] => data.split('\r\n').slice(0, -1);
     try {
-      const reply = await tcp(url.hostname, port, this.#timeout, `${auth}${cmd('PING')}`, /\+PONG\r\n|-[^\r]*\r\n/);
-      if (/\+PONG/.test(reply)) return pass(`Redis at ${redactUrl(url)} answered PING`);
+      const reply = await tcp(url.hostname, port, this.#timeout, `${auth}${cmd('PING')}`, (data) => lines(data).length >= replies);
+      if (lines(reply)[replies - 1] === '+PONG') return pass(`Redis at ${redactUrl(url)} answered PING`);
       return fail(`Redis at ${redactUrl(url)} refused: ${reply.trim().split('\r\n').find((l) => l.startsWith('-'))?.slice(1) ?? reply.trim()}`);
     } catch (err) {
       return fail(`Redis at ${redactUrl(url)} unreachable: ${describeError(err)}`);
@@ -259,9 +272,16 @@ export class ProductionValidator {
     if (!directory) return fail('no backup directory configured (BACKUP_DIR)');
     if (!existsSync(directory)) return fail(`backup directory ${directory} does not exist`);
     let newest = 0;
-    for (const name of readdirSync(directory)) {
-      const st = statSync(join(directory, name));
-      if (st.isFile()) newest = Math.max(newest, st.mtimeMs);
+    let names: string[];
+    try {
+      names = readdirSync(directory);
+    } catch (err) {
+      return fail(`backup directory ${directory} cannot be read: ${describeError(err)}`);
+    }
+    for (const name of names) {
+      // A dangling symlink or an entry removed meanwhile is not a backup.
+      const st = statSync(join(directory, name), { throwIfNoEntry: false });
+      if (st?.isFile()) newest = Math.max(newest, st.mtimeMs);
     }
     if (newest === 0) return fail(`no backups in ${directory}`);
     const ageHours = (Date.now() - newest) / 3_600_000;

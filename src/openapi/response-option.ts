@@ -32,6 +32,15 @@ export function responseSchemas(response: unknown): ResponseSchemas | undefined 
     return { success: undefined, byStatus };
   }
   if (typeof response !== 'object' && typeof response !== 'boolean') throw new TypeError('response must be a schema or a map of status codes to schemas');
+  // A map with a status code and another key (`{ 200: User, '4XX': Err }`, `default`) would
+  // otherwise be taken for one plain JSON Schema: documented as garbage, filtering nothing.
+  if (typeof response === 'object' && !('~standard' in response) && !Array.isArray(response)) {
+    const keys = Object.keys(response);
+    const other = keys.find((k) => !STATUS_KEY.test(k));
+    if (other !== undefined && keys.some((k) => STATUS_KEY.test(k) || /^[1-5]xx$/i.test(k))) {
+      throw new TypeError(`response map keys must be status codes such as 200 or 404, got "${other}" (ranges and "default" are not supported)`);
+    }
+  }
   return { success: response, byStatus: new Map() };
 }
 

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { CovetApp } from '../app.js';
 
 (Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
@@ -65,7 +66,7 @@ const seconds = (ms: number): number => Math.round(ms * 1000) / 1_000_000;
 
 function once(agent: Agent, url: URL, options: RunLoadOptions): Promise<number> {
   return new Promise((resolve) => {
-    const req = request(
+    const req = (url.protocol === 'https:' ? httpsRequest : request)(
       url,
       { agent, method: options.method ?? 'GET', headers: { ...options.headers, ...(options.body === undefined ? {} : { 'content-length': Buffer.byteLength(options.body) }) } },
       (res) => {
@@ -82,7 +83,9 @@ function once(agent: Agent, url: URL, options: RunLoadOptions): Promise<number> 
 /** Sends requests from `concurrency` keep-alive connections and measures them (used by `covet performance-test`). */
 export async function runLoad(options: RunLoadOptions): Promise<LoadTestResult> {
   const url = new URL(options.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`cannot load test ${url.protocol} URLs: use http: or https:`);
+  // HTTPS verifies the server's certificate as fetch does (NODE_EXTRA_CA_CERTS for a private CA).
+  const agent = new (url.protocol === 'https:' ? HttpsAgent : Agent)({ keepAlive: true, maxSockets: options.concurrency });
   const times: number[] = [];
   const statusCodes: Record<string, number> = {};
   let failed = 0;

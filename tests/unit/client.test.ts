@@ -160,6 +160,23 @@ describe('createClient', () => {
     });
   });
 
+  it('throws ClientError with the text when an error answer labelled JSON does not parse (a proxy 502 page)', async () => {
+    const page = '<html><body>502 Bad Gateway</body></html>';
+    const api = createClient<ReturnType<typeof makeApp>>('http://127.0.0.1:1', {
+      fetch: async () => new globalThis.Response(page, { status: 502, headers: { 'content-type': 'application/json' } }),
+    });
+    const err = await api.get('/text').catch((e: unknown) => e);
+    assert.ok(err instanceof ClientError);
+    assert.equal(err.status, 502);
+    assert.equal(err.data, page);
+    assert.equal(err.message, `GET http://127.0.0.1:1/text answered 502: ${page}`);
+    // A 2xx that claims JSON and is not stays an error of its own.
+    const ok = createClient<ReturnType<typeof makeApp>>('http://127.0.0.1:1', {
+      fetch: async () => new globalThis.Response('{oops', { status: 200, headers: { 'content-type': 'application/json' } }),
+    });
+    await assert.rejects(ok.get('/text'), SyntaxError);
+  });
+
   it('rejects missing and non-scalar params before sending anything', async () => {
     let calls = 0;
     const api = createClient<ReturnType<typeof makeApp>>('http://127.0.0.1:9', {

@@ -265,6 +265,20 @@ describe('app.openapi()', () => {
     assert.throws(() => app.openapi(), /response must be a schema or a map of status codes/);
   });
 
+  it('rejects a status map with a range or default key instead of taking it for one JSON Schema', async () => {
+    const Err = z.object({ error: z.string() });
+    for (const key of ['4XX', '5xx', 'default']) {
+      const app = new CovetApp({ logger: { info() {}, error() {} } });
+      app.get('/x', { response: { 200: z.object({ id: z.number() }), [key]: Err } }, () => ({ id: 1 }));
+      const message = `response map keys must be status codes such as 200 or 404, got "${key}" (ranges and "default" are not supported)`;
+      assert.throws(() => app.openapi(), (err: Error) => err instanceof TypeError && err.message === message);
+    }
+    // `default` stays a JSON Schema keyword in a plain schema.
+    const plain = new CovetApp();
+    plain.get('/y', { response: { type: 'string', default: 'x' } }, () => 'x');
+    assert.deepEqual(op(plain.openapi(), '/y', 'get').responses['200']?.content?.['application/json']?.schema, { type: 'string', default: 'x' });
+  });
+
   it('reflects routes added after a first call', () => {
     const app = new CovetApp();
     app.get('/a', () => 1);

@@ -245,6 +245,15 @@ describe('covet run: one process', { timeout: 180_000 }, () => {
     assert.match(routes.stdout, /GET +\/users\/\{user_id:int\}/);
   });
 
+  it('a SIGTERM during the startup hooks waits for them, then runs the shutdown hooks and exits 0', async () => {
+    const cli = covet(['run', 'tests/fixtures/cli/slow-start.mjs', '--port', '0']);
+    await cli.waitFor(/startup began/);
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0);
+    assert.match(cli.stdout(), /startup finished in \d+\n(?:.*\n)*shutdown hook ran/);
+    assert.doesNotMatch(cli.stdout(), /listening on/);
+  });
+
   it('serves a JavaScript module with a default export', async () => {
     const cli = covet(['run', 'tests/fixtures/cli/app.mjs', '--port', '0']);
     const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);

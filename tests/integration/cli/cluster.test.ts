@@ -54,6 +54,17 @@ describe('covet run --workers', { timeout: 180_000 }, () => {
     assert.deepEqual(await stopped(cli.workers()), []);
   });
 
+  it('a SIGTERM while the workers run their startup hooks waits for them, then runs every shutdown hook and exits 0', async () => {
+    const cli = covet(['run', 'tests/fixtures/cli/slow-start.mjs', '--port', '0', '--workers', '2']);
+    for (let i = 0; i < 200 && (cli.stdout().match(/startup began/g)?.length ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(cli.stdout().match(/startup began/g)?.length, 2, cli.stdout());
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0);
+    assert.equal(cli.stdout().match(/startup finished/g)?.length, 2, cli.stdout());
+    assert.equal(cli.stdout().match(/shutdown hook ran/g)?.length, 2, cli.stdout());
+    assert.doesNotMatch(cli.stdout(), /listening on/);
+  });
+
   it('announces the new URL when the only worker of --port 0 is replaced on another port', async () => {
     const cli = covet(['run', APP, '--port', '0', '--workers', '1']);
     try {

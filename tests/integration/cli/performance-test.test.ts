@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { CovetApp } from '../../../src/index.js';
 import { PerformanceTest } from '../../../src/testing/index.js';
 import { withServer } from '../../helpers/server.js';
@@ -120,6 +122,47 @@ describe('covet performance-test', { timeout: 180_000 }, () => {
       assert.ok(result.totalRequests > 0);
       assert.ok(result.failedRequests > 0);
     });
+  });
+
+  it('load tests the --url as given, path and query included, unless --path replaces the path', async () => {
+    const app = makeApp();
+    await withServer(app, async ({ url }) => {
+      const r = await covetDone(['performance-test', '--url', `${url}/api/users?page=2`, '--concurrency', '2', '--duration', '0.5', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^Load testing http:\/\/127\.0\.0\.1:\d+\/api\/users\?page=2: 2 connections for 0\.5 s$/m);
+      const result = JSON.parse(r.stdout) as { totalRequests: number; statusCodes: Record<string, number> };
+      assert.deepEqual(Object.keys(result.statusCodes), ['200']);
+      const replaced = await covetDone(['performance-test', '--url', `${url}/api/users`, '--path', '/flaky', '--concurrency', '2', '--duration', '0.5']);
+      assert.match(replaced.stderr, /^Load testing http:\/\/127\.0\.0\.1:\d+\/flaky: 2 connections for 0\.5 s$/m);
+    });
+  });
+
+  it('load tests an HTTPS server by --url (the certificate verified), and refuses other protocols with exit code 2', async () => {
+    const app = makeApp();
+    const tls = new URL('../../fixtures/tls/', import.meta.url);
+    const { port } = await app.listen({ host: '127.0.0.1', port: 0, key: readFileSync(new URL('key.pem', tls)), cert: readFileSync(new URL('cert.pem', tls)) });
+    try {
+      const url = `https://127.0.0.1:${port}/api/users`;
+      const r = await covetDone(['performance-test', '--url', url, '--concurrency', '2', '--duration', '0.5', '--json'], {
+        env: { NODE_EXTRA_CA_CERTS: fileURLToPath(new URL('cert.pem', tls)) },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const result = JSON.parse(r.stdout) as { totalRequests: number; statusCodes: Record<string, number> };
+      assert.ok(result.totalRequests > 0);
+      assert.deepEqual(Object.keys(result.statusCodes), ['200']);
+      // Without the CA the certificate is refused: every request fails.
+      const untrusted = await covetDone(['performance-test', '--url', url, '--concurrency', '1', '--duration', '0.3', '--json']);
+      assert.equal(untrusted.code, 1);
+      assert.deepEqual(Object.keys((JSON.parse(untrusted.stdout) as { statusCodes: object }).statusCodes), ['0']);
+    } finally {
+      await app.close();
+    }
+    const ftp = await covetDone(['performance-test', '--url', 'ftp://127.0.0.1:1/', '--duration', '0.3']);
+    assert.equal(ftp.code, 2);
+    assert.match(ftp.stderr, /^covet: --url must be an http: or https: URL, got ftp:\/\/127\.0\.0\.1:1\/$/m);
+  });
+
+  it('rejects a bad --concurrency with exit code 2', async () => {
     const bad = await covetDone(['performance-test', '--url', 'http://127.0.0.1:1', '--concurrency', 'x']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--concurrency must be a positive integer, got x/);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DatabaseManager } from '../../../src/database/index.js';
 import { ProductionValidator } from '../../../src/deployment/index.js';
 import { Config, CovetApp, Secret } from '../../../src/index.js';
 import { HealthChecker, MetricsManager, PrometheusBackend } from '../../../src/monitoring/index.js';
@@ -182,6 +183,83 @@ describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () =>
       assert.deepEqual(await absolute.checkDatabaseConnectivity(), { status: 'pass', message: `SQLite database at ${join(emptyDir, 'app.db')}` });
     } finally {
       rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ProductionValidator edge cases', { timeout: 60_000 }, () => {
+  it("waits for every Redis reply: AUTH's +OK and PING's +PONG may arrive in separate packets", async () => {
+    const slow = createServer((socket) => {
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+        if (!text.includes('PING')) return;
+        socket.write(text.includes('s3cret') ? '+OK\r\n' : '-WRONGPASS invalid password\r\n');
+        setTimeout(() => socket.write(text.includes('s3cret') ? '+PONG\r\n' : '-NOAUTH Authentication required.\r\n'), 50);
+      });
+    });
+    const port = await listen(slow);
+    try {
+      const ok = new ProductionValidator({ env: { REDIS_URL: `redis://:s3cret@127.0.0.1:${port}` }, timeoutMs: 2000 });
+      assert.deepEqual(await ok.checkRedisConnectivity(), { status: 'pass', message: `Redis at redis://127.0.0.1:${port} answered PING` });
+      const wrong = new ProductionValidator({ env: { REDIS_URL: `redis://:nope@127.0.0.1:${port}` }, timeoutMs: 2000 });
+      assert.deepEqual(await wrong.checkRedisConnectivity(), { status: 'fail', message: `Redis at redis://127.0.0.1:${port} refused: WRONGPASS invalid password` });
+    } finally {
+      slow.close();
+    }
+    // A server that answers one line and hangs up is judged by that line, not timed out.
+    const denying = createServer((socket) => socket.end('-DENIED Redis is running in protected mode\r\n'));
+    const denyingPort = await listen(denying);
+    try {
+      const started = Date.now();
+      const v = new ProductionValidator({ env: { REDIS_URL: `redis://:s3cret@127.0.0.1:${denyingPort}` }, timeoutMs: 5000 });
+      assert.deepEqual(await v.checkRedisConnectivity(), {
+        status: 'fail',
+        message: `Redis at redis://127.0.0.1:${denyingPort} refused: DENIED Redis is running in protected mode`,
+      });
+      assert.ok(Date.now() - started < 4000);
+    } finally {
+      denying.close();
+    }
+  });
+
+  it("bounds the check of the app's databases by timeoutMs: a server that accepts and never answers fails it", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+    });
+    const port = await listen(silent);
+    const app = new CovetApp({ logger: { info() {}, error() {} } });
+    app.addDatabase(new DatabaseManager(`postgresql://u:p@127.0.0.1:${port}/x`));
+    try {
+      const started = Date.now();
+      const result = await new ProductionValidator({ app, timeoutMs: 300 }).checkDatabaseConnectivity();
+      assert.deepEqual(result, { status: 'fail', message: 'database unreachable: no answer to a ping within 300 ms' });
+      assert.ok(Date.now() - started < 5000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await app.close().catch(() => {});
+    }
+  });
+
+  it('fails the backup check, without throwing, for a BACKUP_DIR that is a file, and skips dangling links', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-backup-edge-'));
+    try {
+      const file = join(dir, 'not-a-dir.sql');
+      writeFileSync(file, 'x');
+      const v = new ProductionValidator({ env: { BACKUP_DIR: file } });
+      const result = await v.checkBackupConfiguration();
+      assert.equal(result.status, 'fail');
+      assert.match(result.message, /^backup directory .*not-a-dir\.sql cannot be read: ENOTDIR/);
+      assert.equal((await v.validate()).results.find((r) => r.name === 'Backup')?.status, 'fail');
+      symlinkSync(join(dir, 'gone.sql'), join(dir, 'dangling.sql'));
+      assert.deepEqual(await new ProductionValidator({ env: { BACKUP_DIR: dir } }).checkBackupConfiguration(), {
+        status: 'pass',
+        message: `newest backup in ${dir} is 0.0 h old`,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
