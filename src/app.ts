@@ -619,8 +619,21 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     return this.#holders === 0 ? this.shutdown() : Promise.resolve();
   }
 
+  /**
+   * `covet run app.ts` (or `covet routes`) is importing this module, which ends with
+   * `app.run()` as the seed's Quick Start does, or `await app.listen()` as the README's example
+   * does: the command serves the app itself, with its own --host and --port.
+   */
+  #skippedUnderCli(call: 'run' | 'listen', options: ListenOptions): ListenInfo {
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port ?? 8000;
+    this.logger.info(`app.${call}() skipped: the covet command is loading this module and serves the app itself`);
+    return { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
+  }
+
   /** Starts the server; resolves when it accepts connections. */
   async listen(options: ListenOptions = {}): Promise<ListenInfo> {
+    if (cliLoading()) return this.#skippedUnderCli('listen', options);
     // Checked and claimed before the first `await`: two `listen()` calls at once start one server.
     if (this.#server !== null || this.#starting) throw new Error('The app is already listening');
     const tls = tlsOf(options);
@@ -678,14 +691,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    * the unit, so `npm start` forwards a second copy to the app).
    */
   async run(options: ListenOptions & { readonly exitOnSignal?: boolean } = {}): Promise<ListenInfo> {
-    if (cliLoading()) {
-      // `covet run app.ts` is importing this module, which ends with `app.run()` as the seed's
-      // Quick Start does: the command serves the app itself, with its own --host and --port.
-      const host = options.host ?? '127.0.0.1';
-      const port = options.port ?? 8000;
-      this.logger.info('app.run() skipped: the covet command is loading this module and serves the app itself');
-      return { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
-    }
+    if (cliLoading()) return this.#skippedUnderCli('run', options);
     // The signals are handled from the start: a stop that arrives while the startup hooks run
     // (a pod replaced while it connects to its database) waits for them, then stops gracefully
     // and runs the shutdown hooks, instead of killing the process with the signal.

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CovetApp, kShutdownTimeout } from '../app.js';
 import { supportsReusePort } from '../http/server.js';
@@ -34,7 +34,16 @@ export class CliError extends Error {
 export function splitRef(ref: string): { file: string; name: string | undefined } {
   const colon = ref.lastIndexOf(':');
   const hasExport = colon > 1; // keep Windows drive letters and plain paths intact
-  return { file: hasExport ? ref.slice(0, colon) : ref, name: hasExport ? ref.slice(colon + 1) : undefined };
+  return { file: withExtension(hasExport ? ref.slice(0, colon) : ref), name: hasExport ? ref.slice(colon + 1) : undefined };
+}
+
+/** Extensions tried, in order, for a module named without one (`covet run main:app`, as uvicorn users write it). */
+const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
+
+/** `file` as given when it exists or has an extension; else the first `file.<ext>` that exists. */
+function withExtension(file: string): string {
+  if (extname(file) !== '' || existsSync(file)) return file;
+  return MODULE_EXTENSIONS.map((ext) => file + ext).find((candidate) => existsSync(candidate)) ?? file;
 }
 
 /**
@@ -42,7 +51,7 @@ export function splitRef(ref: string): { file: string; name: string | undefined 
  * stripping), else explains how to start with a loader. `args` is the command line to show in
  * that explanation (after `covet`).
  */
-export async function ensureTypeScriptLoader(file: string, args = `run ${file}`): Promise<void> {
+export async function ensureTypeScriptLoader(file: string, args = process.argv.slice(2).join(' ') || `run ${file}`): Promise<void> {
   if (!/\.[cm]?tsx?$/.test(file)) return;
   if (process.execArgv.some((a) => a.includes('tsx')) || (globalThis as { __covetTsx?: boolean }).__covetTsx) return;
   try {

@@ -245,6 +245,20 @@ describe('covet run: one process', { timeout: 180_000 }, () => {
     assert.match(routes.stdout, /GET +\/users\/\{user_id:int\}/);
   });
 
+  it("serves a module that ends with await app.listen() (the README's example), named without its extension", async () => {
+    const cli = covet(['run', 'tests/fixtures/cli/readme-listen:app', '--port', '0']);
+    const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+    assert.deepEqual(await (await fetch(`${url}/`)).json(), { message: 'Hello, World!' });
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0, cli.stderr());
+    assert.match(cli.stdout(), /app\.listen\(\) skipped: the covet command is loading this module/);
+    assert.match(cli.stdout(), /module got http:\/\/127\.0\.0\.1:8000/);
+    assert.equal(cli.stdout().match(/listening on/g)?.length, 1);
+    const routes = await covetDone(['routes', 'tests/fixtures/cli/readme-listen']);
+    assert.equal(routes.code, 0, routes.stderr);
+    assert.match(routes.stdout, /GET +\//);
+  });
+
   it('a SIGTERM during the startup hooks waits for them, then runs the shutdown hooks and exits 0', async () => {
     const cli = covet(['run', 'tests/fixtures/cli/slow-start.mjs', '--port', '0']);
     await cli.waitFor(/startup began/);
