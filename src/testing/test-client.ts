@@ -1,6 +1,7 @@
 import { type CovetApp, type InjectResponse, kAcquire, kRelease } from '../app.js';
 import { encodeCookieValue } from '../http/cookie.js';
 import type { WebSocket } from '../http/websocket/websocket.js';
+import { WebSocketHandshakeError } from '../http/websocket/websocket-handshake-error.js';
 import type { HeadersInit } from '../client/client-types.js';
 import type { ClientHandshakeOptions } from '../http/websocket/client-handshake.js';
 import { CookieJar, type CookieTarget } from './cookie-jar.js';
@@ -281,13 +282,22 @@ export class TestClient {
     Object.assign(headers, headerRecord(options.headers));
     const { url, host, secure } = requestTarget(path, options.query);
     headers.host ??= host ?? this.#host;
-    this.#addCookies(headers, options.cookies, this.#target(url, headers.host, secure));
-    const ws = await this.app.injectWebSocket({
-      url,
-      headers,
-      ...(options.subprotocols === undefined ? {} : { subprotocols: options.subprotocols }),
-      ...(options.compression === undefined ? {} : { compression: options.compression }),
-    });
+    const target = this.#target(url, headers.host, secure);
+    this.#addCookies(headers, options.cookies, target);
+    let ws: WebSocket<Record<string, never>>;
+    try {
+      ws = await this.app.injectWebSocket({
+        url,
+        headers,
+        ...(options.subprotocols === undefined ? {} : { subprotocols: options.subprotocols }),
+        ...(options.compression === undefined ? {} : { compression: options.compression }),
+      });
+    } catch (err) {
+      // A refused handshake is still an HTTP response: its cookies are kept, as a browser keeps them.
+      if (err instanceof WebSocketHandshakeError) this.cookies.receive(err.headers.getSetCookie(), target);
+      throw err;
+    }
+    this.cookies.receive(ws.responseHeaders?.getSetCookie() ?? [], target);
     this.#sockets.add(ws);
     void ws.closed.then(() => this.#sockets.delete(ws));
     return ws;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CovetApp, Response } from '../../../src/index.js';
+import { CovetApp, Response, WebSocketHandshakeError } from '../../../src/index.js';
 import { AsyncTestClient, TestClient } from '../../../src/testing/index.js';
 
 function echoApp() {
@@ -178,6 +178,19 @@ describe('TestClient', () => {
       await set(secure, 's=1; Secure');
       assert.equal(await sent(secure, '/'), 's=1');
       assert.equal((await secure.get('/', { headers: { 'x-a': '1' } })).text, 's=1');
+    });
+
+    it('keeps the cookies of a WebSocket handshake, accepted or refused', async () => {
+      const app = cookieApp();
+      app.websocket('/ws', { middleware: [async (req, callNext) => (await callNext(req)).setCookie('wsid', 'w1')] }, async (ws) => {
+        await ws.accept();
+        await ws.sendText('hi');
+      });
+      app.websocket('/refused', { middleware: [() => new Response('no', { status: 401 }).setCookie('why', 'denied')] }, async () => {});
+      await using client = new TestClient(app);
+      assert.equal(await (await client.websocketConnect('/ws')).receiveText(), 'hi');
+      await assert.rejects(client.websocketConnect('/refused'), (err) => err instanceof WebSocketHandshakeError && err.status === 401);
+      assert.equal(await sent(client, '/'), 'wsid=w1; why=denied');
     });
 
     it('is still a Map of name → value: set() sends to every path, delete() and clear() forget', async () => {
