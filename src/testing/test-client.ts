@@ -113,10 +113,24 @@ export interface TestClientOptions {
   readonly baseUrl?: string;
 }
 
+// What `fetch` (the WHATWG URL parser) percent-encodes in a path and in a query of an http(s)
+// URL, besides controls and non-ASCII. Nothing else is touched: `%` escapes, `..` and `\` reach
+// the app as given, as a raw HTTP client can send them.
+const PATH_UNSAFE = /[\u0000-\u0020"<>`{}\u007f-\u{10ffff}]/gu;
+const QUERY_UNSAFE = /[\u0000-\u0020"'<>\u007f-\u{10ffff}]/gu;
+
+/** Percent-encodes (as UTF-8) what a real client could not send raw in a request target. */
+function encodeUnsafe(part: string, unsafe: RegExp): string {
+  return part.replace(unsafe, (ch) =>
+    Array.from(Buffer.from(ch), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+}
+
 /**
  * The request target a real client would send for `path`: an absolute URL
  * (`http://testserver/users`, `ws://…`) gives its path and query, its host and its scheme, and
- * the fragment never leaves the client. Then `query` is appended.
+ * the fragment never leaves the client; a space, a quote or a non-ASCII character is
+ * percent-encoded as `fetch` encodes it. Then `query` is appended.
  */
 function requestTarget(path: string, query: TestRequestOptions['query']): { url: string; host: string | null; secure: boolean | null } {
   let url = path;
@@ -130,6 +144,8 @@ function requestTarget(path: string, query: TestRequestOptions['query']): { url:
   } else {
     const hash = url.indexOf('#');
     if (hash !== -1) url = url.slice(0, hash);
+    const q = url.indexOf('?');
+    url = q === -1 ? encodeUnsafe(url, PATH_UNSAFE) : encodeUnsafe(url.slice(0, q), PATH_UNSAFE) + '?' + encodeUnsafe(url.slice(q + 1), QUERY_UNSAFE);
   }
   if (query !== undefined) {
     const params = new URLSearchParams();

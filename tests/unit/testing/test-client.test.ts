@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CovetApp, Response, WebSocketHandshakeError } from '../../../src/index.js';
 import { AsyncTestClient, TestClient } from '../../../src/testing/index.js';
+import { withServer } from '../../helpers/server.js';
 
 function echoApp() {
   const app = new CovetApp();
@@ -62,6 +63,28 @@ describe('TestClient', () => {
     assert.equal(frag.json<Record<string, unknown>>().query, '');
     const both = (await client.get('/echo?x=1#top', { query: { y: 2 } })).json<Record<string, unknown>>();
     assert.equal(both.query, 'x=1&y=2');
+  });
+
+  it('percent-encodes what fetch would (spaces, quotes, non-ASCII) and nothing else, as over a socket', async () => {
+    const app = new CovetApp();
+    app.get('/{p:path}', (req) => ({ raw: req.url.raw, path: req.path, q: req.queryParams.get('q') }));
+    await using client = new TestClient(app);
+    const paths = ['/p/José', '/p/a b?q=a b', '/p/x?q=é&r=1', '/p/a%20b?q=a+b', `/p/<x>{y}\`|^[]?q="'<>\`{}|^\\`, '/p/😀?q=😀#frag', '/p/../x'];
+    const seen = [];
+    for (const path of paths) seen.push((await client.get(path)).json<{ raw: string }>().raw);
+    assert.deepEqual(seen, [
+      '/p/Jos%C3%A9',
+      '/p/a%20b?q=a%20b',
+      '/p/x?q=%C3%A9&r=1',
+      '/p/a%20b?q=a+b',
+      "/p/%3Cx%3E%7By%7D%60|^[]?q=%22%27%3C%3E`{}|^\\",
+      '/p/%F0%9F%98%80?q=%F0%9F%98%80',
+      '/p/../x',
+    ]);
+    await withServer(app, async ({ url }) => {
+      for (const path of paths.slice(0, -1)) assert.equal((await client.get(path)).text, await (await fetch(url + path)).text(), path);
+    });
+    assert.equal((await client.get('/p/x?q=%zz')).status, 400);
   });
 
   it('encodes files as multipart/form-data', async () => {
