@@ -145,7 +145,7 @@ function requestTarget(path: string, query: TestRequestOptions['query']): { url:
     const hash = url.indexOf('#');
     if (hash !== -1) url = url.slice(0, hash);
     const q = url.indexOf('?');
-    url = q === -1 ? encodeUnsafe(url, PATH_UNSAFE) : encodeUnsafe(url.slice(0, q), PATH_UNSAFE) + '?' + encodeUnsafe(url.slice(q + 1), QUERY_UNSAFE);
+    url = q === -1 ? encodeUnsafe(url, PATH_UNSAFE) : `${encodeUnsafe(url.slice(0, q), PATH_UNSAFE)}?${encodeUnsafe(url.slice(q + 1), QUERY_UNSAFE)}`;
   }
   if (query !== undefined) {
     const params = new URLSearchParams();
