@@ -116,7 +116,9 @@ export interface TestClientOptions {
 // What `fetch` (the WHATWG URL parser) percent-encodes in a path and in a query of an http(s)
 // URL, besides controls and non-ASCII. Nothing else is touched: `%` escapes, `..` and `\` reach
 // the app as given, as a raw HTTP client can send them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it encodes
 const PATH_UNSAFE = /[\u0000-\u0020"<>`{}\u007f-\u{10ffff}]/gu;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it encodes
 const QUERY_UNSAFE = /[\u0000-\u0020"'<>\u007f-\u{10ffff}]/gu;
 
 /** Percent-encodes (as UTF-8) what a real client could not send raw in a request target. */
