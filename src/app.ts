@@ -254,16 +254,17 @@ function middlewareName(mw: Middleware, names: Map<Middleware, string>): string 
 }
 
 /** The headers of an in-process response, with the framing a socket would add (`content-length` or chunked). */
-function injectHeaders(response: Response): Headers {
+function injectHeaders(response: Response, head: boolean): Headers {
   const out = new Headers();
   for (const [k, v] of response.headers) out.append(k, v);
   if (!noBodyStatus(response.status) && !out.has('content-length')) {
     const body = response.body;
-    // Over a socket a body of unknown length goes chunked; say the same here.
+    // Over a socket a body of unknown length goes chunked; say the same here. A HEAD answer
+    // of unknown length carries neither header over a socket, so none here either.
     if (body === null) out.set('content-length', '0');
     else if (typeof body === 'string') out.set('content-length', String(Buffer.byteLength(body)));
     else if (body instanceof Uint8Array) out.set('content-length', String(body.byteLength));
-    else out.set('transfer-encoding', 'chunked');
+    else if (!head) out.set('transfer-encoding', 'chunked');
   }
   return out;
 }
@@ -873,7 +874,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     const { req, response, head } = await this.#dispatch(options);
     const bytes = await this.#collectBody(req, response, head);
     await this.#finish(req);
-    return { status: response.status, headers: injectHeaders(response), body: bytes };
+    return { status: response.status, headers: injectHeaders(response, head), body: bytes };
   }
 
   /** The whole body of an in-process response; a body that fails fails the request (its dependencies see the error). */
@@ -938,7 +939,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     if (headers.host === undefined) headers.host = url.host;
     const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
     const { req, response, head } = await this.#dispatch({ method: request.method, url: url.pathname + url.search, headers, body });
-    const out = injectHeaders(response);
+    const out = injectHeaders(response, head);
     const status = response.status;
     const rb = response.body;
     const streams = !head && !noBodyStatus(status) && typeof rb === 'object' && rb !== null && !(rb instanceof Uint8Array) && isStreamBody(rb);

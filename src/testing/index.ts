@@ -1,4 +1,5 @@
-export { AsyncTestClient, TestClient, type TestFile, type TestRequestOptions, TestResponse, type WebSocketConnectOptions } from './test-client.js';
+export { AsyncTestClient, TestClient, type TestClientOptions, type TestFile, type TestRequestOptions, TestResponse, type WebSocketConnectOptions } from './test-client.js';
+export { CookieJar, type CookieSetOptions, type CookieTarget, type TestCookie } from './cookie-jar.js';
 export { TestDatabase, type TestDatabaseOptions } from './test-database.js';
 export { type LoadTestOptions, type LoadTestResult, PerformanceTest, type RunLoadOptions, runLoad } from './performance-test.js';
 export { type FuzzFailOn, type FuzzFinding, type FuzzFindingKind, type FuzzOptions, type FuzzReport, type FuzzTarget, fuzz } from './fuzz/fuzz.js';

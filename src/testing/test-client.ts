@@ -1,8 +1,10 @@
 import { type CovetApp, type InjectResponse, kAcquire, kRelease } from '../app.js';
 import { encodeCookieValue } from '../http/cookie.js';
 import type { WebSocket } from '../http/websocket/websocket.js';
+import { WebSocketHandshakeError } from '../http/websocket/websocket-handshake-error.js';
 import type { HeadersInit } from '../client/client-types.js';
 import type { ClientHandshakeOptions } from '../http/websocket/client-handshake.js';
+import { CookieJar, type CookieTarget } from './cookie-jar.js';
 
 // Node 20 has no Symbol.asyncDispose; use the same well-known fallback as TypeScript's and
 // esbuild's helpers so `await using client = new TestClient(app)` works there.
@@ -102,21 +104,50 @@ function headerRecord(init: HeadersInit | undefined): Record<string, string> {
   return out;
 }
 
+/** Options of `new TestClient(app, options)`. */
+export interface TestClientOptions {
+  /**
+   * Where relative paths go, as Starlette's `base_url`: its host is the `Host` header and its
+   * scheme decides whether `Secure` cookies are sent. Default `http://testserver`.
+   */
+  readonly baseUrl?: string;
+}
+
+// What `fetch` (the WHATWG URL parser) percent-encodes in a path and in a query of an http(s)
+// URL, besides controls and non-ASCII. Nothing else is touched: `%` escapes, `..` and `\` reach
+// the app as given, as a raw HTTP client can send them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it encodes
+const PATH_UNSAFE = /[\u0000-\u0020"<>`{}\u007f-\u{10ffff}]/gu;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it encodes
+const QUERY_UNSAFE = /[\u0000-\u0020"'<>\u007f-\u{10ffff}]/gu;
+
+/** Percent-encodes (as UTF-8) what a real client could not send raw in a request target. */
+function encodeUnsafe(part: string, unsafe: RegExp): string {
+  return part.replace(unsafe, (ch) =>
+    Array.from(Buffer.from(ch), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+}
+
 /**
  * The request target a real client would send for `path`: an absolute URL
- * (`http://testserver/users`, `ws://…`) gives its path and query and its host, and the fragment
- * never leaves the client. Then `query` is appended.
+ * (`http://testserver/users`, `ws://…`) gives its path and query, its host and its scheme, and
+ * the fragment never leaves the client; a space, a quote or a non-ASCII character is
+ * percent-encoded as `fetch` encodes it. Then `query` is appended.
  */
-function requestTarget(path: string, query: TestRequestOptions['query']): { url: string; host: string | null } {
+function requestTarget(path: string, query: TestRequestOptions['query']): { url: string; host: string | null; secure: boolean | null } {
   let url = path;
   let host: string | null = null;
+  let secure: boolean | null = null;
   if (/^[a-z][a-z\d+.-]*:\/\//i.test(path)) {
     const parsed = new URL(path);
     url = parsed.pathname + parsed.search;
     host = parsed.host;
+    secure = parsed.protocol === 'https:' || parsed.protocol === 'wss:';
   } else {
     const hash = url.indexOf('#');
     if (hash !== -1) url = url.slice(0, hash);
+    const q = url.indexOf('?');
+    url = q === -1 ? encodeUnsafe(url, PATH_UNSAFE) : `${encodeUnsafe(url.slice(0, q), PATH_UNSAFE)}?${encodeUnsafe(url.slice(q + 1), QUERY_UNSAFE)}`;
   }
   if (query !== undefined) {
     const params = new URLSearchParams();
@@ -124,7 +155,7 @@ function requestTarget(path: string, query: TestRequestOptions['query']): { url:
     const qs = params.toString();
     if (qs) url += (url.includes('?') ? '&' : '?') + qs;
   }
-  return { url, host };
+  return { url, host, secure };
 }
 
 function appendPairs(params: URLSearchParams, values: Readonly<Record<string, Scalar | readonly Scalar[]>>): void {
@@ -168,13 +199,21 @@ function multipart(form: TestRequestOptions['form'], files: Readonly<Record<stri
  */
 export class TestClient {
   readonly app: CovetApp;
-  /** Cookies set by responses, sent with later requests. */
-  readonly cookies = new Map<string, string>();
+  /**
+   * Cookies set by responses, sent with later requests as a browser would (host, `Path`,
+   * `Secure`, expiry); also a `Map` of name → value.
+   */
+  readonly cookies = new CookieJar();
+  readonly #host: string;
+  readonly #secure: boolean;
   #started: Promise<void> | null = null;
   readonly #sockets = new Set<WebSocket<Record<string, never>>>();
 
-  constructor(app: CovetApp) {
+  constructor(app: CovetApp, options: TestClientOptions = {}) {
     this.app = app;
+    const base = new URL(options.baseUrl ?? 'http://testserver');
+    this.#host = base.host;
+    this.#secure = base.protocol === 'https:' || base.protocol === 'wss:';
   }
 
   /** Runs the app's startup hooks (unless the app is already running for another client or server). */
@@ -220,8 +259,8 @@ export class TestClient {
   /** Any method. */
   async request(method: string, path: string, options: TestRequestOptions = {}): Promise<TestResponse> {
     await this.start();
-    const { url, host } = requestTarget(path, options.query);
-    const headers: Record<string, string> = { host: host ?? 'testserver', 'user-agent': 'covet-testclient' };
+    const { url, host, secure } = requestTarget(path, options.query);
+    const headers: Record<string, string> = { host: host ?? this.#host, 'user-agent': 'covet-testclient' };
     Object.assign(headers, headerRecord(options.headers));
     let body: string | Uint8Array | null = null;
     if (options.json !== undefined) {
@@ -239,9 +278,10 @@ export class TestClient {
     } else if (options.content !== undefined) {
       body = options.content;
     }
-    this.#addCookies(headers, options.cookies);
+    const target = this.#target(url, headers.host ?? this.#host, secure);
+    this.#addCookies(headers, options.cookies, target);
     const res = new TestResponse(await this.app.inject({ method, url, headers, body }));
-    this.#storeCookies(res.headers.getSetCookie());
+    this.cookies.receive(res.headers.getSetCookie(), target);
     return res;
   }
 
@@ -258,42 +298,42 @@ export class TestClient {
     await this.start();
     const headers: Record<string, string> = { 'user-agent': 'covet-testclient' };
     Object.assign(headers, headerRecord(options.headers));
-    const { url, host } = requestTarget(path, options.query);
-    if (host !== null && headers.host === undefined) headers.host = host;
-    this.#addCookies(headers, options.cookies);
-    const ws = await this.app.injectWebSocket({
-      url,
-      headers,
-      ...(options.subprotocols === undefined ? {} : { subprotocols: options.subprotocols }),
-      ...(options.compression === undefined ? {} : { compression: options.compression }),
-    });
+    const { url, host, secure } = requestTarget(path, options.query);
+    headers.host ??= host ?? this.#host;
+    const target = this.#target(url, headers.host, secure);
+    this.#addCookies(headers, options.cookies, target);
+    let ws: WebSocket<Record<string, never>>;
+    try {
+      ws = await this.app.injectWebSocket({
+        url,
+        headers,
+        ...(options.subprotocols === undefined ? {} : { subprotocols: options.subprotocols }),
+        ...(options.compression === undefined ? {} : { compression: options.compression }),
+      });
+    } catch (err) {
+      // A refused handshake is still an HTTP response: its cookies are kept, as a browser keeps them.
+      if (err instanceof WebSocketHandshakeError) this.cookies.receive(err.headers.getSetCookie(), target);
+      throw err;
+    }
+    this.cookies.receive(ws.responseHeaders?.getSetCookie() ?? [], target);
     this.#sockets.add(ws);
     void ws.closed.then(() => this.#sockets.delete(ws));
     return ws;
   }
 
-  /** The jar's cookies and the request's own (a `cookie` header given by hand wins). */
-  #addCookies(headers: Record<string, string>, cookies: Readonly<Record<string, string>> | undefined): void {
-    const jar = new Map(this.cookies);
-    for (const [k, v] of Object.entries(cookies ?? {})) jar.set(k, encodeCookieValue(v));
-    if (jar.size > 0 && headers.cookie === undefined) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  /** Whom the jar sees a request go to: its host, its path and whether it is `https:`. */
+  #target(url: string, host: string, secure: boolean | null): CookieTarget {
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    return { host, path: path.startsWith('/') ? path : `/${path}`, secure: secure ?? this.#secure };
   }
 
-  #storeCookies(setCookies: string[]): void {
-    for (const line of setCookies) {
-      const [pair = '', ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired = attrs.some((a) => {
-        const [k = '', v = ''] = a.trim().split('=');
-        const key = k.toLowerCase();
-        return (key === 'max-age' && Number(v) <= 0) || (key === 'expires' && Date.parse(v) <= Date.now());
-      });
-      if (expired) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+  /** The jar's cookies for this request and the request's own (a `cookie` header given by hand wins). */
+  #addCookies(headers: Record<string, string>, cookies: Readonly<Record<string, string>> | undefined, target: CookieTarget): void {
+    const own = Object.entries(cookies ?? {}).map(([k, v]): [string, string] => [k, encodeCookieValue(v)]);
+    const names = new Set(own.map(([k]) => k));
+    const all = [...this.cookies.cookiesFor(target).filter(([k]) => !names.has(k)), ...own];
+    if (all.length > 0 && headers.cookie === undefined) headers.cookie = all.map(([k, v]) => `${k}=${v}`).join('; ');
   }
 }
 

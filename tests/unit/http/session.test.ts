@@ -274,12 +274,18 @@ describe('SessionMiddleware: cookie sessions', () => {
   });
 
   it('uses the configured cookie name and attributes', async () => {
+    // The jar keeps a cookie for its Domain only, and sends it to its Path over https only.
     await using client = new TestClient(
       sessionApp({ cookieName: 'sid', path: '/app', domain: 'example.com', secure: true, httpOnly: false, sameSite: 'Strict', maxAge: 3600 }),
+      { baseUrl: 'https://www.example.com' },
     );
     const res = await client.post('/set/a/1');
     assert.match(res.headers.getSetCookie()[0] ?? '', /^sid=[^;]+; Max-Age=3600; Path=\/app; Domain=example.com; Secure; SameSite=Strict$/);
-    const logout = await client.post('/logout');
+    assert.deepEqual(
+      client.cookies.list().map((c) => [c.name, c.domain, c.hostOnly, c.path, c.secure, c.httpOnly]),
+      [['sid', 'example.com', false, '/app', true, false]],
+    );
+    const logout = await client.post('/logout', { cookies: { sid: client.cookies.get('sid') ?? '' } });
     assert.deepEqual(logout.headers.getSetCookie(), ['sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/app; Domain=example.com; Secure; SameSite=Strict']);
   });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CovetApp, Response } from '../../../src/index.js';
+import { CovetApp, Response, WebSocketHandshakeError } from '../../../src/index.js';
 import { AsyncTestClient, TestClient } from '../../../src/testing/index.js';
+import { withServer } from '../../helpers/server.js';
 
 function echoApp() {
   const app = new CovetApp();
@@ -64,6 +65,28 @@ describe('TestClient', () => {
     assert.equal(both.query, 'x=1&y=2');
   });
 
+  it('percent-encodes what fetch would (spaces, quotes, non-ASCII) and nothing else, as over a socket', async () => {
+    const app = new CovetApp();
+    app.get('/{p:path}', (req) => ({ raw: req.url.raw, path: req.path, q: req.queryParams.get('q') }));
+    await using client = new TestClient(app);
+    const paths = ['/p/José', '/p/a b?q=a b', '/p/x?q=é&r=1', '/p/a%20b?q=a+b', `/p/<x>{y}\`|^[]?q="'<>\`{}|^\\`, '/p/😀?q=😀#frag', '/p/../x'];
+    const seen = [];
+    for (const path of paths) seen.push((await client.get(path)).json<{ raw: string }>().raw);
+    assert.deepEqual(seen, [
+      '/p/Jos%C3%A9',
+      '/p/a%20b?q=a%20b',
+      '/p/x?q=%C3%A9&r=1',
+      '/p/a%20b?q=a+b',
+      "/p/%3Cx%3E%7By%7D%60|^[]?q=%22%27%3C%3E`{}|^\\",
+      '/p/%F0%9F%98%80?q=%F0%9F%98%80',
+      '/p/../x',
+    ]);
+    await withServer(app, async ({ url }) => {
+      for (const path of paths.slice(0, -1)) assert.equal((await client.get(path)).text, await (await fetch(url + path)).text(), path);
+    });
+    assert.equal((await client.get('/p/x?q=%zz')).status, 400);
+  });
+
   it('encodes files as multipart/form-data', async () => {
     await using client = new TestClient(echoApp());
     const res = (await client.post('/echo', {
@@ -85,6 +108,129 @@ describe('TestClient', () => {
     assert.deepEqual(seen.cookies, { session: 'abc 1', extra: '1' });
     await client.post('/logout');
     assert.equal(client.cookies.has('session'), false);
+  });
+
+  describe('cookie jar: what a browser (or httpx) sends back', () => {
+    /** An app whose `/set` answers the raw Set-Cookie lines given in `?c=` and whose every other path shows its Cookie header. */
+    function cookieApp() {
+      const app = new CovetApp();
+      app.get('/set', (req) => {
+        const res = new Response(null, { status: 204 });
+        for (const line of req.queryParams.getAll('c')) res.headers.append('set-cookie', line);
+        return res;
+      });
+      const show = (req: { headers: { get(name: string): string | null } }) => req.headers.get('cookie') ?? '';
+      app.get('/', show);
+      app.get('/{rest:path}', show);
+      return app;
+    }
+    const set = (client: TestClient, ...lines: string[]) => client.get('/set', { query: { c: lines } });
+    const sent = async (client: TestClient, path: string) => (await client.get(path)).text;
+
+    it('sends a cookie only under its Path (RFC 6265 path-match)', async () => {
+      await using client = new TestClient(cookieApp());
+      await set(client, 'a=1; Path=/other', 'b=2; Path=/', 'c=3; Path=/other/');
+      assert.equal(await sent(client, '/see'), 'b=2');
+      assert.equal(await sent(client, '/otherwise'), 'b=2');
+      assert.equal(await sent(client, '/other'), 'a=1; b=2');
+      // Longest path first, as browsers order them.
+      assert.equal(await sent(client, '/other/x'), 'c=3; a=1; b=2');
+      assert.equal(await sent(client, '/other?x=/'), 'a=1; b=2');
+    });
+
+    it('defaults Path to the directory of the request that set the cookie', async () => {
+      const app = cookieApp();
+      app.get('/auth/raw', () => {
+        const res = new Response(null, { status: 204 });
+        res.headers.append('set-cookie', 'd=4');
+        res.headers.append('set-cookie', 'e=5; Path=relative');
+        return res;
+      });
+      await using client = new TestClient(app);
+      await client.get('/auth/raw');
+      assert.deepEqual(
+        client.cookies.list().map((c) => [c.name, c.path]),
+        [['d', '/auth'], ['e', '/auth']],
+      );
+      assert.equal(await sent(client, '/auth/me'), 'd=4; e=5');
+      assert.equal(await sent(client, '/me'), '');
+    });
+
+    it('deletes a cookie on Max-Age=0 or a past Expires (of the same path), and expires it when Max-Age runs out', async () => {
+      await using client = new TestClient(cookieApp());
+      await set(client, 'a=1', 'b=2', 'c=3; Path=/x', 'd=4; Max-Age=3600', 'e=5; Max-Age=abc');
+      assert.equal(await sent(client, '/x'), 'c=3; a=1; b=2; d=4; e=5');
+      await set(client, 'a=; Max-Age=0', 'b=; Expires=Thu, 01 Jan 1970 00:00:00 GMT', 'c=; Max-Age=0');
+      // `c` lives at /x: a deletion for path / (the default here) leaves it.
+      assert.equal(await sent(client, '/x'), 'c=3; d=4; e=5');
+      await client.get('/set', { query: { c: 'c=; Max-Age=0; Path=/x' } });
+      assert.equal(await sent(client, '/x'), 'd=4; e=5');
+      assert.deepEqual([client.cookies.has('a'), client.cookies.has('b'), client.cookies.has('c')], [false, false, false]);
+      await set(client, 'f=6; Max-Age=1', 'g=7; Max-Age=-1', 'h=8; Max-Age=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT');
+      assert.equal(await sent(client, '/'), 'd=4; e=5; f=6; h=8');
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal(await sent(client, '/'), 'd=4; e=5');
+    });
+
+    it('keeps a cookie for its host (or its Domain), refuses another site\'s Domain', async () => {
+      await using client = new TestClient(cookieApp());
+      await set(client, 'host=1', 'dom=2; Domain=testserver', 'dot=3; Domain=.TestServer', 'evil=4; Domain=example.com');
+      assert.equal(client.cookies.has('evil'), false);
+      assert.equal(await sent(client, '/'), 'host=1; dom=2; dot=3');
+      assert.equal(await sent(client, 'http://api.testserver/'), 'dom=2; dot=3');
+      assert.equal(await sent(client, 'http://testserver:8080/'), 'host=1; dom=2; dot=3');
+      assert.equal(await sent(client, 'http://other.test/'), '');
+      // A cookie an absolute URL's host sets goes back to that host.
+      await client.get('http://other.test/set', { query: { c: 'o=5' } });
+      assert.equal(await sent(client, 'http://other.test/'), 'o=5');
+      assert.equal(await sent(client, '/'), 'host=1; dom=2; dot=3');
+    });
+
+    it('sends Secure cookies over https only (an https:// URL or baseUrl), as httpx does', async () => {
+      const app = cookieApp();
+      await using client = new TestClient(app);
+      await set(client, 's=1; Secure', 'n=2; SameSite=None; Secure', 'p=3');
+      assert.equal(client.cookies.get('s'), '1');
+      assert.equal(await sent(client, '/'), 'p=3');
+      assert.equal(await sent(client, 'https://testserver/'), 's=1; n=2; p=3');
+      const ws = app.websocket('/ws', async (socket) => socket.sendText(socket.headers.get('cookie') ?? ''));
+      assert.ok(ws);
+      assert.equal(await (await client.websocketConnect('/ws')).receiveText(), 'p=3');
+      assert.equal(await (await client.websocketConnect('wss://testserver/ws')).receiveText(), 's=1; n=2; p=3');
+      await using secure = new TestClient(app, { baseUrl: 'https://testserver' });
+      await set(secure, 's=1; Secure');
+      assert.equal(await sent(secure, '/'), 's=1');
+      assert.equal((await secure.get('/', { headers: { 'x-a': '1' } })).text, 's=1');
+    });
+
+    it('keeps the cookies of a WebSocket handshake, accepted or refused', async () => {
+      const app = cookieApp();
+      app.websocket('/ws', { middleware: [async (req, callNext) => (await callNext(req)).setCookie('wsid', 'w1')] }, async (ws) => {
+        await ws.accept();
+        await ws.sendText('hi');
+      });
+      app.websocket('/refused', { middleware: [() => new Response('no', { status: 401 }).setCookie('why', 'denied')] }, async () => {});
+      await using client = new TestClient(app);
+      assert.equal(await (await client.websocketConnect('/ws')).receiveText(), 'hi');
+      await assert.rejects(client.websocketConnect('/refused'), (err) => err instanceof WebSocketHandshakeError && err.status === 401);
+      assert.equal(await sent(client, '/'), 'wsid=w1; why=denied');
+    });
+
+    it('is still a Map of name → value: set() sends to every path, delete() and clear() forget', async () => {
+      await using client = new TestClient(cookieApp());
+      client.cookies.set('manual', 'm');
+      await set(client, 'a=1; Path=/p');
+      assert.equal(await sent(client, '/deep/path'), 'manual=m');
+      assert.deepEqual([...client.cookies], [['manual', 'm'], ['a', '1']]);
+      assert.deepEqual([client.cookies.size, [...client.cookies.keys()], [...client.cookies.values()]], [2, ['manual', 'a'], ['m', '1']]);
+      assert.deepEqual(new Map(client.cookies), new Map([['manual', 'm'], ['a', '1']]));
+      // Per-request cookies replace the jar's of the same name.
+      assert.equal((await client.get('/p', { cookies: { a: 'own' } })).text, 'manual=m; a=own');
+      assert.equal(client.cookies.delete('a'), true);
+      assert.equal(client.cookies.delete('a'), false);
+      client.cookies.clear();
+      assert.equal(await sent(client, '/p'), '');
+    });
   });
 
   it('percent-encodes cookie values given per request, so the app reads them back intact', async () => {
