@@ -157,6 +157,38 @@ describe('Config subclasses with typed env fields', () => {
     }
   });
 
+  it('${NAME} in a .env file means the value NAME ends up with: the real environment, else the files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-config-'));
+    const unset = `COVET_TEST_UNSET_${process.pid}`;
+    try {
+      writeFileSync(join(dir, '.env'), `HOST=localhost\nURL=postgres://\${HOST}/app\nLEAK=[\${${unset}}]\n`);
+      writeFileSync(join(dir, '.env.production'), 'API=http://${HOST}:9000\n');
+      const files = [join(dir, '.env'), join(dir, '.env.production')];
+      class Urls extends Config {
+        HOST = env.string('HOST');
+        URL = env.string('URL');
+        API = env.string('API');
+        LEAK = env.string('LEAK');
+      }
+      const fromFiles = Config.load(Urls, { env: {}, files });
+      assert.deepEqual([fromFiles.HOST, fromFiles.URL, fromFiles.API], ['localhost', 'postgres://localhost/app', 'http://localhost:9000']);
+      process.env[unset] = 'from-process-env';
+      const real = Config.load(Urls, { env: { HOST: 'db.internal' }, files });
+      assert.deepEqual([real.HOST, real.URL, real.API], ['db.internal', 'postgres://db.internal/app', 'http://db.internal:9000']);
+      assert.equal(real.LEAK, '[]', 'an explicit env replaces process.env entirely');
+
+      const target: NodeJS.ProcessEnv = { HOST: 'db.internal' };
+      loadDotEnv(join(dir, '.env'), { env: target });
+      assert.equal(target.URL, 'postgres://db.internal/app');
+      const overridden: NodeJS.ProcessEnv = { HOST: 'db.internal' };
+      loadDotEnv(join(dir, '.env'), { env: overridden, override: true });
+      assert.equal(overridden.URL, 'postgres://localhost/app');
+    } finally {
+      delete process.env[unset];
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('picks the class for the environment', () => {
     const classes = { development: DevelopmentConfig, production: ProductionConfig };
     assert.ok(Config.forEnvironment(classes, { env: { NODE_ENV: 'development' }, files: [] }) instanceof DevelopmentConfig);
