@@ -204,6 +204,10 @@ export const env = {
   integer(name: string, fallback?: number): number {
     const n = env.number(name, fallback);
     if (n !== undefined && !Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got ${shown(name, lookup(name) ?? '')}`);
+    // Past 2^53 a number is no longer exact: "9007199254740993" would silently read as …992.
+    if (n !== undefined && !Number.isSafeInteger(n)) {
+      throw new ConfigError(`${name} must be an integer between -9007199254740991 and 9007199254740991, got ${shown(name, lookup(name) ?? '')}`);
+    }
     return n;
   },
   boolean(name: string, fallback?: boolean): boolean {

@@ -112,6 +112,12 @@ describe('Config subclasses with typed env fields', () => {
   it('rejects malformed typed values naming the variable', () => {
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, PORT: 'http' }, files: [] }), /PORT must be a number, got "http"/);
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, PORT: '80.5' }, files: [] }), /PORT must be an integer/);
+    for (const big of ['9007199254740993', '99999999999999999999', '1e300']) {
+      assert.throws(() => Config.load(ProductionConfig, { env: { ...good, PORT: big }, files: [] }), {
+        message: `PORT must be an integer between -9007199254740991 and 9007199254740991, got "${big}"`,
+      });
+    }
+    assert.equal(Config.load(ProductionConfig, { env: { ...good, PORT: '9007199254740991' }, files: [] }).PORT, 9007199254740991);
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, DEBUG: 'maybe' }, files: [] }), /DEBUG must be true or false/);
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, LOG_LEVEL: 'loud' }, files: [] }), /LOG_LEVEL must be one of debug, info, warn/);
     // Decimal numbers only.
