@@ -1,11 +1,10 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { CovetError } from '../errors.js';
 import { kSession, type Request } from '../request.js';
-import { Response } from '../response.js';
+import { copyResponse, type Response } from '../response.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
 import { appendVary } from './compress.js';
 import { type CookieOptions, serializeCookie } from './cookie.js';
-import { ResponseHeaders } from './headers.js';
 import { RequestSession, type SessionStore } from './session.js';
 import { CookieSigner, MIN_COOKIE_KEY_BYTES } from './signed-cookie.js';
 
@@ -298,7 +297,7 @@ export class SessionMiddleware implements MiddlewareObject {
     // cached page): this visitor's Set-Cookie must go on a copy, or the next visitor gets it.
     let res = handled;
     const own = (): Response => {
-      if (res === handled) res = new Response(handled.body, { status: handled.status, headers: new ResponseHeaders(handled.headers) });
+      if (res === handled) res = copyResponse(handled);
       return res;
     };
     if (session.accessed) appendVary(own().headers, 'Cookie');

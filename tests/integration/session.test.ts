@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CookieSigner, CovetApp, MemorySessionStore, Response, SessionMiddleware } from '../../src/index.js';
+import { RateLimiter } from '../../src/security/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
 import { rawExchange } from './net-helpers.js';
 
@@ -116,6 +117,24 @@ describe('a Response the handler reuses', () => {
       assert.equal(anon.headers.get('vary'), 'Cookie');
       assert.equal(shared.headers.getSetCookie().length, 0, "the handler's Response is left as it was");
       assert.equal(shared.headers.get('vary'), null);
+    });
+  });
+
+  it('keeps the tighter rate-limit headers of a route limit inside the session middleware', T, async () => {
+    const limiter = new RateLimiter({ defaultLimits: '100/hour' });
+    const a = new CovetApp({ logger: memoryLogger() });
+    a.addMiddleware(limiter);
+    a.addMiddleware(new SessionMiddleware({ secretKey: SECRET, store: new MemorySessionStore() }));
+    a.post('/visit', limiter.limit('5/minute', (req) => {
+      req.session.set('seen', true);
+      return { ok: true };
+    }));
+    await withServer(a, async ({ url }) => {
+      const res = await fetch(`${url}/visit`, { method: 'POST' });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.getSetCookie().length, 1);
+      assert.equal(res.headers.get('ratelimit-limit'), '5');
+      assert.equal(res.headers.get('ratelimit-remaining'), '4');
     });
   });
 });
