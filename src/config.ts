@@ -60,12 +60,23 @@ export function maskValue(key: string, value: unknown): unknown {
 
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
 
+/** Where `parseDotEnv` resolves `${NAME}` references besides the file's own earlier keys. */
+export interface DotEnvVariables {
+  /** Consulted before the file's keys: the real environment, when it wins over the file. */
+  readonly before?: Readonly<Record<string, string | undefined>>;
+  /** Consulted after the file's keys: earlier files. Default `process.env` when neither is given. */
+  readonly after?: Readonly<Record<string, string | undefined>>;
+}
+
 /**
  * Parses the text of a `.env` file: `KEY=value` lines, `#` comments, blank lines, an optional
  * `export ` prefix, single quotes (literal), double quotes (`\n` escapes, may span lines) and
- * `${VAR}` references to earlier keys. Throws `ConfigError` naming the file and line.
+ * `${VAR}` references to earlier keys (then `process.env`, unless `variables` says otherwise).
+ * Throws `ConfigError` naming the file and line.
  */
-export function parseDotEnv(text: string, source = '.env'): Record<string, string> {
+export function parseDotEnv(text: string, source = '.env', variables?: DotEnvVariables): Record<string, string> {
+  const before = variables?.before;
+  const after = variables === undefined ? process.env : variables.after;
   const out: Record<string, string> = {};
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -100,7 +111,7 @@ export function parseDotEnv(text: string, source = '.env'): Record<string, strin
       value = value.replace(/\s+#.*$/, '').trim();
     }
     if (quote !== "'") {
-      value = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => out[name] ?? process.env[name] ?? '');
+      value = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => before?.[name] ?? out[name] ?? after?.[name] ?? '');
     }
     out[key] = value;
   }
@@ -133,8 +144,9 @@ export interface DotEnvOptions {
 export function loadDotEnv(path = '.env', options: DotEnvOptions = {}): Record<string, string> {
   const file = resolve(path);
   if (!existsSync(file)) return {};
-  const values = parseDotEnv(readFileSync(file, 'utf8'), path);
   const env = options.env ?? process.env;
+  // `${NAME}` means the value NAME ends up with: the environment's, unless the file overrides it.
+  const values = parseDotEnv(readFileSync(file, 'utf8'), path, options.override ? { after: env } : { before: env });
   for (const [k, v] of Object.entries(values)) if (options.override || env[k] === undefined) env[k] = v;
   return values;
 }
@@ -192,6 +204,10 @@ export const env = {
   integer(name: string, fallback?: number): number {
     const n = env.number(name, fallback);
     if (n !== undefined && !Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got ${shown(name, lookup(name) ?? '')}`);
+    // Past 2^53 a number is no longer exact: "9007199254740993" would silently read as …992.
+    if (n !== undefined && !Number.isSafeInteger(n)) {
+      throw new ConfigError(`${name} must be an integer between -9007199254740991 and 9007199254740991, got ${shown(name, lookup(name) ?? '')}`);
+    }
     return n;
   },
   boolean(name: string, fallback?: boolean): boolean {
@@ -292,7 +308,8 @@ export class Config {
     const merged: NodeJS.ProcessEnv = {};
     for (const file of files) {
       const path = resolve(file);
-      if (existsSync(path)) Object.assign(merged, parseDotEnv(readFileSync(path, 'utf8'), file));
+      // `${NAME}` means the value NAME ends up with: the environment's, else the latest file's.
+      if (existsSync(path)) Object.assign(merged, parseDotEnv(readFileSync(path, 'utf8'), file, { before: base, after: merged }));
     }
     for (const [k, v] of Object.entries(base)) if (v !== undefined) merged[k] = v;
     const saved = [activeEnv, missing] as const;

@@ -15,7 +15,7 @@ export {
   type NodeServer,
   type RequestErrorMessage,
 } from './app.js';
-export { Config, ConfigError, type ConfigLoadOptions, type DotEnvOptions, env, loadDotEnv, maskValue, parseDotEnv, Secret } from './config.js';
+export { Config, ConfigError, type ConfigLoadOptions, type DotEnvOptions, type DotEnvVariables, env, loadDotEnv, maskValue, parseDotEnv, Secret } from './config.js';
 export { Depends, type Dependency, type DependsOptions, type Provided } from './depends.js';
 export { CovetError, HTTPException, type HTTPExceptionOptions } from './errors.js';
 export { type CookieOptions, parseCookies, serializeCookie } from './http/cookie.js';

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type Dependency, DependencyScope } from './depends.js';
 import { HTTPException } from './errors.js';
-import { decodeUtf8, isJsonType, mediaType, parseJsonBody, payloadTooLarge, readNodeBody } from './http/body.js';
+import { decodeUtf8, isJsonType, mediaType, parseJsonBody, payloadTooLarge, readNodeBody, unsupportedBodyEncoding } from './http/body.js';
 import { parseCookies } from './http/cookie.js';
 import { RequestHeaders } from './http/headers.js';
 import { MULTIPART_DEFAULTS, type MultipartOptions, parseMultipart } from './http/multipart.js';
@@ -349,6 +349,8 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
 
   /** The body decoded as UTF-8 (a leading byte order mark dropped, as the Fetch API's `text()` does). */
   async text(): Promise<string> {
+    const encoded = unsupportedBodyEncoding(this.#rawHeaders['content-encoding']);
+    if (encoded !== null) throw encoded;
     return decodeUtf8(await this.body());
   }
 
@@ -365,7 +367,8 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
         );
       } else {
         const schema = this.#schemas?.body;
-        const parsed = this.body().then((buf) => parseJsonBody(decodeUtf8(buf)));
+        const encoded = unsupportedBodyEncoding(this.#rawHeaders['content-encoding']);
+        const parsed = encoded !== null ? Promise.reject(encoded) : this.body().then((buf) => parseJsonBody(decodeUtf8(buf)));
         this.#json = schema === undefined ? parsed : parsed.then((value) => validate(schema, value, 'body'));
       }
       // Cached, and awaited by the handler maybe only after its other awaits: a failure must not
@@ -383,6 +386,12 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       if (type === 'application/x-www-form-urlencoded' || type === '') {
         this.#form = this.text().then((text) => new RequestForm(parseUrlEncoded(text, 'form body')));
       } else if (type === 'multipart/form-data') {
+        const encoded = unsupportedBodyEncoding(this.#rawHeaders['content-encoding']);
+        if (encoded !== null) {
+          this.#form = Promise.reject(encoded);
+          this.#form.catch(noop);
+          return this.#form;
+        }
         // Multipart bodies are streamed, not buffered: their limit is maxTotalSize, not bodyLimit.
         this.#bodyLimit = this.#multipart.maxTotalSize ?? MULTIPART_DEFAULTS.maxTotalSize;
         this.#form = parseMultipart(this as unknown as Request, header, this.#multipart, (fn) => this.#cleanups.push(fn));

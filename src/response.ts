@@ -163,6 +163,25 @@ export class Response {
   }
 }
 
+// Copies made by `copyResponse`, mapped to the handler's original.
+const originals = new WeakMap<Response, Response>();
+
+/**
+ * @internal A copy of `res` (same status and body, its own headers) for middleware that adds
+ * per-visitor headers (a session's `Set-Cookie`): a handler may return one `Response` object to
+ * every client, so such headers must not go on the object itself.
+ */
+export function copyResponse(res: Response): Response {
+  const copy = new Response(res.body, { status: res.status, headers: new ResponseHeaders(res.headers) });
+  originals.set(copy, originals.get(res) ?? res);
+  return copy;
+}
+
+/** @internal The response `res` was copied from by `copyResponse`, or `res` itself. */
+export function originalResponse(res: Response): Response {
+  return originals.get(res) ?? res;
+}
+
 /** A string body with a content type, unless `headers` already names one. */
 function typed(body: string, type: string, status: number, headers: HeadersInit | undefined): Response {
   const all = new ResponseHeaders(headers);

@@ -115,3 +115,25 @@ export function parseJsonBody(text: string): unknown {
   }
   return value;
 }
+
+/**
+ * A 415 for a body sent with a `Content-Encoding` (gzip, br…): Covet does not decompress
+ * request bodies, so parsing the encoded bytes as text, JSON or a form would hand the handler
+ * garbage (or a misleading 400). `null` when there is no coding or only `identity`.
+ * RFC 9110 §15.5.16: the answer names what is accepted in `Accept-Encoding`.
+ *
+ * @example
+ * unsupportedBodyEncoding('gzip') // HTTPException 415 "Unsupported Content-Encoding: gzip"
+ */
+export function unsupportedBodyEncoding(header: string | string[] | undefined): HTTPException | null {
+  if (header === undefined) return null;
+  const codings = String(header)
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0) return null;
+  return new HTTPException(415, `Unsupported Content-Encoding: ${codings.join(', ').slice(0, 100)}`, {
+    code: 'ERR_UNSUPPORTED_CONTENT_ENCODING',
+    headers: { 'accept-encoding': 'identity' },
+  });
+}

@@ -67,7 +67,7 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     out += `; Max-Age=${Math.floor(options.maxAge)}`;
   }
   if (options.expires !== undefined) {
-    if (Number.isNaN(options.expires.getTime())) throw new TypeError('Cookie expires must be a valid Date');
+    if (!(options.expires instanceof Date) || Number.isNaN(options.expires.getTime())) throw new TypeError('Cookie expires must be a valid Date');
     out += `; Expires=${options.expires.toUTCString()}`;
   }
   const path = options.path ?? '/';
@@ -80,7 +80,11 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     out += `; ${attr}=${v}`;
   }
   if (options.httpOnly ?? true) out += '; HttpOnly';
-  const sameSite = (options.sameSite ?? 'Lax').toLowerCase();
+  const sameSite = typeof options.sameSite === 'string' ? options.sameSite.toLowerCase() : (options.sameSite ?? 'lax');
+  // An unknown value would go out as is (`SameSite=undefined`), which browsers ignore.
+  if (sameSite !== 'lax' && sameSite !== 'strict' && sameSite !== 'none') {
+    throw new TypeError(`Cookie sameSite must be 'Strict', 'Lax' or 'None', got ${JSON.stringify(options.sameSite)}`);
+  }
   // Browsers drop SameSite=None and Partitioned cookies that are not Secure, so both imply it.
   if (options.secure || sameSite === 'none' || options.partitioned) out += '; Secure';
   out += `; SameSite=${sameSite[0]?.toUpperCase()}${sameSite.slice(1)}`;

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { CovetError } from '../errors.js';
 import { kSession, type Request } from '../request.js';
-import type { Response } from '../response.js';
+import { copyResponse, type Response } from '../response.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
 import { appendVary } from './compress.js';
 import { type CookieOptions, serializeCookie } from './cookie.js';
@@ -290,13 +290,20 @@ export class SessionMiddleware implements MiddlewareObject {
       destroy: (id) => codec.destroy(id),
     });
     req[kSession](session);
-    const res = await callNext(req);
+    const handled = await callNext(req);
     // As Django does: a failed request does not persist what it half-changed.
-    if (res.status >= 500) return res;
-    if (session.accessed) appendVary(res.headers, 'Cookie');
+    if (handled.status >= 500) return handled;
+    // The handler's Response may be one it keeps and returns to every client (a constant, a
+    // cached page): this visitor's Set-Cookie must go on a copy, or the next visitor gets it.
+    let res = handled;
+    const own = (): Response => {
+      if (res === handled) res = copyResponse(handled);
+      return res;
+    };
+    if (session.accessed) appendVary(own().headers, 'Cookie');
     if (session.destroyed || session.size === 0) {
       if (session.persisted) await codec.destroy(session.id);
-      if (cookie !== undefined) res.deleteCookie(name, this.#cookie);
+      if (cookie !== undefined) own().deleteCookie(name, this.#cookie);
       return res;
     }
     if (!session.modified && !this.#opts.rolling && !loaded?.stale) return res;
@@ -304,7 +311,7 @@ export class SessionMiddleware implements MiddlewareObject {
     const data = session.toJSON();
     const value = session.modified || loaded === null ? await codec.save(session.id, data, ttl) : await codec.touch(session.id, data, ttl);
     try {
-      res.setCookie(name, value, { ...this.#cookie, maxAge: ttl });
+      own().setCookie(name, value, { ...this.#cookie, maxAge: ttl });
     } catch (err) {
       if (err instanceof CovetError && err.code === 'ERR_COOKIE_TOO_LARGE') {
         throw new CovetError(

@@ -139,18 +139,27 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
   let rootPrefix = '';
 
   /** The real path and stats of `path` if it exists and its real path is inside the real root. */
+  async function resolveRoot(): Promise<boolean> {
+    const real = await realpath(rootPath).catch(() => null);
+    if (real === null) return false;
+    realRoot = real;
+    rootPrefix = real.endsWith(sep) ? real : real + sep;
+    return true;
+  }
+
   async function lookup(path: string): Promise<Found | null> {
-    if (realRoot === null) {
-      const real = await realpath(rootPath).catch(() => null);
-      if (real === null) return null;
-      realRoot = real;
-      rootPrefix = real.endsWith(sep) ? real : real + sep;
-    }
+    if (realRoot === null && !(await resolveRoot())) return null;
     let real: string;
     try {
       real = await realpath(path);
     } catch {
       return null; // ENOENT, ENOTDIR, ELOOP, EACCES: all look like "no such file"
+    }
+    if (real !== realRoot && !real.startsWith(rootPrefix)) {
+      // The root may be a symlink that was switched since (a deploy's `current` → a new
+      // release): resolve it again before calling the path outside.
+      const before = realRoot;
+      if (!(await resolveRoot()) || realRoot === before) return null;
     }
     if (real !== realRoot) {
       if (!real.startsWith(rootPrefix)) return null;

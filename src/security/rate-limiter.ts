@@ -2,7 +2,7 @@ import { CovetError } from '../errors.js';
 import { annotateOpenAPI } from '../internal/openapi-meta.js';
 import { routeResponse } from '../openapi/route-responder.js';
 import type { Request } from '../request.js';
-import { Response, kSetHeader } from '../response.js';
+import { Response, kSetHeader, originalResponse } from '../response.js';
 import type { CallNext, MiddlewareFunction, MiddlewareObject } from '../types.js';
 import type { AnyRequest, WrappedHandler } from './auth-types.js';
 import { clientIp, IPSet, ipv6Subnet } from './rate-limiter-ip.js';
@@ -340,7 +340,9 @@ function unavailable(err: unknown): Response {
 const reported = new WeakMap<Response, number>();
 
 function setHeaders(res: Response, result: RateLimitResult): void {
-  const previous = reported.get(res);
+  // An inner limiter may have reported on the handler's response before a middleware in
+  // between (sessions) answered with a copy of it.
+  const previous = reported.get(res) ?? reported.get(originalResponse(res));
   if (previous !== undefined && previous <= result.remaining) return;
   reported.set(res, result.remaining);
   // Without building the response's header map: a handler's plain object keeps the fast writer.

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CookieSigner, CovetApp, MemorySessionStore, Response, SessionMiddleware } from '../../src/index.js';
+import { RateLimiter } from '../../src/security/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
 import { rawExchange } from './net-helpers.js';
 
@@ -84,4 +85,56 @@ describe('sessions over HTTP', () => {
       });
     });
   }
+});
+
+describe('a Response the handler reuses', () => {
+  it("never carries one visitor's session cookie to the next", T, async () => {
+    const a = new CovetApp({ logger: memoryLogger() });
+    a.addMiddleware(new SessionMiddleware({ secretKey: SECRET, store: new MemorySessionStore() }));
+    const shared = new Response('{"ok":true}', { headers: { 'content-type': 'application/json' } });
+    a.post('/login/{user}', async (req) => {
+      await req.session.regenerate();
+      req.session.set('user', req.params.user);
+      return shared;
+    });
+    a.post('/logout', async (req) => {
+      await req.session.destroy();
+      return shared;
+    });
+    await withServer(a, async ({ url }) => {
+      const alice = await fetch(`${url}/login/alice`, { method: 'POST' });
+      const bob = await fetch(`${url}/login/bob`, { method: 'POST' });
+      assert.equal(alice.status, 200);
+      assert.equal(bob.status, 200);
+      assert.equal(alice.headers.getSetCookie().length, 1);
+      assert.equal(bob.headers.getSetCookie().length, 1);
+      assert.notEqual(bob.headers.getSetCookie()[0], alice.headers.getSetCookie()[0]);
+      const cookie = (bob.headers.getSetCookie()[0] ?? '').split(';')[0] as string;
+      const out = await fetch(`${url}/logout`, { method: 'POST', headers: { cookie } });
+      assert.match(out.headers.getSetCookie()[0] ?? '', /^session=; Max-Age=0;/);
+      const anon = await fetch(`${url}/login/carol`, { method: 'POST' });
+      assert.equal(anon.headers.getSetCookie().length, 1);
+      assert.equal(anon.headers.get('vary'), 'Cookie');
+      assert.equal(shared.headers.getSetCookie().length, 0, "the handler's Response is left as it was");
+      assert.equal(shared.headers.get('vary'), null);
+    });
+  });
+
+  it('keeps the tighter rate-limit headers of a route limit inside the session middleware', T, async () => {
+    const limiter = new RateLimiter({ defaultLimits: '100/hour' });
+    const a = new CovetApp({ logger: memoryLogger() });
+    a.addMiddleware(limiter);
+    a.addMiddleware(new SessionMiddleware({ secretKey: SECRET, store: new MemorySessionStore() }));
+    a.post('/visit', limiter.limit('5/minute', (req) => {
+      req.session.set('seen', true);
+      return { ok: true };
+    }));
+    await withServer(a, async ({ url }) => {
+      const res = await fetch(`${url}/visit`, { method: 'POST' });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.getSetCookie().length, 1);
+      assert.equal(res.headers.get('ratelimit-limit'), '5');
+      assert.equal(res.headers.get('ratelimit-remaining'), '4');
+    });
+  });
 });

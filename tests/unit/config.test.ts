@@ -112,6 +112,12 @@ describe('Config subclasses with typed env fields', () => {
   it('rejects malformed typed values naming the variable', () => {
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, PORT: 'http' }, files: [] }), /PORT must be a number, got "http"/);
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, PORT: '80.5' }, files: [] }), /PORT must be an integer/);
+    for (const big of ['9007199254740993', '99999999999999999999', '1e300']) {
+      assert.throws(() => Config.load(ProductionConfig, { env: { ...good, PORT: big }, files: [] }), {
+        message: `PORT must be an integer between -9007199254740991 and 9007199254740991, got "${big}"`,
+      });
+    }
+    assert.equal(Config.load(ProductionConfig, { env: { ...good, PORT: '9007199254740991' }, files: [] }).PORT, 9007199254740991);
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, DEBUG: 'maybe' }, files: [] }), /DEBUG must be true or false/);
     assert.throws(() => Config.load(ProductionConfig, { env: { ...good, LOG_LEVEL: 'loud' }, files: [] }), /LOG_LEVEL must be one of debug, info, warn/);
     // Decimal numbers only.
@@ -153,6 +159,38 @@ describe('Config subclasses with typed env fields', () => {
         return true;
       });
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('${NAME} in a .env file means the value NAME ends up with: the real environment, else the files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'covet-config-'));
+    const unset = `COVET_TEST_UNSET_${process.pid}`;
+    try {
+      writeFileSync(join(dir, '.env'), `HOST=localhost\nURL=postgres://\${HOST}/app\nLEAK=[\${${unset}}]\n`);
+      writeFileSync(join(dir, '.env.production'), 'API=http://${HOST}:9000\n');
+      const files = [join(dir, '.env'), join(dir, '.env.production')];
+      class Urls extends Config {
+        HOST = env.string('HOST');
+        URL = env.string('URL');
+        API = env.string('API');
+        LEAK = env.string('LEAK');
+      }
+      const fromFiles = Config.load(Urls, { env: {}, files });
+      assert.deepEqual([fromFiles.HOST, fromFiles.URL, fromFiles.API], ['localhost', 'postgres://localhost/app', 'http://localhost:9000']);
+      process.env[unset] = 'from-process-env';
+      const real = Config.load(Urls, { env: { HOST: 'db.internal' }, files });
+      assert.deepEqual([real.HOST, real.URL, real.API], ['db.internal', 'postgres://db.internal/app', 'http://db.internal:9000']);
+      assert.equal(real.LEAK, '[]', 'an explicit env replaces process.env entirely');
+
+      const target: NodeJS.ProcessEnv = { HOST: 'db.internal' };
+      loadDotEnv(join(dir, '.env'), { env: target });
+      assert.equal(target.URL, 'postgres://db.internal/app');
+      const overridden: NodeJS.ProcessEnv = { HOST: 'db.internal' };
+      loadDotEnv(join(dir, '.env'), { env: overridden, override: true });
+      assert.equal(overridden.URL, 'postgres://localhost/app');
+    } finally {
+      delete process.env[unset];
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -60,6 +60,23 @@ describe('serializeCookie', () => {
 
   it('throws on an invalid expires date', () => {
     assert.throws(() => serializeCookie('a', 'b', { expires: new Date('nope') }), { name: 'TypeError', message: 'Cookie expires must be a valid Date' });
+    // From JavaScript, a string or a timestamp in place of a Date.
+    for (const expires of ['tomorrow', Date.now()]) {
+      assert.throws(() => serializeCookie('a', 'b', { expires: expires as unknown as Date }), {
+        name: 'TypeError',
+        message: 'Cookie expires must be a valid Date',
+      });
+    }
+  });
+
+  it('throws on a sameSite other than Strict, Lax or None instead of writing it as is', () => {
+    for (const sameSite of ['', 'weird', 'undefined', true, false]) {
+      assert.throws(() => serializeCookie('a', 'b', { sameSite: sameSite as unknown as 'Lax' }), {
+        name: 'TypeError',
+        message: `Cookie sameSite must be 'Strict', 'Lax' or 'None', got ${JSON.stringify(sameSite)}`,
+      });
+    }
+    assert.equal(serializeCookie('a', 'b', { sameSite: 'STRICT' as 'Strict' }), 'a=b; Path=/; HttpOnly; SameSite=Strict');
   });
 
   it('throws on invalid names', () => {

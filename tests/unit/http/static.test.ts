@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CovetApp, type InjectResponse, Response, type StaticOptions } from '../../../src/index.js';
@@ -192,6 +193,32 @@ describe('app.static: paths that leave the root', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.toString(), APP_JS);
     assert.equal(res.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  });
+});
+
+describe('app.static: a root that is a symlink', () => {
+  it('follows the symlink when it is switched to a new release (atomic deploys), and still refuses escapes', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'covet-static-swap-'));
+    try {
+      for (const release of ['r1', 'r2']) {
+        mkdirSync(join(base, release));
+        writeFileSync(join(base, release, 'a.txt'), release);
+      }
+      writeFileSync(join(base, 'outside.txt'), SECRET);
+      symlinkSync(join(base, 'outside.txt'), join(base, 'r2', 'out.txt'));
+      symlinkSync('r1', join(base, 'current'));
+      const app = new CovetApp().static('/static', join(base, 'current'));
+      assert.equal((await get(app, '/static/a.txt')).body.toString(), 'r1');
+      symlinkSync('r2', join(base, 'next'));
+      renameSync(join(base, 'next'), join(base, 'current'));
+      const res = await get(app, '/static/a.txt');
+      assert.equal(res.status, 200);
+      assert.equal(res.body.toString(), 'r2');
+      assertNotFound(await get(app, '/static/out.txt'), 'symlink out of the new release');
+      assert.equal((await get(app, '/static/a.txt')).body.toString(), 'r2');
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 
