@@ -25,8 +25,11 @@ export function pickBranch(union: UnionNode, value: unknown): SchemaNode | undef
   for (const branch of union.branches) {
     const kind = branch.kind === 'union' ? pickBranch(branch, value)?.kind : branch.kind;
     if (kind === 'object' && t === 'object') {
-      const required = branch.kind === 'object' ? branch.required : [];
-      if (required.every((k) => (value as Record<string, unknown>)[k] !== undefined)) return branch;
+      if (branch.kind !== 'object') return branch; // a nested union fitted the value itself
+      const v = value as Record<string, unknown>;
+      // A discriminator that names another branch (`kind: 'b'` against `kind: 'a'`) rules this one out.
+      if (branch.consts.some(([k, allowed]) => v[k] !== undefined && !allowed.includes(v[k]))) continue;
+      if (branch.required.every((k) => v[k] !== undefined)) return branch;
       fallback ??= branch;
     } else if (kind === 'array' && t === 'array') {
       return branch;

@@ -47,6 +47,19 @@ describe('route option response', () => {
     assert.deepEqual((await client.get('/typed-extras')).json(), { x: { a: 1 } });
   });
 
+  it('keeps the fields of the discriminated union member the value belongs to (Zod)', async () => {
+    const Shape = z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('circle'), radius: z.number().optional() }),
+      z.object({ kind: z.literal('square'), side: z.number().optional() }),
+    ]);
+    const app = new CovetApp();
+    app.get('/shape', { response: Shape }, () => ({ kind: 'square' as const, side: 2, internal: 'x' }));
+    await using client = new TestClient(app);
+    const res = await client.get('/shape');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { kind: 'square', side: 2 });
+  });
+
   it('uses the schema of the tuple status in a status map, with the tuple headers', async () => {
     const app = new CovetApp();
     const NotFound = z.object({ error: z.string() });

@@ -167,6 +167,17 @@ describe('compileSerializer', () => {
     assert.equal(serialize({ a: 1, b: 2, c: 3 }), '{"a":1,"b":2}');
   });
 
+  it('picks the union branch whose const or enum discriminator matches the value', () => {
+    const user = { type: 'object', properties: { type: { const: 'user' }, name: { type: 'string' } }, required: ['type', 'name'] };
+    const admin = { type: 'object', properties: { type: { type: 'string', enum: ['admin', 'root'] }, name: { type: 'string' }, perms: { type: 'array' } }, required: ['type', 'name'] };
+    const node = schemaNode({ oneOf: [user, admin] });
+    const serialize = compileSerializer(node);
+    const value = { type: 'admin', name: 'Ann', perms: ['all'], secret: 'x' };
+    assert.equal(serialize(value), '{"type":"admin","name":"Ann","perms":["all"]}');
+    assert.deepEqual(filterBySchema(value, node), { type: 'admin', name: 'Ann', perms: ['all'] });
+    assert.equal(serialize({ type: 'user', name: 'Bo', perms: [], secret: 'x' }), '{"type":"user","name":"Bo"}');
+  });
+
   it('is a plain JSON.stringify for schemas that filter nothing', () => {
     const serialize = compileSerializer(schemaNode({ type: 'array', items: { type: 'string' } }));
     const value = ['a', { secret: 1 }];
