@@ -265,7 +265,7 @@ async function run(direction: 'up' | 'down', db: MigrationDatabase, options: Mig
           const entry = byName.get(row.name);
           if (entry !== undefined && entry.checksum !== row.checksum) {
             throw new MigrationError(
-              `${row.name} changed after it was applied (checksum mismatch); write a new migration instead, or pass allowChanged`,
+              `${row.name} changed after it was applied (checksum mismatch); write a new migration instead, or pass allowChanged (covet migrate up --allow-changed)`,
             );
           }
         }
