@@ -4,6 +4,7 @@ import { toStandardJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { z } from 'zod';
 import { CovetApp, json, Response } from '../../src/index.js';
+import { CacheManager, cachePage } from '../../src/cache/index.js';
 import { JWTAuth, RateLimiter, Validator } from '../../src/security/index.js';
 import { TestClient } from '../../src/testing/index.js';
 import { withServer } from '../helpers/server.js';
@@ -119,6 +120,30 @@ describe('route option response', () => {
     assert.equal(big.status, 500);
     assert.deepEqual(big.json(), { error: 'Internal Server Error' });
     assert.equal((await client.get('/fn')).status, 500);
+  });
+
+  it('filters behind the cache wrappers, before the page is cached (cache.cached, cachePage)', async () => {
+    const app = new CovetApp();
+    const cache = new CacheManager({ backend: 'memory' });
+    app.get('/cached', { response: User }, cache.cached({ ttl: 60 }, () => row));
+    app.get('/page', { response: User }, cachePage({ ttl: 60 }, () => row));
+    app.get('/created', { response: { 201: User } }, cache.cached({ ttl: 60 }, () => [row, 201]));
+    await using client = new TestClient(app);
+    for (const path of ['/cached', '/page']) {
+      const miss = await client.get(path);
+      assert.equal(miss.headers.get('x-cache'), 'MISS', path);
+      const hit = await client.get(path);
+      assert.equal(hit.headers.get('x-cache'), 'HIT', path);
+      for (const res of [miss, hit]) {
+        assert.equal(res.status, 200, path);
+        assert.deepEqual(res.json(), filtered, path);
+        assert.equal(res.text.includes('secret'), false, path);
+      }
+    }
+    // A tuple's status picks its schema in the wrapper too.
+    const created = await client.get('/created');
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.json(), filtered);
   });
 
   it('filters behind middleware, requireToken and rate-limit wrappers, over a real socket', async () => {
