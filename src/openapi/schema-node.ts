@@ -137,6 +137,8 @@ export function schemaNode(schema: JSONSchema, root: JSONSchemaObject | undefine
         const resolved = typeof part.$ref === 'string' && root !== undefined ? resolveRef(part.$ref, root) : part;
         if (typeof resolved !== 'object' || resolved === null) continue;
         if (resolved.properties !== undefined) merged.properties = { ...merged.properties, ...resolved.properties };
+        // A union tells its branches apart by their required properties: keep every part's.
+        if (Array.isArray(resolved.required)) merged.required = [...new Set([...(Array.isArray(merged.required) ? merged.required : []), ...resolved.required])];
         if (resolved.type !== undefined && merged.type === undefined) merged.type = resolved.type;
         if (resolved.additionalProperties !== undefined && resolved.additionalProperties !== false) merged.additionalProperties = resolved.additionalProperties;
       }

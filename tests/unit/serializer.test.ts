@@ -178,6 +178,14 @@ describe('compileSerializer', () => {
     assert.equal(serialize({ type: 'user', name: 'Bo', perms: [], secret: 'x' }), '{"type":"user","name":"Bo"}');
   });
 
+  it('tells union branches apart by the required properties of their allOf parts', () => {
+    const both = { allOf: [{ type: 'object', properties: { a: { type: 'integer' } }, required: ['a'] }, { type: 'object', properties: { b: { type: 'integer' } }, required: ['b'] }] };
+    const other = { type: 'object', properties: { a: { type: 'integer' }, z: { type: 'integer' } }, required: ['a', 'z'] };
+    const serialize = compileSerializer(schemaNode({ anyOf: [both, other] }));
+    assert.equal(serialize({ a: 1, z: 2, secret: 3 }), '{"a":1,"z":2}');
+    assert.equal(serialize({ a: 1, b: 2, secret: 3 }), '{"a":1,"b":2}');
+  });
+
   it('is a plain JSON.stringify for schemas that filter nothing', () => {
     const serialize = compileSerializer(schemaNode({ type: 'array', items: { type: 'string' } }));
     const value = ['a', { secret: 1 }];
