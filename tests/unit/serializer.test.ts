@@ -176,6 +176,8 @@ describe('compileSerializer', () => {
     assert.equal(serialize(value), '{"type":"admin","name":"Ann","perms":["all"]}');
     assert.deepEqual(filterBySchema(value, node), { type: 'admin', name: 'Ann', perms: ['all'] });
     assert.equal(serialize({ type: 'user', name: 'Bo', perms: [], secret: 'x' }), '{"type":"user","name":"Bo"}');
+    // A discriminator no branch names still goes through a branch: filtered, never sent whole.
+    assert.equal(serialize({ type: 'guest', name: 'Cy', secret: 'x' }), '{"type":"guest","name":"Cy"}');
   });
 
   it('tells union branches apart by the required properties of their allOf parts', () => {
