@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { etagListMatches } from '../http/etag.js';
 import { ResponseHeaders } from '../http/headers.js';
-import { toResponse } from '../http/send.js';
+import { routeResponse } from '../openapi/route-responder.js';
 import { type Request, kPrivate } from '../request.js';
 import { Response } from '../response.js';
 import { CacheError } from './cache-error.js';
@@ -204,7 +204,9 @@ export function createPageHandler<R extends AnyRequest, D>(
     return response;
   }
 
-  const run = async (req: R, deps: D): Promise<Response> => toResponse(await handler(req, deps));
+  // The route's response schema applies here, before the page is cached: a wrapper that builds
+  // the response itself must not let undeclared fields (a row's passwordHash) out.
+  const run = async (req: R, deps: D): Promise<Response> => routeResponse(req as unknown as Request, await handler(req, deps));
 
   /**
    * Whether a request must skip the cache: one with credentials (`Authorization`, `Cookie`)

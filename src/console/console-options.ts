@@ -68,6 +68,11 @@ export function resolveConsoleOptions(options: ConsoleOptions): ResolvedConsoleO
   if (token !== null && (typeof token !== 'string' || token.length < 16)) {
     throw new TypeError('console(): the token must be a string of at least 16 characters');
   }
+  // An `Authorization` header's value loses its surrounding whitespace on the way, so such a
+  // token (often a newline read from a file) would lock everyone out without saying why.
+  if (token !== null && token.trim() !== token) {
+    throw new TypeError('console(): the token starts or ends with whitespace (a newline read from a file?); trim it');
+  }
   const health = options.health ?? null;
   if (health !== null && typeof health.run !== 'function')
     throw new TypeError('console(): health must have a run() method (a HealthChecker)');

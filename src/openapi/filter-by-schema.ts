@@ -22,11 +22,19 @@ function typeOf(value: unknown): string {
 export function pickBranch(union: UnionNode, value: unknown): SchemaNode | undefined {
   const t = typeOf(value);
   let fallback: SchemaNode | undefined;
+  // An object that fits no branch is still filtered (by the first object branch), never sent whole.
+  let ruledOut: SchemaNode | undefined;
   for (const branch of union.branches) {
     const kind = branch.kind === 'union' ? pickBranch(branch, value)?.kind : branch.kind;
     if (kind === 'object' && t === 'object') {
-      const required = branch.kind === 'object' ? branch.required : [];
-      if (required.every((k) => (value as Record<string, unknown>)[k] !== undefined)) return branch;
+      if (branch.kind !== 'object') return branch; // a nested union fitted the value itself
+      const v = value as Record<string, unknown>;
+      // A discriminator that names another branch (`kind: 'b'` against `kind: 'a'`) rules this one out.
+      if (branch.consts.some(([k, allowed]) => v[k] !== undefined && !allowed.includes(v[k]))) {
+        ruledOut ??= branch;
+        continue;
+      }
+      if (branch.required.every((k) => v[k] !== undefined)) return branch;
       fallback ??= branch;
     } else if (kind === 'array' && t === 'array') {
       return branch;
@@ -34,7 +42,7 @@ export function pickBranch(union: UnionNode, value: unknown): SchemaNode | undef
       fallback ??= branch;
     }
   }
-  return fallback;
+  return fallback ?? ruledOut;
 }
 
 /**

@@ -37,7 +37,12 @@ export function responseSchemas(response: unknown): ResponseSchemas | undefined 
   if (typeof response === 'object' && !('~standard' in response) && !Array.isArray(response)) {
     const keys = Object.keys(response);
     const other = keys.find((k) => !STATUS_KEY.test(k));
-    if (other !== undefined && keys.some((k) => STATUS_KEY.test(k) || /^[1-5]xx$/i.test(k))) {
+    // So would `{ default: User }` or `{ 600: User }` alone: no JSON Schema keyword is a number,
+    // and a JSON Schema's values are plain JSON, never a Standard Schema (Zod, Valibot…).
+    const mapLike =
+      keys.some((k) => STATUS_KEY.test(k) || /^[1-5]xx$/i.test(k) || /^\d+$/.test(k)) ||
+      Object.values(response).some((v) => typeof v === 'object' && v !== null && '~standard' in v);
+    if (other !== undefined && mapLike) {
       throw new TypeError(`response map keys must be status codes such as 200 or 404, got "${other}" (ranges and "default" are not supported)`);
     }
   }

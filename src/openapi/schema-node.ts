@@ -23,6 +23,26 @@ export interface ObjectNode {
   extras: SchemaNode | null;
   /** For unions: properties that must be present for a value to be taken as this branch. */
   required: readonly string[];
+  /**
+   * For unions: properties whose schema allows only some primitive values (`const`, `enum`: a
+   * discriminator such as `kind: 'circle'`); a value whose property holds another value is not
+   * this branch.
+   */
+  consts: readonly (readonly [string, readonly unknown[]])[];
+}
+
+type Primitive = string | number | boolean | null;
+
+function isPrimitive(x: unknown): x is Primitive {
+  return x === null || typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+}
+
+/** The values a property schema allows when it is a `const` or an `enum` of primitives. */
+function allowedValues(s: JSONSchema | undefined): readonly Primitive[] | undefined {
+  if (typeof s !== 'object' || s === null) return undefined;
+  if ('const' in s) return isPrimitive(s.const) ? [s.const] : undefined;
+  if (Array.isArray(s.enum) && s.enum.length > 0 && s.enum.every(isPrimitive)) return s.enum;
+  return undefined;
 }
 
 export interface ArrayNode {
@@ -117,6 +137,8 @@ export function schemaNode(schema: JSONSchema, root: JSONSchemaObject | undefine
         const resolved = typeof part.$ref === 'string' && root !== undefined ? resolveRef(part.$ref, root) : part;
         if (typeof resolved !== 'object' || resolved === null) continue;
         if (resolved.properties !== undefined) merged.properties = { ...merged.properties, ...resolved.properties };
+        // A union tells its branches apart by their required properties: keep every part's.
+        if (Array.isArray(resolved.required)) merged.required = [...new Set([...(Array.isArray(merged.required) ? merged.required : []), ...resolved.required])];
         if (resolved.type !== undefined && merged.type === undefined) merged.type = resolved.type;
         if (resolved.additionalProperties !== undefined && resolved.additionalProperties !== false) merged.additionalProperties = resolved.additionalProperties;
       }
@@ -127,9 +149,13 @@ export function schemaNode(schema: JSONSchema, root: JSONSchemaObject | undefine
     const types = s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type];
     const isObject = s.properties !== undefined || (types.includes('object') && s.additionalProperties !== undefined) || (types.length === 1 && types[0] === 'object');
     if (isObject) {
-      const node: ObjectNode = { kind: 'object', props: [], extras: null, required: Array.isArray(s.required) ? s.required : [] };
+      const node: ObjectNode = { kind: 'object', props: [], extras: null, required: Array.isArray(s.required) ? s.required : [], consts: [] };
       memo.set(s, node);
       const properties = s.properties ?? {};
+      node.consts = Object.keys(properties).flatMap((k) => {
+        const allowed = allowedValues(properties[k]);
+        return allowed === undefined ? [] : [[k, allowed] as const];
+      });
       const order = enumerationOrder(Object.keys(properties));
       node.props = order.map((k) => [k, build(properties[k], depth + 1)]);
       const extra = s.additionalProperties;

@@ -314,6 +314,12 @@ describe('app.console()', () => {
 
   it('rejects bad options when called', async () => {
     assert.throws(() => new CovetApp().console('/_covet', { token: 'short' }), /at least 16 characters/);
+    for (const token of ['a-long-random-console-token\n', ' a-long-random-console-token', ' '.repeat(20)]) {
+      assert.throws(
+        () => new CovetApp().console('/_covet', { token }),
+        (err: Error) => err instanceof TypeError && err.message === 'console(): the token starts or ends with whitespace (a newline read from a file?); trim it',
+      );
+    }
     assert.throws(() => new CovetApp({ debug: true }).console('_covet'), TypeError);
     assert.throws(() => new CovetApp({ debug: true }).console('/'), TypeError);
     assert.throws(() => new CovetApp({ debug: true }).console('/a/{id}'), TypeError);

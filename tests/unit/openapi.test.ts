@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { z } from 'zod';
 import { CovetApp, type OpenAPIDocument, type OpenAPIOperation, RouteGroup } from '../../src/index.js';
 import { JWTAuth, RateLimiter, RoleBasedAccessControl, Validator } from '../../src/security/index.js';
+import { TestClient } from '../../src/testing/index.js';
 
 async function assertValid(doc: OpenAPIDocument): Promise<void> {
   const validator = new OpenAPISchemaValidator();
@@ -277,6 +278,18 @@ describe('app.openapi()', () => {
     const plain = new CovetApp();
     plain.get('/y', { response: { type: 'string', default: 'x' } }, () => 'x');
     assert.deepEqual(op(plain.openapi(), '/y', 'get').responses['200']?.content?.['application/json']?.schema, { type: 'string', default: 'x' });
+  });
+
+  it('rejects a map of only a range, default or out-of-range key instead of sending the body unfiltered', async () => {
+    const User = z.object({ id: z.number() });
+    for (const key of ['default', '4XX', '99', '600', '200.5']) {
+      const app = new CovetApp({ logger: { info() {}, error() {} } });
+      app.get('/x', { response: { [key]: User } as never }, () => ({ id: 1, passwordHash: 'x' }));
+      const message = `response map keys must be status codes such as 200 or 404, got "${key}" (ranges and "default" are not supported)`;
+      assert.throws(() => app.openapi(), (err: Error) => err instanceof TypeError && err.message === message, key);
+      await using client = new TestClient(app);
+      await assert.rejects(client.get('/x'), (err: Error) => err instanceof TypeError && err.message === message, key);
+    }
   });
 
   it('reflects routes added after a first call', () => {

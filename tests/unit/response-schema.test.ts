@@ -4,6 +4,7 @@ import { toStandardJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { z } from 'zod';
 import { CovetApp, json, Response } from '../../src/index.js';
+import { CacheManager, cachePage } from '../../src/cache/index.js';
 import { JWTAuth, RateLimiter, Validator } from '../../src/security/index.js';
 import { TestClient } from '../../src/testing/index.js';
 import { withServer } from '../helpers/server.js';
@@ -45,6 +46,19 @@ describe('route option response', () => {
     assert.deepEqual((await client.get('/open')).json(), { id: 1, extra: 'kept' });
     assert.deepEqual((await client.get('/loose')).json(), { id: 1, extra: 'kept' });
     assert.deepEqual((await client.get('/typed-extras')).json(), { x: { a: 1 } });
+  });
+
+  it('keeps the fields of the discriminated union member the value belongs to (Zod)', async () => {
+    const Shape = z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('circle'), radius: z.number().optional() }),
+      z.object({ kind: z.literal('square'), side: z.number().optional() }),
+    ]);
+    const app = new CovetApp();
+    app.get('/shape', { response: Shape }, () => ({ kind: 'square' as const, side: 2, internal: 'x' }));
+    await using client = new TestClient(app);
+    const res = await client.get('/shape');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { kind: 'square', side: 2 });
   });
 
   it('uses the schema of the tuple status in a status map, with the tuple headers', async () => {
@@ -106,6 +120,30 @@ describe('route option response', () => {
     assert.equal(big.status, 500);
     assert.deepEqual(big.json(), { error: 'Internal Server Error' });
     assert.equal((await client.get('/fn')).status, 500);
+  });
+
+  it('filters behind the cache wrappers, before the page is cached (cache.cached, cachePage)', async () => {
+    const app = new CovetApp();
+    const cache = new CacheManager({ backend: 'memory' });
+    app.get('/cached', { response: User }, cache.cached({ ttl: 60 }, () => row));
+    app.get('/page', { response: User }, cachePage({ ttl: 60 }, () => row));
+    app.get('/created', { response: { 201: User } }, cache.cached({ ttl: 60 }, () => [row, 201]));
+    await using client = new TestClient(app);
+    for (const path of ['/cached', '/page']) {
+      const miss = await client.get(path);
+      assert.equal(miss.headers.get('x-cache'), 'MISS', path);
+      const hit = await client.get(path);
+      assert.equal(hit.headers.get('x-cache'), 'HIT', path);
+      for (const res of [miss, hit]) {
+        assert.equal(res.status, 200, path);
+        assert.deepEqual(res.json(), filtered, path);
+        assert.equal(res.text.includes('secret'), false, path);
+      }
+    }
+    // A tuple's status picks its schema in the wrapper too.
+    const created = await client.get('/created');
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.json(), filtered);
   });
 
   it('filters behind middleware, requireToken and rate-limit wrappers, over a real socket', async () => {

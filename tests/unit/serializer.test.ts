@@ -167,6 +167,27 @@ describe('compileSerializer', () => {
     assert.equal(serialize({ a: 1, b: 2, c: 3 }), '{"a":1,"b":2}');
   });
 
+  it('picks the union branch whose const or enum discriminator matches the value', () => {
+    const user = { type: 'object', properties: { type: { const: 'user' }, name: { type: 'string' } }, required: ['type', 'name'] };
+    const admin = { type: 'object', properties: { type: { type: 'string', enum: ['admin', 'root'] }, name: { type: 'string' }, perms: { type: 'array' } }, required: ['type', 'name'] };
+    const node = schemaNode({ oneOf: [user, admin] });
+    const serialize = compileSerializer(node);
+    const value = { type: 'admin', name: 'Ann', perms: ['all'], secret: 'x' };
+    assert.equal(serialize(value), '{"type":"admin","name":"Ann","perms":["all"]}');
+    assert.deepEqual(filterBySchema(value, node), { type: 'admin', name: 'Ann', perms: ['all'] });
+    assert.equal(serialize({ type: 'user', name: 'Bo', perms: [], secret: 'x' }), '{"type":"user","name":"Bo"}');
+    // A discriminator no branch names still goes through a branch: filtered, never sent whole.
+    assert.equal(serialize({ type: 'guest', name: 'Cy', secret: 'x' }), '{"type":"guest","name":"Cy"}');
+  });
+
+  it('tells union branches apart by the required properties of their allOf parts', () => {
+    const both = { allOf: [{ type: 'object', properties: { a: { type: 'integer' } }, required: ['a'] }, { type: 'object', properties: { b: { type: 'integer' } }, required: ['b'] }] };
+    const other = { type: 'object', properties: { a: { type: 'integer' }, z: { type: 'integer' } }, required: ['a', 'z'] };
+    const serialize = compileSerializer(schemaNode({ anyOf: [both, other] }));
+    assert.equal(serialize({ a: 1, z: 2, secret: 3 }), '{"a":1,"z":2}');
+    assert.equal(serialize({ a: 1, b: 2, secret: 3 }), '{"a":1,"b":2}');
+  });
+
   it('is a plain JSON.stringify for schemas that filter nothing', () => {
     const serialize = compileSerializer(schemaNode({ type: 'array', items: { type: 'string' } }));
     const value = ['a', { secret: 1 }];

@@ -66,7 +66,11 @@ export interface Dialect extends SqlSyntax {
   introspect(db: RowFetcher): Promise<TableInfo[]>;
   /** The columns of one table, or `null` when it does not exist. */
   columnsOf(db: RowFetcher, table: string): Promise<ColumnInfo[] | null>;
-  /** Takes a session-wide named lock (waits), or `null` when the dialect has none. */
+  /**
+   * A session-wide named lock as `[acquire, release]`, or `null` when the dialect has none.
+   * `acquire` either waits (and answers 1, or 0 on timeout) or tries once and answers `false`
+   * when the lock is taken; the migrator polls it then.
+   */
   lockSql(name: string): readonly [string, string] | null;
 }
 

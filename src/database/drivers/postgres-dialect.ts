@@ -93,5 +93,7 @@ export const postgresDialect: Dialect = {
     const rows = await db.fetchAll<PgColumnRow>(`${COLUMNS_SQL} AND c.table_name = $1 ORDER BY c.ordinal_position`, table);
     return rows.length === 0 ? null : rows.map(toInfo);
   },
-  lockSql: () => ['SELECT pg_advisory_lock(hashtext($1))', 'SELECT pg_advisory_unlock(hashtext($1))'],
+  // Tried and polled, not waited for: a session blocked in pg_advisory_lock is a running
+  // statement, which the lock holder's CREATE INDEX CONCURRENTLY waits for (a deadlock).
+  lockSql: () => ['SELECT pg_try_advisory_lock(hashtext($1))', 'SELECT pg_advisory_unlock(hashtext($1))'],
 };

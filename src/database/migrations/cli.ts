@@ -16,7 +16,9 @@ import { migrate, migrationFiles, migrationStatus } from './migrator.js';
 const HELP = `covet migrate — database migrations
 
 Usage:
-  covet migrate up      [--steps N]             apply pending migrations
+  covet migrate up      [--steps N] [--allow-changed]
+                                                apply pending migrations (--allow-changed: even
+                                                when an applied migration's file was edited)
   covet migrate down    [--steps N]             revert the last N (default 1)
   covet migrate status                          list migrations and whether they are applied
   covet migrate create  NAME [--js]             write an empty migrations/NNNN_name.ts
@@ -65,6 +67,7 @@ function parseMigrateArgs(argv: readonly string[]) {
       models: { type: 'string' },
       dialect: { type: 'string' },
       js: { type: 'boolean', default: false },
+      'allow-changed': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -104,6 +107,7 @@ export async function runMigrateCommand(
   if (positionals.length > (command === 'create' || command === 'make' ? 2 : 1)) return usage(`unexpected argument "${positionals.at(-1)}"`);
   const steps = values.steps === undefined ? undefined : Number(values.steps);
   if (steps !== undefined && !(values.steps !== '' && Number.isInteger(steps) && steps >= 0)) return usage(`--steps takes a non-negative integer, got ${values.steps}`);
+  if (values['allow-changed'] && command !== 'up') return usage('--allow-changed goes with covet migrate up');
   if (command === 'make' && name === undefined) return usage('covet migrate make needs a NAME');
   if (command === 'make' && values.models === undefined) return usage('covet migrate make needs --models FILE (a module exporting the Model classes)');
   const directory = values.directory;
@@ -138,6 +142,7 @@ export async function runMigrateCommand(
           db,
           directory,
           ...(steps === undefined ? {} : { steps }),
+          ...(values['allow-changed'] ? { allowChanged: true } : {}),
           log: (line) => out(`${line}\n`),
         });
         if (result.migrations.length === 0) out(command === 'up' ? 'nothing to apply\n' : 'nothing to revert\n');

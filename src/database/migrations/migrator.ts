@@ -68,6 +68,9 @@ export interface MigrateResult {
 }
 
 const FILE = /^(\d+)_([\w.-]+)\.(?:ts|mts|js|mjs|cjs)$/;
+/** How long a migrator waits for another one to finish (MySQL's GET_LOCK waits as long). */
+const LOCK_TIMEOUT_MS = 600_000;
+const LOCK_POLL_MS = 100;
 
 function checksumOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -198,8 +201,14 @@ async function runSteps(steps: MigrationSteps, conn: PooledConnection): Promise<
 async function withLock<T>(conn: PooledConnection, dialect: Dialect, fn: () => Promise<T>): Promise<T> {
   const lock = dialect.lockSql(MIGRATIONS_TABLE);
   if (lock === null) return fn();
-  const got = await conn.fetchVal(lock[0], MIGRATIONS_TABLE);
-  if (dialect.name === 'mysql' && Number(got) !== 1)
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  let got = await conn.fetchVal(lock[0], MIGRATIONS_TABLE);
+  // A try-lock (PostgreSQL): poll it, waiting between tries outside any statement.
+  while (got === false && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+    got = await conn.fetchVal(lock[0], MIGRATIONS_TABLE);
+  }
+  if (got === false || (dialect.name === 'mysql' && Number(got) !== 1))
     throw new MigrationError('Timed out waiting for the migration lock (another process is migrating)');
   try {
     return await fn();
@@ -265,7 +274,7 @@ async function run(direction: 'up' | 'down', db: MigrationDatabase, options: Mig
           const entry = byName.get(row.name);
           if (entry !== undefined && entry.checksum !== row.checksum) {
             throw new MigrationError(
-              `${row.name} changed after it was applied (checksum mismatch); write a new migration instead, or pass allowChanged`,
+              `${row.name} changed after it was applied (checksum mismatch); write a new migration instead, or pass allowChanged (covet migrate up --allow-changed)`,
             );
           }
         }

@@ -216,6 +216,43 @@ for (const target of targets) {
       }
     });
 
+    it('lets a second migrator wait while the first runs CREATE INDEX CONCURRENTLY (no deadlock)', { skip: target.name !== 'postgresql' && 'PostgreSQL only' }, async () => {
+      await using db = target.open();
+      const url = await urlOf(target, db);
+      class Items extends Migration {
+        up() {
+          return 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)';
+        }
+        down() {
+          return 'DROP TABLE items';
+        }
+      }
+      class IndexItems extends Migration {
+        override transaction = false;
+        up({ schema }: MigrationContext) {
+          return schema.createIndex('items', ['name'], { concurrently: true });
+        }
+        down() {
+          return 'DROP INDEX IF EXISTS ix_items_name';
+        }
+      }
+      const migrations = [
+        { name: '0001_items', migration: new Items() },
+        { name: '0002_index_items', migration: new IndexItems() },
+      ];
+      const first = new DatabaseManager(url);
+      const second = new DatabaseManager(url);
+      try {
+        // Before the fix the waiting session sat in pg_advisory_lock, which the index build waited for: 40P01.
+        const results = await Promise.all([migrate('up', { db: first, migrations }), migrate('up', { db: second, migrations })]);
+        assert.deepEqual(results.flatMap((r) => r.migrations).sort(), ['0001_items', '0002_index_items']);
+        assert.equal(await first.fetchVal('SELECT COUNT(*) FROM covet_migrations'), 2);
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    });
+
     it('makes a migration from the difference between models and the live schema', async () => {
       await using db = target.open();
       const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-'));
