@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { CookieOptions } from '../http/cookie.js';
 import { CovetError, HTTPException } from '../errors.js';
 import { type Request, kPrivate } from '../request.js';
-import type { Response } from '../response.js';
+import { copyResponse, type Response } from '../response.js';
 import { decodeRoutingPath } from '../router/decode-path.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
 import { isSameHost, isWebSocketHandshake } from './request-origin.js';
@@ -203,12 +203,14 @@ export class CSRFProtection implements MiddlewareObject {
       if (sent === undefined) throw refuse('CSRF token missing', 'ERR_CSRF_MISSING');
       if (!safeEqual(sent, token)) throw refuse('CSRF token invalid', 'ERR_CSRF_INVALID');
     }
-    const res = await callNext();
-    if (!valid) {
-      const secure = this.#cookie?.secure ?? (isTls(req) || req.headers.get('x-forwarded-proto') === 'https');
-      res.setCookie(this.#cookieName, token, { path: '/', sameSite: 'Lax', httpOnly: false, ...this.#cookie, secure });
-      markPrivate(res);
-    }
+    const handled = await callNext();
+    if (valid) return handled;
+    // The handler's Response may be one it returns to every client (a constant, a cached page):
+    // this visitor's token goes on a copy, or later visitors would get it too.
+    const res = copyResponse(handled);
+    const secure = this.#cookie?.secure ?? (isTls(req) || req.headers.get('x-forwarded-proto') === 'https');
+    res.setCookie(this.#cookieName, token, { path: '/', sameSite: 'Lax', httpOnly: false, ...this.#cookie, secure });
+    markPrivate(res);
     return res;
   }
 

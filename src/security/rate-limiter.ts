@@ -276,23 +276,23 @@ export class RateLimiter implements MiddlewareObject {
     } catch (err) {
       return unavailable(err);
     }
-    if (result instanceof Promise) return result.then((r) => this.#proceed(r, callNext), unavailable);
-    return this.#proceed(result, callNext);
+    if (result instanceof Promise) return result.then((r) => this.#proceed(req, r, callNext), unavailable);
+    return this.#proceed(req, result, callNext);
   }
 
-  #proceed(result: RateLimitResult, callNext: () => Promise<Response>): Response | Promise<Response> {
+  #proceed(req: Request, result: RateLimitResult, callNext: () => Promise<Response>): Response | Promise<Response> {
     if (!result.allowed) {
       const res = new Response(JSON.stringify({ error: 'Too Many Requests', limit: result.violated, retryAfter: result.retryAfter }), {
         status: 429,
         headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(result.retryAfter) },
       });
-      setHeaders(res, result);
+      setHeaders(req, res, result);
       return res;
     }
     const pending = callNext();
     if (!this.#headers || result.limit === 0) return pending;
     return pending.then((res) => {
-      setHeaders(res, result);
+      setHeaders(req, res, result);
       return res;
     });
   }
@@ -337,14 +337,15 @@ function unavailable(err: unknown): Response {
  * the inner one: it keeps the headers of whichever has fewer requests left, so an inner 429 (or
  * a tighter route limit) is not reported as the outer, roomier budget.
  */
-const reported = new WeakMap<Response, number>();
+const reported = new WeakMap<Response, { readonly request: Request; readonly remaining: number }>();
 
-function setHeaders(res: Response, result: RateLimitResult): void {
+function setHeaders(req: Request, res: Response, result: RateLimitResult): void {
   // An inner limiter may have reported on the handler's response before a middleware in
-  // between (sessions) answered with a copy of it.
+  // between (sessions) answered with a copy of it. Only this request's reports count: a handler
+  // may return one `Response` object to every client.
   const previous = reported.get(res) ?? reported.get(originalResponse(res));
-  if (previous !== undefined && previous <= result.remaining) return;
-  reported.set(res, result.remaining);
+  if (previous !== undefined && previous.request === req && previous.remaining <= result.remaining) return;
+  reported.set(res, { request: req, remaining: result.remaining });
   // Without building the response's header map: a handler's plain object keeps the fast writer.
   res[kSetHeader]('ratelimit-limit', String(result.limit));
   res[kSetHeader]('ratelimit-remaining', String(result.remaining));

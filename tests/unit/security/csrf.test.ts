@@ -37,6 +37,24 @@ async function expect403(res: { status: number; json(): unknown }, error: string
 }
 
 describe('CSRFProtection', () => {
+  it("gives each visitor its own token when the handler returns one shared Response (the object is left as it was)", async () => {
+    const csrf = new CSRFProtection({ secretKey: SECRET });
+    const app = new CovetApp();
+    app.addMiddleware(csrf);
+    const shared = html('<p>static</p>');
+    app.get('/', () => shared);
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await using client = new TestClient(app);
+      const res = await client.get('/');
+      const cookies = res.headers.getSetCookie();
+      assert.equal(cookies.length, 1, cookies.join(' | '));
+      tokens.push(cookies[0] as string);
+    }
+    assert.equal(new Set(tokens).size, 3);
+    assert.equal(shared.headers.getSetCookie().length, 0);
+  });
+
   it('sets a signed csrftoken cookie readable by pages, once, and exposes it as req.state.csrfToken', async () => {
     const { app, csrf } = appWith();
     await using client = new TestClient(app);

@@ -94,6 +94,18 @@ describe('RateLimiter', () => {
     assert.deepEqual(admitted, [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 60, 60.5, 61, 61.5, 62, 62.5, 63, 63.5, 64, 64.5]);
   });
 
+  it('reports each client its own budget when the handler returns one shared Response', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, defaultLimits: ['10/minute'] });
+    const app = new CovetApp();
+    app.addMiddleware(limiter);
+    const shared = new Response('ok', { headers: { 'content-type': 'text/plain' } });
+    app.get('/s', () => shared);
+    for (let i = 0; i < 3; i++) assert.equal((await hit(app, '/s', '10.0.0.1')).headers.get('ratelimit-remaining'), String(9 - i));
+    // A fresh client: its own, fuller budget, not the last one reported on the shared object.
+    assert.equal((await hit(app, '/s', '10.0.0.2')).headers.get('ratelimit-remaining'), '9');
+  });
+
   it('keys on the client IP, the method and the route by default', async () => {
     const c = clock();
     const limiter = new RateLimiter({ now: c.now });
