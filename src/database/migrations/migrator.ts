@@ -186,7 +186,9 @@ async function appliedRows(conn: Queryable, dialect: Dialect): Promise<AppliedRo
 
 async function runSteps(steps: MigrationSteps, conn: PooledConnection): Promise<void> {
   if (steps === undefined) return;
-  for (const sql of typeof steps === 'string' ? [steps] : steps) {
+  // Nested lists are flattened: `[schema.createTable(…), schema.createIndex(…)]`, where a
+  // builder returns a list of statements, is a natural way to write a step.
+  for (const sql of typeof steps === 'string' ? [steps] : (steps as readonly unknown[]).flat(Number.POSITIVE_INFINITY)) {
     if (typeof sql !== 'string')
       throw new MigrationError('up()/down() must return SQL strings (or run queries through ctx.db and return nothing)');
     if (sql.trim() !== '') await conn.script(sql);

@@ -80,6 +80,23 @@ function runNode(args: string[], cwd = ROOT): Promise<{ code: number | null; out
 
 for (const target of targets) {
   describe(`migrations on ${target.name}`, { skip: target.skip }, () => {
+    it('runs a step returned as a nested list of statements (plain JavaScript migrations)', async () => {
+      await using db = target.open();
+      class Nested extends Migration {
+        up({ schema }: MigrationContext) {
+          return [schema.createTable('nested', { id: Column(Integer, { primaryKey: true }), name: Column(String(20)) }), [schema.createIndex('nested', ['name'])]] as unknown as string[];
+        }
+        down({ schema }: MigrationContext) {
+          return schema.dropTable('nested');
+        }
+      }
+      const nested = [{ name: '0001_nested', migration: new Nested() }];
+      assert.deepEqual((await migrate('up', { db, migrations: nested })).migrations, ['0001_nested']);
+      await db.execute('INSERT INTO nested (id, name) VALUES (%s, %s)', 1, 'a');
+      assert.equal(await db.fetchVal('SELECT name FROM nested WHERE id = %s', 1), 'a');
+      assert.deepEqual((await migrate('down', { db, migrations: nested })).migrations, ['0001_nested']);
+    });
+
     it('applies, reports, reverts and re-applies migrations with a checksum each', async () => {
       await using db = target.open();
       const lines: string[] = [];
