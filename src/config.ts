@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inspect } from 'node:util';
+import { setOwn } from './internal/own-field.js';
 
 /** A setting is missing or malformed; the message names the variable (or the `.env` line). */
 export class ConfigError extends Error {
@@ -69,9 +70,10 @@ export interface DotEnvVariables {
 }
 
 /**
- * Parses the text of a `.env` file: `KEY=value` lines, `#` comments, blank lines, an optional
- * `export ` prefix, single quotes (literal), double quotes (`\n` escapes, may span lines) and
- * `${VAR}` references to earlier keys (then `process.env`, unless `variables` says otherwise).
+ * Parses the text of a `.env` file as dotenv does: `KEY=value` lines, `#` comments, blank lines,
+ * an optional `export ` prefix, single quotes (literal), backquotes (literal but for `${VAR}`),
+ * double quotes (`\n` escapes) — each may span lines — and `${VAR}` references to earlier keys
+ * (then `process.env`, unless `variables` says otherwise); `\$` is a literal `$`.
  * Throws `ConfigError` naming the file and line.
  */
 export function parseDotEnv(text: string, source = '.env', variables?: DotEnvVariables): Record<string, string> {
@@ -93,11 +95,11 @@ export function parseDotEnv(text: string, source = '.env', variables?: DotEnvVar
     const key = m[1] ?? '';
     let value = m[2] ?? '';
     const quote = value[0];
-    if (quote === '"' || quote === "'") {
-      // Find the closing quote, across lines for double quotes.
+    if (quote === '"' || quote === "'" || quote === '`') {
+      // Find the closing quote, across lines.
       let body = value.slice(1);
       let end = findClosing(body, quote);
-      while (end < 0 && quote === '"' && i + 1 < lines.length) {
+      while (end < 0 && i + 1 < lines.length) {
         i++;
         body += `\n${lines[i] ?? ''}`;
         end = findClosing(body, quote);
@@ -111,9 +113,11 @@ export function parseDotEnv(text: string, source = '.env', variables?: DotEnvVar
       value = value.replace(/\s+#.*$/, '').trim();
     }
     if (quote !== "'") {
-      value = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => before?.[name] ?? out[name] ?? after?.[name] ?? '');
+      value = value.replace(/\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string | undefined) =>
+        name === undefined ? '$' : (before?.[name] ?? (Object.hasOwn(out, name) ? out[name] : undefined) ?? after?.[name] ?? ''),
+      );
     }
-    out[key] = value;
+    setOwn(out, key, value);
   }
   return out;
 }

@@ -33,6 +33,27 @@ describe('parseDotEnv', () => {
     });
   });
 
+  it('reads values as dotenv does: multi-line single quotes and backquotes, \\$ for a literal $, a __proto__ key kept', () => {
+    const text = [
+      'PLAIN=v',
+      "KEY='-----BEGIN KEY-----",
+      "abc ${PLAIN}",
+      "-----END KEY-----'",
+      'TICK=`say "hi" and \'bye\' ${PLAIN}`',
+      'PRICE="\\${PLAIN} costs \\$5"',
+      'BARE=\\$HOME',
+      '__proto__=polluted',
+    ].join('\n');
+    const parsed = parseDotEnv(text, '.env', { after: {} });
+    assert.equal(parsed.KEY, '-----BEGIN KEY-----\nabc ${PLAIN}\n-----END KEY-----');
+    assert.equal(parsed.TICK, 'say "hi" and \'bye\' v');
+    assert.equal(parsed.PRICE, '${PLAIN} costs $5');
+    assert.equal(parsed.BARE, '$HOME');
+    assert.ok(Object.hasOwn(parsed, '__proto__'));
+    assert.equal(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value, 'polluted');
+    assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
+  });
+
   it('rejects malformed lines with the file and line number', () => {
     assert.throws(() => parseDotEnv('A=1\nnot a pair\n', 'config/.env'), {
       name: 'ConfigError',
