@@ -123,7 +123,8 @@ export interface EncodingChoice {
   readonly identityAcceptable: boolean;
 }
 
-const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+/** A valid q-value (RFC 9110 §12.4.2): 0 to 1 with up to three decimals. */
+export const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
 
 /**
  * Picks a content coding from an `Accept-Encoding` header (RFC 9110 §12.5.3): the highest

@@ -5,6 +5,7 @@ import { HTTPException } from '../errors.js';
 import type { Request } from '../request.js';
 import { redirect, type Response } from '../response.js';
 import { contentTypeFor, type ServeSpec, serveFile } from './file.js';
+import { QVALUE } from './compress.js';
 
 /** Options of `app.static(prefix, directory, options)`. */
 export interface StaticOptions {
@@ -90,9 +91,12 @@ function acceptedEncodings(header: string | null): Encoding[] {
     const name = (semi === -1 ? item : item.slice(0, semi)).trim().toLowerCase();
     let q = 1;
     if (semi !== -1) {
-      const m = /(?:^|;)\s*q\s*=\s*([0-9.]+)/i.exec(item.slice(semi));
-      if (m !== null) q = Number(m[1]);
-      if (!(q >= 0 && q <= 1)) q = 0;
+      const m = /(?:^|;)\s*q\s*=\s*([^;\s]*)/i.exec(item.slice(semi));
+      if (m !== null) {
+        // A malformed q-value makes the entry void, as in `negotiateEncoding`.
+        if (!QVALUE.test(m[1] ?? '')) continue;
+        q = Number(m[1]);
+      }
     }
     if (name === 'br') br = q;
     else if (name === 'gzip' || name === 'x-gzip') gzip = Math.max(gzip, q);

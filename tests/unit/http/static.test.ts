@@ -471,6 +471,9 @@ describe('app.static: precompressed siblings', () => {
     assert.equal(await pick('identity'), null);
     assert.equal(await pick('deflate'), null);
     assert.equal(await pick(''), null);
+    // A malformed q-value voids its entry (as the compression middleware reads it).
+    assert.equal(await pick('br;q=abc, gzip'), 'gzip');
+    assert.equal(await pick('br;q=2'), null);
   });
 
   it('falls back to the next accepted sibling, then to the file itself', async () => {
