@@ -10,7 +10,7 @@ import { HTTPException } from './errors.js';
 import { DEFAULT_BODY_LIMIT } from './http/body.js';
 import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
-import { collectBody, isJsonModel, isJsonObject, isStreamBody, noBodyStatus, toResponse, writeJson, writeResponse } from './http/send.js';
+import { collectBody, isJsonModel, isJsonObject, isStreamBody, noBodyStatus, startStream, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseBadHost, refuseBadUpgradeHost, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
@@ -915,13 +915,25 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       schemas: route.schemas,
       multipart: route.multipart,
     });
+    const head = method === 'HEAD';
     let response: Response;
     try {
       response = toResponse(await this.#invoke(route, req));
     } catch (err) {
-      response = await route.owner.#errorResponse(err, req);
+      return { req, response: await route.owner.#errorResponse(err, req), head };
     }
-    return { req, response, head: method === 'HEAD' };
+    const rb = response.body;
+    if (!head && !noBodyStatus(response.status) && typeof rb === 'object' && rb !== null && !(rb instanceof Uint8Array) && isStreamBody(rb)) {
+      // As `#write` does over a socket: a stream failing before its first chunk is answered
+      // with the error response (a 500, or the HTTPException's status), not a 200 whose body
+      // then fails; an error response's own stream is not given that second chance.
+      try {
+        response.body = await startStream(rb as AsyncIterable<BodyChunk> | Iterable<BodyChunk>);
+      } catch (err) {
+        response = await this.#errorResponse(err, req);
+      }
+    }
+    return { req, response, head };
   }
 
   /**

@@ -179,6 +179,61 @@ function nextOrGone(iterator: ChunkIterator, res: ServerResponse): Promise<Itera
   });
 }
 
+function iteratorOf(body: AsyncIterable<BodyChunk> | Iterable<BodyChunk>): ChunkIterator {
+  return Symbol.asyncIterator in body
+    ? (body as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]()
+    : (body as Iterable<BodyChunk>)[Symbol.iterator]();
+}
+
+function checkChunk(chunk: unknown): BodyChunk {
+  if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) throw new TypeError('A streamed body must yield strings or bytes');
+  return chunk;
+}
+
+/**
+ * Ends a streamed body's producer early. A Node stream (a file, a compressor fed by a
+ * generator) is destroyed: its iterator's `return()` does nothing while a read is pending, and
+ * a destroyed compressor stops its source too. Otherwise `return()`, not awaited: an async
+ * generator busy in an `await` only returns at its next `yield`.
+ */
+function stopProducer(body: object, iterator: ChunkIterator): void {
+  if (body instanceof Readable) body.destroy();
+  else void Promise.resolve(iterator.return?.()).catch(() => {});
+}
+
+/**
+ * In-process twin of `pipeIterable`'s start: waits for a streamed body's first non-empty chunk
+ * (the moment a socket response writes its head) and returns a body that yields it, then the
+ * rest. A source that fails before that is stopped and its error thrown, so the caller can
+ * still answer with an error response, as over a socket.
+ */
+export async function startStream(body: AsyncIterable<BodyChunk> | Iterable<BodyChunk>): Promise<AsyncIterableIterator<BodyChunk>> {
+  const iterator = iteratorOf(body);
+  let first: IteratorResult<BodyChunk>;
+  try {
+    do first = await iterator.next();
+    while (!first.done && checkChunk(first.value).length === 0);
+  } catch (err) {
+    stopProducer(body, iterator);
+    throw err;
+  }
+  let pending: IteratorResult<BodyChunk> | null = first;
+  const started: AsyncIterableIterator<BodyChunk> = {
+    next: async () => {
+      if (pending === null) return iterator.next();
+      const step = pending;
+      pending = null;
+      return step;
+    },
+    return: async (value?: unknown) => {
+      pending = null;
+      return (await iterator.return?.(value as BodyChunk)) ?? { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => started,
+  };
+  return started;
+}
+
 /**
  * Streams an iterable body with backpressure: waits for `drain` whenever the socket is full.
  * The head is written with the first chunk (HTTP/1.1 sends it then anyway), so a source that
@@ -191,10 +246,7 @@ async function pipeIterable(
   status: number,
   headers: string[],
 ): Promise<void> {
-  const iterator: ChunkIterator =
-    Symbol.asyncIterator in body
-      ? (body as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]()
-      : (body as Iterable<BodyChunk>)[Symbol.iterator]();
+  const iterator = iteratorOf(body);
   let finished = false;
   try {
     for (;;) {
@@ -204,24 +256,14 @@ async function pipeIterable(
         finished = true;
         break;
       }
-      const chunk = step.value;
-      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
-        throw new TypeError('A streamed body must yield strings or bytes');
-      }
+      const chunk = checkChunk(step.value);
       if (chunk.length === 0) continue;
       if (!res.headersSent) res.writeHead(status, headers);
       if (!res.write(chunk)) await waitForDrain(res);
     }
   } finally {
-    // Ends the producer when the client left early or the loop threw. A Node stream (a file,
-    // a compressor fed by a generator) is destroyed: its iterator's `return()` does nothing
-    // while a read is pending, and a destroyed compressor stops its source too. Otherwise
-    // `return()`, not awaited: an async generator busy in an `await` only returns at its next
-    // `yield`.
-    if (!finished) {
-      if (body instanceof Readable) body.destroy();
-      else void Promise.resolve(iterator.return?.()).catch(() => {});
-    }
+    // Ends the producer when the client left early or the loop threw.
+    if (!finished) stopProducer(body, iterator);
   }
   if (!res.headersSent) res.writeHead(status, headers);
   res.end();
