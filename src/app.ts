@@ -887,8 +887,11 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     }
   }
 
-  /** Runs one in-process request up to its `Response` (the body not yet read). */
-  async #dispatch(options: InjectOptions): Promise<{ req: Request; response: Response; head: boolean }> {
+  /**
+   * Runs one in-process request up to its `Response` (the body not yet read). `stream`: the
+   * request body as a web stream (`handle()`), read only as the handler asks for it.
+   */
+  async #dispatch(options: InjectOptions, stream?: ReadableStream<Uint8Array>): Promise<{ req: Request; response: Response; head: boolean }> {
     await this.ready();
     const method = (options.method ?? 'GET').toUpperCase();
     const url = options.url.startsWith('/') ? options.url : `/${options.url}`;
@@ -909,7 +912,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       params,
       route: route.info,
       bodyLimit: route.bodyLimit,
-      source: body,
+      source: stream ?? body,
       response: null,
       client: { host: options.remoteAddress ?? '127.0.0.1', port: 0 },
       schemas: route.schemas,
@@ -949,8 +952,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     // `new Request(url)` carries no Host header: the URL names the host, as `:authority` does
     // for HTTP/2 (same-origin checks such as CSRF's compare against it).
     if (headers.host === undefined) headers.host = url.host;
-    const body = request.body === null ? null : new Uint8Array(await request.arrayBuffer());
-    const { req, response, head } = await this.#dispatch({ method: request.method, url: url.pathname + url.search, headers, body });
+    // The body is not buffered up front: the handler's reader takes it from the stream with the
+    // route's limit, as over a socket (413 at once by `Content-Length`, else when passed).
+    const { req, response, head } = await this.#dispatch({ method: request.method, url: url.pathname + url.search, headers }, request.body ?? undefined);
     const out = injectHeaders(response, head);
     const status = response.status;
     const rb = response.body;

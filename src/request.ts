@@ -1,7 +1,18 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type Dependency, DependencyScope } from './depends.js';
 import { HTTPException } from './errors.js';
-import { decodeUtf8, isJsonType, mediaType, parseJsonBody, payloadTooLarge, readNodeBody, unsupportedBodyEncoding } from './http/body.js';
+import {
+  chunkBuffer,
+  decodeUtf8,
+  isJsonType,
+  isWebStream,
+  mediaType,
+  parseJsonBody,
+  payloadTooLarge,
+  readNodeBody,
+  readWebBody,
+  unsupportedBodyEncoding,
+} from './http/body.js';
 import { parseCookies } from './http/cookie.js';
 import { RequestHeaders } from './http/headers.js';
 import { MULTIPART_DEFAULTS, type MultipartOptions, parseMultipart } from './http/multipart.js';
@@ -65,8 +76,11 @@ export interface RequestInit {
   readonly params: unknown;
   readonly route: MatchedRoute | null;
   readonly bodyLimit: number;
-  /** A Node request to read the body from, or the whole body for in-process requests. */
-  readonly source: IncomingMessage | Buffer | null;
+  /**
+   * A Node request to read the body from, the whole body (`inject()`), or a web stream
+   * (`handle()`) read as the handler asks for it.
+   */
+  readonly source: BodySource;
   readonly response: ServerResponse | null;
   readonly client: ClientAddress | null;
   /** The route's `body` and `query` schemas, if any. */
@@ -74,6 +88,9 @@ export interface RequestInit {
   /** Multipart limits (the route's, else the app's). */
   readonly multipart: MultipartOptions;
 }
+
+/** Where a request body comes from. */
+export type BodySource = IncomingMessage | Buffer | ReadableStream<Uint8Array> | null;
 
 /** Schemas a route validates its input with. */
 export interface RouteSchemas {
@@ -109,7 +126,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   readonly #rawUrl: string;
   readonly #queryStart: number;
   readonly #rawHeaders: IncomingHttpHeaders;
-  readonly #source: IncomingMessage | Buffer | null;
+  readonly #source: BodySource;
   readonly #response: ServerResponse | null;
   #client: ClientAddress | null;
   #bodyLimit: number;
@@ -283,7 +300,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   /** The raw Node request when served over a socket; `null` in-process. */
   get raw(): IncomingMessage | null {
     const s = this.#source;
-    return s === null || Buffer.isBuffer(s) ? null : s;
+    return s === null || Buffer.isBuffer(s) || isWebStream(s) ? null : s;
   }
 
   /** The whole body as bytes (read once, cached). Over the limit → 413. */
@@ -294,6 +311,9 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       if (s === null) this.#bytes = Promise.resolve(Buffer.alloc(0));
       else if (Buffer.isBuffer(s)) {
         this.#bytes = s.length > this.#bodyLimit ? Promise.reject(payloadTooLarge(this.#bodyLimit)) : Promise.resolve(s);
+        this.#bytes.catch(noop);
+      } else if (isWebStream(s)) {
+        this.#bytes = readWebBody(s, this.#rawHeaders['content-length'], this.#bodyLimit);
         this.#bytes.catch(noop);
       } else {
         this.#bytes = readNodeBody(s, this.#bodyLimit);
@@ -322,6 +342,10 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
     if (Buffer.isBuffer(s)) {
       if (s.length > limit) throw payloadTooLarge(limit);
       if (s.length > 0) yield s;
+      return;
+    }
+    if (isWebStream(s)) {
+      yield* webChunks(s, this.#rawHeaders['content-length'], limit);
       return;
     }
     const declared = s.headers['content-length'];
@@ -452,5 +476,44 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   /** @internal Whether reading the body stopped early (the connection must then close). */
   get [kBodyIncomplete](): boolean {
     return this.#bodyIncomplete;
+  }
+}
+
+/**
+ * A web stream body (`app.handle()`) chunk by chunk, with `stream()`'s rules: refused at once
+ * when `Content-Length` is over `limit`, else cancelled as soon as it passes it — or when the
+ * reader stops early.
+ */
+async function* webChunks(
+  body: ReadableStream<Uint8Array>,
+  declared: string | undefined,
+  limit: number,
+): AsyncGenerator<Buffer, void, undefined> {
+  if (declared !== undefined && Number(declared) > limit) {
+    body.cancel().catch(noop);
+    throw payloadTooLarge(limit);
+  }
+  const reader = body.getReader();
+  let size = 0;
+  let ended = false;
+  try {
+    for (;;) {
+      let step: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+      try {
+        step = await reader.read();
+      } catch (err) {
+        ended = true;
+        throw new HTTPException(400, 'Request body could not be read', { code: 'ERR_BODY_READ', cause: err });
+      }
+      if (step.done) {
+        ended = true;
+        return;
+      }
+      size += step.value.byteLength;
+      if (size > limit) throw payloadTooLarge(limit);
+      if (step.value.byteLength > 0) yield chunkBuffer(step.value);
+    }
+  } finally {
+    if (!ended) reader.cancel().catch(noop);
   }
 }

@@ -53,6 +53,48 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Buffe
   });
 }
 
+/** Whether a request body source is a web `ReadableStream` (`app.handle()`), not a Node request. */
+export function isWebStream(source: object): source is ReadableStream<Uint8Array> {
+  return typeof (source as { getReader?: unknown }).getReader === 'function';
+}
+
+/** Bytes of a web stream chunk as a Buffer, without copying. */
+export function chunkBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/**
+ * Reads a web `ReadableStream` body (`app.handle()`) into one Buffer with `readNodeBody`'s
+ * rules: refused at once when `Content-Length` is over `limit`, else read chunk by chunk and
+ * cancelled as soon as it passes the limit — never buffered whole first.
+ */
+export async function readWebBody(body: ReadableStream<Uint8Array>, declared: string | undefined, limit: number): Promise<Buffer> {
+  if (declared !== undefined && Number(declared) > limit) {
+    body.cancel().catch(() => {});
+    throw payloadTooLarge(limit);
+  }
+  const reader = body.getReader();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    let step: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+    try {
+      step = await reader.read();
+    } catch (err) {
+      throw new HTTPException(400, 'Request body could not be read', { code: 'ERR_BODY_READ', cause: err });
+    }
+    if (step.done) break;
+    const chunk = step.value;
+    size += chunk.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      throw payloadTooLarge(limit);
+    }
+    chunks.push(chunkBuffer(chunk));
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+}
+
 /** The media type of a `Content-Type` value, lower-cased, without parameters. */
 export function mediaType(contentType: string | undefined | null): string {
   if (!contentType) return '';
