@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type Dependency, DependencyScope } from './depends.js';
-import { HTTPException } from './errors.js';
+import { CovetError, HTTPException } from './errors.js';
 import {
   chunkBuffer,
   decodeUtf8,
@@ -306,7 +306,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   /** The whole body as bytes (read once, cached). Over the limit → 413. */
   body(): Promise<Buffer> {
     if (this.#bytes === null) {
-      if (this.#streamed) return Promise.reject(new Error('The request body was already consumed by req.stream()'));
+      if (this.#streamed) return Promise.reject(this.#consumed());
       const s = this.#source;
       if (s === null) this.#bytes = Promise.resolve(Buffer.alloc(0));
       else if (Buffer.isBuffer(s)) {
@@ -327,14 +327,21 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
 
   /**
    * The body as a stream of chunks, without buffering it — for large uploads and proxies.
-   * The body limit still applies: past it the iteration throws a 413 `HTTPException`. Use
-   * either `stream()` or the buffered readers, not both.
+   * The body limit still applies: past it the iteration throws a 413 `HTTPException`. A body
+   * already read by `body()`, `text()`, `json()` or an urlencoded `form()` (a middleware's,
+   * say) is yielded from that copy. A body can be streamed only once: a second `stream()`, or
+   * `body()` after it, throws a `CovetError` with code `ERR_BODY_CONSUMED` (a 500).
    *
    * @example
    * for await (const chunk of req.stream()) hash.update(chunk)
    */
   async *stream(): AsyncGenerator<Buffer, void, undefined> {
-    if (this.#streamed || this.#bytes !== null) throw new Error('The request body can be read only once');
+    if (this.#bytes !== null) {
+      const bytes = await this.#bytes;
+      if (bytes.length > 0) yield bytes;
+      return;
+    }
+    if (this.#streamed) throw this.#consumed();
     this.#streamed = true;
     const s = this.#source;
     if (s === null) return;
@@ -369,6 +376,17 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       this.#bodyIncomplete = true;
       throw new HTTPException(400, 'Request body could not be read', { code: 'ERR_BODY_READ' });
     }
+  }
+
+  /** Why the body cannot be read again: `stream()` (or a multipart `form()`, which streams it) took it. */
+  #consumed(): CovetError {
+    const multipart = this.#form !== null && mediaType(this.#rawHeaders['content-type']) === 'multipart/form-data';
+    return new CovetError(
+      multipart
+        ? 'The request body was already parsed by req.form() as multipart (files are streamed, the raw bytes are not kept): use req.form()'
+        : 'The request body was already consumed by req.stream(); read it once, with stream() or with body()/text()/json()/form()',
+      { code: 'ERR_BODY_CONSUMED' },
+    );
   }
 
   /** The body decoded as UTF-8 (a leading byte order mark dropped, as the Fetch API's `text()` does). */

@@ -90,6 +90,55 @@ describe('CSRFProtection', () => {
     await client.close();
   });
 
+  it('leaves a form body it read to the handler: stream() and body() yield the buffered bytes; a parsed multipart body says why it is gone', async () => {
+    const { app } = appWith();
+    app.post('/raw', async (req) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req.stream()) chunks.push(chunk);
+      return { streamed: Buffer.concat(chunks).toString(), body: (await req.body()).toString() };
+    });
+    app.post('/bytes', async (req) => ({ size: (await req.body()).length }));
+    app.post('/chunks', async (req) => {
+      for await (const _ of req.stream()) {
+        // drain
+      }
+      return { ok: true };
+    });
+    const { client, token } = await primed(app);
+    const res = await client.post('/raw', { form: { csrf_token: token, name: 'Ann' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { streamed: `csrf_token=${token}&name=Ann`, body: `csrf_token=${token}&name=Ann` });
+    // The fetch-style entry point reads the urlencoded body from its stream the same way.
+    const fetched = await app.handle(
+      new globalThis.Request('http://testserver/raw', {
+        method: 'POST',
+        body: `csrf_token=${token}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `csrftoken=${token}` },
+      }),
+    );
+    assert.equal(fetched.status, 200);
+    assert.deepEqual(await fetched.json(), { streamed: `csrf_token=${token}`, body: `csrf_token=${token}` });
+    // A multipart body was parsed as it streamed (files spooled, raw bytes not kept).
+    const files = { f: { filename: 'a.txt', content: 'x' } };
+    for (const path of ['/bytes', '/chunks']) {
+      const multi = await client.post(path, { form: { csrf_token: token }, files });
+      assert.equal(multi.status, 500);
+      assert.deepEqual(multi.json(), { error: 'Internal Server Error' });
+    }
+    const debug = new CovetApp({ debug: true });
+    debug.addMiddleware(new CSRFProtection({ secretKey: SECRET }));
+    debug.get('/token', (req) => ({ token: req.state.csrfToken }));
+    debug.post('/bytes', async (req) => ({ size: (await req.body()).length }));
+    const second = await primed(debug);
+    const detail = (await second.client.post('/bytes', { form: { csrf_token: second.token }, files })).json<{ detail: string }>().detail;
+    assert.equal(
+      detail,
+      'CovetError: The request body was already parsed by req.form() as multipart (files are streamed, the raw bytes are not kept): use req.form()',
+    );
+    await second.client.close();
+    await client.close();
+  });
+
   it('refuses an unsafe request without a cookie, without a token, or with a wrong one (403, handler not run)', async () => {
     const { app, csrf, hits } = appWith();
     await using fresh = new TestClient(app);
