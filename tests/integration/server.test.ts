@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type CallNext, CovetApp, Depends, HTTPException, type Request, Response, redirect, stream } from '../../src/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
+import { addFailingStreams } from '../helpers/stream-failures.js';
 import { deferred, rawExchange, request, waitUntilStable, within } from './net-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -673,15 +674,7 @@ describe('server: streaming', () => {
     const logger = memoryLogger();
     const app = new CovetApp({ logger });
     const events: string[] = [];
-    async function* tx() {
-      try {
-        yield null;
-        events.push('commit');
-      } catch (err) {
-        events.push(`rollback: ${(err as Error).message}`);
-        throw err;
-      }
-    }
+    addFailingStreams(app, events);
     class Broken extends Error {}
     // An error handler whose own stream fails too: the connection is cut, without a loop.
     app.onError(Broken, () =>
@@ -691,22 +684,6 @@ describe('server: streaming', () => {
         })(),
       ),
     );
-    app.get('/fails', { deps: { tx: Depends(tx) } }, () =>
-      stream(
-        (async function* () {
-          throw new Error('no data');
-        })(),
-      ),
-    );
-    app.get('/gone', () =>
-      stream(
-        (async function* () {
-          yield '';
-          throw new HTTPException(404, 'Nothing to stream');
-        })(),
-      ),
-    );
-    app.get('/empty', () => stream((async function* () {})(), 'text/plain'));
     app.get('/broken', () =>
       stream(
         (async function* () {

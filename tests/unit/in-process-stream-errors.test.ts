@@ -1,37 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CovetApp, Depends, HTTPException, stream } from '../../src/index.js';
+import { CovetApp, stream } from '../../src/index.js';
 import { TestClient } from '../../src/testing/index.js';
 import { memoryLogger } from '../helpers/server.js';
+import { addFailingStreams } from '../helpers/stream-failures.js';
 
 describe('in-process streamed responses that fail before their first chunk', () => {
   function streamApp(events: string[]): CovetApp {
     const app = new CovetApp({ logger: memoryLogger() });
-    async function* tx() {
-      try {
-        yield null;
-        events.push('commit');
-      } catch (err) {
-        events.push(`rollback: ${(err as Error).message}`);
-        throw err;
-      }
-    }
-    app.get('/fails', { deps: { tx: Depends(tx) } }, () =>
-      stream(
-        (async function* () {
-          throw new Error('no data');
-        })(),
-      ),
-    );
-    app.get('/gone', () =>
-      stream(
-        (async function* () {
-          yield '';
-          throw new HTTPException(404, 'Nothing to stream');
-        })(),
-      ),
-    );
-    app.get('/empty', () => stream((async function* () {})(), 'text/plain'));
+    addFailingStreams(app, events);
     app.get('/late', () =>
       stream(
         (async function* () {
