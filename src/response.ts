@@ -177,6 +177,17 @@ export function copyResponse(res: Response): Response {
   return copy;
 }
 
+/**
+ * @internal For a response that sets a per-visitor cookie (a session, a CSRF token): shared
+ * caches must not keep it. No `Cache-Control` becomes `private`; `public` becomes `private`
+ * (a static file's `public, max-age=3600` would otherwise let a CDN hand the cookie to others).
+ */
+export function markPrivate(res: Response): void {
+  const cache = res.headers.get('cache-control');
+  if (cache === null) res.headers.set('cache-control', 'private');
+  else if (/\bpublic\b/i.test(cache)) res.headers.set('cache-control', cache.replace(/\bpublic\b/gi, 'private'));
+}
+
 /** @internal The response `res` was copied from by `copyResponse`, or `res` itself. */
 export function originalResponse(res: Response): Response {
   return originals.get(res) ?? res;

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { CovetError } from '../errors.js';
 import { kSession, type Request } from '../request.js';
-import { copyResponse, type Response } from '../response.js';
+import { copyResponse, markPrivate, type Response } from '../response.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
 import { appendVary } from './compress.js';
 import { type CookieOptions, serializeCookie } from './cookie.js';
@@ -303,7 +303,7 @@ export class SessionMiddleware implements MiddlewareObject {
     if (session.accessed) appendVary(own().headers, 'Cookie');
     if (session.destroyed || session.size === 0) {
       if (session.persisted) await codec.destroy(session.id);
-      if (cookie !== undefined) own().deleteCookie(name, this.#cookie);
+      if (cookie !== undefined) markPrivate(own().deleteCookie(name, this.#cookie));
       return res;
     }
     if (!session.modified && !this.#opts.rolling && !loaded?.stale) return res;
@@ -312,6 +312,8 @@ export class SessionMiddleware implements MiddlewareObject {
     const value = session.modified || loaded === null ? await codec.save(session.id, data, ttl) : await codec.touch(session.id, data, ttl);
     try {
       own().setCookie(name, value, { ...this.#cookie, maxAge: ttl });
+      // The cookie names this visitor's session: a shared cache must not hand it to others.
+      markPrivate(res);
     } catch (err) {
       if (err instanceof CovetError && err.code === 'ERR_COOKIE_TOO_LARGE') {
         throw new CovetError(

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { CookieOptions } from '../http/cookie.js';
 import { CovetError, HTTPException } from '../errors.js';
 import { type Request, kPrivate } from '../request.js';
-import { copyResponse, type Response } from '../response.js';
+import { copyResponse, markPrivate, type Response } from '../response.js';
 import { decodeRoutingPath } from '../router/decode-path.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
 import { isSameHost, isWebSocketHandshake } from './request-origin.js';
@@ -247,10 +247,4 @@ export class CSRFProtection implements MiddlewareObject {
 function isTls(req: Request): boolean {
   const socket = req.raw?.socket as { encrypted?: boolean } | undefined;
   return socket?.encrypted === true;
-}
-
-function markPrivate(res: Response): void {
-  // A response that sets a per-visitor cookie must not be shared by caches.
-  const cache = res.headers.get('cache-control');
-  if (cache === null) res.headers.set('cache-control', 'private');
 }

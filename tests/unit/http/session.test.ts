@@ -213,6 +213,23 @@ describe('SessionMiddleware: cookie sessions', () => {
     assert.deepEqual((await client.get('/peek', { headers: { cookie: '' } })).headers.getSetCookie(), []);
   });
 
+  it('marks responses that carry the session cookie private, also a public page a rolling session rides on', async () => {
+    const app = sessionApp({ maxAge: 60, rolling: true });
+    app.get('/public', () => new Response('page', { headers: { 'content-type': 'text/plain', 'cache-control': 'public, max-age=3600' } }));
+    await using client = new TestClient(app);
+    const set = await client.post('/set/a/1');
+    assert.equal(set.headers.get('cache-control'), 'private');
+    const page = await client.get('/public');
+    assert.match(page.headers.getSetCookie()[0] ?? '', /^session=/);
+    assert.equal(page.headers.get('cache-control'), 'private, max-age=3600');
+    const logout = await client.post('/logout');
+    assert.match(logout.headers.getSetCookie()[0] ?? '', /^session=; Max-Age=0/);
+    assert.equal(logout.headers.get('cache-control'), 'private');
+    // No cookie, nothing private: the public page stays cacheable for visitors without a session.
+    await using fresh = new TestClient(sessionApp({ maxAge: 60 }));
+    assert.equal((await fresh.get('/peek')).headers.get('cache-control'), null);
+  });
+
   it('without rolling, an unchanged session keeps its first expiry', async () => {
     mock.timers.enable({ apis: ['Date'], now: Date.now() });
     await using client = new TestClient(sessionApp({ maxAge: 60 }));
