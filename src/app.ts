@@ -12,7 +12,7 @@ import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
 import { collectBody, isJsonModel, isJsonObject, isStreamBody, noBodyStatus, startStream, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
-import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseBadHost, refuseBadUpgradeHost, supportsReusePort } from './http/server.js';
+import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseBadHost, refuseBadUpgradeHost, refuseTransferCoding, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
 import { type Plugin, pluginKey } from './plugin.js';
 import { kAbort, kBodyIncomplete, kCleanup, kPending, kScope, kValidateInput, type MatchedRoute, Request, type RouteSchemas } from './request.js';
@@ -1268,6 +1268,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
 
   #onRequest = (nodeReq: IncomingMessage, nodeRes: ServerResponse): void => {
     if (refuseBadHost(nodeReq, nodeRes)) return;
+    if (nodeReq.headers['transfer-encoding'] !== undefined && refuseTransferCoding(nodeReq, nodeRes)) return;
     const method = nodeReq.method as string;
     let url = nodeReq.url as string;
     if (url.charCodeAt(0) !== 47) url = originForm(url);

@@ -169,6 +169,20 @@ export function refuseBadUpgradeHost(req: IncomingMessage, socket: Duplex): bool
   return true;
 }
 
+/**
+ * Answers a request whose `Transfer-Encoding` names a coding besides `chunked` (`gzip,
+ * chunked`) with 501, as RFC 9112 §6.1 says a server should: Node frames the body by its last
+ * coding and would hand the app bytes still gzip-coded. Returns `true` when it answered.
+ */
+export function refuseTransferCoding(req: IncomingMessage, res: ServerResponse): boolean {
+  const coding = req.headers['transfer-encoding'];
+  if (coding === undefined || coding === 'chunked' || coding.trim().toLowerCase() === 'chunked') return false;
+  const body = JSON.stringify({ error: `Transfer-Encoding not supported: ${coding.slice(0, 100)}`, supported: ['chunked'] });
+  res.writeHead(501, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'connection', 'close']);
+  res.end(body);
+  return true;
+}
+
 function badRequest(res: ServerResponse): void {
   const body = '{"error":"Bad Request"}';
   res.writeHead(400, ['content-type', 'application/json; charset=utf-8', 'content-length', String(body.length), 'connection', 'close']);

@@ -115,6 +115,24 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('answers a Transfer-Encoding other than chunked (gzip, chunked) with 501 (RFC 9112 §6.1); chunked bodies still work', T, async () => {
+    const app = new CovetApp();
+    app.post('/echo', async (req) => ({ got: await req.text() }));
+    await withServer(app, async ({ port }) => {
+      const refused = await rawExchange(port, (socket) => {
+        socket.write('POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n');
+      });
+      assert.equal(refused.status, 501, refused.text.slice(0, 200));
+      assert.equal(refused.headers.connection, 'close');
+      assert.deepEqual(JSON.parse(refused.body), { error: 'Transfer-Encoding not supported: gzip, chunked', supported: ['chunked'] });
+      const chunked = await rawExchange(port, (socket) => {
+        socket.write('POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n');
+      });
+      assert.equal(chunked.status, 200, chunked.text.slice(0, 200));
+      assert.deepEqual(JSON.parse(chunked.body), { got: 'abc' });
+    });
+  });
+
   it('refuses a WebSocket handshake without Host, or with two, with 400 (RFC 6455 §4.1)', T, async () => {
     const app = new CovetApp();
     app.websocket('/ws', (ws) => ws.accept());
