@@ -143,10 +143,15 @@ export class MemoryMonitor {
   /**
    * Middleware that measures memory before and after each request and warns
    * (`High memory usage detected`, with endpoint and `memoryIncrease`) above the threshold;
-   * the growth is also in `req.state.memoryIncrease`.
+   * the growth is also in `req.state.memoryIncrease`. `thresholdBytes` and `onThreshold` default
+   * to the monitor's own.
    */
-  middleware(options: { readonly thresholdBytes?: number } = {}): (req: Request, callNext: CallNext) => Promise<Response> {
+  middleware(
+    options: { readonly thresholdBytes?: number; readonly onThreshold?: (info: MemoryWarning) => void } = {},
+  ): (req: Request, callNext: CallNext) => Promise<Response> {
     const threshold = options.thresholdBytes === undefined ? this.#threshold : checkedBytes('thresholdBytes', options.thresholdBytes);
+    if (options.onThreshold !== undefined && typeof options.onThreshold !== 'function') throw new TypeError('MemoryMonitor: onThreshold must be a function');
+    const onThreshold = options.onThreshold ?? this.#onThreshold;
     const monitor = this;
     return async function memoryMonitor(req: Request, callNext: CallNext): Promise<Response> {
       const before = monitor.getMemoryUsage();
@@ -165,7 +170,7 @@ export class MemoryMonitor {
         // A warning that fails (a logger or callback throwing) must not turn the response into a 500.
         try {
           monitor.#warn('High memory usage detected', { ...info });
-          monitor.#onThreshold?.(info);
+          onThreshold?.(info);
         } catch (err) {
           try {
             monitor.#logger.error('MemoryMonitor warning failed', { error: err });

@@ -62,6 +62,24 @@ describe('MemoryMonitor', () => {
     retained.length = 0;
   });
 
+  it("takes onThreshold (and thresholdBytes) in middleware() options, over the monitor's own", async () => {
+    const own: string[] = [];
+    const given: string[] = [];
+    const monitor = new MemoryMonitor({ thresholdBytes: 1024 ** 3, logger: { warn() {}, error() {} }, onThreshold: (i) => own.push(i.endpoint) });
+    const app = new CovetApp();
+    app.addMiddleware(monitor.middleware({ thresholdBytes: 0, onThreshold: (i) => given.push(i.endpoint) }));
+    app.get('/grow', () => {
+      retained.push(Array.from({ length: 4 * 1048576 }, (_, i) => i + 0.5)); // 32 MB: growth even if a collection runs
+      return { ok: true };
+    });
+    await using client = new TestClient(app);
+    assert.equal((await client.get('/grow')).status, 200);
+    assert.deepEqual(given, ['/grow']);
+    assert.deepEqual(own, []);
+    retained.length = 0;
+    assert.throws(() => monitor.middleware({ onThreshold: 'log' as never }), { name: 'TypeError', message: 'MemoryMonitor: onThreshold must be a function' });
+  });
+
   it('answers the request even when the warning\'s callback throws', async () => {
     const errors: string[] = [];
     const monitor = new MemoryMonitor({
