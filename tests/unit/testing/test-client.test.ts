@@ -77,7 +77,8 @@ describe('TestClient', () => {
       '/p/a%20b?q=a%20b',
       '/p/x?q=%C3%A9&r=1',
       '/p/a%20b?q=a+b',
-      "/p/%3Cx%3E%7By%7D%60|^[]?q=%22%27%3C%3E`{}|^\\",
+      // Node 24's URL parser encodes `^` in a path (the URL standard since 2024); 20 and 22 do not.
+      `/p/%3Cx%3E%7By%7D%60|${new URL('http://x/^').pathname === '/%5E' ? '%5E' : '^'}[]?q=%22%27%3C%3E\`{}|^\\`,
       '/p/%F0%9F%98%80?q=%F0%9F%98%80',
       '/p/../x',
     ]);
