@@ -10,7 +10,7 @@ import { HTTPException } from './errors.js';
 import { DEFAULT_BODY_LIMIT } from './http/body.js';
 import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
-import { collectBody, isJsonModel, isJsonObject, isStreamBody, noBodyStatus, startStream, toResponse, writeJson, writeResponse } from './http/send.js';
+import { collectBody, isJsonModel, isJsonObject, isStreamBody, iteratorOf, noBodyStatus, startStream, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseBadHost, refuseBadUpgradeHost, refuseTransferCoding, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
@@ -251,6 +251,25 @@ function tlsOf(options: ListenOptions): TLSOptions | null {
 
 function middlewareName(mw: Middleware, names: Map<Middleware, string>): string {
   return names.get(mw) || (typeof mw === 'function' ? mw.name : mw.constructor?.name) || 'middleware';
+}
+
+/**
+ * @internal Closes `app` once its `listen()` (`started`) is done: a stop signal that arrives
+ * during the startup hooks waits for them, then drains and runs the shutdown hooks. When the
+ * start fails the promise never settles: the failure is reported where `started` is awaited.
+ */
+export function closeOnceStarted(app: CovetApp, started: Promise<unknown>): Promise<void> {
+  return started.then(
+    () => app.close(),
+    () => new Promise<void>(() => {}),
+  );
+}
+
+/** The body of a response that is sent as a stream (not for HEAD or a bodiless status), else `null`. */
+function streamedBody(response: Response, head: boolean): AsyncIterable<BodyChunk> | Iterable<BodyChunk> | null {
+  const body = response.body;
+  if (head || noBodyStatus(response.status) || typeof body !== 'object' || body === null || body instanceof Uint8Array || !isStreamBody(body)) return null;
+  return body as AsyncIterable<BodyChunk> | Iterable<BodyChunk>;
 }
 
 /** The headers of an in-process response, with the framing a socket would add (`content-length` or chunked). */
@@ -705,23 +724,17 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       }
       stopping = true;
       this.logger.info(`${signal} received: shutting down`);
-      // A failed start is reported by whoever awaits `run()`.
-      started
-        .then(
-          () => this.close(),
-          () => new Promise<void>(() => {}),
-        )
-        .then(
-          () => {
-            process.off('SIGINT', onSignal);
-            process.off('SIGTERM', onSignal);
-            if (options.exitOnSignal ?? true) process.exit(0);
-          },
-          (err: unknown) => {
-            this.logger.error('shutdown failed', { error: err });
-            process.exit(1);
-          },
-        );
+      closeOnceStarted(this, started).then(
+        () => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          if (options.exitOnSignal ?? true) process.exit(0);
+        },
+        (err: unknown) => {
+          this.logger.error('shutdown failed', { error: err });
+          process.exit(1);
+        },
+      );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -925,13 +938,13 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     } catch (err) {
       return { req, response: await route.owner.#errorResponse(err, req), head };
     }
-    const rb = response.body;
-    if (!head && !noBodyStatus(response.status) && typeof rb === 'object' && rb !== null && !(rb instanceof Uint8Array) && isStreamBody(rb)) {
+    const rb = streamedBody(response, head);
+    if (rb !== null) {
       // As `#write` does over a socket: a stream failing before its first chunk is answered
       // with the error response (a 500, or the HTTPException's status), not a 200 whose body
       // then fails; an error response's own stream is not given that second chance.
       try {
-        response.body = await startStream(rb as AsyncIterable<BodyChunk> | Iterable<BodyChunk>);
+        response.body = await startStream(rb);
       } catch (err) {
         response = await this.#errorResponse(err, req);
       }
@@ -957,9 +970,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     const { req, response, head } = await this.#dispatch({ method: request.method, url: url.pathname + url.search, headers }, request.body ?? undefined);
     const out = injectHeaders(response, head);
     const status = response.status;
-    const rb = response.body;
-    const streams = !head && !noBodyStatus(status) && typeof rb === 'object' && rb !== null && !(rb instanceof Uint8Array) && isStreamBody(rb);
-    if (!streams) {
+    const source = streamedBody(response, head);
+    if (source === null) {
       const bytes = await this.#collectBody(req, response, head);
       await this.#finish(req);
       return new globalThis.Response(noBodyStatus(status) ? null : bytes, { status, headers: out });
@@ -967,9 +979,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     // A stream (SSE, `stream()`) is passed on as it is produced, not collected: an endless one
     // would never resolve. The request finishes (dependency cleanup) when it ends or is cancelled.
     out.delete('transfer-encoding');
-    const source = response.body as AsyncIterable<BodyChunk> | Iterable<BodyChunk>;
-    const iterator =
-      Symbol.asyncIterator in source ? (source as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]() : (source as Iterable<BodyChunk>)[Symbol.iterator]();
+    const iterator = iteratorOf(source);
     let finished = false;
     const finish = (failure?: { readonly error: unknown }): Promise<void> => {
       if (finished) return Promise.resolve();
@@ -1185,29 +1195,24 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    */
   #otherMethod(path: string): [CompiledRoute, unknown] {
     const fallback = this.#fallback as CompiledRoute;
-    const router = this.#router;
-    for (const method of router.allowedMethods(path)) {
-      const match = router.lookup(method, path);
-      if (match === null) continue;
-      const route = match.value;
-      if (route.middleware.length <= fallback.middleware.length) break;
-      let options = this.#optionsRoutes.get(route);
-      if (options === undefined) {
-        const compiled = this.#compile(
-          { methods: [], path: '', handler: (req) => this.#notFound(req), options: {} },
-          route.info?.path ?? '',
-          route.middleware,
-          {},
-          [],
-          NO_META,
-          this,
-        );
-        options = { ...compiled, info: route.info, definition: null };
-        this.#optionsRoutes.set(route, options);
-      }
-      return [options, match.params];
+    const match = this.#router.lookupAnyMethod(path);
+    if (match === null || match.value.middleware.length <= fallback.middleware.length) return [fallback, EMPTY_PARAMS];
+    const route = match.value;
+    let options = this.#optionsRoutes.get(route);
+    if (options === undefined) {
+      const compiled = this.#compile(
+        { methods: [], path: '', handler: (req) => this.#notFound(req), options: {} },
+        route.info?.path ?? '',
+        route.middleware,
+        {},
+        [],
+        NO_META,
+        this,
+      );
+      options = { ...compiled, info: route.info, definition: null };
+      this.#optionsRoutes.set(route, options);
     }
-    return [fallback, EMPTY_PARAMS];
+    return [options, match.params];
   }
 
   /** Runs a route, with its timeout if it has one. */

@@ -2,7 +2,6 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { type Dependency, DependencyScope } from './depends.js';
 import { CovetError, HTTPException } from './errors.js';
 import {
-  chunkBuffer,
   decodeUtf8,
   isJsonType,
   isWebStream,
@@ -12,6 +11,7 @@ import {
   readNodeBody,
   readWebBody,
   unsupportedBodyEncoding,
+  webBodyChunks,
 } from './http/body.js';
 import { parseCookies } from './http/cookie.js';
 import { RequestHeaders } from './http/headers.js';
@@ -352,7 +352,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
       return;
     }
     if (isWebStream(s)) {
-      yield* webChunks(s, this.#rawHeaders['content-length'], limit);
+      yield* webBodyChunks(s, this.#rawHeaders['content-length'], limit);
       return;
     }
     const declared = s.headers['content-length'];
@@ -409,8 +409,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
         );
       } else {
         const schema = this.#schemas?.body;
-        const encoded = unsupportedBodyEncoding(this.#rawHeaders['content-encoding']);
-        const parsed = encoded !== null ? Promise.reject(encoded) : this.body().then((buf) => parseJsonBody(decodeUtf8(buf)));
+        const parsed = this.text().then(parseJsonBody);
         this.#json = schema === undefined ? parsed : parsed.then((value) => validate(schema, value, 'body'));
       }
       // Cached, and awaited by the handler maybe only after its other awaits: a failure must not
@@ -429,14 +428,12 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
         this.#form = this.text().then((text) => new RequestForm(parseUrlEncoded(text, 'form body')));
       } else if (type === 'multipart/form-data') {
         const encoded = unsupportedBodyEncoding(this.#rawHeaders['content-encoding']);
-        if (encoded !== null) {
-          this.#form = Promise.reject(encoded);
-          this.#form.catch(noop);
-          return this.#form;
+        if (encoded !== null) this.#form = Promise.reject(encoded);
+        else {
+          // Multipart bodies are streamed, not buffered: their limit is maxTotalSize, not bodyLimit.
+          this.#bodyLimit = this.#multipart.maxTotalSize ?? MULTIPART_DEFAULTS.maxTotalSize;
+          this.#form = parseMultipart(this as unknown as Request, header, this.#multipart, (fn) => this.#cleanups.push(fn));
         }
-        // Multipart bodies are streamed, not buffered: their limit is maxTotalSize, not bodyLimit.
-        this.#bodyLimit = this.#multipart.maxTotalSize ?? MULTIPART_DEFAULTS.maxTotalSize;
-        this.#form = parseMultipart(this as unknown as Request, header, this.#multipart, (fn) => this.#cleanups.push(fn));
       } else {
         // Another content type has no form fields (as in Starlette): a handler may try `json()`,
         // `form()` and `body()` in turn, as the seed's request-body example does.
@@ -494,44 +491,5 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   /** @internal Whether reading the body stopped early (the connection must then close). */
   get [kBodyIncomplete](): boolean {
     return this.#bodyIncomplete;
-  }
-}
-
-/**
- * A web stream body (`app.handle()`) chunk by chunk, with `stream()`'s rules: refused at once
- * when `Content-Length` is over `limit`, else cancelled as soon as it passes it — or when the
- * reader stops early.
- */
-async function* webChunks(
-  body: ReadableStream<Uint8Array>,
-  declared: string | undefined,
-  limit: number,
-): AsyncGenerator<Buffer, void, undefined> {
-  if (declared !== undefined && Number(declared) > limit) {
-    body.cancel().catch(noop);
-    throw payloadTooLarge(limit);
-  }
-  const reader = body.getReader();
-  let size = 0;
-  let ended = false;
-  try {
-    for (;;) {
-      let step: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
-      try {
-        step = await reader.read();
-      } catch (err) {
-        ended = true;
-        throw new HTTPException(400, 'Request body could not be read', { code: 'ERR_BODY_READ', cause: err });
-      }
-      if (step.done) {
-        ended = true;
-        return;
-      }
-      size += step.value.byteLength;
-      if (size > limit) throw payloadTooLarge(limit);
-      if (step.value.byteLength > 0) yield chunkBuffer(step.value);
-    }
-  } finally {
-    if (!ended) reader.cancel().catch(noop);
   }
 }

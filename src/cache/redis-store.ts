@@ -124,7 +124,7 @@ export class RedisStore implements CacheStore {
   #down = false;
   #retryAt = 0;
   #lastError: unknown = null;
-  #closed = false;
+  /** The `close()` in progress, if any: operations issued meanwhile are refused. */
   #closing: Promise<void> | null = null;
 
   constructor(source: string | RedisCacheClient, options: RedisStoreOptions) {
@@ -144,7 +144,7 @@ export class RedisStore implements CacheStore {
 
   /** The client (created from the URL on first use). */
   client(): Promise<RedisCacheClient> {
-    if (this.#closed) return Promise.reject(new CacheError('The cache is closed', { code: 'ERR_CACHE_CLOSED' }));
+    if (this.#closing !== null) return Promise.reject(new CacheError('The cache is closed', { code: 'ERR_CACHE_CLOSED' }));
     if (this.#client === null) {
       const source = this.#source;
       const created =
@@ -356,9 +356,7 @@ export class RedisStore implements CacheStore {
    */
   async close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
-    this.#closed = true;
     this.#closing = this.#quitAll().finally(() => {
-      this.#closed = false;
       this.#closing = null;
       this.#down = false;
       this.#retryAt = 0;

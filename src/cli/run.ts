@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type CovetApp, kShutdownTimeout } from '../app.js';
+import { type CovetApp, closeOnceStarted, kShutdownTimeout } from '../app.js';
 import { supportsReusePort } from '../http/server.js';
 import { type TreeWatcher, watchTree } from './watch-tree.js';
 
@@ -207,20 +207,13 @@ function stopOnSigterm(app: CovetApp, started: Promise<unknown>): void {
   process.on('SIGTERM', () => {
     if (stopping) return;
     stopping = true;
-    // A stop during the startup hooks waits for them, then drains and runs the shutdown hooks.
-    // A failed start is reported (and exits) where it is awaited.
-    started
-      .then(
-        () => app.close(),
-        () => new Promise<void>(() => {}),
-      )
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          app.logger.error('shutdown failed', { error: err });
-          process.exit(1);
-        },
-      );
+    closeOnceStarted(app, started).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.logger.error('shutdown failed', { error: err });
+        process.exit(1);
+      },
+    );
   });
 }
 

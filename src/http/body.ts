@@ -59,40 +59,54 @@ export function isWebStream(source: object): source is ReadableStream<Uint8Array
 }
 
 /** Bytes of a web stream chunk as a Buffer, without copying. */
-export function chunkBuffer(chunk: Uint8Array): Buffer {
+function chunkBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /**
- * Reads a web `ReadableStream` body (`app.handle()`) into one Buffer with `readNodeBody`'s
- * rules: refused at once when `Content-Length` is over `limit`, else read chunk by chunk and
- * cancelled as soon as it passes the limit — never buffered whole first.
+ * A web `ReadableStream` body (`app.handle()`) chunk by chunk, with `readNodeBody`'s rules:
+ * refused at once when `Content-Length` (`declared`) is over `limit`, else cancelled as soon as
+ * it passes the limit — or when the reader stops early. Never buffered whole first.
  */
-export async function readWebBody(body: ReadableStream<Uint8Array>, declared: string | undefined, limit: number): Promise<Buffer> {
+export async function* webBodyChunks(
+  body: ReadableStream<Uint8Array>,
+  declared: string | undefined,
+  limit: number,
+): AsyncGenerator<Buffer, void, undefined> {
   if (declared !== undefined && Number(declared) > limit) {
     body.cancel().catch(() => {});
     throw payloadTooLarge(limit);
   }
   const reader = body.getReader();
-  const chunks: Buffer[] = [];
   let size = 0;
-  for (;;) {
-    let step: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
-    try {
-      step = await reader.read();
-    } catch (err) {
-      throw new HTTPException(400, 'Request body could not be read', { code: 'ERR_BODY_READ', cause: err });
+  let ended = false;
+  try {
+    for (;;) {
+      let step: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+      try {
+        step = await reader.read();
+      } catch (err) {
+        ended = true;
+        throw new HTTPException(400, 'Request body could not be read', { code: 'ERR_BODY_READ', cause: err });
+      }
+      if (step.done) {
+        ended = true;
+        return;
+      }
+      size += step.value.byteLength;
+      if (size > limit) throw payloadTooLarge(limit);
+      if (step.value.byteLength > 0) yield chunkBuffer(step.value);
     }
-    if (step.done) break;
-    const chunk = step.value;
-    size += chunk.byteLength;
-    if (size > limit) {
-      reader.cancel().catch(() => {});
-      throw payloadTooLarge(limit);
-    }
-    chunks.push(chunkBuffer(chunk));
+  } finally {
+    if (!ended) reader.cancel().catch(() => {});
   }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+}
+
+/** `webBodyChunks` gathered into one Buffer. */
+export async function readWebBody(body: ReadableStream<Uint8Array>, declared: string | undefined, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of webBodyChunks(body, declared, limit)) chunks.push(chunk);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
 /** The media type of a `Content-Type` value, lower-cased, without parameters. */

@@ -179,7 +179,8 @@ function nextOrGone(iterator: ChunkIterator, res: ServerResponse): Promise<Itera
   });
 }
 
-function iteratorOf(body: AsyncIterable<BodyChunk> | Iterable<BodyChunk>): ChunkIterator {
+/** The iterator of a streamed body, async or not. */
+export function iteratorOf(body: AsyncIterable<BodyChunk> | Iterable<BodyChunk>): ChunkIterator {
   return Symbol.asyncIterator in body
     ? (body as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]()
     : (body as Iterable<BodyChunk>)[Symbol.iterator]();

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { writeJson } from './send.js';
 import { type TLSOptions, tlsServerOptions } from './tls.js';
 
 /** Socket-level limits and timeouts; defaults chosen to shrug off slowloris-style clients. */
@@ -108,9 +109,7 @@ function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
 
 /** An `Expect` other than `100-continue`: 417 in JSON (Node's own has an empty body). */
 function refuseExpectation(_req: IncomingMessage, res: ServerResponse): void {
-  const body = '{"error":"Expectation Failed"}';
-  res.writeHead(417, ['content-type', 'application/json; charset=utf-8', 'content-length', String(body.length), 'connection', 'close']);
-  res.end(body);
+  writeJson(res, 417, { error: 'Expectation Failed' }, true);
 }
 
 /**
@@ -177,16 +176,12 @@ export function refuseBadUpgradeHost(req: IncomingMessage, socket: Duplex): bool
 export function refuseTransferCoding(req: IncomingMessage, res: ServerResponse): boolean {
   const coding = req.headers['transfer-encoding'];
   if (coding === undefined || coding === 'chunked' || coding.trim().toLowerCase() === 'chunked') return false;
-  const body = JSON.stringify({ error: `Transfer-Encoding not supported: ${coding.slice(0, 100)}`, supported: ['chunked'] });
-  res.writeHead(501, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'connection', 'close']);
-  res.end(body);
+  writeJson(res, 501, { error: `Transfer-Encoding not supported: ${coding.slice(0, 100)}`, supported: ['chunked'] }, true);
   return true;
 }
 
 function badRequest(res: ServerResponse): void {
-  const body = '{"error":"Bad Request"}';
-  res.writeHead(400, ['content-type', 'application/json; charset=utf-8', 'content-length', String(body.length), 'connection', 'close']);
-  res.end(body);
+  writeJson(res, 400, { error: 'Bad Request' }, true);
 }
 
 /**

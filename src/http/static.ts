@@ -142,7 +142,7 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
   let realRoot: string | null = null;
   let rootPrefix = '';
 
-  /** The real path and stats of `path` if it exists and its real path is inside the real root. */
+  /** Resolves the root's real path (again, after a deploy switched a symlinked root); false when it is gone. */
   async function resolveRoot(): Promise<boolean> {
     const real = await realpath(rootPath).catch(() => null);
     if (real === null) return false;
@@ -151,6 +151,7 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
     return true;
   }
 
+  /** The real path and stats of `path` if it exists and its real path is inside the real root. */
   async function lookup(path: string): Promise<Found | null> {
     if (realRoot === null && !(await resolveRoot())) return null;
     let real: string;

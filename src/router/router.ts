@@ -53,6 +53,15 @@ export class Router<T = unknown> {
     return tree === undefined ? null : tree.lookup(routingPath);
   }
 
+  /** The route of the first method (in the order methods were added) that has one for this (decoded) path. */
+  lookupAnyMethod(routingPath: string): RouteMatch<T> | null {
+    for (const tree of this.#trees.values()) {
+      const match = tree.lookup(routingPath);
+      if (match !== null) return match;
+    }
+    return null;
+  }
+
   /** The methods that have a route for this (decoded) path, for `Allow` headers. */
   allowedMethods(routingPath: string): string[] {
     const allowed: string[] = [];

@@ -63,15 +63,19 @@ const LABEL_CHAR = /^[a-z0-9-]$/;
 function wildcardMatcher(pattern: string): (origin: string) => boolean {
   const tokens = [...pattern.toLowerCase()];
   const k = tokens.length;
+  // at[j]: the first j tokens are matched; label[j] / dot[j]: inside the `*` at j, the last
+  // character being a label character / a dot. Two generations, swapped per character; made
+  // once per pattern (a match runs to its end synchronously), cleared per origin.
+  let at = new Uint8Array(k + 1);
+  let label = new Uint8Array(k);
+  let dot = new Uint8Array(k);
+  let nextAt = new Uint8Array(k + 1);
+  let nextLabel = new Uint8Array(k);
+  let nextDot = new Uint8Array(k);
   return (origin) => {
-    // at[j]: the first j tokens are matched; label[j] / dot[j]: inside the `*` at j, the
-    // last character being a label character / a dot. Two generations, swapped per character.
-    let at = new Uint8Array(k + 1);
-    let label = new Uint8Array(k);
-    let dot = new Uint8Array(k);
-    let nextAt = new Uint8Array(k + 1);
-    let nextLabel = new Uint8Array(k);
-    let nextDot = new Uint8Array(k);
+    at.fill(0);
+    label.fill(0);
+    dot.fill(0);
     at[0] = 1;
     for (const c of origin.toLowerCase()) {
       const isLabel = LABEL_CHAR.test(c);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { CovetApp, Depends, HTTPException, type Request, stream } from '../../src/index.js';
 import { TestClient } from '../../src/testing/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
+import { recordingTx } from '../helpers/stream-failures.js';
 
 describe('Depends', () => {
   it('resolves nested dependencies once per request (cached)', async () => {
@@ -70,15 +71,10 @@ describe('Depends', () => {
 
   it('throws a failure of a streamed body into the generator dependencies, in-process and over a socket', async () => {
     const events: string[] = [];
+    const tx = recordingTx(events);
     async function* getTx() {
       events.push('begin');
-      try {
-        yield null;
-        events.push('commit');
-      } catch (err) {
-        events.push(`rollback: ${(err as Error).message}`);
-        throw err;
-      }
+      yield* tx();
     }
     const logger = memoryLogger();
     const app = new CovetApp({ logger });
