@@ -15,6 +15,7 @@ import { createWriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { minimalObservability } from './minimal.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(process.env.COVET_DIR ?? join(HERE, '..', '..'));
@@ -29,7 +30,7 @@ const { values: opt } = parseArgs({
   },
 });
 
-const VARIANTS = ['plain', 'noop', 'noop-object', 'model', 'noop-model', 'metrics', 'tracing', 'logging', 'all'];
+const VARIANTS = ['plain', 'noop', 'noop-object', 'model', 'noop-model', 'metrics', 'tracing', 'logging', 'all', 'minimal'];
 
 // --rate=N paces the batches to about N requests per second (default: as fast as possible),
 // which keeps queued spans and log lines alive as long as a server at that rate would.
@@ -78,6 +79,7 @@ async function listenerFor(variant, collectorUrl) {
   if (variant === 'tracing') middleware.push(tracing());
   if (variant === 'logging') middleware.push(logger().middleware());
   if (variant === 'all') middleware.push(new MetricsManager().middleware(), tracing(), logger().middleware());
+  if (variant === 'minimal') middleware.push(await minimalObservability({ otlpEndpoint: collectorUrl, root: ROOT }));
   app.get('/x/{id:int}', { middleware }, handler);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const [listener] = app.server.listeners('request');
@@ -92,6 +94,7 @@ async function listenerFor(variant, collectorUrl) {
  */
 function drive(listener, n) {
   const headers = { host: '127.0.0.1', 'user-agent': 'bench', accept: '*/*' };
+  const rawHeaders = Object.entries(headers).flat();
   const socket = { encrypted: false, remoteAddress: '127.0.0.1', remotePort: 1 };
   let started = 0;
   let finished = 0;
@@ -100,7 +103,7 @@ function drive(listener, n) {
   return new Promise((resolveAll) => {
     const one = () => {
       const id = (started++ & 1023) + 1;
-      const req = { method: 'GET', url: `/x/${id}`, headers, httpVersionMajor: 1, socket, complete: true, on() {}, once() {} };
+      const req = { method: 'GET', url: `/x/${id}`, headers, rawHeaders, httpVersionMajor: 1, socket, complete: true, on() {}, once() {} };
       const res = {
         headersSent: false,
         statusCode: 200,

@@ -13,6 +13,7 @@
 //
 //   node bench/monitoring/run.mjs [--rounds=3] [--duration=5] [--seconds=2] [--connections=64] [--only=http,ops]
 //   node bench/monitoring/run.mjs --only=http --configs=,a,l    # only these Covet F values
+//   node bench/monitoring/run.mjs --only=http --configs=,mtl,z,fastify:,fastify:mtl --routes=x
 //   node bench/monitoring/run.mjs --only=http --configs=,mtl --baseline=../old-checkout
 //   node bench/monitoring/run.mjs --only=http --configs=,mtl --routes=x   # routes: x, items, users
 //      # each Covet row also measured with another build (its dist/), in the same rounds
@@ -148,6 +149,7 @@ const ALL_CONFIGS = [
   { name: 'Covet: tracing', F: 't' },
   { name: 'Covet: tracing, no exporter', F: 'tn' },
   { name: 'Covet: tracing, sampled out', F: 'ts' },
+  { name: 'Covet: hand-written minimum', F: 'z' },
   { name: 'Covet: request logging', F: 'l' },
   { name: 'Fastify: all off', F: '', peer: true },
   { name: 'Fastify: metrics + tracing + logging', F: 'mtl', peer: true },
@@ -155,11 +157,16 @@ const ALL_CONFIGS = [
   { name: 'Fastify: OpenTelemetry SDK', F: 't', peer: true },
   { name: 'Fastify: pino logging', F: 'l', peer: true },
 ];
-// --configs=F1,F2,…: only Covet's rows with these F values (an empty one is all off).
+// --configs=F1,F2,…: only Covet's rows with these F values (an empty one is all off);
+// `fastify:F` picks a Fastify row (`fastify:` is its all off).
 const SELECTED =
   opt.configs === undefined
     ? ALL_CONFIGS
-    : opt.configs.split(',').map((F) => ALL_CONFIGS.find((c) => !c.peer && c.F === F) ?? { name: `Covet: F=${F}`, F });
+    : opt.configs.split(',').map((F) =>
+        F.startsWith('fastify:')
+          ? (ALL_CONFIGS.find((c) => c.peer && c.F === F.slice('fastify:'.length)) ?? { name: `Fastify: F=${F.slice('fastify:'.length)}`, F: F.slice('fastify:'.length), peer: true })
+          : (ALL_CONFIGS.find((c) => !c.peer && c.F === F) ?? { name: `Covet: F=${F}`, F }),
+      );
 // --baseline=DIR: every Covet row twice, this build and DIR's, interleaved in the same rounds;
 // the baseline's rows are compared with the baseline's all off.
 const BASELINE = opt.baseline === undefined ? undefined : resolve(opt.baseline);
@@ -242,6 +249,7 @@ async function httpBench() {
       console.log(`${label}: ${ratio(a, b, 'rps').toFixed(2)}x req/s, ${ratio(a, b, 'perCpu').toFixed(2)}x req per server CPU-s`);
     };
     line('Covet all on vs Covet all off (target >= 0.85x)', find('Covet: metrics + tracing + logging'), find('Covet: all off'));
+    line('The hand-written minimum (minimal.mjs) vs Covet all off', find('Covet: hand-written minimum'), find('Covet: all off'));
     line('Covet all on vs Fastify all on', find('Covet: metrics + tracing + logging'), find('Fastify: metrics + tracing + logging'));
     line("Covet's metrics middleware vs prom-client doing the same work in Covet", find('Covet: metrics'), find('Covet: prom-client, same work'));
     const exported = (c) => c.F.includes('t') && !c.F.includes('n') && !c.F.includes('s');

@@ -12,6 +12,7 @@
 //   o  a no-op middleware (what any middleware costs the core)
 //   a  a middleware that only runs the rest in `AsyncLocalStorage.run` (what the async hooks
 //      cost that tracing and logging need for their context)
+//   z  the hand-written minimum of bench/monitoring/minimal.mjs (digits after it choose its parts)
 // A fresh process per configuration: tracing and logging turn on Node's async hooks for the
 // whole process, which an "all off" route in the same process would pay too.
 import { createWriteStream } from 'node:fs';
@@ -19,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import client from 'prom-client';
 import { itemsPage } from '../lib/items.mjs';
+import { minimalObservability } from './minimal.mjs';
 import { CREATE_USERS, INSERT_USER, SELECT_USER, userRows } from '../lib/users-table.mjs';
 
 const ROOT = resolve(process.env.COVET_DIR ?? '.');
@@ -72,6 +74,7 @@ if (F.includes('l')) {
   logger = new StructuredLogger({ level: 'INFO', format: 'json', destination: devnull });
   middleware.push(logger.middleware());
 }
+if (F.includes('z')) middleware.push(await minimalObservability({ parts: F, otlpEndpoint: process.env.OTLP_ENDPOINT, root: ROOT }));
 app.get('/x/{id:int}', { middleware }, (req) => ({ user: 'alice', id: req.params.id }));
 app.get('/items', { middleware }, () => itemsPage());
 const db = new DatabaseManager('sqlite:///:memory:');
