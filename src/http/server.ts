@@ -136,13 +136,60 @@ export function hasDuplicateHost(raw: readonly string[]): boolean {
 }
 
 /**
- * Answers an HTTP/1.1 request that has no `Host` header, or more than one (RFC 9112 §3.2 makes
- * both a 400), and returns `true`; `false` for any other request, after giving an HTTP/2
- * request its `:authority` as `Host`.
+ * The characters of a `Host` value (RFC 3986 `host [ ":" port ]`): unreserved, percent, the
+ * sub-delimiters, `:` and the brackets of an IPv6 literal. 1 where allowed.
+ */
+const HOST_CHARS = (() => {
+  const table = new Uint8Array(128);
+  for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()*+,;=:[]") table[c.charCodeAt(0)] = 1;
+  return table;
+})();
+
+/** Whether `value` is `:` followed by digits only, or nothing. */
+function isPortPart(value: string, from: number): boolean {
+  if (from === value.length) return true;
+  if (value.charCodeAt(from) !== 58) return false;
+  for (let i = from + 1; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a `Host` value has the form RFC 9112 §3.2 asks for: `uri-host [ ":" port ]`, an IPv6
+ * literal in brackets, or empty (a target without an authority). A space, `/`, `@`, `\`, a
+ * second colon outside brackets or a port with letters is not one (RFC 9112 §3.2: a 400).
+ */
+export function isValidHost(value: string): boolean {
+  const length = value.length;
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 127 || HOST_CHARS[c] === 0) return false;
+  }
+  if (length === 0) return true;
+  if (value.charCodeAt(0) === 91) {
+    // `[` IPv6 or IPvFuture `]` [ `:` port ]
+    const close = value.indexOf(']');
+    if (close < 2 || value.indexOf('[', 1) !== -1 || value.indexOf(']', close + 1) !== -1) return false;
+    return isPortPart(value, close + 1);
+  }
+  if (value.indexOf('[') !== -1 || value.indexOf(']') !== -1) return false;
+  const colon = value.indexOf(':');
+  // `:8000` alone names no host.
+  if (colon === 0) return false;
+  return colon === -1 || isPortPart(value, colon);
+}
+
+/**
+ * Answers an HTTP/1.1 request that has no `Host` header, more than one, or one whose value is
+ * not a host (RFC 9112 §3.2 makes all three a 400), and returns `true`; `false` for any other
+ * request, after giving an HTTP/2 request its `:authority` as `Host`.
  */
 export function refuseBadHost(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.headers.host !== undefined) {
-    if (!hasDuplicateHost(req.rawHeaders)) return false;
+  const host = req.headers.host;
+  if (host !== undefined) {
+    if (isValidHost(host) && !hasDuplicateHost(req.rawHeaders)) return false;
     badRequest(res);
     return true;
   }
@@ -160,10 +207,11 @@ export function refuseBadHost(req: IncomingMessage, res: ServerResponse): boolea
 
 /**
  * `refuseBadHost` for a WebSocket handshake (RFC 6455 §4.1 requires `Host` too): without one,
- * or with two, the socket gets the JSON 400 and `true` is returned.
+ * with two, or with one that is not a host, the socket gets the JSON 400 and `true` is returned.
  */
 export function refuseBadUpgradeHost(req: IncomingMessage, socket: Duplex): boolean {
-  if (req.headers.host !== undefined && !hasDuplicateHost(req.rawHeaders)) return false;
+  const host = req.headers.host;
+  if (host !== undefined && isValidHost(host) && !hasDuplicateHost(req.rawHeaders)) return false;
   endWithJson(socket, 400, 'Bad Request');
   return true;
 }

@@ -115,6 +115,37 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('answers a Host value that is not a host with 400 (RFC 9112 §3.2); hosts, IPv6 literals and ports pass', T, async () => {
+    const app = new CovetApp();
+    app.get('/', (req) => ({ host: req.headers.get('host') }));
+    app.websocket('/ws', (ws) => ws.accept());
+    await withServer(app, async ({ port }) => {
+      const bad = ['exa mple.com', 'example.com/path', 'user@example.com', 'a\\b', 'a:b:c', 'a:80x', ':80', '[::1', '[::1]x', 'ex"ample', 'a]b', 'h\u00e9te'];
+      for (const host of bad) {
+        const res = await rawExchange(port, (socket) => {
+          socket.write(Buffer.from(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 'latin1'));
+        });
+        assert.equal(res.status, 400, `${JSON.stringify(host)}: ${res.text.slice(0, 200)}`);
+        assert.equal(res.headers.connection, 'close');
+        assert.deepEqual(JSON.parse(res.body), { error: 'Bad Request' });
+      }
+      const good = ['example.com', 'EXAMPLE.com:8080', '127.0.0.1:1', '[::1]', '[::1]:8000', 'xn--bcher-kva.example', 'a_b-c~d', 'host:'];
+      for (const host of good) {
+        const res = await rawExchange(port, (socket) => {
+          socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+        });
+        assert.equal(res.status, 200, `${host}: ${res.text.slice(0, 200)}`);
+        assert.deepEqual(JSON.parse(res.body), { host });
+      }
+      const handshake = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+      const ws = await rawExchange(port, (socket) => {
+        socket.write(`GET /ws HTTP/1.1\r\nHost: evil.example/x\r\n${handshake}\r\n`);
+      });
+      assert.equal(ws.status, 400, ws.text.slice(0, 200));
+      assert.deepEqual(JSON.parse(ws.body), { error: 'Bad Request' });
+    });
+  });
+
   it('answers a Transfer-Encoding other than chunked (gzip, chunked) with 501 (RFC 9112 §6.1); chunked bodies still work', T, async () => {
     const app = new CovetApp();
     app.post('/echo', async (req) => ({ got: await req.text() }));
