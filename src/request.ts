@@ -102,6 +102,12 @@ export interface RouteSchemas {
 export const kAbort = Symbol('covet.abort');
 export const kScope = Symbol('covet.scope');
 export const kBodyIncomplete = Symbol('covet.bodyIncomplete');
+
+/**
+ * The most unread body bytes a connection drops to stay open for the next request; past this
+ * (as Go's server does at 256 KiB), it closes after the response instead.
+ */
+export const UNREAD_BODY_LIMIT = 256 * 1024;
 export const kValidateInput = Symbol('covet.validateInput');
 export const kCleanup = Symbol('covet.cleanup');
 export const kPending = Symbol('covet.pending');
@@ -488,8 +494,20 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
     }
   }
 
-  /** @internal Whether reading the body stopped early (the connection must then close). */
+  /**
+   * @internal Whether the connection must close after the response because of the body: reading
+   * it stopped early, or the app never read it and more than `UNREAD_BODY_LIMIT` bytes (or a
+   * chunked body of unknown size) are still to come. Node would otherwise read and drop all of
+   * it to keep the connection — a client could make the server swallow gigabytes.
+   */
   get [kBodyIncomplete](): boolean {
-    return this.#bodyIncomplete;
+    if (this.#bodyIncomplete) return true;
+    if (this.#bytes !== null || this.#streamed) return false;
+    const s = this.#source;
+    if (s === null || Buffer.isBuffer(s) || isWebStream(s) || s.complete) return false;
+    const headers = s.headers;
+    const length = headers['content-length'];
+    if (length !== undefined) return Number(length) > UNREAD_BODY_LIMIT;
+    return headers['transfer-encoding'] !== undefined;
   }
 }

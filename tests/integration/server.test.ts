@@ -275,6 +275,53 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('closes the connection after the response when a handler leaves more than 256 KiB of body unread, instead of draining it all', T, async () => {
+    const app = new CovetApp({ bodyLimit: 1024 * 1024 * 1024 });
+    app.post('/ignore', () => ({ ok: true }));
+    await withServer(app, async ({ port }) => {
+      // A client announcing 1 GiB and sending it as fast as it can: the answer says close, and
+      // the connection ends within the lingering close (2 s), not after the whole gigabyte.
+      let sent = 0;
+      const big = await rawExchange(port, (socket) => {
+        socket.write(`POST /ignore HTTP/1.1\r\nHost: a\r\nContent-Type: application/octet-stream\r\nContent-Length: ${1024 ** 3}\r\n\r\n`);
+        const chunk = Buffer.alloc(64 * 1024, 1);
+        const pump = (): void => {
+          while (socket.writable && sent < 1024 ** 3) {
+            sent += chunk.length;
+            if (!socket.write(chunk)) {
+              socket.once('drain', pump);
+              return;
+            }
+          }
+        };
+        pump();
+      });
+      assert.equal(big.status, 200, big.text.slice(0, 200));
+      assert.equal(big.headers.connection, 'close');
+      assert.deepEqual(JSON.parse(big.body), { ok: true });
+      assert.ok(big.elapsed < 6_000, `closed after ${big.elapsed} ms`);
+      assert.ok(sent < 1024 ** 3, 'the client could not send the whole body');
+      // A chunked body the handler ignores: the same.
+      const chunked = await rawExchange(port, (socket) => {
+        socket.write('POST /ignore HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n');
+      });
+      assert.equal(chunked.status, 200, chunked.text.slice(0, 200));
+      assert.equal(chunked.headers.connection, 'close');
+      // A small unread body keeps the connection: the next request goes on the same socket.
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const first = await request(port, { method: 'POST', path: '/ignore', agent, body: 'x'.repeat(1000) });
+        assert.equal(first.status, 200);
+        assert.equal(first.headers.connection, 'keep-alive');
+        const second = await request(port, { method: 'POST', path: '/ignore', agent, body: 'y'.repeat(100 * 1024) });
+        assert.equal(second.status, 200);
+        assert.equal(second.reusedSocket, true);
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
+
   it('cuts off a slowloris client that drips its headers (headersTimeout → 408)', T, async () => {
     const app = new CovetApp({ server: { headersTimeout: 500, requestTimeout: 1000 } });
     app.get('/', () => ({ ok: true }));
