@@ -106,7 +106,8 @@ export async function runMigrateCommand(
   if (!COMMANDS.has(command)) return usage(`unknown command "${command}"`);
   if (positionals.length > (command === 'create' || command === 'make' ? 2 : 1)) return usage(`unexpected argument "${positionals.at(-1)}"`);
   const steps = values.steps === undefined ? undefined : Number(values.steps);
-  if (steps !== undefined && !(values.steps !== '' && Number.isInteger(steps) && steps >= 0)) return usage(`--steps takes a non-negative integer, got ${values.steps}`);
+  // `--steps 0` would do nothing and report success: a slip, not a request.
+  if (steps !== undefined && !(values.steps !== '' && Number.isInteger(steps) && steps >= 1)) return usage(`--steps takes a positive integer, got ${values.steps}`);
   if (values['allow-changed'] && command !== 'up') return usage('--allow-changed goes with covet migrate up');
   if (command === 'make' && name === undefined) return usage('covet migrate make needs a NAME');
   if (command === 'make' && values.models === undefined) return usage('covet migrate make needs --models FILE (a module exporting the Model classes)');

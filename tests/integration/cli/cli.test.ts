@@ -63,8 +63,9 @@ describe('covet CLI: help, flags and bad input', { timeout: 180_000 }, () => {
     const env = { DATABASE_URL: '' };
     const cases: [string[], RegExp][] = [
       [['migrate', 'up', '--bogus'], /Unknown option '--bogus'/],
-      [['migrate', 'down', '--steps', 'x'], /--steps takes a non-negative integer, got x/],
-      [['migrate', 'up', '--steps=-1'], /--steps takes a non-negative integer, got -1/],
+      [['migrate', 'down', '--steps', 'x'], /--steps takes a positive integer, got x/],
+      [['migrate', 'up', '--steps=-1'], /--steps takes a positive integer, got -1/],
+      [['migrate', 'down', '--steps', '0'], /--steps takes a positive integer, got 0/],
       [['migrate', 'up', '--steps', '-1'], /--steps/],
       [['migrate', 'make', 'add users'], /needs --models FILE/],
       [['migrate', 'make'], /needs a NAME/],
