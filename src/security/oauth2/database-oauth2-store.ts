@@ -1,3 +1,4 @@
+import { CovetError } from '../../errors.js';
 import type { AuthorizationCodeRecord, ConsumeResult, OAuth2ClientRecord, OAuth2Store, RefreshTokenRecord } from './oauth2-store.js';
 
 /**
@@ -175,6 +176,14 @@ export class DatabaseOAuth2Store implements OAuth2Store {
   /** Registers or replaces a client (its secret already hashed: see `OAuth2Server.hashSecret`). */
   async saveClient(client: OAuth2ClientRecord): Promise<void> {
     await this.ensureTables();
+    // MySQL's default collation compares case-insensitively and ignores trailing spaces: the
+    // UPDATE below would overwrite another client's row ("Admin" over "admin").
+    const existing = await this.#db.fetchOne(`SELECT data FROM ${this.#t.clients} WHERE client_id = ?`, client.id);
+    if (existing && parse<OAuth2ClientRecord>(existing.data).id !== client.id) {
+      throw new CovetError(`OAuth2 client ${JSON.stringify(client.id)} collides with ${JSON.stringify(parse<OAuth2ClientRecord>(existing.data).id)} in this database (its collation compares them as equal)`, {
+        code: 'ERR_OAUTH2_OPTIONS',
+      });
+    }
     const data = JSON.stringify(client);
     const updated = await this.#db.execute(`UPDATE ${this.#t.clients} SET data = ? WHERE client_id = ?`, data, client.id);
     if (updated.rowCount === 0) await this.#db.execute(`INSERT INTO ${this.#t.clients} (client_id, data) VALUES (?, ?)`, client.id, data);
@@ -183,7 +192,11 @@ export class DatabaseOAuth2Store implements OAuth2Store {
   async getClient(clientId: string): Promise<OAuth2ClientRecord | null> {
     await this.ensureTables();
     const row = await this.#db.fetchOne(`SELECT data FROM ${this.#t.clients} WHERE client_id = ?`, clientId);
-    return row ? parse<OAuth2ClientRecord>(row.data) : null;
+    if (!row) return null;
+    const record = parse<OAuth2ClientRecord>(row.data);
+    // Client ids are case-sensitive (RFC 6749 §2.2), whatever the collation: MySQL's finds
+    // "ADMIN" and "admin " for "admin".
+    return record.id === clientId ? record : null;
   }
 
   async deleteExpired(): Promise<number> {

@@ -87,6 +87,17 @@ export function storeContract(open: () => OAuth2Store & { saveClient?(c: unknown
     await store.saveClient?.({ ...client, scopes: ['read', 'write'] });
     assert.deepEqual(await store.getClient?.('stored'), { ...client, scopes: ['read', 'write'] });
     assert.equal(await store.getClient?.('nobody'), null);
+    // Client ids are case-sensitive and exact, whatever the database's collation.
+    assert.equal(await store.getClient?.('STORED'), null);
+    assert.equal(await store.getClient?.('stored '), null);
+    // Saving "STORED" never replaces "stored": it is another client, or refused where the
+    // database cannot tell the two apart.
+    try {
+      await store.saveClient?.(OAuth2Server.clientRecord('STORED', { redirectUris: ['https://evil.example/cb'] }));
+    } catch (err) {
+      assert.equal((err as { code?: string }).code, 'ERR_OAUTH2_OPTIONS');
+    }
+    assert.deepEqual(await store.getClient?.('stored'), { ...client, scopes: ['read', 'write'] });
     const old = code({ expiresAt: Date.now() - 1 });
     await store.saveCode(old);
     await store.saveRefreshToken(refresh({ expiresAt: Date.now() - 1 }));
