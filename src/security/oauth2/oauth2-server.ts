@@ -124,7 +124,9 @@ export class OAuth2Server {
         throw new CovetError('OAuth2Server issuer must be an http(s) URL without query or fragment', { code: 'ERR_OAUTH2_OPTIONS' });
       }
     }
-    this.issuer = issuer?.replace(/\/+$/, '');
+    // Kept exactly as given: RFC 8414 §3.3 and RFC 9207 compare the identifier character for
+    // character (metadata, the `iss` parameter), and resource servers compare `iss` as a string.
+    this.issuer = issuer;
     this.audience = audienceOption(options.audience ?? options.jwt?.audience) ?? this.issuer;
     const scopes = options.scopes;
     this.#scopes = scopes === undefined ? null : isList(scopes) ? Object.fromEntries(scopes.map((s) => [s, ''])) : { ...scopes };
@@ -150,8 +152,9 @@ export class OAuth2Server {
       token: path('tokenEndpoint', options.tokenEndpoint ?? DEFAULTS.tokenEndpoint),
       introspection: path('introspectionEndpoint', options.introspectionEndpoint ?? DEFAULTS.introspectionEndpoint),
       revocation: path('revocationEndpoint', options.revocationEndpoint ?? DEFAULTS.revocationEndpoint),
-      // RFC 8414 §3: an issuer with a path has its metadata at /.well-known/…/<path>.
-      metadata: path('metadataEndpoint', options.metadataEndpoint ?? DEFAULTS.metadataEndpoint + (this.issuer === undefined ? '' : new URL(this.issuer).pathname.replace(/^\/$/, ''))),
+      // RFC 8414 §3.1: an issuer with a path has its metadata at /.well-known/…/<path>, the
+      // path's terminating "/" removed.
+      metadata: path('metadataEndpoint', options.metadataEndpoint ?? DEFAULTS.metadataEndpoint + (this.issuer === undefined ? '' : new URL(this.issuer).pathname.replace(/\/+$/, ''))),
       jwks: asymmetric ? path('jwksEndpoint', options.jwksEndpoint ?? DEFAULTS.jwksEndpoint) : null,
     };
     const realm = options.realm ?? DEFAULTS.realm;
@@ -197,7 +200,7 @@ export class OAuth2Server {
       revocationStore: revocations,
       type: 'at+jwt',
     };
-    // The server's issuer (`jwt.issuer` is folded into it), trailing slash dropped as on the tokens.
+    // The server's issuer (`jwt.issuer` is folded into it), as on the tokens.
     if (this.issuer !== undefined) options.issuer = this.issuer;
     if (this.audience !== undefined) options.audience = this.audience;
     return options;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Validator as OpenAPISchemaValidator } from '@seriousme/openapi-schema-validator';
 import * as jose from 'jose';
+import * as oauth from 'oauth4webapi';
 import { CovetApp, html } from '../../../src/index.js';
 import { OAuth2Server } from '../../../src/security/index.js';
 import { TestClient } from '../../../src/testing/index.js';
@@ -139,13 +140,29 @@ describe('OAuth2Server: metadata and set-up', () => {
 
   it('puts the metadata of an issuer with a path at /.well-known/oauth-authorization-server/<path>', async () => {
     const oauth2 = new OAuth2Server({ issuer: 'https://auth.example/tenant-a/', clients: {} });
-    assert.equal(oauth2.issuer, 'https://auth.example/tenant-a');
+    assert.equal(oauth2.issuer, 'https://auth.example/tenant-a/');
     assert.equal(oauth2.paths.metadata, '/.well-known/oauth-authorization-server/tenant-a');
     const app = new CovetApp().includeOAuth2(oauth2);
     const res = await app.inject({ url: '/.well-known/oauth-authorization-server/tenant-a' });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'public, max-age=3600');
-    assert.equal((JSON.parse(res.body.toString()) as { issuer: string }).issuer, 'https://auth.example/tenant-a');
+    assert.equal((JSON.parse(res.body.toString()) as { issuer: string }).issuer, 'https://auth.example/tenant-a/');
+  });
+
+  it('keeps the issuer exactly as configured (RFC 8414 §3.3): strict clients and resource servers compare it as a string', async () => {
+    for (const issuer of ['https://auth.example/tenant-a/', 'https://auth.example/tenant-a', 'https://auth.example/']) {
+      const oauth2 = new OAuth2Server({ issuer, clients: { svc: { secret: 'svc-secret', grantTypes: ['client_credentials'] } } });
+      const app = new CovetApp().includeOAuth2(oauth2);
+      await using client = new TestClient(app);
+      const meta = await client.get(oauth2.paths.metadata);
+      // oauth4webapi's discovery refuses metadata whose issuer is not the one it asked for.
+      const as = await oauth.processDiscoveryResponse(new URL(issuer), new Response(meta.text, { status: 200, headers: { 'content-type': 'application/json' } }));
+      assert.equal(as.issuer, issuer);
+      const cc = await client.post('/oauth/token', { form: { grant_type: 'client_credentials', client_id: 'svc', client_secret: 'svc-secret' } });
+      const { access_token } = cc.json() as { access_token: string };
+      const { payload } = await jose.jwtVerify(access_token, jose.createLocalJWKSet(oauth2.jwks() as jose.JSONWebKeySet), { typ: 'at+jwt', issuer, audience: issuer });
+      assert.deepEqual([payload.iss, payload.aud], [issuer, issuer]);
+    }
   });
 
   it('takes jwt.issuer as the issuer and jwt.expirationTime as the lifetime: the tokens it signs are the ones it accepts', async () => {
@@ -153,7 +170,8 @@ describe('OAuth2Server: metadata and set-up', () => {
     const clients = { spa: { redirectUris: [CB] }, web: { secret: WEB_SECRET, redirectUris: [CB] } };
     for (const options of [{ jwt: { secretKey: secret, issuer: ISSUER } }, { issuer: `${ISSUER}/`, jwt: { secretKey: secret, issuer: `${ISSUER}/` } }]) {
       const oauth2 = new OAuth2Server({ ...options, clients, authenticateUser: () => ({ id: 'alice' }) });
-      assert.equal(oauth2.issuer, ISSUER);
+      const issuer = options.jwt.issuer;
+      assert.equal(oauth2.issuer, issuer);
       const app = new CovetApp();
       app.includeOAuth2(oauth2);
       app.get('/api/me', oauth2.jwtAuth.requireToken(async (req) => ({ sub: req.state.user.sub })));
@@ -162,8 +180,8 @@ describe('OAuth2Server: metadata and set-up', () => {
       const me = await client.get('/api/me', { headers: { authorization: `Bearer ${access_token}` } });
       assert.deepEqual([me.status, me.json()], [200, { sub: 'alice' }], JSON.stringify(options));
       const info = await introspect(client, access_token);
-      assert.deepEqual([info.active, info.iss], [true, ISSUER]);
-      assert.equal(((await client.get('/.well-known/oauth-authorization-server')).json() as Record<string, unknown>).issuer, ISSUER);
+      assert.deepEqual([info.active, info.iss], [true, issuer]);
+      assert.equal(((await client.get('/.well-known/oauth-authorization-server')).json() as Record<string, unknown>).issuer, issuer);
     }
     // jwt.expirationTime is the access-token lifetime (expires_in and exp agree).
     const short = new OAuth2Server({ jwt: { secretKey: secret, expirationTime: 900 }, clients: { svc: { secret: 'x', grantTypes: ['client_credentials'] } } });
