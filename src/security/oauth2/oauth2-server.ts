@@ -266,8 +266,8 @@ export class OAuth2Server {
    * the authorization endpoint (GET and POST), token, introspection, revocation, metadata and
    * (asymmetric keys) JWKS. The token, introspection and revocation endpoints authenticate the
    * client on every request, not a browser's cookies, so they carry `meta: { csrf: false }` and
-   * `CSRFProtection` leaves them alone; the authorization endpoint (the user's consent) stays
-   * protected.
+   * `CSRFProtection` leaves them alone, as it does the public metadata and JWKS documents; the
+   * authorization endpoint (the user's consent) stays protected.
    */
   routes(): RouteGroup {
     const ctx = this.#ctx;
@@ -279,11 +279,14 @@ export class OAuth2Server {
     group.post(this.paths.introspection, { name: 'oauth2:introspect', meta: clientAuthenticated }, introspectionEndpoint(ctx));
     group.post(this.paths.revocation, { name: 'oauth2:revoke', meta: clientAuthenticated }, revocationEndpoint(ctx));
     const server = this;
-    group.get(this.paths.metadata, { name: 'oauth2:metadata' }, function oauth2Metadata(req: Request): Response {
+    // Public documents for machines: no CSRF cookie, which would also turn `public` caching
+    // into `private` (shared caches and CDNs could no longer keep them).
+    const publicDocument = { csrf: false } as const;
+    group.get(this.paths.metadata, { name: 'oauth2:metadata', meta: publicDocument }, function oauth2Metadata(req: Request): Response {
       const headers: Record<string, string> = server.issuer === undefined ? { 'cache-control': 'no-store' } : { 'cache-control': 'public, max-age=3600' };
       return json(server.metadata(server.issuerFor(req)), 200, headers);
     });
-    if (this.paths.jwks !== null) group.get(this.paths.jwks, { name: 'oauth2:jwks' }, this.jwtAuth.jwksHandler);
+    if (this.paths.jwks !== null) group.get(this.paths.jwks, { name: 'oauth2:jwks', meta: publicDocument }, this.jwtAuth.jwksHandler);
     return group;
   }
 

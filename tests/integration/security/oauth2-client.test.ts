@@ -186,6 +186,13 @@ describe('OAuth2Server with oauth4webapi (real client, real socket)', () => {
     app.addMiddleware(new CSRFProtection({ secretKey: 'csrf-secret-key', safeMethods: ['GET', 'HEAD', 'OPTIONS'], exemptPaths: ['/api/webhook'] }));
     app.post('/api/notes', () => ({ saved: true }));
     await withServer(app, async ({ url }) => {
+      // Metadata and JWKS are public documents: no CSRF cookie, and shared caches may keep them.
+      // (This server has no configured issuer, so its metadata follows Host and is not cached.)
+      const documents = { '/.well-known/oauth-authorization-server': 'no-store', '/.well-known/jwks.json': 'public, max-age=3600' };
+      for (const [path, cacheControl] of Object.entries(documents)) {
+        const doc = await fetch(`${url}${path}`);
+        assert.deepEqual([doc.status, doc.headers.getSetCookie(), doc.headers.get('cache-control')], [200, [], cacheControl], path);
+      }
       const as = await discover(url);
       const client: oauth.Client = { client_id: 'rs' };
       const auth = oauth.ClientSecretBasic('rs-secret');
