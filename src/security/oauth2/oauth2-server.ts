@@ -111,7 +111,7 @@ export class OAuth2Server {
     // `jwt.issuer` names the issuer too (as `jwt.audience` does the audience): tokens are signed
     // with the server's issuer and verified against JWTAuth's, so the two must be one.
     const jwtIssuer = options.jwt?.issuer;
-    if (options.issuer !== undefined && jwtIssuer !== undefined && options.issuer.replace(/\/+$/, '') !== jwtIssuer.replace(/\/+$/, '')) {
+    if (options.issuer !== undefined && jwtIssuer !== undefined && options.issuer !== jwtIssuer) {
       throw new CovetError('OAuth2Server issuer and jwt.issuer differ: give the issuer once', { code: 'ERR_OAUTH2_OPTIONS' });
     }
     const issuer = options.issuer ?? jwtIssuer;

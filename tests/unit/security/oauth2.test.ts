@@ -199,6 +199,8 @@ describe('OAuth2Server: metadata and set-up', () => {
     });
     assert.throws(() => new OAuth2Server({ jwt: { secretKey: secret, expirationTime: 0 } }), { code: 'ERR_OAUTH2_OPTIONS', message: /jwt\.expirationTime/ });
     // Two different issuers cannot both be right.
+    // Nor two that differ by a trailing slash: the issuer is compared character for character.
+    assert.throws(() => new OAuth2Server({ issuer: `${ISSUER}/`, jwt: { secretKey: secret, issuer: ISSUER } }), { code: 'ERR_OAUTH2_OPTIONS' });
     assert.throws(() => new OAuth2Server({ issuer: ISSUER, jwt: { secretKey: secret, issuer: 'https://other.example' } }), {
       code: 'ERR_OAUTH2_OPTIONS',
       message: 'OAuth2Server issuer and jwt.issuer differ: give the issuer once',
