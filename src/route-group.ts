@@ -65,9 +65,9 @@ function routeSchema(value: unknown, path: string, option: 'body' | 'query'): Ro
 }
 
 /**
- * JSON Schema keywords whose value is an object. A dict holding one is a JSON Schema, however
- * its other values look; every other keyword (`type`, `required`, `$ref`, `anyOf`…) takes a
- * string, a list or a number, which no rule dict holds.
+ * JSON Schema (and OpenAPI) keywords whose value may be an object. A dict holding one is a JSON
+ * Schema, however its other values look; every other keyword (`type`, `required`, `$ref`,
+ * `anyOf`…) takes a string, a list or a number, which no rule dict holds.
  */
 const OBJECT_KEYWORDS = new Set([
   'properties',
@@ -85,6 +85,14 @@ const OBJECT_KEYWORDS = new Set([
   'if',
   'then',
   'else',
+  'dependentRequired',
+  'dependencies',
+  'const',
+  'default',
+  'discriminator',
+  'externalDocs',
+  'xml',
+  '$vocabulary',
 ]);
 
 function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {

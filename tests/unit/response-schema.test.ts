@@ -45,6 +45,7 @@ describe('route option response', () => {
     );
     // A plain JSON Schema whose values are all objects is still a JSON Schema.
     app.get('/schema', { response: { properties: { id: { type: 'integer' } } } }, () => ({ id: 6, passwordHash: 'x' }));
+    app.get('/const', { response: { const: { id: 7 } } }, () => ({ id: 7 }));
     await using client = new TestClient(app);
     const res = await client.get('/rules');
     assert.equal(res.status, 200);
@@ -54,6 +55,7 @@ describe('route option response', () => {
     assert.equal(missing.status, 404);
     assert.equal(missing.text, '{"error":"nope"}');
     assert.equal((await client.get('/schema')).text, '{"id":6}');
+    assert.equal((await client.get('/const')).text, '{"id":7}');
     const schema = app.openapi().paths['/rules']?.get?.responses['200']?.content?.['application/json']?.schema;
     assert.deepEqual(schema, { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string', maxLength: 10 } }, required: ['id'] });
     assert.throws(() => app.get('/typo', { response: { id: { requird: true } } as never }, () => ({})), /unknown rule "requird"/);
