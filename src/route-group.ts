@@ -64,6 +64,76 @@ function routeSchema(value: unknown, path: string, option: 'body' | 'query'): Ro
   throw new TypeError(`route(${JSON.stringify(path)}): ${option} must be a Standard Schema (Zod, Valibot, Validator…) or a Validator rule dict`);
 }
 
+/**
+ * JSON Schema (and OpenAPI) keywords whose value may be an object. A dict holding one is a JSON
+ * Schema, however its other values look; every other keyword (`type`, `required`, `$ref`,
+ * `anyOf`…) takes a string, a list or a number, which no rule dict holds.
+ */
+const OBJECT_KEYWORDS = new Set([
+  'properties',
+  'patternProperties',
+  'additionalProperties',
+  'dependentSchemas',
+  '$defs',
+  'definitions',
+  'items',
+  'contains',
+  'propertyNames',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'not',
+  'if',
+  'then',
+  'else',
+  'dependentRequired',
+  'dependencies',
+  'const',
+  'default',
+  'discriminator',
+  'externalDocs',
+  'xml',
+  '$vocabulary',
+]);
+
+function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * True for a `Validator` rule dict (`{ name: { required: true } }`): a non-empty plain object
+ * whose values are all plain objects (rules), keyed by field names rather than status codes or
+ * the JSON Schema keywords above. Anything else is a Standard Schema, a JSON Schema or a map.
+ */
+function isRuleDict(value: unknown): value is Rules {
+  if (!isPlainObject(value) || isStandardSchema(value)) return false;
+  const entries = Object.entries(value);
+  return (
+    entries.length > 0 && entries.every(([k, v]) => isPlainObject(v) && !isStandardSchema(v) && !OBJECT_KEYWORDS.has(k) && !/^\d+$/.test(k))
+  );
+}
+
+/**
+ * A route's `response` option with each `Validator` rule dict (the option itself, or a status
+ * map's entry) made a `Validator`, so it filters and is documented as `body` and `query` are;
+ * Standard Schemas and plain JSON Schema objects are kept as they are.
+ */
+function responseOption(value: ResponseOption | undefined): ResponseOption | undefined {
+  if (isRuleDict(value)) return new Validator(value);
+  const option: unknown = value;
+  if (!isPlainObject(option) || isStandardSchema(option)) return value;
+  const keys = Object.keys(option);
+  if (keys.length === 0 || !keys.every((k) => /^\d+$/.test(k))) return value;
+  if (!keys.some((k) => isRuleDict(option[k]))) return value;
+  const map: Record<number, unknown> = {};
+  for (const k of keys) {
+    const schema = option[k];
+    map[Number(k)] = isRuleDict(schema) ? new Validator(schema) : schema;
+  }
+  return map as ResponseOption;
+}
+
 /** A handler without options, its return type `R` recorded for `covet/client`. */
 type PlainHandler<P extends string, G, R> = Handler<P, G, unknown, Record<string, string>, R>;
 
@@ -258,7 +328,8 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
     for (const method of methods) this.#shapes.set(`${method} ${shape}`, path);
     const body = routeSchema(options.body, path, 'body');
     const query = routeSchema(options.query, path, 'query');
-    if (body !== options.body || query !== options.query) options = { ...options, body, query };
+    const response = responseOption(options.response);
+    if (body !== options.body || query !== options.query || response !== options.response) options = { ...options, body, query, response };
     this.#entries.push({ kind: 'route', route: { methods, path, handler: handler as StoredHandler, options } });
     routeTableVersion.value++;
     return this;

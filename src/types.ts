@@ -114,7 +114,7 @@ export type RouteHandler<P extends string, D, BS extends RouteSchema, QS extends
   R
 >;
 
-/** One response schema: a Standard Schema (Zod, Valibot, `Validator`…) or a plain JSON Schema object. */
+/** One response schema: a Standard Schema (Zod, Valibot, `Validator`…), a `Validator` rule dict or a plain JSON Schema object. */
 export type ResponseSchema = StandardSchemaV1 | { readonly [keyword: string]: unknown };
 
 /**

@@ -57,7 +57,7 @@ export interface RateLimiterOptions {
    * method (`1.2.3.4|GET|(no route)`). A `keyFunc` that returns `null` or `undefined` (no
    * API key header, say) leaves the request to that default key.
    */
-  readonly keyFunc?: (req: AnyRequest) => string | null | undefined | Promise<string | null | undefined>;
+  readonly keyFunc?: (req: Request) => string | null | undefined | Promise<string | null | undefined>;
   /**
    * Prefix length under which IPv6 clients share one budget in the default key: a subscriber
    * usually holds a whole /56 or /64 and could otherwise rotate through its addresses. `false`
@@ -122,7 +122,7 @@ const ALLOWED_NO_LIMITS: RateLimitResult = { allowed: true, limit: 0, remaining:
 export class RateLimiter implements MiddlewareObject {
   readonly #defaults: readonly RateLimit[];
   readonly #store: RateLimitStore;
-  readonly #keyFunc: (req: AnyRequest) => string | null | undefined | Promise<string | null | undefined>;
+  readonly #keyFunc: (req: Request) => string | null | undefined | Promise<string | null | undefined>;
   readonly #defaultKey: (req: AnyRequest) => string;
   readonly #trusted: IPSet;
   readonly #failOpen: boolean;
@@ -171,7 +171,7 @@ export class RateLimiter implements MiddlewareObject {
   // per request on that path.
   #check(req: AnyRequest, limits: readonly RateLimit[], scope: 'default' | 'route'): RateLimitResult | Promise<RateLimitResult> {
     if (limits.length === 0) return ALLOWED_NO_LIMITS;
-    const key = this.#keyFunc(req);
+    const key = this.#keyFunc(req as Request);
     if (typeof key === 'string') return this.#decide(key, limits, scope);
     if (key instanceof Promise) return key.then((k) => this.#decide(this.#keyOf(req, k), limits, scope));
     return this.#decide(this.#keyOf(req, key), limits, scope);

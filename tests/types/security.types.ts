@@ -55,6 +55,9 @@ new CSRFProtection({ secretKey: 'k'.repeat(32), exemptPath: ['/api/webhook'] });
 const rateLimiter = new RateLimiter({ defaultLimits: '100/hour', storage: 'memory' });
 app.route('/api/data', rateLimiter.limit('10/minute', handler));
 app.addMiddleware(rateLimiter);
+// keyFunc takes the request as a user annotates it (`Request`), or inferred.
+new RateLimiter({ storage: 'memory', keyFunc: (req: Request) => req.headers.get('x-api-key') ?? req.client.host });
+new RateLimiter({ storage: 'memory', keyFunc: async (req) => req.headers.get('x-api-key') });
 
 const validator = new Validator({ name: { required: true, maxLength: 100 }, email: { required: true, email: true }, age: { type: 'integer', min: 0, max: 150 } });
 expectTypeOf(validator.validate({})).toEqualTypeOf<{ name: string; email: string; age?: number }>();

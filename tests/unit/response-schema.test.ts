@@ -37,6 +37,30 @@ describe('route option response', () => {
     assert.deepEqual((await client.get('/json')).json(), { id: 3 });
   });
 
+  it('takes a Validator rule dict, as body and query do (alone or in a status map), and documents it', async () => {
+    const app = new CovetApp();
+    app.get('/rules', { response: { id: { type: 'integer', required: true }, name: { maxLength: 10 } } }, () => ({ id: 4, name: 'Ann', passwordHash: 'x' }));
+    app.get('/map', { response: { 200: { id: { type: 'integer' } }, 404: { error: {} } } }, (req) =>
+      req.headers.get('x-missing') ? [{ error: 'nope', debug: 'stack' }, 404] : { id: 5, passwordHash: 'x' },
+    );
+    // A plain JSON Schema whose values are all objects is still a JSON Schema.
+    app.get('/schema', { response: { properties: { id: { type: 'integer' } } } }, () => ({ id: 6, passwordHash: 'x' }));
+    app.get('/const', { response: { const: { id: 7 } } }, () => ({ id: 7 }));
+    await using client = new TestClient(app);
+    const res = await client.get('/rules');
+    assert.equal(res.status, 200);
+    assert.equal(res.text, '{"id":4,"name":"Ann"}');
+    assert.equal((await client.get('/map')).text, '{"id":5}');
+    const missing = await client.get('/map', { headers: { 'x-missing': '1' } });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.text, '{"error":"nope"}');
+    assert.equal((await client.get('/schema')).text, '{"id":6}');
+    assert.equal((await client.get('/const')).text, '{"id":7}');
+    const schema = app.openapi().paths['/rules']?.get?.responses['200']?.content?.['application/json']?.schema;
+    assert.deepEqual(schema, { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string', maxLength: 10 } }, required: ['id'] });
+    assert.throws(() => app.get('/typo', { response: { id: { requird: true } } as never }, () => ({})), /unknown rule "requird"/);
+  });
+
   it('keeps extra fields where the schema allows them (additionalProperties, loose objects)', async () => {
     const app = new CovetApp();
     app.get('/open', { response: { type: 'object', properties: { id: { type: 'integer' } }, additionalProperties: true } }, () => ({ id: 1, extra: 'kept' }));
