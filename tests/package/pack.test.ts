@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -70,6 +70,23 @@ describe('npm package', { timeout: 120_000 }, () => {
       assert.ok(!shipped.includes(name), `${name} should not be in the package`);
     }
     assert.ok(existsSync(join(appDir, 'node_modules', 'covet', 'dist', 'index.d.ts')), 'the type declarations ship');
+    for (const name of ['README.md', 'LICENSE']) assert.ok(shipped.includes(name), `${name} should be in the package`);
+  });
+
+  // A source map (`.js.map`, `.d.ts.map`) names its sources by path; the sources (src/) do not
+  // ship, so a map would send debuggers and "go to definition" to files that are not there.
+  it('ships no source map that points to a file missing from the package', async () => {
+    const pkgDir = join(appDir, 'node_modules', 'covet');
+    const broken: string[] = [];
+    for (const file of (await readdir(pkgDir, { recursive: true })).map(String)) {
+      if (!file.endsWith('.map')) continue;
+      const map = JSON.parse(await readFile(join(pkgDir, file), 'utf8')) as { sources?: string[]; sourcesContent?: unknown[] };
+      for (const [i, source] of (map.sources ?? []).entries()) {
+        if (typeof map.sourcesContent?.[i] === 'string') continue;
+        if (!existsSync(join(pkgDir, dirname(file), source))) broken.push(`${file} -> ${source}`);
+      }
+    }
+    assert.deepEqual(broken.slice(0, 5), []);
   });
 
   it('serves a request from the installed package, over a socket and in-process', async () => {
