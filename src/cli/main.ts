@@ -23,7 +23,8 @@ Usage:
 
 Every command takes --help (or: covet help COMMAND). The module defaults to the first of ./app.ts, ./app.js,
 ./src/app.ts, ./src/app.js and ./dist/app.js that exists; the app is its default export, else its export
-named "app". TypeScript modules are loaded with tsx when it is installed.
+named "app", else the app the module called app.run()/app.listen() on. TypeScript modules are loaded
+with tsx when it is installed.
 
 Exit codes: 0 ok, 1 error, 2 bad usage, 3 module not found, 4 module unloadable,
 5 port in use, 6 worker crash loop, 7 configuration error (.env or a required setting).
@@ -99,14 +100,26 @@ function isApp(value: unknown): value is CovetApp {
   return typeof v === 'object' && v !== null && typeof v.listen === 'function' && typeof v.run === 'function' && typeof v.routeTable === 'function';
 }
 
-/** Loads `path/to/module[:export]` and returns the app it exports. */
+/** The apps each module has handed to `app.run()`/`app.listen()` while loaded (see `loadApp`). */
+const skippedAppsByModule = new Map<string, readonly unknown[]>();
+
+/**
+ * Loads `path/to/module[:export]` and returns the app it exports (without `:export`, a module
+ * that exports none is served through the one app its `app.run()`/`app.listen()` was called on).
+ */
 export async function loadApp(ref: string): Promise<CovetApp> {
   const { file, name } = splitRef(ref);
   await ensureTypeScriptLoader(file);
   let mod: Record<string, unknown>;
+  let skippedApps: readonly unknown[];
   try {
     // `app.run()` at the end of the module (the seed's Quick Start) is left to this command.
-    mod = (await whileCliLoading(() => import(pathToFileURL(resolve(file)).href))) as Record<string, unknown>;
+    const href = pathToFileURL(resolve(file)).href;
+    const loaded = await whileCliLoading(() => import(href));
+    mod = loaded.value as Record<string, unknown>;
+    // A second load of the same module in this process does not run it again.
+    skippedApps = loaded.skippedApps.length > 0 ? loaded.skippedApps : (skippedAppsByModule.get(href) ?? []);
+    skippedAppsByModule.set(href, skippedApps);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).startsWith(`Cannot find module '${resolve(file)}'`)) {
@@ -119,6 +132,10 @@ export async function loadApp(ref: string): Promise<CovetApp> {
   // under `default`.
   const cjs = (typeof mod.default === 'object' && mod.default !== null ? mod.default : {}) as Record<string, unknown>;
   const candidates = name !== undefined ? [mod[name], cjs[name]] : [mod.default, mod.app, cjs.default, cjs.app];
+  // A module that does not export its app but ends with `app.run()` or `await app.listen(…)`
+  // (the README's example) is served through the app that made that call.
+  const skipped = skippedApps.filter(isApp);
+  if (name === undefined && skipped.length === 1) candidates.push(skipped[0]);
   const app = candidates.find(isApp);
   if (app === undefined) {
     throw new CliError(`${file} has no CovetApp export${name ? ` named "${name}"` : ' (default or "app")'}`, ExitCode.moduleUnloadable);

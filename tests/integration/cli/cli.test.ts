@@ -260,6 +260,26 @@ describe('covet run: one process', { timeout: 180_000 }, () => {
     assert.match(routes.stdout, /GET +\//);
   });
 
+  it("serves the README's example as written: no export, the app whose listen() the command skipped is served", async () => {
+    const cli = covet(['run', 'tests/fixtures/cli/readme-unexported.ts', '--port', '0']);
+    const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+    assert.deepEqual(await (await fetch(`${url}/users/7`)).json(), { id: 7, name: 'User 7' });
+    const missing = await fetch(`${url}/users/1001`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), { error: 'User not found' });
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0, cli.stderr());
+    assert.match(cli.stdout(), /app\.listen\(\) skipped: the covet command is loading this module/);
+    assert.equal(cli.stdout().match(/listening on/g)?.length, 1);
+    const routes = await covetDone(['routes', 'tests/fixtures/cli/readme-unexported.ts']);
+    assert.equal(routes.code, 0, routes.stderr);
+    assert.match(routes.stdout, /GET +\/users\/\{user_id:int\}/);
+    // A named export still has to exist.
+    const named = await covetDone(['routes', 'tests/fixtures/cli/readme-unexported.ts:api']);
+    assert.equal(named.code, 4);
+    assert.match(named.stderr, /has no CovetApp export named "api"/);
+  });
+
   it('a SIGTERM during the startup hooks waits for them, then runs the shutdown hooks and exits 0', async () => {
     const cli = covet(['run', 'tests/fixtures/cli/slow-start.mjs', '--port', '0']);
     await cli.waitFor(/startup began/);
