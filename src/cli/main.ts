@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CovetApp } from '../app.js';
 import { whileCliLoading } from '../internal/cli-loading.js';
-import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parsePort, parseWorkers, runCommand, splitRef } from './run.js';
+import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parsePort, parseWorkers, reserveStdout, runCommand, splitRef } from './run.js';
 
 const HELP = `covet — the Covet command line
 
@@ -257,10 +257,16 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
   if (command === 'routes') {
-    const app = await loadApp(target);
+    const out = reserveStdout(values.json);
+    let app: CovetApp;
+    try {
+      app = await loadApp(target);
+    } finally {
+      out.restore();
+    }
     const rows = app.routeTable();
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(rows.map((r) => ({ method: r.method, path: r.path, name: r.name ?? null, middleware: r.middleware })), null, 2)}\n`);
+      out.report(`${JSON.stringify(rows.map((r) => ({ method: r.method, path: r.path, name: r.name ?? null, middleware: r.middleware })), null, 2)}\n`);
       return ExitCode.ok;
     }
     const methodWidth = Math.max(6, ...rows.map((r) => r.method.length));
@@ -274,15 +280,23 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'performance-test') {
     const { performanceTestCommand } = await import('./performance-test.js');
-    return performanceTestCommand({
-      target: positionals[1],
-      url: values.url,
-      path: values.path,
-      concurrency: positiveNumber('concurrency', values.concurrency, true),
-      duration: positiveNumber('duration', values.duration, false),
-      json: values.json,
-      load: loadApp,
-    });
+    const concurrency = positiveNumber('concurrency', values.concurrency, true);
+    const duration = positiveNumber('duration', values.duration, false);
+    const out = reserveStdout(values.json);
+    try {
+      return await performanceTestCommand({
+        target: positionals[1],
+        url: values.url,
+        path: values.path,
+        concurrency,
+        duration,
+        json: values.json,
+        load: loadApp,
+        report: out.report,
+      });
+    } finally {
+      out.restore();
+    }
   }
   if (command === 'new') {
     const name = positionals[1];
@@ -296,13 +310,18 @@ export async function main(argv: string[]): Promise<number> {
     const scan = await import('./security-scan.js');
     const failOn = scan.parseSeverity(values['fail-on']);
     if (values.format !== 'text' && values.format !== 'sarif') throw new CliError(`--format must be text or sarif, got ${values.format}`, ExitCode.usage);
-    const app = await loadApp(target);
-    const findings = await scan.scanApp(app, { audit: !values['no-audit'], entry: splitRef(target).file });
-    const report =
-      values.format === 'sarif' ? `${JSON.stringify(scan.toSarif(findings, splitRef(target).file, readVersion()), null, 2)}\n` : scan.formatText(findings);
-    if (values.output !== undefined) writeFileSync(values.output, report);
-    else process.stdout.write(report);
-    return scan.exitCodeFor(findings, failOn);
+    const out = reserveStdout(values.format === 'sarif' && values.output === undefined);
+    try {
+      const app = await loadApp(target);
+      const findings = await scan.scanApp(app, { audit: !values['no-audit'], entry: splitRef(target).file });
+      const report =
+        values.format === 'sarif' ? `${JSON.stringify(scan.toSarif(findings, splitRef(target).file, readVersion()), null, 2)}\n` : scan.formatText(findings);
+      if (values.output !== undefined) writeFileSync(values.output, report);
+      else out.report(report);
+      return scan.exitCodeFor(findings, failOn);
+    } finally {
+      out.restore();
+    }
   }
   throw new CliError(`unknown command "${command}"\nRun "covet --help" for usage.`, ExitCode.usage);
 }

@@ -139,6 +139,28 @@ export function parsePort(flag: string | undefined, envPort: string | undefined)
   return port;
 }
 
+/**
+ * For a command whose stdout is a report for programs (`--json`, SARIF on stdout): until
+ * `restore()`, everything else written to stdout — the app's logs (its default logger is
+ * `console`), `app.listen() skipped: …`, the module's own prints, handlers' logs while the
+ * command exercises the app — goes to stderr, so `covet routes --json | jq` parses. `report`
+ * writes to stdout itself. With `active` false both just pass through.
+ */
+export function reserveStdout(active: boolean): { report(text: string): void; restore(): void } {
+  const stdout = process.stdout;
+  if (!active) return { report: (text) => void stdout.write(text), restore: () => {} };
+  const own = Object.hasOwn(stdout, 'write') ? stdout.write : undefined;
+  const write = stdout.write.bind(stdout);
+  stdout.write = process.stderr.write.bind(process.stderr) as typeof stdout.write;
+  return {
+    report: (text) => void write(text),
+    restore: () => {
+      if (own === undefined) delete (stdout as { write?: unknown }).write;
+      else stdout.write = own;
+    },
+  };
+}
+
 /** The number of workers `--workers` asks for: a count, or `auto` for one per usable CPU. */
 export function parseWorkers(value: string | undefined): number {
   if (value === undefined) return 0;

@@ -189,6 +189,32 @@ describe('covet CLI: help, flags and bad input', { timeout: 180_000 }, () => {
     const other = await covetDone(['routes', `${APP}:other`, '--json']);
     assert.ok((JSON.parse(other.stdout) as { path: string }[]).some((x) => x.path === '/other'));
   });
+
+  // The module logs to stdout while it loads (`app.listen() skipped: …` through its logger, and a
+  // line of its own): with a report for programs on stdout, that output goes to stderr.
+  it('keeps stdout for the report with --json and SARIF: what the app prints goes to stderr', async () => {
+    const MODULE = 'tests/fixtures/cli/readme-listen.ts';
+    const routes = await covetDone(['routes', MODULE, '--json']);
+    assert.equal(routes.code, 0, routes.stderr);
+    assert.deepEqual(JSON.parse(routes.stdout), [{ method: 'GET', path: '/', name: null, middleware: [] }]);
+    assert.match(routes.stderr, /app\.listen\(\) skipped: the covet command is loading this module/);
+    assert.match(routes.stderr, /module got http:\/\/127\.0\.0\.1:8000/);
+    const fuzzed = await covetDone(['fuzz', MODULE, '--json', '--runs', '2', '--seed', '1']);
+    assert.equal(fuzzed.code, 0, fuzzed.stderr);
+    assert.equal((JSON.parse(fuzzed.stdout) as { passed: boolean }).passed, true);
+    assert.match(fuzzed.stderr, /module got/);
+    const sarif = await covetDone(['security-scan', MODULE, '--format', 'sarif', '--no-audit', '--fail-on', 'critical']);
+    assert.equal((JSON.parse(sarif.stdout) as { version: string }).version, '2.1.0');
+    assert.match(sarif.stderr, /module got/);
+    const load = await covetDone(['performance-test', MODULE, '--json', '--duration', '0.3', '--concurrency', '1']);
+    assert.equal(load.code, 0, load.stderr);
+    assert.ok((JSON.parse(load.stdout) as { totalRequests: number }).totalRequests > 0);
+    assert.match(load.stderr, /module got/);
+    // Without a report for programs, stdout is left as it is.
+    const table = await covetDone(['routes', MODULE]);
+    assert.match(table.stdout, /^module got http:\/\/127\.0\.0\.1:8000$/m);
+    assert.match(table.stdout, /^GET {2,}\/ /m);
+  });
 });
 
 describe('covet run: one process', { timeout: 180_000 }, () => {
