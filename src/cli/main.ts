@@ -24,7 +24,7 @@ Usage:
 Every command takes --help (or: covet help COMMAND). The module defaults to the first of ./app.ts, ./app.js,
 ./src/app.ts, ./src/app.js and ./dist/app.js that exists; the app is its default export, else its export
 named "app", else the app the module called app.run()/app.listen() on. TypeScript modules are loaded
-with tsx when it is installed.
+with tsx when it is installed, else by Node itself where it strips types (22.18+, 24).
 
 Exit codes: 0 ok, 1 error, 2 bad usage, 3 module not found, 4 module unloadable,
 5 port in use, 6 worker crash loop, 7 configuration error (.env or a required setting).
@@ -126,7 +126,9 @@ export async function loadApp(ref: string): Promise<CovetApp> {
       throw new CliError(`app module not found: ${file}`, ExitCode.moduleNotFound);
     }
     if (err instanceof Error && err.name === 'ConfigError') throw new CliError(`configuration error: ${err.message}`, ExitCode.config);
-    throw new CliError(`cannot load ${file}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.moduleUnloadable);
+    // Node's own type stripping (no tsx installed) refuses enums, namespaces and parameter properties.
+    const hint = code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' ? ' (Node strips types but does not transform this syntax: npm install -D tsx)' : '';
+    throw new CliError(`cannot load ${file}: ${err instanceof Error ? err.message : String(err)}${hint}`, ExitCode.moduleUnloadable);
   }
   // A CommonJS module (a `.ts` file in a package without `"type": "module"`) has its exports
   // under `default`.

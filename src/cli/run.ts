@@ -47,9 +47,9 @@ function withExtension(file: string): string {
 }
 
 /**
- * Makes `import()` of `.ts` files work: registers tsx when it is installed (Node 20 has no type
- * stripping), else explains how to start with a loader. `args` is the command line to show in
- * that explanation (after `covet`).
+ * Makes `import()` of `.ts` files work: registers tsx when it is installed, else leaves them to
+ * Node where it strips types itself (22.18+, 24), else (Node 20) explains how to start with a
+ * loader. `args` is the command line to show in that explanation (after `covet`).
  */
 export async function ensureTypeScriptLoader(file: string, args = process.argv.slice(2).join(' ') || `run ${file}`): Promise<void> {
   if (!/\.[cm]?tsx?$/.test(file)) return;
@@ -60,6 +60,8 @@ export async function ensureTypeScriptLoader(file: string, args = process.argv.s
     for (const api of [await importTsxApi('esm'), await importTsxApi('cjs')]) (api as { register(): unknown }).register();
     (globalThis as { __covetTsx?: boolean }).__covetTsx = true;
   } catch {
+    // Node 22.18+ and 24 strip types themselves (as `node app.ts` does): the module is imported as is.
+    if ((process.features as { typescript?: string | false }).typescript) return;
     throw new CliError(
       `${file} is TypeScript and tsx is not installed: npm install -D tsx, or start with node --import tsx $(which covet) ${args}`,
       ExitCode.moduleUnloadable,

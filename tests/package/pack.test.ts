@@ -166,6 +166,28 @@ describe('npm package', { timeout: 120_000 }, () => {
     assert.deepEqual(stdout.trim().split('\n'), specifiers.map((s) => `${s} true`));
   });
 
+  // No tsx anywhere in this project. Node 22.18+ and 24 strip types themselves (`node app.ts`
+  // runs), so the command loads the module as Node would; Node 20 cannot, and says to install tsx.
+  it('loads a TypeScript app without tsx where Node strips types, else asks for tsx', async () => {
+    await writeFile(
+      join(appDir, 'app.ts'),
+      "import { CovetApp } from 'covet';\nconst app = new CovetApp();\napp.get('/items/{id:int}', (req): { id: number } => ({ id: req.params.id }));\nawait app.listen({ port: 8000 });\n",
+    );
+    await writeFile(join(appDir, 'enum.ts'), "import { CovetApp } from 'covet';\nenum Color { Red }\nexport const app = new CovetApp();\napp.get('/', () => ({ c: Color.Red }));\n");
+    const cli = join(appDir, 'node_modules', 'covet', 'dist', 'cli', 'main.js');
+    const routes = await run(process.execPath, [cli, 'routes', 'app.ts'], { cwd: appDir, timeout: 30_000 }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    const withEnum = await run(process.execPath, [cli, 'routes', 'enum.ts'], { cwd: appDir, timeout: 30_000 }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    if ((process.features as { typescript?: string | false }).typescript) {
+      assert.equal('code' in routes ? routes.code : 0, 0, routes.stderr);
+      assert.match(routes.stdout, /GET\s+\/items\/\{id:int\}/);
+      assert.equal('code' in withEnum ? withEnum.code : 0, 4);
+      assert.match(withEnum.stderr, /cannot load enum\.ts: .*does not transform this syntax: npm install -D tsx/);
+    } else {
+      assert.equal('code' in routes ? routes.code : 0, 4);
+      assert.match(routes.stderr, /app\.ts is TypeScript and tsx is not installed: npm install -D tsx/);
+    }
+  });
+
   // Through the node_modules/.bin symlink, as users run it.
   it('installs a working `covet` bin', async () => {
     const bin = join(appDir, 'node_modules', '.bin', 'covet');
