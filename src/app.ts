@@ -23,7 +23,7 @@ import { Router } from './router/router.js';
 import { buildOpenAPIDocument, type DocumentedRoute } from './openapi/build-document.js';
 import { oauth2Schemes } from './openapi/oauth2-schemes.js';
 import { docsPage, relativeUrl } from './openapi/docs-page.js';
-import { cliLoading } from './internal/cli-loading.js';
+import { cliLoading, noteSkippedApp } from './internal/cli-loading.js';
 import { type HandlerGuard, unwrapGuards } from './internal/handler-guard.js';
 import { withDeadline } from './internal/with-deadline.js';
 import { annotateOpenAPI } from './internal/openapi-meta.js';
@@ -647,6 +647,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   #skippedUnderCli(call: 'run' | 'listen', options: ListenOptions): ListenInfo {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 8000;
+    noteSkippedApp(this);
     this.logger.info(`app.${call}() skipped: the covet command is loading this module and serves the app itself`);
     return { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
   }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { CovetApp } from '../app.js';
 import { formatFuzzReport } from '../testing/fuzz/format-report.js';
 import { type FuzzFailOn, fuzz } from '../testing/fuzz/fuzz.js';
-import { CliError, defaultModule, ExitCode } from './run.js';
+import { CliError, defaultModule, ExitCode, reserveStdout } from './run.js';
 
 const FUZZ_HELP = `Usage: covet fuzz [module[:export]] [options]
 
@@ -92,23 +92,29 @@ export async function fuzzCommand(argv: readonly string[], load: (ref: string) =
   const timeoutMs = positiveInteger('timeout', values.timeout);
   if (values.seed !== undefined && values.seed === '') throw new CliError('--seed must not be empty', ExitCode.usage);
   const headers = parseHeaders(values.header ?? []);
-  const app = await load(target);
-  if (typeof (app as { openapi?: unknown }).openapi !== 'function') {
-    throw new CliError(`${target}: the app has no openapi() (a Covet version without OpenAPI support?)`, ExitCode.moduleUnloadable);
-  }
-  await app.startup();
+  // With --json, stdout holds the report alone: the app's own output goes to stderr.
+  const out = reserveStdout(values.json === true);
   try {
-    const report = await fuzz(app, {
-      failOn,
-      ...(runs === undefined ? {} : { runs }),
-      ...(values.seed === undefined ? {} : { seed: values.seed }),
-      ...(maxFailures === undefined ? {} : { maxFailures }),
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      headers,
-    });
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatFuzzReport(report));
-    return report.passed ? ExitCode.ok : ExitCode.error;
+    const app = await load(target);
+    if (typeof (app as { openapi?: unknown }).openapi !== 'function') {
+      throw new CliError(`${target}: the app has no openapi() (a Covet version without OpenAPI support?)`, ExitCode.moduleUnloadable);
+    }
+    await app.startup();
+    try {
+      const report = await fuzz(app, {
+        failOn,
+        ...(runs === undefined ? {} : { runs }),
+        ...(values.seed === undefined ? {} : { seed: values.seed }),
+        ...(maxFailures === undefined ? {} : { maxFailures }),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        headers,
+      });
+      out.report(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatFuzzReport(report));
+      return report.passed ? ExitCode.ok : ExitCode.error;
+    } finally {
+      await app.shutdown();
+    }
   } finally {
-    await app.shutdown();
+    out.restore();
   }
 }

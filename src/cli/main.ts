@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CovetApp } from '../app.js';
 import { whileCliLoading } from '../internal/cli-loading.js';
-import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parsePort, parseWorkers, runCommand, splitRef } from './run.js';
+import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parsePort, parseWorkers, reserveStdout, runCommand, splitRef } from './run.js';
 
 const HELP = `covet — the Covet command line
 
@@ -23,7 +23,8 @@ Usage:
 
 Every command takes --help (or: covet help COMMAND). The module defaults to the first of ./app.ts, ./app.js,
 ./src/app.ts, ./src/app.js and ./dist/app.js that exists; the app is its default export, else its export
-named "app". TypeScript modules are loaded with tsx when it is installed.
+named "app", else the app the module called app.run()/app.listen() on. TypeScript modules are loaded
+with tsx when it is installed, else by Node itself where it strips types (22.18+, 24).
 
 Exit codes: 0 ok, 1 error, 2 bad usage, 3 module not found, 4 module unloadable,
 5 port in use, 6 worker crash loop, 7 configuration error (.env or a required setting).
@@ -99,26 +100,44 @@ function isApp(value: unknown): value is CovetApp {
   return typeof v === 'object' && v !== null && typeof v.listen === 'function' && typeof v.run === 'function' && typeof v.routeTable === 'function';
 }
 
-/** Loads `path/to/module[:export]` and returns the app it exports. */
+/** The apps each module has handed to `app.run()`/`app.listen()` while loaded (see `loadApp`). */
+const skippedAppsByModule = new Map<string, readonly unknown[]>();
+
+/**
+ * Loads `path/to/module[:export]` and returns the app it exports (without `:export`, a module
+ * that exports none is served through the one app its `app.run()`/`app.listen()` was called on).
+ */
 export async function loadApp(ref: string): Promise<CovetApp> {
   const { file, name } = splitRef(ref);
   await ensureTypeScriptLoader(file);
   let mod: Record<string, unknown>;
+  let skippedApps: readonly unknown[];
   try {
     // `app.run()` at the end of the module (the seed's Quick Start) is left to this command.
-    mod = (await whileCliLoading(() => import(pathToFileURL(resolve(file)).href))) as Record<string, unknown>;
+    const href = pathToFileURL(resolve(file)).href;
+    const loaded = await whileCliLoading(() => import(href));
+    mod = loaded.value as Record<string, unknown>;
+    // A second load of the same module in this process does not run it again.
+    skippedApps = loaded.skippedApps.length > 0 ? loaded.skippedApps : (skippedAppsByModule.get(href) ?? []);
+    skippedAppsByModule.set(href, skippedApps);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).startsWith(`Cannot find module '${resolve(file)}'`)) {
       throw new CliError(`app module not found: ${file}`, ExitCode.moduleNotFound);
     }
     if (err instanceof Error && err.name === 'ConfigError') throw new CliError(`configuration error: ${err.message}`, ExitCode.config);
-    throw new CliError(`cannot load ${file}: ${err instanceof Error ? err.message : String(err)}`, ExitCode.moduleUnloadable);
+    // Node's own type stripping (no tsx installed) refuses enums, namespaces and parameter properties.
+    const hint = code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' ? ' (Node strips types but does not transform this syntax: npm install -D tsx)' : '';
+    throw new CliError(`cannot load ${file}: ${err instanceof Error ? err.message : String(err)}${hint}`, ExitCode.moduleUnloadable);
   }
   // A CommonJS module (a `.ts` file in a package without `"type": "module"`) has its exports
   // under `default`.
   const cjs = (typeof mod.default === 'object' && mod.default !== null ? mod.default : {}) as Record<string, unknown>;
   const candidates = name !== undefined ? [mod[name], cjs[name]] : [mod.default, mod.app, cjs.default, cjs.app];
+  // A module that does not export its app but ends with `app.run()` or `await app.listen(…)`
+  // (the README's example) is served through the app that made that call.
+  const skipped = skippedApps.filter(isApp);
+  if (name === undefined && skipped.length === 1) candidates.push(skipped[0]);
   const app = candidates.find(isApp);
   if (app === undefined) {
     throw new CliError(`${file} has no CovetApp export${name ? ` named "${name}"` : ' (default or "app")'}`, ExitCode.moduleUnloadable);
@@ -240,10 +259,16 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
   if (command === 'routes') {
-    const app = await loadApp(target);
+    const out = reserveStdout(values.json);
+    let app: CovetApp;
+    try {
+      app = await loadApp(target);
+    } finally {
+      out.restore();
+    }
     const rows = app.routeTable();
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(rows.map((r) => ({ method: r.method, path: r.path, name: r.name ?? null, middleware: r.middleware })), null, 2)}\n`);
+      out.report(`${JSON.stringify(rows.map((r) => ({ method: r.method, path: r.path, name: r.name ?? null, middleware: r.middleware })), null, 2)}\n`);
       return ExitCode.ok;
     }
     const methodWidth = Math.max(6, ...rows.map((r) => r.method.length));
@@ -257,15 +282,23 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'performance-test') {
     const { performanceTestCommand } = await import('./performance-test.js');
-    return performanceTestCommand({
-      target: positionals[1],
-      url: values.url,
-      path: values.path,
-      concurrency: positiveNumber('concurrency', values.concurrency, true),
-      duration: positiveNumber('duration', values.duration, false),
-      json: values.json,
-      load: loadApp,
-    });
+    const concurrency = positiveNumber('concurrency', values.concurrency, true);
+    const duration = positiveNumber('duration', values.duration, false);
+    const out = reserveStdout(values.json);
+    try {
+      return await performanceTestCommand({
+        target: positionals[1],
+        url: values.url,
+        path: values.path,
+        concurrency,
+        duration,
+        json: values.json,
+        load: loadApp,
+        report: out.report,
+      });
+    } finally {
+      out.restore();
+    }
   }
   if (command === 'new') {
     const name = positionals[1];
@@ -279,13 +312,18 @@ export async function main(argv: string[]): Promise<number> {
     const scan = await import('./security-scan.js');
     const failOn = scan.parseSeverity(values['fail-on']);
     if (values.format !== 'text' && values.format !== 'sarif') throw new CliError(`--format must be text or sarif, got ${values.format}`, ExitCode.usage);
-    const app = await loadApp(target);
-    const findings = await scan.scanApp(app, { audit: !values['no-audit'], entry: splitRef(target).file });
-    const report =
-      values.format === 'sarif' ? `${JSON.stringify(scan.toSarif(findings, splitRef(target).file, readVersion()), null, 2)}\n` : scan.formatText(findings);
-    if (values.output !== undefined) writeFileSync(values.output, report);
-    else process.stdout.write(report);
-    return scan.exitCodeFor(findings, failOn);
+    const out = reserveStdout(values.format === 'sarif' && values.output === undefined);
+    try {
+      const app = await loadApp(target);
+      const findings = await scan.scanApp(app, { audit: !values['no-audit'], entry: splitRef(target).file });
+      const report =
+        values.format === 'sarif' ? `${JSON.stringify(scan.toSarif(findings, splitRef(target).file, readVersion()), null, 2)}\n` : scan.formatText(findings);
+      if (values.output !== undefined) writeFileSync(values.output, report);
+      else out.report(report);
+      return scan.exitCodeFor(findings, failOn);
+    } finally {
+      out.restore();
+    }
   }
   throw new CliError(`unknown command "${command}"\nRun "covet --help" for usage.`, ExitCode.usage);
 }

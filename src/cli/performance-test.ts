@@ -12,6 +12,8 @@ export interface PerformanceTestCommandOptions {
   readonly duration: number;
   readonly json: boolean;
   readonly load: (ref: string) => Promise<CovetApp>;
+  /** Writes the results (default: stdout; with --json, see `reserveStdout`). */
+  readonly report?: (text: string) => void;
 }
 
 /** Seconds shown as milliseconds. */
@@ -71,7 +73,9 @@ export async function performanceTestCommand(o: PerformanceTestCommandOptions): 
         : {}),
     });
     if (tty) process.stderr.write('\n');
-    process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : formatResults(result));
+    const text = o.json ? `${JSON.stringify(result, null, 2)}\n` : formatResults(result);
+    if (o.report) o.report(text);
+    else process.stdout.write(text);
     return result.failedRequests === 0 && result.totalRequests > 0 ? ExitCode.ok : ExitCode.error;
   } finally {
     if (app) await app.close();

@@ -47,9 +47,9 @@ function withExtension(file: string): string {
 }
 
 /**
- * Makes `import()` of `.ts` files work: registers tsx when it is installed (Node 20 has no type
- * stripping), else explains how to start with a loader. `args` is the command line to show in
- * that explanation (after `covet`).
+ * Makes `import()` of `.ts` files work: registers tsx when it is installed, else leaves them to
+ * Node where it strips types itself (22.18+, 24), else (Node 20) explains how to start with a
+ * loader. `args` is the command line to show in that explanation (after `covet`).
  */
 export async function ensureTypeScriptLoader(file: string, args = process.argv.slice(2).join(' ') || `run ${file}`): Promise<void> {
   if (!/\.[cm]?tsx?$/.test(file)) return;
@@ -60,6 +60,8 @@ export async function ensureTypeScriptLoader(file: string, args = process.argv.s
     for (const api of [await importTsxApi('esm'), await importTsxApi('cjs')]) (api as { register(): unknown }).register();
     (globalThis as { __covetTsx?: boolean }).__covetTsx = true;
   } catch {
+    // Node 22.18+ and 24 strip types themselves (as `node app.ts` does): the module is imported as is.
+    if ((process.features as { typescript?: string | false }).typescript) return;
     throw new CliError(
       `${file} is TypeScript and tsx is not installed: npm install -D tsx, or start with node --import tsx $(which covet) ${args}`,
       ExitCode.moduleUnloadable,
@@ -137,6 +139,28 @@ export function parsePort(flag: string | undefined, envPort: string | undefined)
     throw new CliError(`${source} must be an integer 0-65535, got ${text}`, ExitCode.usage);
   }
   return port;
+}
+
+/**
+ * For a command whose stdout is a report for programs (`--json`, SARIF on stdout): until
+ * `restore()`, everything else written to stdout — the app's logs (its default logger is
+ * `console`), `app.listen() skipped: …`, the module's own prints, handlers' logs while the
+ * command exercises the app — goes to stderr, so `covet routes --json | jq` parses. `report`
+ * writes to stdout itself. With `active` false both just pass through.
+ */
+export function reserveStdout(active: boolean): { report(text: string): void; restore(): void } {
+  const stdout = process.stdout;
+  if (!active) return { report: (text) => void stdout.write(text), restore: () => {} };
+  const own = Object.hasOwn(stdout, 'write') ? stdout.write : undefined;
+  const write = stdout.write.bind(stdout);
+  stdout.write = process.stderr.write.bind(process.stderr) as typeof stdout.write;
+  return {
+    report: (text) => void write(text),
+    restore: () => {
+      if (own === undefined) delete (stdout as { write?: unknown }).write;
+      else stdout.write = own;
+    },
+  };
 }
 
 /** The number of workers `--workers` asks for: a count, or `auto` for one per usable CPU. */

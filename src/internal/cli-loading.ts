@@ -7,18 +7,39 @@
  */
 export const kCliLoading: unique symbol = Symbol.for('covet.cli.loading');
 
+/**
+ * The apps whose `run()`/`listen()` was skipped while the command imported the module, so a
+ * module that does not export its app (the README's example: `const app = …; await
+ * app.listen(…)`) can still be served. Also a `Symbol.for` key, for the same reason.
+ */
+export const kCliSkippedApps: unique symbol = Symbol.for('covet.cli.skippedApps');
+
+type CliGlobal = { [kCliLoading]?: boolean; [kCliSkippedApps]?: unknown[] };
+
 /** Whether the `covet` command is importing an app module right now. */
 export function cliLoading(): boolean {
-  return (globalThis as { [kCliLoading]?: boolean })[kCliLoading] === true;
+  return (globalThis as CliGlobal)[kCliLoading] === true;
 }
 
-/** Runs `load` (the module import) with `cliLoading()` true. */
-export async function whileCliLoading<T>(load: () => Promise<T>): Promise<T> {
-  const global = globalThis as { [kCliLoading]?: boolean };
+/** Notes an app whose `run()`/`listen()` the command skipped (see `whileCliLoading`). */
+export function noteSkippedApp(app: unknown): void {
+  const apps = (globalThis as CliGlobal)[kCliSkippedApps];
+  if (apps !== undefined && !apps.includes(app)) apps.push(app);
+}
+
+/**
+ * Runs `load` (the module import) with `cliLoading()` true; returns its result and the apps
+ * whose `run()`/`listen()` was skipped meanwhile.
+ */
+export async function whileCliLoading<T>(load: () => Promise<T>): Promise<{ readonly value: T; readonly skippedApps: readonly unknown[] }> {
+  const global = globalThis as CliGlobal;
+  const skippedApps: unknown[] = [];
   global[kCliLoading] = true;
+  global[kCliSkippedApps] = skippedApps;
   try {
-    return await load();
+    return { value: await load(), skippedApps };
   } finally {
     delete global[kCliLoading];
+    delete global[kCliSkippedApps];
   }
 }

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -70,6 +70,23 @@ describe('npm package', { timeout: 120_000 }, () => {
       assert.ok(!shipped.includes(name), `${name} should not be in the package`);
     }
     assert.ok(existsSync(join(appDir, 'node_modules', 'covet', 'dist', 'index.d.ts')), 'the type declarations ship');
+    for (const name of ['README.md', 'LICENSE']) assert.ok(shipped.includes(name), `${name} should be in the package`);
+  });
+
+  // A source map (`.js.map`, `.d.ts.map`) names its sources by path; the sources (src/) do not
+  // ship, so a map would send debuggers and "go to definition" to files that are not there.
+  it('ships no source map that points to a file missing from the package', async () => {
+    const pkgDir = join(appDir, 'node_modules', 'covet');
+    const broken: string[] = [];
+    for (const file of (await readdir(pkgDir, { recursive: true })).map(String)) {
+      if (!file.endsWith('.map')) continue;
+      const map = JSON.parse(await readFile(join(pkgDir, file), 'utf8')) as { sources?: string[]; sourcesContent?: unknown[] };
+      for (const [i, source] of (map.sources ?? []).entries()) {
+        if (typeof map.sourcesContent?.[i] === 'string') continue;
+        if (!existsSync(join(pkgDir, dirname(file), source))) broken.push(`${file} -> ${source}`);
+      }
+    }
+    assert.deepEqual(broken.slice(0, 5), []);
   });
 
   it('serves a request from the installed package, over a socket and in-process', async () => {
@@ -147,6 +164,28 @@ describe('npm package', { timeout: 120_000 }, () => {
     );
     const { stdout } = await run(process.execPath, ['check.cjs'], { cwd: project, timeout: 30_000 });
     assert.deepEqual(stdout.trim().split('\n'), specifiers.map((s) => `${s} true`));
+  });
+
+  // No tsx anywhere in this project. Node 22.18+ and 24 strip types themselves (`node app.ts`
+  // runs), so the command loads the module as Node would; Node 20 cannot, and says to install tsx.
+  it('loads a TypeScript app without tsx where Node strips types, else asks for tsx', async () => {
+    await writeFile(
+      join(appDir, 'app.ts'),
+      "import { CovetApp } from 'covet';\nconst app = new CovetApp();\napp.get('/items/{id:int}', (req): { id: number } => ({ id: req.params.id }));\nawait app.listen({ port: 8000 });\n",
+    );
+    await writeFile(join(appDir, 'enum.ts'), "import { CovetApp } from 'covet';\nenum Color { Red }\nexport const app = new CovetApp();\napp.get('/', () => ({ c: Color.Red }));\n");
+    const cli = join(appDir, 'node_modules', 'covet', 'dist', 'cli', 'main.js');
+    const routes = await run(process.execPath, [cli, 'routes', 'app.ts'], { cwd: appDir, timeout: 30_000 }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    const withEnum = await run(process.execPath, [cli, 'routes', 'enum.ts'], { cwd: appDir, timeout: 30_000 }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    if ((process.features as { typescript?: string | false }).typescript) {
+      assert.equal('code' in routes ? routes.code : 0, 0, routes.stderr);
+      assert.match(routes.stdout, /GET\s+\/items\/\{id:int\}/);
+      assert.equal('code' in withEnum ? withEnum.code : 0, 4);
+      assert.match(withEnum.stderr, /cannot load enum\.ts: .*does not transform this syntax: npm install -D tsx/);
+    } else {
+      assert.equal('code' in routes ? routes.code : 0, 4);
+      assert.match(routes.stderr, /app\.ts is TypeScript and tsx is not installed: npm install -D tsx/);
+    }
   });
 
   // Through the node_modules/.bin symlink, as users run it.

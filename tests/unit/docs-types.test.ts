@@ -48,8 +48,18 @@ describe('docs examples type-check', { timeout: 120_000 }, () => {
       }
     }
     assert.ok(count > 100, `found only ${count} runnable examples`);
-    // better-sqlite3 ships no types (the project reads it through its own structural types).
-    writeFileSync(join(TMP, 'shims.d.ts'), "declare module 'better-sqlite3';\n");
+    // better-sqlite3 ships no types (the project reads it through its own structural types); a
+    // user has @types/better-sqlite3, whose statements return `unknown` rows: the same shapes here.
+    writeFileSync(
+      join(TMP, 'shims.d.ts'),
+      `declare module 'better-sqlite3' {
+  interface RunResult { changes: number; lastInsertRowid: number | bigint }
+  interface Statement { run(...params: unknown[]): RunResult; get(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] }
+  class Database { constructor(filename?: string); prepare(source: string): Statement; exec(source: string): this; close(): this }
+  export default Database;
+}
+`,
+    );
     writeFileSync(join(TMP, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { rootDir: '../..' }, include: ['*.ts'] }));
     const r = spawnSync(process.execPath, [TSC, '-p', join(TMP, 'tsconfig.json')], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);

@@ -189,6 +189,32 @@ describe('covet CLI: help, flags and bad input', { timeout: 180_000 }, () => {
     const other = await covetDone(['routes', `${APP}:other`, '--json']);
     assert.ok((JSON.parse(other.stdout) as { path: string }[]).some((x) => x.path === '/other'));
   });
+
+  // The module logs to stdout while it loads (`app.listen() skipped: …` through its logger, and a
+  // line of its own): with a report for programs on stdout, that output goes to stderr.
+  it('keeps stdout for the report with --json and SARIF: what the app prints goes to stderr', async () => {
+    const MODULE = 'tests/fixtures/cli/readme-listen.ts';
+    const routes = await covetDone(['routes', MODULE, '--json']);
+    assert.equal(routes.code, 0, routes.stderr);
+    assert.deepEqual(JSON.parse(routes.stdout), [{ method: 'GET', path: '/', name: null, middleware: [] }]);
+    assert.match(routes.stderr, /app\.listen\(\) skipped: the covet command is loading this module/);
+    assert.match(routes.stderr, /module got http:\/\/127\.0\.0\.1:8000/);
+    const fuzzed = await covetDone(['fuzz', MODULE, '--json', '--runs', '2', '--seed', '1']);
+    assert.equal(fuzzed.code, 0, fuzzed.stderr);
+    assert.equal((JSON.parse(fuzzed.stdout) as { passed: boolean }).passed, true);
+    assert.match(fuzzed.stderr, /module got/);
+    const sarif = await covetDone(['security-scan', MODULE, '--format', 'sarif', '--no-audit', '--fail-on', 'critical']);
+    assert.equal((JSON.parse(sarif.stdout) as { version: string }).version, '2.1.0');
+    assert.match(sarif.stderr, /module got/);
+    const load = await covetDone(['performance-test', MODULE, '--json', '--duration', '0.3', '--concurrency', '1']);
+    assert.equal(load.code, 0, load.stderr);
+    assert.ok((JSON.parse(load.stdout) as { totalRequests: number }).totalRequests > 0);
+    assert.match(load.stderr, /module got/);
+    // Without a report for programs, stdout is left as it is.
+    const table = await covetDone(['routes', MODULE]);
+    assert.match(table.stdout, /^module got http:\/\/127\.0\.0\.1:8000$/m);
+    assert.match(table.stdout, /^GET {2,}\/ /m);
+  });
 });
 
 describe('covet run: one process', { timeout: 180_000 }, () => {
@@ -258,6 +284,26 @@ describe('covet run: one process', { timeout: 180_000 }, () => {
     const routes = await covetDone(['routes', 'tests/fixtures/cli/readme-listen']);
     assert.equal(routes.code, 0, routes.stderr);
     assert.match(routes.stdout, /GET +\//);
+  });
+
+  it("serves the README's example as written: no export, the app whose listen() the command skipped is served", async () => {
+    const cli = covet(['run', 'tests/fixtures/cli/readme-unexported.ts', '--port', '0']);
+    const [, url] = await cli.waitFor(/listening on (http:\/\/\S+)/);
+    assert.deepEqual(await (await fetch(`${url}/users/7`)).json(), { id: 7, name: 'User 7' });
+    const missing = await fetch(`${url}/users/1001`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), { error: 'User not found' });
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0, cli.stderr());
+    assert.match(cli.stdout(), /app\.listen\(\) skipped: the covet command is loading this module/);
+    assert.equal(cli.stdout().match(/listening on/g)?.length, 1);
+    const routes = await covetDone(['routes', 'tests/fixtures/cli/readme-unexported.ts']);
+    assert.equal(routes.code, 0, routes.stderr);
+    assert.match(routes.stdout, /GET +\/users\/\{user_id:int\}/);
+    // A named export still has to exist.
+    const named = await covetDone(['routes', 'tests/fixtures/cli/readme-unexported.ts:api']);
+    assert.equal(named.code, 4);
+    assert.match(named.stderr, /has no CovetApp export named "api"/);
   });
 
   it('a SIGTERM during the startup hooks waits for them, then runs the shutdown hooks and exits 0', async () => {
