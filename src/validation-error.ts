@@ -11,13 +11,13 @@ import type { SchemaIssue } from './schema.js';
  */
 export class ValidationError extends HTTPException {
   /** `{ field: [messages] }`, fields in the order they were found. */
-  readonly errors: Readonly<Record<string, readonly string[]>>;
+  readonly errors: Record<string, string[]>;
   /** The same problems as Standard Schema issues (path as an array). */
   readonly issues: readonly SchemaIssue[];
 
   constructor(errors: Readonly<Record<string, readonly string[]>>, issues: readonly SchemaIssue[] = []) {
     super(400, 'Validation failed', { code: 'ERR_VALIDATION', body: { errors } });
-    this.errors = errors;
+    this.errors = errors as Record<string, string[]>;
     this.issues = issues;
   }
 }

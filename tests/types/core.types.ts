@@ -186,3 +186,8 @@ declare module '../../src/index.js' {
   // @ts-expect-error -- methods are strings
   methodsApp.route('/n', { methods: [1] }, () => null);
 }
+
+// `ValidationError.errors` is `{ field: string[] }`: a plain record of message arrays.
+declare const validationError: import('../../src/security/index.js').ValidationError;
+const fieldErrors: Record<string, string[]> = validationError.errors;
+expectTypeOf(fieldErrors).toEqualTypeOf<Record<string, string[]>>();
