@@ -27,7 +27,10 @@ export interface SQLInjectionProtectorOptions {
 // Every quantifier is bounded and separated by literals: linear on adversarial input.
 const PATTERNS: Readonly<Record<string, RegExp>> = {
   'union-select': /\bunion\b[\s(/*]{1,20}(?:all\b[\s(/*]{1,20})?select\b/i,
-  tautology: /['"`)]\s{0,10}(?:or|and|\|\||&&)\s{1,10}[('"`]{0,2}\w{0,30}['"`]{0,2}\s{0,10}(?:=|<>|!=|<|>|like\b|is\b)/i,
+  // `' OR 'a'='a`, `' or 2>1`, `x' or name like '%`, `' or x is null`; not `(see above) and this
+  // is great` or `"best" or worst > average` (`<`, `>` and LIKE need a value after them).
+  tautology:
+    /['"`)]\s{0,10}(?:or|and|\|\||&&)\s{1,10}[('"`]{0,2}\w{0,30}['"`]{0,2}\s{0,10}(?:=|<>|!=|(?:<|>|like\b)\s{0,10}[('"`\d]|is\s{1,10}(?:not\s{1,10})?null\b)/i,
   'numeric-tautology': /\b(?:or|and)\s{1,10}(\d{1,10})\s{0,10}=\s{0,10}\1\b/i,
   // After a single quote anywhere (`admin'--`, `x' #`); after `"`, a backtick or `)` only a `/*`
   // or a `--`/`#` that ends the input (`x") --`): prose has `"hi" -- then` and `(really) #tag`.
