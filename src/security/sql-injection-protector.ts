@@ -32,9 +32,10 @@ const PATTERNS: Readonly<Record<string, RegExp>> = {
   tautology:
     /['"`)]\s{0,10}(?:or|and|\|\||&&)\s{1,10}[('"`]{0,2}\w{0,30}['"`]{0,2}\s{0,10}(?:=|<>|!=|(?:<|>|like\b)\s{0,10}[('"`\d]|is\s{1,10}(?:not\s{1,10})?null\b)/i,
   'numeric-tautology': /\b(?:or|and)\s{1,10}(\d{1,10})\s{0,10}=\s{0,10}\1\b/i,
-  // After a single quote anywhere (`admin'--`, `x' #`); after `"`, a backtick or `)` only a `/*`
-  // or a `--`/`#` that ends the input (`x") --`): prose has `"hi" -- then` and `(really) #tag`.
-  'comment-after-quote': /'\s{0,10}(?:--|#|\/\*)|["`)]\s{0,10}(?:\/\*|(?:--|#)\s{0,10}$)/,
+  // After a single quote anywhere (`admin'--`, `x' #`, but not the hashtag in `'finale' #tv`);
+  // after `"`, a backtick or `)` only a `/*` or a `--`/`#` that ends the input (`x") --`): prose
+  // has `"hi" -- then` and `(really) #tag`.
+  'comment-after-quote': /'\s{0,10}(?:--|#(?!\w)|\/\*)|["`)]\s{0,10}(?:\/\*|(?:--|#)\s{0,10}$)/,
   // A statement after `;`, by its SQL shape (`DROP TABLE`, `DELETE FROM`, `UPDATE t SET`…), not
   // the bare verb: "moved; update my address" and "; create a summary" are prose.
   'stacked-query':
