@@ -38,6 +38,11 @@ export type ResponseBody =
 export interface ResponseInit {
   /** Default 200 (204 for an empty body is *not* implied: pass it). */
   readonly status?: number;
+  /**
+   * The same as `status`, under the seed's name (`Response("Rate limited", status_code=429)`,
+   * as `res.statusCode` is `res.status`). Giving both with different values is a `TypeError`.
+   */
+  readonly statusCode?: number;
   readonly headers?: HeadersInit;
 }
 
@@ -81,7 +86,10 @@ export class Response {
       this.#type = type;
       return;
     }
-    const status = init.status ?? 200;
+    if (init.statusCode !== undefined && init.status !== undefined && init.statusCode !== init.status) {
+      throw new TypeError(`Response got status ${init.status} and statusCode ${init.statusCode}: give one`);
+    }
+    const status = init.status ?? init.statusCode ?? 200;
     if (!Number.isInteger(status) || status < 100 || status > 999) {
       throw new RangeError(`Response status must be an integer from 100 to 999, got ${status}`);
     }

@@ -192,6 +192,29 @@ const TYPES: Readonly<Record<FieldType, Kind>> = {
   array: 'array',
   any: 'any',
 };
+/**
+ * A string's length in characters (Unicode code points), as JSON Schema's `minLength`/`maxLength`
+ * and Python's `len()` count them: `"😀"` is 1, not its 2 UTF-16 units. Counted only when the
+ * UTF-16 length cannot decide: it is never less than the code points, nor more than twice them.
+ */
+function stringLength(value: string, min: number | undefined, max: number | undefined): number {
+  const units = value.length;
+  const needed = (max !== undefined && units > max) || (min !== undefined && units >= min && units < 2 * min);
+  if (!needed) return units;
+  let length = units;
+  for (let i = 0; i < units - 1; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = value.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        length--;
+        i++;
+      }
+    }
+  }
+  return length;
+}
+
 const SNAKE_HINTS: Readonly<Record<string, string>> = { max_length: 'maxLength', min_length: 'minLength' };
 
 function ruleError(path: string, message: string): CovetError {
@@ -526,13 +549,14 @@ function checkValue(
   }
   if (typeof value === 'string' || Array.isArray(value)) {
     const unit = typeof value === 'string' ? 'characters' : 'items';
-    if (node.minLength !== undefined && value.length < node.minLength) {
+    const length = typeof value === 'string' ? stringLength(value, node.minLength, node.maxLength) : value.length;
+    if (node.minLength !== undefined && length < node.minLength) {
       run.add(
         path,
         typeof value === 'string' ? `Must be at least ${node.minLength} ${unit}` : `Must have at least ${node.minLength} ${unit}`,
       );
     }
-    if (node.maxLength !== undefined && value.length > node.maxLength) {
+    if (node.maxLength !== undefined && length > node.maxLength) {
       tooLong = true;
       run.add(
         path,

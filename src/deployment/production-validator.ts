@@ -218,12 +218,18 @@ export class ProductionValidator {
     const maxAvg = p.maxAvgResponseTime ?? 100;
     const maxErrors = p.maxErrorRate ?? 0.01;
     try {
-      const r = await new PerformanceTest(this.#o.app).loadTest(p.path ?? '/', {
+      const path = p.path ?? '/';
+      const r = await new PerformanceTest(this.#o.app).loadTest(path, {
         concurrentUsers: p.concurrentUsers ?? 10,
         requestsPerUser: p.requestsPerUser ?? 10,
       });
       const avgMs = r.avgResponseTime * 1000;
-      const summary = `avg ${avgMs.toFixed(1)} ms, p99 ${(r.p99 * 1000).toFixed(1)} ms, ${r.requestsPerSecond.toFixed(0)} req/s, ${(r.errorRate * 100).toFixed(1)}% errors`;
+      // Which answers counted as errors (a missing route is a 404 on every request), so the
+      // message says what to fix: the route, or the `performance.path` to test.
+      const errors = Object.entries(r.statusCodes)
+        .filter(([status]) => Number(status) === 0 || Number(status) >= 400)
+        .map(([status, n]) => `${status === '0' ? 'no response' : status} ×${n}`);
+      const summary = `GET ${path}: avg ${avgMs.toFixed(1)} ms, p99 ${(r.p99 * 1000).toFixed(1)} ms, ${r.requestsPerSecond.toFixed(0)} req/s, ${(r.errorRate * 100).toFixed(1)}% errors${errors.length > 0 ? ` (${errors.join(', ')})` : ''}`;
       if (avgMs > maxAvg) return fail(`${summary}: average above ${maxAvg} ms`);
       if (r.errorRate > maxErrors) return fail(`${summary}: error rate above ${maxErrors * 100}%`);
       return pass(summary);

@@ -47,8 +47,14 @@ export interface RateLimiterOptions {
   readonly defaultRate?: string;
   /** The seed's `burst_rate`: a second, shorter default limit checked together with `defaultLimits`. */
   readonly burstRate?: string;
-  /** `"memory"` (one budget per process), `"redis://…"` (shared, needs `ioredis`), or a store. Default `"memory"`. */
-  readonly storage?: 'memory' | `redis://${string}` | `rediss://${string}` | RateLimitStore;
+  /**
+   * `"memory"` (one budget per process), `"redis://…"` (shared, needs `ioredis`), or a store.
+   * Default `"memory"`. Any string is accepted by the type, so a URL from the environment
+   * (`process.env.REDIS_URL ?? 'memory'`, `config.REDIS_URL`) fits; one that is neither
+   * `"memory"` nor a `redis://`/`rediss://` URL throws `ERR_RATE_LIMIT_OPTIONS` at construction
+   * (`string & {}` keeps the literals' completions in editors).
+   */
+  readonly storage?: 'memory' | `redis://${string}` | `rediss://${string}` | (string & {}) | RateLimitStore;
   /**
    * What a request is counted as. Default: the client IP (an IPv6 client's /56, see
    * `ipv6Subnet`), the method and the route template (`1.2.3.4|GET|/users/{id}`; `HEAD`

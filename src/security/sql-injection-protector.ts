@@ -27,11 +27,22 @@ export interface SQLInjectionProtectorOptions {
 // Every quantifier is bounded and separated by literals: linear on adversarial input.
 const PATTERNS: Readonly<Record<string, RegExp>> = {
   'union-select': /\bunion\b[\s(/*]{1,20}(?:all\b[\s(/*]{1,20})?select\b/i,
-  tautology: /['"`)]\s{0,10}(?:or|and|\|\||&&)\s{1,10}[('"`]{0,2}\w{0,30}['"`]{0,2}\s{0,10}(?:=|<>|!=|<|>|like\b|is\b)/i,
+  // `' OR 'a'='a`, `' or 2>1`, `x' or name like '%`, `' or x is null`; not `(see above) and this
+  // is great` or `"best" or worst > average` (`<`, `>` and LIKE need a value after them).
+  tautology:
+    /['"`)]\s{0,10}(?:or|and|\|\||&&)\s{1,10}[('"`]{0,2}\w{0,30}['"`]{0,2}\s{0,10}(?:=|<>|!=|(?:<|>|like\b)\s{0,10}[('"`\d]|is\s{1,10}(?:not\s{1,10})?null\b)/i,
   'numeric-tautology': /\b(?:or|and)\s{1,10}(\d{1,10})\s{0,10}=\s{0,10}\1\b/i,
-  'comment-after-quote': /['"`)]\s{0,10}(?:--|#|\/\*)/,
-  'stacked-query': /;\s{0,10}(?:drop|delete|insert|update|alter|create|truncate|exec|execute|shutdown|grant|revoke|declare)\b/i,
-  'time-based': /\b(?:sleep|pg_sleep|benchmark|randomblob)\s{0,10}\(|\bwaitfor\s{1,10}delay\b/i,
+  // After a single quote anywhere (`admin'--`, `x' #`, but not the hashtag in `'finale' #tv`);
+  // after `"`, a backtick or `)` only a `/*` or a `--`/`#` that ends the input (`x") --`): prose
+  // has `"hi" -- then` and `(really) #tag`.
+  'comment-after-quote': /'\s{0,10}(?:--|#(?!\w)|\/\*)|["`)]\s{0,10}(?:\/\*|(?:--|#)\s{0,10}$)/,
+  // A statement after `;`, by its SQL shape (`DROP TABLE`, `DELETE FROM`, `UPDATE t SET`…), not
+  // the bare verb: "moved; update my address" and "; create a summary" are prose.
+  'stacked-query':
+    /;\s{0,10}(?:drop\s{1,10}(?:table|database|schema|view|index|user|role|procedure|function|trigger)\b|delete\s{1,10}from\b|insert\s{1,10}into\b|update\s{1,10}[\w."`[\]]{1,64}\s{1,10}set\b|alter\s{1,10}(?:table|database|schema|user|role|view)\b|create\s{1,10}(?:table|database|schema|user|role|view|index|procedure|function|trigger|or\s{1,10}replace)\b|truncate\s{1,10}(?:table\b|[\w."`[\]]{1,64}\s{0,10}(?:;|--|#|$))|exec(?:ute)?\s{0,10}(?:\(|@|xp_|sp_|master\.)|shutdown\s{0,10}(?:with\s{1,10}nowait\s{0,10})?(?:;|--|#|$)|(?:grant|revoke)\s{1,10}(?:all|select|insert|update|delete|usage|execute|create|alter|drop)\b|declare\s{1,10}@)/i,
+  // `sleep(5)`, `sleep((select …))`, `benchmark(1000000, …)`: not "Sleep (8h) matters" or "benchmark (2024)".
+  'time-based':
+    /\b(?:pg_sleep|randomblob)\s{0,10}\(|\bsleep\s{0,10}\(\s{0,10}(?:\d{1,10}(?:\.\d{1,10})?\s{0,10}\)|\(|if\b|select\b|case\b)|\bbenchmark\s{0,10}\(\s{0,10}\d{1,12}\s{0,10},|\bwaitfor\s{1,10}delay\b/i,
   'system-objects': /\b(?:information_schema|pg_catalog|sysobjects|syscolumns|xp_cmdshell|sqlite_master|mysql\.user)\b/i,
   'file-access': /\b(?:load_file\s{0,10}\(|into\s{1,10}(?:out|dump)file\b)/i,
 };
@@ -40,8 +51,8 @@ const PATTERNS: Readonly<Record<string, RegExp>> = {
  * Detects and reports input that looks like SQL injection. It does not make SQL safe and
  * never rewrites strings: **bound parameters are the defence** (`db.fetchAll("… WHERE name = %s",
  * name)` or `` db.sql`… ${name}` ``); this is a tripwire for logging and for refusing
- * obvious attacks on fields that will never hold such text. Patterns are heuristics: prose
- * like "drop; delete later" can match, so use it on fields where that is acceptable.
+ * obvious attacks on fields that will never hold such text. Patterns are heuristics: they match
+ * SQL shapes (`; DROP TABLE`, `'--`), not bare words, yet prose can still match now and then.
  *
  * @example
  * const sqlProtector = new SQLInjectionProtector({ onDetect: (f) => logger.warn('sqli', { findings: f }) });

@@ -1,5 +1,6 @@
 // Jinja's built-in filters (and Nunjucks' `dump` and `nl2br`), with Jinja's arguments and
 // meanings. Filters that transform text keep `Markup` input safe, as Jinja's do.
+import { charLength, charsOf, sliceChars } from './chars.js';
 import { strftime, toDate } from './date-format.js';
 import { htmlSafeJson } from './html-safe-json.js';
 import { isKwargs } from './kwargs.js';
@@ -115,13 +116,15 @@ function compare(a: unknown, b: unknown): number {
 /** Jinja's `truncate`: cuts to `length` characters including `end`, at a word boundary unless `killwords`; strings up to `length + leeway` are left alone. */
 function truncate(s: unknown, length: unknown = 255, killwords: unknown = false, end: unknown = '...', leeway: unknown = 5): unknown {
   const input = text(s);
+  const chars = charsOf(input);
   const len = Number(length);
   const endStr = str(end);
-  if (input.length <= len + Number(leeway)) return s instanceof Markup ? s : input;
+  if (chars.length <= len + Number(leeway)) return s instanceof Markup ? s : input;
   let out: string;
-  if (truthy(killwords)) out = input.slice(0, Math.max(0, len - endStr.length)) + endStr;
+  const keep = Math.max(0, len - charLength(endStr));
+  if (truthy(killwords)) out = sliceChars(chars, 0, keep) + endStr;
   else {
-    const cut = input.slice(0, Math.max(0, len - endStr.length));
+    const cut = sliceChars(chars, 0, keep);
     const sp = cut.lastIndexOf(' ');
     out = (sp === -1 ? cut : cut.slice(0, sp)) + endStr;
   }
@@ -250,16 +253,17 @@ function wordwrap(value: unknown, width: unknown = 79, breakLong: unknown = true
   for (const para of text(value).split('\n')) {
     let line = '';
     for (let word of para.split(/\s+/).filter(Boolean)) {
-      while (truthy(breakLong) && word.length > w) {
+      while (truthy(breakLong) && charLength(word) > w) {
         if (line !== '') {
           lines.push(line);
           line = '';
         }
-        lines.push(word.slice(0, w));
-        word = word.slice(w);
+        const chars = charsOf(word);
+        lines.push(sliceChars(chars, 0, w));
+        word = sliceChars(chars, w);
       }
       if (line === '') line = word;
-      else if (line.length + 1 + word.length <= w) line += ` ${word}`;
+      else if (charLength(line) + 1 + charLength(word) <= w) line += ` ${word}`;
       else {
         lines.push(line);
         line = word;
@@ -348,11 +352,12 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
       fn: (v, width: unknown = 80) => {
         const s = text(v);
         const w = widthOf('center', width, 0);
-        if (s.length >= w) return v;
+        const n = charLength(s);
+        if (n >= w) return v;
         // Python's str.center: an odd margin's extra space goes left when the width is odd.
-        const margin = w - s.length;
+        const margin = w - n;
         const left = Math.floor(margin / 2) + (margin & w & 1);
-        return keepSafe(v, ' '.repeat(left) + s + ' '.repeat(w - s.length - left));
+        return keepSafe(v, ' '.repeat(left) + s + ' '.repeat(w - n - left));
       },
       params: ['width'],
     },
@@ -386,7 +391,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     filesizeformat: { fn: filesizeformat, params: ['binary'] },
     first: {
       fn: (v) => {
-        if (typeof v === 'string') return v[0];
+        if (typeof v === 'string') return charsOf(v)[0];
         return list(v)[0];
       },
     },
@@ -442,7 +447,10 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     },
     last: {
       fn: (v) => {
-        if (typeof v === 'string') return v[v.length - 1];
+        if (typeof v === 'string') {
+          const cs = charsOf(v);
+          return cs[cs.length - 1];
+        }
         const xs = list(v);
         return xs[xs.length - 1];
       },
@@ -450,8 +458,9 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
     length: {
       fn: (v) => {
         if (v == null) return 0;
-        if (typeof v === 'string' || Array.isArray(v)) return v.length;
-        if (v instanceof Markup) return v.value.length;
+        if (Array.isArray(v)) return v.length;
+        if (typeof v === 'string') return charLength(v);
+        if (v instanceof Markup) return charLength(v.value);
         if (v instanceof Map || v instanceof Set) return v.size;
         if (typeof v === 'object') return Symbol.iterator in v ? list(v).length : Object.keys(v).length;
         return 0;

@@ -2,6 +2,7 @@
 // here or through inline code the compiler emits with the same checks: attribute and item
 // access (sandboxed), calls (sandboxed), output (escaped), truthiness and operators with
 // Jinja's meaning.
+import { charsOf } from './chars.js';
 import { Macro } from './macro.js';
 import { escapeHtml, Markup } from './markup.js';
 import { Namespace } from './namespace.js';
@@ -346,8 +347,12 @@ export function item(o: unknown, k: unknown): unknown {
   const key = propertyKey(k);
   if (key === undefined) return undefined;
   if (typeof key === 'number') {
-    if (Array.isArray(o) || typeof o === 'string') return (o as ArrayLike<unknown>)[key < 0 ? o.length + key : key];
-    if (o instanceof Markup) return o.value[key < 0 ? o.value.length + key : key];
+    if (Array.isArray(o)) return o[key < 0 ? o.length + key : key];
+    // Strings by character, as Python's `s[i]` (never half a surrogate pair).
+    if (typeof o === 'string' || o instanceof Markup) {
+      const cs = charsOf(typeof o === 'string' ? o : o.value);
+      return cs[key < 0 ? cs.length + key : key];
+    }
   }
   checkAttribute(o, String(key));
   if (o instanceof Markup) return undefined;
@@ -378,7 +383,7 @@ export function slice(o: unknown, start: unknown, stop: unknown, step: unknown):
   const st = step == null ? 1 : Math.trunc(Number(step));
   if (st === 0 || Number.isNaN(st)) throw runtimeError('slice step cannot be zero');
   const isStr = typeof o === 'string' || o instanceof Markup;
-  const seq: ArrayLike<unknown> = o instanceof Markup ? o.value : Array.isArray(o) || typeof o === 'string' ? o : iter(o, 1);
+  const seq: ArrayLike<unknown> = o instanceof Markup ? charsOf(o.value) : typeof o === 'string' ? charsOf(o) : Array.isArray(o) ? o : iter(o, 1);
   const [a, b] = sliceIndices(seq.length, start, stop, st);
   const out: unknown[] = [];
   if (st > 0) for (let i = a; i < b; i += st) out.push(seq[i]);

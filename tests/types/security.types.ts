@@ -53,6 +53,10 @@ app.addMiddleware(new CSRFProtection({ secretKey: 'k'.repeat(32), safeMethods: [
 new CSRFProtection({ secretKey: 'k'.repeat(32), exemptPath: ['/api/webhook'] });
 
 const rateLimiter = new RateLimiter({ defaultLimits: '100/hour', storage: 'memory' });
+// The Redis URL usually comes from the environment or a config as a plain `string`.
+declare const redisUrlFromConfig: string;
+new RateLimiter({ defaultRate: '100/hour', burstRate: '10/minute', storage: redisUrlFromConfig });
+new RateLimiter({ defaultLimits: '100/hour', storage: process.env.REDIS_URL ?? 'memory' });
 app.route('/api/data', rateLimiter.limit('10/minute', handler));
 app.addMiddleware(rateLimiter);
 // keyFunc takes the request as a user annotates it (`Request`), or inferred.

@@ -209,3 +209,25 @@ describe('seed: Testing Framework', () => {
     assert.equal((await client.get('/protected')).status, 401);
   });
 });
+
+describe('seed: Security Best Practices middleware', () => {
+  it("answers Response('Rate limited', status_code=429) as 429, with statusCode as the seed's status_code", async () => {
+    const app = new CovetApp();
+    const blocked = new Set(['/blocked']);
+    app.middleware('security', async (request, callNext) => {
+      if (blocked.has(request.path)) return new Response('Rate limited', { statusCode: 429 });
+      return callNext(request);
+    });
+    app.get('/blocked', () => ({ never: true }));
+    app.get('/ok', () => ({ ok: true }));
+    await using client = new TestClient(app);
+    const res = await client.get('/blocked');
+    assert.equal(res.status, 429);
+    assert.equal(res.text, 'Rate limited');
+    assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.equal((await client.get('/ok')).status, 200);
+    assert.equal(new Response('x', { status: 503, statusCode: 503 }).statusCode, 503);
+    assert.throws(() => new Response('x', { status: 503, statusCode: 429 }), { name: 'TypeError', message: 'Response got status 503 and statusCode 429: give one' });
+    assert.throws(() => new Response('x', { statusCode: 42 }), { name: 'RangeError' });
+  });
+});

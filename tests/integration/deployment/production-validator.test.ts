@@ -162,7 +162,7 @@ describe('ProductionValidator (the seed checklist)', { timeout: 180_000 }, () =>
       assert.match((await v.checkDatabaseConnectivity()).message, /database server postgres:\/\/127\.0\.0\.1:\d+\/x unreachable: .*ECONNREFUSED/);
       assert.deepEqual(await v.checkRedisConnectivity(), { status: 'fail', message: `Redis at redis://127.0.0.1:${redisPort} refused: NOAUTH Authentication required.` });
       assert.match((await v.checkSecurityConfiguration()).message, /high\/critical finding\(s\): Debug mode on/);
-      assert.match((await v.checkPerformanceRequirements()).message, /100\.0% errors: error rate above 1%/);
+      assert.match((await v.checkPerformanceRequirements()).message, /^GET \/: avg .*, 100\.0% errors \(500 ×100\): error rate above 1%$/);
       assert.match((await v.checkMonitoringSetup()).message, /GET \/health\/live → 404, GET \/health\/ready → 404, GET \/metrics → 404/);
       assert.match((await v.checkBackupConfiguration()).message, /newest backup in .* is 4\d\.\d h old \(limit 24 h\)/);
       const none = new ProductionValidator({ env: { BACKUP_DIR: emptyDir, SECRET_KEY: 'changeme' } });

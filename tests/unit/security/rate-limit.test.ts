@@ -36,6 +36,10 @@ describe('parseRateLimit', () => {
       assert.throws(() => parseRateLimit(bad), { code: 'ERR_RATE_LIMIT_OPTIONS' }, bad);
     }
     assert.throws(() => new RateLimiter({ defaultLimits: 'lots' }), { code: 'ERR_RATE_LIMIT_OPTIONS' });
+    // `storage` takes any string in its type (a URL from the environment); a wrong one fails here.
+    for (const bad of ['Memory', 'redis-service:6379', '']) {
+      assert.throws(() => new RateLimiter({ storage: bad }), { code: 'ERR_RATE_LIMIT_OPTIONS', message: `Not a Redis URL: ${bad}` }, bad);
+    }
   });
 });
 

@@ -146,6 +146,51 @@ describe('SQLInjectionProtector', () => {
       ["' INTO OUTFILE '/tmp/x", 'file-access'],
     ];
     for (const [input, pattern] of cases) assert.ok(sql.detect(input).includes(pattern), `${input} → ${sql.detect(input)}`);
+    const more: [string, string][] = [
+      ['1; delete from users', 'stacked-query'],
+      ['1;update users set admin=1', 'stacked-query'],
+      ['1; insert into admins values (1)', 'stacked-query'],
+      ['1; truncate users', 'stacked-query'],
+      ["1; exec xp_cmdshell 'dir'", 'stacked-query'],
+      ["1; EXEC('sel' + 'ect 1')", 'stacked-query'],
+      ['1; shutdown --', 'stacked-query'],
+      ['1; grant all on users to public', 'stacked-query'],
+      ['1; declare @a int', 'stacked-query'],
+      ["1') -- ", 'comment-after-quote'],
+      ['x" #', 'comment-after-quote'],
+      ["admin'#", 'comment-after-quote'],
+      ["admin' # x", 'comment-after-quote'],
+      ['1)/**/or/**/1=1', 'comment-after-quote'],
+      ['1 and sleep((select 5))', 'time-based'],
+      ['1 AND SLEEP(2.5)', 'time-based'],
+      ['benchmark(1000000, md5(1))', 'time-based'],
+      ['1; select pg_sleep(5)', 'time-based'],
+      ["x' or name like '%", 'tautology'],
+      ["' or 2>1", 'tautology'],
+      ["1' and user > 'a", 'tautology'],
+      ["' or x is not null --", 'tautology'],
+    ];
+    for (const [input, pattern] of more) assert.ok(sql.detect(input).includes(pattern), `${input} → ${sql.detect(input)}`);
+    // Prose in a free-text field (the seed's `description`) is not an attack.
+    const prose = [
+      'I love it (really) #blessed',
+      'He said "hi" -- then left',
+      "It's John's (mine) -- ok",
+      'Price (USD) #1 seller',
+      'Moved house; update my address please',
+      'Great app; delete button is hard to find',
+      'Read chapter 3; create a summary',
+      'Meeting at 10; execute plan B',
+      'Tom & Jerry; drop by later',
+      'Sleep (8h) is important',
+      'The benchmark (2024) results',
+      '(see above) and this is great',
+      "Loved the 'finale' #tv",
+      '"Tom" and Jerry is here',
+      '(Canada) or something like that',
+      'The "best" or worst > average',
+    ];
+    for (const ok of prose) assert.deepEqual(sql.detect(ok), [], ok);
     for (const ok of ['Robert', "O'Brien", 'rock and roll', 'see you at 5; bring snacks', 'a-b--c', 'Union Station', 'select a color', 'ann@example.com', '#hashtag']) {
       assert.deepEqual(sql.detect(ok), [], ok);
     }

@@ -159,6 +159,22 @@ describe('Validator', () => {
       });
     });
 
+    it('minLength/maxLength count characters (code points), as JSON Schema and Python do, not UTF-16 units', () => {
+      const v = new Validator({ name: { required: true, minLength: 2, maxLength: 3 } });
+      // Three emoji are three characters (six UTF-16 units); one is one.
+      assert.deepEqual(v.validate({ name: '😀😀😀' }), { name: '😀😀😀' });
+      assert.deepEqual(v.validate({ name: 'a😀' }), { name: 'a😀' });
+      assert.deepEqual(errorsOf(() => v.validate({ name: '😀' })), { name: ['Must be at least 2 characters'] });
+      assert.deepEqual(errorsOf(() => v.validate({ name: '😀😀😀😀' })), { name: ['Must be at most 3 characters'] });
+      // A lone surrogate is one character; combining marks are characters of their own.
+      assert.deepEqual(v.validate({ name: '\uD83Dab' }), { name: '\uD83Dab' });
+      assert.deepEqual(errorsOf(() => v.validate({ name: 'e\u0301e\u0301' })), { name: ['Must be at most 3 characters'] });
+      // The seed's name rule: 100 characters of a script outside the BMP fit.
+      const seed = new Validator({ name: { required: true, maxLength: 100 } });
+      assert.equal(seed.validate({ name: '𠀋'.repeat(100) }).name.length, 200);
+      assert.deepEqual(errorsOf(() => seed.validate({ name: '𠀋'.repeat(101) })), { name: ['Must be at most 100 characters'] });
+    });
+
     it('pattern as a string or a RegExp (a global flag does not carry state between calls)', () => {
       const v = new Validator({ name: { pattern: '^[a-zA-Z\\s]+$' }, code: { pattern: /^[A-Z]{3}$/g } });
       assert.deepEqual(v.validate({ name: 'Ann Lee', code: 'ABC' }), { name: 'Ann Lee', code: 'ABC' });

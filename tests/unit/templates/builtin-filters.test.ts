@@ -19,6 +19,23 @@ describe('built-in filters: text', () => {
     assert.equal(r('{{ "héllo wörld-x"|wordcount }} {{ "日本 語"|wordcount }}'), '3 2');
   });
 
+  it('measures, indexes, slices and cuts strings by character as Jinja does, never half a surrogate pair', () => {
+    const s = 'ab😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀'; // 20 characters, 38 UTF-16 units
+    const noLoneSurrogate = (out: string) => !/[\uD800-\uDFFF]/.test(out.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
+    assert.equal(r('{{ s|length }} {{ s|count }} {{ s|safe|length }}', { s }), '20 20 20');
+    assert.equal(r('{{ s[:3] }}|{{ s[2] }}|{{ s[-1] }}|{{ s[::-1]|length }}|{{ s|first }}{{ s|last }}', { s }), 'ab😀|😀|😀|20|a😀');
+    // Python: ('ab' + '😀' * 18)[:6] + '...' (Jinja's truncate, word boundary and leeway 5)
+    assert.equal(r('{{ s|truncate(9) }}', { s }), 'ab😀😀😀😀...');
+    assert.equal(r('{{ s|truncate(6, true, "") }}', { s }), 'ab😀😀😀😀');
+    assert.equal(r('{{ "😀😀😀😀😀😀"|truncate(3, true, "", 0) }}'), '😀😀😀');
+    assert.equal(r('[{{ "😀"|center(5) }}]'), '[  😀  ]');
+    const wrapped = r('{{ s|wordwrap(3) }}', { s });
+    assert.deepEqual(wrapped.split('\n'), ['ab😀', '😀😀😀', '😀😀😀', '😀😀😀', '😀😀😀', '😀😀😀', '😀😀']);
+    for (const out of [wrapped, r('{{ s[:3] }}{{ s[3] }}{{ s|last }}{{ s|truncate(5, true, "") }}', { s })]) assert.ok(noLoneSurrogate(out), out);
+    // Strings without surrogates are unchanged.
+    assert.equal(r('{{ "abc"[1:] }} {{ "abc"[-1] }} {{ "abc"|length }} {{ "héllo"|length }}'), 'bc c 3 5');
+  });
+
   it('refuses widths that cannot be honoured instead of looping or exhausting memory', () => {
     for (const [source, message] of [
       ['{{ "a b"|wordwrap(0) }}', /wordwrap: invalid width 0/],
