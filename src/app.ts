@@ -140,6 +140,12 @@ export interface InjectResponse {
   readonly body: Buffer;
 }
 
+/** Whether `db` is a `DatabaseManager` on an in-memory SQLite database (its data lives in the connection). */
+function isInMemorySqlite(db: ManagedDatabase): boolean {
+  const config = (db as { config?: { driver?: unknown; database?: unknown } }).config;
+  return config?.driver === 'sqlite' && config.database === ':memory:';
+}
+
 /**
  * What `app.addDatabase` needs from a database. Structural, so the core never imports
  * `covet/database`; its `DatabaseManager` fits.
@@ -414,7 +420,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   }
 
   /**
-   * Connects `db` at startup and closes it at shutdown (after in-flight requests finished).
+   * Connects `db` at startup and closes it at shutdown (after in-flight requests finished). An
+   * in-memory SQLite database is left open: closing it would drop its tables, so a second
+   * `TestClient` (or `app.run()` after a test) would find them gone; it holds no file or socket.
    *
    * @example
    * app.addDatabase(new DatabaseManager('sqlite:///app.db'))
@@ -429,7 +437,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         this.logger.error('Database unavailable at startup; it will be retried on first use', { error: err });
       }
     });
-    this.onShutdown(() => db.close());
+    if (!isInMemorySqlite(db)) this.onShutdown(() => db.close());
     return this;
   }
 

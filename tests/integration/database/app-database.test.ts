@@ -43,7 +43,7 @@ function usersApp(db: DatabaseManager, logger = memoryLogger()) {
 
 for (const target of targets) {
   describe(`app.addDatabase on ${target.name}`, { skip: target.skip }, () => {
-    it('connects at startup, closes at shutdown, maps constraint violations to 409/400', async () => {
+    it('connects at startup, closes at shutdown (an in-memory SQLite database stays open), maps constraint violations to 409/400', async () => {
       const db = target.open();
       try {
         await db.execute(`CREATE TABLE users (id ${serialPk(target.name)}, name VARCHAR(100) NOT NULL, email VARCHAR(255) UNIQUE)`);
@@ -63,7 +63,18 @@ for (const target of targets) {
           assert.equal((await fetch(`${url}/users/2`)).status, 404);
           assert.equal((await fetch(`${url}/health`)).status, 200);
         });
-        assert.equal(db.pool.stats.size, 0, 'closed at shutdown');
+        if (target.name === 'sqlite') {
+          // An in-memory database stays open: its tables live in the connection, and a second
+          // server (or TestClient) of the same app must still find them.
+          assert.equal(db.pool.stats.size, 1, 'an in-memory SQLite database stays open at shutdown');
+          await withServer(app, async ({ url }) => {
+            assert.deepEqual(await (await fetch(`${url}/users/1`)).json(), { id: 1, name: 'Ann' });
+          });
+          const client = new TestClient(app);
+          assert.deepEqual((await client.get('/users/1')).json(), { id: 1, name: 'Ann' });
+          await client.close();
+          assert.deepEqual(await db.fetchAll('SELECT name FROM users'), [{ name: 'Ann' }]);
+        } else assert.equal(db.pool.stats.size, 0, 'closed at shutdown');
       } finally {
         await db.close();
       }
