@@ -717,7 +717,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    * CLI-style start: listens, logs the URL, and on SIGINT/SIGTERM closes gracefully and exits
    * with code 0. A second SIGINT (Ctrl-C again) exits at once with 1; a repeated SIGTERM is
    * ignored, as service managers may deliver one stop twice (systemd signals every process of
-   * the unit, so `npm start` forwards a second copy to the app).
+   * the unit, so `npm start` forwards a second copy to the app). A port already in use logs
+   * that and exits with code 5, as `covet run` does (with `exitOnSignal: false`, it rejects).
    */
   async run(options: ListenOptions & { readonly exitOnSignal?: boolean } = {}): Promise<ListenInfo> {
     if (cliLoading()) return this.#skippedUnderCli('run', options);
@@ -753,6 +754,12 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     } catch (err) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      // A port in use is the one startup failure a CLI user causes most: a clear line and exit
+      // code 5, as `covet run` gives, rather than an unhandled rejection's stack trace.
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && (options.exitOnSignal ?? true)) {
+        this.logger.error(`port ${options.port ?? 8000} on ${options.host ?? '127.0.0.1'} is already in use`);
+        process.exit(5);
+      }
       throw err;
     }
     if (!stopping) this.logger.info(`Covet listening on ${info.url}`);

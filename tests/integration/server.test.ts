@@ -1096,6 +1096,21 @@ describe('server: graceful shutdown', () => {
 });
 
 describe('server: app.run()', () => {
+  it('on a port in use logs one line and exits with code 5, without a stack trace', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/run-port-in-use.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+    });
+    const [code] = (await within(once(child, 'exit'), 45_000, 'the app to exit')) as [number | null];
+    assert.equal(code, 5, output);
+    assert.match(output, /port \d+ on 127\.0\.0\.1 is already in use/);
+    assert.doesNotMatch(output, /EADDRINUSE|    at /);
+  });
+
   it('logs its URL, serves, and on SIGTERM drains, runs shutdown hooks and exits 0', { timeout: 60_000 }, async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/run-app.ts'], {
       cwd: ROOT,
