@@ -84,6 +84,17 @@ describe('PerformanceProfiler', () => {
       await using running = await profiler.start();
       assert.equal(running.running, true);
       await assert.rejects(new PerformanceProfiler().start(), (e: unknown) => e instanceof ProfilerError && e.code === 'ERR_PROFILER_BUSY');
+      // A profiling route hit while a profile runs answers 409 with the reason, not a 500.
+      const app = new CovetApp();
+      app.get('/debug/performance', async () => {
+        await new PerformanceProfiler().start();
+        return { started: true };
+      });
+      const client = new TestClient(app);
+      const busy = await client.get('/debug/performance');
+      assert.equal(busy.status, 409);
+      assert.deepEqual(busy.json(), { error: 'A CPU profile is already running in this process' });
+      await client.close();
       burnCpu(30);
     }
     assert.equal(profiler.running, false);
