@@ -106,12 +106,14 @@ docker build -t ${name} . && docker run -p 8000:8000 ${name}
 
 /** `covet new NAME`: writes a project that passes its own tests after `npm install`. */
 export function newProject(o: NewProjectOptions): string {
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(basename(o.name)) || basename(o.name).length > 214) {
-    throw new CliError(`project name must be lowercase letters, digits, ".", "_" or "-", got "${o.name}"`, ExitCode.usage);
-  }
+  // `covet new .` scaffolds into the current (empty) folder, named after it, as `npm create vite .` does.
   const dir = resolve(o.cwd ?? process.cwd(), o.name);
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new CliError(`${dir} exists and is not empty`, ExitCode.error);
   const name = basename(dir);
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(name) || name.length > 214) {
+    const given = name === o.name ? '' : ` (from "${o.name}")`;
+    throw new CliError(`project name must be lowercase letters, digits, ".", "_" or "-", got "${name}"${given}`, ExitCode.usage);
+  }
+  if (existsSync(dir) && readdirSync(dir).length > 0) throw new CliError(`${dir} exists and is not empty`, ExitCode.error);
   const pkg = {
     name,
     version: '0.1.0',

@@ -70,5 +70,17 @@ describe('covet new', { timeout: 180_000 }, () => {
     const taken = await covetDone(['new', 'taken'], { cwd: tmp });
     assert.equal(taken.code, 1);
     assert.match(taken.stderr, /taken exists and is not empty/);
+    // `covet new .` scaffolds into the current folder, named after it, when it is empty.
+    mkdirSync(join(tmp, 'here-app'));
+    const here = await covetDone(['new', '.', '--covet-spec', `file:${pkg}`], { cwd: join(tmp, 'here-app') });
+    assert.equal(here.code, 0, here.stderr);
+    assert.equal((JSON.parse(readFileSync(join(tmp, 'here-app', 'package.json'), 'utf8')) as { name: string }).name, 'here-app');
+    const again = await covetDone(['new', '.'], { cwd: join(tmp, 'here-app') });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /here-app exists and is not empty/);
+    mkdirSync(join(tmp, 'Upper'));
+    const upper = await covetDone(['new', '.'], { cwd: join(tmp, 'Upper') });
+    assert.equal(upper.code, 2);
+    assert.match(upper.stderr, /project name must be lowercase letters, digits, "\.", "_" or "-", got "Upper" \(from "\."\)/);
   });
 });
