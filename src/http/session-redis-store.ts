@@ -1,4 +1,4 @@
-import { openRedis } from '../internal/load-ioredis.js';
+import { openRedis, quitRedis } from '../internal/load-ioredis.js';
 import type { SessionStore } from './session.js';
 
 /** The commands `RedisSessionStore` uses; an `ioredis` client has them (so do most others). */
@@ -8,6 +8,8 @@ export interface RedisClientLike {
   del(key: string): Promise<unknown>;
   expire(key: string, seconds: number): Promise<unknown>;
   quit?(): Promise<unknown>;
+  disconnect?(): void;
+  readonly status?: string;
   on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
@@ -96,12 +98,14 @@ export class RedisSessionStore implements SessionStore {
     await (await this.client()).expire(this.#prefix + id, Math.max(1, Math.ceil(ttlSeconds)));
   }
 
-  /** Quits the client when the store created it; a client passed in is left to its owner. */
+  /**
+   * Quits the client when the store created it; a client passed in is left to its owner. Never
+   * throws: when Redis is down or does not answer `QUIT`, the connection is dropped instead.
+   */
   async close(): Promise<void> {
     if (!this.#owned || this.#client === null) return;
     const pending = this.#client;
     this.#client = null;
-    const client = await pending.catch(() => null);
-    await client?.quit?.();
+    await quitRedis(await pending.catch(() => null));
   }
 }

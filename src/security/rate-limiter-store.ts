@@ -1,4 +1,4 @@
-import { openRedis } from '../internal/load-ioredis.js';
+import { openRedis, quitRedis } from '../internal/load-ioredis.js';
 import { createHash } from 'node:crypto';
 import { CovetError } from '../errors.js';
 
@@ -145,6 +145,8 @@ export interface RateLimitRedisLike {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   del(...keys: string[]): Promise<unknown>;
   quit?(): Promise<unknown>;
+  disconnect?(): void;
+  readonly status?: string;
   on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
@@ -240,7 +242,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     const client = this.#client;
     if (client === null || !this.#owned) return;
     this.#client = null;
-    const redis = await client;
-    await redis.quit?.().catch(() => {});
+    // A Redis that is down or does not answer QUIT is dropped, so the connection never lingers.
+    await quitRedis(await Promise.resolve(client).catch(() => null));
   }
 }

@@ -1,4 +1,4 @@
-import { openRedis } from '../internal/load-ioredis.js';
+import { openRedis, quitRedis } from '../internal/load-ioredis.js';
 import { CovetError } from '../errors.js';
 
 /**
@@ -61,6 +61,8 @@ export interface RedisLike {
   set(key: string, value: string, ...args: never[]): Promise<unknown>;
   exists(key: string): Promise<number>;
   quit?(): Promise<unknown>;
+  disconnect?(): void;
+  readonly status?: string;
   on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
@@ -157,7 +159,7 @@ export class RedisRevocationStore implements RevocationStore {
     const client = this.#client;
     if (client === null || !this.#owned) return;
     this.#client = null;
-    const redis = await client;
-    await redis.quit?.();
+    // Never throws: a Redis that is down or does not answer QUIT is dropped (shutdown must not fail on it).
+    await quitRedis(await Promise.resolve(client).catch(() => null));
   }
 }
