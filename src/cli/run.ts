@@ -6,6 +6,7 @@ import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CovetApp, closeOnceStarted, kShutdownTimeout } from '../app.js';
 import { supportsReusePort } from '../http/server.js';
+import { ClusterMetricsAggregator } from '../monitoring/cluster-metrics.js';
 import { type TreeWatcher, watchTree } from './watch-tree.js';
 
 /** Exit codes of the `covet` command, for scripts. */
@@ -296,10 +297,14 @@ function supervise(opts: RunOptions, count: number): Promise<number> {
   let restarting = false;
   /** --reload only: the app failed to start or died, and waits for the next file change. */
   let waiting = false;
+  // The workers' `MetricsManager({ aggregateCluster: true })` ask the primary for the
+  // cluster-wide metrics; this primary is ours, so it answers them (otherwise every scrape of
+  // /metrics waited `clusterTimeout` and got one worker's numbers).
+  const aggregator = new ClusterMetricsAggregator().attach();
   let result: (code: number) => void = () => {};
   const done = new Promise<number>((r) => {
     result = r;
-  });
+  }).finally(() => aggregator.close());
 
   const finish = (code: number): void => {
     stopping = true;

@@ -1,4 +1,5 @@
-import { openRedis } from '../internal/load-ioredis.js';
+import { openRedis, quitRedis } from '../internal/load-ioredis.js';
+import { withDeadline } from '../internal/with-deadline.js';
 import type { SessionStore } from './session.js';
 
 /** The commands `RedisSessionStore` uses; an `ioredis` client has them (so do most others). */
@@ -8,6 +9,8 @@ export interface RedisClientLike {
   del(key: string): Promise<unknown>;
   expire(key: string, seconds: number): Promise<unknown>;
   quit?(): Promise<unknown>;
+  disconnect?(): void;
+  readonly status?: string;
   on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
@@ -16,8 +19,9 @@ export interface RedisSessionStoreOptions {
   /** Prepended to session ids to make Redis keys. Default `covet:session:`. */
   readonly prefix?: string;
   /**
-   * Ms a Redis command may take before it fails (URL form only), so a Redis that is down or
-   * does not answer costs a request a bounded wait (then a 500) instead of holding it. Default 1000.
+   * Ms a Redis command may take before it fails (a client passed in too), so a Redis that is
+   * down or does not answer costs a request a bounded wait (then a 500) instead of holding it.
+   * Default 1000.
    */
   readonly commandTimeout?: number;
 }
@@ -74,8 +78,16 @@ export class RedisSessionStore implements SessionStore {
     return this.#client;
   }
 
+  /**
+   * A command, bounded by `commandTimeout` whatever the client: a client passed in may have no
+   * timeout of its own, and a Redis that hangs would then hold the request for ever.
+   */
+  #timed<T>(pending: Promise<T>): Promise<T> {
+    return withDeadline(pending, this.#timeout, () => new Error(`Redis did not answer within ${this.#timeout} ms (RedisSessionStore)`));
+  }
+
   async get(id: string): Promise<Record<string, unknown> | null> {
-    const raw = await (await this.client()).get(this.#prefix + id);
+    const raw = await this.#timed((await this.client()).get(this.#prefix + id));
     if (raw === null) return null;
     try {
       return JSON.parse(raw) as Record<string, unknown>;
@@ -85,23 +97,25 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async set(id: string, data: Readonly<Record<string, unknown>>, ttlSeconds: number): Promise<void> {
-    await (await this.client()).set(this.#prefix + id, JSON.stringify(data), 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    await this.#timed((await this.client()).set(this.#prefix + id, JSON.stringify(data), 'EX', Math.max(1, Math.ceil(ttlSeconds))));
   }
 
   async destroy(id: string): Promise<void> {
-    await (await this.client()).del(this.#prefix + id);
+    await this.#timed((await this.client()).del(this.#prefix + id));
   }
 
   async touch(id: string, ttlSeconds: number): Promise<void> {
-    await (await this.client()).expire(this.#prefix + id, Math.max(1, Math.ceil(ttlSeconds)));
+    await this.#timed((await this.client()).expire(this.#prefix + id, Math.max(1, Math.ceil(ttlSeconds))));
   }
 
-  /** Quits the client when the store created it; a client passed in is left to its owner. */
+  /**
+   * Quits the client when the store created it; a client passed in is left to its owner. Never
+   * throws: when Redis is down or does not answer `QUIT`, the connection is dropped instead.
+   */
   async close(): Promise<void> {
     if (!this.#owned || this.#client === null) return;
     const pending = this.#client;
     this.#client = null;
-    const client = await pending.catch(() => null);
-    await client?.quit?.();
+    await quitRedis(await pending.catch(() => null));
   }
 }

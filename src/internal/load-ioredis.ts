@@ -39,3 +39,29 @@ export async function openRedis<R extends ErrorEmitter>(
 export function isReplyError(err: unknown): err is Error {
   return err instanceof Error && err.name === 'ReplyError';
 }
+
+/** What `quitRedis` needs of a client. */
+interface Quittable {
+  readonly status?: string;
+  quit?(): Promise<unknown>;
+  disconnect?(): void;
+}
+
+/**
+ * Closes a client a store opened, without ever throwing or waiting on a Redis that cannot
+ * answer: `QUIT` when the connection is ready (bounded by the client's `commandTimeout`), else —
+ * down, reconnecting, or `QUIT` failed or timed out — the connection is dropped. Shutdown hooks
+ * call this, and a Redis outage must not make the app's shutdown fail.
+ */
+export async function quitRedis(client: Quittable | null | undefined): Promise<void> {
+  if (client === null || client === undefined) return;
+  if (client.status !== undefined && client.status !== 'ready' && typeof client.disconnect === 'function') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await client.quit?.();
+  } catch {
+    client.disconnect?.();
+  }
+}

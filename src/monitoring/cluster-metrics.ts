@@ -131,36 +131,54 @@ export function aggregateSnapshots(perProcess: readonly (readonly MetricSnapshot
   return out;
 }
 
+/** What each live bridge of this worker collects from (its manager's backend) and how. */
+const collectors = new Map<ClusterWorkerBridge, { readonly source: object; readonly collect: () => Promise<MetricSnapshot[]> }>();
+
 /**
- * The worker side of cluster aggregation: answers the primary's collection requests, and (when
- * `aggregate` is on) asks the primary for the cluster-wide metrics. Made by `MetricsManager`.
+ * Answers the primary's collection request once for the whole worker, with the metrics of every
+ * `MetricsManager` in it (a backend shared by several managers counted once). The primary takes
+ * one reply per worker: when each manager answered on its own (a `PerformanceMonitor` makes a
+ * manager of its own, say), the first reply to arrive stood for the worker and the cluster-wide
+ * sums missed the others at random.
+ */
+function answerCollect(msg: unknown): void {
+  if (!isIpc(msg, COLLECT)) return;
+  const seen = new Set<object>();
+  const runs: Promise<MetricSnapshot[]>[] = [];
+  for (const { source, collect } of collectors.values()) {
+    if (seen.has(source)) continue;
+    seen.add(source);
+    runs.push(collect().catch(() => []));
+  }
+  void Promise.all(runs).then((lists) => process.send?.({ covet: SNAPSHOT, id: msg.id, payload: encodeSnapshots(lists.flat()) }));
+}
+
+/**
+ * The worker side of cluster aggregation: answers the primary's collection requests (one
+ * answer per worker, see `answerCollect`), and (when `aggregate` is on) asks the primary for the
+ * cluster-wide metrics. Made by `MetricsManager`.
  */
 export class ClusterWorkerBridge {
   readonly aggregate: boolean;
   readonly #timeout: number;
-  readonly #collect: () => Promise<MetricSnapshot[]>;
   readonly #pending = new Map<string, (snapshots: MetricSnapshot[] | null) => void>();
   readonly #onMessage = (msg: unknown): void => {
-    if (isIpc(msg, COLLECT)) {
-      this.#collect().then(
-        (snapshots) => process.send?.({ covet: SNAPSHOT, id: msg.id, payload: encodeSnapshots(snapshots) }),
-        () => process.send?.({ covet: SNAPSHOT, id: msg.id, payload: '[]' }),
-      );
-    } else if (isIpc(msg, AGGREGATED)) {
+    if (isIpc(msg, AGGREGATED)) {
       this.#pending.get(msg.id)?.(msg.payload === undefined ? null : decodeSnapshots(msg.payload));
     }
   };
 
   /** A bridge when this process is a cluster worker, else `null`. */
-  static forWorker(collect: () => Promise<MetricSnapshot[]>, aggregate: boolean, timeout: number): ClusterWorkerBridge | null {
+  static forWorker(source: object, collect: () => Promise<MetricSnapshot[]>, aggregate: boolean, timeout: number): ClusterWorkerBridge | null {
     if (!cluster.isWorker || typeof process.send !== 'function') return null;
-    return new ClusterWorkerBridge(collect, aggregate, timeout);
+    return new ClusterWorkerBridge(source, collect, aggregate, timeout);
   }
 
-  private constructor(collect: () => Promise<MetricSnapshot[]>, aggregate: boolean, timeout: number) {
-    this.#collect = collect;
+  private constructor(source: object, collect: () => Promise<MetricSnapshot[]>, aggregate: boolean, timeout: number) {
     this.aggregate = aggregate;
     this.#timeout = timeout;
+    if (collectors.size === 0) process.on('message', answerCollect);
+    collectors.set(this, { source, collect });
     process.on('message', this.#onMessage);
   }
 
@@ -181,6 +199,7 @@ export class ClusterWorkerBridge {
 
   close(): void {
     process.off('message', this.#onMessage);
+    if (collectors.delete(this) && collectors.size === 0) process.off('message', answerCollect);
     for (const done of this.#pending.values()) done(null);
   }
 }

@@ -70,6 +70,7 @@ export class MetricsManager {
     this.prefix = options.prefix ?? '';
     if (this.prefix !== '') assertMetricName(this.prefix);
     this.#bridge = ClusterWorkerBridge.forWorker(
+      backend,
       () => this.backend.collect(),
       options.aggregateCluster ?? false,
       options.clusterTimeout ?? 2000,

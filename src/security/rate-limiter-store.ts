@@ -1,4 +1,5 @@
-import { openRedis } from '../internal/load-ioredis.js';
+import { openRedis, quitRedis } from '../internal/load-ioredis.js';
+import { withDeadline } from '../internal/with-deadline.js';
 import { createHash } from 'node:crypto';
 import { CovetError } from '../errors.js';
 
@@ -145,6 +146,8 @@ export interface RateLimitRedisLike {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   del(...keys: string[]): Promise<unknown>;
   quit?(): Promise<unknown>;
+  disconnect?(): void;
+  readonly status?: string;
   on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
@@ -153,7 +156,7 @@ export interface RateLimitRedisLike {
 export interface RedisRateLimitStoreOptions {
   /** Key prefix. Default `covet:rl:`. */
   readonly prefix?: string;
-  /** Ms a Redis command may take before it counts as failed (URL form only). Default 1000. */
+  /** Ms a Redis command may take before it counts as failed (a client passed in too). Default 1000. */
   readonly commandTimeout?: number;
 }
 
@@ -176,6 +179,8 @@ export class RedisRateLimitStore implements RateLimitStore {
   constructor(client: string | RateLimitRedisLike, options: RedisRateLimitStoreOptions = {}) {
     this.#prefix = options.prefix ?? 'covet:rl:';
     this.#timeout = options.commandTimeout ?? 1000;
+    if (!Number.isInteger(this.#timeout) || this.#timeout <= 0)
+      throw new CovetError('commandTimeout must be a positive integer of ms', { code: 'ERR_RATE_LIMIT_OPTIONS' });
     if (typeof client === 'string') {
       if (!/^rediss?:\/\//.test(client)) throw new CovetError(`Not a Redis URL: ${client}`, { code: 'ERR_RATE_LIMIT_OPTIONS' });
       this.#url = client;
@@ -219,10 +224,10 @@ export class RedisRateLimitStore implements RateLimitStore {
     for (const rule of rules) args.push(rule.count, Math.max(1, Math.ceil(rule.windowMs)));
     let out: unknown;
     try {
-      out = await redis.evalsha(WINDOW_SHA, keys.length, ...args);
+      out = await this.#timed(redis.evalsha(WINDOW_SHA, keys.length, ...args));
     } catch (err) {
       if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-      out = await redis.eval(WINDOW_LUA, keys.length, ...args);
+      out = await this.#timed(redis.eval(WINDOW_LUA, keys.length, ...args));
     }
     const n = keys.length;
     if (!Array.isArray(out) || out.length !== 2 * n + 1)
@@ -233,14 +238,19 @@ export class RedisRateLimitStore implements RateLimitStore {
   async reset(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const redis = await this.#redis();
-    await redis.del(...keys.map((k) => this.#prefix + k));
+    await this.#timed(redis.del(...keys.map((k) => this.#prefix + k)));
+  }
+
+  /** A command, bounded by `commandTimeout` whatever the client (one passed in may have no timeout). */
+  #timed<T>(pending: Promise<T>): Promise<T> {
+    return withDeadline(pending, this.#timeout, () => new Error(`Redis did not answer within ${this.#timeout} ms (RedisRateLimitStore)`));
   }
 
   async close(): Promise<void> {
     const client = this.#client;
     if (client === null || !this.#owned) return;
     this.#client = null;
-    const redis = await client;
-    await redis.quit?.().catch(() => {});
+    // A Redis that is down or does not answer QUIT is dropped, so the connection never lingers.
+    await quitRedis(await Promise.resolve(client).catch(() => null));
   }
 }

@@ -77,7 +77,11 @@ export interface RateLimiterOptions {
   readonly trustedProxies?: readonly string[];
   /** When the store fails (Redis down): `true` lets requests through, `false` answers 503. Default `true`. */
   readonly failOpen?: boolean;
-  /** Called with the store error when a check fails (log it). Default: none. */
+  /**
+   * Called with the store error each time a check fails. Default: one `console.warn` per outage
+   * (the first failure) and one `console.info` when the store answers again, so a Redis outage
+   * that turns rate limiting off (`failOpen`) or into 503s is never silent.
+   */
   readonly onStoreError?: (err: unknown) => void;
   /** Send `RateLimit-Limit`/`-Remaining`/`-Reset` on allowed responses too. Default `true`. */
   readonly headers?: boolean;
@@ -135,6 +139,8 @@ export class RateLimiter implements MiddlewareObject {
   readonly #onError: ((err: unknown) => void) | undefined;
   readonly #headers: boolean;
   readonly #prefix: string;
+  /** The store failed and has not answered since (for the default once-per-outage log). */
+  #storeDown = false;
 
   constructor(options: RateLimiterOptions = {}) {
     this.#defaults = [...parseLimits(options.defaultLimits), ...parseLimits(options.defaultRate), ...parseLimits(options.burstRate)];
@@ -200,15 +206,29 @@ export class RateLimiter implements MiddlewareObject {
     }
     if (decision instanceof Promise) {
       return decision.then(
-        (d) => summarize(limits, d),
+        (d) => {
+          if (this.#storeDown) this.#storeBack();
+          return summarize(limits, d);
+        },
         (err: unknown) => this.#storeFailed(err),
       );
     }
+    if (this.#storeDown) this.#storeBack();
     return summarize(limits, decision);
   }
 
+  #storeBack(): void {
+    this.#storeDown = false;
+    if (this.#onError === undefined) console.info('RateLimiter: the rate-limit store answers again; limits apply again');
+  }
+
   #storeFailed(err: unknown): RateLimitResult {
-    this.#onError?.(err);
+    if (this.#onError !== undefined) this.#onError(err);
+    else if (!this.#storeDown) {
+      const policy = this.#failOpen ? 'letting requests through without limits (failOpen)' : 'answering 503 (failOpen: false)';
+      console.warn(`RateLimiter: the rate-limit store failed; ${policy} until it answers again`, { error: err });
+    }
+    this.#storeDown = true;
     if (this.#failOpen) return ALLOWED_NO_LIMITS;
     throw new RateLimitStoreError(err);
   }

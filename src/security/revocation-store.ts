@@ -1,4 +1,5 @@
-import { openRedis } from '../internal/load-ioredis.js';
+import { openRedis, quitRedis } from '../internal/load-ioredis.js';
+import { withDeadline } from '../internal/with-deadline.js';
 import { CovetError } from '../errors.js';
 
 /**
@@ -61,6 +62,8 @@ export interface RedisLike {
   set(key: string, value: string, ...args: never[]): Promise<unknown>;
   exists(key: string): Promise<number>;
   quit?(): Promise<unknown>;
+  disconnect?(): void;
+  readonly status?: string;
   on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
@@ -76,8 +79,8 @@ export interface RedisRevocationStoreOptions {
   /** Prefix of the keys. Default `covet:jwt:revoked:`. */
   readonly prefix?: string;
   /**
-   * Ms a Redis command may take before it counts as failed (URL form only): a Redis that
-   * accepts connections but does not answer then fails the check (503) instead of holding
+   * Ms a Redis command may take before it counts as failed (a client passed in too): a Redis
+   * that accepts connections but does not answer then fails the check (503) instead of holding
    * every request. Default 1000.
    */
   readonly commandTimeout?: number;
@@ -141,23 +144,27 @@ export class RedisRevocationStore implements RevocationStore {
     if (ttlSeconds <= 0) return true;
     const redis = (await this.#redis()) as unknown as RedisCommands;
     const key = this.#prefix + jti;
-    const result =
-      ttlSeconds === Number.POSITIVE_INFINITY
-        ? await redis.set(key, '1', 'NX')
-        : await redis.set(key, '1', 'EX', Math.ceil(ttlSeconds), 'NX');
+    const result = await this.#timed(
+      ttlSeconds === Number.POSITIVE_INFINITY ? redis.set(key, '1', 'NX') : redis.set(key, '1', 'EX', Math.ceil(ttlSeconds), 'NX'),
+    );
     return result === 'OK';
   }
 
   async isRevoked(jti: string): Promise<boolean> {
     const redis = await this.#redis();
-    return (await redis.exists(this.#prefix + jti)) > 0;
+    return (await this.#timed(redis.exists(this.#prefix + jti))) > 0;
+  }
+
+  /** A command, bounded by `commandTimeout` whatever the client (one passed in may have no timeout). */
+  #timed<T>(pending: Promise<T>): Promise<T> {
+    return withDeadline(pending, this.#timeout, () => new Error(`Redis did not answer within ${this.#timeout} ms (RedisRevocationStore)`));
   }
 
   async close(): Promise<void> {
     const client = this.#client;
     if (client === null || !this.#owned) return;
     this.#client = null;
-    const redis = await client;
-    await redis.quit?.();
+    // Never throws: a Redis that is down or does not answer QUIT is dropped (shutdown must not fail on it).
+    await quitRedis(await Promise.resolve(client).catch(() => null));
   }
 }

@@ -54,6 +54,25 @@ describe('covet run --workers', { timeout: 180_000 }, () => {
     assert.deepEqual(await stopped(cli.workers()), []);
   });
 
+  it('answers aggregateCluster metrics from the primary: /metrics sums every worker, without waiting for clusterTimeout', async () => {
+    const cli = covet(['run', 'tests/fixtures/cli/metrics-app.ts', '--port', '0', '--workers', '2']);
+    try {
+      const [, url = ''] = await cli.waitFor(STARTED);
+      const seen = await pids(url, 6);
+      assert.equal(seen.size, 2, 'both workers served');
+      const started = Date.now();
+      const res = await fetch(`${url}/metrics`, { headers: { connection: 'close' } });
+      const took = Date.now() - started;
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /^hits_total 6$/m);
+      // Without an aggregator in the primary, the worker waited its 2 s clusterTimeout and answered alone.
+      assert.ok(took < 1500, `/metrics took ${took} ms`);
+    } finally {
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+    }
+  });
+
   it('a SIGTERM while the workers run their startup hooks waits for them, then runs every shutdown hook and exits 0', async () => {
     const cli = covet(['run', 'tests/fixtures/cli/slow-start.mjs', '--port', '0', '--workers', '2']);
     for (let i = 0; i < 200 && (cli.stdout().match(/startup began/g)?.length ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 50));

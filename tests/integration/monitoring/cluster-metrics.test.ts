@@ -41,11 +41,20 @@ describe('cluster metrics aggregation', () => {
       assert.deepEqual(get('job_seconds')?.metrics[0], { buckets: { '1': '1', '2': '2', '3': '2', '+Inf': '2' }, count: '2', sum: '3' });
       assert.deepEqual(get('payload_bytes')?.metrics[0]?.quantiles, { '0.5': '150' });
       assert.equal(get('worker_only'), undefined, 'omitted');
+      assert.equal(get('side_total')?.metrics[0]?.value, '3', "another manager's metrics, from every worker");
     }
     assert.ok(openMetrics.endsWith('# EOF\n'));
     if (hasPythonClient) {
       const families = parseWithPython(openMetrics, 'openmetrics');
       assert.equal(families.find((f) => f.name === 'jobs')?.samples[0]?.value, 3);
+    }
+  });
+
+  it('counts every MetricsManager of a worker once: sums never depend on which manager answered first', async () => {
+    const { viaWorkers, direct } = await runCluster();
+    for (const text of [...viaWorkers, direct]) {
+      assert.match(text, /^jobs_total\{queue="mail"\} 3$/m, text);
+      assert.match(text, /^side_total 3$/m, text);
     }
   });
 

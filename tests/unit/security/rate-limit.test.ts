@@ -448,3 +448,67 @@ describe('IPSet', () => {
     }
   });
 });
+
+describe('RateLimiter store outages are logged by default', () => {
+  /** A store that fails while `down` is true. */
+  function flakyStore(): { store: RateLimitStore; setDown: (d: boolean) => void } {
+    let down = false;
+    const inner = new MemoryRateLimitStore();
+    return {
+      setDown: (d) => void (down = d),
+      store: {
+        hit: async (keys, rules) => {
+          if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+          return inner.hit(keys, rules);
+        },
+      },
+    };
+  }
+
+  it('warns once per outage (failOpen) and says when the store is back', async (t) => {
+    const warn = t.mock.method(console, 'warn', () => {});
+    const info = t.mock.method(console, 'info', () => {});
+    const { store, setDown } = flakyStore();
+    const app = new CovetApp();
+    app.get('/a', new RateLimiter({ storage: store }).limit('5/minute', () => 'ok'));
+    setDown(true);
+    for (let i = 0; i < 3; i++) {
+      const res = await hit(app, '/a');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('ratelimit-limit'), null);
+    }
+    assert.equal(warn.mock.callCount(), 1, 'one warning for the whole outage');
+    assert.equal(
+      warn.mock.calls[0]?.arguments[0],
+      'RateLimiter: the rate-limit store failed; letting requests through without limits (failOpen) until it answers again',
+    );
+    assert.match(String((warn.mock.calls[0]?.arguments[1] as { error: Error }).error.message), /ECONNREFUSED/);
+    setDown(false);
+    assert.equal((await hit(app, '/a')).headers.get('ratelimit-remaining'), '4');
+    assert.equal((await hit(app, '/a')).headers.get('ratelimit-remaining'), '3');
+    assert.equal(info.mock.callCount(), 1);
+    assert.equal(info.mock.calls[0]?.arguments[0], 'RateLimiter: the rate-limit store answers again; limits apply again');
+    setDown(true);
+    await hit(app, '/a');
+    assert.equal(warn.mock.callCount(), 2, 'a new outage warns again');
+  });
+
+  it('failOpen: false names the 503 policy; onStoreError replaces the default log', async (t) => {
+    const warn = t.mock.method(console, 'warn', () => {});
+    t.mock.method(console, 'info', () => {});
+    const { store, setDown } = flakyStore();
+    setDown(true);
+    const closed = new CovetApp();
+    closed.get('/a', new RateLimiter({ storage: store, failOpen: false }).limit('5/minute', () => 'ok'));
+    const res = await hit(closed, '/a');
+    assert.equal(res.status, 503);
+    assert.equal(warn.mock.calls[0]?.arguments[0], 'RateLimiter: the rate-limit store failed; answering 503 (failOpen: false) until it answers again');
+    const errors: unknown[] = [];
+    const custom = new CovetApp();
+    custom.get('/a', new RateLimiter({ storage: store, onStoreError: (e) => errors.push(e) }).limit('5/minute', () => 'ok'));
+    await hit(custom, '/a');
+    await hit(custom, '/a');
+    assert.equal(errors.length, 2, 'onStoreError sees every failure');
+    assert.equal(warn.mock.callCount(), 1, 'and nothing else is logged');
+  });
+});
