@@ -202,17 +202,32 @@ export function parseJsonBody(text: string): unknown {
   } catch {
     throw new HTTPException(400, 'Malformed JSON in request body', { code: 'ERR_MALFORMED_JSON' });
   }
+  const screened = screenJson(value, text);
+  if (screened === TOO_DEEP) throw tooDeep();
+  return screened;
+}
+
+/** What `screenJson` returns for a value nested deeper than `MAX_JSON_DEPTH`. */
+export const TOO_DEEP: unique symbol = Symbol('json too deep');
+
+/**
+ * Covet's rules for a value `JSON.parse(text)` gave: `TOO_DEEP` when it nests deeper than
+ * `MAX_JSON_DEPTH`, else the value with its poisoned keys removed (parsed again, only when the
+ * text could hide one). Shared by request bodies and `ws.receiveJson()`.
+ *
+ * @example
+ * screenJson(JSON.parse('{"__proto__":{"x":1},"a":1}'), '{"__proto__":{"x":1},"a":1}') // { a: 1 }
+ */
+export function screenJson(value: unknown, text: string): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (jsonDeeperThan(value, text, MAX_JSON_DEPTH)) throw tooDeep();
-  if (mayHidePoison(text)) {
-    try {
-      value = JSON.parse(text, dropPoisonedKeys);
-    } catch {
-      // The reviver walks the value recursively; within MAX_JSON_DEPTH it should not overflow.
-      throw tooDeep();
-    }
+  if (jsonDeeperThan(value, text, MAX_JSON_DEPTH)) return TOO_DEEP;
+  if (!mayHidePoison(text)) return value;
+  try {
+    return JSON.parse(text, dropPoisonedKeys);
+  } catch {
+    // The reviver walks the value recursively; within MAX_JSON_DEPTH it should not overflow.
+    return TOO_DEEP;
   }
-  return value;
 }
 
 /**

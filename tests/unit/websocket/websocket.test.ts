@@ -225,6 +225,25 @@ describe('WebSocket (in-process)', () => {
     assert.deepEqual(await results.promise, ['ERR_WEBSOCKET_MESSAGE_TYPE', 'ERR_WEBSOCKET_MESSAGE_TYPE', 'ERR_WEBSOCKET_INVALID_JSON']);
   });
 
+  it('receiveJson drops __proto__ keys as request bodies do, and closes 1007 on JSON nested too deeply', async () => {
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.websocket('/json', async (ws) => {
+      for (;;) {
+        const value = await ws.receiveJson<Record<string, unknown>>();
+        const merged: Record<string, unknown> = Object.assign({}, value);
+        await ws.sendJson({ keys: Object.keys(value), inherited: merged.admin ?? null });
+      }
+    });
+    await using client = new TestClient(app);
+    const ws = await client.websocketConnect('/json');
+    await ws.sendText('{"__proto__":{"admin":true},"a":1,"b":{"constructor":{"prototype":{"admin":true}}}}');
+    assert.deepEqual(await ws.receiveJson(), { keys: ['a', 'b'], inherited: null });
+    await ws.sendText(`{"a":${'['.repeat(999)}${']'.repeat(999)}}`);
+    assert.deepEqual(await ws.receiveJson(), { keys: ['a'], inherited: null });
+    await ws.sendText(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    assert.deepEqual(await ws.closed, { code: 1007, reason: 'Unexpected message' });
+  });
+
   it('validates close codes and reasons it is asked to send', async () => {
     const app = new CovetApp();
     const codes = deferred<string[]>();
