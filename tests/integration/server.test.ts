@@ -630,6 +630,58 @@ describe('server: errors', () => {
     });
   });
 
+  it('answers a handler that returns or throws a value that throws when inspected (a Proxy) with 500, without an uncaught error', T, async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    // A "strict" Proxy that throws on any property it lacks (`toJSON`, `Symbol.iterator`…).
+    const strict = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(t, key) {
+          if (!(key in t)) throw new TypeError(`no property ${String(key)}`);
+          return Reflect.get(t, key);
+        },
+      });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    app.get('/strict-array', () => strict([1, 2]));
+    app.get('/revoked', () => revoked);
+    app.get('/throw-revoked', () => {
+      throw revoked;
+    });
+    app.get('/throw-revoked-async', async () => {
+      await Promise.resolve();
+      throw revoked;
+    });
+    app.get('/ok', () => ({ ok: true }));
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown): void => {
+      uncaught.push(err);
+    };
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onUncaught);
+    try {
+      await withServer(app, async ({ port }) => {
+        for (const path of ['/strict-array', '/revoked', '/throw-revoked', '/throw-revoked-async']) {
+          const res = await within(request(port, { path }), 2000, path);
+          assert.equal(res.status, 500, path);
+          assert.deepEqual(JSON.parse(res.text), { error: 'Internal Server Error' }, path);
+          const ok = await request(port, { path: '/ok' });
+          assert.deepEqual(JSON.parse(ok.text), { ok: true });
+        }
+      });
+      for (const path of ['/revoked', '/throw-revoked']) {
+        const res = await app.handle(new globalThis.Request(`http://x${path}`));
+        assert.equal(res.status, 500, path);
+      }
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(uncaught, []);
+      assert.equal(logger.errors.length, 6);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onUncaught);
+    }
+  });
+
   it('answers a response header with a line break or a bad name, or an error body JSON cannot encode, with 500 (socket and in-process)', T, async () => {
     const logger = memoryLogger();
     const app = new CovetApp({ logger });
