@@ -124,6 +124,37 @@ describe('WebSocket (in-process)', () => {
     assert.equal((logger.errors[0] as Error).message, 'boom');
   });
 
+  it('answers 500 (before accept) or closes 1011 (after) when the handler throws a value instanceof cannot inspect, without an unhandled rejection', async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    app.websocket('/before', async () => {
+      throw revoked;
+    });
+    app.websocket('/after', async (ws) => {
+      await ws.accept();
+      await ws.receiveText();
+      throw revoked;
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown): void => {
+      unhandled.push(err);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await using client = new TestClient(app);
+      await assert.rejects(client.websocketConnect('/before'), (err: unknown) => err instanceof WebSocketHandshakeError && err.status === 500);
+      const ws = await client.websocketConnect('/after');
+      await ws.sendText('x');
+      assert.deepEqual(await ws.closed, { code: 1011, reason: 'Internal error' });
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('closes with 1011 and logs when the handler throws after accept', async () => {
     const logger = memoryLogger();
     const app = new CovetApp({ logger });
