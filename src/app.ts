@@ -1317,14 +1317,16 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       multipart: route.multipart,
     });
     let out: unknown;
+    let pending: boolean;
     try {
       out = route.timeout === 0 ? route.run(req) : this.#invoke(route, req);
+      pending = out instanceof Promise; // throws for a revoked Proxy
     } catch (err) {
       void this.#sendError(req, nodeRes, err, route.owner);
       return;
     }
-    if (out instanceof Promise) {
-      out.then(
+    if (pending) {
+      (out as Promise<unknown>).then(
         (result: unknown) => this.#send(req, nodeRes, result),
         (err: unknown) => this.#sendError(req, nodeRes, err, route.owner),
       );
@@ -1338,13 +1340,17 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       void this.#finish(req);
       return;
     }
-    if (isJsonObject(result) || isJsonModel(result)) {
-      try {
-        writeJson(res, 200, result, this.#mustClose(req, res));
-      } catch (err) {
-        void this.#sendError(req, res, err);
-        return;
-      }
+    let written: boolean;
+    try {
+      // Telling a plain object from the rest reads the value (its prototype, `toJSON`): a Proxy
+      // can throw there, and uncaught in this callback that would take the process down.
+      written = isJsonObject(result) || isJsonModel(result);
+      if (written) writeJson(res, 200, result, this.#mustClose(req, res));
+    } catch (err) {
+      void this.#sendError(req, res, err);
+      return;
+    }
+    if (written) {
       if (req[kPending]) void this.#finish(req);
       return;
     }
@@ -1425,8 +1431,25 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     await req[kCleanup]((err) => this.logger.error('request cleanup failed', { error: err }));
   }
 
-  /** Any error → a response: user handlers, then `HTTPException`, then a logged 500. */
+  /**
+   * Any error → a response, never a rejection: anything can be thrown, including a value that
+   * cannot even be inspected (a revoked Proxy, on which `instanceof` throws); that is a 500.
+   */
   async #errorResponse(error: unknown, req: Request): Promise<Response> {
+    try {
+      return await this.#errorResponseFor(error, req);
+    } catch (thrown) {
+      try {
+        this.logger.error('Unhandled error in request', { method: req.method, path: req.path, error: thrown });
+      } catch {
+        // As below: the client still gets its 500.
+      }
+      return json({ error: 'Internal Server Error' }, 500);
+    }
+  }
+
+  /** Any error → a response: user handlers, then `HTTPException`, then a logged 500. */
+  async #errorResponseFor(error: unknown, req: Request): Promise<Response> {
     let err = error;
     const scope = req[kScope](false);
     if (scope !== null) err = await scope.fail(err);

@@ -148,7 +148,48 @@ function mayHidePoison(text: string): boolean {
 }
 
 /**
- * `JSON.parse` with Covet's rules: empty or malformed text → 400, poisoned keys removed.
+ * The deepest nesting of arrays and objects a JSON body may have. `JSON.parse` accepts any depth,
+ * but what comes next does not: `JSON.stringify` (a handler echoing the body), a recursive
+ * validator or a merge overflows the stack a few thousand levels down — a 500 for a client's
+ * input. Go's `encoding/json` stops at 10 000, serde_json at 128; real documents stay far below.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * Whether a parsed JSON value nests arrays and objects more than `max` levels deep. `text` is the
+ * JSON it came from: text of `2 * max + 1` characters or fewer cannot hold such nesting, so
+ * ordinary bodies skip the walk. The walk is iterative (no stack to overflow) and stops at the
+ * first value too deep; it visits each array and object at most once.
+ *
+ * @example
+ * jsonDeeperThan(JSON.parse('[[1]]'), '[[1]]'.padEnd(10), 1) // true
+ */
+export function jsonDeeperThan(value: unknown, text: string, max: number): boolean {
+  if (text.length <= 2 * max + 1 || value === null || typeof value !== 'object') return false;
+  const stack: object[] = [value];
+  const depths: number[] = [1];
+  while (stack.length > 0) {
+    const node = stack.pop() as Record<string, unknown>;
+    const depth = (depths.pop() as number) + 1;
+    const children: unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (child === null || typeof child !== 'object') continue;
+      if (depth > max) return true;
+      stack.push(child);
+      depths.push(depth);
+    }
+  }
+  return false;
+}
+
+function tooDeep(): HTTPException {
+  return new HTTPException(400, 'JSON in request body is nested too deeply', { code: 'ERR_JSON_TOO_DEEP' });
+}
+
+/**
+ * `JSON.parse` with Covet's rules: empty or malformed text → 400, nesting deeper than
+ * `MAX_JSON_DEPTH` → 400, poisoned keys removed.
  *
  * @example
  * parseJsonBody('{"__proto__":{"admin":true},"a":1}') // { a: 1 }
@@ -161,15 +202,32 @@ export function parseJsonBody(text: string): unknown {
   } catch {
     throw new HTTPException(400, 'Malformed JSON in request body', { code: 'ERR_MALFORMED_JSON' });
   }
-  if (value !== null && typeof value === 'object' && mayHidePoison(text)) {
-    try {
-      value = JSON.parse(text, dropPoisonedKeys);
-    } catch {
-      // The reviver walks the value recursively: nesting parsed fine above can overflow the stack.
-      throw new HTTPException(400, 'JSON in request body is nested too deeply', { code: 'ERR_JSON_TOO_DEEP' });
-    }
+  const screened = screenJson(value, text);
+  if (screened === TOO_DEEP) throw tooDeep();
+  return screened;
+}
+
+/** What `screenJson` returns for a value nested deeper than `MAX_JSON_DEPTH`. */
+export const TOO_DEEP: unique symbol = Symbol('json too deep');
+
+/**
+ * Covet's rules for a value `JSON.parse(text)` gave: `TOO_DEEP` when it nests deeper than
+ * `MAX_JSON_DEPTH`, else the value with its poisoned keys removed (parsed again, only when the
+ * text could hide one). Shared by request bodies and `ws.receiveJson()`.
+ *
+ * @example
+ * screenJson(JSON.parse('{"__proto__":{"x":1},"a":1}'), '{"__proto__":{"x":1},"a":1}') // { a: 1 }
+ */
+export function screenJson(value: unknown, text: string): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (jsonDeeperThan(value, text, MAX_JSON_DEPTH)) return TOO_DEEP;
+  if (!mayHidePoison(text)) return value;
+  try {
+    return JSON.parse(text, dropPoisonedKeys);
+  } catch {
+    // The reviver walks the value recursively; within MAX_JSON_DEPTH it should not overflow.
+    return TOO_DEEP;
   }
-  return value;
 }
 
 /**

@@ -51,3 +51,8 @@ export function endSoon(res: ServerResponse, body?: string | Uint8Array): void {
   if (pending.length === 0) setImmediate(flushOutsideRequests);
   pending.push(res, body);
 }
+
+/** Whether `res` was handed to `endSoon` and waits for this turn's batch to be written. */
+export function isEndingSoon(res: ServerResponse): boolean {
+  return pending.includes(res);
+}

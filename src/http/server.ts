@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { isEndingSoon } from './end-soon.js';
 import { writeJson } from './send.js';
 import { type TLSOptions, tlsServerOptions } from './tls.js';
 
@@ -80,14 +81,57 @@ function inFlightResponse(socket: Socket): ServerResponse | null {
  * `requestTimeout`, with a short JSON error, then closes the socket.
  */
 function onClientError(err: Error & { code?: string }, socket: Socket): void {
-  // After a response has started (a handler streaming while the client still drips its body),
-  // an error response written now would land inside that body: cut the connection instead.
-  if (err.code === 'ECONNRESET' || !socket.writable || inFlightResponse(socket)?.headersSent === true) {
+  const inFlight = inFlightResponse(socket);
+  // A second error while earlier answers are still going out (below): give up on the socket.
+  if (err.code === 'ECONNRESET' || !socket.writable || answeringFirst.has(socket)) {
     socket.destroy();
     return;
   }
   const [status, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request'];
+  if (inFlight !== null && inFlight.req?.complete === true && !inFlight.writableFinished) {
+    // Pipelining: the bad bytes follow requests that arrived whole and are still being answered.
+    // A 400 written now would be read as the answer to the first of them; the answers go out
+    // first, in order, then the 400 and the close.
+    answeringFirst.add(socket);
+    socket.pause();
+    afterResponses(socket, () => {
+      if (socket.writable) endWithJson(socket, status, message);
+      else socket.destroy();
+    });
+    return;
+  }
+  if (inFlight !== null && (inFlight.writableEnded || isEndingSoon(inFlight))) {
+    // The request already has its whole answer, about to be written (a 501 for a
+    // `Transfer-Encoding: gzip` that Node then fails to frame): let it out, then close.
+    answeringFirst.add(socket);
+    socket.pause();
+    afterResponses(socket, () => socket.destroy());
+    return;
+  }
+  // After a response has started (a handler streaming while the client still drips its body),
+  // an error response written now would land inside that body: cut the connection instead.
+  if (inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
   endWithJson(socket, status, message);
+}
+
+/** Sockets whose bad request waits for the answers to the requests before it. */
+const answeringFirst = new WeakSet<Socket>();
+
+/**
+ * Calls `then` once every response queued on `socket` has finished. Node's own `finish`
+ * listener, added before the app saw the request, has by then handed the socket to the next
+ * queued response, if any.
+ */
+function afterResponses(socket: Socket, then: () => void): void {
+  const res = inFlightResponse(socket);
+  if (res === null || res.writableFinished) {
+    then();
+    return;
+  }
+  res.once('finish', () => afterResponses(socket, then));
 }
 
 /** Writes a whole JSON error response straight to the socket and closes it (lingering, see above). */

@@ -531,6 +531,17 @@ describe('CovetApp bodies', () => {
     assert.deepEqual(res.json(), { error: 'Malformed JSON in request body' });
   });
 
+  it('answers JSON nested 100 000 levels deep with 400, not a 500 from echoing it back', async () => {
+    const echo = new CovetApp();
+    echo.post('/echo', async (req) => [{ created: await req.json() }, 201]);
+    await using client = new TestClient(echo);
+    const deep = await client.post('/echo', { content: `${'['.repeat(100_000)}${']'.repeat(100_000)}`, headers: { 'content-type': 'application/json' } });
+    assert.equal(deep.status, 400);
+    assert.deepEqual(deep.json(), { error: 'JSON in request body is nested too deeply' });
+    const fine = await client.post('/echo', { content: `${'['.repeat(1000)}${']'.repeat(1000)}`, headers: { 'content-type': 'application/json' } });
+    assert.equal(fine.status, 201);
+  });
+
   it('reads a JSON or text body that starts with a byte order mark, as fetch and other frameworks do', async () => {
     const bom = new CovetApp();
     bom.post('/json', async (req) => ({ got: await req.json() }));

@@ -66,7 +66,20 @@ function forbidden(): Response {
 type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
 const OK: Outcome = Object.freeze({ ok: true });
 const succeeded = (): Outcome => OK;
-const failed = (error: unknown): Outcome => ({ ok: false, error });
+const failed = (error: unknown): Outcome => ({ ok: false, error: inspectable(error) });
+
+/**
+ * The error as the session can examine it: a thrown value on which `instanceof` itself throws
+ * (a revoked Proxy) would otherwise escape as an unhandled rejection, which stops the process.
+ */
+function inspectable(error: unknown): unknown {
+  try {
+    if (error instanceof Error) return error;
+  } catch {
+    return new TypeError('The WebSocket handler threw a value that cannot be inspected (a revoked Proxy?)');
+  }
+  return error;
+}
 
 /** One connection's handshake while it lasts (emptied once it completes). */
 interface HandshakeState {
@@ -202,7 +215,7 @@ export function compileWebSocketRoute(init: WebSocketRouteInit): CompiledWebSock
           ? Promise.resolve(handler(ws as WebSocket<never>, EMPTY_DEPS))
           : (req[kScope](true) as DependencyScope).resolveAll(req, deps).then((resolved) => handler(ws as WebSocket<never>, resolved));
     } catch (error) {
-      return Promise.resolve({ ok: false, error });
+      return Promise.resolve(failed(error));
     }
     return running.then(succeeded, failed);
   }

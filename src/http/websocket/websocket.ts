@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { MAX_JSON_DEPTH, screenJson, TOO_DEEP } from '../body.js';
 import type { QueryParams } from '../query-params.js';
 import type { RequestHeaders } from '../headers.js';
 import type { ClientAddress, Request, RequestURL } from '../../request.js';
@@ -390,14 +391,25 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
     return message;
   }
 
-  /** The next message (text, or UTF-8 bytes) parsed as JSON; invalid JSON throws `ERR_WEBSOCKET_INVALID_JSON`. */
+  /**
+   * The next message (text, or UTF-8 bytes) parsed as JSON with the rules of request bodies:
+   * `__proto__` keys (and `constructor` keys holding a `prototype`) dropped. Invalid JSON, or
+   * JSON nested more than 1000 levels deep, throws `ERR_WEBSOCKET_INVALID_JSON`.
+   */
   async receiveJson<T = unknown>(): Promise<T> {
     const message = await this.receive();
+    const text = typeof message === 'string' ? message : message.toString('utf8');
+    let value: unknown;
     try {
-      return JSON.parse(typeof message === 'string' ? message : message.toString('utf8')) as T;
+      value = JSON.parse(text);
     } catch (err) {
       throw new WebSocketError(`The message is not valid JSON: ${(err as Error).message}`, 'ERR_WEBSOCKET_INVALID_JSON', 1007);
     }
+    value = screenJson(value, text);
+    if (value === TOO_DEEP) {
+      throw new WebSocketError(`The message is JSON nested more than ${MAX_JSON_DEPTH} levels deep`, 'ERR_WEBSOCKET_INVALID_JSON', 1007);
+    }
+    return value as T;
   }
 
   /** Every message until the connection closes (then the loop ends, without throwing). */

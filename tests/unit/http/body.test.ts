@@ -3,7 +3,7 @@ import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { HTTPException } from '../../../src/errors.js';
-import { DEFAULT_BODY_LIMIT, decodeUtf8, isJsonType, mediaType, parseJsonBody, payloadTooLarge, readNodeBody } from '../../../src/http/body.js';
+import { DEFAULT_BODY_LIMIT, decodeUtf8, isJsonType, jsonDeeperThan, MAX_JSON_DEPTH, mediaType, parseJsonBody, payloadTooLarge, readNodeBody } from '../../../src/http/body.js';
 
 /** Asserts that `fn` throws an HTTPException with this status, message and code. */
 function assertHttpError(fn: () => unknown, status: number, message: string, code?: string): void {
@@ -110,6 +110,35 @@ describe('parseJsonBody', () => {
     for (const text of [`${'['.repeat(depth)}{"constructor":1}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}"\\u0061"${'}'.repeat(depth)}`]) {
       assertHttpError(() => parseJsonBody(text), 400, 'JSON in request body is nested too deeply', 'ERR_JSON_TOO_DEEP');
     }
+  });
+
+  it('refuses JSON nested deeper than MAX_JSON_DEPTH with 400, before it can overflow JSON.stringify or a validator', () => {
+    assert.equal(MAX_JSON_DEPTH, 1000);
+    const nest = (depth: number): string[] => [
+      `${'['.repeat(depth)}${']'.repeat(depth)}`,
+      `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
+      `[1,"x",{"a":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}}]`,
+      `${'['.repeat(depth - 1)}{"__proto__":1}${']'.repeat(depth - 1)}`,
+    ];
+    for (const text of nest(MAX_JSON_DEPTH)) assert.doesNotThrow(() => JSON.stringify(parseJsonBody(text)));
+    for (const depth of [MAX_JSON_DEPTH + 2, 100_000]) {
+      for (const text of nest(depth)) {
+        assertHttpError(() => parseJsonBody(text), 400, 'JSON in request body is nested too deeply', 'ERR_JSON_TOO_DEEP');
+      }
+    }
+  });
+
+  it('measures nesting on the parsed value, brackets inside strings not counted', () => {
+    const check = (text: string, max: number): boolean => jsonDeeperThan(JSON.parse(text), text.padEnd(2 * max + 2), max);
+    assert.equal(check('[[1]]', 1), true);
+    assert.equal(check('[[1]]', 2), false);
+    assert.equal(check('{"a":{"b":{}}}', 2), true);
+    assert.equal(check('{"a":{"b":{}}}', 3), false);
+    assert.equal(check('["[[[[[[","{{{{{{"]', 1), false);
+    // Text of 2 * max + 1 characters cannot hold deeper nesting: the value is not walked at all.
+    assert.equal(jsonDeeperThan([[[1]]], '[[[]]]', 2), true);
+    assert.equal(jsonDeeperThan([[[1]]], '[[[]]', 2), false);
+    assert.deepEqual(parseJsonBody(`{"s":"${'['.repeat(5000)}"}`), { s: '['.repeat(5000) });
   });
 
   it('keeps ordinary unicode escapes', () => {

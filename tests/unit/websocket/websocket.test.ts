@@ -124,6 +124,37 @@ describe('WebSocket (in-process)', () => {
     assert.equal((logger.errors[0] as Error).message, 'boom');
   });
 
+  it('answers 500 (before accept) or closes 1011 (after) when the handler throws a value instanceof cannot inspect, without an unhandled rejection', async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    app.websocket('/before', async () => {
+      throw revoked;
+    });
+    app.websocket('/after', async (ws) => {
+      await ws.accept();
+      await ws.receiveText();
+      throw revoked;
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown): void => {
+      unhandled.push(err);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await using client = new TestClient(app);
+      await assert.rejects(client.websocketConnect('/before'), (err: unknown) => err instanceof WebSocketHandshakeError && err.status === 500);
+      const ws = await client.websocketConnect('/after');
+      await ws.sendText('x');
+      assert.deepEqual(await ws.closed, { code: 1011, reason: 'Internal error' });
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('closes with 1011 and logs when the handler throws after accept', async () => {
     const logger = memoryLogger();
     const app = new CovetApp({ logger });
@@ -223,6 +254,25 @@ describe('WebSocket (in-process)', () => {
     await ws.sendText('y');
     await ws.sendText('{not json');
     assert.deepEqual(await results.promise, ['ERR_WEBSOCKET_MESSAGE_TYPE', 'ERR_WEBSOCKET_MESSAGE_TYPE', 'ERR_WEBSOCKET_INVALID_JSON']);
+  });
+
+  it('receiveJson drops __proto__ keys as request bodies do, and closes 1007 on JSON nested too deeply', async () => {
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.websocket('/json', async (ws) => {
+      for (;;) {
+        const value = await ws.receiveJson<Record<string, unknown>>();
+        const merged: Record<string, unknown> = Object.assign({}, value);
+        await ws.sendJson({ keys: Object.keys(value), inherited: merged.admin ?? null });
+      }
+    });
+    await using client = new TestClient(app);
+    const ws = await client.websocketConnect('/json');
+    await ws.sendText('{"__proto__":{"admin":true},"a":1,"b":{"constructor":{"prototype":{"admin":true}}}}');
+    assert.deepEqual(await ws.receiveJson(), { keys: ['a', 'b'], inherited: null });
+    await ws.sendText(`{"a":${'['.repeat(999)}${']'.repeat(999)}}`);
+    assert.deepEqual(await ws.receiveJson(), { keys: ['a'], inherited: null });
+    await ws.sendText(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    assert.deepEqual(await ws.closed, { code: 1007, reason: 'Unexpected message' });
   });
 
   it('validates close codes and reasons it is asked to send', async () => {
