@@ -143,6 +143,11 @@ export class Receiver {
           const high = ((this.#byte(0) << 24) | (this.#byte(1) << 16) | (this.#byte(2) << 8) | this.#byte(3)) >>> 0;
           const low = ((this.#byte(4) << 24) | (this.#byte(5) << 16) | (this.#byte(6) << 8) | this.#byte(7)) >>> 0;
           this.#skip(8);
+          // RFC 6455 §5.2: the most significant bit of a 64-bit length must be 0.
+          if (high >= 0x80000000) {
+            this.#fail(protocolError('The most significant bit of a 64-bit payload length must be 0'));
+            return;
+          }
           // Lengths past 2^53 - 1 cannot be represented (and are far past any limit anyway).
           if (high > 0x1fffff) {
             this.#fail(tooBig('Frame payload length is too large'));

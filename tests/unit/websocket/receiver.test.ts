@@ -110,6 +110,7 @@ describe('Receiver', () => {
     ['invalid UTF-8 in a first fragment (fail fast)', '01 81 00000000 ff', 1007],
     ['truncated UTF-8 at the end of a message', '01 81 00000000 e2 80 81 00000000 82', 1007],
     ['64-bit length past 2^53', '82 ff 0020000000000000', 1009],
+    ['64-bit length with its most significant bit set (RFC 6455 §5.2)', '82 ff 8000000000000001', 1002],
   ];
   for (const [name, frames, code] of failures) {
     it(`fails ${name} with ${code} and stops`, () => {
