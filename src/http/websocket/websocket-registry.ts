@@ -98,6 +98,16 @@ export class WebSocketRegistry {
     return match === null ? null : [match.value, match.params ?? EMPTY_PARAMS];
   }
 
+  /** The refusal of a handshake whose URL cannot be routed: 400 for a malformed path (as over HTTP), else 404. */
+  #unrouted(url: string): Response {
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path.indexOf('%') !== -1 && decodeRoutingPath(path) === null) {
+      return errorResponse(new HTTPException(400, 'Malformed percent-encoding in URL path', { code: 'ERR_BAD_PATH' }));
+    }
+    return errorResponse(new HTTPException(404, 'Not Found', { code: 'ERR_NOT_FOUND' }));
+  }
+
   /** Whether a (decoded) path has a WebSocket route: plain HTTP there gets 426. */
   hasRoute(path: string): boolean {
     return this.#router?.lookup('GET', path) != null;
@@ -126,7 +136,7 @@ export class WebSocketRegistry {
     }
     const match = this.lookup(url);
     if (match === null) {
-      void transport.refuse(errorResponse(new HTTPException(404, 'Not Found', { code: 'ERR_NOT_FOUND' })));
+      void transport.refuse(this.#unrouted(url));
       return;
     }
     const tcp = socket as Duplex & { remoteAddress?: string; remotePort?: number };
@@ -153,7 +163,7 @@ export class WebSocketRegistry {
     const { transport, handshake: opened } = memoryTransport();
     const match = this.lookup(url);
     if (draining) await transport.refuse(errorResponse(new HTTPException(503, 'Server shutting down', { code: 'ERR_SHUTTING_DOWN' })));
-    else if (match === null) await transport.refuse(errorResponse(new HTTPException(404, 'Not Found', { code: 'ERR_NOT_FOUND' })));
+    else if (match === null) await transport.refuse(this.#unrouted(url));
     else this.#serve(match, 'GET', '1.1', url, headers, { host: options.remoteAddress ?? '127.0.0.1', port: 0 }, transport);
     const { stream, headers: responseHeaders } = await opened;
     return openClientWebSocket(handshake, url, stream, Buffer.alloc(0), responseHeaders);

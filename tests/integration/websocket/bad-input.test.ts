@@ -76,6 +76,12 @@ describe('bad handshakes', T, () => {
         assert.equal(response.status, 404);
         assert.deepEqual(JSON.parse(response.body), { error: 'Not Found' });
       }
+      // A malformed percent-escape is a 400, as the same path is over plain HTTP.
+      for (const path of ['/ws%zz', '/ws%']) {
+        const { response } = await RawPeer.open(port, path);
+        assert.equal(response.status, 400, path);
+        assert.deepEqual(JSON.parse(response.body), { error: 'Malformed percent-encoding in URL path' });
+      }
     });
   });
 
