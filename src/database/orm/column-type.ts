@@ -35,6 +35,19 @@ const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = {
 /** SQLite's `CURRENT_TIMESTAMP` form, "YYYY-MM-DD HH:MM:SS" in UTC without the zone. */
 const SQLITE_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/;
 
+/**
+ * ISO-8601 date and time without a zone ("2020-01-02T03:04:05", "2020-01-02 03:04"): UTC, as
+ * every timestamp the ORM writes and reads — not the process's zone (what `new Date()` would
+ * take) nor the PostgreSQL session's.
+ */
+const ZONELESS_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/** A UUID in its text form (any case; stored lower case, as PostgreSQL's `uuid` gives it back). */
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Decimal text a `NUMERIC`/`DECIMAL` column takes on every database. */
+const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
 /** A value for a boolean column; `'false'` or `0` must not become `true` by truthiness. */
 function toBoolean(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
@@ -54,12 +67,14 @@ function toDate(value: unknown, kind: string): Date {
     value instanceof Date
       ? value
       : typeof value === 'string'
-        ? new Date(SQLITE_TIMESTAMP.test(value) ? `${value.replace(' ', 'T')}Z` : value)
+        ? new Date(ZONELESS_TIMESTAMP.test(value.trim()) ? `${value.trim().replace(' ', 'T')}Z` : value)
         : typeof value === 'number'
           ? new Date(value)
           : null;
   if (date === null || Number.isNaN(date.getTime()))
-    throw new TypeError(`Expected a date for this ${kind} column, got ${JSON.stringify(value)}`);
+    throw new TypeError(
+      `Expected a date for this ${kind} column, got ${value instanceof Date ? 'an invalid Date' : JSON.stringify(value)}`,
+    );
   return date;
 }
 
@@ -131,13 +146,27 @@ export class ColumnType<T> {
       }
       case 'json':
         return JSON.stringify(value);
+      case 'uuid':
+        // PostgreSQL's uuid refuses other text and compares regardless of case; CHAR(36) would
+        // keep anything and (SQLite) match only the same case.
+        if (typeof value !== 'string' || !UUID_TEXT.test(value))
+          throw new TypeError(`Expected a UUID for this uuid column, got ${JSON.stringify(value)}`);
+        return value.toLowerCase();
+      case 'decimal':
+        // SQLite's NUMERIC affinity would keep 'abc' as text; PostgreSQL and MySQL refuse it.
+        if (typeof value === 'number' ? Number.isFinite(value) : typeof value === 'bigint' || (typeof value === 'string' && DECIMAL_TEXT.test(value.trim())))
+          return typeof value === 'string' ? value.trim() : value;
+        throw new TypeError(`Expected a decimal number for this decimal column, got ${JSON.stringify(value)}`);
       case 'boolean': {
         const b = toBoolean(value);
         return dialect.name === 'postgresql' ? b : b ? 1 : 0;
       }
       case 'datetime':
-        // PostgreSQL parses text itself (and refuses what is no date).
-        if (dialect.name === 'postgresql') return value;
+        // PostgreSQL parses text JavaScript cannot ('infinity', 'epoch') itself, and refuses what
+        // is no date; the rest goes as the same instant everywhere (epoch milliseconds, UTC for
+        // text without a zone, an invalid Date refused before it reaches the server).
+        if (dialect.name === 'postgresql' && typeof value === 'string' && Number.isNaN(new Date(value).getTime())) return value;
+        if (dialect.name === 'postgresql') return toDate(value, this.kind);
         return dialect.name === 'sqlite' ? toDate(value, this.kind).toISOString() : toDate(value, this.kind);
       case 'date':
         return value instanceof Date && dialect.name === 'sqlite' ? value.toISOString() : value;

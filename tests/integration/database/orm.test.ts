@@ -20,9 +20,11 @@ import {
   Integer,
   Json,
   Model,
+  Numeric,
   type RowOf,
   String,
   Text,
+  Uuid,
 } from '../../../src/database/orm/index.js';
 import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC } from '../../../src/database/queryable.js';
 import { targets } from './targets.js';
@@ -298,6 +300,63 @@ for (const target of targets) {
         );
         assert.equal(await User.query(db).count(), 1);
       }));
+
+    it('reads epoch milliseconds and text without a zone as the same UTC instant on every database', () =>
+      withSchema(async (db) => {
+        const tz = process.env.TZ;
+        process.env.TZ = 'America/New_York'; // text without a zone must not depend on the process's zone
+        try {
+          const a = await User.create(db, { name: 'Ann', email: 'a@example.com', createdAt: 1577934245000 as never });
+          const b = await User.create(db, { name: 'Bob', email: 'b@example.com', createdAt: '2020-01-02T03:04:05' as never });
+          const c = await User.create(db, { name: 'Cy', email: 'c@example.com', createdAt: '2020-01-02 03:04:05.5' as never });
+          assert.deepEqual(
+            [a, b, c].map((u) => u.createdAt?.toISOString()),
+            ['2020-01-02T03:04:05.000Z', '2020-01-02T03:04:05.000Z', '2020-01-02T03:04:05.500Z'],
+          );
+          assert.equal(await User.query(db).where({ createdAt: '2020-01-02T03:04:05' as never }).count(), 2);
+        } finally {
+          if (tz === undefined) delete process.env.TZ;
+          else process.env.TZ = tz;
+        }
+        // An invalid Date is refused before it reaches any server (pg would send "0NaN-NaN-NaN…").
+        await assert.rejects(User.create(db, { name: 'Dee', email: 'd@example.com', createdAt: new Date(Number.NaN) }), {
+          name: 'TypeError',
+          message: 'Expected a date for this datetime column, got an invalid Date',
+        });
+      }));
+
+    it('checks UUID and decimal values on every database, and stores a UUID in lower case', () =>
+      (async () => {
+        class Payment extends Model {
+          static override tableName = 'payments';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            ref: Column(Uuid),
+            amount: Column(Numeric),
+          };
+        }
+        await using db = target.open();
+        await db.createAll([Payment]);
+        try {
+          const ref = '123E4567-E89B-12D3-A456-426614174000';
+          const p = await Payment.create(db, { ref, amount: ' 19.5 ' });
+          assert.equal(p.ref, ref.toLowerCase());
+          assert.equal(Number(p.amount), 19.5);
+          // PostgreSQL's uuid ignores case; CHAR(36) on SQLite would not match the upper-case text.
+          assert.equal(await Payment.query(db).where({ ref }).count(), 1);
+          await assert.rejects(Payment.create(db, { ref: 'not-a-uuid' }), {
+            name: 'TypeError',
+            message: 'Expected a UUID for this uuid column, got "not-a-uuid"',
+          });
+          await assert.rejects(Payment.create(db, { amount: 'abc' }), {
+            name: 'TypeError',
+            message: 'Expected a decimal number for this decimal column, got "abc"',
+          });
+          assert.equal(await Payment.query(db).count(), 1);
+        } finally {
+          await db.dropAll([Payment]);
+        }
+      })());
 
     it('reads back every Json value as written: a JSON string stays a string, however it looks', () =>
       withSchema(async (db) => {
