@@ -1,7 +1,7 @@
 import type { ColumnInfo, Dialect, TableInfo } from '../drivers/dialect.js';
 import type { Queryable } from '../queryable.js';
 import { metaOf, resolveReference } from '../orm/model-meta.js';
-import { createTableStatements } from '../orm/schema-sql.js';
+import { createTableStatements, defaultSql } from '../orm/schema-sql.js';
 import type { ModelClass } from '../orm/types.js';
 import { sortByDependencies } from '../model-registry.js';
 import { createMigration } from './migration-files.js';
@@ -95,6 +95,10 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
       );
       const actual = normalizeType(existing.type, dialect);
       let modified = false;
+      // NULL → NOT NULL with a default: rows written before hold NULL, which SET NOT NULL (and
+      // MySQL's MODIFY … NOT NULL) refuses. Give them the default first, as Django does.
+      const fill = c.def.primaryKey || !existing.nullable || c.def.nullable || dialect.name === 'sqlite' ? null : defaultSql(c.def, dialect);
+      if (fill !== null) up.push(`UPDATE ${q(meta.table)} SET ${q(c.name)} = ${fill} WHERE ${q(c.name)} IS NULL`);
       if (wanted !== actual && !(c.def.autoIncrement && /int/.test(actual))) {
         const says = `${meta.table}.${c.name}: the database has ${existing.type}, the model says ${c.type.sqlType(dialect)}`;
         if (dialect.name === 'sqlite') {
@@ -117,7 +121,17 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
       if (!c.def.primaryKey && existing.nullable !== c.def.nullable && !modified) {
         if (dialect.name === 'sqlite')
           notes.push(`${meta.table}.${c.name}: nullability differs; SQLite needs a table rebuild to change it`);
-        else {
+        else if (dialect.name === 'mysql') {
+          // MODIFY restates the whole column: with the model's default, and back to the old one.
+          up.push(schema.alterColumnType(meta.table, c.name, c.def));
+          down.unshift(
+            schema.alterColumnType(meta.table, c.name, { sqlType: existing.type, nullable: existing.nullable, default: existing.default }),
+          );
+        } else {
+          if (fill !== null && existing.default === null) {
+            up.push(`ALTER TABLE ${q(meta.table)} ALTER COLUMN ${q(c.name)} SET DEFAULT ${fill}`);
+            down.unshift(`ALTER TABLE ${q(meta.table)} ALTER COLUMN ${q(c.name)} DROP DEFAULT`);
+          }
           up.push(schema.setNullable(meta.table, c.name, c.def.nullable, c.def));
           down.unshift(schema.setNullable(meta.table, c.name, existing.nullable, c.def));
         }

@@ -36,11 +36,16 @@ export function columnSql(spec: ColumnSpec, dialect: Dialect): string {
   if (def.primaryKey) out += ' PRIMARY KEY';
   else if (!def.nullable) out += ' NOT NULL';
   if (def.options.unique && !def.primaryKey) out += ' UNIQUE';
-  const d = def.options.default;
-  if (d !== undefined && typeof d !== 'function') {
-    out += ` DEFAULT ${typeof (d as { toSQL?: unknown }).toSQL === 'function' ? (d as { toSQL(dl: Dialect): string }).toSQL(dialect) : sqlLiteral(d, dialect)}`;
-  }
+  const d = defaultSql(def, dialect);
+  if (d !== null) out += ` DEFAULT ${d}`;
   return out;
+}
+
+/** The SQL of a column's database default (a value or `func.…`), or null (none, or a function called at insert time). */
+export function defaultSql(def: ColumnSpec['def'], dialect: Dialect): string | null {
+  const d = def.options.default;
+  if (d === undefined || typeof d === 'function') return null;
+  return typeof (d as { toSQL?: unknown }).toSQL === 'function' ? (d as { toSQL(dl: Dialect): string }).toSQL(dialect) : sqlLiteral(d, dialect);
 }
 
 /** `FOREIGN KEY ("col") REFERENCES "table" ("id") [ON DELETE …]` for a column, or null. */

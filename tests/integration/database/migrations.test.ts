@@ -401,6 +401,75 @@ for (const target of targets) {
       }
     });
 
+    it('makes a nullable column NOT NULL with a default: rows holding NULL get the default first', async () => {
+      await using db = target.open();
+      const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-not-null-'));
+      try {
+        class CounterV1 extends Model {
+          static override tableName = 'counters';
+          static override columns = { id: Column(Integer, { primaryKey: true }), hits: Column(Integer), kind: Column(String(10)) };
+        }
+        await db.createAll([CounterV1]);
+        await db.execute('INSERT INTO counters (hits, kind) VALUES (%s, %s), (NULL, NULL)', 5, 'a');
+        class CounterV2 extends Model {
+          static override tableName = 'counters';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            hits: Column(BigInteger, { nullable: false, default: 0 }), // type and nullability
+            kind: Column(String(10), { nullable: false, default: 'plain' }), // nullability only
+          };
+        }
+        const diff = await diffSchema({ db, models: [CounterV2] });
+        const q = db.dialect.quote;
+        if (target.name === 'sqlite') {
+          assert.deepEqual(diff.up, []); // notes: SQLite needs a table rebuild
+          return;
+        }
+        const fill = [
+          `UPDATE ${q('counters')} SET ${q('hits')} = 0 WHERE ${q('hits')} IS NULL`,
+          `UPDATE ${q('counters')} SET ${q('kind')} = 'plain' WHERE ${q('kind')} IS NULL`,
+        ];
+        assert.deepEqual(
+          diff.up,
+          target.name === 'postgresql'
+            ? [
+                fill[0],
+                `ALTER TABLE ${q('counters')} ALTER COLUMN ${q('hits')} TYPE BIGINT USING ${q('hits')}::BIGINT`,
+                `ALTER TABLE ${q('counters')} ALTER COLUMN ${q('hits')} SET DEFAULT 0`,
+                `ALTER TABLE ${q('counters')} ALTER COLUMN ${q('hits')} SET NOT NULL`,
+                fill[1],
+                `ALTER TABLE ${q('counters')} ALTER COLUMN ${q('kind')} SET DEFAULT 'plain'`,
+                `ALTER TABLE ${q('counters')} ALTER COLUMN ${q('kind')} SET NOT NULL`,
+              ]
+            : [
+                fill[0],
+                `ALTER TABLE ${q('counters')} MODIFY COLUMN ${q('hits')} BIGINT NOT NULL DEFAULT 0`,
+                fill[1],
+                `ALTER TABLE ${q('counters')} MODIFY COLUMN ${q('kind')} VARCHAR(10) NOT NULL DEFAULT 'plain'`,
+              ],
+        );
+        await makeMigration({ db, models: [CounterV2], name: 'counters not null', directory: dir, importFrom: SRC_DATABASE });
+        await migrate('up', { db, directory: dir });
+        assert.deepEqual((await diffSchema({ db, models: [CounterV2] })).up, []);
+        assert.deepEqual(
+          (await db.fetchAll('SELECT hits, kind FROM counters ORDER BY id')).map((r) => [Number(r.hits), r.kind]),
+          [
+            [5, 'a'],
+            [0, 'plain'],
+          ],
+        );
+        await db.execute('INSERT INTO counters (id) VALUES (3)'); // the database default, as createAll would have made it
+        assert.deepEqual(await db.fetchOne('SELECT kind FROM counters WHERE id = 3'), { kind: 'plain' });
+        await migrate('down', { db, directory: dir });
+        assert.deepEqual((await diffSchema({ db, models: [CounterV1] })).up, []);
+        await db.execute('INSERT INTO counters (id) VALUES (4)');
+        assert.deepEqual(await db.fetchOne('SELECT hits, kind FROM counters WHERE id = 4'), { hits: null, kind: null });
+      } finally {
+        await db.execute('DROP TABLE IF EXISTS counters');
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('runs migrate("up") / migrate("down") without options: DATABASE_URL and ./migrations, closing the manager it made', async () => {
       await using db = target.open();
       const dir = mkdtempSync(join(tmpdir(), 'covet-mig-noopt-'));
