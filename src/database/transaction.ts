@@ -31,6 +31,12 @@ export class Transaction extends Queryable {
   #children = 0;
   /** PostgreSQL: the first statement of this transaction that failed (it aborted the transaction). */
   #failure: unknown = undefined;
+  /**
+   * MySQL: the error with which the server rolled back the whole transaction (a deadlock), kept
+   * on the outer transaction. Later statements would run outside any transaction (autocommit),
+   * so they, and commit(), fail with a TransactionAbortedError instead.
+   */
+  #rolledBack: DatabaseError | undefined = undefined;
   /** This transaction's savepoints still open, oldest first (later ones nest inside earlier ones). */
   #open: Transaction[] = [];
 
@@ -64,16 +70,38 @@ export class Transaction extends Queryable {
     return this.#parent === null ? 0 : this.#parent.depth + 1;
   }
 
+  /** The outer transaction (this one when not a savepoint). */
+  #root(): Transaction {
+    return this.#parent === null ? this : this.#parent.#root();
+  }
+
+  /** The error for a statement or commit after the server rolled the whole transaction back. */
+  #rolledBackError(sql: string): TransactionAbortedError {
+    const failure = this.#root().#rolledBack as DatabaseError;
+    return new TransactionAbortedError(
+      `${failure.message}: MySQL rolled back the whole transaction (savepoints included), so nothing of it can be saved and later statements would run outside it; run the transaction again`,
+      { cause: failure, sql },
+    );
+  }
+
   [kExecute](text: string, params: readonly unknown[], name?: string): Promise<DriverResult> {
     if (!this.active)
       return Promise.reject(
         new DatabaseError('This transaction has already been committed or rolled back', { code: 'ERR_DB_TRANSACTION_DONE' }),
       );
+    if (this.#root().#rolledBack !== undefined) return Promise.reject(this.#rolledBackError(text));
     const result = queryChannel.hasSubscribers
       ? observeQuery(this.dialect, text, params, () => this.#conn.query(text, params, name))
       : this.#conn.query(text, params, name);
     // PostgreSQL aborts the whole transaction on a failed statement: keep the error, the cause
     // of the TransactionAbortedError that commit() will meet.
+    if (this.#dialect.name === 'mysql') {
+      return result.catch((err: unknown) => {
+        // InnoDB answers a deadlock by rolling back the whole transaction, not the statement.
+        if (err instanceof DatabaseError && err.driverCode === 'ER_LOCK_DEADLOCK') this.#root().#rolledBack ??= err;
+        throw err;
+      });
+    }
     if (this.#dialect.name !== 'postgresql') return result;
     return result.catch((err: unknown) => {
       this.#failure ??= err;
@@ -152,6 +180,14 @@ export class Transaction extends Queryable {
       );
     }
     this.#close();
+    if (this.#root().#rolledBack !== undefined) {
+      try {
+        if (this.#savepoint === null) await this.#conn.query('ROLLBACK', []).catch(() => {});
+      } finally {
+        this.#done(this.#conn);
+      }
+      throw this.#rolledBackError(this.#savepoint === null ? 'COMMIT' : `RELEASE SAVEPOINT ${this.#savepoint}`);
+    }
     try {
       await this.#conn.query(this.#savepoint === null ? 'COMMIT' : `RELEASE SAVEPOINT ${this.#savepoint}`, []);
     } catch (err) {
@@ -174,6 +210,8 @@ export class Transaction extends Queryable {
     // Rolling back to this savepoint undoes the ones opened after it too: they are done.
     for (const t of this.#later()) t.#close();
     this.#close();
+    // MySQL already rolled everything back, and the savepoint with it: nothing left to undo.
+    if (this.#savepoint !== null && this.#root().#rolledBack !== undefined) return this.#done(this.#conn);
     try {
       if (this.#savepoint === null) await this.#conn.query('ROLLBACK', []);
       else {

@@ -259,6 +259,47 @@ for (const target of targets) {
         assert.equal(db.pool.stats.inUse, 0);
       }));
 
+    it('refuses to report a commit of a transaction MySQL rolled back whole after a deadlock', { skip: target.name !== 'mysql' && 'MySQL only' }, () =>
+      withUsers(async (db) => {
+        await db.execute('INSERT INTO users (id, name, age) VALUES (1, %s, 0), (2, %s, 0)', 'Ann', 'Bob');
+        let arrived = 0;
+        let bothLocked!: () => void;
+        const locked = new Promise<void>((resolve) => (bothLocked = resolve));
+        const meet = (): Promise<void> => (++arrived === 2 && bothLocked(), locked);
+        const deadlock = (err: unknown): boolean => err instanceof DatabaseError && err.driverCode === 'ER_LOCK_DEADLOCK';
+        const rolledBack = (err: unknown): boolean =>
+          err instanceof TransactionAbortedError &&
+          err.code === 'ERR_DB_TRANSACTION_ABORTED' &&
+          /MySQL rolled back the whole transaction/.test(err.message) &&
+          deadlock(err.cause);
+        // Each transaction locks one row, then wants the other's; the one InnoDB picks as the
+        // victim catches the deadlock and goes on, as it could after any other failed statement.
+        const victim: { later?: unknown } = {};
+        const run = (first: number, second: number) =>
+          db.transaction(async (tx) => {
+            await tx.execute('UPDATE users SET age = %s WHERE id = %s', first * 10, first);
+            await meet();
+            try {
+              await tx.execute('UPDATE users SET age = %s WHERE id = %s', first * 10, second);
+            } catch (err) {
+              if (!deadlock(err)) throw err;
+              // Without a transaction left, this insert would be committed on its own.
+              victim.later = await tx.execute('INSERT INTO users (name) VALUES (%s)', 'after').catch((e: unknown) => e);
+              await tx.transaction((sp) => sp.execute('SELECT 1')).catch(() => {});
+            }
+          });
+        const results = await Promise.allSettled([run(1, 2), run(2, 1)]);
+        const failed = results.filter((r) => r.status === 'rejected');
+        assert.equal(failed.length, 1);
+        assert.ok(rolledBack((failed[0] as PromiseRejectedResult).reason));
+        assert.ok(rolledBack(victim.later));
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM users WHERE name = %s', 'after'), 0);
+        // The winner's two updates, and nothing of the victim's.
+        const ages = (await db.fetchAll<{ age: number }>('SELECT age FROM users WHERE id IN (1, 2) ORDER BY id')).map((r) => r.age);
+        assert.ok(ages[0] === ages[1] && (ages[0] === 10 || ages[0] === 20), `ages ${ages}`);
+        assert.equal(db.pool.stats.inUse, 0);
+      }));
+
     it('rolls back a transaction left open on a pooled connection before anyone else gets it', () =>
       withUsers(async (db) => {
         await assert.rejects(
