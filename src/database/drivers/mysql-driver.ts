@@ -68,9 +68,15 @@ export function mapMysqlError(err: unknown, sql?: string): Error {
   const kind = e.errno === undefined ? undefined : CONSTRAINTS[e.errno];
   if (kind !== undefined) {
     const m = e.message;
-    const column = /for key '(?:[^'.]+\.)?([^']+)'/.exec(m)?.[1] ?? /Column '([^']+)'/.exec(m)?.[1] ?? /Field '([^']+)'/.exec(m)?.[1];
+    const column =
+      /for key '(?:[^'.]+\.)?([^']+)'/.exec(m)?.[1] ??
+      /Column '([^']+)'/.exec(m)?.[1] ??
+      /Field '([^']+)'/.exec(m)?.[1] ??
+      // A foreign key: "… fails (`db`.`posts`, CONSTRAINT `…` FOREIGN KEY (`author_id`) REFERENCES …"
+      /FOREIGN KEY \(`([^`]+)`\)/.exec(m)?.[1];
     const constraint = /CONSTRAINT `([^`]+)`/.exec(m)?.[1] ?? /[Cc]onstraint '([^']+)'/.exec(m)?.[1];
-    return new IntegrityError(m, { ...base, kind, column, constraint });
+    const table = kind === 'foreign_key' ? /fails \(`[^`]+`\.`([^`]+)`/.exec(m)?.[1] : undefined;
+    return new IntegrityError(m, { ...base, kind, column, constraint, table });
   }
   if (e.errno === 1054) {
     const m = /Unknown column '([^']+)'/.exec(e.message);

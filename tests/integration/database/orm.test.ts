@@ -455,6 +455,10 @@ for (const target of targets) {
         await assert.rejects(User.create(db, { name: 'Ann 2', email: 'ann@example.com' }), (e: unknown) => e instanceof IntegrityError && e.kind === 'unique');
         await assert.rejects(User.create(db, { name: null as unknown as string, email: 'x@example.com' }), (e: unknown) => e instanceof IntegrityError && e.kind === 'not_null');
         await assert.rejects(Post.create(db, { authorId: 42, title: 't' }), (e: unknown) => e instanceof IntegrityError && e.kind === 'foreign_key');
+        if (target.name !== 'sqlite') {
+          // The servers name the referencing column and table (SQLite says only "FOREIGN KEY constraint failed").
+          await assert.rejects(Post.create(db, { authorId: 42, title: 't' }), { kind: 'foreign_key', column: 'author_id', table: 'posts' });
+        }
       }));
 
     it('eager-loads one-to-many and many-to-one relations in one query each (no N+1)', () =>
