@@ -300,7 +300,7 @@ export class ConnectionPool {
           new PoolTimeoutError(
             `Timed out after ${this.acquireTimeout} s waiting for a database connection: ${inUse} of ${this.maxConnections} in use, ` +
               `${waiting} other request(s) waiting. Release connections (withConnection and transaction() do) or raise maxConnections.` +
-              (this.maxConnections === 1
+              (this.dialect.name === 'sqlite'
                 ? ' (SQLite has one connection: inside db.transaction(fn), run queries on its tx argument, not on db.)'
                 : ''),
           ),
