@@ -125,10 +125,11 @@ export class ColumnType<T> {
         // MySQL would cast '1 OR 1=1' to 1: refuse what is not a number instead of letting it match.
         if (typeof value === 'bigint') return value;
         const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
-        if (this.kind === 'float' ? typeof value === 'number' || Number.isFinite(n) : Number.isInteger(n)) return n;
+        // NaN and ±Infinity: SQLite would store NaN as NULL, MySQL refuses both; JSON has neither.
+        if (this.kind === 'float' ? Number.isFinite(n) : Number.isInteger(n)) return n;
         // An integer column: MySQL would round 1.5 to 2 and SQLite keep it as a REAL.
         throw new TypeError(
-          `Expected ${this.kind === 'float' ? 'a number' : 'an integer'} for this ${this.kind} column, got ${JSON.stringify(value)}`,
+          `Expected ${this.kind === 'float' ? 'a finite number' : 'an integer'} for this ${this.kind} column, got ${typeof value === 'number' && !Number.isFinite(value) ? value : JSON.stringify(value)}`,
         );
       }
       case 'string':

@@ -14,6 +14,7 @@ import {
   Boolean,
   Column,
   DateTime,
+  Float,
   ForeignKey,
   func,
   hasMany,
@@ -325,7 +326,7 @@ for (const target of targets) {
         });
       }));
 
-    it('checks UUID and decimal values on every database, and stores a UUID in lower case', () =>
+    it('checks UUID, decimal and float values on every database, and stores a UUID in lower case', () =>
       (async () => {
         class Payment extends Model {
           static override tableName = 'payments';
@@ -333,6 +334,7 @@ for (const target of targets) {
             id: Column(Integer, { primaryKey: true }),
             ref: Column(Uuid),
             amount: Column(Numeric),
+            rate: Column(Float),
           };
         }
         await using db = target.open();
@@ -352,7 +354,15 @@ for (const target of targets) {
             name: 'TypeError',
             message: 'Expected a decimal number for this decimal column, got "abc"',
           });
-          assert.equal(await Payment.query(db).count(), 1);
+          // SQLite would store NaN as NULL, MySQL refuses NaN and Infinity.
+          for (const rate of [Number.NaN, Number.POSITIVE_INFINITY]) {
+            await assert.rejects(Payment.create(db, { rate }), {
+              name: 'TypeError',
+              message: `Expected a finite number for this float column, got ${rate}`,
+            });
+          }
+          assert.equal((await Payment.create(db, { rate: 0.5 })).rate, 0.5);
+          assert.equal(await Payment.query(db).count(), 2);
         } finally {
           await db.dropAll([Payment]);
         }
