@@ -97,7 +97,8 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
       let modified = false;
       // NULL → NOT NULL with a default: rows written before hold NULL, which SET NOT NULL (and
       // MySQL's MODIFY … NOT NULL) refuses. Give them the default first, as Django does.
-      const fill = c.def.primaryKey || !existing.nullable || c.def.nullable || dialect.name === 'sqlite' ? null : defaultSql(c.def, dialect);
+      const fill =
+        c.def.primaryKey || !existing.nullable || c.def.nullable || dialect.name === 'sqlite' ? null : defaultSql(c.def, dialect);
       if (fill !== null) up.push(`UPDATE ${q(meta.table)} SET ${q(c.name)} = ${fill} WHERE ${q(c.name)} IS NULL`);
       if (wanted !== actual && !(c.def.autoIncrement && /int/.test(actual))) {
         const says = `${meta.table}.${c.name}: the database has ${existing.type}, the model says ${c.type.sqlType(dialect)}`;

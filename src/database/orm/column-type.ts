@@ -155,7 +155,11 @@ export class ColumnType<T> {
         return value.toLowerCase();
       case 'decimal':
         // SQLite's NUMERIC affinity would keep 'abc' as text; PostgreSQL and MySQL refuse it.
-        if (typeof value === 'number' ? Number.isFinite(value) : typeof value === 'bigint' || (typeof value === 'string' && DECIMAL_TEXT.test(value.trim())))
+        if (
+          typeof value === 'number'
+            ? Number.isFinite(value)
+            : typeof value === 'bigint' || (typeof value === 'string' && DECIMAL_TEXT.test(value.trim()))
+        )
           return typeof value === 'string' ? value.trim() : value;
         throw new TypeError(`Expected a decimal number for this decimal column, got ${JSON.stringify(value)}`);
       case 'boolean': {

@@ -45,7 +45,9 @@ export function columnSql(spec: ColumnSpec, dialect: Dialect): string {
 export function defaultSql(def: ColumnSpec['def'], dialect: Dialect): string | null {
   const d = def.options.default;
   if (d === undefined || typeof d === 'function') return null;
-  return typeof (d as { toSQL?: unknown }).toSQL === 'function' ? (d as { toSQL(dl: Dialect): string }).toSQL(dialect) : sqlLiteral(d, dialect);
+  return typeof (d as { toSQL?: unknown }).toSQL === 'function'
+    ? (d as { toSQL(dl: Dialect): string }).toSQL(dialect)
+    : sqlLiteral(d, dialect);
 }
 
 /** `FOREIGN KEY ("col") REFERENCES "table" ("id") [ON DELETE …]` for a column, or null. */
