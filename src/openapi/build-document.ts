@@ -53,6 +53,10 @@ function describe(status: string): string {
   return STATUS_CODES[Number(status)] ?? 'Response';
 }
 
+function hasNoBody(status: number): boolean {
+  return status < 200 || status === 204 || status === 205 || status === 304;
+}
+
 function jsonContent(schema: JSONSchema): Record<string, OpenAPIMediaType> {
   return { 'application/json': { schema } };
 }
@@ -149,7 +153,10 @@ export function buildOpenAPIDocument(
         responses['200'] = { description: 'Successful response', content: jsonContent(components.place(jsonSchemaOf(declared.success))) };
       }
       for (const [status, schema] of declared.byStatus) {
-        responses[String(status)] = { description: describe(String(status)), content: jsonContent(components.place(jsonSchemaOf(schema))) };
+        // A 1xx, 204, 205 or 304 response has no body (RFC 9110), so it has no content to describe.
+        responses[String(status)] = hasNoBody(status)
+          ? { description: describe(String(status)) }
+          : { description: describe(String(status)), content: jsonContent(components.place(jsonSchemaOf(schema))) };
       }
     }
     if ((route.body !== undefined || route.query !== undefined) && responses['400'] === undefined) {

@@ -93,6 +93,16 @@ describe('app.openapi()', () => {
     await assertValid(doc);
   });
 
+  it('documents a 204 (or 205, 304) of a status map without content: such a response has no body', async () => {
+    const app = new CovetApp();
+    app.delete('/items/{id:int}', { response: { 204: z.null(), 404: z.object({ error: z.string() }) } }, () => null);
+    const doc = app.openapi();
+    const responses = op(doc, '/items/{id}', 'delete').responses;
+    assert.deepEqual(responses['204'], { description: 'No Content' });
+    assert.deepEqual(Object.keys(responses['404']?.content ?? {}), ['application/json']);
+    await assertValid(doc);
+  });
+
   it('has defaults for title and version and returns a fresh object each call', () => {
     const app = new CovetApp();
     app.get('/', () => 1);
