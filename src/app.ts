@@ -10,7 +10,7 @@ import { HTTPException } from './errors.js';
 import { DEFAULT_BODY_LIMIT } from './http/body.js';
 import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
-import { collectBody, isJsonModel, isJsonObject, isStreamBody, iteratorOf, noBodyStatus, startStream, toResponse, writeJson, writeResponse } from './http/send.js';
+import { ClientClosedError, collectBody, isJsonModel, isJsonObject, isStreamBody, iteratorOf, noBodyStatus, startStream, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseBadHost, refuseBadUpgradeHost, refuseTransferCoding, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
@@ -1383,7 +1383,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         // The stream failed before its first chunk: nothing is written yet, so the client gets
         // the error response (a 500, or the HTTPException's status) instead of a cut connection.
         if (recover && !res.headersSent && !res.destroyed) return this.#sendError(req, res, err);
-        this.logger.error('response body failed', { error: err, method: req.method, path: req.path });
+        // A client that leaves mid-stream is no server error, but the request did not complete.
+        if (!(err instanceof ClientClosedError)) this.logger.error('response body failed', { error: err, method: req.method, path: req.path });
         res.destroy();
         return this.#finish(req, { error: err });
       },
