@@ -43,15 +43,38 @@ export interface DependsOptions<D extends DepsMap> {
  */
 export function Depends<R, D extends DepsMap = Record<never, never>>(
   fn: (req: Request, deps: ResolvedDeps<D>) => R,
-  options: DependsOptions<D> = {},
-): Dependency<Provided<R>> {
-  if (typeof fn !== 'function') throw new TypeError('Depends() takes a function');
+  options?: DependsOptions<D>,
+): Dependency<Provided<R>>;
+/** A class, FastAPI-style: `new Cls(req, deps)` per request (cached like a function). */
+export function Depends<T, D extends DepsMap = Record<never, never>>(
+  cls: new (req: Request, deps: ResolvedDeps<D>) => T,
+  options?: DependsOptions<D>,
+): Dependency<T>;
+export function Depends(fn: unknown, options: DependsOptions<DepsMap> = {}): Dependency<unknown> {
+  if (typeof fn !== 'function') throw new TypeError('Depends() takes a function or a class');
   return {
     [IS_DEPENDENCY]: true,
-    fn: fn as DependencyFunction<never>,
+    fn: (isClass(fn) ? constructorOf(fn) : fn) as DependencyFunction<never>,
     deps: options.deps ?? null,
     useCache: options.useCache ?? true,
   };
+}
+
+// One function per class, so that every `Depends(Cls)` shares the request cache (keyed by function).
+const constructors = new WeakMap<object, DependencyFunction<DepsMap>>();
+
+/** A `class` cannot be called, only constructed (`Function.prototype.toString` tells them apart). */
+function isClass(fn: unknown): fn is new (req: Request, deps: unknown) => unknown {
+  return typeof fn === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
+
+function constructorOf(cls: new (req: Request, deps: unknown) => unknown): DependencyFunction<DepsMap> {
+  let fn = constructors.get(cls);
+  if (fn === undefined) {
+    fn = { [cls.name]: (req: Request, deps: unknown) => new cls(req, deps) }[cls.name] as DependencyFunction<DepsMap>;
+    constructors.set(cls, fn);
+  }
+  return fn;
 }
 
 /** True for values made by `Depends`. */

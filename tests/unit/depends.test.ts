@@ -26,6 +26,32 @@ describe('Depends', () => {
     assert.equal(configCalls, 2, 'a new request resolves again');
   });
 
+  it('a class is a dependency, FastAPI-style: constructed with (req, deps) once per request', async () => {
+    let built = 0;
+    class Pagination {
+      readonly limit: number;
+      readonly dsn: string;
+      constructor(req: Request, deps: { config: { dsn: string } }) {
+        built++;
+        this.limit = req.queryParams.get('limit', 10, 'int') as number;
+        this.dsn = deps.config.dsn;
+      }
+    }
+    const config = Depends(() => ({ dsn: 'memory' }));
+    const app = new CovetApp();
+    app.get(
+      '/items',
+      { deps: { page: Depends(Pagination, { deps: { config } }), again: Depends(Pagination, { deps: { config } }) } },
+      (_req, { page, again }) => ({ isInstance: page instanceof Pagination, same: page === again, limit: page.limit, dsn: page.dsn }),
+    );
+    await using client = new TestClient(app);
+    const res = await client.get('/items', { query: { limit: '5' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { isInstance: true, same: true, limit: 5, dsn: 'memory' });
+    assert.equal(built, 1);
+    assert.throws(() => Depends(42 as never), { name: 'TypeError', message: 'Depends() takes a function or a class' });
+  });
+
   it('useCache: false resolves every time it is asked for', async () => {
     let n = 0;
     const counter = Depends(() => ++n, { useCache: false });
