@@ -5,7 +5,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { compose, respondWith } from './compose.js';
 import { Config } from './config.js';
-import type { DependencyScope } from './depends.js';
+import type { DependencyOverrides, DependencyScope } from './depends.js';
 import { HTTPException } from './errors.js';
 import { DEFAULT_BODY_LIMIT } from './http/body.js';
 import type { MultipartOptions } from './http/multipart.js';
@@ -338,7 +338,13 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   #started: Promise<void> | null = null;
   #stopped: Promise<void> | null = null;
   #holders = 0;
-  readonly #webSockets = new WebSocketRegistry();
+  /**
+   * Replacements for dependencies, for tests (FastAPI's `dependency_overrides`):
+   * `app.dependencyOverrides.set(getDb, () => fakeDb)`; `.clear()` to undo. Keyed by the function
+   * (or class) given to `Depends`; applies to every route, group, mounted app and WebSocket route.
+   */
+  readonly dependencyOverrides: DependencyOverrides = new Map();
+  readonly #webSockets = new WebSocketRegistry(this.dependencyOverrides);
 
   constructor(options: CovetAppOptions = {}) {
     super();
@@ -946,6 +952,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       client: { host: options.remoteAddress ?? '127.0.0.1', port: 0 },
       schemas: route.schemas,
       multipart: route.multipart,
+      overrides: this.dependencyOverrides,
     });
     const head = method === 'HEAD';
     let response: Response;
@@ -1315,6 +1322,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       client: null,
       schemas: route.schemas,
       multipart: route.multipart,
+      overrides: this.dependencyOverrides,
     });
     let out: unknown;
     let pending: boolean;

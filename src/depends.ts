@@ -62,6 +62,14 @@ export function Depends(fn: unknown, options: DependsOptions<DepsMap> = {}): Dep
 
 // One function per class, so that every `Depends(Cls)` shares the request cache (keyed by function).
 const constructors = new WeakMap<object, DependencyFunction<DepsMap>>();
+const classes = new WeakMap<object, object>();
+
+/**
+ * `app.dependencyOverrides`: what a dependency is replaced with (tests), keyed by the function or
+ * class given to `Depends` (or by the `Depends(...)` value itself). A replacement is a function or
+ * class (`(req) => fake`, no dependencies of its own) or a `Depends(fake, { deps })`.
+ */
+export type DependencyOverrides = Map<unknown, ((req: Request, deps: never) => unknown) | (new (req: Request, deps: never) => unknown) | Dependency<unknown>>;
 
 /** A `class` cannot be called, only constructed (`Function.prototype.toString` tells them apart). */
 function isClass(fn: unknown): fn is new (req: Request, deps: unknown) => unknown {
@@ -73,6 +81,7 @@ function constructorOf(cls: new (req: Request, deps: unknown) => unknown): Depen
   if (fn === undefined) {
     fn = { [cls.name]: (req: Request, deps: unknown) => new cls(req, deps) }[cls.name] as DependencyFunction<DepsMap>;
     constructors.set(cls, fn);
+    classes.set(fn, cls);
   }
   return fn;
 }
@@ -101,10 +110,25 @@ function isGenerator(value: unknown): value is AnyGenerator {
  */
 export class DependencyScope {
   readonly #cache = new Map<unknown, Promise<unknown>>();
+  readonly #overrides: ReadonlyMap<unknown, unknown> | null;
   readonly #generators: AnyGenerator[] = [];
   #finished = false;
   // What `fail` threw in, for a generator that yields only after that (see `#run`).
   #failure: { readonly error: unknown } | null = null;
+
+  constructor(overrides: ReadonlyMap<unknown, unknown> | null = null) {
+    this.#overrides = overrides !== null && overrides.size > 0 ? overrides : null;
+  }
+
+  /** The dependency to run in place of `dep`, from `app.dependencyOverrides`. */
+  #replacement(dep: Dependency<unknown>): Dependency<unknown> {
+    const overrides = this.#overrides;
+    if (overrides === null) return dep;
+    const cls = classes.get(dep.fn);
+    const found = overrides.get(dep) ?? overrides.get(dep.fn) ?? (cls === undefined ? undefined : overrides.get(cls));
+    if (found === undefined) return dep;
+    return isDependency(found) ? found : Depends(found as DependencyFunction<DepsMap>);
+  }
 
   resolve<T>(req: Request, dep: Dependency<T>): Promise<T> {
     if (!dep.useCache) return this.#run(req, dep) as Promise<T>;
@@ -138,7 +162,8 @@ export class DependencyScope {
     return this.#generators.length > 0 && !this.#finished;
   }
 
-  async #run(req: Request, dep: Dependency<unknown>): Promise<unknown> {
+  async #run(req: Request, declared: Dependency<unknown>): Promise<unknown> {
+    const dep = this.#replacement(declared);
     const sub = dep.deps === null ? {} : await this.resolveAll(req, dep.deps);
     const result = (dep.fn as DependencyFunction<DepsMap>)(req, sub as ResolvedDeps<DepsMap>);
     if (!isGenerator(result)) return result;

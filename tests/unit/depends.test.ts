@@ -52,6 +52,48 @@ describe('Depends', () => {
     assert.throws(() => Depends(42 as never), { name: 'TypeError', message: 'Depends() takes a function or a class' });
   });
 
+  it('app.dependencyOverrides replaces a dependency everywhere it is used, nested or not, until cleared', async () => {
+    const events: string[] = [];
+    async function getDb() {
+      events.push('real db');
+      return { name: 'real' };
+    }
+    const db = Depends(getDb);
+    const repo = Depends((_req, { db }) => ({ db: db.name }), { deps: { db } });
+    class Clock {
+      now = 'real time';
+    }
+    const app = new CovetApp();
+    const api = app.routeGroup('/api', { deps: { db } });
+    api.get('/repo', { deps: { repo, clock: Depends(Clock) } }, (_req, { repo, db, clock }) => ({ repo: repo.db, db: db.name, clock: clock.now }));
+    const sub = new CovetApp();
+    sub.get('/db', { deps: { db } }, (_req, { db }) => db);
+    app.mount('/sub', sub);
+
+    async function* fakeDb() {
+      events.push('fake open');
+      yield { name: 'fake' };
+      events.push('fake close');
+    }
+    app.dependencyOverrides.set(getDb, fakeDb);
+    app.dependencyOverrides.set(Clock, () => ({ now: 'frozen' }));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/api/repo')).json(), { repo: 'fake', db: 'fake', clock: 'frozen' });
+    assert.deepEqual((await client.get('/sub/db')).json(), { name: 'fake' });
+    assert.deepEqual(events, ['fake open', 'fake close', 'fake open', 'fake close']);
+
+    // A replacement with dependencies of its own, keyed by the Depends value.
+    const tenant = Depends((req: Request) => req.headers.get('x-tenant') ?? 'none');
+    app.dependencyOverrides.clear();
+    app.dependencyOverrides.set(db, Depends((_req, { tenant }) => ({ name: `fake-${tenant}` }), { deps: { tenant } }));
+    assert.deepEqual((await client.get('/sub/db', { headers: { 'x-tenant': 'acme' } })).json(), { name: 'fake-acme' });
+
+    app.dependencyOverrides.clear();
+    events.length = 0;
+    assert.deepEqual((await client.get('/api/repo')).json(), { repo: 'real', db: 'real', clock: 'real time' });
+    assert.deepEqual(events, ['real db']);
+  });
+
   it('useCache: false resolves every time it is asked for', async () => {
     let n = 0;
     const counter = Depends(() => ++n, { useCache: false });
