@@ -839,6 +839,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         summary: o.summary,
         description: o.description,
         tags: entry.value.tags,
+        deprecated: o.deprecated,
+        includeInSchema: o.includeInSchema,
         body: o.body,
         query: o.query,
         response: o.response,

@@ -26,6 +26,9 @@ export interface DocumentedRoute {
   readonly summary?: string | undefined;
   readonly description?: string | undefined;
   readonly tags: readonly string[];
+  readonly deprecated?: boolean | undefined;
+  /** `false`: not in the document. */
+  readonly includeInSchema?: boolean | undefined;
   readonly body?: unknown;
   readonly query?: unknown;
   readonly response?: unknown;
@@ -121,6 +124,7 @@ export function buildOpenAPIDocument(
   for (const route of routes) {
     const method = route.method.toLowerCase();
     if (!METHODS.has(method)) continue; // OpenAPI has no place for custom methods
+    if (route.includeInSchema === false) continue;
     const metas = metaOf(route);
     if (metas.some((m) => m.exclude)) continue;
     const { template, parameters } = openAPIPath(route.path);
@@ -133,6 +137,7 @@ export function buildOpenAPIDocument(
     const operation: Omit<OpenAPIOperation, 'responses'> = { operationId };
     if (route.summary !== undefined) operation.summary = route.summary;
     if (route.description !== undefined) operation.description = route.description;
+    if (route.deprecated === true) operation.deprecated = true;
     const tags = [...new Set(route.tags)];
     if (tags.length > 0) {
       operation.tags = tags;

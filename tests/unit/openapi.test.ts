@@ -103,6 +103,21 @@ describe('app.openapi()', () => {
     await assertValid(doc);
   });
 
+  it('marks deprecated routes and leaves out includeInSchema: false ones, which still answer', async () => {
+    const app = new CovetApp();
+    app.get('/v1/users', { deprecated: true, summary: 'Old list' }, () => []);
+    const internal = app.routeGroup('/internal');
+    internal.get('/stats', { includeInSchema: false }, () => ({ ok: true }));
+    app.get('/v2/users', { deprecated: false }, () => []);
+    const doc = app.openapi();
+    assert.equal(op(doc, '/v1/users', 'get').deprecated, true);
+    assert.equal('deprecated' in op(doc, '/v2/users', 'get'), false);
+    assert.deepEqual(Object.keys(doc.paths), ['/v1/users', '/v2/users']);
+    await assertValid(doc);
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/internal/stats')).json(), { ok: true });
+  });
+
   it('has defaults for title and version and returns a fresh object each call', () => {
     const app = new CovetApp();
     app.get('/', () => 1);
