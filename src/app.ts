@@ -1029,7 +1029,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       },
       async cancel() {
         await iterator.return?.();
-        await finish();
+        // The consumer (the client) left before the end: the request failed, as over a socket.
+        await finish({ error: new ClientClosedError() });
       },
     });
     return new globalThis.Response(stream, { status, headers: out });

@@ -189,6 +189,35 @@ describe('Depends', () => {
     assert.ok(!logger.lines.includes('dependency cleanup failed'));
   });
 
+  it('app.handle(): cancelling a streamed body throws the disconnect into generator dependencies (no commit)', async () => {
+    const events: string[] = [];
+    async function* getTx() {
+      try {
+        yield 'tx';
+        events.push('commit');
+      } catch (err) {
+        events.push(`rollback: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    app.get('/feed', { deps: { tx: Depends(getTx) } }, () =>
+      stream(
+        (async function* () {
+          for (let i = 0; ; i++) yield `line ${i}\n`;
+        })(),
+        'text/plain',
+      ),
+    );
+    const res = await app.handle(new globalThis.Request('http://local/feed'));
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await reader.cancel();
+    assert.deepEqual(events, ['rollback: The client closed the connection']);
+    assert.deepEqual(logger.errors, []);
+  });
+
   it('a generator that turns the error into an HTTPException changes the response', async () => {
     function* translate() {
       try {
