@@ -1460,20 +1460,39 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     }
   }
 
+  /**
+   * The `onError` handler for `err`: the one registered for its nearest class (as Starlette and
+   * Flask pick by the class hierarchy), so `onError(NotFoundError)` is not shadowed by an
+   * `onError(Error)` registered before it; the first registered among handlers of one class.
+   */
+  #errorHandlerFor(err: unknown): ErrorHandler<unknown> | undefined {
+    let best: ErrorHandler<unknown> | undefined;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (const [errorClass, handler] of this.#errorHandlers) {
+      if (!(err instanceof errorClass)) continue;
+      let distance = 0;
+      for (let proto = Object.getPrototypeOf(err); proto !== null && proto !== errorClass.prototype; proto = Object.getPrototypeOf(proto)) distance++;
+      if (distance < bestDistance) {
+        best = handler;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
   /** Any error → a response: user handlers, then `HTTPException`, then a logged 500. */
   async #errorResponseFor(error: unknown, req: Request): Promise<Response> {
     let err = error;
     const scope = req[kScope](false);
     if (scope !== null) err = await scope.fail(err);
-    for (const [errorClass, handler] of this.#errorHandlers) {
-      if (!(err instanceof errorClass)) continue;
+    const handler = this.#errorHandlerFor(err);
+    if (handler !== undefined) {
       try {
         const out = await handler(err, req);
         if (out !== undefined) return toResponse(out);
       } catch (thrown) {
         err = thrown;
       }
-      break;
     }
     if (err instanceof HTTPException) {
       try {
