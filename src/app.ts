@@ -5,12 +5,12 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { compose, respondWith } from './compose.js';
 import { Config } from './config.js';
-import type { DependencyScope } from './depends.js';
+import type { DependencyOverrides, DependencyScope } from './depends.js';
 import { HTTPException } from './errors.js';
 import { DEFAULT_BODY_LIMIT } from './http/body.js';
 import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
-import { collectBody, isJsonModel, isJsonObject, isStreamBody, iteratorOf, noBodyStatus, startStream, toResponse, writeJson, writeResponse } from './http/send.js';
+import { ClientClosedError, collectBody, isJsonModel, isJsonObject, isStreamBody, iteratorOf, noBodyStatus, startStream, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseBadHost, refuseBadUpgradeHost, refuseTransferCoding, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
@@ -338,7 +338,13 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   #started: Promise<void> | null = null;
   #stopped: Promise<void> | null = null;
   #holders = 0;
-  readonly #webSockets = new WebSocketRegistry();
+  /**
+   * Replacements for dependencies, for tests (FastAPI's `dependency_overrides`):
+   * `app.dependencyOverrides.set(getDb, () => fakeDb)`; `.clear()` to undo. Keyed by the function
+   * (or class) given to `Depends`; applies to every route, group, mounted app and WebSocket route.
+   */
+  readonly dependencyOverrides: DependencyOverrides = new Map();
+  readonly #webSockets = new WebSocketRegistry(this.dependencyOverrides);
 
   constructor(options: CovetAppOptions = {}) {
     super();
@@ -833,6 +839,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         summary: o.summary,
         description: o.description,
         tags: entry.value.tags,
+        deprecated: o.deprecated,
+        includeInSchema: o.includeInSchema,
         body: o.body,
         query: o.query,
         response: o.response,
@@ -946,6 +954,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       client: { host: options.remoteAddress ?? '127.0.0.1', port: 0 },
       schemas: route.schemas,
       multipart: route.multipart,
+      overrides: this.dependencyOverrides,
     });
     const head = method === 'HEAD';
     let response: Response;
@@ -1020,7 +1029,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       },
       async cancel() {
         await iterator.return?.();
-        await finish();
+        // The consumer (the client) left before the end: the request failed, as over a socket.
+        await finish({ error: new ClientClosedError() });
       },
     });
     return new globalThis.Response(stream, { status, headers: out });
@@ -1315,6 +1325,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       client: null,
       schemas: route.schemas,
       multipart: route.multipart,
+      overrides: this.dependencyOverrides,
     });
     let out: unknown;
     let pending: boolean;
@@ -1383,7 +1394,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         // The stream failed before its first chunk: nothing is written yet, so the client gets
         // the error response (a 500, or the HTTPException's status) instead of a cut connection.
         if (recover && !res.headersSent && !res.destroyed) return this.#sendError(req, res, err);
-        this.logger.error('response body failed', { error: err, method: req.method, path: req.path });
+        // A client that leaves mid-stream is no server error, but the request did not complete.
+        if (!(err instanceof ClientClosedError)) this.logger.error('response body failed', { error: err, method: req.method, path: req.path });
         res.destroy();
         return this.#finish(req, { error: err });
       },
@@ -1448,20 +1460,39 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     }
   }
 
+  /**
+   * The `onError` handler for `err`: the one registered for its nearest class (as Starlette and
+   * Flask pick by the class hierarchy), so `onError(NotFoundError)` is not shadowed by an
+   * `onError(Error)` registered before it; the first registered among handlers of one class.
+   */
+  #errorHandlerFor(err: unknown): ErrorHandler<unknown> | undefined {
+    let best: ErrorHandler<unknown> | undefined;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (const [errorClass, handler] of this.#errorHandlers) {
+      if (!(err instanceof errorClass)) continue;
+      let distance = 0;
+      for (let proto = Object.getPrototypeOf(err); proto !== null && proto !== errorClass.prototype; proto = Object.getPrototypeOf(proto)) distance++;
+      if (distance < bestDistance) {
+        best = handler;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
   /** Any error → a response: user handlers, then `HTTPException`, then a logged 500. */
   async #errorResponseFor(error: unknown, req: Request): Promise<Response> {
     let err = error;
     const scope = req[kScope](false);
     if (scope !== null) err = await scope.fail(err);
-    for (const [errorClass, handler] of this.#errorHandlers) {
-      if (!(err instanceof errorClass)) continue;
+    const handler = this.#errorHandlerFor(err);
+    if (handler !== undefined) {
       try {
         const out = await handler(err, req);
         if (out !== undefined) return toResponse(out);
       } catch (thrown) {
         err = thrown;
       }
-      break;
     }
     if (err instanceof HTTPException) {
       try {

@@ -43,15 +43,47 @@ export interface DependsOptions<D extends DepsMap> {
  */
 export function Depends<R, D extends DepsMap = Record<never, never>>(
   fn: (req: Request, deps: ResolvedDeps<D>) => R,
-  options: DependsOptions<D> = {},
-): Dependency<Provided<R>> {
-  if (typeof fn !== 'function') throw new TypeError('Depends() takes a function');
+  options?: DependsOptions<D>,
+): Dependency<Provided<R>>;
+/** A class, FastAPI-style: `new Cls(req, deps)` per request (cached like a function). */
+export function Depends<T, D extends DepsMap = Record<never, never>>(
+  cls: new (req: Request, deps: ResolvedDeps<D>) => T,
+  options?: DependsOptions<D>,
+): Dependency<T>;
+export function Depends(fn: unknown, options: DependsOptions<DepsMap> = {}): Dependency<unknown> {
+  if (typeof fn !== 'function') throw new TypeError('Depends() takes a function or a class');
   return {
     [IS_DEPENDENCY]: true,
-    fn: fn as DependencyFunction<never>,
+    fn: (isClass(fn) ? constructorOf(fn) : fn) as DependencyFunction<never>,
     deps: options.deps ?? null,
     useCache: options.useCache ?? true,
   };
+}
+
+// One function per class, so that every `Depends(Cls)` shares the request cache (keyed by function).
+const constructors = new WeakMap<object, DependencyFunction<DepsMap>>();
+const classes = new WeakMap<object, object>();
+
+/**
+ * `app.dependencyOverrides`: what a dependency is replaced with (tests), keyed by the function or
+ * class given to `Depends` (or by the `Depends(...)` value itself). A replacement is a function or
+ * class (`(req) => fake`, no dependencies of its own) or a `Depends(fake, { deps })`.
+ */
+export type DependencyOverrides = Map<unknown, ((req: Request, deps: never) => unknown) | (new (req: Request, deps: never) => unknown) | Dependency<unknown>>;
+
+/** A `class` cannot be called, only constructed (`Function.prototype.toString` tells them apart). */
+function isClass(fn: unknown): fn is new (req: Request, deps: unknown) => unknown {
+  return typeof fn === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
+
+function constructorOf(cls: new (req: Request, deps: unknown) => unknown): DependencyFunction<DepsMap> {
+  let fn = constructors.get(cls);
+  if (fn === undefined) {
+    fn = { [cls.name]: (req: Request, deps: unknown) => new cls(req, deps) }[cls.name] as DependencyFunction<DepsMap>;
+    constructors.set(cls, fn);
+    classes.set(fn, cls);
+  }
+  return fn;
 }
 
 /** True for values made by `Depends`. */
@@ -78,10 +110,25 @@ function isGenerator(value: unknown): value is AnyGenerator {
  */
 export class DependencyScope {
   readonly #cache = new Map<unknown, Promise<unknown>>();
+  readonly #overrides: ReadonlyMap<unknown, unknown> | null;
   readonly #generators: AnyGenerator[] = [];
   #finished = false;
   // What `fail` threw in, for a generator that yields only after that (see `#run`).
   #failure: { readonly error: unknown } | null = null;
+
+  constructor(overrides: ReadonlyMap<unknown, unknown> | null = null) {
+    this.#overrides = overrides !== null && overrides.size > 0 ? overrides : null;
+  }
+
+  /** The dependency to run in place of `dep`, from `app.dependencyOverrides`. */
+  #replacement(dep: Dependency<unknown>): Dependency<unknown> {
+    const overrides = this.#overrides;
+    if (overrides === null) return dep;
+    const cls = classes.get(dep.fn);
+    const found = overrides.get(dep) ?? overrides.get(dep.fn) ?? (cls === undefined ? undefined : overrides.get(cls));
+    if (found === undefined) return dep;
+    return isDependency(found) ? found : Depends(found as DependencyFunction<DepsMap>);
+  }
 
   resolve<T>(req: Request, dep: Dependency<T>): Promise<T> {
     if (!dep.useCache) return this.#run(req, dep) as Promise<T>;
@@ -115,7 +162,8 @@ export class DependencyScope {
     return this.#generators.length > 0 && !this.#finished;
   }
 
-  async #run(req: Request, dep: Dependency<unknown>): Promise<unknown> {
+  async #run(req: Request, declared: Dependency<unknown>): Promise<unknown> {
+    const dep = this.#replacement(declared);
     const sub = dep.deps === null ? {} : await this.resolveAll(req, dep.deps);
     const result = (dep.fn as DependencyFunction<DepsMap>)(req, sub as ResolvedDeps<DepsMap>);
     if (!isGenerator(result)) return result;

@@ -16,7 +16,7 @@ export {
   type RequestErrorMessage,
 } from './app.js';
 export { Config, ConfigError, type ConfigLoadOptions, type DotEnvOptions, type DotEnvVariables, env, loadDotEnv, maskValue, parseDotEnv, Secret } from './config.js';
-export { Depends, type Dependency, type DependsOptions, type Provided } from './depends.js';
+export { Depends, type Dependency, type DependencyOverrides, type DependsOptions, type Provided } from './depends.js';
 export { CovetError, HTTPException, type HTTPExceptionOptions } from './errors.js';
 export { type CookieOptions, parseCookies, serializeCookie } from './http/cookie.js';
 export { CompressionMiddleware, type CompressionOptions, type Encoding, isCompressible, negotiateEncoding } from './http/compress.js';

@@ -87,6 +87,8 @@ export interface RequestInit {
   readonly schemas: RouteSchemas | null;
   /** Multipart limits (the route's, else the app's). */
   readonly multipart: MultipartOptions;
+  /** The app's `dependencyOverrides`. */
+  readonly overrides?: ReadonlyMap<unknown, unknown> | null;
 }
 
 /** Where a request body comes from. */
@@ -147,6 +149,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
   #state: RequestState | null = null;
   #abort: AbortController | null = null;
   #scope: DependencyScope | null = null;
+  readonly #overrides: ReadonlyMap<unknown, unknown> | null;
   #bodyIncomplete = false;
   readonly #schemas: RouteSchemas | null;
   readonly #multipart: MultipartOptions;
@@ -171,6 +174,7 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
     this.#bodyLimit = init.bodyLimit;
     this.#schemas = init.schemas;
     this.#multipart = init.multipart;
+    this.#overrides = init.overrides ?? null;
   }
 
   /** The percent-decoded path, without the query string. */
@@ -455,12 +459,12 @@ export class Request<Params = Record<string, unknown>, Body = unknown, Query = R
    * middleware and anything else holding the request.
    */
   resolve<T>(dep: Dependency<T>): Promise<T> {
-    return (this.#scope ??= new DependencyScope()).resolve(this as unknown as Request, dep);
+    return (this.#scope ??= new DependencyScope(this.#overrides)).resolve(this as unknown as Request, dep);
   }
 
   /** @internal The dependency scope, created on demand. */
   [kScope](create: boolean): DependencyScope | null {
-    if (create) this.#scope ??= new DependencyScope();
+    if (create) this.#scope ??= new DependencyScope(this.#overrides);
     return this.#scope;
   }
 

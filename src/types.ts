@@ -213,6 +213,10 @@ export interface RouteOptions<
   readonly summary?: string;
   readonly description?: string;
   readonly tags?: readonly string[];
+  /** Marks the operation `deprecated: true` in OpenAPI (FastAPI's `deprecated=True`); the route still answers. */
+  readonly deprecated?: boolean;
+  /** `false` leaves the route out of OpenAPI (FastAPI's `include_in_schema=False`); the route still answers. */
+  readonly includeInSchema?: boolean;
   /**
    * The response schema (or `{ status: schema }`): documents the response in OpenAPI, drops
    * undeclared fields from what the handler returns (no leaked `passwordHash`) and serialises

@@ -157,6 +157,17 @@ function waitForDrain(res: ServerResponse): Promise<void> {
 type ChunkIterator = Iterator<BodyChunk> | AsyncIterator<BodyChunk>;
 
 /**
+ * How a streamed body fails when the client leaves before its end: the request did not
+ * complete, so generator dependencies get this at their `yield` (a transaction rolls back).
+ */
+export class ClientClosedError extends Error {
+  constructor() {
+    super('The client closed the connection');
+    this.name = 'ClientClosedError';
+  }
+}
+
+/**
  * The next chunk, or `null` as soon as the client is gone — so an idle stream (an SSE feed
  * waiting for events) notices a disconnect at once, not at its next write. One listener per
  * step, removed again: racing a long-lived promise would pile up reactions.
@@ -237,6 +248,7 @@ export async function startStream(body: AsyncIterable<BodyChunk> | Iterable<Body
 
 /**
  * Streams an iterable body with backpressure: waits for `drain` whenever the socket is full.
+ * Rejects with `ClientClosedError` when the client leaves before the end.
  * The head is written with the first chunk (HTTP/1.1 sends it then anyway), so a source that
  * fails before producing anything leaves `res.headersSent` false and the caller can still
  * answer with an error response, as Fastify does.
@@ -252,7 +264,7 @@ async function pipeIterable(
   try {
     for (;;) {
       const step = await nextOrGone(iterator, res);
-      if (step === null) return;
+      if (step === null) throw new ClientClosedError();
       if (step.done) {
         finished = true;
         break;

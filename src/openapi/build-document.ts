@@ -26,6 +26,9 @@ export interface DocumentedRoute {
   readonly summary?: string | undefined;
   readonly description?: string | undefined;
   readonly tags: readonly string[];
+  readonly deprecated?: boolean | undefined;
+  /** `false`: not in the document. */
+  readonly includeInSchema?: boolean | undefined;
   readonly body?: unknown;
   readonly query?: unknown;
   readonly response?: unknown;
@@ -51,6 +54,10 @@ const VALIDATION_SCHEMA: JSONSchema = {
 
 function describe(status: string): string {
   return STATUS_CODES[Number(status)] ?? 'Response';
+}
+
+function hasNoBody(status: number): boolean {
+  return status < 200 || status === 204 || status === 205 || status === 304;
 }
 
 function jsonContent(schema: JSONSchema): Record<string, OpenAPIMediaType> {
@@ -117,6 +124,7 @@ export function buildOpenAPIDocument(
   for (const route of routes) {
     const method = route.method.toLowerCase();
     if (!METHODS.has(method)) continue; // OpenAPI has no place for custom methods
+    if (route.includeInSchema === false) continue;
     const metas = metaOf(route);
     if (metas.some((m) => m.exclude)) continue;
     const { template, parameters } = openAPIPath(route.path);
@@ -129,6 +137,7 @@ export function buildOpenAPIDocument(
     const operation: Omit<OpenAPIOperation, 'responses'> = { operationId };
     if (route.summary !== undefined) operation.summary = route.summary;
     if (route.description !== undefined) operation.description = route.description;
+    if (route.deprecated === true) operation.deprecated = true;
     const tags = [...new Set(route.tags)];
     if (tags.length > 0) {
       operation.tags = tags;
@@ -149,7 +158,10 @@ export function buildOpenAPIDocument(
         responses['200'] = { description: 'Successful response', content: jsonContent(components.place(jsonSchemaOf(declared.success))) };
       }
       for (const [status, schema] of declared.byStatus) {
-        responses[String(status)] = { description: describe(String(status)), content: jsonContent(components.place(jsonSchemaOf(schema))) };
+        // A 1xx, 204, 205 or 304 response has no body (RFC 9110), so it has no content to describe.
+        responses[String(status)] = hasNoBody(status)
+          ? { description: describe(String(status)) }
+          : { description: describe(String(status)), content: jsonContent(components.place(jsonSchemaOf(schema))) };
       }
     }
     if ((route.body !== undefined || route.query !== undefined) && responses['400'] === undefined) {

@@ -115,6 +115,7 @@ export const DOCS_PAGE_SCRIPT = String.raw`
     box.id = 'op-' + op.operationId;
     var head = el('summary');
     add(head, el('span', 'method', method.toUpperCase()), el('code', 'path', path), op.summary ? el('span', 'summary', op.summary) : null);
+    if (op.deprecated) { box.className += ' deprecated'; add(head, el('span', 'badge', 'deprecated')); }
     if (op.security && op.security.length) add(head, el('span', 'lock', 'auth'));
     add(box, head);
     if (op.description) add(box, el('p', 'description', op.description));

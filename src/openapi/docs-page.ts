@@ -22,7 +22,7 @@ details.op > :not(summary) { margin-left: 14px; margin-right: 14px; }
 .method { font: 700 12px ui-monospace, monospace; min-width: 64px; text-align: center; padding: 3px 6px; border-radius: 4px; color: #fff; background: #667085; }
 .op-get .method { background: #1570ef; } .op-post .method { background: #079455; } .op-put .method { background: #dc6803; }
 .op-patch .method { background: #7a5af8; } .op-delete .method { background: #d92d20; }
-.path { font: 14px ui-monospace, monospace; } .summary { color: var(--muted); } .lock { margin-left: auto; font-size: 12px; color: var(--muted); }
+.path { font: 14px ui-monospace, monospace; } .summary { color: var(--muted); } .lock { margin-left: auto; font-size: 12px; color: var(--muted); } .badge { font-size: 12px; color: var(--muted); border: 1px solid currentColor; border-radius: 4px; padding: 0 4px; } .deprecated .path { text-decoration: line-through; }
 .opid, .security { color: var(--muted); font-size: 13px; }
 pre, code { background: var(--code); border-radius: 6px; font: 13px ui-monospace, monospace; }
 pre { padding: 10px; overflow: auto; max-height: 360px; } code { padding: 1px 4px; }

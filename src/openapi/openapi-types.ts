@@ -101,6 +101,7 @@ export interface OpenAPIOperation {
   requestBody?: OpenAPIRequestBody;
   responses: Record<string, OpenAPIResponse>;
   security?: OpenAPISecurityRequirement[];
+  deprecated?: boolean;
   [extension: `x-${string}`]: unknown;
 }
 

@@ -77,6 +77,25 @@ describe('app.docs() in a real browser', { skip: browserSkipReason() }, () => {
     });
   });
 
+  it('marks deprecated operations', async () => {
+    const app = new CovetApp();
+    app.get('/old', { deprecated: true }, () => 1);
+    app.get('/new', () => 1);
+    app.docs('/docs');
+    await withServer(app, async ({ url }) => {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(`${url}/docs`);
+        await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+        assert.deepEqual(await page.locator('details.op.deprecated summary .path').allTextContents(), ['/old']);
+        assert.deepEqual(await page.locator('details.op summary .badge').allTextContents(), ['deprecated']);
+        assert.deepEqual(errors, []);
+      });
+    });
+  });
+
   it('sends the CSRF token with "try it" when the app is behind CSRFProtection', async () => {
     const { CSRFProtection } = await import('../../src/security/index.js');
     const app = new CovetApp();

@@ -1024,6 +1024,49 @@ describe('server: cancellation', () => {
     });
   });
 
+  it('throws a client disconnect mid-stream into generator dependencies at their yield (no commit, nothing logged)', T, async () => {
+    const events: string[] = [];
+    const firstChunk = deferred();
+    const finished = deferred();
+    async function* getTx() {
+      events.push('begin');
+      try {
+        yield 'tx';
+        events.push('commit');
+      } catch (err) {
+        events.push(`rollback: ${(err as Error).message}`);
+        throw err;
+      } finally {
+        finished.resolve();
+      }
+    }
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    app.get('/feed', { deps: { tx: Depends(getTx) } }, () =>
+      stream(
+        (async function* () {
+          for (let i = 0; i < 1000; i++) {
+            yield `line ${i}\n`;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        })(),
+        'text/plain',
+      ),
+    );
+    await withServer(app, async ({ port }) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/feed', agent: false }, (res) => {
+        res.once('data', () => firstChunk.resolve());
+        res.on('error', () => {});
+      });
+      req.on('error', () => {});
+      await within(firstChunk.promise, 10_000, 'the first chunk');
+      req.destroy();
+      await within(finished.promise, 10_000, 'the dependency cleanup');
+    });
+    assert.deepEqual(events, ['begin', 'rollback: The client closed the connection']);
+    assert.deepEqual(logger.errors, []);
+  });
+
   it('aborts req.signal first read after the client has already gone', T, async () => {
     const entered = deferred();
     const gone = deferred();

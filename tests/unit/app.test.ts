@@ -419,6 +419,32 @@ describe('CovetApp errors', () => {
     assert.equal(res.status, 404);
     assert.deepEqual(res.json(), { error: 'nothing here', kind: 'nf' });
   });
+
+  it('picks the onError handler of the nearest class, not the first registered that matches', async () => {
+    class DomainError extends Error {}
+    class NotFoundError extends DomainError {}
+    class UserNotFound extends NotFoundError {}
+    const app = new CovetApp();
+    app.onError(Error, () => [{ kind: 'error' }, 500]);
+    app.onError(DomainError, () => [{ kind: 'domain' }, 422]);
+    app.onError(NotFoundError, () => [{ kind: 'not found' }, 404]);
+    app.onError(NotFoundError, () => [{ kind: 'second not found' }, 404]);
+    app.get('/user', () => {
+      throw new UserNotFound('u');
+    });
+    app.get('/domain', () => {
+      throw new DomainError('d');
+    });
+    app.get('/type', () => {
+      throw new TypeError('t');
+    });
+    await using client = new TestClient(app);
+    const user = await client.get('/user');
+    assert.equal(user.status, 404);
+    assert.deepEqual(user.json(), { kind: 'not found' });
+    assert.deepEqual((await client.get('/domain')).json(), { kind: 'domain' });
+    assert.deepEqual((await client.get('/type')).json(), { kind: 'error' });
+  });
 });
 
 describe('CovetApp routing behaviour', () => {

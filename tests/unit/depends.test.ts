@@ -26,6 +26,74 @@ describe('Depends', () => {
     assert.equal(configCalls, 2, 'a new request resolves again');
   });
 
+  it('a class is a dependency, FastAPI-style: constructed with (req, deps) once per request', async () => {
+    let built = 0;
+    class Pagination {
+      readonly limit: number;
+      readonly dsn: string;
+      constructor(req: Request, deps: { config: { dsn: string } }) {
+        built++;
+        this.limit = req.queryParams.get('limit', 10, 'int') as number;
+        this.dsn = deps.config.dsn;
+      }
+    }
+    const config = Depends(() => ({ dsn: 'memory' }));
+    const app = new CovetApp();
+    app.get(
+      '/items',
+      { deps: { page: Depends(Pagination, { deps: { config } }), again: Depends(Pagination, { deps: { config } }) } },
+      (_req, { page, again }) => ({ isInstance: page instanceof Pagination, same: page === again, limit: page.limit, dsn: page.dsn }),
+    );
+    await using client = new TestClient(app);
+    const res = await client.get('/items', { query: { limit: '5' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json(), { isInstance: true, same: true, limit: 5, dsn: 'memory' });
+    assert.equal(built, 1);
+    assert.throws(() => Depends(42 as never), { name: 'TypeError', message: 'Depends() takes a function or a class' });
+  });
+
+  it('app.dependencyOverrides replaces a dependency everywhere it is used, nested or not, until cleared', async () => {
+    const events: string[] = [];
+    async function getDb() {
+      events.push('real db');
+      return { name: 'real' };
+    }
+    const db = Depends(getDb);
+    const repo = Depends((_req, { db }) => ({ db: db.name }), { deps: { db } });
+    class Clock {
+      now = 'real time';
+    }
+    const app = new CovetApp();
+    const api = app.routeGroup('/api', { deps: { db } });
+    api.get('/repo', { deps: { repo, clock: Depends(Clock) } }, (_req, { repo, db, clock }) => ({ repo: repo.db, db: db.name, clock: clock.now }));
+    const sub = new CovetApp();
+    sub.get('/db', { deps: { db } }, (_req, { db }) => db);
+    app.mount('/sub', sub);
+
+    async function* fakeDb() {
+      events.push('fake open');
+      yield { name: 'fake' };
+      events.push('fake close');
+    }
+    app.dependencyOverrides.set(getDb, fakeDb);
+    app.dependencyOverrides.set(Clock, () => ({ now: 'frozen' }));
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/api/repo')).json(), { repo: 'fake', db: 'fake', clock: 'frozen' });
+    assert.deepEqual((await client.get('/sub/db')).json(), { name: 'fake' });
+    assert.deepEqual(events, ['fake open', 'fake close', 'fake open', 'fake close']);
+
+    // A replacement with dependencies of its own, keyed by the Depends value.
+    const tenant = Depends((req: Request) => req.headers.get('x-tenant') ?? 'none');
+    app.dependencyOverrides.clear();
+    app.dependencyOverrides.set(db, Depends((_req, { tenant }) => ({ name: `fake-${tenant}` }), { deps: { tenant } }));
+    assert.deepEqual((await client.get('/sub/db', { headers: { 'x-tenant': 'acme' } })).json(), { name: 'fake-acme' });
+
+    app.dependencyOverrides.clear();
+    events.length = 0;
+    assert.deepEqual((await client.get('/api/repo')).json(), { repo: 'real', db: 'real', clock: 'real time' });
+    assert.deepEqual(events, ['real db']);
+  });
+
   it('useCache: false resolves every time it is asked for', async () => {
     let n = 0;
     const counter = Depends(() => ++n, { useCache: false });
@@ -119,6 +187,35 @@ describe('Depends', () => {
     });
     assert.ok(logger.lines.includes('response body failed'));
     assert.ok(!logger.lines.includes('dependency cleanup failed'));
+  });
+
+  it('app.handle(): cancelling a streamed body throws the disconnect into generator dependencies (no commit)', async () => {
+    const events: string[] = [];
+    async function* getTx() {
+      try {
+        yield 'tx';
+        events.push('commit');
+      } catch (err) {
+        events.push(`rollback: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    app.get('/feed', { deps: { tx: Depends(getTx) } }, () =>
+      stream(
+        (async function* () {
+          for (let i = 0; ; i++) yield `line ${i}\n`;
+        })(),
+        'text/plain',
+      ),
+    );
+    const res = await app.handle(new globalThis.Request('http://local/feed'));
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await reader.cancel();
+    assert.deepEqual(events, ['rollback: The client closed the connection']);
+    assert.deepEqual(logger.errors, []);
   });
 
   it('a generator that turns the error into an HTTPException changes the response', async () => {

@@ -93,6 +93,31 @@ describe('app.openapi()', () => {
     await assertValid(doc);
   });
 
+  it('documents a 204 (or 205, 304) of a status map without content: such a response has no body', async () => {
+    const app = new CovetApp();
+    app.delete('/items/{id:int}', { response: { 204: z.null(), 404: z.object({ error: z.string() }) } }, () => null);
+    const doc = app.openapi();
+    const responses = op(doc, '/items/{id}', 'delete').responses;
+    assert.deepEqual(responses['204'], { description: 'No Content' });
+    assert.deepEqual(Object.keys(responses['404']?.content ?? {}), ['application/json']);
+    await assertValid(doc);
+  });
+
+  it('marks deprecated routes and leaves out includeInSchema: false ones, which still answer', async () => {
+    const app = new CovetApp();
+    app.get('/v1/users', { deprecated: true, summary: 'Old list' }, () => []);
+    const internal = app.routeGroup('/internal');
+    internal.get('/stats', { includeInSchema: false }, () => ({ ok: true }));
+    app.get('/v2/users', { deprecated: false }, () => []);
+    const doc = app.openapi();
+    assert.equal(op(doc, '/v1/users', 'get').deprecated, true);
+    assert.equal('deprecated' in op(doc, '/v2/users', 'get'), false);
+    assert.deepEqual(Object.keys(doc.paths), ['/v1/users', '/v2/users']);
+    await assertValid(doc);
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/internal/stats')).json(), { ok: true });
+  });
+
   it('has defaults for title and version and returns a fresh object each call', () => {
     const app = new CovetApp();
     app.get('/', () => 1);

@@ -67,6 +67,12 @@ function serveAsHttp(req: IncomingMessage, socket: Duplex, listener: (req: Incom
 export class WebSocketRegistry {
   readonly #sessions = new Set<WebSocketSession>();
   #router: Router<CompiledWebSocketRoute> | null = null;
+  readonly #overrides: ReadonlyMap<unknown, unknown> | null;
+
+  /** `overrides`: the app's `dependencyOverrides`. */
+  constructor(overrides: ReadonlyMap<unknown, unknown> | null = null) {
+    this.#overrides = overrides;
+  }
 
   /** Installs the compiled routes (the app compiles them with its groups, middleware and mounts). */
   setRouter(router: Router<CompiledWebSocketRoute>): void {
@@ -198,6 +204,7 @@ export class WebSocketRegistry {
       client,
       schemas: null,
       multipart: NO_MULTIPART,
+      overrides: this.#overrides,
     });
     const session = route.serve(req, offer, transport);
     this.#sessions.add(session);
