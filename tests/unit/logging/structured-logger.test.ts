@@ -86,6 +86,20 @@ describe('StructuredLogger', () => {
     assert.deepEqual(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value, { admin: true });
   });
 
+  it('never throws for a field whose getter or proxy trap throws', async () => {
+    const out = logSink();
+    const logger = new StructuredLogger({ destination: out.stream });
+    const getter = { ok: 1, get bad(): never { throw new Error('getter'); } };
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error('trap'); } });
+    assert.doesNotThrow(() => logger.info('odd fields', { getter, nested: { proxy }, list: [proxy] }));
+    await logger.flush();
+    const [line] = out.lines();
+    assert.equal(line?.message, 'odd fields');
+    assert.equal(line?.getter, '[Unserializable]');
+    assert.deepEqual(line?.nested, { proxy: '[Unserializable]' });
+    assert.deepEqual(line?.list, ['[Unserializable]']);
+  });
+
   it('never logs secrets', async () => {
     const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream, redact: { keys: ['pin_code'] } });
