@@ -71,7 +71,9 @@ export function parseStack(stack: string | undefined): SentryFrame[] {
     if (!/^\s*at /.test(line)) continue;
     const m = FRAME.exec(line);
     if (m !== null) {
-      const filename = (m[2] ?? '').replace(/^file:\/\//, '');
+      // `at async file:///app.js:3:5`: an anonymous async frame; the keyword is not part of the file.
+      const location = m[1] === undefined ? (m[2] ?? '').replace(/^async /, '') : (m[2] ?? '');
+      const filename = location.replace(/^file:\/\//, '');
       frames.push({
         filename,
         function: m[1] ?? '<anonymous>',

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { CovetApp } from '../../../src/index.js';
 import { parseDsn, SentryIntegration, TracingMiddleware } from '../../../src/monitoring/index.js';
 import { TestClient } from '../../../src/testing/index.js';
+import { parseStack } from '../../../src/monitoring/sentry-event.js';
 import { contextTracking, resetContextTracking } from '../../../src/internal/request-context.js';
 import { memoryLogger, withServer } from '../../helpers/server.js';
 
@@ -99,6 +100,22 @@ describe('SentryIntegration', () => {
     assert.equal(parseDsn('http://k@localhost:9000/prefix/7').envelopeUrl, 'http://localhost:9000/prefix/api/7/envelope/');
     assert.throws(() => parseDsn('https://o1.ingest.sentry.io/42'), TypeError);
     assert.throws(() => parseDsn('not a url'), TypeError);
+  });
+
+  it('parses V8 stack lines into frames, oldest first, anonymous async frames included', () => {
+    const stack = [
+      'Error: boom',
+      '    at inner (file:///srv/app/handlers.js:24:29)',
+      '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+      '    at async Router.handle (/srv/app/node_modules/lib/router.js:10:3)',
+      '    at async file:///srv/app/main.js:28:9',
+    ].join('\n');
+    assert.deepEqual(parseStack(stack), [
+      { filename: '/srv/app/main.js', function: '<anonymous>', lineno: 28, colno: 9, in_app: true },
+      { filename: '/srv/app/node_modules/lib/router.js', function: 'async Router.handle', lineno: 10, colno: 3, in_app: false },
+      { filename: 'node:internal/process/task_queues', function: 'process.processTicksAndRejections', lineno: 95, colno: 5, in_app: false },
+      { filename: '/srv/app/handlers.js', function: 'inner', lineno: 24, colno: 29, in_app: true },
+    ]);
   });
 
   it('runs the seed example: captureException from a handler, sent as an envelope', async () => {
