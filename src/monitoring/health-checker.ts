@@ -62,16 +62,33 @@ function errorText(err: unknown): string {
 
 const HEALTHY_WORDS = new Set(['healthy', 'ok', 'up', 'pass']);
 
-function interpret(result: HealthCheckResult): { status: HealthStatus; error?: string } {
+/** A check's `error` as the body's text, whatever the check put there. */
+function reportedError(error: unknown, fallback: string): string {
+  if (error === undefined || error === null) return fallback;
+  if (typeof error === 'string') return error;
+  if (error instanceof Error) return errorText(error);
+  if (typeof error === 'object') {
+    try {
+      return JSON.stringify(error) ?? fallback;
+    } catch {
+      return fallback;
+    }
+  }
+  return String(error);
+}
+
+function interpret(raw: HealthCheckResult): { status: HealthStatus; error?: string } {
+  // A check written in JavaScript may answer with the status text alone ('ok', 'down').
+  const result: HealthCheckResult = typeof raw === 'string' ? ({ status: raw } as unknown as HealthCheckResult) : raw;
   if (result === false) return { status: 'unhealthy', error: 'check returned false' };
   if (result === undefined || result === null || result === true) return { status: 'healthy' };
   const status: unknown = result.status;
-  if (status === 'unhealthy') return { status: 'unhealthy', error: result.error ?? 'unhealthy' };
+  if (status === 'unhealthy') return { status: 'unhealthy', error: reportedError(result.error, 'unhealthy') };
   // The words other health libraries use for "up" (`ok`, Terminus' `up`, the IETF draft's
   // `pass`) are healthy; any other status text ('degraded', 'down', a typo) fails closed: a
   // check that cannot say it is healthy must not keep a broken instance in the load balancer.
   if (typeof status === 'string' && !HEALTHY_WORDS.has(status.toLowerCase())) {
-    return { status: 'unhealthy', error: result.error ?? `check returned status ${JSON.stringify(status)}` };
+    return { status: 'unhealthy', error: reportedError(result.error, `check returned status ${JSON.stringify(status)}`) };
   }
   return { status: 'healthy' };
 }
