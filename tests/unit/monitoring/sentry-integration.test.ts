@@ -283,6 +283,39 @@ describe('SentryIntegration', () => {
     assert.equal(new SentryIntegration({ dsn: '' }).captureException(new Error('no dsn')), null);
   });
 
+  it('never throws from a beforeSend that throws or returns no event, and awaits an async one', async () => {
+    sentryServer.envelopes.length = 0;
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
+    const throwing = new SentryIntegration({ dsn, logger, beforeSend: () => { throw new Error('filter bug'); } });
+    assert.equal(throwing.captureException(new Error('a')), null);
+    const forgetful = new SentryIntegration({ dsn, logger, beforeSend: (() => undefined) as unknown as () => null });
+    assert.equal(forgetful.captureMessage('b'), null);
+    const asyncSentry = new SentryIntegration({
+      dsn,
+      logger,
+      beforeSend: async (event) => {
+        await new Promise((r) => setTimeout(r, 5));
+        if (event.message?.formatted === 'drop') return null;
+        if (event.message?.formatted === 'reject') throw new Error('async filter bug');
+        return { ...event, tags: { checked: 'async' } };
+      },
+    });
+    const id = asyncSentry.captureMessage('keep');
+    assert.match(id ?? '', /^[0-9a-f]{32}$/);
+    asyncSentry.captureMessage('drop');
+    asyncSentry.captureMessage('reject');
+    await Promise.all([throwing.flush(), forgetful.flush(), asyncSentry.flush()]);
+    assert.equal(sentryServer.envelopes.length, 1);
+    const event = sentryServer.envelopes[0]?.items[0]?.payload as Record<string, unknown>;
+    assert.deepEqual([event.event_id, event.tags, event.message], [id, { checked: 'async' }, { formatted: 'keep' }]);
+    assert.deepEqual(warnings, [
+      'Sentry beforeSend threw; the event is dropped',
+      'Sentry beforeSend returned undefined, not an event or null; the event is dropped',
+      'Sentry beforeSend threw; the event is dropped',
+    ]);
+  });
+
   it('sends performance transactions for tracesSampleRate, linked to the trace', async () => {
     sentryServer.envelopes.length = 0;
     const app = new CovetApp();
