@@ -38,6 +38,16 @@ export function serializeEnvelope(event: SentryEvent, dsn: SentryDsn, trace?: Re
   return `${JSON.stringify(header)}\n${JSON.stringify(item)}\n${payload}\n`;
 }
 
+/** A `Retry-After` value (seconds, or an HTTP date) in ms from now; 60 s when absent or unreadable. */
+export function retryAfterMs(header: string | string[] | undefined): number {
+  const value = typeof header === 'string' ? header.trim() : '';
+  if (value === '') return 60_000;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : 60_000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? 60_000 : Math.max(0, at - Date.now());
+}
+
 /**
  * Posts envelopes to the DSN's ingest URL, never waiting on the caller's path; honours
  * `429`/`Retry-After`/`X-Sentry-Rate-Limits` by dropping events until the limit passes.
@@ -85,10 +95,7 @@ export class SentryTransport {
       const limits = headers['x-sentry-rate-limits'];
       // The rate-limit header wins over Retry-After, on a 429 or any other answer.
       if (typeof limits === 'string' && limits.trim() !== '') this.#limit(limits);
-      else if (status === 429) {
-        const retry = Number(headers['retry-after'] ?? 60);
-        this.#limitedUntil.set('all', Date.now() + (Number.isFinite(retry) && retry >= 0 ? retry : 60) * 1000);
-      }
+      else if (status === 429) this.#limitedUntil.set('all', Date.now() + retryAfterMs(headers['retry-after']));
       if (status === 429) {
         this.#dropped++;
         return;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { scrubData, scrubHeaders, scrubQuery } from '../../../src/monitoring/scrub.js';
+import { retryAfterMs } from '../../../src/monitoring/sentry-transport.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
 
@@ -36,5 +37,17 @@ describe('Sentry scrubbing', () => {
       odd: '[Unserializable]',
       list: ['[Unserializable]'],
     });
+  });
+});
+
+describe('Sentry Retry-After', () => {
+  it('reads seconds or an HTTP date, and waits 60 s for anything else', () => {
+    assert.equal(retryAfterMs('30'), 30_000);
+    assert.equal(retryAfterMs(undefined), 60_000);
+    assert.equal(retryAfterMs('soon'), 60_000);
+    const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
+    const ms = retryAfterMs(inTwoMinutes);
+    assert.ok(ms > 115_000 && ms <= 120_000, String(ms));
+    assert.equal(retryAfterMs(new Date(Date.now() - 60_000).toUTCString()), 0);
   });
 });
