@@ -100,6 +100,26 @@ describe('StructuredLogger', () => {
     assert.deepEqual(line?.list, ['[Unserializable]']);
   });
 
+  it('does not hang flush() or throw later when the destination fails', async () => {
+    // A stream that fails (a closed pipe, a full disk) and so never drains.
+    const failing = new Writable({ write: (_c, _e, done) => done(Object.assign(new Error('write ENOSPC'), { code: 'ENOSPC' })) });
+    failing.on('error', () => {});
+    const logger = new StructuredLogger({ destination: failing });
+    logger.info('one');
+    const timeout = (ms: number) => new Promise<string>((r) => setTimeout(() => r('hung'), ms).unref());
+    assert.equal(await Promise.race([logger.flush().then(() => 'flushed'), timeout(1000)]), 'flushed');
+    logger.info('two');
+    logger.info('three');
+    assert.equal(await Promise.race([logger.flush().then(() => 'flushed'), timeout(1000)]), 'flushed');
+    assert.equal(logger.droppedLines, 2);
+
+    // A destination whose write throws: the batch is lost, counted, and nothing is thrown.
+    const throwing = new StructuredLogger({ destination: { write: () => { throw new Error('broken sink'); } } });
+    throwing.info('lost');
+    await throwing.flush();
+    assert.equal(throwing.droppedLines, 1);
+  });
+
   it('never logs secrets', async () => {
     const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream, redact: { keys: ['pin_code'] } });
