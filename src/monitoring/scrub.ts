@@ -30,11 +30,15 @@ const SECRET_HEADERS = new Set([
 
 /** Keys whose values are secrets (normalized: lower case, no `-`/`_`). */
 const SECRET_KEY =
-  /passw|pwd|secret|token|auth|apikey|accesskey|privatekey|credential|session|cookie|csrf|xsrf|signature|creditcard|cardnumber|cvv|ssn/;
+  /passw|passphrase|pwd|secret|token|auth|apikey|accesskey|privatekey|credential|session|cookie|csrf|xsrf|signature|creditcard|cardnumber|cvv|ssn/;
+
+/** Short names that are secrets when they are the whole name (as fragments they would match `footprint`). */
+const SECRET_NAMES = new Set(['pass', 'pin', 'otp', 'jwt', 'cvc']);
 
 /** Whether a field or header name names a secret. */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key.toLowerCase().replace(/[-_\s.]/g, ''));
+  const n = key.toLowerCase().replace(/[-_\s.]/g, '');
+  return SECRET_KEY.test(n) || SECRET_NAMES.has(n);
 }
 
 /** `Bearer …`, `Basic …` credentials written into some other header. */

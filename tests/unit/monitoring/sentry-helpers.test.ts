@@ -51,3 +51,19 @@ describe('Sentry Retry-After', () => {
     assert.equal(retryAfterMs(new Date(Date.now() - 60_000).toUTCString()), 0);
   });
 });
+
+describe('Sentry secret names', () => {
+  it('filters what the logger redacts: passphrase, and the short names pass, pin, otp, jwt, cvc', () => {
+    assert.deepEqual(scrubData({ passphrase: 'a', keyPassphrase: 'b', pass: 'c', PIN: 'd', otp: 'e', jwt: 'f', cvc: 'g', footprint: 'kept', spinner: 'kept' }), {
+      passphrase: '[Filtered]',
+      keyPassphrase: '[Filtered]',
+      pass: '[Filtered]',
+      PIN: '[Filtered]',
+      otp: '[Filtered]',
+      jwt: '[Filtered]',
+      cvc: '[Filtered]',
+      footprint: 'kept',
+      spinner: 'kept',
+    });
+  });
+});
