@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { scrubData, scrubHeaders, scrubQuery } from '../../../src/monitoring/scrub.js';
 import { retryAfterMs } from '../../../src/monitoring/sentry-transport.js';
+import { exceptionValues } from '../../../src/monitoring/sentry-event.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
 
@@ -65,5 +66,19 @@ describe('Sentry secret names', () => {
       footprint: 'kept',
       spinner: 'kept',
     });
+  });
+});
+
+describe('Sentry exceptions of things that are not Errors', () => {
+  it('describes error-like objects by name and message, other objects by their keys, and never throws', () => {
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.code = 7;
+    const values = (thrown: unknown) => exceptionValues(thrown, true).map(({ type, value }) => [type, value]);
+    assert.deepEqual(values(bare), [['Error', 'Object captured as exception with keys: code']]);
+    assert.deepEqual(values({ weird: true, a: 1 }), [['Error', 'Object captured as exception with keys: a, weird']]);
+    assert.deepEqual(values({ name: 'RpcError', message: 'upstream said no' }), [['RpcError', 'upstream said no']]);
+    assert.deepEqual(values({}), [['Error', 'Object captured as exception with keys: [object has no keys]']]);
+    assert.deepEqual(values('plain text'), [['Error', 'plain text']]);
+    assert.deepEqual(values(42), [['number', '42']]);
   });
 });
