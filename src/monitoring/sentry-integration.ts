@@ -293,7 +293,7 @@ export class SentryIntegration implements Integration {
       return null;
     }
     const request = context.request ?? currentRequest();
-    let event: SentryEvent | null = this.#base(request === undefined ? context : { ...context, request });
+    const event: SentryEvent = this.#base(request === undefined ? context : { ...context, request });
     if (exception !== undefined) event.exception = { values: exception };
     if (message !== undefined) event.message = { formatted: message };
     if (this.#beforeSend !== undefined) return this.#sendThroughBeforeSend(event, this.#beforeSend, this.#transport);
