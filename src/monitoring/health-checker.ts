@@ -90,6 +90,10 @@ function interpret(raw: HealthCheckResult): { status: HealthStatus; error?: stri
   if (typeof status === 'string' && !HEALTHY_WORDS.has(status.toLowerCase())) {
     return { status: 'unhealthy', error: reportedError(result.error, `check returned status ${JSON.stringify(status)}`) };
   }
+  // A fetch `Response` (or any HTTP answer) returned as is: an error status is no success.
+  if (typeof status === 'number' && status >= 400) {
+    return { status: 'unhealthy', error: reportedError(result.error, `check returned HTTP status ${status}`) };
+  }
   return { status: 'healthy' };
 }
 

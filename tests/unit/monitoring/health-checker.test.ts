@@ -121,7 +121,7 @@ describe('HealthChecker', () => {
     );
   });
 
-  it('reads a bare status text as the status, and reports any error as text', async () => {
+  it('reads a bare status text as the status, an HTTP error status as unhealthy, and reports any error as text', async () => {
     const health = new HealthChecker();
     health.check('text-down', () => 'unhealthy' as unknown as void);
     health.check('text-degraded', () => 'degraded' as unknown as void);
@@ -129,6 +129,8 @@ describe('HealthChecker', () => {
     health.check('object-error', () => ({ status: 'unhealthy', error: { code: 'E_LAG', seconds: 30 } }) as unknown as void);
     health.check('error-error', () => ({ status: 'down', error: new Error('replica gone') }) as unknown as void);
     health.check('number-error', () => ({ status: 'unhealthy', error: 42 }) as unknown as void);
+    health.check('fetch-503', () => new Response('down', { status: 503 }) as unknown as void);
+    health.check('fetch-204', () => new Response(null, { status: 204 }) as unknown as void);
     const app = new CovetApp();
     app.includeRouter(health.router, { prefix: '/health' });
     await using client = new TestClient(app);
@@ -144,6 +146,8 @@ describe('HealthChecker', () => {
         'object-error': ['unhealthy', '{"code":"E_LAG","seconds":30}'],
         'error-error': ['unhealthy', 'replica gone'],
         'number-error': ['unhealthy', '42'],
+        'fetch-503': ['unhealthy', 'check returned HTTP status 503'],
+        'fetch-204': ['healthy', undefined],
       },
     );
   });
