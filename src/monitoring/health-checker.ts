@@ -145,8 +145,8 @@ export class HealthChecker {
   /**
    * Adds a check (the seed's `@health.check("name")`). It is healthy when it resolves (to
    * nothing, `true`, `{ status: 'healthy' }` or an object without a `status` text), unhealthy
-   * when it throws, times out, or returns `false`, `{ status: 'unhealthy', error }` or any other
-   * `status` text. Returns `fn`.
+   * when it throws, times out, or returns `false`, `{ status: 'unhealthy', error }`, any other
+   * `status` text (alone or in an object) or an HTTP error status (a `fetch` `Response`). Returns `fn`.
    */
   check<F extends HealthCheckFunction>(name: string, fn: F, options: CheckOptions = {}): F {
     if (typeof name !== 'string' || name === '') throw new TypeError('A health check needs a name');
