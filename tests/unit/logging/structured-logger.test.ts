@@ -120,6 +120,19 @@ describe('StructuredLogger', () => {
     assert.equal(throwing.droppedLines, 1);
   });
 
+  it('logs an Error passed in place of the fields as the error field, and takes null as no fields', async () => {
+    const out = logSink();
+    const logger = new StructuredLogger({ destination: out.stream });
+    logger.error('Payment failed', Object.assign(new Error('card declined'), { code: 'E_CARD' }) as never);
+    assert.doesNotThrow(() => logger.info('No fields', null as never));
+    await logger.flush();
+    const [failed, plain] = out.lines();
+    const error = failed?.error as Record<string, unknown>;
+    assert.deepEqual([error.type, error.message, error.code, typeof error.stack], ['Error', 'card declined', 'E_CARD', 'string']);
+    assert.equal(failed?.code, undefined);
+    assert.deepEqual(Object.keys(plain ?? {}), ['timestamp', 'level', 'message']);
+  });
+
   it('never logs secrets', async () => {
     const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream, redact: { keys: ['pin_code'] } });
