@@ -54,6 +54,8 @@ interface RegisteredCheck {
 }
 
 const LIFECYCLE = 'covet:app:lifecycle';
+/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function errorText(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
@@ -205,7 +207,8 @@ export class HealthChecker {
     const start = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${check.timeout} ms`)), check.timeout);
+      // Past what a timer holds (Infinity, say: no timeout), Node would fire it after 1 ms.
+      if (check.timeout <= MAX_TIMER_MS) timer = setTimeout(() => reject(new Error(`timed out after ${check.timeout} ms`)), check.timeout);
     });
     let outcome: { status: HealthStatus; error?: string };
     try {

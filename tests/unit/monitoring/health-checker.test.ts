@@ -152,6 +152,18 @@ describe('HealthChecker', () => {
     );
   });
 
+  it('takes a timeout of Infinity (or past what a timer holds) as no timeout', async () => {
+    const health = new HealthChecker({ timeout: Number.POSITIVE_INFINITY });
+    health.check('slowish', () => new Promise<void>((r) => setTimeout(r, 30)));
+    health.check('huge', () => new Promise<void>((r) => setTimeout(r, 30)), { timeout: 2 ** 32 });
+    const app = new CovetApp();
+    app.includeRouter(health.router, { prefix: '/health' });
+    await using client = new TestClient(app);
+    const res = await client.get('/health');
+    assert.equal(res.status, 200);
+    assert.deepEqual(Object.values(res.json<{ checks: Record<string, { status: string }> }>().checks).map((c) => c.status), ['healthy', 'healthy']);
+  });
+
   it('reports a check named like an Object.prototype member in the body', async () => {
     const health = new HealthChecker();
     health.check('__proto__', () => false);
