@@ -5,6 +5,8 @@ import type { SentryDsn } from './sentry-dsn.js';
 import type { SentryEvent } from './sentry-event.js';
 
 const SDK = { name: 'covet.sentry', version: '0.1.0' } as const;
+/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Counters of what happened to events. */
 export interface TransportStats {
@@ -145,7 +147,7 @@ export class SentryTransport {
         {
           method: 'POST',
           headers: { 'content-type': 'application/x-sentry-envelope', 'content-length': Buffer.byteLength(body), 'x-sentry-auth': auth },
-          timeout: this.#timeout,
+          ...(this.#timeout <= MAX_TIMER_MS ? { timeout: this.#timeout } : {}),
         },
         (res) => {
           res.resume();
@@ -153,9 +155,12 @@ export class SentryTransport {
           res.once('error', reject);
         },
       );
-      const deadline = setTimeout(() => req.destroy(new Error(`timed out after ${this.#timeout} ms`)), this.#timeout);
-      deadline.unref();
-      req.once('close', () => clearTimeout(deadline));
+      // Past what a timer holds (Infinity: no deadline), Node would fire it after 1 ms.
+      if (this.#timeout <= MAX_TIMER_MS) {
+        const deadline = setTimeout(() => req.destroy(new Error(`timed out after ${this.#timeout} ms`)), this.#timeout);
+        deadline.unref();
+        req.once('close', () => clearTimeout(deadline));
+      }
       req.once('timeout', () => req.destroy(new Error(`timed out after ${this.#timeout} ms`)));
       req.once('error', reject);
       req.end(body);
@@ -167,7 +172,7 @@ export class SentryTransport {
     if (this.#inFlight.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeout);
+      if (timeout <= MAX_TIMER_MS) timer = setTimeout(() => resolve(false), timeout);
     });
     const done = (async () => {
       while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);

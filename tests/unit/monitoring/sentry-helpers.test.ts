@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { scrubData, scrubHeaders, scrubQuery } from '../../../src/monitoring/scrub.js';
 import { retryAfterMs } from '../../../src/monitoring/sentry-transport.js';
 import { exceptionValues } from '../../../src/monitoring/sentry-event.js';
+import { MetricsManager, PrometheusBackend, SentryIntegration } from '../../../src/monitoring/index.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
 
@@ -80,5 +83,31 @@ describe('Sentry exceptions of things that are not Errors', () => {
     assert.deepEqual(values({}), [['Error', 'Object captured as exception with keys: [object has no keys]']]);
     assert.deepEqual(values('plain text'), [['Error', 'plain text']]);
     assert.deepEqual(values(42), [['number', '42']]);
+  });
+});
+
+describe('Timeouts of Infinity', () => {
+  it('mean no deadline for Sentry requests and metric collect callbacks', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.end('{}'), 30));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const dsn = `http://key@127.0.0.1:${(server.address() as AddressInfo).port}/1`;
+      const sentry = new SentryIntegration({ dsn, timeout: Number.POSITIVE_INFINITY, logger: { error() {} } });
+      sentry.captureMessage('slow ingest');
+      assert.equal(await sentry.flush(), true);
+      assert.deepEqual([sentry.stats.sent, sentry.stats.failed], [1, 0]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+
+    const errors: string[] = [];
+    const metrics = new MetricsManager(new PrometheusBackend({ collectTimeout: Number.POSITIVE_INFINITY, logger: { error: (m) => errors.push(m) } }));
+    metrics.gauge('queue_depth', [], { collect: async (g) => { await new Promise((r) => setTimeout(r, 20)); g.set(7); } });
+    assert.match(await metrics.metrics(), /^queue_depth 7$/m);
+    assert.deepEqual(errors, []);
   });
 });
