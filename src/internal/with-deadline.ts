@@ -7,6 +7,8 @@
  * await withDeadline(redis.call('GET', key), 1000, () => new Error('no answer within 1000 ms'))
  */
 export function withDeadline<T>(pending: Promise<T>, ms: number, timedOut: () => unknown): Promise<T> {
+  // Past what a timer holds (Infinity: no deadline), Node would fire it after 1 ms.
+  if (!(ms <= 2 ** 31 - 1)) return pending;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(timedOut()), ms);
     pending.then(

@@ -4,7 +4,7 @@ import { isatty } from 'node:tty';
 /** Where log lines go: any writable stream (`process.stdout`, a file stream, a socket). */
 export interface LogDestination {
   write(chunk: string): boolean;
-  once?(event: 'drain', listener: () => void): unknown;
+  once?(event: 'drain' | 'close', listener: () => void): unknown;
   /** A file descriptor lets the last lines be written synchronously at process exit. */
   readonly fd?: number;
   readonly isTTY?: boolean;
@@ -211,17 +211,41 @@ export class LineWriter {
       }
       chunk = bytes.toString('utf8');
     } else chunk = textOf(pending);
-    const ok = this.#dest.write(chunk);
-    if (!ok && typeof this.#dest.once === 'function') {
+    // A destination that failed (a closed pipe, a full disk) never drains: its lines are lost,
+    // counted, and neither the writer nor `flush()` waits for it.
+    let ok: boolean;
+    if (this.#destroyed()) {
+      this.#droppedTotal += pending.length;
+      ok = true;
+    } else {
+      try {
+        ok = this.#dest.write(chunk);
+      } catch {
+        this.#droppedTotal += pending.length;
+        ok = true;
+      }
+    }
+    if (!ok && typeof this.#dest.once === 'function' && !this.#destroyed()) {
       this.#waitingDrain = true;
-      this.#dest.once('drain', () => {
+      const dest = this.#dest as LogDestination & { removeListener?(event: string, listener: () => void): unknown };
+      const resume = (): void => {
+        dest.removeListener?.('drain', resume);
+        dest.removeListener?.('close', resume);
+        if (!this.#waitingDrain) return;
         this.#waitingDrain = false;
         this.#drain();
-      });
+      };
+      dest.once?.('drain', resume);
+      dest.once?.('close', resume);
       return;
     }
     if (this.#pending.length > 0) this.#schedule();
     else for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** Whether the destination is a stream that was destroyed (it failed, or was closed). */
+  #destroyed(): boolean {
+    return (this.#dest as { destroyed?: unknown }).destroyed === true;
   }
 
   /**

@@ -174,6 +174,9 @@ export class Redactor {
         if (clean !== undefined) setOwn(out, k, clean);
       }
       return out;
+    } catch {
+      // A getter or a proxy trap that throws: a log call must never throw for what it was given.
+      return '[Unserializable]';
     } finally {
       seen.delete(obj);
     }

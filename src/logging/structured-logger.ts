@@ -149,7 +149,10 @@ const COLORS: Readonly<Record<LogLevel, string>> = {
 
 /** The seed passes fields as `extra={...}`; `{ extra: {...} }` alone is read as those fields. */
 function unwrapExtra(fields: LogFields | undefined): LogFields | undefined {
-  if (fields === undefined) return undefined;
+  if (fields === undefined || fields === null) return undefined;
+  // `logger.error('Payment failed', err)`: the error is the line's `error` field, not its own
+  // (non-enumerable) properties, which would leave nothing of it.
+  if (fields instanceof Error) return { error: fields };
   const extra = fields.extra;
   if (extra === undefined || typeof extra !== 'object' || extra === null || Array.isArray(extra)) return fields;
   for (const key in fields) if (key !== 'extra') return fields;

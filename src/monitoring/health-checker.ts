@@ -54,6 +54,8 @@ interface RegisteredCheck {
 }
 
 const LIFECYCLE = 'covet:app:lifecycle';
+/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function errorText(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
@@ -62,16 +64,37 @@ function errorText(err: unknown): string {
 
 const HEALTHY_WORDS = new Set(['healthy', 'ok', 'up', 'pass']);
 
-function interpret(result: HealthCheckResult): { status: HealthStatus; error?: string } {
+/** A check's `error` as the body's text, whatever the check put there. */
+function reportedError(error: unknown, fallback: string): string {
+  if (error === undefined || error === null) return fallback;
+  if (typeof error === 'string') return error;
+  if (error instanceof Error) return errorText(error);
+  if (typeof error === 'object') {
+    try {
+      return JSON.stringify(error) ?? fallback;
+    } catch {
+      return fallback;
+    }
+  }
+  return String(error);
+}
+
+function interpret(raw: HealthCheckResult): { status: HealthStatus; error?: string } {
+  // A check written in JavaScript may answer with the status text alone ('ok', 'down').
+  const result: HealthCheckResult = typeof raw === 'string' ? ({ status: raw } as unknown as HealthCheckResult) : raw;
   if (result === false) return { status: 'unhealthy', error: 'check returned false' };
   if (result === undefined || result === null || result === true) return { status: 'healthy' };
   const status: unknown = result.status;
-  if (status === 'unhealthy') return { status: 'unhealthy', error: result.error ?? 'unhealthy' };
+  if (status === 'unhealthy') return { status: 'unhealthy', error: reportedError(result.error, 'unhealthy') };
   // The words other health libraries use for "up" (`ok`, Terminus' `up`, the IETF draft's
   // `pass`) are healthy; any other status text ('degraded', 'down', a typo) fails closed: a
   // check that cannot say it is healthy must not keep a broken instance in the load balancer.
   if (typeof status === 'string' && !HEALTHY_WORDS.has(status.toLowerCase())) {
-    return { status: 'unhealthy', error: result.error ?? `check returned status ${JSON.stringify(status)}` };
+    return { status: 'unhealthy', error: reportedError(result.error, `check returned status ${JSON.stringify(status)}`) };
+  }
+  // A fetch `Response` (or any HTTP answer) returned as is: an error status is no success.
+  if (typeof status === 'number' && status >= 400) {
+    return { status: 'unhealthy', error: reportedError(result.error, `check returned HTTP status ${status}`) };
   }
   return { status: 'healthy' };
 }
@@ -124,8 +147,8 @@ export class HealthChecker {
   /**
    * Adds a check (the seed's `@health.check("name")`). It is healthy when it resolves (to
    * nothing, `true`, `{ status: 'healthy' }` or an object without a `status` text), unhealthy
-   * when it throws, times out, or returns `false`, `{ status: 'unhealthy', error }` or any other
-   * `status` text. Returns `fn`.
+   * when it throws, times out, or returns `false`, `{ status: 'unhealthy', error }`, any other
+   * `status` text (alone or in an object) or an HTTP error status (a `fetch` `Response`). Returns `fn`.
    */
   check<F extends HealthCheckFunction>(name: string, fn: F, options: CheckOptions = {}): F {
     if (typeof name !== 'string' || name === '') throw new TypeError('A health check needs a name');
@@ -184,7 +207,8 @@ export class HealthChecker {
     const start = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${check.timeout} ms`)), check.timeout);
+      // Past what a timer holds (Infinity, say: no timeout), Node would fire it after 1 ms.
+      if (check.timeout <= MAX_TIMER_MS) timer = setTimeout(() => reject(new Error(`timed out after ${check.timeout} ms`)), check.timeout);
     });
     let outcome: { status: HealthStatus; error?: string };
     try {

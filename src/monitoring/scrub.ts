@@ -30,22 +30,42 @@ const SECRET_HEADERS = new Set([
 
 /** Keys whose values are secrets (normalized: lower case, no `-`/`_`). */
 const SECRET_KEY =
-  /passw|pwd|secret|token|auth|apikey|accesskey|privatekey|credential|session|cookie|csrf|xsrf|signature|creditcard|cardnumber|cvv|ssn/;
+  /passw|passphrase|pwd|secret|token|auth|apikey|accesskey|privatekey|credential|session|cookie|csrf|xsrf|signature|creditcard|cardnumber|cvv|ssn/;
+
+/** Short names that are secrets when they are the whole name (as fragments they would match `footprint`). */
+const SECRET_NAMES = new Set(['pass', 'pin', 'otp', 'jwt', 'cvc']);
 
 /** Whether a field or header name names a secret. */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key.toLowerCase().replace(/[-_\s.]/g, ''));
+  const n = key.toLowerCase().replace(/[-_\s.]/g, '');
+  return SECRET_KEY.test(n) || SECRET_NAMES.has(n);
+}
+
+/** `Bearer …`, `Basic …` credentials written into some other header. */
+const CREDENTIAL = /\b(Bearer|Basic|Digest|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
+
+/** A header value without the secrets it may carry: JWTs, credentials, a URL's secret query parameters. */
+function scrubHeaderValue(value: string): string {
+  let out = redactJwts(value, FILTERED).replace(CREDENTIAL, `$1 ${FILTERED}`);
+  const q = out.indexOf('?');
+  if (q !== -1 && /^[a-z][a-z0-9+.-]*:\/\//i.test(out)) {
+    const hash = out.indexOf('#', q);
+    const query = hash === -1 ? out.slice(q + 1) : out.slice(q + 1, hash);
+    out = `${out.slice(0, q + 1)}${scrubQuery(query)}${hash === -1 ? '' : out.slice(hash)}`;
+  }
+  return out;
 }
 
 /**
  * Request headers without secrets: `Authorization`, `Cookie`, tokens and the like become
- * `[Filtered]`, and a JWT in any other header (`X-Goog-Iap-Jwt-Assertion`, say) is cut out.
+ * `[Filtered]`; in any other header a JWT or a `Bearer …` credential is cut out, and so are the
+ * secret query parameters of a URL (a `Referer` carrying a reset link's `?token=`).
  */
 export function scrubHeaders(headers: Iterable<[string, string]>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of headers) {
     const key = name.toLowerCase();
-    setOwn(out, key, SECRET_HEADERS.has(key) || isSecretKey(key) ? FILTERED : redactJwts(value, FILTERED));
+    setOwn(out, key, SECRET_HEADERS.has(key) || isSecretKey(key) ? FILTERED : scrubHeaderValue(value));
   }
   return out;
 }
@@ -62,7 +82,12 @@ export function scrubQuery(query: string): string {
       try {
         key = decodeURIComponent(rawKey.replace(/\+/g, ' '));
       } catch {}
-      return eq !== -1 && isSecretKey(key) ? `${rawKey}=${encodeURIComponent(FILTERED)}` : pair;
+      if (eq === -1) return pair;
+      if (isSecretKey(key)) return `${rawKey}=${encodeURIComponent(FILTERED)}`;
+      // A JWT passed under some other name (`?jwt=`, `?id_token_hint=` is caught above).
+      const value = pair.slice(eq + 1);
+      const clean = redactJwts(value, encodeURIComponent(FILTERED));
+      return clean === value ? pair : `${rawKey}=${clean}`;
     })
     .join('&');
 }
@@ -75,6 +100,18 @@ export function scrubData(value: unknown, depth = 0, seen: WeakSet<object> = new
   if (seen.has(value)) return '[Circular]';
   if (depth > 8) return '[Truncated]';
   seen.add(value);
+  try {
+    return scrubObject(value, depth, seen);
+  } catch {
+    // A getter or a proxy trap that throws: a capture must never throw for what it was given.
+    return '[Unserializable]';
+  } finally {
+    // Only the path from the root counts: the same object twice, side by side, is no cycle.
+    seen.delete(value);
+  }
+}
+
+function scrubObject(value: object, depth: number, seen: WeakSet<object>): unknown {
   if (Array.isArray(value)) return value.map((v) => scrubData(v, depth + 1, seen) ?? null);
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (value instanceof Map) return scrubData(Object.fromEntries(value), depth, seen);

@@ -71,7 +71,9 @@ export function parseStack(stack: string | undefined): SentryFrame[] {
     if (!/^\s*at /.test(line)) continue;
     const m = FRAME.exec(line);
     if (m !== null) {
-      const filename = (m[2] ?? '').replace(/^file:\/\//, '');
+      // `at async file:///app.js:3:5`: an anonymous async frame; the keyword is not part of the file.
+      const location = m[1] === undefined ? (m[2] ?? '').replace(/^async /, '') : (m[2] ?? '');
+      const filename = location.replace(/^file:\/\//, '');
       frames.push({
         filename,
         function: m[1] ?? '<anonymous>',
@@ -86,6 +88,27 @@ export function parseStack(stack: string | undefined): SentryFrame[] {
     if (frames.length >= 50) break;
   }
   return frames.reverse();
+}
+
+/**
+ * What was thrown when it is not an `Error`: an error-like object (a `message` text, from
+ * another realm or a library) by its name and message, any other object by its keys, as
+ * Sentry's SDKs write it — never by calling a `toString` it may not have.
+ */
+function nonErrorException(thrown: unknown): Pick<SentryException, 'type' | 'value' | 'stacktrace'> {
+  if (typeof thrown === 'string') return { type: 'Error', value: thrown };
+  if (typeof thrown !== 'object' || thrown === null) return { type: typeof thrown, value: String(thrown) };
+  try {
+    const { message, name, stack } = thrown as { message?: unknown; name?: unknown; stack?: unknown };
+    if (typeof message === 'string') {
+      const frames = parseStack(typeof stack === 'string' ? stack : undefined);
+      return { type: typeof name === 'string' && name !== '' ? name : 'Error', value: message, ...(frames.length > 0 ? { stacktrace: { frames } } : {}) };
+    }
+    const keys = Object.keys(thrown).sort();
+    return { type: 'Error', value: `Object captured as exception with keys: ${keys.length === 0 ? '[object has no keys]' : keys.join(', ')}` };
+  } catch {
+    return { type: 'Error', value: 'Object captured as exception' };
+  }
 }
 
 /** An error and its `cause` chain (at most 5 deep), cause first, as Sentry wants them. */
@@ -103,11 +126,7 @@ export function exceptionValues(error: unknown, handled: boolean): SentryExcepti
       });
       current = current.cause;
     } else {
-      chain.push({
-        type: typeof current === 'string' ? 'Error' : typeof current,
-        value: String(current),
-        mechanism: { type: 'generic', handled },
-      });
+      chain.push({ ...nonErrorException(current), mechanism: { type: 'generic', handled } });
       break;
     }
   }

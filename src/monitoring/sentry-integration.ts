@@ -3,7 +3,7 @@ import type { CovetApp, Integration, RequestErrorMessage } from '../app.js';
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext } from '../types.js';
-import type { MonitoringLogger } from './metrics-logger.js';
+import { type MonitoringLogger, warn } from './metrics-logger.js';
 import { scrubData } from './scrub.js';
 import { type SentryDsn, parseDsn } from './sentry-dsn.js';
 import {
@@ -128,8 +128,12 @@ export interface SentryOptions {
   readonly tracesSampleRate?: number;
   /** Tags on every event. */
   readonly tags?: Readonly<Record<string, string>>;
-  /** Last look at an event: return it (changed or not) to send it, `null` to drop it. */
-  readonly beforeSend?: (event: SentryEvent) => SentryEvent | null;
+  /**
+   * Last look at an event: return it (changed or not) to send it, `null` to drop it — or a
+   * promise of either, as Sentry's SDKs allow. One that throws (or rejects, or returns
+   * something else) drops the event with a warning.
+   */
+  readonly beforeSend?: (event: SentryEvent) => SentryEvent | null | PromiseLike<SentryEvent | null>;
   /** Most events in flight; more are dropped. Default 30. */
   readonly maxInFlight?: number;
   /** Timeout of one request to Sentry, and the default of `flush()`. Default 5000 ms. */
@@ -183,7 +187,10 @@ export class SentryIntegration implements Integration {
   /** Requests in flight through the transaction middleware, and their trace. */
   readonly #traces = new WeakMap<object, TransactionTrace>();
   readonly #tags: Readonly<Record<string, string>>;
-  readonly #beforeSend: ((event: SentryEvent) => SentryEvent | null) | undefined;
+  readonly #beforeSend: ((event: SentryEvent) => SentryEvent | null | PromiseLike<SentryEvent | null>) | undefined;
+  readonly #logger: MonitoringLogger;
+  /** Events waiting for an asynchronous `beforeSend`. */
+  readonly #pending = new Set<Promise<void>>();
   readonly #requestScope: boolean;
   #unsubscribe: (() => void) | null = null;
   #skipped = 0;
@@ -204,6 +211,7 @@ export class SentryIntegration implements Integration {
     this.#tags = options.tags ?? {};
     this.#requestScope = options.requestScope ?? true;
     this.#beforeSend = options.beforeSend;
+    this.#logger = options.logger ?? console;
     this.#transport =
       this.dsn === null
         ? null
@@ -285,13 +293,48 @@ export class SentryIntegration implements Integration {
       return null;
     }
     const request = context.request ?? currentRequest();
-    let event: SentryEvent | null = this.#base(request === undefined ? context : { ...context, request });
+    const event: SentryEvent = this.#base(request === undefined ? context : { ...context, request });
     if (exception !== undefined) event.exception = { values: exception };
     if (message !== undefined) event.message = { formatted: message };
-    if (this.#beforeSend !== undefined) event = this.#beforeSend(event);
-    if (event === null) return null;
+    if (this.#beforeSend !== undefined) return this.#sendThroughBeforeSend(event, this.#beforeSend, this.#transport);
     this.#transport.send(event);
     return event.event_id;
+  }
+
+  /** Runs `beforeSend` (synchronous or not) without ever throwing at the caller. */
+  #sendThroughBeforeSend(
+    event: SentryEvent,
+    beforeSend: (event: SentryEvent) => SentryEvent | null | PromiseLike<SentryEvent | null>,
+    transport: SentryTransport,
+  ): string | null {
+    const deliver = (result: unknown): string | null => {
+      if (result === null) return null;
+      if (typeof result !== 'object' || result === undefined) {
+        warn(this.#logger, `Sentry beforeSend returned ${typeof result}, not an event or null; the event is dropped`);
+        return null;
+      }
+      transport.send(result as SentryEvent);
+      return (result as SentryEvent).event_id ?? event.event_id;
+    };
+    const dropped = (err: unknown): null => {
+      warn(this.#logger, 'Sentry beforeSend threw; the event is dropped', { error: err });
+      return null;
+    };
+    let result: unknown;
+    try {
+      result = beforeSend(event);
+    } catch (err) {
+      return dropped(err);
+    }
+    if (result !== null && typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+      const p: Promise<void> = Promise.resolve(result as PromiseLike<unknown>)
+        .then(deliver, dropped)
+        .then(() => undefined)
+        .finally(() => this.#pending.delete(p));
+      this.#pending.add(p);
+      return event.event_id;
+    }
+    return deliver(result);
   }
 
   /**
@@ -351,8 +394,9 @@ export class SentryIntegration implements Integration {
   }
 
   /** Waits for events in flight (at most `timeout` ms); `true` when all were handled. */
-  flush(timeout?: number): Promise<boolean> {
-    return this.#transport?.flush(timeout) ?? Promise.resolve(true);
+  async flush(timeout?: number): Promise<boolean> {
+    if (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    return this.#transport?.flush(timeout) ?? true;
   }
 
   /** Flushes and stops capturing (`app.close()` calls it). */

@@ -5,6 +5,8 @@ import type { SentryDsn } from './sentry-dsn.js';
 import type { SentryEvent } from './sentry-event.js';
 
 const SDK = { name: 'covet.sentry', version: '0.1.0' } as const;
+/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Counters of what happened to events. */
 export interface TransportStats {
@@ -36,6 +38,16 @@ export function serializeEnvelope(event: SentryEvent, dsn: SentryDsn, trace?: Re
     content_type: 'application/json',
   };
   return `${JSON.stringify(header)}\n${JSON.stringify(item)}\n${payload}\n`;
+}
+
+/** A `Retry-After` value (seconds, or an HTTP date) in ms from now; 60 s when absent or unreadable. */
+export function retryAfterMs(header: string | string[] | undefined): number {
+  const value = typeof header === 'string' ? header.trim() : '';
+  if (value === '') return 60_000;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : 60_000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? 60_000 : Math.max(0, at - Date.now());
 }
 
 /**
@@ -85,10 +97,7 @@ export class SentryTransport {
       const limits = headers['x-sentry-rate-limits'];
       // The rate-limit header wins over Retry-After, on a 429 or any other answer.
       if (typeof limits === 'string' && limits.trim() !== '') this.#limit(limits);
-      else if (status === 429) {
-        const retry = Number(headers['retry-after'] ?? 60);
-        this.#limitedUntil.set('all', Date.now() + (Number.isFinite(retry) && retry >= 0 ? retry : 60) * 1000);
-      }
+      else if (status === 429) this.#limitedUntil.set('all', Date.now() + retryAfterMs(headers['retry-after']));
       if (status === 429) {
         this.#dropped++;
         return;
@@ -138,7 +147,7 @@ export class SentryTransport {
         {
           method: 'POST',
           headers: { 'content-type': 'application/x-sentry-envelope', 'content-length': Buffer.byteLength(body), 'x-sentry-auth': auth },
-          timeout: this.#timeout,
+          ...(this.#timeout <= MAX_TIMER_MS ? { timeout: this.#timeout } : {}),
         },
         (res) => {
           res.resume();
@@ -146,9 +155,12 @@ export class SentryTransport {
           res.once('error', reject);
         },
       );
-      const deadline = setTimeout(() => req.destroy(new Error(`timed out after ${this.#timeout} ms`)), this.#timeout);
-      deadline.unref();
-      req.once('close', () => clearTimeout(deadline));
+      // Past what a timer holds (Infinity: no deadline), Node would fire it after 1 ms.
+      if (this.#timeout <= MAX_TIMER_MS) {
+        const deadline = setTimeout(() => req.destroy(new Error(`timed out after ${this.#timeout} ms`)), this.#timeout);
+        deadline.unref();
+        req.once('close', () => clearTimeout(deadline));
+      }
       req.once('timeout', () => req.destroy(new Error(`timed out after ${this.#timeout} ms`)));
       req.once('error', reject);
       req.end(body);
@@ -160,7 +172,7 @@ export class SentryTransport {
     if (this.#inFlight.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeout);
+      if (timeout <= MAX_TIMER_MS) timer = setTimeout(() => resolve(false), timeout);
     });
     const done = (async () => {
       while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);

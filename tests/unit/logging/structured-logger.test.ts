@@ -86,6 +86,53 @@ describe('StructuredLogger', () => {
     assert.deepEqual(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value, { admin: true });
   });
 
+  it('never throws for a field whose getter or proxy trap throws', async () => {
+    const out = logSink();
+    const logger = new StructuredLogger({ destination: out.stream });
+    const getter = { ok: 1, get bad(): never { throw new Error('getter'); } };
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error('trap'); } });
+    assert.doesNotThrow(() => logger.info('odd fields', { getter, nested: { proxy }, list: [proxy] }));
+    await logger.flush();
+    const [line] = out.lines();
+    assert.equal(line?.message, 'odd fields');
+    assert.equal(line?.getter, '[Unserializable]');
+    assert.deepEqual(line?.nested, { proxy: '[Unserializable]' });
+    assert.deepEqual(line?.list, ['[Unserializable]']);
+  });
+
+  it('does not hang flush() or throw later when the destination fails', async () => {
+    // A stream that fails (a closed pipe, a full disk) and so never drains.
+    const failing = new Writable({ write: (_c, _e, done) => done(Object.assign(new Error('write ENOSPC'), { code: 'ENOSPC' })) });
+    failing.on('error', () => {});
+    const logger = new StructuredLogger({ destination: failing });
+    logger.info('one');
+    const timeout = (ms: number) => new Promise<string>((r) => setTimeout(() => r('hung'), ms).unref());
+    assert.equal(await Promise.race([logger.flush().then(() => 'flushed'), timeout(1000)]), 'flushed');
+    logger.info('two');
+    logger.info('three');
+    assert.equal(await Promise.race([logger.flush().then(() => 'flushed'), timeout(1000)]), 'flushed');
+    assert.equal(logger.droppedLines, 2);
+
+    // A destination whose write throws: the batch is lost, counted, and nothing is thrown.
+    const throwing = new StructuredLogger({ destination: { write: () => { throw new Error('broken sink'); } } });
+    throwing.info('lost');
+    await throwing.flush();
+    assert.equal(throwing.droppedLines, 1);
+  });
+
+  it('logs an Error passed in place of the fields as the error field, and takes null as no fields', async () => {
+    const out = logSink();
+    const logger = new StructuredLogger({ destination: out.stream });
+    logger.error('Payment failed', Object.assign(new Error('card declined'), { code: 'E_CARD' }) as never);
+    assert.doesNotThrow(() => logger.info('No fields', null as never));
+    await logger.flush();
+    const [failed, plain] = out.lines();
+    const error = failed?.error as Record<string, unknown>;
+    assert.deepEqual([error.type, error.message, error.code, typeof error.stack], ['Error', 'card declined', 'E_CARD', 'string']);
+    assert.equal(failed?.code, undefined);
+    assert.deepEqual(Object.keys(plain ?? {}), ['timestamp', 'level', 'message']);
+  });
+
   it('never logs secrets', async () => {
     const out = logSink();
     const logger = new StructuredLogger({ destination: out.stream, redact: { keys: ['pin_code'] } });

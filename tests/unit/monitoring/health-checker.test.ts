@@ -121,6 +121,49 @@ describe('HealthChecker', () => {
     );
   });
 
+  it('reads a bare status text as the status, an HTTP error status as unhealthy, and reports any error as text', async () => {
+    const health = new HealthChecker();
+    health.check('text-down', () => 'unhealthy' as unknown as void);
+    health.check('text-degraded', () => 'degraded' as unknown as void);
+    health.check('text-ok', () => 'ok' as unknown as void);
+    health.check('object-error', () => ({ status: 'unhealthy', error: { code: 'E_LAG', seconds: 30 } }) as unknown as void);
+    health.check('error-error', () => ({ status: 'down', error: new Error('replica gone') }) as unknown as void);
+    health.check('number-error', () => ({ status: 'unhealthy', error: 42 }) as unknown as void);
+    health.check('fetch-503', () => new Response('down', { status: 503 }) as unknown as void);
+    health.check('fetch-204', () => new Response(null, { status: 204 }) as unknown as void);
+    const app = new CovetApp();
+    app.includeRouter(health.router, { prefix: '/health' });
+    await using client = new TestClient(app);
+    const res = await client.get('/health');
+    assert.equal(res.status, 503);
+    const { checks } = res.json<{ checks: Record<string, { status: string; error?: string }> }>();
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, [v.status, v.error]])),
+      {
+        'text-down': ['unhealthy', 'unhealthy'],
+        'text-degraded': ['unhealthy', 'check returned status "degraded"'],
+        'text-ok': ['healthy', undefined],
+        'object-error': ['unhealthy', '{"code":"E_LAG","seconds":30}'],
+        'error-error': ['unhealthy', 'replica gone'],
+        'number-error': ['unhealthy', '42'],
+        'fetch-503': ['unhealthy', 'check returned HTTP status 503'],
+        'fetch-204': ['healthy', undefined],
+      },
+    );
+  });
+
+  it('takes a timeout of Infinity (or past what a timer holds) as no timeout', async () => {
+    const health = new HealthChecker({ timeout: Number.POSITIVE_INFINITY });
+    health.check('slowish', () => new Promise<void>((r) => setTimeout(r, 30)));
+    health.check('huge', () => new Promise<void>((r) => setTimeout(r, 30)), { timeout: 2 ** 32 });
+    const app = new CovetApp();
+    app.includeRouter(health.router, { prefix: '/health' });
+    await using client = new TestClient(app);
+    const res = await client.get('/health');
+    assert.equal(res.status, 200);
+    assert.deepEqual(Object.values(res.json<{ checks: Record<string, { status: string }> }>().checks).map((c) => c.status), ['healthy', 'healthy']);
+  });
+
   it('reports a check named like an Object.prototype member in the body', async () => {
     const health = new HealthChecker();
     health.check('__proto__', () => false);

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { CovetApp } from '../../../src/index.js';
 import { parseDsn, SentryIntegration, TracingMiddleware } from '../../../src/monitoring/index.js';
 import { TestClient } from '../../../src/testing/index.js';
+import { parseStack } from '../../../src/monitoring/sentry-event.js';
 import { contextTracking, resetContextTracking } from '../../../src/internal/request-context.js';
 import { memoryLogger, withServer } from '../../helpers/server.js';
 
@@ -99,6 +100,22 @@ describe('SentryIntegration', () => {
     assert.equal(parseDsn('http://k@localhost:9000/prefix/7').envelopeUrl, 'http://localhost:9000/prefix/api/7/envelope/');
     assert.throws(() => parseDsn('https://o1.ingest.sentry.io/42'), TypeError);
     assert.throws(() => parseDsn('not a url'), TypeError);
+  });
+
+  it('parses V8 stack lines into frames, oldest first, anonymous async frames included', () => {
+    const stack = [
+      'Error: boom',
+      '    at inner (file:///srv/app/handlers.js:24:29)',
+      '    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)',
+      '    at async Router.handle (/srv/app/node_modules/lib/router.js:10:3)',
+      '    at async file:///srv/app/main.js:28:9',
+    ].join('\n');
+    assert.deepEqual(parseStack(stack), [
+      { filename: '/srv/app/main.js', function: '<anonymous>', lineno: 28, colno: 9, in_app: true },
+      { filename: '/srv/app/node_modules/lib/router.js', function: 'async Router.handle', lineno: 10, colno: 3, in_app: false },
+      { filename: 'node:internal/process/task_queues', function: 'process.processTicksAndRejections', lineno: 95, colno: 5, in_app: false },
+      { filename: '/srv/app/handlers.js', function: 'inner', lineno: 24, colno: 29, in_app: true },
+    ]);
   });
 
   it('runs the seed example: captureException from a handler, sent as an envelope', async () => {
@@ -264,6 +281,39 @@ describe('SentryIntegration', () => {
     assert.equal(never.captureException(new Error('x')), null);
     assert.equal(never.stats.sampledOut, 1);
     assert.equal(new SentryIntegration({ dsn: '' }).captureException(new Error('no dsn')), null);
+  });
+
+  it('never throws from a beforeSend that throws or returns no event, and awaits an async one', async () => {
+    sentryServer.envelopes.length = 0;
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
+    const throwing = new SentryIntegration({ dsn, logger, beforeSend: () => { throw new Error('filter bug'); } });
+    assert.equal(throwing.captureException(new Error('a')), null);
+    const forgetful = new SentryIntegration({ dsn, logger, beforeSend: (() => undefined) as unknown as () => null });
+    assert.equal(forgetful.captureMessage('b'), null);
+    const asyncSentry = new SentryIntegration({
+      dsn,
+      logger,
+      beforeSend: async (event) => {
+        await new Promise((r) => setTimeout(r, 5));
+        if (event.message?.formatted === 'drop') return null;
+        if (event.message?.formatted === 'reject') throw new Error('async filter bug');
+        return { ...event, tags: { checked: 'async' } };
+      },
+    });
+    const id = asyncSentry.captureMessage('keep');
+    assert.match(id ?? '', /^[0-9a-f]{32}$/);
+    asyncSentry.captureMessage('drop');
+    asyncSentry.captureMessage('reject');
+    await Promise.all([throwing.flush(), forgetful.flush(), asyncSentry.flush()]);
+    assert.equal(sentryServer.envelopes.length, 1);
+    const event = sentryServer.envelopes[0]?.items[0]?.payload as Record<string, unknown>;
+    assert.deepEqual([event.event_id, event.tags, event.message], [id, { checked: 'async' }, { formatted: 'keep' }]);
+    assert.deepEqual(warnings, [
+      'Sentry beforeSend threw; the event is dropped',
+      'Sentry beforeSend returned undefined, not an event or null; the event is dropped',
+      'Sentry beforeSend threw; the event is dropped',
+    ]);
   });
 
   it('sends performance transactions for tracesSampleRate, linked to the trace', async () => {
