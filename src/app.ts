@@ -43,8 +43,8 @@ export const kAcquire: unique symbol = Symbol('covet.app.acquire');
 /** @internal See `kAcquire`. */
 export const kRelease: unique symbol = Symbol('covet.app.release');
 /**
- * @internal `app[kShutdownTimeout]`: the app's `server.shutdownTimeout`, for `covet run`'s
- * primary. A registered symbol, so that a CLI from another copy of the package reads it too.
+ * @internal `app[kShutdownTimeout]`: the longest its `close()` takes (`server.shutdownDelay` plus
+ * `server.shutdownTimeout`), for `covet run`'s primary. A registered symbol, so that a CLI from another copy of the package reads it too.
  */
 export const kShutdownTimeout: unique symbol = Symbol.for('covet.app.shutdownTimeout');
 /** @internal `app[kMountedApps]`: the apps `mount()` serves under this one, in order. */
@@ -357,6 +357,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     this.#redirectSlashes = options.redirectSlashes ?? true;
     this.#multipart = options.multipart ?? {};
     this.#serverOptions = { ...SERVER_DEFAULTS, ...options.server };
+    const delay = this.#serverOptions.shutdownDelay;
+    if (!Number.isInteger(delay) || delay < 0) throw new RangeError(`server.shutdownDelay must be a non-negative integer (ms), got ${delay}`);
     // Structural, so the core needs nothing from `covet/security`: `SecurityConfig.apply`
     // registers a named plugin, which an app registers once however often it is asked.
     const security = options.securityConfig as { apply?: unknown } | undefined;
@@ -711,7 +713,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
 
   /** @internal See `kShutdownTimeout`. */
   get [kShutdownTimeout](): number {
-    return this.#serverOptions.shutdownTimeout;
+    return this.#serverOptions.shutdownDelay + this.#serverOptions.shutdownTimeout;
   }
 
   /** The Node server while listening (for WebSocket upgrades and tests). */
@@ -774,10 +776,16 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
 
   /**
    * Stops accepting, lets in-flight requests finish (until `shutdownTimeout`), closes every
-   * connection, then runs shutdown hooks in reverse order.
+   * connection, then runs shutdown hooks in reverse order. With `server.shutdownDelay`, it
+   * first goes on serving that long as draining (readiness 503, `Connection: close`).
    */
   async close(): Promise<void> {
     this.#publishLifecycle('draining');
+    const delay = this.#serverOptions.shutdownDelay;
+    if (this.#server !== null && delay > 0) {
+      this.#draining = true;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
     const server = this.#server;
     // Open WebSockets get close 1001 and a bounded wait: the server's drain waits for their sockets.
     const sockets = this.#webSockets.closeAll(this.#serverOptions.shutdownTimeout);

@@ -20,6 +20,13 @@ export interface ServerOptions {
   readonly maxRequestsPerSocket?: number;
   /** Milliseconds `close()` lets in-flight requests finish before cutting connections. Default 10 000. */
   readonly shutdownTimeout?: number;
+  /**
+   * Milliseconds `close()` keeps accepting and serving before it stops listening, with
+   * `/health/ready` answering 503 and every response saying `Connection: close`. A load
+   * balancer or Kubernetes probe sees the app leave before its port closes (the preStop
+   * pattern). Default 0.
+   */
+  readonly shutdownDelay?: number;
 }
 
 export const SERVER_DEFAULTS: Required<ServerOptions> = {
@@ -29,6 +36,7 @@ export const SERVER_DEFAULTS: Required<ServerOptions> = {
   maxHeaderSize: 16_384,
   maxRequestsPerSocket: 0,
   shutdownTimeout: 10_000,
+  shutdownDelay: 0,
 };
 
 const CLIENT_ERRORS: Record<string, [number, string]> = {

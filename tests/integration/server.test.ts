@@ -1195,6 +1195,34 @@ describe('server: graceful shutdown', () => {
     });
   });
 
+  it('with shutdownDelay, close() serves on as draining first: /health/ready 503, Connection: close, then stops listening', T, async () => {
+    const { HealthChecker } = await import('../../src/monitoring/index.js');
+    const health = new HealthChecker();
+    const app = new CovetApp({ server: { shutdownDelay: 800 } });
+    app.includeRouter(health.router, { prefix: '/health' });
+    app.get('/work', () => ({ ok: true }));
+    assert.throws(() => new CovetApp({ server: { shutdownDelay: -1 } }), { name: 'RangeError', message: 'server.shutdownDelay must be a non-negative integer (ms), got -1' });
+    await withServer(app, async ({ port }) => {
+      assert.equal((await request(port, { path: '/health/ready' })).status, 200);
+      const started = Date.now();
+      const closing = app.close();
+      await new Promise((r) => setTimeout(r, 100));
+      const ready = await request(port, { path: '/health/ready' });
+      assert.equal(ready.status, 503);
+      assert.equal(JSON.parse(ready.text).status, 'unhealthy');
+      const work = await request(port, { path: '/work' });
+      assert.equal(work.status, 200);
+      assert.equal(work.headers.connection, 'close');
+      await within(closing, 5_000, 'close()');
+      assert.ok(Date.now() - started >= 750, `closed after ${Date.now() - started} ms, before the delay`);
+      const refused = await request(port, { path: '/work' }).then(
+        () => null,
+        (err: NodeJS.ErrnoException) => err.code,
+      );
+      assert.equal(refused, 'ECONNREFUSED');
+    });
+  });
+
   it('force-closes a request that never finishes after shutdownTimeout', T, async () => {
     const entered = deferred();
     let hookRan = false;
