@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { Readable, type Transform, pipeline } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
 import {
   brotliCompress,
   constants,
@@ -9,6 +9,7 @@ import {
   deflate,
   gzip,
   type BrotliOptions,
+  type Zlib,
   type ZlibOptions,
 } from 'node:zlib';
 import type { Request } from '../request.js';
@@ -284,7 +285,7 @@ export class CompressionMiddleware implements MiddlewareObject {
     return brotliAsync(input, { params: this.#brotliParams(text, input.byteLength) });
   }
 
-  #createStream(encoding: Encoding, text: boolean): Transform {
+  #createStream(encoding: Encoding, text: boolean): Transform & Zlib {
     if (encoding === 'gzip') return createGzip({ level: this.#opts.level });
     if (encoding === 'deflate') return createDeflate({ level: this.#opts.level });
     return createBrotliCompress({ params: this.#brotliParams(text, 0) });
@@ -308,13 +309,59 @@ export class CompressionMiddleware implements MiddlewareObject {
  */
 function compressStream(
   body: Readable | ReadableStream<Uint8Array> | AsyncIterable<BodyChunk> | Iterable<BodyChunk>,
-  zlib: Transform,
+  zlib: Transform & Zlib,
 ): Readable {
   // objectMode off: a chunk that is not a string or bytes fails the stream instead of being coerced.
   const source =
     body instanceof Readable ? body : Readable.from(body as AsyncIterable<BodyChunk> | Iterable<BodyChunk>, { objectMode: false });
-  pipeline(source, zlib, () => {
+  pipeline(source, flushWhenIdle(zlib), zlib, () => {
     // Errors reach the reader through `zlib`, which pipeline destroys with them.
   });
   return zlib;
+}
+
+/**
+ * Passes chunks through, and flushes `zlib` once the producer pauses: when no further chunk has
+ * arrived by the next turn of the event loop. zlib otherwise holds data back until it fills a
+ * block, so a slowly produced stream (progress lines, a log tail, NDJSON) would reach the
+ * client only at its end; a fast producer still fills whole blocks between flushes.
+ */
+function flushWhenIdle(zlib: Transform & Zlib): Transform {
+  let idle: NodeJS.Immediate | undefined;
+  let waiting = false;
+  const flush = (): void => {
+    idle = undefined;
+    if (zlib.destroyed || zlib.writableEnded) return;
+    // Chunks still queued here (the client is slow, zlib's buffer is full) are flushed once
+    // zlib has taken them.
+    if (passer.readableLength > 0) {
+      if (!waiting) {
+        waiting = true;
+        zlib.once('drain', () => {
+          waiting = false;
+          idle ??= setImmediate(flush);
+        });
+      }
+      return;
+    }
+    zlib.flush();
+  };
+  const passer = new Transform({
+    transform(chunk, _encoding, callback) {
+      if (idle !== undefined) clearImmediate(idle);
+      idle = setImmediate(flush);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (idle !== undefined) clearImmediate(idle);
+      idle = undefined;
+      callback();
+    },
+    destroy(err, callback) {
+      if (idle !== undefined) clearImmediate(idle);
+      idle = undefined;
+      callback(err);
+    },
+  });
+  return passer;
 }

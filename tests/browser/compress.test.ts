@@ -86,4 +86,50 @@ describe('compression in a real browser', { skip: browserSkipReason() }, () => {
       );
     });
   }
+
+  for (const encoding of ['br', 'gzip', 'deflate'] as const) {
+    it(`delivers each chunk of a slow stream as it is produced, ${encoding}-encoded (not held until the end)`, T, async () => {
+      let release!: () => void;
+      const finish = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const a = new CovetApp();
+      a.addMiddleware(new CompressionMiddleware({ encodings: [encoding] }));
+      a.get('/', () => html('<!doctype html><title>progress</title>'));
+      a.get('/progress', () =>
+        stream(
+          (async function* () {
+            yield 'step 1 done\n';
+            yield 'step 2 done\n';
+            await finish; // the rest comes only once the page has shown the first steps
+            yield 'all done\n';
+          })(),
+          'text/plain; charset=utf-8',
+        ),
+      );
+      await withServer(a, async ({ url }) =>
+        withBrowser(async (browser) => {
+          const page = await browser.newPage();
+          await page.goto(`${url}/`);
+          await page.evaluate(`void (async () => {
+            window.progress = { encoding: null, text: '', done: false };
+            const res = await fetch('/progress', { cache: 'no-store' });
+            window.progress.encoding = res.headers.get('content-encoding');
+            const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) break;
+              window.progress.text += value;
+            }
+            window.progress.done = true;
+          })()`);
+          await page.waitForFunction("window.progress.text === 'step 1 done\\nstep 2 done\\n'", undefined, { timeout: 5_000 });
+          assert.equal(await page.evaluate('window.progress.encoding'), encoding);
+          release();
+          await page.waitForFunction('window.progress.done', undefined, { timeout: 5_000 });
+          assert.equal(await page.evaluate('window.progress.text'), 'step 1 done\nstep 2 done\nall done\n');
+        }),
+      );
+    });
+  }
 });
