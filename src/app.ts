@@ -12,6 +12,7 @@ import type { MultipartOptions } from './http/multipart.js';
 import { createStaticHandler, type StaticOptions } from './http/static.js';
 import { ClientClosedError, collectBody, isJsonModel, isJsonObject, isStreamBody, iteratorOf, noBodyStatus, startStream, toResponse, writeJson, writeResponse } from './http/send.js';
 import { createHttp2Server } from './http/http2-server.js';
+import { isEventStream } from './http/sse.js';
 import { SERVER_DEFAULTS, type ServerOptions, bind, createHttpServer, drain, lingerAfterResponse, refuseBadHost, refuseBadUpgradeHost, refuseTransferCoding, supportsReusePort } from './http/server.js';
 import type { TLSOptions } from './http/tls.js';
 import { type Plugin, pluginKey } from './plugin.js';
@@ -345,6 +346,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
    */
   readonly dependencyOverrides: DependencyOverrides = new Map();
   readonly #webSockets = new WebSocketRegistry(this.dependencyOverrides);
+  /** Server-Sent Event streams being written: `close()` ends them, as it closes WebSockets. */
+  readonly #eventStreams = new Map<AsyncIterableIterator<string>, Request>();
+  #endingEventStreams = false;
 
   constructor(options: CovetAppOptions = {}) {
     super();
@@ -789,6 +793,11 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     const server = this.#server;
     // Open WebSockets get close 1001 and a bounded wait: the server's drain waits for their sockets.
     const sockets = this.#webSockets.closeAll(this.#serverOptions.shutdownTimeout);
+    // An event stream never finishes by itself: end each one now (the browser's EventSource
+    // reconnects, to another instance behind a load balancer) rather than hold the shutdown
+    // until `shutdownTimeout` cuts it.
+    this.#endingEventStreams = true;
+    for (const [events, req] of this.#eventStreams) endEventStream(events, req);
     if (server !== null) {
       this.#draining = true;
       try {
@@ -1396,6 +1405,13 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       if (req[kPending]) void this.#finish(req);
       return;
     }
+    const events = response.body;
+    if (isEventStream(events)) {
+      if (this.#endingEventStreams) endEventStream(events, req);
+      this.#eventStreams.set(events, req);
+      const forget = (): boolean => this.#eventStreams.delete(events);
+      pending.then(forget, forget);
+    }
     pending.then(
       () => this.#finish(req),
       (err: unknown) => {
@@ -1542,4 +1558,13 @@ function debugDetail(err: unknown): { detail: string; stack: string[] } {
   } catch {
     return { detail, stack: [] };
   }
+}
+
+/**
+ * Ends a Server-Sent Events stream at shutdown: `req.signal` aborts first, so a source awaiting
+ * it (as the docs advise) reaches its `finally`, then the stream ends cleanly.
+ */
+function endEventStream(events: AsyncIterableIterator<string>, req: Request): void {
+  req[kAbort](new Error('The server is shutting down'));
+  void events.return?.();
 }

@@ -123,6 +123,11 @@ class EventStream implements AsyncIterableIterator<string> {
   }
 }
 
+/** Whether `body` is the body `sse()` made: the server ends such streams when it shuts down. */
+export function isEventStream(body: unknown): body is AsyncIterableIterator<string> {
+  return body instanceof EventStream;
+}
+
 /**
  * A Server-Sent Events response: each item is a string (sent as `data:`) or
  * `{ event?, id?, retry?, data }`. Heartbeat comments keep idle connections open; when the

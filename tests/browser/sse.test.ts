@@ -97,4 +97,50 @@ describe('sse in a real browser', { skip: browserSkipReason() }, () => {
       await app.close();
     }
   });
+
+  it('ends open streams when the app closes: close() does not wait for shutdownTimeout, the page sees the end', async () => {
+    const events: string[] = [];
+    const app = new CovetApp();
+    app.get('/', () =>
+      html(`<!doctype html><meta charset="utf-8"><title>sse</title>
+<script>
+  window.log = [];
+  const source = new EventSource('/events');
+  source.addEventListener('tick', (e) => window.log.push('tick ' + e.data));
+  source.onerror = () => window.log.push('error ' + source.readyState);
+</script>`),
+    );
+    app.get('/events', (req) =>
+      sse(
+        (async function* () {
+          try {
+            yield { event: 'tick', data: 1 };
+            await new Promise<void>((resolve) => req.signal.addEventListener('abort', () => resolve()));
+          } finally {
+            events.push('finally');
+          }
+        })(),
+        { retry: 60_000 },
+      ),
+    );
+    const { url } = await app.listen({ host: '127.0.0.1', port: 0 });
+    let closed = false;
+    try {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        await page.goto(`${url}/`);
+        await page.waitForFunction(() => (globalThis as unknown as { log: string[] }).log.length >= 1, undefined, { timeout: 15_000 });
+        const started = Date.now();
+        await app.close();
+        closed = true;
+        assert.ok(Date.now() - started < 5_000, `close() took ${Date.now() - started} ms`);
+        assert.deepEqual(events, ['finally']);
+        // The stream ended: EventSource reports it and waits `retry` ms to reconnect (CONNECTING).
+        await page.waitForFunction(() => (globalThis as unknown as { log: string[] }).log.length >= 2, undefined, { timeout: 5_000 });
+        assert.deepEqual(await page.evaluate(() => (globalThis as unknown as { log: string[] }).log), ['tick 1', 'error 0']);
+      });
+    } finally {
+      if (!closed) await app.close();
+    }
+  });
 });
