@@ -191,18 +191,9 @@ describe('Depends', () => {
 
   it('app.handle(): cancelling a streamed body throws the disconnect into generator dependencies (no commit)', async () => {
     const events: string[] = [];
-    async function* getTx() {
-      try {
-        yield 'tx';
-        events.push('commit');
-      } catch (err) {
-        events.push(`rollback: ${(err as Error).message}`);
-        throw err;
-      }
-    }
     const logger = memoryLogger();
     const app = new CovetApp({ logger });
-    app.get('/feed', { deps: { tx: Depends(getTx) } }, () =>
+    app.get('/feed', { deps: { tx: Depends(recordingTx(events)) } }, () =>
       stream(
         (async function* () {
           for (let i = 0; ; i++) yield `line ${i}\n`;

@@ -23,6 +23,17 @@ function sqlite(path = ':memory:'): { execute(sql: string): Promise<unknown>; cl
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+
+/** `GET /health` of an app serving `health`'s router, which must answer 503: each check's `[status, error]`. */
+async function unhealthyReport(health: HealthChecker): Promise<Record<string, [string, string | undefined]>> {
+  const app = new CovetApp();
+  app.includeRouter(health.router, { prefix: '/health' });
+  await using client = new TestClient(app);
+  const res = await client.get('/health');
+  assert.equal(res.status, 503);
+  const { checks } = res.json<{ checks: Record<string, { status: string; error?: string }> }>();
+  return Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, [v.status, v.error]]));
+}
 describe('HealthChecker', () => {
   it('runs the seed example: database and redis checks under /health', async () => {
     const db = sqlite();
@@ -101,14 +112,8 @@ describe('HealthChecker', () => {
     health.check('explained', () => ({ status: 'down', error: 'replica lag 30 s' }) as unknown as { status: 'unhealthy' });
     health.check('rows', () => ({ rowCount: 1 }) as unknown as void);
     health.check('numeric', () => ({ status: 200 }) as unknown as void);
-    const app = new CovetApp();
-    app.includeRouter(health.router, { prefix: '/health' });
-    await using client = new TestClient(app);
-    const res = await client.get('/health');
-    assert.equal(res.status, 503);
-    const { checks } = res.json<{ checks: Record<string, { status: string; error?: string }> }>();
     assert.deepEqual(
-      Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, [v.status, v.error]])),
+      await unhealthyReport(health),
       {
         ok: ['healthy', undefined],
         up: ['healthy', undefined],
@@ -131,14 +136,8 @@ describe('HealthChecker', () => {
     health.check('number-error', () => ({ status: 'unhealthy', error: 42 }) as unknown as void);
     health.check('fetch-503', () => new Response('down', { status: 503 }) as unknown as void);
     health.check('fetch-204', () => new Response(null, { status: 204 }) as unknown as void);
-    const app = new CovetApp();
-    app.includeRouter(health.router, { prefix: '/health' });
-    await using client = new TestClient(app);
-    const res = await client.get('/health');
-    assert.equal(res.status, 503);
-    const { checks } = res.json<{ checks: Record<string, { status: string; error?: string }> }>();
     assert.deepEqual(
-      Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, [v.status, v.error]])),
+      await unhealthyReport(health),
       {
         'text-down': ['unhealthy', 'unhealthy'],
         'text-degraded': ['unhealthy', 'check returned status "degraded"'],
