@@ -23,7 +23,6 @@ function sqlite(path = ':memory:'): { execute(sql: string): Promise<unknown>; cl
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-
 /** `GET /health` of an app serving `health`'s router, which must answer 503: each check's `[status, error]`. */
 async function unhealthyReport(health: HealthChecker): Promise<Record<string, [string, string | undefined]>> {
   const app = new CovetApp();
