@@ -1,3 +1,4 @@
+import { isPlainObject } from './http/send.js';
 import { defineWebSocket, type WebSocketDefinition, type WebSocketHandler, type WebSocketRouteOptions } from './http/websocket/websocket-route.js';
 import type { Request } from './request.js';
 import { type PathPart, parseRoutePath } from './router/route-path.js';
@@ -59,8 +60,7 @@ export type CollectionEntry =
  */
 function routeSchema(value: unknown, path: string, option: 'body' | 'query'): RouteOptions['body'] {
   if (value === undefined || isStandardSchema(value)) return value;
-  const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
-  if (proto === Object.prototype || proto === null) return new Validator(value as Rules, { coerce: option === 'query' });
+  if (isPlainObject(value)) return new Validator(value as Rules, { coerce: option === 'query' });
   throw new TypeError(`route(${JSON.stringify(path)}): ${option} must be a Standard Schema (Zod, Valibot, Validator…) or a Validator rule dict`);
 }
 
@@ -94,12 +94,6 @@ const OBJECT_KEYWORDS = new Set([
   'xml',
   '$vocabulary',
 ]);
-
-function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * True for a `Validator` rule dict (`{ name: { required: true } }`): a non-empty plain object

@@ -1,4 +1,5 @@
 import { CovetError } from './errors.js';
+import { charLength } from './internal/chars.js';
 import { addFieldError } from './internal/field-errors.js';
 import type { SchemaIssue, SchemaResult, StandardSchemaV1 } from './schema.js';
 import type { Simplify } from './types.js';
@@ -200,19 +201,7 @@ const TYPES: Readonly<Record<FieldType, Kind>> = {
 function stringLength(value: string, min: number | undefined, max: number | undefined): number {
   const units = value.length;
   const needed = (max !== undefined && units > max) || (min !== undefined && units >= min && units < 2 * min);
-  if (!needed) return units;
-  let length = units;
-  for (let i = 0; i < units - 1; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = value.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        length--;
-        i++;
-      }
-    }
-  }
-  return length;
+  return needed ? charLength(value) : units;
 }
 
 const SNAKE_HINTS: Readonly<Record<string, string>> = { max_length: 'maxLength', min_length: 'minLength' };

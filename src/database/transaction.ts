@@ -93,8 +93,6 @@ export class Transaction extends Queryable {
     const result = queryChannel.hasSubscribers
       ? observeQuery(this.dialect, text, params, () => this.#conn.query(text, params, name))
       : this.#conn.query(text, params, name);
-    // PostgreSQL aborts the whole transaction on a failed statement: keep the error, the cause
-    // of the TransactionAbortedError that commit() will meet.
     if (this.#dialect.name === 'mysql') {
       return result.catch((err: unknown) => {
         // InnoDB answers a deadlock by rolling back the whole transaction, not the statement.
@@ -102,6 +100,8 @@ export class Transaction extends Queryable {
         throw err;
       });
     }
+    // PostgreSQL aborts the whole transaction on a failed statement: keep the error, the cause
+    // of the TransactionAbortedError that commit() will meet.
     if (this.#dialect.name !== 'postgresql') return result;
     return result.catch((err: unknown) => {
       this.#failure ??= err;

@@ -233,15 +233,20 @@ export function isValidHost(value: string): boolean {
   return colon === -1 || isPortPart(value, colon);
 }
 
+/** Whether the request names exactly one `Host`, and a valid one. */
+function hasOneValidHost(req: IncomingMessage): boolean {
+  const host = req.headers.host;
+  return host !== undefined && isValidHost(host) && !hasDuplicateHost(req.rawHeaders);
+}
+
 /**
  * Answers an HTTP/1.1 request that has no `Host` header, more than one, or one whose value is
  * not a host (RFC 9112 §3.2 makes all three a 400), and returns `true`; `false` for any other
  * request, after giving an HTTP/2 request its `:authority` as `Host`.
  */
 export function refuseBadHost(req: IncomingMessage, res: ServerResponse): boolean {
-  const host = req.headers.host;
-  if (host !== undefined) {
-    if (isValidHost(host) && !hasDuplicateHost(req.rawHeaders)) return false;
+  if (req.headers.host !== undefined) {
+    if (hasOneValidHost(req)) return false;
     badRequest(res);
     return true;
   }
@@ -262,8 +267,7 @@ export function refuseBadHost(req: IncomingMessage, res: ServerResponse): boolea
  * with two, or with one that is not a host, the socket gets the JSON 400 and `true` is returned.
  */
 export function refuseBadUpgradeHost(req: IncomingMessage, socket: Duplex): boolean {
-  const host = req.headers.host;
-  if (host !== undefined && isValidHost(host) && !hasDuplicateHost(req.rawHeaders)) return false;
+  if (hasOneValidHost(req)) return false;
   endWithJson(socket, 400, 'Bad Request');
   return true;
 }

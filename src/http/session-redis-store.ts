@@ -1,17 +1,12 @@
-import { openRedis, quitRedis } from '../internal/load-ioredis.js';
-import { withDeadline } from '../internal/with-deadline.js';
+import { openRedis, quitRedis, type RedisConnectionLike, redisCommand } from '../internal/load-ioredis.js';
 import type { SessionStore } from './session.js';
 
 /** The commands `RedisSessionStore` uses; an `ioredis` client has them (so do most others). */
-export interface RedisClientLike {
+export interface RedisClientLike extends RedisConnectionLike {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, mode: 'EX', seconds: number): Promise<unknown>;
   del(key: string): Promise<unknown>;
   expire(key: string, seconds: number): Promise<unknown>;
-  quit?(): Promise<unknown>;
-  disconnect?(): void;
-  readonly status?: string;
-  on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
 /** Options of `RedisSessionStore`. */
@@ -83,7 +78,7 @@ export class RedisSessionStore implements SessionStore {
    * timeout of its own, and a Redis that hangs would then hold the request for ever.
    */
   #timed<T>(pending: Promise<T>): Promise<T> {
-    return withDeadline(pending, this.#timeout, () => new Error(`Redis did not answer within ${this.#timeout} ms (RedisSessionStore)`));
+    return redisCommand(pending, this.#timeout, 'RedisSessionStore');
   }
 
   async get(id: string): Promise<Record<string, unknown> | null> {

@@ -1,5 +1,6 @@
 import { CovetError } from '../errors.js';
 import { importPeer } from './import-peer.js';
+import { withDeadline } from './with-deadline.js';
 
 /**
  * Loads the `Redis` class of the optional `ioredis` peer dependency on first use. `feature` names
@@ -40,11 +41,24 @@ export function isReplyError(err: unknown): err is Error {
   return err instanceof Error && err.name === 'ReplyError';
 }
 
-/** What `quitRedis` needs of a client. */
-interface Quittable {
+/**
+ * What a store needs of a Redis client to close it (`quitRedis`) and to hear of its connection
+ * errors; the client shapes of the session, revocation and rate-limit stores extend it.
+ */
+export interface RedisConnectionLike {
   readonly status?: string;
   quit?(): Promise<unknown>;
   disconnect?(): void;
+  on?(event: 'error', listener: (err: unknown) => void): unknown;
+}
+
+/**
+ * A store's Redis command, bounded by its `commandTimeout` whatever the client: one passed in
+ * may have no timeout of its own, and a Redis that hangs would then hold the request for ever.
+ * `store` names the store in the error.
+ */
+export function redisCommand<T>(pending: Promise<T>, ms: number, store: string): Promise<T> {
+  return withDeadline(pending, ms, () => new Error(`Redis did not answer within ${ms} ms (${store})`));
 }
 
 /**
@@ -53,7 +67,7 @@ interface Quittable {
  * down, reconnecting, or `QUIT` failed or timed out — the connection is dropped. Shutdown hooks
  * call this, and a Redis outage must not make the app's shutdown fail.
  */
-export async function quitRedis(client: Quittable | null | undefined): Promise<void> {
+export async function quitRedis(client: RedisConnectionLike | null | undefined): Promise<void> {
   if (client === null || client === undefined) return;
   if (client.status !== undefined && client.status !== 'ready' && typeof client.disconnect === 'function') {
     client.disconnect();

@@ -1,5 +1,6 @@
 import { type AppLifecycleMessage, type CovetApp, kMountedApps } from '../app.js';
 import { json, type Response } from '../response.js';
+import { withDeadline } from '../internal/with-deadline.js';
 import { RouteGroup } from '../route-group.js';
 import { type HealthCheckMessage, healthCheckChannel } from './diagnostics-channels.js';
 import { subscribeWeak } from './weak-subscribe.js';
@@ -54,8 +55,6 @@ interface RegisteredCheck {
 }
 
 const LIFECYCLE = 'covet:app:lifecycle';
-/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function errorText(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
@@ -205,18 +204,12 @@ export class HealthChecker {
 
   async #runOne(check: RegisteredCheck): Promise<CheckReport> {
     const start = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      // Past what a timer holds (Infinity, say: no timeout), Node would fire it after 1 ms.
-      if (check.timeout <= MAX_TIMER_MS) timer = setTimeout(() => reject(new Error(`timed out after ${check.timeout} ms`)), check.timeout);
-    });
     let outcome: { status: HealthStatus; error?: string };
     try {
-      outcome = interpret(await Promise.race([Promise.resolve().then(check.fn), timedOut]));
+      const result = await withDeadline(Promise.resolve().then(check.fn), check.timeout, () => new Error(`timed out after ${check.timeout} ms`));
+      outcome = interpret(result);
     } catch (err) {
       outcome = { status: 'unhealthy', error: errorText(err) };
-    } finally {
-      clearTimeout(timer);
     }
     const latencyMs = Math.round((performance.now() - start) * 100) / 100;
     return outcome.error === undefined

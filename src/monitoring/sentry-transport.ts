@@ -1,12 +1,11 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { MAX_TIMER_MS } from '../internal/with-deadline.js';
 import { type MonitoringLogger, warn } from './metrics-logger.js';
 import type { SentryDsn } from './sentry-dsn.js';
 import type { SentryEvent } from './sentry-event.js';
 
 const SDK = { name: 'covet.sentry', version: '0.1.0' } as const;
-/** The longest delay `setTimeout` keeps (2^31 - 1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Counters of what happened to events. */
 export interface TransportStats {

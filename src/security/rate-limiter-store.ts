@@ -1,5 +1,4 @@
-import { openRedis, quitRedis } from '../internal/load-ioredis.js';
-import { withDeadline } from '../internal/with-deadline.js';
+import { openRedis, quitRedis, type RedisConnectionLike, redisCommand } from '../internal/load-ioredis.js';
 import { createHash } from 'node:crypto';
 import { CovetError } from '../errors.js';
 
@@ -141,14 +140,10 @@ return out
 const WINDOW_SHA = createHash('sha1').update(WINDOW_LUA).digest('hex');
 
 /** The part of an `ioredis` client the Redis store uses. */
-export interface RateLimitRedisLike {
+export interface RateLimitRedisLike extends RedisConnectionLike {
   evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   del(...keys: string[]): Promise<unknown>;
-  quit?(): Promise<unknown>;
-  disconnect?(): void;
-  readonly status?: string;
-  on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
 
@@ -243,7 +238,7 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   /** A command, bounded by `commandTimeout` whatever the client (one passed in may have no timeout). */
   #timed<T>(pending: Promise<T>): Promise<T> {
-    return withDeadline(pending, this.#timeout, () => new Error(`Redis did not answer within ${this.#timeout} ms (RedisRateLimitStore)`));
+    return redisCommand(pending, this.#timeout, 'RedisRateLimitStore');
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,4 @@
-import { openRedis, quitRedis } from '../internal/load-ioredis.js';
-import { withDeadline } from '../internal/with-deadline.js';
+import { openRedis, quitRedis, type RedisConnectionLike, redisCommand } from '../internal/load-ioredis.js';
 import { CovetError } from '../errors.js';
 
 /**
@@ -57,14 +56,10 @@ export class MemoryRevocationStore implements RevocationStore {
 }
 
 /** The part of an `ioredis` client the Redis store uses (any client with these calls works). */
-export interface RedisLike {
+export interface RedisLike extends RedisConnectionLike {
   // `never[]` so that ioredis' overloaded `set` fits; the store calls `set(key, '1', 'EX', ttl, 'NX')`.
   set(key: string, value: string, ...args: never[]): Promise<unknown>;
   exists(key: string): Promise<number>;
-  quit?(): Promise<unknown>;
-  disconnect?(): void;
-  readonly status?: string;
-  on?(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
 /** The calls as the store makes them. */
@@ -157,7 +152,7 @@ export class RedisRevocationStore implements RevocationStore {
 
   /** A command, bounded by `commandTimeout` whatever the client (one passed in may have no timeout). */
   #timed<T>(pending: Promise<T>): Promise<T> {
-    return withDeadline(pending, this.#timeout, () => new Error(`Redis did not answer within ${this.#timeout} ms (RedisRevocationStore)`));
+    return redisCommand(pending, this.#timeout, 'RedisRevocationStore');
   }
 
   async close(): Promise<void> {

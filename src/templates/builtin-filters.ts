@@ -1,6 +1,6 @@
 // Jinja's built-in filters (and Nunjucks' `dump` and `nl2br`), with Jinja's arguments and
 // meanings. Filters that transform text keep `Markup` input safe, as Jinja's do.
-import { charLength, charsOf, sliceChars } from './chars.js';
+import { charLength, charsOf, sliceChars } from '../internal/chars.js';
 import { strftime, toDate } from './date-format.js';
 import { htmlSafeJson } from './html-safe-json.js';
 import { isKwargs } from './kwargs.js';

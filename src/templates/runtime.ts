@@ -2,7 +2,7 @@
 // here or through inline code the compiler emits with the same checks: attribute and item
 // access (sandboxed), calls (sandboxed), output (escaped), truthiness and operators with
 // Jinja's meaning.
-import { charsOf } from './chars.js';
+import { charsOf } from '../internal/chars.js';
 import { Macro } from './macro.js';
 import { escapeHtml, Markup } from './markup.js';
 import { Namespace } from './namespace.js';
