@@ -34,7 +34,7 @@ export { RoleBasedAccessControl, type RoleBearer, type RoleOptions } from './rba
 export { CORSMiddleware, type CORSOptions, type OriginRule } from './cors.js';
 export { type CSRFOptions, CSRFProtection } from './csrf.js';
 export { SecurityConfig, type SecurityConfigOptions } from './security-config.js';
-export { type CSPDirectives, type HSTSOptions, SecurityHeaders, type SecurityHeadersOptions } from './security-headers.js';
+export { type CSPDirectives, CSP_NONCE, type HSTSOptions, SecurityHeaders, type SecurityHeadersOptions } from './security-headers.js';
 export { type SQLInjectionFinding, SQLInjectionProtector, type SQLInjectionProtectorOptions } from './sql-injection-protector.js';
 export { escapeHtml, XSSProtector, type XSSProtectorOptions } from './xss-protector.js';
 export { clientIp, IPSet, ipv6Subnet, normalizeIp } from './rate-limiter-ip.js';

@@ -1,8 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import { validateHeaderName } from 'node:http';
 import { CovetError } from '../errors.js';
 import type { Request } from '../request.js';
 import type { Response } from '../response.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
+
+declare module '../types.js' {
+  interface RequestState {
+    /**
+     * This request's CSP nonce (base64), set by `SecurityHeaders` when its policy contains
+     * `CSP_NONCE`: put it on inline scripts and styles, `<script nonce="…">`.
+     */
+    cspNonce?: string;
+  }
+}
+
+/**
+ * A source that stands for this request's nonce: `{ 'script-src': ["'self'", CSP_NONCE] }`
+ * sends `script-src 'self' 'nonce-<random>'`, a new random value on every response, which the
+ * handler reads as `req.state.cspNonce` (Hono's `NONCE`, `@fastify/helmet`'s `enableCSPNonces`).
+ */
+export const CSP_NONCE = "'nonce-{covet-csp-nonce}'";
 
 /** CSP directives: name → sources (`{ 'script-src': ["'self'", 'https://cdn.example.com'] }`). */
 export type CSPDirectives = Readonly<Record<string, string | readonly string[] | true>>;
@@ -104,8 +122,10 @@ function hstsString(hsts: string | HSTSOptions): string {
  * app.addMiddleware(new SecurityHeaders({ contentSecurityPolicy: { 'default-src': ["'self'"], 'img-src': ["'self'", 'data:'] } }));
  */
 export class SecurityHeaders implements MiddlewareObject {
-  /** The headers sent, lower-case names, in order. */
+  /** The headers sent, lower-case names, in order (a nonce policy shows `CSP_NONCE` where each response gets its nonce). */
   readonly headers: readonly (readonly [string, string])[];
+  /** The CSP header's name and its value cut at each `CSP_NONCE`, when the policy has one. */
+  readonly #noncePolicy: readonly [string, readonly string[]] | null;
 
   constructor(options: SecurityHeadersOptions = {}) {
     const o = { ...HEADER_DEFAULTS, ...options };
@@ -132,11 +152,22 @@ export class SecurityHeaders implements MiddlewareObject {
       if (UNSAFE_VALUE.test(value)) throw new CovetError(`Header ${name} contains control characters`, { code: 'ERR_SECURITY_HEADERS' });
     }
     this.headers = out;
+    const csp = out.find(([name]) => name.startsWith('content-security-policy'));
+    this.#noncePolicy = csp !== undefined && csp[1].includes(CSP_NONCE) ? [csp[0], csp[1].split(CSP_NONCE)] : null;
   }
 
-  async handle(_req: Request, callNext: CallNext): Promise<Response> {
+  async handle(req: Request, callNext: CallNext): Promise<Response> {
+    const policy = this.#noncePolicy;
+    let nonce: string | undefined;
+    if (policy !== null) {
+      nonce = randomBytes(16).toString('base64');
+      req.state.cspNonce = nonce;
+    }
     const res = await callNext();
-    for (const [name, value] of this.headers) if (!res.headers.has(name)) res.headers.set(name, value);
+    for (const [name, value] of this.headers) {
+      if (res.headers.has(name)) continue;
+      res.headers.set(name, nonce !== undefined && name === policy?.[0] ? policy[1].join(`'nonce-${nonce}'`) : value);
+    }
     return res;
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CovetApp, HTTPException } from '../../../src/index.js';
-import { CORSMiddleware, CSRFProtection, SecurityConfig, SecurityHeaders } from '../../../src/security/index.js';
+import { CORSMiddleware, CSP_NONCE, CSRFProtection, SecurityConfig, SecurityHeaders } from '../../../src/security/index.js';
 import { TestClient } from '../../../src/testing/index.js';
 
 const OWASP = {
@@ -29,6 +29,41 @@ describe('SecurityHeaders', () => {
       const res = await client.get(path);
       for (const [name, value] of Object.entries(OWASP)) assert.equal(res.headers.get(name), value, `${path} ${name}`);
     }
+  });
+
+  it('puts a fresh nonce where the policy has CSP_NONCE and hands it to the handler as req.state.cspNonce', async () => {
+    const app = new CovetApp();
+    app.addMiddleware(new SecurityHeaders({ contentSecurityPolicy: { 'default-src': ["'self'"], 'script-src': ["'self'", CSP_NONCE], 'style-src': [CSP_NONCE] } }));
+    app.get('/', (req) => ({ nonce: req.state.cspNonce }));
+    app.get('/own', (req) => [{ nonce: req.state.cspNonce }, 200, { 'content-security-policy': "default-src 'none'" }]);
+    await using client = new TestClient(app);
+    const nonces = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const res = await client.get('/');
+      const { nonce } = (await res.json()) as { nonce: string };
+      assert.match(nonce, /^[A-Za-z0-9+/]{22}==$/);
+      assert.equal(res.headers.get('content-security-policy'), `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'nonce-${nonce}'`);
+      nonces.add(nonce);
+    }
+    assert.equal(nonces.size, 3);
+    // A policy the handler set itself is left alone; the nonce is still made for its page.
+    const own = await client.get('/own');
+    assert.equal(own.headers.get('content-security-policy'), "default-src 'none'");
+    // In a report-only or string policy too.
+    const reportOnly = new CovetApp();
+    reportOnly.addMiddleware(new SecurityHeaders({ contentSecurityPolicy: `script-src ${CSP_NONCE} 'strict-dynamic'`, cspReportOnly: true }));
+    reportOnly.get('/', (req) => req.state.cspNonce ?? 'none');
+    await using second = new TestClient(reportOnly);
+    const res = await second.get('/');
+    assert.equal(res.headers.get('content-security-policy-report-only'), `script-src 'nonce-${res.text}' 'strict-dynamic'`);
+  });
+
+  it('makes no nonce when the policy has none', async () => {
+    const app = new CovetApp();
+    app.addMiddleware(new SecurityHeaders());
+    app.get('/', (req) => ({ nonce: req.state.cspNonce ?? null }));
+    await using client = new TestClient(app);
+    assert.deepEqual(await (await client.get('/')).json(), { nonce: null });
   });
 
   it('overrides or turns off each header; structured CSP and HSTS', () => {
