@@ -1161,9 +1161,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
               throw await scope.fail(err);
             }
           };
-    // A `response` schema filters and serialises what the handler returns (docs/openapi.md);
-    // routes without one keep the direct path.
-    const responder = compileResponder(def.options.response);
+    // A `response` schema filters and serialises what the handler returns, and `status` sets a
+    // plain value's status (docs/openapi.md); routes without either keep the direct path.
+    const responder = compileResponder(def.options.response, def.options.status);
     const respond: (req: Request) => unknown =
       responder === null
         ? call
