@@ -861,6 +861,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         body: o.body,
         query: o.query,
         response: o.response,
+        status: o.status,
+        multipart: o.multipart !== undefined,
         handler: def.handler,
         middleware: entry.value.middleware,
       });
