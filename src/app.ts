@@ -861,6 +861,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         body: o.body,
         query: o.query,
         response: o.response,
+        status: o.status,
+        multipart: o.multipart !== undefined,
         handler: def.handler,
         middleware: entry.value.middleware,
       });
@@ -1161,9 +1163,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
               throw await scope.fail(err);
             }
           };
-    // A `response` schema filters and serialises what the handler returns (docs/openapi.md);
-    // routes without one keep the direct path.
-    const responder = compileResponder(def.options.response);
+    // A `response` schema filters and serialises what the handler returns, and `status` sets a
+    // plain value's status (docs/openapi.md); routes without either keep the direct path.
+    const responder = compileResponder(def.options.response, def.options.status);
     const respond: (req: Request) => unknown =
       responder === null
         ? call

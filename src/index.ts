@@ -88,6 +88,7 @@ export type {
   RouteMeta,
   RouteOptions,
   RouteSchema,
+  RouteStatus,
 } from './types.js';
 export { METHODS } from './types.js';
 export type { ConsoleOptions } from './console/console-options.js';

@@ -319,6 +319,10 @@ export class RouteGroup<G extends DepsMap = Record<never, never>, Prefix extends
       const earlier = this.#shapes.get(`${method} ${shape}`);
       if (earlier !== undefined) throw new TypeError(`Route ${method} ${path} conflicts with ${method} ${earlier}, added before`);
     }
+    const { status } = options;
+    if (status !== undefined && (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)) {
+      throw new RangeError(`route(${JSON.stringify(path)}): status must be an integer from 100 to 599, got ${String(status)}`);
+    }
     for (const method of methods) this.#shapes.set(`${method} ${shape}`, path);
     const body = routeSchema(options.body, path, 'body');
     const query = routeSchema(options.query, path, 'query');

@@ -114,6 +114,12 @@ export type RouteHandler<P extends string, D, BS extends RouteSchema, QS extends
   R
 >;
 
+/**
+ * A route's default success status (the `status` route option): editors suggest the 2xx codes,
+ * and any other integer from 100 to 599 is accepted too.
+ */
+export type RouteStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | (number & {});
+
 /** One response schema: a Standard Schema (Zod, Valibot, `Validator`…), a `Validator` rule dict or a plain JSON Schema object. */
 export type ResponseSchema = StandardSchemaV1 | { readonly [keyword: string]: unknown };
 
@@ -223,6 +229,12 @@ export interface RouteOptions<
    * it with a compiled serializer. See docs/openapi.md.
    */
   readonly response?: RS;
+  /**
+   * The status of a handler's plain value (FastAPI's `status_code=201`): what is neither a
+   * `[body, status]` tuple nor a `Response` is sent with it, and OpenAPI documents the success
+   * response under it (without content for a 204). Default 200.
+   */
+  readonly status?: RouteStatus;
 }
 
 /**

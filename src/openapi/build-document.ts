@@ -32,6 +32,10 @@ export interface DocumentedRoute {
   readonly body?: unknown;
   readonly query?: unknown;
   readonly response?: unknown;
+  /** The `status` route option: the status of a plain value (default 200). */
+  readonly status?: number | undefined;
+  /** The route has the `multipart` option: it takes `multipart/form-data` uploads. */
+  readonly multipart?: boolean | undefined;
   /** The handler and its middleware chain, read for wrapper annotations (security, errors). */
   readonly handler: unknown;
   readonly middleware: readonly unknown[];
@@ -91,12 +95,74 @@ function metaOf(route: DocumentedRoute): OpenAPIMeta[] {
   return out;
 }
 
-/** Query parameters from the query schema: one per property of an object schema. */
+/** The properties a query schema describes, with the names it requires. */
+interface QueryFields {
+  readonly properties: Map<string, JSONSchema[]>;
+  readonly required: Set<string>;
+}
+
+/** A schema's distinct alternatives, once each (`anyOf` of several, the schema itself of one). */
+function combined(schemas: readonly JSONSchema[], keyword: 'anyOf' | 'allOf'): JSONSchema {
+  const distinct: JSONSchema[] = [];
+  for (const schema of schemas) if (!distinct.some((d) => JSON.stringify(d) === JSON.stringify(schema))) distinct.push(schema);
+  return distinct.length === 1 ? (distinct[0] as JSONSchema) : { [keyword]: distinct };
+}
+
+/**
+ * The fields of a query schema: an object's `properties`, the members of a union (`anyOf`,
+ * `oneOf`: every member's properties, required when every member requires them) and the parts
+ * of an intersection (`allOf`: merged, required when a part requires them). `undefined` for a
+ * schema that describes no object (nothing to document).
+ */
+function queryFields(schema: JSONSchema, depth = 0): QueryFields | undefined {
+  if (typeof schema === 'boolean' || depth > 8) return undefined;
+  const parts: QueryFields[] = [];
+  if (schema.properties !== undefined && (schema.type === undefined || schema.type === 'object')) {
+    const properties = new Map<string, JSONSchema[]>();
+    for (const [name, property] of Object.entries(schema.properties)) properties.set(name, [property]);
+    parts.push({ properties, required: new Set((schema.required ?? []).filter((name) => properties.has(name))) });
+  }
+  for (const part of schema.allOf ?? []) {
+    const fields = queryFields(part, depth + 1);
+    if (fields !== undefined) parts.push(fields);
+  }
+  const members = [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])];
+  if (members.length > 0) {
+    const branches = members.map((member) => queryFields(member, depth + 1));
+    const objects = branches.filter((b): b is QueryFields => b !== undefined);
+    if (objects.length > 0) {
+      const properties = new Map<string, JSONSchema[]>();
+      for (const branch of objects) {
+        for (const [name, list] of branch.properties) properties.set(name, [...(properties.get(name) ?? []), ...list]);
+      }
+      // A name is required only when no member can do without it (a member that is no object, such
+      // as `null` in an optional query, requires nothing).
+      const required = new Set([...properties.keys()].filter((name) => branches.every((b) => b?.required.has(name) === true)));
+      for (const [name, list] of properties) properties.set(name, [combined(list, 'anyOf')]);
+      parts.push({ properties, required });
+    }
+  }
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return parts[0];
+  const properties = new Map<string, JSONSchema[]>();
+  const required = new Set<string>();
+  for (const part of parts) {
+    for (const [name, list] of part.properties) properties.set(name, [...(properties.get(name) ?? []), ...list]);
+    for (const name of part.required) required.add(name);
+  }
+  return { properties, required };
+}
+
+/**
+ * Query parameters from the query schema: one per property of an object schema, of a union's
+ * members or of an intersection's parts (see `queryFields`).
+ */
 function queryParameters(schema: JSONSchema): OpenAPIParameter[] {
-  if (typeof schema === 'boolean' || schema.type !== 'object' || schema.properties === undefined) return [];
-  const required = new Set(schema.required ?? []);
-  return Object.entries(schema.properties).map(([name, property]) => {
-    const parameter: OpenAPIParameter = { name, in: 'query', required: required.has(name), schema: property };
+  const fields = queryFields(schema);
+  if (fields === undefined) return [];
+  return [...fields.properties].map(([name, list]) => {
+    const property = combined(list, 'allOf');
+    const parameter: OpenAPIParameter = { name, in: 'query', required: fields.required.has(name), schema: property };
     const description = typeof property === 'object' ? property.description : undefined;
     if (description !== undefined) parameter.description = description;
     return parameter;
@@ -119,6 +185,8 @@ export function buildOpenAPIDocument(
   const securitySchemes: Record<string, OpenAPISecurityScheme> = { ...extraSchemes };
   const paths: OpenAPIDocument['paths'] = {};
   const usedIds = new Set<string>();
+  /** The first template of each path hierarchy (`/a/{}`). */
+  const templates = new Map<string, string>();
   const tagNames: string[] = [];
 
   for (const route of routes) {
@@ -127,7 +195,22 @@ export function buildOpenAPIDocument(
     if (route.includeInSchema === false) continue;
     const metas = metaOf(route);
     if (metas.some((m) => m.exclude)) continue;
-    const { template, parameters } = openAPIPath(route.path);
+    const path = openAPIPath(route.path);
+    const parameters = path.parameters;
+    // `/a/{id:int}`, `/a/{id}` and `/a/{slug}` are one OpenAPI path (OpenAPI forbids templates
+    // that differ only in parameter names): the first route's template is used, its parameter
+    // names given to the others' path parameters. For the same method, the route added first
+    // is documented and the others left out (a path holds one operation per method).
+    const hierarchy = path.template.replace(/\{[^}]*\}/g, '{}');
+    const template = templates.get(hierarchy) ?? path.template;
+    templates.set(hierarchy, template);
+    if (paths[template]?.[method as OpenAPIMethod] !== undefined) continue;
+    if (template !== path.template) {
+      const names = [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] as string);
+      parameters.forEach((parameter, i) => {
+        parameter.name = names[i] as string;
+      });
+    }
     const base = route.name ?? generatedOperationId(method, template);
     // A named route answering several methods: `name` for the first, `name_post` for the others.
     let operationId = usedIds.has(base) && route.name !== undefined ? `${base}_${method}` : base;
@@ -147,22 +230,33 @@ export function buildOpenAPIDocument(
     if (parameters.length > 0) operation.parameters = parameters;
     if (route.body !== undefined) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: components.place(jsonSchemaOf(route.body)) } } };
+    } else if (route.multipart === true) {
+      // A `body` schema makes the body JSON; without one, the `multipart` option says the route
+      // reads uploads (`req.form()`), whose fields no schema describes.
+      operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { type: 'object' } } } };
     }
 
     const responses: Record<string, OpenAPIResponse> = {};
     const declared = responseSchemas(route.response);
+    // The status of a plain value (`status` route option); a 204 has no content to describe.
+    const status = route.status ?? 200;
     if (declared === undefined) {
-      responses['200'] = { description: 'Successful response' };
+      responses[String(status)] = { description: 'Successful response' };
     } else {
       if (declared.success !== undefined) {
-        responses['200'] = { description: 'Successful response', content: jsonContent(components.place(jsonSchemaOf(declared.success))) };
+        // One schema applies to 2xx responses, so it documents the success status when that is one.
+        const success = status >= 200 && status < 300 ? status : 200;
+        responses[String(success)] = hasNoBody(success)
+          ? { description: 'Successful response' }
+          : { description: 'Successful response', content: jsonContent(components.place(jsonSchemaOf(declared.success))) };
       }
-      for (const [status, schema] of declared.byStatus) {
+      for (const [code, schema] of declared.byStatus) {
         // A 1xx, 204, 205 or 304 response has no body (RFC 9110), so it has no content to describe.
-        responses[String(status)] = hasNoBody(status)
-          ? { description: describe(String(status)) }
-          : { description: describe(String(status)), content: jsonContent(components.place(jsonSchemaOf(schema))) };
+        responses[String(code)] = hasNoBody(code)
+          ? { description: describe(String(code)) }
+          : { description: describe(String(code)), content: jsonContent(components.place(jsonSchemaOf(schema))) };
       }
+      if (route.status !== undefined) responses[String(status)] ??= { description: 'Successful response' };
     }
     if ((route.body !== undefined || route.query !== undefined) && responses['400'] === undefined) {
       responses['400'] = { description: 'Validation failed', content: jsonContent(VALIDATION_SCHEMA) };

@@ -68,12 +68,22 @@ export const DOCS_PAGE_SCRIPT = String.raw`
       add(form, add(label, input));
     });
     var body = null;
-    if (op.requestBody) {
-      var media = op.requestBody.content && op.requestBody.content['application/json'];
+    var files = null;
+    var fileField = null;
+    var content = (op.requestBody && op.requestBody.content) || {};
+    if (content['application/json']) {
       body = el('textarea', 'body');
       body.rows = 6;
-      body.value = JSON.stringify(exampleOf(doc, media && media.schema, 0), null, 2);
+      body.value = JSON.stringify(exampleOf(doc, content['application/json'].schema, 0), null, 2);
       add(form, add(el('label', null, 'JSON body'), body));
+    } else if (content['multipart/form-data']) {
+      // An upload route: its fields are not described, so the form field's name is asked for.
+      fileField = el('input', 'file-field');
+      fileField.value = 'file';
+      files = el('input', 'files');
+      files.type = 'file';
+      files.multiple = true;
+      add(form, add(el('label', null, 'File field'), fileField), add(el('label', null, 'Files (multipart/form-data)'), files));
     }
     var token = null;
     if (op.security && op.security.length) {
@@ -99,6 +109,11 @@ export const DOCS_PAGE_SCRIPT = String.raw`
       if (base.charAt(0) !== '/') base = '';
       var init = { method: method.toUpperCase(), headers: {} };
       if (body) { init.body = body.value; init.headers['content-type'] = 'application/json'; }
+      if (files) {
+        var data = new FormData();
+        for (var i = 0; i < files.files.length; i++) data.append(fileField.value || 'file', files.files[i]);
+        init.body = data; // the browser writes the multipart content-type and its boundary
+      }
       if (token && token.value) init.headers.authorization = 'Bearer ' + token.value;
       // Behind CSRFProtection, an unsafe request echoes the csrftoken cookie, as a page's own script would.
       var csrf = /(?:^|;\s*)csrftoken=([^;]*)/.exec(document.cookie);

@@ -1,4 +1,4 @@
-import { isStreamBody, isTuple, isWebResponse, toResponse } from '../http/send.js';
+import { isStreamBody, isTuple, isWebResponse, noBodyStatus, toResponse } from '../http/send.js';
 import type { MatchedRoute, Request } from '../request.js';
 import { Response, typedBody } from '../response.js';
 import { type Serializer, compileSerializer } from './compile-serializer.js';
@@ -24,19 +24,42 @@ function serialized(serialize: Serializer, body: unknown, status: number): Respo
   return typedBody(text, JSON_TYPE, status);
 }
 
+/** A `Response` (Covet's or the Fetch API's) carries its own status. */
+function hasOwnStatus(value: unknown): boolean {
+  return value instanceof Response || isWebResponse(value);
+}
+
 /**
- * Compiles a route's `response` option once: every schema becomes a compiled serializer, and
- * the responder writes what the handler returns through the one for its status (200 for a
- * bare value, the tuple's status for `[body, status, headers?]`). A `Response`, a string, bytes,
- * a stream or `null` pass unchanged; a status without a schema is sent as usual.
+ * Compiles a route's `response` and `status` options once: every schema becomes a compiled
+ * serializer, and the responder writes what the handler returns through the one for its status
+ * (`status`, default 200, for a bare value; the tuple's status for `[body, status, headers?]`).
+ * A `Response`, a string, bytes, a stream or `null` pass unchanged (with `status` applied but
+ * for a `Response`); a status without a schema is sent as usual, and a status without a body
+ * (204, 205, 304) drops the value. `null` when there is nothing to do (no schema, status 200).
  *
  * @example
  * const respond = compileResponder({ 200: User, 404: NotFound });
  * respond({ id: 1, passwordHash: 'x' }) // a 200 Response with body {"id":1}
+ * compileResponder(undefined, 201)?.({ id: 1 }) // [{ id: 1 }, 201]
  */
-export function compileResponder(option: unknown): RouteResponder | null {
+export function compileResponder(option: unknown, status = 200): RouteResponder | null {
   const schemas = responseSchemas(option);
-  if (schemas === undefined) return null;
+  // A plain value at another status than 200 becomes a `[value, status]` tuple, which
+  // `toResponse` turns into a response as usual. For a status without a body the value is
+  // dropped, but for a stream: the writer closes it unread, so its cleanup still runs.
+  const bodiless = noBodyStatus(status) || status === 205;
+  const withStatus = (result: unknown): unknown => {
+    if (status === 200) return result;
+    const stream = typeof result === 'object' && result !== null && isStreamBody(result);
+    return [bodiless && !stream ? null : result, status];
+  };
+  if (schemas === undefined) {
+    if (status === 200) return null;
+    return function respond(result: unknown): unknown {
+      if (hasOwnStatus(result) || (Array.isArray(result) && isTuple(result))) return result;
+      return withStatus(result);
+    };
+  }
   const cache = new Map<unknown, Serializer>();
   const compile = (schema: unknown): Serializer | undefined => {
     if (schema === undefined) return undefined;
@@ -49,25 +72,25 @@ export function compileResponder(option: unknown): RouteResponder | null {
     return serializer;
   };
   const byStatus = new Map<number, Serializer | undefined>();
-  for (const status of schemas.byStatus.keys()) byStatus.set(status, compile(schemaForStatus(schemas, status)));
+  for (const code of schemas.byStatus.keys()) byStatus.set(code, compile(schemaForStatus(schemas, code)));
   const success = compile(schemas.success);
-  const forStatus = (status: number): Serializer | undefined =>
-    byStatus.has(status) ? byStatus.get(status) : status >= 200 && status < 300 ? success : undefined;
-  const ok = forStatus(200);
+  const forStatus = (code: number): Serializer | undefined =>
+    byStatus.has(code) ? byStatus.get(code) : code >= 200 && code < 300 ? success : undefined;
+  const ok = bodiless ? undefined : forStatus(status);
 
   return function respond(result: unknown): unknown {
-    if (isNotJSON(result)) return result;
+    if (isNotJSON(result)) return hasOwnStatus(result) ? result : withStatus(result);
     if (Array.isArray(result) && isTuple(result)) {
       const body: unknown = result[0];
-      const status = result[1] as number;
-      const serialize = forStatus(status);
+      const code = result[1] as number;
+      const serialize = forStatus(code);
       if (serialize === undefined || isNotJSON(body)) return result;
-      const res = serialized(serialize, body, status);
+      const res = serialized(serialize, body, code);
       const extra = result[2] as Record<string, unknown> | undefined;
       if (extra) for (const [k, v] of Object.entries(extra)) res.headers.set(k, String(v));
       return res;
     }
-    return ok === undefined ? result : serialized(ok, result, 200);
+    return ok === undefined ? withStatus(result) : serialized(ok, result, status);
   };
 }
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { CovetApp, json } from '../../src/index.js';
+import { CovetApp, json, UploadFile } from '../../src/index.js';
 import { JWTAuth } from '../../src/security/index.js';
 import { browserSkipReason, withBrowser } from '../helpers/browser.js';
 import { withServer } from '../helpers/server.js';
@@ -91,6 +91,37 @@ describe('app.docs() in a real browser', { skip: browserSkipReason() }, () => {
         await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
         assert.deepEqual(await page.locator('details.op.deprecated summary .path').allTextContents(), ['/old']);
         assert.deepEqual(await page.locator('details.op summary .badge').allTextContents(), ['deprecated']);
+        assert.deepEqual(errors, []);
+      });
+    });
+  });
+
+  it('offers a file input, not a JSON body, for a multipart route and uploads the chosen files', async () => {
+    const app = new CovetApp();
+    app.post('/upload', { multipart: { maxFiles: 2 } }, async (req) => {
+      const form = await req.form();
+      return form.getAll('doc').map((f) => (f instanceof UploadFile ? [f.filename, f.size] : f));
+    });
+    app.docs('/docs');
+    await withServer(app, async ({ url }) => {
+      await withBrowser(async (browser) => {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(String(e)));
+        await page.goto(`${url}/docs`);
+        await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+        const op = page.locator('details.op').first();
+        await op.locator('summary').click();
+        assert.equal(await op.locator('textarea.body').count(), 0);
+        assert.equal(await op.locator('input.file-field').inputValue(), 'file');
+        await op.locator('input.file-field').fill('doc');
+        await op.locator('input.files').setInputFiles([
+          { name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') },
+          { name: 'b.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([1, 2, 3]) },
+        ]);
+        await op.locator('button[type="submit"]').click();
+        await op.locator('pre.result').filter({ hasText: /^200/ }).waitFor();
+        assert.match((await op.locator('pre.result').textContent()) ?? '', /\[\["a\.txt",5\],\["b\.bin",3\]\]/);
         assert.deepEqual(errors, []);
       });
     });

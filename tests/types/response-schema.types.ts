@@ -3,7 +3,7 @@
 import { toStandardJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { z } from 'zod';
-import { CovetApp, json, type ResponseResult } from '../../src/index.js';
+import { CovetApp, json, type ResponseResult, type RouteStatus } from '../../src/index.js';
 import { JWTAuth, Validator } from '../../src/security/index.js';
 
 const app = new CovetApp();
@@ -47,3 +47,21 @@ const fits: R = { id: 1, name: 'a' };
 const misfit: R = { id: 1 };
 void fits;
 void misfit;
+
+// The `status` route option: a number (editors suggest the 2xx codes), composing with `response`.
+app.post('/status', { status: 201 }, () => ({ id: 1 }));
+app.post('/status-schema', { status: 201, response: User }, () => row);
+app.post('/status-map', { status: 201, response: { 201: User, 409: z.object({ error: z.string() }) } }, () => row);
+app.delete('/status-none', { status: 204 }, () => null);
+app.post('/status-other', { status: 299 }, () => 'ok');
+const created: RouteStatus = 201;
+void created;
+// @ts-expect-error -- a status is a number, not a string
+app.post('/status-string', { status: '201' }, () => ({ id: 1 }));
+// @ts-expect-error -- nor anything else
+app.post('/status-bool', { status: true }, () => ({ id: 1 }));
+// @ts-expect-error -- the response schema is still checked
+app.post('/status-missing', { status: 201, response: User }, () => ({ id: 1 }));
+// @ts-expect-error -- not a number
+const notStatus: RouteStatus = '201';
+void notStatus;

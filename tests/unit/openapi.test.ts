@@ -317,6 +317,124 @@ describe('app.openapi()', () => {
     }
   });
 
+  it('documents the status route option as the success response, without content for a 204', async () => {
+    const User = z.object({ id: z.number(), name: z.string() });
+    const NotFound = z.object({ error: z.string() });
+    const app = new CovetApp();
+    app.post('/plain', { status: 201 }, () => ({ id: 1 }));
+    app.post('/schema', { status: 201, response: User }, () => ({ id: 1, name: 'a' }));
+    app.post('/map', { status: 201, response: { 201: User, 404: NotFound } }, () => ({ id: 1, name: 'a' }));
+    app.post('/map-without', { status: 202, response: { 404: NotFound } }, () => ({ queued: true }));
+    app.delete('/gone', { status: 204 }, () => null);
+    app.delete('/gone-schema', { status: 204, response: User }, () => null);
+    const doc = app.openapi();
+    await assertValid(doc);
+    const userSchema = { type: 'object', properties: { id: { type: 'number' }, name: { type: 'string' } }, required: ['id', 'name'] };
+    assert.deepEqual(op(doc, '/plain', 'post').responses, { '201': { description: 'Successful response' } });
+    assert.deepEqual(op(doc, '/schema', 'post').responses, { '201': { description: 'Successful response', content: { 'application/json': { schema: userSchema } } } });
+    assert.deepEqual(Object.keys(op(doc, '/map', 'post').responses), ['201', '404']);
+    assert.deepEqual(op(doc, '/map', 'post').responses['201']?.content?.['application/json']?.schema, userSchema);
+    assert.deepEqual(Object.keys(op(doc, '/map-without', 'post').responses), ['202', '404']);
+    assert.deepEqual(op(doc, '/map-without', 'post').responses['202'], { description: 'Successful response' });
+    assert.deepEqual(op(doc, '/gone', 'delete').responses, { '204': { description: 'Successful response' } });
+    assert.deepEqual(op(doc, '/gone-schema', 'delete').responses, { '204': { description: 'Successful response' } });
+  });
+
+  it('gives routes with the multipart option a multipart/form-data request body', async () => {
+    const app = new CovetApp();
+    app.post('/upload', { multipart: { maxFiles: 1 } }, async (req) => (await req.form()).size);
+    app.post('/defaults', { multipart: {} }, () => 1);
+    app.post('/json', { multipart: {}, body: z.object({ a: z.string() }) }, () => 1);
+    app.post('/plain', () => 1);
+    const doc = app.openapi();
+    await assertValid(doc);
+    const multipart = { required: true, content: { 'multipart/form-data': { schema: { type: 'object' } } } };
+    assert.deepEqual(op(doc, '/upload', 'post').requestBody, multipart);
+    assert.deepEqual(op(doc, '/defaults', 'post').requestBody, multipart);
+    // A body schema makes the body JSON (a multipart request is refused with a 415).
+    assert.deepEqual(Object.keys(op(doc, '/json', 'post').requestBody?.content ?? {}), ['application/json']);
+    assert.equal(op(doc, '/plain', 'post').requestBody, undefined);
+  });
+
+  it('turns a union query schema into the members\' parameters, required only when every member requires them', async () => {
+    const app = new CovetApp();
+    const ByName = z.object({ name: z.string(), page: z.coerce.number().int().optional(), sort: z.enum(['asc', 'desc']) });
+    const ById = z.object({ id: z.coerce.number().int(), page: z.coerce.number().int().optional(), sort: z.enum(['asc', 'desc']) });
+    app.get('/union', { query: z.union([ByName, ById]) }, (req) => req.query);
+    app.get('/tagged', { query: z.discriminatedUnion('by', [z.object({ by: z.literal('name'), name: z.string() }), z.object({ by: z.literal('id'), id: z.string() })]) }, () => 1);
+    // A member that is no object (`null`) requires nothing.
+    app.get('/nullable', { query: z.union([z.object({ a: z.string() }), z.null()]) }, () => 1);
+    app.get('/intersection', { query: z.intersection(z.object({ a: z.string() }), z.union([z.object({ b: z.string() }), z.object({ c: z.string() })])) }, () => 1);
+    const doc = app.openapi();
+    await assertValid(doc);
+    assert.deepEqual(
+      op(doc, '/union', 'get').parameters?.map((p) => [p.name, p.required, p.schema]),
+      [
+        ['name', false, { type: 'string' }],
+        ['page', false, { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 }],
+        ['sort', true, { type: 'string', enum: ['asc', 'desc'] }],
+        ['id', false, { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 }],
+      ],
+    );
+    // Both members name `by`, each with its own constant: the parameter takes either.
+    assert.deepEqual(
+      op(doc, '/tagged', 'get').parameters?.map((p) => [p.name, p.required, p.schema]),
+      [
+        ['by', true, { anyOf: [{ type: 'string', const: 'name' }, { type: 'string', const: 'id' }] }],
+        ['name', false, { type: 'string' }],
+        ['id', false, { type: 'string' }],
+      ],
+    );
+    assert.deepEqual(op(doc, '/nullable', 'get').parameters, [{ name: 'a', in: 'query', required: false, schema: { type: 'string' } }]);
+    assert.deepEqual(
+      op(doc, '/intersection', 'get').parameters?.map((p) => [p.name, p.required]),
+      [
+        ['a', true],
+        ['b', false],
+        ['c', false],
+      ],
+    );
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/union?id=7&sort=asc')).json(), { id: 7, sort: 'asc' });
+  });
+
+  it('keeps both operations of routes that share an OpenAPI path (/a/{id:int}, /a/{id}); for one method, the first added', async () => {
+    const app = new CovetApp();
+    app.get('/items/{id:int}', { name: 'itemById' }, (req) => ({ id: req.params.id }));
+    app.delete('/items/{id}', { name: 'deleteItem' }, () => null);
+    app.get('/items/{id}', { name: 'itemByName' }, (req) => ({ name: req.params.id }));
+    // Another parameter name is the same OpenAPI path: it takes the first route's names.
+    app.put('/items/{slug}', { name: 'putItem' }, () => null);
+    app.patch('/items/{sku}/parts/{n:int}', () => null);
+    app.get('/items/{slug}/parts/{part}', { summary: 'Read a part' }, () => null);
+    const doc = app.openapi();
+    await assertValid(doc);
+    assert.deepEqual(Object.keys(doc.paths), ['/items/{id}', '/items/{sku}/parts/{n}']);
+    const item = doc.paths['/items/{id}'] ?? {};
+    assert.deepEqual(Object.keys(item), ['get', 'delete', 'put']);
+    assert.equal(item.get?.operationId, 'itemById');
+    assert.deepEqual(item.get?.parameters, [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } }]);
+    assert.equal(item.delete?.operationId, 'deleteItem');
+    assert.deepEqual(item.delete?.parameters, [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[^/]+$' } }]);
+    assert.equal(item.put?.operationId, 'putItem');
+    assert.deepEqual(item.put?.parameters, [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[^/]+$' } }]);
+    const parts = doc.paths['/items/{sku}/parts/{n}'] ?? {};
+    assert.deepEqual(Object.keys(parts), ['patch', 'get']);
+    assert.equal(parts.get?.summary, 'Read a part');
+    assert.deepEqual(
+      parts.get?.parameters?.map((p) => [p.name, p.schema]),
+      [
+        ['sku', { type: 'string', pattern: '^[^/]+$' }],
+        ['n', { type: 'string', pattern: '^[^/]+$' }],
+      ],
+    );
+    // The left-out route still answers, and takes no operationId from the others.
+    const ids = Object.values(doc.paths).flatMap((path) => Object.values(path ?? {}).map((o) => (o as OpenAPIOperation).operationId));
+    assert.deepEqual(ids, ['itemById', 'deleteItem', 'putItem', 'patchItemsBySkuPartsByN', 'getItemsBySkuPartsByN']);
+    await using client = new TestClient(app);
+    assert.deepEqual((await client.get('/items/ab')).json(), { name: 'ab' });
+  });
+
   it('reflects routes added after a first call', () => {
     const app = new CovetApp();
     app.get('/a', () => 1);

@@ -212,3 +212,126 @@ describe('route option response', () => {
     assert.deepEqual((await client.get('/m')).json(), filtered);
   });
 });
+
+describe('route option status', () => {
+  it("sends a handler's plain value with the route's status; tuples and Responses keep theirs", async () => {
+    const app = new CovetApp();
+    app.post('/obj', { status: 201 }, () => ({ id: 1 }));
+    app.post('/array', { status: 201 }, () => [1, 2, 3]);
+    app.post('/text', { status: 202 }, () => 'queued');
+    app.post('/bytes', { status: 201 }, () => Buffer.from('ab'));
+    app.post('/null', { status: 201 }, () => null);
+    app.post('/async', { status: 201 }, async () => ({ id: 2 }));
+    app.post('/tuple', { status: 201 }, () => [{ error: 'taken' }, 409]);
+    app.post('/response', { status: 201 }, () => json({ id: 3 }, 200));
+    app.post('/fetch-response', { status: 201 }, () => new globalThis.Response('hi', { status: 200 }));
+    app.post('/ok', { status: 200 }, () => ({ id: 4 }));
+    await using client = new TestClient(app);
+    const obj = await client.post('/obj');
+    assert.equal(obj.status, 201);
+    assert.equal(obj.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.deepEqual(obj.json(), { id: 1 });
+    assert.deepEqual([(await client.post('/array')).status, (await client.post('/array')).json()], [201, [1, 2, 3]]);
+    const text = await client.post('/text');
+    assert.deepEqual([text.status, text.text, text.headers.get('content-type')], [202, 'queued', 'text/plain; charset=utf-8']);
+    const bytes = await client.post('/bytes');
+    assert.deepEqual([bytes.status, bytes.text, bytes.headers.get('content-type')], [201, 'ab', 'application/octet-stream']);
+    const empty = await client.post('/null'); // as `[null, 201]`: an empty 201, not a 204
+    assert.deepEqual([empty.status, empty.text], [201, '']);
+    assert.deepEqual([(await client.post('/async')).status, (await client.post('/async')).json()], [201, { id: 2 }]);
+    const tuple = await client.post('/tuple');
+    assert.deepEqual([tuple.status, tuple.json()], [409, { error: 'taken' }]);
+    assert.equal((await client.post('/response')).status, 200);
+    assert.equal((await client.post('/fetch-response')).status, 200);
+    assert.equal((await client.post('/ok')).status, 200);
+  });
+
+  it('sends a 204 (or 205, 304) status without a body, whatever the handler returns', async () => {
+    const app = new CovetApp();
+    app.delete('/items/{id:int}', { status: 204 }, () => ({ deleted: true }));
+    app.delete('/schema', { status: 204, response: User }, () => row);
+    app.post('/reset', { status: 205 }, () => 'done');
+    app.delete('/tuple', { status: 204 }, () => [{ error: 'missing' }, 404]);
+    let closed = false;
+    app.delete(
+      '/stream',
+      { status: 204 },
+      () =>
+        new ReadableStream({
+          cancel() {
+            closed = true;
+          },
+        }),
+    );
+    await using client = new TestClient(app);
+    for (const url of ['/items/1', '/schema']) {
+      const res = await client.delete(url);
+      assert.deepEqual([res.status, res.text, res.headers.get('content-type')], [204, '', null]);
+    }
+    const reset = await client.post('/reset');
+    assert.deepEqual([reset.status, reset.text], [205, '']);
+    const missing = await client.delete('/tuple');
+    assert.deepEqual([missing.status, missing.json()], [404, { error: 'missing' }]);
+    const stream = await client.delete('/stream'); // cancelled unread, so its producer can clean up
+    assert.deepEqual([stream.status, stream.text, closed], [204, '', true]);
+  });
+
+  it('filters with the response schema (one schema, or the status map entry of the status)', async () => {
+    const NotFound = z.object({ error: z.string() });
+    const app = new CovetApp();
+    app.post('/one', { status: 201, response: User }, () => row);
+    app.post('/map', { status: 201, response: { 201: User, 404: NotFound } }, (req) =>
+      req.query.missing === undefined ? row : [{ error: 'gone', trace: 'x' }, 404],
+    );
+    app.post('/tuple', { status: 201, response: User }, () => [row, 200]);
+    await using client = new TestClient(app);
+    const one = await client.post('/one');
+    assert.deepEqual([one.status, one.json()], [201, filtered]);
+    const map = await client.post('/map');
+    assert.deepEqual([map.status, map.json()], [201, filtered]);
+    const missing = await client.post('/map?missing=1');
+    assert.deepEqual([missing.status, missing.json()], [404, { error: 'gone' }]);
+    const tuple = await client.post('/tuple');
+    assert.deepEqual([tuple.status, tuple.json()], [200, filtered]);
+  });
+
+  it('applies behind middleware and rate-limit and cache wrappers, over a real socket', async () => {
+    const app = new CovetApp();
+    const limiter = new RateLimiter({ defaultLimits: '100/hour', storage: 'memory' });
+    const seen: number[] = [];
+    app.addMiddleware(async (req, callNext) => {
+      const res = await callNext(req);
+      seen.push(res.status);
+      return res;
+    });
+    app.post('/plain', { status: 201 }, () => ({ id: 1 }));
+    app.post('/limited', { status: 201 }, limiter.limit('5/minute', () => ({ id: 2 })));
+    app.post('/limited-schema', { status: 201, response: User }, limiter.limit('5/minute', () => row));
+    app.get('/cached', { status: 203 }, cachePage({ ttl: 60 }, () => 'page'));
+    await withServer(app, async ({ url: base }) => {
+      const plain = await fetch(`${base}/plain`, { method: 'POST' });
+      assert.deepEqual([plain.status, await plain.json()], [201, { id: 1 }]);
+      const limited = await fetch(`${base}/limited`, { method: 'POST' });
+      assert.deepEqual([limited.status, await limited.json()], [201, { id: 2 }]);
+      const schema = await fetch(`${base}/limited-schema`, { method: 'POST' });
+      assert.deepEqual([schema.status, await schema.json()], [201, filtered]);
+      // cachePage stores 200 pages only: a 203 is computed each time.
+      for (let i = 0; i < 2; i++) {
+        const cached = await fetch(`${base}/cached`);
+        assert.deepEqual([cached.status, await cached.text()], [203, 'page']);
+      }
+    });
+    assert.deepEqual(seen, [201, 201, 201, 203, 203]);
+  });
+
+  it('refuses a status that is not an integer from 100 to 599 where the route is declared', () => {
+    const app = new CovetApp();
+    for (const status of [99, 600, 201.5, Number.NaN, '201']) {
+      assert.throws(
+        () => app.post('/x', { status: status as number }, () => 1),
+        (err: Error) => err instanceof RangeError && err.message === `route("/x"): status must be an integer from 100 to 599, got ${String(status)}`,
+      );
+    }
+    assert.doesNotThrow(() => app.post('/x', { status: 201 }, () => 1));
+  });
+});
