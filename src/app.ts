@@ -981,7 +981,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   async #dispatch(options: InjectOptions, stream?: ReadableStream<Uint8Array>): Promise<{ req: Request; response: Response; head: boolean }> {
     await this.ready();
     const method = (options.method ?? 'GET').toUpperCase();
-    const url = options.url.startsWith('/') ? options.url : `/${options.url}`;
+    // `*` is the asterisk form of `OPTIONS *`, as over a socket.
+    const url = options.url.startsWith('/') || options.url === '*' ? options.url : `/${options.url}`;
     const headers: IncomingHttpHeaders = {};
     for (const [k, v] of Object.entries(options.headers ?? {})) {
       const key = k.toLowerCase();
@@ -1308,6 +1309,16 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   /** 400 for malformed paths, then 405/`OPTIONS`, trailing-slash redirects, and 404. */
   #notFound(req: Request): Response {
     const raw = req.url.raw;
+    // The asterisk form (RFC 9112 §3.2.4) asks about the server as a whole, and only OPTIONS
+    // may use it (RFC 9110 §9.3.7): 204 with the methods some route answers.
+    if (raw === '*') {
+      if (req.method !== 'OPTIONS') throw new HTTPException(400, 'The request target * is only for OPTIONS', { code: 'ERR_BAD_REQUEST_TARGET' });
+      const methods = new Set(this.#router.routes.map((r) => r.method));
+      if (this.#webSockets.routes.length > 0) methods.add('GET');
+      if (methods.has('GET')) methods.add('HEAD');
+      methods.add('OPTIONS');
+      return new Response(null, { status: 204, headers: { allow: [...methods].join(', ') } });
+    }
     const q = raw.indexOf('?');
     const rawPath = q === -1 ? raw : raw.slice(0, q);
     const path = decodeRoutingPath(rawPath);
