@@ -318,6 +318,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   readonly #mounts: { readonly prefix: string; readonly app: CovetApp }[] = [];
   readonly #startupHooks: (() => unknown)[] = [];
   readonly #shutdownHooks: (() => unknown)[] = [];
+  /** Per shutdown hook, how many startup hooks were registered before it: what a failed start undoes. */
+  readonly #shutdownAfter: number[] = [];
   readonly #databases: ManagedDatabase[] = [];
   readonly #errorHandlers: [ErrorClass<unknown>, ErrorHandler<unknown>][] = [];
   readonly #plugins = new Set<unknown>();
@@ -428,6 +430,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   /** Runs `hook` at shutdown (`close`), in reverse registration order. Returns the hook. */
   onShutdown<F extends () => unknown>(hook: F): F {
     this.#shutdownHooks.push(hook);
+    this.#shutdownAfter.push(this.#startupHooks.length);
     return hook;
   }
 
@@ -585,7 +588,10 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   /**
    * Runs plugins and startup hooks (mounted apps' hooks too), once per run of the app: until
    * `shutdown()`, later calls share the first one's promise; after it, the next call starts
-   * the app again (a new `TestClient` per test, `listen` after `close`).
+   * the app again (a new `TestClient` per test, `listen` after `close`). When a startup hook
+   * (or a plugin, or a mounted app) fails, what already started is stopped first — the shutdown
+   * hooks registered before the failing hook, last first, then the mounted apps that started —
+   * as a lifespan context manager's exit would, and then the promise rejects with the error.
    */
   startup(): Promise<void> {
     if (this.#started !== null) return this.#started;
@@ -594,9 +600,27 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       // A start that comes while the previous run is still stopping waits for it.
       if (stopping !== null) await stopping.catch(() => {});
       this.#publishLifecycle('starting');
-      await this.ready();
-      for (const { app } of this.#mounts) await app.startup();
-      for (const hook of this.#startupHooks) await hook();
+      let hooksRun = 0;
+      let mountsStarted = 0;
+      try {
+        await this.ready();
+        for (const { app } of this.#mounts) {
+          await app.startup();
+          mountsStarted++;
+        }
+        for (const hook of this.#startupHooks) {
+          await hook();
+          hooksRun++;
+        }
+      } catch (err) {
+        // Hooks registered after the failing one belong to what never started.
+        const hooks = this.#shutdownHooks.filter((_, i) => (this.#shutdownAfter[i] ?? 0) <= hooksRun);
+        const undo = this.#stop(hooks, this.#mounts.slice(0, mountsStarted));
+        // The failed run counts as stopped: a close() now does not run the hooks again.
+        this.#stopped ??= undo.catch(() => {});
+        await undo.catch(() => {});
+        throw err;
+      }
       this.#publishLifecycle('running');
     })();
     this.#started = started;
@@ -617,25 +641,34 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     const started = this.#started;
     this.#started = null;
     this.#stopped = (async () => {
-      // Hooks stop what startup hooks opened: a start still running finishes first.
-      await started?.catch(() => {});
-      const errors: unknown[] = [];
-      for (const hook of [...this.#shutdownHooks].reverse()) {
-        try {
-          await hook();
-        } catch (err) {
-          errors.push(err);
-          this.logger.error('shutdown hook failed', { error: err });
-        }
-      }
-      for (const { app } of [...this.#mounts].reverse()) await app.shutdown();
-      for (const outcome of await Promise.allSettled(this.#publishLifecycle('stopping'))) {
-        if (outcome.status === 'rejected') this.logger.error('shutdown work failed', { error: outcome.reason });
-      }
-      this.#publishLifecycle('stopped');
-      if (errors.length > 0) throw new AggregateError(errors, 'One or more shutdown hooks failed');
+      // Hooks stop what startup hooks opened: a start still running finishes first. One that
+      // fails has stopped what it started itself.
+      const failed = started === null ? false : await started.then(
+        () => false,
+        () => true,
+      );
+      if (!failed) await this.#stop(this.#shutdownHooks, this.#mounts);
     })();
     return this.#stopped;
+  }
+
+  /** Runs `hooks` (last first; each runs even if one fails), then stops `mounts` (last first). */
+  async #stop(hooks: readonly (() => unknown)[], mounts: readonly { readonly app: CovetApp }[]): Promise<void> {
+    const errors: unknown[] = [];
+    for (const hook of [...hooks].reverse()) {
+      try {
+        await hook();
+      } catch (err) {
+        errors.push(err);
+        this.logger.error('shutdown hook failed', { error: err });
+      }
+    }
+    for (const { app } of [...mounts].reverse()) await app.shutdown();
+    for (const outcome of await Promise.allSettled(this.#publishLifecycle('stopping'))) {
+      if (outcome.status === 'rejected') this.logger.error('shutdown work failed', { error: outcome.reason });
+    }
+    this.#publishLifecycle('stopped');
+    if (errors.length > 0) throw new AggregateError(errors, 'One or more shutdown hooks failed');
   }
 
   /**
@@ -950,7 +983,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   async #dispatch(options: InjectOptions, stream?: ReadableStream<Uint8Array>): Promise<{ req: Request; response: Response; head: boolean }> {
     await this.ready();
     const method = (options.method ?? 'GET').toUpperCase();
-    const url = options.url.startsWith('/') ? options.url : `/${options.url}`;
+    // `*` is the asterisk form of `OPTIONS *`, as over a socket.
+    const url = options.url.startsWith('/') || options.url === '*' ? options.url : `/${options.url}`;
     const headers: IncomingHttpHeaders = {};
     for (const [k, v] of Object.entries(options.headers ?? {})) {
       const key = k.toLowerCase();
@@ -1277,6 +1311,16 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
   /** 400 for malformed paths, then 405/`OPTIONS`, trailing-slash redirects, and 404. */
   #notFound(req: Request): Response {
     const raw = req.url.raw;
+    // The asterisk form (RFC 9112 §3.2.4) asks about the server as a whole, and only OPTIONS
+    // may use it (RFC 9110 §9.3.7): 204 with the methods some route answers.
+    if (raw === '*') {
+      if (req.method !== 'OPTIONS') throw new HTTPException(400, 'The request target * is only for OPTIONS', { code: 'ERR_BAD_REQUEST_TARGET' });
+      const methods = new Set(this.#router.routes.map((r) => r.method));
+      if (this.#webSockets.routes.length > 0) methods.add('GET');
+      if (methods.has('GET')) methods.add('HEAD');
+      methods.add('OPTIONS');
+      return new Response(null, { status: 204, headers: { allow: [...methods].join(', ') } });
+    }
     const q = raw.indexOf('?');
     const rawPath = q === -1 ? raw : raw.slice(0, q);
     const path = decodeRoutingPath(rawPath);

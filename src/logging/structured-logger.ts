@@ -159,9 +159,34 @@ function unwrapExtra(fields: LogFields | undefined): LogFields | undefined {
   return extra as LogFields;
 }
 
+/**
+ * What must not reach a terminal as it is: C0 and C1 control characters (line breaks, escape
+ * sequences), DEL, the Unicode line and paragraph separators, and the bidirectional overrides
+ * and isolates, which reorder what follows on screen.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/** Those of them that `JSON.stringify` leaves as they are. */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** JSON text with every unsafe character escaped (`\n`, `\u001b`, `\u2028`…): still valid JSON. */
+function safeJson(json: string): string {
+  return json.replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * A message (or logger name, or key) as the pretty format writes it: as it is, unless it holds
+ * a line break or another control character — or starts with `"` — when it is written as a
+ * JSON string, so one call is always one line and a forged line or escape sequence shows as text.
+ */
+function prettyText(s: string): string {
+  return UNSAFE.test(s) || s.startsWith('"') ? safeJson(JSON.stringify(s)) : s;
+}
+
 function prettyValue(v: unknown): string {
-  if (typeof v === 'string') return /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
-  return JSON.stringify(v) ?? String(v);
+  if (typeof v === 'string') return /^[^\s"=]+$/.test(v) && !UNSAFE.test(v) ? v : safeJson(JSON.stringify(v));
+  const json = JSON.stringify(v);
+  return json === undefined ? prettyText(String(v)) : safeJson(json);
 }
 
 /**
@@ -270,9 +295,9 @@ export class StructuredLogger {
     const lvl = String(level).padEnd(8);
     const head = this.#shared.colors ? `${COLORS[level as LogLevel]}${lvl}\x1b[0m` : lvl;
     const tail = Object.entries(rest)
-      .map(([k, v]) => `${k}=${prettyValue(v)}`)
+      .map(([k, v]) => `${prettyText(k)}=${prettyValue(v)}`)
       .join(' ');
-    return `${timestamp} ${head} ${logger === undefined ? '' : `[${String(logger)}] `}${String(message)}${tail === '' ? '' : ` ${tail}`}\n`;
+    return `${timestamp} ${head} ${logger === undefined ? '' : `[${prettyText(String(logger))}] `}${prettyText(String(message))}${tail === '' ? '' : ` ${tail}`}\n`;
   }
 
   /**

@@ -194,6 +194,8 @@ export class SentryIntegration implements Integration {
   readonly #requestScope: boolean;
   #unsubscribe: (() => void) | null = null;
   #skipped = 0;
+  /** After `close()`: nothing more is sent (until the app starts again). */
+  #closed = false;
 
   constructor(options: SentryOptions = {}) {
     this.dsn = options.dsn ? parseDsn(options.dsn) : null;
@@ -227,12 +229,23 @@ export class SentryIntegration implements Integration {
    * `tracesSampleRate` > 0, adds itself as middleware to send transactions.
    */
   setup(app: CovetApp): void {
+    this.#listen();
+    // `app.close()` closes the integration; an app started again (`listen` after `close`, the
+    // next `TestClient`) reopens it.
+    app.onStartup(() => {
+      this.#closed = false;
+      this.#listen();
+    });
+    if (this.#requestScope && this.#transport !== null) app.addMiddleware(requestScope);
+    if (this.#tracesSampleRate > 0) app.addMiddleware(this);
+  }
+
+  /** Captures the unhandled request errors of every app, from now until `close()`. */
+  #listen(): void {
     this.#unsubscribe ??= subscribeWeak('covet:request:error', this, (self, message) => {
       const { error, request } = message as RequestErrorMessage;
       self.#capture(exceptionValues(error, false), { request, level: 'error' }, undefined);
     });
-    if (this.#requestScope && this.#transport !== null) app.addMiddleware(requestScope);
-    if (this.#tracesSampleRate > 0) app.addMiddleware(this);
   }
 
   /** What the transport did so far (`sent`, `dropped`, `failed`). */
@@ -288,6 +301,10 @@ export class SentryIntegration implements Integration {
 
   #capture(exception: SentryException[] | undefined, context: CaptureContext, message: string | undefined): string | null {
     if (this.#transport === null) return null;
+    if (this.#closed) {
+      this.#transport.drop();
+      return null;
+    }
     if (this.#sampleRate < 1 && Math.random() >= this.#sampleRate) {
       this.#skipped++;
       return null;
@@ -313,6 +330,7 @@ export class SentryIntegration implements Integration {
         warn(this.#logger, `Sentry beforeSend returned ${typeof result}, not an event or null; the event is dropped`);
         return null;
       }
+      // Sent when beforeSend finishes: `close()` waits for it.
       transport.send(result as SentryEvent);
       return (result as SentryEvent).event_id ?? event.event_id;
     };
@@ -344,7 +362,7 @@ export class SentryIntegration implements Integration {
    * carry that trace, so Sentry links them.
    */
   async handle(req: Request, callNext: CallNext): Promise<Response> {
-    if (this.#transport === null) return callNext(req);
+    if (this.#transport === null || this.#closed) return callNext(req);
     const trace = requestSpan(req) === undefined ? incomingTrace(req) : undefined;
     const sampled = trace?.sampled ?? Math.random() < this.#tracesSampleRate;
     if (trace !== undefined) this.#traces.set(req, trace);
@@ -389,7 +407,8 @@ export class SentryIntegration implements Integration {
       };
       if (this.#release !== undefined) dsc.release = this.#release;
     }
-    this.#transport.send(event, dsc);
+    if (this.#closed) this.#transport.drop();
+    else this.#transport.send(event, dsc);
     return response;
   }
 
@@ -399,8 +418,12 @@ export class SentryIntegration implements Integration {
     return this.#transport?.flush(timeout) ?? true;
   }
 
-  /** Flushes and stops capturing (`app.close()` calls it). */
+  /**
+   * Stops capturing and flushes (`app.close()` calls it). Afterwards nothing is sent: captures
+   * return `null` and count as `dropped`, until the app that set the integration up starts again.
+   */
   async close(): Promise<void> {
+    this.#closed = true;
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     await this.flush();

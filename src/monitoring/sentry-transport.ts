@@ -24,11 +24,57 @@ export interface TransportOptions {
 }
 
 /**
- * The envelope text of one event: envelope header, item header, payload, each on its own line
- * (https://develop.sentry.dev/sdk/envelopes/).
+ * The largest event payload sent: Sentry rejects an event item over 1 MB (decompressed) with
+ * `413` (https://develop.sentry.dev/sdk/envelopes/#size-limits).
  */
-export function serializeEnvelope(event: SentryEvent, dsn: SentryDsn, trace?: Readonly<Record<string, string>>): string {
-  const payload = JSON.stringify(event);
+export const MAX_EVENT_BYTES = 1_000_000;
+
+/** Strings cut to this many characters when an event is too large (Sentry's attribute limit is about 16 k). */
+const LONG_STRING = 16_384;
+/** The second, harder cut, with `extra`, `breadcrumbs` and `spans` gone. */
+const SHORT_STRING = 1024;
+
+/** A JSON replacer that cuts strings longer than `max` characters (never in a surrogate pair), marking the cut with `…`. */
+function cutStrings(max: number): (key: string, value: unknown) => unknown {
+  return (_key, value) => {
+    if (typeof value !== 'string' || value.length <= max) return value;
+    const end = /[\uD800-\uDBFF]/.test(value.charAt(max - 1)) ? max - 1 : max;
+    return `${value.slice(0, end)}…`;
+  };
+}
+
+/**
+ * The JSON payload of an event, made to fit `limit` bytes as Sentry's SDKs do: first long
+ * strings are cut (messages, exception values, `extra` and `user` values, headers), then
+ * `extra`, `breadcrumbs` and `spans` are dropped and strings cut harder. `null` when even that
+ * does not fit, or when the event has no JSON form (a `beforeSend` that put a bigint in it).
+ */
+export function eventPayload(event: SentryEvent, limit = MAX_EVENT_BYTES): string | null {
+  try {
+    const whole = JSON.stringify(event);
+    // A UTF-8 byte is at most 3 per UTF-16 unit: short payloads need no byte count.
+    if (whole.length * 3 <= limit || Buffer.byteLength(whole) <= limit) return whole;
+    const cut = JSON.stringify(event, cutStrings(LONG_STRING));
+    if (Buffer.byteLength(cut) <= limit) return cut;
+    const { extra: _extra, spans: _spans, breadcrumbs: _breadcrumbs, ...rest } = event as SentryEvent & { breadcrumbs?: unknown };
+    const harder = JSON.stringify(event.type === 'transaction' ? { ...rest, spans: [] } : rest, cutStrings(SHORT_STRING));
+    return Buffer.byteLength(harder) <= limit ? harder : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The envelope text of one event: envelope header, item header, payload, each on its own line
+ * (https://develop.sentry.dev/sdk/envelopes/). `payload` is the event's JSON (`eventPayload`
+ * makes one that fits Sentry's size limit).
+ */
+export function serializeEnvelope(
+  event: SentryEvent,
+  dsn: SentryDsn,
+  trace?: Readonly<Record<string, string>>,
+  payload: string = JSON.stringify(event),
+): string {
   const header: Record<string, unknown> = { event_id: event.event_id, sent_at: new Date().toISOString(), dsn: dsn.raw, sdk: SDK };
   if (trace !== undefined) header.trace = trace;
   const item = {
@@ -79,13 +125,27 @@ export class SentryTransport {
     return { sent: this.#sent, dropped: this.#dropped, failed: this.#failed };
   }
 
-  /** Sends in the background; returns at once. */
+  /** Counts an event that is not sent (captured after `close()`, say). */
+  drop(): void {
+    this.#dropped++;
+  }
+
+  /**
+   * Sends in the background; returns at once. An event too large for Sentry is trimmed to fit
+   * (`eventPayload`), or dropped (and counted, with a warning) when it cannot be.
+   */
   send(event: SentryEvent, trace?: Readonly<Record<string, string>>): void {
     if (this.#limited(event.type === 'transaction' ? 'transaction' : 'error') || this.#inFlight.size >= this.#maxInFlight) {
       this.#dropped++;
       return;
     }
-    const body = serializeEnvelope(event, this.#dsn, trace);
+    const payload = eventPayload(event);
+    if (payload === null) {
+      this.#dropped++;
+      warn(this.#logger, `A Sentry event was dropped: it has no JSON form, or is larger than ${MAX_EVENT_BYTES} bytes even trimmed`);
+      return;
+    }
+    const body = serializeEnvelope(event, this.#dsn, trace, payload);
     const p: Promise<void> = this.#post(body).finally(() => this.#inFlight.delete(p));
     this.#inFlight.add(p);
   }

@@ -199,18 +199,23 @@ export class RealtimeManager {
   /**
    * Subscribes a connection to channels (accepting it, once the subscription is live) and
    * resolves when the connection closes — so `return realtime.subscribe(ws, [...])` can be a
-   * whole handler. Subscribing an already subscribed socket adds channels. `channels` is a list
-   * of names, or one name.
+   * whole handler. Subscribing an already subscribed socket adds channels, and that later call
+   * resolves as soon as they are live (awaiting the close there would deadlock an `onMessage`
+   * that joins a channel). `channels` is a list of names, or one name.
    */
   async subscribe(ws: RealtimeSocket, channels: string | readonly string[], options: SubscribeOptions = {}): Promise<void> {
     if (this.#closed) throw new CovetError('The RealtimeManager is closed', { code: 'ERR_REALTIME_CLOSED' });
     const names = channelList(channels, 'subscribe');
     const subscriber = this.#subscribers.get(ws);
-    if (subscriber !== undefined) return (await this.#subscribeTo(ws, subscriber, names, options)).done;
+    if (subscriber !== undefined) {
+      await this.#subscribeTo(ws, subscriber, names, options);
+      return;
+    }
     const pending = this.#opening.get(ws);
     if (pending !== undefined) {
       // The socket's first subscribe is not in place yet (`subscribe(ws, a)` not awaited, then
-      // `subscribe(ws, b)`): add to it once it is, or start afresh if it failed.
+      // `subscribe(ws, b)`): add to it once it is (resolving once `b` is live), or start afresh
+      // if it failed (this call then owns the socket and resolves at its close).
       await pending;
       return this.subscribe(ws, channels, options);
     }

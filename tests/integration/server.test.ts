@@ -290,6 +290,33 @@ describe('server: limits and timeouts', () => {
     });
   });
 
+  it('answers OPTIONS * (RFC 9110 §9.3.7) with 204 and the methods of the server in Allow; another method with * gets 400', T, async () => {
+    const app = new CovetApp();
+    app.get('/items', () => []);
+    app.post('/items', () => [{ created: true }, 201]);
+    app.delete('/items/{id:int}', () => null);
+    await withServer(app, async ({ port }) => {
+      const star = await rawExchange(port, (socket) => {
+        socket.write('OPTIONS * HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');
+      });
+      assert.equal(star.status, 204, star.text.slice(0, 200));
+      assert.equal(star.headers.allow, 'GET, POST, DELETE, HEAD, OPTIONS');
+      assert.equal(star.body, '');
+      for (const method of ['GET', 'POST', 'HEAD']) {
+        const wrong = await rawExchange(port, (socket) => {
+          socket.write(`${method} * HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+        });
+        assert.equal(wrong.status, 400, `${method}: ${wrong.text.slice(0, 200)}`);
+        if (method !== 'HEAD') assert.deepEqual(JSON.parse(wrong.body), { error: 'The request target * is only for OPTIONS' });
+      }
+    });
+    // In-process too.
+    const inProcess = await app.inject({ method: 'OPTIONS', url: '*' });
+    assert.deepEqual([inProcess.status, inProcess.headers.get('allow'), inProcess.body.length], [204, 'GET, POST, DELETE, HEAD, OPTIONS', 0]);
+    const get = await app.inject({ method: 'GET', url: '*' });
+    assert.deepEqual([get.status, JSON.parse(get.body.toString())], [400, { error: 'The request target * is only for OPTIONS' }]);
+  });
+
   it('answers CONNECT with 400 and an unknown Expect with 417, in JSON', T, async () => {
     const app = new CovetApp();
     app.get('/', () => ({ ok: true }));

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CovetApp } from '../../src/index.js';
 import { TestClient } from '../../src/testing/index.js';
+import { memoryLogger } from '../helpers/server.js';
 
 function recordingApp(): { app: CovetApp; events: string[] } {
   const events: string[] = [];
@@ -103,5 +104,67 @@ describe('app lifecycle', () => {
     assert.equal((await client.get('/')).status, 200);
     await client.close();
     assert.deepEqual(events, ['startup', 'shutdown']);
+  });
+
+  it('undoes what already started when a startup hook throws, last first, then surfaces the error: test client, listen and run', async () => {
+    const boom = new Error('cache down');
+    function failingApp(): { app: CovetApp; events: string[]; logger: ReturnType<typeof memoryLogger> } {
+      const events: string[] = [];
+      const logger = memoryLogger();
+      const app = new CovetApp({ logger });
+      const admin = new CovetApp({ logger });
+      admin.onStartup(() => void events.push('open admin'));
+      admin.onShutdown(() => void events.push('close admin'));
+      app.mount('/admin', admin);
+      app.addDatabase({ connect: async () => void events.push('open db'), close: async () => void events.push('close db') });
+      app.onStartup(() => void events.push('open queue'));
+      app.onShutdown(() => {
+        events.push('close queue');
+        throw new Error('queue close failed');
+      });
+      app.onStartup(() => {
+        events.push('open cache');
+        throw boom;
+      });
+      // Registered after the failing hook: what it closes never opened.
+      app.onShutdown(() => void events.push('close cache'));
+      app.get('/', () => ({ ok: true }));
+      return { app, events, logger };
+    }
+    const undone = ['open admin', 'open db', 'open queue', 'open cache', 'close queue', 'close db', 'close admin'];
+
+    const viaClient = failingApp();
+    const client = new TestClient(viaClient.app);
+    await assert.rejects(client.get('/'), (err) => err === boom);
+    assert.deepEqual(viaClient.events, undone);
+    assert.deepEqual(viaClient.logger.lines, ['shutdown hook failed']);
+    await client.close();
+    await viaClient.app.close();
+    assert.deepEqual(viaClient.events, undone, 'close() after the failed start runs nothing again');
+
+    const viaListen = failingApp();
+    await assert.rejects(viaListen.app.listen({ host: '127.0.0.1', port: 0 }), (err) => err === boom);
+    assert.equal(viaListen.app.server, null);
+    assert.deepEqual(viaListen.events, undone);
+
+    const viaRun = failingApp();
+    const signals = process.listenerCount('SIGTERM');
+    await assert.rejects(viaRun.app.run({ host: '127.0.0.1', port: 0, exitOnSignal: false }), (err) => err === boom);
+    assert.equal(process.listenerCount('SIGTERM'), signals);
+    assert.deepEqual(viaRun.events, undone);
+
+    // The next start runs everything afresh.
+    viaRun.events.length = 0;
+    let fail = true;
+    const app = new CovetApp();
+    app.onStartup(() => {
+      if (fail) throw boom;
+    });
+    app.onShutdown(() => void viaRun.events.push('stopped'));
+    await assert.rejects(app.startup(), (err) => err === boom);
+    fail = false;
+    await app.startup();
+    await app.shutdown();
+    assert.deepEqual(viaRun.events, ['stopped']);
   });
 });

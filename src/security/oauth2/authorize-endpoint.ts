@@ -1,3 +1,4 @@
+import { HTTPException } from '../../errors.js';
 import type { Request } from '../../request.js';
 import { Response } from '../../response.js';
 import type { OAuth2Context } from './oauth2-context.js';
@@ -50,9 +51,16 @@ async function requestParams(req: Request): Promise<Map<string, string>> {
  * (failures show an error page and never redirect), then the request (failures redirect back
  * with `error`), asks `authenticateUser` who the user is, and redirects with a one-time `code`,
  * the `state` and `iss` (RFC 9207).
+ *
+ * `HEAD` is refused with 405: a `GET` here is not safe (it signs the user in and issues a code),
+ * so a `HEAD` cannot answer with `GET`'s headers without the same side effects — and a link
+ * checker or mail scanner probing the URL must not mint codes.
  */
 export function authorizeEndpoint(ctx: OAuth2Context): (req: Request) => Promise<Response> {
   return async function oauth2Authorize(req: Request): Promise<Response> {
+    if (req.method === 'HEAD') {
+      throw new HTTPException(405, 'Method Not Allowed', { headers: { allow: 'GET, POST, OPTIONS' }, code: 'ERR_METHOD_NOT_ALLOWED' });
+    }
     let params: Map<string, string>;
     try {
       params = await requestParams(req);

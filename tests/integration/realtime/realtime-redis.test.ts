@@ -12,6 +12,7 @@ import { CovetApp } from '../../../src/index.js';
 import { RealtimeManager } from '../../../src/realtime/index.js';
 import { TestClient } from '../../../src/testing/index.js';
 import { REQUIRE_SERVICES } from '../../helpers/server.js';
+import { joinRoomOverSockets } from './fixtures/join-room.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const skip = REDIS_URL === undefined && !REQUIRE_SERVICES ? 'REDIS_URL is not set' : false;
@@ -143,6 +144,15 @@ describe('RealtimeManager over Redis', { skip, ...T }, () => {
     } finally {
       await realtime.close();
       await other.quit();
+    }
+  });
+
+  it('resolves a later subscribe of the same socket once Redis acknowledged its channels, so onMessage can join a channel', async () => {
+    const realtime = new RealtimeManager({ redisUrl: url(), channelPrefix: `${PREFIX}join:` });
+    try {
+      await joinRoomOverSockets(realtime);
+    } finally {
+      await realtime.close();
     }
   });
 

@@ -7,6 +7,7 @@ import { CovetApp, WebSocketDisconnect } from '../../../src/index.js';
 import { RealtimeManager, type RedisPubSubLike } from '../../../src/realtime/index.js';
 import { TestClient } from '../../../src/testing/index.js';
 import { memoryLogger, withServer } from '../../helpers/server.js';
+import { joinRoomOverSockets } from './fixtures/join-room.js';
 
 describe('RealtimeManager (in-process)', () => {
   it('delivers {channel, data} to subscribers of that channel only', async () => {
@@ -107,6 +108,11 @@ describe('RealtimeManager (in-process)', () => {
     assert.deepEqual(realtime.channels(), []);
     assert.equal(realtime.subscriberCount('news'), 0);
     assert.equal(realtime.subscriberCount('alerts'), 0);
+  });
+
+  it('resolves a later subscribe of the same socket once its channels are live, so onMessage can join a channel', async () => {
+    const realtime = new RealtimeManager();
+    await joinRoomOverSockets(realtime);
   });
 
   it('lets the handler read the socket itself with { read: false }', async () => {

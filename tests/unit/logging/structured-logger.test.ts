@@ -230,6 +230,31 @@ process.exit(0);`;
     await logger.flush();
     assert.match(out.raw(), /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {5}Server started port=8000 host="local host"\n$/);
   });
+
+  it('writes a message with a line break or control character as a JSON string in the pretty format: one call, one line', async () => {
+    const out = logSink();
+    const logger = new StructuredLogger({ format: 'pretty', destination: out.stream, name: 'api' });
+    const forged = 'login failed for bob\n2030-01-01T00:00:00.000Z INFO     login ok for admin';
+    logger.warning(forged);
+    logger.info('\x1b[2J\x1b[31mred\x1b[0m\tand \u0085 and \u2028 and \u202eevil', { user: 'x\x1b]8;;', tab: 'a\tb', nested: { s: '\u009b31m' } });
+    logger.info('"quoted" start');
+    logger.info('plain message: kept as is');
+    await logger.flush();
+    const lines = out.raw().split('\n');
+    assert.equal(lines.pop(), '');
+    assert.equal(lines.length, 4, out.raw());
+    const rest = lines.map((l) => l.replace(/^\S+ \S+ +\[api\] /, ''));
+    assert.equal(rest[0], JSON.stringify(forged));
+    assert.equal(
+      rest[1],
+      '"\\u001b[2J\\u001b[31mred\\u001b[0m\\tand \\u0085 and \\u2028 and \\u202eevil" user="x\\u001b]8;;" tab="a\\tb" nested={"s":"\\u009b31m"}',
+    );
+    assert.equal(rest[2], '"\\"quoted\\" start"');
+    assert.equal(rest[3], 'plain message: kept as is');
+    // What is quoted reads back exactly.
+    assert.equal(JSON.parse(rest[0] ?? ''), forged);
+    assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202e]/.test(out.raw()), 'no control character reaches the output');
+  });
 });
 
 describe('logger.middleware()', () => {

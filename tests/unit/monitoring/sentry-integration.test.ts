@@ -465,6 +465,75 @@ describe('SentryIntegration', () => {
     }
   });
 
+  it('trims events to Sentry\'s 1 MB event limit, and drops (and counts) one that cannot fit', async () => {
+    sentryServer.envelopes.length = 0;
+    const warnings: string[] = [];
+    const sentry = new SentryIntegration({ dsn, logger: { warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) } });
+    const huge = 'x'.repeat(3_000_000);
+    // Long strings are cut: the message, an exception value, extra values. (Each event is sent
+    // before the next is built: building one blocks the loop longer than the send timeout.)
+    assert.match(sentry.captureMessage('m'.repeat(2_000_000)) ?? '', /^[0-9a-f]{32}$/);
+    await sentry.flush();
+    sentry.captureException(new Error(huge), { extra: { body: huge, small: 'kept' }, tags: { area: 'upload' } });
+    await sentry.flush();
+    // Many values under the cut: extra goes, the rest still fits.
+    sentry.captureException(new Error('wide'), { extra: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, 'v'.repeat(10_000)])) });
+    await sentry.flush();
+    // Nothing left to drop: 100,000 tags do not fit however trimmed.
+    const wide = sentry.captureMessage('too wide', { tags: Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`t${i}`, 'value'])) });
+    assert.match(wide ?? '', /^[0-9a-f]{32}$/);
+    await sentry.flush();
+    assert.equal(sentryServer.envelopes.length, 3);
+    for (const env of sentryServer.envelopes) {
+      const item = env.raw.split('\n')[2] ?? '';
+      assert.ok(Buffer.byteLength(item) <= 1_000_000, `${Buffer.byteLength(item)} bytes`);
+      assert.equal(env.items[0]?.header.length, Buffer.byteLength(item));
+    }
+    type Payload = { message?: { formatted: string }; exception: { values: { value: string }[] }; extra?: Record<string, string>; tags?: Record<string, string> };
+    const [message, error, wideExtra] = sentryServer.envelopes.map((e) => e.items[0]?.payload as unknown as Payload);
+    assert.equal(message?.message?.formatted, `${'m'.repeat(16_384)}…`);
+    assert.equal(error?.exception.values[0]?.value, `${'x'.repeat(16_384)}…`);
+    assert.deepEqual(error?.extra, { body: `${'x'.repeat(16_384)}…`, small: 'kept' });
+    assert.deepEqual(error?.tags, { area: 'upload' });
+    assert.equal(wideExtra?.exception.values[0]?.value, 'wide');
+    assert.equal(wideExtra?.extra, undefined);
+    assert.deepEqual(sentry.stats, { sent: 3, dropped: 1, failed: 0, sampledOut: 0 });
+    assert.deepEqual(warnings, ['A Sentry event was dropped: it has no JSON form, or is larger than 1000000 bytes even trimmed']);
+  });
+
+  it('sends nothing after close(): captures are dropped and counted, until the app starts again', async () => {
+    sentryServer.envelopes.length = 0;
+    const sentry = new SentryIntegration({ dsn, tracesSampleRate: 1 });
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.addIntegration(sentry);
+    app.get('/boom', () => {
+      throw new Error('boom');
+    });
+    const client = new TestClient(app);
+    assert.equal((await client.get('/boom')).status, 500);
+    await client.close();
+    assert.equal(sentryServer.envelopes.length, 2, 'the error and its transaction');
+    assert.equal(sentry.captureException(new Error('after close')), null);
+    assert.equal(sentry.captureMessage('after close'), null);
+    // An unhandled error of another app, still running, is not captured either.
+    const other = new CovetApp({ logger: memoryLogger() });
+    other.get('/boom', () => {
+      throw new Error('elsewhere');
+    });
+    await using otherClient = new TestClient(other);
+    assert.equal((await otherClient.get('/boom')).status, 500);
+    await sentry.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(sentryServer.envelopes.length, 2, 'no traffic after close');
+    assert.deepEqual(sentry.stats, { sent: 2, dropped: 2, failed: 0, sampledOut: 0 });
+    // The app started again reopens it.
+    await using again = new TestClient(app);
+    assert.equal((await again.get('/boom')).status, 500);
+    assert.match(sentry.captureMessage('reopened') ?? '', /^[0-9a-f]{32}$/);
+    await sentry.flush();
+    assert.equal(sentryServer.envelopes.length, 5);
+  });
+
   it('never slows or fails requests when Sentry is down, hangs or rate-limits; drops and counts', async () => {
     const warnings: string[] = [];
     const logger = { warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };

@@ -248,6 +248,32 @@ describe('OAuth2Server: authorization endpoint', () => {
     assert.equal(res.headers.get('cache-control'), 'no-store');
   });
 
+  it('refuses HEAD with 405 and Allow, without calling authenticateUser or issuing a code', async () => {
+    let asked = 0;
+    let saved = 0;
+    const { oauth2, client } = setup({
+      authenticateUser: () => {
+        asked++;
+        return { id: 'alice' };
+      },
+    });
+    await using _ = client;
+    const saveCode = oauth2.store.saveCode.bind(oauth2.store);
+    oauth2.store.saveCode = (record) => {
+      saved++;
+      return saveCode(record);
+    };
+    const res = await client.head(`/oauth/authorize?${new URLSearchParams(spaAuth())}`, { headers: { 'x-user': 'alice' } });
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'GET, POST, OPTIONS');
+    assert.equal(res.headers.get('location'), null);
+    assert.equal(res.text, '');
+    assert.deepEqual([asked, saved], [0, 0]);
+    // GET still issues one.
+    redirected(await authorize(client, spaAuth()));
+    assert.deepEqual([asked, saved], [1, 1]);
+  });
+
   it('accepts the request as a POSTed form too (303)', async () => {
     await using client = setup().client;
     const res = await client.post('/oauth/authorize', { form: spaAuth(), headers: { 'x-user': 'alice' } });
