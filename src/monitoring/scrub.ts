@@ -92,7 +92,14 @@ export function scrubQuery(query: string): string {
     .join('&');
 }
 
-/** A copy of `value` with secret-named fields replaced, recursively (cycles and depth bounded). */
+/**
+ * Items of an array and properties of an object kept in a copy (Sentry's `normalizeMaxBreadth`):
+ * past it one `'[MaxProperties ~]'` marks the cut, so a huge `extra` costs bounded time.
+ */
+export const MAX_BREADTH = 1000;
+const MAX_PROPERTIES = '[MaxProperties ~]';
+
+/** A copy of `value` with secret-named fields replaced, recursively (cycles, depth and breadth bounded). */
 export function scrubData(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'function' || typeof value === 'symbol') return undefined;
@@ -112,7 +119,11 @@ export function scrubData(value: unknown, depth = 0, seen: WeakSet<object> = new
 }
 
 function scrubObject(value: object, depth: number, seen: WeakSet<object>): unknown {
-  if (Array.isArray(value)) return value.map((v) => scrubData(v, depth + 1, seen) ?? null);
+  if (Array.isArray(value)) {
+    const items = value.slice(0, MAX_BREADTH).map((v) => scrubData(v, depth + 1, seen) ?? null);
+    if (value.length > MAX_BREADTH) items.push(MAX_PROPERTIES);
+    return items;
+  }
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (value instanceof Map) return scrubData(Object.fromEntries(value), depth, seen);
   if (value instanceof Set) return scrubData([...value], depth, seen);
@@ -121,9 +132,13 @@ function scrubObject(value: object, depth: number, seen: WeakSet<object>): unkno
   const json = toJsonForm(value);
   if (json !== value) return scrubData(json, depth + 1, seen);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    const clean = isSecretKey(k) ? FILTERED : scrubData(v, depth + 1, seen);
+  const keys = Object.keys(value);
+  const kept = Math.min(keys.length, MAX_BREADTH);
+  for (let i = 0; i < kept; i++) {
+    const k = keys[i] as string;
+    const clean = isSecretKey(k) ? FILTERED : scrubData((value as Record<string, unknown>)[k], depth + 1, seen);
     if (clean !== undefined) setOwn(out, k, clean);
   }
+  if (keys.length > MAX_BREADTH) setOwn(out, '...', MAX_PROPERTIES);
   return out;
 }

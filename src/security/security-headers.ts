@@ -153,7 +153,7 @@ export class SecurityHeaders implements MiddlewareObject {
     }
     this.headers = out;
     const csp = out.find(([name]) => name.startsWith('content-security-policy'));
-    this.#noncePolicy = csp !== undefined && csp[1].includes(CSP_NONCE) ? [csp[0], csp[1].split(CSP_NONCE)] : null;
+    this.#noncePolicy = csp?.[1].includes(CSP_NONCE) ? [csp[0], csp[1].split(CSP_NONCE)] : null;
   }
 
   async handle(req: Request, callNext: CallNext): Promise<Response> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { scrubData, scrubHeaders, scrubQuery } from '../../../src/monitoring/scrub.js';
+import { MAX_BREADTH, scrubData, scrubHeaders, scrubQuery } from '../../../src/monitoring/scrub.js';
 import { retryAfterMs } from '../../../src/monitoring/sentry-transport.js';
 import { exceptionValues } from '../../../src/monitoring/sentry-event.js';
 import { MetricsManager, PrometheusBackend, SentryIntegration } from '../../../src/monitoring/index.js';
@@ -10,6 +10,20 @@ import { MetricsManager, PrometheusBackend, SentryIntegration } from '../../../s
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
 
 describe('Sentry scrubbing', () => {
+  it('keeps the first 1000 items and properties of huge values, in bounded time', () => {
+    const wide: Record<string, unknown> = {};
+    for (let i = 0; i < 200_000; i++) wide[`k${i}`] = { password: 'x', value: i };
+    const list = Array.from({ length: 5000 }, (_, i) => i);
+    const start = performance.now();
+    const out = scrubData({ wide, list }) as { wide: Record<string, unknown>; list: unknown[] };
+    assert.ok(performance.now() - start < 1000, 'bounded by the breadth, not the input');
+    assert.equal(Object.keys(out.wide).length, MAX_BREADTH + 1);
+    assert.deepEqual(out.wide.k999, { password: '[Filtered]', value: 999 });
+    assert.equal(out.wide.k1000, undefined);
+    assert.equal(out.wide['...'], '[MaxProperties ~]');
+    assert.deepEqual(out.list, [...list.slice(0, MAX_BREADTH), '[MaxProperties ~]']);
+  });
+
   it('cuts credentials, JWTs and secret query parameters out of any header value', () => {
     assert.deepEqual(
       scrubHeaders([
