@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type CallNext, CovetApp, Depends, HTTPException, type Request, Response, redirect, stream } from '../../src/index.js';
+import { CORSMiddleware } from '../../src/security/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
 import { addFailingStreams } from '../helpers/stream-failures.js';
 import { deferred, rawExchange, request, waitUntilStable, within } from './net-helpers.js';
@@ -1124,6 +1125,43 @@ describe('server: cancellation', () => {
       const stuck = await request(port, { path: '/stuck' });
       assert.equal(stuck.status, 503);
       assert.deepEqual(JSON.parse(stuck.text), { error: 'Request timed out' });
+    });
+  });
+
+  it('sends the timeout 503 through the middleware (CORS headers, metrics see 503, not the late result); a middleware that stalls itself gets the bare 503', T, async () => {
+    const seen: string[] = [];
+    const app = new CovetApp();
+    app.addMiddleware(new CORSMiddleware({ allowOrigins: ['http://app.test'] }));
+    app.addMiddleware(async (req: Request, callNext: CallNext) => {
+      const res = await callNext(req);
+      seen.push(`${req.path} ${res.status}`);
+      res.headers.set('x-seen', String(res.status));
+      return res;
+    });
+    app.get('/slow', { timeout: 100 }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return { late: true };
+    });
+    const stalling = async (req: Request, callNext: CallNext) => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return callNext(req);
+    };
+    app.get('/stalls', { timeout: 100, middleware: [stalling] }, () => 'never in time');
+    await withServer(app, async ({ port }) => {
+      const headers = { origin: 'http://app.test' };
+      const res = await request(port, { path: '/slow', headers });
+      assert.equal(res.status, 503);
+      assert.deepEqual(JSON.parse(res.text), { error: 'Request timed out' });
+      assert.equal(res.headers['access-control-allow-origin'], 'http://app.test');
+      assert.equal(res.headers['x-seen'], '503');
+      assert.deepEqual(seen, ['/slow 503']);
+
+      const stalled = await request(port, { path: '/stalls', headers });
+      assert.equal(stalled.status, 503);
+      assert.deepEqual(JSON.parse(stalled.text), { error: 'Request timed out' });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      // The late result of /slow never reached the middleware.
+      assert.equal(seen.filter((line) => line.startsWith('/slow')).length, 1);
     });
   });
 });
