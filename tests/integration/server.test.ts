@@ -978,6 +978,55 @@ describe('server: streaming', () => {
     });
   });
 
+  for (const kind of ['web ReadableStream', 'Node Readable'] as const) {
+    it(`pauses a ${kind} while the client does not read (backpressure)`, T, async () => {
+      const CHUNK = 64 * 1024;
+      const TOTAL = 512; // 32 MiB: far more than socket buffers can hide
+      let produced = 0;
+      const next = (): Buffer | null => {
+        if (produced === TOTAL) return null;
+        produced++;
+        return Buffer.alloc(CHUNK, 97);
+      };
+      const app = new CovetApp();
+      app.get('/big', () =>
+        kind === 'Node Readable'
+          ? new Readable({
+              read() {
+                this.push(next());
+              },
+            })
+          : new ReadableStream<Uint8Array>(
+              {
+                pull(controller) {
+                  const chunk = next();
+                  if (chunk === null) controller.close();
+                  else controller.enqueue(chunk);
+                },
+              },
+              { highWaterMark: 1 },
+            ),
+      );
+      await withServer(app, async ({ port }) => {
+        const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          const req = http.get({ host: '127.0.0.1', port, path: '/big', agent: false }, resolve);
+          req.on('error', reject);
+        });
+        res.pause();
+        const stalled = await waitUntilStable(() => produced, 500, 15_000);
+        assert.ok(stalled < TOTAL / 2, `the ${kind} ran ahead to ${stalled} of ${TOTAL} chunks while the client was not reading`);
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+        });
+        res.resume();
+        await within(once(res, 'end'), 20_000, 'the rest of the stream');
+        assert.equal(produced, TOTAL);
+        assert.equal(bytes, CHUNK * TOTAL);
+      });
+    });
+  }
+
   it("runs the generator's finally block when the client disconnects mid-stream", T, async () => {
     const cleaned = deferred<number>();
     const app = new CovetApp({ logger: memoryLogger() });
