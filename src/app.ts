@@ -26,7 +26,7 @@ import { oauth2Schemes } from './openapi/oauth2-schemes.js';
 import { docsPage, relativeUrl } from './openapi/docs-page.js';
 import { cliLoading, noteSkippedApp } from './internal/cli-loading.js';
 import { type HandlerGuard, unwrapGuards } from './internal/handler-guard.js';
-import { withDeadline } from './internal/with-deadline.js';
+import { MAX_TIMER_MS } from './internal/with-deadline.js';
 import { annotateOpenAPI } from './internal/openapi-meta.js';
 import { compileResponder, setRouteResponder } from './openapi/route-responder.js';
 import type { DocsOptions, OpenAPIDocument, OpenAPIOptions } from './openapi/openapi-types.js';
@@ -242,6 +242,22 @@ const NO_GUARDS: { readonly guards: readonly HandlerGuard[]; readonly inner: unk
 const EMPTY_PARAMS = Object.freeze({});
 /** The `meta` of routes (and groups) that set none. */
 const NO_META: RouteMeta = Object.freeze({});
+
+/** Per request on a route with a `timeout`: rejects with the 503 when it passes (`#invoke`). */
+const timedOut = new WeakMap<Request, Promise<never>>();
+
+/**
+ * The endpoint of a route with a `timeout`, behind middleware: gives up with the 503 when the
+ * timeout passes, so the middleware see the 503 (and add their headers) instead of waiting
+ * for a result that will be dropped.
+ */
+function untilTimeout(endpoint: (req: Request) => unknown): (req: Request) => unknown {
+  return (req) => {
+    const out = endpoint(req);
+    const expired = timedOut.get(req);
+    return expired === undefined || !(out instanceof Promise) ? out : Promise.race([out, expired]);
+  };
+}
 
 /** TLS material from listen options: both `key` and `cert`, or neither. */
 function tlsOf(options: ListenOptions): TLSOptions | null {
@@ -1222,7 +1238,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
         ? endpoint
         : compose(
             middleware,
-            respondWith(endpoint, (err, req) => owner.#errorResponse(err, req)),
+            respondWith(def.options.timeout === undefined ? endpoint : untilTimeout(endpoint), (err, req) => owner.#errorResponse(err, req)),
             (err, req) => owner.#errorResponse(err, req),
           );
     const { bodyLimit, timeout, name } = def.options;
@@ -1294,18 +1310,47 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     return [options, match.params];
   }
 
-  /** Runs a route, with its timeout if it has one. */
+  /**
+   * Runs a route, with its timeout if it has one. When it passes, the handler's layer gives up
+   * with the 503 (`untilTimeout`), so the middleware answer it as they unwind (CORS headers,
+   * metrics and logs see the 503, never the late result); a middleware still busy after that
+   * turn of the event loop (one stalled itself) leaves the 503 to be sent without it.
+   */
   #invoke(route: CompiledRoute, req: Request): unknown {
     if (route.timeout === 0) return route.run(req);
-    return withDeadline(
-      Promise.resolve().then(() => route.run(req)),
-      route.timeout,
-      () => {
+    const run = Promise.resolve().then(() => route.run(req));
+    if (!(route.timeout <= MAX_TIMER_MS)) return run;
+    let expire!: (err: unknown) => void;
+    const expired = new Promise<never>((_, reject) => {
+      expire = reject;
+    });
+    expired.catch(() => {}); // a route without middleware, or one already answered, never looks
+    timedOut.set(req, expired);
+    return new Promise((resolve, reject) => {
+      let grace: NodeJS.Immediate | undefined;
+      const timer = setTimeout(() => {
         const err = new HTTPException(503, 'Request timed out', { code: 'ERR_HANDLER_TIMEOUT' });
+        // Before the abort: a handler that returns on it must not beat the 503.
+        expire(err);
         req[kAbort](err);
-        return err;
-      },
-    );
+        if (route.middleware.length === 0) reject(err);
+        else grace = setImmediate(() => reject(err));
+      }, route.timeout);
+      const settled = (): void => {
+        clearTimeout(timer);
+        if (grace !== undefined) clearImmediate(grace);
+      };
+      run.then(
+        (value) => {
+          settled();
+          resolve(value);
+        },
+        (err: unknown) => {
+          settled();
+          reject(err);
+        },
+      );
+    });
   }
 
   /** 400 for malformed paths, then 405/`OPTIONS`, trailing-slash redirects, and 404. */

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FormData, fetch } from 'undici';
-import { CovetApp, type UploadFile } from '../../src/index.js';
+import { CovetApp, json, Response, type UploadFile } from '../../src/index.js';
 import { contentType, pseudoRandomBytes, randomBoundary, streamUpload } from '../fixtures/multipart/helpers.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
 import { deferred, rawExchange, request, within } from './net-helpers.js';
@@ -191,6 +191,65 @@ describe('multipart over sockets: limits and bad input', () => {
       const res = await fetch(`${url}/upload`, { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'x' });
       assert.equal(res.status, 400);
       assert.deepEqual(await res.json(), { error: 'Missing boundary in the multipart/form-data Content-Type' });
+    });
+  });
+
+  it('answers the boundary inside content (not followed by CRLF or "--") with 400', T, async () => {
+    await withServer(uploadApp(), async ({ port }) => {
+      const boundary = randomBoundary();
+      const body = `--${boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nx\r\n--${boundary}oops\r\n--${boundary}--\r\n`;
+      const res = await request(port, { method: 'POST', path: '/upload', headers: { 'content-type': contentType(boundary) }, body });
+      assert.equal(res.status, 400);
+      assert.deepEqual(JSON.parse(res.text), { error: 'Malformed multipart body: a boundary must be followed by CRLF or "--"' });
+      assert.equal((await request(port, { path: '/ok' })).status, 200);
+    });
+  });
+
+  it('keeps header injection in file names out of the response: names echoed into headers add none', T, async () => {
+    const app = new CovetApp({ logger: memoryLogger() });
+    app.post('/names', async (req) => {
+      const form = await req.form();
+      const names = [...form.entries()].map(([field, value]) => [field, typeof value === 'string' ? value : value.filename]);
+      const res = json({ names });
+      // What an app might do with a file name: put it in headers.
+      for (const [field, filename] of names) res.headers.set(`x-name-${field}`, filename as string);
+      return res;
+    });
+    app.post('/download', async (req) => {
+      const upload = (await req.form()).get('file') as UploadFile;
+      return new Response(await upload.read(), { headers: { 'content-disposition': `attachment; filename="${upload.filename}"` } });
+    });
+    await withServer(app, async ({ port }) => {
+      const boundary = randomBoundary();
+      const body = [
+        // A raw CRLF ends the header line; what follows is one more (ignored) header of the part.
+        `--${boundary}\r\nContent-Disposition: form-data; name="a"; filename="evil.txt\r\nX-Injected: 1"\r\n\r\nx\r\n`,
+        // Percent-encoded CRLF, as browsers send it, stays text.
+        `--${boundary}\r\nContent-Disposition: form-data; name="b"; filename="b%0D%0AX-Injected: 1.txt"\r\n\r\nx\r\n`,
+        // Decoded from filename*, CR, LF and NUL are removed.
+        `--${boundary}\r\nContent-Disposition: form-data; name="c"; filename*=UTF-8''c%0D%0AX-Injected%3A%201%00.txt\r\n\r\nx\r\n`,
+        `--${boundary}--\r\n`,
+      ].join('');
+      const res = await request(port, { method: 'POST', path: '/names', headers: { 'content-type': contentType(boundary) }, body });
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(JSON.parse(res.text), {
+        names: [
+          ['a', 'evil.txt'],
+          ['b', 'b%0D%0AX-Injected: 1.txt'],
+          ['c', 'cX-Injected: 1.txt'],
+        ],
+      });
+      assert.equal(res.headers['x-injected'], undefined);
+      assert.equal(res.headers['x-name-a'], 'evil.txt');
+      assert.equal(res.headers['x-name-c'], 'cX-Injected: 1.txt');
+
+      const form = new FormData();
+      form.append('file', new Blob(['data']), 'report\r\nX-Injected: 1.txt');
+      const download = await fetch(`http://127.0.0.1:${port}/download`, { method: 'POST', body: form });
+      assert.equal(download.status, 200);
+      assert.equal(await download.text(), 'data');
+      assert.equal(download.headers.get('x-injected'), null);
+      assert.equal(download.headers.get('content-disposition'), 'attachment; filename="report%0D%0AX-Injected: 1.txt"');
     });
   });
 });

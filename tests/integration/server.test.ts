@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type CallNext, CovetApp, Depends, HTTPException, type Request, Response, redirect, stream } from '../../src/index.js';
+import { CORSMiddleware } from '../../src/security/index.js';
 import { memoryLogger, withServer } from '../helpers/server.js';
 import { addFailingStreams } from '../helpers/stream-failures.js';
 import { deferred, rawExchange, request, waitUntilStable, within } from './net-helpers.js';
@@ -1004,6 +1005,55 @@ describe('server: streaming', () => {
     });
   });
 
+  for (const kind of ['web ReadableStream', 'Node Readable'] as const) {
+    it(`pauses a ${kind} while the client does not read (backpressure)`, T, async () => {
+      const CHUNK = 64 * 1024;
+      const TOTAL = 512; // 32 MiB: far more than socket buffers can hide
+      let produced = 0;
+      const next = (): Buffer | null => {
+        if (produced === TOTAL) return null;
+        produced++;
+        return Buffer.alloc(CHUNK, 97);
+      };
+      const app = new CovetApp();
+      app.get('/big', () =>
+        kind === 'Node Readable'
+          ? new Readable({
+              read() {
+                this.push(next());
+              },
+            })
+          : new ReadableStream<Uint8Array>(
+              {
+                pull(controller) {
+                  const chunk = next();
+                  if (chunk === null) controller.close();
+                  else controller.enqueue(chunk);
+                },
+              },
+              { highWaterMark: 1 },
+            ),
+      );
+      await withServer(app, async ({ port }) => {
+        const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          const req = http.get({ host: '127.0.0.1', port, path: '/big', agent: false }, resolve);
+          req.on('error', reject);
+        });
+        res.pause();
+        const stalled = await waitUntilStable(() => produced, 500, 15_000);
+        assert.ok(stalled < TOTAL / 2, `the ${kind} ran ahead to ${stalled} of ${TOTAL} chunks while the client was not reading`);
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+        });
+        res.resume();
+        await within(once(res, 'end'), 20_000, 'the rest of the stream');
+        assert.equal(produced, TOTAL);
+        assert.equal(bytes, CHUNK * TOTAL);
+      });
+    });
+  }
+
   it("runs the generator's finally block when the client disconnects mid-stream", T, async () => {
     const cleaned = deferred<number>();
     const app = new CovetApp({ logger: memoryLogger() });
@@ -1151,6 +1201,43 @@ describe('server: cancellation', () => {
       const stuck = await request(port, { path: '/stuck' });
       assert.equal(stuck.status, 503);
       assert.deepEqual(JSON.parse(stuck.text), { error: 'Request timed out' });
+    });
+  });
+
+  it('sends the timeout 503 through the middleware (CORS headers, metrics see 503, not the late result); a middleware that stalls itself gets the bare 503', T, async () => {
+    const seen: string[] = [];
+    const app = new CovetApp();
+    app.addMiddleware(new CORSMiddleware({ allowOrigins: ['http://app.test'] }));
+    app.addMiddleware(async (req: Request, callNext: CallNext) => {
+      const res = await callNext(req);
+      seen.push(`${req.path} ${res.status}`);
+      res.headers.set('x-seen', String(res.status));
+      return res;
+    });
+    app.get('/slow', { timeout: 100 }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return { late: true };
+    });
+    const stalling = async (req: Request, callNext: CallNext) => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return callNext(req);
+    };
+    app.get('/stalls', { timeout: 100, middleware: [stalling] }, () => 'never in time');
+    await withServer(app, async ({ port }) => {
+      const headers = { origin: 'http://app.test' };
+      const res = await request(port, { path: '/slow', headers });
+      assert.equal(res.status, 503);
+      assert.deepEqual(JSON.parse(res.text), { error: 'Request timed out' });
+      assert.equal(res.headers['access-control-allow-origin'], 'http://app.test');
+      assert.equal(res.headers['x-seen'], '503');
+      assert.deepEqual(seen, ['/slow 503']);
+
+      const stalled = await request(port, { path: '/stalls', headers });
+      assert.equal(stalled.status, 503);
+      assert.deepEqual(JSON.parse(stalled.text), { error: 'Request timed out' });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      // The late result of /slow never reached the middleware.
+      assert.equal(seen.filter((line) => line.startsWith('/slow')).length, 1);
     });
   });
 });

@@ -52,6 +52,40 @@ describe('cookies on the wire', () => {
       assert.deepEqual(await res.json(), { note: value });
     });
   });
+
+  it('answers CR or LF where a cookie cannot encode it (name, Path, Domain) with 500 and no Set-Cookie, and a raw CR or LF in a Cookie header with 400', T, async () => {
+    const logger = memoryLogger();
+    const app = new CovetApp({ logger });
+    app.get('/name', () => new Response('ok').setCookie('a\r\nX-Injected: yes', 'v'));
+    app.get('/path', () => new Response('ok').setCookie('a', 'v', { path: '/\r\nX-Injected: yes' }));
+    app.get('/domain', () => new Response('ok').setCookie('a', 'v', { domain: 'example.com\nX-Injected: yes' }));
+    app.get('/cookies', (req) => ({ cookies: req.cookies }));
+    await withServer(app, async ({ port }) => {
+      for (const path of ['/name', '/path', '/domain']) {
+        const res = await rawExchange(port, (socket) => {
+          socket.end(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        });
+        assert.equal(res.status, 500, path);
+        assert.deepEqual(JSON.parse(res.body), { error: 'Internal Server Error' });
+        assert.deepEqual(setCookieLines(res.text), [], path);
+        assert.equal(res.headers['x-injected'], undefined);
+      }
+      assert.equal(logger.errors.length, 3);
+      for (const header of ['Cookie: a=b\rX-Injected: yes', 'Cookie: a=b\nX-Injected: yes']) {
+        const res = await rawExchange(port, (socket) => {
+          socket.end(`GET /cookies HTTP/1.1\r\nHost: x\r\n${header}\r\nConnection: close\r\n\r\n`);
+        });
+        assert.equal(res.status, 400, JSON.stringify(header));
+        assert.deepEqual(JSON.parse(res.body), { error: 'Bad Request' });
+      }
+      // Percent-encoded, CR and LF are data: decoded into the value, never a header.
+      const res = await rawExchange(port, (socket) => {
+        socket.end('GET /cookies HTTP/1.1\r\nHost: x\r\nCookie: a=x%0D%0AX-Injected%3A%20yes\r\nConnection: close\r\n\r\n');
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(JSON.parse(res.body), { cookies: { a: 'x\r\nX-Injected: yes' } });
+    });
+  });
 });
 
 describe('sessions over HTTP', () => {
