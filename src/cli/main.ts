@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CovetApp } from '../app.js';
 import { whileCliLoading } from '../internal/cli-loading.js';
+import { parseArgsMessage } from '../internal/parse-args-message.js';
 import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parsePort, parseWorkers, reserveStdout, runCommand, splitRef } from './run.js';
 
 const HELP = `covet — the Covet command line
@@ -196,7 +197,7 @@ function parse(argv: string[]) {
       },
     });
   } catch (err) {
-    throw new CliError(`${err instanceof Error ? err.message : String(err)}\nRun "covet --help" for usage.`, ExitCode.usage);
+    throw new CliError(`${parseArgsMessage(err)}\nRun "covet --help" for usage.`, ExitCode.usage);
   }
 }
 
