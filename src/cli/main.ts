@@ -210,6 +210,8 @@ function positiveNumber(flag: string, value: string, integer: boolean): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `covet help fuzz` is `covet fuzz --help`, for the commands that parse their own flags too.
+  if (argv[0] === 'help' && (argv[1] === 'migrate' || argv[1] === 'fuzz') && argv.length === 2) return main([argv[1], '--help']);
   if (argv[0] === 'migrate') {
     // Loaded only for this command: the CLI core does not depend on covet/database.
     const { runMigrateCommand } = await import('../database/migrations/cli.js');
@@ -232,6 +234,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(COMMAND_HELP[positionals[1]] as string);
     return ExitCode.ok;
   }
+  if (command === 'help' && positionals[1] !== undefined)
+    throw new CliError(`unknown command "${positionals[1]}"\nRun "covet --help" for usage.`, ExitCode.usage);
   if (command === undefined || command === 'help') {
     process.stdout.write(HELP);
     return command === undefined && !values.help ? ExitCode.usage : ExitCode.ok;
