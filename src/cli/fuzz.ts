@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CovetApp } from '../app.js';
+import { parseArgsMessage } from '../internal/parse-args-message.js';
 import { formatFuzzReport } from '../testing/fuzz/format-report.js';
 import { type FuzzFailOn, fuzz } from '../testing/fuzz/fuzz.js';
 import { CliError, defaultModule, ExitCode, reserveStdout } from './run.js';
@@ -65,7 +66,7 @@ function parse(argv: readonly string[]) {
       },
     });
   } catch (err) {
-    throw new CliError(`${err instanceof Error ? err.message : String(err)}\nRun "covet fuzz --help" for usage.`, ExitCode.usage);
+    throw new CliError(`${parseArgsMessage(err)}\nRun "covet fuzz --help" for usage.`, ExitCode.usage);
   }
 }
 

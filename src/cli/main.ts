@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CovetApp } from '../app.js';
 import { whileCliLoading } from '../internal/cli-loading.js';
+import { parseArgsMessage } from '../internal/parse-args-message.js';
 import { CliError, defaultModule, ensureTypeScriptLoader, ExitCode, parsePort, parseWorkers, reserveStdout, runCommand, splitRef } from './run.js';
 
 const HELP = `covet — the Covet command line
@@ -196,7 +197,7 @@ function parse(argv: string[]) {
       },
     });
   } catch (err) {
-    throw new CliError(`${err instanceof Error ? err.message : String(err)}\nRun "covet --help" for usage.`, ExitCode.usage);
+    throw new CliError(`${parseArgsMessage(err)}\nRun "covet --help" for usage.`, ExitCode.usage);
   }
 }
 
@@ -209,6 +210,8 @@ function positiveNumber(flag: string, value: string, integer: boolean): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `covet help fuzz` is `covet fuzz --help`, for the commands that parse their own flags too.
+  if (argv[0] === 'help' && (argv[1] === 'migrate' || argv[1] === 'fuzz') && argv.length === 2) return main([argv[1], '--help']);
   if (argv[0] === 'migrate') {
     // Loaded only for this command: the CLI core does not depend on covet/database.
     const { runMigrateCommand } = await import('../database/migrations/cli.js');
@@ -231,6 +234,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(COMMAND_HELP[positionals[1]] as string);
     return ExitCode.ok;
   }
+  if (command === 'help' && positionals[1] !== undefined)
+    throw new CliError(`unknown command "${positionals[1]}"\nRun "covet --help" for usage.`, ExitCode.usage);
   if (command === undefined || command === 'help') {
     process.stdout.write(HELP);
     return command === undefined && !values.help ? ExitCode.usage : ExitCode.ok;

@@ -2,7 +2,7 @@ import { CovetError } from '../errors.js';
 import type { Request } from '../request.js';
 import { Response } from '../response.js';
 import type { CallNext, MiddlewareObject } from '../types.js';
-import { IPSet, normalizeIp } from './rate-limiter-ip.js';
+import { clientIp, IPSet, normalizeIp } from './rate-limiter-ip.js';
 
 /** Options of `DDoSProtector` (the seed's `threshold=…`, `block_duration=…`, `whitelist=…`). */
 export interface DDoSProtectorOptions {
@@ -12,6 +12,14 @@ export interface DDoSProtectorOptions {
   readonly blockDuration?: number;
   /** IPs and CIDR ranges (IPv4 and IPv6) never limited or blocked. Default none. */
   readonly whitelist?: readonly string[];
+  /**
+   * IPs and CIDR ranges of the reverse proxies in front of the app. A request whose TCP peer is
+   * one of them is counted against the client `X-Forwarded-For` names (read right to left, as
+   * `RateLimiter` reads it), not against the proxy, which would otherwise be blocked for every
+   * client behind it; `attach` does not cap their connections. From any other peer the header is
+   * ignored. Default none: every request counts against its TCP peer.
+   */
+  readonly trustedProxies?: readonly string[];
   /** Open connections one IP may hold on a server passed to `attach`; extra sockets are destroyed. Default unlimited. */
   readonly maxConnectionsPerIp?: number;
   /** Most IPs tracked at once; the oldest entries are dropped past it (bounds memory under a spoofed-source flood). Default 100 000. */
@@ -53,6 +61,7 @@ export class DDoSProtector implements MiddlewareObject {
   readonly #threshold: number;
   readonly #blockMs: number;
   readonly #whitelist: IPSet;
+  readonly #trusted: IPSet;
   readonly #maxConnections: number;
   readonly #maxTracked: number;
   readonly #now: () => number;
@@ -70,6 +79,7 @@ export class DDoSProtector implements MiddlewareObject {
     this.#threshold = threshold;
     this.#blockMs = blockDuration * 1000;
     this.#whitelist = new IPSet(options.whitelist ?? []);
+    this.#trusted = new IPSet(options.trustedProxies ?? []);
     this.#maxConnections = maxConnections;
     this.#maxTracked = options.maxTracked ?? 100_000;
     this.#now = options.now ?? Date.now;
@@ -130,9 +140,12 @@ export class DDoSProtector implements MiddlewareObject {
     return this.#connections.get(normalizeIp(ip)) ?? 0;
   }
 
-  /** Middleware form: 429 JSON (with `Retry-After`) for blocked IPs; the IP is the TCP peer. */
+  /**
+   * Middleware form: 429 JSON (with `Retry-After`) for blocked IPs; the IP is the TCP peer, or
+   * behind `trustedProxies` the client they forwarded for.
+   */
   async handle(req: Request, callNext: CallNext): Promise<Response> {
-    const ip = req.client.host;
+    const ip = clientIp(req, this.#trusted);
     if (this.allowRequest(ip)) return callNext();
     const retry = Math.max(1, this.blockedFor(ip));
     return new Response(JSON.stringify({ error: 'Too Many Requests' }), {
@@ -151,7 +164,8 @@ export class DDoSProtector implements MiddlewareObject {
   attach(server: ConnectionSource): this {
     server.on('connection', (socket) => {
       const ip = normalizeIp(socket.remoteAddress ?? '');
-      if (this.#whitelist.has(ip)) return;
+      // A trusted proxy's connections carry many clients: they are counted per request instead.
+      if (this.#whitelist.has(ip) || this.#trusted.has(ip)) return;
       const open = this.#connections.get(ip) ?? 0;
       if (open >= this.#maxConnections || this.isBlocked(ip)) {
         socket.destroy();

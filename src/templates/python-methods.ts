@@ -3,9 +3,12 @@
 // Each is called with the value as `this`. Python's names win over JavaScript's on strings
 // (`s.replace` replaces every occurrence, `s.split()` splits on whitespace); JavaScript's own
 // methods stay reachable under their names (`s.toUpperCase()`).
+import { formatSpec } from './format-spec.js';
 import { isKwargs } from './kwargs.js';
 import { checkListLength, checkStringLength } from './limits.js';
 import { str } from './output-text.js';
+import { pyRepr } from './python-repr.js';
+import { TemplateError } from './template-error.js';
 import { tupleEntries } from './tuple.js';
 
 type Method = (this: never, ...args: never[]) => unknown;
@@ -25,7 +28,16 @@ function prefixes(p: unknown): string[] {
   return Array.isArray(p) ? p.map(String) : [String(p)];
 }
 
-/** Python's `str.format` for `{}`, `{0}` and `{name}` fields (no format specs beyond none). */
+function formatError(message: string): TemplateError {
+  return new TemplateError(message, { code: 'ERR_TEMPLATE_RUNTIME' });
+}
+
+/**
+ * Python's `str.format`: `{}`, `{0}` and `{name}` fields with an optional conversion (`!r`,
+ * `!s`, `!a`) and format spec (`{:>8.2f}`, `{n:,}`: see `formatSpec`). A missing argument
+ * raises `KeyError`/`IndexError`, as in Python; attribute and index lookups in a field
+ * (`{0.name}`, `{d[key]}`) are not supported and raise too, rather than print nothing.
+ */
 export function pyFormat(
   fmt: string,
   args: readonly unknown[],
@@ -33,21 +45,46 @@ export function pyFormat(
   toStr: (v: unknown) => string,
 ): string {
   let auto = 0;
+  let manual = false;
   // The result's length so far, checked field by field: the fields may repeat a long argument.
   let length = fmt.length;
-  const field = (v: unknown, m: string): string => {
-    const s = toStr(v);
+  const field = (v: unknown, m: string, conversion: string | undefined, spec: string): string => {
+    let value = v;
+    if (conversion === 'r' || conversion === 'a') value = pyRepr(v);
+    else if (conversion === 's') value = str(v);
+    // Formatted first, then escaped (for a safe format string), as MarkupSafe does.
+    const s = spec === '' ? toStr(value) : toStr(formatSpec(value, spec, str));
     length += s.length - m.length;
     checkStringLength(length, 'format result');
     return s;
   };
-  return fmt.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, name: string | undefined) => {
+  return fmt.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, inner: string | undefined) => {
     if (m === '{{') return '{';
     if (m === '}}') return '}';
-    const key = (name ?? '').split(':')[0] ?? '';
-    if (key === '') return field(args[auto++], m);
-    if (/^\d+$/.test(key)) return field(args[Number(key)], m);
-    return Object.hasOwn(kwargs, key) ? field(kwargs[key], m) : '';
+    const text = inner ?? '';
+    const colon = text.indexOf(':');
+    const spec = colon === -1 ? '' : text.slice(colon + 1);
+    const head = colon === -1 ? text : text.slice(0, colon);
+    const bang = head.indexOf('!');
+    const key = bang === -1 ? head : head.slice(0, bang);
+    const conversion = bang === -1 ? undefined : head.slice(bang + 1);
+    if (conversion !== undefined && conversion !== 'r' && conversion !== 's' && conversion !== 'a')
+      throw formatError(`Unknown conversion specifier ${conversion}`);
+    if (/[.[]/.test(key)) throw formatError(`str.format: attribute and index lookups ({${key}}) are not supported in templates`);
+    if ((key === '' && manual) || (/^\d+$/.test(key) && auto > 0))
+      throw formatError('ValueError: cannot switch between automatic field numbering and manual field specification');
+    if (key === '') {
+      const i = auto++;
+      if (i >= args.length) throw formatError(`IndexError: Replacement index ${i} out of range for positional args tuple`);
+      return field(args[i], m, conversion, spec);
+    }
+    if (/^\d+$/.test(key)) {
+      manual = true;
+      if (Number(key) >= args.length) throw formatError(`IndexError: Replacement index ${key} out of range for positional args tuple`);
+      return field(args[Number(key)], m, conversion, spec);
+    }
+    if (!Object.hasOwn(kwargs, key)) throw formatError(`KeyError: '${key}'`);
+    return field(kwargs[key], m, conversion, spec);
   });
 }
 

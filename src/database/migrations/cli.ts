@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseArgsMessage } from '../../internal/parse-args-message.js';
 import { DatabaseManager } from '../database-manager.js';
 import { driverName } from '../database-config.js';
 import { mysqlDialect } from '../drivers/mysql-dialect.js';
@@ -94,7 +95,7 @@ export async function runMigrateCommand(
   try {
     parsed = parseMigrateArgs(argv);
   } catch (err) {
-    return usage(err instanceof Error ? err.message : String(err));
+    return usage(parseArgsMessage(err));
   }
   const { values, positionals } = parsed;
   const [command, name] = positionals;

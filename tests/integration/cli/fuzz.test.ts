@@ -125,7 +125,7 @@ app.get('/me', (req) => {
       [['fuzz', target, '--max-failures=-1'], /^covet: --max-failures must be a positive integer, got -1$/m],
       [['fuzz', target, '--fail-on', 'high'], /^covet: --fail-on must be one of 5xx, schema, any, got high$/m],
       [['fuzz', target, '--seed', ''], /^covet: --seed must not be empty$/m],
-      [['fuzz', target, '--colour'], /^covet: Unknown option '--colour'/m],
+      [['fuzz', target, '--colour'], /^covet: unknown option --colour\nRun "covet fuzz --help" for usage\.\n$/],
       [['fuzz', target, 'extra.ts'], /^covet: unexpected argument "extra.ts"$/m],
     ];
     for (const [args, message] of cases) {

@@ -105,6 +105,31 @@ describe('DDoSProtector', () => {
     assert.equal((await get('203.0.113.6')).status, 200);
   });
 
+  it('as middleware behind trustedProxies: counts the forwarded client, not the proxy; ignores the header from other peers', async () => {
+    const c = clock();
+    const ddos = new DDoSProtector({ threshold: 2, blockDuration: 60, trustedProxies: ['10.0.0.0/8'], now: c.now });
+    const app = new CovetApp();
+    app.addMiddleware(ddos);
+    app.get('/', () => 'ok');
+    const get = (remoteAddress: string, xff?: string) =>
+      app.inject({ url: '/', remoteAddress, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } });
+    for (let i = 0; i < 2; i++) assert.equal((await get('10.0.0.5', '198.51.100.1')).status, 200);
+    const flooded = await get('10.0.0.5', '198.51.100.1');
+    assert.equal(flooded.status, 429);
+    assert.equal(flooded.headers.get('retry-after'), '60');
+    assert.deepEqual(JSON.parse(flooded.body.toString()), { error: 'Too Many Requests' });
+    assert.equal(ddos.isBlocked('198.51.100.1'), true);
+    assert.equal(ddos.isBlocked('10.0.0.5'), false, 'the proxy itself is not blocked');
+    // Other clients behind the same proxy go on being served.
+    assert.equal((await get('10.0.0.5', '198.51.100.2')).status, 200);
+    assert.equal((await get('10.0.0.6', '203.0.113.9, 198.51.100.3')).status, 200);
+    // A peer that is not a trusted proxy cannot pick its address with the header.
+    for (let i = 0; i < 2; i++) assert.equal((await get('203.0.113.7', `192.0.2.${i}`)).status, 200);
+    const spoofed = await get('203.0.113.7', '192.0.2.99');
+    assert.equal(spoofed.status, 429);
+    assert.deepEqual(JSON.parse(spoofed.body.toString()), { error: 'Too Many Requests' });
+  });
+
   it('the seed\'s security middleware: ddosProtector.allowRequest(ip) then rateLimiter.allowRequest(req)', async () => {
     const c = clock();
     const rateLimiter = new RateLimiter({ defaultRate: '100/hour', burstRate: '4/minute', storage: 'memory', now: c.now });
@@ -177,5 +202,18 @@ describe('DDoSProtector', () => {
     const blocked = sock('198.51.100.9');
     server.emit('connection', blocked);
     assert.equal(blocked.destroyed, true);
+  });
+
+  it('attach does not cap the connections of trustedProxies (they carry many clients)', () => {
+    const ddos = new DDoSProtector({ maxConnectionsPerIp: 1, trustedProxies: ['10.0.0.1'] });
+    const server = new EventEmitter();
+    ddos.attach(server as never);
+    const sock = (ip: string) => Object.assign(new EventEmitter(), { remoteAddress: ip, destroyed: false, destroy() { this.destroyed = true; } });
+    const proxied = [sock('10.0.0.1'), sock('10.0.0.1'), sock('::ffff:10.0.0.1')];
+    for (const s of proxied) server.emit('connection', s);
+    assert.deepEqual(proxied.map((s) => s.destroyed), [false, false, false]);
+    const direct = [sock('10.0.0.2'), sock('10.0.0.2')];
+    for (const s of direct) server.emit('connection', s);
+    assert.deepEqual(direct.map((s) => s.destroyed), [false, true]);
   });
 });

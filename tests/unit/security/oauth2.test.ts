@@ -320,6 +320,21 @@ describe('OAuth2Server: authorization endpoint', () => {
     }
   });
 
+  it('shows a browser the error page for an unregistered redirect URI, never a redirect', async () => {
+    await using client = setup().client;
+    const query = new URLSearchParams(spaAuth({ redirect_uri: 'https://evil.example/cb' }));
+    const res = await client.get(`/oauth/authorize?${query}`, { headers: { 'x-user': 'alice', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('location'), null);
+    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.equal(
+      res.text,
+      '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization error</title></head><body><h1>Authorization error</h1>' +
+        '<p><code>invalid_request</code></p><p>redirect_uri is not registered for this client</p></body></html>',
+    );
+  });
+
   it('lets a native app pick any port for a loopback IP redirect URI (RFC 8252 §7.3), nothing else', async () => {
     const { client } = setup({
       clients: { cli: { redirectUris: ['http://127.0.0.1/callback', 'http://[::1]:8080/cb?x=1', 'http://localhost:3000/callback'] } },

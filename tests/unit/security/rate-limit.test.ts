@@ -349,8 +349,14 @@ describe('RateLimiter', () => {
     app.get('/', limiter.limit('1/minute', () => 'ok'));
     assert.equal((await hit(app, '/', '203.0.113.9', { 'x-forwarded-for': '1.1.1.1' })).status, 200);
     // A new spoofed address every time does not buy a new budget.
-    assert.equal((await hit(app, '/', '203.0.113.9', { 'x-forwarded-for': '2.2.2.2' })).status, 429);
+    const spoofed = await hit(app, '/', '203.0.113.9', { 'x-forwarded-for': '2.2.2.2' });
+    assert.equal(spoofed.status, 429);
+    assert.deepEqual(spoofed.json(), { error: 'Too Many Requests', limit: '1/minute', retryAfter: 60 });
+    assert.equal(spoofed.headers.get('retry-after'), '60');
+    assert.equal(spoofed.headers.get('ratelimit-remaining'), '0');
     assert.equal((await hit(app, '/', '203.0.113.9')).status, 429);
+    // The budget is the peer's own: another peer sending the same header is not refused.
+    assert.equal((await hit(app, '/', '203.0.113.10', { 'x-forwarded-for': '1.1.1.1' })).status, 200);
   });
 
   it('reads X-Forwarded-For right to left behind trusted proxies', async () => {

@@ -79,3 +79,55 @@ describe('% and the format filter in templates', () => {
     assert.equal(raw("{{ '{} {a}'.format(1, a=2) }} {{ '{}'.format({'a': 1}) }} {{ '{}'.format([1, 'a']) }}"), "1 2 {'a': 1} [1, 'a']");
   });
 });
+
+describe('str.format with format specs', () => {
+  it('applies fill, align, sign, width, grouping, precision and type as Python does', () => {
+    assert.equal(raw("{{ '{:>5}|{:<5}|{:^5}|{:*^7}'.format('a', 'b', 'c', 'd') }}"), '    a|b    |  c  |***d***');
+    assert.equal(raw("{{ '{:.2f}|{:8.3f}|{:+.1f}|{: .1f}|{:08.2f}|{:-^10.1f}'.format(3.14159, 2.5, 1, 2, -3.14159, 1.25) }}"), '3.14|   2.500|+1.0| 2.0|-0003.14|---1.2----');
+    assert.equal(raw("{{ '{:,}|{:_}|{:,.2f}|{:,d}|{:10,.2f}|{:010,.2f}'.format(1234567, 1234567, 1234567.891, -1234, 1234.5, 1234.5) }}"), '1,234,567|1_234_567|1,234,567.89|-1,234|  1,234.50|001,234.50');
+    assert.equal(
+      raw("{{ '{:x}|{:X}|{:#x}|{:o}|{:#o}|{:b}|{:#b}|{:08b}|{:_b}|{:#010x}'.format(255, 255, 255, 8, 8, 5, 5, 5, 255, 255) }}"),
+      'ff|FF|0xff|10|0o10|101|0b101|00000101|1111_1111|0x000000ff',
+    );
+    assert.equal(
+      raw("{{ '{:e}|{:.2E}|{:g}|{:.3g}|{:G}|{:%}|{:.1%}'.format(12345.678, 0.000123, 0.00001234, 1234567, 1e20, 0.25, 0.1234) }}"),
+      '1.234568e+04|1.23E-04|1.234e-05|1.23e+06|1E+20|25.000000%|12.3%',
+    );
+    assert.equal(raw("{{ '{:d}|{:5d}|{:<5d}|{:05d}|{:=+6d}|{:c}'.format(42, 42, 42, -42, 42, 65) }}"), '42|   42|42   |-0042|+   42|A');
+    assert.equal(raw("{{ '{a:.1f}-{b:>3}'.format(a=2.25, b='x') }}"), '2.2-  x');
+    assert.equal(raw("{{ '{0}{1}{0}'.format('a', 'b') }}|{{ '{:.3}|{:10.3}|'.format('abcdef', 'abcdef') }}|{{ '{:.3}'.format(3.14159) }}"), 'aba|abc|abc       ||3.14');
+    assert.equal(raw("{{ '{0!r}|{1!s}|{0!r:>5}'.format('a', 'b') }}"), "'a'|b|  'a'");
+    assert.equal(raw("{{ '{:,.0f}|{:.0f}|{:.0f}|{:f}|{:e}|{:g}'.format(-0.4, 2.5, 3.5, 1e22, 0, 1000000) }}"), '-0|2|4|10000000000000000000000.000000|0.000000e+00|1e+06');
+  });
+
+  it('pads and then escapes, on a safe format string too (as MarkupSafe does)', () => {
+    assert.equal(html("{{ '{:>4}'.format(x) }}", { x: '<b>' }), ' &lt;b&gt;');
+    assert.equal(html("{{ ('<b>{:>6}</b>'|safe).format('<i>') }}|{{ ('{!r}'|safe).format('<') }}"), '<b>   &lt;i&gt;</b>|&#39;&lt;&#39;');
+  });
+
+  it('raises what Python raises instead of dropping the spec or printing nothing', () => {
+    const cases: [string, string][] = [
+      ["'{:d}'.format(1.5)", "Unknown format code 'd' for object of type 'float'"],
+      ["'{:+}'.format('a')", 'Sign not allowed in string format specifier'],
+      ["'{:=5}'.format('ab')", "'=' alignment not allowed in string format specifier"],
+      ["'{:,x}'.format(255)", "Cannot specify ',' with 'x'."],
+      ["'{:.2d}'.format(5)", 'Precision not allowed in integer format specifier'],
+      ["'{!x}'.format(5)", 'Unknown conversion specifier x'],
+      ["'{}{}'.format(1)", 'IndexError: Replacement index 1 out of range for positional args tuple'],
+      ["'{a}'.format(b=1)", "KeyError: 'a'"],
+      ["'{}{0}'.format(1)", 'ValueError: cannot switch between automatic field numbering and manual field specification'],
+      ["'{0.real}'.format(1)", 'str.format: attribute and index lookups ({0.real}) are not supported in templates'],
+    ];
+    for (const [expr, message] of cases) {
+      assert.throws(
+        () => raw(`{{ ${expr} }}`),
+        (err: Error & { code?: string; reason?: string }) => err.code === 'ERR_TEMPLATE_RUNTIME' && err.reason === message,
+        expr,
+      );
+    }
+  });
+
+  it('bounds the width (a sandbox limit, not a huge string)', () => {
+    assert.throws(() => raw("{{ '{:999999999}'.format(1) }}"), { code: 'ERR_TEMPLATE_SANDBOX' });
+  });
+});
