@@ -1,5 +1,5 @@
 import { openRedis, quitRedis, type RedisConnectionLike, redisCommand } from '../internal/load-ioredis.js';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { CovetError } from '../errors.js';
 
 /** One limit as a store sees it: `count` requests per `windowMs`. */
@@ -10,21 +10,24 @@ export interface RateLimitRule {
 
 /**
  * What a store answers for one request checked against several limits at once, per key (in
- * the order of `keys`): how many requests its current window holds (this one included when it
- * was allowed) and in how many ms that window ends.
+ * the order of `keys`): how many requests its sliding window holds (this one included when it
+ * was allowed), in how many ms the window is empty again, and in how many ms it has room for
+ * one more request.
  */
 export interface RateLimitDecision {
   readonly allowed: boolean;
   readonly counts: readonly number[];
-  /** Ms until each key's window ends (a key without a window reports its rule's whole window). */
+  /** Ms until each key's window holds no request (its whole budget is back). */
   readonly resetMs: readonly number[];
+  /** Ms until each key's window has room for one more request (0 when it has room now). Default: `resetMs`. */
+  readonly retryMs?: readonly number[];
 }
 
 /**
- * Where rate-limit state lives: a fixed window per key that opens at the key's first request
- * and lasts its rule's `windowMs`; at most `count` requests are allowed inside it, and the next
- * request after it ends opens a new one. `hit` checks every key against its rule and, only when
- * all of them allow the request, counts it against all of them — atomically, so concurrent
+ * Where rate-limit state lives: a sliding window per key — the times of the requests of the
+ * last `windowMs` — so at most `count` requests are allowed in any `windowMs` span, with no
+ * burst where two fixed windows meet. `hit` checks every key against its rule and, only when
+ * all of them allow the request, records it against all of them — atomically, so concurrent
  * requests (or processes) never overspend a budget, and a refused request spends nothing.
  *
  * @example
@@ -38,15 +41,31 @@ export interface RateLimitStore {
   close?(): void | Promise<void>;
 }
 
-/** One key's window: the requests counted in it and when it ends (ms). */
+/** One key's sliding window: the times (ms) of its requests still inside it, oldest first, from `head`. */
 interface KeyWindow {
-  count: number;
-  endsAt: number;
+  readonly times: number[];
+  head: number;
+  windowMs: number;
+}
+
+/** Drops the times that left the window; the number left. */
+function slide(win: KeyWindow, now: number): number {
+  const times = win.times;
+  const edge = now - win.windowMs;
+  let head = win.head;
+  while (head < times.length && (times[head] as number) <= edge) head++;
+  if (head > 64 && head * 2 > times.length) {
+    times.splice(0, head);
+    head = 0;
+  }
+  win.head = head;
+  return times.length - head;
 }
 
 /**
- * Rate-limit state in this process's memory (one budget per process). Ended windows are swept
- * as the map grows, so memory follows the number of active clients.
+ * Rate-limit state in this process's memory (one budget per process). Windows with no request
+ * left are swept as the map grows, so memory follows the active clients (at most a limit's
+ * `count` times per client and limit).
  *
  * @example
  * new RateLimiter({ defaultLimits: '100/hour', storage: new MemoryRateLimitStore({ now: () => fakeClock }) })
@@ -64,32 +83,44 @@ export class MemoryRateLimitStore implements RateLimitStore {
   hit(keys: readonly string[], rules: readonly RateLimitRule[]): RateLimitDecision {
     const now = this.#now();
     const counts: number[] = [];
-    const resetMs: number[] = [];
+    const wins: KeyWindow[] = [];
     let allowed = true;
     for (let i = 0; i < keys.length; i++) {
       const rule = rules[i] as RateLimitRule;
-      const win = this.#windows.get(keys[i] as string);
-      // An ended window counts as none: the next request opens a new one.
-      const open = win !== undefined && win.endsAt > now;
-      const count = open ? win.count : 0;
+      const key = keys[i] as string;
+      let win = this.#windows.get(key);
+      if (win === undefined) {
+        win = { times: [], head: 0, windowMs: rule.windowMs };
+        this.#windows.set(key, win);
+      }
+      win.windowMs = rule.windowMs;
+      const count = slide(win, now);
       if (count >= rule.count) allowed = false;
       counts.push(count);
-      resetMs.push(open ? win.endsAt - now : rule.windowMs);
+      wins.push(win);
     }
-    // Refused: nothing is spent (and no window opens); the counts are the current ones.
-    if (!allowed) return { allowed, counts, resetMs };
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      const win = this.#windows.get(key);
-      if (win !== undefined && win.endsAt > now) win.count++;
-      else this.#windows.set(key, { count: 1, endsAt: now + (rules[i] as RateLimitRule).windowMs });
-      counts[i] = (counts[i] as number) + 1;
+    // Refused: nothing is recorded; the counts are the current ones.
+    if (allowed) {
+      for (let i = 0; i < wins.length; i++) {
+        (wins[i] as KeyWindow).times.push(now);
+        counts[i] = (counts[i] as number) + 1;
+      }
+    }
+    const resetMs: number[] = [];
+    const retryMs: number[] = [];
+    for (let i = 0; i < wins.length; i++) {
+      const { times, head, windowMs } = wins[i] as KeyWindow;
+      const rule = rules[i] as RateLimitRule;
+      const count = counts[i] as number;
+      resetMs.push(count === 0 ? 0 : (times[times.length - 1] as number) + windowMs - now);
+      // Room once the request `count - rule.count` places from the oldest has left the window.
+      retryMs.push(count < rule.count ? 0 : (times[head + count - rule.count] as number) + windowMs - now);
     }
     if (this.#windows.size >= this.#sweepAt) {
-      for (const [key, win] of this.#windows) if (win.endsAt <= now) this.#windows.delete(key);
+      for (const [key, win] of this.#windows) if (slide(win, now) === 0) this.#windows.delete(key);
       this.#sweepAt = Math.max(4096, this.#windows.size * 2);
     }
-    return { allowed, counts, resetMs };
+    return { allowed, counts, resetMs, retryMs };
   }
 
   reset(keys: readonly string[]): void {
@@ -102,42 +133,65 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
-// KEYS: one per limit. ARGV: count and window (ms) per limit. Checks every key before writing
-// any, so a refusal spends nothing; then INCR each key and PEXPIRE it when the INCR opened its
-// window (count 1), so the window starts at the key's first request and Redis ends it. A key
-// left without an expiry or holding a non-integer (another writer's) is treated as no window.
-// Returns { allowed, count1..countN, pttl1..pttlN }.
+// KEYS: one per limit. ARGV: a member id unique to this request, then count and window (ms) per
+// limit. Each key is a sorted set of the window's requests scored by Redis' own clock (so every
+// process agrees on the time). Checks every key before writing any, so a refusal spends
+// nothing; then adds the request to each and expires the key with its window. A key of another
+// type (an older layout, another writer) is dropped. Returns
+// { allowed, count1..countN, reset1..resetN, retry1..retryN } (ms until empty, until room).
 const WINDOW_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = #KEYS
 local counts = {}
-local ttls = {}
 local allowed = 1
 for i = 1, n do
-  local limit = tonumber(ARGV[2 * i - 1])
-  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
-  local ttl = redis.call('PTTL', KEYS[i])
-  if ttl < 0 or count == nil or count ~= math.floor(count) then
-    if ttl ~= -2 then redis.call('DEL', KEYS[i]) end
-    count = 0
-    ttl = tonumber(ARGV[2 * i])
-  end
+  local limit = tonumber(ARGV[2 * i])
+  local window = tonumber(ARGV[2 * i + 1])
+  local kind = redis.call('TYPE', KEYS[i])['ok']
+  if kind ~= 'zset' and kind ~= 'none' then redis.call('DEL', KEYS[i]) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+  local count = redis.call('ZCARD', KEYS[i])
   if count >= limit then allowed = 0 end
   counts[i] = count
-  ttls[i] = ttl
-end
-if allowed == 1 then
-  for i = 1, n do
-    local count = redis.call('INCR', KEYS[i])
-    if count == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2 * i]) end
-    counts[i] = count
-  end
 end
 local out = { allowed }
-for i = 1, n do out[i + 1] = counts[i] end
-for i = 1, n do out[n + i + 1] = ttls[i] end
+for i = 1, n do
+  local window = tonumber(ARGV[2 * i + 1])
+  if allowed == 1 then
+    redis.call('ZADD', KEYS[i], now, ARGV[1])
+    redis.call('PEXPIRE', KEYS[i], window)
+    counts[i] = counts[i] + 1
+  end
+  out[i + 1] = counts[i]
+end
+for i = 1, n do
+  local window = tonumber(ARGV[2 * i + 1])
+  local newest = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')[2]
+  out[n + i + 1] = newest and (tonumber(newest) + window - now) or 0
+end
+for i = 1, n do
+  local limit = tonumber(ARGV[2 * i])
+  local window = tonumber(ARGV[2 * i + 1])
+  local retry = 0
+  if counts[i] >= limit then
+    local at = redis.call('ZRANGE', KEYS[i], counts[i] - limit, counts[i] - limit, 'WITHSCORES')[2]
+    retry = tonumber(at) + window - now
+  end
+  out[2 * n + i + 1] = retry
+end
 return out
 `;
 const WINDOW_SHA = createHash('sha1').update(WINDOW_LUA).digest('hex');
+
+// A sorted-set member unique to one request across processes: this process's random prefix and
+// a counter.
+const MEMBER_PREFIX = randomBytes(8).toString('hex');
+let memberSeq = 0;
+function nextMemberId(): string {
+  memberSeq = (memberSeq + 1) % Number.MAX_SAFE_INTEGER;
+  return `${MEMBER_PREFIX}:${memberSeq}`;
+}
 
 /** The part of an `ioredis` client the Redis store uses. */
 export interface RateLimitRedisLike extends RedisConnectionLike {
@@ -156,8 +210,8 @@ export interface RedisRateLimitStoreOptions {
 }
 
 /**
- * Rate-limit state in Redis: one atomic Lua script per request (a fixed window per key, which
- * Redis expires), so every process sharing the Redis shares one budget. Give it a `redis://` URL (an `ioredis` client is
+ * Rate-limit state in Redis: one atomic Lua script per request (a sliding window per key: a
+ * sorted set of its requests' times, which Redis expires), so every process sharing the Redis shares one budget. Give it a `redis://` URL (an `ioredis` client is
  * made on first use) or a client.
  *
  * @example
@@ -216,6 +270,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   async hit(keys: readonly string[], rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
     const redis = await this.#redis();
     const args: (string | number)[] = keys.map((k) => this.#prefix + k);
+    args.push(nextMemberId());
     for (const rule of rules) args.push(rule.count, Math.max(1, Math.ceil(rule.windowMs)));
     let out: unknown;
     try {
@@ -225,9 +280,14 @@ export class RedisRateLimitStore implements RateLimitStore {
       out = await this.#timed(redis.eval(WINDOW_LUA, keys.length, ...args));
     }
     const n = keys.length;
-    if (!Array.isArray(out) || out.length !== 2 * n + 1)
+    if (!Array.isArray(out) || out.length !== 3 * n + 1)
       throw new CovetError('Unexpected reply from the rate-limit script', { code: 'ERR_RATE_LIMIT_STORE' });
-    return { allowed: Number(out[0]) === 1, counts: out.slice(1, n + 1).map(Number), resetMs: out.slice(n + 1).map(Number) };
+    return {
+      allowed: Number(out[0]) === 1,
+      counts: out.slice(1, n + 1).map(Number),
+      resetMs: out.slice(n + 1, 2 * n + 1).map(Number),
+      retryMs: out.slice(2 * n + 1).map(Number),
+    };
   }
 
   async reset(keys: readonly string[]): Promise<void> {

@@ -284,10 +284,10 @@ export class RateLimiter implements MiddlewareObject {
   }
 
   // Route limits and default limits of the same size count apart (the middleware and a route's
-  // `limit()` both see the request). `w:` marks fixed-window counters, so a Redis still holding
-  // another layout's values under the old names is never read as counts.
+  // `limit()` both see the request). `s:` marks sliding windows, so a Redis still holding an
+  // older layout's fixed-window counters never has them read as request times.
   #storeKey(scope: 'default' | 'route', limit: RateLimitRule, key: string): string {
-    return `${this.#prefix}w:${scope === 'default' ? 'd' : 'r'}:${limit.count}/${limit.windowMs}|${key}`;
+    return `${this.#prefix}s:${scope === 'default' ? 'd' : 'r'}:${limit.count}/${limit.windowMs}|${key}`;
   }
 
   #run(
@@ -380,26 +380,30 @@ function setHeaders(req: Request, res: Response, result: RateLimitResult): void 
 
 /**
  * Headers and verdict from the windows' state. Allowed: the limit with the fewest requests
- * left is reported. Refused: the refusing limit whose window ends last (the client must wait
- * for it), and `Retry-After` is the whole seconds until that window ends, at least 1.
+ * left is reported, with `RateLimit-Reset` the whole seconds until its window is empty again.
+ * Refused: the refusing limit that frees a place last (the client must wait for it), and
+ * `Retry-After` (and `RateLimit-Reset`) is the whole seconds until then, at least 1.
  */
 function summarize(limits: readonly RateLimit[], decision: RateLimitDecision): RateLimitResult {
   const { allowed, counts, resetMs } = decision;
+  const retryMs = decision.retryMs ?? resetMs;
   let best: { limit: number; remaining: number; reset: number } | null = null;
   let retry = 0;
   let violated: string | null = null;
   for (let i = 0; i < limits.length; i++) {
     const rule = limits[i] as RateLimit;
     const count = counts[i] ?? 0;
-    const reset = Math.max(0, Math.ceil((resetMs[i] ?? rule.windowMs) / 1000));
     const remaining = Math.max(0, rule.count - count);
     if (!allowed) {
-      if (count >= rule.count && (violated === null || reset > retry)) {
-        retry = reset;
+      const wait = Math.max(1, Math.ceil((retryMs[i] ?? rule.windowMs) / 1000));
+      if (count >= rule.count && (violated === null || wait > retry)) {
+        retry = wait;
         violated = rule.spec;
-        best = { limit: rule.count, remaining: 0, reset };
+        best = { limit: rule.count, remaining: 0, reset: wait };
       }
-    } else if (best === null || remaining < best.remaining) best = { limit: rule.count, remaining, reset };
+    } else if (best === null || remaining < best.remaining) {
+      best = { limit: rule.count, remaining, reset: Math.max(0, Math.ceil((resetMs[i] ?? rule.windowMs) / 1000)) };
+    }
   }
   const b = best ?? { limit: 0, remaining: 0, reset: 0 };
   return {
