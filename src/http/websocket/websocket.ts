@@ -177,6 +177,12 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
   #closeScheduled = false;
   #endWhenWritten = false;
   #receiveDone = false;
+  /**
+   * The handler has been told the peer closed (a `receive*` threw `WebSocketDisconnect`, or
+   * `for await` ended): from then on `send*` rejects, as in `ws` and Starlette, even while the
+   * close echo waits for answers to the messages before the close frame.
+   */
+  #disconnectSeen = false;
   #ended = false;
   #resolveClosed: (value: WebSocketClose) => void = noop;
 
@@ -369,7 +375,10 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
   receive(): Promise<string | Buffer> {
     if (this.#head < this.#messages.length) return Promise.resolve(this.#dequeue());
     if (this.#readyState === 'connecting') return this.accept().then(() => this.receive());
-    if (this.#receiveDone) return Promise.reject(this.#disconnect());
+    if (this.#receiveDone) {
+      this.#disconnectSeen = true;
+      return Promise.reject(this.#disconnect());
+    }
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve: resolve as (value: never) => void, reject, iterate: false });
     });
@@ -433,7 +442,10 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
         },
       );
     }
-    if (this.#receiveDone) return Promise.resolve(ITERATION_DONE);
+    if (this.#receiveDone) {
+      this.#disconnectSeen = true;
+      return Promise.resolve(ITERATION_DONE);
+    }
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve: resolve as (value: never) => void, reject, iterate: true });
     });
@@ -521,7 +533,7 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
     const text = String(data);
     // The common case (an open, uncompressed server socket, a short message) skips the
     // intermediate buffer: the string is encoded straight into the frame.
-    if (this.#readyState === 'open' && this.#deflate === null && this.#isServer) {
+    if (this.#readyState === 'open' && !this.#disconnectSeen && this.#deflate === null && this.#isServer) {
       const frame = encodeTextFrame(text);
       if (frame !== null) return this.#overflowed() ?? this.#writeFrame(frame);
     }
@@ -544,7 +556,7 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
    * Sends a message encoded once for many sockets (see `PreparedMessage`); what broadcasts use.
    */
   sendPrepared(message: PreparedMessageLike): Promise<void> {
-    if (this.#readyState !== 'open' || !this.#isServer || this.#deflate !== null || this.#jobs.length > 0) {
+    if (this.#readyState !== 'open' || this.#disconnectSeen || !this.#isServer || this.#deflate !== null || this.#jobs.length > 0) {
       return this.#send(message.opcode, message.payload);
     }
     const refused = this.#overflowed();
@@ -562,7 +574,7 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
   }
 
   #send(opcode: number, payload: Buffer): Promise<void> {
-    if (this.#readyState !== 'open') {
+    if (this.#readyState !== 'open' || this.#disconnectSeen) {
       if (this.#readyState === 'connecting') return this.accept().then(() => this.#send(opcode, payload));
       return Promise.reject(this.#disconnect());
     }
@@ -852,6 +864,7 @@ export class WebSocket<Params = Record<string, unknown>> implements AsyncIterabl
 
   #rejectWaiters(): void {
     if (this.#waiters.length === 0) return;
+    this.#disconnectSeen = true;
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) {

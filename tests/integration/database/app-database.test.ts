@@ -58,7 +58,7 @@ for (const target of targets) {
           assert.deepEqual(await dup.json(), { error: 'Conflict: a row with this value already exists', kind: 'unique', column: 'email' });
           const missing = await post(url, { name: null, email: 'x@example.com' });
           assert.equal(missing.status, 400);
-          assert.equal(((await missing.json()) as { kind: string }).kind, 'not_null');
+          assert.deepEqual(await missing.json(), { error: 'A required value is missing', kind: 'not_null', column: 'name' });
           assert.deepEqual(await (await fetch(`${url}/users/1`)).json(), { id: 1, name: 'Ann' });
           assert.equal((await fetch(`${url}/users/2`)).status, 404);
           assert.equal((await fetch(`${url}/health`)).status, 200);
@@ -78,6 +78,47 @@ for (const target of targets) {
       } finally {
         await db.close();
       }
+    });
+
+    it('maps foreign-key and check violations to 409 and 400 with their exact bodies', async () => {
+      await using db = target.open();
+      await db.execute(`CREATE TABLE users (id ${serialPk(target.name)}, name VARCHAR(100) NOT NULL, email VARCHAR(255) UNIQUE, age INTEGER CHECK (age >= 0))`);
+      await db.execute(`CREATE TABLE posts (id ${serialPk(target.name)}, user_id INTEGER NOT NULL REFERENCES users (id), title VARCHAR(50))`);
+      await db.execute('INSERT INTO users (name) VALUES (%s)', 'Ann');
+      const app = usersApp(db);
+      app.post('/posts', async (req) => {
+        const { userId } = await req.json<{ userId: number }>();
+        await db.execute('INSERT INTO posts (user_id, title) VALUES (%s, %s)', userId, 'Hello');
+        return [{ created: true }, 201];
+      });
+      app.delete('/users/{id:int}', async (req) => {
+        await db.execute('DELETE FROM users WHERE id = %s', req.params.id);
+        return [null, 204];
+      });
+      app.put('/users/{id:int}/age', async (req) => {
+        await db.execute('UPDATE users SET age = %s WHERE id = %s', (await req.json<{ age: number }>()).age, req.params.id);
+        return { updated: true };
+      });
+      const fkError = 'Conflict: a referenced row is missing or still in use';
+      await withServer(app, async ({ url }) => {
+        const send = (method: string, path: string, body?: unknown) =>
+          fetch(`${url}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+        // A post for a user that does not exist (SQLite does not say which column).
+        const orphan = await send('POST', '/posts', { userId: 42 });
+        assert.equal(orphan.status, 409);
+        assert.deepEqual(await orphan.json(), { error: fkError, kind: 'foreign_key', ...(target.name === 'sqlite' ? {} : { column: 'user_id' }) });
+        assert.equal((await send('POST', '/posts', { userId: 1 })).status, 201);
+        // Deleting a user still referenced; PostgreSQL names the referenced key, MySQL the referencing one.
+        const referenced = await send('DELETE', '/users/1');
+        assert.equal(referenced.status, 409);
+        const column = { sqlite: undefined, postgresql: 'id', mysql: 'user_id' }[target.name];
+        assert.deepEqual(await referenced.json(), { error: fkError, kind: 'foreign_key', ...(column === undefined ? {} : { column }) });
+        const negative = await send('PUT', '/users/1/age', { age: -1 });
+        assert.equal(negative.status, 400);
+        assert.deepEqual(await negative.json(), { error: 'A value is not allowed', kind: 'check' });
+        assert.deepEqual(await (await send('PUT', '/users/1/age', { age: 30 })).json(), { updated: true });
+      });
+      assert.equal(db.pool.stats.inUse, 0);
     });
 
     it('leaks no connection when handlers throw (in-process and over HTTP)', async () => {
@@ -157,6 +198,7 @@ describe('database outages (a private PostgreSQL server, stopped and restarted)'
       const during = await client.get('/users/1');
       assert.equal(during.status, 503);
       assert.equal(during.headers.get('retry-after'), '1');
+      assert.deepEqual(during.json(), { error: 'Service Unavailable: the database cannot be reached' });
 
       await pg.start();
       assert.equal((await client.get('/health')).status, 200);
@@ -166,8 +208,12 @@ describe('database outages (a private PostgreSQL server, stopped and restarted)'
 
       // Down mid-flight: the pooled connections die with the server.
       await pg.stop('fast');
-      assert.equal((await client.get('/users/1')).status, 503);
-      assert.equal((await client.get('/health')).status, 503);
+      const midFlight = await client.get('/users/1');
+      assert.equal(midFlight.status, 503);
+      assert.deepEqual(midFlight.json(), { error: 'Service Unavailable: the database cannot be reached' });
+      const downHealth = await client.get('/health');
+      assert.equal(downHealth.status, 503);
+      assert.equal(downHealth.json<{ status: string }>().status, 'unhealthy');
       await pg.start();
       // The broken connections are replaced: the first request after the restart succeeds.
       assert.deepEqual((await client.get('/users/1')).json(), { id: 1, name: 'Ann' });

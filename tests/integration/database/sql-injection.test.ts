@@ -112,6 +112,32 @@ for (const target of targets) {
         await Note.query(db).where({ body: p }).update({ body: p });
         return found.map((n) => ({ ...n }));
       }));
+    it('QueryBuilder whereIn, fetchOne, fetchVal, count and exists', () =>
+      check('qb reads', async (db, p) => {
+        const qb = new QueryBuilder(db);
+        const rows = await qb.select('notes').whereIn('body', [p, `${p}x`]).fetchAll();
+        assert.equal(await qb.select('notes').where({ body: p }).fetchOne(), null);
+        assert.equal(await qb.select('notes', 'body').where('body = ?', p).fetchVal(), null);
+        assert.equal(await qb.select('notes').where({ body: p }).count(), 0);
+        assert.equal(await qb.select('notes').where('body ILIKE $1', p).exists(), false);
+        return rows;
+      }));
+    it('ORM save, count, exists, query delete and Model.delete', () =>
+      check('orm writes', async (db, p) => {
+        const note = new Note({ body: 'tmp' });
+        await note.save(db);
+        note.body = p;
+        await note.save(db);
+        assert.equal((await Note.get(db, note.id))?.body, p);
+        assert.equal(await Note.query(db).where({ body: p }).count(), 1);
+        assert.equal(await Note.query(db).where('body = %s', p).exists(), true);
+        assert.equal(await Note.query(db).where({ body: p }).delete(), 1);
+        assert.equal(await Note.query(db).where({ body: p }).exists(), false);
+        // A payload as the primary key deletes nothing (or is refused before reaching SQL).
+        const deleted = await Note.delete(db, p).catch((err: unknown) => (err instanceof TypeError ? false : Promise.reject(err)));
+        assert.equal(deleted, false);
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM notes WHERE body = %s', 'hello'), 1);
+      }));
     it('ORM unit of work (add + commit)', () =>
       check('orm session', async (db, p) => {
         const session = db.session();

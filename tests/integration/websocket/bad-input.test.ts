@@ -38,22 +38,24 @@ async function eventually(check: () => boolean | Promise<boolean>, ms = 5_000, w
 }
 
 describe('bad handshakes', T, () => {
-  const cases: [string, Record<string, string>, number][] = [
-    ['no Sec-WebSocket-Key', { 'sec-websocket-key': '' }, 400],
-    ['a Sec-WebSocket-Key that is not 16 bytes', { 'sec-websocket-key': Buffer.from('too short').toString('base64') }, 400],
-    ['a Sec-WebSocket-Key that is not base64', { 'sec-websocket-key': '!!!!!!!!!!!!!!!!!!!!!!==' }, 400],
-    ['Sec-WebSocket-Version 8', { 'sec-websocket-version': '8' }, 426],
-    ['no Sec-WebSocket-Version', { 'sec-websocket-version': '' }, 426],
-    ['a repeated subprotocol', { 'sec-websocket-protocol': 'chat, chat' }, 400],
-    ['a malformed extension header', { 'sec-websocket-extensions': 'permessage-deflate; x="' }, 400],
+  const badKey = 'Missing or invalid Sec-WebSocket-Key';
+  const badVersion = 'Unsupported Sec-WebSocket-Version: only 13 is supported';
+  const cases: [string, Record<string, string>, number, string][] = [
+    ['no Sec-WebSocket-Key', { 'sec-websocket-key': '' }, 400, badKey],
+    ['a Sec-WebSocket-Key that is not 16 bytes', { 'sec-websocket-key': Buffer.from('too short').toString('base64') }, 400, badKey],
+    ['a Sec-WebSocket-Key that is not base64', { 'sec-websocket-key': '!!!!!!!!!!!!!!!!!!!!!!==' }, 400, badKey],
+    ['Sec-WebSocket-Version 8', { 'sec-websocket-version': '8' }, 426, badVersion],
+    ['no Sec-WebSocket-Version', { 'sec-websocket-version': '' }, 426, badVersion],
+    ['a repeated subprotocol', { 'sec-websocket-protocol': 'chat, chat' }, 400, 'Invalid Sec-WebSocket-Protocol header'],
+    ['a malformed extension header', { 'sec-websocket-extensions': 'permessage-deflate; x="' }, 400, 'Invalid Sec-WebSocket-Extensions header'],
   ];
-  for (const [name, headers, status] of cases) {
+  for (const [name, headers, status, error] of cases) {
     it(`answers ${name} with ${status}`, async () => {
       await withServer(simpleApp(), async ({ port }) => {
         const { peer, response } = await RawPeer.open(port, '/ws', headers);
         assert.equal(response.status, status, response.body);
         assert.equal(response.headers.connection, 'close');
-        assert.ok(JSON.parse(response.body).error);
+        assert.deepEqual(JSON.parse(response.body), { error });
         if (status === 426) assert.equal(response.headers['sec-websocket-version'], '13');
         await peer.closed;
       });
@@ -66,6 +68,10 @@ describe('bad handshakes', T, () => {
       const post = await RawPeer.open(port, '/ws', {}, `POST /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
       assert.equal(post.response.status, 405);
       assert.equal(post.response.headers.allow, 'GET');
+      assert.deepEqual(JSON.parse(post.response.body), { error: 'A WebSocket handshake must use GET' });
+      const old = await RawPeer.open(port, '/ws', {}, `GET /ws HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      assert.equal(old.response.status, 400);
+      assert.deepEqual(JSON.parse(old.response.body), { error: 'A WebSocket handshake needs HTTP/1.1' });
     });
   });
 
@@ -90,6 +96,7 @@ describe('bad handshakes', T, () => {
       const res = await fetch(`${url}/ws`);
       assert.equal(res.status, 426);
       assert.equal(res.headers.get('upgrade'), 'websocket');
+      assert.deepEqual(await res.json(), { error: 'Upgrade Required: this is a WebSocket endpoint' });
     });
   });
 

@@ -233,6 +233,49 @@ describe('WebSocket (in-process)', () => {
     await assert.rejects(ws.sendText('late'), WebSocketDisconnect);
   });
 
+  it('rejects sends once the handler has seen the peer close (receive threw, or for await ended), as ws and Starlette do', async () => {
+    const app = new CovetApp();
+    const results = deferred<unknown[]>();
+    app.websocket('/ws/{how}', async (ws) => {
+      await ws.accept();
+      const out: unknown[] = [];
+      if (ws.params.how === 'receive') {
+        // A message sent before the close frame is still answered…
+        const first = await ws.receiveText();
+        await ws.sendText(`answer:${first}`);
+        try {
+          await ws.receiveText();
+        } catch (err) {
+          out.push(err instanceof WebSocketDisconnect ? [err.code, err.reason] : String(err));
+        }
+      } else {
+        for await (const _ of ws) {
+        }
+      }
+      // …but once the handler knows the peer has closed, nothing more goes out.
+      for (const send of [() => ws.sendText('late'), () => ws.sendBytes(Buffer.from('late')), () => ws.sendJson({ late: true })]) {
+        await send().then(
+          () => out.push('sent'),
+          (err: unknown) => out.push(err instanceof WebSocketDisconnect ? err.code : String(err)),
+        );
+      }
+      results.resolve(out);
+    });
+    await using client = new TestClient(app);
+    const ws = await client.websocketConnect('/ws/receive');
+    await ws.sendText('hi');
+    await ws.close(4001, 'bye');
+    assert.deepEqual(await results.promise, [[4001, 'bye'], 4001, 4001, 4001]);
+    assert.equal(await ws.receiveText(), 'answer:hi');
+    await assert.rejects(ws.receiveText(), WebSocketDisconnect);
+
+    const loop = await client.websocketConnect('/ws/iterate');
+    const again = deferred<unknown[]>();
+    results.resolve = again.resolve;
+    await loop.close(4002, 'done');
+    assert.deepEqual(await again.promise, [4002, 4002, 4002]);
+  });
+
   it('checks message types and JSON in receiveText / receiveBytes / receiveJson', async () => {
     const app = new CovetApp();
     const results = deferred<string[]>();
