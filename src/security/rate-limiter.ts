@@ -116,9 +116,9 @@ const NO_ROUTE = '(no route)';
 const ALLOWED_NO_LIMITS: RateLimitResult = { allowed: true, limit: 0, remaining: 0, reset: 0, retryAfter: 0, violated: null };
 
 /**
- * Rate limiting with fixed windows that open at a client's first request: `"10/minute"` allows
- * at most 10 requests from that first request until the minute ends, then a new window opens
- * at the next request. `limit("10/minute", handler)` per route, `app.addMiddleware(limiter)`
+ * Rate limiting with sliding windows: `"10/minute"` allows at most 10 requests in any 60 s span
+ * (a request is counted until a minute after it was made), so there is no double burst where two
+ * fixed windows meet. `limit("10/minute", handler)` per route, `app.addMiddleware(limiter)`
  * for `defaultLimits` on every route, several limits at once (all must allow; a refused request
  * spends nothing). Storage in memory or in Redis (an atomic Lua script, so several processes
  * share one budget). Refusals are 429 JSON with `Retry-After`; every limited response carries

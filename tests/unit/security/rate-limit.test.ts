@@ -184,8 +184,8 @@ describe('RateLimiter', () => {
     for (let i = 0; i < 3; i++) await hit(app, `/items/${i}`, '10.0.0.3', {}, 'OPTIONS');
     assert.equal((await hit(app, '/only-post', '10.0.0.3')).status, 405);
     assert.equal(memory.size, 6);
-    assert.ok(keys.includes('w:d:3/3600000|10.0.0.1|GET|(no route)'), keys.join(' '));
-    assert.ok(keys.includes('w:d:3/3600000|10.0.0.3|OPTIONS|(no route)'), keys.join(' '));
+    assert.ok(keys.includes('s:d:3/3600000|10.0.0.1|GET|(no route)'), keys.join(' '));
+    assert.ok(keys.includes('s:d:3/3600000|10.0.0.3|OPTIONS|(no route)'), keys.join(' '));
   });
 
   it('separately registered GET /x and POST /x, each with limit("2/minute"), do not share a budget', async () => {
@@ -230,21 +230,48 @@ describe('RateLimiter', () => {
     assert.equal(next.headers.get('ratelimit-reset'), '1');
   });
 
-  it('a refused request opens no window: a limit that did not refuse starts counting at the next allowed request', () => {
+  it('a refused request records nothing: a limit that did not refuse counts from the next allowed request', () => {
     const c = clock();
     const store = new MemoryRateLimitStore({ now: c.now });
     const rules = [
       { count: 1, windowMs: 1000 },
       { count: 5, windowMs: 60_000 },
     ];
-    assert.deepEqual(store.hit(['a', 'b'], rules), { allowed: true, counts: [1, 1], resetMs: [1000, 60_000] });
+    assert.deepEqual(store.hit(['a', 'b'], rules), { allowed: true, counts: [1, 1], resetMs: [1000, 60_000], retryMs: [1000, 0] });
     c.advance(250);
-    assert.deepEqual(store.hit(['a', 'b'], rules), { allowed: false, counts: [1, 1], resetMs: [750, 59_750] });
-    assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: false, counts: [1, 0], resetMs: [750, 60_000] });
+    assert.deepEqual(store.hit(['a', 'b'], rules), { allowed: false, counts: [1, 1], resetMs: [750, 59_750], retryMs: [750, 0] });
+    assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: false, counts: [1, 0], resetMs: [750, 0], retryMs: [750, 0] });
     c.advance(750);
-    assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: true, counts: [1, 1], resetMs: [1000, 60_000] });
+    assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: true, counts: [1, 1], resetMs: [1000, 60_000], retryMs: [1000, 0] });
     store.reset(['a']);
-    assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: true, counts: [1, 2], resetMs: [1000, 60_000] });
+    assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: true, counts: [1, 2], resetMs: [1000, 60_000], retryMs: [1000, 0] });
+  });
+
+  it('slides: at most the limit in any window-long span, with no double burst where two windows meet', async () => {
+    const c = clock();
+    const app = new CovetApp();
+    const limiter = new RateLimiter({ storage: 'memory', now: c.now });
+    app.get('/x', limiter.limit('10/minute', () => 'ok'));
+    assert.equal((await hit(app, '/x')).status, 200);
+    c.advance(59_900);
+    for (let i = 0; i < 9; i++) assert.equal((await hit(app, '/x')).status, 200);
+    const full = await hit(app, '/x');
+    assert.equal(full.status, 429);
+    // The first request leaves the window at 60 s: room for one, at 100 ms from now.
+    assert.equal(full.headers.get('retry-after'), '1');
+    c.advance(200);
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push((await hit(app, '/x')).status);
+    assert.deepEqual(statuses, [200, 429, 429, 429, 429, 429, 429, 429, 429, 429]);
+    const refused = await hit(app, '/x');
+    // The nine of 59.9 s leave at 119.9 s, 59.8 s from now.
+    assert.equal(refused.headers.get('retry-after'), '60');
+    assert.equal(refused.headers.get('ratelimit-reset'), '60');
+    assert.deepEqual(refused.json(), { error: 'Too Many Requests', limit: '10/minute', retryAfter: 60 });
+    c.advance(59_800);
+    const again = await hit(app, '/x');
+    assert.equal(again.status, 200);
+    assert.equal(again.headers.get('ratelimit-remaining'), '8', 'the request of 60.1 s is still in the window, with this one');
   });
 
   it('applies defaultLimits to every route through app.addMiddleware, on top of per-route limits', async () => {
