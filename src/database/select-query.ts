@@ -142,13 +142,20 @@ export class SelectQuery<T> extends BuiltQuery implements PromiseLike<T[]> {
     return null;
   }
 
-  /** How many rows the query matches (ignoring order, limit and offset). */
-  async count(): Promise<number> {
+  /**
+   * How many rows the query matches, ignoring order, limit and offset (the total behind a page);
+   * with `{ paged: true }`, how many rows it returns with its limit and offset (what the ORM's
+   * `count()` gives, as Django's `qs[a:b].count()`).
+   */
+  async count(options: { readonly paged?: boolean } = {}): Promise<number> {
     const w = new SqlWriter(this.db.dialect);
-    if (this.#groupBy.length > 0 || this.#distinct) {
+    const paged = options.paged === true && (this.#limit !== null || this.#offset !== null);
+    if (this.#groupBy.length > 0 || this.#distinct || paged) {
       w.write('SELECT COUNT(*) AS count FROM (');
-      this.#select(w);
-      this.#from(w, false, null);
+      // A page: the server reads at most offset + limit rows, never the whole table.
+      if (paged && this.#groupBy.length === 0 && !this.#distinct) w.write('SELECT 1 AS one');
+      else this.#select(w);
+      this.#from(w, paged, paged ? this.#limit : null);
       w.write(') AS covet_count');
     } else {
       w.write('SELECT COUNT(*) AS count');
@@ -160,11 +167,11 @@ export class SelectQuery<T> extends BuiltQuery implements PromiseLike<T[]> {
     return 0;
   }
 
-  /** Whether any row matches. */
+  /** Whether any row matches (after the offset; `limit(0)` matches none). */
   async exists(): Promise<boolean> {
     const w = new SqlWriter(this.db.dialect);
     w.write('SELECT 1 AS one');
-    this.#from(w, true, 1);
+    this.#from(w, true, this.#limit === 0 ? 0 : 1);
     return (await this.run({ sql: w.text, params: w.params })).rows.length > 0;
   }
 

@@ -186,12 +186,15 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
     return (await this.#fetch(1))[0] ?? null;
   }
 
-  /** How many rows match (ignoring limit and offset). */
+  /**
+   * How many rows `all()` would return: with `limit`/`offset`, the rows of that page (as Django's
+   * `qs[a:b].count()`: `COUNT(*)` over the paged query); count a query without them for the total.
+   */
   count(): Promise<number> {
-    return this.#selectQuery(null).count();
+    return this.#selectQuery().count({ paged: true });
   }
 
-  /** Whether any row matches. */
+  /** Whether `all()` would return any row (after the offset; `limit(0)` returns none). */
   exists(): Promise<boolean> {
     return this.#selectQuery().exists();
   }
