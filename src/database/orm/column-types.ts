@@ -17,7 +17,7 @@ export const Float: ColumnType<number> = new ColumnType<number>('float');
 /** `NUMERIC` / `DECIMAL`, as a string (exact). */
 export const Numeric: ColumnType<string> = new ColumnType<string>('decimal');
 
-/** `TEXT`. */
+/** `TEXT` (`LONGTEXT` on MySQL, whose `TEXT` stops at 64 KB). */
 export const Text: ColumnType<string> = new ColumnType<string>('text');
 
 /** `BOOLEAN` (0/1 on SQLite and MySQL, read back as `true`/`false`). */

@@ -1,7 +1,7 @@
-// The ORM means the same on SQLite, PostgreSQL and MySQL: count() of a page.
+// The ORM means the same on SQLite, PostgreSQL and MySQL: count() of a page and large texts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type DatabaseManager, QueryBuilder, type Queryable } from '../../../src/database/index.js';
+import { type DatabaseManager, diffSchema, QueryBuilder, type Queryable } from '../../../src/database/index.js';
 import { BigInteger, Column, Integer, Model, String, Text } from '../../../src/database/orm/index.js';
 import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC } from '../../../src/database/queryable.js';
 import { targets } from './targets.js';
@@ -77,6 +77,52 @@ for (const target of targets) {
         assert.equal(await qb.select('entries').offset(4).count({ paged: true }), 1);
         assert.equal(await qb.select('entries').limit(0).exists(), false);
       }));
+
+    it('stores texts larger than 64 KB in a Text column (LONGTEXT on MySQL)', () =>
+      withEntries(async (db) => {
+        const body = `${'é'.repeat(100_000)}${'x'.repeat(100_000)}`; // 300,000 bytes of UTF-8
+        const entry = await Entry.create(db, { name: 'big', body });
+        assert.equal((await Entry.get(db, entry.id))?.body, body);
+        const type = (await db.dialect.columnsOf(db, 'entries'))?.find((c) => c.name === 'body')?.type;
+        assert.equal(type, target.name === 'mysql' ? 'longtext' : 'text');
+        // The tables createAll() makes are what the models say: no migration to make.
+        assert.deepEqual(await diffSchema({ db, models: [Entry] }), { up: [], down: [], notes: [], issues: [] });
+      }));
+
+    it('makes no migration for a TEXT column on SQLite and PostgreSQL; MODIFY … LONGTEXT on MySQL', async () => {
+      await using db = target.open();
+      const q = db.dialect.quote;
+      // A table from before: Text was TEXT on every database.
+      await db.execute(`CREATE TABLE ${q('notes')} (${q('id')} INTEGER PRIMARY KEY, ${q('body')} TEXT)`);
+      class Note extends Model {
+        static override tableName = 'notes';
+        static override columns = { id: Column(Integer, { primaryKey: true, autoIncrement: false }), body: Column(Text) };
+      }
+      try {
+        const diff = await diffSchema({ db, models: [Note] });
+        if (target.name !== 'mysql') {
+          assert.deepEqual(diff, { up: [], down: [], notes: [], issues: [] });
+          return;
+        }
+        assert.deepEqual(diff.up, [`ALTER TABLE ${q('notes')} MODIFY COLUMN ${q('body')} LONGTEXT NULL`]);
+        assert.deepEqual(diff.down, [`ALTER TABLE ${q('notes')} MODIFY COLUMN ${q('body')} text NULL DEFAULT NULL`]);
+        assert.deepEqual(
+          diff.issues.map((i) => i.rule),
+          ['alter-type'],
+        );
+        await db.execute('INSERT INTO notes (id, body) VALUES (1, %s)', 'kept');
+        for (const statement of diff.up) await db.execute(statement);
+        assert.deepEqual((await diffSchema({ db, models: [Note] })).up, []);
+        const body = 'y'.repeat(70_000);
+        await Note.create(db, { id: 2, body });
+        assert.deepEqual(
+          (await Note.query(db).orderBy('id').all()).map((n) => n.body),
+          ['kept', body],
+        );
+      } finally {
+        await db.execute(`DROP TABLE ${q('notes')}`);
+      }
+    });
 
   });
 }
