@@ -1,4 +1,5 @@
-// The ORM means the same on SQLite, PostgreSQL and MySQL: count() of a page and large texts.
+// The ORM means the same on SQLite, PostgreSQL and MySQL: count() of a page, large texts and
+// integer ranges.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type DatabaseManager, diffSchema, QueryBuilder, type Queryable } from '../../../src/database/index.js';
@@ -123,6 +124,60 @@ for (const target of targets) {
         await db.execute(`DROP TABLE ${q('notes')}`);
       }
     });
+
+    it('refuses integers out of the column type range before they reach the database', () =>
+      withEntries(async (db) => {
+        const max = await Entry.create(db, { name: 'max', score: 2147483647, views: Number.MAX_SAFE_INTEGER });
+        const min = await Entry.create(db, { name: 'min', score: -2147483648, views: -Number.MAX_SAFE_INTEGER });
+        assert.equal((await Entry.get(db, max.id))?.score, 2147483647);
+        assert.equal((await Entry.get(db, min.id))?.score, -2147483648);
+        assert.equal((await Entry.get(db, max.id))?.views, Number.MAX_SAFE_INTEGER);
+        const tooBig = {
+          name: 'TypeError',
+          message: 'Expected an integer from -2147483648 to 2147483647 for this integer column, got 2147483648 (use BigInteger for larger values)',
+        };
+        await assert.rejects(Entry.create(db, { name: 'x', score: 2147483648 }), tooBig);
+        await assert.rejects(Entry.create(db, { name: 'x', score: -2147483649 }), {
+          name: 'TypeError',
+          message: 'Expected an integer from -2147483648 to 2147483647 for this integer column, got -2147483649 (use BigInteger for larger values)',
+        });
+        await assert.rejects(Entry.create(db, { name: 'x', score: '2147483648' as unknown as number }), {
+          name: 'TypeError',
+          message: 'Expected an integer from -2147483648 to 2147483647 for this integer column, got "2147483648" (use BigInteger for larger values)',
+        });
+        await assert.rejects(Entry.create(db, { name: 'x', views: 2 ** 63 }), {
+          name: 'TypeError',
+          message: 'Expected an integer from -9223372036854775808 to 9223372036854775807 for this bigint column, got 9223372036854776000',
+        });
+        await assert.rejects(Entry.create(db, { name: 'x', views: 2n ** 63n as unknown as number }), {
+          name: 'TypeError',
+          message: 'Expected an integer from -9223372036854775808 to 9223372036854775807 for this bigint column, got 9223372036854775808n',
+        });
+        await assert.rejects(Entry.create(db, { name: 'x', score: 2n ** 31n as unknown as number }), {
+          name: 'TypeError',
+          message: 'Expected an integer from -2147483648 to 2147483647 for this integer column, got 2147483648n (use BigInteger for larger values)',
+        });
+        // Every write path: save() of a loaded row, update by id, a query's update.
+        const loaded = (await Entry.get(db, max.id)) as Model & { score: number | null };
+        loaded.score = 2 ** 31;
+        await assert.rejects(loaded.save(db), tooBig);
+        await assert.rejects(Entry.update(db, max.id, { score: 2 ** 31 }), tooBig);
+        await assert.rejects(Entry.query(db).where({ name: 'max' }).update({ score: 2 ** 31 }), tooBig);
+        const session = db.session();
+        session.add(new Entry({ name: 'x', score: 2 ** 31 }));
+        await assert.rejects(session.commit(), tooBig);
+        // Nothing reached the database.
+        assert.deepEqual(
+          (await Entry.query(db).orderBy('id').all()).map((e) => [e.name, e.score]),
+          [
+            ['max', 2147483647],
+            ['min', -2147483648],
+          ],
+        );
+        // A key that cannot be is no row; a filter on one is refused, as a fraction is.
+        assert.equal(await Entry.get(db, 2 ** 31), null);
+        assert.throws(() => Entry.query(db).where({ score: 2 ** 31 }), tooBig);
+      }));
 
   });
 }
