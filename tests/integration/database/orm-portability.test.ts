@@ -1,7 +1,8 @@
-// The ORM means the same on SQLite, PostgreSQL and MySQL: count() of a page, large texts and
-// integer ranges.
+// The ORM means the same on SQLite, PostgreSQL and MySQL: count() of a page, large texts,
+// integer ranges and where NULLs sort.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { expectTypeOf } from 'expect-type';
 import { type DatabaseManager, diffSchema, QueryBuilder, type Queryable } from '../../../src/database/index.js';
 import { BigInteger, Column, Integer, Model, String, Text } from '../../../src/database/orm/index.js';
 import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC } from '../../../src/database/queryable.js';
@@ -27,6 +28,16 @@ function recordStatements(db: Queryable): string[] {
   Object.defineProperty(db, kQueryValuesSync, { value: () => NOT_SYNC });
   return seen;
 }
+
+describe('ORM orderBy types', () => {
+  it('takes { nulls } with or without a direction', () => {
+    const q = (db: DatabaseManager) => Entry.query(db);
+    expectTypeOf(q).returns.toHaveProperty('orderBy').toBeCallableWith('-score', { nulls: 'last' });
+    expectTypeOf(q).returns.toHaveProperty('orderBy').toBeCallableWith('score', 'desc', { nulls: 'first' });
+    // @ts-expect-error: nulls is 'first' or 'last'
+    void ((db: DatabaseManager) => Entry.query(db).orderBy('score', { nulls: 'middle' }));
+  });
+});
 
 for (const target of targets) {
   describe(`ORM portability on ${target.name}`, { skip: target.skip }, () => {
@@ -179,5 +190,42 @@ for (const target of targets) {
         assert.throws(() => Entry.query(db).where({ score: 2 ** 31 }), tooBig);
       }));
 
+    it('puts NULLs first or last on request, the same on every database', () =>
+      withEntries(async (db) => {
+        for (const [name, score] of [
+          ['two', 2],
+          ['none', null],
+          ['one', 1],
+        ] as const)
+          await Entry.create(db, { name, score });
+        const names = async (q: PromiseLike<{ name: string }[]>) => (await q).map((e) => e.name);
+        // Without { nulls }, where the database puts them: PostgreSQL sorts NULL as the largest value.
+        assert.deepEqual(
+          await names(Entry.query(db).orderBy('score')),
+          target.name === 'postgresql' ? ['one', 'two', 'none'] : ['none', 'one', 'two'],
+        );
+        assert.deepEqual(await names(Entry.query(db).orderBy('score', { nulls: 'last' })), ['one', 'two', 'none']);
+        assert.deepEqual(await names(Entry.query(db).orderBy('score', { nulls: 'first' })), ['none', 'one', 'two']);
+        assert.deepEqual(await names(Entry.query(db).orderBy('-score', { nulls: 'last' })), ['two', 'one', 'none']);
+        assert.deepEqual(await names(Entry.query(db).orderBy('-score', { nulls: 'first' })), ['none', 'two', 'one']);
+        assert.deepEqual(await names(Entry.query(db).orderBy('score', 'desc', { nulls: 'last' })), ['two', 'one', 'none']);
+        assert.deepEqual(await names(Entry.query(db).orderBy('score', { nulls: 'last' }).orderBy('name').limit(2)), ['one', 'two']);
+        const q = db.dialect.quote;
+        assert.equal(
+          Entry.query(db).orderBy('-score', { nulls: 'last' }).toSQL().sql.split(' ORDER BY ')[1],
+          target.name === 'mysql' ? `${q('score')} IS NULL ASC, ${q('score')} DESC` : `${q('score')} DESC NULLS LAST`,
+        );
+        // The query builder takes the same option.
+        const qb = new QueryBuilder(db);
+        assert.deepEqual(
+          (await qb.select<{ name: string }>('entries', 'name').orderBy('-score', { nulls: 'first' })).map((r) => r.name),
+          ['none', 'two', 'one'],
+        );
+        assert.throws(() => Entry.query(db).orderBy('score', { nulls: 'middle' as 'first' }), {
+          name: 'TypeError',
+          message: 'orderBy() nulls must be "first" or "last", got "middle"',
+        });
+        assert.throws(() => qb.select('entries').orderBy('score', 'asc', { nulls: 'NULLS FIRST; DROP' as 'first' }), TypeError);
+      }));
   });
 }
