@@ -34,7 +34,7 @@ export { DeleteQuery } from './delete-query.js';
 export { InsertQuery } from './insert-query.js';
 export { QueryBuilder } from './query-builder.js';
 export { PreparedStatement, QueryOptimizer } from './query-optimizer.js';
-export { SelectQuery } from './select-query.js';
+export { type OrderByOptions, SelectQuery } from './select-query.js';
 export { UpdateQuery } from './update-query.js';
 export type { WhereObject } from './where-clause.js';
 export { createMigration, type CreateMigrationOptions } from './migrations/migration-files.js';

@@ -6,6 +6,24 @@ import { WhereClause } from './where-clause.js';
 
 type Direction = 'asc' | 'desc' | 'ASC' | 'DESC';
 
+/** Options of `orderBy`. */
+export interface OrderByOptions {
+  /**
+   * Where NULLs go: by default PostgreSQL sorts them as larger than any value (last when
+   * ascending, first when descending), SQLite and MySQL as smaller (first when ascending).
+   * `NULLS FIRST`/`NULLS LAST` on PostgreSQL and SQLite; `column IS NULL` first on MySQL.
+   */
+  readonly nulls?: 'first' | 'last';
+}
+
+/** Refuses a `nulls` option that is neither `'first'` nor `'last'` (it is written into the SQL). */
+export function checkNulls(options: OrderByOptions): 'first' | 'last' | undefined {
+  const nulls = options.nulls;
+  if (nulls !== undefined && nulls !== 'first' && nulls !== 'last')
+    throw new TypeError(`orderBy() nulls must be "first" or "last", got ${JSON.stringify(nulls)}`);
+  return nulls;
+}
+
 function nonNegativeInt(name: string, n: number): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name}() takes a non-negative integer, got ${String(n)}`);
   return n;
@@ -21,7 +39,7 @@ function nonNegativeInt(name: string, n: number): number {
 export class SelectQuery<T> extends BuiltQuery implements PromiseLike<T[]> {
   readonly #columns: (string | SqlQuery<unknown>)[];
   readonly #joins: { kind: string; table: string; on: string | SqlQuery<unknown>; params: readonly unknown[] }[] = [];
-  readonly #order: { column: string; dir: 'ASC' | 'DESC' }[] = [];
+  readonly #order: { column: string; dir: 'ASC' | 'DESC'; nulls: 'first' | 'last' | undefined }[] = [];
   readonly #groupBy: string[] = [];
   readonly #having = new WhereClause();
   #limit: number | null = null;
@@ -58,14 +76,21 @@ export class SelectQuery<T> extends BuiltQuery implements PromiseLike<T[]> {
     return this;
   }
 
-  /** `ORDER BY column [ASC|DESC]`; `'-name'` is `name DESC`. */
-  orderBy(column: string, direction: Direction = 'asc'): this {
-    const dir = direction.toUpperCase();
+  /**
+   * `ORDER BY column [ASC|DESC]`; `'-name'` is `name DESC`. `{ nulls: 'first' | 'last' }` puts
+   * NULLs where you say on every database (by default they go where the database puts them).
+   */
+  orderBy(column: string, options: OrderByOptions): this;
+  orderBy(column: string, direction?: Direction, options?: OrderByOptions): this;
+  orderBy(column: string, direction: Direction | OrderByOptions = 'asc', options: OrderByOptions = {}): this {
+    if (typeof direction === 'object' && direction !== null) [direction, options] = ['asc', direction];
+    const dir = typeof direction === 'string' ? direction.toUpperCase() : direction;
     if (dir !== 'ASC' && dir !== 'DESC')
       throw new TypeError(`orderBy() direction must be "asc" or "desc", got ${JSON.stringify(direction)}`);
+    const nulls = checkNulls(options);
     const name = column.startsWith('-') ? column.slice(1) : column;
     assertIdentifier(name);
-    this.#order.push({ column: name, dir: column.startsWith('-') ? 'DESC' : dir });
+    this.#order.push({ column: name, dir: column.startsWith('-') ? 'DESC' : dir, nulls });
     return this;
   }
 
@@ -118,7 +143,16 @@ export class SelectQuery<T> extends BuiltQuery implements PromiseLike<T[]> {
     if (!paging) return;
     if (this.#order.length > 0) {
       w.write(' ORDER BY ');
-      w.list(this.#order, (o) => w.id(o.column).write(` ${o.dir}`));
+      w.list(this.#order, (o) => {
+        if (o.nulls === undefined) w.id(o.column).write(` ${o.dir}`);
+        else if (w.dialect.name === 'mysql')
+          // No NULLS FIRST/LAST: `col IS NULL` is 1 for NULL, so sorting it first places them.
+          w.id(o.column)
+            .write(` IS NULL ${o.nulls === 'last' ? 'ASC' : 'DESC'}, `)
+            .id(o.column)
+            .write(` ${o.dir}`);
+        else w.id(o.column).write(` ${o.dir} NULLS ${o.nulls === 'last' ? 'LAST' : 'FIRST'}`);
+      });
     }
     // Validated integers: written as literals (MySQL rejects bound LIMIT values in some versions).
     w.write(w.dialect.limitOffset(limit, this.#offset));
@@ -142,13 +176,20 @@ export class SelectQuery<T> extends BuiltQuery implements PromiseLike<T[]> {
     return null;
   }
 
-  /** How many rows the query matches (ignoring order, limit and offset). */
-  async count(): Promise<number> {
+  /**
+   * How many rows the query matches, ignoring order, limit and offset (the total behind a page);
+   * with `{ paged: true }`, how many rows it returns with its limit and offset (what the ORM's
+   * `count()` gives, as Django's `qs[a:b].count()`).
+   */
+  async count(options: { readonly paged?: boolean } = {}): Promise<number> {
     const w = new SqlWriter(this.db.dialect);
-    if (this.#groupBy.length > 0 || this.#distinct) {
+    const paged = options.paged === true && (this.#limit !== null || this.#offset !== null);
+    if (this.#groupBy.length > 0 || this.#distinct || paged) {
       w.write('SELECT COUNT(*) AS count FROM (');
-      this.#select(w);
-      this.#from(w, false, null);
+      // A page: the server reads at most offset + limit rows, never the whole table.
+      if (paged && this.#groupBy.length === 0 && !this.#distinct) w.write('SELECT 1 AS one');
+      else this.#select(w);
+      this.#from(w, paged, paged ? this.#limit : null);
       w.write(') AS covet_count');
     } else {
       w.write('SELECT COUNT(*) AS count');
@@ -160,11 +201,11 @@ export class SelectQuery<T> extends BuiltQuery implements PromiseLike<T[]> {
     return 0;
   }
 
-  /** Whether any row matches. */
+  /** Whether any row matches (after the offset; `limit(0)` matches none). */
   async exists(): Promise<boolean> {
     const w = new SqlWriter(this.db.dialect);
     w.write('SELECT 1 AS one');
-    this.#from(w, true, 1);
+    this.#from(w, true, this.#limit === 0 ? 0 : 1);
     return (await this.run({ sql: w.text, params: w.params })).rows.length > 0;
   }
 

@@ -5,7 +5,7 @@ const TYPES: Readonly<Record<ColumnKind, string>> = {
   integer: 'INT',
   bigint: 'BIGINT',
   string: 'VARCHAR(255)',
-  text: 'TEXT',
+  text: 'LONGTEXT',
   boolean: 'BOOLEAN',
   float: 'DOUBLE',
   decimal: 'DECIMAL(65, 30)',

@@ -30,7 +30,7 @@ export interface MakeMigrationOptions {
 }
 
 /** A loose spelling of a type for comparison across what DDL says and what the catalog reports. */
-function normalizeType(type: string, dialect: Dialect): string {
+function normalizeType(type: string, dialect: Dialect, mariadb: boolean): string {
   let t = type.toLowerCase().replace(/\s+/g, ' ').trim();
   const aliases: Record<string, string> = {
     'character varying': 'varchar',
@@ -49,7 +49,9 @@ function normalizeType(type: string, dialect: Dialect): string {
       .replace(/^integer\(\d+\)$/, 'integer')
       .replace(/^bigint\(\d+\)$/, 'bigint')
       .replace(/^tinyint\(1\)$/, 'boolean');
-  if (dialect.name === 'mysql' && t === 'longtext') t = 'json'; // MariaDB's JSON is LONGTEXT with a check
+  // MariaDB's JSON is LONGTEXT with a check: the catalog cannot tell a Json column from a Text one
+  // there (MySQL reports json), so both compare as json and neither is "changed" to the other.
+  if (mariadb && t === 'longtext') t = 'json';
   return t;
 }
 
@@ -69,6 +71,7 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
   const schema = new SchemaBuilder(dialect);
   const q = dialect.quote;
   const live = new Map<string, TableInfo>((await dialect.introspect(db)).map((t) => [t.name, t]));
+  const mariadb = dialect.name === 'mysql' && /mariadb/i.test(String(await db.fetchVal('SELECT VERSION()')));
   const up: string[] = [];
   const down: string[] = [];
   const notes: string[] = [];
@@ -92,8 +95,9 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
       const wanted = normalizeType(
         c.def.autoIncrement ? dialect.columnType(c.type.kind === 'bigint' ? 'bigint' : 'integer') : c.type.sqlType(dialect),
         dialect,
+        mariadb,
       );
-      const actual = normalizeType(existing.type, dialect);
+      const actual = normalizeType(existing.type, dialect, mariadb);
       let modified = false;
       // NULL → NOT NULL with a default: rows written before hold NULL, which SET NOT NULL (and
       // MySQL's MODIFY … NOT NULL) refuses. Give them the default first, as Django does.

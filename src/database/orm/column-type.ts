@@ -48,6 +48,37 @@ const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /** Decimal text a `NUMERIC`/`DECIMAL` column takes on every database. */
 const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
+/**
+ * The range of each integer kind, as Django's `integer_field_range`: `INTEGER`/`INT` is 32-bit
+ * on PostgreSQL and MySQL (SQLite's would take 64 bits; the model means the same on every
+ * database), `BIGINT` 64-bit.
+ */
+const INTEGER_RANGES = {
+  integer: [-2147483648n, 2147483647n],
+  bigint: [-9223372036854775808n, 9223372036854775807n],
+} as const;
+
+/**
+ * The same bounds for numbers, compared without mixing in a bigint (the hot path of `Model.get`):
+ * `n < 2 ** 63` as no double lies between 2^63 − 1024 and 2^63.
+ */
+function numberInRange(kind: 'integer' | 'bigint', n: number): boolean {
+  return kind === 'integer' ? n >= -2147483648 && n <= 2147483647 : n >= -(2 ** 63) && n < 2 ** 63;
+}
+
+/**
+ * `n` when it fits the column; otherwise a `TypeError` before the value reaches the database,
+ * where MySQL (outside strict mode) would store the nearest bound and PostgreSQL would fail
+ * with a driver error.
+ */
+function checkIntegerRange<V extends number | bigint>(kind: 'integer' | 'bigint', n: V, given: unknown): V {
+  const [min, max] = INTEGER_RANGES[kind];
+  if (typeof n === 'number' ? numberInRange(kind, n) : n >= min && n <= max) return n;
+  throw new TypeError(
+    `Expected an integer from ${min} to ${max} for this ${kind} column, got ${typeof given === 'bigint' ? `${given}n` : typeof given === 'string' ? JSON.stringify(given) : String(given)}${kind === 'integer' ? ' (use BigInteger for larger values)' : ''}`,
+  );
+}
+
 /** A value for a boolean column; `'false'` or `0` must not become `true` by truthiness. */
 function toBoolean(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
@@ -123,10 +154,11 @@ export class ColumnType<T> {
       case 'bigint':
       case 'float': {
         // MySQL would cast '1 OR 1=1' to 1: refuse what is not a number instead of letting it match.
-        if (typeof value === 'bigint') return value;
+        if (typeof value === 'bigint') return this.kind === 'float' ? value : checkIntegerRange(this.kind, value, value);
         const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
         // NaN and ±Infinity: SQLite would store NaN as NULL, MySQL refuses both; JSON has neither.
-        if (this.kind === 'float' ? Number.isFinite(n) : Number.isInteger(n)) return n;
+        if (this.kind === 'float' ? Number.isFinite(n) : Number.isInteger(n))
+          return this.kind === 'float' ? n : checkIntegerRange(this.kind, n, value);
         // An integer column: MySQL would round 1.5 to 2 and SQLite keep it as a REAL.
         throw new TypeError(
           `Expected ${this.kind === 'float' ? 'a finite number' : 'an integer'} for this ${this.kind} column, got ${typeof value === 'number' && !Number.isFinite(value) ? value : JSON.stringify(value)}`,

@@ -1,14 +1,15 @@
 import { ColumnType, type ForeignKeyTarget, type ModelRef } from './column-type.js';
 
 /**
- * `INTEGER` (`INT` on MySQL); an integer primary key auto-increments.
+ * `INTEGER` (`INT` on MySQL): 32-bit, −2147483648 … 2147483647 on every database (values outside
+ * are a `TypeError` before they are sent); an integer primary key auto-increments.
  *
  * @example
  * id: Column(Integer, { primaryKey: true })
  */
 export const Integer: ColumnType<number> = new ColumnType<number>('integer');
 
-/** `BIGINT` (values as numbers: exact up to 2^53). */
+/** `BIGINT` (values as numbers: exact up to 2^53; −2^63 … 2^63−1). */
 export const BigInteger: ColumnType<number> = new ColumnType<number>('bigint');
 
 /** `DOUBLE PRECISION` / `REAL` / `DOUBLE`. */
@@ -17,7 +18,7 @@ export const Float: ColumnType<number> = new ColumnType<number>('float');
 /** `NUMERIC` / `DECIMAL`, as a string (exact). */
 export const Numeric: ColumnType<string> = new ColumnType<string>('decimal');
 
-/** `TEXT`. */
+/** `TEXT` (`LONGTEXT` on MySQL, whose `TEXT` stops at 64 KB). */
 export const Text: ColumnType<string> = new ColumnType<string>('text');
 
 /** `BOOLEAN` (0/1 on SQLite and MySQL, read back as `true`/`false`). */

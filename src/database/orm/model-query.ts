@@ -2,7 +2,7 @@ import { UnknownColumnError } from '../errors.js';
 import type { BuiltQuery } from '../built-query.js';
 import { DeleteQuery } from '../delete-query.js';
 import { kQueryValuesSync, NOT_SYNC, type Queryable } from '../queryable.js';
-import { SelectQuery } from '../select-query.js';
+import { checkNulls, type OrderByOptions, SelectQuery } from '../select-query.js';
 import type { SqlQuery } from '../sql-query.js';
 import { UpdateQuery } from '../update-query.js';
 import { hydrate, toColumns } from './model.js';
@@ -11,6 +11,9 @@ import type { Relation } from './relations.js';
 import type { Loaded, ModelClass, RowOf, WhereOf } from './types.js';
 
 type Bag = Record<string, unknown>;
+
+/** A property to order by, `'-prop'` for descending. */
+type OrderProp<M extends ModelClass> = (keyof M['columns'] & string) | `-${keyof M['columns'] & string}`;
 
 /** Largest `IN (…)` list per eager-loading query (keeps every driver within its parameter limit). */
 const IN_CHUNK = 1000;
@@ -53,7 +56,7 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
   readonly db: Queryable;
   readonly #meta: ModelMeta;
   readonly #conditions: { readonly or: boolean; readonly args: readonly unknown[] }[] = [];
-  readonly #order: { readonly column: string; readonly dir: 'asc' | 'desc' }[] = [];
+  readonly #order: { readonly column: string; readonly dir: 'asc' | 'desc'; readonly options: OrderByOptions }[] = [];
   readonly #includes: string[] = [];
   #limit: number | null = null;
   #offset: number | null = null;
@@ -92,13 +95,21 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
     return this.#condition(true, first, params);
   }
 
-  /** Orders by a property (`'-name'` for descending). */
-  orderBy(prop: (keyof M['columns'] & string) | `-${keyof M['columns'] & string}`, direction: 'asc' | 'desc' = 'asc'): this {
+  /**
+   * Orders by a property (`'-name'` for descending). `{ nulls: 'first' | 'last' }` places NULLs
+   * the same way on every database; without it they go where the database puts them (PostgreSQL:
+   * last when ascending; SQLite and MySQL: first when ascending).
+   */
+  orderBy(prop: OrderProp<M>, options: OrderByOptions): this;
+  orderBy(prop: OrderProp<M>, direction?: 'asc' | 'desc', options?: OrderByOptions): this;
+  orderBy(prop: OrderProp<M>, direction: 'asc' | 'desc' | OrderByOptions = 'asc', options: OrderByOptions = {}): this {
+    if (typeof direction === 'object' && direction !== null) [direction, options] = ['asc', direction];
+    checkNulls(options);
     const desc = prop.startsWith('-');
     const name = desc ? prop.slice(1) : prop;
     const c = this.#meta.byProp.get(name);
     if (c === undefined) throw new UnknownColumnError(name, { table: this.#meta.table, known: [...this.#meta.byProp.keys()] });
-    this.#order.push({ column: c.name, dir: desc ? 'desc' : direction });
+    this.#order.push({ column: c.name, dir: desc ? 'desc' : direction, options });
     return this;
   }
 
@@ -129,7 +140,7 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
       this.#meta.columns.map((c) => c.name),
     );
     this.#applyWhere(q);
-    for (const o of this.#order) q.orderBy(o.column, o.dir);
+    for (const o of this.#order) q.orderBy(o.column, o.dir, o.options);
     if (limit !== null) q.limit(limit);
     if (this.#offset !== null) q.offset(this.#offset);
     return q;
@@ -186,12 +197,15 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
     return (await this.#fetch(1))[0] ?? null;
   }
 
-  /** How many rows match (ignoring limit and offset). */
+  /**
+   * How many rows `all()` would return: with `limit`/`offset`, the rows of that page (as Django's
+   * `qs[a:b].count()`: `COUNT(*)` over the paged query); count a query without them for the total.
+   */
   count(): Promise<number> {
-    return this.#selectQuery(null).count();
+    return this.#selectQuery().count({ paged: true });
   }
 
-  /** Whether any row matches. */
+  /** Whether `all()` would return any row (after the offset; `limit(0)` returns none). */
   exists(): Promise<boolean> {
     return this.#selectQuery().exists();
   }
