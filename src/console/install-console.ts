@@ -102,7 +102,15 @@ export function installConsole(app: CovetApp, path: string, options: ConsoleOpti
           res.setCookie(CONSOLE_COOKIE, auth.cookieValue, { path, httpOnly: true, sameSite: 'Strict', secure: isSecure(req) });
           return withHeaders(res, NO_STORE);
         }
-        return withHeaders(await handler(req), NO_STORE);
+        let res: Response;
+        try {
+          res = await handler(req);
+        } catch (err) {
+          // The console's own 400/404 answers are console responses too: never stored either.
+          if (!(err instanceof HTTPException)) throw err;
+          res = json(err.toJSON(), err.status, err.headers);
+        }
+        return withHeaders(res, NO_STORE);
       },
       { exclude: true },
     );

@@ -290,6 +290,11 @@ describe('app.console()', () => {
         body: { error: "Invalid value for query parameter 'since': expected int" },
       });
       assert.equal((await getJson(app, '/_covet/api/snapshot?since=-1')).status, 400);
+      assert.deepEqual(await getJson(app, '/_covet/api/requests/99'), { status: 404, body: { error: 'No such request in the console buffer' } });
+      // Console responses are never stored, its own errors included.
+      for (const url of ['/_covet/api/snapshot?since=abc', '/_covet/api/snapshot?since=-1', '/_covet/api/requests/99']) {
+        assert.equal((await app.inject({ url })).headers.get('cache-control'), 'no-store', url);
+      }
       assert.equal((await getJson(app, '/_covet/api/requests/abc')).status, 404);
       assert.equal((await getJson(app, '/_covet/api/nothing')).status, 404);
     } finally {
