@@ -1,5 +1,5 @@
 import { openRedis, quitRedis, type RedisConnectionLike, redisCommand } from '../internal/load-ioredis.js';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CovetError } from '../errors.js';
 
 /** One limit as a store sees it: `count` requests per `windowMs`. */
@@ -26,7 +26,7 @@ export interface RateLimitDecision {
 /**
  * Where rate-limit state lives: a sliding window per key — the times of the requests of the
  * last `windowMs` — so at most `count` requests are allowed in any `windowMs` span, with no
- * burst where two fixed windows meet. `hit` checks every key against its rule and, only when
+ * burst where two fixed windows would meet. `hit` checks every key against its rule and, only when
  * all of them allow the request, records it against all of them — atomically, so concurrent
  * requests (or processes) never overspend a budget, and a refused request spends nothing.
  *
@@ -41,31 +41,58 @@ export interface RateLimitStore {
   close?(): void | Promise<void>;
 }
 
-/** One key's sliding window: the times (ms) of its requests still inside it, oldest first, from `head`. */
+/**
+ * Slices a window is cut into. The requests of one slice are counted together, until the last
+ * of them leaves the window, so a window holds at most 61 counters whatever the limit, and a
+ * request is held at most 1/60 of the window longer than its exact time: the limit is never
+ * exceeded in any window-long span.
+ */
+export const WINDOW_SLICES = 60;
+
+/** One key's sliding window: per live slice (oldest first) its number, its requests and the time of its last one. */
 interface KeyWindow {
-  readonly times: number[];
-  head: number;
+  readonly slices: number[];
+  readonly counts: number[];
+  readonly lasts: number[];
+  total: number;
   windowMs: number;
 }
 
-/** Drops the times that left the window; the number left. */
+/** The slice `now` falls in, for a window of `windowMs`. */
+const sliceOf = (now: number, windowMs: number): number => Math.floor((now * WINDOW_SLICES) / windowMs);
+
+/** Drops the slices whose last request left the window; the requests left. */
 function slide(win: KeyWindow, now: number): number {
-  const times = win.times;
-  const edge = now - win.windowMs;
-  let head = win.head;
-  while (head < times.length && (times[head] as number) <= edge) head++;
-  if (head > 64 && head * 2 > times.length) {
-    times.splice(0, head);
-    head = 0;
+  const { slices, counts, lasts } = win;
+  while (lasts.length > 0 && (lasts[0] as number) + win.windowMs <= now) {
+    slices.shift();
+    lasts.shift();
+    win.total -= counts.shift() as number;
   }
-  win.head = head;
-  return times.length - head;
+  return win.total;
+}
+
+/**
+ * Ms until `win` is empty, and until it has room for one more request under `limit`: when the
+ * slice that takes the count below the limit leaves.
+ */
+function waits(win: KeyWindow, limit: number, now: number): [reset: number, retry: number] {
+  const { counts, lasts, total, windowMs } = win;
+  if (total === 0) return [0, 0];
+  const reset = (lasts[lasts.length - 1] as number) + windowMs - now;
+  if (total < limit) return [reset, 0];
+  let freed = 0;
+  for (let j = 0; j < counts.length; j++) {
+    freed += counts[j] as number;
+    if (total - freed < limit) return [reset, (lasts[j] as number) + windowMs - now];
+  }
+  return [reset, reset];
 }
 
 /**
  * Rate-limit state in this process's memory (one budget per process). Windows with no request
- * left are swept as the map grows, so memory follows the active clients (at most a limit's
- * `count` times per client and limit).
+ * left are swept as the map grows, so memory follows the active clients (at most 61 counters per
+ * client and limit).
  *
  * @example
  * new RateLimiter({ defaultLimits: '100/hour', storage: new MemoryRateLimitStore({ now: () => fakeClock }) })
@@ -90,7 +117,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
       const key = keys[i] as string;
       let win = this.#windows.get(key);
       if (win === undefined) {
-        win = { times: [], head: 0, windowMs: rule.windowMs };
+        win = { slices: [], counts: [], lasts: [], total: 0, windowMs: rule.windowMs };
         this.#windows.set(key, win);
       }
       win.windowMs = rule.windowMs;
@@ -102,22 +129,33 @@ export class MemoryRateLimitStore implements RateLimitStore {
     // Refused: nothing is recorded; the counts are the current ones.
     if (allowed) {
       for (let i = 0; i < wins.length; i++) {
-        (wins[i] as KeyWindow).times.push(now);
-        counts[i] = (counts[i] as number) + 1;
+        const win = wins[i] as KeyWindow;
+        const slice = sliceOf(now, (rules[i] as RateLimitRule).windowMs);
+        const last = win.slices.length - 1;
+        if (last >= 0 && win.slices[last] === slice) {
+          win.counts[last] = (win.counts[last] as number) + 1;
+          win.lasts[last] = now;
+        } else {
+          win.slices.push(slice);
+          win.counts.push(1);
+          win.lasts.push(now);
+        }
+        win.total++;
+        counts[i] = win.total;
       }
     }
     const resetMs: number[] = [];
     const retryMs: number[] = [];
     for (let i = 0; i < wins.length; i++) {
-      const { times, head, windowMs } = wins[i] as KeyWindow;
       const rule = rules[i] as RateLimitRule;
-      const count = counts[i] as number;
-      resetMs.push(count === 0 ? 0 : (times[times.length - 1] as number) + windowMs - now);
-      // Room once the request `count - rule.count` places from the oldest has left the window.
-      retryMs.push(count < rule.count ? 0 : (times[head + count - rule.count] as number) + windowMs - now);
+      const [reset, retry] = waits(wins[i] as KeyWindow, rule.count, now);
+      resetMs.push(reset);
+      retryMs.push(retry);
     }
     if (this.#windows.size >= this.#sweepAt) {
-      for (const [key, win] of this.#windows) if (slide(win, now) === 0) this.#windows.delete(key);
+      for (const [key, win] of this.#windows) {
+        if (slide(win, now) === 0) this.#windows.delete(key);
+      }
       this.#sweepAt = Math.max(4096, this.#windows.size * 2);
     }
     return { allowed, counts, resetMs, retryMs };
@@ -133,65 +171,122 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
-// KEYS: one per limit. ARGV: a member id unique to this request, then count and window (ms) per
-// limit. Each key is a sorted set of the window's requests scored by Redis' own clock (so every
-// process agrees on the time). Checks every key before writing any, so a refusal spends
-// nothing; then adds the request to each and expires the key with its window. A key of another
-// type (an older layout, another writer) is dropped. Returns
-// { allowed, count1..countN, reset1..resetN, retry1..retryN } (ms until empty, until room).
+// KEYS: one per limit. ARGV: the number of slices per window, then count and window (ms) per
+// limit. Each key is a hash: per live slice `c:<slice>` (its requests) and `l:<slice>` (its last
+// request's ms), `n` (the requests in the window) and `h` (the oldest slice that may be live),
+// all timed by Redis' own clock so every process agrees. Drops the slices whose last request
+// left the window (from `h` on, so a request costs O(1) commands on average), checks every key before
+// writing any, so a refusal spends nothing, then counts the request in each key's current slice
+// and expires the key with its window. A key of another type (an older layout, another writer)
+// is dropped. Returns { allowed, count1..countN, reset1..resetN, retry1..retryN } (ms until
+// empty, until room).
 const WINDOW_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local S = tonumber(ARGV[1])
 local n = #KEYS
-local counts = {}
+local function f(slice) return string.format('%.0f', slice) end
+local totals, heads, currents, ins, moved = {}, {}, {}, {}, {}
 local allowed = 1
 for i = 1, n do
-  local limit = tonumber(ARGV[2 * i])
+  local key = KEYS[i]
   local window = tonumber(ARGV[2 * i + 1])
-  local kind = redis.call('TYPE', KEYS[i])['ok']
-  if kind ~= 'zset' and kind ~= 'none' then redis.call('DEL', KEYS[i]) end
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
-  local count = redis.call('ZCARD', KEYS[i])
-  if count >= limit then allowed = 0 end
-  counts[i] = count
+  local c = math.floor(now * S / window)
+  local state = redis.pcall('HMGET', key, 'n', 'h', 'c:' .. f(c))
+  if state.err then
+    redis.call('DEL', key)
+    state = {}
+  end
+  local total = tonumber(state[1]) or 0
+  local h = tonumber(state[2]) or c
+  if total > 0 and h < c - 2 * S - 2 then
+    -- Further back than a key that expires with its window can be: recount its slices.
+    local fields = redis.call('HGETALL', key)
+    total, h = 0, c
+    for j = 1, #fields, 2 do
+      local name = fields[j]
+      if string.sub(name, 1, 2) == 'c:' then
+        local s, k = tonumber(string.sub(name, 3)), tonumber(fields[j + 1])
+        local last = tonumber(redis.call('HGET', key, 'l:' .. string.sub(name, 3)))
+        if s == nil or k == nil or last == nil or last + window <= now then
+          redis.call('HDEL', key, name, 'l:' .. string.sub(name, 3))
+        else
+          total = total + k
+          if s < h then h = s end
+        end
+      end
+    end
+  end
+  if total > 0 then
+    while total > 0 and h < c do
+      local slice = redis.call('HMGET', key, 'c:' .. f(h), 'l:' .. f(h))
+      local k, last = tonumber(slice[1]), tonumber(slice[2])
+      if k == nil or last == nil then
+        h = h + 1
+      elseif last + window <= now then
+        redis.call('HDEL', key, 'c:' .. f(h), 'l:' .. f(h))
+        total = total - k
+        h = h + 1
+      else
+        break
+      end
+    end
+  end
+  if total <= 0 then
+    total = 0
+    h = c
+  end
+  if total >= tonumber(ARGV[2 * i]) then allowed = 0 end
+  totals[i], heads[i], currents[i], ins[i], moved[i] = total, h, c, tonumber(state[3]) or 0, h ~= tonumber(state[2])
 end
 local out = { allowed }
 for i = 1, n do
-  local window = tonumber(ARGV[2 * i + 1])
-  if allowed == 1 then
-    redis.call('ZADD', KEYS[i], now, ARGV[1])
-    redis.call('PEXPIRE', KEYS[i], window)
-    counts[i] = counts[i] + 1
-  end
-  out[i + 1] = counts[i]
-end
-for i = 1, n do
-  local window = tonumber(ARGV[2 * i + 1])
-  local newest = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')[2]
-  out[n + i + 1] = newest and (tonumber(newest) + window - now) or 0
-end
-for i = 1, n do
+  local key = KEYS[i]
   local limit = tonumber(ARGV[2 * i])
   local window = tonumber(ARGV[2 * i + 1])
-  local retry = 0
-  if counts[i] >= limit then
-    local at = redis.call('ZRANGE', KEYS[i], counts[i] - limit, counts[i] - limit, 'WITHSCORES')[2]
-    retry = tonumber(at) + window - now
+  local total, h, c = totals[i], heads[i], currents[i]
+  local reset, retry = 0, 0
+  if allowed == 1 then
+    total = total + 1
+    if moved[i] then
+      redis.call('HSET', key, 'c:' .. f(c), ins[i] + 1, 'l:' .. f(c), now, 'n', total, 'h', h)
+    else
+      redis.call('HSET', key, 'c:' .. f(c), ins[i] + 1, 'l:' .. f(c), now, 'n', total)
+    end
+    -- The key outlives its newest slice's end by a window (so its last request by at least one):
+    -- set when a slice opens, not on every request.
+    if ins[i] == 0 then redis.call('PEXPIRE', key, math.ceil(window + window / S)) end
+    reset = window
+  elseif total > 0 then
+    for s = c, h, -1 do
+      local last = tonumber(redis.call('HGET', key, 'l:' .. f(s)))
+      if last ~= nil then
+        reset = last + window - now
+        break
+      end
+    end
   end
+  if total >= limit then
+    local freed = 0
+    for s = h, c do
+      local slice = redis.call('HMGET', key, 'c:' .. f(s), 'l:' .. f(s))
+      local k, last = tonumber(slice[1]), tonumber(slice[2])
+      if k ~= nil and last ~= nil then
+        freed = freed + k
+        if total - freed < limit then
+          retry = last + window - now
+          break
+        end
+      end
+    end
+  end
+  out[i + 1] = total
+  out[n + i + 1] = reset
   out[2 * n + i + 1] = retry
 end
 return out
 `;
 const WINDOW_SHA = createHash('sha1').update(WINDOW_LUA).digest('hex');
-
-// A sorted-set member unique to one request across processes: this process's random prefix and
-// a counter.
-const MEMBER_PREFIX = randomBytes(8).toString('hex');
-let memberSeq = 0;
-function nextMemberId(): string {
-  memberSeq = (memberSeq + 1) % Number.MAX_SAFE_INTEGER;
-  return `${MEMBER_PREFIX}:${memberSeq}`;
-}
 
 /** The part of an `ioredis` client the Redis store uses. */
 export interface RateLimitRedisLike extends RedisConnectionLike {
@@ -211,7 +306,7 @@ export interface RedisRateLimitStoreOptions {
 
 /**
  * Rate-limit state in Redis: one atomic Lua script per request (a sliding window per key: a
- * sorted set of its requests' times, which Redis expires), so every process sharing the Redis shares one budget. Give it a `redis://` URL (an `ioredis` client is
+ * hash of at most 61 slice counters, which Redis expires), so every process sharing the Redis shares one budget. Give it a `redis://` URL (an `ioredis` client is
  * made on first use) or a client.
  *
  * @example
@@ -270,7 +365,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   async hit(keys: readonly string[], rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
     const redis = await this.#redis();
     const args: (string | number)[] = keys.map((k) => this.#prefix + k);
-    args.push(nextMemberId());
+    args.push(WINDOW_SLICES);
     for (const rule of rules) args.push(rule.count, Math.max(1, Math.ceil(rule.windowMs)));
     let out: unknown;
     try {

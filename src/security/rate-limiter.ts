@@ -117,9 +117,9 @@ const ALLOWED_NO_LIMITS: RateLimitResult = { allowed: true, limit: 0, remaining:
 
 /**
  * Rate limiting with sliding windows: `"10/minute"` allows at most 10 requests in any 60 s span
- * (a request is counted until a minute after it was made), so there is no double burst where two
- * fixed windows meet. `limit("10/minute", handler)` per route, `app.addMiddleware(limiter)`
- * for `defaultLimits` on every route, several limits at once (all must allow; a refused request
+ * (a request is counted until a minute after it was made, to within 1/60 of the window, never
+ * less), so there is no double burst where two fixed windows meet. `limit("10/minute", handler)`
+ * per route, `app.addMiddleware(limiter)` for `defaultLimits` on every route, several limits at once (all must allow; a refused request
  * spends nothing). Storage in memory or in Redis (an atomic Lua script, so several processes
  * share one budget). Refusals are 429 JSON with `Retry-After`; every limited response carries
  * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. When Redis is unreachable,

@@ -64,7 +64,7 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
     assert.equal(other.status, 200);
   });
 
-  it('"4/second" admits at most 4 within the window opened by the first request, then opens a new window', async () => {
+  it('"4/second" admits at most 4 within the second after the first request, then room again as requests leave the window', async () => {
     const limiter = new RateLimiter({ storage: new RedisRateLimitStore(url, { prefix: `covet:test:${randomUUID()}:` }), keyFunc: () => 'k' });
     closers.push(() => limiter.close());
     const app = new CovetApp();
@@ -78,8 +78,8 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
       await sleep(50);
     }
     const first = seen[0] as (typeof seen)[number];
-    // The window opened while the first request was in flight, so it lasts at least until
-    // `first.sent + 1000`: every request answered before that ran inside it.
+    // The first request was recorded while it was in flight, so it stays in the window until at
+    // least `first.sent + 1000`: every request answered before that saw it there.
     const inside = seen.filter((r) => r.done < first.sent + 1000).map((r) => r.status);
     assert.ok(inside.length >= 5, `only ${inside.length} requests inside the first second: too slow to tell`);
     assert.deepEqual(inside, [200, 200, 200, 200, ...inside.slice(4).map(() => 429)]);
@@ -87,13 +87,12 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
       assert.equal(r.retryAfter, '1');
       assert.deepEqual(JSON.parse(r.body), { error: 'Too Many Requests', limit: '4/second', retryAfter: 1 });
     }
-    // The first request sent after the first window surely ended is at most the second of a
-    // new window, so it is allowed.
+    // The first request sent after the first one surely left the window finds room.
     const afterWindow = seen.find((r) => r.sent > first.done + 1000);
     assert.equal(afterWindow?.status, 200);
   });
 
-  it('treats a counter key without an expiry or with a foreign value as no window', async () => {
+  it('drops a key holding a foreign value, and slides over a window left without an expiry', async () => {
     const prefix = `covet:test:${randomUUID()}:`;
     const store = new RedisRateLimitStore(url, { prefix });
     const redis = new Redis(url);
@@ -101,26 +100,40 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
       () => store.close(),
       () => redis.quit(),
     );
+    // "2/minute": 60 slices of one second, numbered by Redis' clock.
+    const [seconds] = (await redis.time()) as unknown as [string, string];
+    const slice = Number(seconds);
+    const now = slice * 1000;
     await redis.set(`${prefix}a`, '7');
-    await redis.set(`${prefix}b`, '1700000000000.25', 'PX', 60_000);
+    // A window whose head is further back than its expiry allows: recounted from its fields.
+    await redis.hset(`${prefix}c`, 'n', '9', 'h', String(slice - 500), `c:${slice - 400}`, '4', `l:${slice - 400}`, String(now - 400_000), `c:${slice - 2}`, '1', `l:${slice - 2}`, String(now - 2000));
+    // Slices of one second: one of two requests, a minute and a half old (gone), and one a second
+    // old (live); no expiry.
+    await redis.hset(`${prefix}b`, 'n', '3', 'h', String(slice - 90), `c:${slice - 90}`, '2', `l:${slice - 90}`, String(now - 90_000), `c:${slice - 1}`, '1', `l:${slice - 1}`, String(now - 1000));
     const rules = [
       { count: 2, windowMs: 60_000 },
       { count: 2, windowMs: 60_000 },
     ];
+    const recounted = await store.hit(['c'], [{ count: 2, windowMs: 60_000 }]);
+    assert.deepEqual(recounted.counts, [2]);
+    assert.deepEqual(Object.keys(await redis.hgetall(`${prefix}c`)).sort(), [`c:${slice - 2}`, `c:${slice}`, `l:${slice - 2}`, `l:${slice}`, 'h', 'n'].sort());
     const first = await store.hit(['a', 'b'], rules);
     assert.equal(first.allowed, true);
-    assert.deepEqual(first.counts, [1, 1]);
-    assert.deepEqual(first.resetMs, [60_000, 60_000]);
+    assert.deepEqual(first.counts, [1, 2]);
+    for (const reset of first.resetMs) assert.ok(reset > 59_000 && reset <= 61_000, `reset ${reset}`);
+    assert.equal((first.retryMs ?? [])[0], 0);
     for (const key of ['a', 'b']) {
       const ttl = await redis.pttl(`${prefix}${key}`);
-      assert.ok(ttl > 59_000 && ttl <= 60_000, `${key}: PTTL ${ttl}`);
+      assert.ok(ttl > 60_000 && ttl <= 61_000, `${key}: PTTL ${ttl}`);
     }
+    assert.deepEqual(Object.keys(await redis.hgetall(`${prefix}b`)).sort(), [`c:${slice - 1}`, `c:${slice}`, `l:${slice - 1}`, `l:${slice}`, 'h', 'n'].sort(), 'the old slice is gone');
     const second = await store.hit(['a', 'b'], rules);
-    assert.deepEqual(second.counts, [2, 2]);
-    const third = await store.hit(['a', 'b'], rules);
-    assert.equal(third.allowed, false);
-    assert.deepEqual(third.counts, [2, 2]);
-    assert.ok((third.resetMs[0] as number) <= 60_000 && (third.resetMs[0] as number) > 59_000);
+    assert.equal(second.allowed, false);
+    assert.deepEqual(second.counts, [1, 2]);
+    // b has room once the slice of a second ago leaves: in about 59 s.
+    const retry = (second.retryMs ?? [])[1] as number;
+    assert.ok(retry > 57_900 && retry <= 60_000, `retry ${retry}`);
+    assert.equal((second.retryMs ?? [])[0], 0);
   });
 
   it('several limits in one atomic script: a refusal spends nothing; reset() clears', async () => {
