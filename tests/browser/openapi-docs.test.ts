@@ -7,10 +7,21 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CovetApp, json, UploadFile } from '../../src/index.js';
 import { JWTAuth } from '../../src/security/index.js';
+import type { Browser, Page } from 'playwright-core';
 import { browserSkipReason, withBrowser } from '../helpers/browser.js';
 import { withServer } from '../helpers/server.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
+
+/** A new page on the docs at `url`, once the page says it is ready; the page's script errors collect in `errors`. */
+async function openDocs(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+  return { page, errors };
+}
 
 function docsApp(): CovetApp {
   const app = new CovetApp();
@@ -84,11 +95,7 @@ describe('app.docs() in a real browser', { skip: browserSkipReason() }, () => {
     app.docs('/docs');
     await withServer(app, async ({ url }) => {
       await withBrowser(async (browser) => {
-        const page = await browser.newPage();
-        const errors: string[] = [];
-        page.on('pageerror', (e) => errors.push(String(e)));
-        await page.goto(`${url}/docs`);
-        await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+        const { page, errors } = await openDocs(browser, `${url}/docs`);
         assert.deepEqual(await page.locator('details.op.deprecated summary .path').allTextContents(), ['/old']);
         assert.deepEqual(await page.locator('details.op summary .badge').allTextContents(), ['deprecated']);
         assert.deepEqual(errors, []);
@@ -105,11 +112,7 @@ describe('app.docs() in a real browser', { skip: browserSkipReason() }, () => {
     app.docs('/docs');
     await withServer(app, async ({ url }) => {
       await withBrowser(async (browser) => {
-        const page = await browser.newPage();
-        const errors: string[] = [];
-        page.on('pageerror', (e) => errors.push(String(e)));
-        await page.goto(`${url}/docs`);
-        await page.waitForSelector('#app[data-ready="true"]', { timeout: 10_000 });
+        const { page, errors } = await openDocs(browser, `${url}/docs`);
         const op = page.locator('details.op').first();
         await op.locator('summary').click();
         assert.equal(await op.locator('textarea.body').count(), 0);

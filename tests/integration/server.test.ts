@@ -17,6 +17,28 @@ import { deferred, rawExchange, request, waitUntilStable, within } from './net-h
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const T = { timeout: 30_000 };
 
+
+/**
+ * GETs /big from `port` without reading: the producer (`produced()` chunks so far) must stall
+ * well before `total`, then finish once the client reads, every byte arriving.
+ */
+async function expectBackpressure(port: number, produced: () => number, total: number, chunk: number, label: string): Promise<void> {
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/big', agent: false }, resolve);
+    req.on('error', reject);
+  });
+  res.pause();
+  const stalled = await waitUntilStable(produced, 500, 15_000);
+  assert.ok(stalled < total / 2, `${label} ran ahead to ${stalled} of ${total} chunks while the client was not reading`);
+  let bytes = 0;
+  res.on('data', (c: Buffer) => {
+    bytes += c.length;
+  });
+  res.resume();
+  await within(once(res, 'end'), 20_000, 'the rest of the stream');
+  assert.equal(produced(), total);
+  assert.equal(bytes, chunk * total);
+}
 describe('server: listen', () => {
   it('resolves the real host, port and url for port 0, and serves fetch', T, async () => {
     const app = new CovetApp();
@@ -986,23 +1008,7 @@ describe('server: streaming', () => {
         yield chunk;
       }
     });
-    await withServer(app, async ({ port }) => {
-      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        const req = http.get({ host: '127.0.0.1', port, path: '/big', agent: false }, resolve);
-        req.on('error', reject);
-      });
-      res.pause();
-      const stalled = await waitUntilStable(() => produced, 500, 15_000);
-      assert.ok(stalled < TOTAL / 2, `the generator ran ahead to ${stalled} of ${TOTAL} chunks while the client was not reading`);
-      let bytes = 0;
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-      });
-      res.resume();
-      await within(once(res, 'end'), 20_000, 'the rest of the stream');
-      assert.equal(produced, TOTAL);
-      assert.equal(bytes, CHUNK * TOTAL);
-    });
+    await withServer(app, ({ port }) => expectBackpressure(port, () => produced, TOTAL, CHUNK, 'the generator'));
   });
 
   for (const kind of ['web ReadableStream', 'Node Readable'] as const) {
@@ -1034,23 +1040,7 @@ describe('server: streaming', () => {
               { highWaterMark: 1 },
             ),
       );
-      await withServer(app, async ({ port }) => {
-        const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-          const req = http.get({ host: '127.0.0.1', port, path: '/big', agent: false }, resolve);
-          req.on('error', reject);
-        });
-        res.pause();
-        const stalled = await waitUntilStable(() => produced, 500, 15_000);
-        assert.ok(stalled < TOTAL / 2, `the ${kind} ran ahead to ${stalled} of ${TOTAL} chunks while the client was not reading`);
-        let bytes = 0;
-        res.on('data', (c: Buffer) => {
-          bytes += c.length;
-        });
-        res.resume();
-        await within(once(res, 'end'), 20_000, 'the rest of the stream');
-        assert.equal(produced, TOTAL);
-        assert.equal(bytes, CHUNK * TOTAL);
-      });
+      await withServer(app, ({ port }) => expectBackpressure(port, () => produced, TOTAL, CHUNK, `the ${kind}`));
     });
   }
 

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectTypeOf } from 'expect-type';
-import { type DatabaseManager, diffSchema, QueryBuilder, type Queryable } from '../../../src/database/index.js';
+import { type DatabaseManager, diffSchema, QueryBuilder } from '../../../src/database/index.js';
 import { BigInteger, Column, Integer, Model, String, Text } from '../../../src/database/orm/index.js';
-import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC } from '../../../src/database/queryable.js';
+import { recordStatements } from './record-statements.js';
 import { targets } from './targets.js';
 
 class Entry extends Model {
@@ -19,15 +19,6 @@ class Entry extends Model {
   };
 }
 
-/** Records every statement the ORM sends (the synchronous SQLite paths turned off, so all go through kExecute). */
-function recordStatements(db: Queryable): string[] {
-  const seen: string[] = [];
-  const original = db[kExecute].bind(db);
-  Object.defineProperty(db, kExecute, { value: (text: string, params: readonly unknown[]) => (seen.push(text), original(text, params)) });
-  Object.defineProperty(db, kQueryRowSync, { value: () => NOT_SYNC });
-  Object.defineProperty(db, kQueryValuesSync, { value: () => NOT_SYNC });
-  return seen;
-}
 
 describe('ORM orderBy types', () => {
   it('takes { nulls } with or without a direction', () => {

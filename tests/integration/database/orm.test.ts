@@ -6,7 +6,6 @@ import {
   type DatabaseManager,
   IntegrityError,
   QueryBuilder,
-  type Queryable,
   UnknownColumnError,
 } from '../../../src/database/index.js';
 import {
@@ -27,7 +26,7 @@ import {
   Text,
   Uuid,
 } from '../../../src/database/orm/index.js';
-import { kExecute, kQueryRowSync, kQueryValuesSync, NOT_SYNC } from '../../../src/database/queryable.js';
+import { recordStatements } from './record-statements.js';
 import { targets } from './targets.js';
 
 // The models of API.md, plus a post with a foreign key and relations both ways.
@@ -56,15 +55,6 @@ class Post extends Model {
   static override relations = { author: belongsTo(() => User) };
 }
 
-/** Records every statement the ORM sends (the synchronous SQLite paths turned off, so all go through kExecute). */
-function recordStatements(db: Queryable): string[] {
-  const seen: string[] = [];
-  const original = db[kExecute].bind(db);
-  Object.defineProperty(db, kExecute, { value: (text: string, params: readonly unknown[]) => (seen.push(text), original(text, params)) });
-  Object.defineProperty(db, kQueryRowSync, { value: () => NOT_SYNC });
-  Object.defineProperty(db, kQueryValuesSync, { value: () => NOT_SYNC });
-  return seen;
-}
 
 describe('ORM types', () => {
   it('infers typed rows from the columns', () => {
