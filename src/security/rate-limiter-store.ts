@@ -288,6 +288,21 @@ return out
 `;
 const WINDOW_SHA = createHash('sha1').update(WINDOW_LUA).digest('hex');
 
+/** The script's reply as a decision: `{ allowed, count1..countN, reset1..resetN, retry1..retryN }`. */
+function decodeDecision(out: unknown, n: number): RateLimitDecision {
+  if (!Array.isArray(out) || out.length !== 3 * n + 1)
+    throw new CovetError('Unexpected reply from the rate-limit script', { code: 'ERR_RATE_LIMIT_STORE' });
+  const counts: number[] = new Array(n);
+  const resetMs: number[] = new Array(n);
+  const retryMs: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    counts[i] = Number(out[i + 1]);
+    resetMs[i] = Number(out[n + i + 1]);
+    retryMs[i] = Number(out[2 * n + i + 1]);
+  }
+  return { allowed: Number(out[0]) === 1, counts, resetMs, retryMs };
+}
+
 /** The part of an `ioredis` client the Redis store uses. */
 export interface RateLimitRedisLike extends RedisConnectionLike {
   evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
@@ -362,27 +377,23 @@ export class RedisRateLimitStore implements RateLimitStore {
     return this.#client;
   }
 
-  async hit(keys: readonly string[], rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
-    const redis = await this.#redis();
-    const args: (string | number)[] = keys.map((k) => this.#prefix + k);
+  hit(keys: readonly string[], rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
+    const redis = this.#redis();
+    return redis instanceof Promise ? redis.then((client) => this.#hit(client, keys, rules)) : this.#hit(redis, keys, rules);
+  }
+
+  #hit(redis: RateLimitRedisLike, keys: readonly string[], rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
+    const n = keys.length;
+    const args: (string | number)[] = new Array(n);
+    for (let i = 0; i < n; i++) args[i] = this.#prefix + (keys[i] as string);
     args.push(WINDOW_SLICES);
     for (const rule of rules) args.push(rule.count, Math.max(1, Math.ceil(rule.windowMs)));
-    let out: unknown;
-    try {
-      out = await this.#timed(redis.evalsha(WINDOW_SHA, keys.length, ...args));
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-      out = await this.#timed(redis.eval(WINDOW_LUA, keys.length, ...args));
-    }
-    const n = keys.length;
-    if (!Array.isArray(out) || out.length !== 3 * n + 1)
-      throw new CovetError('Unexpected reply from the rate-limit script', { code: 'ERR_RATE_LIMIT_STORE' });
-    return {
-      allowed: Number(out[0]) === 1,
-      counts: out.slice(1, n + 1).map(Number),
-      resetMs: out.slice(n + 1, 2 * n + 1).map(Number),
-      retryMs: out.slice(2 * n + 1).map(Number),
-    };
+    return this.#timed(redis.evalsha(WINDOW_SHA, n, ...args))
+      .catch((err: unknown) => {
+        if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
+        return this.#timed(redis.eval(WINDOW_LUA, n, ...args));
+      })
+      .then((out) => decodeDecision(out, n));
   }
 
   async reset(keys: readonly string[]): Promise<void> {
@@ -391,9 +402,12 @@ export class RedisRateLimitStore implements RateLimitStore {
     await this.#timed(redis.del(...keys.map((k) => this.#prefix + k)));
   }
 
-  /** A command, bounded by `commandTimeout` whatever the client (one passed in may have no timeout). */
+  /**
+   * A command, bounded by `commandTimeout` whatever the client: the client this store made has
+   * it set already; one passed in may have no timeout.
+   */
   #timed<T>(pending: Promise<T>): Promise<T> {
-    return redisCommand(pending, this.#timeout, 'RedisRateLimitStore');
+    return this.#owned ? pending : redisCommand(pending, this.#timeout, 'RedisRateLimitStore');
   }
 
   async close(): Promise<void> {
