@@ -173,8 +173,9 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
 // KEYS: one per limit. ARGV: the number of slices per window, then count and window (ms) per
 // limit. Each key is a hash: per live slice `c:<slice>` (its requests) and `l:<slice>` (its last
-// request's ms), `n` (the requests in the window) and `h` (the oldest slice that may be live),
-// all timed by Redis' own clock so every process agrees. Drops the slices whose last request
+// request's ms), `n` (the requests in the window), `h` (the oldest slice that may be live) and
+// `hl` (that slice's last request, so one read tells whether anything left the window), all
+// timed by Redis' own clock so every process agrees. Drops the slices whose last request
 // left the window (from `h` on, so a request costs O(1) commands on average), checks every key before
 // writing any, so a refusal spends nothing, then counts the request in each key's current slice
 // and expires the key with its window. A key of another type (an older layout, another writer)
@@ -186,23 +187,26 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local S = tonumber(ARGV[1])
 local n = #KEYS
 local function f(slice) return string.format('%.0f', slice) end
-local totals, heads, currents, ins, moved = {}, {}, {}, {}, {}
+local totals, heads, headLasts, currents, ins, writes = {}, {}, {}, {}, {}, {}
 local allowed = 1
 for i = 1, n do
   local key = KEYS[i]
   local window = tonumber(ARGV[2 * i + 1])
   local c = math.floor(now * S / window)
-  local state = redis.pcall('HMGET', key, 'n', 'h', 'c:' .. f(c))
+  local fc = f(c)
+  local state = redis.pcall('HMGET', key, 'n', 'h', 'hl', 'c:' .. fc)
   if state.err then
     redis.call('DEL', key)
     state = {}
   end
   local total = tonumber(state[1]) or 0
   local h = tonumber(state[2]) or c
+  local hl = tonumber(state[3])
+  local write = false
   if total > 0 and h < c - 2 * S - 2 then
     -- Further back than a key that expires with its window can be: recount its slices.
     local fields = redis.call('HGETALL', key)
-    total, h = 0, c
+    total, h, hl = 0, c, nil
     for j = 1, #fields, 2 do
       local name = fields[j]
       if string.sub(name, 1, 2) == 'c:' then
@@ -217,41 +221,48 @@ for i = 1, n do
       end
     end
   end
-  if total > 0 then
-    while total > 0 and h < c do
-      local slice = redis.call('HMGET', key, 'c:' .. f(h), 'l:' .. f(h))
+  -- The head slice's last request (kept in hl) still in the window: nothing has left it.
+  if total > 0 and (hl == nil or hl + window <= now) then
+    write = true
+    hl = nil
+    while total > 0 and h <= c do
+      local fh = f(h)
+      local slice = redis.call('HMGET', key, 'c:' .. fh, 'l:' .. fh)
       local k, last = tonumber(slice[1]), tonumber(slice[2])
       if k == nil or last == nil then
         h = h + 1
       elseif last + window <= now then
-        redis.call('HDEL', key, 'c:' .. f(h), 'l:' .. f(h))
+        redis.call('HDEL', key, 'c:' .. fh, 'l:' .. fh)
         total = total - k
         h = h + 1
       else
+        hl = last
         break
       end
     end
   end
   if total <= 0 then
-    total = 0
-    h = c
+    total, h, hl, write = 0, c, nil, true
   end
   if total >= tonumber(ARGV[2 * i]) then allowed = 0 end
-  totals[i], heads[i], currents[i], ins[i], moved[i] = total, h, c, tonumber(state[3]) or 0, h ~= tonumber(state[2])
+  totals[i], heads[i], headLasts[i], currents[i], ins[i], writes[i] = total, h, hl, fc, tonumber(state[4]) or 0, write
 end
 local out = { allowed }
 for i = 1, n do
   local key = KEYS[i]
   local limit = tonumber(ARGV[2 * i])
   local window = tonumber(ARGV[2 * i + 1])
-  local total, h, c = totals[i], heads[i], currents[i]
+  local total, h, fc = totals[i], heads[i], currents[i]
+  local c = tonumber(fc)
   local reset, retry = 0, 0
   if allowed == 1 then
     total = total + 1
-    if moved[i] then
-      redis.call('HSET', key, 'c:' .. f(c), ins[i] + 1, 'l:' .. f(c), now, 'n', total, 'h', h)
+    if h == c then
+      redis.call('HSET', key, 'c:' .. fc, ins[i] + 1, 'l:' .. fc, now, 'n', total, 'h', h, 'hl', now)
+    elseif writes[i] then
+      redis.call('HSET', key, 'c:' .. fc, ins[i] + 1, 'l:' .. fc, now, 'n', total, 'h', h, 'hl', headLasts[i])
     else
-      redis.call('HSET', key, 'c:' .. f(c), ins[i] + 1, 'l:' .. f(c), now, 'n', total)
+      redis.call('HSET', key, 'c:' .. fc, ins[i] + 1, 'l:' .. fc, now, 'n', total)
     end
     -- The key outlives its newest slice's end by a window (so its last request by at least one):
     -- set when a slice opens, not on every request.
@@ -269,7 +280,8 @@ for i = 1, n do
   if total >= limit then
     local freed = 0
     for s = h, c do
-      local slice = redis.call('HMGET', key, 'c:' .. f(s), 'l:' .. f(s))
+      local fs = f(s)
+      local slice = redis.call('HMGET', key, 'c:' .. fs, 'l:' .. fs)
       local k, last = tonumber(slice[1]), tonumber(slice[2])
       if k ~= nil and last ~= nil then
         freed = freed + k

@@ -116,7 +116,7 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
     ];
     const recounted = await store.hit(['c'], [{ count: 2, windowMs: 60_000 }]);
     assert.deepEqual(recounted.counts, [2]);
-    assert.deepEqual(Object.keys(await redis.hgetall(`${prefix}c`)).sort(), [`c:${slice - 2}`, `c:${slice}`, `l:${slice - 2}`, `l:${slice}`, 'h', 'n'].sort());
+    assert.deepEqual(Object.keys(await redis.hgetall(`${prefix}c`)).sort(), [`c:${slice - 2}`, `c:${slice}`, `l:${slice - 2}`, `l:${slice}`, 'h', 'hl', 'n'].sort());
     const first = await store.hit(['a', 'b'], rules);
     assert.equal(first.allowed, true);
     assert.deepEqual(first.counts, [1, 2]);
@@ -126,7 +126,7 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
       const ttl = await redis.pttl(`${prefix}${key}`);
       assert.ok(ttl > 60_000 && ttl <= 61_000, `${key}: PTTL ${ttl}`);
     }
-    assert.deepEqual(Object.keys(await redis.hgetall(`${prefix}b`)).sort(), [`c:${slice - 1}`, `c:${slice}`, `l:${slice - 1}`, `l:${slice}`, 'h', 'n'].sort(), 'the old slice is gone');
+    assert.deepEqual(Object.keys(await redis.hgetall(`${prefix}b`)).sort(), [`c:${slice - 1}`, `c:${slice}`, `l:${slice - 1}`, `l:${slice}`, 'h', 'hl', 'n'].sort(), 'the old slice is gone');
     const second = await store.hit(['a', 'b'], rules);
     assert.equal(second.allowed, false);
     assert.deepEqual(second.counts, [1, 2]);
