@@ -1360,11 +1360,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     // may use it (RFC 9110 §9.3.7): 204 with the methods some route answers.
     if (raw === '*') {
       if (req.method !== 'OPTIONS') throw new HTTPException(400, 'The request target * is only for OPTIONS', { code: 'ERR_BAD_REQUEST_TARGET' });
-      const methods = new Set(this.#router.routes.map((r) => r.method));
-      if (this.#webSockets.routes.length > 0) methods.add('GET');
-      if (methods.has('GET')) methods.add('HEAD');
-      methods.add('OPTIONS');
-      return new Response(null, { status: 204, headers: { allow: [...methods].join(', ') } });
+      const methods = this.#router.routes.map((r) => r.method);
+      if (this.#webSockets.routes.length > 0) methods.push('GET');
+      return new Response(null, { status: 204, headers: { allow: allowHeader(methods) } });
     }
     const q = raw.indexOf('?');
     const rawPath = q === -1 ? raw : raw.slice(0, q);
@@ -1372,9 +1370,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     if (path === null) throw new HTTPException(400, 'Malformed percent-encoding in URL path', { code: 'ERR_BAD_PATH' });
     const allowed = this.#router.allowedMethods(path);
     if (allowed.length > 0) {
-      if (allowed.includes('GET') && !allowed.includes('HEAD')) allowed.push('HEAD');
-      if (!allowed.includes('OPTIONS')) allowed.push('OPTIONS');
-      const allow = allowed.join(', ');
+      const allow = allowHeader(allowed);
       if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow } });
       throw new HTTPException(405, 'Method Not Allowed', { headers: { allow }, code: 'ERR_METHOD_NOT_ALLOWED' });
     }
@@ -1649,6 +1645,14 @@ function debugDetail(err: unknown): { detail: string; stack: string[] } {
   } catch {
     return { detail, stack: [] };
   }
+}
+
+/** An `Allow` value for `methods` (once each, in order), with HEAD where GET is and OPTIONS. */
+function allowHeader(methods: readonly string[]): string {
+  const allow = new Set(methods);
+  if (allow.has('GET')) allow.add('HEAD');
+  allow.add('OPTIONS');
+  return [...allow].join(', ');
 }
 
 /**
