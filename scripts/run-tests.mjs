@@ -8,7 +8,8 @@
 // better-sqlite3 is a native addon built for the Node that installed it; on a Node with another
 // ABI (22 and 24 against an install made with 20) the tests that need it are skipped, by name,
 // with the reason printed (see `sqliteSkips` below); any other test that fails only because the
-// addon cannot load is listed and not counted (scripts/native-addon-reporter.mjs).
+// addon cannot load is listed and not counted. Every other failure is listed again at the end
+// of the output, with the start of its error (scripts/failure-reporter.mjs).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -79,38 +80,40 @@ if (files.length === 0) {
 const concurrency = process.env.COVET_TEST_CONCURRENCY ?? '2';
 const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`];
 const noSqlite = sqliteUnavailable();
-let verdicts = null;
 if (noSqlite !== null && process.allowedNodeEnvironmentFlags.has('--test-skip-pattern')) {
   const skips = sqliteSkips();
   console.log(`# ${noSqlite}\n# skipping the ${skips.length} test name patterns that need it (rebuild it for this Node to run them)`);
   for (const pattern of skips) args.push(`--test-skip-pattern=${pattern}`);
-  // Tests not matched by a pattern that still fail only because the addon cannot load do not
-  // fail the run either: a second reporter sorts the failures.
-  verdicts = join(mkdtempSync(join(tmpdir(), 'covet-tests-')), 'failures.json');
-  args.push('--test-reporter=spec', '--test-reporter-destination=stdout');
-  args.push(`--test-reporter=${join(root, 'scripts/native-addon-reporter.mjs')}`, `--test-reporter-destination=${verdicts}`);
 } else if (noSqlite !== null) {
   // Node 20 has no --test-skip-pattern: the tests that need better-sqlite3 will fail.
   console.log(`# ${noSqlite}\n# the tests that need it will fail: npm rebuild better-sqlite3`);
 }
+// The usual reporter on stdout (spec on a terminal, TAP otherwise), and one that collects the
+// failures for the summary below.
+const verdicts = join(mkdtempSync(join(tmpdir(), 'covet-tests-')), 'failures.json');
+args.push(`--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout');
+args.push(`--test-reporter=${join(root, 'scripts/failure-reporter.mjs')}`, `--test-reporter-destination=${verdicts}`);
 const r = spawnSync(process.execPath, [...args, ...files], {
   cwd: root,
   stdio: 'inherit',
 });
 let status = r.status ?? 1;
-if (verdicts !== null) {
-  try {
-    const { native, other } = JSON.parse(readFileSync(verdicts, 'utf8'));
-    if (native.length > 0) {
-      console.log(`\n# ${native.length} more test(s) failed only because better-sqlite3 cannot load on this Node (not counted):`);
-      for (const name of native) console.log(`#   ${name}`);
-      console.log('# name them with "SQLite" to have them skipped');
-    }
-    if (status !== 0 && other.length === 0 && native.length > 0) status = 0;
-  } catch {
-    // No verdicts (the runner itself failed): keep its status.
-  } finally {
-    rmSync(dirname(verdicts), { recursive: true, force: true });
+try {
+  const { native, other } = JSON.parse(readFileSync(verdicts, 'utf8'));
+  if (native.length > 0) {
+    console.log(`\n# ${native.length} more test(s) failed only because better-sqlite3 cannot load on this Node (not counted):`);
+    for (const name of native) console.log(`#   ${name}`);
+    console.log('# name them with "SQLite" to have them skipped');
   }
+  // Tests that fail only because the addon cannot load do not fail the run on another Node.
+  if (status !== 0 && other.length === 0 && native.length > 0 && noSqlite !== null) status = 0;
+  if (other.length > 0) {
+    console.log(`\n# ${other.length} test(s) failed:`);
+    for (const { where, error } of other) console.log(`\n# ${where}\n${error.replace(/^/gm, '#   ')}`);
+  }
+} catch {
+  // No verdicts (the runner itself failed): keep its status.
+} finally {
+  rmSync(dirname(verdicts), { recursive: true, force: true });
 }
 process.exit(status);
