@@ -1,7 +1,7 @@
 import type { ColumnInfo, Dialect, TableInfo } from '../drivers/dialect.js';
 import type { Queryable } from '../queryable.js';
 import { metaOf, resolveReference } from '../orm/model-meta.js';
-import { createTableStatements, defaultSql } from '../orm/schema-sql.js';
+import { createTableStatements, defaultSql, defaultValue } from '../orm/schema-sql.js';
 import type { ModelClass } from '../orm/types.js';
 import { sortByDependencies } from '../model-registry.js';
 import { createMigration } from './migration-files.js';
@@ -147,7 +147,7 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
         if (meta.columns.some((c) => c.name === existing.name)) continue;
         up.push(schema.dropColumn(meta.table, existing.name));
         down.unshift(
-          `ALTER TABLE ${q(meta.table)} ADD COLUMN ${q(existing.name)} ${existing.type.toUpperCase()}${existing.default === null ? '' : ` DEFAULT ${existing.default}`}`,
+          `ALTER TABLE ${q(meta.table)} ADD COLUMN ${q(existing.name)} ${existing.type.toUpperCase()}${existing.default === null ? '' : ` DEFAULT ${defaultValue(existing.type, existing.default, dialect)}`}`,
         );
       }
     }

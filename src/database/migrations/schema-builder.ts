@@ -1,7 +1,7 @@
 import type { Dialect } from '../drivers/dialect.js';
 import type { ColumnDef, ColumnOptions } from '../orm/column.js';
 import { resolveReference } from '../orm/model-meta.js';
-import { type ColumnSpec, columnSql, createTableStatements, foreignKeySql, indexName } from '../orm/schema-sql.js';
+import { type ColumnSpec, columnSql, createTableStatements, defaultValue, foreignKeySql, indexName } from '../orm/schema-sql.js';
 import type { Columns } from '../orm/types.js';
 
 /** Options of `schema.createIndex`. */
@@ -112,7 +112,7 @@ export class SchemaBuilder {
       case 'mysql': {
         let out = `ALTER TABLE ${q(table)} MODIFY COLUMN ${q(name)} ${type}${to.nullable ? ' NULL' : ' NOT NULL'}`;
         if (raw) {
-          if (to.default !== undefined && to.default !== null) out += ` DEFAULT ${to.default}`;
+          if (to.default !== undefined && to.default !== null) out += ` DEFAULT ${defaultValue(type, to.default, this.dialect)}`;
         } else {
           // MODIFY restates the whole column: keep the default (UNIQUE stays as its own index).
           const withDefault = columnSql({ name, def: to }, this.dialect).match(/ DEFAULT (.*)$/);

@@ -47,7 +47,18 @@ export function defaultSql(def: ColumnSpec['def'], dialect: Dialect): string | n
   if (d === undefined || typeof d === 'function') return null;
   return typeof (d as { toSQL?: unknown }).toSQL === 'function'
     ? (d as { toSQL(dl: Dialect): string }).toSQL(dialect)
-    : sqlLiteral(d, dialect);
+    : defaultValue(def.type.sqlType(dialect), sqlLiteral(d, dialect), dialect);
+}
+
+const MYSQL_EXPRESSION_ONLY = /^(?:(?:tiny|medium|long)?(?:text|blob)|json|geometry)\b/i;
+
+/**
+ * A literal default as a column of `sqlType` takes it: MySQL 8 refuses a literal `DEFAULT` on
+ * TEXT, BLOB and JSON columns (NULL aside) and takes it as an expression in parentheses (8.0.13+; MariaDB
+ * reads both).
+ */
+export function defaultValue(sqlType: string, literal: string, dialect: Dialect): string {
+  return dialect.name === 'mysql' && MYSQL_EXPRESSION_ONLY.test(sqlType) && literal !== 'NULL' && !literal.startsWith('(') ? `(${literal})` : literal;
 }
 
 /** `FOREIGN KEY ("col") REFERENCES "table" ("id") [ON DELETE …]` for a column, or null. */

@@ -365,7 +365,7 @@ for (const target of targets) {
                 `ALTER TABLE ${q('items')} ALTER COLUMN ${q('label')} SET NOT NULL`,
               ]
             : [
-                `ALTER TABLE ${q('items')} MODIFY COLUMN ${q('code')} LONGTEXT NOT NULL DEFAULT 'none'`,
+                `ALTER TABLE ${q('items')} MODIFY COLUMN ${q('code')} LONGTEXT NOT NULL DEFAULT ('none')`,
                 `ALTER TABLE ${q('items')} MODIFY COLUMN ${q('score')} BIGINT NULL`,
                 `ALTER TABLE ${q('items')} MODIFY COLUMN ${q('label')} VARCHAR(40) NOT NULL`, // type and nullability in one
               ];

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { expectTypeOf } from 'expect-type';
 import { type DatabaseManager, diffSchema, QueryBuilder } from '../../../src/database/index.js';
-import { BigInteger, Column, Integer, Model, String, Text } from '../../../src/database/orm/index.js';
+import { BigInteger, Binary, Column, Integer, Json, Model, String, Text } from '../../../src/database/orm/index.js';
 import { recordStatements } from './record-statements.js';
 import { targets } from './targets.js';
 
@@ -124,6 +124,42 @@ for (const target of targets) {
         );
       } finally {
         await db.execute(`DROP TABLE ${q('notes')}`);
+      }
+    });
+
+    it('gives Text, Json and Binary columns database defaults (MySQL 8 takes them only as expressions)', async () => {
+      class Defaults extends Model {
+        static override tableName = 'with_defaults';
+        static override columns = {
+          id: Column(Integer, { primaryKey: true }),
+          note: Column(Text, { nullable: false, default: "it's" }),
+          meta: Column(Json, { default: { tags: ['a'] } }),
+          raw: Column(Binary, { default: 'ab' }),
+          label: Column(String(10), { default: 'x' }),
+        };
+      }
+      await using db = target.open();
+      const seen = recordStatements(db);
+      await db.createAll([Defaults]);
+      try {
+        const q = db.dialect.quote;
+        const ddl = seen.join(';');
+        if (target.name === 'mysql') {
+          // The parenthesized form MySQL 8.0.13+ requires on TEXT, JSON and BLOB; VARCHAR keeps the literal.
+          assert.match(ddl, new RegExp(`${q('note')} LONGTEXT NOT NULL DEFAULT \\('it''s'\\)`));
+          assert.match(ddl, new RegExp(`${q('raw')} LONGBLOB DEFAULT \\('ab'\\)|${q('raw')} BLOB DEFAULT \\('ab'\\)`));
+          assert.match(ddl, new RegExp(`${q('label')} VARCHAR\\(10\\) DEFAULT 'x'`));
+        } else assert.doesNotMatch(ddl, /DEFAULT \(/);
+        // Rows inserted by raw SQL, not the ORM, get the database's defaults.
+        await db.execute(`INSERT INTO ${q('with_defaults')} (${q('id')}) VALUES (1)`);
+        const row = await Defaults.get(db, 1);
+        assert.equal(row?.note, "it's");
+        assert.deepEqual(row?.meta, { tags: ['a'] });
+        assert.deepEqual(Buffer.from(row?.raw ?? []).toString(), 'ab');
+        assert.equal(row?.label, 'x');
+        assert.deepEqual((await diffSchema({ db, models: [Defaults] })).up, []);
+      } finally {
+        await db.dropAll([Defaults]);
       }
     });
 
