@@ -99,6 +99,21 @@ function secretKeyOf(input: KeyInput): KeyObject {
   return createSecretKey(Buffer.from(input));
 }
 
+let warnedShortSecret = false;
+
+/**
+ * RFC 7518 §3.2 asks for an HMAC key at least as long as the hash (32 bytes for HS256). A shorter
+ * one still works, as in PyJWT, with a process warning (once) saying so.
+ */
+function warnIfShort(alg: JWTAlgorithm, size: number, needed: number): void {
+  if (size >= needed || warnedShortSecret) return;
+  warnedShortSecret = true;
+  process.emitWarning(
+    `The ${alg} secretKey is ${size} bytes; RFC 7518 asks for at least ${needed} so that it cannot be guessed offline from a token. Use e.g. randomBytes(${needed}).toString('base64url').`,
+    { type: 'SecurityWarning', code: 'COVET_SHORT_HMAC_KEY' },
+  );
+}
+
 function asymmetricKeyOf(input: KeyInput, type: 'private' | 'public'): KeyObject {
   if (input instanceof KeyObject) {
     if (input.type === 'secret') throw keyError(`A ${type} key is needed, got a secret key`);
@@ -179,6 +194,7 @@ export function createSigner(alg: JWTAlgorithm, keys: { secretKey?: KeyInput; pr
     if (keys.privateKey !== undefined || keys.publicKey !== undefined) throw keyError(`${alg} takes secretKey only, not privateKey/publicKey`);
     const secret = secretKeyOf(keys.secretKey);
     const hash = spec.hash as string;
+    warnIfShort(alg, secret.symmetricKeySize ?? 0, Number(hash.slice(3)) / 8);
     const mac = (input: string): string => createHmac(hash, secret).update(input).digest('base64url');
     return {
       alg,

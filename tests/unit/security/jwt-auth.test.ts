@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import * as jose from 'jose';
@@ -639,5 +640,48 @@ describe('JWTAuth', () => {
       assert.deepEqual(open.closed, [[1008, 'Malformed token']]);
       assert.equal(ran, false);
     });
+  });
+});
+
+describe('JWTAuth short HMAC secrets', () => {
+  // A fresh process each: the warning is given once per process.
+  const warnings = (script: string): { code: string; message: string }[] => {
+    const src = new URL('../../../src/security/index.ts', import.meta.url).href;
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', `import { JWTAuth } from ${JSON.stringify(src)};\nprocess.on('warning', (w) => console.log(JSON.stringify({ code: w.code, name: w.name, message: w.message })));\n${script}`],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  };
+
+  it('warns once, as PyJWT does, when an HS* secret is shorter than its hash (RFC 7518 §3.2), and still works', () => {
+    const seen = warnings(`
+      const auth = new JWTAuth('secret-key');
+      new JWTAuth({ secretKey: 'another-short', algorithm: 'HS512' });
+      const token = await auth.createToken({ sub: 'u1' });
+      if ((await auth.verifyToken(token)).sub !== 'u1') process.exit(3);
+    `);
+    assert.deepEqual(seen, [
+      {
+        code: 'COVET_SHORT_HMAC_KEY',
+        name: 'SecurityWarning',
+        message:
+          "The HS256 secretKey is 10 bytes; RFC 7518 asks for at least 32 so that it cannot be guessed offline from a token. Use e.g. randomBytes(32).toString('base64url').",
+      },
+    ]);
+  });
+
+  it('says nothing for secrets as long as the hash', () => {
+    assert.deepEqual(
+      warnings(`
+        new JWTAuth('x'.repeat(32));
+        new JWTAuth({ secretKey: 'y'.repeat(48), algorithm: 'HS384' });
+        new JWTAuth({ secretKey: new Uint8Array(64), algorithm: 'HS512' });
+      `),
+      [],
+    );
+    assert.equal(warnings(`new JWTAuth({ secretKey: 'z'.repeat(32), algorithm: 'HS512' });`)[0]?.message.startsWith('The HS512 secretKey is 32 bytes; RFC 7518 asks for at least 64'), true);
   });
 });
