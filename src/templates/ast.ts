@@ -46,6 +46,9 @@ export type Expr =
   | { readonly kind: 'cond'; readonly pos: number; readonly test: Expr; readonly whenTrue: Expr; readonly whenFalse: Expr | null };
 
 /** What `{% set %}` and `{% for %}` assign to: a name, or an attribute of a `namespace()`. */
+/** A `{% for %}` variable, or a parenthesized group unpacked in turn: `for (a, b), c in …`. */
+export type LoopTarget = string | readonly LoopTarget[];
+
 export type Target =
   | { readonly kind: 'name'; readonly name: string; readonly pos: number }
   | { readonly kind: 'nsattr'; readonly ns: string; readonly attr: string; readonly pos: number };
@@ -67,7 +70,7 @@ export type Stmt =
   | {
       readonly kind: 'for';
       readonly pos: number;
-      readonly targets: readonly string[];
+      readonly targets: readonly LoopTarget[];
       readonly iter: Expr;
       readonly filter: Expr | null;
       readonly body: readonly Stmt[];

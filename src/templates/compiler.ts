@@ -7,7 +7,7 @@
 // become JavaScript identifiers: locals are `v1`, `v2`, … and everything else is a property of
 // the context object `c`. Attribute names are refused at compile time when they lead to a
 // prototype or constructor, and checked at run time when they are computed.
-import type { CallArgs, Expr, FilterCall, MacroParam, Stmt, Target } from './ast.js';
+import type { CallArgs, Expr, FilterCall, LoopTarget, MacroParam, Stmt, Target } from './ast.js';
 import type { FilterSpec } from './builtin-filters.js';
 import { UNSAFE_NAMES } from './sandbox.js';
 import { locate, TemplateError, type TemplateErrorCode } from './template-error.js';
@@ -801,18 +801,18 @@ class Compiler {
     const items = this.temp();
     const n = this.temp();
     const i = this.temp();
-    const unpacked = s.targets.length > 1 ? this.temp() : null;
     const loopObj = needsLoopObject(s.body) ? this.temp() : null;
     this.emit(`${items} = iter(${this.expr(s.iter)}, ${s.targets.length});`, s.iter.pos);
-    const bind = (itemJs: string) => {
-      if (unpacked === null) this.emit(`${this.declare(s.targets[0] as string)} = ${itemJs};`);
-      else {
-        this.emit(`${unpacked} = unpack(${itemJs}, ${s.targets.length});`, s.pos);
-        s.targets.forEach((name, k) => {
-          this.emit(`${this.declare(name)} = ${unpacked}[${k}];`);
-        });
+    const bindTarget = (target: LoopTarget, itemJs: string): void => {
+      if (typeof target === 'string') {
+        this.emit(`${this.declare(target)} = ${itemJs};`);
+        return;
       }
+      const parts = this.temp();
+      this.emit(`${parts} = unpack(${itemJs}, ${target.length});`, s.pos);
+      target.forEach((sub, k) => bindTarget(sub, `${parts}[${k}]`));
     };
+    const bind = (itemJs: string) => bindTarget(s.targets.length === 1 ? (s.targets[0] as LoopTarget) : s.targets, itemJs);
     if (s.filter !== null) {
       // `for x in xs if cond`: filter first, so loop.length and loop.last count only the kept items.
       const kept = this.temp();

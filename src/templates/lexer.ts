@@ -21,7 +21,8 @@ export interface LexerOptions {
 
 const TAG_START = /\{([{%#])/g;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
-const NUMBER = /[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+// Python's literals as Jinja reads them: 0b/0o/0x integers, and `_` between digits (`1_000`).
+const NUMBER = /0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[0-9a-fA-F])+|[0-9]+(?:_[0-9]+)*(?:\.[0-9]+(?:_[0-9]+)*)?(?:[eE][+-]?[0-9]+(?:_[0-9]+)*)?/y;
 const INTEGER = /[0-9]+/y;
 const RAW_OPEN = /([-+]?)\s*raw\s*(-?)%\}/y;
 const END_RAW = /\{%([-+]?)\s*endraw\s*(-?)%\}/g;

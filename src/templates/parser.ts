@@ -1,4 +1,4 @@
-import type { BinaryOp, CallArgs, CompareOp, Expr, FilterCall, MacroParam, Stmt, Target } from './ast.js';
+import type { BinaryOp, CallArgs, CompareOp, Expr, FilterCall, LoopTarget, MacroParam, Stmt, Target } from './ast.js';
 import { type LexerOptions, type Token, tokenize } from './lexer.js';
 import { locate, TemplateError } from './template-error.js';
 
@@ -283,11 +283,10 @@ class Parser {
   }
 
   parseFor(pos: number): Stmt {
-    const targets: string[] = [];
-    const paren = this.skipOp('(');
-    do targets.push(this.expectIdentifier('a loop variable').value);
-    while (this.skipOp(','));
-    if (paren) this.expectOp(')');
+    let targets: LoopTarget[] = [this.parseLoopTarget()];
+    while (this.skipOp(',')) targets.push(this.parseLoopTarget());
+    // `for (a, b) in …` is `for a, b in …`.
+    if (targets.length === 1 && Array.isArray(targets[0])) targets = [...(targets[0] as readonly LoopTarget[])];
     if (!this.skipName('in')) this.fail(`expected 'in', got ${this.describe(this.peek())}`);
     const iter = this.parseTuple(false);
     let filter: Expr | null = null;
@@ -308,6 +307,15 @@ class Parser {
       this.expectBlockEnd();
     }
     return { kind: 'for', pos, targets, iter, filter, body: res.body, otherwise };
+  }
+
+  /** A loop variable, or `(a, b)` unpacked in turn (nested as deep as the template nests them). */
+  parseLoopTarget(): LoopTarget {
+    if (!this.skipOp('(')) return this.expectIdentifier('a loop variable').value;
+    const group: LoopTarget[] = [this.parseLoopTarget()];
+    while (this.skipOp(',')) group.push(this.parseLoopTarget());
+    this.expectOp(')');
+    return group.length === 1 ? (group[0] as LoopTarget) : group;
   }
 
   parseTarget(): Target {
@@ -613,7 +621,7 @@ class Parser {
         return { kind: 'literal', pos: t.pos, value };
       }
       case 'number':
-        return { kind: 'literal', pos: t.pos, value: Number(t.value) };
+        return { kind: 'literal', pos: t.pos, value: Number(t.value.replaceAll('_', '')) };
       case 'op':
         if (t.value === '(') {
           if (this.skipOp(')')) return { kind: 'list', pos: t.pos, items: [], tuple: true };

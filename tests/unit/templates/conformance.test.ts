@@ -282,4 +282,24 @@ describe('deliberate differences from Nunjucks (Jinja semantics)', () => {
     assert.equal(render('{{ "a-b c_d 3x".title() }} {{ "a-b c_d 3x"|title }}'), 'A-B C_D 3X A-B C_d 3x');
     assert.equal(render('{{ "abc"|replace("", "-") }} {{ "abc".replace("", "-", 2) }}'), '-a-b-c- -a-bc');
   });
+
+  it('unpacks nested loop targets as Jinja does: for (a, b), c in …', () => {
+    assert.equal(render('{% for (a, b), c in [((1, 2), 3), ((4, 5), 6)] %}{{ a }}{{ b }}{{ c }};{% endfor %}'), '123;456;');
+    assert.equal(render('{% for k, (x, y) in {"p": [1, 2]}|dictsort %}{{ k }}={{ x + y }}{% endfor %}'), 'p=3');
+    assert.equal(render('{% for ((a, b), c), d in [(((1, 2), 3), 4)] %}{{ a }}{{ b }}{{ c }}{{ d }}{% endfor %}'), '1234');
+    // Parentheses around the whole target or one name change nothing.
+    assert.equal(render('{% for (k, v) in {"a": 1}|dictsort %}{{ k }}{{ v }}{% endfor %}{% for (x) in [7] %}{{ x }}{% endfor %}'), 'a17');
+    assert.equal(render('{% for (a, b), c in [((1, 2), 3)] if a > 0 %}{{ loop.index }}{{ a }}{% endfor %}'), '11');
+    const raises = (source: string, reason: string) => assert.throws(() => render(source), { code: 'ERR_TEMPLATE_RUNTIME', reason }, source);
+    raises('{% for (a, b), c in [((1, 2, 3), 4)] %}{% endfor %}', 'too many values to unpack (expected 2)');
+    raises('{% for (a, b), c in [(1, 2)] %}{% endfor %}', 'number is not iterable');
+    assert.throws(() => render('{% for (a, b in [] %}{% endfor %}'), { code: 'ERR_TEMPLATE_SYNTAX' });
+  });
+
+  it('reads number literals as Python does: 1_000, 0x1F, 0o17, 0b101', () => {
+    assert.equal(render('{{ 1_000 }}|{{ 1_000.5 }}|{{ 0x1F }}|{{ 0o17 }}|{{ 0b1_01 }}|{{ 2_0e1 }}|{{ [5, 6].1 }}'), '1000|1000.5|31|15|5|200|6');
+    // `_` only between digits: what follows a number otherwise is a name, a syntax error here.
+    for (const source of ['{{ 1_ }}', '{{ 1__0 }}', '{{ 0x_ }}'])
+      assert.throws(() => render(source), { code: 'ERR_TEMPLATE_SYNTAX' }, source);
+  });
 });

@@ -172,7 +172,10 @@ describe('sandbox: template source never becomes code', () => {
   it('refuses template and block names that try to break out, and numbers that are not numbers', () => {
     assert.throws(() => templates.renderString('{% include "a\\"); globalThis.pwned = (1" %}'), TemplateError);
     assert.throws(() => templates.renderString('{% block a-b %}{% endblock %}'), { code: 'ERR_TEMPLATE_SYNTAX' });
-    assert.throws(() => templates.renderString('{{ 0x10 }}'), { code: 'ERR_TEMPLATE_SYNTAX' });
+    // Python's prefixed literals are numbers (as in Jinja); a prefix without digits is not.
+    assert.equal(templates.renderString('{{ 0x10 }}'), '16');
+    assert.throws(() => templates.renderString('{{ 0x }}'), { code: 'ERR_TEMPLATE_SYNTAX' });
+    assert.throws(() => templates.renderString('{{ 0xg1 }}'), { code: 'ERR_TEMPLATE_SYNTAX' });
     assert.equal(templates.renderString('{{ 1e999 }} {{ 1.5e3 }}', {}), 'Infinity 1500');
     assert.equal((globalThis as Record<string, unknown>).pwned, undefined);
   });
