@@ -1,4 +1,5 @@
-// Jinja's global functions: range, dict, namespace, cycler, joiner.
+// Jinja's global functions: range, dict, namespace, cycler, joiner, lipsum.
+import { lipsum } from './lipsum.js';
 import { Namespace } from './namespace.js';
 import { type Kwargs, str } from './runtime.js';
 import { sandboxError } from './sandbox.js';
@@ -49,6 +50,7 @@ export function builtinGlobals(): Record<string, unknown> {
     dict: (kw?: Kwargs) => ({ ...(kw ?? {}) }),
     namespace: (kw?: Kwargs) => new Namespace(kw),
     cycler: (...items: unknown[]) => new Cycler(items),
+    lipsum,
     joiner: (sep: unknown = ', ') => {
       let used = false;
       return () => {

@@ -296,6 +296,33 @@ describe('deliberate differences from Nunjucks (Jinja semantics)', () => {
     assert.throws(() => render('{% for (a, b in [] %}{% endfor %}'), { code: 'ERR_TEMPLATE_SYNTAX' });
   });
 
+  it("has Jinja's lipsum(n=5, html=True, min=20, max=100): n paragraphs of min to max words", () => {
+    const words = (p: string) => p.split(' ').length;
+    for (let round = 0; round < 20; round++) {
+      const html = render('{{ lipsum(3, min=4, max=9) }}');
+      const paragraphs = html.split('\n');
+      assert.equal(paragraphs.length, 3, html);
+      for (const p of paragraphs) {
+        const m = /^<p>([A-Z][a-z]*(?:[,.]? [A-Za-z]+)*)\.<\/p>$/.exec(p);
+        assert.ok(m, p);
+        assert.ok(words(m[1] as string) >= 4 && words(m[1] as string) <= 9, p);
+      }
+      const plain = render('{{ lipsum(2, False, 5, 5) }}');
+      assert.equal(plain.split('\n\n').length, 2, plain);
+      for (const p of plain.split('\n\n')) assert.equal(words(p), 5, p);
+      assert.equal(render('{{ lipsum(n=1, html=False, min=7, max=7) }}').split(' ').length, 7);
+    }
+    // Defaults: five <p> paragraphs of 20 to 100 words; the markup is not escaped.
+    const page = render('{{ lipsum() }}').split('\n');
+    assert.equal(page.length, 5);
+    for (const p of page) assert.ok(p.startsWith('<p>') && words(p) >= 20 && words(p) <= 100, p);
+    assert.notEqual(render('{{ lipsum(1) }}'), render('{{ lipsum(1) }}'));
+    assert.throws(() => render('{{ lipsum(-1) }}'), { code: 'ERR_TEMPLATE_RUNTIME' });
+    assert.throws(() => render('{{ lipsum(1, min="x") }}'), { code: 'ERR_TEMPLATE_RUNTIME' });
+    assert.throws(() => render('{{ lipsum(101) }}'), { code: 'ERR_TEMPLATE_SANDBOX', message: /lipsum\(\) n is limited to 100/ });
+    assert.throws(() => render('{{ lipsum(1, max=1001) }}'), { code: 'ERR_TEMPLATE_SANDBOX' });
+  });
+
   it('reads number literals as Python does: 1_000, 0x1F, 0o17, 0b101', () => {
     assert.equal(render('{{ 1_000 }}|{{ 1_000.5 }}|{{ 0x1F }}|{{ 0o17 }}|{{ 0b1_01 }}|{{ 2_0e1 }}|{{ [5, 6].1 }}'), '1000|1000.5|31|15|5|200|6');
     // `_` only between digits: what follows a number otherwise is a name, a syntax error here.
