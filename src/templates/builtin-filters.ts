@@ -9,7 +9,7 @@ import { percentFormat } from './percent-format.js';
 import { capitalize, pyJoin, pyReplace, titleCase } from './python-methods.js';
 import { pformat } from './python-pprint.js';
 import { checkStringLength, MAX_STRING_LENGTH } from './limits.js';
-import { attr, eq, esc, item, iter, str, truthy } from './runtime.js';
+import { attr, attrFilter, eq, esc, item, iter, str, truthy } from './runtime.js';
 import { sandboxError } from './sandbox.js';
 import { TemplateError } from './template-error.js';
 import { tuple, tupleEntries } from './tuple.js';
@@ -334,7 +334,7 @@ export function builtinFilters(env: FilterEnvironment): Record<string, FilterSpe
   type Builtin = { readonly fn: (value: unknown, ...args: never[]) => unknown; readonly params?: readonly string[] };
   const filters: Record<string, Builtin> = {
     abs: { fn: (v) => Math.abs(Number(v)) },
-    attr: { fn: (v, name: unknown) => attr(v, str(name)), params: ['name'] },
+    attr: { fn: (v, name: unknown) => attrFilter(v, str(name)), params: ['name'] },
     batch: {
       fn: (v, linecount: unknown, fillWith: unknown = undefined) => {
         const n = Math.max(1, Math.trunc(Number(linecount)));

@@ -6,7 +6,7 @@ import { charsOf } from '../internal/chars.js';
 import { Macro } from './macro.js';
 import { escapeHtml, Markup } from './markup.js';
 import { Namespace } from './namespace.js';
-import { kwargs } from './kwargs.js';
+import { isKwargs, kwargs } from './kwargs.js';
 import { str } from './output-text.js';
 import { percentFormat } from './percent-format.js';
 import { checkListLength, checkStringLength, MAX_STRING_LENGTH } from './limits.js';
@@ -546,6 +546,30 @@ export function callMethod(o: unknown, k: string, args: unknown[], kw: Kwargs | 
   // `concat`, `join`): checked after the call, so a loop cannot compound them.
   if (native && typeof r === 'string') checkStringLength(r.length, `'${k}' result`);
   return checkResult(r);
+}
+
+/**
+ * `x|attr(k)`: the attribute, or — where it names a method, as Jinja gives bound methods — a
+ * function that calls the method of `x` (through `callMethod`, with its checks):
+ * `(s|attr('upper'))()`.
+ */
+export function attrFilter(o: unknown, k: string): unknown {
+  const v = attr(o, k);
+  if (o == null || o instanceof Macro || v instanceof Macro) return v;
+  const method =
+    typeof v === 'function' ||
+    (v === undefined &&
+      (typeof o === 'string' || o instanceof Markup
+        ? Object.hasOwn(STRING_METHODS, k)
+        : Array.isArray(o)
+          ? Object.hasOwn(LIST_METHODS, k)
+          : typeof o === 'object' && !(k in o) && Object.hasOwn(DICT_METHODS, k)));
+  if (!method) return v;
+  const bound = (...args: unknown[]): unknown => {
+    const kw = isKwargs(args[args.length - 1]) ? (args.pop() as Kwargs) : null;
+    return callMethod(o, k, args, kw, k);
+  };
+  return Object.defineProperty(bound, 'name', { value: k });
 }
 
 /** `{% set ns.attr = value %}`: only on `namespace()` objects. */

@@ -170,6 +170,18 @@ describe('built-in filters: sequences', () => {
     assert.equal(r('{{ u|attr("name") }}', { u: users[0] }), 'bob');
   });
 
+  it('attr gives methods bound to their object, as Jinja gives bound methods', () => {
+    const context = { d: { a: 1 }, l: [1, 2, 3], u: { n: 'U', me(this: { n: string }) { return this.n; } } };
+    assert.equal(
+      r(`{{ ('ab'|attr('upper'))() }} {{ ('a,b'|attr('split'))(',')|join('+') }} {{ (l|attr('index'))(2) }} {{ (d|attr('get'))('z', 5) }} {{ (d|attr('items'))()|list|length }} {{ (u|attr('me'))() }}`, context),
+      'AB a+b 1 5 1 U',
+    );
+    assert.equal(r(`{{ ('{}-{x}'|attr('format'))(1, x=2) }} {{ 'ab'|attr('upper') is callable }} {{ 'ab'|attr('nope') is defined }} {{ 'ab'|attr('length') }}`), '1-2 true false 2');
+    // The sandbox still stands between a template and what the method reaches.
+    assert.throws(() => r(`{{ (u|attr('constructor'))('return 1')() }}`, context), { code: 'ERR_TEMPLATE_SANDBOX' });
+    assert.throws(() => r(`{{ (l|attr('__proto__')) }}`, context), { code: 'ERR_TEMPLATE_SANDBOX' });
+  });
+
   it('default, d, and the boolean flag', () => {
     assert.equal(r('{{ x|d("-") }} {{ none|default("-") }} {{ none|default("-", true) }} {{ 0|default("-", boolean=true) }} {{ [] |default("empty", true) }}'), '-  - - empty');
   });
