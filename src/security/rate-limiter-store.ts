@@ -130,6 +130,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
     if (allowed) {
       for (let i = 0; i < wins.length; i++) {
         const win = wins[i] as KeyWindow;
+        // A key given twice (the same limit listed twice) counts the request once, as in Redis.
+        if (wins.indexOf(win) !== i) {
+          counts[i] = win.total;
+          continue;
+        }
         const slice = sliceOf(now, (rules[i] as RateLimitRule).windowMs);
         const last = win.slices.length - 1;
         if (last >= 0 && win.slices[last] === slice) {

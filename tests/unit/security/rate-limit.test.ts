@@ -251,6 +251,22 @@ describe('RateLimiter', () => {
     assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: true, counts: [1, 2], resetMs: [1000, 60_000], retryMs: [1000, 0] });
   });
 
+  it('the same limit given twice counts each request once, in memory as in Redis', async () => {
+    const limiter = new RateLimiter({ defaultLimits: '4/minute', defaultRate: '4/minute' });
+    const app = new CovetApp();
+    app.addMiddleware(limiter);
+    app.get('/', () => 'ok');
+    const seen: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await hit(app, '/');
+      seen.push(`${res.status} ${res.headers.get('ratelimit-remaining')}`);
+    }
+    assert.deepEqual(seen, ['200 3', '200 2', '200 1', '200 0', '429 0']);
+    const store = new MemoryRateLimitStore({ now: clock().now });
+    const rule = { count: 2, windowMs: 1000 };
+    assert.deepEqual(store.hit(['k', 'k'], [rule, rule]), { allowed: true, counts: [1, 1], resetMs: [1000, 1000], retryMs: [0, 0] });
+  });
+
   it('slides: at most the limit in any window-long span, with no double burst where two windows meet', async () => {
     const c = clock();
     const app = new CovetApp();
