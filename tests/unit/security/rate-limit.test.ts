@@ -36,6 +36,11 @@ describe('parseRateLimit', () => {
       assert.throws(() => parseRateLimit(bad), { code: 'ERR_RATE_LIMIT_OPTIONS' }, bad);
     }
     assert.throws(() => new RateLimiter({ defaultLimits: 'lots' }), { code: 'ERR_RATE_LIMIT_OPTIONS' });
+    // A window past 2^53 ms (Redis could not expire it, and a script error would leave the key
+    // without an expiry) is refused at construction; a long but representable one is fine.
+    assert.throws(() => parseRateLimit('2/99999999999999 days'), { code: 'ERR_RATE_LIMIT_OPTIONS' });
+    assert.throws(() => new RateLimiter().limit('1/1000000000 days'), { code: 'ERR_RATE_LIMIT_OPTIONS' });
+    assert.equal(parseRateLimit('1/100000000 days').windowMs, 8_640_000_000_000_000);
     // `storage` takes any string in its type (a URL from the environment); a wrong one fails here.
     for (const bad of ['Memory', 'redis-service:6379', '']) {
       assert.throws(() => new RateLimiter({ storage: bad }), { code: 'ERR_RATE_LIMIT_OPTIONS', message: `Not a Redis URL: ${bad}` }, bad);
