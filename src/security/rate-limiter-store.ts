@@ -130,6 +130,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
     if (allowed) {
       for (let i = 0; i < wins.length; i++) {
         const win = wins[i] as KeyWindow;
+        // A key given twice (the same limit listed twice) counts the request once, as in Redis.
+        if (wins.indexOf(win) !== i) {
+          counts[i] = win.total;
+          continue;
+        }
         const slice = sliceOf(now, (rules[i] as RateLimitRule).windowMs);
         const last = win.slices.length - 1;
         if (last >= 0 && win.slices[last] === slice) {
@@ -240,6 +245,8 @@ for i = 1, n do
         break
       end
     end
+    -- Past the current slice, nothing is live whatever the count says.
+    if h > c then total = 0 end
   end
   if total <= 0 then
     total, h, hl, write = 0, c, nil, true
@@ -268,7 +275,19 @@ for i = 1, n do
     -- set when a slice opens, not on every request.
     if ins[i] == 0 then redis.call('PEXPIRE', key, math.ceil(window + window / S)) end
     reset = window
-  elseif total > 0 then
+  else
+    -- Refused (by this limit or another): the slices dropped above are gone, so the window's
+    -- count and head follow, or the next request would count them again.
+    -- (An empty window is dropped: a key made here would have no expiry.)
+    if writes[i] then
+      if total > 0 then
+        redis.call('HSET', key, 'n', total, 'h', h, 'hl', headLasts[i])
+      else
+        redis.call('DEL', key)
+      end
+    end
+  end
+  if allowed == 0 and total > 0 then
     for s = c, h, -1 do
       local last = tonumber(redis.call('HGET', key, 'l:' .. f(s)))
       if last ~= nil then

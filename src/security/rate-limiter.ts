@@ -26,7 +26,9 @@ export function parseRateLimit(spec: string): RateLimit {
   const count = Number(m?.[1]);
   const multiple = m?.[2] === undefined ? 1 : Number(m[2]);
   const unit = UNITS[(m?.[3] ?? '').toLowerCase()];
-  if (m === null || unit === undefined || !Number.isSafeInteger(count) || count < 1 || multiple < 1) {
+  // A window must be a whole number of ms a double holds exactly (about 285,000 years): Redis'
+  // PEXPIRE takes nothing longer.
+  if (m === null || unit === undefined || !Number.isSafeInteger(count) || count < 1 || multiple < 1 || !Number.isSafeInteger(unit * multiple)) {
     throw new CovetError(`Bad rate limit "${spec}": use "<count>/<second|minute|hour|day>", e.g. "100/hour"`, {
       code: 'ERR_RATE_LIMIT_OPTIONS',
     });

@@ -43,22 +43,24 @@ export function formatSpec(value: unknown, spec: string, toText: (v: unknown) =>
   if (precision !== undefined) checkStringLength(precision, 'format precision');
   let type = typeChar ?? '';
   let align = alignChar;
-  let fill = fillChar ?? ' ';
-  if (zeroFlag !== undefined && align === undefined) {
-    fill = '0';
-    align = '=';
-  }
+  // The `0` flag pads with zeros unless a fill is given, whatever the alignment ('{:<05}' is
+  // '42000'); without an alignment, numbers are then padded after their sign ('=').
+  const zeroPad = zeroFlag !== undefined && fillChar === undefined;
+  const fill = zeroPad ? '0' : (fillChar ?? ' ');
 
   const isNumber = typeof value === 'number' || typeof value === 'bigint' || (typeof value === 'boolean' && spec !== '');
   let sign = '';
   let prefix = '';
   let body: string;
+  /** Digits per group when the spec asks for a separator (`,` or `_`). */
+  let every = 3;
   if (!isNumber) {
     if (type !== '' && type !== 's') throw specError(`Unknown format code '${type}' for object of type '${pyTypeName(value)}'`);
     if (signChar !== undefined) throw specError('Sign not allowed in string format specifier');
     if (altFlag !== undefined) throw specError('Alternate form (#) not allowed in string format specifier');
     if (grouping !== undefined) throw specError(`Cannot specify '${grouping}' with 's'.`);
     if (align === '=') throw specError("'=' alignment not allowed in string format specifier");
+    // (A string's default alignment stays left with the `0` flag: '{:05}' of 'ab' is 'ab000'.)
     body = toText(value);
     if (precision !== undefined) body = Array.from(body).slice(0, precision).join('');
     align ??= '<';
@@ -87,10 +89,8 @@ export function formatSpec(value: unknown, spec: string, toText: (v: unknown) =>
         if (altFlag !== undefined && type !== 'd') prefix = `0${type}`;
         sign = big < 0n ? '-' : '';
       }
-      if (grouping !== undefined) {
-        if (grouping === ',' && type !== 'd') throw specError(`Cannot specify ',' with '${type}'.`);
-        body = group(body, grouping, type === 'd' ? 3 : 4);
-      }
+      if (grouping !== undefined && (type === 'c' || (grouping === ',' && type !== 'd'))) throw specError(`Cannot specify '${grouping}' with '${type}'.`);
+      if (type !== 'd') every = 4;
     } else {
       const x = Number(n);
       const alt = altFlag !== undefined;
@@ -118,11 +118,25 @@ export function formatSpec(value: unknown, spec: string, toText: (v: unknown) =>
         }
       }
       sign = negative && !Number.isNaN(x) ? '-' : '';
-      if (grouping !== undefined) body = group(body, grouping, 3);
     }
     if (sign === '' && signChar === '+') sign = '+';
     else if (sign === '' && signChar === ' ') sign = ' ';
-    align ??= '>';
+    align ??= zeroPad ? '=' : '>';
+    if (grouping !== undefined) {
+      // Zero padding after the sign is grouped too, as Python does ('{:010,}' is '00,001,234'):
+      // zeros are added until the grouped digits fill the width (never starting with a separator).
+      const digitsWidth = fill === '0' && align === '=' ? width - sign.length - prefix.length : 0;
+      const point = body.search(/[.eE%]/);
+      let int = point === -1 ? body : body.slice(0, point);
+      const rest = point === -1 ? '' : body.slice(point);
+      if (/^[0-9a-fA-F]+$/.test(int)) {
+        // n digits grouped take n + ⌊(n − 1) / every⌋ characters.
+        let n = int.length;
+        while (n + Math.floor((n - 1) / every) + rest.length < digitsWidth) n++;
+        int = int.padStart(n, '0');
+      }
+      body = group(int + rest, grouping, every);
+    }
   }
 
   const text = sign + prefix + body;

@@ -58,33 +58,42 @@ export function pyFormat(
     checkStringLength(length, 'format result');
     return s;
   };
-  return fmt.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, inner: string | undefined) => {
-    if (m === '{{') return '{';
-    if (m === '}}') return '}';
-    const text = inner ?? '';
-    const colon = text.indexOf(':');
-    const spec = colon === -1 ? '' : text.slice(colon + 1);
-    const head = colon === -1 ? text : text.slice(0, colon);
-    const bang = head.indexOf('!');
-    const key = bang === -1 ? head : head.slice(0, bang);
-    const conversion = bang === -1 ? undefined : head.slice(bang + 1);
-    if (conversion !== undefined && conversion !== 'r' && conversion !== 's' && conversion !== 'a')
-      throw formatError(`Unknown conversion specifier ${conversion}`);
+  /** The argument a field names: `''` (the next one), a position or a keyword. */
+  const argument = (key: string): unknown => {
     if (/[.[]/.test(key)) throw formatError(`str.format: attribute and index lookups ({${key}}) are not supported in templates`);
     if ((key === '' && manual) || (/^\d+$/.test(key) && auto > 0))
       throw formatError('ValueError: cannot switch between automatic field numbering and manual field specification');
     if (key === '') {
       const i = auto++;
       if (i >= args.length) throw formatError(`IndexError: Replacement index ${i} out of range for positional args tuple`);
-      return field(args[i], m, conversion, spec);
+      return args[i];
     }
     if (/^\d+$/.test(key)) {
       manual = true;
       if (Number(key) >= args.length) throw formatError(`IndexError: Replacement index ${key} out of range for positional args tuple`);
-      return field(args[Number(key)], m, conversion, spec);
+      return args[Number(key)];
     }
     if (!Object.hasOwn(kwargs, key)) throw formatError(`KeyError: '${key}'`);
-    return field(kwargs[key], m, conversion, spec);
+    return kwargs[key];
+  };
+  // A field's spec may hold fields of its own, one level deep, as in Python: '{:{width}.{p}f}'.
+  return fmt.replace(/\{\{|\}\}|\{((?:[^{}]|\{[^{}]*\})*)\}/g, (m, inner: string | undefined) => {
+    if (m === '{{') return '{';
+    if (m === '}}') return '}';
+    const text = inner ?? '';
+    const colon = text.indexOf(':');
+    const rawSpec = colon === -1 ? '' : text.slice(colon + 1);
+    const head = colon === -1 ? text : text.slice(0, colon);
+    if (head.includes('{')) throw formatError("ValueError: unexpected '{' in field name");
+    const bang = head.indexOf('!');
+    const key = bang === -1 ? head : head.slice(0, bang);
+    const conversion = bang === -1 ? undefined : head.slice(bang + 1);
+    if (conversion !== undefined && conversion !== 'r' && conversion !== 's' && conversion !== 'a')
+      throw formatError(`Unknown conversion specifier ${conversion}`);
+    // The field's own argument first, then those of its spec (Python numbers '{:{}}' so).
+    const value = argument(key);
+    const spec = rawSpec.includes('{') ? rawSpec.replace(/\{([^{}]*)\}/g, (_, nested: string) => str(argument(nested))) : rawSpec;
+    return field(value, m, conversion, spec);
   });
 }
 

@@ -136,6 +136,60 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
     assert.equal((second.retryMs ?? [])[0], 0);
   });
 
+  it('a refusal by another limit keeps the window it slid: the requests that left are not counted again', async () => {
+    const prefix = `covet:test:${randomUUID()}:`;
+    const store = new RedisRateLimitStore(url, { prefix });
+    const redis = new Redis(url);
+    closers.push(
+      () => store.close(),
+      () => redis.quit(),
+    );
+    const [seconds] = (await redis.time()) as unknown as [string, string];
+    const slice = Number(seconds);
+    const now = slice * 1000;
+    // "2/minute" (slices of one second): a request 70 s ago (gone) and one a second ago (live).
+    await redis.hset(`${prefix}a`, 'n', '2', 'h', String(slice - 70), 'hl', String(now - 70_000), `c:${slice - 70}`, '1', `l:${slice - 70}`, String(now - 70_000), `c:${slice - 1}`, '1', `l:${slice - 1}`, String(now - 1000));
+    // "1/minute", full: it refuses the request.
+    await redis.hset(`${prefix}b`, 'n', '1', 'h', String(slice - 1), 'hl', String(now - 1000), `c:${slice - 1}`, '1', `l:${slice - 1}`, String(now - 1000));
+    const rules = [
+      { count: 2, windowMs: 60_000 },
+      { count: 1, windowMs: 60_000 },
+    ];
+    const refused = await store.hit(['a', 'b'], rules);
+    assert.equal(refused.allowed, false);
+    assert.deepEqual(refused.counts, [1, 1]);
+    assert.equal(await redis.hget(`${prefix}a`, 'n'), '1', 'the window count follows the slice that left');
+    // Once b has room, a holds one request of its two: this one is allowed.
+    await redis.del(`${prefix}b`);
+    const allowed = await store.hit(['a', 'b'], rules);
+    assert.equal(allowed.allowed, true);
+    assert.deepEqual(allowed.counts, [2, 1]);
+    // A limit with nothing in its window, refused by another, leaves no key behind (it would
+    // have no expiry).
+    const refusedAgain = await store.hit(['fresh', 'b'], [{ count: 5, windowMs: 60_000 }, rules[1] as (typeof rules)[number]]);
+    assert.equal(refusedAgain.allowed, false);
+    assert.equal(await redis.exists(`${prefix}fresh`), 0);
+  });
+
+  it('a window whose count outlives all its slices starts again instead of failing the script', async () => {
+    const prefix = `covet:test:${randomUUID()}:`;
+    const store = new RedisRateLimitStore(url, { prefix });
+    const redis = new Redis(url);
+    closers.push(
+      () => store.close(),
+      () => redis.quit(),
+    );
+    const [seconds] = (await redis.time()) as unknown as [string, string];
+    const slice = Number(seconds);
+    // A count with no slice left behind it (as an earlier version could leave): nothing is live.
+    await redis.hset(`${prefix}a`, 'n', '1', 'h', String(slice - 5), 'hl', String(slice * 1000 - 70_000));
+    const first = await store.hit(['a'], [{ count: 2, windowMs: 60_000 }]);
+    assert.equal(first.allowed, true);
+    assert.deepEqual(first.counts, [1]);
+    const second = await store.hit(['a'], [{ count: 2, windowMs: 60_000 }]);
+    assert.deepEqual([second.allowed, second.counts], [true, [2]]);
+  });
+
   it('several limits in one atomic script: a refusal spends nothing; reset() clears', async () => {
     const prefix = `covet:test:${randomUUID()}:`;
     const limiter = new RateLimiter({ storage: new RedisRateLimitStore(url, { prefix }), keyFunc: () => 'user-1' });

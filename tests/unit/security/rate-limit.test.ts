@@ -36,6 +36,11 @@ describe('parseRateLimit', () => {
       assert.throws(() => parseRateLimit(bad), { code: 'ERR_RATE_LIMIT_OPTIONS' }, bad);
     }
     assert.throws(() => new RateLimiter({ defaultLimits: 'lots' }), { code: 'ERR_RATE_LIMIT_OPTIONS' });
+    // A window past 2^53 ms (Redis could not expire it, and a script error would leave the key
+    // without an expiry) is refused at construction; a long but representable one is fine.
+    assert.throws(() => parseRateLimit('2/99999999999999 days'), { code: 'ERR_RATE_LIMIT_OPTIONS' });
+    assert.throws(() => new RateLimiter().limit('1/1000000000 days'), { code: 'ERR_RATE_LIMIT_OPTIONS' });
+    assert.equal(parseRateLimit('1/100000000 days').windowMs, 8_640_000_000_000_000);
     // `storage` takes any string in its type (a URL from the environment); a wrong one fails here.
     for (const bad of ['Memory', 'redis-service:6379', '']) {
       assert.throws(() => new RateLimiter({ storage: bad }), { code: 'ERR_RATE_LIMIT_OPTIONS', message: `Not a Redis URL: ${bad}` }, bad);
@@ -249,6 +254,22 @@ describe('RateLimiter', () => {
     assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: true, counts: [1, 1], resetMs: [1000, 60_000], retryMs: [1000, 0] });
     store.reset(['a']);
     assert.deepEqual(store.hit(['a', 'c'], rules), { allowed: true, counts: [1, 2], resetMs: [1000, 60_000], retryMs: [1000, 0] });
+  });
+
+  it('the same limit given twice counts each request once, in memory as in Redis', async () => {
+    const limiter = new RateLimiter({ defaultLimits: '4/minute', defaultRate: '4/minute' });
+    const app = new CovetApp();
+    app.addMiddleware(limiter);
+    app.get('/', () => 'ok');
+    const seen: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await hit(app, '/');
+      seen.push(`${res.status} ${res.headers.get('ratelimit-remaining')}`);
+    }
+    assert.deepEqual(seen, ['200 3', '200 2', '200 1', '200 0', '429 0']);
+    const store = new MemoryRateLimitStore({ now: clock().now });
+    const rule = { count: 2, windowMs: 1000 };
+    assert.deepEqual(store.hit(['k', 'k'], [rule, rule]), { allowed: true, counts: [1, 1], resetMs: [1000, 1000], retryMs: [0, 0] });
   });
 
   it('slides: at most the limit in any window-long span, with no double burst where two windows meet', async () => {

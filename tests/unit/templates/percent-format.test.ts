@@ -100,6 +100,23 @@ describe('str.format with format specs', () => {
     assert.equal(raw("{{ '{:,.0f}|{:.0f}|{:.0f}|{:f}|{:e}|{:g}'.format(-0.4, 2.5, 3.5, 1e22, 0, 1000000) }}"), '-0|2|4|10000000000000000000000.000000|0.000000e+00|1e+06');
   });
 
+  it('pads with zeros as Python does: after any alignment, and through the grouping', () => {
+    // Python 3.11: format(42, '<05'), format(42, '^07'), format(-42, '<06'), format('ab', '05'), format('ab', '>05'), format(42, 'x<05')
+    assert.equal(raw("{{ '{:<05}|{:^07}|{:<06}|{:05}|{:>05}|{:x<05}'.format(42, 42, -42, 'ab', 'ab', 42) }}"), '42000|0042000|-42000|ab000|000ab|42xxx');
+    // format(1234, '010,'), '08,', '07,', format(-1234, '09,'), format(1234.5, '010,.1f'), format(255, '#010_x'), format(1234, '+010_'), format(1, '05,')
+    assert.equal(
+      raw("{{ '{:010,}|{:08,}|{:07,}|{:09,}|{:010,.1f}|{:#010_x}|{:+010_}|{:05,}'.format(1234, 1234, 1234, -1234, 1234.5, 255, 1234, 1) }}"),
+      '00,001,234|0,001,234|001,234|-0,001,234|0,001,234.5|0x000_00ff|+0_001_234|0,001',
+    );
+    assert.throws(() => raw("{{ '{:_c}'.format(65) }}"), (err: Error & { reason?: string }) => err.reason === "Cannot specify '_' with 'c'.");
+  });
+
+  it('fills fields nested in a spec from the arguments, as Python numbers them', () => {
+    // '{0:{1}}'.format(3, 5), '{:{}}'.format(3, 5), '{:{w}.{p}f}'.format(3.14159, w=8, p=2), '{a:{b}}'.format(a=1, b='>4')
+    assert.equal(raw("{{ '{0:{1}}'.format(3, 5) }}|{{ '{:{}}'.format(3, 5) }}|{{ '{:{w}.{p}f}'.format(3.14159, w=8, p=2) }}|{{ '{a:{b}}'.format(a=1, b='>4') }}"), '    3|    3|    3.14|   1');
+    assert.throws(() => raw("{{ '{:{}}'.format(3) }}"), (err: Error & { reason?: string }) => err.reason === 'IndexError: Replacement index 1 out of range for positional args tuple');
+  });
+
   it('pads and then escapes, on a safe format string too (as MarkupSafe does)', () => {
     assert.equal(html("{{ '{:>4}'.format(x) }}", { x: '<b>' }), ' &lt;b&gt;');
     assert.equal(html("{{ ('<b>{:>6}</b>'|safe).format('<i>') }}|{{ ('{!r}'|safe).format('<') }}"), '<b>   &lt;i&gt;</b>|&#39;&lt;&#39;');
