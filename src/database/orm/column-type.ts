@@ -59,6 +59,12 @@ const INTEGER_RANGES = {
 } as const;
 
 /**
+ * An integer outside its column type's range (a `TypeError`, as other values a column cannot
+ * hold): writes are refused, while a filter on such a value matches no row, as no row holds it.
+ */
+export class IntegerRangeError extends TypeError {}
+
+/**
  * The same bounds for numbers, compared without mixing in a bigint (the hot path of `Model.get`):
  * `n < 2 ** 63` as no double lies between 2^63 − 1024 and 2^63.
  */
@@ -74,7 +80,7 @@ function numberInRange(kind: 'integer' | 'bigint', n: number): boolean {
 function checkIntegerRange<V extends number | bigint>(kind: 'integer' | 'bigint', n: V, given: unknown): V {
   const [min, max] = INTEGER_RANGES[kind];
   if (typeof n === 'number' ? numberInRange(kind, n) : n >= min && n <= max) return n;
-  throw new TypeError(
+  throw new IntegerRangeError(
     `Expected an integer from ${min} to ${max} for this ${kind} column, got ${typeof given === 'bigint' ? `${given}n` : typeof given === 'string' ? JSON.stringify(given) : String(given)}${kind === 'integer' ? ' (use BigInteger for larger values)' : ''}`,
   );
 }

@@ -77,7 +77,7 @@ export class ModelQuery<M extends ModelClass, I extends PropertyKey = never> imp
         if (value === undefined) throw new TypeError(`where(): column "${prop}" is undefined; pass null to match NULL`);
       }
     }
-    this.#conditions.push({ or, args: isObject ? [toColumns(this.#meta, first as Bag, this.db)] : [first, ...params] });
+    this.#conditions.push({ or, args: isObject ? [toColumns(this.#meta, first as Bag, this.db, true)] : [first, ...params] });
     return this;
   }
 

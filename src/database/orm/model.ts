@@ -5,7 +5,7 @@ import { subclassesOf } from '../../internal/subclasses.js';
 import { kExecute, kQueryRowSync, NOT_SYNC, type Queryable, type Row } from '../queryable.js';
 import { SqlWriter } from '../sql-writer.js';
 import type { Dialect } from '../drivers/dialect.js';
-import { decodesJson } from './column-type.js';
+import { decodesJson, IntegerRangeError } from './column-type.js';
 import { SqlDefault } from './func.js';
 import { type ColumnMeta, metaOf, type ModelMeta, resolveModel, resolveReference, selectSql } from './model-meta.js';
 import { ModelQuery } from './model-query.js';
@@ -42,18 +42,51 @@ function refresh(obj: Bag, meta: ModelMeta, row: Row, dialect: Dialect): void {
   meta.mapper.setState(obj, row);
 }
 
-/** Maps `{ prop: value }` to `{ column: dbValue }`, refusing unknown properties. */
-export function toColumns(meta: ModelMeta, values: Readonly<Record<string, unknown>>, db: Queryable): Record<string, unknown> {
+/**
+ * Maps `{ prop: value }` to `{ column: dbValue }`, refusing unknown properties. For a `filter`
+ * (`where`), an integer no row of the column can hold matches nothing, as in Django: it is left
+ * out of a list, and alone becomes the empty list (`1 = 0`).
+ */
+export function toColumns(
+  meta: ModelMeta,
+  values: Readonly<Record<string, unknown>>,
+  db: Queryable,
+  filter = false,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [prop, value] of Object.entries(values)) {
     const c = meta.byProp.get(prop);
     if (c === undefined) throw new UnknownColumnError(prop, { table: meta.table, known: [...meta.byProp.keys()] });
     if (value === undefined) continue;
-    out[c.name] =
-      Array.isArray(value) && c.type.kind !== 'json' ? value.map((v) => c.type.toDb(v, db.dialect)) : c.type.toDb(value, db.dialect);
+    if (!filter) {
+      out[c.name] =
+        Array.isArray(value) && c.type.kind !== 'json' ? value.map((v) => c.type.toDb(v, db.dialect)) : c.type.toDb(value, db.dialect);
+      continue;
+    }
+    const list = Array.isArray(value) && c.type.kind !== 'json';
+    const kept: unknown[] = [];
+    for (const v of list ? value : [value]) {
+      try {
+        kept.push(c.type.toDb(v, db.dialect));
+      } catch (err) {
+        if (!(err instanceof IntegerRangeError)) throw err;
+      }
+    }
+    out[c.name] = list || kept.length === 0 ? kept : kept[0];
   }
   return out;
 }
+
+/** The database value of a primary key, or `NO_ROW` when no row can have it (out of the column's range). */
+function keyOrNone(pk: ColumnMeta, id: unknown, db: Queryable): unknown {
+  try {
+    return pk.type.toDb(id, db.dialect);
+  } catch (err) {
+    if (err instanceof IntegerRangeError) return NO_ROW;
+    throw err;
+  }
+}
+const NO_ROW: unique symbol = Symbol('no row');
 
 /** INSERT … RETURNING (or INSERT + SELECT on MySQL); the instance gets its id and defaults. */
 async function insertRow(self: Bag, db: Queryable, meta: ModelMeta): Promise<void> {
@@ -240,10 +273,12 @@ export class Model {
     if (meta.pk === null) throw new TypeError(`${this.name} has no primary key`);
     const values = toColumns(meta, data as Record<string, unknown>, db);
     if (Object.keys(values).length === 0) return (this as ModelClass).get(db, id) as Promise<Instance<M> | null>;
+    const key = keyOrNone(meta.pk, id, db);
+    if (key === NO_ROW) return null;
     const w = new SqlWriter(db.dialect);
     w.write('UPDATE ').id(meta.table).write(' SET ');
     w.list(Object.keys(values), (c) => w.id(c).write(' = ').value(values[c]));
-    w.write(' WHERE ').id(meta.pk.name).write(' = ').value(meta.pk.type.toDb(id, db.dialect));
+    w.write(' WHERE ').id(meta.pk.name).write(' = ').value(key);
     if (db.dialect.supportsReturning) {
       w.write(' RETURNING ').list(meta.columns, (c) => w.id(c.name));
       const row = (await db[kExecute](w.text, w.params)).rows[0];
@@ -257,8 +292,10 @@ export class Model {
   static async delete(db: Queryable, id: unknown): Promise<boolean> {
     const meta = metaOf(this);
     if (meta.pk === null) throw new TypeError(`${this.name} has no primary key`);
+    const key = keyOrNone(meta.pk, id, db);
+    if (key === NO_ROW) return false;
     const w = new SqlWriter(db.dialect);
-    w.write('DELETE FROM ').id(meta.table).write(' WHERE ').id(meta.pk.name).write(' = ').value(meta.pk.type.toDb(id, db.dialect));
+    w.write('DELETE FROM ').id(meta.table).write(' WHERE ').id(meta.pk.name).write(' = ').value(key);
     return (await db[kExecute](w.text, w.params)).rowCount > 0;
   }
 
