@@ -287,9 +287,11 @@ export class RateLimiter implements MiddlewareObject {
 
   // Route limits and default limits of the same size count apart (the middleware and a route's
   // `limit()` both see the request). `s:` marks sliding windows, so a Redis still holding an
-  // older layout's fixed-window counters never has them read as request times.
+  // older layout's fixed-window counters never has them read as request times. The client key
+  // is a Redis Cluster hash tag (`{…|}`, never empty): the keys of one request's limits, which
+  // one script reads together, are then in one slot.
   #storeKey(scope: 'default' | 'route', limit: RateLimitRule, key: string): string {
-    return `${this.#prefix}s:${scope === 'default' ? 'd' : 'r'}:${limit.count}/${limit.windowMs}|${key}`;
+    return `${this.#prefix}s:${scope === 'default' ? 'd' : 'r'}:${limit.count}/${limit.windowMs}|{${key}|}`;
   }
 
   #run(

@@ -193,8 +193,31 @@ describe('RateLimiter', () => {
     for (let i = 0; i < 3; i++) await hit(app, `/items/${i}`, '10.0.0.3', {}, 'OPTIONS');
     assert.equal((await hit(app, '/only-post', '10.0.0.3')).status, 405);
     assert.equal(memory.size, 6);
-    assert.ok(keys.includes('s:d:3/3600000|10.0.0.1|GET|(no route)'), keys.join(' '));
-    assert.ok(keys.includes('s:d:3/3600000|10.0.0.3|OPTIONS|(no route)'), keys.join(' '));
+    assert.ok(keys.includes('s:d:3/3600000|{10.0.0.1|GET|(no route)|}'), keys.join(' '));
+    assert.ok(keys.includes('s:d:3/3600000|{10.0.0.3|OPTIONS|(no route)|}'), keys.join(' '));
+  });
+
+  it('gives the keys of one request one Redis Cluster hash tag, so one script can read them all', async () => {
+    // Redis Cluster hashes the text between the first '{' and the next '}' when there is one.
+    const hashTag = (key: string): string => {
+      const open = key.indexOf('{');
+      const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+      return close > open + 1 ? key.slice(open + 1, close) : key;
+    };
+    const calls: string[][] = [];
+    const memory = new MemoryRateLimitStore();
+    const store: RateLimitStore = { hit: (k, rules) => (calls.push([...k]), memory.hit(k, rules)) };
+    for (const key of ['10.0.0.1', 'user:{7}', 'a}b{c', '']) {
+      const limiter = new RateLimiter({ defaultLimits: ['100/hour', '1000/day'], storage: store, keyFunc: () => key });
+      const app = new CovetApp();
+      app.addMiddleware(limiter);
+      app.get('/x', limiter.limit(['5/second', '100/hour'], () => 'ok'));
+      calls.length = 0;
+      assert.equal((await hit(app, '/x')).status, 200);
+      assert.deepEqual(calls.map((k) => k.length), [2, 2], key);
+      const tags = new Set(calls.flat().map(hashTag));
+      assert.equal(tags.size, 1, `${key}: ${calls.flat().join(' ')}`);
+    }
   });
 
   it('separately registered GET /x and POST /x, each with limit("2/minute"), do not share a budget', async () => {
