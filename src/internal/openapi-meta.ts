@@ -8,14 +8,23 @@
 /** A security requirement: scheme name → scopes (OpenAPI's Security Requirement Object). */
 export type SecurityRequirement = Readonly<Record<string, readonly string[]>>;
 
+/** An error response a wrapper may send, with its JSON body's schema and its headers. */
+export interface OpenAPIMetaResponse {
+  readonly description: string;
+  /** The JSON body (default: `{ error: string }`). */
+  readonly schema?: Readonly<Record<string, unknown>>;
+  /** Response headers: name → OpenAPI Header Object (`{ description, schema }`). */
+  readonly headers?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
 /** OpenAPI facts about a handler or middleware. */
 export interface OpenAPIMeta {
   /** Security schemes this function enforces, by name, with their definitions. */
   readonly securitySchemes?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Requirements added to the operation's `security` (any one of them suffices). */
   readonly security?: readonly SecurityRequirement[];
-  /** Extra responses the wrapper may send: status → description. */
-  readonly responses?: Readonly<Record<string, string>>;
+  /** Extra responses the wrapper may send: status → description (an `{ error }` body), or the response in full. */
+  readonly responses?: Readonly<Record<string, string | OpenAPIMetaResponse>>;
   /** Leave the route out of the document (the docs page itself, internal endpoints). */
   readonly exclude?: boolean;
 }

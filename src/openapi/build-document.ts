@@ -270,8 +270,15 @@ export function buildOpenAPIDocument(
         // Wrappers around wrappers repeat a requirement: list each once.
         if (!security.some((s) => JSON.stringify(s) === JSON.stringify(copy))) security.push(copy);
       }
-      for (const [status, description] of Object.entries(meta.responses ?? {})) {
-        responses[status] ??= { description, content: jsonContent(ERROR_SCHEMA) };
+      for (const [status, given] of Object.entries(meta.responses ?? {})) {
+        if (typeof given === 'string') responses[status] ??= { description: given, content: jsonContent(ERROR_SCHEMA) };
+        else {
+          responses[status] ??= {
+            description: given.description,
+            ...(given.headers === undefined ? {} : { headers: structuredClone(given.headers) as Record<string, Record<string, unknown>> }),
+            content: jsonContent(structuredClone(given.schema ?? ERROR_SCHEMA) as JSONSchema),
+          };
+        }
       }
     }
     // Several guards on one route must all pass: one requirement object naming every scheme.

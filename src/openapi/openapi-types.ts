@@ -79,6 +79,7 @@ export interface OpenAPIRequestBody {
 /** One response of an operation. */
 export interface OpenAPIResponse {
   description: string;
+  headers?: Record<string, Record<string, unknown>>;
   content?: Record<string, OpenAPIMediaType>;
 }
 

@@ -1,5 +1,5 @@
 import { CovetError } from '../errors.js';
-import { annotateOpenAPI } from '../internal/openapi-meta.js';
+import { annotateOpenAPI, type OpenAPIMeta } from '../internal/openapi-meta.js';
 import { routeResponse } from '../openapi/route-responder.js';
 import type { Request } from '../request.js';
 import { Response, kSetHeader, originalResponse } from '../response.js';
@@ -271,7 +271,7 @@ export class RateLimiter implements MiddlewareObject {
         function rateLimit(req: Request, callNext: CallNext): Response | Promise<Response> {
           return limiter.#run(req, parsed, callNext, 'route');
         },
-        { responses: { '429': 'Too Many Requests' } },
+        TOO_MANY_REQUESTS_META,
       );
     }
     if (typeof handler !== 'function') throw new TypeError('limit(limits, handler) needs a handler function');
@@ -280,7 +280,7 @@ export class RateLimiter implements MiddlewareObject {
       function rateLimit(req: R, deps: D): Response | Promise<Response> {
         return limiter.#run(req as unknown as Request, parsed, () => Promise.resolve(handler(req, deps)).then((out) => routeResponse(req as unknown as Request, out)), 'route');
       },
-      { responses: { '429': 'Too Many Requests' } },
+      TOO_MANY_REQUESTS_META,
       handler,
     );
   }
@@ -368,6 +368,32 @@ function unavailable(err: unknown): Response {
  * a tighter route limit) is not reported as the outer, roomier budget.
  */
 const reported = new WeakMap<Response, { readonly request: Request; readonly remaining: number }>();
+
+const seconds = (description: string) => ({ description, schema: { type: 'integer', minimum: 0 } });
+
+/** What `limit()` adds to a route's OpenAPI operation: the 429 with its body and headers. */
+const TOO_MANY_REQUESTS_META: OpenAPIMeta = {
+  responses: {
+    '429': {
+      description: 'Too Many Requests',
+      schema: {
+        type: 'object',
+        properties: {
+          error: { type: 'string' },
+          limit: { type: 'string', description: 'The limit that refused the request, e.g. "10/minute"' },
+          retryAfter: { type: 'integer', minimum: 0, description: 'Seconds until the window has room' },
+        },
+        required: ['error', 'limit', 'retryAfter'],
+      },
+      headers: {
+        'Retry-After': seconds('Seconds until the window has room'),
+        'RateLimit-Limit': seconds('Requests the limit allows per window'),
+        'RateLimit-Remaining': seconds('Requests left in the window'),
+        'RateLimit-Reset': seconds('Seconds until the window is empty'),
+      },
+    },
+  },
+};
 
 function setHeaders(req: Request, res: Response, result: RateLimitResult): void {
   // An inner limiter may have reported on the handler's response before a middleware in

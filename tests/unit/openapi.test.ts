@@ -265,6 +265,27 @@ describe('app.openapi()', () => {
     assert.deepEqual(Object.keys(guarded.responses).sort(), ['200', '401', '403', '429']);
   });
 
+  it("documents limit()'s 429 as it is sent: body fields and headers", async () => {
+    const app = new CovetApp();
+    const limiter = new RateLimiter({ storage: 'memory' });
+    app.get('/once', limiter.limit('1/hour', () => 'ok'));
+    const documented = op(app.openapi(), '/once', 'get').responses['429'];
+    const schema = documented?.content?.['application/json']?.schema as { properties: Record<string, { type: string }>; required: string[] };
+    assert.deepEqual(schema.required, ['error', 'limit', 'retryAfter']);
+    assert.deepEqual(Object.keys(documented?.headers ?? {}), ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']);
+    const client = new TestClient(app);
+    assert.equal((await client.get('/once')).status, 200);
+    const refused = await client.get('/once');
+    assert.equal(refused.status, 429);
+    const body = refused.json() as Record<string, unknown>;
+    assert.deepEqual(Object.keys(body).sort(), Object.keys(schema.properties).sort());
+    for (const [name, { type }] of Object.entries(schema.properties)) {
+      assert.equal(type === 'integer' ? Number.isInteger(body[name]) : typeof body[name] === type, true, name);
+    }
+    for (const name of Object.keys(documented?.headers ?? {})) assert.match(refused.headers.get(name) ?? '', /^\d+$/, name);
+    await assertValid(app.openapi());
+  });
+
   it('adds the oauth2 scheme of included authorization servers, and options.securitySchemes', () => {
     const doc = richApp().openapi({ securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } }, security: [{ apiKey: [] }] });
     assert.equal(doc.components?.securitySchemes?.oauth2?.type, 'oauth2');
