@@ -224,6 +224,8 @@ interface CompiledRoute {
   readonly timeout: number;
   readonly middlewareNames: readonly string[];
   readonly methods: readonly string[];
+  /** A `GET` route also answers `HEAD` (the `exposeHeadRoute` option). */
+  readonly head: boolean;
   readonly tags: readonly string[];
   readonly schemas: RouteSchemas | null;
   readonly multipart: MultipartOptions;
@@ -1253,6 +1255,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       multipart: def.options.multipart === undefined ? owner.#multipart : { ...owner.#multipart, ...def.options.multipart },
       timeout: timeout ?? 0,
       methods: def.methods,
+      head: def.options.exposeHeadRoute !== false,
       tags: [...new Set(tags)],
       schemas,
       middlewareNames: middleware.map((mw) => middlewareName(mw, this.#middlewareNames)),
@@ -1276,7 +1279,10 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     }
     const router = this.#router;
     let match = router.lookup(method, path);
-    if (match === null && method === 'HEAD') match = router.lookup('GET', path);
+    if (match === null && method === 'HEAD') {
+      match = router.lookup('GET', path);
+      if (match !== null && !match.value.head) match = null;
+    }
     if (match === null) return this.#otherMethod(path);
     return [match.value, match.params];
   }
@@ -1361,8 +1367,9 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     if (raw === '*') {
       if (req.method !== 'OPTIONS') throw new HTTPException(400, 'The request target * is only for OPTIONS', { code: 'ERR_BAD_REQUEST_TARGET' });
       const methods = this.#router.routes.map((r) => r.method);
+      const head = this.#webSockets.routes.length > 0 || this.#router.routes.some((r) => r.method === 'GET' && r.value.head);
       if (this.#webSockets.routes.length > 0) methods.push('GET');
-      return new Response(null, { status: 204, headers: { allow: allowHeader(methods) } });
+      return new Response(null, { status: 204, headers: { allow: allowHeader(methods, head) } });
     }
     const q = raw.indexOf('?');
     const rawPath = q === -1 ? raw : raw.slice(0, q);
@@ -1370,7 +1377,7 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
     if (path === null) throw new HTTPException(400, 'Malformed percent-encoding in URL path', { code: 'ERR_BAD_PATH' });
     const allowed = this.#router.allowedMethods(path);
     if (allowed.length > 0) {
-      const allow = allowHeader(allowed);
+      const allow = allowHeader(allowed, this.#router.lookup('GET', path)?.value.head ?? false);
       if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow } });
       throw new HTTPException(405, 'Method Not Allowed', { headers: { allow }, code: 'ERR_METHOD_NOT_ALLOWED' });
     }
@@ -1647,10 +1654,10 @@ function debugDetail(err: unknown): { detail: string; stack: string[] } {
   }
 }
 
-/** An `Allow` value for `methods` (once each, in order), with HEAD where GET is and OPTIONS. */
-function allowHeader(methods: readonly string[]): string {
+/** An `Allow` value for `methods` (once each, in order), with HEAD when a GET route answers it (`head`), and OPTIONS. */
+function allowHeader(methods: readonly string[], head: boolean): string {
   const allow = new Set(methods);
-  if (allow.has('GET')) allow.add('HEAD');
+  if (head) allow.add('HEAD');
   allow.add('OPTIONS');
   return [...allow].join(', ');
 }

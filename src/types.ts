@@ -235,6 +235,12 @@ export interface RouteOptions<
    * response under it (without content for a 204). Default 200.
    */
   readonly status?: RouteStatus;
+  /**
+   * `false`: the route does not also answer `HEAD` with its `GET` (Fastify's
+   * `exposeHeadRoute`), for a `GET` that is not safe to run for a probe; `HEAD` then gets 405
+   * and `Allow` leaves it out. Default `true`.
+   */
+  readonly exposeHeadRoute?: boolean;
 }
 
 /**

@@ -479,6 +479,34 @@ describe('CovetApp routing behaviour', () => {
     assert.deepEqual(res.json(), { error: 'Method Not Allowed' });
   });
 
+  it('exposeHeadRoute: false keeps a GET route from answering HEAD, as in Fastify', async () => {
+    const probe = new CovetApp();
+    let runs = 0;
+    probe.get('/unsafe', { exposeHeadRoute: false }, () => (runs++, 'done'));
+    probe.post('/unsafe', () => 'posted');
+    probe.get('/safe', () => (runs++, 'ok'));
+    await using client = new TestClient(probe);
+    const head = await client.head('/unsafe');
+    assert.equal(head.status, 405);
+    assert.equal(head.headers.get('allow'), 'GET, POST, OPTIONS');
+    assert.equal(head.text, '');
+    assert.equal(runs, 0);
+    assert.equal((await client.options('/unsafe')).headers.get('allow'), 'GET, POST, OPTIONS');
+    assert.equal((await client.delete('/unsafe')).headers.get('allow'), 'GET, POST, OPTIONS');
+    assert.equal((await client.get('/unsafe')).text, 'done');
+    // Other routes keep their automatic HEAD.
+    const safe = await client.head('/safe');
+    assert.equal(safe.status, 200);
+    assert.equal((await client.options('/safe')).headers.get('allow'), 'GET, HEAD, OPTIONS');
+    assert.equal(runs, 2);
+    // OPTIONS * lists HEAD while some GET route answers it.
+    const star = await probe.inject({ method: 'OPTIONS', url: '*' });
+    assert.equal(star.headers.get('allow'), 'GET, POST, HEAD, OPTIONS');
+    const only = new CovetApp();
+    only.get('/x', { exposeHeadRoute: false }, () => 'x');
+    assert.equal((await only.inject({ method: 'OPTIONS', url: '*' })).headers.get('allow'), 'GET, OPTIONS');
+  });
+
   it('redirects a GET to the route with or without the trailing slash (308)', async () => {
     await using client = new TestClient(app);
     const a = await client.get('/users/?x=1');

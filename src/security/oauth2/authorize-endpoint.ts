@@ -52,9 +52,10 @@ async function requestParams(req: Request): Promise<Map<string, string>> {
  * with `error`), asks `authenticateUser` who the user is, and redirects with a one-time `code`,
  * the `state` and `iss` (RFC 9207).
  *
- * `HEAD` is refused with 405: a `GET` here is not safe (it signs the user in and issues a code),
- * so a `HEAD` cannot answer with `GET`'s headers without the same side effects — and a link
- * checker or mail scanner probing the URL must not mint codes.
+ * `HEAD` is refused with 405 (the route is registered with `exposeHeadRoute: false`, and a
+ * `HEAD` reaching the handler otherwise is refused here): a `GET` here is not safe (it signs the
+ * user in and issues a code), so a `HEAD` cannot answer with `GET`'s headers without the same
+ * side effects — and a link checker or mail scanner probing the URL must not mint codes.
  */
 export function authorizeEndpoint(ctx: OAuth2Context): (req: Request) => Promise<Response> {
   return async function oauth2Authorize(req: Request): Promise<Response> {

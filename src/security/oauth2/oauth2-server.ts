@@ -273,7 +273,8 @@ export class OAuth2Server {
     const ctx = this.#ctx;
     const group = new RouteGroup();
     const authorize = authorizeEndpoint(ctx);
-    group.route(this.paths.authorization, { methods: ['GET', 'POST'], name: 'oauth2:authorize' }, authorize);
+    // A GET here signs the user in and issues a code: no automatic HEAD (405, and Allow says so).
+    group.route(this.paths.authorization, { methods: ['GET', 'POST'], name: 'oauth2:authorize', exposeHeadRoute: false }, authorize);
     const clientAuthenticated = { csrf: false } as const;
     group.post(this.paths.token, { name: 'oauth2:token', meta: clientAuthenticated }, tokenEndpoint(ctx));
     group.post(this.paths.introspection, { name: 'oauth2:introspect', meta: clientAuthenticated }, introspectionEndpoint(ctx));

@@ -269,6 +269,13 @@ describe('OAuth2Server: authorization endpoint', () => {
     assert.equal(res.headers.get('location'), null);
     assert.equal(res.text, '');
     assert.deepEqual([asked, saved], [0, 0]);
+    // OPTIONS and other methods give the same Allow, without HEAD.
+    const options = await client.options('/oauth/authorize');
+    assert.equal(options.status, 204);
+    assert.equal(options.headers.get('allow'), 'GET, POST, OPTIONS');
+    const put = await client.put('/oauth/authorize');
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get('allow'), 'GET, POST, OPTIONS');
     // GET still issues one.
     redirected(await authorize(client, spaAuth()));
     assert.deepEqual([asked, saved], [1, 1]);
