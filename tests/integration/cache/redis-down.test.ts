@@ -135,7 +135,8 @@ describe('cache with Redis down', () => {
         times.push(Date.now() - started);
         assert.deepEqual([res.status, res.headers.get('x-cache')], [200, 'MISS']);
       }
-      assert.ok(Math.max(...times) < 150, `requests during the hang took ${times.join(', ')} ms`);
+      // Well under the 400 ms a read of the hung Redis would wait.
+      assert.ok(Math.max(...times) < 300, `requests during the hang took ${times.join(', ')} ms`);
       assert.equal(logger.warnings.filter((w) => /serving misses/.test(w)).length, 1);
     } finally {
       server.pause(false);
@@ -168,7 +169,7 @@ describe('cache with Redis down', () => {
         const started = Date.now();
         assert.equal(await b.get('k'), undefined);
         const took = Date.now() - started;
-        assert.ok(took >= 250 && took < 550, `the read took ${took} ms`);
+        assert.ok(took >= 250 && took < 590, `the read took ${took} ms`); // one 300 ms timeout, not two
         server.pause(false);
         paused = false;
       } finally {

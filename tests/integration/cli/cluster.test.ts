@@ -65,8 +65,8 @@ describe('covet run --workers', { timeout: 180_000 }, () => {
       const took = Date.now() - started;
       assert.equal(res.status, 200);
       assert.match(await res.text(), /^hits_total 6$/m);
-      // Without an aggregator in the primary, the worker waited its 2 s clusterTimeout and answered alone.
-      assert.ok(took < 1500, `/metrics took ${took} ms`);
+      // Without an aggregator in the primary, the worker waited its 6 s clusterTimeout and answered alone.
+      assert.ok(took < 4000, `/metrics took ${took} ms`);
     } finally {
       cli.child.kill('SIGTERM');
       assert.equal(await cli.exited, 0);
