@@ -133,7 +133,7 @@ export function noBodyStatus(status: number): boolean {
 }
 
 /** Closes an unread stream body (HEAD, 204, client gone) so its producer can clean up. */
-async function discard(body: ResponseBody): Promise<void> {
+export async function discard(body: ResponseBody): Promise<void> {
   if (body === null || typeof body !== 'object' || body instanceof Uint8Array) return;
   if (body instanceof Readable) body.destroy();
   else if (body instanceof ReadableStream) await body.cancel().catch(() => {});

@@ -1,6 +1,6 @@
-import { isStreamBody, isTuple, isWebResponse, noBodyStatus, toResponse } from '../http/send.js';
+import { discard, isStreamBody, isTuple, isWebResponse, noBodyStatus, toResponse } from '../http/send.js';
 import type { MatchedRoute, Request } from '../request.js';
-import { Response, typedBody } from '../response.js';
+import { Response, type ResponseBody, typedBody } from '../response.js';
 import { type Serializer, compileSerializer } from './compile-serializer.js';
 import { jsonSchemaOf } from './json-schema-of.js';
 import { responseSchemas, schemaForStatus } from './response-option.js';
@@ -51,7 +51,15 @@ export function compileResponder(option: unknown, status = 200): RouteResponder 
   const withStatus = (result: unknown): unknown => {
     if (status === 200) return result;
     const stream = typeof result === 'object' && result !== null && isStreamBody(result);
-    return [bodiless && !stream ? null : result, status];
+    if (!bodiless) return [result, status];
+    if (!stream) return [null, status];
+    // A stream is closed unread, so its cleanup runs: by the writer for 204 (which sends no
+    // body, and no content type for one), here for 205 (an empty body with its length, 0).
+    if (status === 205) {
+      void discard(result as ResponseBody);
+      return [null, status];
+    }
+    return new Response(result as ResponseBody, { status });
   };
   if (schemas === undefined) {
     if (status === 200) return null;

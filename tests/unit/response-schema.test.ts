@@ -263,6 +263,23 @@ describe('route option status', () => {
           },
         }),
     );
+    app.delete('/generator', { status: 204 }, async function* () {
+      yield 'never sent';
+    });
+    let resetClosed = false;
+    app.post(
+      '/reset-stream',
+      { status: 205 },
+      () =>
+        new ReadableStream({
+          pull(controller) {
+            controller.enqueue(new TextEncoder().encode('never sent'));
+          },
+          cancel() {
+            resetClosed = true;
+          },
+        }),
+    );
     await using client = new TestClient(app);
     for (const url of ['/items/1', '/schema']) {
       const res = await client.delete(url);
@@ -274,6 +291,12 @@ describe('route option status', () => {
     assert.deepEqual([missing.status, missing.json()], [404, { error: 'missing' }]);
     const stream = await client.delete('/stream'); // cancelled unread, so its producer can clean up
     assert.deepEqual([stream.status, stream.text, closed], [204, '', true]);
+    // No content type for a body that is never sent; a 205 says its empty body's length.
+    const generator = await client.delete('/generator');
+    assert.deepEqual([generator.status, generator.text, generator.headers.get('content-type')], [204, '', null]);
+    const resetStream = await client.post('/reset-stream');
+    assert.deepEqual([resetStream.status, resetStream.text, resetStream.headers.get('content-type'), resetStream.headers.get('content-length')], [205, '', null, '0']);
+    assert.equal(resetClosed, true);
   });
 
   it('filters with the response schema (one schema, or the status map entry of the status)', async () => {
