@@ -1371,6 +1371,8 @@ export class CovetApp<Routes = never> extends RouteGroup<Record<never, never>, '
       if (this.#webSockets.routes.length > 0) methods.push('GET');
       return new Response(null, { status: 204, headers: { allow: allowHeader(methods, head) } });
     }
+    // Neither `*` nor a path (`*x`, `**`): Node's parser lets these through.
+    if (raw.charCodeAt(0) === 42) throw new HTTPException(400, 'Malformed request target', { code: 'ERR_BAD_REQUEST_TARGET' });
     const q = raw.indexOf('?');
     const rawPath = q === -1 ? raw : raw.slice(0, q);
     const path = decodeRoutingPath(rawPath);

@@ -332,6 +332,15 @@ describe('server: limits and timeouts', () => {
         assert.equal(wrong.status, 400, `${method}: ${wrong.text.slice(0, 200)}`);
         if (method !== 'HEAD') assert.deepEqual(JSON.parse(wrong.body), { error: 'The request target * is only for OPTIONS' });
       }
+      // Targets that start with * but are not *: neither the asterisk form nor a path.
+      for (const target of ['*x', '*?x', '**', '*/items']) {
+        for (const method of ['OPTIONS', 'GET']) {
+          const bad = await rawExchange(port, (socket) => {
+            socket.write(`${method} ${target} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n`);
+          });
+          assert.deepEqual([bad.status, JSON.parse(bad.body)], [400, { error: 'Malformed request target' }], `${method} ${target}`);
+        }
+      }
     });
     // In-process too.
     const inProcess = await app.inject({ method: 'OPTIONS', url: '*' });
