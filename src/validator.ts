@@ -537,20 +537,16 @@ function checkValue(
     if (node.max !== undefined && value > node.max) run.add(path, `Must be at most ${node.max}`);
   }
   if (typeof value === 'string' || Array.isArray(value)) {
-    const unit = typeof value === 'string' ? 'characters' : 'items';
+    const unit = (n: number) => (typeof value === 'string' ? 'character' : 'item') + (n === 1 ? '' : 's');
     const length = typeof value === 'string' ? stringLength(value, node.minLength, node.maxLength) : value.length;
     if (node.minLength !== undefined && length < node.minLength) {
-      run.add(
-        path,
-        typeof value === 'string' ? `Must be at least ${node.minLength} ${unit}` : `Must have at least ${node.minLength} ${unit}`,
-      );
+      const n = node.minLength;
+      run.add(path, typeof value === 'string' ? `Must be at least ${n} ${unit(n)}` : `Must have at least ${n} ${unit(n)}`);
     }
     if (node.maxLength !== undefined && length > node.maxLength) {
       tooLong = true;
-      run.add(
-        path,
-        typeof value === 'string' ? `Must be at most ${node.maxLength} ${unit}` : `Must have at most ${node.maxLength} ${unit}`,
-      );
+      const n = node.maxLength;
+      run.add(path, typeof value === 'string' ? `Must be at most ${n} ${unit(n)}` : `Must have at most ${n} ${unit(n)}`);
     }
   }
   // A string over maxLength is not matched any further: the bound protects the pattern.

@@ -177,7 +177,9 @@ export class CSRFProtection implements MiddlewareObject {
   }
 
   async handle(req: Request, callNext: CallNext): Promise<Response> {
-    if (req.route?.meta.csrf === false) return callNext();
+    // An exempt route or path is skipped entirely: no check, no token cookie (which would make a
+    // static file's or a probe's response `private`), no `req.state.csrfToken`.
+    if (req.route?.meta.csrf === false || this.#exempt(req)) return callNext();
     const fromCookie = req.cookies[this.#cookieName];
     const valid = fromCookie !== undefined && this.isValidToken(fromCookie);
     const token = valid ? fromCookie : this.generateToken();
@@ -195,8 +197,8 @@ export class CSRFProtection implements MiddlewareObject {
     });
     if (isWebSocketHandshake(req)) {
       // No Origin: not a browser (browsers always send one on a handshake).
-      if (this.#checkOrigin && req.headers.has('origin') && !this.#exempt(req)) this.#checkSource(req);
-    } else if (!this.#safe.has(req.method) && !this.#exempt(req)) {
+      if (this.#checkOrigin && req.headers.has('origin')) this.#checkSource(req);
+    } else if (!this.#safe.has(req.method)) {
       if (this.#checkOrigin) this.#checkSource(req);
       if (!valid) throw refuse(fromCookie === undefined ? 'CSRF token missing' : 'CSRF token invalid', fromCookie === undefined ? 'ERR_CSRF_MISSING' : 'ERR_CSRF_INVALID');
       const sent = await this.#submitted(req);

@@ -7,7 +7,7 @@ import { sortByDependencies } from '../model-registry.js';
 import { createMigration } from './migration-files.js';
 import { type LintIssue, lintSql } from './migration-lint.js';
 import { MIGRATIONS_TABLE } from './migrator.js';
-import { SchemaBuilder } from './schema-builder.js';
+import { addedColumnIndexes, SchemaBuilder } from './schema-builder.js';
 
 /** What `makeMigration` found. */
 export interface SchemaDiff {
@@ -90,6 +90,7 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
       if (existing === undefined) {
         up.push(...schema.addColumn(meta.table, c.name, c.def));
         down.unshift(schema.dropColumn(meta.table, c.name));
+        for (const index of addedColumnIndexes(dialect, meta.table, c.name, c.def)) down.unshift(schema.dropIndex(index.name, meta.table));
         continue;
       }
       const wanted = normalizeType(

@@ -1,5 +1,5 @@
 import type { Dialect } from '../drivers/dialect.js';
-import type { ColumnDef, ColumnOptions } from '../orm/column.js';
+import { ColumnDef, type ColumnOptions } from '../orm/column.js';
 import { resolveReference } from '../orm/model-meta.js';
 import { type ColumnSpec, columnSql, createTableStatements, defaultValue, foreignKeySql, indexName } from '../orm/schema-sql.js';
 import type { Columns } from '../orm/types.js';
@@ -43,10 +43,17 @@ export class SchemaBuilder {
     return `DROP TABLE ${options.ifExists ? 'IF EXISTS ' : ''}${this.dialect.quote(table)}`;
   }
 
-  /** `ALTER TABLE … ADD COLUMN` (with its foreign key where the dialect allows adding one). */
+  /**
+   * `ALTER TABLE … ADD COLUMN` (with its foreign key where the dialect allows adding one), then
+   * the column's index as `createTable` makes it (`index: true`). SQLite cannot add a `UNIQUE`
+   * column: there a unique column is added plain and gets a `CREATE UNIQUE INDEX`.
+   */
   addColumn(table: string, name: string, column: ColumnDef<unknown, ColumnOptions>): string[] {
-    const spec = { name: column.options.name ?? name, def: column };
     const q = this.dialect.quote;
+    const columnName = column.options.name ?? name;
+    const indexes = addedColumnIndexes(this.dialect, table, columnName, column);
+    const def = indexes.some((i) => i.unique) ? new ColumnDef(column.type, { ...column.options, unique: false }) : column;
+    const spec = { name: columnName, def };
     const out = [`ALTER TABLE ${q(table)} ADD COLUMN ${columnSql(spec, this.dialect)}`];
     const fk = foreignKeySql(spec, this.dialect, resolveReference);
     if (fk !== null) {
@@ -56,6 +63,7 @@ export class SchemaBuilder {
         out[0] += ` REFERENCES ${q(refTable)} (${q(refColumn)})`;
       } else out.push(`ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(`fk_${table}_${spec.name}`)} ${fk}`);
     }
+    for (const index of indexes) out.push(this.createIndex(table, [columnName], index));
     return out;
   }
 
@@ -149,4 +157,21 @@ export class SchemaBuilder {
   indexName(table: string, column: string): string {
     return indexName(table, column);
   }
+}
+
+/**
+ * The indexes `addColumn` creates for a new column: `index: true` (`ix_<table>_<column>`, as
+ * `createTable` names it) and, on SQLite, which cannot `ADD COLUMN … UNIQUE`, the unique
+ * constraint as a unique index (`ux_<table>_<column>`). A migration's `down()` drops them before
+ * the column: SQLite refuses to drop an indexed column.
+ */
+export function addedColumnIndexes(
+  dialect: Dialect,
+  table: string,
+  column: string,
+  def: ColumnDef<unknown, ColumnOptions>,
+): { readonly name: string; readonly unique: boolean }[] {
+  if (def.primaryKey) return [];
+  if (def.options.unique) return dialect.name === 'sqlite' ? [{ name: `ux_${table}_${column}`, unique: true }] : [];
+  return def.options.index ? [{ name: indexName(table, column), unique: false }] : [];
 }

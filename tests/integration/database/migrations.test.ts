@@ -323,6 +323,42 @@ for (const target of targets) {
       }
     });
 
+    it('makes a migration adding a unique and an indexed column, which applies and reverts (SQLite cannot ADD COLUMN … UNIQUE)', async () => {
+      await using db = target.open();
+      const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-unique-'));
+      try {
+        class PostV1 extends Model {
+          static override tableName = 'articles';
+          static override columns = { id: Column(Integer, { primaryKey: true }), title: Column(String(100), { nullable: false }) };
+        }
+        await db.createAll([PostV1]);
+        await db.execute('INSERT INTO articles (title) VALUES (%s)', 'old');
+        class PostV2 extends Model {
+          static override tableName = 'articles';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            title: Column(String(100), { nullable: false }),
+            slug: Column(String(100), { unique: true }),
+            rank: Column(Integer, { index: true }),
+          };
+        }
+        const q = db.dialect.quote;
+        const diff = await diffSchema({ db, models: [PostV2] });
+        const unique = target.name === 'sqlite' ? [`CREATE UNIQUE INDEX ${q('ux_articles_slug')} ON ${q('articles')} (${q('slug')})`] : [];
+        assert.deepEqual(diff.up.filter((s) => s.startsWith('CREATE')), [...unique, `CREATE INDEX ${q('ix_articles_rank')} ON ${q('articles')} (${q('rank')})`]);
+        assert.equal(diff.up.some((s) => / UNIQUE/.test(s) && s.startsWith('ALTER')), target.name !== 'sqlite');
+        await makeMigration({ db, models: [PostV2], name: 'slug and rank', directory: dir, importFrom: SRC_DATABASE });
+        assert.deepEqual((await migrate('up', { db, directory: dir })).migrations, ['0001_slug_and_rank']);
+        await db.execute('INSERT INTO articles (title, slug, rank) VALUES (%s, %s, %s)', 'a', 'same', 1);
+        await assert.rejects(db.execute('INSERT INTO articles (title, slug, rank) VALUES (%s, %s, %s)', 'b', 'same', 2), { name: 'IntegrityError' });
+        assert.deepEqual((await diffSchema({ db, models: [PostV2] })).up, []);
+        await migrate('down', { db, directory: dir });
+        assert.deepEqual((await db.dialect.columnsOf(db, 'articles'))?.map((c) => c.name), ['id', 'title']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('makes type changes: ALTER … TYPE / MODIFY (flagged as table-locking), a note on SQLite', async () => {
       await using db = target.open();
       const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-type-'));

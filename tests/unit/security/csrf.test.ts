@@ -247,6 +247,34 @@ describe('CSRFProtection', () => {
     await expect403(await client.post('/partner/strict', { json: {} }), 'CSRF token missing');
   });
 
+  it('skips exempt paths entirely, as meta csrf: false does: no token cookie, no private caching', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'csrf-static-'));
+    writeFileSync(join(dir, 'site.css'), 'body{}');
+    try {
+      const app = new CovetApp();
+      app.addMiddleware(new CSRFProtection({ secretKey: SECRET, exemptPaths: ['/static/*', '/health'] }));
+      app.static('/static', dir, { maxAge: 60 });
+      app.get('/health', (req) => ({ ok: true, token: req.state.csrfToken ?? null }));
+      app.get('/page', (req) => ({ token: req.state.csrfToken }));
+      await using client = new TestClient(app);
+      const css = await client.get('/static/site.css');
+      assert.equal(css.status, 200);
+      assert.deepEqual(css.headers.getSetCookie(), []);
+      assert.equal(css.headers.get('cache-control'), 'public, max-age=60');
+      const health = await client.get('/health');
+      assert.deepEqual(health.json(), { ok: true, token: null });
+      assert.deepEqual(health.headers.getSetCookie(), []);
+      // A path outside exemptPaths still gets its cookie.
+      const page = await client.get('/page');
+      assert.match(page.headers.getSetCookie()[0] ?? '', /^csrftoken=/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it('exposes a route\'s meta (merged over its groups\') as req.route.meta, frozen', async () => {
     const app = new CovetApp();
     const group = app.routeGroup('/g', { meta: { csrf: false, team: 'billing' } });

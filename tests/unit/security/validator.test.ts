@@ -150,7 +150,14 @@ describe('Validator', () => {
       assert.deepEqual(errorsOf(() => v.validate({ n: -2, s: 'a', l: [] })), {
         n: ['Must be at least -1'],
         s: ['Must be at least 2 characters'],
-        l: ['Must have at least 1 items'],
+        l: ['Must have at least 1 item'],
+      });
+      // One is singular: `minLength: 1` (non-empty) is the commonest rule.
+      const one = new Validator({ s: { minLength: 1 }, t: { maxLength: 1 }, l: { type: 'array', maxLength: 1 } });
+      assert.deepEqual(errorsOf(() => one.validate({ s: '', t: 'ab', l: [1, 2] })), {
+        s: ['Must be at least 1 character'],
+        t: ['Must be at most 1 character'],
+        l: ['Must have at most 1 item'],
       });
       assert.deepEqual(errorsOf(() => v.validate({ n: 2, s: 'abcd', l: [1, 2, 3] })), {
         n: ['Must be at most 1'],
