@@ -15,6 +15,7 @@ export { JWTError, type JWTErrorCode } from './jwt-error.js';
 export { JWT_ALGORITHMS, type JWTAlgorithm, type KeyInput } from './jwt-keys.js';
 export { MemoryRevocationStore, type RedisLike, RedisRevocationStore, type RedisRevocationStoreOptions, type RevocationStore } from './revocation-store.js';
 export { safeEqual } from './timing-safe.js';
+export { hashPassword, MAX_PASSWORD_BYTES, type PasswordHashOptions, passwordNeedsRehash, verifyPassword } from './password.js';
 export { InputValidator } from './input-validator.js';
 export { ValidationError } from '../validation-error.js';
 export {
