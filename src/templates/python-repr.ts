@@ -136,6 +136,16 @@ function stringRepr(s: string, state: ReprState): string {
   return pyStringRepr(s);
 }
 
+/** Python's repr of an aware datetime in UTC: `datetime.datetime(2026, 11, 28, 1, 52, tzinfo=datetime.timezone.utc)`. */
+function dateRepr(d: Date): string {
+  if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1 || d.getUTCFullYear() > 9999) return plainString(d);
+  const fields = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()];
+  const micro = d.getUTCMilliseconds() * 1000;
+  if (d.getUTCSeconds() !== 0 || micro !== 0) fields.push(d.getUTCSeconds());
+  if (micro !== 0) fields.push(micro);
+  return `datetime.datetime(${fields.join(', ')}, tzinfo=datetime.timezone.utc)`;
+}
+
 function reprIn(v: unknown, opts: ReprOptions, state: ReprState): string {
   switch (typeof v) {
     case 'string':
@@ -155,6 +165,7 @@ function reprIn(v: unknown, opts: ReprOptions, state: ReprState): string {
   }
   if (v === null) return 'None';
   if (v instanceof Markup) return `Markup(${stringRepr(v.value, state)})`;
+  if (v instanceof Date) return dateRepr(v);
   if (!isContainer(v) || isUnsafeObject(v)) return plainString(v);
   const sortKeys = opts.sortKeys === true;
   const seen = state.seen;

@@ -28,7 +28,7 @@ export interface ModelMeta {
   readonly mapper: RowMapper;
 }
 
-const RESERVED = new Set(['constructor', 'save', 'delete', 'persisted', 'toJSON', '__proto__', 'prototype']);
+const RESERVED = new Set(['constructor', 'save', 'delete', 'persisted', 'toJSON', 'toString', '__proto__', 'prototype']);
 const metas = new WeakMap<ModelClass, ModelMeta>();
 
 /** The resolved metadata of a model class (computed on first use, then cached). */

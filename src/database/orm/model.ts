@@ -351,6 +351,16 @@ export class Model {
     return metaOf(this.constructor as ModelClass).mapper.toJSON(this);
   }
 
+  /**
+   * Django's default `__str__`: `Post object (1)` (`(None)` before it is saved). Templates print
+   * a model with it; override it to print something else.
+   */
+  toString(): string {
+    const meta = metaOf(this.constructor as ModelClass);
+    const id = meta.pk === null ? undefined : (this as unknown as Bag)[meta.pk.prop];
+    return `${this.constructor.name} object (${id === undefined || id === null ? 'None' : String(id)})`;
+  }
+
   /** Whether this instance has been inserted (or was loaded from the database). */
   get persisted(): boolean {
     const state = (this as unknown as Bag)[kState] as State | undefined;

@@ -169,8 +169,10 @@ for (const target of targets) {
 
     it('creates, gets, updates, saves and deletes', () =>
       withSchema(async (db) => {
+        assert.equal(`${new User({ name: 'Ann', email: 'ann@example.com' })}`, 'User object (None)');
         const ann = await User.create(db, { name: 'Ann', email: 'ann@example.com' });
         assert.equal(ann.id, 1);
+        assert.equal(`${ann}`, 'User object (1)'); // Django's default __str__, which templates print
         assert.equal(await User.get(db, 99), null);
         const updated = await User.update(db, ann.id, { name: 'Anna', active: false });
         assert.equal(updated?.name, 'Anna');

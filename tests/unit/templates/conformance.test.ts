@@ -323,6 +323,17 @@ describe('deliberate differences from Nunjucks (Jinja semantics)', () => {
     assert.throws(() => render('{{ lipsum(1, max=1001) }}'), { code: 'ERR_TEMPLATE_SANDBOX' });
   });
 
+  it("prints dates as Python's str() and repr() of an aware UTC datetime, as Jinja does", () => {
+    const context = { d: new Date(Date.UTC(2026, 10, 28, 1, 52, 15, 123)), whole: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), midnight: new Date(0) };
+    assert.equal(render('{{ d }}|{{ whole }}|{{ d|string }}|{{ "{}".format(whole) }}', context), '2026-11-28 01:52:15.123000+00:00|2026-01-02 03:04:05+00:00|2026-11-28 01:52:15.123000+00:00|2026-01-02 03:04:05+00:00');
+    assert.equal(
+      render('{{ [midnight, whole, d] }}', context),
+      '[datetime.datetime(1970, 1, 1, 0, 0, tzinfo=datetime.timezone.utc), datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), datetime.datetime(2026, 11, 28, 1, 52, 15, 123000, tzinfo=datetime.timezone.utc)]',
+    );
+    assert.equal(render('{{ bad }}', { bad: new Date('nope') }), 'Invalid Date');
+    assert.equal(render('{{ d|date("%d/%m %H:%M") }}', context), '28/11 01:52');
+  });
+
   it('reads number literals as Python does: 1_000, 0x1F, 0o17, 0b101', () => {
     assert.equal(render('{{ 1_000 }}|{{ 1_000.5 }}|{{ 0x1F }}|{{ 0o17 }}|{{ 0b1_01 }}|{{ 2_0e1 }}|{{ [5, 6].1 }}'), '1000|1000.5|31|15|5|200|6');
     // `_` only between digits: what follows a number otherwise is a name, a syntax error here.
