@@ -810,7 +810,9 @@ class Compiler {
       }
       const parts = this.temp();
       this.emit(`${parts} = unpack(${itemJs}, ${target.length});`, s.pos);
-      target.forEach((sub, k) => bindTarget(sub, `${parts}[${k}]`));
+      target.forEach((sub, k) => {
+        bindTarget(sub, `${parts}[${k}]`);
+      });
     };
     const bind = (itemJs: string) => bindTarget(s.targets.length === 1 ? (s.targets[0] as LoopTarget) : s.targets, itemJs);
     if (s.filter !== null) {
