@@ -138,7 +138,7 @@ export class SchemaBuilder {
   /** `CREATE [UNIQUE] INDEX` on columns. */
   createIndex(table: string, columns: readonly string[], options: IndexOptions = {}): string {
     const q = this.dialect.quote;
-    const name = options.name ?? `${options.unique ? 'ux' : 'ix'}_${table}_${columns.join('_')}`;
+    const name = options.name ?? indexName(table, columns.join('_'), options.unique);
     const concurrently = options.concurrently && this.dialect.name === 'postgresql' ? 'CONCURRENTLY ' : '';
     return `CREATE ${options.unique ? 'UNIQUE ' : ''}INDEX ${concurrently}${q(name)} ON ${q(table)} (${columns.map((c) => q(c)).join(', ')})`;
   }
@@ -153,9 +153,9 @@ export class SchemaBuilder {
     return `DROP INDEX ${q(name)}`;
   }
 
-  /** The index name `index: true` columns get. */
-  indexName(table: string, column: string): string {
-    return indexName(table, column);
+  /** The index name `index: true` columns get (`ix_<table>_<column>`; `ux_…` for a unique one). */
+  indexName(table: string, column: string, unique = false): string {
+    return indexName(table, column, unique);
   }
 }
 
@@ -172,6 +172,7 @@ export function addedColumnIndexes(
   def: ColumnDef<unknown, ColumnOptions>,
 ): { readonly name: string; readonly unique: boolean }[] {
   if (def.primaryKey) return [];
-  if (def.options.unique) return dialect.name === 'sqlite' ? [{ name: `ux_${table}_${column}`, unique: true }] : [];
+  if (def.options.unique) return dialect.name === 'sqlite' ? [{ name: indexName(table, column, true), unique: true }] : [];
   return def.options.index ? [{ name: indexName(table, column), unique: false }] : [];
 }
+
