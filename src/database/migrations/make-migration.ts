@@ -8,7 +8,7 @@ import { sortByDependencies } from '../model-registry.js';
 import { createMigration } from './migration-files.js';
 import { type LintIssue, lintSql } from './migration-lint.js';
 import { MIGRATIONS_TABLE } from './migrator.js';
-import { addedColumnIndexes, SchemaBuilder } from './schema-builder.js';
+import { addedColumnIndexes, SchemaBuilder, sqliteExpressionDefault } from './schema-builder.js';
 
 /** What `makeMigration` found. */
 export interface SchemaDiff {
@@ -16,7 +16,7 @@ export interface SchemaDiff {
   readonly up: string[];
   /** Statements that undo `up`. */
   readonly down: string[];
-  /** Differences it does not write (all of) the SQL for (SQLite type, nullability and UNIQUE changes, primary key types), as notes. */
+  /** Differences it does not write (all of) the SQL for (SQLite type, nullability and UNIQUE changes, expression defaults of new SQLite columns, primary key types), as notes. */
   readonly notes: string[];
   /** The migration lint on `up`. */
   readonly issues: LintIssue[];
@@ -94,6 +94,11 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
         up.push(...schema.addColumn(meta.table, c.name, c.def));
         down.unshift(schema.dropColumn(meta.table, c.name));
         for (const index of addedColumnIndexes(dialect, meta.table, c.name, c.def)) down.unshift(schema.dropIndex(index.name, meta.table));
+        const expression = sqliteExpressionDefault(dialect, c.def);
+        if (expression !== null)
+          notes.push(
+            `${meta.table}.${c.name}: SQLite cannot add a column with a non-constant default (${expression}), so it is added nullable and without a database default, and the rows already there get the value (UPDATE). The ORM leaves such a column out of its INSERTs for the database to fill: rows inserted later hold NULL unless they set it. For the default${c.def.nullable ? '' : ' and NOT NULL'}, rebuild the table by hand (CREATE TABLE new, INSERT INTO new SELECT …, DROP TABLE old, ALTER TABLE new RENAME TO old).`,
+          );
         continue;
       }
       const wanted = normalizeType(
