@@ -3,7 +3,7 @@ export { DatabaseConfig, type DatabaseConfigOptions, type DriverAlias, type Driv
 export { databaseErrorHandler } from './database-error-handler.js';
 export { type DatabaseHealth, DatabaseManager, type DatabaseManagerOptions } from './database-manager.js';
 export { createDriver } from './drivers/create-driver.js';
-export type { ColumnInfo, ColumnKind, Dialect, IsolationLevel, TableInfo } from './drivers/dialect.js';
+export type { ColumnInfo, ColumnKind, Dialect, IndexInfo, IsolationLevel, TableInfo } from './drivers/dialect.js';
 export type { Driver, DriverConnection, DriverResult } from './drivers/driver.js';
 export { mysqlDialect } from './drivers/mysql-dialect.js';
 export { postgresDialect } from './drivers/postgres-dialect.js';

@@ -33,6 +33,21 @@ export interface TableInfo {
   readonly columns: readonly ColumnInfo[];
 }
 
+/** One index of a live table. */
+export interface IndexInfo {
+  readonly name: string;
+  /** The indexed columns in order (an expression or partial index is left out of `indexesOf`). */
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+  /**
+   * What made it: `CREATE INDEX` (`index`), a `UNIQUE` constraint (`unique`: a column's
+   * `UNIQUE` in `CREATE TABLE`/`ADD COLUMN`, or `ADD CONSTRAINT … UNIQUE`), or the primary key.
+   * On MySQL, where both are the same index, `unique` is a one-column unique index named after
+   * its column, as a column's `UNIQUE` names it.
+   */
+  readonly origin: 'index' | 'unique' | 'primary';
+}
+
 /** Anything that can run a statement and return rows: a manager, transaction or connection. */
 export interface RowFetcher {
   fetchAll<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
@@ -66,6 +81,8 @@ export interface Dialect extends SqlSyntax {
   introspect(db: RowFetcher): Promise<TableInfo[]>;
   /** The columns of one table, or `null` when it does not exist. */
   columnsOf(db: RowFetcher, table: string): Promise<ColumnInfo[] | null>;
+  /** The indexes of one table (none for a missing table), plain-column ones only, by name. */
+  indexesOf(db: RowFetcher, table: string): Promise<IndexInfo[]>;
   /**
    * A session-wide named lock as `[acquire, release]`, or `null` when the dialect has none.
    * `acquire` either waits (and answers 1, or 0 on timeout) or tries once and answers `false`
@@ -91,6 +108,19 @@ export function checkIsolation(isolation: unknown): void {
       `isolation must be one of ${[...ISOLATION_LEVELS].map((l) => `"${l}"`).join(', ')}, got ${JSON.stringify(isolation)}`,
     );
   }
+}
+
+/** Index rows (one per column, in order) to indexes; one with an unknown column (an expression) is left out. */
+export function groupIndexes(
+  rows: readonly { name: string; column: string | null; unique: boolean; origin: IndexInfo['origin'] }[],
+): IndexInfo[] {
+  const byName = new Map<string, { name: string; columns: (string | null)[]; unique: boolean; origin: IndexInfo['origin'] }>();
+  for (const r of rows) {
+    const index = byName.get(r.name);
+    if (index === undefined) byName.set(r.name, { name: r.name, columns: [r.column], unique: r.unique, origin: r.origin });
+    else index.columns.push(r.column);
+  }
+  return [...byName.values()].filter((i): i is IndexInfo & { columns: string[] } => i.columns.every((c) => c !== null));
 }
 
 /** Quotes with `q`, doubling any `q` inside; dotted names quote each part. */

@@ -1,5 +1,5 @@
-import type { ColumnInfo, ColumnKind, Dialect, RowFetcher, TableInfo } from './dialect.js';
-import { quoteWith } from './dialect.js';
+import type { ColumnInfo, ColumnKind, Dialect, IndexInfo, RowFetcher, TableInfo } from './dialect.js';
+import { groupIndexes, quoteWith } from './dialect.js';
 
 const TYPES: Readonly<Record<ColumnKind, string>> = {
   integer: 'INT',
@@ -89,6 +89,27 @@ export const mysqlDialect: Dialect = {
   async columnsOf(db: RowFetcher, table: string): Promise<ColumnInfo[] | null> {
     const rows = await db.fetchAll<MyColumnRow>(`${COLUMNS_SQL} AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION`, table);
     return rows.length === 0 ? null : rows.map(toInfo);
+  },
+  async indexesOf(db: RowFetcher, table: string): Promise<IndexInfo[]> {
+    const rows = await db.fetchAll<{ name: string; non_unique: number | string; column: string | null; sub_part: unknown }>(
+      `SELECT INDEX_NAME AS name, NON_UNIQUE AS non_unique, COLUMN_NAME AS \`column\`, SUB_PART AS sub_part
+       FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+      table,
+    );
+    const indexes = groupIndexes(
+      // A prefix index (col(10)) is not an index on the column's whole value.
+      rows.map((r) => ({ name: r.name, column: r.sub_part === null ? r.column : null, unique: Number(r.non_unique) === 0, origin: 'index' as const })),
+    );
+    // A column's UNIQUE makes an index named after the column (col_2, … when taken).
+    const namedAfter = (name: string, column: string): boolean =>
+      name === column || (name.startsWith(`${column}_`) && /^\d+$/.test(name.slice(column.length + 1)));
+    return indexes.map((i) =>
+      i.name === 'PRIMARY'
+        ? { ...i, origin: 'primary' }
+        : i.unique && i.columns.length === 1 && namedAfter(i.name, i.columns[0] as string)
+          ? { ...i, origin: 'unique' }
+          : i,
+    );
   },
   lockSql: () => ['SELECT GET_LOCK(?, 600)', 'SELECT RELEASE_LOCK(?)'],
 };

@@ -1,5 +1,5 @@
-import type { ColumnInfo, ColumnKind, Dialect, RowFetcher, TableInfo } from './dialect.js';
-import { quoteWith } from './dialect.js';
+import type { ColumnInfo, ColumnKind, Dialect, IndexInfo, RowFetcher, TableInfo } from './dialect.js';
+import { groupIndexes, quoteWith } from './dialect.js';
 
 const TYPES: Readonly<Record<ColumnKind, string>> = {
   integer: 'INTEGER',
@@ -92,6 +92,26 @@ export const postgresDialect: Dialect = {
   async columnsOf(db: RowFetcher, table: string): Promise<ColumnInfo[] | null> {
     const rows = await db.fetchAll<PgColumnRow>(`${COLUMNS_SQL} AND c.table_name = $1 ORDER BY c.ordinal_position`, table);
     return rows.length === 0 ? null : rows.map(toInfo);
+  },
+  async indexesOf(db: RowFetcher, table: string): Promise<IndexInfo[]> {
+    // A UNIQUE constraint owns its index (conindid); an expression's attnum is 0 (no attribute).
+    const rows = await db.fetchAll<{ name: string; is_unique: boolean; is_primary: boolean; is_constraint: boolean; column: string | null }>(
+      `SELECT i.relname AS name, ix.indisunique AS is_unique, ix.indisprimary AS is_primary,
+              EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid AND con.conrelid = t.oid AND con.contype = 'u') AS is_constraint,
+              a.attname AS "column"
+       FROM pg_index ix
+       JOIN pg_class t ON t.oid = ix.indrelid
+       JOIN pg_namespace n ON n.oid = t.relnamespace
+       JOIN pg_class i ON i.oid = ix.indexrelid
+       CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+       LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum > 0
+       WHERE n.nspname = current_schema() AND t.relname = $1 AND ix.indpred IS NULL AND k.ord <= ix.indnkeyatts
+       ORDER BY i.relname, k.ord`,
+      table,
+    );
+    return groupIndexes(
+      rows.map((r) => ({ ...r, unique: r.is_unique, origin: r.is_primary ? 'primary' : r.is_constraint ? 'unique' : 'index' })),
+    );
   },
   // Tried and polled, not waited for: a session blocked in pg_advisory_lock is a running
   // statement, which the lock holder's CREATE INDEX CONCURRENTLY waits for (a deadlock).

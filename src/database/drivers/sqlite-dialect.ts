@@ -1,5 +1,5 @@
-import type { ColumnInfo, ColumnKind, Dialect, RowFetcher, TableInfo } from './dialect.js';
-import { quoteWith } from './dialect.js';
+import type { ColumnInfo, ColumnKind, Dialect, IndexInfo, RowFetcher, TableInfo } from './dialect.js';
+import { groupIndexes, quoteWith } from './dialect.js';
 
 const TYPES: Readonly<Record<ColumnKind, string>> = {
   integer: 'INTEGER',
@@ -73,6 +73,16 @@ export const sqliteDialect: Dialect = {
       primaryKey: r.pk > 0,
       default: r.dflt_value,
     }));
+  },
+  async indexesOf(db: RowFetcher, table: string): Promise<IndexInfo[]> {
+    // origin: c = CREATE INDEX, u = a UNIQUE constraint (sqlite_autoindex_…), pk = the primary key.
+    const rows = await db.fetchAll<{ name: string; is_unique: number; origin: string; column: string | null }>(
+      'SELECT il.name AS name, il."unique" AS is_unique, il.origin AS origin, ii.name AS "column" FROM pragma_index_list(?) il, pragma_index_info(il.name) ii WHERE il.partial = 0 ORDER BY il.name, ii.seqno',
+      table,
+    );
+    return groupIndexes(
+      rows.map((r) => ({ ...r, unique: Number(r.is_unique) === 1, origin: r.origin === 'pk' ? 'primary' : r.origin === 'u' ? 'unique' : 'index' })),
+    );
   },
   lockSql: () => null,
 };

@@ -1,13 +1,14 @@
-import type { ColumnInfo, Dialect, TableInfo } from '../drivers/dialect.js';
+import type { ColumnInfo, Dialect, IndexInfo, TableInfo } from '../drivers/dialect.js';
 import type { Queryable } from '../queryable.js';
 import { metaOf, resolveReference } from '../orm/model-meta.js';
-import { createTableStatements, defaultSql, defaultValue } from '../orm/schema-sql.js';
+import type { ColumnDef, ColumnOptions } from '../orm/column.js';
+import { createTableStatements, defaultSql, defaultValue, indexName } from '../orm/schema-sql.js';
 import type { ModelClass } from '../orm/types.js';
 import { sortByDependencies } from '../model-registry.js';
 import { createMigration } from './migration-files.js';
 import { type LintIssue, lintSql } from './migration-lint.js';
 import { MIGRATIONS_TABLE } from './migrator.js';
-import { addedColumnIndexes, SchemaBuilder } from './schema-builder.js';
+import { addedColumnIndexes, SchemaBuilder, sqliteExpressionDefault } from './schema-builder.js';
 
 /** What `makeMigration` found. */
 export interface SchemaDiff {
@@ -15,7 +16,7 @@ export interface SchemaDiff {
   readonly up: string[];
   /** Statements that undo `up`. */
   readonly down: string[];
-  /** Differences it does not write SQL for (SQLite type and nullability changes, primary key types), as notes. */
+  /** Differences it does not write (all of) the SQL for (SQLite type, nullability and UNIQUE changes, expression defaults of new SQLite columns, primary key types), as notes. */
   readonly notes: string[];
   /** The migration lint on `up`. */
   readonly issues: LintIssue[];
@@ -58,7 +59,8 @@ function normalizeType(type: string, dialect: Dialect, mariadb: boolean): string
 /**
  * Compares the models with the live schema and returns the DDL that makes them match: new
  * tables, new columns, dropped columns, type changes and NOT NULL changes (PostgreSQL, MySQL;
- * on SQLite those two are notes: they need a table rebuild). Tables without a model are left
+ * on SQLite those two are notes: they need a table rebuild), and `index`/`unique` changes on
+ * existing columns. Tables without a model are left
  * alone. The lint on `up` flags what is destructive or locks a table.
  *
  * @example
@@ -85,12 +87,18 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
       continue;
     }
     const liveColumns = new Map<string, ColumnInfo>(table.columns.map((c) => [c.name, c]));
+    const liveIndexes = await dialect.indexesOf(db, meta.table);
     for (const c of meta.columns) {
       const existing = liveColumns.get(c.name);
       if (existing === undefined) {
         up.push(...schema.addColumn(meta.table, c.name, c.def));
         down.unshift(schema.dropColumn(meta.table, c.name));
         for (const index of addedColumnIndexes(dialect, meta.table, c.name, c.def)) down.unshift(schema.dropIndex(index.name, meta.table));
+        const expression = sqliteExpressionDefault(dialect, c.def);
+        if (expression !== null)
+          notes.push(
+            `${meta.table}.${c.name}: SQLite cannot add a column with a non-constant default (${expression}), so it is added nullable and without a database default, and the rows already there get the value (UPDATE). The ORM leaves such a column out of its INSERTs for the database to fill: rows inserted later hold NULL unless they set it. For the default${c.def.nullable ? '' : ' and NOT NULL'}, rebuild the table by hand (CREATE TABLE new, INSERT INTO new SELECT …, DROP TABLE old, ALTER TABLE new RENAME TO old).`,
+          );
         continue;
       }
       const wanted = normalizeType(
@@ -142,10 +150,18 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
           down.unshift(schema.setNullable(meta.table, c.name, existing.nullable, c.def));
         }
       }
+      if (!c.def.primaryKey) diffIndexes(schema, meta.table, c.name, c.def, liveIndexes, up, down, notes);
     }
     if (options.dropColumns ?? true) {
       for (const existing of table.columns) {
         if (meta.columns.some((c) => c.name === existing.name)) continue;
+        // SQLite refuses to drop an indexed column; the others drop its indexes with it, and
+        // down() must put them back.
+        for (const index of liveIndexes) {
+          if (index.origin !== 'index' || index.columns.length !== 1 || index.columns[0] !== existing.name) continue;
+          up.push(schema.dropIndex(index.name, meta.table));
+          down.unshift(schema.createIndex(meta.table, [existing.name], { unique: index.unique, name: index.name }));
+        }
         up.push(schema.dropColumn(meta.table, existing.name));
         down.unshift(
           `ALTER TABLE ${q(meta.table)} ADD COLUMN ${q(existing.name)} ${existing.type.toUpperCase()}${existing.default === null ? '' : ` DEFAULT ${defaultValue(existing.type, existing.default, dialect)}`}`,
@@ -154,6 +170,64 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
     }
   }
   return { up, down, notes, issues: lintSql(up, dialect) };
+}
+
+/**
+ * A column's `unique`/`index` against its live one-column indexes, as `createTable` makes them:
+ * `unique: true` wants a unique index (any: a column's `UNIQUE` constraint counts), else
+ * `index: true` wants an index. A missing one is created with the ORM's name (`ux_<table>_<col>`,
+ * `ix_<table>_<col>`); one the model no longer asks for is dropped when the ORM made it (those
+ * names, or a column's `UNIQUE` constraint), never an index created by hand under another name.
+ */
+function diffIndexes(
+  schema: SchemaBuilder,
+  table: string,
+  column: string,
+  def: ColumnDef<unknown, ColumnOptions>,
+  live: readonly IndexInfo[],
+  up: string[],
+  down: string[],
+  notes: string[],
+): void {
+  const dialect = schema.dialect;
+  const q = dialect.quote;
+  const wantUnique = def.options.unique === true;
+  const wantIndex = def.options.index === true && !wantUnique;
+  const on = live.filter((i) => i.origin !== 'primary' && i.columns.length === 1 && i.columns[0] === column);
+  const unwanted = on.filter((i) =>
+    i.unique ? !wantUnique && (i.origin === 'unique' || i.name === indexName(table, column, true)) : !wantIndex && i.name === indexName(table, column),
+  );
+  // MySQL refuses to drop the last index a foreign key can use.
+  if (dialect.name === 'mysql' && def.type.references !== undefined) {
+    const others = live.filter((i) => i.columns[0] === column && !unwanted.includes(i));
+    if (others.length === 0 && unwanted.length > 0) {
+      const last = unwanted.pop() as IndexInfo;
+      notes.push(`${table}.${column}: index ${last.name} kept: MySQL needs an index on a foreign key column.`);
+    }
+  }
+  const kept = on.filter((i) => !unwanted.includes(i));
+  if (wantUnique && !kept.some((i) => i.unique)) {
+    const name = indexName(table, column, true);
+    up.push(schema.createIndex(table, [column], { unique: true, name }));
+    down.unshift(schema.dropIndex(name, table));
+  } else if (wantIndex && kept.length === 0) {
+    const name = indexName(table, column);
+    up.push(schema.createIndex(table, [column], { name }));
+    down.unshift(schema.dropIndex(name, table));
+  }
+  for (const index of unwanted) {
+    if (index.origin === 'unique' && dialect.name === 'sqlite') {
+      notes.push(
+        `${table}.${column}: the model no longer says unique, but the column's UNIQUE constraint is part of the table on SQLite (${index.name}); dropping it needs a table rebuild by hand.`,
+      );
+    } else if (index.origin === 'unique' && dialect.name === 'postgresql') {
+      up.push(`ALTER TABLE ${q(table)} DROP CONSTRAINT ${q(index.name)}`);
+      down.unshift(`ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(index.name)} UNIQUE (${q(column)})`);
+    } else {
+      up.push(schema.dropIndex(index.name, table));
+      down.unshift(schema.createIndex(table, [column], { unique: index.unique, name: index.name }));
+    }
+  }
 }
 
 /** Options of `makeMigration`. */

@@ -1,7 +1,7 @@
 import type { Dialect } from '../drivers/dialect.js';
 import { ColumnDef, type ColumnOptions } from '../orm/column.js';
 import { resolveReference } from '../orm/model-meta.js';
-import { type ColumnSpec, columnSql, createTableStatements, defaultValue, foreignKeySql, indexName } from '../orm/schema-sql.js';
+import { type ColumnSpec, columnSql, createTableStatements, defaultSql, defaultValue, foreignKeySql, indexName } from '../orm/schema-sql.js';
 import type { Columns } from '../orm/types.js';
 
 /** Options of `schema.createIndex`. */
@@ -46,13 +46,19 @@ export class SchemaBuilder {
   /**
    * `ALTER TABLE … ADD COLUMN` (with its foreign key where the dialect allows adding one), then
    * the column's index as `createTable` makes it (`index: true`). SQLite cannot add a `UNIQUE`
-   * column: there a unique column is added plain and gets a `CREATE UNIQUE INDEX`.
+   * column: there a unique column is added plain and gets a `CREATE UNIQUE INDEX`. Nor can it add
+   * one whose default is an expression (`func.now()`, `func.sql(…)`): there the column is added
+   * nullable and without a default, and the rows already there get the expression's value
+   * (`UPDATE`), as they do from the default on PostgreSQL and MySQL.
    */
   addColumn(table: string, name: string, column: ColumnDef<unknown, ColumnOptions>): string[] {
     const q = this.dialect.quote;
     const columnName = column.options.name ?? name;
     const indexes = addedColumnIndexes(this.dialect, table, columnName, column);
-    const def = indexes.some((i) => i.unique) ? new ColumnDef(column.type, { ...column.options, unique: false }) : column;
+    const expression = sqliteExpressionDefault(this.dialect, column);
+    let def = column;
+    if (indexes.some((i) => i.unique)) def = new ColumnDef(def.type, { ...def.options, unique: false });
+    if (expression !== null) def = new ColumnDef(def.type, { ...def.options, default: undefined, nullable: true });
     const spec = { name: columnName, def };
     const out = [`ALTER TABLE ${q(table)} ADD COLUMN ${columnSql(spec, this.dialect)}`];
     const fk = foreignKeySql(spec, this.dialect, resolveReference);
@@ -63,6 +69,7 @@ export class SchemaBuilder {
         out[0] += ` REFERENCES ${q(refTable)} (${q(refColumn)})`;
       } else out.push(`ALTER TABLE ${q(table)} ADD CONSTRAINT ${q(`fk_${table}_${spec.name}`)} ${fk}`);
     }
+    if (expression !== null) out.push(`UPDATE ${q(table)} SET ${q(columnName)} = ${expression}`);
     for (const index of indexes) out.push(this.createIndex(table, [columnName], index));
     return out;
   }
@@ -138,7 +145,7 @@ export class SchemaBuilder {
   /** `CREATE [UNIQUE] INDEX` on columns. */
   createIndex(table: string, columns: readonly string[], options: IndexOptions = {}): string {
     const q = this.dialect.quote;
-    const name = options.name ?? `${options.unique ? 'ux' : 'ix'}_${table}_${columns.join('_')}`;
+    const name = options.name ?? indexName(table, columns.join('_'), options.unique);
     const concurrently = options.concurrently && this.dialect.name === 'postgresql' ? 'CONCURRENTLY ' : '';
     return `CREATE ${options.unique ? 'UNIQUE ' : ''}INDEX ${concurrently}${q(name)} ON ${q(table)} (${columns.map((c) => q(c)).join(', ')})`;
   }
@@ -153,9 +160,9 @@ export class SchemaBuilder {
     return `DROP INDEX ${q(name)}`;
   }
 
-  /** The index name `index: true` columns get. */
-  indexName(table: string, column: string): string {
-    return indexName(table, column);
+  /** The index name `index: true` columns get (`ix_<table>_<column>`; `ux_…` for a unique one). */
+  indexName(table: string, column: string, unique = false): string {
+    return indexName(table, column, unique);
   }
 }
 
@@ -172,6 +179,17 @@ export function addedColumnIndexes(
   def: ColumnDef<unknown, ColumnOptions>,
 ): { readonly name: string; readonly unique: boolean }[] {
   if (def.primaryKey) return [];
-  if (def.options.unique) return dialect.name === 'sqlite' ? [{ name: `ux_${table}_${column}`, unique: true }] : [];
+  if (def.options.unique) return dialect.name === 'sqlite' ? [{ name: indexName(table, column, true), unique: true }] : [];
   return def.options.index ? [{ name: indexName(table, column), unique: false }] : [];
+}
+
+/**
+ * On SQLite, the default of a column that `ALTER TABLE … ADD COLUMN` refuses ("Cannot add a
+ * column with non-constant default": an expression in parentheses, `CURRENT_TIMESTAMP`, …), as
+ * SQL; `null` for a constant one, no default, or another database.
+ */
+export function sqliteExpressionDefault(dialect: Dialect, def: ColumnDef<unknown, ColumnOptions>): string | null {
+  if (dialect.name !== 'sqlite') return null;
+  const sql = defaultSql(def, dialect);
+  return sql !== null && /^\(|^current_(?:time|date|timestamp)$/i.test(sql.trim()) ? sql : null;
 }

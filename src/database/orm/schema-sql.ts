@@ -72,9 +72,13 @@ export function foreignKeySql(spec: ColumnSpec, dialect: Dialect, resolve: Refer
   return out;
 }
 
-/** The index name Covet uses for `index: true`. */
-export function indexName(table: string, column: string): string {
-  return `ix_${table}_${column}`;
+/**
+ * The name Covet gives a column's index: `ix_<table>_<column>` for `index: true`, and
+ * `ux_<table>_<column>` for a unique index it creates for `unique: true` (when `UNIQUE` cannot be
+ * part of the column's definition: an existing column, or `ADD COLUMN` on SQLite).
+ */
+export function indexName(table: string, column: string, unique = false): string {
+  return `${unique ? 'ux' : 'ix'}_${table}_${column}`;
 }
 
 /**

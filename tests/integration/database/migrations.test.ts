@@ -16,7 +16,7 @@ import {
   migrationStatus,
   SchemaBuilder,
 } from '../../../src/database/index.js';
-import { BigInteger, Column, Integer, Model, String, Text } from '../../../src/database/orm/index.js';
+import { BigInteger, Column, DateTime, ForeignKey, func, Integer, Model, String, Text } from '../../../src/database/orm/index.js';
 import { type DbTarget, targets } from './targets.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -355,6 +355,151 @@ for (const target of targets) {
         await migrate('down', { db, directory: dir });
         assert.deepEqual((await db.dialect.columnsOf(db, 'articles'))?.map((c) => c.name), ['id', 'title']);
       } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('makes index and unique changes on existing columns, with the names the ORM gives them; a column UNIQUE counts as unique', async () => {
+      await using db = target.open();
+      const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-index-'));
+      try {
+        class Group extends Model {
+          static override tableName = 'tag_groups';
+          static override columns = { id: Column(Integer, { primaryKey: true }) };
+        }
+        class TagV1 extends Model {
+          static override tableName = 'tags';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            a: Column(String(20)),
+            b: Column(String(20), { unique: true }),
+            c: Column(String(20), { index: true }),
+            d: Column(String(20), { unique: true }),
+            e: Column(String(20)),
+            p: Column(ForeignKey('tag_groups.id'), { index: true }),
+            g: Column(String(20), { index: true }),
+          };
+        }
+        class TagV2 extends Model {
+          static override tableName = 'tags';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            a: Column(String(20), { index: true }), // gains an index
+            b: Column(String(20), { unique: true }), // unchanged: the column's UNIQUE is its unique index
+            c: Column(String(20)), // loses its index
+            d: Column(String(20)), // loses its UNIQUE constraint
+            e: Column(String(20), { unique: true }), // becomes unique
+            p: Column(ForeignKey('tag_groups.id')), // loses its index (which MySQL's foreign key needs)
+            // g is dropped: its index first (SQLite refuses to drop an indexed column), back in down()
+          };
+        }
+        await db.createAll([Group, TagV1]);
+        await db.execute('INSERT INTO tags (a, b, c, d, e) VALUES (%s, %s, %s, %s, %s)', 'x', 'b1', 'c', 'd', 'e1');
+        const start = async () => (await db.dialect.indexesOf(db, 'tags')).map((i) => [i.name, i.columns.join(','), i.unique, i.origin]).sort();
+        const before = await start();
+        assert.deepEqual(await diffSchema({ db, models: [TagV1] }), { up: [], down: [], notes: [], issues: [] });
+        const q = db.dialect.quote;
+        const on = target.name === 'mysql' ? ` ON ${q('tags')}` : '';
+        const diff = await diffSchema({ db, models: [TagV2] });
+        const dropD =
+          target.name === 'postgresql'
+            ? [`ALTER TABLE ${q('tags')} DROP CONSTRAINT ${q('tags_d_key')}`]
+            : target.name === 'mysql'
+              ? [`DROP INDEX ${q('d')} ON ${q('tags')}`]
+              : []; // SQLite: a note, the constraint is part of the table
+        assert.deepEqual(diff.up, [
+          `CREATE INDEX ${q('ix_tags_a')} ON ${q('tags')} (${q('a')})`,
+          `DROP INDEX ${q('ix_tags_c')}${on}`,
+          ...dropD,
+          `CREATE UNIQUE INDEX ${q('ux_tags_e')} ON ${q('tags')} (${q('e')})`,
+          ...(target.name === 'mysql' ? [] : [`DROP INDEX ${q('ix_tags_p')}`]),
+          `DROP INDEX ${q('ix_tags_g')}${on}`,
+          `ALTER TABLE ${q('tags')} DROP COLUMN ${q('g')}`,
+        ]);
+        const restoreD =
+          target.name === 'postgresql'
+            ? [`ALTER TABLE ${q('tags')} ADD CONSTRAINT ${q('tags_d_key')} UNIQUE (${q('d')})`]
+            : target.name === 'mysql'
+              ? [`CREATE UNIQUE INDEX ${q('d')} ON ${q('tags')} (${q('d')})`]
+              : [];
+        assert.ok(diff.down[0]?.startsWith(`ALTER TABLE ${q('tags')} ADD COLUMN ${q('g')} `), diff.down[0]);
+        assert.deepEqual(diff.down.slice(1), [
+          `CREATE INDEX ${q('ix_tags_g')} ON ${q('tags')} (${q('g')})`,
+          ...(target.name === 'mysql' ? [] : [`CREATE INDEX ${q('ix_tags_p')} ON ${q('tags')} (${q('p')})`]),
+          `DROP INDEX ${q('ux_tags_e')}${on}`,
+          ...restoreD,
+          `CREATE INDEX ${q('ix_tags_c')} ON ${q('tags')} (${q('c')})`,
+          `DROP INDEX ${q('ix_tags_a')}${on}`,
+        ]);
+        const note = /^tags\.d: the model no longer says unique, but the column's UNIQUE constraint is part of the table on SQLite \(sqlite_autoindex_tags_\d\); dropping it needs a table rebuild by hand\.$/;
+        if (target.name === 'sqlite') assert.match(diff.notes.join('\n'), note);
+        else if (target.name === 'mysql') assert.deepEqual(diff.notes, ['tags.p: index ix_tags_p kept: MySQL needs an index on a foreign key column.']);
+        else assert.deepEqual(diff.notes, []);
+
+        await makeMigration({ db, models: [TagV2], name: 'tag indexes', directory: dir, importFrom: SRC_DATABASE });
+        assert.deepEqual((await migrate('up', { db, directory: dir })).migrations, ['0001_tag_indexes']);
+        const after = await diffSchema({ db, models: [TagV2] });
+        assert.deepEqual(after.up, []);
+        assert.deepEqual(after.notes.length, target.name === 'postgresql' ? 0 : 1);
+        await assert.rejects(db.execute('INSERT INTO tags (e) VALUES (%s)', 'e1'), { name: 'IntegrityError' });
+        if (target.name !== 'sqlite') await db.execute('INSERT INTO tags (d) VALUES (%s)', 'd'); // d is no longer unique
+        await db.execute('DELETE FROM tags WHERE e IS NULL');
+
+        await migrate('down', { db, directory: dir });
+        assert.deepEqual(await start(), before);
+        assert.deepEqual(await diffSchema({ db, models: [TagV1] }), { up: [], down: [], notes: [], issues: [] });
+      } finally {
+        await db.execute('DROP TABLE IF EXISTS tags');
+        await db.execute('DROP TABLE IF EXISTS tag_groups');
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('makes a migration adding a column whose default is an expression (func.now()), which SQLite cannot ADD with its default', async () => {
+      await using db = target.open();
+      const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-now-'));
+      try {
+        class EventV1 extends Model {
+          static override tableName = 'events';
+          static override columns = { id: Column(Integer, { primaryKey: true }), name: Column(String(20)) };
+        }
+        class EventV2 extends Model {
+          static override tableName = 'events';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            name: Column(String(20)),
+            created: Column(DateTime, { nullable: false, default: func.now() }),
+          };
+        }
+        await db.createAll([EventV1]);
+        await db.execute('INSERT INTO events (name) VALUES (%s)', 'old');
+        const q = db.dialect.quote;
+        const diff = await diffSchema({ db, models: [EventV2] });
+        const type = db.dialect.columnType('datetime');
+        if (target.name === 'sqlite') {
+          assert.deepEqual(diff.up, [
+            `ALTER TABLE ${q('events')} ADD COLUMN ${q('created')} TIMESTAMP`,
+            `UPDATE ${q('events')} SET ${q('created')} = (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+          ]);
+          assert.equal(diff.notes.length, 1);
+          assert.match(diff.notes[0] ?? '', /^events\.created: SQLite cannot add a column with a non-constant default \(\(strftime\('%Y-%m-%dT%H:%M:%fZ', 'now'\)\)\), so it is added nullable and without a database default, and the rows already there get the value \(UPDATE\)\. The ORM leaves such a column out of its INSERTs for the database to fill: rows inserted later hold NULL unless they set it\. For the default and NOT NULL, rebuild the table by hand/);
+        } else {
+          assert.deepEqual(diff.up, [`ALTER TABLE ${q('events')} ADD COLUMN ${q('created')} ${type} NOT NULL DEFAULT ${db.dialect.now}`]);
+          assert.deepEqual(diff.notes, []);
+        }
+        const made = await makeMigration({ db, models: [EventV2], name: 'event created', directory: dir, importFrom: SRC_DATABASE });
+        if (target.name === 'sqlite') assert.match(readFileSync(made?.file as string, 'utf8'), /NOTE events\.created: SQLite cannot add a column with a non-constant default/);
+        assert.deepEqual((await migrate('up', { db, directory: dir })).migrations, ['0001_event_created']);
+        const old = await db.fetchVal('SELECT created FROM events WHERE name = %s', 'old');
+        assert.ok(old !== null && !Number.isNaN(new Date(old as string).getTime()), `the row already there got a time: ${old}`);
+        await db.execute('INSERT INTO events (name) VALUES (%s)', 'new');
+        const fresh = await db.fetchVal('SELECT created FROM events WHERE name = %s', 'new');
+        assert.equal(fresh === null, target.name === 'sqlite'); // no database default on SQLite
+        assert.deepEqual((await diffSchema({ db, models: [EventV2] })).up, []);
+        await migrate('down', { db, directory: dir });
+        assert.deepEqual((await db.dialect.columnsOf(db, 'events'))?.map((c) => c.name), ['id', 'name']);
+      } finally {
+        await db.execute('DROP TABLE IF EXISTS events');
         rmSync(dir, { recursive: true, force: true });
       }
     });
