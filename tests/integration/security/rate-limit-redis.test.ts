@@ -35,6 +35,19 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
     for (const close of closers) await close();
   });
 
+  /** A store under a fresh prefix, a raw client to plant keys with, and Redis' current second (the slice of a one-minute window). */
+  async function storeAndRedis(): Promise<{ prefix: string; store: RedisRateLimitStore; redis: Redis; slice: number }> {
+    const prefix = `covet:test:${randomUUID()}:`;
+    const store = new RedisRateLimitStore(url, { prefix });
+    const redis = new Redis(url);
+    closers.push(
+      () => store.close(),
+      () => redis.quit(),
+    );
+    const [seconds] = (await redis.time()) as unknown as [string, string];
+    return { prefix, store, redis, slice: Number(seconds) };
+  }
+
   it('counts through the Lua script: limit, headers, 429, and two limiters on one Redis share the budget', async () => {
     const prefix = `covet:test:${randomUUID()}:`;
     const a = new RateLimiter({ storage: new RedisRateLimitStore(url, { prefix }) });
@@ -93,16 +106,8 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
   });
 
   it('drops a key holding a foreign value, and slides over a window left without an expiry', async () => {
-    const prefix = `covet:test:${randomUUID()}:`;
-    const store = new RedisRateLimitStore(url, { prefix });
-    const redis = new Redis(url);
-    closers.push(
-      () => store.close(),
-      () => redis.quit(),
-    );
     // "2/minute": 60 slices of one second, numbered by Redis' clock.
-    const [seconds] = (await redis.time()) as unknown as [string, string];
-    const slice = Number(seconds);
+    const { prefix, store, redis, slice } = await storeAndRedis();
     const now = slice * 1000;
     await redis.set(`${prefix}a`, '7');
     // A window whose head is further back than its expiry allows: recounted from its fields.
@@ -137,15 +142,7 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
   });
 
   it('a refusal by another limit keeps the window it slid: the requests that left are not counted again', async () => {
-    const prefix = `covet:test:${randomUUID()}:`;
-    const store = new RedisRateLimitStore(url, { prefix });
-    const redis = new Redis(url);
-    closers.push(
-      () => store.close(),
-      () => redis.quit(),
-    );
-    const [seconds] = (await redis.time()) as unknown as [string, string];
-    const slice = Number(seconds);
+    const { prefix, store, redis, slice } = await storeAndRedis();
     const now = slice * 1000;
     // "2/minute" (slices of one second): a request 70 s ago (gone) and one a second ago (live).
     await redis.hset(`${prefix}a`, 'n', '2', 'h', String(slice - 70), 'hl', String(now - 70_000), `c:${slice - 70}`, '1', `l:${slice - 70}`, String(now - 70_000), `c:${slice - 1}`, '1', `l:${slice - 1}`, String(now - 1000));
@@ -172,15 +169,7 @@ describe('RateLimiter on Redis', { skip: REDIS_URL ? undefined : 'REDIS_URL not 
   });
 
   it('a window whose count outlives all its slices starts again instead of failing the script', async () => {
-    const prefix = `covet:test:${randomUUID()}:`;
-    const store = new RedisRateLimitStore(url, { prefix });
-    const redis = new Redis(url);
-    closers.push(
-      () => store.close(),
-      () => redis.quit(),
-    );
-    const [seconds] = (await redis.time()) as unknown as [string, string];
-    const slice = Number(seconds);
+    const { prefix, store, redis, slice } = await storeAndRedis();
     // A count with no slice left behind it (as an earlier version could leave): nothing is live.
     await redis.hset(`${prefix}a`, 'n', '1', 'h', String(slice - 5), 'hl', String(slice * 1000 - 70_000));
     const first = await store.hit(['a'], [{ count: 2, windowMs: 60_000 }]);
