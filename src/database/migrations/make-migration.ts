@@ -16,7 +16,7 @@ export interface SchemaDiff {
   readonly up: string[];
   /** Statements that undo `up`. */
   readonly down: string[];
-  /** Differences it does not write (all of) the SQL for (SQLite type, nullability and UNIQUE changes, expression defaults of new SQLite columns, primary key types), as notes. */
+  /** Differences it does not write (all of) the SQL for (a SQLite column's UNIQUE loss, SQLite changes when `dropColumns: false` keeps columns, primary key types), as notes. */
   readonly notes: string[];
   /** The migration lint on `up`. */
   readonly issues: LintIssue[];
@@ -60,9 +60,10 @@ function normalizeType(type: string, dialect: Dialect, mariadb: boolean): string
 
 /**
  * Compares the models with the live schema and returns the DDL that makes them match: new
- * tables, new columns, dropped columns, type changes and NOT NULL changes (PostgreSQL, MySQL;
- * on SQLite those two are notes: they need a table rebuild), and `index`/`unique` changes on
- * existing columns. Tables without a model are left
+ * tables, new columns, dropped columns, type changes and NOT NULL changes, and `index`/`unique`
+ * changes on existing columns. On SQLite, what `ALTER TABLE` cannot do there (type, nullability,
+ * dropping a UNIQUE or multi-column-indexed column, a new column with an expression default) is
+ * one table rebuild per table (see `sqliteRebuild`). Tables without a model are left
  * alone. The lint on `up` flags what is destructive or locks a table.
  *
  * @example
@@ -353,6 +354,10 @@ export async function makeMigration(options: MakeMigrationFileOptions): Promise<
     'Review it before applying.',
     ...diff.issues.map((i) => `${i.severity.toUpperCase()} [${i.rule}] ${i.statement.split('\n')[0]} — ${i.message} ${i.suggestion}`),
     ...diff.notes.map((n) => `NOTE ${n}`),
+    ...diff.rebuilt.map(
+      (t) =>
+        `NOTE ${t}: rebuilt (SQLite cannot ALTER it so): the rows are copied to "new_${t}", the old table dropped and the new one renamed; foreign keys are off meanwhile and checked before commit.`,
+    ),
   ];
   const file = await createMigration(options.name, {
     ...(options.directory === undefined ? {} : { directory: options.directory }),

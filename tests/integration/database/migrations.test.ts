@@ -607,6 +607,130 @@ for (const target of targets) {
       }
     });
 
+    it('rebuilds a SQLite table once for several changes, keeping rows, referencing foreign keys and indexes both ways', { skip: target.name !== 'sqlite' && 'SQLite only' }, async () => {
+      await using db = target.open();
+      const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-rebuild-'));
+      try {
+        class OwnerV1 extends Model {
+          static override tableName = 'owners';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            name: Column(String(20), { nullable: false }),
+            email: Column(String(50), { unique: true }),
+            a: Column(Integer),
+            b: Column(Integer),
+            nick: Column(String(10), { index: true }),
+            note: Column(String(10)),
+          };
+        }
+        class Pet extends Model {
+          static override tableName = 'pets';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            owner: Column(ForeignKey('owners.id', { onDelete: 'cascade' }), { nullable: false }),
+          };
+        }
+        class OwnerV2 extends Model {
+          static override tableName = 'owners';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            name: Column(Text, { nullable: false }), // type
+            a: Column(Integer),
+            nick: Column(String(10), { index: true }),
+            note: Column(String(10), { nullable: false, default: 'n/a' }), // NOT NULL
+            created: Column(DateTime, { nullable: false, default: func.now() }), // non-constant default
+            // email (UNIQUE) and b (in the index on a, b) are dropped
+          };
+        }
+        await db.createAll([OwnerV1, Pet]);
+        await db.execute('CREATE INDEX ix_owners_a_b ON owners (a, b)');
+        await db.execute('CREATE INDEX owners_name_by_hand ON owners (name)');
+        await db.execute("INSERT INTO owners (id, name, email, a, b, nick, note) VALUES (1, 'ann', 'a@x', 1, 2, 'an', 'hi'), (2, 'bob', 'b@x', 3, 4, NULL, NULL)");
+        await db.execute('INSERT INTO pets (id, owner) VALUES (10, 1), (20, 2)');
+        const shape = async () => (await db.dialect.columnsOf(db, 'owners'))?.map((c) => [c.name, c.type, c.nullable, c.default]);
+        const indexes = async () => (await db.dialect.indexesOf(db, 'owners')).map((i) => [i.name, i.columns.join(','), i.unique, i.origin]).sort();
+        const before = [await shape(), await indexes()];
+
+        const diff = await diffSchema({ db, models: [OwnerV2, Pet] });
+        assert.deepEqual(diff.rebuilt, ['owners']);
+        assert.deepEqual(diff.notes, []);
+        assert.equal(diff.up.filter((s) => s.startsWith('CREATE TABLE')).length, 1);
+        const made = await makeMigration({ db, models: [OwnerV2, Pet], name: 'rebuild owners', directory: dir, importFrom: SRC_DATABASE });
+        assert.match(readFileSync(made?.file as string, 'utf8'), /\n {2}override foreignKeys = false;\n/);
+        assert.match(readFileSync(made?.file as string, 'utf8'), /\n\/\/ NOTE owners: rebuilt \(SQLite cannot ALTER it so\): the rows are copied to "new_owners"/);
+        await migrate('up', { db, directory: dir });
+
+        const after = await diffSchema({ db, models: [OwnerV2, Pet] });
+        assert.deepEqual([after.up, after.down, after.notes], [[], [], []]);
+        assert.deepEqual(
+          (await db.fetchAll('SELECT id, name, a, nick, note FROM owners ORDER BY id')).map((r) => Object.values(r)),
+          [
+            [1, 'ann', 1, 'an', 'hi'],
+            [2, 'bob', 3, null, 'n/a'],
+          ],
+        );
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM owners WHERE created IS NULL'), 0);
+        assert.deepEqual(await db.fetchAll('SELECT id, owner FROM pets ORDER BY id'), [
+          { id: 10, owner: 1 },
+          { id: 20, owner: 2 },
+        ]); // ON DELETE CASCADE did not run
+        assert.deepEqual(await db.fetchAll('PRAGMA foreign_key_check'), []);
+        assert.deepEqual(await indexes(), [
+          ['ix_owners_nick', 'nick', false, 'index'],
+          ['owners_name_by_hand', 'name', false, 'index'],
+        ]);
+        await db.execute("INSERT INTO owners (id, name) VALUES (3, 'cy')");
+        assert.deepEqual(await db.fetchOne('SELECT note, created IS NOT NULL AS has FROM owners WHERE id = 3'), { note: 'n/a', has: 1 });
+        assert.equal(Number(await db.fetchVal('PRAGMA foreign_keys')), 1, 'foreign keys are back on');
+
+        await db.execute('DELETE FROM owners WHERE id = 3');
+        await migrate('down', { db, directory: dir });
+        assert.deepEqual([await shape(), await indexes()], before);
+        assert.deepEqual(
+          (await db.fetchAll('SELECT id, name, email, a, b, nick, note FROM owners ORDER BY id')).map((r) => Object.values(r)),
+          [
+            [1, 'ann', null, 1, null, 'an', 'hi'],
+            [2, 'bob', null, 3, null, null, 'n/a'],
+          ],
+        );
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM pets'), 2);
+        assert.deepEqual(await db.fetchAll('PRAGMA foreign_key_check'), []);
+        assert.deepEqual((await diffSchema({ db, models: [OwnerV1, Pet] })).up, []);
+        assert.equal(Number(await db.fetchVal('PRAGMA foreign_keys')), 1);
+      } finally {
+        await db.execute('DROP TABLE IF EXISTS pets');
+        await db.execute('DROP TABLE IF EXISTS owners');
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('fails and rolls back a SQLite migration with foreignKeys = false that leaves a foreign key broken', { skip: target.name !== 'sqlite' && 'SQLite only' }, async () => {
+      await using db = target.open();
+      try {
+        await db.execute('CREATE TABLE fk_parents (id INTEGER PRIMARY KEY)');
+        await db.execute('CREATE TABLE fk_children (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES fk_parents (id))');
+        await db.execute('INSERT INTO fk_parents (id) VALUES (1)');
+        class Orphan extends Migration {
+          override foreignKeys = false;
+          up() {
+            return ['INSERT INTO fk_children (id, parent) VALUES (1, 99)'];
+          }
+          down() {}
+        }
+        await assert.rejects(migrate('up', { db, migrations: [{ name: '0001_orphan', migration: new Orphan() }] }), (err: unknown) => {
+          assert.ok(err instanceof MigrationError);
+          assert.match(err.message, /^Migration 0001_orphan up failed: foreign key check failed: fk_children → fk_parents$/);
+          return true;
+        });
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM fk_children'), 0);
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM covet_migrations'), 0);
+        assert.equal(Number(await db.fetchVal('PRAGMA foreign_keys')), 1);
+      } finally {
+        await db.execute('DROP TABLE IF EXISTS fk_children');
+        await db.execute('DROP TABLE IF EXISTS fk_parents');
+      }
+    });
+
     it('makes a nullable column NOT NULL with a default: rows holding NULL get the default first', async () => {
       await using db = target.open();
       const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-not-null-'));
