@@ -2,7 +2,7 @@ import type { ColumnInfo, Dialect, IndexInfo, TableInfo } from '../drivers/diale
 import type { Queryable } from '../queryable.js';
 import { metaOf, resolveReference } from '../orm/model-meta.js';
 import type { ColumnDef, ColumnOptions } from '../orm/column.js';
-import { createTableStatements, defaultSql, defaultValue, indexName } from '../orm/schema-sql.js';
+import { type ColumnSpec, createTableStatements, defaultSql, defaultValue, indexName } from '../orm/schema-sql.js';
 import type { ModelClass } from '../orm/types.js';
 import { sortByDependencies } from '../model-registry.js';
 import { createMigration } from './migration-files.js';
@@ -16,10 +16,12 @@ export interface SchemaDiff {
   readonly up: string[];
   /** Statements that undo `up`. */
   readonly down: string[];
-  /** Differences it does not write (all of) the SQL for (SQLite type, nullability and UNIQUE changes, expression defaults of new SQLite columns, primary key types), as notes. */
+  /** Differences it does not write (all of) the SQL for (a SQLite column's UNIQUE loss, SQLite changes when `dropColumns: false` keeps columns, primary key types), as notes. */
   readonly notes: string[];
   /** The migration lint on `up`. */
   readonly issues: LintIssue[];
+  /** SQLite tables `up` rebuilds (new table, copy, drop, rename): the migration runs with `foreignKeys = false`. */
+  readonly rebuilt: string[];
 }
 
 /** Options of `makeMigration`. */
@@ -58,9 +60,10 @@ function normalizeType(type: string, dialect: Dialect, mariadb: boolean): string
 
 /**
  * Compares the models with the live schema and returns the DDL that makes them match: new
- * tables, new columns, dropped columns, type changes and NOT NULL changes (PostgreSQL, MySQL;
- * on SQLite those two are notes: they need a table rebuild), and `index`/`unique` changes on
- * existing columns. Tables without a model are left
+ * tables, new columns, dropped columns, type changes and NOT NULL changes, and `index`/`unique`
+ * changes on existing columns. On SQLite, what `ALTER TABLE` cannot do there (type, nullability,
+ * dropping a UNIQUE or multi-column-indexed column, a new column with an expression default) is
+ * one table rebuild per table (see `sqliteRebuild`). Tables without a model are left
  * alone. The lint on `up` flags what is destructive or locks a table.
  *
  * @example
@@ -77,6 +80,7 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
   const up: string[] = [];
   const down: string[] = [];
   const notes: string[] = [];
+  const rebuilt: string[] = [];
   for (const model of sortByDependencies(options.models) as ModelClass[]) {
     const meta = metaOf(model);
     if (meta.table === MIGRATIONS_TABLE) continue;
@@ -88,6 +92,13 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
     }
     const liveColumns = new Map<string, ColumnInfo>(table.columns.map((c) => [c.name, c]));
     const liveIndexes = await dialect.indexesOf(db, meta.table);
+    if (dialect.name === 'sqlite' && needsRebuild(meta.columns, table, liveIndexes, options.dropColumns ?? true, dialect)) {
+      const rebuild = await sqliteRebuild(db, schema, meta.table, meta.columns, table, liveIndexes);
+      up.push(...rebuild.up);
+      down.unshift(...rebuild.down);
+      rebuilt.push(meta.table);
+      continue;
+    }
     for (const c of meta.columns) {
       const existing = liveColumns.get(c.name);
       if (existing === undefined) {
@@ -101,19 +112,13 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
           );
         continue;
       }
-      const wanted = normalizeType(
-        c.def.autoIncrement ? dialect.columnType(c.type.kind === 'bigint' ? 'bigint' : 'integer') : c.type.sqlType(dialect),
-        dialect,
-        mariadb,
-      );
-      const actual = normalizeType(existing.type, dialect, mariadb);
       let modified = false;
       // NULL → NOT NULL with a default: rows written before hold NULL, which SET NOT NULL (and
       // MySQL's MODIFY … NOT NULL) refuses. Give them the default first, as Django does.
       const fill =
         c.def.primaryKey || !existing.nullable || c.def.nullable || dialect.name === 'sqlite' ? null : defaultSql(c.def, dialect);
       if (fill !== null) up.push(`UPDATE ${q(meta.table)} SET ${q(c.name)} = ${fill} WHERE ${q(c.name)} IS NULL`);
-      if (wanted !== actual && !(c.def.autoIncrement && /int/.test(actual))) {
+      if (typeChanged(c, existing, dialect, mariadb)) {
         const says = `${meta.table}.${c.name}: the database has ${existing.type}, the model says ${c.type.sqlType(dialect)}`;
         if (dialect.name === 'sqlite') {
           notes.push(
@@ -169,7 +174,100 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
       }
     }
   }
-  return { up, down, notes, issues: lintSql(up, dialect) };
+  return { up, down, notes, issues: lintSql(up, dialect), rebuilt };
+}
+
+/** Whether the model's column has another type than the live one (loosely: see `normalizeType`). */
+function typeChanged(c: ColumnSpec, existing: ColumnInfo, dialect: Dialect, mariadb: boolean): boolean {
+  const wanted = normalizeType(
+    c.def.autoIncrement ? dialect.columnType(c.def.type.kind === 'bigint' ? 'bigint' : 'integer') : c.def.type.sqlType(dialect),
+    dialect,
+    mariadb,
+  );
+  const actual = normalizeType(existing.type, dialect, mariadb);
+  return wanted !== actual && !(c.def.autoIncrement && /int/.test(actual));
+}
+
+/**
+ * SQLite: whether the model needs what `ALTER TABLE` cannot do there — a type or nullability
+ * change, a new column with a non-constant default, or dropping a column that has `UNIQUE` or is
+ * part of a multi-column index. Not when columns the model lacks are to be kept (`dropColumns:
+ * false`): the rebuild would lose them, so those differences stay notes.
+ */
+function needsRebuild(
+  columns: readonly ColumnSpec[],
+  table: TableInfo,
+  liveIndexes: readonly IndexInfo[],
+  dropColumns: boolean,
+  dialect: Dialect,
+): boolean {
+  const live = new Map<string, ColumnInfo>(table.columns.map((c) => [c.name, c]));
+  const extra = table.columns.filter((e) => !columns.some((c) => c.name === e.name));
+  if (extra.length > 0 && !dropColumns) return false;
+  for (const c of columns) {
+    const existing = live.get(c.name);
+    if (existing === undefined) {
+      if (sqliteExpressionDefault(dialect, c.def) !== null) return true;
+    } else if (typeChanged(c, existing, dialect, false) || (!c.def.primaryKey && existing.nullable !== c.def.nullable)) return true;
+  }
+  return extra.some((e) => liveIndexes.some((i) => i.columns.includes(e.name) && (i.origin === 'unique' || i.columns.length > 1)));
+}
+
+/** `CREATE TABLE <name>` (with `IF NOT EXISTS`) at the start of a stored statement, name and all. */
+const CREATE_TABLE_NAME = /^CREATE TABLE\s+(?:IF NOT EXISTS\s+)?(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|'(?:[^']|'')*'|[^\s(]+)\s*/i;
+
+/**
+ * The SQLite table rebuild (https://www.sqlite.org/lang_altertable.html, "Making Other Kinds Of
+ * Table Schema Changes"): `CREATE TABLE "new_<t>"` with the model's definition, copy the rows
+ * (a column becoming NOT NULL takes the model's default where it holds NULL), drop the old table,
+ * rename the new one, and create the model's indexes and the hand-made ones whose columns remain.
+ * `down` rebuilds the table back from its live `CREATE TABLE` and `CREATE INDEX` statements. The
+ * migration runs with foreign keys off and checks them before it commits (`foreignKeys = false`).
+ */
+async function sqliteRebuild(
+  db: Queryable,
+  schema: SchemaBuilder,
+  table: string,
+  columns: readonly ColumnSpec[],
+  info: TableInfo,
+  liveIndexes: readonly IndexInfo[],
+): Promise<{ up: string[]; down: string[] }> {
+  const dialect = schema.dialect;
+  const q = dialect.quote;
+  const temp = `new_${table}`;
+  const live = new Map<string, ColumnInfo>(info.columns.map((c) => [c.name, c]));
+  const kept = columns.filter((c) => live.has(c.name));
+  const names = kept.map((c) => q(c.name)).join(', ');
+  const values = kept.map((c) => {
+    const d = defaultSql(c.def, dialect);
+    return !c.def.primaryKey && live.get(c.name)?.nullable && !c.def.nullable && d !== null ? `COALESCE(${q(c.name)}, ${d})` : q(c.name);
+  });
+  const swap = (create: string, from: string[], to: string[]): string[] => [
+    create,
+    `INSERT INTO ${q(temp)} (${to.join(', ')}) SELECT ${from.join(', ')} FROM ${q(table)}`,
+    `DROP TABLE ${q(table)}`,
+    `ALTER TABLE ${q(temp)} RENAME TO ${q(table)}`,
+  ];
+  const stored = await db.fetchAll<{ name: string; sql: string }>(
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL ORDER BY name",
+    table,
+  );
+  const ormIndex = (i: IndexInfo): boolean =>
+    i.columns.length === 1 && (i.name === indexName(table, i.columns[0] as string) || i.name === indexName(table, i.columns[0] as string, true));
+  const names2 = new Set(columns.map((c) => c.name));
+  const handMade = stored.filter((s) => {
+    const i = liveIndexes.find((x) => x.name === s.name);
+    // An expression or partial index (not in indexesOf) is kept as written.
+    return i === undefined || (!ormIndex(i) && i.columns.every((c) => names2.has(c)));
+  });
+  const up = swap(createTableStatements(temp, columns, dialect, resolveReference)[0] as string, values, kept.map((c) => q(c.name)));
+  for (const c of columns)
+    if (c.def.options.index && !c.def.options.unique && !c.def.primaryKey) up.push(schema.createIndex(table, [c.name], { name: indexName(table, c.name) }));
+  up.push(...handMade.map((s) => s.sql));
+  const createOld = String(await db.fetchVal("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", table));
+  const down = swap(createOld.replace(CREATE_TABLE_NAME, `CREATE TABLE ${q(temp)} `), [names], [names]);
+  down.push(...stored.map((s) => s.sql));
+  return { up, down };
 }
 
 /**
@@ -256,6 +354,10 @@ export async function makeMigration(options: MakeMigrationFileOptions): Promise<
     'Review it before applying.',
     ...diff.issues.map((i) => `${i.severity.toUpperCase()} [${i.rule}] ${i.statement.split('\n')[0]} — ${i.message} ${i.suggestion}`),
     ...diff.notes.map((n) => `NOTE ${n}`),
+    ...diff.rebuilt.map(
+      (t) =>
+        `NOTE ${t}: rebuilt (SQLite cannot ALTER it so): the rows are copied to "new_${t}", the old table dropped and the new one renamed; foreign keys are off meanwhile and checked before commit.`,
+    ),
   ];
   const file = await createMigration(options.name, {
     ...(options.directory === undefined ? {} : { directory: options.directory }),
@@ -264,6 +366,7 @@ export async function makeMigration(options: MakeMigrationFileOptions): Promise<
     up: diff.up,
     down: diff.down,
     header,
+    ...(diff.rebuilt.length > 0 ? { foreignKeys: false } : {}),
   });
   return { ...diff, file };
 }

@@ -44,6 +44,8 @@ export interface CreateMigrationOptions {
   readonly header?: readonly string[];
   /** Import `Migration` from here. Default `covet/database`. */
   readonly importFrom?: string;
+  /** `false` writes `foreignKeys = false` (SQLite: enforcement off while it runs, checked before commit). */
+  readonly foreignKeys?: boolean;
 }
 
 function sqlList(statements: readonly string[], indent: string): string {
@@ -71,6 +73,13 @@ export async function createMigration(name: string, options: CreateMigrationOpti
     `import { Migration } from '${options.importFrom ?? 'covet/database'}';`,
     '',
     `export default class ${migrationClassName(slug)} extends Migration {`,
+    ...(options.foreignKeys === false
+      ? [
+          '  // SQLite: foreign keys off while the tables are rebuilt, checked (PRAGMA foreign_key_check) before commit.',
+          `  ${language === 'ts' ? 'override ' : ''}foreignKeys = false;`,
+          '',
+        ]
+      : []),
     '  up() {',
     up.length === 0 && options.up === undefined
       ? "    return ''; // SQL, a list of statements, or run queries with ctx.db"

@@ -32,6 +32,15 @@ export abstract class Migration {
   /** Run inside a transaction where the dialect allows. */
   transaction = true;
 
+  /**
+   * SQLite only: `false` turns foreign key enforcement off while the migration runs (before its
+   * transaction: SQLite ignores the switch inside one) and checks every foreign key
+   * (`PRAGMA foreign_key_check`) before it commits, failing the migration on a violation. A table
+   * rebuild (new table, copy, drop the old one, rename) needs it: dropping a table that others
+   * reference would otherwise run their `ON DELETE` actions. `covet migrate make` sets it.
+   */
+  foreignKeys = true;
+
   abstract up(ctx: MigrationContext): MigrationSteps | Promise<MigrationSteps>;
 
   /**

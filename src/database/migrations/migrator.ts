@@ -301,6 +301,9 @@ async function run(direction: 'up' | 'down', db: MigrationDatabase, options: Mig
           throw new MigrationError(`${entry.name} has no down() and cannot be reverted`);
         const transactional = dialect.transactionalDDL && migration.transaction !== false;
         const ctx: MigrationContext = { db: conn, dialect, schema };
+        // SQLite ignores PRAGMA foreign_keys inside a transaction: switch it off before, check after.
+        const fkOff = dialect.name === 'sqlite' && migration.foreignKeys === false && Number(await conn.fetchVal('PRAGMA foreign_keys')) === 1;
+        if (fkOff) await conn.execute('PRAGMA foreign_keys = OFF');
         if (transactional) await conn.execute(dialect.name === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN');
         try {
           // Inside the lock (and for SQLite inside the write lock): did another process get here first?
@@ -310,8 +313,17 @@ async function run(direction: 'up' | 'down', db: MigrationDatabase, options: Mig
             if (transactional) await conn.execute('ROLLBACK');
             continue;
           }
+          const checkForeignKeys = async (): Promise<void> => {
+            if (!fkOff) return;
+            const broken = await conn.fetchAll<{ table: string; parent: string }>('PRAGMA foreign_key_check');
+            if (broken.length > 0)
+              throw new Error(
+                `foreign key check failed: ${broken.map((r) => `${r.table} → ${r.parent}`).join(', ')}`,
+              );
+          };
           if (direction === 'up') {
             await runSteps(await migration.up(ctx), conn);
+            await checkForeignKeys();
             await conn.execute(
               `INSERT INTO ${q(MIGRATIONS_TABLE)} (${q('name')}, ${q('checksum')}, ${q('batch')}, ${q('applied_at')}) VALUES (%s, %s, %s, %s)`,
               entry.name,
@@ -324,6 +336,7 @@ async function run(direction: 'up' | 'down', db: MigrationDatabase, options: Mig
               await (migration.down as (c: MigrationContext) => MigrationSteps | Promise<MigrationSteps>).call(migration, ctx),
               conn,
             );
+            await checkForeignKeys();
             await conn.execute(`DELETE FROM ${q(MIGRATIONS_TABLE)} WHERE ${q('name')} = %s`, entry.name);
           }
           if (transactional) await conn.execute('COMMIT');
@@ -332,6 +345,8 @@ async function run(direction: 'up' | 'down', db: MigrationDatabase, options: Mig
           const message = err instanceof Error ? err.message : String(err);
           const note = transactional ? '' : ' (it ran without a transaction: check for partial changes)';
           throw new MigrationError(`Migration ${entry.name} ${direction} failed${note}: ${message}`, { cause: err });
+        } finally {
+          if (fkOff) await conn.execute('PRAGMA foreign_keys = ON');
         }
         done.push(entry.name);
         log(`${direction === 'up' ? 'applied' : 'reverted'} ${entry.name}`);

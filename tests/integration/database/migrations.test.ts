@@ -397,7 +397,7 @@ for (const target of targets) {
         await db.execute('INSERT INTO tags (a, b, c, d, e) VALUES (%s, %s, %s, %s, %s)', 'x', 'b1', 'c', 'd', 'e1');
         const start = async () => (await db.dialect.indexesOf(db, 'tags')).map((i) => [i.name, i.columns.join(','), i.unique, i.origin]).sort();
         const before = await start();
-        assert.deepEqual(await diffSchema({ db, models: [TagV1] }), { up: [], down: [], notes: [], issues: [] });
+        assert.deepEqual(await diffSchema({ db, models: [TagV1] }), { up: [], down: [], notes: [], issues: [], rebuilt: [] });
         const q = db.dialect.quote;
         const on = target.name === 'mysql' ? ` ON ${q('tags')}` : '';
         const diff = await diffSchema({ db, models: [TagV2] });
@@ -447,7 +447,7 @@ for (const target of targets) {
 
         await migrate('down', { db, directory: dir });
         assert.deepEqual(await start(), before);
-        assert.deepEqual(await diffSchema({ db, models: [TagV1] }), { up: [], down: [], notes: [], issues: [] });
+        assert.deepEqual(await diffSchema({ db, models: [TagV1] }), { up: [], down: [], notes: [], issues: [], rebuilt: [] });
       } finally {
         await db.execute('DROP TABLE IF EXISTS tags');
         await db.execute('DROP TABLE IF EXISTS tag_groups');
@@ -477,24 +477,27 @@ for (const target of targets) {
         const diff = await diffSchema({ db, models: [EventV2] });
         const type = db.dialect.columnType('datetime');
         if (target.name === 'sqlite') {
+          // SQLite cannot ADD COLUMN with a non-constant default: the table is rebuilt with it.
           assert.deepEqual(diff.up, [
-            `ALTER TABLE ${q('events')} ADD COLUMN ${q('created')} TIMESTAMP`,
-            `UPDATE ${q('events')} SET ${q('created')} = (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+            `CREATE TABLE ${q('new_events')} (\n  ${q('id')} INTEGER PRIMARY KEY,\n  ${q('name')} VARCHAR(20) CHECK (length(${q('name')}) <= 20),\n  ${q('created')} TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))\n)`,
+            `INSERT INTO ${q('new_events')} (${q('id')}, ${q('name')}) SELECT ${q('id')}, ${q('name')} FROM ${q('events')}`,
+            `DROP TABLE ${q('events')}`,
+            `ALTER TABLE ${q('new_events')} RENAME TO ${q('events')}`,
           ]);
-          assert.equal(diff.notes.length, 1);
-          assert.match(diff.notes[0] ?? '', /^events\.created: SQLite cannot add a column with a non-constant default \(\(strftime\('%Y-%m-%dT%H:%M:%fZ', 'now'\)\)\), so it is added nullable and without a database default, and the rows already there get the value \(UPDATE\)\. The ORM leaves such a column out of its INSERTs for the database to fill: rows inserted later hold NULL unless they set it\. For the default and NOT NULL, rebuild the table by hand/);
+          assert.deepEqual(diff.rebuilt, ['events']);
+          assert.deepEqual(diff.notes, []);
         } else {
           assert.deepEqual(diff.up, [`ALTER TABLE ${q('events')} ADD COLUMN ${q('created')} ${type} NOT NULL DEFAULT ${db.dialect.now}`]);
           assert.deepEqual(diff.notes, []);
         }
         const made = await makeMigration({ db, models: [EventV2], name: 'event created', directory: dir, importFrom: SRC_DATABASE });
-        if (target.name === 'sqlite') assert.match(readFileSync(made?.file as string, 'utf8'), /NOTE events\.created: SQLite cannot add a column with a non-constant default/);
+        assert.equal(/foreignKeys = false/.test(readFileSync(made?.file as string, 'utf8')), target.name === 'sqlite');
         assert.deepEqual((await migrate('up', { db, directory: dir })).migrations, ['0001_event_created']);
         const old = await db.fetchVal('SELECT created FROM events WHERE name = %s', 'old');
         assert.ok(old !== null && !Number.isNaN(new Date(old as string).getTime()), `the row already there got a time: ${old}`);
         await db.execute('INSERT INTO events (name) VALUES (%s)', 'new');
         const fresh = await db.fetchVal('SELECT created FROM events WHERE name = %s', 'new');
-        assert.equal(fresh === null, target.name === 'sqlite'); // no database default on SQLite
+        assert.ok(fresh !== null, 'the database default fills rows inserted later');
         assert.deepEqual((await diffSchema({ db, models: [EventV2] })).up, []);
         await migrate('down', { db, directory: dir });
         assert.deepEqual((await db.dialect.columnsOf(db, 'events'))?.map((c) => c.name), ['id', 'name']);
@@ -531,10 +534,32 @@ for (const target of targets) {
         const diff = await diffSchema({ db, models: [ItemV2] });
         const q = db.dialect.quote;
         if (target.name === 'sqlite') {
-          assert.deepEqual(diff.up, []);
-          assert.equal(diff.notes.length, 3); // code's and label's types (BIGINT is INTEGER there), label's nullability
-          assert.match(diff.notes[0] ?? '', /^items\.code: the database has varchar\(20\), the model says TEXT\. Not changed: SQLite keeps each value as stored/);
+          // Type and nullability changes rebuild the table (once).
+          assert.deepEqual(diff.rebuilt, ['items']);
+          assert.deepEqual(diff.notes, []);
+          assert.equal(diff.up.filter((s) => s.startsWith('CREATE TABLE')).length, 1);
+          assert.equal(diff.up[1], `INSERT INTO ${q('new_items')} (${q('id')}, ${q('code')}, ${q('score')}, ${q('label')}) SELECT ${q('id')}, ${q('code')}, ${q('score')}, ${q('label')} FROM ${q('items')}`);
           assert.throws(() => new SchemaBuilder(db.dialect).alterColumnType('items', 'code', Column(Text)), /SQLite cannot change the type of items\.code/);
+          await makeMigration({ db, models: [ItemV2], name: 'item types', directory: dir, importFrom: SRC_DATABASE });
+          await migrate('up', { db, directory: dir });
+          const after = await diffSchema({ db, models: [ItemV2] });
+          assert.deepEqual([after.up, after.notes], [[], []]);
+          assert.deepEqual((await db.dialect.columnsOf(db, 'items'))?.map((c) => [c.name, c.type, c.nullable]), [
+            ['id', 'integer', false],
+            ['code', 'text', false],
+            ['score', 'integer', true], // BIGINT is INTEGER on SQLite
+            ['label', 'varchar(40)', false],
+          ]);
+          assert.deepEqual(await db.fetchOne('SELECT code, score, label FROM items'), { code: 'abc', score: 5, label: 'x' });
+          await migrate('down', { db, directory: dir });
+          assert.deepEqual((await diffSchema({ db, models: [ItemV1] })).up, []);
+          assert.deepEqual((await db.dialect.columnsOf(db, 'items'))?.map((c) => [c.name, c.type, c.nullable]), [
+            ['id', 'integer', false],
+            ['code', 'varchar(20)', false],
+            ['score', 'integer', true],
+            ['label', 'varchar(10)', true],
+          ]);
+          assert.deepEqual(await db.fetchOne('SELECT code, score, label FROM items'), { code: 'abc', score: 5, label: 'x' });
           return;
         }
         const expected =
@@ -582,6 +607,130 @@ for (const target of targets) {
       }
     });
 
+    it('rebuilds a SQLite table once for several changes, keeping rows, referencing foreign keys and indexes both ways', { skip: target.name !== 'sqlite' && 'SQLite only' }, async () => {
+      await using db = target.open();
+      const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-rebuild-'));
+      try {
+        class OwnerV1 extends Model {
+          static override tableName = 'owners';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            name: Column(String(20), { nullable: false }),
+            email: Column(String(50), { unique: true }),
+            a: Column(Integer),
+            b: Column(Integer),
+            nick: Column(String(10), { index: true }),
+            note: Column(String(10)),
+          };
+        }
+        class Pet extends Model {
+          static override tableName = 'pets';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            owner: Column(ForeignKey('owners.id', { onDelete: 'cascade' }), { nullable: false }),
+          };
+        }
+        class OwnerV2 extends Model {
+          static override tableName = 'owners';
+          static override columns = {
+            id: Column(Integer, { primaryKey: true }),
+            name: Column(Text, { nullable: false }), // type
+            a: Column(Integer),
+            nick: Column(String(10), { index: true }),
+            note: Column(String(10), { nullable: false, default: 'n/a' }), // NOT NULL
+            created: Column(DateTime, { nullable: false, default: func.now() }), // non-constant default
+            // email (UNIQUE) and b (in the index on a, b) are dropped
+          };
+        }
+        await db.createAll([OwnerV1, Pet]);
+        await db.execute('CREATE INDEX ix_owners_a_b ON owners (a, b)');
+        await db.execute('CREATE INDEX owners_name_by_hand ON owners (name)');
+        await db.execute("INSERT INTO owners (id, name, email, a, b, nick, note) VALUES (1, 'ann', 'a@x', 1, 2, 'an', 'hi'), (2, 'bob', 'b@x', 3, 4, NULL, NULL)");
+        await db.execute('INSERT INTO pets (id, owner) VALUES (10, 1), (20, 2)');
+        const shape = async () => (await db.dialect.columnsOf(db, 'owners'))?.map((c) => [c.name, c.type, c.nullable, c.default]);
+        const indexes = async () => (await db.dialect.indexesOf(db, 'owners')).map((i) => [i.name, i.columns.join(','), i.unique, i.origin]).sort();
+        const before = [await shape(), await indexes()];
+
+        const diff = await diffSchema({ db, models: [OwnerV2, Pet] });
+        assert.deepEqual(diff.rebuilt, ['owners']);
+        assert.deepEqual(diff.notes, []);
+        assert.equal(diff.up.filter((s) => s.startsWith('CREATE TABLE')).length, 1);
+        const made = await makeMigration({ db, models: [OwnerV2, Pet], name: 'rebuild owners', directory: dir, importFrom: SRC_DATABASE });
+        assert.match(readFileSync(made?.file as string, 'utf8'), /\n {2}override foreignKeys = false;\n/);
+        assert.match(readFileSync(made?.file as string, 'utf8'), /\n\/\/ NOTE owners: rebuilt \(SQLite cannot ALTER it so\): the rows are copied to "new_owners"/);
+        await migrate('up', { db, directory: dir });
+
+        const after = await diffSchema({ db, models: [OwnerV2, Pet] });
+        assert.deepEqual([after.up, after.down, after.notes], [[], [], []]);
+        assert.deepEqual(
+          (await db.fetchAll('SELECT id, name, a, nick, note FROM owners ORDER BY id')).map((r) => Object.values(r)),
+          [
+            [1, 'ann', 1, 'an', 'hi'],
+            [2, 'bob', 3, null, 'n/a'],
+          ],
+        );
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM owners WHERE created IS NULL'), 0);
+        assert.deepEqual(await db.fetchAll('SELECT id, owner FROM pets ORDER BY id'), [
+          { id: 10, owner: 1 },
+          { id: 20, owner: 2 },
+        ]); // ON DELETE CASCADE did not run
+        assert.deepEqual(await db.fetchAll('PRAGMA foreign_key_check'), []);
+        assert.deepEqual(await indexes(), [
+          ['ix_owners_nick', 'nick', false, 'index'],
+          ['owners_name_by_hand', 'name', false, 'index'],
+        ]);
+        await db.execute("INSERT INTO owners (id, name) VALUES (3, 'cy')");
+        assert.deepEqual(await db.fetchOne('SELECT note, created IS NOT NULL AS has FROM owners WHERE id = 3'), { note: 'n/a', has: 1 });
+        assert.equal(Number(await db.fetchVal('PRAGMA foreign_keys')), 1, 'foreign keys are back on');
+
+        await db.execute('DELETE FROM owners WHERE id = 3');
+        await migrate('down', { db, directory: dir });
+        assert.deepEqual([await shape(), await indexes()], before);
+        assert.deepEqual(
+          (await db.fetchAll('SELECT id, name, email, a, b, nick, note FROM owners ORDER BY id')).map((r) => Object.values(r)),
+          [
+            [1, 'ann', null, 1, null, 'an', 'hi'],
+            [2, 'bob', null, 3, null, null, 'n/a'],
+          ],
+        );
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM pets'), 2);
+        assert.deepEqual(await db.fetchAll('PRAGMA foreign_key_check'), []);
+        assert.deepEqual((await diffSchema({ db, models: [OwnerV1, Pet] })).up, []);
+        assert.equal(Number(await db.fetchVal('PRAGMA foreign_keys')), 1);
+      } finally {
+        await db.execute('DROP TABLE IF EXISTS pets');
+        await db.execute('DROP TABLE IF EXISTS owners');
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('fails and rolls back a SQLite migration with foreignKeys = false that leaves a foreign key broken', { skip: target.name !== 'sqlite' && 'SQLite only' }, async () => {
+      await using db = target.open();
+      try {
+        await db.execute('CREATE TABLE fk_parents (id INTEGER PRIMARY KEY)');
+        await db.execute('CREATE TABLE fk_children (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES fk_parents (id))');
+        await db.execute('INSERT INTO fk_parents (id) VALUES (1)');
+        class Orphan extends Migration {
+          override foreignKeys = false;
+          up() {
+            return ['INSERT INTO fk_children (id, parent) VALUES (1, 99)'];
+          }
+          down() {}
+        }
+        await assert.rejects(migrate('up', { db, migrations: [{ name: '0001_orphan', migration: new Orphan() }] }), (err: unknown) => {
+          assert.ok(err instanceof MigrationError);
+          assert.match(err.message, /^Migration 0001_orphan up failed: foreign key check failed: fk_children → fk_parents$/);
+          return true;
+        });
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM fk_children'), 0);
+        assert.equal(await db.fetchVal('SELECT COUNT(*) FROM covet_migrations'), 0);
+        assert.equal(Number(await db.fetchVal('PRAGMA foreign_keys')), 1);
+      } finally {
+        await db.execute('DROP TABLE IF EXISTS fk_children');
+        await db.execute('DROP TABLE IF EXISTS fk_parents');
+      }
+    });
+
     it('makes a nullable column NOT NULL with a default: rows holding NULL get the default first', async () => {
       await using db = target.open();
       const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-not-null-'));
@@ -603,7 +752,28 @@ for (const target of targets) {
         const diff = await diffSchema({ db, models: [CounterV2] });
         const q = db.dialect.quote;
         if (target.name === 'sqlite') {
-          assert.deepEqual(diff.up, []); // notes: SQLite needs a table rebuild
+          // One rebuild; the rows holding NULL get the model's default as they are copied.
+          assert.equal(
+            diff.up[1],
+            `INSERT INTO ${q('new_counters')} (${q('id')}, ${q('hits')}, ${q('kind')}) SELECT ${q('id')}, COALESCE(${q('hits')}, 0), COALESCE(${q('kind')}, 'plain') FROM ${q('counters')}`,
+          );
+          await makeMigration({ db, models: [CounterV2], name: 'counters not null', directory: dir, importFrom: SRC_DATABASE });
+          await migrate('up', { db, directory: dir });
+          assert.deepEqual((await diffSchema({ db, models: [CounterV2] })).up, []);
+          assert.deepEqual(
+            (await db.fetchAll('SELECT hits, kind FROM counters ORDER BY id')).map((r) => [Number(r.hits), r.kind]),
+            [
+              [5, 'a'],
+              [0, 'plain'],
+            ],
+          );
+          await migrate('down', { db, directory: dir });
+          assert.deepEqual((await db.dialect.columnsOf(db, 'counters'))?.map((c) => [c.name, c.nullable]), [
+            ['id', false],
+            ['hits', true],
+            ['kind', true],
+          ]);
+          assert.equal(await db.fetchVal('SELECT COUNT(*) FROM counters'), 2);
           return;
         }
         const fill = [
