@@ -507,7 +507,7 @@ for (const target of targets) {
       }
     });
 
-    it('makes type changes: ALTER … TYPE / MODIFY (flagged as table-locking), a note on SQLite', async () => {
+    it('makes type changes: ALTER … TYPE / MODIFY (flagged as table-locking), a table rebuild on SQLite', async () => {
       await using db = target.open();
       const dir = mkdtempSync(join(ROOT, 'tests', '.tmp-make-type-'));
       try {
