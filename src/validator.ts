@@ -512,6 +512,12 @@ function checkFields(
 
 const INVALID = Symbol('covet.validator.invalid');
 
+/** `Must be at least 3 characters` / `Must have at most 1 item`. */
+function lengthMessage(bound: 'at least' | 'at most', n: number, value: string | readonly unknown[]): string {
+  const plural = n === 1 ? '' : 's';
+  return typeof value === 'string' ? `Must be ${bound} ${n} character${plural}` : `Must have ${bound} ${n} item${plural}`;
+}
+
 function checkValue(
   node: Node,
   raw: unknown,
@@ -537,16 +543,11 @@ function checkValue(
     if (node.max !== undefined && value > node.max) run.add(path, `Must be at most ${node.max}`);
   }
   if (typeof value === 'string' || Array.isArray(value)) {
-    const unit = (n: number) => (typeof value === 'string' ? 'character' : 'item') + (n === 1 ? '' : 's');
     const length = typeof value === 'string' ? stringLength(value, node.minLength, node.maxLength) : value.length;
-    if (node.minLength !== undefined && length < node.minLength) {
-      const n = node.minLength;
-      run.add(path, typeof value === 'string' ? `Must be at least ${n} ${unit(n)}` : `Must have at least ${n} ${unit(n)}`);
-    }
+    if (node.minLength !== undefined && length < node.minLength) run.add(path, lengthMessage('at least', node.minLength, value));
     if (node.maxLength !== undefined && length > node.maxLength) {
       tooLong = true;
-      const n = node.maxLength;
-      run.add(path, typeof value === 'string' ? `Must be at most ${n} ${unit(n)}` : `Must have at most ${n} ${unit(n)}`);
+      run.add(path, lengthMessage('at most', node.maxLength, value));
     }
   }
   // A string over maxLength is not matched any further: the bound protects the pattern.

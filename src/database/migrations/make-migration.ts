@@ -92,8 +92,8 @@ export async function diffSchema(options: MakeMigrationOptions): Promise<SchemaD
     }
     const liveColumns = new Map<string, ColumnInfo>(table.columns.map((c) => [c.name, c]));
     const liveIndexes = await dialect.indexesOf(db, meta.table);
-    if (dialect.name === 'sqlite' && needsRebuild(meta.columns, table, liveIndexes, options.dropColumns ?? true, dialect)) {
-      const rebuild = await sqliteRebuild(db, schema, meta.table, meta.columns, table, liveIndexes);
+    if (dialect.name === 'sqlite' && needsRebuild(meta.columns, table, liveColumns, liveIndexes, options.dropColumns ?? true, dialect)) {
+      const rebuild = await sqliteRebuild(db, schema, meta.table, meta.columns, liveColumns, liveIndexes);
       up.push(...rebuild.up);
       down.unshift(...rebuild.down);
       rebuilt.push(meta.table);
@@ -197,11 +197,11 @@ function typeChanged(c: ColumnSpec, existing: ColumnInfo, dialect: Dialect, mari
 function needsRebuild(
   columns: readonly ColumnSpec[],
   table: TableInfo,
+  live: ReadonlyMap<string, ColumnInfo>,
   liveIndexes: readonly IndexInfo[],
   dropColumns: boolean,
   dialect: Dialect,
 ): boolean {
-  const live = new Map<string, ColumnInfo>(table.columns.map((c) => [c.name, c]));
   const extra = table.columns.filter((e) => !columns.some((c) => c.name === e.name));
   if (extra.length > 0 && !dropColumns) return false;
   for (const c of columns) {
@@ -229,13 +229,12 @@ async function sqliteRebuild(
   schema: SchemaBuilder,
   table: string,
   columns: readonly ColumnSpec[],
-  info: TableInfo,
+  live: ReadonlyMap<string, ColumnInfo>,
   liveIndexes: readonly IndexInfo[],
 ): Promise<{ up: string[]; down: string[] }> {
   const dialect = schema.dialect;
   const q = dialect.quote;
   const temp = `new_${table}`;
-  const live = new Map<string, ColumnInfo>(info.columns.map((c) => [c.name, c]));
   const kept = columns.filter((c) => live.has(c.name));
   const names = kept.map((c) => q(c.name)).join(', ');
   const values = kept.map((c) => {
@@ -254,11 +253,11 @@ async function sqliteRebuild(
   );
   const ormIndex = (i: IndexInfo): boolean =>
     i.columns.length === 1 && (i.name === indexName(table, i.columns[0] as string) || i.name === indexName(table, i.columns[0] as string, true));
-  const names2 = new Set(columns.map((c) => c.name));
+  const modelColumns = new Set(columns.map((c) => c.name));
   const handMade = stored.filter((s) => {
     const i = liveIndexes.find((x) => x.name === s.name);
     // An expression or partial index (not in indexesOf) is kept as written.
-    return i === undefined || (!ormIndex(i) && i.columns.every((c) => names2.has(c)));
+    return i === undefined || (!ormIndex(i) && i.columns.every((c) => modelColumns.has(c)));
   });
   const up = swap(createTableStatements(temp, columns, dialect, resolveReference)[0] as string, values, kept.map((c) => q(c.name)));
   for (const c of columns)

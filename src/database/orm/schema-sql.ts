@@ -54,8 +54,8 @@ const MYSQL_EXPRESSION_ONLY = /^(?:(?:tiny|medium|long)?(?:text|blob)|json|geome
 
 /**
  * A literal default as a column of `sqlType` takes it: MySQL 8 refuses a literal `DEFAULT` on
- * TEXT, BLOB and JSON columns (NULL aside) and takes it as an expression in parentheses (8.0.13+; MariaDB
- * reads both).
+ * TEXT, BLOB and JSON columns (NULL aside) and takes it as an expression in parentheses
+ * (8.0.13+; MariaDB reads both).
  */
 export function defaultValue(sqlType: string, literal: string, dialect: Dialect): string {
   return dialect.name === 'mysql' && MYSQL_EXPRESSION_ONLY.test(sqlType) && literal !== 'NULL' && !literal.startsWith('(') ? `(${literal})` : literal;
